@@ -1,0 +1,1 @@
+// Importing a benchmark module registers it. Add new benchmarks here.

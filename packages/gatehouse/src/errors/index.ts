@@ -1,0 +1,108 @@
+/**
+ * The one error registry. Every error Gatehouse returns or throws on purpose has a stable code here,
+ * an HTTP status and a bilingual title. Routes answer with RFC 9457 problem+json built from it.
+ */
+export interface ErrorDef {
+  status: number;
+  title: string;
+  titleZh: string;
+}
+
+export const ERRORS = {
+  // generic request problems
+  BAD_REQUEST: { status: 400, title: 'The request is malformed', titleZh: '请求格式错误' },
+  INVALID_JSON: { status: 400, title: 'The body is not valid JSON', titleZh: '请求体不是合法的 JSON' },
+  INVALID_UTF8: { status: 400, title: 'The body is not valid UTF-8', titleZh: '请求体不是合法的 UTF-8' },
+  VALIDATION_FAILED: { status: 400, title: 'The request did not pass validation', titleZh: '请求未通过校验' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', titleZh: '不支持的内容类型' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is too large', titleZh: '请求体过大' },
+  NOT_FOUND: { status: 404, title: 'Not found', titleZh: '未找到' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', titleZh: '不允许的方法' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests; retry later', titleZh: '请求过于频繁，请稍后再试' },
+  INTERNAL: { status: 500, title: 'Internal error', titleZh: '内部错误' },
+  NOT_READY: { status: 503, title: 'The service is not ready', titleZh: '服务尚未就绪' },
+  // authentication
+  UNAUTHENTICATED: { status: 401, title: 'Authentication is required', titleZh: '需要登录' },
+  SESSION_INVALID: { status: 401, title: 'The session is invalid or has ended', titleZh: '会话无效或已结束' },
+  CSRF_FAILED: { status: 403, title: 'The CSRF token is missing or wrong', titleZh: 'CSRF 令牌缺失或错误' },
+  FORBIDDEN: { status: 403, title: 'Not allowed', titleZh: '无权执行此操作' },
+  API_KEY_INVALID: {
+    status: 401,
+    title: 'The operator API key is missing or invalid',
+    titleZh: '运维 API 密钥缺失或无效',
+  },
+  API_KEY_SCOPE: {
+    status: 403,
+    title: 'The operator API key lacks the required scope',
+    titleZh: '运维 API 密钥缺少所需权限',
+  },
+  // identity
+  HANDLE_TAKEN: { status: 409, title: 'The handle is already taken', titleZh: '该用户名已被占用' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Wrong handle or password', titleZh: '用户名或密码错误' },
+  ACCOUNT_FROZEN: { status: 403, title: 'The account is frozen', titleZh: '账号已被冻结' },
+  ACCOUNT_DELETED: { status: 410, title: 'The account has been deleted', titleZh: '账号已删除' },
+  ACCOUNT_NOT_FOUND: { status: 404, title: 'No such account', titleZh: '账号不存在' },
+  SESSION_NOT_FOUND: { status: 404, title: 'No such session', titleZh: '会话不存在' },
+  WEAK_PASSWORD: { status: 400, title: 'The password is too weak', titleZh: '密码强度不足' },
+  KEY_NOT_FOUND: { status: 404, title: 'No such API key', titleZh: 'API 密钥不存在' },
+  // configuration (start-up)
+  CONFIG_INVALID: { status: 500, title: 'The configuration is invalid', titleZh: '配置无效' },
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error with a stable code. `detail` is for the reader; `extra` lands as extension members. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extra: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    opts: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail ?? ERRORS[code].title, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extra = opts.extra;
+    this.headers = opts.headers;
+  }
+}
+
+export function isGatehouseError(e: unknown): e is GatehouseError {
+  return e instanceof GatehouseError;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail?: string;
+  instance?: string;
+  titleZh: string;
+  [k: string]: unknown;
+}
+
+/** RFC 9457 problem details for a registry code. */
+export function problem(
+  code: ErrorCode,
+  detail?: string,
+  extra?: Record<string, unknown>,
+  instance?: string,
+): Problem {
+  const def = ERRORS[code];
+  return {
+    type: `https://gatehouse.dev/errors/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: def.title,
+    titleZh: def.titleZh,
+    status: def.status,
+    code,
+    ...(detail !== undefined && detail !== def.title ? { detail } : {}),
+    ...(instance ? { instance } : {}),
+    ...extra,
+  };
+}
