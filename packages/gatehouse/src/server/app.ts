@@ -127,12 +127,7 @@ export async function buildServer(opts: ServerOptions) {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    let ok = false;
-    try {
-      ok = await opts.ready();
-    } catch {
-      ok = false;
-    }
+    const ok = await opts.ready().catch(() => false);
     if (!ok) throw new GatehouseError('NOT_READY');
     return reply.send({ status: 'ready' });
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { outboxStore } from '../bus/index.ts';
-import { GatehouseError } from '../errors/index.ts';
+import type { GatehouseError } from '../errors/index.ts';
 import { IdentityService } from '../identity/index.ts';
 import { KeyService } from '../keys/index.ts';
 import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
