@@ -17,7 +17,9 @@ export interface Gatehouse {
   identity: IdentityService;
   keys: KeyService;
   app: Server;
-  /** Listens on config.host:config.port; resolves with the URL. */
+  /** Starts background work (outbox drainer). Subscribe to the bus before this to see every event. */
+  start(): void;
+  /** Starts, then listens on config.host:config.port; resolves with the URL. */
   listen(): Promise<string>;
   /** Graceful stop: refuse new work, finish in-flight requests, drain the outbox, close the database. */
   close(): Promise<void>;
@@ -72,7 +74,13 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   });
   await app.register(identityRoutes, { identity, keys, config });
   await app.ready();
-  drainer.start();
+
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    drainer.start();
+  };
 
   return {
     config,
@@ -83,7 +91,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     identity,
     keys,
     app,
+    start,
     async listen() {
+      start();
       await app.listen({ host: config.host, port: config.port });
       const a = app.server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;

@@ -41,7 +41,7 @@ export async function buildServer(opts: ServerOptions) {
   app.setSerializerCompiler(serializerCompiler);
 
   // JSON bodies: bytes must be valid UTF-8; prototype-poisoning keys are refused.
-  app.removeContentTypeParser(['application/json']);
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i,
     { parseAs: 'buffer' },

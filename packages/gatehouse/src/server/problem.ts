@@ -21,7 +21,7 @@ export function toGatehouseError(err: unknown): GatehouseError {
   const e = err as FastifyError;
   if (hasZodFastifySchemaValidationErrors(e)) {
     const issues = e.validation.map((v) => ({
-      path: `${e.validationContext ?? 'body'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}`,
+      path: [e.validationContext ?? 'body', ...v.instancePath.split('/').filter(Boolean)].join('.'),
       message: v.message,
     }));
     return new GatehouseError(
