@@ -47,7 +47,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   const drainer = new OutboxDrainer(store.db, bus, config.outboxPollMs, log);
   const identity = new IdentityService(store.db, {
     argon2: {
-      memoryKiB: config.argon2MemoryKiB,
+      memoryKiB: config.argon2MemoryKib,
       iterations: config.argon2Iterations,
       parallelism: config.argon2Parallelism,
     },

@@ -100,7 +100,7 @@ export const SETTINGS = {
     form: 'hours (integer)',
     doc: 'A session unused this long ends',
   },
-  argon2MemoryKiB: {
+  argon2MemoryKib: {
     schema: int(8 * 1024, 4 * 1024 * 1024),
     default: 19456,
     form: 'KiB (integer >= 8192)',

@@ -17,7 +17,7 @@ export const PG_URL = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@
 export const REQUIRE_SERVICES = process.env.GATEHOUSE_REQUIRE_SERVICES === '1';
 
 /** Cheap but real Argon2id parameters for tests (the OWASP ones are tested on their own). */
-export const FAST_ARGON2 = { argon2MemoryKiB: 8192, argon2Iterations: 1, argon2Parallelism: 1 };
+export const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1, argon2Parallelism: 1 };
 
 export function tempDir(prefix = 'gatehouse-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
