@@ -3,10 +3,23 @@ import type { Device } from '@gatehouse/sdk';
 
 const MAX_UA = 512;
 
-/** Parses a User-Agent into the device shown in session lists ("Chrome 126 on Windows"). */
+const cache = new Map<string, Device>();
+const CACHE_MAX = 2000;
+
+/** Parses a User-Agent into the device shown in session lists ("Chrome 126 on Windows"). Memoised. */
 export function parseDevice(userAgent: string | undefined): Device {
   const ua = (userAgent ?? '').slice(0, MAX_UA);
   if (!ua) return { label: 'unknown device' };
+  let d = cache.get(ua);
+  if (!d) {
+    d = parse(ua);
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(ua, d);
+  }
+  return d;
+}
+
+function parse(ua: string): Device {
   const r = UAParser(ua);
   const browser = r.browser.name
     ? `${r.browser.name}${r.browser.major ? ` ${r.browser.major}` : ''}`

@@ -42,13 +42,34 @@ export function openStore(
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',
     close: () => db.destroy(),
     ping: async () => {
       await sql`select 1`.execute(db);
+    },
+  };
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small query. Queries are built
+ * from a fixed set of shapes, so caching prepared statements by SQL text (bounded) is safe and fast:
+ * the driver runs one statement at a time on the single connection.
+ */
+function withStatementCache(sqlite: Database.Database, max = 500) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let st = cache.get(text);
+      if (!st) {
+        st = sqlite.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(text, st);
+      }
+      return st;
     },
   };
 }
