@@ -246,7 +246,8 @@ export function loadConfig(
 /** Markdown table of every setting (the README includes it). */
 export function settingsTable(): string {
   const rows = Object.entries(SETTINGS as Record<string, Setting>).map(
-    ([k, d]) => `| \`${k}\` | \`${envName(k)}\` | \`${JSON.stringify(d.default)}\` | ${d.form} | ${d.doc} |`,
+    ([k, d]) =>
+      `| \`${k}\` | \`${envName(k)}\` | \`${JSON.stringify(d.default)}\` | ${d.form.replaceAll('|', '\\|')} | ${d.doc} |`,
   );
   return [
     '| setting | environment variable | default | form | meaning |',
