@@ -4,6 +4,13 @@ import type { Config } from './config/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
+import {
+  DevelopmentLogSender,
+  recoveryOptionsFrom,
+  recoveryRoutes,
+  RecoveryService,
+  type CodeSender,
+} from './recovery/index.ts';
 import { buildServer, type Server } from './server/app.ts';
 import { migrate, openStore, pendingMigrations, type Store } from './store/index.ts';
 
@@ -16,6 +23,7 @@ export interface Gatehouse {
   drainer: OutboxDrainer;
   identity: IdentityService;
   keys: KeyService;
+  recovery: RecoveryService;
   app: Server;
   /** Starts background work (outbox drainer). Subscribe to the bus before this to see every event. */
   start(): void;
@@ -29,6 +37,8 @@ export interface CreateOptions {
   log?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
+  /** Sends recovery codes to email/phone (overrides recoveryCodeSender; tests pass a capturing one). */
+  codeSender?: CodeSender;
 }
 
 export async function createGatehouse(config: Config, opts: CreateOptions = {}): Promise<Gatehouse> {
@@ -60,6 +70,14 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     onCommit: () => drainer.poke(),
   });
   const keys = new KeyService(store.db);
+  const codeSender =
+    opts.codeSender ??
+    (config.recoveryCodeSender === 'development-log' ? new DevelopmentLogSender(log) : undefined);
+  const recovery = new RecoveryService(
+    store.db,
+    { identity, codeSender, log, onCommit: () => drainer.poke() },
+    recoveryOptionsFrom(config),
+  );
 
   let closing = false;
   const { app } = await buildServer({
@@ -73,6 +91,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  await app.register(recoveryRoutes, { recovery, identity, keys, config });
   await app.ready();
 
   let started = false;
@@ -90,6 +109,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     drainer,
     identity,
     keys,
+    recovery,
     app,
     start,
     async listen() {

@@ -138,6 +138,84 @@ export const SETTINGS = {
     form: 'milliseconds (integer)',
     doc: 'How often the outbox drainer looks for unpublished events',
   },
+  recoveryCaseTtlHours: {
+    schema: int(1, 24 * 90),
+    default: 72,
+    form: 'hours (integer)',
+    doc: 'An appeal case (and its token) not finished within this time expires',
+  },
+  recoveryMaxOpenCases: {
+    schema: int(1, 100),
+    default: 3,
+    form: 'integer',
+    doc: 'Open appeal cases allowed per account at once',
+  },
+  recoveryAppealsPerIp: {
+    schema: int(1, 100000),
+    default: 10,
+    form: 'integer',
+    doc: 'Appeals started per IP address per hour',
+  },
+  recoveryMaxWrongAnswers: {
+    schema: int(1, 100),
+    default: 5,
+    form: 'integer',
+    doc: 'Wrong verification answers on one case before it locks',
+  },
+  recoveryLockoutMinutes: {
+    schema: int(1, 7 * 24 * 60),
+    default: 15,
+    form: 'minutes (integer)',
+    doc: 'How long a case stays locked after too many wrong answers',
+  },
+  recoveryAttemptsPerAccount: {
+    schema: int(1, 100000),
+    default: 20,
+    form: 'integer',
+    doc: 'Verification answers per account per hour, across all its cases',
+  },
+  recoveryAttemptsPerIp: {
+    schema: int(1, 100000),
+    default: 50,
+    form: 'integer',
+    doc: 'Verification answers and friend confirmations per IP address per hour',
+  },
+  recoveryCodeTtlMinutes: {
+    schema: int(1, 24 * 60),
+    default: 15,
+    form: 'minutes (integer)',
+    doc: 'Lifetime of a one-time code sent to an email address or phone, or given to a trusted friend',
+  },
+  recoverySendsPerCase: {
+    schema: int(1, 100),
+    default: 3,
+    form: 'integer',
+    doc: 'Codes sent to a contact channel per case (and per channel verification) per hour',
+  },
+  recoveryFriendThreshold: {
+    schema: int(1, 10),
+    default: 2,
+    form: 'integer 1-10',
+    doc: 'Trusted friends who must confirm an appeal (of up to recoveryFriendMax asked)',
+  },
+  recoveryFriendMax: {
+    schema: int(1, 10),
+    default: 3,
+    form: 'integer 1-10',
+    doc: 'Trusted friends asked to confirm an appeal (and most friends an owner can pre-choose is 10)',
+  },
+  recoveryDefaultWindowHours: {
+    schema: int(1, 24 * 30),
+    default: 24,
+    form: 'hours (integer)',
+    doc: 'Compromise window assumed before the freeze when nothing better is known',
+  },
+  recoveryCodeSender: {
+    schema: z.enum(['disabled', 'development-log']),
+    default: 'disabled',
+    form: 'disabled or development-log',
+    doc: 'Where email/phone codes go: development-log writes them to the log (development only, nothing is sent)',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

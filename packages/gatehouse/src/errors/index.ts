@@ -47,6 +47,76 @@ export const ERRORS = {
   KEY_NOT_FOUND: { status: 404, title: 'No such API key', titleZh: 'API 密钥不存在' },
   // configuration (start-up)
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid', titleZh: '配置无效' },
+  // recovery
+  RECOVERY_NOT_ELIGIBLE: {
+    status: 404,
+    title: 'No frozen account with that handle can be appealed',
+    titleZh: '没有可申诉的已冻结账号',
+  },
+  ACCOUNT_NOT_FROZEN: { status: 409, title: 'The account is not frozen', titleZh: '账号未被冻结' },
+  RECOVERY_TOO_MANY_CASES: {
+    status: 429,
+    title: 'Too many open appeal cases for this account',
+    titleZh: '该账号未结的申诉过多',
+  },
+  RECOVERY_CASE_NOT_FOUND: { status: 404, title: 'No such appeal case', titleZh: '申诉不存在' },
+  RECOVERY_TOKEN_INVALID: {
+    status: 401,
+    title: 'The appeal token is missing, invalid or expired',
+    titleZh: '申诉令牌缺失、无效或已过期',
+  },
+  RECOVERY_WRONG_STATE: {
+    status: 409,
+    title: 'The appeal case is not in a state that allows this step',
+    titleZh: '申诉当前状态不允许此步骤',
+  },
+  RECOVERY_METHOD_UNAVAILABLE: {
+    status: 409,
+    title: 'This verification method is not available for the account',
+    titleZh: '该账号无法使用此验证方式',
+  },
+  RECOVERY_CODE_INVALID: { status: 401, title: 'The code is wrong', titleZh: '验证码错误' },
+  RECOVERY_CODE_EXPIRED: {
+    status: 410,
+    title: 'The code has expired or was already used; start again',
+    titleZh: '验证码已过期或已使用，请重新开始',
+  },
+  RECOVERY_LOCKED: {
+    status: 423,
+    title: 'Too many wrong answers; verification is locked for a while',
+    titleZh: '错误次数过多，验证已暂时锁定',
+  },
+  RECOVERY_PLEDGE_OUTDATED: {
+    status: 409,
+    title: 'The pledge text has changed; read and accept the current version',
+    titleZh: '承诺书已更新，请阅读并接受当前版本',
+  },
+  RECOVERY_STEP_INCOMPLETE: {
+    status: 409,
+    title: 'An earlier step of the appeal is not complete',
+    titleZh: '申诉的前置步骤尚未完成',
+  },
+  RECOVERY_SESSIONS_UNDECIDED: {
+    status: 400,
+    title: 'Every session must be kept or revoked; sessions from the compromise must be revoked',
+    titleZh: '每个会话都须选择保留或退出；被盗期间的会话必须退出',
+  },
+  RECOVERY_FRIEND_NOT_TRUSTED: {
+    status: 403,
+    title: 'You are not asked to vouch for this account, or the code is not yours',
+    titleZh: '您不是该账号的验证好友，或验证码不属于您',
+  },
+  RECOVERY_CHANNEL_NOT_FOUND: { status: 404, title: 'No such contact channel', titleZh: '联系方式不存在' },
+  RECOVERY_CHANNEL_EXISTS: {
+    status: 409,
+    title: 'This contact channel is already registered',
+    titleZh: '该联系方式已登记',
+  },
+  RECOVERY_SENDER_UNAVAILABLE: {
+    status: 503,
+    title: 'No code sender is configured for this channel',
+    titleZh: '未配置此类验证码的发送方式',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -319,6 +319,12 @@ export class IdentityService {
     return { account: { id: row.account_id, handle, state: account_state }, session };
   }
 
+  /** The account with this handle (any state), or undefined. */
+  async findByHandle(handle: string): Promise<AccountView | undefined> {
+    const a = await q.accountByHandleKey(this.db, handleKey(handle));
+    return a ? accountView(a) : undefined;
+  }
+
   async getAccount(id: string): Promise<AccountView> {
     const a = await q.accountById(this.db, id);
     if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
@@ -327,6 +333,24 @@ export class IdentityService {
 
   async listSessions(accountId: string, currentId?: string): Promise<SessionView[]> {
     return (await q.liveSessions(this.db, accountId, this.now())).map((s) => sessionView(s, currentId));
+  }
+
+  /**
+   * Sessions of an account that are live now or were created in [from, to] (live or not), oldest first:
+   * what an owner reviews after a compromise.
+   */
+  async sessionsForReview(
+    accountId: string,
+    from: number,
+    to: number,
+  ): Promise<Array<SessionView & { revokedAt: number | null; revokedReason: string | null }>> {
+    const t = this.now();
+    const byId = new Map<string, SessionsTable>();
+    for (const s of await q.sessionsCreatedBetween(this.db, accountId, from, to)) byId.set(s.id, s);
+    for (const s of await q.liveSessions(this.db, accountId, t)) byId.set(s.id, s);
+    return [...byId.values()]
+      .sort((a, b) => a.created_at - b.created_at)
+      .map((s) => ({ ...sessionView(s), revokedAt: s.revoked_at, revokedReason: s.revoked_reason }));
   }
 
   private async revoke(
@@ -406,6 +430,43 @@ export class IdentityService {
     return { revoked };
   }
 
+  /**
+   * Sets a new password without the current one, for an owner who proved themselves another way (account
+   * recovery). Refuses weak passwords, `extraCheck`'s rejects (e.g. breached) and the password the account
+   * had (the intruder knows it). Ends every live session. `also` runs inside the same transaction so the
+   * caller's own record commits with the change.
+   */
+  async resetPassword(
+    accountId: string,
+    next: string,
+    opts: { extraCheck?: (password: string) => void; also?: (tx: Tx) => Promise<void> } = {},
+  ): Promise<{ revoked: number }> {
+    const a = await q.accountById(this.db, accountId);
+    if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
+    if (a.state === 'deleted') throw new GatehouseError('ACCOUNT_DELETED');
+    checkPasswordStrength(next, a.handle);
+    opts.extraCheck?.(next);
+    if (await this.hasher.verify(a.password_hash, next)) {
+      const reasons = [
+        { code: 'same_as_before', en: 'must differ from the previous password', zh: '不能与之前的密码相同' },
+      ];
+      throw new GatehouseError('WEAK_PASSWORD', reasons[0]!.en, { extra: { reasons } });
+    }
+    const hash = await this.hasher.hash(next);
+    const t = this.now();
+    const revoked = await this.tx(async (tx, emit) => {
+      await q.setPasswordHash(tx, accountId, hash, t);
+      const live = (await q.liveSessions(tx, accountId, t)).map((s) => s.id);
+      const done = await q.revokeSessions(tx, live, 'password_changed', t);
+      emit({ type: 'password.changed', account: accountId });
+      for (const id of done)
+        emit({ type: 'session.revoked', account: accountId, session: id, reason: 'password_changed' });
+      await opts.also?.(tx);
+      return done.length;
+    });
+    return { revoked };
+  }
+
   async signins(accountId: string, limit = 50, before?: number) {
     const rows = await q.signins(this.db, accountId, Math.min(Math.max(limit, 1), 500), before);
     return rows.map((r) => ({
@@ -424,8 +485,9 @@ export class IdentityService {
     return this.setState(accountId, 'frozen', reason);
   }
 
-  async unfreeze(accountId: string, reason: string): Promise<AccountView> {
-    return this.setState(accountId, 'active', reason);
+  /** Unfreezes an account. `also` runs inside the same transaction (e.g. closing an appeal case). */
+  async unfreeze(accountId: string, reason: string, also?: (tx: Tx) => Promise<void>): Promise<AccountView> {
+    return this.setState(accountId, 'active', reason, also);
   }
 
   async deleteAccount(accountId: string): Promise<AccountView> {
@@ -436,13 +498,17 @@ export class IdentityService {
     accountId: string,
     state: AccountsTable['state'],
     reason: string,
+    also?: (tx: Tx) => Promise<void>,
   ): Promise<AccountView> {
     const t = this.now();
     await this.tx(async (tx, emit) => {
       const a = await q.accountById(tx, accountId);
       if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
       if (a.state === 'deleted') throw new GatehouseError('ACCOUNT_DELETED');
-      if (a.state === state) return;
+      if (a.state === state) {
+        await also?.(tx);
+        return;
+      }
       await q.setState(tx, accountId, state, state === 'active' ? null : reason, t);
       if (state === 'frozen' || state === 'deleted') {
         const ids = (await q.liveSessions(tx, accountId, t)).map((s) => s.id);
@@ -453,6 +519,7 @@ export class IdentityService {
       if (state === 'frozen') emit({ type: 'account.frozen', account: accountId, reason });
       else if (state === 'active') emit({ type: 'account.unfrozen', account: accountId, reason });
       else emit({ type: 'account.deleted', account: accountId });
+      await also?.(tx);
     });
     return this.getAccount(accountId);
   }

@@ -57,6 +57,17 @@ export const identityStore = {
       .orderBy('created_at', 'desc')
       .execute();
   },
+  sessionsCreatedBetween(q: Q, accountId: string, from: number, to: number) {
+    return q
+      .selectFrom('sessions')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<=', to)
+      .orderBy('created_at')
+      .limit(500)
+      .execute();
+  },
   /** Revokes the given live sessions; returns the ids actually revoked. */
   async revokeSessions(q: Q, ids: string[], reason: string, now: number): Promise<string[]> {
     if (ids.length === 0) return [];

@@ -119,6 +119,7 @@ export async function buildServer(opts: ServerOptions) {
             description: 'Session token (ghs_…) or the session cookie plus X-CSRF-Token',
           },
           operatorKey: { type: 'http', scheme: 'bearer', description: 'Operator API key (ghk_…)' },
+          recoveryToken: { type: 'http', scheme: 'bearer', description: 'Appeal case token (ghr_…)' },
         },
       },
     },

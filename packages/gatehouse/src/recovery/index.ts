@@ -1,0 +1,47 @@
+export { recoveryMigrations, type RecoveryTables, type CaseState, OPEN_STATES } from './schema.ts';
+export {
+  RecoveryService,
+  summariseMessages,
+  type RecoveryDeps,
+  type RecoveryOptions,
+  type CaseView,
+  type CaseEventView,
+  type ChannelView,
+  type ReviewSession,
+} from './service.ts';
+export {
+  VerifierRegistry,
+  RecoveryCodeVerifier,
+  ChannelCodeVerifier,
+  TrustedFriendsVerifier,
+  VERIFIER_KINDS,
+  type Verifier,
+  type VerifierKind,
+  type CaseRef,
+  type StartOptions,
+  type StartResult,
+  type Answer,
+  type CheckResult,
+} from './verifiers.ts';
+export {
+  DevelopmentLogSender,
+  codeText,
+  maskAddress,
+  type CodeSender,
+  type CodeMessage,
+  type ChannelKind,
+} from './senders.ts';
+export type {
+  AccountEventLog,
+  LoggedEvent,
+  CompromiseFacts,
+  EnqueueWebhook,
+  AppendAudit,
+  GrantsPort,
+} from './ports.ts';
+export { planRestore, RESTORE_EVENT_TYPES, type RestorePlan } from './restore.ts';
+export { reportMarkdown, ADVICE, type OwnerReport } from './report.ts';
+export { PLEDGES, CURRENT_PLEDGE, pledgeByVersion, type Pledge } from './pledge.ts';
+export { isBreachedPassword, checkNotBreached, breachedListSize } from './breached.ts';
+export { recoveryOptionsFrom } from './options.ts';
+export { recoveryRoutes } from './routes.ts';

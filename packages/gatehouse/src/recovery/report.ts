@@ -1,0 +1,148 @@
+import type { RestorePlan } from './restore.ts';
+
+/** Everything the owner's report says, as data (the JSON form). Absent parts were not known. */
+export interface OwnerReport {
+  case: string;
+  account: { id: string; handle: string };
+  generatedAt: number;
+  window: { start: number; end: number };
+  /** How the account was taken; `source` says where the fact comes from. */
+  entry: {
+    method: string;
+    ip: string;
+    device: string;
+    at: number;
+    source: 'engine' | 'signin-history';
+  } | null;
+  /** Why Gatehouse froze the account. */
+  decision: { at: number; summary: string } | null;
+  /** What the intruder sent; null when the platform activity log was not available. */
+  messages: {
+    count: number;
+    recipientsReached: number;
+    groupsReached: number;
+    sample: Array<{ at: number; text: string; urls: string[] }>;
+  } | null;
+  retracted: { count: number } | null;
+  warned: { count: number } | null;
+  restored: (RestorePlan & { sent: boolean }) | null;
+  sessionsRevoked: number;
+  verifiedBy: string | null;
+  restoredAt: number | null;
+  advice: Array<{ en: string; zh: string }>;
+}
+
+export const ADVICE: ReadonlyArray<{ en: string; zh: string }> = [
+  {
+    en: 'Change the old password on every other site or app where you used it: the intruder knows it.',
+    zh: '在所有用过旧密码的网站和应用上修改密码：入侵者已经知道它。',
+  },
+  {
+    en: 'Add a passkey to your account: it cannot be phished by a fake page or a relayed QR code.',
+    zh: '为账号添加通行密钥（passkey）：假冒网页和转发的二维码无法骗取它。',
+  },
+  {
+    en: 'Check the apps you have authorised and remove any you do not recognise or no longer use.',
+    zh: '检查您授权过的应用，移除不认识或不再使用的应用。',
+  },
+  {
+    en: 'Never scan a login QR code or approve a login that you did not start yourself, whatever the page promises.',
+    zh: '无论页面承诺什么，都不要扫描或确认不是您本人发起的登录二维码或登录请求。',
+  },
+  {
+    en: 'Tell your friends that messages sent from your account during this time were not from you.',
+    zh: '告诉您的好友：这段时间从您账号发出的消息不是您发的。',
+  },
+];
+
+const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+
+/** The report in Markdown, in English or Chinese. */
+export function reportMarkdown(r: OwnerReport, lang: 'en' | 'zh'): string {
+  const zh = lang === 'zh';
+  const L: string[] = [];
+  const unknown = zh ? '未知' : 'not known';
+  L.push(
+    zh ? `# 账号 ${r.account.handle} 被盗情况报告` : `# What happened to your account ${r.account.handle}`,
+  );
+  L.push('');
+  L.push(
+    zh
+      ? `被盗期间：${iso(r.window.start)} 至 ${iso(r.window.end)}（UTC）。申诉编号：${r.case}。`
+      : `Compromise window: ${iso(r.window.start)} to ${iso(r.window.end)} (UTC). Case: ${r.case}.`,
+  );
+  L.push('');
+  L.push(zh ? '## 账号是如何被盗的' : '## How the account was taken');
+  if (r.entry) {
+    const src =
+      r.entry.source === 'engine'
+        ? zh
+          ? '（来自检测引擎）'
+          : '(from the detection engine)'
+        : zh
+          ? '（根据登录记录推断：窗口内首次来自新 IP 的成功登录）'
+          : '(inferred from sign-in history: the first successful sign-in from a new IP in the window)';
+    L.push(
+      zh
+        ? `- ${iso(r.entry.at)} 通过「${r.entry.method}」方式登录，设备：${r.entry.device}，IP：${r.entry.ip} ${src}`
+        : `- Signed in at ${iso(r.entry.at)} by "${r.entry.method}" from ${r.entry.device}, IP ${r.entry.ip} ${src}`,
+    );
+  } else L.push(zh ? `- ${unknown}` : `- ${unknown}`);
+  if (r.decision)
+    L.push(zh ? `- 冻结原因：${r.decision.summary}` : `- Why it was frozen: ${r.decision.summary}`);
+  L.push('');
+  L.push(zh ? '## 入侵者发送了什么' : '## What the intruder sent');
+  if (r.messages) {
+    L.push(
+      zh
+        ? `- 共 ${r.messages.count} 条消息，发给 ${r.messages.recipientsReached} 位联系人和 ${r.messages.groupsReached} 个群。`
+        : `- ${r.messages.count} messages, to ${r.messages.recipientsReached} people and ${r.messages.groupsReached} groups.`,
+    );
+    for (const s of r.messages.sample)
+      L.push(
+        `  - ${iso(s.at)}: “${s.text.replace(/\s+/g, ' ')}”${s.urls.length ? ` (${s.urls.join(', ')})` : ''}`,
+      );
+  } else
+    L.push(
+      zh
+        ? '- 平台活动记录不可用，无法统计。'
+        : '- The platform activity log was not available, so this is not known.',
+    );
+  L.push('');
+  L.push(zh ? '## 我们做了什么' : '## What we did');
+  L.push(
+    zh
+      ? `- 撤回的消息：${r.retracted ? r.retracted.count : unknown}`
+      : `- Messages retracted: ${r.retracted ? r.retracted.count : unknown}`,
+  );
+  L.push(
+    zh
+      ? `- 已提醒的收件人：${r.warned ? r.warned.count : unknown}`
+      : `- Recipients warned: ${r.warned ? r.warned.count : unknown}`,
+  );
+  L.push(zh ? `- 退出的会话：${r.sessionsRevoked}` : `- Sessions signed out: ${r.sessionsRevoked}`);
+  if (r.restored) {
+    const what = zh
+      ? `好友 ${r.restored.friends.length} 位、群 ${r.restored.groups.length} 个、资料项 ${r.restored.profile.length} 个`
+      : `${r.restored.friends.length} friends, ${r.restored.groups.length} groups, ${r.restored.profile.length} profile fields`;
+    L.push(
+      r.restored.sent
+        ? zh
+          ? `- 已请求平台恢复：${what}`
+          : `- Asked the platform to restore: ${what}`
+        : zh
+          ? `- 需要恢复：${what}（恢复指令未能发送，客服会跟进）`
+          : `- To restore: ${what} (the instruction could not be sent; support will follow up)`,
+    );
+  } else
+    L.push(
+      zh
+        ? '- 平台活动记录不可用，无法确定需要恢复的好友、群和资料。'
+        : '- The platform activity log was not available, so what to restore is not known.',
+    );
+  L.push('');
+  L.push(zh ? '## 您现在应该做什么' : '## What you should do now');
+  for (const a of r.advice) L.push(`- ${zh ? a.zh : a.en}`);
+  L.push('');
+  return L.join('\n');
+}
