@@ -329,7 +329,12 @@ export class RecoveryService {
     const t = this.now();
     const facts = await this.deps.compromiseFacts?.(account.id, t);
     const windowEnd = facts?.windowEnd ?? t;
-    const windowStart = Math.min(facts?.windowStart ?? windowEnd - this.opts.defaultWindowMs, windowEnd);
+    // Without the engine's window: from the first sign-in from a new IP in the default window, else the
+    // whole default window.
+    const fallback = windowEnd - this.opts.defaultWindowMs;
+    const suspect =
+      facts?.windowStart === undefined ? await this.entryFromSignins(account.id, fallback, windowEnd) : null;
+    const windowStart = Math.min(facts?.windowStart ?? suspect?.at ?? fallback, windowEnd);
     const token = newToken('ghr');
     const row: RecoveryCasesTable = {
       id: newId('case'),
@@ -422,8 +427,23 @@ export class RecoveryService {
     const sends = this.sends.hit(`${c.id}|${kind}`);
     if (!sends.allowed) throw rateLimited(sends.retryAfterSeconds);
     const account = await this.deps.identity.getAccount(c.account_id);
+    const r0 = await verifier.start(this.ref(c, account.handle), opts);
     const result = await this.tx(async (tx) => {
-      const r = await verifier.start(tx, this.ref(c, account.handle), opts);
+      const r = r0;
+      await q.retireChallenges(tx, c.id, kind, t);
+      await q.insertChallenges(
+        tx,
+        (r.challenges ?? []).map((ch) => ({
+          id: newId('chl'),
+          case_id: c.id,
+          kind,
+          target: ch.target,
+          code_hash: ch.codeHash,
+          created_at: t,
+          expires_at: ch.expiresAt,
+          consumed_at: null,
+        })),
+      );
       if (
         !(await q.transition(tx, c.id, ['opened', 'verifying'], {
           state: 'verifying',
@@ -451,7 +471,7 @@ export class RecoveryService {
         );
       }
     }
-    const { afterCommit: _a, ...rest } = result;
+    const { afterCommit: _a, challenges: _c, ...rest } = result;
     return { case: await this.caseView(c.id), ...rest };
   }
 
@@ -805,7 +825,7 @@ export class RecoveryService {
     const facts = await this.deps.compromiseFacts?.(c.account_id, c.window_end);
     let entry: OwnerReport['entry'] = facts?.entry
       ? { ...facts.entry, source: 'engine' }
-      : await this.entryFromSignins(c);
+      : await this.entryFromSignins(c.account_id, c.window_start, c.window_end);
     if (entry)
       entry = {
         method: entry.method,
@@ -843,23 +863,21 @@ export class RecoveryService {
     };
   }
 
-  /** Without the engine: the first successful sign-in in the window from an IP the account had not used. */
-  private async entryFromSignins(c: RecoveryCasesTable): Promise<OwnerReport['entry']> {
-    const rows = (await this.deps.identity.signins(c.account_id, 500)).filter((r) => r.success);
-    const before = new Set(rows.filter((r) => r.at < c.window_start).map((r) => r.ip));
-    const inWindow = rows
-      .filter((r) => r.at >= c.window_start && r.at <= c.window_end)
-      .sort((a, b) => a.at - b.at);
-    const first = inWindow.find((r) => !before.has(r.ip));
-    return first
-      ? {
-          method: first.method,
-          ip: first.ip,
-          device: first.device.label,
-          at: first.at,
-          source: 'signin-history',
-        }
-      : null;
+  /**
+   * Without the engine: the first successful sign-in in [from, to] from an IP the account had not signed in
+   * from before (an account's very first sign-in is never suspect).
+   */
+  private async entryFromSignins(accountId: string, from: number, to: number): Promise<OwnerReport['entry']> {
+    const rows = (await this.deps.identity.signins(accountId, 500))
+      .filter((r) => r.success && r.at <= to)
+      .sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const seen = new Set<string>();
+    for (const r of rows) {
+      if (r.at >= from && seen.size > 0 && !seen.has(r.ip))
+        return { method: r.method, ip: r.ip, device: r.device.label, at: r.at, source: 'signin-history' };
+      seen.add(r.ip);
+    }
+    return null;
   }
 
   // ---- owner set-up (signed in): recovery codes, trusted friends, contact channels -------------------

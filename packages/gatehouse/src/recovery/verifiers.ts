@@ -1,4 +1,3 @@
-import { newId } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Tx, Db } from '../store/db.ts';
 import { codeMatches, hashCode, newFriendCode, randomDigits } from './codes.ts';
@@ -38,6 +37,8 @@ export interface StartResult {
   friendCodes?: Array<{ friend: string; code: string }>;
   needed?: number;
   expiresAt?: number;
+  /** One-time codes to store (hashed) for this case, replacing the live ones of this kind. */
+  challenges?: Array<{ target: string; codeHash: string; expiresAt: number }>;
   /** Runs after the transaction commits (e.g. sending the code). */
   afterCommit?: () => Promise<void>;
 }
@@ -56,13 +57,13 @@ export type CheckResult =
 
 /**
  * One way for an owner to prove the account is theirs. `available` says whether the account has it set up;
- * `start` prepares a challenge inside the case's transaction; `check` judges one answer inside the
- * transaction that records it. Rate limits, lockouts and state changes are the service's, not the verifier's.
+ * `start` prepares a challenge (the service stores its hashed codes in the case's transaction); `check`
+ * judges one answer inside the transaction that records it, and must read and write through that `tx` only. Rate limits, lockouts and state changes are the service's, not the verifier's.
  */
 export interface Verifier {
   readonly kind: VerifierKind;
   available(accountId: string): Promise<boolean>;
-  start(tx: Tx, c: CaseRef, opts: StartOptions): Promise<StartResult>;
+  start(c: CaseRef, opts: StartOptions): Promise<StartResult>;
   check(tx: Tx, c: CaseRef, answer: Answer): Promise<CheckResult>;
 }
 
@@ -148,10 +149,10 @@ export class ChannelCodeVerifier implements Verifier {
       (c) => c.kind === this.channel && c.verified_at !== null,
     );
   }
-  async start(tx: Tx, c: CaseRef, opts: StartOptions): Promise<StartResult> {
+  async start(c: CaseRef, opts: StartOptions): Promise<StartResult> {
     const sender = this.senderFor();
     if (!sender) throw new GatehouseError('RECOVERY_SENDER_UNAVAILABLE');
-    const verified = (await q.channels(tx, c.accountId)).filter(
+    const verified = (await q.channels(this.db, c.accountId)).filter(
       (ch) => ch.kind === this.channel && ch.verified_at !== null,
     );
     const ch = opts.channel ? verified.find((v) => v.id === opts.channel) : verified[0];
@@ -159,19 +160,6 @@ export class ChannelCodeVerifier implements Verifier {
       throw new GatehouseError('RECOVERY_CHANNEL_NOT_FOUND', `no verified ${this.channel} with that id`);
     const t = this.now();
     const code = randomDigits(6);
-    await q.retireChallenges(tx, c.id, this.kind, t);
-    await q.insertChallenges(tx, [
-      {
-        id: newId('chl'),
-        case_id: c.id,
-        kind: this.kind,
-        target: ch.id,
-        code_hash: hashCode(c.id, code),
-        created_at: t,
-        expires_at: t + this.ttlMs,
-        consumed_at: null,
-      },
-    ]);
     const sentTo = maskAddress(this.channel, ch.address);
     return {
       instructions:
@@ -181,6 +169,7 @@ export class ChannelCodeVerifier implements Verifier {
       sentTo,
       delivery: sender.delivery,
       expiresAt: t + this.ttlMs,
+      challenges: [{ target: ch.id, codeHash: hashCode(c.id, code), expiresAt: t + this.ttlMs }],
       afterCommit: () =>
         sender.send({ kind: this.channel, address: ch.address, code, purpose: 'appeal', handle: c.handle }),
     };
@@ -224,28 +213,11 @@ export class TrustedFriendsVerifier implements Verifier {
   async available(accountId: string): Promise<boolean> {
     return (await this.friendsOf(accountId)).length >= this.threshold;
   }
-  needed(friends: number): number {
-    return Math.min(this.threshold, friends);
-  }
-  async start(tx: Tx, c: CaseRef): Promise<StartResult> {
+  async start(c: CaseRef): Promise<StartResult> {
     const friends = (await this.friendsOf(c.accountId)).slice(0, this.max);
     if (friends.length < this.threshold) throw new GatehouseError('RECOVERY_METHOD_UNAVAILABLE');
     const t = this.now();
-    await q.retireChallenges(tx, c.id, this.kind, t);
     const codes = friends.map((f) => ({ friend: f, code: newFriendCode() }));
-    await q.insertChallenges(
-      tx,
-      codes.map(({ friend, code }) => ({
-        id: newId('chl'),
-        case_id: c.id,
-        kind: this.kind,
-        target: friend.id,
-        code_hash: hashCode(`${c.id}|${friend.id}`, code),
-        created_at: t,
-        expires_at: t + this.ttlMs,
-        consumed_at: null,
-      })),
-    );
     const n = this.threshold;
     return {
       instructions: {
@@ -253,6 +225,11 @@ export class TrustedFriendsVerifier implements Verifier {
         zh: `请当面或电话（不要通过聊天）把各自的验证码告诉每位好友。需要其中 ${n} 位登录自己的账号并输入验证码。`,
       },
       friendCodes: codes.map((x) => ({ friend: x.friend.handle, code: x.code })),
+      challenges: codes.map(({ friend, code }) => ({
+        target: friend.id,
+        codeHash: hashCode(`${c.id}|${friend.id}`, code),
+        expiresAt: t + this.ttlMs,
+      })),
       needed: n,
       expiresAt: t + this.ttlMs,
     };
