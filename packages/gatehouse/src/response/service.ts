@@ -611,6 +611,63 @@ export class ResponseService {
     return { perMinute: r.per_minute, until: r.until };
   }
 
+  async pendingChallenges(account: string) {
+    return (await q.pendingChallenges(this.d.db, account, this.now())).map((c) => ({
+      id: c.id,
+      reason: c.reason,
+      text: localize('ownerChallenge', { reason: c.reason }),
+      createdAt: c.created_at,
+      expiresAt: c.expires_at,
+      suspectedSession: c.session,
+    }));
+  }
+
+  /** An operator releases a held message. */
+  async releaseHold(messageId: string, actor: string): Promise<void> {
+    const t = this.now();
+    await this.d.db.transaction().execute(async (tx) => {
+      const h = await q.hold(tx, messageId);
+      if (!h || h.status !== 'held') throw new GatehouseError('HOLD_NOT_FOUND');
+      await q.resolveHold(tx, messageId, 'released', t);
+      await this.d.delivery.enqueueInTx(tx, {
+        type: 'message.release',
+        account: h.account,
+        payload: { message: messageId, account: h.account },
+      });
+      await this.d.audit.appendInTx(tx, {
+        actor,
+        action: 'hold.release',
+        subject: h.account,
+        data: { message: messageId },
+      });
+    });
+  }
+
+  async quarantineList() {
+    return (await q.liveQuarantine(this.d.db, this.now())).map((r) => ({
+      key: r.key,
+      kind: r.kind,
+      decision: r.decision_id,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  async liftQuarantine(key: string, actor: string): Promise<void> {
+    const t = this.now();
+    await this.d.db.transaction().execute(async (tx) => {
+      const r = await q.liftQuarantine(tx, key, t);
+      if (Number(r.numUpdatedRows) === 0)
+        throw new GatehouseError('NOT_FOUND', `no live quarantine for ${key}`);
+      await this.d.audit.appendInTx(tx, { actor, action: 'quarantine.lift', subject: key, data: {} });
+    });
+    this.d.engine.unquarantine(key);
+  }
+
+  policyVersions() {
+    return q.policyVersions(this.d.db);
+  }
+
   actions(filter: { account?: string; decisionId?: string; limit?: number }) {
     return q.actions(this.d.db, { ...filter, limit: Math.min(filter.limit ?? 100, 1000) });
   }

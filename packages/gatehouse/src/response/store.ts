@@ -72,14 +72,12 @@ export const responseStore = {
       .insertInto('throttles')
       .values(t)
       .onConflict((oc) =>
-        oc
-          .column('account')
-          .doUpdateSet({
-            per_minute: t.per_minute,
-            until: t.until,
-            decision_id: t.decision_id,
-            created_at: t.created_at,
-          }),
+        oc.column('account').doUpdateSet({
+          per_minute: t.per_minute,
+          until: t.until,
+          decision_id: t.decision_id,
+          created_at: t.created_at,
+        }),
       )
       .execute();
   },
