@@ -47,6 +47,13 @@ export const ERRORS = {
   KEY_NOT_FOUND: { status: 404, title: 'No such API key', titleZh: 'API 密钥不存在' },
   // configuration (start-up)
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid', titleZh: '配置无效' },
+  // content: url
+  BRANDS_INVALID: { status: 400, title: 'The protected brands file is invalid', titleZh: '受保护品牌文件无效' },
+  DOMAIN_LIST_INVALID: {
+    status: 400,
+    title: 'The domain block/allow list is invalid',
+    titleZh: '域名黑/白名单无效',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
