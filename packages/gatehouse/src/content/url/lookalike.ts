@@ -202,7 +202,7 @@ function combo(sk: string, h: Hit<Target>, idx: BrandIndex, labelShown: string, 
   if (t.kind === 'domain' && ((pre === '' && idx.tldWords.has(post.replace(/^-/, ''))) || (post === '' && (pre === 'vvvvvv' || pre === 'vvvvvv-'))))
     rule = 'various';
   else if (allDict && words.length === 1 && !pre.includes('-') && !post.includes('-')) rule = 'dictionary';
-  else if (bounded || allDict || lv >= 2) rule = 'combosquatting';
+  else if (allDict || (bounded && lv >= 2) || lv >= 3 || (lv === 2 && t.kind === 'domain')) rule = 'combosquatting';
   else return null;
   const m = base(t, labelShown, rule);
   // report the words as written when the label is plain ASCII of the same length as its skeleton

@@ -420,7 +420,7 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
 function bareHost(s: string, a: number, b: number, prevC: number): false | 'domain' | 'ip' {
   if (b - a < 3 || b - a > MAX_HOST) return false;
   // an e-mail address or a path segment of something else
-  if (prevC === 64 || prevC === 47 || prevC === 92 || prevC === 46 || prevC === 58) return false;
+  if (prevC === 64 || prevC === 47 || prevC === 92 || prevC === 46) return false;
   const host = s.slice(a, b);
   const lastDot = host.lastIndexOf('.');
   if (lastDot <= 0) return false;
