@@ -3,7 +3,7 @@
  *   example.com            the domain and every subdomain
  *   *.example.com          the same (".example.com" too)
  *   =login.example.com     exactly this host
- *   https://example.com/x  URLs starting with this prefix
+ *   https://example.com/x  URLs starting with this prefix (http or https alike)
  *   # comment              (also after an entry: "example.com  # why")
  * Matching is a few hash-set lookups walking up the host's labels.
  */
@@ -77,9 +77,10 @@ export function parseDomainList(
         bad(`not a valid URL prefix (${p.problem ?? 'no host'})`);
         continue;
       }
+      const prefix = withoutScheme(p.url);
       const arr = list.prefixes.get(p.host);
-      if (arr) arr.push(p.url);
-      else list.prefixes.set(p.host, [p.url]);
+      if (arr) arr.push(prefix);
+      else list.prefixes.set(p.host, [prefix]);
     } else if (line.startsWith('=')) {
       const h = normHost(line.slice(1));
       if (h === null) {
@@ -100,13 +101,22 @@ export function parseDomainList(
   return { list, errors };
 }
 
+/** URL prefixes match whatever the scheme (http and https alike). */
+function withoutScheme(url: string): string {
+  const i = url.indexOf('://');
+  return i >= 0 ? url.slice(i + 3) : url;
+}
+
 /** Does the host (lower-case ASCII) or URL match the list? */
 export function matchList(list: DomainList, host: string, url?: string): ListMatch | null {
   if (host === '' || list.size === 0) return null;
   if (list.hosts.has(host)) return { entry: `=${host}`, match: 'host', source: list.source };
   if (url !== undefined && list.prefixes.size > 0) {
     const ps = list.prefixes.get(host);
-    if (ps) for (const p of ps) if (url.startsWith(p)) return { entry: p, match: 'prefix', source: list.source };
+    if (ps) {
+      const u = withoutScheme(url);
+      for (const p of ps) if (u.startsWith(p)) return { entry: p, match: 'prefix', source: list.source };
+    }
   }
   if (list.domains.size > 0) {
     let h = host;
