@@ -48,7 +48,11 @@ export const ERRORS = {
   // configuration (start-up)
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid', titleZh: '配置无效' },
   // content: url
-  BRANDS_INVALID: { status: 400, title: 'The protected brands file is invalid', titleZh: '受保护品牌文件无效' },
+  BRANDS_INVALID: {
+    status: 400,
+    title: 'The protected brands file is invalid',
+    titleZh: '受保护品牌文件无效',
+  },
   DOMAIN_LIST_INVALID: {
     status: 400,
     title: 'The domain block/allow list is invalid',

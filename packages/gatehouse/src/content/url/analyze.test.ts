@@ -80,7 +80,10 @@ test('first seen on the platform', () => {
 });
 
 test('block- and allowlists', () => {
-  const block = parseDomainList('evil.com\n=exact.bad.org\nhttps://good.org/phish/ # a phishing path\n', 'block').list;
+  const block = parseDomainList(
+    'evil.com\n=exact.bad.org\nhttps://good.org/phish/ # a phishing path\n',
+    'block',
+  ).list;
   const allow = parseDomainList('# partners\ndiscord-partner.com\n', 'allow').list;
   const c: UrlContext = { ...ctx, block, allow };
   const b = analyzeUrl('https://a.b.evil.com/x', c);
@@ -148,7 +151,13 @@ test('bad input: a clear result, no throw, no hang', () => {
   assert.equal(r.reasons[0]!.code, 'text.truncated');
   assert.ok(performance.now() - t0 < 10_000);
   // pathological inputs for backtracking: long runs of near-matches
-  const path = ['a-'.repeat(200_000), '.'.repeat(300_000), '[.]'.repeat(100_000), ' dot '.repeat(100_000), 'http://'.repeat(50_000)];
+  const path = [
+    'a-'.repeat(200_000),
+    '.'.repeat(300_000),
+    '[.]'.repeat(100_000),
+    ' dot '.repeat(100_000),
+    'http://'.repeat(50_000),
+  ];
   for (const p of path) {
     const t1 = performance.now();
     analyzeText(p, ctx);

@@ -97,8 +97,12 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   const allowed = !blocked && ctx.allow ? matchList(ctx.allow, host, p.url) : null;
   const brands = ctx.brands ?? null;
   const official = brands && host !== '' ? officialBrand(host, brands) : undefined;
-  if (blocked) reasons.push(reason('url.blocked', { entry: blocked.entry, match: blocked.match, list: blocked.source }));
-  if (allowed) reasons.push(reason('url.allowlisted', { entry: allowed.entry, match: allowed.match, list: allowed.source }));
+  if (blocked)
+    reasons.push(reason('url.blocked', { entry: blocked.entry, match: blocked.match, list: blocked.source }));
+  if (allowed)
+    reasons.push(
+      reason('url.allowlisted', { entry: allowed.entry, match: allowed.match, list: allowed.source }),
+    );
   if (official !== undefined) reasons.push(reason('url.official', { brand: official }));
 
   let look: LookalikeMatch | null = null;
@@ -110,7 +114,8 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   // risk signals
   if (p.hostKind === 'ipv4' || p.hostKind === 'ipv6')
     reasons.push(reason('url.ip-host', { ip: p.ip, form: p.hostKind === 'ipv6' ? 'ipv6' : p.ipv4Form }));
-  if (p.port !== null && p.port !== DEFAULT_PORTS[p.scheme]) reasons.push(reason('url.port', { port: p.port }));
+  if (p.port !== null && p.port !== DEFAULT_PORTS[p.scheme])
+    reasons.push(reason('url.port', { port: p.port }));
   if (p.userinfo !== null) {
     const ui = p.userinfo.slice(0, 200);
     let deceptive = false;
@@ -123,7 +128,12 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
       if (b !== undefined) userinfoBrand = b;
     } else if (brands) deceptive = brands.byText.has(ui.toLowerCase());
     reasons.push(
-      reason('url.userinfo', userinfoBrand ? { userinfo: ui, host, deceptive, brand: userinfoBrand } : { userinfo: ui, host, deceptive }),
+      reason(
+        'url.userinfo',
+        userinfoBrand
+          ? { userinfo: ui, host, deceptive, brand: userinfoBrand }
+          : { userinfo: ui, host, deceptive },
+      ),
     );
   }
   if (info) {
@@ -134,8 +144,12 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
       if (levels >= 4) reasons.push(reason('url.many-subdomains', { levels }));
     }
     const l = listed(host);
-    if (l) reasons.push(reason(`url.${l.kind}`, l.kind === 'shortener' ? { service: l.suffix } : { suffix: l.suffix }));
-    if (!info.knownSuffix) reasons.push(reason('url.unknown-suffix', { suffix: host.slice(host.lastIndexOf('.') + 1) }));
+    if (l)
+      reasons.push(
+        reason(`url.${l.kind}`, l.kind === 'shortener' ? { service: l.suffix } : { suffix: l.suffix }),
+      );
+    if (!info.knownSuffix)
+      reasons.push(reason('url.unknown-suffix', { suffix: host.slice(host.lastIndexOf('.') + 1) }));
     if (host.includes('xn--')) {
       reasons.push(reason('url.punycode', { ascii: host, unicode: info.unicode }));
       if (!isAscii(info.unicode)) {
@@ -153,7 +167,13 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
     else {
       const age = (ctx.now ?? Date.now()) - t;
       if (age < (ctx.newDomainMs ?? 7 * DAY))
-        reasons.push(reason('url.domain-new', { domain: registered, firstSeen: t, ageHours: Math.max(0, Math.round(age / 3_600_000)) }));
+        reasons.push(
+          reason('url.domain-new', {
+            domain: registered,
+            firstSeen: t,
+            ageHours: Math.max(0, Math.round(age / 3_600_000)),
+          }),
+        );
     }
   }
 
@@ -231,7 +251,9 @@ export function analyzeText(text: string, ctx: UrlContext = {}, opts: ExtractOpt
       if (RANK[a.verdict] > RANK[verdict]) verdict = a.verdict;
       if (a.score > score) score = a.score;
     }
-    const reasons = ex.truncated ? [reason('text.truncated', { scanned: ex.scanned, urls: urls.length })] : [];
+    const reasons = ex.truncated
+      ? [reason('text.truncated', { scanned: ex.scanned, urls: urls.length })]
+      : [];
     return { urls, verdict, score, truncated: ex.truncated, reasons };
   } catch (e) {
     return { urls: [], verdict: 'suspicious', score: 20, truncated: true, reasons: failed(text, e).reasons };

@@ -95,7 +95,8 @@ export function sameGlyph(a: string, b: string): boolean {
   return a !== b && skeleton(a) === skeleton(b);
 }
 
-export type Script = 'latin' | 'cyrillic' | 'greek' | 'han' | 'kana' | 'hangul' | 'arabic' | 'hebrew' | 'other';
+export type Script =
+  'latin' | 'cyrillic' | 'greek' | 'han' | 'kana' | 'hangul' | 'arabic' | 'hebrew' | 'other';
 
 const SCRIPT_TESTS: Array<[Script, RegExp]> = [
   ['latin', /\p{Script=Latin}/u],

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { domainInfo, parseIpv4, parseIpv6, registeredDomain, toAscii, toUnicode, validHostname } from './domain.ts';
+import {
+  domainInfo,
+  parseIpv4,
+  parseIpv6,
+  registeredDomain,
+  toAscii,
+  toUnicode,
+  validHostname,
+} from './domain.ts';
 
 test('registered domain by the PSL', () => {
   assert.equal(registeredDomain('a.b.qq.com'), 'qq.com');

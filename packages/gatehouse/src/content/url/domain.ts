@@ -49,7 +49,12 @@ export interface DomainInfo {
   subdomain: string;
 }
 
-const TLD_OPTS = { allowPrivateDomains: true, extractHostname: false, detectIp: false, validateHostname: false };
+const TLD_OPTS = {
+  allowPrivateDomains: true,
+  extractHostname: false,
+  detectIp: false,
+  validateHostname: false,
+};
 
 /** PSL facts about an ASCII host name (use toAscii first for Unicode input). */
 export function domainInfo(host: string): DomainInfo {

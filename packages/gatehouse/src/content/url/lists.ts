@@ -66,9 +66,13 @@ export function parseDomainList(
     if (line === '') continue;
     const bad = (message: string) => {
       if (opts.strict)
-        throw new GatehouseError('DOMAIN_LIST_INVALID', `${source}:${i + 1}: ${message}: "${line.slice(0, 200)}"`, {
-          extra: { source, line: i + 1 },
-        });
+        throw new GatehouseError(
+          'DOMAIN_LIST_INVALID',
+          `${source}:${i + 1}: ${message}: "${line.slice(0, 200)}"`,
+          {
+            extra: { source, line: i + 1 },
+          },
+        );
       errors.push({ line: i + 1, text: line.slice(0, 200), message });
     };
     if (line.includes('://')) {

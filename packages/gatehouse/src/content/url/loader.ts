@@ -36,7 +36,11 @@ function stamp(path: string): string {
 }
 
 /** Loads a file with `parse` and keeps it current. The first load throws if the file is bad. */
-export function watchFile<T>(path: string, parse: (text: string) => T, opts: WatchOptions<T> = {}): Watched<T> {
+export function watchFile<T>(
+  path: string,
+  parse: (text: string) => T,
+  opts: WatchOptions<T> = {},
+): Watched<T> {
   let value = parse(readFileSync(path, 'utf8'));
   let last = stamp(path);
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -8,7 +8,11 @@ import { isGatehouseError } from '../../errors/index.ts';
 
 const idx = compileBrands(
   parseBrands([
-    { name: 'discord', domains: ['discord.com', 'discord.gg', 'discordapp.com'], keywords: ['discord', 'nitro'] },
+    {
+      name: 'discord',
+      domains: ['discord.com', 'discord.gg', 'discordapp.com'],
+      keywords: ['discord', 'nitro'],
+    },
     { name: 'qq', domains: ['qq.com', 'tencent.com'], keywords: ['qq', 'tencent'] },
     { name: 'steam', domains: ['steamcommunity.com', 'steampowered.com'], keywords: ['steam'] },
     { name: 'paypal', domains: ['paypal.com'] },
@@ -72,7 +76,9 @@ test('every fuzzer family has a generated example', () => {
       m !== null &&
       m.rule === rule &&
       m.brand === brand &&
-      Object.entries(extra ?? {}).every(([k, v]) => JSON.stringify(m[k as keyof LookalikeMatch]) === JSON.stringify(v));
+      Object.entries(extra ?? {}).every(
+        ([k, v]) => JSON.stringify(m[k as keyof LookalikeMatch]) === JSON.stringify(v),
+      );
     if (!ok) errors.push(`${cand} (want ${rule}/${brand}): ${JSON.stringify(m)}`);
   }
   assert.deepEqual(errors, []);
@@ -87,17 +93,51 @@ test('brand in the path of an unrelated domain', () => {
 });
 
 test('official domains and their subdomains are never flagged', () => {
-  for (const d of ['discord.com', 'cdn.discordapp.com', 'qq.com', 'mail.qq.com', 'store.steampowered.com', 'www.paypal.com'])
+  for (const d of [
+    'discord.com',
+    'cdn.discordapp.com',
+    'qq.com',
+    'mail.qq.com',
+    'store.steampowered.com',
+    'www.paypal.com',
+  ])
     assert.equal(officialBrand(toAscii(d), idx) !== undefined, true, d);
 });
 
 test('innocent look-alike domains are not flagged', () => {
   const innocent = [
-    'discourse.org', 'discover.com', 'disco.com', 'record.com', 'paypay.ne.jp', 'alipan.com', 'qa.com', 'qz.com',
-    'q.com', 'qqq.com', 'qqmusic.com', 'mqq.com', 'jd.com', 'stream.com', 'team.com', 'steal.com',
-    'steamed-buns.com', 'nitrogen.com', 'intro.com', 'example.cn', 'google.com', 'github.com', 'taobao.com',
-    'tencentcloud-fan.com'.replace('tencent', 'tenant'), 'weather.com', 'bitly.com', 'aq.com', 'pq.com',
-    'discordia.wiki'.replace('discordia', 'concord'), 'paddle.com', 'ali.com', 'pay.com',
+    'discourse.org',
+    'discover.com',
+    'disco.com',
+    'record.com',
+    'paypay.ne.jp',
+    'alipan.com',
+    'qa.com',
+    'qz.com',
+    'q.com',
+    'qqq.com',
+    'qqmusic.com',
+    'mqq.com',
+    'jd.com',
+    'stream.com',
+    'team.com',
+    'steal.com',
+    'steamed-buns.com',
+    'nitrogen.com',
+    'intro.com',
+    'example.cn',
+    'google.com',
+    'github.com',
+    'taobao.com',
+    'tencentcloud-fan.com'.replace('tencent', 'tenant'),
+    'weather.com',
+    'bitly.com',
+    'aq.com',
+    'pq.com',
+    'discordia.wiki'.replace('discordia', 'concord'),
+    'paddle.com',
+    'ali.com',
+    'pay.com',
   ];
   for (const d of innocent) assert.equal(check(d), null, `${d}: ${JSON.stringify(check(d))}`);
 });
@@ -110,8 +150,20 @@ test('brands file validation names the entry', () => {
     );
   bad({}, /brands\.json/);
   bad([{ name: 'x', domains: [] }], /entry 0 \(x\): domains/);
-  bad([{ name: 'ok', domains: ['ok.com'] }, { name: 'y', domains: ['not a domain'] }], /entry 1 \(y\): domains\[0\]/);
+  bad(
+    [
+      { name: 'ok', domains: ['ok.com'] },
+      { name: 'y', domains: ['not a domain'] },
+    ],
+    /entry 1 \(y\): domains\[0\]/,
+  );
   bad([{ name: 'y', domains: ['y.com'], keywords: ['腾讯'] }], /keywords\[0\]/);
   bad([{ name: 'y', domains: ['y.com'], extra: 1 }], /entry 0 \(y\)/);
-  bad([{ name: 'a', domains: ['y.com'] }, { name: 'b', domains: ['y.com'] }], /already belongs/);
+  bad(
+    [
+      { name: 'a', domains: ['y.com'] },
+      { name: 'b', domains: ['y.com'] },
+    ],
+    /already belongs/,
+  );
 });

@@ -189,7 +189,13 @@ function splitWords(s: string): string[] {
  * Classifies a brand found inside a longer label (in skeleton space). Returns null when the short-label
  * rules say the occurrence is too weak.
  */
-function combo(sk: string, h: Hit<Target>, idx: BrandIndex, labelShown: string, rawAscii: string | null): LookalikeMatch | null {
+function combo(
+  sk: string,
+  h: Hit<Target>,
+  idx: BrandIndex,
+  labelShown: string,
+  rawAscii: string | null,
+): LookalikeMatch | null {
   const t = h.value;
   const pre = sk.slice(0, h.start);
   const post = sk.slice(h.end);
@@ -199,10 +205,15 @@ function combo(sk: string, h: Hit<Target>, idx: BrandIndex, labelShown: string, 
   const allDict = words.every((w) => idx.dictionary.has(w));
   const lv = tier(t.len);
   let rule: LookalikeRule;
-  if (t.kind === 'domain' && ((pre === '' && idx.tldWords.has(post.replace(/^-/, ''))) || (post === '' && (pre === 'vvvvvv' || pre === 'vvvvvv-'))))
+  if (
+    t.kind === 'domain' &&
+    ((pre === '' && idx.tldWords.has(post.replace(/^-/, ''))) ||
+      (post === '' && (pre === 'vvvvvv' || pre === 'vvvvvv-')))
+  )
     rule = 'various';
   else if (allDict && words.length === 1 && !pre.includes('-') && !post.includes('-')) rule = 'dictionary';
-  else if (allDict || (bounded && lv >= 2) || lv >= 3 || (lv === 2 && t.kind === 'domain')) rule = 'combosquatting';
+  else if (allDict || (bounded && lv >= 2) || lv >= 3 || (lv === 2 && t.kind === 'domain'))
+    rule = 'combosquatting';
   else return null;
   const m = base(t, labelShown, rule);
   // report the words as written when the label is plain ASCII of the same length as its skeleton
@@ -229,7 +240,13 @@ function rawOffsets(raw: string): number[] {
   return out;
 }
 
-function bestCombo(sk: string, idx: BrandIndex, labelShown: string, rawAscii: string | null, minLen = 0): LookalikeMatch | null {
+function bestCombo(
+  sk: string,
+  idx: BrandIndex,
+  labelShown: string,
+  rawAscii: string | null,
+  minLen = 0,
+): LookalikeMatch | null {
   const hits = idx.automaton.search(sk);
   let best: LookalikeMatch | null = null;
   let bestScore = 0;
@@ -261,7 +278,12 @@ export function officialBrand(host: string, idx: BrandIndex): string | undefined
 }
 
 /** Checks one registrable label (ASCII form and Unicode form). */
-function checkLabel(label: string, labelU: string, suffix: string | null, idx: BrandIndex): LookalikeMatch | null {
+function checkLabel(
+  label: string,
+  labelU: string,
+  suffix: string | null,
+  idx: BrandIndex,
+): LookalikeMatch | null {
   const sk = skeleton(labelU);
   // 1. same skeleton: the brand label itself under another suffix, or a homoglyph of it
   const same = idx.bySkeleton.get(sk);
@@ -408,6 +430,7 @@ export function detectLookalike(info: DomainInfo, idx: BrandIndex, path = ''): L
 }
 
 function domainOf(d: string, idx: BrandIndex): string | undefined {
-  for (const t of idx.targets) if (t.domain && (d === t.domain || d.endsWith(`.${t.domain}`))) return t.domain;
+  for (const t of idx.targets)
+    if (t.domain && (d === t.domain || d.endsWith(`.${t.domain}`))) return t.domain;
   return undefined;
 }

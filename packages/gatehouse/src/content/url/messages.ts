@@ -41,8 +41,8 @@ export function lookalikeReason(m: LookalikeMatch): Reason {
     code: 'url.lookalike',
     weight: 80,
     ...m,
-    en: `"${m.label}" imitates ${m.brand} (${m.target}): ${en}`,
-    zh: `"${m.label}" 仿冒 ${m.brand}（${m.target}）：${zh}`,
+    en: `"${m.label}" imitates ${m.brand}${m.target !== m.brand ? ` (${m.target})` : ''}: ${en}`,
+    zh: `"${m.label}" 仿冒 ${m.brand}${m.target !== m.brand ? `（${m.target}）` : ''}：${zh}`,
   };
 }
 
@@ -52,10 +52,22 @@ const s = (x: unknown) => String(x);
 
 const MAKERS: Record<string, Maker> = {
   'url.malformed': (v) => [20, `Malformed link (${s(v.problem)})`, `链接格式错误（${s(v.problem)}）`],
-  'url.blocked': (v) => [100, `On the operator blocklist (${s(v.entry)})`, `在运营方黑名单中（${s(v.entry)}）`],
-  'url.allowlisted': (v) => [0, `On the operator allowlist (${s(v.entry)})`, `在运营方白名单中（${s(v.entry)}）`],
+  'url.blocked': (v) => [
+    100,
+    `On the operator blocklist (${s(v.entry)})`,
+    `在运营方黑名单中（${s(v.entry)}）`,
+  ],
+  'url.allowlisted': (v) => [
+    0,
+    `On the operator allowlist (${s(v.entry)})`,
+    `在运营方白名单中（${s(v.entry)}）`,
+  ],
   'url.official': (v) => [0, `Official domain of ${s(v.brand)}`, `${s(v.brand)} 的官方域名`],
-  'url.shortener': (v) => [25, `Link shortener ${s(v.service)} hides the destination`, `短链接服务 ${s(v.service)} 隐藏了真实地址`],
+  'url.shortener': (v) => [
+    25,
+    `Link shortener ${s(v.service)} hides the destination`,
+    `短链接服务 ${s(v.service)} 隐藏了真实地址`,
+  ],
   'url.ip-host': (v) => [
     v.form === 'dotted' || v.form === 'ipv6' ? 40 : 55,
     `Raw IP address as host (${s(v.ip)}, ${s(v.form)} form)`,
@@ -64,34 +76,66 @@ const MAKERS: Record<string, Maker> = {
   'url.port': (v) => [20, `Unusual port ${s(v.port)}`, `非常规端口 ${s(v.port)}`],
   'url.userinfo': (v) =>
     v.deceptive
-      ? [60, `"${s(v.userinfo)}@" before the real host ${s(v.host)} disguises it`, `真实主机 ${s(v.host)} 前的 "${s(v.userinfo)}@" 用于伪装`]
+      ? [
+          60,
+          `"${s(v.userinfo)}@" before the real host ${s(v.host)} disguises it`,
+          `真实主机 ${s(v.host)} 前的 "${s(v.userinfo)}@" 用于伪装`,
+        ]
       : [30, 'User name or password inside the link', '链接中包含用户名或密码'],
-  'url.many-subdomains': (v) => [20, `Unusually many subdomain levels (${s(v.levels)})`, `子域名层级异常多（${s(v.levels)} 层）`],
+  'url.many-subdomains': (v) => [
+    20,
+    `Unusually many subdomain levels (${s(v.levels)})`,
+    `子域名层级异常多（${s(v.levels)} 层）`,
+  ],
   'url.free-hosting': (v) => [20, `Free hosting (${s(v.suffix)})`, `免费托管服务（${s(v.suffix)}）`],
   'url.tunnel': (v) => [35, `Tunnel service (${s(v.suffix)})`, `内网穿透服务（${s(v.suffix)}）`],
   'url.cloud-storage': (v) => [20, `Cloud storage bucket (${s(v.suffix)})`, `云存储空间（${s(v.suffix)}）`],
-  'url.free-tld': (v) => [20, `Formerly free, much-abused TLD (.${s(v.suffix)})`, `曾免费注册、被大量滥用的顶级域名（.${s(v.suffix)}）`],
+  'url.free-tld': (v) => [
+    20,
+    `Formerly free, much-abused TLD (.${s(v.suffix)})`,
+    `曾免费注册、被大量滥用的顶级域名（.${s(v.suffix)}）`,
+  ],
   'url.dynamic-dns': (v) => [30, `Dynamic DNS name (${s(v.suffix)})`, `动态域名（${s(v.suffix)}）`],
-  'url.dangerous-scheme': (v) => [70, `${s(v.scheme)}: link runs code or embeds content`, `${s(v.scheme)}: 链接会执行代码或内嵌内容`],
-  'url.punycode': (v) => [25, `Internationalized name ${s(v.unicode)} (${s(v.ascii)})`, `国际化域名 ${s(v.unicode)}（${s(v.ascii)}）`],
+  'url.dangerous-scheme': (v) => [
+    70,
+    `${s(v.scheme)}: link runs code or embeds content`,
+    `${s(v.scheme)}: 链接会执行代码或内嵌内容`,
+  ],
+  'url.punycode': (v) => [
+    25,
+    `Internationalized name ${s(v.unicode)} (${s(v.ascii)})`,
+    `国际化域名 ${s(v.unicode)}（${s(v.ascii)}）`,
+  ],
   'url.mixed-script': (v) => [
     50,
     `Host mixes scripts (${(v.scripts as string[]).join(', ')})`,
     `主机名混用多种文字（${(v.scripts as string[]).join('、')}）`,
   ],
-  'url.unknown-suffix': (v) => [20, `Unknown top-level domain .${s(v.suffix)}`, `未知的顶级域名 .${s(v.suffix)}`],
+  'url.unknown-suffix': (v) => [
+    20,
+    `Unknown top-level domain .${s(v.suffix)}`,
+    `未知的顶级域名 .${s(v.suffix)}`,
+  ],
   'url.obfuscated': (v) => [
     40,
     `Link written to dodge filters (${(v.flags as string[]).join(', ')})`,
     `链接被刻意变形以躲避检测（${(v.flags as string[]).join('、')}）`,
   ],
-  'url.domain-unseen': (v) => [10, `${s(v.domain)} was never seen on the platform before`, `${s(v.domain)} 此前从未在平台上出现`],
+  'url.domain-unseen': (v) => [
+    10,
+    `${s(v.domain)} was never seen on the platform before`,
+    `${s(v.domain)} 此前从未在平台上出现`,
+  ],
   'url.domain-new': (v) => [
     20,
     `${s(v.domain)} first seen on the platform ${s(v.ageHours)} h ago`,
     `${s(v.domain)} 于 ${s(v.ageHours)} 小时前首次在平台上出现`,
   ],
-  'text.truncated': (v) => [0, `Only the first ${s(v.scanned)} characters were scanned`, `仅扫描了前 ${s(v.scanned)} 个字符`],
+  'text.truncated': (v) => [
+    0,
+    `Only the first ${s(v.scanned)} characters were scanned`,
+    `仅扫描了前 ${s(v.scanned)} 个字符`,
+  ],
 };
 
 /** Builds a reason with its weight and texts. */

@@ -43,7 +43,8 @@ export function flagNames(bits: number): ObfuscationFlag[] {
 }
 
 /** Bits that mean someone hid a link on purpose ('no-scheme' alone is ordinary writing). */
-export const HIDING_FLAGS = F_FULLWIDTH | F_UNICODE_DOT | F_BRACKET_DOT | F_DOT_WORD | F_SPACED_DOT | F_ZERO_WIDTH | F_DEFANGED;
+export const HIDING_FLAGS =
+  F_FULLWIDTH | F_UNICODE_DOT | F_BRACKET_DOT | F_DOT_WORD | F_SPACED_DOT | F_ZERO_WIDTH | F_DEFANGED;
 
 export interface Normalized {
   /** cleaned text */
@@ -134,7 +135,29 @@ function dotTokenAt(t: string, i: number, end: number): number {
 }
 
 /** Common TLDs accepted after "name. tld" (a space only after the dot), where sentences also put one. */
-const SPACED_TLDS = new Set(['com', 'net', 'org', 'cn', 'ru', 'xyz', 'top', 'info', 'io', 'cc', 'gg', 'me', 'co', 'vip', 'club', 'site', 'online', 'shop', 'tk', 'hk', 'tw']);
+const SPACED_TLDS = new Set([
+  'com',
+  'net',
+  'org',
+  'cn',
+  'ru',
+  'xyz',
+  'top',
+  'info',
+  'io',
+  'cc',
+  'gg',
+  'me',
+  'co',
+  'vip',
+  'club',
+  'site',
+  'online',
+  'shop',
+  'tk',
+  'hk',
+  'tw',
+]);
 
 function lowerTldAt(t: string, k: number, end: number): boolean {
   let j = k;
@@ -248,7 +271,11 @@ export function normalize(t: string, limit = Infinity): Normalized {
       if (len > 0) {
         let k = j + len;
         while (k < end && k - (j + len) < 3 && isSpace(t.charCodeAt(k))) k++;
-        if (k < end && isWordish(t.charCodeAt(k)) && (k > j + len || lastDotFlag !== 0 || lowerTldAt(t, k, end))) {
+        if (
+          k < end &&
+          isWordish(t.charCodeAt(k)) &&
+          (k > j + len || lastDotFlag !== 0 || lowerTldAt(t, k, end))
+        ) {
           emit('.', i, F_SPACED_DOT | lastDotFlag);
           i = k;
           continue;

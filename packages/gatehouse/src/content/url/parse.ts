@@ -86,7 +86,18 @@ export function isHostChar(c: number): boolean {
 /** Characters that end a path (besides whitespace and CJK). */
 function isPathEnd(c: number): boolean {
   if (c <= 32 || c === 127) return true;
-  if (c < 128) return c === 60 || c === 62 || c === 34 || c === 96 || c === 123 || c === 125 || c === 124 || c === 92 || c === 94;
+  if (c < 128)
+    return (
+      c === 60 ||
+      c === 62 ||
+      c === 34 ||
+      c === 96 ||
+      c === 123 ||
+      c === 125 ||
+      c === 124 ||
+      c === 92 ||
+      c === 94
+    );
   if (isCjk(c)) return true;
   return (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || c === 0xa0;
 }
@@ -96,8 +107,19 @@ function isAuthorityChar(c: number): boolean {
   if (c < 128)
     return (
       isAsciiAlnum(c) ||
-      c === 45 || c === 46 || c === 95 || c === 126 || c === 37 || c === 58 || c === 64 ||
-      c === 91 || c === 93 || c === 43 || c === 38 || c === 61 || c === 36
+      c === 45 ||
+      c === 46 ||
+      c === 95 ||
+      c === 126 ||
+      c === 37 ||
+      c === 58 ||
+      c === 64 ||
+      c === 91 ||
+      c === 93 ||
+      c === 43 ||
+      c === 38 ||
+      c === 61 ||
+      c === 36
     );
   return isHostChar(c);
 }
@@ -309,7 +331,25 @@ export interface Extraction {
 }
 
 /** TLDs that are also common file extensions: a bare "notes.md" is read as a file name, not a link. */
-const FILE_TLDS = new Set(['md', 'py', 'sh', 'rs', 'ts', 'zip', 'mov', 'so', 'pl', 'cs', 'js', 'go', 'kt', 'ps', 'do', 'exe', 'sql']);
+const FILE_TLDS = new Set([
+  'md',
+  'py',
+  'sh',
+  'rs',
+  'ts',
+  'zip',
+  'mov',
+  'so',
+  'pl',
+  'cs',
+  'js',
+  'go',
+  'kt',
+  'ps',
+  'do',
+  'exe',
+  'sql',
+]);
 
 /**
  * Finds links in free text: with a scheme, bare domains with a real public suffix ("qq-login.com/x"),
@@ -334,7 +374,14 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
     p.flagBits |= bitsIn(a, b);
     const start = orig(a);
     const end = orig(b);
-    urls.push({ start, end, raw: text.slice(start, end), url: p.url, flags: flagNames(p.flagBits), parsed: p });
+    urls.push({
+      start,
+      end,
+      raw: text.slice(start, end),
+      url: p.url,
+      flags: flagNames(p.flagBits),
+      parsed: p,
+    });
   };
 
   let i = 0;
@@ -371,7 +418,8 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
         continue;
       }
       if (SCRIPT_SCHEMES.has(word) && (i === 0 || !isHostChar(s.charCodeAt(i - 1)))) {
-        const ok = word === 'data' ? looksLikeDataUrl(s, k + 1) : k + 1 < n && !isPathEnd(s.charCodeAt(k + 1));
+        const ok =
+          word === 'data' ? looksLikeDataUrl(s, k + 1) : k + 1 < n && !isPathEnd(s.charCodeAt(k + 1));
         if (ok) {
           const e = pathEnd(s, k + 1);
           push(i, e, scriptParsed(word, s.slice(k + 1, e), 0));
@@ -446,7 +494,16 @@ function looksLikeDataUrl(s: string, k: number): boolean {
   let j = k;
   while (j < s.length && j - k < 40) {
     const c = s.charCodeAt(j);
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 47 || c === 45 || c === 43 || c === 46 || (c >= 48 && c <= 57)) j++;
+    if (
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      c === 47 ||
+      c === 45 ||
+      c === 43 ||
+      c === 46 ||
+      (c >= 48 && c <= 57)
+    )
+      j++;
     else break;
   }
   const mime = s.slice(k, j);
