@@ -197,6 +197,13 @@ function combo(
   rawAscii: string | null,
 ): LookalikeMatch | null {
   const t = h.value;
+  let map: number[] | null = null;
+  if (rawAscii !== null) {
+    // the brand must cover whole characters of the label ("soundcloud" folds to "…clcl…", not "icloud")
+    map = rawOffsets(rawAscii);
+    if (h.start > 0 && map[h.start] === map[h.start - 1]) return null;
+    if (h.end < sk.length && map[h.end] === map[h.end - 1]) return null;
+  }
   const pre = sk.slice(0, h.start);
   const post = sk.slice(h.end);
   const bounded = (h.start === 0 || sk[h.start - 1] === '-') && (h.end === sk.length || sk[h.end] === '-');
@@ -212,14 +219,16 @@ function combo(
   )
     rule = 'various';
   else if (allDict && words.length === 1 && !pre.includes('-') && !post.includes('-')) rule = 'dictionary';
-  else if (allDict || (bounded && lv >= 2) || lv >= 3 || (lv === 2 && t.kind === 'domain'))
+  else if (
+    allDict ||
+    lv >= 3 ||
+    (lv === 2 && (bounded || (t.kind === 'domain' && pre === '' && post.length >= 3)))
+  )
     rule = 'combosquatting';
   else return null;
   const m = base(t, labelShown, rule);
-  // report the words as written when the label is plain ASCII of the same length as its skeleton
   m.words = words;
-  if (rawAscii !== null) {
-    const map = rawOffsets(rawAscii);
+  if (rawAscii !== null && map !== null) {
     const a = map[h.start]!;
     const b = map[h.end]!;
     m.words = [...splitWords(rawAscii.slice(0, a)), ...splitWords(rawAscii.slice(b))];

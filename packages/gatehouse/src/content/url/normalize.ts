@@ -171,6 +171,39 @@ function lowerTldAt(t: string, k: number, end: number): boolean {
   return SPACED_TLDS.has(t.slice(k, j));
 }
 
+/** "the dot com bubble": a few English words that are never a host name before " dot ". */
+const STOP_WORDS = new Set([
+  'a',
+  'an',
+  'the',
+  'this',
+  'that',
+  'my',
+  'your',
+  'our',
+  'his',
+  'her',
+  'its',
+  'their',
+  'one',
+  'no',
+  'and',
+  'or',
+  'of',
+  'in',
+  'on',
+  'at',
+  'to',
+  'is',
+]);
+
+function stopWordBefore(t: string, i: number): boolean {
+  let a = i;
+  while (a > 0 && i - a < 6 && isAsciiAlnum(t.charCodeAt(a - 1))) a--;
+  if (a > 0 && isAsciiAlnum(t.charCodeAt(a - 1))) return false;
+  return STOP_WORDS.has(t.slice(a, i).toLowerCase());
+}
+
 function needsWork(t: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = t.charCodeAt(i);
@@ -260,7 +293,7 @@ export function normalize(t: string, limit = Infinity): Normalized {
       ) {
         let k = j + 3;
         while (k < end && k - (j + 3) < 3 && isSpace(t.charCodeAt(k))) k++;
-        if (k < end && isWordish(t.charCodeAt(k))) {
+        if (k < end && isWordish(t.charCodeAt(k)) && !stopWordBefore(t, i)) {
           emit('.', i, F_DOT_WORD);
           i = k;
           continue;

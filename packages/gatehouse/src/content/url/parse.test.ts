@@ -45,6 +45,17 @@ test('obfuscated forms, with spans and flags', () => {
     assert.equal(text.slice(r2[0]!.start, r2[0]!.end), r2[0]!.raw);
   }
   assert.deepEqual(urls('The end. Next sentence'), []);
+  for (const prose of [
+    'I went home.Then I slept',
+    'e.g. this i.e. that, U.S.A. a.m. No.1 vs. etc.',
+    'version 2.0 and 3.14.15',
+    'see file.pdf, run.sh, main.go, index.ts and notes.md',
+    'the dot com bubble',
+    '我今天很开心。明天见。价格是3.5元，好的.谢谢',
+    'wow...nice',
+    'Yes.No.Maybe',
+  ])
+    assert.deepEqual(urls(prose), [], prose);
 });
 
 test('IP hosts, IDN, userinfo, scripts', () => {
