@@ -167,3 +167,30 @@ test('brands file validation names the entry', () => {
     /already belongs/,
   );
 });
+
+test('short labels: a 2-letter brand does not make every short domain suspicious', () => {
+  const abc = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const flagged: string[] = [];
+  for (const a of abc)
+    for (const b of abc) {
+      for (const d of [
+        `${a}${b}.com`,
+        `q${a}${b}.cn`,
+        `${a}q${b}.com`,
+        `${a}${b}q.net`,
+        `qq${a}.com`,
+        `${a}qq.com`,
+      ]) {
+        const m = check(d);
+        if (m && m.brand === 'qq') flagged.push(d);
+      }
+    }
+  // only the exact label under another suffix is left ("qq.cn" style); "qq.com" itself is official
+  assert.deepEqual(
+    flagged.filter((d) => !/^qq\./.test(d)),
+    [],
+  );
+  assert.equal(check('qq-login.com')?.rule, 'combosquatting');
+  assert.equal(check('qq-abcxyz.com'), null);
+  assert.equal(check('qqabcxyz.com'), null);
+});
