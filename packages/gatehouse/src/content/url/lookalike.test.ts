@@ -17,6 +17,7 @@ const idx = compileBrands(
     { name: 'steam', domains: ['steamcommunity.com', 'steampowered.com'], keywords: ['steam'] },
     { name: 'paypal', domains: ['paypal.com'] },
     { name: 'alipay', domains: ['alipay.com'] },
+    { name: 'microsoft', domains: ['microsoft.com'] },
   ]),
 );
 
@@ -34,7 +35,8 @@ const FAMILIES: Array<[string, string, string, Partial<LookalikeMatch>?]> = [
   ['discorl.com', 'bitsquatting', 'discord', { bit: 3 }],
   ['dіscord.com', 'cyrillic', 'discord'], // Cyrillic і
   ['рaypal.com', 'cyrillic', 'paypal'], // Cyrillic р
-  ['paypa1.com', 'homoglyph', 'paypal', { positions: [5] }],
+  ['paypa1.com', 'homoglyph', 'paypal', { positions: [5, 6], from: 'l', to: '1' }],
+  ['rnicrosoft.com', 'homoglyph', 'microsoft', { positions: [0, 2], from: 'm', to: 'rn' }],
   ['discorcl.com', 'homoglyph', 'discord'],
   ['díscord.com', 'homoglyph', 'discord'],
   ['dis-cord.com', 'hyphenation', 'discord', { positions: [3] }],

@@ -306,11 +306,16 @@ function checkLabel(
     const scripts = scriptsOf(labelU);
     const m = base(t, labelU, scripts.includes('cyrillic') ? 'cyrillic' : 'homoglyph');
     if (!isAscii(labelU)) m.scripts = scripts;
-    else {
-      const pos: number[] = [];
-      for (let i = 0; i < labelU.length && pos.length < 8; i++) if (labelU[i] !== t.text[i]) pos.push(i);
-      m.positions = pos;
-    }
+    // the differing stretch: common prefix and suffix removed
+    const a = labelU;
+    const b = t.text;
+    let p = 0;
+    while (p < a.length && p < b.length && a[p] === b[p]) p++;
+    let q = 0;
+    while (q < a.length - p && q < b.length - p && a[a.length - 1 - q] === b[b.length - 1 - q]) q++;
+    m.positions = [p, a.length - q];
+    m.from = b.slice(p, b.length - q);
+    m.to = a.slice(p, a.length - q);
     return m;
   }
   const ascii = isAscii(labelU);
@@ -388,9 +393,7 @@ export function detectLookalike(info: DomainInfo, idx: BrandIndex, path = ''): L
         if (ts) {
           for (const t of ts) {
             if (t.domain && tail.startsWith(`${t.domain}.`)) {
-              const m = base(t, tail.slice(0, t.domain.length), 'brand-subdomain');
-              m.words = [info.host];
-              return m;
+              return base(t, tail.slice(0, t.domain.length), 'brand-subdomain');
             }
           }
         }
