@@ -94,6 +94,9 @@ export interface Ipv4 {
 export function parseIpv4(host: string): Ipv4 | null | 'invalid' {
   if (host.length === 0 || host.length > 64) return null;
   const h = host.endsWith('.') ? host.slice(0, -1) : host;
+  // fast exit: the last label must start with a digit to be a number
+  const c0 = h.charCodeAt(h.lastIndexOf('.') + 1);
+  if (!(c0 >= 48 && c0 <= 57)) return null;
   const parts = h.split('.');
   const last = parts[parts.length - 1]!;
   if (!/^(?:0x[0-9a-f]*|[0-9]+)$/i.test(last)) return null;
