@@ -13,6 +13,11 @@ test('plain and bare links', () => {
   assert.deepEqual(urls('mail me at bob@qq.com'), []);
   assert.deepEqual(urls('version 1.2.3.4 vs 10.0.0.1:8080/admin'), ['http://10.0.0.1:8080/admin']);
   assert.deepEqual(urls('qq.com,evil.com'), ['http://qq.com', 'http://evil.com']);
+  assert.deepEqual(urls('VISIT QQ.COM NOW'), ['http://qq.com']);
+  assert.deepEqual(urls('open qq.com:8080/a.'), ['http://qq.com:8080/a']);
+  assert.deepEqual(urls('go to login.evil.github.io/x'), ['http://login.evil.github.io/x']);
+  assert.deepEqual(urls('x.notatld y.invalid'), []);
+  assert.deepEqual(urls('“https://qq.com/a”「https://qq.com/b」'), ['https://qq.com/a', 'https://qq.com/b']);
 });
 
 test('obfuscated forms, with spans and flags', () => {
