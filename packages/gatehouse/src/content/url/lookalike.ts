@@ -228,7 +228,11 @@ function combo(
   else return null;
   const m = base(t, labelShown, rule);
   m.words = words;
-  if (rawAscii !== null && map !== null) {
+  if (rawAscii === null) {
+    // Unicode label: report its other hyphen-separated tokens as written
+    const tokens = splitWords(labelShown);
+    if (tokens.length > 1) m.words = tokens.filter((w) => !skeleton(w).includes(t.skel));
+  } else if (map !== null) {
     const a = map[h.start]!;
     const b = map[h.end]!;
     m.words = [...splitWords(rawAscii.slice(0, a)), ...splitWords(rawAscii.slice(b))];
@@ -356,10 +360,10 @@ function checkLabel(
 
 /**
  * Decides whether a host (with its PSL facts and the URL path) imitates a protected brand. Official
- * brand domains and their subdomains never match (check officialBrand first; this function assumes it).
+ * brand domains and their subdomains never match.
  */
 export function detectLookalike(info: DomainInfo, idx: BrandIndex, path = ''): LookalikeMatch | null {
-  if (idx.targets.length === 0) return null;
+  if (idx.targets.length === 0 || officialBrand(info.host, idx) !== undefined) return null;
   const reg = info.registeredDomain;
   if (info.label && reg) {
     const labelU = info.label.includes('xn--') ? toUnicode(info.label) : info.label;
