@@ -515,28 +515,27 @@ function looksLikeDataUrl(s: string, k: number): boolean {
 function pathEnd(s: string, k: number): number {
   let e = k;
   const n = s.length;
-  while (e < n && e - k < MAX_URL && !isPathEnd(s.charCodeAt(e))) e++;
-  for (;;) {
-    if (e <= k) break;
+  let paren = 0; // '(' minus ')'
+  let bracket = 0; // '[' minus ']'
+  while (e < n && e - k < MAX_URL) {
+    const c = s.charCodeAt(e);
+    if (isPathEnd(c)) break;
+    if (c === 40) paren++;
+    else if (c === 41) paren--;
+    else if (c === 91) bracket++;
+    else if (c === 93) bracket--;
+    e++;
+  }
+  while (e > k) {
     const c = s.charCodeAt(e - 1);
-    if (c === 46 || c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 39 || c === 42) {
+    if (c === 46 || c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 39 || c === 42) e--;
+    else if (c === 41 && paren < 0) {
+      paren++;
       e--;
-      continue;
-    }
-    if (c === 41 || c === 93) {
-      const open = c === 41 ? 40 : 91;
-      let depth = 0;
-      for (let j = k; j < e; j++) {
-        const d = s.charCodeAt(j);
-        if (d === open) depth++;
-        else if (d === c) depth--;
-      }
-      if (depth < 0) {
-        e--;
-        continue;
-      }
-    }
-    break;
+    } else if (c === 93 && bracket < 0) {
+      bracket++;
+      e--;
+    } else break;
   }
   return e;
 }
