@@ -7,7 +7,7 @@ import type { BrandIndex } from './brands.ts';
 import { isMixedScript, scriptsOf } from './confusables.ts';
 import { HOSTING, SHORTENERS } from './data.ts';
 import type { HostingKind } from './data.ts';
-import { domainInfo } from './domain.ts';
+import { domainInfo, hostSuffixes } from './domain.ts';
 import type { DomainInfo } from './domain.ts';
 import { matchList } from './lists.ts';
 import type { DomainList } from './lists.ts';
@@ -62,14 +62,10 @@ const LISTED = new Map<string, Listed>();
 for (const [d, kind] of HOSTING) LISTED.set(d, { kind, suffix: d });
 for (const d of SHORTENERS) LISTED.set(d, { kind: 'shortener', suffix: d });
 
-function listed(host: string): Listed | undefined {
-  let h = host;
-  for (let guard = 0; guard < 130; guard++) {
+function listed(suffixes: readonly string[]): Listed | undefined {
+  for (const h of suffixes) {
     const l = LISTED.get(h);
     if (l) return l;
-    const dot = h.indexOf('.');
-    if (dot < 0) return undefined;
-    h = h.slice(dot + 1);
   }
   return undefined;
 }
@@ -93,10 +89,11 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   if (p.hostKind === 'none') reasons.push(reason('url.dangerous-scheme', { scheme: p.scheme }));
   else if (p.problem !== null) reasons.push(reason('url.malformed', { problem: p.problem }));
 
-  const blocked = ctx.block ? matchList(ctx.block, host, p.url) : null;
-  const allowed = !blocked && ctx.allow ? matchList(ctx.allow, host, p.url) : null;
+  const suffixes = host === '' ? [] : hostSuffixes(host);
+  const blocked = ctx.block ? matchList(ctx.block, host, p.url, suffixes) : null;
+  const allowed = !blocked && ctx.allow ? matchList(ctx.allow, host, p.url, suffixes) : null;
   const brands = ctx.brands ?? null;
-  const official = brands && host !== '' ? officialBrand(host, brands) : undefined;
+  const official = brands && host !== '' ? officialBrand(host, brands, suffixes) : undefined;
   if (blocked)
     reasons.push(reason('url.blocked', { entry: blocked.entry, match: blocked.match, list: blocked.source }));
   if (allowed)
@@ -107,7 +104,7 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
 
   let look: LookalikeMatch | null = null;
   if (!allowed && official === undefined && brands && info) {
-    look = detectLookalike(info, brands, p.path);
+    look = detectLookalike(info, brands, p.path, suffixes);
     if (look) reasons.push(lookalikeReason(look));
   }
 
@@ -143,7 +140,7 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
       if (info.subdomain.startsWith('www.')) levels--;
       if (levels >= 4) reasons.push(reason('url.many-subdomains', { levels }));
     }
-    const l = listed(host);
+    const l = listed(suffixes);
     if (l)
       reasons.push(
         reason(`url.${l.kind}`, l.kind === 'shortener' ? { service: l.suffix } : { suffix: l.suffix }),

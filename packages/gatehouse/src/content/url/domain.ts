@@ -172,3 +172,14 @@ export function validHostname(host: string): boolean {
   }
   return prev !== 45;
 }
+
+/** The host and each parent domain, longest first: "a.b.com" → ["a.b.com", "b.com", "com"]. */
+export function hostSuffixes(host: string): string[] {
+  const out = [host];
+  let i = host.indexOf('.');
+  while (i >= 0 && out.length < 128) {
+    out.push(host.slice(i + 1));
+    i = host.indexOf('.', i + 1);
+  }
+  return out;
+}

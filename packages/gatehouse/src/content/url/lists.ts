@@ -8,7 +8,7 @@
  * Matching is a few hash-set lookups walking up the host's labels.
  */
 import { GatehouseError } from '../../errors/index.ts';
-import { parseIpv4, toAscii, validHostname } from './domain.ts';
+import { hostSuffixes, parseIpv4, toAscii, validHostname } from './domain.ts';
 import { parseUrl } from './parse.ts';
 
 export interface DomainList {
@@ -111,8 +111,13 @@ function withoutScheme(url: string): string {
   return i >= 0 ? url.slice(i + 3) : url;
 }
 
-/** Does the host (lower-case ASCII) or URL match the list? */
-export function matchList(list: DomainList, host: string, url?: string): ListMatch | null {
+/** Does the host (lower-case ASCII) or URL match the list? `suffixes` = hostSuffixes(host), if at hand. */
+export function matchList(
+  list: DomainList,
+  host: string,
+  url?: string,
+  suffixes?: readonly string[],
+): ListMatch | null {
   if (host === '' || list.size === 0) return null;
   if (list.hosts.has(host)) return { entry: `=${host}`, match: 'host', source: list.source };
   if (url !== undefined && list.prefixes.size > 0) {
@@ -123,13 +128,8 @@ export function matchList(list: DomainList, host: string, url?: string): ListMat
     }
   }
   if (list.domains.size > 0) {
-    let h = host;
-    for (let guard = 0; guard < 130; guard++) {
+    for (const h of suffixes ?? hostSuffixes(host))
       if (list.domains.has(h)) return { entry: h, match: 'domain', source: list.source };
-      const dot = h.indexOf('.');
-      if (dot < 0) break;
-      h = h.slice(dot + 1);
-    }
   }
   return null;
 }

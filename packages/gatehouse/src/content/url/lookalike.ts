@@ -11,7 +11,7 @@ import type { BrandIndex, Target } from './brands.ts';
 import type { Hit } from './automaton.ts';
 import { sameGlyph, scriptsOf, skeleton } from './confusables.ts';
 import type { DomainInfo } from './domain.ts';
-import { toUnicode } from './domain.ts';
+import { hostSuffixes, toUnicode } from './domain.ts';
 import { keyboardAdjacent } from './keyboard.ts';
 
 export type LookalikeRule =
@@ -278,14 +278,15 @@ function bestCombo(
 }
 
 /** Is the host an official brand domain or a subdomain of one? Returns the brand name. */
-export function officialBrand(host: string, idx: BrandIndex): string | undefined {
-  let h = host;
-  for (let guard = 0; guard < 130; guard++) {
+export function officialBrand(
+  host: string,
+  idx: BrandIndex,
+  suffixes?: readonly string[],
+): string | undefined {
+  if (host === '' || idx.official.size === 0) return undefined;
+  for (const h of suffixes ?? hostSuffixes(host)) {
     const b = idx.official.get(h);
     if (b !== undefined) return b;
-    const dot = h.indexOf('.');
-    if (dot < 0) return undefined;
-    h = h.slice(dot + 1);
   }
   return undefined;
 }
@@ -362,8 +363,13 @@ function checkLabel(
  * Decides whether a host (with its PSL facts and the URL path) imitates a protected brand. Official
  * brand domains and their subdomains never match.
  */
-export function detectLookalike(info: DomainInfo, idx: BrandIndex, path = ''): LookalikeMatch | null {
-  if (idx.targets.length === 0 || officialBrand(info.host, idx) !== undefined) return null;
+export function detectLookalike(
+  info: DomainInfo,
+  idx: BrandIndex,
+  path = '',
+  suffixes?: readonly string[],
+): LookalikeMatch | null {
+  if (idx.targets.length === 0 || officialBrand(info.host, idx, suffixes) !== undefined) return null;
   const reg = info.registeredDomain;
   if (info.label && reg) {
     const labelU = info.label.includes('xn--') ? toUnicode(info.label) : info.label;
