@@ -135,6 +135,7 @@ function dotTokenAt(t: string, i: number, end: number): number {
 }
 
 /** Common TLDs accepted after "name. tld" (a space only after the dot), where sentences also put one. */
+// two-letter English words ("it. me too", "so. co-op") are left out on purpose
 const SPACED_TLDS = new Set([
   'com',
   'net',
@@ -143,20 +144,13 @@ const SPACED_TLDS = new Set([
   'ru',
   'xyz',
   'top',
-  'info',
-  'io',
-  'cc',
-  'gg',
-  'me',
-  'co',
   'vip',
   'club',
   'site',
   'online',
   'shop',
+  'cc',
   'tk',
-  'hk',
-  'tw',
 ]);
 
 function lowerTldAt(t: string, k: number, end: number): boolean {

@@ -58,6 +58,8 @@ test('obfuscated forms, with spans and flags', () => {
     'the dot com bubble',
     '我今天很开心。明天见。价格是3.5元，好的.谢谢',
     'wow...nice',
+    'I love it. me too. so. co-op',
+    'a polka dot dress, the dot com era',
     'Yes.No.Maybe',
   ])
     assert.deepEqual(urls(prose), [], prose);
