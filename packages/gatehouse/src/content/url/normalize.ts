@@ -60,7 +60,8 @@ export interface Normalized {
 export function isZeroWidth(c: number): boolean {
   return (
     (c >= 0x200b && c <= 0x200f) ||
-    (c >= 0x2060 && c <= 0x2064) ||
+    (c >= 0x2060 && c <= 0x2069) ||
+    (c >= 0x202a && c <= 0x202e) ||
     c === 0xfeff ||
     c === 0x00ad ||
     c === 0x180e ||

@@ -39,6 +39,7 @@ test('obfuscated forms, with spans and flags', () => {
     ['qq . com', 'http://qq.com', 'spaced-dot'],
     ['qq. com', 'http://qq.com', 'spaced-dot'],
     ['q\u200Bq.c\u200Dom', 'http://qq.com', 'zero-width'],
+    ['qq\u202E.com', 'http://qq.com', 'zero-width'],
     ['ｑｑ．ｃｏｍ', 'http://qq.com', 'fullwidth'],
     ['hxxps://evil[.]com/a', 'https://evil.com/a', 'defanged-scheme'],
   ];
