@@ -42,6 +42,8 @@ export interface BrandIndex {
   bySkeleton: Map<string, Target[]>;
   /** domain targets by length, for one-edit checks */
   byLength: Map<number, Target[]>;
+  /** domain targets of 6+ characters by skeleton length, for one-edit checks after folding confusables */
+  bySkeletonLength: Map<number, Target[]>;
   /** domain targets by exact text */
   byText: Map<string, Target[]>;
   /** targets' skeletons, for finding brands inside longer labels */
@@ -141,6 +143,7 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
   }
   const bySkeleton = new Map<string, Target[]>();
   const byLength = new Map<number, Target[]>();
+  const bySkeletonLength = new Map<number, Target[]>();
   const byText = new Map<string, Target[]>();
   // longer targets first, so the most specific match wins
   targets.sort((x, y) => y.len - x.len || (x.kind === y.kind ? 0 : x.kind === 'domain' ? -1 : 1));
@@ -148,6 +151,7 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
     push(bySkeleton, t.skel, t);
     if (t.kind === 'domain') {
       push(byLength, t.len, t);
+      if (t.len >= 6) push(bySkeletonLength, t.skel.length, t);
       push(byText, t.text, t);
       if (t.text.includes('-')) push(byText, t.text.replaceAll('-', ''), t);
     }
@@ -162,6 +166,7 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
     targets,
     bySkeleton,
     byLength,
+    bySkeletonLength,
     byText,
     automaton,
     dictionary: new Set(DICTIONARY.map(skeleton)),

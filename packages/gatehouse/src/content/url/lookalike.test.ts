@@ -61,6 +61,8 @@ const FAMILIES: Array<[string, string, string, Partial<LookalikeMatch>?]> = [
   ['nitro-free.xyz', 'combosquatting', 'discord'],
   ['steamcomrnunity-gift.ru', 'combosquatting', 'steam', { homoglyph: true, words: ['gift'] }],
   ['dlscord-gift.com', 'combosquatting', 'discord', { homoglyph: true }],
+  ['dlscrod.com', 'transposition', 'discord', { homoglyph: true }],
+  ['dіsord.com', 'omission', 'discord', { homoglyph: true }],
   ['dіscοrd-nitro.com', 'combosquatting', 'discord', { homoglyph: true, words: ['nitro'] }],
   ['ԁiscord.com', 'cyrillic', 'discord', { from: 'd', to: 'ԁ', positions: [0, 1] }],
   ['discοrd.com', 'homoglyph', 'discord', { scripts: ['latin', 'greek'] }],

@@ -78,11 +78,10 @@ function base(t: Target, label: string, rule: LookalikeRule): LookalikeMatch {
 }
 
 /** One Damerau edit between candidate a and brand label t, classified into a family, or null. */
-export function classifyEdit(a: string, t: Target): LookalikeMatch | null {
-  const b = t.text;
+export function classifyEdit(a: string, t: Target, b = t.text): LookalikeMatch | null {
   const la = a.length;
   const lb = b.length;
-  const lv = tier(lb);
+  const lv = tier(t.len);
   let p = 0;
   const min = la < lb ? la : lb;
   while (p < min && a.charCodeAt(p) === b.charCodeAt(p)) p++;
@@ -337,6 +336,20 @@ function checkLabel(
     }
     const f = fuzzy(label, idx);
     if (f) return f;
+  }
+  // one edit away once confusables are folded ("dlscrod": l for i, and two letters swapped)
+  if (sk !== labelU) {
+    const L = sk.length;
+    for (const len of [L, L - 1, L + 1]) {
+      for (const t of idx.bySkeletonLength.get(len) ?? []) {
+        const m = classifyEdit(sk, t, t.skel);
+        if (m && m.rule !== 'homoglyph') {
+          const out = base(t, labelU, m.rule);
+          out.homoglyph = true;
+          return out;
+        }
+      }
+    }
   }
   // 3. the brand inside a longer label
   const c = bestCombo(sk, idx, labelU, ascii ? label : null);
