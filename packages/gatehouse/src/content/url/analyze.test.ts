@@ -77,6 +77,13 @@ test('first seen on the platform', () => {
   const fn: UrlContext = { ...ctx, firstSeen: () => undefined, now };
   assert.ok(codes('https://never.com/', fn).includes('url.domain-unseen'));
   assert.ok(!codes('https://qq.com/', fn).includes('url.domain-unseen'));
+  const throwing: UrlContext = {
+    ...ctx,
+    firstSeen: () => {
+      throw new Error('store down');
+    },
+  };
+  assert.equal(analyzeUrl('https://example.org/', throwing).verdict, 'clean');
 });
 
 test('block- and allowlists', () => {

@@ -159,9 +159,15 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   if (hiding) reasons.push(reason('url.obfuscated', { flags: flagNames(hiding) }));
   if (ctx.firstSeen && registered !== null && official === undefined && !allowed) {
     const fs = ctx.firstSeen;
-    const t = typeof fs === 'function' ? fs(registered) : fs.get(registered);
-    if (t === undefined) reasons.push(reason('url.domain-unseen', { domain: registered }));
-    else {
+    let t: number | undefined;
+    let ok = true;
+    try {
+      t = typeof fs === 'function' ? fs(registered) : fs.get(registered);
+    } catch {
+      ok = false; // the caller's lookup failed: no first-seen signal
+    }
+    if (ok && t === undefined) reasons.push(reason('url.domain-unseen', { domain: registered }));
+    else if (ok && typeof t === 'number' && Number.isFinite(t)) {
       const age = (ctx.now ?? Date.now()) - t;
       if (age < (ctx.newDomainMs ?? 7 * DAY))
         reasons.push(
