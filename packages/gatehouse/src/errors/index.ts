@@ -60,6 +60,17 @@ export const ERRORS = {
     titleZh: '请在你的其他会话中回答，不能使用被怀疑的会话',
   },
   HOLD_NOT_FOUND: { status: 404, title: 'No such held message', titleZh: '没有该暂缓消息' },
+  // content: url
+  BRANDS_INVALID: {
+    status: 400,
+    title: 'The protected brands file is invalid',
+    titleZh: '受保护品牌文件无效',
+  },
+  DOMAIN_LIST_INVALID: {
+    status: 400,
+    title: 'The domain block/allow list is invalid',
+    titleZh: '域名黑/白名单无效',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
