@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config, type SettingKey } from '../config/index.ts';
-import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
+import { createGatehouse, type CreateOptions, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
 
@@ -123,9 +123,10 @@ export async function testStore(backend: Backend): Promise<{ store: Store; clean
 export async function testGatehouse(
   backend: Backend = 'sqlite',
   extra: Partial<Record<SettingKey, unknown>> = {},
+  opts: CreateOptions = {},
 ): Promise<{ gh: Gatehouse; cleanup: () => Promise<void> }> {
   const { config, cleanup } = await testConfig(backend, extra);
-  const gh = await createGatehouse(config, { log: createLogger('silent') });
+  const gh = await createGatehouse(config, { log: createLogger('silent'), ...opts });
   return {
     gh,
     cleanup: async () => {
