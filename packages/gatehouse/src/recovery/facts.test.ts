@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { factsFromResponseActions, type ResponseActionRow } from './facts.ts';
+
+const row = (
+  kind: string,
+  at: number,
+  detail: Record<string, unknown>,
+  extra: Partial<ResponseActionRow> = {},
+) => ({
+  decision_id: 'd1',
+  kind,
+  rule: 'hijack-mass-send',
+  mode: 'enforce',
+  status: 'done',
+  detail: JSON.stringify(detail),
+  created_at: at,
+  ...extra,
+});
+
+test('facts from the response action log: window, decision, retracted and warned counts', async () => {
+  const rows: ResponseActionRow[] = [
+    row('retract_messages', 1000, {
+      scope: 'since_compromise',
+      since: 400,
+      messages: 7,
+      messageIds: ['m1', 'm2'],
+    }),
+    row('warn_recipients', 1001, { recipients: 12, groups: 2 }),
+    row('freeze_account', 1002, { account: 'a', reason: 'mass send of a phishing link' }),
+    row('retract_messages', 1003, { since: 100, messages: 99 }, { mode: 'dry-run' }),
+    row('freeze_account', 5000, { reason: 'later' }),
+  ];
+  const facts = factsFromResponseActions(async (f) => {
+    assert.equal(f.account, 'a');
+    return rows;
+  });
+  const r = await facts('a', 2000);
+  assert.deepEqual(r, {
+    windowStart: 400,
+    windowEnd: 1002,
+    decision: { at: 1002, summary: 'mass send of a phishing link' },
+    retracted: { count: 7, messageIds: ['m1', 'm2'] },
+    warned: { count: 12 },
+  });
+  assert.equal(await factsFromResponseActions(async () => [])('a', 2000), undefined);
+});

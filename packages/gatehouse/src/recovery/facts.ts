@@ -1,0 +1,73 @@
+import type { CompromiseFacts } from './ports.ts';
+
+/** A row of the response part's action log, as `ResponseService.actions()` returns it. */
+export interface ResponseActionRow {
+  decision_id: string;
+  kind: string;
+  rule: string;
+  mode: string;
+  status: string;
+  /** JSON. */
+  detail: string;
+  created_at: number;
+}
+
+/**
+ * Builds the `compromiseFacts` port from the response part's action log: the freeze that the appeal is
+ * about (the latest enforced freeze_account at or before `frozenAt`), the compromise start the response
+ * part worked out for its retractions, how many messages it retracted and how many recipients it warned
+ * within `lookbackMs` before the freeze. Wire it as
+ * `compromiseFacts: factsFromResponseActions((f) => response.actions(f))`.
+ */
+export function factsFromResponseActions(
+  list: (filter: { account: string; limit: number }) => Promise<ResponseActionRow[]>,
+  lookbackMs = 24 * 3_600_000,
+): (accountId: string, frozenAt: number) => Promise<CompromiseFacts | undefined> {
+  return async (accountId, frozenAt) => {
+    const rows = (await list({ account: accountId, limit: 1000 })).filter(
+      (r) => r.mode === 'enforce' && r.status === 'done' && r.created_at <= frozenAt,
+    );
+    const freeze = rows
+      .filter((r) => r.kind === 'freeze_account')
+      .sort((a, b) => b.created_at - a.created_at)[0];
+    if (!freeze) return undefined;
+    const near = rows.filter(
+      (r) => r.created_at >= freeze.created_at - lookbackMs && r.created_at <= frozenAt,
+    );
+    const detail = (r: ResponseActionRow): Record<string, unknown> => {
+      try {
+        const d = JSON.parse(r.detail) as unknown;
+        return d && typeof d === 'object' ? (d as Record<string, unknown>) : {};
+      } catch {
+        return {};
+      }
+    };
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    const retracts = near.filter((r) => r.kind === 'retract_messages');
+    const warns = near.filter((r) => r.kind === 'warn_recipients');
+    const starts = retracts.map((r) => detail(r).since).filter((v): v is number => typeof v === 'number');
+    const reason = detail(freeze).reason;
+    return {
+      ...(starts.length ? { windowStart: Math.min(...starts) } : {}),
+      windowEnd: freeze.created_at,
+      decision: {
+        at: freeze.created_at,
+        summary: typeof reason === 'string' && reason ? reason : `rule ${freeze.rule}`,
+      },
+      ...(retracts.length
+        ? {
+            retracted: {
+              count: retracts.reduce((n, r) => n + num(detail(r).messages), 0),
+              messageIds: retracts.flatMap((r) => {
+                const ids = detail(r).messageIds;
+                return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+              }),
+            },
+          }
+        : {}),
+      ...(warns.length
+        ? { warned: { count: warns.reduce((n, r) => n + num(detail(r).recipients), 0) } }
+        : {}),
+    };
+  };
+}
