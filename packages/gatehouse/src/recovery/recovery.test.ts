@@ -3,6 +3,7 @@
 // The clock is injected; nothing waits on real time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { AccountRestore, RecoveryCaseEvent } from '@gatehouse/sdk';
 import { GatehouseError, type ErrorCode } from '../errors/index.ts';
 import { IdentityService, type RequestContext } from '../identity/index.ts';
 import type { Store } from '../store/index.ts';
@@ -274,6 +275,7 @@ function suite(backend: Backend) {
       assert.deepEqual(restore.payload.friends, ['f3']);
       assert.deepEqual(restore.payload.groups, ['g9']);
       assert.deepEqual(restore.payload.profile, [{ field: 'nickname', value: 'Xiao Ming' }]);
+      assert.ok(AccountRestore.safeParse(restore.payload).success);
 
       // The report.
       const r = done.report;
