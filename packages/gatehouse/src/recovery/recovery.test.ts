@@ -309,10 +309,14 @@ function suite(backend: Backend) {
       ]);
       const outbox = await store.db
         .selectFrom('outbox')
-        .select('type')
+        .select(['type', 'payload'])
         .where('account', '=', acc.id)
         .execute();
       const types = outbox.map((o) => o.type);
+      for (const o of outbox.filter((x) => x.type.startsWith('recovery.case.'))) {
+        const parsed = RecoveryCaseEvent.safeParse(JSON.parse(o.payload));
+        assert.ok(parsed.success, `${o.type}: ${parsed.error?.message}`);
+      }
       for (const s of ['opened', 'verified', 'pledged', 'password_changed', 'restored'])
         assert.ok(types.includes(`recovery.case.${s}`), s);
       assert.ok(types.includes('account.unfrozen'));
