@@ -3,6 +3,7 @@ import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerDomains } from '../content/url/command.ts';
 import { registerKeys } from '../keys/command.ts';
+import { registerRecovery } from '../recovery/command.ts';
 import { registerServe } from '../server/command.ts';
 import { registerMigrate } from '../store/command.ts';
 
@@ -14,4 +15,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerIncidents,
   registerBench,
   registerDomains,
+  registerRecovery,
 ];
