@@ -502,6 +502,55 @@ function suite(backend: Backend) {
       await rejects(many.openAppeal(handle, HOME), 'RECOVERY_TOO_MANY_CASES');
     });
 
+    test('without the event log or webhooks the case and report say so; engine facts feed the report', async (tt) => {
+      if (skip) return tt.skip(skip);
+      const { acc, handle } = await hijacked('bare');
+      const frozenAt = t - 30 * 60_000;
+      const bare = makeRecovery({
+        eventLog: undefined,
+        enqueueWebhook: undefined,
+        compromiseFacts: async () => ({
+          windowStart: frozenAt - HOUR,
+          windowEnd: frozenAt,
+          entry: { method: 'qr', ip: '100.64.1.2', device: 'Android phone', at: frozenAt - HOUR },
+          decision: { at: frozenAt, summary: 'mass send of a phishing link from a new device' },
+          retracted: { count: 41 },
+          warned: { count: 230 },
+        }),
+      });
+      const codes = await bare.generateCodes(acc.id);
+      const { token, case: opened } = await bare.openAppeal(handle, HOME);
+      assert.deepEqual(opened.window, { start: frozenAt - HOUR, end: frozenAt });
+      let c = await bare.caseForToken(token);
+      await bare.startVerification(c, 'recovery_code', {}, HOME);
+      await bare.answer(await bare.caseForToken(token), codes[0]!, HOME);
+      await bare.acceptPledge(await bare.caseForToken(token), CURRENT_PLEDGE.version, HOME);
+      await bare.changePassword(await bare.caseForToken(token), NEW_PASSWORD, HOME);
+      await bare.reviewSessions(await bare.caseForToken(token), { keep: [], revoke: [] }, HOME);
+      c = await bare.caseForToken(token);
+      const before = webhooks.length;
+      const done = await bare.finish(c, HOME);
+      assert.equal(webhooks.length, before);
+      const restoreStep = (await bare.history(c.id)).find((e) => e.step === 'restore')!;
+      assert.equal(restoreStep.details.why, 'event log not available');
+      const r = done.report;
+      assert.equal(r.messages, null);
+      assert.equal(r.restored, null);
+      assert.deepEqual(r.entry, {
+        method: 'qr',
+        ip: '100.64.1.2',
+        device: 'Android phone',
+        at: frozenAt - HOUR,
+        source: 'engine',
+      });
+      assert.equal(r.retracted?.count, 41);
+      assert.equal(r.warned?.count, 230);
+      const en = reportMarkdown(r, 'en');
+      assert.match(en, /activity log was not available/);
+      assert.match(en, /Messages retracted: 41/);
+      assert.match(reportMarkdown(r, 'zh'), /已提醒的收件人：230/);
+    });
+
     test('wrong states and bad appeals are refused with stable codes', async (tt) => {
       if (skip) return tt.skip(skip);
       const active = await identity.createAccount(
