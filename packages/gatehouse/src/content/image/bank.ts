@@ -85,6 +85,13 @@ function checkRadius(r: number): number {
   return r;
 }
 
+// Scratch space for one query's probes (16 segments × 17 bucket values); queries are synchronous.
+const PROBE_START = new Int32Array(16 * 17);
+const PROBE_END = new Int32Array(16 * 17);
+const PROBE_PARTNER = new Uint16Array(16 * 17);
+const PROBE_LIMIT = new Uint8Array(16 * 17);
+const SINK = new Uint16Array(1);
+
 export class PdqBank {
   private words = new Uint32Array(8 * 1024);
   private ids = new Uint32Array(1024);
@@ -333,6 +340,11 @@ export class PdqBank {
     const live = this.live;
     const n = this.indexed;
     if (n > 0) {
+      // Phase 1: the bucket range of every probe (independent loads, so the CPU overlaps the
+      // cache misses). Phase 2: touch the first partner of each non-empty bucket, for the same
+      // reason. Phase 3: scan the buckets.
+      const perSeg = rho >= 1 ? 17 : 1;
+      let np = 0;
       for (let seg = 0; seg < 16; seg++) {
         const w = q[seg >> 1]!;
         const shift = (seg & 1) * 16;
@@ -340,17 +352,31 @@ export class PdqBank {
         const qp = (w >>> (16 - shift)) & 0xffff;
         const base = seg * 65537;
         const off = seg * n;
-        for (let flip = -1; flip < (rho >= 1 ? 16 : 0); flip++) {
+        for (let flip = -1; flip < perSeg - 1; flip++) {
           const v = flip < 0 ? qs : qs ^ (1 << flip);
-          const lim = flip < 0 ? t : t - 1;
-          const end = off + starts[base + v + 1]!;
-          for (let e = off + starts[base + v]!; e < end; e++) {
-            if (POPCOUNT16[entryPartner[e]! ^ qp]! > lim) continue;
-            const s = entrySlot[e]!;
-            if (!live[s] || dist.has(s)) continue;
-            const d = this.distance(s, q, r);
-            if (d <= r) dist.set(s, d);
-          }
+          const a = off + starts[base + v]!;
+          const b = off + starts[base + v + 1]!;
+          if (a === b) continue;
+          PROBE_START[np] = a;
+          PROBE_END[np] = b;
+          PROBE_PARTNER[np] = qp;
+          PROBE_LIMIT[np] = flip < 0 ? t : t - 1;
+          np++;
+        }
+      }
+      let touch = 0;
+      for (let i = 0; i < np; i++) touch ^= entryPartner[PROBE_START[i]!]! ^ entryPartner[PROBE_END[i]! - 1]!;
+      SINK[0] = touch;
+      for (let i = 0; i < np; i++) {
+        const qp = PROBE_PARTNER[i]!;
+        const lim = PROBE_LIMIT[i]!;
+        const end = PROBE_END[i]!;
+        for (let e = PROBE_START[i]!; e < end; e++) {
+          if (POPCOUNT16[entryPartner[e]! ^ qp]! > lim) continue;
+          const s = entrySlot[e]!;
+          if (!live[s] || dist.has(s)) continue;
+          const d = this.distance(s, q, r);
+          if (d <= r) dist.set(s, d);
         }
       }
     }

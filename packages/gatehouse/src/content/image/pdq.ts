@@ -150,7 +150,18 @@ function boxAlongCols(
   }
 }
 
-/** Jarosz-filter the luminance (in place) and point-sample it down to 64 × 64. */
+/** The clipped window [lo, hi] of the box filter around index i (see boxAlongRows). */
+function windowAt(i: number, n: number, w: number): [number, number] {
+  const half = (w + 2) >> 1;
+  return [Math.max(0, i - (w - half)), Math.min(n - 1, i + half - 1)];
+}
+
+/**
+ * Jarosz-filter the luminance and point-sample it down to 64 × 64 (the luma buffer is used as
+ * scratch). The reference runs X, Y, X, Y box passes over the whole image and then samples
+ * 64 × 64 points; the last X and Y passes together are the mean over a (clipped) rectangle of the
+ * first passes' output, so those are computed only at the 64 × 64 sample points.
+ */
 export function downsample64(luma: Float32Array, width: number, height: number): Float64Array {
   if (!(width >= 1 && height >= 1) || luma.length < width * height) {
     throw new RangeError(`luma buffer too short for ${width}x${height}`);
@@ -159,16 +170,21 @@ export function downsample64(luma: Float32Array, width: number, height: number):
   const wCols = jaroszWindow(height);
   const tmp = new Float32Array(width * height);
   const acc = new Float64Array(width);
-  for (let p = 0; p < JAROSZ_PASSES; p++) {
+  for (let p = 0; p < JAROSZ_PASSES - 1; p++) {
     boxAlongRows(luma, tmp, height, width, wRows);
     boxAlongCols(tmp, luma, height, width, wCols, acc);
   }
   const out = new Float64Array(64 * 64);
   for (let i = 0; i < 64; i++) {
-    const si = Math.floor(((i + 0.5) * height) / 64);
+    const [r0, r1] = windowAt(Math.floor(((i + 0.5) * height) / 64), height, wCols);
     for (let j = 0; j < 64; j++) {
-      const sj = Math.floor(((j + 0.5) * width) / 64);
-      out[i * 64 + j] = luma[si * width + sj]!;
+      const [c0, c1] = windowAt(Math.floor(((j + 0.5) * width) / 64), width, wRows);
+      let sum = 0;
+      for (let r = r0; r <= r1; r++) {
+        const b = r * width;
+        for (let c = c0; c <= c1; c++) sum += luma[b + c]!;
+      }
+      out[i * 64 + j] = sum / ((r1 - r0 + 1) * (c1 - c0 + 1));
     }
   }
   return out;
