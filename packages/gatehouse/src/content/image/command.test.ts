@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import sharp from 'sharp';
+
+const BIN = join(import.meta.dirname, '../../../bin/gatehouse.js');
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+async function makeImage(name: string, seed: number): Promise<string> {
+  const w = 200;
+  const h = 160;
+  const px = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < w * h; i++) {
+    const x = i % w;
+    const y = Math.floor(i / w);
+    px[i * 3] = 128 + 120 * Math.sin((x * seed) / 37 + y / 19);
+    px[i * 3 + 1] = 128 + 120 * Math.cos((y * seed) / 23 - x / 41);
+    px[i * 3 + 2] = (x ^ y) & 0x80 ? 200 : 30;
+  }
+  const f = join(dir, name);
+  await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg()
+    .toFile(f);
+  return f;
+}
+
+describe('gatehouse pdq / gatehouse banks', { timeout: 60_000 }, () => {
+  it('pdq prints hash, quality and file; bad files get an error and exit code 1', async () => {
+    const a = await makeImage('a.jpg', 1);
+    const bad = join(dir, 'bad.jpg');
+    writeFileSync(bad, 'not an image');
+    const r = run('pdq', a, bad, join(dir, 'missing.png'));
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^[0-9a-f]{64}\t\d+\t.*a\.jpg\n$/);
+    assert.match(r.err, /bad\.jpg: IMAGE_UNSUPPORTED/);
+    assert.match(r.err, /missing\.png: IMAGE_UNREADABLE/);
+    const j = run('pdq', '--json', a, bad);
+    const lines = j.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(lines[0].file, a);
+    assert.match(lines[0].hash, /^[0-9a-f]{64}$/);
+    assert.equal(lines[1].error.code, 'IMAGE_UNSUPPORTED');
+    assert.equal(run('pdq', a).code, 0);
+  });
+
+  it('banks: add, import, list, match, export, remove, help', async () => {
+    const a = await makeImage('b.jpg', 2);
+    const other = await makeImage('c.jpg', 5);
+    const bank = join(dir, 'bank.csv');
+    let r = run('banks', 'add', '--bank', bank, '--image', a, '--label', 'scam-qr', '--source', 'case-1');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^1\tpdq\t[0-9a-f]{64}\tscam-qr\tcase-1\n$/);
+    const list = join(dir, 'list.txt');
+    writeFileSync(list, `pdq ${'0'.repeat(63)}1\nmd5 abc\n`);
+    r = run('banks', 'import', '--bank', bank, '--format', 'hma', '--label', 'te', list);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /added 1, duplicates 0, errors 0, skipped types: md5=1/);
+    r = run('banks', 'list', '--bank', bank, '--json');
+    const entries = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      entries.map((e) => [e.id, e.label]),
+      [
+        [1, 'scam-qr'],
+        [2, 'te'],
+      ],
+    );
+    // the same picture re-encoded matches; an unrelated one does not
+    const again = join(dir, 'b2.png');
+    await sharp(a).png().toFile(again);
+    r = run('banks', 'match', '--bank', bank, again);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^1\tpdq\t[0-9a-f]{64}\tscam-qr\tcase-1\t\d+\n$/);
+    assert.equal(run('banks', 'match', '--bank', bank, other).code, 1);
+    r = run('banks', 'match', '--bank', bank, '--json', '--radius', '0', `${'0'.repeat(63)}1`);
+    assert.equal(JSON.parse(r.out).id, 2);
+    // exact SHA-256 of any file
+    r = run('banks', 'add', '--bank', bank, '--file', list, '--label', 'the-list');
+    assert.equal(r.code, 0, r.err);
+    r = run('banks', 'match', '--bank', bank, list);
+    assert.match(r.out, /\tsha256\t[0-9a-f]{64}\tthe-list\t/);
+    r = run('banks', 'export', '--bank', bank, '--format', 'hma');
+    assert.equal(r.out.trim().split('\n').length, 3);
+    assert.match(r.out, /^pdq [0-9a-f]{64}\n/);
+    assert.equal(run('banks', 'remove', '--bank', bank, '--id', '1').code, 0);
+    assert.equal(run('banks', 'remove', '--bank', bank, '--id', '1').code, 2);
+    assert.ok(!readFileSync(bank, 'utf8').includes('scam-qr'));
+    assert.equal(run('banks', 'match', '--bank', bank, again).code, 1);
+    // low-quality images are not banked, with the reason
+    const flat = join(dir, 'flat.png');
+    await sharp({ create: { width: 100, height: 100, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(flat);
+    r = run('banks', 'add', '--bank', bank, '--image', flat);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /PDQ_LOW_QUALITY/);
+    for (const sub of ['add', 'remove', 'list', 'import', 'export', 'match']) {
+      const h = run('banks', sub, '--help');
+      assert.equal(h.code, 0);
+      assert.match(h.out, /--bank/);
+    }
+    assert.ok(existsSync(bank));
+  });
+});
