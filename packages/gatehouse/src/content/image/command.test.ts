@@ -113,5 +113,19 @@ describe('gatehouse pdq / gatehouse banks', { timeout: 60_000 }, () => {
       assert.match(h.out, /--bank/);
     }
     assert.ok(existsSync(bank));
+    // a .ghbank bank file is a binary snapshot, read and written the same way
+    const snap = join(dir, 'bank.ghbank');
+    assert.equal(run('banks', 'export', '--bank', bank, '--format', 'snapshot', '--out', snap).code, 0);
+    assert.equal(readFileSync(snap).subarray(0, 7).toString(), 'GHBANK1');
+    r = run('banks', 'add', '--bank', snap, '--sha256', 'ab'.repeat(32), '--label', 'bin');
+    assert.equal(r.code, 0, r.err);
+    r = run('banks', 'list', '--bank', snap);
+    assert.deepEqual(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[3]),
+      ['te', 'the-list', 'bin'],
+    );
   });
 });

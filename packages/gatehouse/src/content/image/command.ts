@@ -18,6 +18,7 @@ import {
   importInto,
 } from './format.ts';
 import { PDQ_MIN_QUALITY, isPdqHex, pdqToHex } from './pdq.ts';
+import { bankFromSnapshot, bankToSnapshot, isSnapshot } from './snapshot.ts';
 
 function errorText(e: unknown): { code: string; message: string } {
   if (isGatehouseError(e)) return { code: e.code, message: e.message };
@@ -65,22 +66,26 @@ export function registerPdq(program: Command): void {
     });
 }
 
+/** Bank files ending in .ghbank are written as binary snapshots; any bank file is read by content. */
+export const SNAPSHOT_EXTENSION = '.ghbank';
+
 async function loadBank(path: string, create: boolean): Promise<HashBank> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && create) return bankFromText('');
     throw new GatehouseError('BANK_FILE_INVALID', `cannot read bank file ${path}: ${String(e)}`, {
       cause: e,
     });
   }
-  return bankFromText(text);
+  if (isSnapshot(bytes)) return bankFromSnapshot(bytes);
+  return bankFromText(bytes.toString('utf8'));
 }
 
 async function saveBank(path: string, bank: HashBank): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, bankToText(bank));
+  await writeFile(tmp, path.endsWith(SNAPSHOT_EXTENSION) ? bankToSnapshot(bank) : bankToText(bank));
   await rename(tmp, path);
 }
 
@@ -113,8 +118,8 @@ export function registerBanks(program: Command): void {
     .description('Manage hash banks (PDQ and SHA-256) kept in a bank file / 管理哈希库')
     .addHelpText(
       'after',
-      '\nA bank file is CSV: signal_type,signal_value,label,source,id,quality (see content/image/README.md).\n' +
-        'It is created by the first `add` or `import`.',
+      '\nA bank file is CSV: signal_type,signal_value,label,source,id,quality (see content/image/README.md),\n' +
+        'or a compact binary snapshot when its name ends in .ghbank. It is created by the first `add` or `import`.',
     );
 
   banks
@@ -244,13 +249,24 @@ export function registerBanks(program: Command): void {
 
   banks
     .command('export')
-    .description('Export the bank (hma: "pdq <hash>" lines; csv: the full bank file; tsv: hash<TAB>label)')
+    .description(
+      'Export the bank (hma: "pdq <hash>" lines; csv: the full bank file; tsv: hash<TAB>label; ' +
+        'snapshot: compact binary, needs --out)',
+    )
     .requiredOption('--bank <file>', 'bank file')
-    .option('--format <format>', `output format: ${EXPORT_FORMATS.join(', ')}`, 'hma')
+    .option('--format <format>', `output format: ${EXPORT_FORMATS.join(', ')}, snapshot`, 'hma')
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (o: { bank: string; format: string; out?: string }) => {
+      if (o.format === 'snapshot') {
+        if (!o.out) throw new GatehouseError('BAD_REQUEST', '--format snapshot needs --out FILE');
+        await writeFile(o.out, bankToSnapshot(await loadBank(o.bank, false)));
+        return;
+      }
       if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) {
-        throw new GatehouseError('BAD_REQUEST', `--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+        throw new GatehouseError(
+          'BAD_REQUEST',
+          `--format must be one of ${EXPORT_FORMATS.join(', ')}, snapshot`,
+        );
       }
       const bank = await loadBank(o.bank, false);
       const text = formatEntries(bank.list(), o.format as ExportFormat);

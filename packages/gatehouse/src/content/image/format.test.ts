@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isGatehouseError } from '../../errors/index.ts';
 import { HashBank } from './bank.ts';
+import { bankFromSnapshot, bankToSnapshot, isSnapshot } from './snapshot.ts';
 import {
   bankFromText,
   bankToText,
@@ -107,5 +108,30 @@ describe('hash list formats', () => {
     const s3 = importInto(bank, `pdq,${A},low,src,,10\n`, { format: 'csv' });
     assert.equal(s3.added, 0);
     assert.match(s3.errors[0]!.message, /PDQ_LOW_QUALITY/);
+  });
+});
+
+describe('binary snapshot', () => {
+  it('round-trips a bank exactly and rejects damaged snapshots', () => {
+    const bank = new HashBank();
+    bank.add({ type: 'pdq', value: A, label: '标签, "q"', source: 's1', quality: 90 });
+    bank.add({ type: 'sha256', value: S, label: 'exact' });
+    bank.add({ type: 'pdq', value: B });
+    bank.remove(1);
+    bank.add({ type: 'pdq', value: A, label: 'x' });
+    const snap = bankToSnapshot(bank);
+    assert.ok(isSnapshot(snap));
+    const back = bankFromSnapshot(snap);
+    assert.deepEqual(back.list(), bank.list());
+    assert.deepEqual(back.pdq.match(A), bank.pdq.match(A));
+    assert.throws(
+      () => bankFromSnapshot(snap.subarray(0, snap.length - 3)),
+      (e) => isGatehouseError(e) && e.code === 'BANK_FILE_INVALID',
+    );
+    assert.throws(
+      () => bankFromSnapshot(new Uint8Array(30)),
+      (e) => isGatehouseError(e) && e.code === 'BANK_FILE_INVALID',
+    );
+    assert.equal(bankFromSnapshot(bankToSnapshot(new HashBank())).size, 0);
   });
 });
