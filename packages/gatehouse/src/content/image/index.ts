@@ -14,6 +14,7 @@ export {
 export type { DecodeLimits, DecodedImage, ImageHash, ImageInfo } from './decode.ts';
 export {
   DEFAULT_LIMITS,
+  DIHEDRAL_MAX_SIDE,
   HASH_MAX_SIDE,
   decodeImage,
   pdqDihedralImage,
