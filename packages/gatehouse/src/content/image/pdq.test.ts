@@ -84,6 +84,7 @@ describe(
         'dih/bridge-8-flip-minus-1.jpg': 'flipMinus1',
       };
       assert.equal(rows.length, 8);
+      let max = 0;
       for (const r of rows) {
         const key = byFile[r.file]!;
         const ref = pdqFromHex(r.hex)!;
