@@ -59,7 +59,7 @@ export async function benchImage(opts: {
 
   // --- PDQ hashing: decode + hash of 512 × 512 JPEGs -------------------------------------------
   const images = await Promise.all([1, 2, 3, 4].map((s) => syntheticJpeg(s)));
-  for (const img of images) await pdqHashImage(img); // warm-up
+  for (let i = 0; i < 24; i++) await pdqHashImage(images[i % images.length]!); // warm-up (JIT)
   const nHash = Math.max(20, Math.round(400 * scale));
   let t0 = performance.now();
   for (let i = 0; i < nHash; i++) await pdqHashImage(images[i % images.length]!);

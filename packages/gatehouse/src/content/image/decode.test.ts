@@ -6,7 +6,14 @@ import { after, describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { isGatehouseError } from '../../errors/index.ts';
-import { decodeImage, pdqHashFile, pdqHashImage, probeImage, readImageFile } from './decode.ts';
+import {
+  decodeImage,
+  imageErrorFrom,
+  pdqHashFile,
+  pdqHashImage,
+  probeImage,
+  readImageFile,
+} from './decode.ts';
 import { hammingDistance } from './pdq.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-image-'));
@@ -128,6 +135,17 @@ describe('decoding and bad input', { timeout: 30_000 }, () => {
     await assert.rejects(pdqHashImage(jpeg, { maxPixels: 240 * 180 - 1 }), code('IMAGE_TOO_MANY_PIXELS'));
     const ok = await pdqHashImage(jpeg, { maxPixels: 240 * 180 });
     assert.equal(ok.height, 180);
+  });
+
+  it('maps libvips failures, including its decode timeout, to stable codes', () => {
+    // libvips reports a killed decode as "timeout: N% complete" (sharp's timeout option)
+    assert.equal(imageErrorFrom(new Error('timeout: 37% complete')).code, 'IMAGE_DECODE_TIMEOUT');
+    assert.equal(
+      imageErrorFrom(new Error('Input buffer contains unsupported image format')).code,
+      'IMAGE_UNSUPPORTED',
+    );
+    assert.equal(imageErrorFrom(new Error('Input image exceeds pixel limit')).code, 'IMAGE_TOO_MANY_PIXELS');
+    assert.equal(imageErrorFrom(new Error('VipsJpeg: premature end of JPEG image')).code, 'IMAGE_CORRUPT');
   });
 
   it('reads files with the same checks', async () => {

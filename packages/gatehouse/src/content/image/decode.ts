@@ -68,7 +68,8 @@ function limitsOf(l: Partial<DecodeLimits> | undefined): DecodeLimits {
   return { ...DEFAULT_LIMITS, ...l };
 }
 
-function mapSharpError(e: unknown): GatehouseError {
+/** Maps a libvips / sharp failure to a typed image error. */
+export function imageErrorFrom(e: unknown): GatehouseError {
   const msg = e instanceof Error ? e.message : String(e);
   if (/unsupported image format|not a known file format|is not in a known format/i.test(msg)) {
     return new GatehouseError('IMAGE_UNSUPPORTED', 'not an image, or an unsupported image format', {
@@ -100,7 +101,7 @@ export async function probeImage(input: Uint8Array, l?: Partial<DecodeLimits>): 
     // limitInputPixels: false here so that our own, typed check below reports the size.
     meta = await sharp(input, { limitInputPixels: false, failOn: 'none' }).metadata();
   } catch (e) {
-    throw mapSharpError(e);
+    throw imageErrorFrom(e);
   }
   const format = meta.format ?? '';
   if (!FORMATS.has(format) || !meta.width || !meta.height) {
@@ -147,7 +148,7 @@ export async function decodeImage(
       sourceHeight: info.height,
     };
   } catch (e) {
-    throw mapSharpError(e);
+    throw imageErrorFrom(e);
   }
 }
 
