@@ -90,7 +90,7 @@ export function jaroszWindow(dimension: number): number {
 /**
  * Box filter along each row. For window W, output i is the mean of inputs
  * [i − (W − h), i + h − 1] clipped to the row, with h = floor((W + 2) / 2): centred for odd W,
- * one more on the right for even W, shrinking at the edges.
+ * one more on the right for even W, shrinking at the edges (as in the reference).
  */
 function boxAlongRows(src: Float32Array, dst: Float32Array, rows: number, cols: number, w: number): void {
   const half = (w + 2) >> 1;
@@ -101,7 +101,18 @@ function boxAlongRows(src: Float32Array, dst: Float32Array, rows: number, cols: 
     let sum = 0;
     const first = Math.min(fwd, cols);
     for (let k = 0; k < first; k++) sum += src[base + k]!;
-    for (let i = 0; i < cols; i++) {
+    // left edge (clipped windows), interior (full window W), right edge (clipped)
+    let i = 0;
+    const stop = cols - fwd;
+    const inv = 1 / w;
+    while (i < cols) {
+      if (i > back && i < stop) {
+        for (; i < stop; i++) {
+          sum += src[base + i + fwd]! - src[base + i - back - 1]!;
+          dst[base + i] = sum * inv;
+        }
+        continue;
+      }
       const add = i + fwd;
       if (add < cols) sum += src[base + add]!;
       const drop = i - back - 1;
@@ -109,6 +120,7 @@ function boxAlongRows(src: Float32Array, dst: Float32Array, rows: number, cols: 
       const lo = i - back > 0 ? i - back : 0;
       const hi = add < cols ? add : cols - 1;
       dst[base + i] = sum / (hi - lo + 1);
+      i++;
     }
   }
 }
@@ -133,20 +145,30 @@ function boxAlongCols(
   }
   for (let i = 0; i < rows; i++) {
     const add = i + fwd;
-    if (add < rows) {
-      const b = add * cols;
-      for (let j = 0; j < cols; j++) acc[j]! += src[b + j]!;
-    }
     const drop = i - back - 1;
-    if (drop >= 0) {
-      const b = drop * cols;
-      for (let j = 0; j < cols; j++) acc[j]! -= src[b + j]!;
-    }
     const lo = i - back > 0 ? i - back : 0;
     const hi = add < rows ? add : rows - 1;
     const inv = 1 / (hi - lo + 1);
     const b = i * cols;
-    for (let j = 0; j < cols; j++) dst[b + j] = acc[j]! * inv;
+    if (add < rows && drop >= 0) {
+      const ba = add * cols;
+      const bd = drop * cols;
+      for (let j = 0; j < cols; j++) {
+        const v = acc[j]! + src[ba + j]! - src[bd + j]!;
+        acc[j] = v;
+        dst[b + j] = v * inv;
+      }
+    } else {
+      if (add < rows) {
+        const ba = add * cols;
+        for (let j = 0; j < cols; j++) acc[j]! += src[ba + j]!;
+      }
+      if (drop >= 0) {
+        const bd = drop * cols;
+        for (let j = 0; j < cols; j++) acc[j]! -= src[bd + j]!;
+      }
+      for (let j = 0; j < cols; j++) dst[b + j] = acc[j]! * inv;
+    }
   }
 }
 
