@@ -155,6 +155,23 @@ describe('PdqBank basics', () => {
     assert.equal(m[0]!.label, 'bridge');
   });
 
+  it('matchAny reports each entry once, at its smallest distance, with the query index', () => {
+    const bank = new PdqBank();
+    const next = rng(11);
+    const a = randomHash(next);
+    const b = randomHash(next);
+    const ida = bank.add(flipBits(a, [1, 2, 3]));
+    const idb = bank.add(flipBits(b, [7]));
+    const m = bank.matchAny([a, b, flipBits(a, [1])]);
+    assert.deepEqual(
+      m.map((x) => [x.id, x.distance, x.query]),
+      [
+        [idb, 1, 1],
+        [ida, 2, 2],
+      ],
+    );
+  });
+
   it('refuses hashes with quality below 50, bad hex and bad radii with typed errors', () => {
     const bank = new PdqBank();
     assert.throws(

@@ -388,6 +388,25 @@ export class PdqBank {
     return this.results([...dist.keys()], dist);
   }
 
+  /**
+   * Matches several queries at once (e.g. the eight dihedral hashes of an image, to catch rotated
+   * or mirrored copies): every entry within the radius of any query, once, at its smallest
+   * distance, with the index of the (first) query that reached it.
+   */
+  matchAny(
+    hashes: ReadonlyArray<PdqHash | string>,
+    radius = DEFAULT_RADIUS,
+  ): Array<PdqMatch & { query: number }> {
+    const best = new Map<number, PdqMatch & { query: number }>();
+    hashes.forEach((h, query) => {
+      for (const m of this.match(h, radius)) {
+        const prev = best.get(m.id);
+        if (!prev || m.distance < prev.distance) best.set(m.id, { ...m, query });
+      }
+    });
+    return [...best.values()].sort((a, b) => a.distance - b.distance || a.id - b.id);
+  }
+
   /** The same answer as match() by scanning every hash (tests, and a cross-check). */
   matchBruteForce(hash: PdqHash | string, radius = DEFAULT_RADIUS): PdqMatch[] {
     const r = checkRadius(radius);

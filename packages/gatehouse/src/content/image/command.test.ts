@@ -85,6 +85,13 @@ describe('gatehouse pdq / gatehouse banks', { timeout: 60_000 }, () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^1\tpdq\t[0-9a-f]{64}\tscam-qr\tcase-1\t\d+\n$/);
     assert.equal(run('banks', 'match', '--bank', bank, other).code, 1);
+    // a mirrored copy only matches with --dihedral, which names the transform
+    const mirrored = join(dir, 'b-mirror.jpg');
+    await sharp(a).flop().jpeg().toFile(mirrored);
+    assert.equal(run('banks', 'match', '--bank', bank, mirrored).code, 1);
+    r = run('banks', 'match', '--bank', bank, '--dihedral', '--json', mirrored);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out).transform, 'flipY');
     r = run('banks', 'match', '--bank', bank, '--json', '--radius', '0', `${'0'.repeat(63)}1`);
     assert.equal(JSON.parse(r.out).id, 2);
     // exact SHA-256 of any file

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { GatehouseError, isGatehouseError } from '../../errors/index.ts';
 import type { BankEntry, HashBank } from './bank.ts';
 import { DEFAULT_RADIUS, MAX_RADIUS } from './bank.ts';
-import { pdqHashImage, readImageFile } from './decode.ts';
+import { pdqDihedralImage, pdqHashImage, readImageFile } from './decode.ts';
 import type { ExportFormat, ImportFormat } from './format.ts';
 import {
   EXPORT_FORMATS,
@@ -17,8 +17,20 @@ import {
   formatEntries,
   importInto,
 } from './format.ts';
-import { PDQ_MIN_QUALITY, isPdqHex, pdqToHex } from './pdq.ts';
+import type { PdqDihedral, PdqHash } from './pdq.ts';
+import { PDQ_MIN_QUALITY, isPdqHex, pdqFromHex, pdqToHex } from './pdq.ts';
 import { bankFromSnapshot, bankToSnapshot, isSnapshot } from './snapshot.ts';
+
+const DIHEDRAL_NAMES: ReadonlyArray<keyof Omit<PdqDihedral, 'quality'>> = [
+  'original',
+  'rotate90',
+  'rotate180',
+  'rotate270',
+  'flipX',
+  'flipY',
+  'flipPlus1',
+  'flipMinus1',
+];
 
 function errorText(e: unknown): { code: string; message: string } {
   if (isGatehouseError(e)) return { code: e.code, message: e.message };
@@ -104,11 +116,15 @@ function parseRadius(s: string): number {
   return n;
 }
 
-function printEntry(e: BankEntry & { distance?: number }, json: boolean | undefined): void {
+function printEntry(
+  e: BankEntry & { distance?: number; transform?: string },
+  json: boolean | undefined,
+): void {
   if (json) console.log(JSON.stringify(e));
   else {
     const d = e.distance === undefined ? '' : `\t${e.distance}`;
-    console.log(`${e.id}\t${e.type}\t${e.value}\t${e.label}\t${e.source}${d}`);
+    const t = e.transform === undefined ? '' : `\t${e.transform}`;
+    console.log(`${e.id}\t${e.type}\t${e.value}\t${e.label}\t${e.source}${d}${t}`);
   }
 }
 
@@ -280,17 +296,20 @@ export function registerBanks(program: Command): void {
     .requiredOption('--bank <file>', 'bank file')
     .option('--radius <n>', `PDQ Hamming radius (0..${MAX_RADIUS})`, String(DEFAULT_RADIUS))
     .option('--json', 'one JSON object per match')
+    .option('--dihedral', 'for an image, also match its rotations and mirror images (8 PDQ hashes)')
     .argument('<imageOrHash>', 'an image file, a PDQ hash or a SHA-256 digest (64 hex digits)')
     .addHelpText(
       'after',
-      '\nOutput: ID<TAB>TYPE<TAB>VALUE<TAB>LABEL<TAB>SOURCE<TAB>DISTANCE per match, nearest first.\n' +
+      '\nOutput: ID<TAB>TYPE<TAB>VALUE<TAB>LABEL<TAB>SOURCE<TAB>DISTANCE per match, nearest first\n' +
+        '(with --dihedral a last column, or "transform" in JSON, names the rotation/flip that matched).\n' +
         'For an image, its PDQ hash is matched and its SHA-256 digest looked up. Exit code: 0 when\n' +
         'something matched, 1 when nothing did, 2 on an error.',
     )
-    .action(async (arg: string, o: { bank: string; radius: string; json?: boolean }) => {
+    .action(async (arg: string, o: { bank: string; radius: string; json?: boolean; dihedral?: boolean }) => {
       const radius = parseRadius(o.radius);
       const bank = await loadBank(o.bank, false);
       let pdq: string | undefined;
+      let queries: PdqHash[] = [];
       let sha: string;
       if (isPdqHex(arg.trim())) {
         pdq = arg.trim().toLowerCase();
@@ -299,8 +318,11 @@ export function registerBanks(program: Command): void {
         const bytes = await readImageFile(arg);
         sha = createHash('sha256').update(bytes).digest('hex');
         try {
-          const r = await pdqHashImage(bytes);
-          pdq = pdqToHex(r.hash);
+          const r = o.dihedral ? await pdqDihedralImage(bytes) : await pdqHashImage(bytes);
+          pdq = pdqToHex('hash' in r ? r.hash : r.original);
+          if (!('hash' in r)) {
+            queries = DIHEDRAL_NAMES.map((k) => r[k]);
+          }
           if (r.quality < PDQ_MIN_QUALITY) {
             console.error(
               `gatehouse banks match: ${arg}: PDQ quality ${r.quality} < ${PDQ_MIN_QUALITY}; not matched`,
@@ -324,8 +346,9 @@ export function registerBanks(program: Command): void {
         });
       }
       if (pdq) {
-        for (const m of bank.pdq.match(pdq, radius)) {
-          const e: BankEntry & { distance: number } = {
+        if (queries.length === 0) queries = [pdqFromHex(pdq)!];
+        for (const m of bank.pdq.matchAny(queries, radius)) {
+          const e: BankEntry & { distance: number; transform?: string } = {
             id: m.id,
             type: 'pdq',
             value: m.hash,
@@ -334,6 +357,7 @@ export function registerBanks(program: Command): void {
             distance: m.distance,
           };
           if (m.quality !== undefined) e.quality = m.quality;
+          if (queries.length > 1) e.transform = DIHEDRAL_NAMES[m.query];
           out.push(e);
         }
       }
