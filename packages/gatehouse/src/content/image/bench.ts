@@ -64,6 +64,7 @@ export async function benchImage(opts: {
   const rounds = 5;
   const hashRates: number[] = [];
   let t0: number;
+  const hcpu0 = process.cpuUsage();
   for (let round = 0; round < rounds; round++) {
     const n = Math.ceil(nHash / rounds);
     t0 = performance.now();
@@ -71,6 +72,8 @@ export async function benchImage(opts: {
     hashRates.push(n / ((performance.now() - t0) / 1000));
   }
   const pdqHashesPerSecond = median(hashRates);
+  const hcpu = process.cpuUsage(hcpu0);
+  log(`pdq: ${(nHash / ((hcpu.user + hcpu.system) / 1e6)).toFixed(0)} hashes per CPU-second (all threads)`);
   log(
     `pdq: ${nHash} hashes of 512x512 JPEGs (decode + hash, one at a time), ` +
       `rounds: ${hashRates.map((r) => r.toFixed(0)).join(', ')} /s`,
@@ -117,6 +120,7 @@ export async function benchImage(opts: {
   let found = 0;
   const lookRates: number[] = [];
   const per = Math.ceil(nQ / rounds);
+  const cpu0 = process.cpuUsage();
   for (let round = 0; round < rounds; round++) {
     const part = queries.slice(round * per, (round + 1) * per);
     t0 = performance.now();
@@ -124,6 +128,10 @@ export async function benchImage(opts: {
     lookRates.push(part.length / ((performance.now() - t0) / 1000));
   }
   const bankLookupsPerSecond = median(lookRates);
+  const cpu = process.cpuUsage(cpu0);
+  log(
+    `bank: ${(nQ / ((cpu.user + cpu.system) / 1e6)).toFixed(0)} lookups per CPU-second (less sensitive to load)`,
+  );
   log(
     `bank: ${nQ} lookups (radius 31, half random, half near neighbours), ${found} matches, ` +
       `rounds: ${lookRates.map((r) => r.toFixed(0)).join(', ')} /s`,
