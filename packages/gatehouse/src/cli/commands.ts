@@ -1,6 +1,20 @@
 import type { Command } from 'commander';
+import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerBanks, registerPdq } from '../content/image/command.ts';
+import { registerDomains } from '../content/url/command.ts';
+import { registerKeys } from '../keys/command.ts';
+import { registerServe } from '../server/command.ts';
+import { registerMigrate } from '../store/command.ts';
 
 /** Every CLI command, one register function each (its file sits beside the part it drives). */
-export const COMMANDS: Array<(program: Command) => void> = [registerBench, registerPdq, registerBanks];
+export const COMMANDS: Array<(program: Command) => void> = [
+  registerServe,
+  registerMigrate,
+  registerKeys,
+  registerIncidents,
+  registerBench,
+  registerDomains,
+  registerPdq,
+  registerBanks,
+];
