@@ -287,7 +287,7 @@ export function registerBanks(program: Command): void {
       const bank = await loadBank(o.bank, false);
       const text = formatEntries(bank.list(), o.format as ExportFormat);
       if (o.out) await writeFile(o.out, text);
-      else process.stdout.write(text);
+      else if (text) console.log(text.replace(/\n$/, ''));
     });
 
   banks
