@@ -69,6 +69,29 @@ function spreadOverPairs(next: () => number, d: number): number[] {
   return bits;
 }
 
+/** Flips n distinct random bits of segment seg. */
+function segmentBits(next: () => number, seg: number, n: number): number[] {
+  const used = new Set<number>();
+  while (used.size < n) used.add(next() & 15);
+  return [...used].map((b) => seg * 16 + b);
+}
+
+/**
+ * The tightest case for radius r = 8t + 7: one pair k at distance t split as (a, t − a), every
+ * other pair at t + 1 split so that no probe can reach it. The planted hash (at distance exactly
+ * r) is then reachable only through pair k, by the one route the proof promises.
+ */
+function onlyOneRoute(next: () => number, t: number, k: number, a: number): number[] {
+  const bits: number[] = [...segmentBits(next, 2 * k, a), ...segmentBits(next, 2 * k + 1, t - a)];
+  for (let p = 0; p < 8; p++) {
+    if (p === k) continue;
+    const hi = Math.ceil((t + 1) / 2);
+    const first = next() & 1 ? hi : t + 1 - hi;
+    bits.push(...segmentBits(next, 2 * p, first), ...segmentBits(next, 2 * p + 1, t + 1 - first));
+  }
+  return bits;
+}
+
 function same(a: ReturnType<PdqBank['match']>, b: ReturnType<PdqBank['match']>): void {
   assert.deepEqual(
     a.map((m) => [m.id, m.distance]),
@@ -110,6 +133,34 @@ describe('PdqBank: MIH gives exactly the brute-force results', () => {
       same(bank.match(q), bank.matchBruteForce(q));
     }
     assert.ok(total > 100, `planted neighbours found: ${total}`);
+  });
+
+  it('finds neighbours reachable by only one route (the tight cases of the proof)', () => {
+    const next = rng(99);
+    const bank = new PdqBank();
+    for (let i = 0; i < 20_000; i++) bank.add(randomHash(next));
+    const cases: Array<{ q: PdqHash; id: number; r: number; what: string }> = [];
+    for (const t of [0, 1, 2, 3]) {
+      const r = 8 * t + 7;
+      for (let a = 0; a <= t; a++) {
+        for (let k = 0; k < 8; k++) {
+          const q = randomHash(next);
+          const h = flipBits(q, onlyOneRoute(next, t, k, a));
+          assert.equal(hammingDistance(h, q), r);
+          cases.push({ q, id: bank.add(h), r, what: `t=${t} pair=${k} split=${a}/${t - a}` });
+        }
+      }
+    }
+    bank.buildIndex(); // all planted hashes in the index (not in the linearly scanned pending range)
+    for (const { q, id, r, what } of cases) {
+      const m = bank.match(q, r);
+      assert.ok(
+        m.some((x) => x.id === id && x.distance === r),
+        what,
+      );
+      same(m, bank.matchBruteForce(q, r));
+      assert.ok(!bank.match(q, r - 1).some((x) => x.id === id));
+    }
   });
 
   it('stays exact through adds after the index build, removals and compaction', () => {
