@@ -47,6 +47,19 @@ export const ERRORS = {
   KEY_NOT_FOUND: { status: 404, title: 'No such API key', titleZh: 'API 密钥不存在' },
   // configuration (start-up)
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid', titleZh: '配置无效' },
+  // content: text
+  TEXT_MODEL_INVALID: { status: 500, title: 'The text model file is invalid', titleZh: '文本模型文件无效' },
+  TEXT_MODEL_NOT_FOUND: {
+    status: 404,
+    title: 'The text model file was not found',
+    titleZh: '未找到文本模型文件',
+  },
+  TEXT_DATA_NOT_FOUND: {
+    status: 404,
+    title: 'The training data file was not found',
+    titleZh: '未找到训练数据文件',
+  },
+  TEXT_DATA_INVALID: { status: 400, title: 'The training data has bad lines', titleZh: '训练数据存在错误行' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
