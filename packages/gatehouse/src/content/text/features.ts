@@ -118,9 +118,8 @@ const STRUCT_RE: readonly RegExp[] = [
 
 interface Raw {
   idx: Int32Array;
-  kind: Int8Array;
-  a: Int32Array;
-  b: Int32Array;
+  /** Origin triples: kind, a, b. */
+  org: Int32Array;
   n: number;
 }
 
@@ -132,21 +131,16 @@ function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
     const cap = Math.min(MAX_RAW, r.idx.length * 2);
     const i2 = new Int32Array(cap);
     i2.set(r.idx);
-    const k2 = new Int8Array(cap);
-    k2.set(r.kind);
-    const a2 = new Int32Array(cap);
-    a2.set(r.a);
-    const b2 = new Int32Array(cap);
-    b2.set(r.b);
+    const o2 = new Int32Array(cap * 3);
+    o2.set(r.org);
     r.idx = i2;
-    r.kind = k2;
-    r.a = a2;
-    r.b = b2;
+    r.org = o2;
   }
+  const o = r.n * 3;
   r.idx[r.n] = idx;
-  r.kind[r.n] = kind;
-  r.a[r.n] = a;
-  r.b[r.n] = b;
+  r.org[o] = kind;
+  r.org[o + 1] = a;
+  r.org[o + 2] = b;
   r.n++;
 }
 
@@ -206,13 +200,8 @@ export function extractFeatures(norm: Normalized, bits: number, upperShare = 0):
   const t = norm.text;
   const n = t.length;
   const mask = (1 << bits) - 1;
-  const r: Raw = {
-    idx: new Int32Array(Math.max(32, n * 3 + 24)),
-    kind: new Int8Array(Math.max(32, n * 3 + 24)),
-    a: new Int32Array(Math.max(32, n * 3 + 24)),
-    b: new Int32Array(Math.max(32, n * 3 + 24)),
-    n: 0,
-  };
+  const cap = Math.min(MAX_RAW, n * 4 + 32);
+  const r: Raw = { idx: new Int32Array(cap), org: new Int32Array(cap * 3), n: 0 };
   const named = (id: number) => add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
 
   let cjkChars = 0;
@@ -333,12 +322,13 @@ function finish(r: Raw, mask: number): FeatureVector {
   for (let k = 0; k < r.n; k++) keys[k] = r.idx[k]! * 65536 + k;
   keys.sort();
   const cap = r.n + 1;
+  const ints = new Int32Array(cap * 3);
   const out: FeatureVector = {
-    idx: new Int32Array(cap),
+    idx: ints.subarray(0, cap),
     val: new Float32Array(cap),
     kind: new Int8Array(cap),
-    a: new Int32Array(cap),
-    b: new Int32Array(cap),
+    a: ints.subarray(cap, cap * 2),
+    b: ints.subarray(cap * 2),
     length: 0,
   };
   const biasIdx = NAMED_HASH[BIAS_ID]! & mask;
@@ -350,9 +340,9 @@ function finish(r: Raw, mask: number): FeatureVector {
     if (idx === last || idx === biasIdx) continue;
     const pos = key - idx * 65536;
     out.idx[u] = idx;
-    out.kind[u] = r.kind[pos]!;
-    out.a[u] = r.a[pos]!;
-    out.b[u] = r.b[pos]!;
+    out.kind[u] = r.org[pos * 3]!;
+    out.a[u] = r.org[pos * 3 + 1]!;
+    out.b[u] = r.org[pos * 3 + 2]!;
     u++;
     last = idx;
   }

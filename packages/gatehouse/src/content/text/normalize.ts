@@ -77,12 +77,23 @@ export function emptyStats(): NormalizeStats {
 }
 
 function alloc(capacity: number): CpBuffer {
+  capacity = Math.max(16, capacity);
+  // One backing store for the three arrays: allocation dominates the cost on short messages.
+  const all = new Int32Array(capacity * 3);
   return {
-    cp: new Int32Array(capacity),
-    start: new Int32Array(capacity),
-    end: new Int32Array(capacity),
+    cp: all.subarray(0, capacity),
+    start: all.subarray(capacity, capacity * 2),
+    end: all.subarray(capacity * 2),
     length: 0,
   };
+}
+
+function take(spare: CpBuffer | undefined, capacity: number): CpBuffer {
+  if (spare && spare.cp.length >= capacity) {
+    spare.length = 0;
+    return spare;
+  }
+  return alloc(capacity);
 }
 
 function push(b: CpBuffer, cp: number, s: number, e: number): CpBuffer {
@@ -159,8 +170,8 @@ function isAsciiAlnum(c: number): boolean {
 // ---- step 1: NFKC ----------------------------------------------------------------------------
 
 /** NFKC per code point (ASCII and unified Han are already NFKC and skipped). */
-export function stepNfkc(b: CpBuffer, stats: NormalizeStats): CpBuffer {
-  let out = alloc(b.length + 8);
+export function stepNfkc(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  let out = take(spare, b.length + 8);
   for (let i = 0; i < b.length; i++) {
     const c = b.cp[i]!;
     const s = b.start[i]!;
@@ -215,8 +226,8 @@ const CJK_PUNCT: Record<number, number> = {
 };
 
 /** Full-width forms (U+FF01–FF5E) → ASCII, U+3000 → space, common CJK punctuation → ASCII. */
-export function stepHalfwidth(b: CpBuffer, stats: NormalizeStats): CpBuffer {
-  const out = alloc(b.length);
+export function stepHalfwidth(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  const out = take(spare, b.length);
   for (let i = 0; i < b.length; i++) {
     let c = b.cp[i]!;
     if (c >= 0xff01 && c <= 0xff5e) {
@@ -276,8 +287,8 @@ function invisibleClass(c: number): number {
  * symbols (emoji, dingbats, arrows, box drawing, shapes, non-ASCII math, controls) into one '•'
  * separator; squeezes whitespace runs to one space and trims the ends.
  */
-export function stepInvisible(b: CpBuffer, stats: NormalizeStats): CpBuffer {
-  const out = alloc(b.length);
+export function stepInvisible(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  const out = take(spare, b.length);
   let k = 0;
   let lastSpace = true;
   for (let i = 0; i < b.length; i++) {
@@ -317,8 +328,8 @@ export function stepInvisible(b: CpBuffer, stats: NormalizeStats): CpBuffer {
 // ---- step 4: confusables skeleton + lower case -----------------------------------------------
 
 /** TR39 confusables → ASCII prototype for non-ASCII, non-CJK characters; then lower case. */
-export function stepConfusables(b: CpBuffer, stats: NormalizeStats): CpBuffer {
-  let out = alloc(b.length + 4);
+export function stepConfusables(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  let out = take(spare, b.length + 4);
   for (let i = 0; i < b.length; i++) {
     const c = b.cp[i]!;
     const s = b.start[i]!;
@@ -347,8 +358,8 @@ export function stepConfusables(b: CpBuffer, stats: NormalizeStats): CpBuffer {
 // ---- step 5: traditional → simplified --------------------------------------------------------
 
 /** Traditional Chinese (and TW/HK variants) → simplified, one character to one character. */
-export function stepT2S(b: CpBuffer, stats: NormalizeStats): CpBuffer {
-  const out = alloc(b.length);
+export function stepT2S(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  const out = take(spare, b.length);
   for (let i = 0; i < b.length; i++) {
     const c = b.cp[i]!;
     let d = c;
@@ -382,8 +393,8 @@ function isRunSeparator(c: number): boolean {
  * least five numerals (ASCII digits count; single spaces, '-', '.', '_', '/' may sit between them)
  * that contain at least one Chinese numeral: "加扣扣一二三四五六" → "加扣扣123456".
  */
-export function stepNumerals(b: CpBuffer, stats: NormalizeStats): CpBuffer {
-  let out = alloc(b.length + 4);
+export function stepNumerals(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  let out = take(spare, b.length + 4);
   let i = 0;
   while (i < b.length) {
     const c = b.cp[i]!;
@@ -448,8 +459,11 @@ function wordClass(c: number): number {
  * A gap is at most three separator characters; between two CJK characters sentence punctuation
  * (，。！？) is not a separator, so ordinary short sentences keep their punctuation.
  */
-export function stepCollapse(b: CpBuffer, stats: NormalizeStats): CpBuffer {
+export function stepCollapse(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
   const n = b.length;
+  let separators = false;
+  for (let q = 0; q < n && !separators; q++) if (wordClass(b.cp[q]!) === 0) separators = true;
+  if (!separators) return b;
   // Tokens: [start, end) runs of one word class (CJK characters are each their own run of length
   // counted as the whole CJK run, so "加" alone is single but "你好" is not).
   const ts = new Int32Array(n + 1);
@@ -531,7 +545,7 @@ export function stepCollapse(b: CpBuffer, stats: NormalizeStats): CpBuffer {
   }
   if (dropped === 0) return b;
   stats.collapsed += dropped;
-  const out = alloc(n - dropped);
+  const out = take(spare, n - dropped);
   let k = 0;
   for (let q = 0; q < n; q++) {
     if (drop[q]) continue;
@@ -554,7 +568,7 @@ function isDigits(b: CpBuffer, s: number, e: number): boolean {
 
 // ---- pipeline --------------------------------------------------------------------------------
 
-type Step = (b: CpBuffer, stats: NormalizeStats) => CpBuffer;
+type Step = (b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer) => CpBuffer;
 
 export const STEPS: Readonly<Record<StepName, Step>> = {
   nfkc: stepNfkc,
@@ -575,7 +589,16 @@ export function applyStep(name: StepName, text: string): string {
 export function normalize(text: string, steps: readonly StepName[] = STEP_NAMES): Normalized {
   const stats = emptyStats();
   let b = toBuffer(text);
-  for (const name of STEP_NAMES) if (steps === STEP_NAMES || steps.includes(name)) b = STEPS[name](b, stats);
+  // Two buffers, used in turn: each step writes into the spare one.
+  let spare = alloc(b.cp.length + 8);
+  for (const name of STEP_NAMES) {
+    if (steps !== STEP_NAMES && !steps.includes(name)) continue;
+    const r = STEPS[name](b, stats, spare);
+    if (r !== b) {
+      spare = b;
+      b = r;
+    }
+  }
   return fromBuffer(b, stats);
 }
 
