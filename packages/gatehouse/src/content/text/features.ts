@@ -70,12 +70,14 @@ const EVASION_NAMES: ReadonlyArray<keyof NormalizeStats> = [
   'collapsed',
 ];
 
+const LEN_NAMES = ['len:0-10', 'len:11-30', 'len:31-80', 'len:81-200', 'len:200+'];
+
 function buildNamed(): string[] {
   const names = ['bias'];
   for (const s of STRUCT_NAMES) names.push(`struct:${s}`, `struct:${s}:2+`);
   for (let i = 0; i < INTENT_COUNT; i++) names.push(`intent:${intentName(i)}`, `intent:${intentName(i)}:2+`);
   for (const e of EVASION_NAMES) names.push(`evasion:${e}`, `evasion:${e}:3+`, `evasion:${e}:10+`);
-  for (const l of ['0-10', '11-30', '31-80', '81-200', '200+']) names.push(`len:${l}`);
+  for (const l of LEN_NAMES) names.push(l);
   for (const d of ['0', '1-10%', '10-30%', '30%+']) names.push(`digits:${d}`);
   for (const u of ['0', '1-20%', '20-50%', '50%+']) names.push(`upper:${u}`);
   names.push('script:cjk', 'script:latin', 'script:mixed', 'script:none', 'punct:!', 'punct:!!');
@@ -202,7 +204,11 @@ export function extractFeatures(norm: Normalized, bits: number, upperShare = 0):
   const mask = (1 << bits) - 1;
   const cap = Math.min(MAX_RAW, n * 4 + 32);
   const r: Raw = { idx: new Int32Array(cap), org: new Int32Array(cap * 3), n: 0 };
-  const named = (id: number) => add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
+  const lb = n <= 10 ? 0 : n <= 30 ? 1 : n <= 80 ? 2 : n <= 200 ? 3 : 4;
+  const named = (id: number) => {
+    const h = NAMED_HASH[id]!;
+    add(r, h & mask, KIND_NAMED, id, 0);
+  };
 
   let cjkChars = 0;
   let latinChars = 0;
@@ -305,7 +311,7 @@ export function extractFeatures(norm: Normalized, bits: number, upperShare = 0):
     const v = st[EVASION_NAMES[e]!];
     if (v > 0) named(EVASION_ID[e]! + bucketStat(v));
   }
-  named(LEN_ID + (n <= 10 ? 0 : n <= 30 ? 1 : n <= 80 ? 2 : n <= 200 ? 3 : 4));
+  named(LEN_ID + lb);
   const alnum = digitChars + latinChars + cjkChars;
   const ds = alnum === 0 ? 0 : digitChars / alnum;
   named(DIGITS_ID + (ds === 0 ? 0 : ds < 0.1 ? 1 : ds < 0.3 ? 2 : 3));
@@ -365,7 +371,7 @@ export function featureName(v: FeatureVector, k: number, norm: Normalized): stri
   const t = norm.text;
   switch (kind) {
     case KIND_NAMED:
-      return NAMED_FEATURES[a] ?? `named:${a}`;
+      return (NAMED_FEATURES[a] ?? `named:${a}`) + (b > 0 ? ` & ${LEN_NAMES[b - 1]}` : '');
     case KIND_CJK1:
     case KIND_CJK2:
     case KIND_CJK3:

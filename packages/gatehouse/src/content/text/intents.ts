@@ -36,7 +36,8 @@ function termSource(t: string): string {
 
 function compile(terms: readonly string[], patterns: readonly string[]): RegExp {
   const sorted = [...terms].sort((a, b) => b.length - a.length);
-  return new RegExp([...sorted.map(termSource), ...patterns.map((p) => `(?:${p})`)].join('|'), 'gu');
+  // Patterns first: they are the more specific (a term inside them would otherwise win).
+  return new RegExp([...patterns.map((p) => `(?:${p})`), ...sorted.map(termSource)].join('|'), 'gu');
 }
 
 const COMPILED: ReadonlyArray<{ name: IntentName; re: RegExp }> = INTENTS.map((d) => ({

@@ -133,6 +133,7 @@ function buildConfusables(): Map<number, number[]> {
     const cp = src.codePointAt(0)!;
     if (src.length !== (cp > 0xffff ? 2 : 1)) continue; // sequences: skip
     if (cp < 0x80 || isCjk(cp) || CIRCLED_DIGITS.has(cp)) continue; // keep ASCII, Han and numerals
+    if (/^\p{Sc}$/u.test(src)) continue; // keep currency signs (¥ is not a Y in a money amount)
     // Strip combining marks from the prototype (e.g. ł → l̸ → l) and keep ASCII-only prototypes.
     const base = target.normalize('NFD').replace(/\p{M}/gu, '');
     if (!base || base.length > 3 || !ALLOWED_TARGET.test(base)) continue;
