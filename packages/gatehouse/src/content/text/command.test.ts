@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isGatehouseError } from '../../errors/index.ts';
-import { runEval, runTrain } from './command.ts';
+import { runEval, runTrain, sourceName } from './command.ts';
 import { REPO_ROOT } from './loader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-text-'));
@@ -46,6 +46,11 @@ describe('train / eval commands', () => {
     const out2 = join(dir, 'm2.bin');
     runTrain({ ...base, data: [data], out: out2 }, () => {});
     assert.deepEqual(readFileSync(out), readFileSync(out2));
+  });
+
+  it('names sources after the file, or its folder for generic names', () => {
+    assert.equal(sourceName('../shared/datasets/qq-group-ads/train.tsv'), 'qq-group-ads');
+    assert.equal(sourceName('/x/y/my-chat.tsv'), 'my-chat');
   });
 
   it('clear errors: missing files, --strict, no examples', () => {

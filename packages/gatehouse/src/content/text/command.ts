@@ -1,4 +1,5 @@
 /** `gatehouse train` and `gatehouse eval`: train a text model from labelled files, evaluate one. */
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { GatehouseError } from '../../errors/index.ts';
@@ -11,6 +12,17 @@ import { scoreProbability } from './score.ts';
 function reportBad(file: string, parsed: ParsedData, err: (s: string) => void): void {
   for (const b of parsed.bad.slice(0, 20)) err(`${file}:${b.line}: ${b.reason}`);
   if (parsed.bad.length > 20) err(`${file}: … and ${parsed.bad.length - 20} more bad lines`);
+}
+
+/**
+ * A source's name from its file: the file name without extension, or the folder's name when the
+ * file has a generic name (train.tsv, data.tsv …): ../datasets/qq-group-ads/train.tsv → qq-group-ads.
+ */
+export function sourceName(file: string): string {
+  const stem = basename(file).replace(/\.[^.]*$/, '');
+  return /^(train|test|valid|validation|data|all|eval)$/i.test(stem)
+    ? basename(dirname(resolve(file)))
+    : stem;
 }
 
 function intOption(v: string, name: string, min: number, max: number): number {
@@ -50,7 +62,10 @@ export function runTrain(
     err(`${file}: ${parsed.examples.length} examples (${spam} spam, ${parsed.examples.length - spam} ham)`);
     return parsed.examples;
   });
-  const examples = balanceSources(sources);
+  const examples = balanceSources(
+    sources,
+    opts.data.map((f) => sourceName(f)),
+  );
   if (examples.length === 0) throw new GatehouseError('TEXT_DATA_INVALID', 'no valid examples in the data');
   const threshold = Number(opts.threshold);
   if (!(threshold > 0 && threshold < 1))
@@ -78,12 +93,19 @@ export function runTrain(
   return { examples: examples.length, bytes, nonZero: nz };
 }
 
-export function runEval(opts: { data: string; model?: string }, err: (s: string) => void): Metrics {
-  const model = readModelFile(opts.model ?? DEFAULT_MODEL_PATH);
+export function runEval(
+  opts: { data: string; model?: string; source?: string },
+  err: (s: string) => void,
+): Metrics {
   const parsed = readLabelledFile(opts.data);
+  const model = readModelFile(opts.model ?? DEFAULT_MODEL_PATH);
   reportBad(opts.data, parsed, err);
+  if (opts.source !== undefined && !model.sources.includes(opts.source))
+    err(
+      `source "${opts.source}" is not one the model knows (${model.sources.join(', ')}): shared weights only`,
+    );
   const labels = parsed.examples.map((e) => e.label);
-  const probs = parsed.examples.map((e) => scoreProbability(model, e.text));
+  const probs = parsed.examples.map((e) => scoreProbability(model, e.text, opts.source));
   return metrics(labels, probs, model.threshold);
 }
 
@@ -91,7 +113,10 @@ export function registerTextCommands(program: Command): void {
   program
     .command('train')
     .description('Train a text spam/scam model from label<TAB>text files / 训练文本垃圾信息模型')
-    .requiredOption('--data <files...>', 'training files, one label<TAB>text a line (each file is a source)')
+    .requiredOption(
+      '--data <files...>',
+      'training files, one label<TAB>text a line (each file is a source, named after the file or its folder)',
+    )
     .requiredOption('--out <file>', 'where to write the model')
     .option('--epochs <n>', 'passes over the data', String(DEFAULT_EPOCHS))
     .option('--seed <n>', 'shuffle seed', String(DEFAULT_SEED))
@@ -107,8 +132,9 @@ export function registerTextCommands(program: Command): void {
     .description('Evaluate a text model on a label<TAB>text file / 评估文本模型')
     .requiredOption('--data <file>', 'labelled file')
     .option('--model <file>', 'model file (default: the shipped model)')
+    .option('--source <name>', 'score as coming from this source (one the model was trained with)')
     .option('--json', 'print one JSON object')
-    .action((opts: { data: string; model?: string; json?: boolean }) => {
+    .action((opts: { data: string; model?: string; source?: string; json?: boolean }) => {
       const m = runEval(opts, (s) => process.stderr.write(`${s}\n`));
       if (opts.json) console.log(JSON.stringify(m));
       else

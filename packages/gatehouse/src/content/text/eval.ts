@@ -26,10 +26,10 @@ export interface EvalRow {
   metrics: Metrics;
 }
 
-export function evaluate(model: TextModel, valid: readonly Example[]): Metrics {
+export function evaluate(model: TextModel, valid: readonly Example[], source?: string): Metrics {
   return metrics(
     valid.map((e) => e.label),
-    valid.map((e) => scoreProbability(model, e.text)),
+    valid.map((e) => scoreProbability(model, e.text, source)),
     model.threshold,
   );
 }
@@ -46,7 +46,12 @@ export function trainOn(
   splits: Map<DatasetName, { train: Example[] }>,
   names: readonly DatasetName[],
 ): TextModel {
-  return train(balanceSources(names.map((n) => splits.get(n)!.train)));
+  return train(
+    balanceSources(
+      names.map((n) => splits.get(n)!.train),
+      names,
+    ),
+  );
 }
 
 function fmt(x: number): string {
@@ -75,8 +80,15 @@ async function main(): Promise<void> {
   const rows: EvalRow[] = [];
   for (const c of configs) {
     const model = trainOn(splits, c.sets);
-    for (const n of c.sets)
-      rows.push({ model: c.name, set: n, metrics: evaluate(model, splits.get(n)!.valid) });
+    for (const n of c.sets) {
+      rows.push({
+        model: `${c.name}, source given`,
+        set: n,
+        metrics: evaluate(model, splits.get(n)!.valid, n),
+      });
+      if (c.sets.length > 1)
+        rows.push({ model: `${c.name}, no source`, set: n, metrics: evaluate(model, splits.get(n)!.valid) });
+    }
   }
   const head = ['model', 'set', 'n', 'precision', 'recall', 'F1'];
   const cells = [
@@ -98,14 +110,22 @@ async function main(): Promise<void> {
   console.log(`|${w.map((x, i) => (i < 2 ? '-'.repeat(x + 2) : `${'-'.repeat(x + 1)}:`)).join('|')}|`);
   for (const c of cells.slice(1)) console.log(line(c));
   console.log('\nF1 loss of the all-sets model vs the per-set model (goal: <= 0.02):');
+  const f1 = (prefix: string, n: string) =>
+    rows.find((r) => r.model.startsWith(prefix) && r.set === n)?.metrics.f1;
   for (const n of DATASETS) {
-    const all = rows.find((r) => r.model.startsWith('all') && r.set === n)!.metrics.f1;
-    const per = rows.find((r) => r.model.startsWith('per-set') && r.set === n)!.metrics.f1;
-    const shipped = rows.find((r) => r.model.startsWith('shipped') && r.set === n)?.metrics.f1;
-    console.log(
-      `  ${n.padEnd(20)} per-set ${fmt(per)}  all ${fmt(all)}  loss ${fmt(per - all)}${per - all > 0.02 ? '  (over 0.02)' : ''}` +
-        (shipped === undefined ? '' : `  | shipped ${fmt(shipped)}  loss ${fmt(per - shipped)}`),
-    );
+    const per = f1('per-set', n)!;
+    const parts = [`${n.padEnd(20)} per-set ${fmt(per)}`];
+    for (const [label, prefix] of [
+      ['all+source', 'all (sms+qq+tg), source given'],
+      ['all, no source', 'all (sms+qq+tg), no source'],
+      ['shipped+source', 'shipped (sms+qq), source given'],
+      ['shipped, no source', 'shipped (sms+qq), no source'],
+    ] as const) {
+      const v = f1(prefix, n);
+      if (v !== undefined)
+        parts.push(`${label} ${fmt(v)} (loss ${fmt(per - v)}${per - v > 0.02 ? ' > 0.02' : ''})`);
+    }
+    console.log(`  ${parts.join(' | ')}`);
   }
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }

@@ -2,7 +2,8 @@
  * Feature extraction with the hashing trick. From the normalised text:
  *   - CJK runs: character 1-, 2- and 3-grams ("zh:加", "zh:加微", "zh:加微信");
  *   - Latin text: word unigrams and bigrams ("w:free", "w2:free entry"); words with digits are
- *     replaced by their shape ("a9:6+" = letters then digits, 6 or more characters long);
+ *     replaced by their shape ("a9:6+" = letters then digits, 6 or more characters long); character
+ *     3-grams inside words of 5+ characters ("c3:vap");
  *   - script joins: a CJK character touching a Latin word ("mix:加v");
  *   - structure: URLs, Chinese mobile numbers, long digit runs, QQ and WeChat ids, @handles, money
  *     amounts, urgency words, lexicon intents, evasion counts from normalisation, length and shape.
@@ -23,6 +24,9 @@ export const KIND_WORD = 4;
 export const KIND_WORD2 = 5;
 export const KIND_NAMED = 6;
 export const KIND_MIX = 7;
+export const KIND_WCHAR = 8;
+/** Flag on a kind: the source-specific copy of the feature. */
+export const KIND_DOMAIN = 16;
 
 /** Sparse feature vector with, for each feature, where it came from (for explanations). */
 export interface FeatureVector {
@@ -112,7 +116,7 @@ const STRUCT_RE: readonly RegExp[] = [
   /(?<![a-z])(?:qq|扣扣|企鹅|q号)\s?[:：]?\s?\d{5,11}/g,
   /(?:微信|vx|wx|v信|薇|威信|徽信)\s?号?\s?[:：]?\s?[a-z0-9_-]{5,20}/g,
   /@[a-z0-9_]{4,}/g,
-  /[£$€¥￥]\s?\d|\d+(?:\.\d+)?\s?(?:元|块|万|w|k|rmb|usd|usdt|u|美金|刀|p)(?![a-z])|\d+\s?(?:pounds|dollars|quid)(?![a-z])/g,
+  /[£$€¥￥]\s?\d|\d+(?:\.\d+)?\s?(?:元|块|万|w|k|r|rmb|usd|usdt|u|美金|刀|p)(?![a-z])|\d+\s?(?:pounds|dollars|quid)(?![a-z])/g,
   URGENCY_RE,
 ];
 
@@ -198,7 +202,7 @@ function bucketStat(v: number): number {
  * Extracts the hashed feature vector of a normalised message. `upperShare` is the share of upper
  * case letters among the original's ASCII letters (case is folded by normalisation).
  */
-export function extractFeatures(norm: Normalized, bits: number, upperShare = 0): FeatureVector {
+export function extractFeatures(norm: Normalized, bits: number, upperShare = 0, domain = 0): FeatureVector {
   const t = norm.text;
   const n = t.length;
   const mask = (1 << bits) - 1;
@@ -274,6 +278,17 @@ export function extractFeatures(norm: Normalized, bits: number, upperShare = 0):
       }
       const wh = wordHash(t, i, j);
       add(r, fmix(wh) & mask, KIND_WORD, i, j);
+      // Character 3-grams inside longer Latin words ("anretoolbox" → "too", "ool", "olb" …): catch
+      // unseen compounds and product names glued to other words.
+      if (j - i >= 5) {
+        for (let k = i; k + 3 <= j; k++) {
+          let g = Math.imul(FNV_OFFSET ^ KIND_WCHAR, FNV_PRIME);
+          g = Math.imul(g ^ t.charCodeAt(k), FNV_PRIME);
+          g = Math.imul(g ^ t.charCodeAt(k + 1), FNV_PRIME);
+          g = Math.imul(g ^ t.charCodeAt(k + 2), FNV_PRIME);
+          add(r, fmix(g) & mask, KIND_WCHAR, k, k + 3);
+        }
+      }
       if (prevWordStart >= 0) {
         const bh = Math.imul(Math.imul(FNV_OFFSET ^ KIND_WORD2, FNV_PRIME) ^ prevWordHash, FNV_PRIME) ^ wh;
         add(r, fmix(Math.imul(bh, FNV_PRIME)) & mask, KIND_WORD2, prevWordStart, j);
@@ -319,7 +334,22 @@ export function extractFeatures(norm: Normalized, bits: number, upperShare = 0):
   named(SCRIPT_ID + (cjkChars > 0 && latinChars > 0 ? 2 : cjkChars > 0 ? 0 : latinChars > 0 ? 1 : 3));
   if (excl > 0) named(EXCL_ID + (excl > 1 ? 1 : 0));
 
+  if (domain !== 0) {
+    // Source-specific copies (feature augmentation for multi-source training, Daumé 2007): every
+    // feature also gets a copy keyed by the source, plus a per-source bias.
+    const n0 = r.n;
+    for (let k = 0; k < n0; k++) {
+      const o = k * 3;
+      add(r, fmix(r.idx[k]! ^ domain) & mask, r.org[o]! | KIND_DOMAIN, r.org[o + 1]!, r.org[o + 2]!);
+    }
+    add(r, fmix(NAMED_HASH[BIAS_ID]! ^ domain) & mask, KIND_NAMED | KIND_DOMAIN, BIAS_ID, 0);
+  }
   return finish(r, mask);
+}
+
+/** The domain key of a source name (non-zero). */
+export function domainKey(source: string): number {
+  return fmix(hashString(0x50c, source)) | 1;
 }
 
 /** Sorts by slot, merges duplicates (first origin wins), sets values, appends the bias. */
@@ -364,10 +394,13 @@ function finish(r: Raw, mask: number): FeatureVector {
 }
 
 /** Human-readable name of feature k of a vector extracted from `norm`. */
-export function featureName(v: FeatureVector, k: number, norm: Normalized): string {
-  const kind = v.kind[k]!;
-  const a = v.a[k]!;
-  const b = v.b[k]!;
+export function featureName(v: FeatureVector, k: number, norm: Normalized, source = ''): string {
+  if (v.kind[k]! & KIND_DOMAIN)
+    return `${baseName(v.kind[k]! & ~KIND_DOMAIN, v.a[k]!, v.b[k]!, v.idx[k]!, norm)} @${source}`;
+  return baseName(v.kind[k]!, v.a[k]!, v.b[k]!, v.idx[k]!, norm);
+}
+
+function baseName(kind: number, a: number, b: number, idx: number, norm: Normalized): string {
   const t = norm.text;
   switch (kind) {
     case KIND_NAMED:
@@ -376,6 +409,8 @@ export function featureName(v: FeatureVector, k: number, norm: Normalized): stri
     case KIND_CJK2:
     case KIND_CJK3:
       return `zh:${t.slice(a, b)}`;
+    case KIND_WCHAR:
+      return `c3:${t.slice(a, b)}`;
     case KIND_MIX:
       return `mix:${t.slice(a, b)}`;
     case KIND_WORD:
@@ -388,6 +423,6 @@ export function featureName(v: FeatureVector, k: number, norm: Normalized): stri
       return `w2:${wordKey(t, a, e1)} ${wordKey(t, s2, b)}`;
     }
     default:
-      return `feature:${v.idx[k]}`;
+      return `feature:${idx}`;
   }
 }

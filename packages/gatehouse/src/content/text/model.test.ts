@@ -96,6 +96,22 @@ describe('text model', () => {
     assert.ok(scoreText(saved, text).probability < last);
   });
 
+  it('sources: shared + source-specific weights, kept by save/load', () => {
+    const zh = DATA.filter((e) => /[\u4e00-\u9fff]/.test(e.text));
+    const en = DATA.filter((e) => !/[\u4e00-\u9fff]/.test(e.text));
+    const m = train(balanceSources([zh, en], ['chat', 'sms']), { bits: 16, epochs: 5 });
+    assert.deepEqual(m.sources, ['chat', 'sms']);
+    const back = loadModel(saveModel(m));
+    assert.deepEqual(back.sources, ['chat', 'sms']);
+    const t = '恭喜中奖，加微信领取红包';
+    const withSource = scoreText(back, t, { source: 'chat' });
+    assert.equal(withSource.probability, scoreText(m, t, { source: 'chat' }).probability);
+    assert.notEqual(withSource.probability, scoreText(back, t).probability);
+    assert.ok(withSource.topFeatures.some((f) => f.feature.endsWith(' @chat')));
+    // An unknown source falls back to the shared weights.
+    assert.equal(scoreText(back, t, { source: 'nope' }).probability, scoreText(back, t).probability);
+  });
+
   it('balances sources: each source carries the same total weight', () => {
     const big: Example[] = Array.from({ length: 90 }, (_, i) => ({
       text: `a${i}`,

@@ -5,7 +5,7 @@
  * learning from operator labels. All arithmetic is plain IEEE double; the shuffle uses a seeded PRNG,
  * so training twice on the same data gives the same weights, bit for bit.
  */
-import { FEATURE_VERSION, extractFeatures } from './features.ts';
+import { FEATURE_VERSION, domainKey, extractFeatures } from './features.ts';
 import type { FeatureVector } from './features.ts';
 import { normalize } from './normalize.ts';
 
@@ -29,6 +29,11 @@ export interface TextModel {
   z: Float64Array;
   n: Float64Array;
   meta: { epochs: number; seed: number; examples: number; updates: number };
+  /**
+   * Sources seen in training. Each feature has a shared weight and, per source, a source-specific
+   * weight; scoring with a known `source` uses both, scoring without one uses the shared weights.
+   */
+  sources: string[];
 }
 
 export interface TrainOptions {
@@ -46,6 +51,8 @@ export interface Example {
   label: 0 | 1;
   /** Sample weight (default 1; see `balanceSources`). */
   weight?: number;
+  /** The source (channel / data set) the message came from; see `TextModel.sources`. */
+  source?: string;
 }
 
 export const DEFAULT_BITS = 20;
@@ -70,6 +77,7 @@ export function createModel(
     z: new Float64Array(size),
     n: new Float64Array(size),
     meta: { epochs: 0, seed: 0, examples: 0, updates: 0 },
+    sources: [],
   };
 }
 
@@ -97,9 +105,14 @@ export function upperShare(text: string): number {
 }
 
 /** The model's feature vector for a text (bounded, normalised, hashed). */
-export function featurize(model: TextModel, text: string): FeatureVector {
+export function featurize(model: TextModel, text: string, source?: string): FeatureVector {
   const t = boundText(text);
-  return extractFeatures(normalize(t), model.bits, upperShare(t));
+  return extractFeatures(normalize(t), model.bits, upperShare(t), domainOf(model, source));
+}
+
+/** The domain key for a source the model knows, else 0 (shared weights only). */
+export function domainOf(model: TextModel, source: string | undefined): number {
+  return source !== undefined && model.sources.includes(source) ? domainKey(source) : 0;
 }
 
 export function margin(model: TextModel, v: FeatureVector): number {
@@ -163,17 +176,28 @@ function classWeight(pos: number, neg: number): number {
  * carries the same total weight (a small set is not drowned by a large one) and, inside each
  * source, spam is up-weighted by sqrt(ham/spam) (at most 4×). Weights are capped at 8.
  */
-export function balanceSources(sources: ReadonlyArray<readonly Example[]>): Example[] {
+export function balanceSources(
+  sources: ReadonlyArray<readonly Example[]>,
+  names?: readonly string[],
+): Example[] {
   const nonEmpty = sources.filter((s) => s.length > 0);
   const total = nonEmpty.reduce((s, x) => s + x.length, 0);
   const out: Example[] = [];
-  for (const src of nonEmpty) {
+  for (let si = 0; si < sources.length; si++) {
+    const src = sources[si]!;
+    if (src.length === 0) continue;
+    const source = names?.[si];
     const pos = src.reduce((s, e) => s + e.label, 0);
     const cw = classWeight(pos, src.length - pos);
     const raw = pos * cw + (src.length - pos);
     const scale = total / nonEmpty.length / raw;
     for (const e of src)
-      out.push({ text: e.text, label: e.label, weight: Math.min(8, scale * (e.label === 1 ? cw : 1)) });
+      out.push({
+        text: e.text,
+        label: e.label,
+        weight: Math.min(8, scale * (e.label === 1 ? cw : 1)),
+        ...(source === undefined ? {} : { source }),
+      });
   }
   return out;
 }
@@ -190,7 +214,8 @@ export function train(examples: readonly Example[], opts: TrainOptions = {}): Te
   });
   const epochs = opts.epochs ?? DEFAULT_EPOCHS;
   const seed = opts.seed ?? DEFAULT_SEED;
-  const vecs = examples.map((e) => featurize(model, e.text));
+  model.sources = [...new Set(examples.flatMap((e) => (e.source === undefined ? [] : [e.source])))].sort();
+  const vecs = examples.map((e) => featurize(model, e.text, e.source));
   const weighted = examples.some((e) => e.weight !== undefined);
   const pos = examples.reduce((s, e) => s + e.label, 0);
   const neg = examples.length - pos;
@@ -222,8 +247,13 @@ export function train(examples: readonly Example[], opts: TrainOptions = {}): Te
  * Online learning from an operator label: one FTRL step on this text, in place. Returns the
  * probability before and after the update.
  */
-export function learn(model: TextModel, text: string, label: 0 | 1): { before: number; after: number } {
-  const v = featurize(model, typeof text === 'string' ? text : '');
+export function learn(
+  model: TextModel,
+  text: string,
+  label: 0 | 1,
+  source?: string,
+): { before: number; after: number } {
+  const v = featurize(model, typeof text === 'string' ? text : '', source);
   const before = updateVector(model, v, label);
   return { before, after: predictVector(model, v) };
 }

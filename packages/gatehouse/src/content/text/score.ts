@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { extractFeatures, featureName } from './features.ts';
 import { detectIntents } from './intents.ts';
 import type { IntentHit } from './intents.ts';
-import { MAX_TEXT_LENGTH, boundText, margin, sigmoid, upperShare } from './model.ts';
+import { MAX_TEXT_LENGTH, boundText, domainOf, margin, sigmoid, upperShare } from './model.ts';
 import type { TextModel } from './model.ts';
 import { normalize } from './normalize.ts';
 import type { NormalizeStats } from './normalize.ts';
@@ -51,6 +51,8 @@ export interface ScoreOptions {
   top?: number;
   /** Skip explanation work (top features, intents) for speed. */
   explain?: boolean;
+  /** The message's source (channel); used when the model was trained with it (`model.sources`). */
+  source?: string;
 }
 
 function hasLoneSurrogate(t: string): boolean {
@@ -108,7 +110,8 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
       bounded = wellFormed(bounded);
     }
     const norm = normalize(bounded);
-    const v = extractFeatures(norm, model.bits, upperShare(bounded));
+    const domain = domainOf(model, opts.source);
+    const v = extractFeatures(norm, model.bits, upperShare(bounded), domain);
     const logit = margin(model, v);
     const probability = sigmoid(logit);
     const explain = opts.explain ?? true;
@@ -131,7 +134,11 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
       );
       for (const k of order.slice(0, topN)) {
         const weight = model.w[v.idx[k]!]!;
-        topFeatures.push({ feature: featureName(v, k, norm), weight, contribution: weight * v.val[k]! });
+        topFeatures.push({
+          feature: featureName(v, k, norm, opts.source),
+          weight,
+          contribution: weight * v.val[k]!,
+        });
       }
     } else bias = model.w[v.idx[v.length - 1]!]!;
     return {
@@ -172,7 +179,8 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
 }
 
 /** The probability only (fast path for bulk evaluation). */
-export function scoreProbability(model: TextModel, text: string): number {
+export function scoreProbability(model: TextModel, text: string, source?: string): number {
   const bounded = wellFormed(boundText(text));
-  return sigmoid(margin(model, extractFeatures(normalize(bounded), model.bits, upperShare(bounded))));
+  const v = extractFeatures(normalize(bounded), model.bits, upperShare(bounded), domainOf(model, source));
+  return sigmoid(margin(model, v));
 }

@@ -10,7 +10,8 @@
  *   10     2     reserved (0)
  *   12     8×5   alpha, beta, l1, l2, threshold (float64)
  *   52     4×4   epochs, seed, examples, non-zero count (uint32)
- *   68     …     per non-zero weight, in slot order: slot delta (LEB128 varint), weight (float32),
+ *   68     2     number of sources S (uint16), then S × (uint8 length + UTF-8 name)
+ *   …      …     per non-zero weight, in slot order: slot delta (LEB128 varint), weight (float32),
  *                FTRL n (float32)
  *   end-4  4     FNV-1a 32 checksum of every byte before it
  *
@@ -37,7 +38,9 @@ function fnv1a(bytes: Uint8Array, end: number): number {
 export function saveModel(model: TextModel): Uint8Array {
   let nnz = 0;
   for (let i = 0; i < model.w.length; i++) if (model.w[i] !== 0) nnz++;
-  const buf = new Uint8Array(HEADER + nnz * 13 + 4);
+  const names = model.sources.map((n) => new TextEncoder().encode(n).subarray(0, 255));
+  const namesLen = 2 + names.reduce((s, n) => s + 1 + n.length, 0);
+  const buf = new Uint8Array(HEADER + namesLen + nnz * 13 + 4);
   const dv = new DataView(buf.buffer);
   dv.setUint32(0, MAGIC, true);
   dv.setUint16(4, FORMAT_VERSION, true);
@@ -52,6 +55,13 @@ export function saveModel(model: TextModel): Uint8Array {
   dv.setUint32(60, model.meta.examples >>> 0, true);
   dv.setUint32(64, nnz, true);
   let o = HEADER;
+  dv.setUint16(o, names.length, true);
+  o += 2;
+  for (const n of names) {
+    buf[o++] = n.length;
+    buf.set(n, o);
+    o += n.length;
+  }
   let last = 0;
   for (let i = 0; i < model.w.length; i++) {
     const w = model.w[i]!;
@@ -106,6 +116,15 @@ export function loadModel(bytes: Uint8Array): TextModel {
   const p = model.params;
   const size = 1 << bits;
   let o = HEADER;
+  if (o + 2 > end) throw bad('truncated source list');
+  const count = dv.getUint16(o, true);
+  o += 2;
+  for (let i = 0; i < count; i++) {
+    const len = bytes[o] ?? 0;
+    if (o + 1 + len > end) throw bad('truncated source list');
+    model.sources.push(new TextDecoder().decode(bytes.subarray(o + 1, o + 1 + len)));
+    o += 1 + len;
+  }
   let slot = 0;
   for (let k = 0; k < nnz; k++) {
     let d = 0;
