@@ -56,10 +56,10 @@ export interface Example {
 }
 
 export const DEFAULT_BITS = 20;
-export const DEFAULT_PARAMS: FtrlParams = { alpha: 1, beta: 1, l1: 0.1, l2: 0.1 };
+export const DEFAULT_PARAMS: FtrlParams = { alpha: 1, beta: 1, l1: 0.05, l2: 0.1 };
 export const DEFAULT_EPOCHS = 6;
 export const DEFAULT_SEED = 0x9a7e;
-export const DEFAULT_THRESHOLD = 0.4;
+export const DEFAULT_THRESHOLD = 0.35;
 /** Messages longer than this (UTF-16 units) are featurised on the prefix only. */
 export const MAX_TEXT_LENGTH = 4096;
 

@@ -13,11 +13,16 @@ describe('text model quality (fixed validation split)', () => {
   it('SMS + qq-group-ads model stays above its floors', { skip: present ? false : 'datasets absent' }, () => {
     const splits = loadSplits(['sms-spam-collection', 'qq-group-ads']);
     const model = trainOn(splits, ['sms-spam-collection', 'qq-group-ads']);
-    const sms = evaluate(model, splits.get('sms-spam-collection')!.valid);
-    const qq = evaluate(model, splits.get('qq-group-ads')!.valid);
-    // Measured: SMS F1 0.975, qq-group-ads F1 0.862 (npm run eval:content).
-    assert.ok(sms.f1 >= 0.95, `SMS F1 ${sms.f1}`);
-    assert.ok(qq.f1 >= 0.82, `qq F1 ${qq.f1}`);
+    // Measured (npm run eval:content): with the source given SMS 0.992, qq 0.895; without 0.984, 0.860.
+    const f1 = (set: 'sms-spam-collection' | 'qq-group-ads', source?: string) =>
+      evaluate(model, splits.get(set)!.valid, source).f1;
+    const floors: Array<[number, number]> = [
+      [f1('sms-spam-collection', 'sms-spam-collection'), 0.97],
+      [f1('qq-group-ads', 'qq-group-ads'), 0.86],
+      [f1('sms-spam-collection'), 0.96],
+      [f1('qq-group-ads'), 0.83],
+    ];
+    for (const [got, floor] of floors) assert.ok(got >= floor, `F1 ${got} < ${floor}`);
   });
 });
 
