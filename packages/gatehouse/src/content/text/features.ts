@@ -200,9 +200,17 @@ function bucketStat(v: number): number {
 
 /**
  * Extracts the hashed feature vector of a normalised message. `upperShare` is the share of upper
- * case letters among the original's ASCII letters (case is folded by normalisation).
+ * case letters among the original's ASCII letters (case is folded by normalisation); `domain` a
+ * source key (0 = none); `intentHits`, when given, receives the lexicon hits as (intent, start, end)
+ * triples in normalised offsets, so scoring need not scan twice.
  */
-export function extractFeatures(norm: Normalized, bits: number, upperShare = 0, domain = 0): FeatureVector {
+export function extractFeatures(
+  norm: Normalized,
+  bits: number,
+  upperShare = 0,
+  domain = 0,
+  intentHits?: number[],
+): FeatureVector {
   const t = norm.text;
   const n = t.length;
   const mask = (1 << bits) - 1;
@@ -316,7 +324,10 @@ export function extractFeatures(norm: Normalized, bits: number, upperShare = 0, 
     if (count > 1) named(STRUCT_ID[s]! + 1);
   }
   const intentCounts = new Uint16Array(INTENT_COUNT);
-  scanIntents(t, (k) => intentCounts[k]!++);
+  scanIntents(t, (k, s0, e0) => {
+    intentCounts[k]!++;
+    intentHits?.push(k, s0, e0);
+  });
   for (let k = 0; k < INTENT_COUNT; k++) {
     if (intentCounts[k]! > 0) named(INTENT_ID[k]!);
     if (intentCounts[k]! > 1) named(INTENT_ID[k]! + 1);

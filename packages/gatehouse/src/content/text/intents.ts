@@ -71,8 +71,18 @@ export const INTENT_COUNT = COMPILED.length;
 
 /** Every intent hit in a message, with original offsets. */
 export function detectIntents(original: string, norm: Normalized): IntentHit[] {
+  const triples: number[] = [];
+  scanIntents(norm.text, (i, s, e) => triples.push(i, s, e));
+  return intentHits(original, norm, triples);
+}
+
+/** Builds the hits from (intent, normStart, normEnd) triples (as `extractFeatures` collects them). */
+export function intentHits(original: string, norm: Normalized, triples: readonly number[]): IntentHit[] {
   const hits: IntentHit[] = [];
-  scanIntents(norm.text, (i, s, e) => {
+  for (let k = 0; k + 2 < triples.length; k += 3) {
+    const i = triples[k]!;
+    const s = triples[k + 1]!;
+    const e = triples[k + 2]!;
     const o = toOriginalSpan(norm, s, e);
     hits.push({
       intent: COMPILED[i]!.name,
@@ -83,6 +93,6 @@ export function detectIntents(original: string, norm: Normalized): IntentHit[] {
       normStart: s,
       normEnd: e,
     });
-  });
-  return hits.sort((a, b) => a.start - b.start || a.end - b.end);
+  }
+  return hits.sort((a, b) => a.start - b.start || a.end - b.end || a.intent.localeCompare(b.intent));
 }

@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { extractFeatures, featureName } from './features.ts';
-import { detectIntents } from './intents.ts';
+import { intentHits } from './intents.ts';
 import type { IntentHit } from './intents.ts';
 import { MAX_TEXT_LENGTH, boundText, domainOf, margin, sigmoid, upperShare } from './model.ts';
 import type { TextModel } from './model.ts';
@@ -111,28 +111,35 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
     }
     const norm = normalize(bounded);
     const domain = domainOf(model, opts.source);
-    const v = extractFeatures(norm, model.bits, upperShare(bounded), domain);
+    const explain = opts.explain ?? true;
+    const triples: number[] | undefined = explain ? [] : undefined;
+    const v = extractFeatures(norm, model.bits, upperShare(bounded), domain, triples);
     const logit = margin(model, v);
     const probability = sigmoid(logit);
-    const explain = opts.explain ?? true;
     const topFeatures: TopFeature[] = [];
     let bias = 0;
     if (explain) {
-      const topN = opts.top ?? 8;
-      const order: number[] = [];
-      for (let k = 0; k < v.length; k++) {
-        const c = model.w[v.idx[k]!]! * v.val[k]!;
-        if (k === v.length - 1) {
-          bias = c;
-          continue;
+      const topN = Math.max(0, Math.min(64, opts.top ?? 8));
+      // Partial selection of the topN largest |contribution| (ties: lower index first).
+      const best = new Int32Array(topN);
+      const bestAbs = new Float64Array(topN);
+      let have = 0;
+      const last = v.length - 1;
+      bias = model.w[v.idx[last]!]! * v.val[last]!;
+      for (let k = 0; k < last; k++) {
+        const a = Math.abs(model.w[v.idx[k]!]! * v.val[k]!);
+        if (a === 0 || topN === 0 || (have === topN && a <= bestAbs[have - 1]!)) continue;
+        let q = have < topN ? have++ : have - 1;
+        while (q > 0 && bestAbs[q - 1]! < a) {
+          best[q] = best[q - 1]!;
+          bestAbs[q] = bestAbs[q - 1]!;
+          q--;
         }
-        if (c !== 0) order.push(k);
+        best[q] = k;
+        bestAbs[q] = a;
       }
-      order.sort(
-        (x, y) =>
-          Math.abs(model.w[v.idx[y]!]! * v.val[y]!) - Math.abs(model.w[v.idx[x]!]! * v.val[x]!) || x - y,
-      );
-      for (const k of order.slice(0, topN)) {
+      for (let q = 0; q < have; q++) {
+        const k = best[q]!;
         const weight = model.w[v.idx[k]!]!;
         topFeatures.push({
           feature: featureName(v, k, norm, opts.source),
@@ -149,7 +156,7 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
       logit,
       bias,
       topFeatures,
-      intents: explain ? detectIntents(bounded, norm) : [],
+      intents: triples ? intentHits(bounded, norm, triples) : [],
       truncated,
       invalidUtf8,
       malformedString,
