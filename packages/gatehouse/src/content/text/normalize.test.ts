@@ -50,6 +50,8 @@ describe('normalisation steps, one by one', () => {
     assert.equal(applyStep('collapse', '138-1234-5678'), '13812345678');
     assert.equal(applyStep('collapse', 'i am a boy'), 'i am a boy');
     assert.equal(applyStep('collapse', '好，我来'), '好，我来');
+    assert.equal(applyStep('collapse', 'h k x594 卖'), 'hkx594 卖');
+    assert.equal(applyStep('collapse', 'i am a b2b seller'), 'i am a b2b seller');
   });
 });
 
@@ -62,6 +64,9 @@ describe('normalize pipeline', () => {
     assert.equal(normalize('ＡＧ真人視訊，彩金免費送').text, 'ag真人视讯,彩金免费送');
     assert.equal(normalize('𝘈𝘎 官網 ⑴⑶⑻').text, 'ag 官网 (138)');
     assert.equal(normalize('\ufeff染 FTA678 买').text, '染 fta678 买');
+    assert.equal(normalize('巧-麦饼-喂心  C₳D571').text, '巧-麦饼-喂心 cad571');
+    assert.equal(normalize('篇加企鹅 2048 7832ᚰ').text, '篇加企鹅 20487832');
+    assert.equal(normalize('价格 ¥100 $5').text, '价格 ¥100 $5');
   });
 
   it('counts what it changed', () => {

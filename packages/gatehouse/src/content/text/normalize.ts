@@ -275,6 +275,7 @@ function invisibleClass(c: number): number {
   if (CIRCLED_DIGITS.has(c)) return 0;
   if (c === 0xa0 || c === 0x202f || c === 0x205f || (c >= 0x2000 && c <= 0x200a)) return 4;
   if (c === 0xd7 || c === 0xf7 || c === 0x2022) return 0;
+  if (c >= 0x16a0 && c <= 0x16ff) return 3; // runic letters: decoration in chat spam (ᚰ, ᚠ)
   const ch = String.fromCodePoint(c);
   if (RE_MARK.test(ch)) return 2;
   if (RE_FORMAT.test(ch)) return 1;
@@ -510,6 +511,22 @@ export function stepCollapse(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffe
       if (!symbol && !chain3) continue;
     }
     for (let k = te[t]!; k < ts[t + 1]!; k++) {
+      if (drop[k]) continue;
+      drop[k] = 1;
+      dropped++;
+    }
+  }
+  // Spaced single letters right before an id ("h k x594" → "hkx594"): two or more single Latin
+  // letters, then a Latin token with digits, each gap at most three separators.
+  for (let t = 1; t + 1 < nt; t++) {
+    if (tc[t] !== 1 || tc[t + 1] !== 1 || tc[t - 1] !== 1) continue;
+    if (te[t]! - ts[t]! !== 1 || te[t - 1]! - ts[t - 1]! !== 1) continue;
+    if (!gapOk(te[t - 1]!, ts[t]!, false) || !gapOk(te[t]!, ts[t + 1]!, false)) continue;
+    let digit = false;
+    for (let k = ts[t + 1]!; k < te[t + 1]!; k++) if (b.cp[k]! >= 0x30 && b.cp[k]! <= 0x39) digit = true;
+    if (!digit || te[t + 1]! - ts[t + 1]! > 12) continue;
+    for (let k = te[t - 1]!; k < ts[t + 1]!; k++) {
+      if (k >= ts[t]! && k < te[t]!) continue;
       if (drop[k]) continue;
       drop[k] = 1;
       dropped++;

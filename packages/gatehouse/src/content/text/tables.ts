@@ -133,7 +133,7 @@ function buildConfusables(): Map<number, number[]> {
     const cp = src.codePointAt(0)!;
     if (src.length !== (cp > 0xffff ? 2 : 1)) continue; // sequences: skip
     if (cp < 0x80 || isCjk(cp) || CIRCLED_DIGITS.has(cp)) continue; // keep ASCII, Han and numerals
-    if (/^\p{Sc}$/u.test(src)) continue; // keep currency signs (¥ is not a Y in a money amount)
+    if (MONEY_SIGNS.has(cp)) continue; // keep real currency signs (¥ is not a Y in a money amount)
     // Strip combining marks from the prototype (e.g. ł → l̸ → l) and keep ASCII-only prototypes.
     const base = target.normalize('NFD').replace(/\p{M}/gu, '');
     if (!base || base.length > 3 || !ALLOWED_TARGET.test(base)) continue;
@@ -145,5 +145,34 @@ function buildConfusables(): Map<number, number[]> {
   return m;
 }
 
+/** Currency signs that mean money in chat; other currency signs are used as letters (₳ for A). */
+const MONEY_SIGNS = new Set([...'¥￥$£€¢₩₹₽₤₺₿'].map((c) => c.codePointAt(0)!));
+
+/** Letter-like currency signs that TR39 does not list but spam uses as letters. */
+const LETTER_SIGNS: Record<string, string> = {
+  '₳': 'a',
+  '₫': 'd',
+  '₵': 'c',
+  '₮': 't',
+  '₴': 's',
+  '₭': 'k',
+  '₲': 'g',
+  '₦': 'n',
+  '฿': 'b',
+  '₱': 'p',
+  '₥': 'm',
+  '₰': 'pf',
+};
+
+function buildAll(): Map<number, number[]> {
+  const m = buildConfusables();
+  for (const [k, v] of Object.entries(LETTER_SIGNS))
+    m.set(
+      k.codePointAt(0)!,
+      [...v].map((c) => c.codePointAt(0)!),
+    );
+  return m;
+}
+
 /** Unicode TR39 confusables (via `unhomoglyph`), non-ASCII source → ASCII prototype code points. */
-export const CONFUSABLES: ReadonlyMap<number, readonly number[]> = buildConfusables();
+export const CONFUSABLES: ReadonlyMap<number, readonly number[]> = buildAll();
