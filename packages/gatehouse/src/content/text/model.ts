@@ -44,6 +44,11 @@ export interface TrainOptions {
   threshold?: number;
   /** Called after each pass and every `progressEvery` examples with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Share of updates (seeded) that see an example without its source-specific features, so the
+   * shared weights also work alone, for messages scored without a source. Default 0.3.
+   */
+  sourceDropout?: number;
 }
 
 export interface Example {
@@ -60,6 +65,7 @@ export const DEFAULT_PARAMS: FtrlParams = { alpha: 1, beta: 1, l1: 0.05, l2: 0.1
 export const DEFAULT_EPOCHS = 6;
 export const DEFAULT_SEED = 0x9a7e;
 export const DEFAULT_THRESHOLD = 0.35;
+export const DEFAULT_SOURCE_DROPOUT = 0.3;
 /** Messages longer than this (UTF-16 units) are featurised on the prefix only. */
 export const MAX_TEXT_LENGTH = 4096;
 
@@ -216,6 +222,10 @@ export function train(examples: readonly Example[], opts: TrainOptions = {}): Te
   const seed = opts.seed ?? DEFAULT_SEED;
   model.sources = [...new Set(examples.flatMap((e) => (e.source === undefined ? [] : [e.source])))].sort();
   const vecs = examples.map((e) => featurize(model, e.text, e.source));
+  const dropout = opts.sourceDropout ?? DEFAULT_SOURCE_DROPOUT;
+  const shared = examples.map((e, i) =>
+    e.source !== undefined && dropout > 0 ? featurize(model, e.text) : vecs[i]!,
+  );
   const weighted = examples.some((e) => e.weight !== undefined);
   const pos = examples.reduce((s, e) => s + e.label, 0);
   const neg = examples.length - pos;
@@ -233,7 +243,9 @@ export function train(examples: readonly Example[], opts: TrainOptions = {}): Te
     }
     for (let q = 0; q < order.length; q++) {
       const e = examples[order[q]!]!;
-      updateVector(model, vecs[order[q]!]!, e.label, (e.weight ?? 1) * (e.label === 1 ? wPos : 1));
+      const drop = dropout > 0 && rand() < dropout;
+      const v = drop ? shared[order[q]!]! : vecs[order[q]!]!;
+      updateVector(model, v, e.label, (e.weight ?? 1) * (e.label === 1 ? wPos : 1));
       done++;
       if (opts.onProgress && (done & 1023) === 0) opts.onProgress(done, total);
     }
