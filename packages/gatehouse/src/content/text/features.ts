@@ -1,6 +1,7 @@
 /**
  * Feature extraction with the hashing trick. From the normalised text:
- *   - CJK runs: character 1-, 2- and 3-grams ("zh:加", "zh:加微", "zh:加微信");
+ *   - CJK runs: character 1-, 2- and 3-grams ("zh:加", "zh:加微", "zh:加微信"), and toneless pinyin
+ *     2- and 3-grams ("py:wei xin") so homophone swaps (薇信, 威信) meet the word they stand for;
  *   - Latin text: word unigrams and bigrams ("w:free", "w2:free entry"); words with digits are
  *     replaced by their shape ("a9:6+" = letters then digits, 6 or more characters long); character
  *     3-grams inside words of 5+ characters ("c3:vap");
@@ -12,7 +13,7 @@
  */
 import { INTENT_COUNT, URGENCY_RE, intentName, scanIntents } from './intents.ts';
 import type { Normalized, NormalizeStats } from './normalize.ts';
-import { isCjk } from './tables.ts';
+import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
 
 /** Bumped whenever extraction changes in a way that changes hashes or values (stored in model files). */
 export const FEATURE_VERSION = 1;
@@ -25,6 +26,8 @@ export const KIND_WORD2 = 5;
 export const KIND_NAMED = 6;
 export const KIND_MIX = 7;
 export const KIND_WCHAR = 8;
+export const KIND_PY2 = 9;
+export const KIND_PY3 = 10;
 /** Flag on a kind: the source-specific copy of the feature. */
 export const KIND_DOMAIN = 16;
 
@@ -253,6 +256,23 @@ export function extractFeatures(
           add(r, fmix(g) & mask, KIND_CJK3, p2, i + w);
         }
       }
+      // Pinyin bigrams and trigrams: homophone swaps (薇信, 威信 → "wei xin") share them.
+      const py0 = pinyinHash(c);
+      if (py0 !== 0 && p1 >= 0) {
+        const py1 = pinyinHash(t.charCodeAt(p1));
+        if (py1 !== 0) {
+          const base = Math.imul(Math.imul(FNV_OFFSET ^ KIND_PY2, FNV_PRIME) ^ py1, FNV_PRIME) ^ py0;
+          add(r, fmix(Math.imul(base, FNV_PRIME)) & mask, KIND_PY2, p1, i + w);
+          if (p2 >= 0) {
+            const py2 = pinyinHash(t.charCodeAt(p2));
+            if (py2 !== 0) {
+              let g = Math.imul(Math.imul(FNV_OFFSET ^ KIND_PY3, FNV_PRIME) ^ py2, FNV_PRIME);
+              g = Math.imul(g ^ py1, FNV_PRIME) ^ py0;
+              add(r, fmix(Math.imul(g, FNV_PRIME)) & mask, KIND_PY3, p2, i + w);
+            }
+          }
+        }
+      }
       // A CJK character right after a Latin word ("v加") or right before one ("加v").
       if (i > 0 && isWordUnit(t.charCodeAt(i - 1))) {
         const m = Math.imul(
@@ -422,6 +442,12 @@ function baseName(kind: number, a: number, b: number, idx: number, norm: Normali
       return `zh:${t.slice(a, b)}`;
     case KIND_WCHAR:
       return `c3:${t.slice(a, b)}`;
+    case KIND_PY2:
+    case KIND_PY3: {
+      const syl: string[] = [];
+      for (let k = a; k < b; k++) syl.push(pinyinOf(t.charCodeAt(k)));
+      return `py:${syl.join(' ')}`;
+    }
     case KIND_MIX:
       return `mix:${t.slice(a, b)}`;
     case KIND_WORD:

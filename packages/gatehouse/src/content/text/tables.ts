@@ -4,10 +4,13 @@
  *   (opencc-js): Taiwan and Hong Kong variants → OpenCC traditional → simplified (TSCharacters);
  * - confusable characters → ASCII prototypes, from Unicode TR39 confusables.txt as packaged by
  *   `unhomoglyph` (nodeca), restricted to targets made of ASCII letters, digits and a few marks;
- * - numerals: Chinese (incl. financial and phone-speak) and circled / dingbat digits.
+ * - numerals: Chinese (incl. financial and phone-speak) and circled / dingbat digits;
+ * - toneless pinyin of each unified Han character (pinyin-pro), so homophone swaps (薇信 / 威信 for
+ *   微信, 晋商 for 禁商) share features.
  */
 import { createRequire } from 'node:module';
 import { from, to } from 'opencc-js/preset';
+import { pinyin } from 'pinyin-pro';
 import type { DictGroup } from 'opencc-js/core';
 
 function singleCharPairs(groups: readonly DictGroup[] | undefined, into: Map<number, number>): void {
@@ -176,3 +179,33 @@ function buildAll(): Map<number, number[]> {
 
 /** Unicode TR39 confusables (via `unhomoglyph`), non-ASCII source → ASCII prototype code points. */
 export const CONFUSABLES: ReadonlyMap<number, readonly number[]> = buildAll();
+
+const HAN_FIRST = 0x4e00;
+const HAN_LAST = 0x9fff;
+
+function buildPinyin(): { str: string[]; hash: Int32Array } {
+  const str: string[] = new Array<string>(HAN_LAST - HAN_FIRST + 1).fill('');
+  const hash = new Int32Array(HAN_LAST - HAN_FIRST + 1);
+  for (let c = HAN_FIRST; c <= HAN_LAST; c++) {
+    const ch = String.fromCharCode(c);
+    const p = pinyin(ch, { toneType: 'none', type: 'string', surname: 'off' });
+    if (!p || p === ch || !/^[a-zü]+$/.test(p)) continue;
+    str[c - HAN_FIRST] = p;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193);
+    hash[c - HAN_FIRST] = h | 1;
+  }
+  return { str, hash };
+}
+
+const PINYIN = buildPinyin();
+
+/** Toneless pinyin hash of a unified Han character (0 when none). */
+export function pinyinHash(cp: number): number {
+  return cp >= HAN_FIRST && cp <= HAN_LAST ? PINYIN.hash[cp - HAN_FIRST]! : 0;
+}
+
+/** Toneless pinyin of a unified Han character ('' when none). */
+export function pinyinOf(cp: number): string {
+  return cp >= HAN_FIRST && cp <= HAN_LAST ? PINYIN.str[cp - HAN_FIRST]! : '';
+}
