@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isGatehouseError } from '../../errors/index.ts';
-import { runEval, runTrain, sourceName } from './command.ts';
+import { runEval, runTrain, sourceName } from './train-cli.ts';
 import { REPO_ROOT } from './loader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-text-'));

@@ -5,7 +5,16 @@
  * learning from operator labels. All arithmetic is plain IEEE double; the shuffle uses a seeded PRNG,
  * so training twice on the same data gives the same weights, bit for bit.
  */
+import {
+  DEFAULT_BITS,
+  DEFAULT_EPOCHS,
+  DEFAULT_SEED,
+  DEFAULT_SOURCE_DROPOUT,
+  DEFAULT_THRESHOLD,
+} from './defaults.ts';
 import { FEATURE_VERSION, domainKey, extractFeatures } from './features.ts';
+
+export { DEFAULT_BITS, DEFAULT_EPOCHS, DEFAULT_SEED, DEFAULT_SOURCE_DROPOUT, DEFAULT_THRESHOLD };
 import type { FeatureVector } from './features.ts';
 import { normalize } from './normalize.ts';
 
@@ -60,12 +69,7 @@ export interface Example {
   source?: string;
 }
 
-export const DEFAULT_BITS = 20;
 export const DEFAULT_PARAMS: FtrlParams = { alpha: 1, beta: 1, l1: 0.05, l2: 0.1 };
-export const DEFAULT_EPOCHS = 6;
-export const DEFAULT_SEED = 0x9a7e;
-export const DEFAULT_THRESHOLD = 0.35;
-export const DEFAULT_SOURCE_DROPOUT = 0.3;
 /** Messages longer than this (UTF-16 units) are featurised on the prefix only. */
 export const MAX_TEXT_LENGTH = 4096;
 
