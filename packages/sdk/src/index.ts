@@ -1,1 +1,3 @@
 export const SDK_VERSION = '0.1.0';
+export * from './identity-events.ts';
+export * from './client.ts';

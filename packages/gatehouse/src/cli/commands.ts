@@ -1,6 +1,19 @@
 import type { Command } from 'commander';
+import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerTextCommands } from '../content/text/command.ts';
+import { registerDomains } from '../content/url/command.ts';
+import { registerKeys } from '../keys/command.ts';
+import { registerServe } from '../server/command.ts';
+import { registerMigrate } from '../store/command.ts';
 
 /** Every CLI command, one register function each (its file sits beside the part it drives). */
-export const COMMANDS: Array<(program: Command) => void> = [registerBench, registerTextCommands];
+export const COMMANDS: Array<(program: Command) => void> = [
+  registerServe,
+  registerMigrate,
+  registerKeys,
+  registerIncidents,
+  registerBench,
+  registerDomains,
+  registerTextCommands,
+];
