@@ -33,6 +33,8 @@ describe('intents', () => {
     assert.equal(off.term, '加薇信');
     assert.equal(text.slice(off.start, off.end), off.original);
     assert.equal(find(h, 'prize').original, '红包');
+    assert.equal(off.labelZh, '引导到站外联系（加微信、QQ、飞机，私聊）');
+    assert.match(off.label, /off-platform/);
   });
 
   it('QQ numbers in circled digits', () => {

@@ -10,6 +10,9 @@ import { toOriginalSpan } from './normalize.ts';
 
 export interface IntentHit {
   intent: IntentName;
+  /** What the intent means, for people (English / 简体中文). */
+  label: string;
+  labelZh: string;
   /** The lexicon term or pattern text that matched (as normalised). */
   term: string;
   /** Offsets in the original text (UTF-16, end exclusive). */
@@ -40,10 +43,14 @@ function compile(terms: readonly string[], patterns: readonly string[]): RegExp 
   return new RegExp([...patterns.map((p) => `(?:${p})`), ...sorted.map(termSource)].join('|'), 'gu');
 }
 
-const COMPILED: ReadonlyArray<{ name: IntentName; re: RegExp }> = INTENTS.map((d) => ({
-  name: d.name,
-  re: compile([...d.zh, ...d.en], d.patterns),
-}));
+const COMPILED: ReadonlyArray<{ name: IntentName; label: string; labelZh: string; re: RegExp }> = INTENTS.map(
+  (d) => ({
+    name: d.name,
+    label: d.label,
+    labelZh: d.labelZh,
+    re: compile([...d.zh, ...d.en], d.patterns),
+  }),
+);
 
 export const URGENCY_RE: RegExp = compile([...URGENCY.zh, ...URGENCY.en], []);
 
@@ -86,6 +93,8 @@ export function intentHits(original: string, norm: Normalized, triples: readonly
     const o = toOriginalSpan(norm, s, e);
     hits.push({
       intent: COMPILED[i]!.name,
+      label: COMPILED[i]!.label,
+      labelZh: COMPILED[i]!.labelZh,
       term: norm.text.slice(s, e),
       start: o.start,
       end: o.end,
