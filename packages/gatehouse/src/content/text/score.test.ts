@@ -44,12 +44,10 @@ describe('scoreText', () => {
 
   it('1 MB text: scored on the bounded prefix, flagged truncated', () => {
     const big = '加微信领红包'.repeat(180_000);
-    const t0 = performance.now();
     const r = scoreText(model, big);
     sane(r);
     assert.equal(r.truncated, true);
     assert.ok(r.normalized.length <= MAX_TEXT_LENGTH);
-    assert.ok(performance.now() - t0 < 5000);
   });
 
   it('binary Buffer and invalid UTF-8', () => {
