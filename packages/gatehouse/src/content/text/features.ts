@@ -220,10 +220,7 @@ export function extractFeatures(
   const cap = Math.min(MAX_RAW, n * 4 + 32);
   const r: Raw = { idx: new Int32Array(cap), org: new Int32Array(cap * 3), n: 0 };
   const lb = n <= 10 ? 0 : n <= 30 ? 1 : n <= 80 ? 2 : n <= 200 ? 3 : 4;
-  const named = (id: number) => {
-    const h = NAMED_HASH[id]!;
-    add(r, h & mask, KIND_NAMED, id, 0);
-  };
+  const named = (id: number) => add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
 
   let cjkChars = 0;
   let latinChars = 0;
@@ -435,7 +432,7 @@ function baseName(kind: number, a: number, b: number, idx: number, norm: Normali
   const t = norm.text;
   switch (kind) {
     case KIND_NAMED:
-      return (NAMED_FEATURES[a] ?? `named:${a}`) + (b > 0 ? ` & ${LEN_NAMES[b - 1]}` : '');
+      return NAMED_FEATURES[a] ?? `named:${a}`;
     case KIND_CJK1:
     case KIND_CJK2:
     case KIND_CJK3:
