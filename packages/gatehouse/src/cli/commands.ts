@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerBanks, registerPdq } from '../content/image/command.ts';
+import { registerTextCommands } from '../content/text/command.ts';
 import { registerDomains } from '../content/url/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
@@ -17,4 +18,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerDomains,
   registerPdq,
   registerBanks,
+  registerTextCommands,
 ];

@@ -73,6 +73,19 @@ export const ERRORS = {
     title: 'The domain block/allow list is invalid',
     titleZh: '域名黑/白名单无效',
   },
+  // content: text
+  TEXT_MODEL_INVALID: { status: 500, title: 'The text model file is invalid', titleZh: '文本模型文件无效' },
+  TEXT_MODEL_NOT_FOUND: {
+    status: 404,
+    title: 'The text model file was not found',
+    titleZh: '未找到文本模型文件',
+  },
+  TEXT_DATA_NOT_FOUND: {
+    status: 404,
+    title: 'The training data file was not found',
+    titleZh: '未找到训练数据文件',
+  },
+  TEXT_DATA_INVALID: { status: 400, title: 'The training data has bad lines', titleZh: '训练数据存在错误行' },
   // content: image
   IMAGE_EMPTY: { status: 400, title: 'The image is empty (zero bytes)', titleZh: '图片为空（零字节）' },
   IMAGE_TOO_LARGE: { status: 413, title: 'The image file is too large', titleZh: '图片文件过大' },
