@@ -3,7 +3,7 @@
  * lookups per second (radius 31) at 1,000,000 banked random hashes. `scale` shrinks both.
  */
 import sharp from 'sharp';
-import { median, registerBenchmark } from '../../bench/index.ts';
+import { median } from '../../bench/index.ts';
 import { PdqBank } from './bank.ts';
 import { pdqHashImage } from './decode.ts';
 
@@ -139,8 +139,3 @@ export async function benchImage(opts: {
   return { pdqHashesPerSecond, bankLookupsPerSecond };
 }
 
-registerBenchmark({
-  name: 'image',
-  description: 'PDQ hashes/s (512x512 JPEG) and bank lookups/s at 1M hashes, radius 31',
-  run: (o) => benchImage(o),
-});
