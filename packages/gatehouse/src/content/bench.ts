@@ -13,6 +13,7 @@ export async function benchContent(opts: BenchOptions) {
 
 registerBenchmark({
   name: 'content',
-  description: 'text scores/s (one core), URL analyses/s, PDQ hashes/s (512x512 JPEG), bank lookups/s at 1M hashes',
+  description:
+    'text scores/s (one core), URL analyses/s, PDQ hashes/s (512x512 JPEG), bank lookups/s at 1M hashes',
   run: benchContent,
 });

@@ -127,4 +127,3 @@ export async function benchUrl(opts: {
   );
   return { urlAnalysesPerSecond: Math.round(median(rates)) };
 }
-
