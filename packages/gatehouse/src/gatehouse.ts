@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
+import { ContentService, contentRoutes } from './content/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
@@ -23,6 +24,7 @@ export interface Gatehouse {
   drainer: OutboxDrainer;
   identity: IdentityService;
   keys: KeyService;
+  content: ContentService;
   recovery: RecoveryService;
   app: Server;
   /** Starts background work (outbox drainer). Subscribe to the bus before this to see every event. */
@@ -70,6 +72,16 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     onCommit: () => drainer.poke(),
   });
   const keys = new KeyService(store.db);
+  const content = new ContentService({
+    dataDir: config.dataDir,
+    textModelFile: config.textModelFile,
+    brandsFile: config.brandsFile,
+    blocklistFile: config.blocklistFile,
+    allowlistFile: config.allowlistFile,
+    imageBankFile: config.imageBankFile,
+    log,
+    db: store.db,
+  });
   const codeSender =
     opts.codeSender ??
     (config.recoveryCodeSender === 'development-log' ? new DevelopmentLogSender(log) : undefined);
@@ -91,6 +103,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  await app.register(contentRoutes, { content, keys });
   await app.register(recoveryRoutes, { recovery, identity, keys, config });
   await app.ready();
 
@@ -109,6 +122,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     drainer,
     identity,
     keys,
+    content,
     recovery,
     app,
     start,
@@ -125,6 +139,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       await app.close();
       await drainer.stop();
       await drainer.drain();
+      content.close();
       await bus.close();
       await store.close();
     },
