@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { AuditService, auditRoutes } from './audit/index.ts';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
@@ -6,6 +7,13 @@ import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { buildServer, type Server } from './server/app.ts';
 import { migrate, openStore, pendingMigrations, type Store } from './store/index.ts';
+import {
+  resolveSecretKey,
+  SecretBox,
+  WebhookDispatcher,
+  webhookRoutes,
+  WebhookService,
+} from './webhooks/index.ts';
 
 /** One running Gatehouse: every part, hand-wired. */
 export interface Gatehouse {
@@ -16,8 +24,11 @@ export interface Gatehouse {
   drainer: OutboxDrainer;
   identity: IdentityService;
   keys: KeyService;
+  webhooks: WebhookService;
+  dispatcher: WebhookDispatcher;
+  audit: AuditService;
   app: Server;
-  /** Starts background work (outbox drainer). Subscribe to the bus before this to see every event. */
+  /** Starts background work (outbox drainer, webhook dispatcher). Subscribe to the bus before this to see every event. */
   start(): void;
   /** Starts, then listens on config.host:config.port; resolves with the URL. */
   listen(): Promise<string>;
@@ -43,6 +54,13 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     await store.close();
     throw e;
   }
+  let box: SecretBox;
+  try {
+    box = new SecretBox(resolveSecretKey(config, log));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const bus = new InProcessBus(log);
   const drainer = new OutboxDrainer(store.db, bus, config.outboxPollMs, log);
   const identity = new IdentityService(store.db, {
@@ -57,9 +75,28 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
     loginWindowMs: config.loginWindowSeconds * 1000,
     signupMaxPerIp: config.signupMaxPerIp,
-    onCommit: () => drainer.poke(),
+    onCommit: () => {
+      drainer.poke();
+      dispatcher.poke();
+    },
   });
   const keys = new KeyService(store.db);
+  const dispatcher = new WebhookDispatcher(store.db, box, {
+    concurrency: config.webhookConcurrency,
+    timeoutMs: config.webhookTimeoutMs,
+    retryBaseMs: config.webhookRetryBaseMs,
+    retryCapMs: config.webhookRetryCapMs,
+    maxAttempts: config.webhookMaxAttempts,
+    maxAgeMs: config.webhookMaxAgeHours * 3_600_000,
+    pollMs: config.webhookPollMs,
+    log,
+  });
+  const webhooks = new WebhookService(store.db, box, {
+    secretOverlapMs: config.webhookSecretOverlapHours * 3_600_000,
+    onCommit: () => dispatcher.poke(),
+  });
+  webhooks.dispatcher = dispatcher;
+  const audit = new AuditService(store.db);
 
   let closing = false;
   const { app } = await buildServer({
@@ -73,6 +110,8 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  await app.register(webhookRoutes, { webhooks, keys });
+  await app.register(auditRoutes, { audit, keys });
   await app.ready();
 
   let started = false;
@@ -80,6 +119,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     if (started) return;
     started = true;
     drainer.start();
+    dispatcher.start();
   };
 
   return {
@@ -90,6 +130,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     drainer,
     identity,
     keys,
+    webhooks,
+    dispatcher,
+    audit,
     app,
     start,
     async listen() {
@@ -105,6 +148,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       await app.close();
       await drainer.stop();
       await drainer.drain();
+      await dispatcher.stop();
       await bus.close();
       await store.close();
     },

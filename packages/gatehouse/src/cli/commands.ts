@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { registerAudit } from '../audit/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
 import { registerMigrate } from '../store/command.ts';
+import { registerWebhooks } from '../webhooks/command.ts';
 
 /** Every CLI command, one register function each (its file sits beside the part it drives). */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -10,4 +12,6 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerMigrate,
   registerKeys,
   registerBench,
+  registerWebhooks,
+  registerAudit,
 ];

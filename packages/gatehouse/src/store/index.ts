@@ -1,15 +1,23 @@
 import { Migrator } from 'kysely/migration';
+import { auditMigrations } from '../audit/schema.ts';
 import { busMigrations } from '../bus/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
+import { webhooksMigrations } from '../webhooks/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
 import type { Store } from './db.ts';
 
-export { openStore, type Store, type Db, type Tx, type Dialect } from './db.ts';
+export { openStore, lockAppendOrder, isPostgres, type Store, type Db, type Tx, type Dialect } from './db.ts';
 export type { DB } from './schema.ts';
 
 /** Every part's migrations, in order. Add a part's migrations here. */
-export const MIGRATIONS: PartMigrations[] = [busMigrations, identityMigrations, keysMigrations];
+export const MIGRATIONS: PartMigrations[] = [
+  busMigrations,
+  identityMigrations,
+  keysMigrations,
+  webhooksMigrations,
+  auditMigrations,
+];
 
 export interface MigrationReport {
   applied: string[];

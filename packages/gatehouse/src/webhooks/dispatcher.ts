@@ -1,0 +1,225 @@
+import type { Logger } from '../log/index.ts';
+import type { Db } from '../store/db.ts';
+import type { SecretBox } from './secrets.ts';
+import { signedHeaders } from './signing.ts';
+import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.ts';
+import { webhooksStore as q } from './store.ts';
+
+export interface DispatcherOptions {
+  concurrency: number;
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryCapMs: number;
+  maxAttempts: number;
+  maxAgeMs: number;
+  pollMs: number;
+  log?: Logger;
+  /** Injectable clock (epoch ms) and randomness, for tests of backoff and dead-lettering. */
+  now?: () => number;
+  random?: () => number;
+  userAgent?: string;
+}
+
+/** Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]. */
+export function backoffMs(attempt: number, base: number, cap: number, random: () => number): number {
+  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt - 1, 40));
+  return Math.floor(random() * ceiling);
+}
+
+type Delivery = WebhookDeliveriesTable & { seq: number };
+
+/**
+ * Sends due deliveries: at most one in flight per (endpoint, account) queue, so each queue is delivered
+ * in order, and at most `concurrency` in flight overall, so a slow account or endpoint does not stop the
+ * others. Woken by poke() after commits and by a timer for retries that fall due.
+ */
+export class WebhookDispatcher {
+  private readonly db: Db;
+  private readonly box: SecretBox;
+  private readonly opts: DispatcherOptions;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly inflight = new Map<number, Promise<void>>();
+  private readonly busyQueues = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<number> | undefined;
+  private again = false;
+  private stopped = true;
+  /** Deliveries acknowledged by this dispatcher since it was created (for benchmarks and metrics). */
+  delivered = 0;
+  onDelivered: ((messageId: string, endpointId: string) => void) | undefined;
+
+  constructor(db: Db, box: SecretBox, opts: DispatcherOptions) {
+    this.db = db;
+    this.box = box;
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.timer = setInterval(() => this.poke(), this.opts.pollMs);
+    this.timer.unref();
+    this.poke();
+  }
+
+  /** Look for due deliveries soon (coalesces). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.poke();
+      }
+    });
+  }
+
+  /**
+   * Sends everything due now, waiting for each round of requests, until nothing is due (tests and CLI;
+   * works whether or not the dispatcher was started). Failed deliveries are rescheduled, not retried here.
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      while (this.pumping) await this.pumping;
+      const launched = await this.pump();
+      if (launched === 0 && this.inflight.size === 0) return;
+      await Promise.all(this.inflight.values());
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.pumping) await this.pumping;
+    await Promise.all(this.inflight.values());
+  }
+
+  private async pump(): Promise<number> {
+    let launched = 0;
+    try {
+      const free = this.opts.concurrency - this.inflight.size;
+      if (free <= 0) return 0;
+      const now = this.now();
+      const due = await q.dueHeads(this.db, now, free + this.busyQueues.size);
+      for (const d of due) {
+        if (this.inflight.size >= this.opts.concurrency) break;
+        const queue = `${d.endpoint_id}\u0000${d.account_key}`;
+        if (this.inflight.has(d.seq) || this.busyQueues.has(queue)) continue;
+        if (!(await q.claim(this.db, d.seq, now, now + this.opts.timeoutMs + 30_000))) continue;
+        this.busyQueues.add(queue);
+        const p = this.attempt(d as Delivery).finally(() => {
+          this.inflight.delete(d.seq);
+          this.busyQueues.delete(queue);
+          if (!this.stopped) this.poke();
+        });
+        this.inflight.set(d.seq, p);
+        launched++;
+      }
+    } catch (err) {
+      this.opts.log?.error({ err }, 'webhook dispatch failed; will retry');
+    }
+    return launched;
+  }
+
+  private secretsOf(e: WebhookEndpointsTable, now: number): string[] {
+    const out = [this.box.open(e.secret_enc, e.id)];
+    if (e.old_secret_enc && (e.old_secret_expires_at ?? 0) > now)
+      out.push(this.box.open(e.old_secret_enc, e.id));
+    return out;
+  }
+
+  private async attempt(d: Delivery): Promise<void> {
+    try {
+      const endpoint = await q.endpoint(this.db, d.endpoint_id);
+      const msg = await q.messageBody(this.db, d.message_id);
+      const startedAt = this.now();
+      if (!endpoint || !msg) {
+        await q.finish(this.db, d.seq, {
+          state: 'cancelled',
+          attempts: d.attempts,
+          next_attempt_at: d.next_attempt_at,
+          done_at: startedAt,
+          last_status: null,
+          last_error: endpoint ? 'message missing' : 'endpoint removed',
+        });
+        return;
+      }
+      const headers = signedHeaders(
+        this.secretsOf(endpoint, startedAt),
+        d.message_id,
+        Math.floor(startedAt / 1000),
+        msg.body,
+      );
+      let status: number | null = null;
+      let error: string | null = null;
+      const t0 = performance.now();
+      try {
+        const res = await fetch(endpoint.url, {
+          method: 'POST',
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            'user-agent': this.opts.userAgent ?? 'Gatehouse-Webhooks/0.1',
+          },
+          body: msg.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.opts.timeoutMs),
+        });
+        status = res.status;
+        await res.body?.cancel().catch(() => undefined);
+        if (status < 200 || status >= 300)
+          error =
+            status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
+      } catch (e) {
+        error = describe(e, this.opts.timeoutMs);
+      }
+      const latency = Math.round((performance.now() - t0) * 100) / 100;
+      const at = this.now();
+      const attempts = d.attempts + 1;
+      const ok = error === null;
+      const dead = !ok && (attempts >= this.opts.maxAttempts || at - d.created_at >= this.opts.maxAgeMs);
+      await this.db.transaction().execute(async (tx) => {
+        await q.insertAttempt(tx, { delivery_seq: d.seq, at, status, latency_ms: latency, error });
+        await q.finish(tx, d.seq, {
+          state: ok ? 'delivered' : dead ? 'dead' : 'pending',
+          attempts,
+          next_attempt_at:
+            ok || dead
+              ? at
+              : at + backoffMs(attempts, this.opts.retryBaseMs, this.opts.retryCapMs, this.random),
+          done_at: ok || dead ? at : null,
+          last_status: status,
+          last_error: error,
+        });
+      });
+      if (ok) {
+        this.delivered++;
+        this.onDelivered?.(d.message_id, d.endpoint_id);
+      } else if (dead) {
+        this.opts.log?.warn(
+          { messageId: d.message_id, endpointId: d.endpoint_id, attempts, error },
+          'webhook delivery dead-lettered',
+        );
+      }
+    } catch (err) {
+      // The lease expires and another pass retries it.
+      this.opts.log?.error({ err, delivery: d.seq }, 'webhook attempt could not be recorded');
+    }
+  }
+}
+
+function describe(e: unknown, timeoutMs: number): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
+  const cause = err?.cause;
+  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`.slice(0, 300);
+  return String(err?.message ?? e).slice(0, 300);
+}
