@@ -11,7 +11,7 @@ async function withWebhooks<T>(opts: Opts, fn: (w: WebhookService) => Promise<T>
   const store = openStore(config.database, { sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrate(store);
-    const box = new SecretBox(resolveSecretKey(config, createLogger('info')));
+    const box = new SecretBox(resolveSecretKey(config, createLogger(config.logLevel, process.stderr)));
     return await fn(
       new WebhookService(store.db, box, { secretOverlapMs: config.webhookSecretOverlapHours * 3_600_000 }),
     );
