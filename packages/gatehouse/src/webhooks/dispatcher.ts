@@ -26,7 +26,7 @@ export function backoffMs(attempt: number, base: number, cap: number, random: ()
   return Math.floor(random() * ceiling);
 }
 
-type Delivery = WebhookDeliveriesTable & { seq: number };
+type Delivery = WebhookDeliveriesTable & { seq: number; body: string };
 
 /**
  * Sends due deliveries: at most one in flight per (endpoint, account) queue, so each queue is delivered
@@ -109,13 +109,26 @@ export class WebhookDispatcher {
       if (free <= 0) return 0;
       const now = this.now();
       const due = await q.dueHeads(this.db, now, free + this.busyQueues.size);
+      const picked: Delivery[] = [];
+      const queues = new Set<string>();
       for (const d of due) {
-        if (this.inflight.size >= this.opts.concurrency) break;
+        if (picked.length >= free) break;
         const queue = `${d.endpoint_id}\u0000${d.account_key}`;
-        if (this.inflight.has(d.seq) || this.busyQueues.has(queue)) continue;
-        if (!(await q.claim(this.db, d.seq, now, now + this.opts.timeoutMs + 30_000))) continue;
+        if (this.inflight.has(d.seq) || this.busyQueues.has(queue) || queues.has(queue)) continue;
+        queues.add(queue);
+        picked.push(d as Delivery);
+      }
+      const claimed = await q.claim(
+        this.db,
+        picked.map((d) => d.seq),
+        now,
+        now + this.opts.timeoutMs + 30_000,
+      );
+      for (const d of picked) {
+        if (!claimed.has(d.seq)) continue;
+        const queue = `${d.endpoint_id}\u0000${d.account_key}`;
         this.busyQueues.add(queue);
-        const p = this.attempt(d as Delivery).finally(() => {
+        const p = this.attempt(d).finally(() => {
           this.inflight.delete(d.seq);
           this.busyQueues.delete(queue);
           if (!this.stopped) this.poke();
@@ -129,26 +142,36 @@ export class WebhookDispatcher {
     return launched;
   }
 
+  /** Decrypted secrets, cached by their sealed form (a rotation changes it). */
+  private readonly opened = new Map<string, string>();
+  private open(sealed: string, endpointId: string): string {
+    let s = this.opened.get(sealed);
+    if (s === undefined) {
+      s = this.box.open(sealed, endpointId);
+      if (this.opened.size > 1000) this.opened.clear();
+      this.opened.set(sealed, s);
+    }
+    return s;
+  }
+
   private secretsOf(e: WebhookEndpointsTable, now: number): string[] {
-    const out = [this.box.open(e.secret_enc, e.id)];
-    if (e.old_secret_enc && (e.old_secret_expires_at ?? 0) > now)
-      out.push(this.box.open(e.old_secret_enc, e.id));
+    const out = [this.open(e.secret_enc, e.id)];
+    if (e.old_secret_enc && (e.old_secret_expires_at ?? 0) > now) out.push(this.open(e.old_secret_enc, e.id));
     return out;
   }
 
   private async attempt(d: Delivery): Promise<void> {
     try {
       const endpoint = await q.endpoint(this.db, d.endpoint_id);
-      const msg = await q.messageBody(this.db, d.message_id);
       const startedAt = this.now();
-      if (!endpoint || !msg) {
+      if (!endpoint) {
         await q.finish(this.db, d.seq, {
           state: 'cancelled',
           attempts: d.attempts,
           next_attempt_at: d.next_attempt_at,
           done_at: startedAt,
           last_status: null,
-          last_error: endpoint ? 'message missing' : 'endpoint removed',
+          last_error: 'endpoint removed',
         });
         return;
       }
@@ -156,7 +179,7 @@ export class WebhookDispatcher {
         this.secretsOf(endpoint, startedAt),
         d.message_id,
         Math.floor(startedAt / 1000),
-        msg.body,
+        d.body,
       );
       let status: number | null = null;
       let error: string | null = null;
@@ -169,7 +192,7 @@ export class WebhookDispatcher {
             'content-type': 'application/json',
             'user-agent': this.opts.userAgent ?? 'Gatehouse-Webhooks/0.1',
           },
-          body: msg.body,
+          body: d.body,
           redirect: 'manual',
           signal: AbortSignal.timeout(this.opts.timeoutMs),
         });

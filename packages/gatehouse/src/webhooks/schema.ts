@@ -110,7 +110,7 @@ export const webhooksMigrations: PartMigrations = {
       await db.schema
         .createIndex('webhook_deliveries_due')
         .on('webhook_deliveries')
-        .columns(['state', 'next_attempt_at'])
+        .columns(['state', 'next_attempt_at', 'seq'])
         .execute();
       await db.schema
         .createIndex('webhook_deliveries_queue')

@@ -78,7 +78,9 @@ export const webhooksStore = {
   dueHeads(q: Q, now: number, limit: number) {
     return q
       .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
       .selectAll('d')
+      .select('m.body')
       .where('d.state', '=', 'pending')
       .where('d.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
@@ -99,16 +101,18 @@ export const webhooksStore = {
       .limit(limit)
       .execute();
   },
-  /** Takes the lease of a delivery; false when another dispatcher has it. */
-  async claim(q: Q, seq: number, now: number, until: number): Promise<boolean> {
-    const r = await q
+  /** Takes the leases of deliveries; returns the seqs this dispatcher got (others may hold the rest). */
+  async claim(q: Q, seqs: number[], now: number, until: number): Promise<Set<number>> {
+    if (seqs.length === 0) return new Set();
+    const rows = await q
       .updateTable('webhook_deliveries')
       .set({ lease_until: until })
-      .where('seq', '=', seq)
+      .where('seq', 'in', seqs)
       .where('state', '=', 'pending')
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+      .returning('seq')
+      .execute();
+    return new Set(rows.map((r) => r.seq));
   },
   finish(
     q: Q,

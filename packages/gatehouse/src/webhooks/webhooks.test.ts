@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { verifyWebhook } from '@gatehouse/sdk';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
-import { testConfig, testGatehouse } from '../testing/index.ts';
+import { postgresSkip, testConfig, testGatehouse, type Backend } from '../testing/index.ts';
 import {
   backoffMs,
   enqueueInTx,
@@ -138,172 +138,199 @@ test('backoff is exponential with full jitter and capped', () => {
   );
 });
 
-describe('webhook delivery', () => {
-  let gh: Gatehouse;
-  let cleanup: () => Promise<void>;
-  const rx = new Receiver();
-  before(async () => {
-    ({ gh, cleanup } = await testGatehouse('sqlite'));
-    await rx.listen();
-  });
-  after(async () => {
-    await rx.close();
-    await cleanup();
-  });
+const pgSkip = await postgresSkip();
 
-  test('secrets: shown once, sealed at rest under a generated 0600 key file', async () => {
-    const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['probe.*'] });
-    assert.match(secret, /^whsec_[A-Za-z0-9+/]{32}$/);
-    const row = await gh.store.db
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where('id', '=', endpoint.id)
-      .executeTakeFirstOrThrow();
-    assert.ok(!row.secret_enc.includes(secret.slice(6)));
-    assert.match(row.secret_enc, /^v1\./);
-    assert.equal(statSync(join(gh.config.dataDir, 'secret.key')).mode & 0o777, 0o600);
-    assert.ok(!JSON.stringify(await gh.webhooks.listEndpoints()).includes(secret));
-    await gh.webhooks.remove(endpoint.id);
-  });
+for (const backend of ['sqlite', 'postgres'] as Backend[]) {
+  describe(`webhook delivery on ${backend}`, { skip: backend === 'postgres' ? pgSkip : undefined }, () => {
+    let gh: Gatehouse;
+    let cleanup: () => Promise<void>;
+    const rx = new Receiver();
+    before(async () => {
+      ({ gh, cleanup } = await testGatehouse(backend));
+      await rx.listen();
+    });
+    after(async () => {
+      await rx.close();
+      await cleanup();
+    });
 
-  test('a receiver that is down, then failing, then losing acks, then up gets everything once, in order per account', async () => {
-    const clock = { t: 1_900_000_000_000 };
-    const d = manualDispatcher(gh, clock, rx, { random: () => 1 });
-    const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['account.*'] });
-    rx.secrets = [secret];
-    const accounts = ['acc_a', 'acc_b', 'acc_c'];
-    for (let n = 0; n < 10; n++)
-      for (const account of accounts)
-        await gh.webhooks.send({ type: 'account.flagged', account, payload: { n }, at: clock.t });
-    await gh.webhooks.send({ type: 'other.ignored', payload: {}, at: clock.t });
+    test('secrets: shown once, sealed at rest under a generated 0600 key file', async () => {
+      const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['probe.*'] });
+      assert.match(secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+      const row = await gh.store.db
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('id', '=', endpoint.id)
+        .executeTakeFirstOrThrow();
+      assert.ok(!row.secret_enc.includes(secret.slice(6)));
+      assert.match(row.secret_enc, /^v1\./);
+      assert.equal(statSync(join(gh.config.dataDir, 'secret.key')).mode & 0o777, 0o600);
+      assert.ok(!JSON.stringify(await gh.webhooks.listEndpoints()).includes(secret));
+      await gh.webhooks.remove(endpoint.id);
+    });
 
-    rx.mode = '503';
-    await d.flush();
-    assert.equal(rx.requests, 3, 'one head per account queue, the rest wait behind it');
-    const port = rx.port;
-    await rx.close();
-    rx.mode = 'down';
-    clock.t += 2000;
-    await d.flush();
-    const heads = await gh.store.db
-      .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('endpoint_id', '=', endpoint.id)
-      .where('attempts', '>', 0)
-      .execute();
-    assert.equal(heads.length, 3);
-    for (const h of heads) {
-      assert.equal(h.attempts, 2);
-      assert.match(h.last_error!, /ECONNREFUSED|other side closed|ECONNRESET/);
-      // random() = 1: the delay is the ceiling, base * 2^(attempts-1).
-      assert.equal(h.next_attempt_at, clock.t + 2000);
-    }
-    const attempts = await gh.webhooks.deliveries(heads[0]!.message_id);
-    assert.deepEqual(
-      attempts[0]!.attempts.map((a) => a.status),
-      [503, null],
-    );
-    clock.t += 1000;
-    await d.flush();
-    assert.equal(rx.effects.length, 0, 'not due yet: nothing sent');
+    test('a receiver that is down, then failing, then losing acks, then up gets everything once, in order per account', async () => {
+      const clock = { t: 1_900_000_000_000 };
+      const d = manualDispatcher(gh, clock, rx, { random: () => 1 });
+      const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['account.*'] });
+      rx.secrets = [secret];
+      const accounts = ['acc_a', 'acc_b', 'acc_c'];
+      for (let n = 0; n < 10; n++)
+        for (const account of accounts)
+          await gh.webhooks.send({ type: 'account.flagged', account, payload: { n }, at: clock.t });
+      await gh.webhooks.send({ type: 'other.ignored', payload: {}, at: clock.t });
 
-    rx.port = port;
-    await rx.listen();
-    rx.mode = 'ack-lost';
-    clock.t += 1000;
-    await d.flush();
-    assert.equal(rx.effects.length, 3, 'applied, but the acks were lost');
-    rx.mode = 'up';
-    clock.t += 60_000;
-    await d.flush();
-    assert.equal(rx.effects.length, 30);
-    for (const account of accounts) {
-      assert.deepEqual(
-        rx.effects.filter((e) => e.account === account).map((e) => e.data.n),
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-      );
-    }
-    assert.ok(rx.requests > 33, 'retries happened');
-    assert.equal(
-      await gh.store.db
-        .selectFrom('webhook_deliveries')
-        .select('seq')
-        .where('state', '=', 'pending')
-        .execute()
-        .then((r) => r.length),
-      0,
-    );
-    await gh.webhooks.remove(endpoint.id);
-  });
-
-  test('after max attempts a delivery is dead-lettered (redirects are failures); replay delivers in order', async () => {
-    const clock = { t: 1_900_000_100_000 };
-    const d = manualDispatcher(gh, clock, rx, { maxAttempts: 3 });
-    const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['dead.*'] });
-    rx.secrets = [secret];
-    const ids: string[] = [];
-    for (let n = 0; n < 3; n++)
-      ids.push(
-        (await gh.webhooks.send({ type: 'dead.letter', account: 'acc_d', payload: { n }, at: clock.t })).id,
-      );
-    rx.mode = 'redirect';
-    for (let i = 0; i < 12; i++) {
+      rx.mode = '503';
       await d.flush();
-      clock.t += 120_000;
-    }
-    const dead = await gh.webhooks.dead({ endpoint: endpoint.id });
-    assert.deepEqual(
-      dead.map((x) => x.messageId),
-      ids,
-    );
-    assert.equal(dead[0]!.attempts, 3, JSON.stringify(dead));
-    assert.equal(dead[0]!.lastStatus, 302);
-    assert.match(dead[0]!.lastError!, /redirects are not followed/);
-    rx.mode = 'up';
-    const before = rx.effects.length;
-    assert.equal((await gh.webhooks.replay({ messageIds: [ids[1]!, ids[2]!] })).replayed, 2);
-    assert.equal((await gh.webhooks.replay({ all: true, endpoint: endpoint.id })).replayed, 1);
-    await d.flush();
-    assert.deepEqual(
-      rx.effects.slice(before).map((e) => e.id),
-      ids,
-    );
-    assert.equal((await gh.webhooks.dead({ endpoint: endpoint.id })).length, 0);
-    const audit = await gh.audit.list({ subject: endpoint.id });
-    assert.deepEqual(
-      audit.map((a) => a.action),
-      ['webhook_endpoint.create', 'webhook.replay'],
-    );
-    await gh.webhooks.remove(endpoint.id);
-  });
+      assert.equal(rx.requests, 3, 'one head per account queue, the rest wait behind it');
+      const port = rx.port;
+      await rx.close();
+      rx.mode = 'down';
+      clock.t += 2000;
+      await d.flush();
+      const heads = await gh.store.db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('endpoint_id', '=', endpoint.id)
+        .where('attempts', '>', 0)
+        .execute();
+      assert.equal(heads.length, 3);
+      for (const h of heads) {
+        assert.equal(h.attempts, 2);
+        assert.match(h.last_error!, /ECONNREFUSED|other side closed|ECONNRESET/);
+        // random() = 1: the delay is the ceiling, base * 2^(attempts-1).
+        assert.equal(h.next_attempt_at, clock.t + 2000);
+      }
+      const attempts = await gh.webhooks.deliveries(heads[0]!.message_id);
+      assert.deepEqual(
+        attempts[0]!.attempts.map((a) => a.status),
+        [503, null],
+      );
+      clock.t += 1000;
+      await d.flush();
+      assert.equal(rx.effects.length, 0, 'not due yet: nothing sent');
 
-  test('after a rotation messages carry both signatures until the old secret expires', async () => {
-    const clock = { t: Date.now() };
-    const d = manualDispatcher(gh, clock, rx);
-    const { endpoint, secret: oldSecret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['rot.x'] });
-    const { secret: newSecret, endpoint: rotated } = await gh.webhooks.rotate(endpoint.id);
-    assert.notEqual(newSecret, oldSecret);
-    assert.ok(rotated.previousSecretExpiresAt! > Date.now());
-    rx.mode = 'up';
-    rx.secrets = [oldSecret];
-    rx.signatureHeaders.length = 0;
-    const a = await gh.webhooks.send({ type: 'rot.x', payload: { k: 1 }, at: clock.t });
-    await d.flush();
-    assert.equal(rx.signatureHeaders.at(-1)!.split(' ').length, 2);
-    assert.ok(rx.seen.has(a.id), 'the old secret alone verifies');
-    rx.secrets = [newSecret];
-    await gh.webhooks.send({ type: 'rot.x', payload: { k: 2 }, at: clock.t });
-    await d.flush();
-    assert.equal(rx.signatureHeaders.length, 2);
-    clock.t += 25 * 3_600_000;
-    rx.secrets = [oldSecret];
-    const c = await gh.webhooks.send({ type: 'rot.x', payload: { k: 3 }, at: clock.t });
-    await d.flush();
-    assert.equal(rx.signatureHeaders.at(-1)!.split(' ').length, 1);
-    assert.ok(!rx.seen.has(c.id), 'the expired secret no longer verifies');
-    await gh.webhooks.remove(endpoint.id);
+      rx.port = port;
+      await rx.listen();
+      rx.mode = 'ack-lost';
+      clock.t += 1000;
+      await d.flush();
+      assert.equal(rx.effects.length, 3, 'applied, but the acks were lost');
+      rx.mode = 'up';
+      clock.t += 60_000;
+      await d.flush();
+      assert.equal(rx.effects.length, 30);
+      for (const account of accounts) {
+        assert.deepEqual(
+          rx.effects.filter((e) => e.account === account).map((e) => e.data.n),
+          [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        );
+      }
+      assert.ok(rx.requests > 33, 'retries happened');
+      assert.equal(
+        await gh.store.db
+          .selectFrom('webhook_deliveries')
+          .select('seq')
+          .where('state', '=', 'pending')
+          .execute()
+          .then((r) => r.length),
+        0,
+      );
+      await gh.webhooks.remove(endpoint.id);
+    });
+
+    test('after max attempts a delivery is dead-lettered (redirects are failures); replay delivers in order', async () => {
+      const clock = { t: 1_900_000_100_000 };
+      const d = manualDispatcher(gh, clock, rx, { maxAttempts: 3 });
+      const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['dead.*'] });
+      rx.secrets = [secret];
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++)
+        ids.push(
+          (await gh.webhooks.send({ type: 'dead.letter', account: 'acc_d', payload: { n }, at: clock.t })).id,
+        );
+      rx.mode = 'redirect';
+      for (let i = 0; i < 12; i++) {
+        await d.flush();
+        clock.t += 120_000;
+      }
+      const dead = await gh.webhooks.dead({ endpoint: endpoint.id });
+      assert.deepEqual(
+        dead.map((x) => x.messageId),
+        ids,
+      );
+      assert.equal(dead[0]!.attempts, 3, JSON.stringify(dead));
+      assert.equal(dead[0]!.lastStatus, 302);
+      assert.match(dead[0]!.lastError!, /redirects are not followed/);
+      rx.mode = 'up';
+      const before = rx.effects.length;
+      assert.equal((await gh.webhooks.replay({ messageIds: [ids[1]!, ids[2]!] })).replayed, 2);
+      assert.equal((await gh.webhooks.replay({ all: true, endpoint: endpoint.id })).replayed, 1);
+      await d.flush();
+      assert.deepEqual(
+        rx.effects.slice(before).map((e) => e.id),
+        ids,
+      );
+      assert.equal((await gh.webhooks.dead({ endpoint: endpoint.id })).length, 0);
+      const audit = await gh.audit.list({ subject: endpoint.id });
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['webhook_endpoint.create', 'webhook.replay'],
+      );
+      await gh.webhooks.remove(endpoint.id);
+    });
+
+    test('two dispatchers on one database never send a delivery twice', async () => {
+      const clock = { t: Date.now() };
+      const d1 = manualDispatcher(gh, clock, rx);
+      const d2 = manualDispatcher(gh, clock, rx);
+      const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['pair.*'] });
+      rx.secrets = [secret];
+      rx.mode = 'up';
+      const before = rx.requests;
+      for (let i = 0; i < 40; i++)
+        await gh.webhooks.send({ type: 'pair.x', account: `acc_p${i % 8}`, payload: { i }, at: clock.t });
+      await Promise.all([d1.flush(), d2.flush(), d1.flush()]);
+      assert.equal(rx.requests - before, 40);
+      for (let a = 0; a < 8; a++)
+        assert.deepEqual(
+          rx.effects.filter((e) => e.account === `acc_p${a}`).map((e) => e.data.i),
+          [0, 1, 2, 3, 4].map((k) => a + 8 * k),
+        );
+      await gh.webhooks.remove(endpoint.id);
+    });
+
+    test('after a rotation messages carry both signatures until the old secret expires', async () => {
+      const clock = { t: Date.now() };
+      const d = manualDispatcher(gh, clock, rx);
+      const { endpoint, secret: oldSecret } = await gh.webhooks.addEndpoint({
+        url: rx.url,
+        types: ['rot.x'],
+      });
+      const { secret: newSecret, endpoint: rotated } = await gh.webhooks.rotate(endpoint.id);
+      assert.notEqual(newSecret, oldSecret);
+      assert.ok(rotated.previousSecretExpiresAt! > Date.now());
+      rx.mode = 'up';
+      rx.secrets = [oldSecret];
+      rx.signatureHeaders.length = 0;
+      const a = await gh.webhooks.send({ type: 'rot.x', payload: { k: 1 }, at: clock.t });
+      await d.flush();
+      assert.equal(rx.signatureHeaders.at(-1)!.split(' ').length, 2);
+      assert.ok(rx.seen.has(a.id), 'the old secret alone verifies');
+      rx.secrets = [newSecret];
+      await gh.webhooks.send({ type: 'rot.x', payload: { k: 2 }, at: clock.t });
+      await d.flush();
+      assert.equal(rx.signatureHeaders.length, 2);
+      clock.t += 25 * 3_600_000;
+      rx.secrets = [oldSecret];
+      const c = await gh.webhooks.send({ type: 'rot.x', payload: { k: 3 }, at: clock.t });
+      await d.flush();
+      assert.equal(rx.signatureHeaders.at(-1)!.split(' ').length, 1);
+      assert.ok(!rx.seen.has(c.id), 'the expired secret no longer verifies');
+      await gh.webhooks.remove(endpoint.id);
+    });
   });
-});
+}
 
 test('a message committed just before the process is killed is delivered after restart', async () => {
   const { config, cleanup } = await testConfig('sqlite', { sqliteSynchronous: 'FULL', webhookPollMs: 50 });
