@@ -50,7 +50,7 @@ export async function appendAuditInTx(
   }
   await lockAppendOrder(tx);
   const cp = await auditStore.checkpointForUpdate(tx, isPostgres(tx));
-  if (!cp) throw new Error('audit checkpoint row is missing (migration 0005_audit not applied?)');
+  if (!cp) throw new Error('audit checkpoint row is missing (migration 0110_audit not applied?)');
   const base = {
     seq: cp.head_seq + 1,
     at: entry.at ?? Date.now(),

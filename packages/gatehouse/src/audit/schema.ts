@@ -33,7 +33,7 @@ export interface AuditTables {
 }
 
 export const auditMigrations: PartMigrations = {
-  '0005_audit': () => ({
+  '0110_audit': () => ({
     async up(db: AnyDb) {
       await db.schema
         .createTable('audit_log')

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerIncidents } from '../incidents/command.ts';
 import { registerAudit } from '../audit/command.ts';
 import { registerBench } from '../bench/command.ts';
+import { registerDomains } from '../content/url/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
 import { registerMigrate } from '../store/command.ts';
@@ -11,7 +13,9 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerServe,
   registerMigrate,
   registerKeys,
+  registerIncidents,
   registerBench,
+  registerDomains,
   registerWebhooks,
   registerAudit,
 ];

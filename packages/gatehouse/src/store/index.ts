@@ -2,7 +2,9 @@ import { Migrator } from 'kysely/migration';
 import { auditMigrations } from '../audit/schema.ts';
 import { busMigrations } from '../bus/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
+import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
+import { responseMigrations } from '../response/schema.ts';
 import { webhooksMigrations } from '../webhooks/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
 import type { Store } from './db.ts';
@@ -17,6 +19,8 @@ export const MIGRATIONS: PartMigrations[] = [
   keysMigrations,
   webhooksMigrations,
   auditMigrations,
+  responseMigrations,
+  incidentMigrations,
 ];
 
 export interface MigrationReport {

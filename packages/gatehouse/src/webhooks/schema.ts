@@ -65,7 +65,7 @@ export interface WebhooksTables {
 }
 
 export const webhooksMigrations: PartMigrations = {
-  '0004_webhooks': (dialect) => ({
+  '0100_webhooks': (dialect) => ({
     async up(db: AnyDb) {
       const seq = (c: ColumnDefinitionBuilder) =>
         dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey();
