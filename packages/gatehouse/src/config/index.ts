@@ -14,6 +14,8 @@ interface Setting {
   default: unknown;
   form: string;
   doc: string;
+  /** Never echo the value (in errors or anywhere). */
+  secret?: boolean;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -170,6 +172,7 @@ export const SETTINGS = {
         'base64 of 32 bytes or empty',
       ),
     default: '',
+    secret: true,
     form: 'base64 of 32 random bytes (`openssl rand -base64 32`) or empty',
     doc: 'Key that encrypts webhook signing secrets at rest (AES-256-GCM); empty: generated once into <dataDir>/secret.key. Set it (the same everywhere) when several processes share PostgreSQL',
   },
@@ -308,7 +311,7 @@ export function loadConfig(
     if (!r.success) {
       throw new GatehouseError(
         'CONFIG_INVALID',
-        `invalid value ${JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}`,
+        `invalid value ${def.secret ? '(not shown: secret)' : JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}`,
         { extra: { key, env: envName(key), expected: def.form } },
       );
     }

@@ -180,6 +180,33 @@ test('bad input and missing scopes are 4xx problems with stable codes', async ()
   assert.equal(raw.status, 400);
 });
 
+test('operator actions over HTTP are audited with the key that took them', async () => {
+  const { key, view } = await gh.keys.create('ops', ['accounts:write', 'accounts:read']);
+  const acc = await gh.identity.createAccount(
+    { handle: 'frozen.friend', password: 'a decent passphrase here' },
+    { ip: '10.0.0.9', userAgent: 'test' },
+  );
+  const r = await call('POST', `/v1/accounts/${acc.id}/freeze`, key, { reason: 'hijack suspected' });
+  assert.equal(r.status, 200);
+  assert.equal(
+    (await call('POST', `/v1/accounts/${acc.id}/unfreeze`, key, { reason: 'owner back' })).status,
+    200,
+  );
+  const a = await call('GET', `/v1/audit?subject=${acc.id}`, writeKey);
+  assert.deepEqual(
+    (a.json.entries as Array<{ action: string; actor: string; data: unknown }>).map((e) => [
+      e.action,
+      e.actor,
+      e.data,
+    ]),
+    [
+      ['account.freeze', `key:${view.id}`, { reason: 'hijack suspected' }],
+      ['account.unfreeze', `key:${view.id}`, { reason: 'owner back' }],
+    ],
+  );
+  assert.equal((await gh.audit.verify()).ok, true);
+});
+
 test('the routes are in the OpenAPI document', async () => {
   const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
   for (const p of [

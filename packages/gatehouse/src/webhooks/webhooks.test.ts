@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifyWebhook } from '@gatehouse/sdk';
+import { loadConfig } from '../config/index.ts';
+import type { GatehouseError } from '../errors/index.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
 import { postgresSkip, testConfig, testGatehouse, type Backend } from '../testing/index.ts';
@@ -117,6 +119,27 @@ test('signatures match a hand-computed HMAC-SHA256 over "id.timestamp.body"', ()
   const key = Buffer.from(secret.slice(6), 'base64');
   const mac = createHmac('sha256', key).update('msg_1.42.{}').digest('base64');
   assert.equal(signature(secret, 'msg_1', 42, '{}'), `v1,${mac}`);
+});
+
+test('sealed secrets open only with the key that sealed them, for the endpoint they belong to', async () => {
+  const box = new SecretBox(Buffer.alloc(32, 1));
+  const sealed = box.seal('whsec_abc', 'whe_1');
+  assert.equal(box.open(sealed, 'whe_1'), 'whsec_abc');
+  assert.throws(
+    () => box.open(sealed, 'whe_2'),
+    (e: GatehouseError) => e.code === 'SECRET_KEY_INVALID',
+  );
+  assert.throws(
+    () => new SecretBox(Buffer.alloc(32, 2)).open(sealed, 'whe_1'),
+    (e: GatehouseError) => e.code === 'SECRET_KEY_INVALID',
+  );
+  const key = randomBytes(32).toString('base64');
+  assert.deepEqual(resolveSecretKey({ secretKey: key, dataDir: '/nonexistent' }), Buffer.from(key, 'base64'));
+  assert.throws(
+    () => loadConfig({ env: { GATEHOUSE_SECRET_KEY: 'c2hvcnQ=' } }),
+    (e: GatehouseError) =>
+      e.code === 'CONFIG_INVALID' && /secretKey/.test(e.message) && !e.message.includes('c2hvcnQ'),
+  );
 });
 
 test('backoff is exponential with full jitter and capped', () => {
