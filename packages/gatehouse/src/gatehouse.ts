@@ -99,7 +99,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   const audit = new AuditService(store.db);
 
   let closing = false;
-  const { app } = await buildServer({
+  const { app, metrics } = await buildServer({
     log,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
@@ -110,6 +110,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  dispatcher.registerMetrics(metrics);
   await app.register(webhookRoutes, { webhooks, keys });
   await app.register(auditRoutes, { audit, keys });
   await app.ready();

@@ -1,3 +1,4 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { SecretBox } from './secrets.ts';
@@ -45,9 +46,9 @@ export class WebhookDispatcher {
   private pumping: Promise<number> | undefined;
   private again = false;
   private stopped = true;
-  /** Deliveries acknowledged by this dispatcher since it was created (for benchmarks and metrics). */
+  /** Deliveries acknowledged by this dispatcher since it was created. */
   delivered = 0;
-  onDelivered: ((messageId: string, endpointId: string) => void) | undefined;
+  private metrics: { attempts: Counter<'outcome'>; duration: Histogram; lag: Histogram } | undefined;
 
   constructor(db: Db, box: SecretBox, opts: DispatcherOptions) {
     this.db = db;
@@ -55,6 +56,39 @@ export class WebhookDispatcher {
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
+  }
+
+  /** Exposes attempt counts, request latency, enqueue-to-delivery lag and the pending count. */
+  registerMetrics(registry: Registry): void {
+    const db = this.db;
+    new Gauge({
+      name: 'gatehouse_webhook_deliveries_pending',
+      help: 'Webhook deliveries not yet delivered or dead-lettered',
+      registers: [registry],
+      async collect() {
+        this.set(await q.countPending(db));
+      },
+    });
+    this.metrics = {
+      attempts: new Counter({
+        name: 'gatehouse_webhook_attempts_total',
+        help: 'Webhook attempts by outcome (delivered, retry, dead)',
+        labelNames: ['outcome'],
+        registers: [registry],
+      }),
+      duration: new Histogram({
+        name: 'gatehouse_webhook_request_duration_seconds',
+        help: 'Duration of one webhook request',
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers: [registry],
+      }),
+      lag: new Histogram({
+        name: 'gatehouse_webhook_delivery_lag_seconds',
+        help: 'Time from enqueue to acknowledged delivery',
+        buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600, 86400],
+        registers: [registry],
+      }),
+    };
   }
 
   start(): void {
@@ -223,9 +257,11 @@ export class WebhookDispatcher {
           last_error: error,
         });
       });
+      this.metrics?.attempts.inc({ outcome: ok ? 'delivered' : dead ? 'dead' : 'retry' });
+      this.metrics?.duration.observe(latency / 1000);
       if (ok) {
         this.delivered++;
-        this.onDelivered?.(d.message_id, d.endpoint_id);
+        this.metrics?.lag.observe(Math.max(0, at - d.created_at) / 1000);
       } else if (dead) {
         this.opts.log?.warn(
           { messageId: d.message_id, endpointId: d.endpoint_id, attempts, error },

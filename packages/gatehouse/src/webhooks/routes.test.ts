@@ -207,7 +207,10 @@ test('operator actions over HTTP are audited with the key that took them', async
   assert.equal((await gh.audit.verify()).ok, true);
 });
 
-test('the routes are in the OpenAPI document', async () => {
+test('the routes are in the OpenAPI document; webhook metrics are exported', async () => {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /gatehouse_webhook_deliveries_pending \d+/);
+  assert.match(metrics, /gatehouse_webhook_attempts_total/);
   const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
   for (const p of [
     '/v1/webhooks/endpoints',
