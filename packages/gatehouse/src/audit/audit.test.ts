@@ -181,6 +181,55 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal((await audit.verify()).ok, true, 'restored');
     });
 
+    test('a consistent rewrite of the whole chain is found only against a head recorded outside', async () => {
+      const anchor = await audit.head();
+      const r = await tampered(async () => {
+        // Rewrite seq 3 onwards and the checkpoint, consistently: the chain alone cannot tell.
+        const rows = await store.db
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('seq', '>=', 3)
+          .orderBy('seq')
+          .execute();
+        let prev = rows[0]!.prev_hash;
+        await store.db.deleteFrom('audit_log').where('seq', '>=', 3).execute();
+        for (const row of rows) {
+          const forged = { ...row, actor: row.seq === 3 ? 'system' : row.actor, prev_hash: prev };
+          forged.hash = entryHash(prev, forged);
+          await store.db.insertInto('audit_log').values(forged).execute();
+          prev = forged.hash;
+        }
+        await store.db.updateTable('audit_checkpoint').set({ head_hash: prev }).execute();
+        assert.equal((await audit.verify()).ok, true, 'undetectable without an anchor');
+      });
+      assert.equal(r.ok, true);
+      const anchored = await (async () => {
+        const rows = await store.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+        const cp = await store.db.selectFrom('audit_checkpoint').selectAll().executeTakeFirstOrThrow();
+        try {
+          let prev = rows[1]!.hash;
+          await store.db.deleteFrom('audit_log').where('seq', '>=', 3).execute();
+          for (const row of rows.slice(2)) {
+            const forged = { ...row, subject: 'rewritten', prev_hash: prev };
+            forged.hash = entryHash(prev, forged);
+            await store.db.insertInto('audit_log').values(forged).execute();
+            prev = forged.hash;
+          }
+          await store.db.updateTable('audit_checkpoint').set({ head_hash: prev }).execute();
+          return await audit.verify({ anchors: [anchor] });
+        } finally {
+          await store.db.deleteFrom('audit_log').execute();
+          await store.db.insertInto('audit_log').values(rows).execute();
+          await store.db.updateTable('audit_checkpoint').set(cp).where('id', '=', 1).execute();
+        }
+      })();
+      assert.deepEqual(
+        anchored.problems.map((p) => [p.kind, p.seq]),
+        [['modified', anchor.seq]],
+      );
+      assert.equal((await audit.verify({ anchors: [anchor] })).ok, true);
+    });
+
     test('concurrent appends keep a single chain', async () => {
       const before = (await audit.head()).seq;
       await Promise.all(

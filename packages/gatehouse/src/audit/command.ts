@@ -25,9 +25,22 @@ export function registerAudit(program: Command): void {
     audit
       .command('verify')
       .description('Recompute the hash chain; exit code 1 and the place of every break when tampered')
-      .option('--json', 'print the report as JSON'),
-  ).action(async (opts: Opts & { json?: boolean }) => {
-    const r = await withAudit(opts, (a) => a.verify());
+      .option('--json', 'print the report as JSON')
+      .option(
+        '--anchor <seq:hash...>',
+        'heads recorded outside the database earlier (audit head); each must still be in the chain',
+      ),
+  ).action(async (opts: Opts & { json?: boolean; anchor?: string[] }) => {
+    const anchors = (opts.anchor ?? []).map((a) => {
+      const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(a);
+      if (!m)
+        throw new GatehouseError(
+          'VALIDATION_FAILED',
+          `--anchor must be SEQ:HASH (64 hex), not "${a.slice(0, 100)}"`,
+        );
+      return { seq: Number(m[1]), hash: m[2]! };
+    });
+    const r = await withAudit(opts, (a) => a.verify({ anchors }));
     if (opts.json) console.log(JSON.stringify(r));
     else if (r.ok) {
       console.log(`audit log intact: ${r.count} entries, head seq ${r.head.seq} hash ${r.head.hash}`);
@@ -43,6 +56,16 @@ export function registerAudit(program: Command): void {
       }
     }
     if (!r.ok) process.exitCode = 1;
+  });
+  withConfigOptions(
+    audit
+      .command('head')
+      .description(
+        'Print the head (seq:hash) to record outside the database; pass it to verify --anchor later',
+      ),
+  ).action(async (opts: Opts) => {
+    const h = await withAudit(opts, (a) => a.head());
+    console.log(`${h.seq}:${h.hash}`);
   });
   withConfigOptions(
     audit

@@ -136,7 +136,10 @@ export class AuditService {
    * previous row's hash as prev_hash and (3) hash to its stored hash; the last row must be the
    * checkpoint's head. Every break is reported with its seq, what was expected and what was found.
    */
-  async verify(opts: { pageSize?: number } = {}): Promise<VerifyReport> {
+  async verify(
+    opts: { pageSize?: number; anchors?: Array<{ seq: number; hash: string }> } = {},
+  ): Promise<VerifyReport> {
+    const anchors = new Map((opts.anchors ?? []).map((a) => [a.seq, a.hash]));
     const problems: AuditProblem[] = [];
     const cp = await this.head();
     let prevHash = GENESIS_HASH;
@@ -175,10 +178,30 @@ export class AuditService {
             detail: `seq ${r.seq} was changed after it was written: its content hashes to ${computed.slice(0, 12)}…, the stored hash is ${r.hash.slice(0, 12)}…`,
           });
         }
+        const anchored = anchors.get(r.seq);
+        if (anchored !== undefined) {
+          anchors.delete(r.seq);
+          if (anchored !== r.hash)
+            problems.push({
+              kind: 'modified',
+              seq: r.seq,
+              expected: anchored,
+              found: r.hash,
+              detail: `seq ${r.seq} does not match the head recorded outside the database: the chain was rewritten up to here`,
+            });
+        }
         prevHash = r.hash;
         prevSeq = r.seq;
       }
     }
+    for (const [seq, hash] of anchors)
+      problems.push({
+        kind: seq > prevSeq ? 'truncated' : 'deleted',
+        seq,
+        expected: hash,
+        found: 'no row',
+        detail: `seq ${seq}, recorded outside the database, is gone`,
+      });
     if (cp.seq > prevSeq) {
       problems.push({
         kind: 'truncated',
