@@ -303,6 +303,38 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       await gh.webhooks.remove(endpoint.id);
     });
 
+    test('the feed is in commit order even when transactions overlap', async () => {
+      const before = (await gh.webhooks.feed(undefined, 1000)).next;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const inA = new Promise<void>((r) => (entered = r));
+      const a = gh.store.db.transaction().execute(async (tx) => {
+        const r = await enqueueInTx(tx, { type: 'order.a', account: 'acc_o', payload: {} });
+        entered();
+        await gate;
+        return r;
+      });
+      await inA;
+      const b = gh.store.db
+        .transaction()
+        .execute((tx) => enqueueInTx(tx, { type: 'order.b', account: 'acc_o', payload: {} }));
+      let bDone = false;
+      void b.then(() => (bDone = true));
+      await new Promise((r) => setTimeout(r, 50));
+      // B waits for A: a feed reader can never see B's message and then A's with a lower seq.
+      assert.equal(bDone, false);
+      // (SQLite has one connection: a read would queue behind the open transaction.)
+      if (backend === 'postgres')
+        assert.deepEqual((await gh.webhooks.feed(before)).messages, [], 'nothing visible before commit');
+      release();
+      const [ra, rb] = await Promise.all([a, b]);
+      assert.deepEqual(
+        (await gh.webhooks.feed(before)).messages.map((m) => m.id),
+        [ra.id, rb.id],
+      );
+    });
+
     test('two dispatchers on one database never send a delivery twice', async () => {
       const clock = { t: Date.now() };
       const d1 = manualDispatcher(gh, clock, rx);
