@@ -60,6 +60,13 @@ test('CLI: webhooks add/list/rotate/dead/replay/remove and audit list/verify (ex
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /intact: \d+ entries/);
 
+    const head = run(['audit', 'head', '-d', t.dir]).stdout.trim();
+    assert.match(head, /^\d+:[0-9a-f]{64}$/);
+    assert.equal(run(['audit', 'verify', '-d', t.dir, '--anchor', head]).status, 0);
+    const wrong = head.replace(/:./, (m) => (m === ':0' ? ':1' : ':0'));
+    assert.equal(run(['audit', 'verify', '-d', t.dir, '--anchor', wrong]).status, 1);
+    assert.equal(run(['audit', 'verify', '-d', t.dir, '--anchor', 'nonsense']).status, 2);
+
     // Tamper with the database directly, as an intruder with file access would.
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(`${t.dir}/gatehouse.db`);
