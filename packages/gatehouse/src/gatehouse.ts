@@ -89,6 +89,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     maxAttempts: config.webhookMaxAttempts,
     maxAgeMs: config.webhookMaxAgeHours * 3_600_000,
     pollMs: config.webhookPollMs,
+    retentionMs: config.webhookRetentionDays * 86_400_000,
     log,
   });
   const webhooks = new WebhookService(store.db, box, {

@@ -224,6 +224,12 @@ export const SETTINGS = {
     form: 'hours (integer)',
     doc: 'After a secret rotation, how long messages are also signed with the old secret',
   },
+  webhookRetentionDays: {
+    schema: int(1, 3650),
+    default: 30,
+    form: 'days (integer)',
+    doc: 'Delivered webhook messages and their attempts older than this are deleted (dead letters are kept)',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -14,6 +14,8 @@ export interface DispatcherOptions {
   maxAttempts: number;
   maxAgeMs: number;
   pollMs: number;
+  /** Finished deliveries and messages older than this are pruned (hourly); 0 or absent: never. */
+  retentionMs?: number;
   log?: Logger;
   /** Injectable clock (epoch ms) and randomness, for tests of backoff and dead-lettering. */
   now?: () => number;
@@ -43,6 +45,7 @@ export class WebhookDispatcher {
   private readonly inflight = new Map<number, Promise<void>>();
   private readonly busyQueues = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private pumping: Promise<number> | undefined;
   private again = false;
   private stopped = true;
@@ -96,7 +99,20 @@ export class WebhookDispatcher {
     this.stopped = false;
     this.timer = setInterval(() => this.poke(), this.opts.pollMs);
     this.timer.unref();
+    if (this.opts.retentionMs) {
+      const prune = () =>
+        void this.prune().catch((err: unknown) => this.opts.log?.error({ err }, 'webhook pruning failed'));
+      this.pruneTimer = setInterval(prune, 3_600_000);
+      this.pruneTimer.unref();
+      prune();
+    }
     this.poke();
+  }
+
+  /** Deletes finished deliveries, their attempts and messages older than the retention. */
+  async prune(): Promise<{ deliveries: number; messages: number }> {
+    if (!this.opts.retentionMs) return { deliveries: 0, messages: 0 };
+    return this.db.transaction().execute((tx) => q.prune(tx, this.now() - this.opts.retentionMs!));
   }
 
   /** Look for due deliveries soon (coalesces). */
@@ -131,7 +147,9 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.timer = undefined;
+    this.pruneTimer = undefined;
     while (this.pumping) await this.pumping;
     await Promise.all(this.inflight.values());
   }

@@ -193,6 +193,38 @@ export const webhooksStore = {
     const rows = await q.selectFrom('webhook_messages').select('id').where('id', 'in', ids).execute();
     return rows.map((r) => r.id);
   },
+  /**
+   * Deletes what is finished and older than `before`: delivered or cancelled deliveries with their
+   * attempts, and messages that have no delivery left (so dead letters and pending ones stay).
+   */
+  async prune(q: Q, before: number): Promise<{ deliveries: number; messages: number }> {
+    const finished = (eb: Q) =>
+      eb
+        .selectFrom('webhook_deliveries')
+        .select('seq')
+        .where('state', 'in', ['delivered', 'cancelled'])
+        .where('done_at', '<', before);
+    await q.deleteFrom('webhook_attempts').where('delivery_seq', 'in', finished(q)).execute();
+    const d = await q
+      .deleteFrom('webhook_deliveries')
+      .where('state', 'in', ['delivered', 'cancelled'])
+      .where('done_at', '<', before)
+      .executeTakeFirst();
+    const m = await q
+      .deleteFrom('webhook_messages')
+      .where('created_at', '<', before)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries')
+              .select(sql`1`.as('one'))
+              .whereRef('webhook_deliveries.message_id', '=', 'webhook_messages.id'),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return { deliveries: Number(d.numDeletedRows), messages: Number(m.numDeletedRows) };
+  },
   async countPending(q: Q): Promise<number> {
     const r = await q
       .selectFrom('webhook_deliveries')

@@ -355,6 +355,37 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       await gh.webhooks.remove(endpoint.id);
     });
 
+    test('finished deliveries and their messages are pruned after the retention; dead letters stay', async () => {
+      const clock = { t: Date.now() };
+      const d = manualDispatcher(gh, clock, rx, { maxAttempts: 1, retentionMs: 30 * 86_400_000 });
+      const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['prune.*'] });
+      rx.secrets = [secret];
+      rx.mode = 'up';
+      const ok = await gh.webhooks.send({ type: 'prune.ok', account: 'acc_r', payload: {}, at: clock.t });
+      await d.flush();
+      rx.mode = '503';
+      const dead = await gh.webhooks.send({ type: 'prune.dead', account: 'acc_r', payload: {}, at: clock.t });
+      await d.flush();
+      rx.mode = 'up';
+      clock.t += 29 * 86_400_000;
+      await d.prune();
+      assert.equal((await gh.webhooks.deliveries(ok.id)).length, 1, 'not yet');
+      clock.t += 2 * 86_400_000;
+      const r = await d.prune();
+      assert.ok(r.deliveries >= 1 && r.messages >= 1);
+      await assert.rejects(
+        gh.webhooks.deliveries(ok.id),
+        (e: GatehouseError) => e.code === 'WEBHOOK_MESSAGE_NOT_FOUND',
+      );
+      assert.deepEqual(
+        (await gh.webhooks.dead({ endpoint: endpoint.id })).map((x) => x.messageId),
+        [dead.id],
+      );
+      const feed = (await gh.webhooks.feed(undefined, 1000)).messages.map((m) => m.id);
+      assert.ok(!feed.includes(ok.id) && feed.includes(dead.id));
+      await gh.webhooks.remove(endpoint.id);
+    });
+
     test('after a rotation messages carry both signatures until the old secret expires', async () => {
       const clock = { t: Date.now() };
       const d = manualDispatcher(gh, clock, rx);
