@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { AuditService, auditRoutes } from './audit/index.ts';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
+import { ContentService, contentRoutes } from './content/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
@@ -27,6 +28,7 @@ export interface Gatehouse {
   webhooks: WebhookService;
   dispatcher: WebhookDispatcher;
   audit: AuditService;
+  content: ContentService;
   app: Server;
   /** Starts background work (outbox drainer, webhook dispatcher). Subscribe to the bus before this to see every event. */
   start(): void;
@@ -98,6 +100,16 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   });
   webhooks.dispatcher = dispatcher;
   const audit = new AuditService(store.db);
+  const content = new ContentService({
+    dataDir: config.dataDir,
+    textModelFile: config.textModelFile,
+    brandsFile: config.brandsFile,
+    blocklistFile: config.blocklistFile,
+    allowlistFile: config.allowlistFile,
+    imageBankFile: config.imageBankFile,
+    log,
+    db: store.db,
+  });
 
   let closing = false;
   const { app, metrics } = await buildServer({
@@ -114,6 +126,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   dispatcher.registerMetrics(metrics);
   await app.register(webhookRoutes, { webhooks, keys });
   await app.register(auditRoutes, { audit, keys });
+  await app.register(contentRoutes, { content, keys });
   await app.ready();
 
   let started = false;
@@ -135,6 +148,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     webhooks,
     dispatcher,
     audit,
+    content,
     app,
     start,
     async listen() {
@@ -151,6 +165,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       await drainer.stop();
       await drainer.drain();
       await dispatcher.stop();
+      content.close();
       await bus.close();
       await store.close();
     },

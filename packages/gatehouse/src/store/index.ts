@@ -1,6 +1,7 @@
 import { Migrator } from 'kysely/migration';
 import { auditMigrations } from '../audit/schema.ts';
 import { busMigrations } from '../bus/schema.ts';
+import { contentMigrations } from '../content/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
 import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
@@ -17,6 +18,7 @@ export const MIGRATIONS: PartMigrations[] = [
   busMigrations,
   identityMigrations,
   keysMigrations,
+  contentMigrations,
   webhooksMigrations,
   auditMigrations,
   responseMigrations,

@@ -1,5 +1,6 @@
 import type { AuditTables } from '../audit/schema.ts';
 import type { BusTables } from '../bus/schema.ts';
+import type { ContentTables } from '../content/schema.ts';
 import type { IdentityTables } from '../identity/schema.ts';
 import type { IncidentTables } from '../incidents/schema.ts';
 import type { KeysTables } from '../keys/schema.ts';
@@ -10,6 +11,7 @@ import type { WebhooksTables } from '../webhooks/schema.ts';
 export interface DB
   extends
     BusTables,
+    ContentTables,
     IdentityTables,
     KeysTables,
     WebhooksTables,
