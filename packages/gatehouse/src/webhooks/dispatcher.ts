@@ -227,34 +227,43 @@ export class WebhookDispatcher {
         });
         return;
       }
-      const headers = signedHeaders(
-        this.secretsOf(endpoint, startedAt),
-        d.message_id,
-        Math.floor(startedAt / 1000),
-        d.body,
-      );
       let status: number | null = null;
       let error: string | null = null;
       const t0 = performance.now();
+      let headers: Record<string, string> | undefined;
       try {
-        const res = await fetch(endpoint.url, {
-          method: 'POST',
-          headers: {
-            ...headers,
-            'content-type': 'application/json',
-            'user-agent': this.opts.userAgent ?? 'Gatehouse-Webhooks/0.1',
-          },
-          body: d.body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.opts.timeoutMs),
-        });
-        status = res.status;
-        await res.body?.cancel().catch(() => undefined);
-        if (status < 200 || status >= 300)
-          error =
-            status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
-      } catch (e) {
-        error = describe(e, this.opts.timeoutMs);
+        headers = signedHeaders(
+          this.secretsOf(endpoint, startedAt),
+          d.message_id,
+          Math.floor(startedAt / 1000),
+          d.body,
+        );
+      } catch {
+        error = 'the signing secret cannot be decrypted (was secretKey changed?)';
+      }
+      if (headers) {
+        try {
+          const res = await fetch(endpoint.url, {
+            method: 'POST',
+            headers: {
+              ...headers,
+              'content-type': 'application/json',
+              'user-agent': this.opts.userAgent ?? 'Gatehouse-Webhooks/0.1',
+            },
+            body: d.body,
+            redirect: 'manual',
+            signal: AbortSignal.timeout(this.opts.timeoutMs),
+          });
+          status = res.status;
+          await res.body?.cancel().catch(() => undefined);
+          if (status < 200 || status >= 300)
+            error =
+              status >= 300 && status < 400
+                ? `HTTP ${status} (redirects are not followed)`
+                : `HTTP ${status}`;
+        } catch (e) {
+          error = describe(e, this.opts.timeoutMs);
+        }
       }
       const latency = Math.round((performance.now() - t0) * 100) / 100;
       const at = this.now();

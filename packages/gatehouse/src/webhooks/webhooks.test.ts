@@ -386,6 +386,28 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       await gh.webhooks.remove(endpoint.id);
     });
 
+    test('a dispatcher with the wrong secret key records a failed attempt and sends nothing', async () => {
+      const clock = { t: Date.now() };
+      const wrong = new WebhookDispatcher(gh.store.db, new SecretBox(Buffer.alloc(32, 9)), {
+        concurrency: 2,
+        timeoutMs: 1000,
+        retryBaseMs: 1000,
+        retryCapMs: 1000,
+        maxAttempts: 5,
+        maxAgeMs: 3_600_000,
+        pollMs: 1000,
+        now: () => clock.t,
+      });
+      const { endpoint } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['wrongkey.*'] });
+      const before = rx.requests;
+      const m = await gh.webhooks.send({ type: 'wrongkey.x', payload: {}, at: clock.t });
+      await wrong.flush();
+      assert.equal(rx.requests, before);
+      const [delivery] = await gh.webhooks.deliveries(m.id);
+      assert.match(delivery!.attempts[0]!.error!, /cannot be decrypted/);
+      await gh.webhooks.remove(endpoint.id);
+    });
+
     test('after a rotation messages carry both signatures until the old secret expires', async () => {
       const clock = { t: Date.now() };
       const d = manualDispatcher(gh, clock, rx);
