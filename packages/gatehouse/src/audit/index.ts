@@ -71,6 +71,13 @@ export async function appendAuditInTx(
   return { seq: base.seq, hash };
 }
 
+/** appendAuditInTx as an object, for parts that take an audit dependency (response: AuditSink). */
+export const auditSink = {
+  async appendInTx(tx: Tx, entry: AuditEntryInput): Promise<void> {
+    await appendAuditInTx(tx, entry);
+  },
+};
+
 export type TamperKind = 'modified' | 'deleted' | 'inserted' | 'truncated';
 
 export interface AuditProblem {

@@ -120,6 +120,13 @@ export async function enqueueInTx(tx: Tx, msg: WebhookMessageInput): Promise<{ i
   return { id };
 }
 
+/** enqueueInTx as an object, for parts that take a delivery dependency (response: PlatformDelivery). */
+export const webhookDelivery = {
+  async enqueueInTx(tx: Tx, msg: WebhookMessageInput): Promise<void> {
+    await enqueueInTx(tx, msg);
+  },
+};
+
 export function validateUrl(url: string): string {
   let u: URL;
   try {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifyWebhook } from '@gatehouse/sdk';
+import { auditSink } from '../audit/index.ts';
 import { loadConfig } from '../config/index.ts';
+import type { AuditSink, PlatformDelivery } from '../response/index.ts';
 import type { GatehouseError } from '../errors/index.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
@@ -20,6 +22,7 @@ import {
   SecretBox,
   signature,
   WebhookDispatcher,
+  webhookDelivery,
   type DispatcherOptions,
 } from './index.ts';
 
@@ -140,6 +143,13 @@ test('sealed secrets open only with the key that sealed them, for the endpoint t
     (e: GatehouseError) =>
       e.code === 'CONFIG_INVALID' && /secretKey/.test(e.message) && !e.message.includes('c2hvcnQ'),
   );
+});
+
+test('the delivery and audit adapters fit the response part', () => {
+  const delivery: PlatformDelivery = webhookDelivery;
+  const sink: AuditSink = auditSink;
+  assert.equal(typeof delivery.enqueueInTx, 'function');
+  assert.equal(typeof sink.appendInTx, 'function');
 });
 
 test('backoff is exponential with full jitter and capped', () => {
