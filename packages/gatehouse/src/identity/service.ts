@@ -1,4 +1,5 @@
 import type { IdentityEvent, SignInMethod } from '@gatehouse/sdk';
+import { appendAuditInTx } from '../audit/index.ts';
 import { newEventId, outboxStore } from '../bus/index.ts';
 import { hashToken, newId, newToken, safeEqual } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
@@ -357,10 +358,20 @@ export class IdentityService {
     accountId: string,
     ids: string[],
     reason: IdentityEventRevokeReason,
+    actor?: string,
   ): Promise<string[]> {
     return this.tx(async (tx, emit) => {
-      const done = await q.revokeSessions(tx, ids, reason, this.now());
+      const t = this.now();
+      const done = await q.revokeSessions(tx, ids, reason, t);
       for (const id of done) emit({ type: 'session.revoked', account: accountId, session: id, reason });
+      if (actor && done.length)
+        await appendAuditInTx(tx, {
+          actor,
+          action: 'session.revoke',
+          subject: accountId,
+          data: { sessions: done, reason },
+          at: t,
+        });
       return done;
     });
   }
@@ -369,11 +380,12 @@ export class IdentityService {
     accountId: string,
     sessionId: string,
     reason: IdentityEventRevokeReason = 'user',
+    actor?: string,
   ): Promise<void> {
     const s = await q.sessionById(this.db, sessionId);
     if (!s || s.account_id !== accountId || s.revoked_at !== null)
       throw new GatehouseError('SESSION_NOT_FOUND');
-    await this.revoke(accountId, [sessionId], reason);
+    await this.revoke(accountId, [sessionId], reason, actor);
   }
 
   async revokeOthers(
@@ -389,12 +401,17 @@ export class IdentityService {
     );
   }
 
-  async revokeAll(accountId: string, reason: IdentityEventRevokeReason = 'everywhere'): Promise<string[]> {
+  async revokeAll(
+    accountId: string,
+    reason: IdentityEventRevokeReason = 'everywhere',
+    actor?: string,
+  ): Promise<string[]> {
     const live = await q.liveSessions(this.db, accountId, this.now());
     return this.revoke(
       accountId,
       live.map((s) => s.id),
       reason,
+      actor,
     );
   }
 
@@ -439,7 +456,7 @@ export class IdentityService {
   async resetPassword(
     accountId: string,
     next: string,
-    opts: { extraCheck?: (password: string) => void; also?: (tx: Tx) => Promise<void> } = {},
+    opts: { extraCheck?: (password: string) => void; also?: (tx: Tx) => Promise<void>; actor?: string } = {},
   ): Promise<{ revoked: number }> {
     const a = await q.accountById(this.db, accountId);
     if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
@@ -461,6 +478,13 @@ export class IdentityService {
       emit({ type: 'password.changed', account: accountId });
       for (const id of done)
         emit({ type: 'session.revoked', account: accountId, session: id, reason: 'password_changed' });
+      await appendAuditInTx(tx, {
+        actor: opts.actor ?? 'system',
+        action: 'account.password_reset',
+        subject: accountId,
+        data: { sessionsRevoked: done.length },
+        at: t,
+      });
       await opts.also?.(tx);
       return done.length;
     });
@@ -480,24 +504,33 @@ export class IdentityService {
     }));
   }
 
-  /** Freezes an account: it cannot sign in, and every live session ends. */
-  async freeze(accountId: string, reason: string): Promise<AccountView> {
-    return this.setState(accountId, 'frozen', reason);
+  /**
+   * Freezes an account: it cannot sign in, and every live session ends. `actor` (who did it, for the
+   * audit log: operatorActor(keyId), "system", …) defaults to "system".
+   */
+  async freeze(accountId: string, reason: string, actor?: string): Promise<AccountView> {
+    return this.setState(accountId, 'frozen', reason, actor);
   }
 
   /** Unfreezes an account. `also` runs inside the same transaction (e.g. closing an appeal case). */
-  async unfreeze(accountId: string, reason: string, also?: (tx: Tx) => Promise<void>): Promise<AccountView> {
-    return this.setState(accountId, 'active', reason, also);
+  async unfreeze(
+    accountId: string,
+    reason: string,
+    actor?: string,
+    also?: (tx: Tx) => Promise<void>,
+  ): Promise<AccountView> {
+    return this.setState(accountId, 'active', reason, actor, also);
   }
 
-  async deleteAccount(accountId: string): Promise<AccountView> {
-    return this.setState(accountId, 'deleted', 'deleted');
+  async deleteAccount(accountId: string, actor?: string): Promise<AccountView> {
+    return this.setState(accountId, 'deleted', 'deleted', actor);
   }
 
   private async setState(
     accountId: string,
     state: AccountsTable['state'],
     reason: string,
+    actor = 'system',
     also?: (tx: Tx) => Promise<void>,
   ): Promise<AccountView> {
     const t = this.now();
@@ -519,6 +552,14 @@ export class IdentityService {
       if (state === 'frozen') emit({ type: 'account.frozen', account: accountId, reason });
       else if (state === 'active') emit({ type: 'account.unfrozen', account: accountId, reason });
       else emit({ type: 'account.deleted', account: accountId });
+      const action = state === 'frozen' ? 'freeze' : state === 'active' ? 'unfreeze' : 'delete';
+      await appendAuditInTx(tx, {
+        actor,
+        action: `account.${action}`,
+        subject: accountId,
+        data: { reason },
+        at: t,
+      });
       await also?.(tx);
     });
     return this.getAccount(accountId);

@@ -184,6 +184,16 @@ describe('recovery over HTTP', () => {
     const json = await call('GET', '/v1/recovery/case/report', { token });
     assert.equal(json.json.case, caseId);
 
+    // Every step is in the hash-chained audit log, in the same transactions; the chain verifies.
+    const audit = await gh.audit.list({ subject: `case:${caseId}`, limit: 100 });
+    const actions = audit.map((e) => e.action);
+    for (const step of ['opened', 'verified', 'pledged', 'password_changed', 'restored'])
+      assert.ok(actions.includes(`recovery.case.${step}`), step);
+    const accountAudit = (await gh.audit.list({ subject: me.id, limit: 100 })).map((e) => e.action);
+    assert.ok(accountAudit.includes('account.password_reset'));
+    assert.ok(accountAudit.includes('account.unfreeze'));
+    assert.equal((await gh.audit.verify()).ok, true);
+
     const again = await call('POST', '/v1/auth/signin', {
       body: { handle: 'zhang.wei', password: 'bamboo kettle 2026 dawn' },
     });

@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AccountRestore, RecoveryCaseEvent } from '@gatehouse/sdk';
+import { appendAuditInTx } from '../audit/index.ts';
 import { GatehouseError, type ErrorCode } from '../errors/index.ts';
 import { IdentityService, type RequestContext } from '../identity/index.ts';
 import type { Store } from '../store/index.ts';
+import { enqueueInTx } from '../webhooks/index.ts';
 import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
 import { isBreachedPassword } from './breached.ts';
 import { normaliseCode } from './codes.ts';
@@ -101,9 +103,11 @@ function suite(backend: Backend) {
           identity,
           codeSender: sender,
           eventLog: log,
-          enqueueWebhook: async (_tx, msg) => {
+          enqueueWebhook: async (tx, msg) => {
             webhooks.push(msg);
+            return enqueueInTx(tx, msg);
           },
+          appendAudit: appendAuditInTx,
           now,
           ...extra,
         },
@@ -276,6 +280,14 @@ function suite(backend: Backend) {
       assert.deepEqual(restore.payload.groups, ['g9']);
       assert.deepEqual(restore.payload.profile, [{ field: 'nickname', value: 'Xiao Ming' }]);
       assert.ok(AccountRestore.safeParse(restore.payload).success);
+      // … and is in the webhook outbox (the pull feed), committed with the case.
+      const msgs = await store.db
+        .selectFrom('webhook_messages')
+        .select(['type', 'body'])
+        .where('account', '=', acc.id)
+        .execute();
+      const body = JSON.parse(msgs.find((m) => m.type === 'account.restore')!.body) as { data: unknown };
+      assert.deepEqual(body.data, restore.payload);
 
       // The report.
       const r = done.report;

@@ -677,6 +677,7 @@ export class RecoveryService {
     const t = this.now();
     const r = await this.deps.identity.resetPassword(c.account_id, password, {
       extraCheck: checkNotBreached,
+      actor: accountActor(c.account_id),
       also: async (tx) => {
         if (!(await q.transition(tx, c.id, ['pledged'], { password_changed_at: t, updated_at: t })))
           throw wrongState((await q.caseById(tx, c.id))!, ['pledged']);
@@ -735,7 +736,8 @@ export class RecoveryService {
       throw new GatehouseError('RECOVERY_SESSIONS_UNDECIDED', undefined, {
         extra: { undecided, unknown, both, mustRevoke: forced, undecidedGrants },
       });
-    for (const id of revoke) await this.deps.identity.revokeSession(c.account_id, id, 'user');
+    for (const id of revoke)
+      await this.deps.identity.revokeSession(c.account_id, id, 'user', accountActor(c.account_id));
     for (const id of revokeG) await this.deps.grants?.revoke(c.account_id, id);
     const t = this.now();
     await this.tx(async (tx) => {
@@ -774,41 +776,46 @@ export class RecoveryService {
     const plan: RestorePlan | null = events ? planRestore(events) : null;
     const needed = plan !== null && plan.friends.length + plan.groups.length + plan.profile.length > 0;
     const t = this.now();
-    await this.deps.identity.unfreeze(c.account_id, `appeal ${c.id} restored`, async (tx) => {
-      let sent = false;
-      if (needed && this.deps.enqueueWebhook) {
-        await this.deps.enqueueWebhook(tx, {
-          type: 'account.restore',
-          account: c.account_id,
-          payload: {
-            case: c.id,
+    await this.deps.identity.unfreeze(
+      c.account_id,
+      `appeal ${c.id} restored`,
+      accountActor(c.account_id),
+      async (tx) => {
+        let sent = false;
+        if (needed && this.deps.enqueueWebhook) {
+          await this.deps.enqueueWebhook(tx, {
+            type: 'account.restore',
             account: c.account_id,
-            window: { start: c.window_start, end: c.window_end },
-            friends: plan.friends,
-            groups: plan.groups,
-            profile: plan.profile,
-          },
+            payload: {
+              case: c.id,
+              account: c.account_id,
+              window: { start: c.window_start, end: c.window_end },
+              friends: plan.friends,
+              groups: plan.groups,
+              profile: plan.profile,
+            },
+          });
+          sent = true;
+        }
+        const restore = plan ? { ...plan, sent: sent || !needed } : null;
+        if (
+          !(await q.transition(tx, c.id, ['pledged'], {
+            state: 'restored',
+            restore: JSON.stringify(restore),
+            closed_at: t,
+            updated_at: t,
+          }))
+        )
+          throw wrongState((await q.caseById(tx, c.id))!, ['pledged']);
+        await this.record(tx, c, APPELLANT, 'restore', {
+          plan,
+          sent: restore?.sent ?? false,
+          ...(plan === null ? { why: 'event log not available' } : {}),
+          ...(needed && !sent ? { why: 'webhook delivery not available' } : {}),
         });
-        sent = true;
-      }
-      const restore = plan ? { ...plan, sent: sent || !needed } : null;
-      if (
-        !(await q.transition(tx, c.id, ['pledged'], {
-          state: 'restored',
-          restore: JSON.stringify(restore),
-          closed_at: t,
-          updated_at: t,
-        }))
-      )
-        throw wrongState((await q.caseById(tx, c.id))!, ['pledged']);
-      await this.record(tx, c, APPELLANT, 'restore', {
-        plan,
-        sent: restore?.sent ?? false,
-        ...(plan === null ? { why: 'event log not available' } : {}),
-        ...(needed && !sent ? { why: 'webhook delivery not available' } : {}),
-      });
-      await this.record(tx, c, APPELLANT, 'restored', { ip: ctx.ip });
-    });
+        await this.record(tx, c, APPELLANT, 'restored', { ip: ctx.ip });
+      },
+    );
     this.deps.onCommit?.();
     const done = await this.mustCase(c.id);
     return { case: await this.view(done), report: await this.report(done) };
