@@ -1,1 +1,2 @@
 // Importing a benchmark module registers it. Add new benchmarks here.
+import '../engine/bench.ts';

@@ -14,6 +14,7 @@ import {
   sessionSignals,
   victimSignal,
 } from './detectors.ts';
+import { BoundedMap } from './bounded.ts';
 import { decide, makeDecision, toPreSend } from './scoring.ts';
 import { SignalSink, clamp01 } from './signals.ts';
 import {
@@ -112,6 +113,12 @@ const MAX_CACHED_TEXT = 2048;
 const MAX_DEVIATING_IDS = 64;
 const FP_SENDERS = 256;
 const SAMPLE_LEN = 200;
+const RECENT_FP_SLOTS = 65_536;
+
+/** The number a fingerprint key is tracked under: the text hash itself, else a hash of the key. */
+export function fingerprintNumber(key: string): number {
+  return key.startsWith('t:') ? parseInt(key.slice(2), 36) : hash53(key, 3);
+}
 
 export class Engine {
   readonly limits: Limits;
@@ -121,15 +128,18 @@ export class Engine {
   readonly content: ContentAnalyzer;
   readonly now: () => number;
 
-  readonly accounts = new Map<string, AccountState>();
-  readonly sessions = new Map<string, SessionState>();
-  readonly fingerprints = new Map<string, FingerprintState>();
-  readonly campaignsById = new Map<string, CampaignRecord>();
-  readonly networks = new Map<string, NetworkState>();
+  readonly accounts: BoundedMap<string, AccountState>;
+  readonly sessions: BoundedMap<string, SessionState>;
+  /** fingerprint number → state, for fingerprints sent by deviating accounts */
+  readonly fingerprints: BoundedMap<number, FingerprintState>;
+  readonly campaignByFp: BoundedMap<number, string>;
+  readonly campaignsById: BoundedMap<string, CampaignRecord>;
+  readonly networks: BoundedMap<string, NetworkState>;
   /** account hash → time until which it is a contact of a confirmed victim */
-  readonly victims = new Map<number, number>();
+  readonly victims: BoundedMap<number, number>;
   readonly quarantined = new Set<string>();
-  private readonly contentCache = new Map<string, ContentResult>();
+  private readonly quarantinedFp = new Set<number>();
+  private readonly contentCache: BoundedMap<string, ContentResult>;
   private readonly stats: EngineStats = {
     events: 0,
     rejected: 0,
@@ -140,6 +150,13 @@ export class Engine {
   private readonly sink: SignalSink;
   private readonly tf: TextFeatures = { fingerprint: 0, length: 0, script: -1 };
   private rcptHashes = new Float64Array(1024);
+  private readonly recentFp = new Float64Array(RECENT_FP_SLOTS);
+  private noImages: MessageContext['imageMatches'] = [];
+  // per-message accumulators of the fingerprint pass
+  private fpCampaigns: string[] | undefined;
+  private fpCreated: Campaign[] | undefined;
+  private fpForming = 0;
+  private fpQuarantined: string | undefined;
   private readonly ctx: MessageContext;
 
   constructor(opts: EngineOptions) {
@@ -150,6 +167,15 @@ export class Engine {
     this.content = opts.content;
     this.now = opts.now ?? Date.now;
     this.sink = new SignalSink(this.weights);
+    const L = this.limits;
+    this.accounts = new BoundedMap(L.maxAccounts);
+    this.sessions = new BoundedMap(L.maxSessions);
+    this.fingerprints = new BoundedMap(L.maxFingerprints);
+    this.campaignsById = new BoundedMap(L.maxCampaigns);
+    this.campaignByFp = new BoundedMap(L.maxCampaigns);
+    this.networks = new BoundedMap(L.maxNetworks);
+    this.victims = new BoundedMap(L.maxVictimContacts);
+    this.contentCache = new BoundedMap(L.contentCache);
     this.ctx = {
       t: 0,
       ev: undefined as unknown as MessageSentEvent,
@@ -283,8 +309,8 @@ export class Engine {
     let sess = ev.session !== undefined ? this.sessions.get(ev.session) : undefined;
     if (sess && sess.account !== ev.account) sess = undefined;
     if (ev.session !== undefined) acct.lastSession = ev.session;
-    const content = this.analyze(ev.text, ev.urls);
     const tf = textFeatures(ev.text, this.tf);
+    const content = this.analyze(ev.text, ev.urls, tf.fingerprint);
     const w = acct.windows();
     const acctHash = hash53(acct.id);
 
@@ -332,7 +358,7 @@ export class Engine {
     }
 
     // --- images
-    const images: MessageContext['imageMatches'] = [];
+    const images: MessageContext['imageMatches'] = ev.attachments.length === 0 ? this.noImages : [];
     for (const at of ev.attachments) {
       const m =
         (at.pdq !== undefined ? this.content.matchImage(at.pdq) : undefined) ??
@@ -384,34 +410,24 @@ export class Engine {
       content.abuseTerm !== undefined ||
       content.urls.length > 0 ||
       images.length > 0;
-    let campaigns: string[] | undefined;
-    let created: Campaign[] | undefined;
-    let forming = 0;
-    let quarantinedKey: string | undefined;
-    const see = (kind: FingerprintKind, key: string, sample: string) => {
-      const st = this.observeFingerprint(kind, key, sample, t, acctHash, acct.id, deviating, risky);
-      if (this.quarantined.has(key)) quarantinedKey = key;
-      if (st.campaign !== undefined) {
-        const cr = this.campaignsById.get(st.campaign);
-        if (cr && cr.status !== 'dismissed') {
-          (campaigns ??= []).push(cr.id);
-          this.addMember(cr, acct.id, t);
-          if (cr.status === 'quarantined') quarantinedKey = key;
-        }
-        return;
-      }
-      if (!st.win || !deviating || !st.risky) return;
-      const dev = st.win.sum(F_DEV_60, t, W60);
-      if (dev >= L.campaignMinSenders) {
-        const cr = this.createCampaign(st, t);
-        (campaigns ??= []).push(cr.id);
-        this.addMember(cr, acct.id, t);
-        (created ??= []).push(this.campaignView(cr));
-      } else if (dev >= 2) forming = Math.max(forming, dev);
-    };
-    if (fp !== 0) see('text', `t:${fp.toString(36)}`, ev.text.slice(0, SAMPLE_LEN));
-    for (const d of content.domains) see('domain', `d:${d}`, d);
-    for (const at of ev.attachments) see('image', `i:${at.sha256.toLowerCase()}`, at.sha256.toLowerCase());
+    this.fpCampaigns = undefined;
+    this.fpCreated = undefined;
+    this.fpForming = 0;
+    this.fpQuarantined = undefined;
+    if (fp !== 0) this.see('text', fp, undefined, undefined, ev, acct, acctHash, t, deviating, risky);
+    for (const d of content.domains) {
+      const k = `d:${d}`;
+      this.see('domain', fingerprintNumber(k), k, d, ev, acct, acctHash, t, deviating, risky);
+    }
+    for (const at of ev.attachments) {
+      const h = at.sha256.toLowerCase();
+      const k = `i:${h}`;
+      this.see('image', fingerprintNumber(k), k, h, ev, acct, acctHash, t, deviating, risky);
+    }
+    let campaigns = this.fpCampaigns as string[] | undefined;
+    const created = this.fpCreated as Campaign[] | undefined;
+    const forming = this.fpForming as number;
+    const quarantinedKey = this.fpQuarantined as string | undefined;
     if (acct.pendingCampaigns) {
       for (const id of acct.pendingCampaigns) if (!campaigns?.includes(id)) (campaigns ??= []).push(id);
       acct.pendingCampaigns = undefined;
@@ -506,8 +522,17 @@ export class Engine {
     if (t > acct.peakAt) acct.peakAt = t;
   }
 
-  private analyze(text: string, urls: readonly string[]): ContentResult {
-    const cacheable = text.length <= MAX_CACHED_TEXT;
+  private analyze(text: string, urls: readonly string[], fp: number): ContentResult {
+    // Only texts whose fingerprint was seen recently go through the cache (one-off texts would
+    // just churn it): a 64 Ki-slot table of recent fingerprints decides.
+    let cacheable = text.length <= MAX_CACHED_TEXT && fp !== 0;
+    if (cacheable) {
+      const slot = fp % RECENT_FP_SLOTS;
+      if (this.recentFp[slot] !== fp) {
+        this.recentFp[slot] = fp;
+        cacheable = false;
+      }
+    }
     const key = urls.length === 0 ? text : `${text}\u0001${urls.join('\u0001')}`;
     if (cacheable) {
       const hit = this.contentCache.get(key);
@@ -543,72 +568,91 @@ export class Engine {
     };
     if (cacheable) {
       this.contentCache.set(key, r);
-      if (this.contentCache.size > this.limits.contentCache)
-        this.contentCache.delete(this.contentCache.keys().next().value!);
     }
     return r;
   }
 
   // ------------------------------------------------------------------ fingerprints & campaigns
 
+  private see(
+    kind: FingerprintKind,
+    num: number,
+    key: string | undefined,
+    sample: string | undefined,
+    ev: MessageSentEvent,
+    acct: AccountState,
+    acctHash: number,
+    t: number,
+    deviating: boolean,
+    risky: boolean,
+  ): void {
+    if (this.quarantinedFp.has(num)) this.fpQuarantined = key ?? `t:${num.toString(36)}`;
+    const cid = this.campaignByFp.get(num);
+    const cr = cid !== undefined ? this.campaignsById.get(cid) : undefined;
+    if (cr !== undefined) {
+      if (cr.status !== 'dismissed') {
+        (this.fpCampaigns ??= []).push(cr.id);
+        this.addMember(cr, acct.id, t);
+        if (cr.status === 'quarantined') this.fpQuarantined = cr.key;
+      }
+      return;
+    }
+    // only accounts that break their own habits are tracked per fingerprint (COMPA)
+    if (!deviating) return;
+    const st = this.observeFingerprint(
+      kind,
+      num,
+      key ?? `t:${num.toString(36)}`,
+      sample ?? ev.text.slice(0, SAMPLE_LEN),
+      t,
+      acctHash,
+      acct.id,
+      risky,
+    );
+    if (!st.risky) return;
+    const dev = st.win!.sum(F_DEV_60, t, W60);
+    if (dev >= this.limits.campaignMinSenders) {
+      const c2 = this.createCampaign(st, num, t);
+      (this.fpCampaigns ??= []).push(c2.id);
+      this.addMember(c2, acct.id, t);
+      (this.fpCreated ??= []).push(this.campaignView(c2));
+    } else if (dev >= 2) this.fpForming = Math.max(this.fpForming, dev);
+  }
+
   private observeFingerprint(
     kind: FingerprintKind,
+    num: number,
     key: string,
     sample: string,
     t: number,
     sender: number,
     senderId: string,
-    deviating: boolean,
     risky: boolean,
   ): FingerprintState {
-    let st = this.fingerprints.get(key);
+    let st = this.fingerprints.get(num);
     if (st === undefined) {
       st = new FingerprintState(kind, key, sample, t, sender);
-      this.fingerprints.set(key, st);
-      if (this.fingerprints.size > this.limits.maxFingerprints)
-        this.fingerprints.delete(this.fingerprints.keys().next().value!);
-      if (risky) st.risky = true;
-      if (!deviating) return st;
-      this.upgrade(st);
-    } else {
-      if (t > st.lastSeen) st.lastSeen = t;
-      // keep recently active fingerprints at the back (LRU), moving each at most once a minute
-      if (t - st.touched > 60_000) {
-        st.touched = t;
-        this.fingerprints.delete(key);
-        this.fingerprints.set(key, st);
-      }
-      if (risky) st.risky = true;
-      if (st.win === undefined) {
-        if (sender === st.firstSender && !deviating) return st;
-        this.upgrade(st);
-      }
-    }
+      st.win = new WindowCounters(3);
+      st.senders = new Map();
+      st.deviating = new Map();
+      st.deviatingIds = [];
+      this.fingerprints.set(num, st);
+    } else if (t > st.lastSeen) st.lastSeen = t;
+    if (risky) st.risky = true;
     const win = st.win!;
     const prev = touchLastSeen(st.senders!, FP_SENDERS, sender, t);
     countDistinct(win, t, prev, -1, F_SEND_10, F_SEND_60);
-    if (deviating) {
-      const pd = touchLastSeen(st.deviating!, FP_SENDERS, sender, t);
-      countDistinct(win, t, pd, -1, -1, F_DEV_60);
-      const ids = st.deviatingIds!;
-      if (!ids.includes(senderId)) {
-        ids.push(senderId);
-        if (ids.length > MAX_DEVIATING_IDS) ids.shift();
-      }
+    const pd = touchLastSeen(st.deviating!, FP_SENDERS, sender, t);
+    countDistinct(win, t, pd, -1, -1, F_DEV_60);
+    const ids = st.deviatingIds!;
+    if (!ids.includes(senderId)) {
+      ids.push(senderId);
+      if (ids.length > MAX_DEVIATING_IDS) ids.shift();
     }
     return st;
   }
 
-  private upgrade(st: FingerprintState): void {
-    st.win = new WindowCounters(3);
-    st.senders = new Map();
-    st.deviating = new Map();
-    st.deviatingIds = [];
-    const prev = touchLastSeen(st.senders, FP_SENDERS, st.firstSender, st.firstSeen);
-    countDistinct(st.win, st.firstSeen, prev, -1, F_SEND_10, F_SEND_60);
-  }
-
-  private createCampaign(st: FingerprintState, t: number): CampaignRecord {
+  private createCampaign(st: FingerprintState, num: number, t: number): CampaignRecord {
     const id = `cmp_${hash53(st.key).toString(36)}${Math.floor(st.firstSeen / 1000).toString(36)}`;
     const cr: CampaignRecord = {
       id,
@@ -622,8 +666,7 @@ export class Engine {
       status: 'active',
     };
     this.campaignsById.set(id, cr);
-    if (this.campaignsById.size > this.limits.maxCampaigns)
-      this.campaignsById.delete(this.campaignsById.keys().next().value!);
+    this.campaignByFp.set(num, id);
     this.stats.campaigns++;
     st.campaign = id;
     for (const m of st.deviatingIds ?? []) {
@@ -787,7 +830,6 @@ export class Engine {
     }
     s.victimContact = (this.victims.get(ah) ?? 0) > t;
     this.sessions.set(s.id, s);
-    if (this.sessions.size > L.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
     a.lastSession = s.id;
     // learn sign-in context (forgotten again if the session is later contained)
     if (s.device !== undefined) {
@@ -808,8 +850,6 @@ export class Engine {
     if (n === undefined) {
       n = new NetworkState();
       this.networks.set(key, n);
-      if (this.networks.size > this.limits.maxNetworks)
-        this.networks.delete(this.networks.keys().next().value!);
     }
     n.lastSeen = Math.max(n.lastSeen, t);
     const prev = touchLastSeen(n.seen, 4096, account, t);
@@ -835,16 +875,9 @@ export class Engine {
       a = new AccountState(id, t);
       a.lastTouch = t;
       this.accounts.set(id, a);
-      if (this.accounts.size > this.limits.maxAccounts)
-        this.accounts.delete(this.accounts.keys().next().value!);
       return a;
     }
     if (t > a.lastSeen) a.lastSeen = t;
-    if (t - a.lastTouch > 60_000) {
-      a.lastTouch = t;
-      this.accounts.delete(id);
-      this.accounts.set(id, a);
-    }
     return a;
   }
 
@@ -869,14 +902,10 @@ export class Engine {
   private markContacts(a: AccountState, t: number): void {
     const until = t + this.limits.victimPriorMs;
     const mark = (h: number) => {
-      if ((this.victims.get(h) ?? 0) < until) {
-        this.victims.delete(h);
-        this.victims.set(h, until);
-      }
+      if ((this.victims.get(h) ?? 0) < until) this.victims.set(h, until);
     };
     for (const h of a.friends) mark(h);
     for (const h of a.known.keys()) mark(h);
-    boundMap(this.victims, this.limits.maxVictimContacts);
   }
 
   // ------------------------------------------------------------------ operator actions
@@ -899,20 +928,23 @@ export class Engine {
     a.riskLogit = -Infinity;
   }
 
+  /** Quarantines a fingerprint key ("t:<base36>", "d:<registered domain>", "i:<sha256>"). */
   quarantine(fingerprintKey: string): void {
     this.quarantined.add(fingerprintKey);
+    this.quarantinedFp.add(fingerprintNumber(fingerprintKey));
   }
 
   unquarantine(fingerprintKey: string): void {
     this.quarantined.delete(fingerprintKey);
+    this.quarantinedFp.delete(fingerprintNumber(fingerprintKey));
   }
 
   setCampaignStatus(id: string, status: CampaignStatus): Campaign | undefined {
     const c = this.campaignsById.get(id);
     if (!c) return undefined;
     c.status = status;
-    if (status === 'quarantined') this.quarantined.add(c.key);
-    else this.quarantined.delete(c.key);
+    if (status === 'quarantined') this.quarantine(c.key);
+    else this.unquarantine(c.key);
     return this.campaignView(c);
   }
 
@@ -1011,8 +1043,8 @@ export class Engine {
       sessions: [...this.sessions.values()].map((s) => s.toJSON()),
       fingerprints: [...this.fingerprints.values()].map((f) => f.toJSON()),
       campaigns: [...this.campaignsById.values()].map((c) => ({ ...c, members: [...c.members] })),
-      networks: [...this.networks].map(([k, n]) => [k, n.toJSON()]),
-      victims: [...this.victims],
+      networks: [...this.networks.entries()].map(([k, n]) => [k, n.toJSON()]),
+      victims: [...this.victims.entries()],
       quarantined: [...this.quarantined],
       stats: { ...this.stats, decisions: { ...this.stats.decisions } },
     };
@@ -1031,12 +1063,15 @@ export class Engine {
     }
     for (const j of snap.fingerprints) {
       const f = FingerprintState.fromJSON(j);
-      e.fingerprints.set(f.key, f);
+      e.fingerprints.set(fingerprintNumber(f.key), f);
     }
-    for (const c of snap.campaigns) e.campaignsById.set(c.id, { ...c, members: new Set(c.members) });
+    for (const c of snap.campaigns) {
+      e.campaignsById.set(c.id, { ...c, members: new Set(c.members) });
+      e.campaignByFp.set(fingerprintNumber(c.key), c.id);
+    }
     for (const [k, n] of snap.networks) e.networks.set(k, NetworkState.fromJSON(n));
     for (const [k, v] of snap.victims) e.victims.set(k, v);
-    for (const q of snap.quarantined) e.quarantined.add(q);
+    for (const q of snap.quarantined) e.quarantine(q);
     Object.assign(e.stats, snap.stats, { decisions: { ...snap.stats.decisions } });
     return e;
   }

@@ -103,7 +103,7 @@ export class WindowCounters {
 /**
  * Records `key` as seen at `t` in a bounded last-seen map and returns the previous sighting
  * (or -Infinity). The caller counts the key as new in a window when t − prev exceeds the window.
- * Eviction drops the oldest-inserted key (entries are re-inserted on update, so it is LRU).
+ * Eviction drops the oldest-inserted key (FIFO by first sighting; cheaper than LRU).
  * This makes distinct counts approximate (an evicted key counts again), bounded by `cap`.
  */
 export function touchLastSeen(map: Map<number, number>, cap: number, key: number, t: number): number {
@@ -113,10 +113,7 @@ export function touchLastSeen(map: Map<number, number>, cap: number, key: number
     map.set(key, t);
     return -Infinity;
   }
-  if (t > prev) {
-    map.delete(key);
-    map.set(key, t);
-  }
+  if (t > prev) map.set(key, t);
   return prev;
 }
 
