@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
 import { registerBench } from '../bench/command.ts';
+import { registerKeys } from '../keys/command.ts';
+import { registerServe } from '../server/command.ts';
+import { registerMigrate } from '../store/command.ts';
 
 /** Every CLI command, one register function each (its file sits beside the part it drives). */
-export const COMMANDS: Array<(program: Command) => void> = [registerBench];
+export const COMMANDS: Array<(program: Command) => void> = [
+  registerServe,
+  registerMigrate,
+  registerKeys,
+  registerBench,
+];

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log/index.ts';
+import type { Db } from '../store/db.ts';
+import { outboxStore } from './store.ts';
+
+export { busMigrations, type BusTables } from './schema.ts';
+export { outboxStore } from './store.ts';
+
+/** Anything published on the bus: a typed event with id, type, time (epoch ms) and account. */
+export interface BusEvent {
+  id: string;
+  type: string;
+  time: number;
+  account?: string;
+  [k: string]: unknown;
+}
+
+export type Handler = (event: BusEvent) => void | Promise<void>;
+
+export interface Bus {
+  publish(event: BusEvent): Promise<void>;
+  /** Subscribe to one type, a prefix ending in ".*" or "*" for all. Returns an unsubscribe function. */
+  subscribe(pattern: string, handler: Handler): () => void;
+  close(): Promise<void>;
+}
+
+export function newEventId(): string {
+  return randomUUID();
+}
+
+function matches(pattern: string, type: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
+  return pattern === type;
+}
+
+/**
+ * The embedded bus: delivers each event to every matching handler in publish order and awaits them,
+ * so the outbox marks an event published only after its handlers ran. A failing handler is logged and
+ * does not stop the others (handlers must be idempotent: delivery is at least once).
+ */
+export class InProcessBus implements Bus {
+  private readonly subs: Array<{ pattern: string; handler: Handler }> = [];
+  private readonly log: Logger | undefined;
+  constructor(log?: Logger) {
+    this.log = log;
+  }
+  async publish(event: BusEvent): Promise<void> {
+    for (const s of this.subs) {
+      if (!matches(s.pattern, event.type)) continue;
+      try {
+        await s.handler(event);
+      } catch (err) {
+        this.log?.error({ err, eventId: event.id, type: event.type }, 'bus handler failed');
+      }
+    }
+  }
+  subscribe(pattern: string, handler: Handler): () => void {
+    const entry = { pattern, handler };
+    this.subs.push(entry);
+    return () => {
+      const i = this.subs.indexOf(entry);
+      if (i >= 0) this.subs.splice(i, 1);
+    };
+  }
+  async close(): Promise<void> {
+    this.subs.length = 0;
+  }
+}
+
+/**
+ * Moves committed outbox rows onto the bus in commit order. Runs on a timer and when poked after a
+ * commit. It remembers in memory how far it has published and records that in the table in one
+ * statement per flush interval, not per event, so a busy system does not pay a second fsync for every
+ * transaction. An event that was committed but not yet recorded as published when the process died is
+ * published again by the next drainer that starts: delivery is at least once, nothing acknowledged is
+ * lost, and handlers must be idempotent.
+ */
+export class OutboxDrainer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private publishedSeq = 0;
+  private recordedSeq = 0;
+  private lastFlush = 0;
+  private readonly db: Db;
+  private readonly bus: Bus;
+  private readonly pollMs: number;
+  private readonly log: Logger | undefined;
+  private readonly retentionMs: number;
+
+  constructor(db: Db, bus: Bus, pollMs: number, log?: Logger, retentionMs = 7 * 86_400_000) {
+    this.db = db;
+    this.bus = bus;
+    this.pollMs = pollMs;
+    this.log = log;
+    this.retentionMs = retentionMs;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.poke(), this.pollMs);
+    this.timer.unref();
+    this.poke();
+  }
+
+  /** Ask for a drain soon (coalesces concurrent requests). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.poke();
+      }
+    });
+  }
+
+  /** Drains everything committed so far and records it as published. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+    await this.loop();
+    await this.flush();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await outboxStore.unpublished(this.db, 500, this.publishedSeq);
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          await this.bus.publish(JSON.parse(r.payload) as BusEvent);
+          this.publishedSeq = r.seq;
+        }
+      }
+      if (Date.now() - this.lastFlush >= this.pollMs * 5) await this.flush();
+    } catch (err) {
+      this.log?.error({ err }, 'outbox drain failed; will retry');
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const now = Date.now();
+    this.lastFlush = now;
+    if (this.publishedSeq > this.recordedSeq) {
+      const upto = this.publishedSeq;
+      await outboxStore.markPublishedUpTo(this.db, upto, now);
+      this.recordedSeq = upto;
+      await outboxStore.prune(this.db, now - this.retentionMs);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    while (this.running) await this.running;
+    await this.flush().catch((err: unknown) => this.log?.error({ err }, 'outbox flush failed at stop'));
+  }
+}

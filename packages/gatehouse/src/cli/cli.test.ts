@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../testing/index.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...cleanEnv, ...env },
+    timeout: 60_000,
+  });
+}
+
+test('every command has --help', () => {
+  const top = run(['--help']);
+  assert.equal(top.status, 0);
+  for (const cmd of ['serve', 'migrate', 'keys', 'bench']) {
+    assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
+    const h = run([cmd, '--help']);
+    assert.equal(h.status, 0, `${cmd} --help: ${h.stderr}`);
+    assert.match(h.stdout, /Usage: gatehouse/);
+  }
+  for (const sub of ['create', 'list', 'revoke']) assert.equal(run(['keys', sub, '--help']).status, 0);
+});
+
+test('migrate, then keys create, list and revoke against a data directory', () => {
+  const t = tempDir();
+  try {
+    const m = run(['migrate', '-d', t.dir]);
+    assert.equal(m.status, 0, m.stderr);
+    assert.match(m.stdout, /applied \d+ migration/);
+    assert.match(run(['migrate', '-d', t.dir]).stdout, /up to date/);
+    const c = run([
+      'keys',
+      'create',
+      '-d',
+      t.dir,
+      '--name',
+      'chat backend',
+      '--scopes',
+      'accounts:read,accounts:write',
+      '--json',
+    ]);
+    assert.equal(c.status, 0, c.stderr);
+    const created = JSON.parse(c.stdout) as { key: string; id: string; scopes: string[] };
+    assert.match(created.key, /^ghk_/);
+    assert.deepEqual(created.scopes, ['accounts:read', 'accounts:write']);
+    const l = run(['keys', 'list', '-d', t.dir]);
+    assert.match(
+      l.stdout,
+      new RegExp(`${created.id}\\tchat backend\\taccounts:read,accounts:write\\tactive`),
+    );
+    assert.ok(!l.stdout.includes(created.key), 'list never shows the secret');
+    assert.equal(run(['keys', 'revoke', '-d', t.dir, created.id]).status, 0);
+    assert.match(run(['keys', 'list', '-d', t.dir]).stdout, /revoked/);
+    const again = run(['keys', 'revoke', '-d', t.dir, created.id]);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /KEY_NOT_FOUND/);
+    const bad = run(['keys', 'create', '-d', t.dir, '--name', 'x', '--scopes', 'root']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown scope "root"/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('an invalid setting stops start-up with a message naming the key and the expected form', () => {
+  const r = run(['serve'], { GATEHOUSE_PORT: '99999' });
+  assert.equal(r.status, 2);
+  assert.match(
+    r.stderr,
+    /CONFIG_INVALID: invalid value "99999" for port \(environment variable GATEHOUSE_PORT\): expected integer 0-65535/,
+  );
+});
+
+test('serve prints where it listens, answers, and stops cleanly on SIGTERM', async () => {
+  const t = tempDir();
+  try {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '-d', t.dir], {
+      env: { ...cleanEnv, GATEHOUSE_LOG_LEVEL: 'warn' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listen line: ${out} ${err}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0, err);
+    assert.match(out, /stopped/);
+  } finally {
+    t.cleanup();
+  }
+});

@@ -1,0 +1,263 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { GatehouseError } from '../errors/index.ts';
+
+/**
+ * Every setting Gatehouse reads, in one place. Each is read from the config file (JSON or YAML,
+ * camelCase keys, path in GATEHOUSE_CONFIG or --config) and overridden by GATEHOUSE_<UPPER_SNAKE>
+ * environment variables. The README's settings table is generated from SETTINGS.
+ */
+interface Setting {
+  schema: z.ZodType;
+  default: unknown;
+  form: string;
+  doc: string;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
+
+export const SETTINGS = {
+  host: {
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    form: 'host name or IP address',
+    doc: 'Address the HTTP server binds to',
+  },
+  port: {
+    schema: int(0, 65535),
+    default: 8080,
+    form: 'integer 0-65535',
+    doc: 'HTTP port (0 picks a free port)',
+  },
+  dataDir: {
+    schema: z.string().min(1),
+    default: './data',
+    form: 'directory path',
+    doc: 'Directory for the embedded SQLite database and state snapshots',
+  },
+  databaseUrl: {
+    schema: z
+      .string()
+      .refine(
+        (v) => v === '' || /^postgres(ql)?:\/\//.test(v) || v.startsWith('sqlite:'),
+        'postgres://… or sqlite:PATH or empty',
+      ),
+    default: '',
+    form: 'empty (SQLite in dataDir), sqlite:PATH or postgres://user@host:port/db',
+    doc: 'Database; empty means the embedded SQLite file <dataDir>/gatehouse.db',
+  },
+  sqliteSynchronous: {
+    schema: z.enum(['FULL', 'NORMAL']),
+    default: 'FULL',
+    form: 'FULL or NORMAL',
+    doc: 'SQLite fsync mode (FULL survives power loss; NORMAL survives process crashes)',
+  },
+  logLevel: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    form: 'fatal|error|warn|info|debug|trace|silent',
+    doc: 'Log level',
+  },
+  bodyLimit: {
+    schema: int(1024, 64 * 1024 * 1024),
+    default: 1024 * 1024,
+    form: 'bytes (integer)',
+    doc: 'Largest accepted request body; bigger bodies get 413',
+  },
+  trustProxy: {
+    schema: bool,
+    default: false,
+    form: 'true or false',
+    doc: 'Trust X-Forwarded-For for the client IP (only behind your own proxy)',
+  },
+  cookieSecure: {
+    schema: bool,
+    default: true,
+    form: 'true or false',
+    doc: 'Mark session cookies Secure (browsers still accept them on http://localhost)',
+  },
+  cookieSameSite: {
+    schema: z.enum(['strict', 'lax']),
+    default: 'lax',
+    form: 'strict or lax',
+    doc: 'SameSite attribute of the session cookie',
+  },
+  sessionTtlHours: {
+    schema: int(1, 24 * 365),
+    default: 24 * 30,
+    form: 'hours (integer)',
+    doc: 'Absolute lifetime of a session',
+  },
+  sessionIdleHours: {
+    schema: int(1, 24 * 365),
+    default: 24 * 7,
+    form: 'hours (integer)',
+    doc: 'A session unused this long ends',
+  },
+  argon2MemoryKib: {
+    schema: int(8 * 1024, 4 * 1024 * 1024),
+    default: 19456,
+    form: 'KiB (integer >= 8192)',
+    doc: 'Argon2id memory cost (OWASP: 19 MiB with t=2, p=1)',
+  },
+  argon2Iterations: { schema: int(1, 100), default: 2, form: 'integer >= 1', doc: 'Argon2id time cost' },
+  argon2Parallelism: { schema: int(1, 16), default: 1, form: 'integer >= 1', doc: 'Argon2id parallelism' },
+  loginMaxFailuresPerAccount: {
+    schema: int(1, 1000),
+    default: 5,
+    form: 'integer',
+    doc: 'Failed sign-ins per account per window before Retry-After',
+  },
+  loginMaxFailuresPerIp: {
+    schema: int(1, 100000),
+    default: 30,
+    form: 'integer',
+    doc: 'Failed sign-ins per IP address per window before Retry-After',
+  },
+  loginWindowSeconds: {
+    schema: int(1, 86400),
+    default: 900,
+    form: 'seconds (integer)',
+    doc: 'Window for the failed sign-in limits',
+  },
+  signupMaxPerIp: {
+    schema: int(1, 100000),
+    default: 20,
+    form: 'integer',
+    doc: 'Account creations per IP address per hour',
+  },
+  policyFile: {
+    schema: z.string(),
+    default: '',
+    form: 'path to a YAML policy file, or empty for the shipped default',
+    doc: 'Response policy (reloaded when the file changes); empty uses packages/gatehouse/config/policy.default.yaml',
+  },
+  outboxPollMs: {
+    schema: int(10, 60000),
+    default: 200,
+    form: 'milliseconds (integer)',
+    doc: 'How often the outbox drainer looks for unpublished events',
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type Config = { [K in SettingKey]: z.output<(typeof SETTINGS)[K]['schema']> } & {
+  /** Resolved database: kind and location. */
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+};
+
+export function envName(key: string): string {
+  return `GATEHOUSE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new GatehouseError('CONFIG_INVALID', `config file ${path} does not exist`);
+  const text = readFileSync(path, 'utf8');
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new GatehouseError(
+      'CONFIG_INVALID',
+      `config file ${path} cannot be parsed: ${(e as Error).message}`,
+    );
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new GatehouseError('CONFIG_INVALID', `config file ${path} must hold an object of settings`);
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Loads and validates the configuration. Precedence: overrides (CLI options) > environment > file > default.
+ * An invalid value throws CONFIG_INVALID naming the key, where it came from and the expected form.
+ */
+export function loadConfig(
+  opts: { env?: NodeJS.ProcessEnv; file?: string; overrides?: Partial<Record<SettingKey, unknown>> } = {},
+): Config {
+  const env = opts.env ?? process.env;
+  const filePath = opts.file ?? env.GATEHOUSE_CONFIG;
+  const file = filePath ? readConfigFile(filePath) : {};
+  for (const k of Object.keys(file)) {
+    if (!(k in SETTINGS)) {
+      throw new GatehouseError(
+        'CONFIG_INVALID',
+        `unknown setting "${k}" in ${filePath}; known: ${Object.keys(SETTINGS).join(', ')}`,
+      );
+    }
+  }
+  for (const k of Object.keys(env)) {
+    if (
+      k.startsWith('GATEHOUSE_') &&
+      k !== 'GATEHOUSE_CONFIG' &&
+      !k.startsWith('GATEHOUSE_TEST_') &&
+      k !== 'GATEHOUSE_REQUIRE_SERVICES' &&
+      k !== 'GATEHOUSE_DATASETS'
+    ) {
+      if (!Object.keys(SETTINGS).some((s) => envName(s) === k)) {
+        throw new GatehouseError(
+          'CONFIG_INVALID',
+          `unknown environment variable ${k}; known: ${Object.keys(SETTINGS).map(envName).join(', ')}`,
+        );
+      }
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(SETTINGS) as Array<[SettingKey, Setting]>) {
+    let raw: unknown = def.default;
+    let source = 'default';
+    if (key in file) {
+      raw = file[key];
+      source = `config file ${filePath}`;
+    }
+    const e = env[envName(key)];
+    if (e !== undefined) {
+      raw = e;
+      source = `environment variable ${envName(key)}`;
+    }
+    const o = opts.overrides?.[key];
+    if (o !== undefined) {
+      raw = o;
+      source = 'command-line option';
+    }
+    const r = def.schema.safeParse(raw);
+    if (!r.success) {
+      throw new GatehouseError(
+        'CONFIG_INVALID',
+        `invalid value ${JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}`,
+        { extra: { key, env: envName(key), expected: def.form } },
+      );
+    }
+    out[key] = r.data;
+  }
+  const url = out.databaseUrl as string;
+  const dataDir = resolve(out.dataDir as string);
+  out.dataDir = dataDir;
+  out.database = url.startsWith('postgres')
+    ? { kind: 'postgres', url }
+    : {
+        kind: 'sqlite',
+        path: url.startsWith('sqlite:') ? resolve(url.slice(7)) : resolve(dataDir, 'gatehouse.db'),
+      };
+  return out as Config;
+}
+
+/** Markdown table of every setting (the README includes it). */
+export function settingsTable(): string {
+  const rows = Object.entries(SETTINGS as Record<string, Setting>).map(
+    ([k, d]) =>
+      `| \`${k}\` | \`${envName(k)}\` | \`${JSON.stringify(d.default)}\` | ${d.form.replaceAll('|', '\\|')} | ${d.doc} |`,
+  );
+  return [
+    '| setting | environment variable | default | form | meaning |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

@@ -1,0 +1,346 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../config/index.ts';
+import type { KeyService } from '../keys/index.ts';
+import { CSRF_COOKIE, csrfFor, requireKey, requireSession, sessionCookieName } from '../server/auth.ts';
+import type { IdentityService } from './service.ts';
+
+const Account = z.object({
+  id: z.string(),
+  handle: z.string(),
+  displayName: z.string(),
+  state: z.enum(['active', 'frozen', 'deleted']),
+  stateReason: z.string().nullable(),
+  createdAt: z.number(),
+});
+const DeviceS = z.object({
+  label: z.string(),
+  browser: z.string().optional(),
+  os: z.string().optional(),
+  deviceType: z.string().optional(),
+});
+const Session = z.object({
+  id: z.string(),
+  method: z.string(),
+  device: DeviceS,
+  ip: z.string(),
+  createdAt: z.number(),
+  lastSeenAt: z.number(),
+  expiresAt: z.number(),
+  current: z.boolean(),
+});
+const Signin = z.object({
+  seq: z.number(),
+  success: z.boolean(),
+  reason: z.string(),
+  method: z.string(),
+  ip: z.string(),
+  device: DeviceS,
+  at: z.number(),
+});
+const Revoked = z.object({ revoked: z.number() });
+const IdParam = z.strictObject({ id: z.string().min(1).max(100) });
+const Paging = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().optional(),
+});
+const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
+
+export interface IdentityRouteDeps {
+  identity: IdentityService;
+  keys: KeyService;
+  config: Pick<Config, 'cookieSecure' | 'cookieSameSite' | 'sessionTtlHours'>;
+}
+
+/** Accounts, sign-in and sessions over HTTP: public, session-authenticated and operator routes. */
+export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
+  app,
+  { identity, keys, config },
+) => {
+  const session = requireSession(identity, config);
+  const cookieName = sessionCookieName(config);
+  const ctx = (req: { ip: string; headers: Record<string, unknown> }) => ({
+    ip: req.ip,
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '',
+  });
+
+  app.post(
+    '/v1/accounts',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account',
+        body: z.strictObject({
+          handle: z.string().min(1).max(64),
+          displayName: z.string().min(1).max(64).optional(),
+          password: z.string().min(1).max(1024),
+        }),
+        response: { 201: Account },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await identity.createAccount(req.body, ctx(req))),
+  );
+
+  app.post(
+    '/v1/auth/signin',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Sign in with handle and password',
+        description:
+          'mode "token" (apps) returns a bearer token; mode "cookie" (browsers) sets an HttpOnly session cookie and returns the CSRF token.',
+        body: z.strictObject({
+          handle: z.string().min(1).max(64),
+          password: z.string().min(1).max(1024),
+          mode: z.enum(['token', 'cookie']).default('token'),
+        }),
+        response: {
+          200: z.object({
+            account: Account,
+            session: Session,
+            token: z.string().optional(),
+            csrfToken: z.string().optional(),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const r = await identity.signIn(req.body, ctx(req));
+      if (req.body.mode === 'cookie') {
+        const maxAge = config.sessionTtlHours * 3600;
+        const csrf = csrfFor(r.token);
+        reply.setCookie(cookieName, r.token, {
+          httpOnly: true,
+          secure: config.cookieSecure,
+          sameSite: config.cookieSameSite,
+          path: '/',
+          maxAge,
+        });
+        reply.setCookie(CSRF_COOKIE, csrf, {
+          httpOnly: false,
+          secure: config.cookieSecure,
+          sameSite: config.cookieSameSite,
+          path: '/',
+          maxAge,
+        });
+        return { account: r.account, session: r.session, csrfToken: csrf };
+      }
+      return { account: r.account, session: r.session, token: r.token };
+    },
+  );
+
+  app.post(
+    '/v1/auth/signout',
+    { preHandler: session, schema: { tags: ['sessions'], summary: 'Sign out (end this session)' } },
+    async (req, reply) => {
+      await identity.revokeSession(req.auth!.account.id, req.auth!.session.id, 'signout');
+      reply.clearCookie(cookieName, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/me',
+    { preHandler: session, schema: { tags: ['me'], summary: 'My account', response: { 200: Account } } },
+    async (req) => identity.getAccount(req.auth!.account.id),
+  );
+
+  app.get(
+    '/v1/me/sessions',
+    {
+      preHandler: session,
+      schema: {
+        tags: ['me'],
+        summary: 'My live sessions',
+        response: { 200: z.object({ sessions: z.array(Session) }) },
+      },
+    },
+    async (req) => ({ sessions: await identity.listSessions(req.auth!.account.id, req.auth!.session.id) }),
+  );
+
+  app.delete(
+    '/v1/me/sessions/:id',
+    { preHandler: session, schema: { tags: ['me'], summary: 'End one of my sessions', params: IdParam } },
+    async (req, reply) => {
+      await identity.revokeSession(req.auth!.account.id, req.params.id, 'user');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/v1/me/sessions/revoke-others',
+    {
+      preHandler: session,
+      schema: { tags: ['me'], summary: 'End all my other sessions', response: { 200: Revoked } },
+    },
+    async (req) => ({
+      revoked: (await identity.revokeOthers(req.auth!.account.id, req.auth!.session.id)).length,
+    }),
+  );
+
+  app.post(
+    '/v1/me/sessions/revoke-all',
+    {
+      preHandler: session,
+      schema: { tags: ['me'], summary: 'Sign out everywhere (this session too)', response: { 200: Revoked } },
+    },
+    async (req, reply) => {
+      const n = (await identity.revokeAll(req.auth!.account.id, 'everywhere')).length;
+      reply.clearCookie(cookieName, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
+      return { revoked: n };
+    },
+  );
+
+  app.post(
+    '/v1/me/password',
+    {
+      preHandler: session,
+      schema: {
+        tags: ['me'],
+        summary: 'Change my password (ends every other session)',
+        body: z.strictObject({
+          currentPassword: z.string().min(1).max(1024),
+          newPassword: z.string().min(1).max(1024),
+        }),
+        response: { 200: Revoked },
+      },
+    },
+    async (req) =>
+      identity.changePassword(
+        req.auth!.account.id,
+        req.auth!.session.id,
+        req.body.currentPassword,
+        req.body.newPassword,
+      ),
+  );
+
+  app.get(
+    '/v1/me/signins',
+    {
+      preHandler: session,
+      schema: {
+        tags: ['me'],
+        summary: 'My sign-in history',
+        querystring: Paging,
+        response: { 200: z.object({ signins: z.array(Signin) }) },
+      },
+    },
+    async (req) => ({
+      signins: await identity.signins(req.auth!.account.id, req.query.limit, req.query.before),
+    }),
+  );
+
+  // Operator routes (API key with scopes).
+  const read = requireKey(keys, 'accounts:read');
+  const write = requireKey(keys, 'accounts:write');
+  const op = { security: [{ operatorKey: [] }], tags: ['operator'] };
+
+  app.get(
+    '/v1/accounts/:id',
+    {
+      preHandler: read,
+      schema: { ...op, summary: 'An account', params: IdParam, response: { 200: Account } },
+    },
+    async (req) => identity.getAccount(req.params.id),
+  );
+  app.get(
+    '/v1/accounts/:id/sessions',
+    {
+      preHandler: read,
+      schema: {
+        ...op,
+        summary: "An account's live sessions",
+        params: IdParam,
+        response: { 200: z.object({ sessions: z.array(Session) }) },
+      },
+    },
+    async (req) => {
+      await identity.getAccount(req.params.id);
+      return { sessions: await identity.listSessions(req.params.id) };
+    },
+  );
+  app.get(
+    '/v1/accounts/:id/signins',
+    {
+      preHandler: read,
+      schema: {
+        ...op,
+        summary: "An account's sign-in history",
+        params: IdParam,
+        querystring: Paging,
+        response: { 200: z.object({ signins: z.array(Signin) }) },
+      },
+    },
+    async (req) => {
+      await identity.getAccount(req.params.id);
+      return { signins: await identity.signins(req.params.id, req.query.limit, req.query.before) };
+    },
+  );
+  app.post(
+    '/v1/accounts/:id/freeze',
+    {
+      preHandler: write,
+      schema: {
+        ...op,
+        summary: 'Freeze an account (ends its sessions)',
+        params: IdParam,
+        body: Reason,
+        response: { 200: Account },
+      },
+    },
+    async (req) => identity.freeze(req.params.id, req.body.reason),
+  );
+  app.post(
+    '/v1/accounts/:id/unfreeze',
+    {
+      preHandler: write,
+      schema: {
+        ...op,
+        summary: 'Unfreeze an account',
+        params: IdParam,
+        body: Reason,
+        response: { 200: Account },
+      },
+    },
+    async (req) => identity.unfreeze(req.params.id, req.body.reason),
+  );
+  app.post(
+    '/v1/accounts/:id/sessions/revoke-all',
+    {
+      preHandler: write,
+      schema: {
+        ...op,
+        summary: "End all of an account's sessions",
+        params: IdParam,
+        response: { 200: Revoked },
+      },
+    },
+    async (req) => {
+      await identity.getAccount(req.params.id);
+      return { revoked: (await identity.revokeAll(req.params.id, 'operator')).length };
+    },
+  );
+  app.delete(
+    '/v1/accounts/:id/sessions/:sid',
+    {
+      preHandler: write,
+      schema: {
+        ...op,
+        summary: 'End one session of an account',
+        params: z.strictObject({ id: z.string().max(100), sid: z.string().max(100) }),
+      },
+    },
+    async (req, reply) => {
+      await identity.revokeSession(req.params.id, req.params.sid, 'operator');
+      return reply.code(204).send();
+    },
+  );
+  app.delete(
+    '/v1/accounts/:id',
+    {
+      preHandler: write,
+      schema: { ...op, summary: 'Delete an account', params: IdParam, response: { 200: Account } },
+    },
+    async (req) => identity.deleteAccount(req.params.id),
+  );
+};

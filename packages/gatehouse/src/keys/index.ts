@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { hashToken, safeEqual } from '../crypto/index.ts';
+import { GatehouseError } from '../errors/index.ts';
+import type { Db } from '../store/db.ts';
+import { keysStore } from './store.ts';
+
+export { keysMigrations, type KeysTables } from './schema.ts';
+
+/** Operator scopes. `admin` grants every scope. Later parts add theirs here. */
+export const SCOPES = ['accounts:read', 'accounts:write', 'events:write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+const KEY_RE = /^ghk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const TOUCH_EVERY_MS = 60_000;
+
+export function parseScopes(text: string): Scope[] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0)
+    throw new GatehouseError('VALIDATION_FAILED', `give at least one scope: ${SCOPES.join(', ')}`);
+  for (const s of list) {
+    if (!(SCOPES as readonly string[]).includes(s))
+      throw new GatehouseError('VALIDATION_FAILED', `unknown scope "${s}"; known: ${SCOPES.join(', ')}`);
+  }
+  return [...new Set(list)] as Scope[];
+}
+
+/** Operator API keys: shown once at creation, stored as SHA-256 hashes, each with scopes. */
+export class KeyService {
+  private readonly db: Db;
+  private readonly now: () => number;
+  constructor(db: Db, now: () => number = Date.now) {
+    this.db = db;
+    this.now = now;
+  }
+
+  async create(name: string, scopes: Scope[]): Promise<{ key: string; view: ApiKeyView }> {
+    const id = randomBytes(8).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const key = `ghk_${id}_${secret}`;
+    const row = {
+      id,
+      name: name.slice(0, 100),
+      key_hash: hashToken(key),
+      scopes: JSON.stringify(scopes),
+      created_at: this.now(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await keysStore.insert(this.db, row);
+    return { key, view: view(row) };
+  }
+
+  async list(): Promise<ApiKeyView[]> {
+    return (await keysStore.list(this.db)).map(view);
+  }
+
+  async revoke(id: string): Promise<void> {
+    if (!(await keysStore.revoke(this.db, id, this.now())))
+      throw new GatehouseError('KEY_NOT_FOUND', `no live API key with id ${id}`);
+  }
+
+  /** Checks a presented key and the scope the endpoint needs; throws API_KEY_INVALID or API_KEY_SCOPE. */
+  async verify(presented: string, scope: Scope): Promise<ApiKeyView> {
+    const m = KEY_RE.exec(presented);
+    if (!m) throw new GatehouseError('API_KEY_INVALID');
+    const row = await keysStore.byId(this.db, m[1]!);
+    if (!row || !safeEqual(row.key_hash, hashToken(presented)) || row.revoked_at !== null)
+      throw new GatehouseError('API_KEY_INVALID');
+    const v = view(row);
+    if (!v.scopes.includes(scope) && !v.scopes.includes('admin')) {
+      throw new GatehouseError('API_KEY_SCOPE', `this key lacks the scope ${scope}`, {
+        extra: { required: scope },
+      });
+    }
+    const t = this.now();
+    if (row.last_used_at === null || t - row.last_used_at > TOUCH_EVERY_MS)
+      await keysStore.touch(this.db, row.id, t);
+    return v;
+  }
+}
+
+function view(r: {
+  id: string;
+  name: string;
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}): ApiKeyView {
+  return {
+    id: r.id,
+    name: r.name,
+    scopes: JSON.parse(r.scopes) as Scope[],
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  };
+}

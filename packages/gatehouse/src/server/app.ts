@@ -1,0 +1,143 @@
+import { isUtf8 } from 'node:buffer';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
+import sjson from 'secure-json-parse';
+import { GatehouseError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { sendProblem } from './problem.ts';
+
+export type App = FastifyInstance & { withTypeProvider(): FastifyInstance };
+
+export interface ServerOptions {
+  log: Logger;
+  bodyLimit: number;
+  trustProxy: boolean;
+  /** Readiness probe: throws or returns false when not ready. */
+  ready: () => Promise<boolean>;
+}
+
+/**
+ * The HTTP shell shared by every part: JSON parsing that rejects invalid UTF-8, RFC 9457 problems for
+ * every error, Prometheus metrics, health and readiness, and an OpenAPI document built from the route
+ * schemas. Parts register their routes on it as plugins.
+ */
+export async function buildServer(opts: ServerOptions) {
+  const app = Fastify({
+    loggerInstance: opts.log,
+    bodyLimit: opts.bodyLimit,
+    trustProxy: opts.trustProxy,
+    requestIdHeader: 'x-request-id',
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // JSON bodies: bytes must be valid UTF-8; prototype-poisoning keys are refused.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(
+    /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i,
+    { parseAs: 'buffer' },
+    (_req, body: Buffer, done) => {
+      if (body.length === 0) return done(new GatehouseError('INVALID_JSON', 'The body is empty'), undefined);
+      if (!isUtf8(body)) return done(new GatehouseError('INVALID_UTF8'), undefined);
+      try {
+        done(
+          null,
+          sjson.parse(body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }),
+        );
+      } catch (e) {
+        done(
+          new GatehouseError(
+            'INVALID_JSON',
+            `The body is not valid JSON: ${(e as Error).message}`.slice(0, 300),
+          ),
+          undefined,
+        );
+      }
+    },
+  );
+
+  app.setErrorHandler((err, req, reply) => sendProblem(err, req, reply));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(
+      new GatehouseError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`),
+      req,
+      reply,
+    ),
+  );
+
+  await app.register(fastifyCookie);
+
+  // Metrics: request counts and latencies by route pattern (not raw URL, to bound cardinality).
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'gatehouse_http_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route'],
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
+    return payload;
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Gatehouse API',
+        version: '0.1.0',
+        description: 'Account protection for social and messaging platforms',
+      },
+      components: {
+        securitySchemes: {
+          session: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Session token (ghs_…) or the session cookie plus X-CSRF-Token',
+          },
+          operatorKey: { type: 'http', scheme: 'bearer', description: 'Operator API key (ghk_…)' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const ok = await opts.ready().catch(() => false);
+    if (!ok) throw new GatehouseError('NOT_READY');
+    return reply.send({ status: 'ready' });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return { app, metrics: registry };
+}
+
+export type Server = Awaited<ReturnType<typeof buildServer>>['app'];

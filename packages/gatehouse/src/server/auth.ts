@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.ts';
+import { safeEqual } from '../crypto/index.ts';
+import { GatehouseError } from '../errors/index.ts';
+import type { Authenticated, IdentityService } from '../identity/index.ts';
+import type { ApiKeyView, KeyService, Scope } from '../keys/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: Authenticated;
+    operator?: ApiKeyView;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function sessionCookieName(config: Pick<Config, 'cookieSecure'>): string {
+  return config.cookieSecure ? '__Host-gh_session' : 'gh_session';
+}
+export const CSRF_COOKIE = 'gh_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** The CSRF token of a session: derived from its secret token, so it cannot be forged without it. */
+export function csrfFor(sessionToken: string): string {
+  return createHash('sha256').update(`gatehouse-csrf|${sessionToken}`).digest('base64url');
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+/**
+ * A preHandler that authenticates a user by bearer token (apps) or session cookie (browsers). Cookie
+ * requests that change state must carry the CSRF token in the X-CSRF-Token header.
+ */
+export function requireSession(identity: IdentityService, config: Pick<Config, 'cookieSecure'>) {
+  const cookieName = sessionCookieName(config);
+  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const b = bearer(req);
+    if (b !== undefined) {
+      req.auth = await identity.authenticate(b);
+      return;
+    }
+    const c = req.cookies?.[cookieName];
+    if (!c) throw new GatehouseError('UNAUTHENTICATED');
+    const auth = await identity.authenticate(c);
+    if (!SAFE_METHODS.has(req.method)) {
+      const sent = req.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !safeEqual(sent, csrfFor(c))) throw new GatehouseError('CSRF_FAILED');
+    }
+    req.auth = auth;
+  };
+}
+
+/** A preHandler that requires an operator API key with the given scope (Bearer ghk_… or X-API-Key). */
+export function requireKey(keys: KeyService, scope: Scope) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const h = req.headers['x-api-key'];
+    const presented = bearer(req) ?? (typeof h === 'string' ? h : undefined);
+    if (!presented)
+      throw new GatehouseError(
+        'API_KEY_INVALID',
+        'An operator API key is required (Authorization: Bearer ghk_…)',
+      );
+    req.operator = await keys.verify(presented, scope);
+  };
+}

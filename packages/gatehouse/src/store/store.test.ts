@@ -1,0 +1,259 @@
+// The same store suite on SQLite and PostgreSQL: migrations, the identity core, keys and the outbox.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { outboxStore } from '../bus/index.ts';
+import type { GatehouseError } from '../errors/index.ts';
+import { IdentityService } from '../identity/index.ts';
+import { KeyService } from '../keys/index.ts';
+import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
+import { migrate, pendingMigrations, type Store } from './index.ts';
+
+const ctx = {
+  ip: '203.0.113.7',
+  userAgent:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+};
+const pgSkip = await postgresSkip();
+
+for (const backend of ['sqlite', 'postgres'] as Backend[]) {
+  describe(`store on ${backend}`, { skip: backend === 'postgres' ? pgSkip : undefined }, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let identity: IdentityService;
+    let now = 1_800_000_000_000;
+    before(async () => {
+      ({ store, cleanup } = await testStore(backend));
+      identity = new IdentityService(store.db, {
+        argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+        sessionTtlMs: 3_600_000,
+        sessionIdleMs: 1_800_000,
+        loginMaxFailuresPerAccount: 3,
+        loginMaxFailuresPerIp: 100,
+        loginWindowMs: 60_000,
+        signupMaxPerIp: 1000,
+        now: () => now,
+      });
+    });
+    after(async () => cleanup?.());
+
+    test('migrations are applied once and are idempotent', async () => {
+      assert.deepEqual(await pendingMigrations(store), []);
+      const again = await migrate(store);
+      assert.deepEqual(again.applied, []);
+      assert.ok(again.total >= 3);
+    });
+
+    test('account creation writes the account and its event in one transaction', async () => {
+      const before = await outboxStore.countUnpublished(store.db);
+      const a = await identity.createAccount(
+        { handle: 'Zhang.Hua', displayName: '张华', password: 'correct horse battery' },
+        ctx,
+      );
+      assert.equal(a.state, 'active');
+      assert.equal(a.displayName, '张华');
+      assert.equal((await outboxStore.countUnpublished(store.db)) - before, 1);
+      const rows = await outboxStore.unpublished(store.db, 100);
+      const ev = JSON.parse(rows.at(-1)!.payload);
+      assert.equal(ev.type, 'account.created');
+      assert.equal(ev.account, a.id);
+    });
+
+    test('handles are unique regardless of case and width', async () => {
+      await assert.rejects(
+        identity.createAccount({ handle: 'ｚｈａｎｇ.hua', password: 'another good passphrase' }, ctx),
+        (e: GatehouseError) => e.code === 'HANDLE_TAKEN',
+      );
+    });
+
+    test('sign-in creates a hashed session; the token authenticates; history records it', async () => {
+      const r = await identity.signIn({ handle: 'zhang.hua', password: 'correct horse battery' }, ctx);
+      assert.match(r.token, /^ghs_/);
+      const raw = await store.db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('id', '=', r.session.id)
+        .executeTakeFirstOrThrow();
+      assert.notEqual(raw.token_hash, r.token);
+      assert.equal(raw.token_hash.length, 64);
+      const auth = await identity.authenticate(r.token);
+      assert.equal(auth.session.id, r.session.id);
+      assert.equal(r.session.device.label, 'Chrome 126 on Windows 10');
+      const hist = await identity.signins(r.account.id);
+      assert.equal(hist[0]!.success, true);
+    });
+
+    test('wrong password and unknown handle both fail with INVALID_CREDENTIALS; account failures lock with Retry-After', async () => {
+      await assert.rejects(
+        identity.signIn({ handle: 'nobody-here', password: 'whatever123' }, ctx),
+        (e: GatehouseError) => e.code === 'INVALID_CREDENTIALS',
+      );
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(
+          identity.signIn({ handle: 'zhang.hua', password: 'wrong password' }, ctx),
+          (e: GatehouseError) => e.code === 'INVALID_CREDENTIALS',
+        );
+      }
+      await assert.rejects(
+        identity.signIn({ handle: 'zhang.hua', password: 'correct horse battery' }, ctx),
+        (e: GatehouseError) => {
+          assert.equal(e.code, 'RATE_LIMITED');
+          assert.ok(Number(e.headers?.['retry-after']) > 0);
+          return true;
+        },
+      );
+      now += 61_000;
+      const ok = await identity.signIn({ handle: 'zhang.hua', password: 'correct horse battery' }, ctx);
+      const hist = await identity.signins(ok.account.id, 10);
+      assert.deepEqual(
+        hist.slice(0, 5).map((h) => h.reason),
+        ['ok', 'rate_limited', 'wrong_password', 'wrong_password', 'wrong_password'],
+      );
+    });
+
+    test('sessions: list, revoke one, revoke others, revoke all; revoked tokens stop working', async () => {
+      const a = await identity.signIn({ handle: 'zhang.hua', password: 'correct horse battery' }, ctx);
+      const b = await identity.signIn(
+        { handle: 'zhang.hua', password: 'correct horse battery' },
+        {
+          ...ctx,
+          userAgent:
+            'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+        },
+      );
+      const c = await identity.signIn({ handle: 'zhang.hua', password: 'correct horse battery' }, ctx);
+      const id = a.account.id;
+      const list = await identity.listSessions(id, a.session.id);
+      assert.ok(list.length >= 3);
+      assert.equal(list.filter((s) => s.current).length, 1);
+      assert.equal(list.find((s) => s.id === b.session.id)!.device.deviceType, 'mobile');
+      await identity.revokeSession(id, b.session.id);
+      await assert.rejects(
+        identity.authenticate(b.token),
+        (e: GatehouseError) => e.code === 'SESSION_INVALID',
+      );
+      await assert.rejects(
+        identity.revokeSession(id, b.session.id),
+        (e: GatehouseError) => e.code === 'SESSION_NOT_FOUND',
+      );
+      const others = await identity.revokeOthers(id, a.session.id);
+      assert.ok(others.includes(c.session.id));
+      await identity.authenticate(a.token);
+      await assert.rejects(identity.authenticate(c.token));
+      await identity.revokeAll(id);
+      await assert.rejects(identity.authenticate(a.token));
+      assert.equal((await identity.listSessions(id)).length, 0);
+    });
+
+    test('changing the password revokes every other session and emits events', async () => {
+      const a = await identity.signIn({ handle: 'zhang.hua', password: 'correct horse battery' }, ctx);
+      const b = await identity.signIn({ handle: 'zhang.hua', password: 'correct horse battery' }, ctx);
+      await assert.rejects(
+        identity.changePassword(a.account.id, a.session.id, 'correct horse battery', 'short'),
+        (e: GatehouseError) => e.code === 'WEAK_PASSWORD',
+      );
+      const r = await identity.changePassword(
+        a.account.id,
+        a.session.id,
+        'correct horse battery',
+        'a brand new passphrase',
+      );
+      assert.equal(r.revoked, 1);
+      await identity.authenticate(a.token);
+      await assert.rejects(identity.authenticate(b.token));
+      const types = (await outboxStore.unpublished(store.db, 1000)).map((x) => JSON.parse(x.payload).type);
+      assert.ok(types.includes('password.changed'));
+      assert.ok(types.includes('session.revoked'));
+      await identity.signIn({ handle: 'zhang.hua', password: 'a brand new passphrase' }, ctx);
+    });
+
+    test('sessions expire by idle time and absolute lifetime', async () => {
+      const a = await identity.signIn({ handle: 'zhang.hua', password: 'a brand new passphrase' }, ctx);
+      now += 1_800_001;
+      await assert.rejects(
+        identity.authenticate(a.token),
+        (e: GatehouseError) => e.code === 'SESSION_INVALID',
+      );
+    });
+
+    test('a frozen account cannot sign in and loses its sessions; unfreeze restores sign-in', async () => {
+      const a = await identity.signIn({ handle: 'zhang.hua', password: 'a brand new passphrase' }, ctx);
+      await identity.freeze(a.account.id, 'hijack suspected');
+      await assert.rejects(identity.authenticate(a.token));
+      await assert.rejects(
+        identity.signIn({ handle: 'zhang.hua', password: 'a brand new passphrase' }, ctx),
+        (e: GatehouseError) => e.code === 'ACCOUNT_FROZEN',
+      );
+      const acc = await identity.getAccount(a.account.id);
+      assert.equal(acc.state, 'frozen');
+      assert.equal(acc.stateReason, 'hijack suspected');
+      await identity.unfreeze(a.account.id, 'owner verified');
+      await identity.signIn({ handle: 'zhang.hua', password: 'a brand new passphrase' }, ctx);
+      const types = (await outboxStore.unpublished(store.db, 1000)).map((x) => JSON.parse(x.payload).type);
+      assert.ok(types.includes('account.frozen') && types.includes('account.unfrozen'));
+    });
+
+    test('sign-in rehashes a password made with older Argon2id parameters', async () => {
+      const stronger = new IdentityService(store.db, {
+        argon2: { memoryKiB: 9216, iterations: 1, parallelism: 1 },
+        sessionTtlMs: 3_600_000,
+        sessionIdleMs: 3_600_000,
+        loginMaxFailuresPerAccount: 5,
+        loginMaxFailuresPerIp: 100,
+        loginWindowMs: 60_000,
+        signupMaxPerIp: 100,
+        now: () => now,
+      });
+      const r = await stronger.signIn({ handle: 'zhang.hua', password: 'a brand new passphrase' }, ctx);
+      assert.equal(r.rehashed, true);
+      const row = await store.db
+        .selectFrom('accounts')
+        .select('password_hash')
+        .where('id', '=', r.account.id)
+        .executeTakeFirstOrThrow();
+      assert.match(row.password_hash, /^\$argon2id\$v=19\$m=9216,t=1,p=1\$/);
+      const again = await stronger.signIn({ handle: 'zhang.hua', password: 'a brand new passphrase' }, ctx);
+      assert.equal(again.rehashed, false);
+    });
+
+    test('operator API keys: stored hashed, scoped, revocable', async () => {
+      const keys = new KeyService(store.db);
+      const { key, view } = await keys.create('platform backend', ['accounts:read']);
+      assert.match(key, /^ghk_[0-9a-f]{16}_/);
+      const row = await store.db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', view.id)
+        .executeTakeFirstOrThrow();
+      assert.ok(!row.key_hash.includes(key.slice(22)));
+      assert.equal((await keys.verify(key, 'accounts:read')).id, view.id);
+      await assert.rejects(
+        keys.verify(key, 'accounts:write'),
+        (e: GatehouseError) => e.code === 'API_KEY_SCOPE',
+      );
+      await assert.rejects(
+        keys.verify(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'), 'accounts:read'),
+        (e: GatehouseError) => e.code === 'API_KEY_INVALID',
+      );
+      await keys.revoke(view.id);
+      await assert.rejects(
+        keys.verify(key, 'accounts:read'),
+        (e: GatehouseError) => e.code === 'API_KEY_INVALID',
+      );
+      await assert.rejects(keys.revoke(view.id), (e: GatehouseError) => e.code === 'KEY_NOT_FOUND');
+      assert.equal((await keys.list()).find((k) => k.id === view.id)!.revokedAt !== null, true);
+    });
+
+    test('a failed transaction writes neither state nor event', async () => {
+      const n = await outboxStore.countUnpublished(store.db);
+      await assert.rejects(
+        store.db.transaction().execute(async (tx) => {
+          await outboxStore.append(tx, [
+            { id: 'evt-rollback', type: 'account.created', time: now, account: 'x' },
+          ]);
+          throw new Error('boom');
+        }),
+      );
+      assert.equal(await outboxStore.countUnpublished(store.db), n);
+    });
+  });
+}

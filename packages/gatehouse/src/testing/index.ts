@@ -1,0 +1,136 @@
+/**
+ * Helpers for tests only: temporary configs and stores on SQLite and on the PostgreSQL server of this
+ * machine. PostgreSQL tests skip with a visible message when the server is absent, unless
+ * GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run), which turns absence into a failure.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig, type Config, type SettingKey } from '../config/index.ts';
+import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
+import { createLogger } from '../log/index.ts';
+import { migrate, openStore, type Store } from '../store/index.ts';
+
+export const PG_URL = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REQUIRE_SERVICES = process.env.GATEHOUSE_REQUIRE_SERVICES === '1';
+
+/** Cheap but real Argon2id parameters for tests (the OWASP ones are tested on their own). */
+export const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1, argon2Parallelism: 1 };
+
+export function tempDir(prefix = 'gatehouse-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let pgAvailable: Promise<boolean> | undefined;
+export function postgresAvailable(): Promise<boolean> {
+  pgAvailable ??= (async () => {
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await c.connect();
+      await c.query('select 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  })();
+  return pgAvailable;
+}
+
+/** Skip reason for a PostgreSQL test, or undefined when it must run. Throws when required but absent. */
+export async function postgresSkip(): Promise<string | undefined> {
+  if (await postgresAvailable()) return undefined;
+  if (REQUIRE_SERVICES)
+    throw new Error(`PostgreSQL is required (GATEHOUSE_REQUIRE_SERVICES=1) but ${PG_URL} is not reachable`);
+  const msg = `PostgreSQL not reachable at ${PG_URL}: skipping the PostgreSQL run`;
+  console.log(`# SKIP ${msg}`);
+  return msg;
+}
+
+/** A fresh PostgreSQL schema (dropped by cleanup) so parallel test files never see each other's rows. */
+export async function pgSchemaUrl(): Promise<{ url: string; cleanup: () => Promise<void> }> {
+  const schema = `gh_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: u.toString(),
+    cleanup: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+export type Backend = 'sqlite' | 'postgres';
+
+export async function testConfig(
+  backend: Backend,
+  extra: Partial<Record<SettingKey, unknown>> = {},
+): Promise<{ config: Config; cleanup: () => Promise<void> }> {
+  const tmp = tempDir();
+  let databaseUrl = '';
+  let dropSchema = async () => undefined as void;
+  if (backend === 'postgres') {
+    const s = await pgSchemaUrl();
+    databaseUrl = s.url;
+    dropSchema = s.cleanup;
+  }
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir: tmp.dir,
+      databaseUrl,
+      port: 0,
+      logLevel: 'silent',
+      sqliteSynchronous: 'NORMAL',
+      outboxPollMs: 50,
+      ...FAST_ARGON2,
+      ...extra,
+    },
+  });
+  return {
+    config,
+    cleanup: async () => {
+      await dropSchema();
+      tmp.cleanup();
+    },
+  };
+}
+
+export async function testStore(backend: Backend): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  const { config, cleanup } = await testConfig(backend);
+  const store = openStore(config.database, { sqliteSynchronous: 'NORMAL' });
+  await migrate(store);
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await cleanup();
+    },
+  };
+}
+
+export async function testGatehouse(
+  backend: Backend = 'sqlite',
+  extra: Partial<Record<SettingKey, unknown>> = {},
+): Promise<{ gh: Gatehouse; cleanup: () => Promise<void> }> {
+  const { config, cleanup } = await testConfig(backend, extra);
+  const gh = await createGatehouse(config, { log: createLogger('silent') });
+  return {
+    gh,
+    cleanup: async () => {
+      await gh.close();
+      await cleanup();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Identity events: what Gatehouse's identity core emits when an account or session changes.
+ * Shared by the service (which writes them through its outbox) and by platforms (which read them).
+ */
+const base = {
+  /** Event id (unique, assigned by Gatehouse). */
+  id: z.string(),
+  /** Event time, epoch milliseconds. */
+  time: z.number().int(),
+  /** The account the event is about. */
+  account: z.string(),
+};
+
+export const Device = z.object({
+  browser: z.string().optional(),
+  os: z.string().optional(),
+  deviceType: z.string().optional(),
+  label: z.string(),
+});
+export type Device = z.infer<typeof Device>;
+
+export const SignInMethod = z.enum(['password', 'qr', 'device_code', 'passkey', 'totp', 'recovery']);
+export type SignInMethod = z.infer<typeof SignInMethod>;
+
+export const IdentityEvent = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('account.created'), handle: z.string(), displayName: z.string() }),
+  z.object({
+    ...base,
+    type: z.literal('login.succeeded'),
+    session: z.string(),
+    method: SignInMethod,
+    ip: z.string(),
+    userAgent: z.string(),
+    device: Device,
+  }),
+  z.object({
+    ...base,
+    type: z.literal('login.failed'),
+    reason: z.enum(['wrong_password', 'unknown_account', 'frozen', 'deleted', 'rate_limited']),
+    ip: z.string(),
+    userAgent: z.string(),
+    device: Device,
+  }),
+  z.object({
+    ...base,
+    type: z.literal('session.created'),
+    session: z.string(),
+    method: SignInMethod,
+    ip: z.string(),
+    device: Device,
+  }),
+  z.object({
+    ...base,
+    type: z.literal('session.revoked'),
+    session: z.string(),
+    reason: z.enum([
+      'signout',
+      'user',
+      'others',
+      'everywhere',
+      'password_changed',
+      'operator',
+      'frozen',
+      'deleted',
+    ]),
+  }),
+  z.object({ ...base, type: z.literal('password.changed') }),
+  z.object({ ...base, type: z.literal('account.frozen'), reason: z.string() }),
+  z.object({ ...base, type: z.literal('account.unfrozen'), reason: z.string() }),
+  z.object({ ...base, type: z.literal('account.deleted') }),
+]);
+export type IdentityEvent = z.infer<typeof IdentityEvent>;
+export type IdentityEventType = IdentityEvent['type'];
+export const IDENTITY_EVENT_TYPES = IdentityEvent.options.map(
+  (o) => o.shape.type.value,
+) as IdentityEventType[];
