@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
+import { EngineService, engineRoutes } from './engine/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
@@ -16,9 +17,10 @@ export interface Gatehouse {
   drainer: OutboxDrainer;
   identity: IdentityService;
   keys: KeyService;
+  engine: EngineService;
   app: Server;
-  /** Starts background work (outbox drainer). Subscribe to the bus before this to see every event. */
-  start(): void;
+  /** Starts background work (outbox drainer, engine consumer). Subscribe to the bus before this to see every event. */
+  start(): Promise<void>;
   /** Starts, then listens on config.host:config.port; resolves with the URL. */
   listen(): Promise<string>;
   /** Graceful stop: refuse new work, finish in-flight requests, drain the outbox, close the database. */
@@ -60,6 +62,14 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     onCommit: () => drainer.poke(),
   });
   const keys = new KeyService(store.db);
+  const engine = new EngineService({
+    db: store.db,
+    bus,
+    log,
+    dataDir: config.dataDir,
+    snapshotSeconds: config.engineSnapshotSeconds,
+    onCommit: () => drainer.poke(),
+  });
 
   let closing = false;
   const { app } = await buildServer({
@@ -73,13 +83,15 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  await app.register(engineRoutes, { engine, keys, eventsBodyLimit: config.eventsBodyLimit });
   await app.ready();
 
-  let started = false;
+  let started: Promise<void> | undefined;
   const start = () => {
-    if (started) return;
-    started = true;
+    if (started) return started;
     drainer.start();
+    started = engine.start();
+    return started;
   };
 
   return {
@@ -90,10 +102,11 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     drainer,
     identity,
     keys,
+    engine,
     app,
     start,
     async listen() {
-      start();
+      await start();
       await app.listen({ host: config.host, port: config.port });
       const a = app.server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
@@ -103,6 +116,8 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       if (closing) return;
       closing = true;
       await app.close();
+      if (started) await started.catch(() => undefined);
+      await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
       await drainer.stop();
       await drainer.drain();
       await bus.close();

@@ -225,3 +225,5 @@ export const events = {
   profileChanged: (f: Builder<z.input<typeof profileChanged>>) => build('profile.changed', f),
   contactBlocked: (f: Builder<z.input<typeof contactBlocked>>) => build('contact.blocked', f),
 };
+
+export * from './events-client.ts';

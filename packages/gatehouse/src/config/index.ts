@@ -144,6 +144,18 @@ export const SETTINGS = {
     form: 'milliseconds (integer)',
     doc: 'How often the outbox drainer looks for unpublished events',
   },
+  eventsBodyLimit: {
+    schema: int(1024, 256 * 1024 * 1024),
+    default: 16 * 1024 * 1024,
+    form: 'bytes (integer)',
+    doc: 'Largest body of POST /v1/events (a batch of up to 1,000 events)',
+  },
+  engineSnapshotSeconds: {
+    schema: int(0, 86_400),
+    default: 300,
+    form: 'seconds (integer), 0 = only at shutdown',
+    doc: 'How often the engine writes its state snapshot (<dataDir>/engine/snapshot.json.gz)',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

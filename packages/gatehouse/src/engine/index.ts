@@ -19,3 +19,7 @@ export { MESSAGE_DETECTORS } from './detectors.ts';
 export { LexiconContentAnalyzer } from './test-content.ts';
 export type * from './types.ts';
 export { ACTIONS } from './types.ts';
+export { EngineService, identityFromBus, MAX_BATCH } from './service.ts';
+export type { EngineServiceOptions, IngestAnswer, CheckAnswer, EventResult } from './service.ts';
+export { engineRoutes } from './routes.ts';
+export { engineMigrations, type EngineTables } from './schema.ts';

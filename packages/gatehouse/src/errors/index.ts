@@ -47,6 +47,10 @@ export const ERRORS = {
   KEY_NOT_FOUND: { status: 404, title: 'No such API key', titleZh: 'API 密钥不存在' },
   // configuration (start-up)
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid', titleZh: '配置无效' },
+  // engine
+  EVENT_INVALID: { status: 400, title: 'The event is invalid', titleZh: '事件无效' },
+  BATCH_TOO_LARGE: { status: 400, title: 'Too many events in one batch', titleZh: '单批事件过多' },
+  CAMPAIGN_NOT_FOUND: { status: 404, title: 'No such campaign', titleZh: '群发活动不存在' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

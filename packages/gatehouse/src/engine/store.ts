@@ -1,0 +1,114 @@
+import type { Db, Tx } from '../store/db.ts';
+import type { DecisionsTable, EventsTable } from './schema.ts';
+
+type Q = Db | Tx;
+export type NewEvent = Omit<EventsTable, 'seq'>;
+export type NewDecision = Omit<DecisionsTable, 'seq'>;
+
+/** All engine SQL: the event log and the decisions table. */
+export const engineStore = {
+  /** Ids among `ids` that are already in the log. */
+  async existingIds(q: Q, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await q
+        .selectFrom('events')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  },
+
+  /** Appends events; ids already present are skipped. Returns the ids actually inserted. */
+  async append(q: Q, events: NewEvent[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < events.length; i += 500) {
+      const rows = await q
+        .insertInto('events')
+        .values(events.slice(i, i + 500))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
+        .execute();
+      for (const r of rows) inserted.add(r.id);
+    }
+    return inserted;
+  },
+
+  /** Events after `afterSeq`, in log order. */
+  after(q: Q, afterSeq: number, limit: number) {
+    return q
+      .selectFrom('events')
+      .select(['seq', 'id', 'received_at', 'payload'])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
+
+  async lastSeq(q: Q): Promise<number> {
+    const r = await q
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('m'))
+      .executeTakeFirst();
+    return Number(r?.m ?? 0);
+  },
+
+  eventsOfAccount(q: Q, account: string, limit: number) {
+    return q
+      .selectFrom('events')
+      .select(['seq', 'id', 'type', 'time', 'received_at', 'payload'])
+      .where('account', '=', account)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+  },
+
+  async insertDecisions(q: Q, rows: NewDecision[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      await q
+        .insertInto('engine_decisions')
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) => oc.column('event_id').doNothing())
+        .execute();
+    }
+  },
+
+  async existingDecisionIds(q: Q, eventIds: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < eventIds.length; i += 500) {
+      const rows = await q
+        .selectFrom('engine_decisions')
+        .select('event_id')
+        .where('event_id', 'in', eventIds.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.add(r.event_id);
+    }
+    return out;
+  },
+
+  /** Outbox ids already present (replays must not append the same bus event twice). */
+  async outboxIdsPresent(q: Q, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await q
+        .selectFrom('outbox')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  },
+
+  decisionsOfAccount(q: Q, account: string, limit: number) {
+    return q
+      .selectFrom('engine_decisions')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+  },
+};
