@@ -68,6 +68,8 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     log,
     dataDir: config.dataDir,
     snapshotSeconds: config.engineSnapshotSeconds,
+    database: config.database,
+    sqliteSynchronous: config.sqliteSynchronous,
     onCommit: () => drainer.poke(),
   });
 

@@ -1,3 +1,4 @@
 // Importing a benchmark module registers it. Add new benchmarks here.
 import './login.ts';
 import '../engine/bench.ts';
+import '../engine/bench-check.ts';

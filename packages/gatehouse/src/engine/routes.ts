@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { KeyService } from '../keys/index.ts';
@@ -41,6 +42,31 @@ const Campaign = z.object({
 });
 const IdParam = z.strictObject({ id: z.string().min(1).max(200) });
 
+const KEY_CACHE_MS = 1000;
+
+/**
+ * The ingestion and check endpoints are hot: a key verified in the last second is trusted again
+ * without a database read (a revoked key stops working within a second).
+ */
+function cachedKey(verify: (req: FastifyRequest) => Promise<void>) {
+  const ok = new Map<string, { until: number; operator: FastifyRequest['operator'] }>();
+  return async (req: FastifyRequest): Promise<void> => {
+    const presented = req.headers.authorization ?? req.headers['x-api-key'];
+    const k = typeof presented === 'string' ? presented : undefined;
+    const now = Date.now();
+    const hit = k !== undefined ? ok.get(k) : undefined;
+    if (hit && hit.until > now) {
+      req.operator = hit.operator;
+      return;
+    }
+    await verify(req);
+    if (k !== undefined) {
+      if (ok.size > 1000) ok.clear();
+      ok.set(k, { until: now + KEY_CACHE_MS, operator: req.operator });
+    }
+  };
+}
+
 export interface EngineRouteDeps {
   engine: EngineService;
   keys: KeyService;
@@ -53,7 +79,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app,
   { engine, keys, eventsBodyLimit },
 ) => {
-  const write = requireKey(keys, 'events:write');
+  const write = cachedKey(requireKey(keys, 'events:write'));
   const read = requireKey(keys, 'accounts:read');
   const op = { security: [{ operatorKey: [] }] };
 

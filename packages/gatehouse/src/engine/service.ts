@@ -20,14 +20,16 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { MAX_EVENT_ID, parsePlatformEvent } from '@gatehouse/sdk';
 import type { EventRejectionReason, MessageSentEvent } from '@gatehouse/sdk';
 import type { Bus, BusEvent } from '../bus/index.ts';
-import { outboxStore } from '../bus/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { EngineOptions, EngineSnapshot } from './engine.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
-import { engineStore, type NewDecision, type NewEvent } from './store.ts';
+import type { Config } from '../config/index.ts';
+import { openCheckLog, type CheckLog } from './check-log.ts';
+import { persistDecisions } from './persist.ts';
+import { engineStore, type NewEvent } from './store.ts';
 import type {
   Campaign,
   CheckResult,
@@ -39,7 +41,7 @@ import type {
 import { LexiconContentAnalyzer } from './test-content.ts';
 
 export const MAX_BATCH = 1000;
-const CHECK_FLUSH_MS = 10;
+const CHECK_FLUSH_MS = 5;
 const DRAIN_CHUNK = 500;
 
 export type EventResult =
@@ -73,6 +75,9 @@ export interface EngineServiceOptions {
   /** The content part; until it is plugged in, the small lexicon analyzer. */
   content?: ContentAnalyzer;
   engine?: Omit<EngineOptions, 'content'>;
+  /** The database, so SQLite check-log writes can run on a worker thread with their own connection. */
+  database?: Config['database'];
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** Called after a transaction that appended to the outbox (pokes the outbox drainer). */
   onCommit?: () => void;
   now?: () => number;
@@ -147,12 +152,14 @@ export class EngineService {
   private snapTimer: NodeJS.Timeout | undefined;
   private unsubscribe: Array<() => void> = [];
   private closed = false;
+  private readonly checkLog: CheckLog;
 
   constructor(opts: EngineServiceOptions) {
     this.opts = opts;
     this.content = opts.content ?? new LexiconContentAnalyzer();
     this.now = opts.now ?? Date.now;
     this.engine = new Engine({ ...opts.engine, content: this.content, now: this.now });
+    this.checkLog = openCheckLog(opts.db, opts.database, opts.sqliteSynchronous, opts.log);
   }
 
   get snapshotPath(): string {
@@ -182,6 +189,7 @@ export class EngineService {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.snapTimer) clearInterval(this.snapTimer);
     await this.snapshot();
+    await this.checkLog.close();
   }
 
   // ------------------------------------------------------------------ ingestion
@@ -319,29 +327,7 @@ export class EngineService {
 
   private async persistDecisions(decisions: Decision[], campaigns: Campaign[]): Promise<void> {
     if (decisions.length === 0 && campaigns.length === 0) return;
-    const now = this.now();
-    await this.opts.db.transaction().execute(async (tx) => {
-      const fresh = await insertNewDecisions(tx, decisions, now);
-      const bus: BusEvent[] = fresh.map((d) => ({
-        id: `decision:${d.eventId}`,
-        type: 'decision.made',
-        time: d.time,
-        account: d.account,
-        decision: d,
-      }));
-      for (const c of campaigns)
-        bus.push({ id: `campaign:${c.id}`, type: 'campaign.detected', time: c.firstSeen, campaign: c });
-      if (bus.length > 0) {
-        const have = await engineStore.outboxIdsPresent(
-          tx,
-          bus.map((e) => e.id),
-        );
-        await outboxStore.append(
-          tx,
-          bus.filter((e) => !have.has(e.id)),
-        );
-      }
-    });
+    await persistDecisions(this.opts.db, decisions, campaigns, this.now());
     this.opts.onCommit?.();
   }
 
@@ -395,10 +381,10 @@ export class EngineService {
     this.checkEvents = [];
     this.checkDecisions = [];
     this.checkFlushing = (async () => {
-      const inserted = await this.opts.db.transaction().execute((tx) => engineStore.append(tx, events));
+      const duplicates = await this.checkLog.write(events, decisions);
       // an id already in the log (sent through /v1/events too) was applied twice; forget it here
-      for (const e of events) if (!inserted.has(e.id)) this.liveApplied.delete(e.id);
-      await this.persistDecisions(decisions, []);
+      for (const id of duplicates) this.liveApplied.delete(id);
+      if (decisions.length > 0) this.opts.onCommit?.();
     })().finally(() => {
       this.checkFlushing = undefined;
     });
@@ -515,31 +501,4 @@ function toRow(ev: EngineEvent, now: number): NewEvent {
     received_at: now,
     payload: JSON.stringify(ev),
   };
-}
-
-async function insertNewDecisions(
-  tx: Parameters<typeof engineStore.insertDecisions>[0],
-  decisions: Decision[],
-  now: number,
-): Promise<Decision[]> {
-  if (decisions.length === 0) return [];
-  const existing = await engineStore.existingDecisionIds(
-    tx,
-    decisions.map((d) => d.eventId),
-  );
-  const fresh = decisions.filter((d) => !existing.has(d.eventId));
-  const rows: NewDecision[] = fresh.map((d) => ({
-    event_id: d.eventId,
-    event_type: d.eventType,
-    account: d.account,
-    session: d.session ?? null,
-    action: d.action,
-    risk: d.risk,
-    logit: d.logit,
-    detail: JSON.stringify(d),
-    time: d.time,
-    created_at: now,
-  }));
-  await engineStore.insertDecisions(tx, rows);
-  return fresh;
 }
