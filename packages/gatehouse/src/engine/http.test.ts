@@ -7,7 +7,7 @@ import { EventsClient } from '@gatehouse/sdk';
 import { loadConfig } from '../config/index.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
-import { FAST_ARGON2, tempDir } from '../testing/index.ts';
+import { FAST_ARGON2, postgresSkip, tempDir, testGatehouse } from '../testing/index.ts';
 
 let gh: Gatehouse;
 let url: string;
@@ -269,5 +269,53 @@ describe('events over HTTP', () => {
     // and the same ids are still duplicates
     const again = await post('/v1/events', { events: [msg('dur-1', 'erin')] });
     assert.equal(again.json.duplicates, 1);
+  });
+});
+
+describe('events on PostgreSQL', () => {
+  test('ingestion is durable and idempotent, the consumer persists decisions, replay rebuilds the state', async (t) => {
+    const skip = await postgresSkip();
+    if (skip) return t.skip(skip);
+    const { gh: pg, cleanup } = await testGatehouse('postgres', { engineSnapshotSeconds: 0 });
+    try {
+      const base = await pg.listen();
+      const k = (await pg.keys.create('pg', ['events:write', 'accounts:read'])).key;
+      const send = (events: unknown[]) =>
+        fetch(`${base}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${k}` },
+          body: JSON.stringify({ events }),
+        }).then(
+          (r) =>
+            r.json() as Promise<{
+              accepted: number;
+              duplicates: number;
+              results: Array<{ status: string; reason?: string }>;
+            }>,
+        );
+      const spam = { text: '澳门首家线上赌场 百家乐 https://bet-888.com/x' };
+      const a = await send([
+        msg('pg-1', 'pgacct'),
+        msg('pg-2', 'pgacct', spam),
+        msg('pg-1', 'pgacct'),
+        msg('pg-3', 'pgacct', { time: Date.now() + 86_400_000 }),
+      ]);
+      assert.deepEqual(
+        a.results.map((r) => r.status),
+        ['accepted', 'accepted', 'duplicate', 'rejected'],
+      );
+      const b = await send([msg('pg-2', 'pgacct')]);
+      assert.equal(b.duplicates, 1);
+      await pg.engine.drain();
+      const risk = await pg.engine.accountRisk('pgacct');
+      assert.equal(risk.events.length, 2);
+      assert.ok(risk.decisions.some((d) => d.eventId === 'pg-2'));
+      const before = JSON.stringify(pg.engine.engine.accountRisk('pgacct', Date.now())?.profile);
+      const r = await pg.engine.replayAll();
+      assert.equal(r.events, 2);
+      assert.equal(JSON.stringify(pg.engine.engine.accountRisk('pgacct', Date.now())?.profile), before);
+    } finally {
+      await cleanup();
+    }
   });
 });
