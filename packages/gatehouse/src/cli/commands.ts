@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
+import { registerDomains } from '../content/url/command.ts';
 import { registerReplay } from '../engine/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
@@ -10,6 +12,8 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerServe,
   registerMigrate,
   registerKeys,
+  registerIncidents,
   registerBench,
+  registerDomains,
   registerReplay,
 ];

@@ -471,6 +471,13 @@ export class Engine {
       sink.signals,
       campaigns,
     );
+    if (action !== 'allow') {
+      const keys: string[] = [];
+      if (fp !== 0) keys.push(`t:${fp.toString(36)}`);
+      for (const d of content.domains) keys.push(`d:${d}`);
+      for (const at of ev.attachments) keys.push(`i:${at.sha256.toLowerCase()}`);
+      if (keys.length > 0) decision.fingerprints = keys;
+    }
     this.afterDecision(acct, sess, decision, t);
     if (sess) sess.riskLogit = Math.max(sess.riskLogit, logit);
 
@@ -918,6 +925,11 @@ export class Engine {
       a.containedAt = t;
     }
     this.markContacts(a, t);
+  }
+
+  /** When the session signed in, if the engine knows it. */
+  sessionStart(session: string): number | undefined {
+    return this.sessions.get(session)?.createdAt;
   }
 
   /** Ends containment (owner recovered the account). */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EventsClient } from '@gatehouse/sdk';
 import { loadConfig } from '../config/index.ts';
+import type { EngineControl, MessageLog } from '../response/index.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
 import { FAST_ARGON2, postgresSkip, tempDir, testGatehouse } from '../testing/index.ts';
@@ -212,6 +213,14 @@ describe('events over HTTP', () => {
     const none = await get('/v1/campaigns/cmp_nope');
     assert.equal(none.status, 404);
     assert.equal(none.json.code, 'CAMPAIGN_NOT_FOUND');
+    // the event log serves the response part (MessageLog) and the engine its controls (EngineControl)
+    const log: MessageLog = gh.engine.messageLog;
+    const control: EngineControl = gh.engine.control;
+    const sent = await log.sentBy('camp5', { since: 0, limit: 100 });
+    assert.equal(sent.length, 26);
+    assert.deepEqual(sent.at(-1)!.recipients, ['s1', 's2', 's3', 's4']);
+    assert.ok((await log.compromiseStart('camp5', undefined, Date.now())) <= Date.now());
+    control.quarantine('d:qq-gift.top');
     const risk = await get('/v1/accounts/camp5/risk');
     const ds = risk.json.decisions as Array<{
       action: string;

@@ -37,7 +37,7 @@ export interface EngineTables {
 }
 
 export const engineMigrations: PartMigrations = {
-  '0010_engine': (dialect) => ({
+  '0500_engine': (dialect) => ({
     async up(db: AnyDb) {
       await db.schema
         .createTable('events')

@@ -42,6 +42,7 @@ export function makeDecision(
     if (s.logOdds > 0) reasons.push({ signal: s.name, en: s.reason.en, zh: s.reason.zh });
   }
   const d: Decision = {
+    id: `dec:${eventId}`,
     eventId,
     eventType,
     account,

@@ -429,6 +429,62 @@ export class EngineService {
     return c;
   }
 
+  /** The engine's operator controls (the response part drives them). */
+  readonly control = {
+    markVictim: (account: string, t?: number) => this.engine.markVictim(account, t),
+    release: (account: string) => this.engine.release(account),
+    quarantine: (key: string) => this.engine.quarantine(key),
+    unquarantine: (key: string) => this.engine.unquarantine(key),
+  };
+
+  /** What an account sent, from the event log (the response part's MessageLog). */
+  readonly messageLog = {
+    sentBy: async (
+      account: string,
+      o: { session?: string; since: number; limit: number },
+    ): Promise<
+      Array<{
+        id: string;
+        time: number;
+        session?: string;
+        recipients: string[];
+        group?: { id: string; memberCount: number };
+      }>
+    > => {
+      const rows = await engineStore.messagesSince(
+        this.opts.db,
+        account,
+        o.since,
+        o.session ? o.limit * 4 : o.limit,
+      );
+      const out = [];
+      for (const r of rows) {
+        const m = JSON.parse(r.payload) as MessageSentEvent;
+        if (o.session !== undefined && m.session !== o.session) continue;
+        out.push({
+          id: m.messageId ?? m.id,
+          time: m.time,
+          ...(m.session !== undefined ? { session: m.session } : {}),
+          recipients: m.recipients ?? [],
+          ...(m.group ? { group: { id: m.group.id, memberCount: m.group.memberCount ?? 0 } } : {}),
+        });
+        if (out.length >= o.limit) break;
+      }
+      return out;
+    },
+    /** The intruder session's sign-in, else the first risky decision in the last 24 h, else decidedAt. */
+    compromiseStart: async (
+      account: string,
+      session: string | undefined,
+      decidedAt: number,
+    ): Promise<number> => {
+      const s = session !== undefined ? this.engine.sessionStart(session) : undefined;
+      if (s !== undefined && s <= decidedAt) return s;
+      const first = await engineStore.firstDecisionSince(this.opts.db, account, decidedAt - 24 * 3_600_000);
+      return first !== undefined && first <= decidedAt ? first : decidedAt;
+    },
+  };
+
   // ------------------------------------------------------------------ snapshot / replay
 
   /** Writes the state and its log position atomically (tmp file + rename). */

@@ -65,6 +65,28 @@ export const engineStore = {
       .execute();
   },
 
+  messagesSince(q: Q, account: string, since: number, limit: number) {
+    return q
+      .selectFrom('events')
+      .select(['id', 'time', 'payload'])
+      .where('account', '=', account)
+      .where('type', '=', 'message.sent')
+      .where('time', '>=', since)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
+
+  async firstDecisionSince(q: Q, account: string, since: number): Promise<number | undefined> {
+    const r = await q
+      .selectFrom('engine_decisions')
+      .select((eb) => eb.fn.min('time').as('t'))
+      .where('account', '=', account)
+      .where('time', '>=', since)
+      .executeTakeFirst();
+    return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
+  },
+
   async insertDecisions(q: Q, rows: NewDecision[]): Promise<void> {
     for (let i = 0; i < rows.length; i += 500) {
       await q

@@ -127,6 +127,8 @@ export type Action = 'allow' | 'challenge' | 'hold' | 'block' | 'contain';
 export const ACTIONS: readonly Action[] = ['allow', 'challenge', 'hold', 'block', 'contain'];
 
 export interface Decision {
+  /** Decision id ("dec:" + event id). */
+  id: string;
   eventId: string;
   eventType: EngineEvent['type'];
   /** The account the decision is about (for a report: the reported sender). */
@@ -145,6 +147,8 @@ export interface Decision {
   signals: Signal[];
   /** Campaigns the event's content belongs to. */
   campaigns?: string[];
+  /** Content fingerprint keys of a message ("t:…", "d:<domain>", "i:<sha256>"), for quarantine. */
+  fingerprints?: string[];
 }
 
 export type PreSendVerdict = 'allow' | 'hold' | 'block';

@@ -1,7 +1,9 @@
 import { Migrator } from 'kysely/migration';
 import { busMigrations } from '../bus/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
+import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
+import { responseMigrations } from '../response/schema.ts';
 import { engineMigrations } from '../engine/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
 import type { Store } from './db.ts';
@@ -14,6 +16,8 @@ export const MIGRATIONS: PartMigrations[] = [
   busMigrations,
   identityMigrations,
   keysMigrations,
+  responseMigrations,
+  incidentMigrations,
   engineMigrations,
 ];
 
