@@ -244,3 +244,54 @@ test('pre-send check maps decisions: challenge → hold, contain → block', () 
   assert.equal(toPreSend('block'), 'block');
   assert.equal(toPreSend('contain'), 'block');
 });
+
+test('Lunar New Year greeting to all friends in one go (and a red-envelope-free card image) stays benign', () => {
+  const sim = new Sim();
+  const accounts = Array.from({ length: 30 }, (_, i) => `ny2-${i}`);
+  const fr = new Map<string, string[]>();
+  for (const a of accounts) fr.set(a, sim.history(a, { hours: [10, 21], perDay: 6 }).friends);
+  const card = 'cd'.repeat(32);
+  for (const [i, a] of accounts.entries()) {
+    sim.t = T0 + 30 * DAY + i * 2000;
+    const d = sim.send(a, {
+      to: fr.get(a)!.slice(0, 6),
+      text: '新年快乐！祝你和家人马年大吉，万事如意',
+      attachments: [{ sha256: card }],
+      session: `${a}-s0`,
+    });
+    assert.equal(d.action, 'allow', names(d));
+  }
+  assert.equal(sim.engine.campaigns().length, 0);
+});
+
+test('late events: a message arriving after newer ones is counted in its own window', () => {
+  const sim = new Sim();
+  sim.history('late', { days: 5 });
+  const t = T0 + 5 * DAY + 12 * HOUR;
+  sim.t = t;
+  for (let i = 0; i < 30; i++)
+    sim.send('late', {
+      to: [`late-x${i}`],
+      text: `hi there friend ${i}`,
+      session: 'late-s0',
+      t: t + i * 1000,
+    });
+  // an event timed inside the burst, arriving after it, is scored on the window ending at its own
+  // time (2-minute buckets: it sees its own bucket)
+  const d = sim.send('late', { to: ['late-y'], text: 'an older message', session: 'late-s0', t: t + 10_000 });
+  assert.ok(
+    d.signals.some((s) => s.name === 'first_contact_burst'),
+    names(d),
+  );
+  // an event timed before the burst does not see it
+  const early = sim.send('late', {
+    to: ['late-z'],
+    text: 'a much older message',
+    session: 'late-s0',
+    t: t - 15 * MIN,
+  });
+  assert.ok(!early.signals.some((s) => s.name === 'first_contact_burst'), names(early));
+  // and the late events count for later ones
+  const next = sim.send('late', { to: ['late-w'], text: 'and now', session: 'late-s0', t: t + 40_000 });
+  assert.equal(next.signals.find((s) => s.name === 'first_contact_burst')?.value, 32);
+});
