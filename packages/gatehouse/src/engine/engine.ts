@@ -40,7 +40,7 @@ import {
   boundSet,
 } from './state.ts';
 import type { TextFeatures } from './text.ts';
-import { hash53, networkOf, textFeatures } from './text.ts';
+import { hash53, nearDuplicateKeysOfLast, networkOf, textFeatures } from './text.ts';
 import type {
   Action,
   Campaign,
@@ -96,6 +96,9 @@ export interface EngineSnapshot {
   networks: Array<[string, unknown]>;
   victims: Array<[number, number]>;
   quarantined: string[];
+  /** fingerprint number → campaign id (exact text, domain, image and SimHash band keys) */
+  campaignLinks: Array<[number, string]>;
+  simhashLive: number;
   stats: EngineStats;
 }
 
@@ -151,6 +154,8 @@ export class Engine {
   private readonly tf: TextFeatures = { fingerprint: 0, length: 0, script: -1 };
   private rcptHashes = new Float64Array(1024);
   private readonly recentFp = new Float64Array(RECENT_FP_SLOTS);
+  /** Near-duplicate campaign links and quarantines alive (MinHash is then computed for every message). */
+  private simhashLive = 0;
   private noImages: MessageContext['imageMatches'] = [];
   // per-message accumulators of the fingerprint pass
   private fpCampaigns: string[] | undefined;
@@ -415,6 +420,42 @@ export class Engine {
     this.fpForming = 0;
     this.fpQuarantined = undefined;
     if (fp !== 0) this.see('text', fp, undefined, undefined, ev, acct, acctHash, t, deviating, risky);
+    // near-duplicate text (MinHash bands): tracked for deviating senders; looked up for everyone
+    // only while a near-duplicate campaign or quarantine exists (it costs ~1 µs per message)
+    const nearKeys = deviating || this.simhashLive > 0 ? nearDuplicateKeysOfLast() : undefined;
+    if (nearKeys !== undefined) {
+      // one campaign per content: bands join the campaign of the exact text (or of the first band
+      // that forms one), so a blast and its variants are one campaign, not five
+      const found = () => this.fpCampaigns as string[] | undefined;
+      const before = found()?.length ?? 0;
+      const nums = nearKeys.map(fingerprintNumber);
+      let linked = before > 0 ? found()![0] : undefined;
+      if (linked === undefined)
+        for (const num of nums) {
+          const cid = this.campaignByFp.get(num);
+          if (cid !== undefined && this.campaignsById.has(cid)) {
+            linked = cid;
+            break;
+          }
+        }
+      for (let i = 0; i < nums.length; i++) {
+        const num = nums[i]!;
+        if (linked !== undefined) {
+          const cur = this.campaignByFp.get(num);
+          if (cur === linked) {
+            if (!found()?.includes(linked))
+              this.see('text', num, nearKeys[i], undefined, ev, acct, acctHash, t, deviating, risky);
+          } else if (cur === undefined || !this.campaignsById.has(cur)) {
+            this.campaignByFp.set(num, linked);
+            this.simhashLive++;
+          }
+          continue;
+        }
+        this.see('text', num, nearKeys[i], undefined, ev, acct, acctHash, t, deviating, risky);
+        if ((found()?.length ?? 0) > before) linked = found()![before];
+      }
+      if (linked !== undefined && fp !== 0 && !this.campaignByFp.has(fp)) this.campaignByFp.set(fp, linked);
+    }
     for (const d of content.domains) {
       const k = `d:${d}`;
       this.see('domain', fingerprintNumber(k), k, d, ev, acct, acctHash, t, deviating, risky);
@@ -425,6 +466,7 @@ export class Engine {
       this.see('image', fingerprintNumber(k), k, h, ev, acct, acctHash, t, deviating, risky);
     }
     let campaigns = this.fpCampaigns as string[] | undefined;
+    if (campaigns && campaigns.length > 1) campaigns = [...new Set(campaigns)];
     const created = this.fpCreated as Campaign[] | undefined;
     const forming = this.fpForming as number;
     const quarantinedKey = this.fpQuarantined as string | undefined;
@@ -604,8 +646,23 @@ export class Engine {
       }
       return;
     }
-    // only accounts that break their own habits are tracked per fingerprint (COMPA)
-    if (!deviating) return;
+    // Fingerprints are created only by accounts that break their own habits (COMPA); once one
+    // exists, every sender of it is counted (distinct senders per window).
+    if (!deviating) {
+      const st = this.fingerprints.get(num);
+      if (st !== undefined) {
+        if (t > st.lastSeen) st.lastSeen = t;
+        countDistinct(
+          st.win!,
+          t,
+          touchLastSeen(st.senders!, FP_SENDERS, acctHash, t),
+          -1,
+          F_SEND_10,
+          F_SEND_60,
+        );
+      }
+      return;
+    }
     const st = this.observeFingerprint(
       kind,
       num,
@@ -674,6 +731,7 @@ export class Engine {
     };
     this.campaignsById.set(id, cr);
     this.campaignByFp.set(num, id);
+    if (st.key.startsWith('s:')) this.simhashLive++;
     this.stats.campaigns++;
     st.campaign = id;
     for (const m of st.deviatingIds ?? []) {
@@ -942,11 +1000,13 @@ export class Engine {
 
   /** Quarantines a fingerprint key ("t:<base36>", "d:<registered domain>", "i:<sha256>"). */
   quarantine(fingerprintKey: string): void {
+    if (fingerprintKey.startsWith('s:') && !this.quarantined.has(fingerprintKey)) this.simhashLive++;
     this.quarantined.add(fingerprintKey);
     this.quarantinedFp.add(fingerprintNumber(fingerprintKey));
   }
 
   unquarantine(fingerprintKey: string): void {
+    if (fingerprintKey.startsWith('s:') && this.quarantined.has(fingerprintKey)) this.simhashLive--;
     this.quarantined.delete(fingerprintKey);
     this.quarantinedFp.delete(fingerprintNumber(fingerprintKey));
   }
@@ -974,7 +1034,16 @@ export class Engine {
   }
 
   private campaignView(c: CampaignRecord): Campaign {
+    const st = this.fingerprints.get(fingerprintNumber(c.key));
+    const w = st?.win;
     return {
+      ...(w
+        ? {
+            senders10m: w.sum(F_SEND_10, st.lastSeen, W10),
+            senders60m: w.sum(F_SEND_60, st.lastSeen, W60),
+            deviating60m: w.sum(F_DEV_60, st.lastSeen, W60),
+          }
+        : {}),
       id: c.id,
       kind: c.kind,
       key: c.key,
@@ -1058,6 +1127,8 @@ export class Engine {
       networks: [...this.networks.entries()].map(([k, n]) => [k, n.toJSON()]),
       victims: [...this.victims.entries()],
       quarantined: [...this.quarantined],
+      campaignLinks: [...this.campaignByFp.entries()],
+      simhashLive: this.simhashLive,
       stats: { ...this.stats, decisions: { ...this.stats.decisions } },
     };
   }
@@ -1081,9 +1152,11 @@ export class Engine {
       e.campaignsById.set(c.id, { ...c, members: new Set(c.members) });
       e.campaignByFp.set(fingerprintNumber(c.key), c.id);
     }
+    for (const [k, v] of snap.campaignLinks) e.campaignByFp.set(k, v);
     for (const [k, n] of snap.networks) e.networks.set(k, NetworkState.fromJSON(n));
     for (const [k, v] of snap.victims) e.victims.set(k, v);
     for (const q of snap.quarantined) e.quarantine(q);
+    e.simhashLive = snap.simhashLive;
     Object.assign(e.stats, snap.stats, { decisions: { ...snap.stats.decisions } });
     return e;
   }

@@ -39,6 +39,9 @@ const Campaign = z.object({
   firstSeen: z.number(),
   lastSeen: z.number(),
   status: z.enum(['active', 'quarantined', 'dismissed']),
+  senders10m: z.number().optional(),
+  senders60m: z.number().optional(),
+  deviating60m: z.number().optional(),
 });
 const IdParam = z.strictObject({ id: z.string().min(1).max(200) });
 

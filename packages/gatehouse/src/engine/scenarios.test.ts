@@ -140,6 +140,7 @@ test('campaign: the same phishing text from many hijacked accounts becomes a cam
   assert.ok(c, JSON.stringify(list));
   assert.ok(c.memberCount >= 5);
   assert.equal(c.status, 'active');
+  assert.ok(c.senders60m! >= 5 && c.deviating60m! >= 5, JSON.stringify(c));
   assert.ok(created.includes(c.id));
   assert.deepEqual(sim.engine.campaign(c.id)?.id, c.id);
   // an operator quarantines it: the content is blocked even from an ordinary session
@@ -294,4 +295,32 @@ test('late events: a message arriving after newer ones is counted in its own win
   // and the late events count for later ones
   const next = sim.send('late', { to: ['late-w'], text: 'and now', session: 'late-s0', t: t + 40_000 });
   assert.equal(next.signals.find((s) => s.name === 'first_contact_burst')?.value, 32);
+});
+
+test('campaign of near-duplicates: varied wording (MinHash over shingles) from hijacked accounts is one campaign that catches new variants', () => {
+  const sim = new Sim();
+  const accounts = Array.from({ length: 8 }, (_, i) => `sh${i}`);
+  for (const a of accounts) sim.history(a, { days: 20 });
+  const t1 = T0 + 20 * DAY + 3 * HOUR;
+  const fillers = ['亲', '哈喽', '兄弟', '朋友', '嗨', '在吗', '快看', '速来'];
+  for (const [i, a] of accounts.entries()) {
+    sim.t = t1 + i * MIN;
+    sim.login(a, { session: `${a}-evil`, method: 'qr', device: `farm-${i}`, ip: `203.0.113.${i}` });
+    sim.send(a, {
+      to: [`${a}-f7`, `${a}-f8`],
+      text: `${fillers[i]}，官方活动免费送游戏皮肤和点券，名额有限先到先得，登录领取就送限定英雄皮肤 http://skin${i}.top/get`,
+      session: `${a}-evil`,
+    });
+  }
+  const list = sim.engine.campaigns();
+  assert.equal(list.length, 1, JSON.stringify(list.map((c) => [c.key, c.memberCount])));
+  assert.ok(list[0]!.memberCount >= 5);
+  // a fresh variant from an ordinary account is recognised as the same campaign
+  sim.history('sh-bystander', { days: 20 });
+  const d = sim.send('sh-bystander', {
+    to: ['sh-bystander-f1'],
+    text: '老铁，官方活动免费送游戏皮肤和点券，名额有限先到先得，登录领取就送限定英雄皮肤 http://skin99.top/get',
+    session: 'sh-bystander-s0',
+  });
+  assert.deepEqual(d.campaigns, [list[0]!.id]);
 });

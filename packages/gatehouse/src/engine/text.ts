@@ -49,6 +49,10 @@ export interface TextFeatures {
 }
 
 const scriptCounts = new Int32Array(NUM_SCRIPTS);
+const NORM_CAP = 4096;
+/** The normalised letters of the last textFeatures() call (first NORM_CAP of them). */
+const norm = new Uint16Array(NORM_CAP);
+let normLen = 0;
 
 /** "http://" or "https://" (any case) at i. */
 function isUrlAt(t: string, i: number): boolean {
@@ -132,6 +136,7 @@ export function textFeatures(text: string, out: TextFeatures): TextFeatures {
       continue;
     else s = S_OTHER;
     scriptCounts[s]!++;
+    if (n < NORM_CAP) norm[n] = c;
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     n++;
@@ -144,9 +149,48 @@ export function textFeatures(text: string, out: TextFeatures): TextFeatures {
       best = s;
     }
   }
+  normLen = Math.min(n, NORM_CAP);
   out.fingerprint = n >= MIN_FINGERPRINT_LENGTH ? finish(a, b) : 0;
   out.length = n;
   out.script = best;
+  return out;
+}
+
+/** Minimum normalised length for near-duplicate keys (shorter texts are too generic). */
+export const MIN_SHINGLE_LENGTH = 16;
+const MINHASHES = 8;
+const SEEDS = [
+  0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f, 0x165667b1, 0xd3a2646c, 0xfd7046c5, 0xb55a4f09,
+];
+const mins = new Uint32Array(MINHASHES);
+
+/**
+ * Near-duplicate keys of the text last passed to textFeatures(): a MinHash (8 permutations) over
+ * its normalised character 3-gram shingles, cut into 4 bands of 2 minima (locality-sensitive
+ * hashing). Two texts share a band with probability 1 − (1 − J²)⁴ for shingle-set Jaccard
+ * similarity J: ≈ 0.99 at J = 0.8 (a few words changed), ≈ 0.04 at J = 0.1. Keys are "s:<band>:<hex>".
+ * Returns undefined when the text is too short.
+ */
+export function nearDuplicateKeysOfLast(): string[] | undefined {
+  const n = normLen;
+  if (n < MIN_SHINGLE_LENGTH) return undefined;
+  mins.fill(0xffffffff);
+  for (let i = 0; i + 2 < n; i++) {
+    let h = Math.imul(norm[i]! ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ norm[i + 1]!, 0xc2b2ae35);
+    h = Math.imul(h ^ norm[i + 2]!, 0x27d4eb2f);
+    for (let j = 0; j < MINHASHES; j++) {
+      let x = Math.imul(h ^ SEEDS[j]!, 0x2c1b3c6d);
+      x ^= x >>> 15;
+      x = Math.imul(x, 0x297a2d39) >>> 0;
+      if (x < mins[j]!) mins[j] = x;
+    }
+  }
+  const out: string[] = [];
+  for (let b = 0; b < MINHASHES; b += 2) {
+    const k = (Math.imul(mins[b]! ^ 0x5bd1e995, 0x01000193) ^ mins[b + 1]!) >>> 0;
+    out.push(`s:${b >> 1}:${k.toString(16)}`);
+  }
   return out;
 }
 

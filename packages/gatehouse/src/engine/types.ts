@@ -178,4 +178,9 @@ export interface Campaign {
   firstSeen: number;
   lastSeen: number;
   status: CampaignStatus;
+  /** Distinct senders of the fingerprint in the last 10 and 60 minutes (of its last sighting). */
+  senders10m?: number;
+  senders60m?: number;
+  /** … of which broke their own habits (60 minutes). */
+  deviating60m?: number;
 }
