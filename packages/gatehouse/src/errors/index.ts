@@ -73,6 +73,19 @@ export const ERRORS = {
     title: 'The domain block/allow list is invalid',
     titleZh: '域名黑/白名单无效',
   },
+  // content: text
+  TEXT_MODEL_INVALID: { status: 500, title: 'The text model file is invalid', titleZh: '文本模型文件无效' },
+  TEXT_MODEL_NOT_FOUND: {
+    status: 404,
+    title: 'The text model file was not found',
+    titleZh: '未找到文本模型文件',
+  },
+  TEXT_DATA_NOT_FOUND: {
+    status: 404,
+    title: 'The training data file was not found',
+    titleZh: '未找到训练数据文件',
+  },
+  TEXT_DATA_INVALID: { status: 400, title: 'The training data has bad lines', titleZh: '训练数据存在错误行' },
   // engine
   EVENT_INVALID: { status: 400, title: 'The event is invalid', titleZh: '事件无效' },
   BATCH_TOO_LARGE: { status: 400, title: 'Too many events in one batch', titleZh: '单批事件过多' },
