@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
-import { EngineService, engineRoutes } from './engine/index.ts';
+import { EngineService, engineRoutes, type ContentAnalyzer } from './engine/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
@@ -31,6 +31,8 @@ export interface CreateOptions {
   log?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
+  /** The engine's content analysis (default: content/text + content/url without brands or lists). */
+  engineContent?: ContentAnalyzer;
 }
 
 export async function createGatehouse(config: Config, opts: CreateOptions = {}): Promise<Gatehouse> {
@@ -68,6 +70,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     log,
     dataDir: config.dataDir,
     snapshotSeconds: config.engineSnapshotSeconds,
+    ...(opts.engineContent ? { content: opts.engineContent } : {}),
     database: config.database,
     sqliteSynchronous: config.sqliteSynchronous,
     onCommit: () => drainer.poke(),

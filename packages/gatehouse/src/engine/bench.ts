@@ -15,6 +15,8 @@ import type { MessageSentEvent } from '@gatehouse/sdk';
 import { registerBenchmark } from '../bench/index.ts';
 import { Engine } from './engine.ts';
 import { LexiconContentAnalyzer } from './test-content.ts';
+import { createContentAnalyzer } from './content.ts';
+import type { ContentAnalyzer } from './types.ts';
 import { DAY, HOUR, T0, rng } from './simulate.ts';
 import type { EngineEvent } from './types.ts';
 
@@ -173,12 +175,14 @@ function msg(
 export async function benchEngine(opts: {
   scale: number;
   log: (s: string) => void;
+  /** Content analysis (default: the lexicon analyzer). */
+  content?: ContentAnalyzer;
 }): Promise<{ eventsPerSecond: number }> {
   const accounts = Math.max(1000, Math.round(20_000 * opts.scale));
   const messages = Math.max(10_000, Math.round(300_000 * opts.scale));
   opts.log(`engine: ${accounts} accounts, ${messages} timed messages`);
   const { warm, timed } = makeEvents(accounts, messages, 42);
-  const content = new LexiconContentAnalyzer();
+  const content = opts.content ?? new LexiconContentAnalyzer();
   let clock = 0;
   const engine = new Engine({ content, now: () => clock });
   for (const ev of warm) {
@@ -222,5 +226,10 @@ export async function benchEngine(opts: {
 registerBenchmark({
   name: 'engine',
   description: 'detection engine: message events per second on one core, all detectors / 检测引擎吞吐量',
-  run: (o) => benchEngine(o),
+  run: async (o) => {
+    const lexicon = await benchEngine(o);
+    o.log('engine with the real content parts (content/text model + content/url):');
+    const real = await benchEngine({ ...o, content: createContentAnalyzer() });
+    return { eventsPerSecond: lexicon.eventsPerSecond, eventsPerSecondRealContent: real.eventsPerSecond };
+  },
 });

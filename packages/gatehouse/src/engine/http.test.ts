@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EventsClient } from '@gatehouse/sdk';
+import { parseDomainList } from '../content/url/index.ts';
 import { loadConfig } from '../config/index.ts';
+import { createContentAnalyzer } from './content.ts';
 import type { EngineControl, MessageLog } from '../response/index.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
-import { FAST_ARGON2, postgresSkip, tempDir, testGatehouse } from '../testing/index.ts';
+import { FAST_ARGON2, postgresSkip, tempDir, testConfig } from '../testing/index.ts';
 
 let gh: Gatehouse;
 let url: string;
@@ -28,8 +30,11 @@ const config = () =>
     },
   });
 
+// the real content parts, with an operator blocklist
+const content = createContentAnalyzer({ url: { block: parseDomainList('bet-888.com').list } });
+
 async function boot(): Promise<void> {
-  gh = await createGatehouse(config(), { log: createLogger('silent') });
+  gh = await createGatehouse(config(), { log: createLogger('silent'), engineContent: content });
   url = await gh.listen();
 }
 
@@ -162,7 +167,10 @@ describe('events over HTTP', () => {
     );
     assert.notEqual(bad.json.verdict, 'allow');
     const reasons = bad.json.reasons as Array<{ signal: string; zh: string }>;
-    assert.ok(reasons.some((x) => x.signal === 'url_blocked'));
+    assert.ok(
+      reasons.some((x) => x.signal === 'url_blocked'),
+      JSON.stringify(reasons),
+    );
     assert.ok(reasons.every((x) => x.zh.length > 0));
     const again = await post('/v1/check/message', msg('chk-2', 'bob'));
     assert.equal(again.json.duplicate, true);
@@ -285,7 +293,14 @@ describe('events on PostgreSQL', () => {
   test('ingestion is durable and idempotent, the consumer persists decisions, replay rebuilds the state', async (t) => {
     const skip = await postgresSkip();
     if (skip) return t.skip(skip);
-    const { gh: pg, cleanup } = await testGatehouse('postgres', { engineSnapshotSeconds: 0 });
+    const { config: pgConfig, cleanup: dropSchema } = await testConfig('postgres', {
+      engineSnapshotSeconds: 0,
+    });
+    const pg = await createGatehouse(pgConfig, { log: createLogger('silent'), engineContent: content });
+    const cleanup = async () => {
+      await pg.close();
+      await dropSchema();
+    };
     try {
       const base = await pg.listen();
       const k = (await pg.keys.create('pg', ['events:write', 'accounts:read'])).key;

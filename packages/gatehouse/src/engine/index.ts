@@ -17,6 +17,7 @@ export { decide, toPreSend, sigmoid } from './scoring.ts';
 export { hash53, networkOf, textFeatures } from './text.ts';
 export { MESSAGE_DETECTORS } from './detectors.ts';
 export { LexiconContentAnalyzer } from './test-content.ts';
+export { createContentAnalyzer, type ContentOptions } from './content.ts';
 export type * from './types.ts';
 export { ACTIONS } from './types.ts';
 export { EngineService, identityFromBus, MAX_BATCH } from './service.ts';

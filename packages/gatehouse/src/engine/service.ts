@@ -38,6 +38,7 @@ import type {
   EngineEvent,
   IdentityEvent,
 } from './types.ts';
+import { createContentAnalyzer } from './content.ts';
 import { LexiconContentAnalyzer } from './test-content.ts';
 
 export const MAX_BATCH = 1000;
@@ -72,7 +73,7 @@ export interface EngineServiceOptions {
   dataDir: string;
   /** Seconds between snapshots; 0 = only at close. */
   snapshotSeconds: number;
-  /** The content part; until it is plugged in, the small lexicon analyzer. */
+  /** Content analysis (default: content/text + content/url with no brands or lists configured). */
   content?: ContentAnalyzer;
   engine?: Omit<EngineOptions, 'content'>;
   /** The database, so SQLite check-log writes can run on a worker thread with their own connection. */
@@ -156,7 +157,7 @@ export class EngineService {
 
   constructor(opts: EngineServiceOptions) {
     this.opts = opts;
-    this.content = opts.content ?? new LexiconContentAnalyzer();
+    this.content = opts.content ?? defaultContent(opts.log);
     this.now = opts.now ?? Date.now;
     this.engine = new Engine({ ...opts.engine, content: this.content, now: this.now });
     this.checkLog = openCheckLog(opts.db, opts.database, opts.sqliteSynchronous, opts.log);
@@ -545,6 +546,16 @@ export class EngineService {
       }
     }
     return { events: n, position: this.position };
+  }
+}
+
+/** The real content parts (text model, link analysis); the lexicon analyzer if the model cannot load. */
+function defaultContent(log: Logger): ContentAnalyzer {
+  try {
+    return createContentAnalyzer();
+  } catch (err) {
+    log.warn({ err }, 'text model unavailable; the engine uses the small lexicon analyzer');
+    return new LexiconContentAnalyzer();
   }
 }
 
