@@ -72,6 +72,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     snapshotSeconds: config.engineSnapshotSeconds,
     ...(opts.engineContent ? { content: opts.engineContent } : {}),
     database: config.database,
+    dialect: store.dialect,
     sqliteSynchronous: config.sqliteSynchronous,
     onCommit: () => drainer.poke(),
   });

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Dialect } from '../store/db.ts';
 import { writeCheckBatch } from './persist.ts';
 import type { NewEvent } from './store.ts';
 import type { Decision } from './types.ts';
@@ -23,6 +23,7 @@ export function openCheckLog(
   database: Config['database'] | undefined,
   sync: 'FULL' | 'NORMAL' | undefined,
   log: Logger,
+  dialect: Dialect,
 ): CheckLog {
   if (database?.kind === 'sqlite' && database.path !== ':memory:') {
     try {
@@ -32,7 +33,7 @@ export function openCheckLog(
     }
   }
   return {
-    write: (events, decisions) => writeCheckBatch(db, events, decisions, Date.now()),
+    write: (events, decisions) => writeCheckBatch(db, events, decisions, Date.now(), dialect),
     close: async () => undefined,
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { BusEvent } from '../bus/index.ts';
 import { outboxStore } from '../bus/index.ts';
-import type { Db, Tx } from '../store/db.ts';
+import type { Db, Dialect, Tx } from '../store/db.ts';
 import { engineStore, type NewDecision, type NewEvent } from './store.ts';
 import type { Campaign, Decision } from './types.ts';
 
@@ -52,9 +52,10 @@ export async function writeCheckBatch(
   events: NewEvent[],
   decisions: Decision[],
   now: number,
+  dialect: Dialect = 'sqlite',
 ): Promise<string[]> {
   return db.transaction().execute(async (tx) => {
-    const inserted = events.length > 0 ? await engineStore.append(tx, events) : new Set<string>();
+    const inserted = events.length > 0 ? await engineStore.append(tx, events, dialect) : new Set<string>();
     if (decisions.length > 0) await persistDecisionsTx(tx, decisions, [], now);
     return events.filter((e) => !inserted.has(e.id)).map((e) => e.id);
   });

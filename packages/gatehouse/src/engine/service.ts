@@ -22,7 +22,7 @@ import type { EventRejectionReason, MessageSentEvent } from '@gatehouse/sdk';
 import type { Bus, BusEvent } from '../bus/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Dialect } from '../store/db.ts';
 import type { EngineOptions, EngineSnapshot } from './engine.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
@@ -76,6 +76,8 @@ export interface EngineServiceOptions {
   /** Content analysis (default: content/text + content/url with no brands or lists configured). */
   content?: ContentAnalyzer;
   engine?: Omit<EngineOptions, 'content'>;
+  /** The store's dialect (PostgreSQL appends take an advisory lock; default sqlite). */
+  dialect?: Dialect;
   /** The database, so SQLite check-log writes can run on a worker thread with their own connection. */
   database?: Config['database'];
   sqliteSynchronous?: 'FULL' | 'NORMAL';
@@ -160,7 +162,13 @@ export class EngineService {
     this.content = opts.content ?? defaultContent(opts.log);
     this.now = opts.now ?? Date.now;
     this.engine = new Engine({ ...opts.engine, content: this.content, now: this.now });
-    this.checkLog = openCheckLog(opts.db, opts.database, opts.sqliteSynchronous, opts.log);
+    this.checkLog = openCheckLog(
+      opts.db,
+      opts.database,
+      opts.sqliteSynchronous,
+      opts.log,
+      opts.dialect ?? 'sqlite',
+    );
   }
 
   get snapshotPath(): string {
@@ -226,7 +234,9 @@ export class EngineService {
       results[i] = { index: i, id: ev.id, status: 'accepted' };
     }
     if (rows.length > 0) {
-      const inserted = await this.opts.db.transaction().execute((tx) => engineStore.append(tx, rows));
+      const inserted = await this.opts.db
+        .transaction()
+        .execute((tx) => engineStore.append(tx, rows, this.opts.dialect));
       for (let k = 0; k < rows.length; k++)
         if (!inserted.has(rows[k]!.id))
           results[rowIndex[k]!] = { index: rowIndex[k]!, id: rows[k]!.id, status: 'duplicate' };
@@ -263,7 +273,7 @@ export class EngineService {
   private async onIdentity(e: BusEvent): Promise<void> {
     const ev = identityFromBus(e);
     if (!ev) return;
-    await engineStore.append(this.opts.db, [
+    const row: NewEvent[] = [
       {
         id: ev.id.slice(0, MAX_EVENT_ID + 16),
         type: ev.type,
@@ -272,7 +282,8 @@ export class EngineService {
         received_at: this.now(),
         payload: JSON.stringify(ev),
       },
-    ]);
+    ];
+    await this.opts.db.transaction().execute((tx) => engineStore.append(tx, row, this.opts.dialect));
     this.poke();
   }
 

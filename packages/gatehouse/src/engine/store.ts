@@ -1,7 +1,10 @@
-import type { Db, Tx } from '../store/db.ts';
+import { sql } from 'kysely';
+import type { Db, Dialect, Tx } from '../store/db.ts';
 import type { DecisionsTable, EventsTable } from './schema.ts';
 
 type Q = Db | Tx;
+/** Advisory lock key of the event log (PostgreSQL). */
+const EVENT_LOG_LOCK = 0x6768_6576; // "ghev"
 export type NewEvent = Omit<EventsTable, 'seq'>;
 export type NewDecision = Omit<DecisionsTable, 'seq'>;
 
@@ -21,8 +24,15 @@ export const engineStore = {
     return out;
   },
 
-  /** Appends events; ids already present are skipped. Returns the ids actually inserted. */
-  async append(q: Q, events: NewEvent[]): Promise<Set<string>> {
+  /**
+   * Appends events inside transaction `tx`; ids already present are skipped. Returns the ids
+   * actually inserted. On PostgreSQL the appends are serialised with a transaction-scoped advisory
+   * lock, so rows commit in `seq` order and the consumer, which reads the log by `seq`, can never
+   * pass over a row that commits later with a smaller `seq`. (SQLite has one writer at a time.)
+   */
+  async append(tx: Tx, events: NewEvent[], dialect: Dialect = 'sqlite'): Promise<Set<string>> {
+    const q = tx;
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(tx);
     const inserted = new Set<string>();
     for (let i = 0; i < events.length; i += 500) {
       const rows = await q
