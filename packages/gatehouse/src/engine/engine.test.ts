@@ -180,3 +180,17 @@ test('SDK event parsing: bounds and reasons', () => {
     false,
   );
 });
+
+test('snapshot records (the streaming form) restore the same state', () => {
+  const sim = new Sim({ limits: { maxVictimContacts: 50_000 } });
+  for (const a of ['s1', 's2']) sim.history(a, { days: 4 });
+  sim.t = T0 + 4 * DAY + 2 * HOUR;
+  sim.login('s1', { session: 'evil', method: 'qr', device: 'evil', ip: '203.0.113.9' });
+  sim.send('s1', { to: ['s1-f1'], text: '澳门赌场 百家乐 http://bet-888.com', session: 'evil' });
+  const recs = [...sim.engine.snapshotRecords()].map((r) => JSON.parse(JSON.stringify(r)));
+  const r = Engine.restorer({ content: new LexiconContentAnalyzer(), now: () => sim.t });
+  for (const x of recs) r.add(x);
+  const e2 = r.done();
+  assert.equal(JSON.stringify(e2.snapshot()), JSON.stringify(sim.engine.snapshot()));
+  assert.ok(recs.length > 4);
+});

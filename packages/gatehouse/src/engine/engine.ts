@@ -1133,34 +1133,122 @@ export class Engine {
     };
   }
 
-  static restore(snap: EngineSnapshot, opts: EngineOptions): Engine {
-    if (snap.version !== 1) throw new Error(`unsupported engine snapshot version ${String(snap.version)}`);
+  /**
+   * The state as a stream of small records (one account, session, fingerprint … each), so a large
+   * state never has to become one string. Take it synchronously: the records reflect one instant.
+   */
+  *snapshotRecords(): Generator<SnapshotRecord> {
+    yield [
+      'meta',
+      {
+        version: 1,
+        quarantined: [...this.quarantined],
+        simhashLive: this.simhashLive,
+        stats: { ...this.stats, decisions: { ...this.stats.decisions } },
+      },
+    ];
+    for (const a of this.accounts.values()) yield ['account', a.toJSON()];
+    for (const x of this.sessions.values()) yield ['session', x.toJSON()];
+    for (const f of this.fingerprints.values()) yield ['fingerprint', f.toJSON()];
+    for (const c of this.campaignsById.values()) yield ['campaign', { ...c, members: [...c.members] }];
+    for (const [k, n] of this.networks.entries()) yield ['network', [k, n.toJSON()]];
+    let chunk: Array<[number, number]> = [];
+    for (const e of this.victims.entries()) {
+      chunk.push(e);
+      if (chunk.length === 10_000) {
+        yield ['victims', chunk];
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield ['victims', chunk];
+    yield ['links', [...this.campaignByFp.entries()]];
+  }
+
+  /** Rebuilds an engine from snapshot records (in the order snapshotRecords yields them). */
+  static restorer(opts: EngineOptions): { add(r: SnapshotRecord): void; done(): Engine } {
     const e = new Engine(opts);
-    for (const j of snap.accounts) {
-      const a = AccountState.fromJSON(j);
-      e.accounts.set(a.id, a);
-    }
-    for (const j of snap.sessions) {
-      const s = SessionState.fromJSON(j as SessionState);
-      e.sessions.set(s.id, s);
-    }
-    for (const j of snap.fingerprints) {
-      const f = FingerprintState.fromJSON(j);
-      e.fingerprints.set(fingerprintNumber(f.key), f);
-    }
-    for (const c of snap.campaigns) {
-      e.campaignsById.set(c.id, { ...c, members: new Set(c.members) });
-      e.campaignByFp.set(fingerprintNumber(c.key), c.id);
-    }
-    for (const [k, v] of snap.campaignLinks) e.campaignByFp.set(k, v);
-    for (const [k, n] of snap.networks) e.networks.set(k, NetworkState.fromJSON(n));
-    for (const [k, v] of snap.victims) e.victims.set(k, v);
-    for (const q of snap.quarantined) e.quarantine(q);
-    e.simhashLive = snap.simhashLive;
-    Object.assign(e.stats, snap.stats, { decisions: { ...snap.stats.decisions } });
-    return e;
+    let meta: Extract<SnapshotRecord, ['meta', unknown]>[1] | undefined;
+    return {
+      add(r: SnapshotRecord) {
+        switch (r[0]) {
+          case 'meta':
+            if (r[1].version !== 1)
+              throw new Error(`unsupported engine snapshot version ${String(r[1].version)}`);
+            meta = r[1];
+            break;
+          case 'account': {
+            const a = AccountState.fromJSON(r[1]);
+            e.accounts.set(a.id, a);
+            break;
+          }
+          case 'session': {
+            const x = SessionState.fromJSON(r[1] as SessionState);
+            e.sessions.set(x.id, x);
+            break;
+          }
+          case 'fingerprint': {
+            const f = FingerprintState.fromJSON(r[1]);
+            e.fingerprints.set(fingerprintNumber(f.key), f);
+            break;
+          }
+          case 'campaign': {
+            const c = r[1];
+            e.campaignsById.set(c.id, { ...c, members: new Set(c.members) });
+            e.campaignByFp.set(fingerprintNumber(c.key), c.id);
+            break;
+          }
+          case 'network':
+            e.networks.set(r[1][0], NetworkState.fromJSON(r[1][1]));
+            break;
+          case 'victims':
+            for (const [k, v] of r[1]) e.victims.set(k, v);
+            break;
+          case 'links':
+            for (const [k, v] of r[1]) e.campaignByFp.set(k, v);
+            break;
+        }
+      },
+      done() {
+        if (!meta) throw new Error('engine snapshot without its meta record');
+        for (const q of meta.quarantined) e.quarantine(q);
+        e.simhashLive = meta.simhashLive;
+        Object.assign(e.stats, meta.stats, { decisions: { ...meta.stats.decisions } });
+        return e;
+      },
+    };
+  }
+
+  static restore(snap: EngineSnapshot, opts: EngineOptions): Engine {
+    const r = Engine.restorer(opts);
+    r.add([
+      'meta',
+      {
+        version: snap.version,
+        quarantined: snap.quarantined,
+        simhashLive: snap.simhashLive,
+        stats: snap.stats,
+      },
+    ]);
+    for (const j of snap.accounts) r.add(['account', j]);
+    for (const j of snap.sessions) r.add(['session', j]);
+    for (const j of snap.fingerprints) r.add(['fingerprint', j]);
+    for (const c of snap.campaigns) r.add(['campaign', c]);
+    for (const n of snap.networks) r.add(['network', n]);
+    r.add(['victims', snap.victims]);
+    r.add(['links', snap.campaignLinks]);
+    return r.done();
   }
 }
+
+export type SnapshotRecord =
+  | ['meta', { version: number; quarantined: string[]; simhashLive: number; stats: EngineStats }]
+  | ['account', unknown]
+  | ['session', unknown]
+  | ['fingerprint', unknown]
+  | ['campaign', Omit<CampaignRecord, 'members'> & { members: string[] }]
+  | ['network', [string, unknown]]
+  | ['victims', Array<[number, number]>]
+  | ['links', Array<[number, string]>];
 
 export interface AccountRiskView {
   account: string;

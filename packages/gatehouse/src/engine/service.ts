@@ -14,16 +14,18 @@
  * - The snapshot (<dataDir>/engine/snapshot.json.gz) records the log position it covers; at start
  *   the engine restores it and replays the log after that position.
  */
-import { mkdirSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { MAX_EVENT_ID, parsePlatformEvent } from '@gatehouse/sdk';
 import type { EventRejectionReason, MessageSentEvent } from '@gatehouse/sdk';
 import type { Bus, BusEvent } from '../bus/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Db, Dialect } from '../store/db.ts';
-import type { EngineOptions, EngineSnapshot } from './engine.ts';
+import type { EngineOptions, SnapshotRecord } from './engine.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
 import type { Config } from '../config/index.ts';
@@ -86,14 +88,13 @@ export interface EngineServiceOptions {
   now?: () => number;
 }
 
-interface SnapshotFile {
-  version: 1;
+interface SnapshotHeader {
+  version: 2;
   /** The last log seq the state includes. */
   position: number;
   /** Ids after `position` that the state already includes (applied by the pre-send check). */
   applied: string[];
   takenAt: number;
-  engine: EngineSnapshot;
 }
 
 /** Identity bus events the engine consumes, mapped to its input types. */
@@ -177,7 +178,7 @@ export class EngineService {
 
   /** Restores the snapshot (if any), subscribes to identity events and starts the consumer. */
   async start(): Promise<void> {
-    this.loadSnapshot();
+    await this.loadSnapshot();
     for (const t of IDENTITY_TYPES)
       this.unsubscribe.push(this.opts.bus.subscribe(t, (e) => this.onIdentity(e)));
     this.pollTimer = setInterval(() => this.poke(), 250);
@@ -499,41 +500,67 @@ export class EngineService {
 
   // ------------------------------------------------------------------ snapshot / replay
 
-  /** Writes the state and its log position atomically (tmp file + rename). */
+  /**
+   * Writes the state and its log position atomically (tmp file + rename). The file is gzip'd JSON
+   * lines: a header, then one record per account / session / fingerprint … (compressed in 1 MiB
+   * slices as concatenated gzip members), so a large state never becomes one string. The records
+   * are taken synchronously (one consistent instant); compression and the write follow.
+   */
   async snapshot(): Promise<{ position: number; bytes: number }> {
     await this.flushChecks();
     await this.drain();
-    const file: SnapshotFile = {
-      version: 1,
+    const header: SnapshotHeader = {
+      version: 2,
       position: this.position,
       applied: [...this.liveApplied],
       takenAt: this.now(),
-      engine: this.engine.snapshot(),
     };
-    const buf = gzipSync(JSON.stringify(file), { level: 1 });
+    const chunks: Buffer[] = [];
+    let batch: string[] = [JSON.stringify(['file', header])];
+    let size = 0;
+    for (const rec of this.engine.snapshotRecords()) {
+      const line = JSON.stringify(rec);
+      batch.push(line);
+      size += line.length;
+      if (size > 1 << 20) {
+        chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0) chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
     mkdirSync(join(this.opts.dataDir, 'engine'), { recursive: true });
     const tmp = `${this.snapshotPath}.tmp`;
-    writeFileSync(tmp, buf);
-    renameSync(tmp, this.snapshotPath);
-    return { position: file.position, bytes: buf.length };
+    await writeFile(tmp, chunks);
+    await rename(tmp, this.snapshotPath);
+    return { position: header.position, bytes: chunks.reduce((n, c) => n + c.length, 0) };
   }
 
-  private loadSnapshot(): void {
+  private async loadSnapshot(): Promise<void> {
     if (!existsSync(this.snapshotPath)) return;
     try {
-      const file = JSON.parse(gunzipSync(readFileSync(this.snapshotPath)).toString('utf8')) as SnapshotFile;
-      this.engine = Engine.restore(file.engine, {
-        ...this.opts.engine,
-        content: this.content,
-        now: this.now,
+      const restorer = Engine.restorer({ ...this.opts.engine, content: this.content, now: this.now });
+      let header: SnapshotHeader | undefined;
+      const lines = createInterface({
+        input: createReadStream(this.snapshotPath).pipe(createGunzip()),
+        crlfDelay: Infinity,
       });
-      this.position = file.position;
-      for (const id of file.applied) this.liveApplied.add(id);
-      this.opts.log.info({ position: file.position }, 'engine state restored from snapshot');
+      for await (const line of lines) {
+        if (line.length === 0) continue;
+        const rec = JSON.parse(line) as SnapshotRecord | ['file', SnapshotHeader];
+        if (rec[0] === 'file') header = rec[1];
+        else restorer.add(rec);
+      }
+      if (!header || header.version !== 2) throw new Error('snapshot header missing or of another version');
+      this.engine = restorer.done();
+      this.position = header.position;
+      for (const id of header.applied) this.liveApplied.add(id);
+      this.opts.log.info({ position: header.position }, 'engine state restored from snapshot');
     } catch (err) {
       this.opts.log.error({ err }, 'engine snapshot unreadable; rebuilding from the event log');
       this.engine = new Engine({ ...this.opts.engine, content: this.content, now: this.now });
       this.position = 0;
+      this.liveApplied.clear();
     }
   }
 
