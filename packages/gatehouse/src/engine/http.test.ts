@@ -2,6 +2,8 @@
 // restart), the pre-send check, the risk timeline, campaigns, identity events joining the stream,
 // and the SDK's batching EventsClient.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EventsClient } from '@gatehouse/sdk';
 import { parseDomainList } from '../content/url/index.ts';
@@ -341,5 +343,19 @@ describe('events on PostgreSQL', () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe('crash recovery', () => {
+  test('without a snapshot the state is rebuilt from the log, pre-send checks included', async () => {
+    const c1 = await post('/v1/check/message', msg('crash-chk-1', 'frank'));
+    assert.equal(c1.status, 200);
+    await post('/v1/events', { events: [msg('crash-1', 'frank')] });
+    await gh.close();
+    rmSync(join(tmp.dir, 'engine', 'snapshot.json.gz'), { force: true });
+    await boot();
+    const risk = await get('/v1/accounts/frank/risk');
+    const st = risk.json.state as { profile: { messages: number } };
+    assert.equal(st.profile.messages, 2);
   });
 });

@@ -11,6 +11,8 @@ export interface EventsTable {
   /** Event time (epoch ms). */
   time: number;
   received_at: number;
+  /** Where it came from: "api" (POST /v1/events), "check" (pre-send check), "identity" (bus). */
+  origin: string;
   /** The parsed event as JSON. */
   payload: string;
 }
@@ -49,6 +51,7 @@ export const engineMigrations: PartMigrations = {
         .addColumn('account', 'text', (c) => c.notNull())
         .addColumn('time', 'bigint', (c) => c.notNull())
         .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('events_account').on('events').columns(['account', 'seq']).execute();

@@ -231,7 +231,7 @@ export class EngineService {
       }
       seen.add(ev.id);
       rowIndex.push(i);
-      rows.push(toRow(ev, now));
+      rows.push(toRow(ev, now, 'api'));
       results[i] = { index: i, id: ev.id, status: 'accepted' };
     }
     if (rows.length > 0) {
@@ -281,6 +281,7 @@ export class EngineService {
         account: ev.account,
         time: ev.time,
         received_at: this.now(),
+        origin: 'identity',
         payload: JSON.stringify(ev),
       },
     ];
@@ -315,7 +316,7 @@ export class EngineService {
 
   private async drainLoop(): Promise<void> {
     for (;;) {
-      const rows = await engineStore.after(this.opts.db, this.position, DRAIN_CHUNK);
+      const rows = await engineStore.afterLight(this.opts.db, this.position, DRAIN_CHUNK);
       if (rows.length === 0) return;
       const decisions: Decision[] = [];
       const campaigns: Campaign[] = [];
@@ -325,7 +326,10 @@ export class EngineService {
         if (this.liveApplied.delete(r.id)) continue;
         let ev: EngineEvent;
         try {
-          ev = JSON.parse(r.payload) as EngineEvent;
+          // a check row not applied by this process (written before a restart): fetch its payload
+          const payload = r.origin === 'check' ? await engineStore.payloadOf(this.opts.db, r.id) : r.payload;
+          if (payload === undefined) continue;
+          ev = JSON.parse(payload) as EngineEvent;
         } catch {
           continue;
         }
@@ -376,7 +380,7 @@ export class EngineService {
     };
     this.recentChecks.set(ev.id, answer);
     this.liveApplied.add(ev.id);
-    this.checkEvents.push(toRow(ev, now));
+    this.checkEvents.push(toRow(ev, now, 'check'));
     if (d.action !== 'allow') this.checkDecisions.push(d);
     this.checkTimer ??= setTimeout(() => {
       this.checkTimer = undefined;
@@ -597,13 +601,14 @@ function defaultContent(log: Logger): ContentAnalyzer {
   }
 }
 
-function toRow(ev: EngineEvent, now: number): NewEvent {
+function toRow(ev: EngineEvent, now: number, origin: 'api' | 'check'): NewEvent {
   return {
     id: ev.id,
     type: ev.type,
     account: ev.account,
     time: ev.time,
     received_at: now,
+    origin,
     payload: JSON.stringify(ev),
   };
 }

@@ -50,11 +50,33 @@ export const engineStore = {
   after(q: Q, afterSeq: number, limit: number) {
     return q
       .selectFrom('events')
-      .select(['seq', 'id', 'received_at', 'payload'])
+      .select(['seq', 'id', 'received_at', 'origin', 'payload'])
       .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit)
       .execute();
+  },
+
+  /** Like `after`, without the payload of pre-send-check rows (the live consumer has applied them). */
+  afterLight(q: Q, afterSeq: number, limit: number) {
+    return q
+      .selectFrom('events')
+      .select([
+        'seq',
+        'id',
+        'received_at',
+        'origin',
+        sql<string>`case when origin = 'check' then '' else payload end`.as('payload'),
+      ])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
+
+  async payloadOf(q: Q, id: string): Promise<string | undefined> {
+    const r = await q.selectFrom('events').select('payload').where('id', '=', id).executeTakeFirst();
+    return r?.payload;
   },
 
   async lastSeq(q: Q): Promise<number> {
