@@ -7,6 +7,7 @@ import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
 import { WindowCounters, W1, W10, W60 } from './windows.ts';
 import { hash53, networkOf, textFeatures, SCRIPTS } from './text.ts';
 import { WEIGHTS } from './config.ts';
+import { fitWeights } from './learn.ts';
 
 test('window counters: 1/10/60-minute sums, late events land in their bucket, old ones are ignored', () => {
   const w = new WindowCounters(2);
@@ -193,4 +194,31 @@ test('snapshot records (the streaming form) restore the same state', () => {
   const e2 = r.done();
   assert.equal(JSON.stringify(e2.snapshot()), JSON.stringify(sim.engine.snapshot()));
   assert.ok(recs.length > 4);
+});
+
+test('weights can be learned from labelled decisions (logistic regression over signal strengths)', () => {
+  const sig = (name: string, strength = 1) => ({
+    name,
+    strength,
+    value: 1,
+    weight: 0,
+    logOdds: 0,
+    reason: { en: '', zh: '' },
+  });
+  const examples = [
+    ...Array.from({ length: 40 }, () => ({
+      decision: { signals: [sig('new_hour'), sig('intent_money')] },
+      abusive: false,
+    })),
+    ...Array.from({ length: 40 }, () => ({
+      decision: { signals: [sig('new_hour'), sig('intent_money'), sig('device_new')] },
+      abusive: true,
+    })),
+  ];
+  const before = fitWeights(examples, { epochs: 0 });
+  const fit = fitWeights(examples, { epochs: 300, learningRate: 0.5, l2: 0.001 });
+  assert.ok(fit.logLoss < before.logLoss);
+  assert.ok(fit.weights.device_new > WEIGHTS.device_new.w, JSON.stringify(fit.weights.device_new));
+  const e = new Engine({ content: new LexiconContentAnalyzer(), weights: fit.weights, bias: fit.bias });
+  assert.equal(e.weights.device_new, fit.weights.device_new);
 });

@@ -16,6 +16,7 @@ export type { Limits, Thresholds, Weights, SignalName, SignalGroup } from './con
 export { decide, toPreSend, sigmoid } from './scoring.ts';
 export { hash53, networkOf, textFeatures } from './text.ts';
 export { MESSAGE_DETECTORS } from './detectors.ts';
+export { fitWeights, type LabelledDecision, type FitOptions } from './learn.ts';
 export { LexiconContentAnalyzer } from './test-content.ts';
 export { createContentAnalyzer, type ContentOptions } from './content.ts';
 export type * from './types.ts';
