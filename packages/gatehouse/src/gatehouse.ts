@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
+import { ContentService, contentRoutes } from './content/index.ts';
 import { EngineService, engineRoutes, type ContentAnalyzer } from './engine/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
@@ -17,6 +18,7 @@ export interface Gatehouse {
   drainer: OutboxDrainer;
   identity: IdentityService;
   keys: KeyService;
+  content: ContentService;
   engine: EngineService;
   app: Server;
   /** Starts background work (outbox drainer, engine consumer). Subscribe to the bus before this to see every event. */
@@ -31,7 +33,7 @@ export interface CreateOptions {
   log?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
-  /** The engine's content analysis (default: content/text + content/url without brands or lists). */
+  /** The engine's content analysis (default: the content service: model, brands, lists, image bank). */
   engineContent?: ContentAnalyzer;
 }
 
@@ -64,13 +66,23 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     onCommit: () => drainer.poke(),
   });
   const keys = new KeyService(store.db);
+  const content = new ContentService({
+    dataDir: config.dataDir,
+    textModelFile: config.textModelFile,
+    brandsFile: config.brandsFile,
+    blocklistFile: config.blocklistFile,
+    allowlistFile: config.allowlistFile,
+    imageBankFile: config.imageBankFile,
+    log,
+    db: store.db,
+  });
   const engine = new EngineService({
     db: store.db,
     bus,
     log,
     dataDir: config.dataDir,
     snapshotSeconds: config.engineSnapshotSeconds,
-    ...(opts.engineContent ? { content: opts.engineContent } : {}),
+    content: opts.engineContent ?? content,
     database: config.database,
     dialect: store.dialect,
     sqliteSynchronous: config.sqliteSynchronous,
@@ -89,6 +101,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  await app.register(contentRoutes, { content, keys });
   await app.register(engineRoutes, { engine, keys, eventsBodyLimit: config.eventsBodyLimit });
   await app.ready();
 
@@ -108,6 +121,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     drainer,
     identity,
     keys,
+    content,
     engine,
     app,
     start,
@@ -126,6 +140,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
       await drainer.stop();
       await drainer.drain();
+      content.close();
       await bus.close();
       await store.close();
     },

@@ -1,5 +1,5 @@
 // Importing a benchmark module registers it. Add new benchmarks here.
 import './login.ts';
-import '../content/url/bench.ts';
+import '../content/bench.ts';
 import '../engine/bench.ts';
 import '../engine/bench-check.ts';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
+import { registerBanks, registerPdq } from '../content/image/command.ts';
 import { registerTextCommands } from '../content/text/command.ts';
 import { registerDomains } from '../content/url/command.ts';
 import { registerReplay } from '../engine/command.ts';
@@ -16,6 +17,8 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerIncidents,
   registerBench,
   registerDomains,
+  registerPdq,
+  registerBanks,
   registerTextCommands,
   registerReplay,
 ];

@@ -110,7 +110,18 @@ export interface EngineStats {
 }
 
 const MONEY_INTENTS = new Set(['money_request', 'money', 'transfer', 'top_up', 'loan']);
-const ABUSE_INTENTS = new Set(['gambling', 'porn', 'adult', 'phishing', 'giveaway', 'scam', 'spam', 'drugs']);
+const ABUSE_INTENTS = new Set([
+  'gambling',
+  'porn',
+  'adult',
+  'phishing',
+  'impersonation',
+  'giveaway',
+  'prize',
+  'scam',
+  'spam',
+  'drugs',
+]);
 const VERDICT_RANK = { clean: 0, suspicious: 1, lookalike: 2, blocked: 3 } as const;
 const MAX_CACHED_TEXT = 2048;
 const MAX_DEVIATING_IDS = 64;

@@ -75,7 +75,7 @@ export interface EngineServiceOptions {
   dataDir: string;
   /** Seconds between snapshots; 0 = only at close. */
   snapshotSeconds: number;
-  /** Content analysis (default: content/text + content/url with no brands or lists configured). */
+  /** Content analysis (Gatehouse passes its ContentService; default: the pure content/text + content/url functions). */
   content?: ContentAnalyzer;
   engine?: Omit<EngineOptions, 'content'>;
   /** The store's dialect (PostgreSQL appends take an advisory lock; default sqlite). */

@@ -1,5 +1,6 @@
 import { Migrator } from 'kysely/migration';
 import { busMigrations } from '../bus/schema.ts';
+import { contentMigrations } from '../content/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
 import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
@@ -16,6 +17,7 @@ export const MIGRATIONS: PartMigrations[] = [
   busMigrations,
   identityMigrations,
   keysMigrations,
+  contentMigrations,
   responseMigrations,
   incidentMigrations,
   engineMigrations,

@@ -1,4 +1,5 @@
 import type { BusTables } from '../bus/schema.ts';
+import type { ContentTables } from '../content/schema.ts';
 import type { EngineTables } from '../engine/schema.ts';
 import type { IdentityTables } from '../identity/schema.ts';
 import type { IncidentTables } from '../incidents/schema.ts';
@@ -7,4 +8,11 @@ import type { ResponseTables } from '../response/schema.ts';
 
 /** The whole database: every part's tables. Add a part's tables here. */
 export interface DB
-  extends BusTables, IdentityTables, KeysTables, ResponseTables, IncidentTables, EngineTables {}
+  extends
+    BusTables,
+    ContentTables,
+    IdentityTables,
+    KeysTables,
+    ResponseTables,
+    IncidentTables,
+    EngineTables {}
