@@ -31,8 +31,10 @@ export const EVENT_REJECTION_REASONS = [
 ] as const;
 export type EventRejectionReason = (typeof EVENT_REJECTION_REASONS)[number];
 
-const id = z.string().min(1).max(MAX_EVENT_ID);
-const accountId = z.string().min(1).max(128);
+/** No NUL or other C0 control characters and no lone surrogates in ids (they are database keys). */
+const SAFE_KEY = /^(?:[^\u0000-\u001f\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])+$/;
+const id = z.string().min(1).max(MAX_EVENT_ID).regex(SAFE_KEY, 'no control characters or lone surrogates');
+const accountId = z.string().min(1).max(128).regex(SAFE_KEY, 'no control characters or lone surrogates');
 
 /** Event time: ISO 8601 (with offset) or epoch milliseconds; parsed to epoch milliseconds. */
 export const eventTime = z
@@ -76,9 +78,9 @@ export const messageSent = z
     ...base,
     type: z.literal('message.sent'),
     /** The platform's message id (reports refer to it); defaults to the event id. */
-    messageId: z.string().min(1).max(MAX_EVENT_ID).optional(),
+    messageId: id.optional(),
     /** The sender's session id (as known to the platform / Gatehouse identity). */
-    session: z.string().min(1).max(128).optional(),
+    session: accountId.optional(),
     recipients: z.array(accountId).max(MAX_RECIPIENTS).optional(),
     group: groupRef.optional(),
     text: z.string().default(''),
@@ -99,7 +101,7 @@ export const messageReported = z.object({
   ...base,
   type: z.literal('message.reported'),
   /** The reported message (its `messageId`, or the event id of its `message.sent`). */
-  messageId: z.string().min(1).max(MAX_EVENT_ID),
+  messageId: id,
   /** The account that sent the reported message. `account` is the reporting recipient. */
   sender: accountId,
   reason: z.enum(['spam', 'scam', 'not_my_friend']),

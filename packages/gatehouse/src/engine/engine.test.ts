@@ -176,6 +176,30 @@ test('SDK event parsing: bounds and reasons', () => {
   });
   assert.equal(norcpt.ok, false);
   assert.equal(parsePlatformEvent(null).ok, false);
+  const nul = parsePlatformEvent({
+    id: 'a\u0000b',
+    type: 'friend.added',
+    time: 1,
+    account: 'a',
+    friend: 'b',
+  });
+  assert.equal(!nul.ok && nul.reason, 'invalid_event');
+  const lone = parsePlatformEvent({
+    id: 'x',
+    type: 'friend.added',
+    time: 1,
+    account: 'a\ud800',
+    friend: 'b',
+  });
+  assert.equal(lone.ok, false);
+  const emoji = parsePlatformEvent({
+    id: 'x😀',
+    type: 'friend.added',
+    time: 1,
+    account: '账号😀',
+    friend: 'b',
+  });
+  assert.equal(emoji.ok, true);
   assert.equal(
     parsePlatformEvent({ id: 'x'.repeat(129), type: 'friend.added', time: 1, account: 'a', friend: 'b' }).ok,
     false,

@@ -320,6 +320,14 @@ describe('events on PostgreSQL', () => {
             }>,
         );
       const spam = { text: '澳门首家线上赌场 百家乐 https://bet-888.com/x' };
+      const odd = await send([
+        msg('pg-nul\u0000', 'pgacct'),
+        msg('pg-text-nul', 'pgacct', { text: 'a\u0000b \ud800' }),
+      ]);
+      assert.deepEqual(
+        odd.results.map((r) => `${r.status}:${r.reason ?? ''}`),
+        ['rejected:invalid_event', 'accepted:'],
+      );
       const a = await send([
         msg('pg-1', 'pgacct'),
         msg('pg-2', 'pgacct', spam),
@@ -334,11 +342,11 @@ describe('events on PostgreSQL', () => {
       assert.equal(b.duplicates, 1);
       await pg.engine.drain();
       const risk = await pg.engine.accountRisk('pgacct');
-      assert.equal(risk.events.length, 2);
+      assert.equal(risk.events.length, 3);
       assert.ok(risk.decisions.some((d) => d.eventId === 'pg-2'));
       const before = JSON.stringify(pg.engine.engine.accountRisk('pgacct', Date.now())?.profile);
       const r = await pg.engine.replayAll();
-      assert.equal(r.events, 2);
+      assert.equal(r.events, 3);
       assert.equal(JSON.stringify(pg.engine.engine.accountRisk('pgacct', Date.now())?.profile), before);
     } finally {
       await cleanup();
