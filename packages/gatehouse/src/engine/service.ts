@@ -333,7 +333,14 @@ export class EngineService {
         } catch {
           continue;
         }
-        const res = this.engine.process(ev, { receivedAt: r.received_at });
+        let res: ReturnType<Engine['process']>;
+        try {
+          res = this.engine.process(ev, { receivedAt: r.received_at });
+        } catch (err) {
+          // a bug must not stall the log: skip the event, loudly
+          this.opts.log.error({ err, seq: r.seq, id: r.id }, 'engine failed on an event; skipped');
+          continue;
+        }
         if (res.status !== 'accepted') continue;
         if (res.decision && res.decision.action !== 'allow') decisions.push(res.decision);
         if (res.campaignsCreated) campaigns.push(...res.campaignsCreated);
