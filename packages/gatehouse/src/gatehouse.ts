@@ -3,6 +3,7 @@ import { AuditService, auditRoutes } from './audit/index.ts';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
 import { ContentService, contentRoutes } from './content/index.ts';
+import { EngineService, engineRoutes, type ContentAnalyzer } from './engine/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
@@ -29,9 +30,10 @@ export interface Gatehouse {
   dispatcher: WebhookDispatcher;
   audit: AuditService;
   content: ContentService;
+  engine: EngineService;
   app: Server;
-  /** Starts background work (outbox drainer, webhook dispatcher). Subscribe to the bus before this to see every event. */
-  start(): void;
+  /** Starts background work (outbox drainer, webhook dispatcher, engine consumer). Subscribe to the bus before this to see every event. */
+  start(): Promise<void>;
   /** Starts, then listens on config.host:config.port; resolves with the URL. */
   listen(): Promise<string>;
   /** Graceful stop: refuse new work, finish in-flight requests, drain the outbox, close the database. */
@@ -42,6 +44,8 @@ export interface CreateOptions {
   log?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
+  /** The engine's content analysis (default: the content service: model, brands, lists, image bank). */
+  engineContent?: ContentAnalyzer;
 }
 
 export async function createGatehouse(config: Config, opts: CreateOptions = {}): Promise<Gatehouse> {
@@ -110,6 +114,18 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     log,
     db: store.db,
   });
+  const engine = new EngineService({
+    db: store.db,
+    bus,
+    log,
+    dataDir: config.dataDir,
+    snapshotSeconds: config.engineSnapshotSeconds,
+    content: opts.engineContent ?? content,
+    database: config.database,
+    dialect: store.dialect,
+    sqliteSynchronous: config.sqliteSynchronous,
+    onCommit: () => drainer.poke(),
+  });
 
   let closing = false;
   const { app, metrics } = await buildServer({
@@ -127,14 +143,16 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   await app.register(webhookRoutes, { webhooks, keys });
   await app.register(auditRoutes, { audit, keys });
   await app.register(contentRoutes, { content, keys });
+  await app.register(engineRoutes, { engine, keys, eventsBodyLimit: config.eventsBodyLimit });
   await app.ready();
 
-  let started = false;
+  let started: Promise<void> | undefined;
   const start = () => {
-    if (started) return;
-    started = true;
+    if (started) return started;
     drainer.start();
     dispatcher.start();
+    started = engine.start();
+    return started;
   };
 
   return {
@@ -149,10 +167,11 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     dispatcher,
     audit,
     content,
+    engine,
     app,
     start,
     async listen() {
-      start();
+      await start();
       await app.listen({ host: config.host, port: config.port });
       const a = app.server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
@@ -162,6 +181,8 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       if (closing) return;
       closing = true;
       await app.close();
+      if (started) await started.catch(() => undefined);
+      await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
       await drainer.stop();
       await drainer.drain();
       await dispatcher.stop();
