@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerIncidents } from '../incidents/command.ts';
+import { registerAudit } from '../audit/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerBanks, registerPdq } from '../content/image/command.ts';
 import { registerTextCommands } from '../content/text/command.ts';
@@ -8,6 +9,7 @@ import { registerReplay } from '../engine/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
 import { registerMigrate } from '../store/command.ts';
+import { registerWebhooks } from '../webhooks/command.ts';
 
 /** Every CLI command, one register function each (its file sits beside the part it drives). */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -20,5 +22,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerPdq,
   registerBanks,
   registerTextCommands,
+  registerWebhooks,
+  registerAudit,
   registerReplay,
 ];
