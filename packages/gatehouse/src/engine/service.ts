@@ -447,6 +447,12 @@ export class EngineService {
     return this.engine.campaigns();
   }
 
+  setCampaignStatus(id: string, status: Campaign['status']): Campaign {
+    const c = this.engine.setCampaignStatus(id, status);
+    if (!c) throw new GatehouseError('CAMPAIGN_NOT_FOUND', `no campaign ${id}`);
+    return c;
+  }
+
   campaign(id: string): Campaign {
     const c = this.engine.campaign(id);
     if (!c) throw new GatehouseError('CAMPAIGN_NOT_FOUND', `no campaign ${id}`);
