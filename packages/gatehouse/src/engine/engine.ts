@@ -134,6 +134,12 @@ export function fingerprintNumber(key: string): number {
   return key.startsWith('t:') ? parseInt(key.slice(2), 36) : hash53(key, 3);
 }
 
+function isGrowthStep(n: number): boolean {
+  if (n < 10) return false;
+  const p = 10 ** Math.floor(Math.log10(n));
+  return n === p || n === 2 * p || n === 5 * p;
+}
+
 export class Engine {
   readonly limits: Limits;
   readonly weights: Weights;
@@ -168,6 +174,8 @@ export class Engine {
   /** Near-duplicate campaign links and quarantines alive (MinHash is then computed for every message). */
   private simhashLive = 0;
   private noImages: MessageContext['imageMatches'] = [];
+  /** campaigns that reached a growth step during the current event */
+  private grown: Set<string> | undefined;
   // per-message accumulators of the fingerprint pass
   private fpCampaigns: string[] | undefined;
   private fpCreated: Campaign[] | undefined;
@@ -297,9 +305,18 @@ export class Engine {
         }
       }
     }
-    return created
-      ? { status: 'accepted', decision, campaignsCreated: created }
-      : { status: 'accepted', decision };
+    let grown: Campaign[] | undefined;
+    if (this.grown !== undefined) {
+      for (const id of this.grown) {
+        const c = this.campaignsById.get(id);
+        if (c && !created?.some((x) => x.id === id)) (grown ??= []).push(this.campaignView(c));
+      }
+      this.grown = undefined;
+    }
+    const r: ProcessResult = { status: 'accepted', decision };
+    if (created) r.campaignsCreated = created;
+    if (grown) r.campaignsGrown = grown;
+    return r;
   }
 
   /**
@@ -687,6 +704,16 @@ export class Engine {
     if (!st.risky) return;
     const dev = st.win!.sum(F_DEV_60, t, W60);
     if (dev >= this.limits.campaignMinSenders) {
+      // another fingerprint of this same message already belongs to a campaign: this one (which
+      // reached the threshold on its own) joins it, so one blast is one campaign (text + domain …)
+      const same = this.fpCampaigns?.[0];
+      const joined = same !== undefined ? this.campaignsById.get(same) : undefined;
+      if (joined !== undefined) {
+        st.campaign = joined.id;
+        this.campaignByFp.set(num, joined.id);
+        for (const m of st.deviatingIds ?? []) this.addMember(joined, m, t);
+        return;
+      }
       const c2 = this.createCampaign(st, num, t);
       (this.fpCampaigns ??= []).push(c2.id);
       this.addMember(c2, acct.id, t);
@@ -758,6 +785,8 @@ export class Engine {
     if (cr.members.has(account)) return;
     cr.memberCount++;
     if (cr.members.size < this.limits.campaignMembers) cr.members.add(account);
+    // growth is reported at 10, 20, 50, 100, 200, 500, 1000 … members (not on every member)
+    if (isGrowthStep(cr.memberCount)) (this.grown ??= new Set()).add(cr.id);
   }
 
   // ------------------------------------------------------------------ other events

@@ -17,6 +17,7 @@ import { FAST_ARGON2, postgresSkip, tempDir, testConfig } from '../testing/index
 let gh: Gatehouse;
 let url: string;
 let key: string;
+let writeKey: string;
 const tmp = tempDir('gatehouse-engine-http-');
 const config = () =>
   loadConfig({
@@ -43,6 +44,7 @@ async function boot(): Promise<void> {
 before(async () => {
   await boot();
   key = (await gh.keys.create('engine test', ['events:write', 'accounts:read'])).key;
+  writeKey = (await gh.keys.create('engine operator', ['accounts:write'])).key;
 });
 after(async () => {
   await gh?.close();
@@ -220,6 +222,10 @@ describe('events over HTTP', () => {
     const one = await get(`/v1/campaigns/${list[0]!.id}`);
     assert.equal(one.status, 200);
     assert.equal(one.json.id, list[0]!.id);
+    const q = await post(`/v1/campaigns/${list[0]!.id}/status`, { status: 'quarantined' }, writeKey);
+    assert.equal(q.status, 200);
+    assert.equal(q.json.status, 'quarantined');
+    assert.equal((await post(`/v1/campaigns/${list[0]!.id}/status`, { status: 'quarantined' })).status, 403);
     const none = await get('/v1/campaigns/cmp_nope');
     assert.equal(none.status, 404);
     assert.equal(none.json.code, 'CAMPAIGN_NOT_FOUND');

@@ -15,8 +15,9 @@ export async function persistDecisions(
   decisions: Decision[],
   campaigns: Campaign[],
   now: number,
+  grown: Campaign[] = [],
 ): Promise<void> {
-  await db.transaction().execute((tx) => persistDecisionsTx(tx, decisions, campaigns, now));
+  await db.transaction().execute((tx) => persistDecisionsTx(tx, decisions, campaigns, now, grown));
 }
 
 export async function persistDecisionsTx(
@@ -24,6 +25,7 @@ export async function persistDecisionsTx(
   decisions: Decision[],
   campaigns: Campaign[],
   now: number,
+  grown: Campaign[] = [],
 ): Promise<void> {
   const fresh = await insertNewDecisions(tx, decisions, now);
   const bus: BusEvent[] = fresh.map((d) => ({
@@ -35,6 +37,13 @@ export async function persistDecisionsTx(
   }));
   for (const c of campaigns)
     bus.push({ id: `campaign:${c.id}`, type: 'campaign.detected', time: c.firstSeen, campaign: c });
+  for (const c of grown)
+    bus.push({
+      id: `campaign:${c.id}:${c.memberCount}`,
+      type: 'campaign.grew',
+      time: c.lastSeen,
+      campaign: c,
+    });
   if (bus.length === 0) return;
   const have = await engineStore.outboxIdsPresent(
     tx,

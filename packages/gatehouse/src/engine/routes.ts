@@ -84,6 +84,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
 ) => {
   const write = cachedKey(requireKey(keys, 'events:write'));
   const read = requireKey(keys, 'accounts:read');
+  const operate = requireKey(keys, 'accounts:write');
   const op = { security: [{ operatorKey: [] }] };
 
   app.post(
@@ -165,5 +166,21 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
       },
     },
     async (req) => engine.campaign(req.params.id),
+  );
+
+  app.post(
+    '/v1/campaigns/:id/status',
+    {
+      preHandler: operate,
+      schema: {
+        ...op,
+        tags: ['operator'],
+        summary: 'Set a campaign status: quarantined (its content is blocked), dismissed (benign) or active',
+        params: IdParam,
+        body: z.strictObject({ status: z.enum(['active', 'quarantined', 'dismissed']) }),
+        response: { 200: Campaign },
+      },
+    },
+    async (req) => engine.setCampaignStatus(req.params.id, req.body.status),
   );
 };

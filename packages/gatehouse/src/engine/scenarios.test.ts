@@ -324,3 +324,24 @@ test('campaign of near-duplicates: varied wording (MinHash over shingles) from h
   });
   assert.deepEqual(d.campaigns, [list[0]!.id]);
 });
+
+test('campaign growth is reported at 10, 20, 50 … members', () => {
+  const sim = new Sim();
+  const accounts = Array.from({ length: 12 }, (_, i) => `gr${i}`);
+  for (const a of accounts) sim.history(a, { days: 10 });
+  const t1 = T0 + 10 * DAY + 3 * HOUR;
+  const grew: number[] = [];
+  for (const [i, a] of accounts.entries()) {
+    sim.t = t1 + i * MIN;
+    sim.login(a, { session: `${a}-evil`, method: 'qr', device: `farm-${i}`, ip: `203.0.113.${i}` });
+    const r = sim.process(
+      sim.message(a, {
+        to: [`${a}-f8`],
+        text: '点击领取免费皮肤 http://skins-free.top/x',
+        session: `${a}-evil`,
+      }),
+    );
+    if (r.status === 'accepted' && r.campaignsGrown) grew.push(...r.campaignsGrown.map((c) => c.memberCount));
+  }
+  assert.deepEqual(grew, [10]);
+});

@@ -320,6 +320,7 @@ export class EngineService {
       if (rows.length === 0) return;
       const decisions: Decision[] = [];
       const campaigns: Campaign[] = [];
+      const grown: Campaign[] = [];
       for (const r of rows) {
         if (r.seq <= this.position) continue;
         this.position = r.seq;
@@ -344,14 +345,19 @@ export class EngineService {
         if (res.status !== 'accepted') continue;
         if (res.decision && res.decision.action !== 'allow') decisions.push(res.decision);
         if (res.campaignsCreated) campaigns.push(...res.campaignsCreated);
+        if (res.campaignsGrown) grown.push(...res.campaignsGrown);
       }
-      await this.persistDecisions(decisions, campaigns);
+      await this.persistDecisions(decisions, campaigns, grown);
     }
   }
 
-  private async persistDecisions(decisions: Decision[], campaigns: Campaign[]): Promise<void> {
-    if (decisions.length === 0 && campaigns.length === 0) return;
-    await persistDecisions(this.opts.db, decisions, campaigns, this.now());
+  private async persistDecisions(
+    decisions: Decision[],
+    campaigns: Campaign[],
+    grown: Campaign[] = [],
+  ): Promise<void> {
+    if (decisions.length === 0 && campaigns.length === 0 && grown.length === 0) return;
+    await persistDecisions(this.opts.db, decisions, campaigns, this.now(), grown);
     this.opts.onCommit?.();
   }
 
@@ -445,6 +451,12 @@ export class EngineService {
 
   campaigns(): Campaign[] {
     return this.engine.campaigns();
+  }
+
+  setCampaignStatus(id: string, status: Campaign['status']): Campaign {
+    const c = this.engine.setCampaignStatus(id, status);
+    if (!c) throw new GatehouseError('CAMPAIGN_NOT_FOUND', `no campaign ${id}`);
+    return c;
   }
 
   campaign(id: string): Campaign {

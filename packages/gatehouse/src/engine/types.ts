@@ -159,7 +159,14 @@ export interface CheckResult {
 }
 
 export type ProcessResult =
-  | { status: 'accepted'; decision: Decision | undefined; campaignsCreated?: Campaign[] }
+  | {
+      status: 'accepted';
+      decision: Decision | undefined;
+      /** Campaigns this event completed. */
+      campaignsCreated?: Campaign[];
+      /** Campaigns that reached 10, 20, 50, 100 … members with this event. */
+      campaignsGrown?: Campaign[];
+    }
   | { status: 'rejected'; reason: 'too_old' | 'too_far_in_future'; detail: string };
 
 export type FingerprintKind = 'text' | 'domain' | 'image';
