@@ -45,3 +45,14 @@ test('facts from the response action log: window, decision, retracted and warned
   });
   assert.equal(await factsFromResponseActions(async () => [])('a', 2000), undefined);
 });
+
+test("without a retraction, the engine's compromise start opens the window", async () => {
+  const rows: ResponseActionRow[] = [row('freeze_account', 1000, { reason: 'r' })];
+  const facts = factsFromResponseActions(async () => rows, {
+    compromiseStart: async (_a, _s, decidedAt) => decidedAt - 300,
+  });
+  const r = await facts('a', 2000);
+  assert.equal(r?.windowStart, 700);
+  assert.equal(r?.windowEnd, 1000);
+  assert.equal(r?.retracted, undefined);
+});

@@ -16,13 +16,17 @@ export interface ResponseActionRow {
  * Builds the `compromiseFacts` port from the response part's action log: the freeze that the appeal is
  * about (the latest enforced freeze_account at or before `frozenAt`), the compromise start the response
  * part worked out for its retractions, how many messages it retracted and how many recipients it warned
- * within `lookbackMs` before the freeze. Wire it as
- * `compromiseFacts: factsFromResponseActions((f) => response.actions(f))`.
+ * within `lookbackMs` before the freeze; without a retraction, the engine's `compromiseStart` estimate.
  */
 export function factsFromResponseActions(
   list: (filter: { account: string; limit: number }) => Promise<ResponseActionRow[]>,
-  lookbackMs = 24 * 3_600_000,
+  opts: {
+    lookbackMs?: number;
+    /** The engine's estimate of the compromise start, used when no retraction recorded one. */
+    compromiseStart?: (account: string, session: string | undefined, decidedAt: number) => Promise<number>;
+  } = {},
 ): (accountId: string, frozenAt: number) => Promise<CompromiseFacts | undefined> {
+  const lookbackMs = opts.lookbackMs ?? 24 * 3_600_000;
   return async (accountId, frozenAt) => {
     const rows = (await list({ account: accountId, limit: 1000 })).filter(
       (r) => r.mode === 'enforce' && r.status === 'done' && r.created_at <= frozenAt,
@@ -47,8 +51,13 @@ export function factsFromResponseActions(
     const warns = near.filter((r) => r.kind === 'warn_recipients');
     const starts = retracts.map((r) => detail(r).since).filter((v): v is number => typeof v === 'number');
     const reason = detail(freeze).reason;
+    let windowStart = starts.length ? Math.min(...starts) : undefined;
+    if (windowStart === undefined && opts.compromiseStart) {
+      const s = await opts.compromiseStart(accountId, undefined, freeze.created_at);
+      if (s < freeze.created_at) windowStart = s;
+    }
     return {
-      ...(starts.length ? { windowStart: Math.min(...starts) } : {}),
+      ...(windowStart !== undefined ? { windowStart } : {}),
       windowEnd: freeze.created_at,
       decision: {
         at: freeze.created_at,

@@ -80,8 +80,8 @@ export function reportMarkdown(r: OwnerReport, lang: 'en' | 'zh'): string {
           ? '（来自检测引擎）'
           : '(from the detection engine)'
         : zh
-          ? '（根据登录记录推断：窗口内首次来自新 IP 的成功登录）'
-          : '(inferred from sign-in history: the first successful sign-in from a new IP in the window)';
+          ? '（根据登录记录推断：窗口内首次来自新 IP 或新设备的成功登录）'
+          : '(inferred from sign-in history: the first successful sign-in from a new IP or device in the window)';
     L.push(
       zh
         ? `- ${iso(r.entry.at)} 通过「${r.entry.method}」方式登录，设备：${r.entry.device}，IP：${r.entry.ip} ${src}`

@@ -829,7 +829,8 @@ export class RecoveryService {
 
   async report(c: RecoveryCasesTable): Promise<OwnerReport> {
     const account = await this.deps.identity.getAccount(c.account_id);
-    const facts = await this.deps.compromiseFacts?.(c.account_id, c.window_end);
+    // Asked as at the case's opening, like at opening: actions taken just after the freeze count too.
+    const facts = await this.deps.compromiseFacts?.(c.account_id, c.created_at);
     let entry: OwnerReport['entry'] = facts?.entry
       ? { ...facts.entry, source: 'engine' }
       : await this.entryFromSignins(c.account_id, c.window_start, c.window_end);
@@ -871,18 +872,20 @@ export class RecoveryService {
   }
 
   /**
-   * Without the engine: the first successful sign-in in [from, to] from an IP the account had not signed in
-   * from before (an account's very first sign-in is never suspect).
+   * Without the engine: the first successful sign-in in [from, to] from an IP or a device the account had
+   * not signed in from before (an account's very first sign-in is never suspect).
    */
   private async entryFromSignins(accountId: string, from: number, to: number): Promise<OwnerReport['entry']> {
     const rows = (await this.deps.identity.signins(accountId, 500))
       .filter((r) => r.success && r.at <= to)
       .sort((a, b) => a.at - b.at || a.seq - b.seq);
-    const seen = new Set<string>();
+    const ips = new Set<string>();
+    const devices = new Set<string>();
     for (const r of rows) {
-      if (r.at >= from && seen.size > 0 && !seen.has(r.ip))
+      if (r.at >= from && ips.size > 0 && (!ips.has(r.ip) || !devices.has(r.device.label)))
         return { method: r.method, ip: r.ip, device: r.device.label, at: r.at, source: 'signin-history' };
-      seen.add(r.ip);
+      ips.add(r.ip);
+      devices.add(r.device.label);
     }
     return null;
   }

@@ -20,6 +20,8 @@ export interface DecisionInput {
   risk: number;
   eventType: string;
   eventId: string;
+  /** The platform's message id for message decisions (defaults to the event id). */
+  messageId?: string;
   signals: ReadonlyArray<{
     name: string;
     value: number | string;
@@ -411,12 +413,13 @@ export class ResponseService {
       case 'hold_message': {
         const expiresAt = t + a.params.expiresIn;
         const applies = d.eventType === 'message.sent';
+        const message = d.messageId ?? d.eventId;
         return {
-          detail: applies ? { message: d.eventId, expiresAt } : { skipped: 'not a message' },
+          detail: applies ? { message, expiresAt } : { skipped: 'not a message' },
           apply: async (tx) => {
             if (!applies) return;
             await q.upsertHold(tx, {
-              message_id: d.eventId,
+              message_id: message,
               account: d.account,
               decision_id: d.id,
               status: 'held',
@@ -428,7 +431,7 @@ export class ResponseService {
               type: 'message.hold',
               account: d.account,
               payload: {
-                message: d.eventId,
+                message,
                 account: d.account,
                 expiresAt,
                 decision: d.id,

@@ -1,0 +1,238 @@
+// End to end over HTTP, after the hijack of e2e/hijack.test.ts: the intruder also removed a friend, left a
+// group and changed the nickname before blasting a phishing link; Gatehouse contained it. The owner then
+// appeals with a recovery code, accepts the pledge, sets a new password, reviews sessions and finishes: the
+// platform receives a signed `account.restore` webhook with exactly what to undo, the report tells what
+// happened (retracted, warned, restored), the owner signs in again, and the audit chain verifies.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { AccountRestore, GatehouseClient, verifyWebhook } from '@gatehouse/sdk';
+import type { Gatehouse } from '../gatehouse.ts';
+import { testGatehouse } from '../testing/index.ts';
+import type { OwnerReport } from './report.ts';
+
+let gh: Gatehouse;
+let cleanup: () => Promise<void>;
+let url: string;
+let key: string;
+let receiver: Server;
+let secret: string;
+const received: Array<{ id: string; type: string; data: Record<string, unknown> }> = [];
+const seen = new Set<string>();
+
+before(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      try {
+        const m = verifyWebhook(secret, req.headers as Record<string, string>, body);
+        if (!seen.has(m.id)) {
+          seen.add(m.id);
+          received.push({ id: m.id, type: m.type, data: m.data as Record<string, unknown> });
+        }
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  ({ gh, cleanup } = await testGatehouse('sqlite', { webhookPollMs: 20 }));
+  secret = (
+    await gh.webhooks.addEndpoint({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/h` })
+  ).secret;
+  url = await gh.listen();
+  key = (await gh.keys.create('platform', ['events:write', 'accounts:read', 'recovery:read'])).key;
+});
+after(async () => {
+  await cleanup?.();
+  receiver?.close();
+});
+
+async function until<T>(
+  f: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function call(method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${text.slice(0, 400)}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+test('after a contained hijack the owner appeals and gets friends, group and nickname back', async () => {
+  const phone = new GatehouseClient({
+    baseUrl: url,
+    userAgent:
+      'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36',
+  });
+  const acc = await phone.createAccount({
+    handle: 'liuyang',
+    displayName: '刘洋',
+    password: 'summer tide 2026',
+  });
+  const own = await phone.signIn({ handle: 'liuyang', password: 'summer tide 2026' });
+  const codes = (await call('POST', '/v1/me/recovery/codes', own.token)).codes as string[];
+
+  const friends = Array.from({ length: 30 }, (_, i) => `friend-${i}`);
+  const client = { kind: 'mobile', name: 'QQ', version: '9.0' };
+  const now = Date.now();
+  const history: Array<Record<string, unknown>> = friends.map((f, i) => ({
+    id: `fa-${i}`,
+    type: 'friend.added',
+    time: now - 20 * 3_600_000,
+    account: acc.id,
+    friend: f,
+  }));
+  const chat = [
+    '今天晚上一起吃饭吗',
+    '好的，明天见',
+    '我到家了',
+    '周末去爬山吗',
+    '哈哈哈 太好笑了',
+    '收到，谢谢',
+  ];
+  for (let i = 0; i < 40; i++)
+    history.push({
+      id: `h-${i}`,
+      type: 'message.sent',
+      time: now - 19 * 3_600_000 + i * 25 * 60_000,
+      account: acc.id,
+      session: own.session.id,
+      recipients: [friends[i % 5]!],
+      text: chat[i % chat.length],
+      client,
+    });
+  await call('POST', '/v1/events', key, { events: history });
+
+  // The intruder signs in on another device, changes the account, then blasts a phishing link.
+  const desktop = new GatehouseClient({
+    baseUrl: url,
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/99.0 Safari/537.36',
+  });
+  const intr = await desktop.signIn({ handle: 'liuyang', password: 'summer tide 2026' });
+  // (The engine learns of the sign-in through the bus; wait until it knows when the intruder's session began.)
+  await until(async () => {
+    const probe = Date.now() + 60_000;
+    const start = await gh.engine.messageLog.compromiseStart(acc.id, intr.session.id, probe);
+    return start < probe ? true : undefined;
+  }, 'the engine to see the intruder sign-in');
+  const t = Date.now();
+  await call('POST', '/v1/events', key, {
+    events: [
+      { id: 'x-1', type: 'friend.removed', time: t, account: acc.id, friend: 'friend-7' },
+      { id: 'x-2', type: 'group.left', time: t + 1, account: acc.id, group: { id: 'g-family' } },
+      {
+        id: 'x-3',
+        type: 'profile.changed',
+        time: t + 2,
+        account: acc.id,
+        field: 'nickname',
+        old: '刘洋',
+        new: '免费Q币',
+      },
+    ],
+  });
+  const blast = {
+    id: 'blast-1',
+    type: 'message.sent',
+    time: Date.now(),
+    account: acc.id,
+    session: intr.session.id,
+    recipients: friends,
+    text: '免费领取Q币和游戏皮肤，扫码登录 http://qq-login-game.com/free 马上到账',
+    client: { kind: 'desktop', name: 'QQ-PC', version: '9.7' },
+  };
+  await call('POST', '/v1/check/message', key, blast);
+  await until(
+    async () =>
+      (await phone
+        .withToken(own.token)
+        .me()
+        .catch(() => undefined))
+        ? undefined
+        : true,
+    'the account to be frozen',
+  );
+  await until(
+    () =>
+      received.some((m) => m.type === 'recipients.warn') && received.some((m) => m.type === 'message.retract')
+        ? true
+        : undefined,
+    'containment webhooks',
+  );
+
+  // The owner appeals.
+  const appeal = await call('POST', '/v1/recovery/appeals', undefined, { handle: 'liuyang' });
+  const token = appeal.token as string;
+  const opened = appeal.case as { window: { start: number; end: number } };
+  assert.ok(opened.window.start <= t && opened.window.end >= t, JSON.stringify(opened.window));
+  await call('POST', '/v1/recovery/case/verification', token, { method: 'recovery_code' });
+  await call('POST', '/v1/recovery/case/verification/answer', token, { code: codes[9] });
+  const pledge = await call('GET', '/v1/recovery/pledge');
+  await call('POST', '/v1/recovery/case/pledge', token, { version: pledge.version, accept: true });
+  await call('POST', '/v1/recovery/case/password', token, { newPassword: 'quiet harbour lights 88' });
+  const review = (await call('GET', '/v1/recovery/case/sessions', token)) as {
+    sessions: Array<{ id: string; duringCompromise: boolean; live: boolean }>;
+  };
+  const intruderSession = review.sessions.find((s) => s.id === intr.session.id)!;
+  assert.equal(intruderSession.duringCompromise, true);
+  assert.equal(intruderSession.live, false);
+  await call('POST', '/v1/recovery/case/sessions/review', token, { keep: [], revoke: [] });
+  const done = (await call('POST', '/v1/recovery/case/finish', token)) as {
+    case: { state: string };
+    report: OwnerReport;
+  };
+  assert.equal(done.case.state, 'restored');
+
+  // The platform gets a signed account.restore webhook with exactly what to undo.
+  const restore = await until(() => received.find((m) => m.type === 'account.restore'), 'account.restore');
+  const plan = AccountRestore.parse(restore.data);
+  assert.deepEqual(plan.friends, ['friend-7']);
+  assert.deepEqual(plan.groups, ['g-family']);
+  assert.deepEqual(plan.profile, [{ field: 'nickname', value: '刘洋' }]);
+  assert.ok(received.some((m) => m.type === 'account.unfrozen' || m.type === 'account.frozen'));
+
+  // The report: what the response part did, what the intruder sent, what was restored.
+  const r = done.report;
+  assert.equal(r.retracted?.count, 1);
+  assert.equal(r.warned?.count, 30);
+  assert.ok(r.decision, 'the freeze decision is explained');
+  assert.equal(r.messages?.count, 1);
+  assert.equal(r.messages?.recipientsReached, 30);
+  assert.match(r.messages!.sample[0]!.text, /免费领取Q币/);
+  assert.equal(r.restored?.sent, true);
+  assert.ok(r.entry, 'how the account was taken');
+  assert.match(r.entry!.device, /Windows/);
+  const md = await fetch(`${url}/v1/recovery/case/report?format=markdown&lang=zh`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const text = await md.text();
+  assert.match(text, /撤回的消息：1/);
+  assert.match(text, /已请求平台恢复：好友 1 位、群 1 个、资料项 1 个/);
+
+  // The owner is back; the audit chain verifies.
+  const back = await phone.signIn({ handle: 'liuyang', password: 'quiet harbour lights 88' });
+  assert.equal(back.account.state, 'active');
+  const audit = await gh.audit.verify();
+  assert.equal(audit.ok, true, JSON.stringify(audit.problems));
+});
