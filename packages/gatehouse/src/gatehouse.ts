@@ -21,6 +21,7 @@ import {
 import {
   DevelopmentLogSender,
   factsFromResponseActions,
+  longStandingFromEventLog,
   recoveryOptionsFrom,
   recoveryRoutes,
   RecoveryService,
@@ -223,6 +224,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       enqueueWebhook: enqueueInTx,
       appendAudit: appendAuditInTx,
       eventLog: engine.eventLog,
+      longStandingFriends: longStandingFromEventLog(engine.eventLog, {
+        minAgeMs: config.recoveryFriendMinAgeDays * 86_400_000,
+      }),
       compromiseFacts: factsFromResponseActions((f) => response.actions(f), {
         compromiseStart: engine.messageLog.compromiseStart,
       }),

@@ -338,6 +338,12 @@ export const SETTINGS = {
     form: 'integer 1-10',
     doc: 'Trusted friends asked to confirm an appeal (and most friends an owner can pre-choose is 10)',
   },
+  recoveryFriendMinAgeDays: {
+    schema: int(1, 3650),
+    default: 30,
+    form: 'days (integer)',
+    doc: 'Without a chosen list, friends of at least this standing (from the event log) can confirm an appeal',
+  },
   recoveryDefaultWindowHours: {
     schema: int(1, 24 * 30),
     default: 24,

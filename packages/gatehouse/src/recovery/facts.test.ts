@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { factsFromResponseActions, type ResponseActionRow } from './facts.ts';
+import { factsFromResponseActions, longStandingFromEventLog, type ResponseActionRow } from './facts.ts';
 
 const row = (
   kind: string,
@@ -55,4 +55,29 @@ test("without a retraction, the engine's compromise start opens the window", asy
   assert.equal(r?.windowStart, 700);
   assert.equal(r?.windowEnd, 1000);
   assert.equal(r?.retracted, undefined);
+});
+
+test('long-standing friends from the event log: old enough and not removed since', async () => {
+  const DAY = 86_400_000;
+  const now = 100 * DAY;
+  const ev = (type: string, friend: string, time: number) => ({
+    id: `${type}${friend}${time}`,
+    type,
+    time,
+    account: 'a',
+    friend,
+  });
+  const log = {
+    between: async () => [
+      ev('friend.added', 'old1', 10 * DAY),
+      ev('friend.added', 'old2', 20 * DAY),
+      ev('friend.added', 'gone', 5 * DAY),
+      ev('friend.removed', 'gone', 90 * DAY),
+      ev('friend.added', 'new', 95 * DAY),
+      ev('friend.removed', 'back', 3 * DAY),
+      ev('friend.added', 'back', 4 * DAY),
+    ],
+  };
+  const f = longStandingFromEventLog(log, { minAgeMs: 30 * DAY, now: () => now });
+  assert.deepEqual(await f('a'), ['back', 'old1', 'old2']);
 });

@@ -1,4 +1,4 @@
-import type { CompromiseFacts } from './ports.ts';
+import type { AccountEventLog, CompromiseFacts } from './ports.ts';
 
 /** A row of the response part's action log, as `ResponseService.actions()` returns it. */
 export interface ResponseActionRow {
@@ -78,5 +78,32 @@ export function factsFromResponseActions(
         ? { warned: { count: warns.reduce((n, r) => n + num(detail(r).recipients), 0) } }
         : {}),
     };
+  };
+}
+
+/**
+ * Builds the `longStandingFriends` port from the engine's event log: friends added at least `minAgeMs` ago
+ * and not removed since, most recent additions last (at most `max`).
+ */
+export function longStandingFromEventLog(
+  log: AccountEventLog,
+  opts: { minAgeMs: number; max?: number; now?: () => number },
+): (accountId: string) => Promise<string[]> {
+  const now = opts.now ?? Date.now;
+  return async (accountId) => {
+    const t = now();
+    const events = await log.between(accountId, 0, t, { types: ['friend.added', 'friend.removed'] });
+    const since = new Map<string, number>();
+    for (const e of [...events].sort((a, b) => a.time - b.time)) {
+      if (typeof e.friend !== 'string') continue;
+      if (e.type === 'friend.added') {
+        if (!since.has(e.friend)) since.set(e.friend, e.time);
+      } else since.delete(e.friend);
+    }
+    return [...since]
+      .filter(([, at]) => at <= t - opts.minAgeMs)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, opts.max ?? 50)
+      .map(([f]) => f);
   };
 }

@@ -45,4 +45,4 @@ export { PLEDGES, CURRENT_PLEDGE, pledgeByVersion, type Pledge } from './pledge.
 export { isBreachedPassword, checkNotBreached, breachedListSize } from './breached.ts';
 export { recoveryOptionsFrom } from './options.ts';
 export { recoveryRoutes } from './routes.ts';
-export { factsFromResponseActions, type ResponseActionRow } from './facts.ts';
+export { factsFromResponseActions, longStandingFromEventLog, type ResponseActionRow } from './facts.ts';
