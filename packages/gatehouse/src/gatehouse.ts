@@ -126,7 +126,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     log,
     db: store.db,
   });
-  const engine = new EngineService({
+  const engine: EngineService = new EngineService({
     db: store.db,
     bus,
     log,
@@ -137,6 +137,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     dialect: store.dialect,
     sqliteSynchronous: config.sqliteSynchronous,
     onCommit: () => drainer.poke(),
+    gate: (account, now) => response.gate(account, now),
   });
 
   let policy: PolicyManager;
@@ -150,7 +151,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       throw new GatehouseError('POLICY_INVALID', e.message, { extra: { problems: e.problems } });
     throw e;
   }
-  const response = new ResponseService({
+  const response: ResponseService = new ResponseService({
     db: store.db,
     log,
     identity,
