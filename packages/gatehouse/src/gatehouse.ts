@@ -43,6 +43,9 @@ export interface Gatehouse {
   audit: AuditService;
   content: ContentService;
   engine: EngineService;
+  policy: PolicyManager;
+  response: ResponseService;
+  incidents: IncidentService;
   app: Server;
   /** Starts background work (outbox drainer, webhook dispatcher, engine consumer). Subscribe to the bus before this to see every event. */
   start(): Promise<void>;
@@ -252,6 +255,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     audit,
     content,
     engine,
+    policy,
+    response,
+    incidents,
     app,
     start,
     async listen() {
