@@ -53,6 +53,9 @@ export interface Gatehouse {
   audit: AuditService;
   content: ContentService;
   engine: EngineService;
+  policy: PolicyManager;
+  response: ResponseService;
+  incidents: IncidentService;
   recovery: RecoveryService;
   app: Server;
   /** Starts background work (outbox drainer, webhook dispatcher, engine consumer). Subscribe to the bus before this to see every event. */
@@ -139,7 +142,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     log,
     db: store.db,
   });
-  const engine = new EngineService({
+  const engine: EngineService = new EngineService({
     db: store.db,
     bus,
     log,
@@ -150,6 +153,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     dialect: store.dialect,
     sqliteSynchronous: config.sqliteSynchronous,
     onCommit: () => drainer.poke(),
+    gate: (account, now) => response.gate(account, now),
   });
 
   let policy: PolicyManager;
@@ -163,7 +167,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       throw new GatehouseError('POLICY_INVALID', e.message, { extra: { problems: e.problems } });
     throw e;
   }
-  const response = new ResponseService({
+  const response: ResponseService = new ResponseService({
     db: store.db,
     log,
     identity,
@@ -290,6 +294,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     audit,
     content,
     engine,
+    policy,
+    response,
+    incidents,
     recovery,
     app,
     start,

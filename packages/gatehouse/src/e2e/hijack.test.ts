@@ -115,6 +115,7 @@ test('a hijack is contained at its first blast: frozen, retracted, warned, quara
     body: JSON.stringify({ events }),
   });
   assert.equal(ingest.status, 200, await ingest.text());
+  await gh.engine.drain(); // the history is applied before the intruder arrives
 
   // The intruder signs in from another device and network, then blasts a phishing link to every friend.
   const intruderClient = new GatehouseClient({
@@ -122,6 +123,8 @@ test('a hijack is contained at its first blast: frozen, retracted, warned, quara
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/99.0 Safari/537.36',
   });
   const intr = await intruderClient.signIn({ handle: 'zhanghua', password: 'spring rain 2026' });
+  await gh.drainer.drain(); // its sign-in events reach the engine through the bus
+  await gh.engine.drain();
   const blast = {
     id: 'blast-1',
     type: 'message.sent',

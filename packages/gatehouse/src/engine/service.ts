@@ -85,6 +85,11 @@ export interface EngineServiceOptions {
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** Called after a transaction that appended to the outbox (pokes the outbox drainer). */
   onCommit?: () => void;
+  /**
+   * Consulted by the pre-send check for messages the engine allows: a reason to hold them anyway
+   * (the response part's throttle on an account), or undefined.
+   */
+  gate?: (account: string, now: number) => { signal: string; en: string; zh: string } | undefined;
   now?: () => number;
 }
 
@@ -382,12 +387,13 @@ export class EngineService {
     if (!('verdict' in r))
       throw new GatehouseError('EVENT_INVALID', r.detail, { extra: { reason: r.reason } });
     const d = r.decision;
+    const gated = r.verdict === 'allow' ? this.opts.gate?.(ev.account, now) : undefined;
     const answer: CheckAnswer = {
       id: ev.id,
-      verdict: r.verdict,
+      verdict: gated ? 'hold' : r.verdict,
       action: d.action,
       risk: d.risk,
-      reasons: d.reasons,
+      reasons: gated ? [gated, ...d.reasons] : d.reasons,
       campaigns: d.campaigns ?? [],
       duplicate: false,
     };

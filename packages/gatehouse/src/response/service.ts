@@ -123,6 +123,11 @@ export class ResponseService {
   private readonly d: ResponseDeps;
   private readonly now: () => number;
   private readonly challengeTtlMs: number;
+  /** Throttles in force, mirrored in memory for the synchronous pre-send check. */
+  private readonly throttles = new Map<
+    string,
+    { perMinute: number; until: number; windowStart: number; count: number }
+  >();
 
   constructor(deps: ResponseDeps) {
     this.d = deps;
@@ -183,7 +188,18 @@ export class ResponseService {
             type: 'action.taken',
             time: this.now(),
             account: d.account,
-            action: { id: actionId, kind, mode: step.mode, status, rule: step.rule, decision: d.id, detail },
+            action: {
+              id: actionId,
+              kind,
+              mode: step.mode,
+              status,
+              rule: step.rule,
+              decision: d.id,
+              detail,
+              /** decision time → this action committed (the time the harm was allowed to continue). */
+              sinceDecisionMs: Math.max(0, this.now() - d.time),
+              ms: performance.now() - t0,
+            },
           },
         ]);
       });
@@ -465,6 +481,14 @@ export class ResponseService {
               },
             });
           },
+          after: async () => {
+            this.throttles.set(d.account, {
+              perMinute: a.params.messagesPerMinute,
+              until,
+              windowStart: 0,
+              count: 0,
+            });
+          },
         };
       }
       case 'challenge_owner': {
@@ -560,6 +584,7 @@ export class ResponseService {
     });
     if (answer === 'was_me') {
       this.d.engine.release(c.account);
+      this.throttles.delete(c.account);
       return { status: 'was_me' };
     }
     const steps = await this.handle({
@@ -617,8 +642,35 @@ export class ResponseService {
   async restoreEngineState(): Promise<number> {
     const live = await q.liveQuarantine(this.d.db, this.now());
     for (const r of live) this.d.engine.quarantine(r.key);
+    for (const r of await q.liveThrottles(this.d.db, this.now())) {
+      this.throttles.set(r.account, { perMinute: r.per_minute, until: r.until, windowStart: 0, count: 0 });
+    }
     return live.length;
   }
+
+  /**
+   * The pre-send check's gate (synchronous): counts a message of a throttled account and says to hold
+   * it when the account is over its rate.
+   */
+  readonly gate = (account: string, now: number): { signal: string; en: string; zh: string } | undefined => {
+    const t = this.throttles.get(account);
+    if (!t) return undefined;
+    if (t.until <= now) {
+      this.throttles.delete(account);
+      return undefined;
+    }
+    if (now - t.windowStart >= 60_000) {
+      t.windowStart = now;
+      t.count = 0;
+    }
+    t.count++;
+    if (t.count <= t.perMinute) return undefined;
+    return {
+      signal: 'throttled',
+      en: `the account is limited to ${t.perMinute} messages a minute`,
+      zh: `该账号被限制为每分钟最多 ${t.perMinute} 条消息`,
+    };
+  };
 
   /** The throttle in force for an account, if any (the pre-send check consults it). */
   async throttleFor(account: string): Promise<{ perMinute: number; until: number } | undefined> {
