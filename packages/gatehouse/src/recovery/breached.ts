@@ -4,7 +4,7 @@ import { GatehouseError } from '../errors/index.ts';
 
 /**
  * The breached-password check: a local list, no network and no k-anonymity service. The list is
- * data/common-passwords.bin, built by `npm run build:breached` (scripts/build-breached.ts) from the
+ * lists/common-passwords.bin, built by `npm run build:breached` (scripts/build-breached.ts) from the
  * common-password list of @zxcvbn-ts/language-common (MIT): the first 5 bytes of SHA-256 of each
  * lower-cased (NFKC) password of 8 or more characters, sorted. A lookup is a binary search; the chance
  * that a password not on the list matches by accident is about entries / 2^40 (below 1 in 50 million).
@@ -14,7 +14,7 @@ let table: { data: Buffer; count: number } | undefined;
 
 function load(): { data: Buffer; count: number } {
   if (table) return table;
-  const data = readFileSync(new URL('./data/common-passwords.bin', import.meta.url));
+  const data = readFileSync(new URL('./lists/common-passwords.bin', import.meta.url));
   if (data.toString('ascii', 0, 4) !== 'GHBP') throw new Error('common-passwords.bin: bad header');
   const count = data.readUInt32BE(4);
   if (data.length !== 8 + count * PREFIX) throw new Error('common-passwords.bin: bad length');
