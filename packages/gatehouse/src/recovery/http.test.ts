@@ -261,6 +261,54 @@ describe('recovery over HTTP', () => {
     assert.deepEqual(reqs.json.requests, []);
   });
 
+  test('trusted friends: 2 of 3 confirm through their own signed-in sessions', async () => {
+    const owner = await signup('zhou.min');
+    const fr = [await signup('wu.lan'), await signup('he.jun'), await signup('xu.ping')];
+    await call('PUT', '/v1/me/recovery/friends', {
+      token: owner.token,
+      body: { handles: ['wu.lan', 'he.jun', 'xu.ping'] },
+    });
+    await call('POST', `/v1/accounts/${owner.id}/freeze`, { token: accountsKey, body: { reason: 'hijack' } });
+    const appeal = await call('POST', '/v1/recovery/appeals', { body: { handle: 'zhou.min' } });
+    const token = appeal.json.token as string;
+    const start = await call('POST', '/v1/recovery/case/verification', {
+      token,
+      body: { method: 'trusted_friends' },
+    });
+    assert.equal(start.status, 200, start.text);
+    const codes = start.json.friendCodes as Array<{ friend: string; code: string }>;
+    assert.equal(codes.length, 3);
+    assert.equal(start.json.needed, 2);
+    const codeOf = (h: string) => codes.find((c) => c.friend === h)!.code;
+    const reqs = await call('GET', '/v1/me/recovery/vouch-requests', { token: fr[0]!.token });
+    assert.deepEqual(
+      (reqs.json.requests as Array<{ owner: string }>).map((r) => r.owner),
+      ['zhou.min'],
+    );
+    const one = await call('POST', '/v1/me/recovery/vouch', {
+      token: fr[0]!.token,
+      body: { owner: 'zhou.min', code: codeOf('wu.lan') },
+    });
+    assert.deepEqual([one.json.verified, one.json.confirmed, one.json.needed], [false, 1, 2]);
+    // A friend cannot use another friend's code.
+    problem(
+      await call('POST', '/v1/me/recovery/vouch', {
+        token: fr[1]!.token,
+        body: { owner: 'zhou.min', code: codeOf('xu.ping') },
+      }),
+      401,
+      'RECOVERY_CODE_INVALID',
+    );
+    const two = await call('POST', '/v1/me/recovery/vouch', {
+      token: fr[2]!.token,
+      body: { owner: 'zhou.min', code: codeOf('xu.ping') },
+    });
+    assert.deepEqual([two.json.verified, two.json.confirmed], [true, 2]);
+    const view = await call('GET', '/v1/recovery/case', { token });
+    assert.equal((view.json.case as { state: string }).state, 'verified');
+    assert.deepEqual(view.json.friends, { confirmed: 2, needed: 2 });
+  });
+
   test('bad input gets 4xx problems with stable codes', async () => {
     problem(await call('POST', '/v1/recovery/appeals', { body: {} }), 400, 'VALIDATION_FAILED');
     problem(
