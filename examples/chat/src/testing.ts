@@ -1,0 +1,137 @@
+/**
+ * Test helpers: a real embedded Gatehouse, a chat server pointed at it, and HTTP + WebSocket users
+ * with their own cookie. Test-only (imports Gatehouse's test helpers through a relative path).
+ */
+import WebSocket from 'ws';
+import { testGatehouse, tempDir } from '../../../packages/gatehouse/src/testing/index.ts';
+import type { Gatehouse } from '../../../packages/gatehouse/src/gatehouse.ts';
+import { createChatServer, SESSION_COOKIE, type ChatOptions, type ChatServer } from './app.ts';
+
+export interface Env {
+  gh: Gatehouse;
+  ghUrl: string;
+  chat: ChatServer;
+  url: string;
+  apiKey: string;
+  cleanup(): Promise<void>;
+}
+
+export async function startEnv(extra: Partial<ChatOptions> = {}): Promise<Env> {
+  const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite');
+  const ghUrl = await gh.listen();
+  const { key: apiKey } = await gh.keys.create('chat test', ['admin']);
+  const tmp = tempDir('gatehouse-chat-test-');
+  const chat = await createChatServer({
+    gatehouse: ghUrl,
+    apiKey,
+    dataDir: tmp.dir,
+    port: 0,
+    logLevel: 'silent',
+    ...extra,
+  });
+  const url = await chat.listen();
+  return {
+    gh,
+    ghUrl,
+    chat,
+    url,
+    apiKey,
+    async cleanup() {
+      await chat.close();
+      await ghCleanup();
+      tmp.cleanup();
+    },
+  };
+}
+
+export interface Frame {
+  type: string;
+  [k: string]: unknown;
+}
+
+/** One person in a browser: a cookie, the CSRF token and a WebSocket. */
+export class User {
+  readonly base: string;
+  cookie = '';
+  csrf = '';
+  id = '';
+  handle = '';
+  ws?: WebSocket;
+  readonly frames: Frame[] = [];
+  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    const h: Record<string, string> = { accept: 'application/json', ...headers };
+    if (this.cookie) h.cookie = this.cookie;
+    if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
+    let payload: string | Buffer | undefined;
+    if (Buffer.isBuffer(body)) payload = body;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['content-type'] = 'application/json';
+    }
+    const res = await fetch(this.base + path, { method, headers: h, ...(payload ? { body: payload } : {}) });
+    const set = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+    if (set) this.cookie = set.split(';')[0]!;
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async signUp(
+    handle: string,
+    displayName = handle,
+    password = 'correct horse battery staple 42',
+  ): Promise<this> {
+    const r = await this.call<{ user: { id: string }; csrfToken: string }>('POST', '/api/signup', {
+      handle,
+      password,
+      displayName,
+    });
+    if (r.status !== 201) throw new Error(`sign-up failed: ${r.status} ${JSON.stringify(r.body)}`);
+    this.id = r.body.user.id;
+    this.csrf = r.body.csrfToken;
+    this.handle = handle;
+    return this;
+  }
+
+  async connect(): Promise<this> {
+    const ws = new WebSocket(this.base.replace(/^http/, 'ws') + '/ws', { headers: { cookie: this.cookie } });
+    this.ws = ws;
+    ws.on('message', (d) => {
+      const f = JSON.parse(String(d)) as Frame;
+      this.frames.push(f);
+      this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
+    });
+    await this.next((f) => f.type === 'hello');
+    return this;
+  }
+
+  /** The first frame (already received or coming) that matches. */
+  next(pred: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
+    const seen = this.frames.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching frame in ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
+    });
+  }
+
+  close(): void {
+    this.ws?.close();
+  }
+}
