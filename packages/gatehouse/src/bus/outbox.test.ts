@@ -87,3 +87,26 @@ test('events are published in commit order and each exactly once per drain', asy
     await cleanup();
   }
 });
+
+test('the drainer records published rows in one statement per flush and prunes old ones', async () => {
+  const { config, cleanup } = await testConfig('sqlite');
+  const gh = await createGatehouse(config, { log: createLogger('silent') });
+  try {
+    for (const h of ['p.one', 'p.two'])
+      await gh.identity.createAccount(
+        { handle: h, password: 'a decent password' },
+        { ip: '10.0.0.2', userAgent: '' },
+      );
+    gh.start();
+    await gh.drainer.drain();
+    const rows = await gh.store.db.selectFrom('outbox').select(['seq', 'published_at']).execute();
+    assert.ok(rows.length >= 2);
+    assert.ok(rows.every((r) => r.published_at !== null));
+    const { outboxStore } = await import('./store.ts');
+    await outboxStore.prune(gh.store.db, Date.now() + 1);
+    assert.equal((await gh.store.db.selectFrom('outbox').selectAll().execute()).length, 0);
+  } finally {
+    await gh.close();
+    await cleanup();
+  }
+});

@@ -20,19 +20,34 @@ export const outboxStore = {
       .execute();
   },
 
-  async unpublished(db: Db, limit: number): Promise<Array<{ seq: number; payload: string }>> {
+  async unpublished(db: Db, limit: number, afterSeq = 0): Promise<Array<{ seq: number; payload: string }>> {
     return db
       .selectFrom('outbox')
       .select(['seq', 'payload'])
       .where('published_at', 'is', null)
+      .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit)
       .execute();
   },
 
-  async markPublished(db: Db, seqs: number[], at: number): Promise<void> {
-    if (seqs.length === 0) return;
-    await db.updateTable('outbox').set({ published_at: at }).where('seq', 'in', seqs).execute();
+  /** Marks every row up to `uptoSeq` published (one statement for a whole run of events). */
+  async markPublishedUpTo(db: Db, uptoSeq: number, at: number): Promise<void> {
+    await db
+      .updateTable('outbox')
+      .set({ published_at: at })
+      .where('seq', '<=', uptoSeq)
+      .where('published_at', 'is', null)
+      .execute();
+  },
+
+  /** Deletes published rows older than `before` (the outbox is a queue, not an archive). */
+  async prune(db: Db, before: number): Promise<void> {
+    await db
+      .deleteFrom('outbox')
+      .where('published_at', 'is not', null)
+      .where('published_at', '<', before)
+      .execute();
   },
 
   async countUnpublished(db: Db): Promise<number> {

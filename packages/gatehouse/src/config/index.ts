@@ -132,6 +132,12 @@ export const SETTINGS = {
     form: 'integer',
     doc: 'Account creations per IP address per hour',
   },
+  policyFile: {
+    schema: z.string(),
+    default: '',
+    form: 'path to a YAML policy file, or empty for the shipped default',
+    doc: 'Response policy (reloaded when the file changes); empty uses packages/gatehouse/config/policy.default.yaml',
+  },
   outboxPollMs: {
     schema: int(10, 60000),
     default: 200,

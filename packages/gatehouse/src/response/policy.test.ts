@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { evaluatePolicy, parsePolicy, PolicyError } from './policy.ts';
+
+const DEFAULT = readFileSync(new URL('../../config/policy.default.yaml', import.meta.url), 'utf8');
+
+function problems(text: string) {
+  try {
+    parsePolicy(text, 'test.yaml');
+  } catch (e) {
+    assert.ok(e instanceof PolicyError, String(e));
+    return e.problems;
+  }
+  assert.fail('expected a PolicyError');
+}
+
+test('the shipped default policy loads and contains a hijack with the full set of actions', () => {
+  const p = parsePolicy(DEFAULT);
+  assert.equal(p.version, 1);
+  assert.equal(p.hash.length, 64);
+  const r = evaluatePolicy(p, {
+    action: 'contain',
+    risk: 0.999,
+    eventType: 'message.sent',
+    signals: [{ name: 'signin_qr' }, { name: 'url_lookalike' }],
+  });
+  assert.deepEqual(r.matched, ['contain-hijack']);
+  assert.deepEqual(
+    r.steps.map((s) => s.action.kind),
+    [
+      'freeze_account',
+      'revoke_sessions',
+      'revoke_grants',
+      'retract_messages',
+      'warn_recipients',
+      'quarantine_content',
+      'notify_owner',
+    ],
+  );
+  const q = r.steps.find((s) => s.action.kind === 'quarantine_content')!;
+  assert.deepEqual(q.action.params, { ttl: 86_400_000, kinds: ['text', 'domain', 'image'] });
+  assert.ok(r.steps.every((s) => s.mode === 'enforce'));
+});
+
+test('hold and challenge decisions hold the message and challenge; allow does nothing', () => {
+  const p = parsePolicy(DEFAULT);
+  assert.deepEqual(
+    evaluatePolicy(p, { action: 'hold', risk: 0.9, eventType: 'message.sent', signals: [] }).steps.map(
+      (s) => s.action.kind,
+    ),
+    ['hold_message', 'challenge_owner'],
+  );
+  assert.deepEqual(
+    evaluatePolicy(p, { action: 'allow', risk: 0.01, eventType: 'message.sent', signals: [] }).steps,
+    [],
+  );
+});
+
+test('dry-run rules plan their actions in dry-run; an enforcing rule for the same action wins', () => {
+  const p = parsePolicy(DEFAULT);
+  const wave = evaluatePolicy(p, {
+    action: 'allow',
+    risk: 0.3,
+    eventType: 'identity.login.succeeded',
+    signals: [{ name: 'login_wave' }],
+  });
+  assert.deepEqual(wave.steps, [
+    {
+      rule: 'login-wave-watch',
+      mode: 'dry-run',
+      action: { kind: 'challenge_owner', params: { channel: 'any' } },
+    },
+  ]);
+  const both = evaluatePolicy(p, {
+    action: 'hold',
+    risk: 0.9,
+    eventType: 'message.sent',
+    signals: [{ name: 'login_wave' }],
+  });
+  assert.equal(both.steps.find((s) => s.action.kind === 'challenge_owner')!.mode, 'enforce');
+});
+
+test('signal conditions: all, any, none; campaign; minRisk; eventType', () => {
+  const p = parsePolicy(`version: 2
+rules:
+  - id: r1
+    when:
+      minRisk: 0.5
+      eventType: [message.sent]
+      campaign: false
+      signals: { all: [a, b], any: [c, d], none: [e] }
+    actions: [notify_owner]
+`);
+  const base = {
+    action: 'block' as const,
+    risk: 0.6,
+    eventType: 'message.sent',
+    signals: [{ name: 'a' }, { name: 'b' }, { name: 'd' }],
+  };
+  assert.deepEqual(evaluatePolicy(p, base).matched, ['r1']);
+  assert.deepEqual(evaluatePolicy(p, { ...base, risk: 0.4 }).matched, []);
+  assert.deepEqual(evaluatePolicy(p, { ...base, eventType: 'friend.added' }).matched, []);
+  assert.deepEqual(evaluatePolicy(p, { ...base, campaigns: ['c1'] }).matched, []);
+  assert.deepEqual(evaluatePolicy(p, { ...base, signals: [{ name: 'a' }, { name: 'd' }] }).matched, []);
+  assert.deepEqual(evaluatePolicy(p, { ...base, signals: [{ name: 'a' }, { name: 'b' }] }).matched, []);
+  assert.deepEqual(evaluatePolicy(p, { ...base, signals: [...base.signals, { name: 'e' }] }).matched, []);
+});
+
+test('errors name the line and the problem', () => {
+  assert.deepEqual(
+    problems(
+      'version: 1\nrules:\n  - id: a\n    when: { decision: [contain] }\n    actions:\n      - freeze_acount\n',
+    ).map((p) => [p.line, p.message.slice(0, 30)]),
+    [[6, 'unknown action "freeze_acount"']],
+  );
+  const bad = problems(
+    'version: 1\nrules:\n  - id: a\n    when:\n      decision: [contane]\n    actions: [notify_owner]\n',
+  );
+  assert.equal(bad[0]!.line, 5);
+  assert.equal(bad[0]!.path, 'rules.0.when.decision.0');
+  const dur = problems(
+    'version: 1\nrules:\n  - id: a\n    when: {}\n    actions:\n      - quarantine_content: { ttl: forever }\n',
+  );
+  assert.equal(dur[0]!.line, 6);
+  assert.match(dur[0]!.message, /duration/);
+  const unknownKey = problems(
+    'version: 1\nrules:\n  - id: a\n    when: {}\n    actions: [notify_owner]\n    eval: "process.exit()"\n',
+  );
+  assert.equal(unknownKey[0]!.line, 3);
+  assert.match(unknownKey[0]!.message, /eval/);
+  const syntax = problems('version: 1\nrules:\n  - id: a\n   when: {}\n');
+  assert.ok(syntax[0]!.line >= 3);
+  assert.match(problems('version: 1\nrules: []\n')[0]!.message, /at least 1|>=1|too small/i);
+  const dup = problems(
+    'version: 1\nrules:\n  - id: a\n    when: {}\n    actions: [notify_owner]\n  - id: a\n    when: {}\n    actions: [notify_owner]\n',
+  );
+  assert.equal(dup[0]!.line, 6);
+  assert.match(dup[0]!.message, /duplicate rule id/);
+  assert.match(problems('- just a list\n')[0]!.message, /mapping/);
+  assert.match(
+    problems(
+      'version: 1\nrules:\n  - id: a\n    when: { decision: [allow] }\n    actions: [freeze_account]\n',
+    )[0]!.message,
+    /may not freeze/,
+  );
+});
+
+test('the file cannot run code: tags and anchors bombs are refused', () => {
+  assert.ok(problems('version: !!js/function "function(){}"\nrules: []\n').length > 0);
+  const bomb =
+    'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nversion: 1\nrules: []\n';
+  assert.throws(() => parsePolicy(bomb));
+});

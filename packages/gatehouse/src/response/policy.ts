@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Response policies: an operator-editable YAML file whose rules map engine decisions and signals to
+ * actions. Pure: parsing, validation (errors name the line) and evaluation. No code is evaluated from
+ * the file — conditions are data (lists of names and numbers), never expressions.
+ */
+
+export const DECISION_ACTIONS = ['allow', 'challenge', 'hold', 'block', 'contain'] as const;
+
+const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, 'a duration like 30s, 15m, 24h or 7d')
+  .transform(
+    (s) =>
+      Number(s.slice(0, -1)) *
+      { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[s.slice(-1) as 's' | 'm' | 'h' | 'd'],
+  );
+
+const signalName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.]{0,63}$/, 'a signal name (lower case, digits, "_" or ".")');
+
+/** Every action a rule may take, with its parameters. */
+export const ACTION_SCHEMAS = {
+  challenge_owner: z.strictObject({
+    channel: z.enum(['trusted_session', 'email', 'phone', 'any']).default('any'),
+  }),
+  hold_message: z.strictObject({ expiresIn: duration.prefault('24h') }),
+  throttle_account: z.strictObject({
+    messagesPerMinute: z.number().int().min(0).max(10_000).default(2),
+    duration: duration.prefault('1h'),
+  }),
+  freeze_account: z.strictObject({}),
+  revoke_sessions: z.strictObject({ scope: z.enum(['intruder', 'all']).default('intruder') }),
+  revoke_grants: z.strictObject({ scope: z.enum(['intruder', 'all']).default('all') }),
+  retract_messages: z.strictObject({ scope: z.enum(['session', 'since_compromise']).default('session') }),
+  warn_recipients: z.strictObject({}),
+  quarantine_content: z.strictObject({
+    ttl: duration.prefault('24h'),
+    kinds: z
+      .array(z.enum(['text', 'domain', 'image']))
+      .min(1)
+      .default(['text', 'domain', 'image']),
+  }),
+  notify_owner: z.strictObject({}),
+} as const;
+export type ActionKind = keyof typeof ACTION_SCHEMAS;
+export const ACTION_KINDS = Object.keys(ACTION_SCHEMAS) as ActionKind[];
+
+export type PlannedAction = {
+  [K in ActionKind]: { kind: K; params: z.output<(typeof ACTION_SCHEMAS)[K]> };
+}[ActionKind];
+
+const actionEntry = z.union([
+  z.string(),
+  z
+    .record(z.string(), z.unknown())
+    .refine(
+      (o) => Object.keys(o).length === 1,
+      'one action per list entry, e.g. "- freeze_account" or "- revoke_sessions: {scope: all}"',
+    ),
+]);
+
+const Rule = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a rule id (lower case, digits, "-" or "_")'),
+  description: z.string().max(500).optional(),
+  mode: z.enum(['enforce', 'dry-run']).optional(),
+  when: z.strictObject({
+    decision: z.array(z.enum(DECISION_ACTIONS)).min(1).optional(),
+    minRisk: z.number().min(0).max(1).optional(),
+    eventType: z.array(z.string().max(64)).min(1).optional(),
+    campaign: z.boolean().optional(),
+    signals: z
+      .strictObject({
+        all: z.array(signalName).optional(),
+        any: z.array(signalName).optional(),
+        none: z.array(signalName).optional(),
+      })
+      .optional(),
+  }),
+  actions: z.array(actionEntry).min(1),
+  stop: z.boolean().default(false),
+});
+
+const PolicyFile = z.strictObject({
+  version: z.number().int().min(1),
+  description: z.string().max(2000).optional(),
+  defaults: z
+    .strictObject({ mode: z.enum(['enforce', 'dry-run']).default('enforce') })
+    .default({ mode: 'enforce' }),
+  rules: z.array(Rule).min(1),
+});
+
+export interface PolicyRule {
+  id: string;
+  description?: string;
+  mode: 'enforce' | 'dry-run';
+  when: z.output<typeof Rule>['when'];
+  actions: PlannedAction[];
+  stop: boolean;
+}
+
+export interface Policy {
+  /** The operator's version number from the file. */
+  version: number;
+  /** SHA-256 of the file text: identifies exactly what was loaded. */
+  hash: string;
+  description?: string;
+  rules: PolicyRule[];
+  text: string;
+}
+
+export interface PolicyProblem {
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+}
+
+export class PolicyError extends Error {
+  readonly problems: PolicyProblem[];
+  constructor(source: string, problems: PolicyProblem[]) {
+    super(
+      `${source}: ${problems.map((p) => `line ${p.line}:${p.column} ${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`,
+    );
+    this.name = 'PolicyError';
+    this.problems = problems;
+  }
+}
+
+function locate(
+  doc: Document,
+  lc: LineCounter,
+  path: Array<string | number>,
+): { line: number; column: number } {
+  // Walk down as far as the path exists; report the deepest node found (the offending one or its parent).
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) {
+      // For a key that is missing, point at its parent map; for a present node, at the node itself.
+      const pos = lc.linePos(range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+/** Parses and validates a policy file. Throws PolicyError whose problems name line, column and path. */
+export function parsePolicy(text: string, source = 'policy'): Policy {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    prettyErrors: false,
+    uniqueKeys: true,
+    customTags: [],
+    schema: 'core',
+  });
+  if (doc.errors.length) {
+    throw new PolicyError(
+      source,
+      doc.errors.map((e) => {
+        const pos = lc.linePos(e.pos[0]);
+        return { line: pos.line, column: pos.col, path: '', message: e.message.split('\n')[0]! };
+      }),
+    );
+  }
+  if (!isMap(doc.contents))
+    throw new PolicyError(source, [
+      { line: 1, column: 1, path: '', message: 'the policy must be a mapping with "version" and "rules"' },
+    ]);
+  const data = doc.toJS({ maxAliasCount: 10 }) as unknown;
+  const r = PolicyFile.safeParse(data);
+  if (!r.success) {
+    throw new PolicyError(
+      source,
+      r.error.issues.map((i) => ({
+        ...locate(doc, lc, i.path as Array<string | number>),
+        path: i.path.join('.'),
+        message: i.message,
+      })),
+    );
+  }
+  const problems: PolicyProblem[] = [];
+  const seen = new Set<string>();
+  const rules: PolicyRule[] = r.data.rules.map((rule, ri) => {
+    if (seen.has(rule.id))
+      problems.push({
+        ...locate(doc, lc, ['rules', ri, 'id']),
+        path: `rules.${ri}.id`,
+        message: `duplicate rule id "${rule.id}"`,
+      });
+    seen.add(rule.id);
+    const actions: PlannedAction[] = [];
+    rule.actions.forEach((entry, ai) => {
+      const [kind, params] = typeof entry === 'string' ? [entry, {}] : Object.entries(entry)[0]!;
+      const where = ['rules', ri, 'actions', ai];
+      if (!(kind in ACTION_SCHEMAS)) {
+        problems.push({
+          ...locate(doc, lc, where),
+          path: where.join('.'),
+          message: `unknown action "${kind}"; known: ${ACTION_KINDS.join(', ')}`,
+        });
+        return;
+      }
+      const pr = ACTION_SCHEMAS[kind as ActionKind].safeParse(params ?? {});
+      if (!pr.success) {
+        for (const i of pr.error.issues) {
+          const p = [...where, kind, ...(i.path as Array<string | number>)];
+          problems.push({ ...locate(doc, lc, p), path: p.join('.'), message: i.message });
+        }
+        return;
+      }
+      actions.push({ kind, params: pr.data } as PlannedAction);
+    });
+    if (rule.when.decision?.includes('allow') && actions.some((a) => a.kind === 'freeze_account')) {
+      const p = ['rules', ri, 'when', 'decision'];
+      problems.push({
+        ...locate(doc, lc, p),
+        path: p.join('.'),
+        message: 'a rule that matches "allow" decisions may not freeze accounts',
+      });
+    }
+    return {
+      id: rule.id,
+      ...(rule.description ? { description: rule.description } : {}),
+      mode: rule.mode ?? r.data.defaults.mode,
+      when: rule.when,
+      actions,
+      stop: rule.stop,
+    };
+  });
+  if (problems.length) throw new PolicyError(source, problems);
+  return {
+    version: r.data.version,
+    hash: createHash('sha256').update(text).digest('hex'),
+    ...(r.data.description ? { description: r.data.description } : {}),
+    rules,
+    text,
+  };
+}
+
+/** What a policy needs to know about a decision. */
+export interface DecisionFacts {
+  action: (typeof DECISION_ACTIONS)[number];
+  risk: number;
+  eventType: string;
+  signals: ReadonlyArray<{ name: string }>;
+  campaigns?: readonly string[];
+}
+
+export interface PlannedStep {
+  rule: string;
+  mode: 'enforce' | 'dry-run';
+  action: PlannedAction;
+}
+
+function matches(rule: PolicyRule, d: DecisionFacts, names: Set<string>): boolean {
+  const w = rule.when;
+  if (w.decision && !w.decision.includes(d.action)) return false;
+  if (w.minRisk !== undefined && d.risk < w.minRisk) return false;
+  if (w.eventType && !w.eventType.includes(d.eventType)) return false;
+  if (w.campaign !== undefined && w.campaign !== (d.campaigns?.length ?? 0) > 0) return false;
+  const s = w.signals;
+  if (s?.all && !s.all.every((n) => names.has(n))) return false;
+  if (s?.any && !s.any.some((n) => names.has(n))) return false;
+  if (s?.none && s.none.some((n) => names.has(n))) return false;
+  return true;
+}
+
+/**
+ * The actions a decision calls for, in rule order. An action named by several matching rules is taken
+ * once; if any of those rules enforces it, it is enforced.
+ */
+export function evaluatePolicy(
+  policy: Policy,
+  d: DecisionFacts,
+): { steps: PlannedStep[]; matched: string[] } {
+  const names = new Set(d.signals.map((s) => s.name));
+  const steps: PlannedStep[] = [];
+  const matched: string[] = [];
+  for (const rule of policy.rules) {
+    if (!matches(rule, d, names)) continue;
+    matched.push(rule.id);
+    for (const action of rule.actions) {
+      const key = `${action.kind}:${JSON.stringify(action.params)}`;
+      const existing = steps.find((s) => `${s.action.kind}:${JSON.stringify(s.action.params)}` === key);
+      if (existing) {
+        if (rule.mode === 'enforce') existing.mode = 'enforce';
+        continue;
+      }
+      steps.push({ rule: rule.id, mode: rule.mode, action });
+    }
+    if (rule.stop) break;
+  }
+  return { steps, matched };
+}

@@ -1,0 +1,42 @@
+/** Every user-facing text the response part sends, in English and Simplified Chinese. */
+export interface Localized {
+  en: string;
+  'zh-CN': string;
+}
+
+const fill = (s: string, vars: Record<string, string | number>) =>
+  s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
+
+export const TEXTS = {
+  recipientWarning: {
+    en: "This message was sent by someone who took over {name}'s account. Do not transfer money or open its links.",
+    'zh-CN': '这条消息是盗用{name}账号的人发送的。请勿转账，也不要打开其中的链接。',
+  },
+  messageRetracted: {
+    en: "A message from {name} was withdrawn because {name}'s account was taken over.",
+    'zh-CN': '由于{name}的账号被盗，其发送的一条消息已被撤回。',
+  },
+  ownerChallenge: {
+    en: 'We stopped unusual activity on your account ({reason}). Was this you? If not, tap "This wasn\'t me" and we will lock the intruder out at once.',
+    'zh-CN':
+      '我们拦截了你账号上的异常活动（{reason}）。是你本人操作的吗？如果不是，请点击“不是我本人”，我们会立即将入侵者踢出。',
+  },
+  ownerFrozen: {
+    en: 'Your account {name} was frozen at {time} because someone else took it over ({reason}). Their sessions were ended and their messages withdrawn. Open an appeal to get your account back.',
+    'zh-CN':
+      '你的账号 {name} 已于 {time} 被冻结，因为它被他人盗用（{reason}）。入侵者的会话已被终止，其发送的消息已撤回。请提交申诉以找回账号。',
+  },
+  ownerThrottled: {
+    en: 'Your account is temporarily limited to {rate} messages a minute while we check unusual activity.',
+    'zh-CN': '我们正在核查异常活动，你的账号暂时限制为每分钟最多发送 {rate} 条消息。',
+  },
+  messageHeld: {
+    en: 'Your message is on hold until you confirm it was you.',
+    'zh-CN': '你的消息已被暂缓发送，请先确认是你本人操作。',
+  },
+} satisfies Record<string, Localized>;
+
+export function localize(key: keyof typeof TEXTS, vars: Record<string, string | number> = {}): Localized {
+  const t = TEXTS[key];
+  return { en: fill(t.en, vars), 'zh-CN': fill(t['zh-CN'], vars) };
+}
