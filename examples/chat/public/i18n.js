@@ -51,7 +51,7 @@ export const TEXT = {
     signedOut: 'You were signed out.',
     unfrozen: 'Your account is active again.',
     confirmBlock: 'Block this contact? They will not be able to message you.',
-    image: 'image',
+    image: 'Image',
   },
   'zh-CN': {
     appName: 'Gatehouse 聊天',

@@ -224,7 +224,7 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
       const id = flat['webhook-id'] ?? str(body.id);
       if (!id) throw new WebhookError('WEBHOOK_INVALID', 'no webhook id');
       const type = str(body.type) ?? '';
-      return { id, type, action: readAction(type, (body.data ?? body) as Record<string, unknown>) };
+      return { id, type, action: readAction(type, (body.data ?? body) as Record<string, unknown>, body) };
     },
 
     async flush() {
@@ -280,56 +280,67 @@ function readCheck(r: Record<string, unknown>): CheckResult {
   return { decision, reasons };
 }
 
-function readAction(type: string, d: Record<string, unknown>): WebhookAction {
-  const account = str(d.account) ?? str(d.accountId) ?? null;
-  const messageIds = strs(d.messageId, d.messageIds, d.messages);
-  switch (type) {
-    case 'message.retracted':
-    case 'messages.retracted':
-      return { kind: 'message.retracted', account, messageIds };
-    case 'recipient.warned':
-    case 'recipients.warned':
-    case 'recipient.warning':
-      return {
-        kind: 'recipient.warned',
-        account,
-        recipients: strs(d.recipient, d.recipients),
-        messageIds,
-        text: localised(d.text ?? d.message ?? d.warning),
-      };
-    case 'account.frozen':
-    case 'account.unfrozen':
-      return account ? { kind: type, account, reason: str(d.reason) ?? '' } : { kind: 'ignored', type };
-    case 'session.revoked':
-      return account
-        ? { kind: 'session.revoked', account, session: str(d.session) ?? null }
-        : { kind: 'ignored', type };
-    case 'message.hold.released':
-    case 'hold.released':
-      return { kind: 'hold.released', messageIds };
-    case 'message.hold.expired':
-    case 'hold.expired':
-      return { kind: 'hold.expired', messageIds };
-    case 'friend.restored':
-    case 'restore.friend': {
+/**
+ * Reads what a webhook asks for. Type names are matched loosely (e.g. `messages.retract` and
+ * `message.retracted`), the account may sit at the top level or in `data`.
+ */
+export function readAction(
+  type: string,
+  d: Record<string, unknown>,
+  top: Record<string, unknown> = {},
+): WebhookAction {
+  const account = str(d.account) ?? str(d.accountId) ?? str(top.account) ?? null;
+  const messageIds = [
+    ...new Set([
+      ...strs(d.messageId, d.messageIds),
+      ...(Array.isArray(d.messages)
+        ? d.messages.map((m: unknown) =>
+            typeof m === 'string'
+              ? m
+              : (str((m as Record<string, unknown>)?.messageId) ?? str((m as Record<string, unknown>)?.id)),
+          )
+        : []
+      ).filter((x): x is string => !!x),
+    ]),
+  ];
+  const t = type.toLowerCase();
+  const has = (...words: string[]) => words.every((w) => t.includes(w));
+  if (has('retract')) return { kind: 'message.retracted', account, messageIds };
+  if (has('warn'))
+    return {
+      kind: 'recipient.warned',
+      account,
+      recipients: strs(d.recipient, d.recipients),
+      messageIds,
+      text: localised(d.text ?? d.message ?? d.warning ?? d.texts),
+    };
+  if (has('unfr'))
+    return account
+      ? { kind: 'account.unfrozen', account, reason: str(d.reason) ?? '' }
+      : { kind: 'ignored', type };
+  if (has('account', 'freez') || has('account', 'frozen'))
+    return account
+      ? { kind: 'account.frozen', account, reason: str(d.reason) ?? '' }
+      : { kind: 'ignored', type };
+  if (has('session', 'revok'))
+    return account
+      ? { kind: 'session.revoked', account, session: str(d.session) ?? null }
+      : { kind: 'ignored', type };
+  if (has('hold', 'releas')) return { kind: 'hold.released', messageIds };
+  if (has('hold', 'expir')) return { kind: 'hold.expired', messageIds };
+  if (has('restor') && account) {
+    if (has('friend')) {
       const friend = str(d.friend);
-      return account && friend ? { kind: 'friend.restored', account, friend } : { kind: 'ignored', type };
-    }
-    case 'group.restored':
-    case 'restore.group': {
+      if (friend) return { kind: 'friend.restored', account, friend };
+    } else if (has('group')) {
       const g = d.group;
       const group = str(g) ?? str((g as Record<string, unknown> | undefined)?.id);
-      return account && group ? { kind: 'group.restored', account, group } : { kind: 'ignored', type };
-    }
-    case 'profile.restored':
-    case 'restore.profile': {
+      if (group) return { kind: 'group.restored', account, group };
+    } else if (has('profile')) {
       const field = str(d.field);
       const value = typeof d.value === 'string' ? d.value : typeof d.old === 'string' ? d.old : undefined;
-      return account && field && value !== undefined
-        ? { kind: 'profile.restored', account, field, value }
-        : { kind: 'ignored', type };
+      if (field && value !== undefined) return { kind: 'profile.restored', account, field, value };
     }
-    default:
-      return { kind: 'ignored', type };
   }
+  return { kind: 'ignored', type };
 }

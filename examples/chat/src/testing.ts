@@ -2,6 +2,7 @@
  * Test helpers: a real embedded Gatehouse, a chat server pointed at it, and HTTP + WebSocket users
  * with their own cookie. Test-only (imports Gatehouse's test helpers through a relative path).
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { testGatehouse, tempDir } from '../../../packages/gatehouse/src/testing/index.ts';
 import type { Gatehouse } from '../../../packages/gatehouse/src/gatehouse.ts';
@@ -134,4 +135,44 @@ export class User {
   close(): void {
     this.ws?.close();
   }
+}
+
+/** A fresh Standard Webhooks secret (whsec_ + base64 of 24 random bytes). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/**
+ * Posts a webhook signed the Standard Webhooks way (what Gatehouse's dispatcher sends):
+ * signature "v1," + base64(HMAC-SHA256(secret, "<id>.<timestamp>.<body>")).
+ */
+export async function postWebhook(
+  chatUrl: string,
+  secret: string,
+  msg: { id?: string; type: string; account?: string; data: Record<string, unknown> },
+  opts: { tamper?: boolean; timestamp?: number } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const id = msg.id ?? `msg_${randomBytes(12).toString('base64url')}`;
+  const ts = Math.floor((opts.timestamp ?? Date.now()) / 1000);
+  const body = JSON.stringify({
+    id,
+    type: msg.type,
+    timestamp: new Date(ts * 1000).toISOString(),
+    ...(msg.account ? { account: msg.account } : {}),
+    data: msg.data,
+  });
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const sig = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+  const res = await fetch(`${chatUrl}/gatehouse/webhooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': `v1,${sig}`,
+    },
+    body: opts.tamper ? body.replace('"data":{', '"data":{"x":1,') : body,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
