@@ -13,6 +13,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { newWebhookSecret, postWebhook, startEnv, type Env } from './testing.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+// A 24x24 blue PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAABgAAAAYCAIAAABvFaqvAAAAH0lEQVR4nGOQz39NFcQwatCoQaMGjRo0atCoQQNvEACA01Buax/V4gAAAABJRU5ErkJggg==',
+  'base64',
+);
 const REQUIRE = process.env.GATEHOUSE_REQUIRE_SERVICES === '1';
 let skip: string | false = false;
 if (!existsSync(CHROMIUM)) {
@@ -80,6 +85,14 @@ test(
     await alice.click('[data-testid="friend-bob"]');
     // bob's friend list updates over the WebSocket; he opens the conversation before the message comes
     await bob.click('[data-testid="friend-alice"]');
+
+    // a normal message with an image first
+    await alice.setInputFiles('#image', { name: 'dot.png', mimeType: 'image/png', buffer: PNG });
+    await alice.fill('#text', 'Lunch photo 午饭');
+    await alice.click('#send-btn');
+    const img = bob.locator('[data-testid="message"] img.image');
+    await img.waitFor();
+    assert.ok(await img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0));
 
     const text = 'Free game skins here: http://qq-skins.example/login 快来领取';
     await alice.fill('#text', text);
