@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBench } from '../bench/command.ts';
+import { registerDomains } from '../content/url/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
 import { registerMigrate } from '../store/command.ts';
@@ -10,4 +11,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerMigrate,
   registerKeys,
   registerBench,
+  registerDomains,
 ];

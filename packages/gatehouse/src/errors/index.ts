@@ -47,6 +47,30 @@ export const ERRORS = {
   KEY_NOT_FOUND: { status: 404, title: 'No such API key', titleZh: 'API 密钥不存在' },
   // configuration (start-up)
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid', titleZh: '配置无效' },
+  POLICY_INVALID: { status: 400, title: 'The response policy is invalid', titleZh: '处置策略无效' },
+  // response
+  CHALLENGE_CLOSED: {
+    status: 409,
+    title: 'The challenge is already answered or has expired',
+    titleZh: '该验证已回答或已过期',
+  },
+  CHALLENGE_SUSPECTED_SESSION: {
+    status: 403,
+    title: 'Answer from another of your sessions, not the one under suspicion',
+    titleZh: '请在你的其他会话中回答，不能使用被怀疑的会话',
+  },
+  HOLD_NOT_FOUND: { status: 404, title: 'No such held message', titleZh: '没有该暂缓消息' },
+  // content: url
+  BRANDS_INVALID: {
+    status: 400,
+    title: 'The protected brands file is invalid',
+    titleZh: '受保护品牌文件无效',
+  },
+  DOMAIN_LIST_INVALID: {
+    status: 400,
+    title: 'The domain block/allow list is invalid',
+    titleZh: '域名黑/白名单无效',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

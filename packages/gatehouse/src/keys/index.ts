@@ -7,7 +7,14 @@ import { keysStore } from './store.ts';
 export { keysMigrations, type KeysTables } from './schema.ts';
 
 /** Operator scopes. `admin` grants every scope. Later parts add theirs here. */
-export const SCOPES = ['accounts:read', 'accounts:write', 'events:write', 'admin'] as const;
+export const SCOPES = [
+  'accounts:read',
+  'accounts:write',
+  'events:write',
+  'response:read',
+  'response:write',
+  'admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKeyView {

@@ -2,6 +2,7 @@ import { Migrator } from 'kysely/migration';
 import { busMigrations } from '../bus/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
+import { responseMigrations } from '../response/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
 import type { Store } from './db.ts';
 
@@ -9,7 +10,12 @@ export { openStore, type Store, type Db, type Tx, type Dialect } from './db.ts';
 export type { DB } from './schema.ts';
 
 /** Every part's migrations, in order. Add a part's migrations here. */
-export const MIGRATIONS: PartMigrations[] = [busMigrations, identityMigrations, keysMigrations];
+export const MIGRATIONS: PartMigrations[] = [
+  busMigrations,
+  identityMigrations,
+  keysMigrations,
+  responseMigrations,
+];
 
 export interface MigrationReport {
   applied: string[];

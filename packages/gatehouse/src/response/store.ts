@@ -1,0 +1,191 @@
+import type { Db, Tx } from '../store/db.ts';
+import type {
+  ActionsTable,
+  ChallengesTable,
+  HoldsTable,
+  QuarantineTable,
+  RetractionsTable,
+  ThrottlesTable,
+} from './schema.ts';
+
+type Q = Db | Tx;
+
+/** All response SQL. */
+export const responseStore = {
+  actionDone(q: Q, decisionId: string, kind: string) {
+    return q
+      .selectFrom('response_actions')
+      .select('id')
+      .where('decision_id', '=', decisionId)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
+  },
+  insertAction(q: Q, a: ActionsTable) {
+    return q.insertInto('response_actions').values(a).execute();
+  },
+  actions(q: Q, filter: { account?: string; decisionId?: string; limit: number; before?: number }) {
+    let qb = q.selectFrom('response_actions').selectAll();
+    if (filter.account) qb = qb.where('account', '=', filter.account);
+    if (filter.decisionId) qb = qb.where('decision_id', '=', filter.decisionId);
+    if (filter.before !== undefined) qb = qb.where('created_at', '<', filter.before);
+    return qb.orderBy('created_at', 'desc').limit(filter.limit).execute();
+  },
+
+  upsertHold(q: Q, h: HoldsTable) {
+    return q
+      .insertInto('holds')
+      .values(h)
+      .onConflict((oc) => oc.column('message_id').doNothing())
+      .execute();
+  },
+  hold(q: Q, messageId: string) {
+    return q.selectFrom('holds').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+  },
+  holdsFor(q: Q, account: string, status = 'held') {
+    return q
+      .selectFrom('holds')
+      .selectAll()
+      .where('account', '=', account)
+      .where('status', '=', status)
+      .execute();
+  },
+  expiredHolds(q: Q, now: number) {
+    return q
+      .selectFrom('holds')
+      .selectAll()
+      .where('status', '=', 'held')
+      .where('expires_at', '<=', now)
+      .limit(500)
+      .execute();
+  },
+  resolveHold(q: Q, messageId: string, status: 'released' | 'expired' | 'retracted', now: number) {
+    return q
+      .updateTable('holds')
+      .set({ status, resolved_at: now })
+      .where('message_id', '=', messageId)
+      .where('status', '=', 'held')
+      .executeTakeFirst();
+  },
+
+  setThrottle(q: Q, t: ThrottlesTable) {
+    return q
+      .insertInto('throttles')
+      .values(t)
+      .onConflict((oc) =>
+        oc.column('account').doUpdateSet({
+          per_minute: t.per_minute,
+          until: t.until,
+          decision_id: t.decision_id,
+          created_at: t.created_at,
+        }),
+      )
+      .execute();
+  },
+  throttle(q: Q, account: string) {
+    return q.selectFrom('throttles').selectAll().where('account', '=', account).executeTakeFirst();
+  },
+  liveThrottles(q: Q, now: number) {
+    return q.selectFrom('throttles').selectAll().where('until', '>', now).execute();
+  },
+  deleteThrottle(q: Q, account: string) {
+    return q.deleteFrom('throttles').where('account', '=', account).execute();
+  },
+
+  upsertQuarantine(q: Q, r: QuarantineTable) {
+    return q
+      .insertInto('quarantine')
+      .values(r)
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({ expires_at: r.expires_at, decision_id: r.decision_id, lifted_at: null }),
+      )
+      .execute();
+  },
+  liveQuarantine(q: Q, now: number) {
+    return q
+      .selectFrom('quarantine')
+      .selectAll()
+      .where('lifted_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
+  },
+  expiredQuarantine(q: Q, now: number) {
+    return q
+      .selectFrom('quarantine')
+      .selectAll()
+      .where('lifted_at', 'is', null)
+      .where('expires_at', '<=', now)
+      .execute();
+  },
+  liftQuarantine(q: Q, key: string, now: number) {
+    return q
+      .updateTable('quarantine')
+      .set({ lifted_at: now })
+      .where('key', '=', key)
+      .where('lifted_at', 'is', null)
+      .executeTakeFirst();
+  },
+
+  insertChallenge(q: Q, c: ChallengesTable) {
+    return q.insertInto('challenges').values(c).execute();
+  },
+  challenge(q: Q, id: string) {
+    return q.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  pendingChallenges(q: Q, account: string, now: number) {
+    return q
+      .selectFrom('challenges')
+      .selectAll()
+      .where('account', '=', account)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .execute();
+  },
+  answerChallenge(q: Q, id: string, status: string, session: string, now: number) {
+    return q
+      .updateTable('challenges')
+      .set({ status, answered_at: now, answered_by_session: session })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+  },
+
+  insertRetractions(q: Q, rows: RetractionsTable[]) {
+    if (rows.length === 0) return Promise.resolve();
+    return q
+      .insertInto('retractions')
+      .values(rows)
+      .onConflict((oc) => oc.column('message_id').doNothing())
+      .execute();
+  },
+  retractions(q: Q, account: string, limit: number) {
+    return q
+      .selectFrom('retractions')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('retracted_at', 'desc')
+      .limit(limit)
+      .execute();
+  },
+  retractedIds(q: Q, ids: string[]) {
+    if (ids.length === 0) return Promise.resolve([] as Array<{ message_id: string }>);
+    return q.selectFrom('retractions').select('message_id').where('message_id', 'in', ids).execute();
+  },
+
+  recordPolicyVersion(q: Q, hash: string, version: number, text: string, now: number) {
+    return q
+      .insertInto('policy_versions')
+      .values({ hash, version, text, first_loaded_at: now })
+      .onConflict((oc) => oc.column('hash').doNothing())
+      .execute();
+  },
+  policyVersions(q: Q) {
+    return q
+      .selectFrom('policy_versions')
+      .select(['hash', 'version', 'first_loaded_at'])
+      .orderBy('first_loaded_at', 'desc')
+      .execute();
+  },
+};
