@@ -171,13 +171,19 @@ function onFrame(f) {
         renderMessages();
       }
       break;
+    case 'message.withdrawn':
+      if (state.current && f.conv === state.current.conv && state.messages.delete(f.id)) renderMessages();
+      break;
+    case 'notice':
+      toast(pick(f.en, f.zh), 'warn');
+      break;
     case 'warning':
       state.warnings.push(f.warning);
       if (state.current && f.warning.conv === state.current.conv) renderWarnings();
       else markUnread(f.warning.conv, true);
       break;
     case 'account':
-      setFrozen(f.state === 'frozen', f.reason);
+      setFrozen(f.state === 'frozen', f.notice ? pick(f.notice.en, f.notice.zh) : f.reason);
       if (f.state === 'active') toast(t('unfrozen'));
       break;
     case 'signed_out':

@@ -107,13 +107,14 @@ test(
     );
 
     const hooks = [
-      { type: 'messages.retract', account: aliceId, data: { messageIds: [messageId] } },
+      { type: 'message.retract', account: aliceId, data: { message: messageId, account: aliceId } },
       {
         type: 'recipients.warn',
         account: aliceId,
         data: {
-          messageIds: [messageId],
-          text: {
+          account: aliceId,
+          messages: [messageId],
+          warning: {
             en: "This message was sent by someone who took over Alice's account. Do not transfer money or open its links.",
             'zh-CN': '这条消息是盗用Alice账号的人发送的。请勿转账，也不要打开其中的链接。',
           },

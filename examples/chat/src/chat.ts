@@ -525,12 +525,18 @@ export class ChatService {
         return;
       case 'recipient.warned': {
         const messages = a.messageIds.map((id) => this.db.message(id)).filter((m): m is MessageRow => !!m);
-        const targets = new Map<string, string>(); // recipient -> conv as they see it
+        const targets = new Map<string, string>(); // recipient -> conversation as they see it
         for (const m of messages)
           for (const u of this.participants(m))
-            if (u !== m.sender && (a.recipients.length === 0 || a.recipients.includes(u)))
-              targets.set(u, this.viewConv(m, u));
-        if (a.account) for (const r of a.recipients) if (!targets.has(r)) targets.set(r, `dm:${a.account}`);
+            if (u !== m.sender && (a.recipients.length === 0 || a.recipients.includes(u) || m.group_id))
+              if (!targets.has(u)) targets.set(u, this.viewConv(m, u));
+        for (const g of a.groups)
+          if (this.db.group(g))
+            for (const u of this.db.members(g))
+              if (u !== a.account && !targets.has(u)) targets.set(u, groupConv(g));
+        if (a.account)
+          for (const r of a.recipients)
+            if (r !== a.account && !targets.has(r)) targets.set(r, `dm:${a.account}`);
         for (const [u, conv] of targets) {
           if (!this.db.user(u)) continue;
           const w: WarningRow = {
@@ -548,7 +554,7 @@ export class ChatService {
         return;
       }
       case 'account.frozen':
-        this.freeze(a.account, a.reason);
+        this.freeze(a.account, a.reason, a.notice);
         return;
       case 'account.unfrozen':
         if (this.db.setState(a.account, 'active', null))
@@ -557,14 +563,29 @@ export class ChatService {
       case 'session.revoked': {
         const u = this.db.user(a.account);
         if (!u) return;
-        if (u.state === 'frozen') {
+        if (u.state === 'frozen' || a.reason === 'frozen') {
           this.db.dropGhTokens(a.account); // keep the read-only chat session so the owner sees the banner
           return;
         }
-        const ids = a.session ? this.db.deleteSessionsByGh(a.session) : [];
+        const ids = a.all ? this.db.deleteSessionsOf(a.account) : this.db.deleteSessionsByGh(a.session!);
         this.hub.endSessions(a.account, ids, 'session_revoked');
         return;
       }
+      case 'hold.placed':
+        // Gatehouse held a message after the fact: take it back from recipients until it is released.
+        for (const id of a.messageIds) {
+          const m = this.db.message(id);
+          if (!m || m.state !== 'delivered' || (a.account && m.sender !== a.account)) continue;
+          this.db.setMessageState(id, 'held', this.now());
+          for (const u of this.participants(m))
+            this.hub.push([u], {
+              type: u === m.sender ? 'message' : 'message.withdrawn',
+              ...(u === m.sender
+                ? { message: this.messageView({ ...m, state: 'held' }, u) }
+                : { id, conv: this.viewConv(m, u) }),
+            });
+        }
+        return;
       case 'hold.released':
         for (const id of a.messageIds) {
           const m = this.db.message(id);
@@ -584,23 +605,23 @@ export class ChatService {
           });
         }
         return;
-      case 'friend.restored':
-        if (
-          this.db.user(a.account) &&
-          this.db.user(a.friend) &&
-          this.db.addFriendship(a.account, a.friend, this.now())
-        )
-          this.hub.push([a.account, a.friend], { type: 'friends.changed' });
+      case 'restore': {
+        if (!this.db.user(a.account)) return;
+        for (const f of a.friends)
+          if (this.db.user(f) && this.db.addFriendship(a.account, f, this.now()))
+            this.hub.push([a.account, f], { type: 'friends.changed' });
+        for (const g of a.groups)
+          if (this.db.group(g) && this.db.join(g, a.account, this.now()))
+            this.hub.push(this.db.members(g), { type: 'groups.changed' });
+        for (const p of a.profile)
+          if (['displayName', 'display_name', 'name'].includes(p.field) && p.value) {
+            this.db.setDisplayName(a.account, p.value);
+            this.pushProfile(a.account);
+          }
         return;
-      case 'group.restored':
-        if (this.db.user(a.account) && this.db.group(a.group) && this.db.join(a.group, a.account, this.now()))
-          this.hub.push(this.db.members(a.group), { type: 'groups.changed' });
-        return;
-      case 'profile.restored':
-        if (['displayName', 'display_name', 'name'].includes(a.field) && this.db.user(a.account)) {
-          this.db.setDisplayName(a.account, a.value);
-          this.pushProfile(a.account);
-        }
+      }
+      case 'notice':
+        this.hub.push([a.account], { type: 'notice', en: a.text.en, zh: a.text.zh });
         return;
       case 'ignored':
         this.log.info({ type: a.type }, 'webhook type not acted on');
@@ -608,11 +629,11 @@ export class ChatService {
     }
   }
 
-  freeze(userId: string, reason: string): void {
+  freeze(userId: string, reason: string, notice: { en: string; zh: string } | null = null): void {
     if (!this.db.user(userId)) return;
     this.db.setState(userId, 'frozen', reason);
     this.db.dropGhTokens(userId);
-    this.hub.push([userId], { type: 'account', state: 'frozen', reason });
+    this.hub.push([userId], { type: 'account', state: 'frozen', reason, notice });
   }
 
   private pushProfile(userId: string): void {

@@ -223,6 +223,14 @@ export class ChatDb {
     this.db.prepare('delete from sessions where gh_session = ?').run(ghSession);
     return ids;
   }
+  /** Deletes every chat session of a user; returns their ids. */
+  deleteSessionsOf(userId: string): string[] {
+    const ids = (
+      this.db.prepare('select id from sessions where user_id = ?').all(userId) as { id: string }[]
+    ).map((r) => r.id);
+    this.db.prepare('delete from sessions where user_id = ?').run(userId);
+    return ids;
+  }
   /** Forgets the Gatehouse tokens of a user's sessions (they were revoked by freezing). */
   dropGhTokens(userId: string): void {
     this.db.prepare('update sessions set gh_token = null where user_id = ?').run(userId);

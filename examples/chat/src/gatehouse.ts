@@ -54,21 +54,34 @@ export type ChatEvent =
   | { type: 'contact.blocked'; account: string; contact: string };
 
 /** What a verified webhook asks the chat to do. */
+/**
+ * What a verified webhook asks the chat to do. Gatehouse's webhook types (response and recovery parts):
+ * `message.retract`, `recipients.warn`, `account.frozen`, `account.unfrozen`, `sessions.revoke`
+ * (and the identity event `session.revoked`), `message.hold`, `message.release`, `message.expire`,
+ * `account.restore`, and owner notices (`owner.notify`, `owner.challenge`, `account.throttle`).
+ */
 export type WebhookAction =
   | { kind: 'message.retracted'; account: string | null; messageIds: string[] }
   | {
       kind: 'recipient.warned';
       account: string | null;
       recipients: string[];
+      groups: string[];
       messageIds: string[];
       text: { en: string; zh: string };
     }
-  | { kind: 'account.frozen' | 'account.unfrozen'; account: string; reason: string }
-  | { kind: 'session.revoked'; account: string; session: string | null }
-  | { kind: 'hold.released' | 'hold.expired'; messageIds: string[] }
-  | { kind: 'friend.restored'; account: string; friend: string }
-  | { kind: 'group.restored'; account: string; group: string }
-  | { kind: 'profile.restored'; account: string; field: string; value: string }
+  | { kind: 'account.frozen'; account: string; reason: string; notice: { en: string; zh: string } | null }
+  | { kind: 'account.unfrozen'; account: string; reason: string }
+  | { kind: 'session.revoked'; account: string; session: string | null; all: boolean; reason: string }
+  | { kind: 'hold.placed' | 'hold.released' | 'hold.expired'; account: string | null; messageIds: string[] }
+  | {
+      kind: 'restore';
+      account: string;
+      friends: string[];
+      groups: string[];
+      profile: { field: string; value: string | null }[];
+    }
+  | { kind: 'notice'; account: string; text: { en: string; zh: string } }
   | { kind: 'ignored'; type: string };
 
 export interface VerifiedWebhook {
@@ -180,9 +193,12 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
 
     report(event) {
       if (!events) return;
-      const { type, ...fields } = event;
+      const { type, ...rest } = event;
+      // a message.sent event carries the message id as its own id: Gatehouse's holds name the event
+      const fields: Record<string, unknown> =
+        type === 'message.sent' ? { id: event.messageId, ...rest } : rest;
       const builder = future.events?.[BUILDER[type]];
-      const ev = builder ? builder(fields) : { id: crypto.randomUUID(), time: Date.now(), type, ...fields };
+      const ev = builder ? builder(fields) : { id: crypto.randomUUID(), time: Date.now(), ...fields, type };
       try {
         const add = events.send ?? events.enqueue ?? events.add;
         const r = add?.call(events, ev);
@@ -280,67 +296,107 @@ function readCheck(r: Record<string, unknown>): CheckResult {
   return { decision, reasons };
 }
 
+function ids(...vs: unknown[]): string[] {
+  const out: string[] = [];
+  for (const v of vs) {
+    for (const x of Array.isArray(v) ? v : [v]) {
+      const id =
+        typeof x === 'string'
+          ? x
+          : x && typeof x === 'object'
+            ? (str((x as Record<string, unknown>).messageId) ?? str((x as Record<string, unknown>).id))
+            : undefined;
+      if (id && !out.includes(id)) out.push(id);
+    }
+  }
+  return out;
+}
+
 /**
- * Reads what a webhook asks for. Type names are matched loosely (e.g. `messages.retract` and
- * `message.retracted`), the account may sit at the top level or in `data`.
+ * Reads what a webhook asks for: `{id, type, timestamp, account?, data}`. Type names are Gatehouse's;
+ * a few older spellings (`message.retracted`, `recipient.warned`, …) are read as well.
  */
 export function readAction(
   type: string,
   d: Record<string, unknown>,
   top: Record<string, unknown> = {},
 ): WebhookAction {
-  const account = str(d.account) ?? str(d.accountId) ?? str(top.account) ?? null;
-  const messageIds = [
-    ...new Set([
-      ...strs(d.messageId, d.messageIds),
-      ...(Array.isArray(d.messages)
-        ? d.messages.map((m: unknown) =>
-            typeof m === 'string'
-              ? m
-              : (str((m as Record<string, unknown>)?.messageId) ?? str((m as Record<string, unknown>)?.id)),
-          )
-        : []
-      ).filter((x): x is string => !!x),
-    ]),
-  ];
+  const account = str(d.account) ?? str(top.account) ?? null;
+  const messageIds = ids(d.message, d.messageId, d.messageIds, d.messages);
   const t = type.toLowerCase();
-  const has = (...words: string[]) => words.every((w) => t.includes(w));
-  if (has('retract')) return { kind: 'message.retracted', account, messageIds };
-  if (has('warn'))
-    return {
-      kind: 'recipient.warned',
-      account,
-      recipients: strs(d.recipient, d.recipients),
-      messageIds,
-      text: localised(d.text ?? d.message ?? d.warning ?? d.texts),
-    };
-  if (has('unfr'))
-    return account
-      ? { kind: 'account.unfrozen', account, reason: str(d.reason) ?? '' }
-      : { kind: 'ignored', type };
-  if (has('account', 'freez') || has('account', 'frozen'))
-    return account
-      ? { kind: 'account.frozen', account, reason: str(d.reason) ?? '' }
-      : { kind: 'ignored', type };
-  if (has('session', 'revok'))
-    return account
-      ? { kind: 'session.revoked', account, session: str(d.session) ?? null }
-      : { kind: 'ignored', type };
-  if (has('hold', 'releas')) return { kind: 'hold.released', messageIds };
-  if (has('hold', 'expir')) return { kind: 'hold.expired', messageIds };
-  if (has('restor') && account) {
-    if (has('friend')) {
-      const friend = str(d.friend);
-      if (friend) return { kind: 'friend.restored', account, friend };
-    } else if (has('group')) {
-      const g = d.group;
-      const group = str(g) ?? str((g as Record<string, unknown> | undefined)?.id);
-      if (group) return { kind: 'group.restored', account, group };
-    } else if (has('profile')) {
-      const field = str(d.field);
-      const value = typeof d.value === 'string' ? d.value : typeof d.old === 'string' ? d.old : undefined;
-      if (field && value !== undefined) return { kind: 'profile.restored', account, field, value };
+  const need = (a: WebhookAction): WebhookAction =>
+    account || a.kind === 'hold.released' ? a : { kind: 'ignored', type };
+  switch (t) {
+    case 'message.retract':
+    case 'message.retracted':
+    case 'messages.retract':
+    case 'messages.retracted':
+      return { kind: 'message.retracted', account, messageIds };
+    case 'recipients.warn':
+    case 'recipients.warned':
+    case 'recipient.warned':
+      return {
+        kind: 'recipient.warned',
+        account,
+        recipients: strs(d.recipient, d.recipients),
+        groups: ids(d.groups, d.group),
+        messageIds,
+        text: localised(d.warning ?? d.text),
+      };
+    case 'account.frozen':
+      return account
+        ? {
+            kind: 'account.frozen',
+            account,
+            reason: str(d.reason) ?? '',
+            notice: d.notice ? localised(d.notice) : null,
+          }
+        : { kind: 'ignored', type };
+    case 'account.unfrozen':
+      return account
+        ? { kind: 'account.unfrozen', account, reason: str(d.reason) ?? '' }
+        : { kind: 'ignored', type };
+    case 'sessions.revoke':
+    case 'session.revoked': {
+      const session = str(d.session) ?? null;
+      return account
+        ? {
+            kind: 'session.revoked',
+            account,
+            session,
+            all: d.scope === 'all' || !session,
+            reason: str(d.reason) ?? '',
+          }
+        : { kind: 'ignored', type };
     }
+    case 'message.hold':
+      return { kind: 'hold.placed', account, messageIds };
+    case 'message.release':
+    case 'message.hold.released':
+      return { kind: 'hold.released', account, messageIds };
+    case 'message.expire':
+    case 'message.hold.expired':
+      return { kind: 'hold.expired', account, messageIds };
+    case 'account.restore': {
+      const profile = Array.isArray(d.profile)
+        ? d.profile
+            .map((p: unknown) => p as Record<string, unknown>)
+            .filter((p) => p && typeof p.field === 'string')
+            .map((p) => ({ field: p.field as string, value: typeof p.value === 'string' ? p.value : null }))
+        : [];
+      return need({
+        kind: 'restore',
+        account: account ?? '',
+        friends: strs(d.friends),
+        groups: ids(d.groups),
+        profile,
+      });
+    }
+    case 'owner.notify':
+    case 'owner.challenge':
+    case 'account.throttle':
+      return need({ kind: 'notice', account: account ?? '', text: localised(d.text ?? d.notice) });
+    default:
+      return { kind: 'ignored', type };
   }
-  return { kind: 'ignored', type };
 }

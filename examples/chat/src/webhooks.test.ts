@@ -63,9 +63,9 @@ describe('webhooks from Gatehouse', () => {
     assert.equal(
       await send({
         id: 'w-retract-1',
-        type: 'messages.retract',
+        type: 'message.retract',
         account: alice.id,
-        data: { messageIds: [id] },
+        data: { message: id, account: alice.id, recipients: [bob.id], group: null, decision: 'dec_1' },
       }),
       true,
     );
@@ -86,7 +86,7 @@ describe('webhooks from Gatehouse', () => {
       id: 'w-warn-1',
       type: 'recipients.warn',
       account: alice.id,
-      data: { messageIds: [id], text: WARN },
+      data: { account: alice.id, recipients: [bob.id], groups: [], messages: [id], warning: WARN },
     };
     assert.equal(await send(warn), true);
     const w = await bob.next((x) => x.type === 'warning');
@@ -104,7 +104,11 @@ describe('webhooks from Gatehouse', () => {
   });
 
   test('frozen and unfrozen: the owner sees the state and cannot send while frozen', async () => {
-    await send({ type: 'account.frozen', account: bob.id, data: { reason: 'hijack: qr relay' } });
+    await send({
+      type: 'account.frozen',
+      account: bob.id,
+      data: { account: bob.id, reason: 'hijack: qr relay', notice: { en: 'frozen', 'zh-CN': '已冻结' } },
+    });
     const f = await bob.next((x) => x.type === 'account' && x.state === 'frozen');
     assert.equal(f.reason, 'hijack: qr relay');
     const r = await bob.call<{ code: string }>('POST', '/api/messages', {
@@ -113,7 +117,11 @@ describe('webhooks from Gatehouse', () => {
     });
     assert.equal(r.body.code, 'ACCOUNT_FROZEN');
     assert.equal((await bob.call<{ user: { state: string } }>('GET', '/api/me')).body.user.state, 'frozen');
-    await send({ type: 'account.unfrozen', account: bob.id, data: { reason: 'appeal accepted' } });
+    await send({
+      type: 'account.unfrozen',
+      account: bob.id,
+      data: { account: bob.id, reason: 'appeal accepted' },
+    });
     await bob.next((x) => x.type === 'account' && x.state === 'active');
     const ok = await bob.call('POST', '/api/messages', { to: { user: alice.id }, text: 'back again' });
     assert.equal(ok.status, 201);
@@ -137,9 +145,17 @@ describe('webhooks from Gatehouse', () => {
       });
     mk('msg_held_1');
     mk('msg_held_2');
-    await send({ type: 'message.hold.released', account: alice.id, data: { messageId: 'msg_held_1' } });
+    await send({
+      type: 'message.release',
+      account: alice.id,
+      data: { message: 'msg_held_1', account: alice.id },
+    });
     await bob.next((x) => x.type === 'message' && (x.message as { id: string }).id === 'msg_held_1');
-    await send({ type: 'message.hold.expired', account: alice.id, data: { messageId: 'msg_held_2' } });
+    await send({
+      type: 'message.expire',
+      account: alice.id,
+      data: { message: 'msg_held_2', account: alice.id },
+    });
     const f = await alice.next(
       (x) => x.type === 'message' && (x.message as { id: string }).id === 'msg_held_2',
     );
@@ -157,12 +173,16 @@ describe('webhooks from Gatehouse', () => {
     await alice.call('DELETE', `/api/friends/${bob.id}`);
     await alice.call('PUT', '/api/me/profile', { displayName: 'FREE SKINS' });
 
-    await send({ type: 'restore.friend', account: alice.id, data: { friend: bob.id } });
-    await send({ type: 'restore.group', account: alice.id, data: { group: { id: g.body.id } } });
     await send({
-      type: 'restore.profile',
+      type: 'account.restore',
       account: alice.id,
-      data: { field: 'displayName', value: 'Alice' },
+      data: {
+        case: 'case_1',
+        account: alice.id,
+        friends: [bob.id],
+        groups: [g.body.id],
+        profile: [{ field: 'displayName', value: 'Alice' }],
+      },
     });
     const fr = await alice.call<{ friends: { id: string }[] }>('GET', '/api/friends');
     assert.ok(fr.body.friends.some((f) => f.id === bob.id));
@@ -174,15 +194,57 @@ describe('webhooks from Gatehouse', () => {
     );
   });
 
+  test('a group warning reaches every member but the sender; a late hold withdraws a delivered message', async () => {
+    const g = await alice.call<{ id: string }>('POST', '/api/groups', { name: 'warned group' });
+    await carol.call('POST', `/api/groups/${g.body.id}/join`);
+    const sent = await alice.call<{ message: { id: string } }>('POST', '/api/messages', {
+      to: { group: g.body.id },
+      text: 'top up my phone credit please',
+    });
+    const id = sent.body.message.id;
+    await carol.next((x) => x.type === 'message' && (x.message as { id: string }).id === id);
+    await send({
+      type: 'message.hold',
+      account: alice.id,
+      data: { message: id, account: alice.id, expiresAt: 0 },
+    });
+    const w = await carol.next((x) => x.type === 'message.withdrawn' && x.id === id);
+    assert.equal(w.conv, `group:${g.body.id}`);
+    const mine = await alice.next(
+      (x) =>
+        x.type === 'message' &&
+        (x.message as { id: string; state: string }).id === id &&
+        (x.message as { state: string }).state === 'held',
+    );
+    assert.ok(mine);
+    await send({
+      type: 'recipients.warn',
+      account: alice.id,
+      data: { account: alice.id, recipients: [], groups: [g.body.id], messages: [id], warning: WARN },
+    });
+    const cw = await carol.next(
+      (x) => x.type === 'warning' && (x.warning as { conv: string }).conv === `group:${g.body.id}`,
+    );
+    assert.equal((cw.warning as { en: string }).en, WARN.en);
+    assert.equal(env.chat.db.warnings(alice.id).length, 0);
+    await send({
+      type: 'owner.notify',
+      account: alice.id,
+      data: { account: alice.id, text: { en: 'We froze it', 'zh-CN': '已冻结' } },
+    });
+    const n = await alice.next((x) => x.type === 'notice');
+    assert.equal(n.zh, '已冻结');
+  });
+
   test('session revoked: that browser session ends', async () => {
     const dave = await new User(env.url).signUp('dave', 'Dave');
     await dave.connect();
     const s = env.chat.db.session(decodeURIComponent(dave.cookie.split('=')[1]!))!;
     assert.ok(s.gh_session);
     await send({
-      type: 'session.revoked',
+      type: 'sessions.revoke',
       account: dave.id,
-      data: { session: s.gh_session, reason: 'operator' },
+      data: { account: dave.id, scope: 'session', session: s.gh_session, decision: 'dec_2' },
     });
     await dave.next((x) => x.type === 'signed_out');
     assert.equal((await dave.call('GET', '/api/me')).status, 401);
