@@ -396,7 +396,7 @@ export class ChatService {
     try {
       verdict = await this.gh.check(common);
     } catch (e) {
-      if (e instanceof GatehouseApiError && e.code === 'ACCOUNT_FROZEN') {
+      if ((e as { code?: unknown }).code === 'ACCOUNT_FROZEN') {
         this.freeze(userId, 'frozen by Gatehouse');
         throw new ChatError('ACCOUNT_FROZEN');
       }

@@ -142,6 +142,7 @@ interface EventsClientLike {
   add?(event: unknown): unknown;
   flush(): Promise<unknown>;
   close?(): Promise<unknown>;
+  checkMessage?(input: Record<string, unknown>): Promise<unknown>;
 }
 interface FutureSdk {
   EventsClient?: new (opts: Record<string, unknown>) => EventsClientLike;
@@ -171,7 +172,10 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
     timeoutMs: 10_000,
   });
   const canEvents = typeof future.EventsClient === 'function' && !!opts.apiKey;
-  const canCheck = typeof future.checkMessage === 'function' && !!opts.apiKey;
+  const canCheck =
+    !!opts.apiKey &&
+    (typeof future.checkMessage === 'function' ||
+      (canEvents && typeof future.EventsClient!.prototype.checkMessage === 'function'));
   const canWebhooks = typeof future.verifyWebhook === 'function' && opts.webhookSecrets.length > 0;
   const capabilities: Capabilities = { events: canEvents, check: canCheck, webhooks: canWebhooks };
   opts.log?.info({ capabilities }, 'gatehouse link');
@@ -211,12 +215,10 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
 
     async check(input) {
       if (!canCheck) return { decision: 'allow', reasons: [] };
-      const r = (await future.checkMessage!(client, {
-        id: input.messageId,
-        time: Date.now(),
-        type: 'message.sent',
-        ...input,
-      })) as Record<string, unknown>;
+      const msg = { id: input.messageId, time: Date.now(), type: 'message.sent', ...input };
+      const r = (await (events?.checkMessage
+        ? events.checkMessage(msg)
+        : future.checkMessage!(client, msg))) as Record<string, unknown>;
       return readCheck(r);
     },
 
