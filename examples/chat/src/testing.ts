@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { testGatehouse, tempDir } from '../../../packages/gatehouse/src/testing/index.ts';
 import type { Gatehouse } from '../../../packages/gatehouse/src/gatehouse.ts';
 import { createChatServer, SESSION_COOKIE, type ChatOptions, type ChatServer } from './app.ts';
+import { createGatehouseLink, type GatehouseLink } from './gatehouse.ts';
 
 export interface Env {
   gh: Gatehouse;
@@ -17,11 +18,21 @@ export interface Env {
   cleanup(): Promise<void>;
 }
 
-export async function startEnv(extra: Partial<ChatOptions> = {}): Promise<Env> {
+/**
+ * Starts Gatehouse and the chat. `wrapLink` lets a unit test replace one call of the real link (for
+ * example the pre-send check's answer) while everything else stays real.
+ */
+export async function startEnv(
+  extra: Partial<ChatOptions> = {},
+  wrapLink?: (link: GatehouseLink) => GatehouseLink,
+): Promise<Env> {
   const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite');
   const ghUrl = await gh.listen();
   const { key: apiKey } = await gh.keys.create('chat test', ['admin']);
   const tmp = tempDir('gatehouse-chat-test-');
+  const link = wrapLink
+    ? wrapLink(createGatehouseLink({ baseUrl: ghUrl, apiKey, webhookSecrets: extra.webhookSecrets ?? [] }))
+    : undefined;
   const chat = await createChatServer({
     gatehouse: ghUrl,
     apiKey,
@@ -29,6 +40,7 @@ export async function startEnv(extra: Partial<ChatOptions> = {}): Promise<Env> {
     port: 0,
     logLevel: 'silent',
     ...extra,
+    ...(link ? { link } : {}),
   });
   const url = await chat.listen();
   return {
