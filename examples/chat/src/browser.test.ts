@@ -67,7 +67,7 @@ async function signUp(page: Page, handle: string, name: string): Promise<void> {
 }
 
 test(
-  'two people chat in Chromium; a retract webhook leaves a placeholder and a warning banner',
+  'two people chat in Chromium; retract, warn and freeze webhooks show placeholder, warning and frozen banners',
   { skip },
   async () => {
     const a = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 720 } });
@@ -120,6 +120,18 @@ test(
           },
         },
       },
+      {
+        type: 'account.frozen',
+        account: aliceId,
+        data: {
+          account: aliceId,
+          reason: 'qr_relay_login, burst_to_contacts',
+          notice: {
+            en: 'Your account Alice was frozen because someone else took it over. Open an appeal to get your account back.',
+            'zh-CN': '你的账号 Alice 已被冻结，因为它被他人盗用。请提交申诉以找回账号。',
+          },
+        },
+      },
     ];
     if (env.chat.gh.capabilities.webhooks) {
       for (const h of hooks) assert.equal((await postWebhook(env.url, secret, h)).status, 200);
@@ -141,8 +153,14 @@ test(
     // the sender's own view shows the placeholder too
     await alice.locator('[data-testid="retracted"]').waitFor();
 
+    // the hijacked sender's account is frozen: banner, and the send box is disabled
+    await alice.locator('[data-testid="frozen-banner"]').waitFor();
+    assert.match((await alice.textContent('#frozen')) ?? '', /appeal/);
+    assert.equal(await alice.isDisabled('#send-btn'), true);
+
     await bob.screenshot({ path: SCREENSHOT });
-    console.log(`# screenshot: ${SCREENSHOT}`);
+    await alice.screenshot({ path: SCREENSHOT.replace('.png', '-frozen.png') });
+    console.log(`# screenshots: ${SCREENSHOT}, ${SCREENSHOT.replace('.png', '-frozen.png')}`);
     await a.close();
     await b.close();
   },
