@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerDomains } from '../content/url/command.ts';
 import { registerKeys } from '../keys/command.ts';
@@ -10,6 +11,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerServe,
   registerMigrate,
   registerKeys,
+  registerIncidents,
   registerBench,
   registerDomains,
 ];

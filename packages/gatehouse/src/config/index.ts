@@ -138,6 +138,24 @@ export const SETTINGS = {
     form: 'path to a YAML policy file, or empty for the shipped default',
     doc: 'Response policy (reloaded when the file changes); empty uses packages/gatehouse/config/policy.default.yaml',
   },
+  incidentMassThreshold: {
+    schema: int(2, 100000),
+    default: 5,
+    form: 'integer >= 2',
+    doc: 'Accounts contained within the window that make a mass-hijack incident',
+  },
+  incidentMassWindowMinutes: {
+    schema: int(1, 1440),
+    default: 10,
+    form: 'minutes (integer)',
+    doc: 'Window for mass-hijack incidents',
+  },
+  incidentContact: {
+    schema: z.string().min(1).max(500),
+    default: "the platform's security team, through the in-app help centre",
+    form: 'text',
+    doc: 'Contact line printed in incident notices',
+  },
   outboxPollMs: {
     schema: int(10, 60000),
     default: 200,

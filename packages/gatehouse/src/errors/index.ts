@@ -60,6 +60,8 @@ export const ERRORS = {
     titleZh: '请在你的其他会话中回答，不能使用被怀疑的会话',
   },
   HOLD_NOT_FOUND: { status: 404, title: 'No such held message', titleZh: '没有该暂缓消息' },
+  // incidents
+  INCIDENT_NOT_FOUND: { status: 404, title: 'No such incident', titleZh: '事件不存在' },
   // content: url
   BRANDS_INVALID: {
     status: 400,

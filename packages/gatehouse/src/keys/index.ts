@@ -13,6 +13,8 @@ export const SCOPES = [
   'events:write',
   'response:read',
   'response:write',
+  'incidents:read',
+  'incidents:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

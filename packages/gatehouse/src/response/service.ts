@@ -1,4 +1,4 @@
-import { newEventId } from '../bus/index.ts';
+import { newEventId, outboxStore } from '../bus/index.ts';
 import { newId } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { IdentityService } from '../identity/index.ts';
@@ -94,6 +94,8 @@ export interface ResponseDeps {
   grants: GrantRevoker[];
   notifier: Notifier;
   challengeTtlMs?: number;
+  /** Called after a transaction that wrote outbox events (action.taken) has committed. */
+  onCommit?: () => void;
   now?: () => number;
 }
 
@@ -151,10 +153,11 @@ export class ResponseService {
     try {
       const plan = await this.plan(d, step.action);
       detail = plan.detail;
+      const actionId = newId('act');
       await this.d.db.transaction().execute(async (tx) => {
         if (step.mode === 'enforce') await plan.apply(tx);
         await q.insertAction(tx, {
-          id: newId('act'),
+          id: actionId,
           decision_id: d.id,
           account: d.account,
           kind,
@@ -172,7 +175,17 @@ export class ResponseService {
           subject: d.account,
           data: { decision: d.id, params: step.action.params, detail, policy: policy.hash },
         });
+        await outboxStore.append(tx, [
+          {
+            id: `action:${actionId}`,
+            type: 'action.taken',
+            time: this.now(),
+            account: d.account,
+            action: { id: actionId, kind, mode: step.mode, status, rule: step.rule, decision: d.id, detail },
+          },
+        ]);
       });
+      this.d.onCommit?.();
       if (step.mode === 'enforce') await plan.after?.();
     } catch (err) {
       if (/unique|duplicate/i.test(String((err as Error).message))) {

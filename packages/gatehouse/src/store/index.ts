@@ -1,6 +1,7 @@
 import { Migrator } from 'kysely/migration';
 import { busMigrations } from '../bus/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
+import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
 import { responseMigrations } from '../response/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
@@ -15,6 +16,7 @@ export const MIGRATIONS: PartMigrations[] = [
   identityMigrations,
   keysMigrations,
   responseMigrations,
+  incidentMigrations,
 ];
 
 export interface MigrationReport {

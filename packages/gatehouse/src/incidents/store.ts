@@ -1,0 +1,97 @@
+import type { Db, Tx } from '../store/db.ts';
+import type { IncidentsTable } from './schema.ts';
+
+type Q = Db | Tx;
+
+export const incidentStore = {
+  bySource(q: Q, key: string) {
+    return q.selectFrom('incidents').selectAll().where('source_key', '=', key).executeTakeFirst();
+  },
+  byId(q: Q, id: string) {
+    return q.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  insert(q: Q, i: IncidentsTable) {
+    return q.insertInto('incidents').values(i).execute();
+  },
+  update(
+    q: Q,
+    id: string,
+    set: Partial<Pick<IncidentsTable, 'status' | 'facts' | 'updated_at' | 'closed_at' | 'title'>>,
+  ) {
+    return q.updateTable('incidents').set(set).where('id', '=', id).execute();
+  },
+  list(q: Q, opts: { status?: string; limit: number }) {
+    let qb = q.selectFrom('incidents').selectAll();
+    if (opts.status) qb = qb.where('status', '=', opts.status);
+    return qb.orderBy('updated_at', 'desc').limit(opts.limit).execute();
+  },
+  async addAccounts(q: Q, incidentId: string, accounts: string[], at: number): Promise<number> {
+    if (accounts.length === 0) return 0;
+    const have = new Set(
+      (
+        await q
+          .selectFrom('incident_accounts')
+          .select('account')
+          .where('incident_id', '=', incidentId)
+          .where('account', 'in', accounts)
+          .execute()
+      ).map((r) => r.account),
+    );
+    const fresh = [...new Set(accounts)].filter((a) => !have.has(a));
+    if (fresh.length)
+      await q
+        .insertInto('incident_accounts')
+        .values(fresh.map((account) => ({ incident_id: incidentId, account, first_seen: at })))
+        .execute();
+    return fresh.length;
+  },
+  accounts(q: Q, incidentId: string, limit: number) {
+    return q
+      .selectFrom('incident_accounts')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('first_seen')
+      .limit(limit)
+      .execute();
+  },
+  async accountCount(q: Q, incidentId: string): Promise<number> {
+    const r = await q
+      .selectFrom('incident_accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('incident_id', '=', incidentId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+  incidentsOfAccount(q: Q, account: string) {
+    return q
+      .selectFrom('incident_accounts')
+      .innerJoin('incidents', 'incidents.id', 'incident_accounts.incident_id')
+      .select(['incidents.id', 'incidents.status'])
+      .where('incident_accounts.account', '=', account)
+      .where('incidents.status', '!=', 'closed')
+      .execute();
+  },
+  addTimeline(q: Q, row: { incident_id: string; at: number; kind: string; summary: string; data: string }) {
+    return q.insertInto('incident_timeline').values(row).execute();
+  },
+  timeline(q: Q, incidentId: string, limit: number) {
+    return q
+      .selectFrom('incident_timeline')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
+  addNote(q: Q, row: { id: string; incident_id: string; author: string; text: string; at: number }) {
+    return q.insertInto('incident_notes').values(row).execute();
+  },
+  notes(q: Q, incidentId: string) {
+    return q
+      .selectFrom('incident_notes')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('at')
+      .execute();
+  },
+};
