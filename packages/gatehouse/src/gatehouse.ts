@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
+import { ContentService, contentRoutes } from './content/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
@@ -16,6 +17,7 @@ export interface Gatehouse {
   drainer: OutboxDrainer;
   identity: IdentityService;
   keys: KeyService;
+  content: ContentService;
   app: Server;
   /** Starts background work (outbox drainer). Subscribe to the bus before this to see every event. */
   start(): void;
@@ -60,6 +62,16 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     onCommit: () => drainer.poke(),
   });
   const keys = new KeyService(store.db);
+  const content = new ContentService({
+    dataDir: config.dataDir,
+    textModelFile: config.textModelFile,
+    brandsFile: config.brandsFile,
+    blocklistFile: config.blocklistFile,
+    allowlistFile: config.allowlistFile,
+    imageBankFile: config.imageBankFile,
+    log,
+    db: store.db,
+  });
 
   let closing = false;
   const { app } = await buildServer({
@@ -73,6 +85,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  await app.register(contentRoutes, { content, keys });
   await app.ready();
 
   let started = false;
@@ -90,6 +103,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     drainer,
     identity,
     keys,
+    content,
     app,
     start,
     async listen() {
@@ -105,6 +119,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       await app.close();
       await drainer.stop();
       await drainer.drain();
+      content.close();
       await bus.close();
       await store.close();
     },

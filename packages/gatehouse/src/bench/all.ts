@@ -1,3 +1,3 @@
 // Importing a benchmark module registers it. Add new benchmarks here.
 import './login.ts';
-import '../content/url/bench.ts';
+import '../content/bench.ts';

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerIncidents } from '../incidents/command.ts';
 import { registerBench } from '../bench/command.ts';
+import { registerBanks, registerPdq } from '../content/image/command.ts';
+import { registerTextCommands } from '../content/text/command.ts';
 import { registerDomains } from '../content/url/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
@@ -14,4 +16,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerIncidents,
   registerBench,
   registerDomains,
+  registerPdq,
+  registerBanks,
+  registerTextCommands,
 ];

@@ -132,6 +132,36 @@ export const SETTINGS = {
     form: 'integer',
     doc: 'Account creations per IP address per hour',
   },
+  textModelFile: {
+    schema: z.string(),
+    default: '',
+    form: 'path, or empty',
+    doc: 'Text model; empty uses <dataDir>/models/text.bin (where operator labels are learned) or else the shipped model',
+  },
+  brandsFile: {
+    schema: z.string(),
+    default: '',
+    form: 'path to a brands JSON file, or empty',
+    doc: 'Protected brands for lookalike detection (reloaded on change); empty uses packages/gatehouse/config/brands.example.json',
+  },
+  blocklistFile: {
+    schema: z.string(),
+    default: '',
+    form: 'path, or empty',
+    doc: 'Operator domain/URL blocklist, one entry a line (reloaded on change)',
+  },
+  allowlistFile: {
+    schema: z.string(),
+    default: '',
+    form: 'path, or empty',
+    doc: 'Operator domain/URL allowlist, one entry a line (reloaded on change)',
+  },
+  imageBankFile: {
+    schema: z.string(),
+    default: '',
+    form: 'path to a hash bank (CSV/HMA or .ghbank), or empty',
+    doc: 'Image hash bank (PDQ and SHA-256) loaded at start',
+  },
   policyFile: {
     schema: z.string(),
     default: '',

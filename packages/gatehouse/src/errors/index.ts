@@ -73,6 +73,47 @@ export const ERRORS = {
     title: 'The domain block/allow list is invalid',
     titleZh: '域名黑/白名单无效',
   },
+  // content: text
+  TEXT_MODEL_INVALID: { status: 500, title: 'The text model file is invalid', titleZh: '文本模型文件无效' },
+  TEXT_MODEL_NOT_FOUND: {
+    status: 404,
+    title: 'The text model file was not found',
+    titleZh: '未找到文本模型文件',
+  },
+  TEXT_DATA_NOT_FOUND: {
+    status: 404,
+    title: 'The training data file was not found',
+    titleZh: '未找到训练数据文件',
+  },
+  TEXT_DATA_INVALID: { status: 400, title: 'The training data has bad lines', titleZh: '训练数据存在错误行' },
+  // content: image
+  IMAGE_EMPTY: { status: 400, title: 'The image is empty (zero bytes)', titleZh: '图片为空（零字节）' },
+  IMAGE_TOO_LARGE: { status: 413, title: 'The image file is too large', titleZh: '图片文件过大' },
+  IMAGE_TOO_MANY_PIXELS: {
+    status: 413,
+    title: 'The image has too many pixels',
+    titleZh: '图片像素过多',
+  },
+  IMAGE_UNSUPPORTED: {
+    status: 415,
+    title: 'Not an image, or an unsupported image format',
+    titleZh: '不是图片，或图片格式不受支持',
+  },
+  IMAGE_CORRUPT: { status: 422, title: 'The image is corrupt or truncated', titleZh: '图片已损坏或不完整' },
+  IMAGE_DECODE_TIMEOUT: { status: 422, title: 'Decoding the image took too long', titleZh: '图片解码超时' },
+  IMAGE_UNREADABLE: { status: 400, title: 'The image file cannot be read', titleZh: '无法读取图片文件' },
+  PDQ_HASH_INVALID: {
+    status: 400,
+    title: 'Not a PDQ hash (64 hexadecimal digits)',
+    titleZh: '不是 PDQ 哈希（64 位十六进制）',
+  },
+  PDQ_LOW_QUALITY: {
+    status: 422,
+    title: 'The PDQ hash quality is too low to be banked',
+    titleZh: 'PDQ 哈希质量过低，不能入库',
+  },
+  BANK_FILE_INVALID: { status: 400, title: 'The hash bank file is invalid', titleZh: '哈希库文件无效' },
+  BANK_ENTRY_NOT_FOUND: { status: 404, title: 'No such hash bank entry', titleZh: '哈希库中无此条目' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

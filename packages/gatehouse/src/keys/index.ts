@@ -13,6 +13,8 @@ export const SCOPES = [
   'events:write',
   'response:read',
   'response:write',
+  'content:read',
+  'content:write',
   'incidents:read',
   'incidents:write',
   'admin',

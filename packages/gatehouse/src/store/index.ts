@@ -1,5 +1,6 @@
 import { Migrator } from 'kysely/migration';
 import { busMigrations } from '../bus/schema.ts';
+import { contentMigrations } from '../content/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
 import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
@@ -15,6 +16,7 @@ export const MIGRATIONS: PartMigrations[] = [
   busMigrations,
   identityMigrations,
   keysMigrations,
+  contentMigrations,
   responseMigrations,
   incidentMigrations,
 ];

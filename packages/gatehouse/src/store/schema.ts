@@ -1,8 +1,10 @@
 import type { BusTables } from '../bus/schema.ts';
+import type { ContentTables } from '../content/schema.ts';
 import type { IdentityTables } from '../identity/schema.ts';
 import type { IncidentTables } from '../incidents/schema.ts';
 import type { KeysTables } from '../keys/schema.ts';
 import type { ResponseTables } from '../response/schema.ts';
 
 /** The whole database: every part's tables. Add a part's tables here. */
-export interface DB extends BusTables, IdentityTables, KeysTables, ResponseTables, IncidentTables {}
+export interface DB
+  extends BusTables, ContentTables, IdentityTables, KeysTables, ResponseTables, IncidentTables {}

@@ -3,7 +3,7 @@
  * obfuscated URLs checked against the ~20 brands of config/brands.example.json.
  */
 import { readFileSync } from 'node:fs';
-import { median, registerBenchmark } from '../../bench/index.ts';
+import { median } from '../../bench/index.ts';
 import { analyzeUrl } from './analyze.ts';
 import type { UrlContext } from './analyze.ts';
 import { compileBrands, parseBrandsText } from './brands.ts';
@@ -127,9 +127,3 @@ export async function benchUrl(opts: {
   );
   return { urlAnalysesPerSecond: Math.round(median(rates)) };
 }
-
-registerBenchmark({
-  name: 'url',
-  description: 'URL analyses per second (clean, lookalike and obfuscated mix, ~20 brands)',
-  run: benchUrl,
-});

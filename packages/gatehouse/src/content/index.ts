@@ -1,0 +1,13 @@
+/**
+ * The content part: pure scoring functions (text/, url/, image/) and the service that holds their
+ * models and lists inside a running Gatehouse.
+ */
+export {
+  ContentService,
+  DEFAULT_BRANDS_FILE,
+  type ContentOptions,
+  type QuickTextScore,
+  type UrlVerdictView,
+} from './service.ts';
+export { contentMigrations, type ContentTables } from './schema.ts';
+export { contentRoutes } from './routes.ts';

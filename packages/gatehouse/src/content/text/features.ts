@@ -1,0 +1,462 @@
+/**
+ * Feature extraction with the hashing trick. From the normalised text:
+ *   - CJK runs: character 1-, 2- and 3-grams ("zh:加", "zh:加微", "zh:加微信"), and toneless pinyin
+ *     2- and 3-grams ("py:wei xin") so homophone swaps (薇信, 威信) meet the word they stand for;
+ *   - Latin text: word unigrams and bigrams ("w:free", "w2:free entry"); words with digits are
+ *     replaced by their shape ("a9:6+" = letters then digits, 6 or more characters long); character
+ *     3-grams inside words of 5+ characters ("c3:vap");
+ *   - script joins: a CJK character touching a Latin word ("mix:加v");
+ *   - structure: URLs, Chinese mobile numbers, long digit runs, QQ and WeChat ids, @handles, money
+ *     amounts, urgency words, lexicon intents, evasion counts from normalisation, length and shape.
+ * Each feature is hashed (FNV-1a over code units, murmur3 finaliser) into 2^bits slots. The hot path
+ * works on typed arrays; names are rebuilt only for the few features an explanation shows.
+ */
+import { INTENT_COUNT, URGENCY_RE, intentName, scanIntents } from './intents.ts';
+import type { Normalized, NormalizeStats } from './normalize.ts';
+import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
+
+/** Bumped whenever extraction changes in a way that changes hashes or values (stored in model files). */
+export const FEATURE_VERSION = 1;
+
+export const KIND_CJK1 = 1;
+export const KIND_CJK2 = 2;
+export const KIND_CJK3 = 3;
+export const KIND_WORD = 4;
+export const KIND_WORD2 = 5;
+export const KIND_NAMED = 6;
+export const KIND_MIX = 7;
+export const KIND_WCHAR = 8;
+export const KIND_PY2 = 9;
+export const KIND_PY3 = 10;
+/** Flag on a kind: the source-specific copy of the feature. */
+export const KIND_DOMAIN = 16;
+
+/** Sparse feature vector with, for each feature, where it came from (for explanations). */
+export interface FeatureVector {
+  idx: Int32Array;
+  val: Float32Array;
+  kind: Int8Array;
+  /** KIND_NAMED: index into NAMED_FEATURES; others: start offset in the normalised text. */
+  a: Int32Array;
+  /** End offset in the normalised text (n-grams, words). */
+  b: Int32Array;
+  length: number;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** FNV-1a over a string's UTF-16 units, seeded with a kind; returns the un-finalised state. */
+export function hashString(kind: number, s: string): number {
+  let h = Math.imul(FNV_OFFSET ^ kind, FNV_PRIME);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+// ---- named (structure) features --------------------------------------------------------------
+
+const STRUCT_NAMES = ['url', 'phone_cn', 'longnum', 'qq', 'wechat', 'handle', 'money', 'urgency'] as const;
+const EVASION_NAMES: ReadonlyArray<keyof NormalizeStats> = [
+  'nfkc',
+  'halfwidth',
+  'invisible',
+  'combining',
+  'decorative',
+  'confusables',
+  't2s',
+  'numerals',
+  'collapsed',
+];
+
+const LEN_NAMES = ['len:0-10', 'len:11-30', 'len:31-80', 'len:81-200', 'len:200+'];
+
+function buildNamed(): string[] {
+  const names = ['bias'];
+  for (const s of STRUCT_NAMES) names.push(`struct:${s}`, `struct:${s}:2+`);
+  for (let i = 0; i < INTENT_COUNT; i++) names.push(`intent:${intentName(i)}`, `intent:${intentName(i)}:2+`);
+  for (const e of EVASION_NAMES) names.push(`evasion:${e}`, `evasion:${e}:3+`, `evasion:${e}:10+`);
+  for (const l of LEN_NAMES) names.push(l);
+  for (const d of ['0', '1-10%', '10-30%', '30%+']) names.push(`digits:${d}`);
+  for (const u of ['0', '1-20%', '20-50%', '50%+']) names.push(`upper:${u}`);
+  names.push('script:cjk', 'script:latin', 'script:mixed', 'script:none', 'punct:!', 'punct:!!');
+  return names;
+}
+
+/** Every named feature, by id (the id is stable only within one FEATURE_VERSION). */
+export const NAMED_FEATURES: readonly string[] = buildNamed();
+const NAMED_ID = new Map(NAMED_FEATURES.map((n, i) => [n, i]));
+const NAMED_HASH = Int32Array.from(NAMED_FEATURES, (n) => fmix(hashString(KIND_NAMED, n)) | 0);
+
+function namedId(name: string): number {
+  const id = NAMED_ID.get(name);
+  if (id === undefined) throw new Error(`unknown named feature ${name}`);
+  return id;
+}
+
+export const BIAS_ID = 0;
+const STRUCT_ID = STRUCT_NAMES.map((s) => namedId(`struct:${s}`));
+const INTENT_ID = Array.from({ length: INTENT_COUNT }, (_, i) => namedId(`intent:${intentName(i)}`));
+const EVASION_ID = EVASION_NAMES.map((e) => namedId(`evasion:${e}`));
+const LEN_ID = namedId('len:0-10');
+const DIGITS_ID = namedId('digits:0');
+const UPPER_ID = namedId('upper:0');
+const SCRIPT_ID = namedId('script:cjk');
+const EXCL_ID = namedId('punct:!');
+
+const STRUCT_RE: readonly RegExp[] = [
+  /(?:https?:\/\/|www\.|t\.me\/)|[a-z0-9-]{2,}\.(?:com|net|org|cn|me|top|xyz|cc|co|uk|info|vip|club|io|app|link|site|ly|tk|ru|biz|mobi)(?![a-z])/g,
+  /(?<!\d)1[3-9]\d{9}(?!\d)/g,
+  /\d{7,}/g,
+  /(?<![a-z])(?:qq|扣扣|企鹅|q号)\s?[:：]?\s?\d{5,11}/g,
+  /(?:微信|vx|wx|v信|薇|威信|徽信)\s?号?\s?[:：]?\s?[a-z0-9_-]{5,20}/g,
+  /@[a-z0-9_]{4,}/g,
+  /[£$€¥￥]\s?\d|\d+(?:\.\d+)?\s?(?:元|块|万|w|k|r|rmb|usd|usdt|u|美金|刀|p)(?![a-z])|\d+\s?(?:pounds|dollars|quid)(?![a-z])/g,
+  URGENCY_RE,
+];
+
+// ---- extraction ------------------------------------------------------------------------------
+
+interface Raw {
+  idx: Int32Array;
+  /** Origin triples: kind, a, b. */
+  org: Int32Array;
+  n: number;
+}
+
+const MAX_RAW = 65535;
+
+function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
+  if (r.n >= MAX_RAW) return;
+  if (r.n === r.idx.length) {
+    const cap = Math.min(MAX_RAW, r.idx.length * 2);
+    const i2 = new Int32Array(cap);
+    i2.set(r.idx);
+    const o2 = new Int32Array(cap * 3);
+    o2.set(r.org);
+    r.idx = i2;
+    r.org = o2;
+  }
+  const o = r.n * 3;
+  r.idx[r.n] = idx;
+  r.org[o] = kind;
+  r.org[o + 1] = a;
+  r.org[o + 2] = b;
+  r.n++;
+}
+
+function isWordUnit(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x27 ||
+    (c >= 0xc0 && c < 0x2000 && c !== 0xd7 && c !== 0xf7)
+  );
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function lenBucket(n: number): string {
+  return n <= 2 ? '1' : n <= 5 ? '3' : '6+';
+}
+
+/** The word's feature text: the word itself, or its shape when it holds digits ("a9:6+"). */
+export function wordKey(t: string, s: number, e: number): string {
+  let digits = false;
+  for (let i = s; i < e; i++) if (isDigit(t.charCodeAt(i))) digits = true;
+  if (!digits) return t.slice(s, e);
+  let shape = '';
+  let last = '';
+  for (let i = s; i < e; i++) {
+    const cls = isDigit(t.charCodeAt(i)) ? '9' : 'a';
+    if (cls !== last) shape += cls;
+    last = cls;
+  }
+  return `${shape}:${lenBucket(e - s)}`;
+}
+
+/** Hash of a word (or its shape) without building a string for plain words. */
+function wordHash(t: string, s: number, e: number): number {
+  let digits = false;
+  for (let i = s; i < e; i++) if (isDigit(t.charCodeAt(i))) digits = true;
+  if (!digits) {
+    let h = Math.imul(FNV_OFFSET ^ KIND_WORD, FNV_PRIME);
+    for (let i = s; i < e; i++) h = Math.imul(h ^ t.charCodeAt(i), FNV_PRIME);
+    return h;
+  }
+  return hashString(KIND_WORD, wordKey(t, s, e));
+}
+
+function bucketStat(v: number): number {
+  return v >= 10 ? 2 : v >= 3 ? 1 : 0;
+}
+
+/**
+ * Extracts the hashed feature vector of a normalised message. `upperShare` is the share of upper
+ * case letters among the original's ASCII letters (case is folded by normalisation); `domain` a
+ * source key (0 = none); `intentHits`, when given, receives the lexicon hits as (intent, start, end)
+ * triples in normalised offsets, so scoring need not scan twice.
+ */
+export function extractFeatures(
+  norm: Normalized,
+  bits: number,
+  upperShare = 0,
+  domain = 0,
+  intentHits?: number[],
+): FeatureVector {
+  const t = norm.text;
+  const n = t.length;
+  const mask = (1 << bits) - 1;
+  const cap = Math.min(MAX_RAW, n * 4 + 32);
+  const r: Raw = { idx: new Int32Array(cap), org: new Int32Array(cap * 3), n: 0 };
+  const lb = n <= 10 ? 0 : n <= 30 ? 1 : n <= 80 ? 2 : n <= 200 ? 3 : 4;
+  const named = (id: number) => add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
+
+  let cjkChars = 0;
+  let latinChars = 0;
+  let digitChars = 0;
+  let excl = 0;
+  // Positions of the previous two CJK units in the current run (-1 = none).
+  let p1 = -1;
+  let p2 = -1;
+  let prevWordHash = 0;
+  let prevWordStart = -1;
+  let i = 0;
+  while (i < n) {
+    let c = t.charCodeAt(i);
+    let w = 1;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      c = (c - 0xd800) * 0x400 + (t.charCodeAt(i + 1) - 0xdc00) + 0x10000;
+      w = 2;
+    }
+    if (c >= 0x2e80 && isCjk(c)) {
+      cjkChars++;
+      let h = Math.imul(Math.imul(FNV_OFFSET ^ KIND_CJK1, FNV_PRIME) ^ c, FNV_PRIME);
+      add(r, fmix(h) & mask, KIND_CJK1, i, i + w);
+      if (p1 >= 0) {
+        h = Math.imul(FNV_OFFSET ^ KIND_CJK2, FNV_PRIME);
+        for (let k = p1; k < i + w; k++) h = Math.imul(h ^ t.charCodeAt(k), FNV_PRIME);
+        add(r, fmix(h) & mask, KIND_CJK2, p1, i + w);
+        if (p2 >= 0) {
+          let g = Math.imul(FNV_OFFSET ^ KIND_CJK3, FNV_PRIME);
+          for (let k = p2; k < i + w; k++) g = Math.imul(g ^ t.charCodeAt(k), FNV_PRIME);
+          add(r, fmix(g) & mask, KIND_CJK3, p2, i + w);
+        }
+      }
+      // Pinyin bigrams and trigrams: homophone swaps (薇信, 威信 → "wei xin") share them.
+      const py0 = pinyinHash(c);
+      if (py0 !== 0 && p1 >= 0) {
+        const py1 = pinyinHash(t.charCodeAt(p1));
+        if (py1 !== 0) {
+          const base = Math.imul(Math.imul(FNV_OFFSET ^ KIND_PY2, FNV_PRIME) ^ py1, FNV_PRIME) ^ py0;
+          add(r, fmix(Math.imul(base, FNV_PRIME)) & mask, KIND_PY2, p1, i + w);
+          if (p2 >= 0) {
+            const py2 = pinyinHash(t.charCodeAt(p2));
+            if (py2 !== 0) {
+              let g = Math.imul(Math.imul(FNV_OFFSET ^ KIND_PY3, FNV_PRIME) ^ py2, FNV_PRIME);
+              g = Math.imul(g ^ py1, FNV_PRIME) ^ py0;
+              add(r, fmix(Math.imul(g, FNV_PRIME)) & mask, KIND_PY3, p2, i + w);
+            }
+          }
+        }
+      }
+      // A CJK character right after a Latin word ("v加") or right before one ("加v").
+      if (i > 0 && isWordUnit(t.charCodeAt(i - 1))) {
+        const m = Math.imul(
+          Math.imul(Math.imul(FNV_OFFSET ^ KIND_MIX, FNV_PRIME) ^ t.charCodeAt(i - 1), FNV_PRIME) ^ c,
+          FNV_PRIME,
+        );
+        add(r, fmix(m) & mask, KIND_MIX, i - 1, i + w);
+      }
+      if (i + w < n && isWordUnit(t.charCodeAt(i + w))) {
+        const m = Math.imul(
+          Math.imul(Math.imul(FNV_OFFSET ^ KIND_MIX, FNV_PRIME) ^ c, FNV_PRIME) ^ t.charCodeAt(i + w),
+          FNV_PRIME,
+        );
+        add(r, fmix(m) & mask, KIND_MIX, i, i + w + 1);
+      }
+      p2 = p1;
+      p1 = i;
+      prevWordStart = -1;
+      i += w;
+      continue;
+    }
+    p1 = -1;
+    p2 = -1;
+    if (isWordUnit(c)) {
+      let j = i + 1;
+      while (j < n && isWordUnit(t.charCodeAt(j))) j++;
+      for (let k = i; k < j; k++) {
+        const d = t.charCodeAt(k);
+        if (isDigit(d)) digitChars++;
+        else latinChars++;
+      }
+      const wh = wordHash(t, i, j);
+      add(r, fmix(wh) & mask, KIND_WORD, i, j);
+      // Character 3-grams inside longer Latin words ("anretoolbox" → "too", "ool", "olb" …): catch
+      // unseen compounds and product names glued to other words.
+      if (j - i >= 5) {
+        for (let k = i; k + 3 <= j; k++) {
+          let g = Math.imul(FNV_OFFSET ^ KIND_WCHAR, FNV_PRIME);
+          g = Math.imul(g ^ t.charCodeAt(k), FNV_PRIME);
+          g = Math.imul(g ^ t.charCodeAt(k + 1), FNV_PRIME);
+          g = Math.imul(g ^ t.charCodeAt(k + 2), FNV_PRIME);
+          add(r, fmix(g) & mask, KIND_WCHAR, k, k + 3);
+        }
+      }
+      if (prevWordStart >= 0) {
+        const bh = Math.imul(Math.imul(FNV_OFFSET ^ KIND_WORD2, FNV_PRIME) ^ prevWordHash, FNV_PRIME) ^ wh;
+        add(r, fmix(Math.imul(bh, FNV_PRIME)) & mask, KIND_WORD2, prevWordStart, j);
+      }
+      prevWordHash = wh;
+      prevWordStart = i;
+      i = j;
+      continue;
+    }
+    if (c === 0x21) excl++;
+    i += w;
+  }
+
+  // Structure features.
+  for (let s = 0; s < STRUCT_RE.length; s++) {
+    const re = STRUCT_RE[s]!;
+    re.lastIndex = 0;
+    let count = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(t)) !== null) {
+      if (m[0].length === 0) re.lastIndex++;
+      count++;
+    }
+    if (count > 0) named(STRUCT_ID[s]!);
+    if (count > 1) named(STRUCT_ID[s]! + 1);
+  }
+  const intentCounts = new Uint16Array(INTENT_COUNT);
+  scanIntents(t, (k, s0, e0) => {
+    intentCounts[k]!++;
+    intentHits?.push(k, s0, e0);
+  });
+  for (let k = 0; k < INTENT_COUNT; k++) {
+    if (intentCounts[k]! > 0) named(INTENT_ID[k]!);
+    if (intentCounts[k]! > 1) named(INTENT_ID[k]! + 1);
+  }
+  const st = norm.stats;
+  for (let e = 0; e < EVASION_NAMES.length; e++) {
+    const v = st[EVASION_NAMES[e]!];
+    if (v > 0) named(EVASION_ID[e]! + bucketStat(v));
+  }
+  named(LEN_ID + lb);
+  const alnum = digitChars + latinChars + cjkChars;
+  const ds = alnum === 0 ? 0 : digitChars / alnum;
+  named(DIGITS_ID + (ds === 0 ? 0 : ds < 0.1 ? 1 : ds < 0.3 ? 2 : 3));
+  named(UPPER_ID + (upperShare === 0 ? 0 : upperShare < 0.2 ? 1 : upperShare < 0.5 ? 2 : 3));
+  named(SCRIPT_ID + (cjkChars > 0 && latinChars > 0 ? 2 : cjkChars > 0 ? 0 : latinChars > 0 ? 1 : 3));
+  if (excl > 0) named(EXCL_ID + (excl > 1 ? 1 : 0));
+
+  if (domain !== 0) {
+    // Source-specific copies (feature augmentation for multi-source training, Daumé 2007): every
+    // feature also gets a copy keyed by the source, plus a per-source bias.
+    const n0 = r.n;
+    for (let k = 0; k < n0; k++) {
+      const o = k * 3;
+      add(r, fmix(r.idx[k]! ^ domain) & mask, r.org[o]! | KIND_DOMAIN, r.org[o + 1]!, r.org[o + 2]!);
+    }
+    add(r, fmix(NAMED_HASH[BIAS_ID]! ^ domain) & mask, KIND_NAMED | KIND_DOMAIN, BIAS_ID, 0);
+  }
+  return finish(r, mask);
+}
+
+/** The domain key of a source name (non-zero). */
+export function domainKey(source: string): number {
+  return fmix(hashString(0x50c, source)) | 1;
+}
+
+/** Sorts by slot, merges duplicates (first origin wins), sets values, appends the bias. */
+function finish(r: Raw, mask: number): FeatureVector {
+  const keys = new Float64Array(r.n);
+  for (let k = 0; k < r.n; k++) keys[k] = r.idx[k]! * 65536 + k;
+  keys.sort();
+  const cap = r.n + 1;
+  const ints = new Int32Array(cap * 3);
+  const out: FeatureVector = {
+    idx: ints.subarray(0, cap),
+    val: new Float32Array(cap),
+    kind: new Int8Array(cap),
+    a: ints.subarray(cap, cap * 2),
+    b: ints.subarray(cap * 2),
+    length: 0,
+  };
+  const biasIdx = NAMED_HASH[BIAS_ID]! & mask;
+  let last = -1;
+  let u = 0;
+  for (let k = 0; k < r.n; k++) {
+    const key = keys[k]!;
+    const idx = Math.floor(key / 65536);
+    if (idx === last || idx === biasIdx) continue;
+    const pos = key - idx * 65536;
+    out.idx[u] = idx;
+    out.kind[u] = r.org[pos * 3]!;
+    out.a[u] = r.org[pos * 3 + 1]!;
+    out.b[u] = r.org[pos * 3 + 2]!;
+    u++;
+    last = idx;
+  }
+  const scale = u > 0 ? 1 / Math.sqrt(u) : 0;
+  for (let k = 0; k < u; k++) out.val[k] = scale;
+  out.idx[u] = biasIdx;
+  out.val[u] = 1;
+  out.kind[u] = KIND_NAMED;
+  out.a[u] = BIAS_ID;
+  out.b[u] = 0;
+  out.length = u + 1;
+  return out;
+}
+
+/** Human-readable name of feature k of a vector extracted from `norm`. */
+export function featureName(v: FeatureVector, k: number, norm: Normalized, source = ''): string {
+  if (v.kind[k]! & KIND_DOMAIN)
+    return `${baseName(v.kind[k]! & ~KIND_DOMAIN, v.a[k]!, v.b[k]!, v.idx[k]!, norm)} @${source}`;
+  return baseName(v.kind[k]!, v.a[k]!, v.b[k]!, v.idx[k]!, norm);
+}
+
+function baseName(kind: number, a: number, b: number, idx: number, norm: Normalized): string {
+  const t = norm.text;
+  switch (kind) {
+    case KIND_NAMED:
+      return NAMED_FEATURES[a] ?? `named:${a}`;
+    case KIND_CJK1:
+    case KIND_CJK2:
+    case KIND_CJK3:
+      return `zh:${t.slice(a, b)}`;
+    case KIND_WCHAR:
+      return `c3:${t.slice(a, b)}`;
+    case KIND_PY2:
+    case KIND_PY3: {
+      const syl: string[] = [];
+      for (let k = a; k < b; k++) syl.push(pinyinOf(t.charCodeAt(k)));
+      return `py:${syl.join(' ')}`;
+    }
+    case KIND_MIX:
+      return `mix:${t.slice(a, b)}`;
+    case KIND_WORD:
+      return `w:${wordKey(t, a, b)}`;
+    case KIND_WORD2: {
+      let e1 = a;
+      while (e1 < b && isWordUnit(t.charCodeAt(e1))) e1++;
+      let s2 = b;
+      while (s2 > e1 && isWordUnit(t.charCodeAt(s2 - 1))) s2--;
+      return `w2:${wordKey(t, a, e1)} ${wordKey(t, s2, b)}`;
+    }
+    default:
+      return `feature:${idx}`;
+  }
+}

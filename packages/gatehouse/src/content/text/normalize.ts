@@ -1,0 +1,628 @@
+/**
+ * Normalisation against evasion. Each step is a pure function over a code-point buffer that keeps,
+ * for every output code point, the [start, end) UTF-16 offsets of the ORIGINAL text it came from,
+ * so a match in the normalised text can be shown in the original message.
+ *
+ * Steps, in pipeline order (each also usable alone through `applyStep(name, text)`):
+ *   nfkc            Unicode NFKC per code point (compatibility forms: 𝐗→X, ①→1, ﬁ→fi, ㊙→秘)
+ *   halfwidth       full-width ASCII → ASCII, ideographic space → space, CJK punctuation → ASCII
+ *   invisible       drop zero-width / format / combining / private-use characters; decorative
+ *                   symbols (emoji, dingbats, box drawing, shapes) become a space (a separator)
+ *   confusables     TR39 confusable skeleton to ASCII for non-ASCII, non-CJK letters (С→c, α→a),
+ *                   then lower case
+ *   t2s             traditional → simplified Chinese (OpenCC character tables)
+ *   numerals        circled / dingbat digits always; Chinese numerals (一二三, 壹贰叁, 幺, 两) inside
+ *                   runs of at least five numerals (ids and phone numbers), so ordinary words stay
+ *   collapse        spaced-out or symbol-separated single letters/characters joined ("加 薇 信" →
+ *                   "加薇信", "v x" → "vx", "q.q" → "qq"), digit groups of a phone-like number joined
+ *                   ("138-1234-5678" → "13812345678"), runs of spaces squeezed
+ */
+import { CHINESE_NUMERALS, CIRCLED_DIGITS, CONFUSABLES, T2S, isCjk } from './tables.ts';
+
+/** A code-point buffer with the original offsets of each code point. */
+export interface CpBuffer {
+  cp: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+  length: number;
+}
+
+/** What each step changed, by count: signals of evasion for the model and for explanations. */
+export interface NormalizeStats {
+  nfkc: number;
+  halfwidth: number;
+  invisible: number;
+  combining: number;
+  decorative: number;
+  confusables: number;
+  t2s: number;
+  numerals: number;
+  collapsed: number;
+}
+
+export type StepName = 'nfkc' | 'halfwidth' | 'invisible' | 'confusables' | 't2s' | 'numerals' | 'collapse';
+
+export const STEP_NAMES: readonly StepName[] = [
+  'nfkc',
+  'halfwidth',
+  'invisible',
+  'confusables',
+  't2s',
+  'numerals',
+  'collapse',
+];
+
+export interface Normalized {
+  /** The normalised text. */
+  text: string;
+  /** For each UTF-16 unit of `text`: start offset (UTF-16) in the original text. */
+  starts: Int32Array;
+  /** For each UTF-16 unit of `text`: end offset (exclusive) in the original text. */
+  ends: Int32Array;
+  stats: NormalizeStats;
+}
+
+export function emptyStats(): NormalizeStats {
+  return {
+    nfkc: 0,
+    halfwidth: 0,
+    invisible: 0,
+    combining: 0,
+    decorative: 0,
+    confusables: 0,
+    t2s: 0,
+    numerals: 0,
+    collapsed: 0,
+  };
+}
+
+function alloc(capacity: number): CpBuffer {
+  capacity = Math.max(16, capacity);
+  // One backing store for the three arrays: allocation dominates the cost on short messages.
+  const all = new Int32Array(capacity * 3);
+  return {
+    cp: all.subarray(0, capacity),
+    start: all.subarray(capacity, capacity * 2),
+    end: all.subarray(capacity * 2),
+    length: 0,
+  };
+}
+
+function take(spare: CpBuffer | undefined, capacity: number): CpBuffer {
+  if (spare && spare.cp.length >= capacity) {
+    spare.length = 0;
+    return spare;
+  }
+  return alloc(capacity);
+}
+
+function push(b: CpBuffer, cp: number, s: number, e: number): CpBuffer {
+  if (b.length === b.cp.length) {
+    const n = alloc(Math.max(16, b.cp.length * 2));
+    n.cp.set(b.cp);
+    n.start.set(b.start);
+    n.end.set(b.end);
+    n.length = b.length;
+    b = n;
+  }
+  b.cp[b.length] = cp;
+  b.start[b.length] = s;
+  b.end[b.length] = e;
+  b.length++;
+  return b;
+}
+
+/** Splits a string into code points (lone surrogates become U+FFFD) with their offsets. */
+export function toBuffer(text: string): CpBuffer {
+  const b = alloc(text.length);
+  let k = 0;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    const s = i;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+        i++;
+      } else c = 0xfffd;
+    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    b.cp[k] = c;
+    b.start[k] = s;
+    b.end[k] = i + 1;
+    k++;
+  }
+  b.length = k;
+  return b;
+}
+
+/** Builds the UTF-16 string and per-unit offset maps from a buffer. */
+export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats()): Normalized {
+  let units = 0;
+  for (let i = 0; i < b.length; i++) units += b.cp[i]! > 0xffff ? 2 : 1;
+  const u = new Uint16Array(units);
+  const starts = new Int32Array(units);
+  const ends = new Int32Array(units);
+  let k = 0;
+  for (let i = 0; i < b.length; i++) {
+    const c = b.cp[i]!;
+    if (c > 0xffff) {
+      const v = c - 0x10000;
+      u[k] = 0xd800 + (v >> 10);
+      starts[k] = b.start[i]!;
+      ends[k] = b.end[i]!;
+      k++;
+      u[k] = 0xdc00 + (v & 0x3ff);
+    } else u[k] = c;
+    starts[k] = b.start[i]!;
+    ends[k] = b.end[i]!;
+    k++;
+  }
+  let text = '';
+  for (let i = 0; i < units; i += 8192)
+    text += String.fromCharCode.apply(null, u.subarray(i, i + 8192) as unknown as number[]);
+  return { text, starts, ends, stats };
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+// ---- step 1: NFKC ----------------------------------------------------------------------------
+
+/** NFKC per code point (ASCII and unified Han are already NFKC and skipped). */
+export function stepNfkc(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  let out = take(spare, b.length + 8);
+  for (let i = 0; i < b.length; i++) {
+    const c = b.cp[i]!;
+    const s = b.start[i]!;
+    const e = b.end[i]!;
+    if (c < 0xa0 || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf)) {
+      out = push(out, c, s, e);
+      continue;
+    }
+    const ch = String.fromCodePoint(c);
+    const n = ch.normalize('NFKC');
+    if (n === ch) {
+      out = push(out, c, s, e);
+      continue;
+    }
+    stats.nfkc++;
+    for (let j = 0; j < n.length; j++) {
+      const d = n.codePointAt(j)!;
+      if (d > 0xffff) j++;
+      out = push(out, d, s, e);
+    }
+  }
+  return out;
+}
+
+// ---- step 2: full-width → half-width ---------------------------------------------------------
+
+const CJK_PUNCT: Record<number, number> = {
+  0x3001: 0x2c, // 、 → ,
+  0x3002: 0x2e, // 。 → .
+  0x300c: 0x22, // 「
+  0x300d: 0x22, // 」
+  0x300e: 0x22, // 『
+  0x300f: 0x22, // 』
+  0x3010: 0x5b, // 【
+  0x3011: 0x5d, // 】
+  0x3014: 0x5b, // 〔
+  0x3015: 0x5d, // 〕
+  0x3008: 0x3c, // 〈
+  0x3009: 0x3e, // 〉
+  0x300a: 0x3c, // 《
+  0x300b: 0x3e, // 》
+  0x2018: 0x27,
+  0x2019: 0x27,
+  0x201c: 0x22,
+  0x201d: 0x22,
+  0x2014: 0x2d, // — em dash
+  0x2013: 0x2d, // – en dash
+  0x2026: 0x2e, // … → .
+  0x00b7: 0x2e, // · middle dot
+  0x30fb: 0x2e, // ・ katakana middle dot
+  0x2022: 0x2e, // • bullet
+};
+
+/** Full-width forms (U+FF01–FF5E) → ASCII, U+3000 → space, common CJK punctuation → ASCII. */
+export function stepHalfwidth(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  const out = take(spare, b.length);
+  for (let i = 0; i < b.length; i++) {
+    let c = b.cp[i]!;
+    if (c >= 0xff01 && c <= 0xff5e) {
+      c -= 0xfee0;
+      stats.halfwidth++;
+    } else if (c === 0x3000) {
+      c = 0x20;
+      stats.halfwidth++;
+    } else if (c >= 0x2000) {
+      const m = CJK_PUNCT[c];
+      if (m !== undefined) {
+        c = m;
+        stats.halfwidth++;
+      }
+    } else if (c === 0xb7) {
+      c = 0x2e;
+      stats.halfwidth++;
+    }
+    out.cp[i] = c;
+    out.start[i] = b.start[i]!;
+    out.end[i] = b.end[i]!;
+  }
+  out.length = b.length;
+  return out;
+}
+
+// ---- step 3: invisible, combining and decorative characters ----------------------------------
+
+const RE_MARK = /^\p{M}$/u;
+const RE_FORMAT = /^[\p{Cf}\p{Co}\p{Cs}\p{Cn}]$/u;
+const RE_DECOR = /^[\p{So}\p{Sk}\p{Sm}\p{Zs}\p{Cc}\p{Zl}\p{Zp}]$/u;
+
+/** 0 keep, 1 drop as invisible, 2 drop as combining, 3 replace by a space as decorative, 4 whitespace. */
+function invisibleClass(c: number): number {
+  if (c < 0x80) {
+    if (c === 0x20) return 4;
+    if (c < 0x20 || c === 0x7f) return c === 0x09 || c === 0x0a || c === 0x0d ? 4 : 3;
+    return 0;
+  }
+  if (isCjk(c)) return 0;
+  if (c === 0x200b || c === 0x200c || c === 0x200d || c === 0x2060 || c === 0xfeff || c === 0xad) return 1;
+  if ((c >= 0xfe00 && c <= 0xfe0f) || (c >= 0xe0100 && c <= 0xe01ef) || (c >= 0xe0000 && c <= 0xe007f))
+    return 1;
+  if (c === 0x3164 || c === 0xffa0 || c === 0x115f || c === 0x1160 || c === 0x2800) return 1; // fillers, blank braille
+  if (CIRCLED_DIGITS.has(c)) return 0;
+  if (c === 0xa0 || c === 0x202f || c === 0x205f || (c >= 0x2000 && c <= 0x200a)) return 4;
+  if (c === 0xd7 || c === 0xf7 || c === 0x2022) return 0;
+  if (c >= 0x16a0 && c <= 0x16ff) return 3; // runic letters: decoration in chat spam (ᚰ, ᚠ)
+  const ch = String.fromCodePoint(c);
+  if (RE_MARK.test(ch)) return 2;
+  if (RE_FORMAT.test(ch)) return 1;
+  if (RE_DECOR.test(ch)) return 3;
+  return 0;
+}
+
+/**
+ * Drops zero-width, format, private-use and combining characters; turns each run of decorative
+ * symbols (emoji, dingbats, arrows, box drawing, shapes, non-ASCII math, controls) into one '•'
+ * separator; squeezes whitespace runs to one space and trims the ends.
+ */
+export function stepInvisible(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  const out = take(spare, b.length);
+  let k = 0;
+  let lastSpace = true;
+  for (let i = 0; i < b.length; i++) {
+    const c = b.cp[i]!;
+    const cls = invisibleClass(c);
+    if (cls === 0) {
+      out.cp[k] = c;
+      out.start[k] = b.start[i]!;
+      out.end[k] = b.end[i]!;
+      k++;
+      lastSpace = false;
+      continue;
+    }
+    if (cls === 1) {
+      stats.invisible++;
+      continue;
+    }
+    if (cls === 2) {
+      stats.combining++;
+      continue;
+    }
+    // Decorative symbols become one '•' (a visible separator), whitespace one space.
+    const sep = cls === 3 ? 0x2022 : 0x20;
+    if (cls === 3) stats.decorative++;
+    if (lastSpace && (k === 0 || out.cp[k - 1] === sep)) continue;
+    out.cp[k] = sep;
+    out.start[k] = b.start[i]!;
+    out.end[k] = b.end[i]!;
+    k++;
+    lastSpace = true;
+  }
+  while (k > 0 && (out.cp[k - 1] === 0x20 || out.cp[k - 1] === 0x2022)) k--;
+  out.length = k;
+  return out;
+}
+
+// ---- step 4: confusables skeleton + lower case -----------------------------------------------
+
+/** TR39 confusables → ASCII prototype for non-ASCII, non-CJK characters; then lower case. */
+export function stepConfusables(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  let out = take(spare, b.length + 4);
+  for (let i = 0; i < b.length; i++) {
+    const c = b.cp[i]!;
+    const s = b.start[i]!;
+    const e = b.end[i]!;
+    if (c < 0x80) {
+      out = push(out, c >= 0x41 && c <= 0x5a ? c + 32 : c, s, e);
+      continue;
+    }
+    if (isCjk(c)) {
+      out = push(out, c, s, e);
+      continue;
+    }
+    const t = CONFUSABLES.get(c);
+    if (t) {
+      stats.confusables++;
+      for (const d of t) out = push(out, d >= 0x41 && d <= 0x5a ? d + 32 : d, s, e);
+      continue;
+    }
+    const lower = String.fromCodePoint(c).toLowerCase();
+    const l = lower.codePointAt(0)!;
+    out = push(out, lower.length === (l > 0xffff ? 2 : 1) ? l : c, s, e);
+  }
+  return out;
+}
+
+// ---- step 5: traditional → simplified --------------------------------------------------------
+
+/** Traditional Chinese (and TW/HK variants) → simplified, one character to one character. */
+export function stepT2S(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  const out = take(spare, b.length);
+  for (let i = 0; i < b.length; i++) {
+    const c = b.cp[i]!;
+    let d = c;
+    if (c >= 0x3400) {
+      const m = T2S.get(c);
+      if (m !== undefined) {
+        d = m;
+        stats.t2s++;
+      }
+    }
+    out.cp[i] = d;
+    out.start[i] = b.start[i]!;
+    out.end[i] = b.end[i]!;
+  }
+  out.length = b.length;
+  return out;
+}
+
+// ---- step 6: numerals ------------------------------------------------------------------------
+
+function isNumeralish(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || CHINESE_NUMERALS.has(c);
+}
+
+function isRunSeparator(c: number): boolean {
+  return c === 0x20 || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x2f;
+}
+
+/**
+ * Circled and dingbat digits → decimal digits (always). Chinese numerals → digits inside runs of at
+ * least five numerals (ASCII digits count; single spaces, '-', '.', '_', '/' may sit between them)
+ * that contain at least one Chinese numeral: "加扣扣一二三四五六" → "加扣扣123456".
+ */
+export function stepNumerals(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  let out = take(spare, b.length + 4);
+  let i = 0;
+  while (i < b.length) {
+    const c = b.cp[i]!;
+    const circ = c >= 0x2400 ? CIRCLED_DIGITS.get(c) : undefined;
+    if (circ !== undefined) {
+      stats.numerals++;
+      for (let j = 0; j < circ.length; j++) out = push(out, circ.charCodeAt(j), b.start[i]!, b.end[i]!);
+      i++;
+      continue;
+    }
+    if (!CHINESE_NUMERALS.has(c)) {
+      out = push(out, c, b.start[i]!, b.end[i]!);
+      i++;
+      continue;
+    }
+    // A Chinese numeral: scan back over already-emitted digits and forward over the run.
+    let numerals = 0;
+    for (let j = out.length - 1; j >= 0; j--) {
+      const d = out.cp[j]!;
+      if (d >= 0x30 && d <= 0x39) numerals++;
+      else if (!(isRunSeparator(d) && j > 0 && out.cp[j - 1]! >= 0x30 && out.cp[j - 1]! <= 0x39)) break;
+    }
+    let j = i;
+    while (j < b.length) {
+      const d = b.cp[j]!;
+      if (isNumeralish(d) || (CIRCLED_DIGITS.has(d) && d >= 0x2400)) numerals++;
+      else if (!(isRunSeparator(d) && j + 1 < b.length && isNumeralish(b.cp[j + 1]!))) break;
+      j++;
+    }
+    const fold = numerals >= 5;
+    for (let k = i; k < j; k++) {
+      const d = b.cp[k]!;
+      const v = CHINESE_NUMERALS.get(d);
+      const circ2 = d >= 0x2400 ? CIRCLED_DIGITS.get(d) : undefined;
+      if (circ2 !== undefined) {
+        stats.numerals++;
+        for (let q = 0; q < circ2.length; q++) out = push(out, circ2.charCodeAt(q), b.start[k]!, b.end[k]!);
+      } else if (fold && v !== undefined) {
+        stats.numerals++;
+        out = push(out, 0x30 + v, b.start[k]!, b.end[k]!);
+      } else out = push(out, d, b.start[k]!, b.end[k]!);
+    }
+    i = j;
+  }
+  return out;
+}
+
+// ---- step 7: collapse spaced-out letters and digit groups ------------------------------------
+
+const CJK_SENTENCE_PUNCT = new Set([0x2c, 0x2e, 0x21, 0x3f, 0x3b, 0x3a, 0xff0c, 0xff01, 0xff1f]);
+
+function wordClass(c: number): number {
+  if (isAsciiAlnum(c)) return 1;
+  if (isCjk(c)) return 2;
+  if (c >= 0x80 && /^[\p{L}\p{N}]$/u.test(String.fromCodePoint(c))) return 1;
+  return 0;
+}
+
+/**
+ * Joins single letters/characters separated by spaces or symbols ("加 薇 信" → "加薇信",
+ * "v x" → "vx", "q.q" → "qq") and phone-like digit groups ("138-1234-5678" → "13812345678").
+ * A gap is at most three separator characters; between two CJK characters sentence punctuation
+ * (，。！？) is not a separator, so ordinary short sentences keep their punctuation.
+ */
+export function stepCollapse(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  const n = b.length;
+  let separators = false;
+  for (let q = 0; q < n && !separators; q++) if (wordClass(b.cp[q]!) === 0) separators = true;
+  if (!separators) return b;
+  // Tokens: [start, end) runs of one word class (CJK characters are each their own run of length
+  // counted as the whole CJK run, so "加" alone is single but "你好" is not).
+  const ts = new Int32Array(n + 1);
+  const te = new Int32Array(n + 1);
+  const tc = new Int8Array(n + 1);
+  let nt = 0;
+  let i = 0;
+  while (i < n) {
+    const cls = wordClass(b.cp[i]!);
+    if (cls === 0) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && wordClass(b.cp[j]!) === cls) j++;
+    ts[nt] = i;
+    te[nt] = j;
+    tc[nt] = cls;
+    nt++;
+    i = j;
+  }
+  const drop = new Uint8Array(n);
+  let dropped = 0;
+  const gapOk = (a: number, z: number, cjk: boolean): boolean => {
+    if (z - a < 1 || z - a > 3) return false;
+    for (let k = a; k < z; k++) if (cjk && CJK_SENTENCE_PUNCT.has(b.cp[k]!)) return false;
+    return true;
+  };
+  // Spaced-out single letters / characters: a chain of at least two single tokens with small gaps.
+  for (let t = 0; t + 1 < nt; t++) {
+    const single = te[t]! - ts[t]! === 1 && te[t + 1]! - ts[t + 1]! === 1;
+    if (!single) continue;
+    const cjk = tc[t] === 2 || tc[t + 1] === 2;
+    if (tc[t] !== tc[t + 1] && !(tc[t] === 1 && tc[t + 1] === 1)) continue;
+    if (!gapOk(te[t]!, ts[t + 1]!, cjk)) continue;
+    // In Latin text, two isolated single letters are common ("a b"); require a symbol in the gap,
+    // or a chain of at least three singles.
+    if (!cjk) {
+      let symbol = false;
+      for (let k = te[t]!; k < ts[t + 1]!; k++) if (b.cp[k] !== 0x20) symbol = true;
+      const chain3 =
+        (t + 2 < nt && te[t + 2]! - ts[t + 2]! === 1 && gapOk(te[t + 1]!, ts[t + 2]!, false)) ||
+        (t > 0 && te[t - 1]! - ts[t - 1]! === 1 && gapOk(te[t - 1]!, ts[t]!, false));
+      if (!symbol && !chain3) continue;
+    }
+    for (let k = te[t]!; k < ts[t + 1]!; k++) {
+      if (drop[k]) continue;
+      drop[k] = 1;
+      dropped++;
+    }
+  }
+  // Spaced single letters right before an id ("h k x594" → "hkx594"): two or more single Latin
+  // letters, then a Latin token with digits, each gap at most three separators.
+  for (let t = 1; t + 1 < nt; t++) {
+    if (tc[t] !== 1 || tc[t + 1] !== 1 || tc[t - 1] !== 1) continue;
+    if (te[t]! - ts[t]! !== 1 || te[t - 1]! - ts[t - 1]! !== 1) continue;
+    if (!gapOk(te[t - 1]!, ts[t]!, false) || !gapOk(te[t]!, ts[t + 1]!, false)) continue;
+    let digit = false;
+    for (let k = ts[t + 1]!; k < te[t + 1]!; k++) if (b.cp[k]! >= 0x30 && b.cp[k]! <= 0x39) digit = true;
+    if (!digit || te[t + 1]! - ts[t + 1]! > 12) continue;
+    for (let k = te[t - 1]!; k < ts[t + 1]!; k++) {
+      if (k >= ts[t]! && k < te[t]!) continue;
+      if (drop[k]) continue;
+      drop[k] = 1;
+      dropped++;
+    }
+  }
+  // Phone-like digit groups: consecutive all-digit tokens with 1-char gaps of space - . _ / and at
+  // least 7 digits in total.
+  let t = 0;
+  while (t < nt) {
+    if (!isDigits(b, ts[t]!, te[t]!)) {
+      t++;
+      continue;
+    }
+    let u = t;
+    let digits = te[t]! - ts[t]!;
+    while (
+      u + 1 < nt &&
+      isDigits(b, ts[u + 1]!, te[u + 1]!) &&
+      ts[u + 1]! - te[u]! === 1 &&
+      isRunSeparator(b.cp[te[u]!]!)
+    ) {
+      u++;
+      digits += te[u]! - ts[u]!;
+    }
+    if (u > t && digits >= 7) {
+      for (let v = t; v < u; v++) {
+        if (drop[te[v]!]) continue;
+        drop[te[v]!] = 1;
+        dropped++;
+      }
+    }
+    t = u + 1;
+  }
+  if (dropped === 0) return b;
+  stats.collapsed += dropped;
+  const out = take(spare, n - dropped);
+  let k = 0;
+  for (let q = 0; q < n; q++) {
+    if (drop[q]) continue;
+    out.cp[k] = b.cp[q]!;
+    out.start[k] = b.start[q]!;
+    out.end[k] = b.end[q]!;
+    k++;
+  }
+  out.length = k;
+  return out;
+}
+
+function isDigits(b: CpBuffer, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) {
+    const c = b.cp[k]!;
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+// ---- pipeline --------------------------------------------------------------------------------
+
+type Step = (b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer) => CpBuffer;
+
+export const STEPS: Readonly<Record<StepName, Step>> = {
+  nfkc: stepNfkc,
+  halfwidth: stepHalfwidth,
+  invisible: stepInvisible,
+  confusables: stepConfusables,
+  t2s: stepT2S,
+  numerals: stepNumerals,
+  collapse: stepCollapse,
+};
+
+/** Runs one named step alone on a string (for tests and for operators exploring a message). */
+export function applyStep(name: StepName, text: string): string {
+  return fromBuffer(STEPS[name](toBuffer(text), emptyStats())).text;
+}
+
+/** Runs the whole pipeline (or the listed steps in pipeline order) and keeps the offset map. */
+export function normalize(text: string, steps: readonly StepName[] = STEP_NAMES): Normalized {
+  const stats = emptyStats();
+  let b = toBuffer(text);
+  // Two buffers, used in turn: each step writes into the spare one.
+  let spare = alloc(b.cp.length + 8);
+  for (const name of STEP_NAMES) {
+    if (steps !== STEP_NAMES && !steps.includes(name)) continue;
+    const r = STEPS[name](b, stats, spare);
+    if (r !== b) {
+      spare = b;
+      b = r;
+    }
+  }
+  return fromBuffer(b, stats);
+}
+
+/** Maps a [start, end) span of the normalised text back to the original text's offsets. */
+export function toOriginalSpan(n: Normalized, start: number, end: number): { start: number; end: number } {
+  if (n.starts.length === 0) return { start: 0, end: 0 };
+  const s = Math.max(0, Math.min(start, n.starts.length - 1));
+  const e = Math.max(s, Math.min(end, n.ends.length) - 1);
+  return { start: n.starts[s]!, end: n.ends[e]! };
+}
