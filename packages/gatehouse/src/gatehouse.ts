@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { AuditService, auditRoutes } from './audit/index.ts';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
 import { ContentService, contentRoutes } from './content/index.ts';
@@ -7,6 +8,13 @@ import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { buildServer, type Server } from './server/app.ts';
 import { migrate, openStore, pendingMigrations, type Store } from './store/index.ts';
+import {
+  resolveSecretKey,
+  SecretBox,
+  WebhookDispatcher,
+  webhookRoutes,
+  WebhookService,
+} from './webhooks/index.ts';
 
 /** One running Gatehouse: every part, hand-wired. */
 export interface Gatehouse {
@@ -17,9 +25,12 @@ export interface Gatehouse {
   drainer: OutboxDrainer;
   identity: IdentityService;
   keys: KeyService;
+  webhooks: WebhookService;
+  dispatcher: WebhookDispatcher;
+  audit: AuditService;
   content: ContentService;
   app: Server;
-  /** Starts background work (outbox drainer). Subscribe to the bus before this to see every event. */
+  /** Starts background work (outbox drainer, webhook dispatcher). Subscribe to the bus before this to see every event. */
   start(): void;
   /** Starts, then listens on config.host:config.port; resolves with the URL. */
   listen(): Promise<string>;
@@ -45,6 +56,13 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     await store.close();
     throw e;
   }
+  let box: SecretBox;
+  try {
+    box = new SecretBox(resolveSecretKey(config, log));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const bus = new InProcessBus(log);
   const drainer = new OutboxDrainer(store.db, bus, config.outboxPollMs, log);
   const identity = new IdentityService(store.db, {
@@ -59,9 +77,29 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
     loginWindowMs: config.loginWindowSeconds * 1000,
     signupMaxPerIp: config.signupMaxPerIp,
-    onCommit: () => drainer.poke(),
+    onCommit: () => {
+      drainer.poke();
+      dispatcher.poke();
+    },
   });
   const keys = new KeyService(store.db);
+  const dispatcher = new WebhookDispatcher(store.db, box, {
+    concurrency: config.webhookConcurrency,
+    timeoutMs: config.webhookTimeoutMs,
+    retryBaseMs: config.webhookRetryBaseMs,
+    retryCapMs: config.webhookRetryCapMs,
+    maxAttempts: config.webhookMaxAttempts,
+    maxAgeMs: config.webhookMaxAgeHours * 3_600_000,
+    pollMs: config.webhookPollMs,
+    retentionMs: config.webhookRetentionDays * 86_400_000,
+    log,
+  });
+  const webhooks = new WebhookService(store.db, box, {
+    secretOverlapMs: config.webhookSecretOverlapHours * 3_600_000,
+    onCommit: () => dispatcher.poke(),
+  });
+  webhooks.dispatcher = dispatcher;
+  const audit = new AuditService(store.db);
   const content = new ContentService({
     dataDir: config.dataDir,
     textModelFile: config.textModelFile,
@@ -74,7 +112,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   });
 
   let closing = false;
-  const { app } = await buildServer({
+  const { app, metrics } = await buildServer({
     log,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
@@ -85,6 +123,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     },
   });
   await app.register(identityRoutes, { identity, keys, config });
+  dispatcher.registerMetrics(metrics);
+  await app.register(webhookRoutes, { webhooks, keys });
+  await app.register(auditRoutes, { audit, keys });
   await app.register(contentRoutes, { content, keys });
   await app.ready();
 
@@ -93,6 +134,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     if (started) return;
     started = true;
     drainer.start();
+    dispatcher.start();
   };
 
   return {
@@ -103,6 +145,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     drainer,
     identity,
     keys,
+    webhooks,
+    dispatcher,
+    audit,
     content,
     app,
     start,
@@ -119,6 +164,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       await app.close();
       await drainer.stop();
       await drainer.drain();
+      await dispatcher.stop();
       content.close();
       await bus.close();
       await store.close();

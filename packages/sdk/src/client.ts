@@ -163,6 +163,24 @@ export class GatehouseClient {
   unfreeze(id: string, reason: string): Promise<Account> {
     return this.request('POST', `/v1/accounts/${encodeURIComponent(id)}/unfreeze`, { reason }, 'key');
   }
+  /** One page of the webhook pull feed (operator key with webhooks:read). */
+  webhookFeed(
+    after?: string,
+    limit = 100,
+  ): Promise<{
+    messages: Array<{
+      id: string;
+      type: string;
+      timestamp: string;
+      account?: string;
+      data: Record<string, unknown>;
+    }>;
+    next: string;
+  }> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (after) q.set('after', after);
+    return this.request('GET', `/v1/webhooks/feed?${q}`, undefined, 'key');
+  }
   async accountSessions(id: string): Promise<Session[]> {
     return (
       await this.request<{ sessions: Session[] }>(

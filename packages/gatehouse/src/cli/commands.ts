@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerIncidents } from '../incidents/command.ts';
+import { registerAudit } from '../audit/command.ts';
 import { registerBench } from '../bench/command.ts';
 import { registerBanks, registerPdq } from '../content/image/command.ts';
 import { registerTextCommands } from '../content/text/command.ts';
@@ -7,6 +8,7 @@ import { registerDomains } from '../content/url/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
 import { registerMigrate } from '../store/command.ts';
+import { registerWebhooks } from '../webhooks/command.ts';
 
 /** Every CLI command, one register function each (its file sits beside the part it drives). */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -19,4 +21,6 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerPdq,
   registerBanks,
   registerTextCommands,
+  registerWebhooks,
+  registerAudit,
 ];

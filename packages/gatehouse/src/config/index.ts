@@ -14,6 +14,8 @@ interface Setting {
   default: unknown;
   form: string;
   doc: string;
+  /** Never echo the value (in errors or anywhere). */
+  secret?: boolean;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -192,6 +194,72 @@ export const SETTINGS = {
     form: 'milliseconds (integer)',
     doc: 'How often the outbox drainer looks for unpublished events',
   },
+  secretKey: {
+    schema: z
+      .string()
+      .refine(
+        (v) => v === '' || (/^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32),
+        'base64 of 32 bytes or empty',
+      ),
+    default: '',
+    secret: true,
+    form: 'base64 of 32 random bytes (`openssl rand -base64 32`) or empty',
+    doc: 'Key that encrypts webhook signing secrets at rest (AES-256-GCM); empty: generated once into <dataDir>/secret.key. Set it (the same everywhere) when several processes share PostgreSQL',
+  },
+  webhookRetryBaseMs: {
+    schema: int(1, 3_600_000),
+    default: 2000,
+    form: 'milliseconds (integer)',
+    doc: 'First retry delay of a failed webhook; it doubles per attempt (full jitter)',
+  },
+  webhookRetryCapMs: {
+    schema: int(1, 86_400_000),
+    default: 3_600_000,
+    form: 'milliseconds (integer)',
+    doc: 'Longest delay between two webhook attempts',
+  },
+  webhookMaxAttempts: {
+    schema: int(1, 1000),
+    default: 25,
+    form: 'integer >= 1',
+    doc: 'Attempts before a webhook delivery is dead-lettered',
+  },
+  webhookMaxAgeHours: {
+    schema: int(1, 24 * 90),
+    default: 72,
+    form: 'hours (integer)',
+    doc: 'A delivery still failing this long after it was enqueued is dead-lettered',
+  },
+  webhookTimeoutMs: {
+    schema: int(100, 120_000),
+    default: 10_000,
+    form: 'milliseconds (integer)',
+    doc: 'Timeout of one webhook request (connect to end of response)',
+  },
+  webhookConcurrency: {
+    schema: int(1, 1000),
+    default: 16,
+    form: 'integer >= 1',
+    doc: 'Webhook requests in flight at once (each account/endpoint pair has at most one)',
+  },
+  webhookPollMs: {
+    schema: int(10, 60_000),
+    default: 250,
+    form: 'milliseconds (integer)',
+    doc: 'How often the webhook dispatcher looks for due deliveries (it is also woken on commit)',
+  },
+  webhookSecretOverlapHours: {
+    schema: int(0, 24 * 30),
+    default: 24,
+    form: 'hours (integer)',
+    doc: 'After a secret rotation, how long messages are also signed with the old secret',
+  },
+  webhookRetentionDays: {
+    schema: int(1, 3650),
+    default: 30,
+    form: 'days (integer)',
+    doc: 'Delivered webhook messages and their attempts older than this are deleted (dead letters are kept)',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -279,7 +347,7 @@ export function loadConfig(
     if (!r.success) {
       throw new GatehouseError(
         'CONFIG_INVALID',
-        `invalid value ${JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}`,
+        `invalid value ${def.secret ? '(not shown: secret)' : JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}`,
         { extra: { key, env: envName(key), expected: def.form } },
       );
     }

@@ -114,6 +114,26 @@ export const ERRORS = {
   },
   BANK_FILE_INVALID: { status: 400, title: 'The hash bank file is invalid', titleZh: '哈希库文件无效' },
   BANK_ENTRY_NOT_FOUND: { status: 404, title: 'No such hash bank entry', titleZh: '哈希库中无此条目' },
+  // delivery
+  WEBHOOK_ENDPOINT_NOT_FOUND: {
+    status: 404,
+    title: 'No such webhook endpoint',
+    titleZh: 'Webhook 端点不存在',
+  },
+  WEBHOOK_URL_INVALID: {
+    status: 400,
+    title: 'The webhook URL must be an absolute http or https URL',
+    titleZh: 'Webhook 地址必须是完整的 http 或 https 地址',
+  },
+  WEBHOOK_CURSOR_INVALID: { status: 400, title: 'The feed cursor is invalid', titleZh: '订阅游标无效' },
+  WEBHOOK_MESSAGE_NOT_FOUND: { status: 404, title: 'No such webhook message', titleZh: 'Webhook 消息不存在' },
+  SECRET_KEY_INVALID: {
+    status: 500,
+    title: 'The secret key cannot decrypt stored secrets',
+    titleZh: '密钥无法解密已存储的机密',
+  },
+  // audit
+  AUDIT_ENTRY_INVALID: { status: 400, title: 'The audit entry is invalid', titleZh: '审计记录无效' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

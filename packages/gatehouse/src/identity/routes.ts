@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
+import { operatorActor } from '../audit/index.ts';
 import type { KeyService } from '../keys/index.ts';
 import { CSRF_COOKIE, csrfFor, requireKey, requireSession, sessionCookieName } from '../server/auth.ts';
 import type { IdentityService } from './service.ts';
@@ -234,6 +235,8 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   const read = requireKey(keys, 'accounts:read');
   const write = requireKey(keys, 'accounts:write');
   const op = { security: [{ operatorKey: [] }], tags: ['operator'] };
+  const actor = (req: { operator?: { id: string } }) =>
+    req.operator ? operatorActor(req.operator.id) : undefined;
 
   app.get(
     '/v1/accounts/:id',
@@ -288,7 +291,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         response: { 200: Account },
       },
     },
-    async (req) => identity.freeze(req.params.id, req.body.reason),
+    async (req) => identity.freeze(req.params.id, req.body.reason, actor(req)),
   );
   app.post(
     '/v1/accounts/:id/unfreeze',
@@ -302,7 +305,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         response: { 200: Account },
       },
     },
-    async (req) => identity.unfreeze(req.params.id, req.body.reason),
+    async (req) => identity.unfreeze(req.params.id, req.body.reason, actor(req)),
   );
   app.post(
     '/v1/accounts/:id/sessions/revoke-all',
@@ -317,7 +320,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
     },
     async (req) => {
       await identity.getAccount(req.params.id);
-      return { revoked: (await identity.revokeAll(req.params.id, 'operator')).length };
+      return { revoked: (await identity.revokeAll(req.params.id, 'operator', actor(req))).length };
     },
   );
   app.delete(
@@ -331,7 +334,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
       },
     },
     async (req, reply) => {
-      await identity.revokeSession(req.params.id, req.params.sid, 'operator');
+      await identity.revokeSession(req.params.id, req.params.sid, 'operator', actor(req));
       return reply.code(204).send();
     },
   );
@@ -341,6 +344,6 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
       preHandler: write,
       schema: { ...op, summary: 'Delete an account', params: IdParam, response: { 200: Account } },
     },
-    async (req) => identity.deleteAccount(req.params.id),
+    async (req) => identity.deleteAccount(req.params.id, actor(req)),
   );
 };

@@ -1,4 +1,5 @@
 import type { IdentityEvent, SignInMethod } from '@gatehouse/sdk';
+import { appendAuditInTx } from '../audit/index.ts';
 import { newEventId, outboxStore } from '../bus/index.ts';
 import { hashToken, newId, newToken, safeEqual } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
@@ -333,10 +334,20 @@ export class IdentityService {
     accountId: string,
     ids: string[],
     reason: IdentityEventRevokeReason,
+    actor?: string,
   ): Promise<string[]> {
     return this.tx(async (tx, emit) => {
-      const done = await q.revokeSessions(tx, ids, reason, this.now());
+      const t = this.now();
+      const done = await q.revokeSessions(tx, ids, reason, t);
       for (const id of done) emit({ type: 'session.revoked', account: accountId, session: id, reason });
+      if (actor && done.length)
+        await appendAuditInTx(tx, {
+          actor,
+          action: 'session.revoke',
+          subject: accountId,
+          data: { sessions: done, reason },
+          at: t,
+        });
       return done;
     });
   }
@@ -345,11 +356,12 @@ export class IdentityService {
     accountId: string,
     sessionId: string,
     reason: IdentityEventRevokeReason = 'user',
+    actor?: string,
   ): Promise<void> {
     const s = await q.sessionById(this.db, sessionId);
     if (!s || s.account_id !== accountId || s.revoked_at !== null)
       throw new GatehouseError('SESSION_NOT_FOUND');
-    await this.revoke(accountId, [sessionId], reason);
+    await this.revoke(accountId, [sessionId], reason, actor);
   }
 
   async revokeOthers(
@@ -365,12 +377,17 @@ export class IdentityService {
     );
   }
 
-  async revokeAll(accountId: string, reason: IdentityEventRevokeReason = 'everywhere'): Promise<string[]> {
+  async revokeAll(
+    accountId: string,
+    reason: IdentityEventRevokeReason = 'everywhere',
+    actor?: string,
+  ): Promise<string[]> {
     const live = await q.liveSessions(this.db, accountId, this.now());
     return this.revoke(
       accountId,
       live.map((s) => s.id),
       reason,
+      actor,
     );
   }
 
@@ -419,23 +436,27 @@ export class IdentityService {
     }));
   }
 
-  /** Freezes an account: it cannot sign in, and every live session ends. */
-  async freeze(accountId: string, reason: string): Promise<AccountView> {
-    return this.setState(accountId, 'frozen', reason);
+  /**
+   * Freezes an account: it cannot sign in, and every live session ends. `actor` (who did it, for the
+   * audit log: operatorActor(keyId), "system", …) defaults to "system".
+   */
+  async freeze(accountId: string, reason: string, actor?: string): Promise<AccountView> {
+    return this.setState(accountId, 'frozen', reason, actor);
   }
 
-  async unfreeze(accountId: string, reason: string): Promise<AccountView> {
-    return this.setState(accountId, 'active', reason);
+  async unfreeze(accountId: string, reason: string, actor?: string): Promise<AccountView> {
+    return this.setState(accountId, 'active', reason, actor);
   }
 
-  async deleteAccount(accountId: string): Promise<AccountView> {
-    return this.setState(accountId, 'deleted', 'deleted');
+  async deleteAccount(accountId: string, actor?: string): Promise<AccountView> {
+    return this.setState(accountId, 'deleted', 'deleted', actor);
   }
 
   private async setState(
     accountId: string,
     state: AccountsTable['state'],
     reason: string,
+    actor = 'system',
   ): Promise<AccountView> {
     const t = this.now();
     await this.tx(async (tx, emit) => {
@@ -453,6 +474,14 @@ export class IdentityService {
       if (state === 'frozen') emit({ type: 'account.frozen', account: accountId, reason });
       else if (state === 'active') emit({ type: 'account.unfrozen', account: accountId, reason });
       else emit({ type: 'account.deleted', account: accountId });
+      const action = state === 'frozen' ? 'freeze' : state === 'active' ? 'unfreeze' : 'delete';
+      await appendAuditInTx(tx, {
+        actor,
+        action: `account.${action}`,
+        subject: accountId,
+        data: { reason },
+        at: t,
+      });
     });
     return this.getAccount(accountId);
   }

@@ -36,7 +36,7 @@ export function registerKeys(program: Command): void {
       databaseUrl?: string;
     }) => {
       const scopes = parseScopes(opts.scopes);
-      const { key, view } = await withKeys(opts, (k) => k.create(opts.name, scopes));
+      const { key, view } = await withKeys(opts, (k) => k.create(opts.name, scopes, 'cli'));
       if (opts.json) console.log(JSON.stringify({ key, ...view }));
       else {
         console.log(key);
@@ -62,7 +62,7 @@ export function registerKeys(program: Command): void {
   withConfigOptions(
     keys.command('revoke').description('Revoke a key by id').argument('<id>', 'key id (from keys list)'),
   ).action(async (id: string, opts: { config?: string; dataDir?: string; databaseUrl?: string }) => {
-    await withKeys(opts, (k) => k.revoke(id));
+    await withKeys(opts, (k) => k.revoke(id, 'cli'));
     console.log(`key ${id} revoked`);
   });
 }

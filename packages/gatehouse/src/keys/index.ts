@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { appendAuditInTx } from '../audit/index.ts';
 import { hashToken, safeEqual } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Db } from '../store/db.ts';
@@ -17,6 +18,9 @@ export const SCOPES = [
   'content:write',
   'incidents:read',
   'incidents:write',
+  'webhooks:read',
+  'webhooks:write',
+  'audit:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -56,7 +60,8 @@ export class KeyService {
     this.now = now;
   }
 
-  async create(name: string, scopes: Scope[]): Promise<{ key: string; view: ApiKeyView }> {
+  /** Creates a key; `actor` (for the audit log) defaults to "system". */
+  async create(name: string, scopes: Scope[], actor = 'system'): Promise<{ key: string; view: ApiKeyView }> {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const key = `ghk_${id}_${secret}`;
@@ -69,7 +74,16 @@ export class KeyService {
       last_used_at: null,
       revoked_at: null,
     };
-    await keysStore.insert(this.db, row);
+    await this.db.transaction().execute(async (tx) => {
+      await keysStore.insert(tx, row);
+      await appendAuditInTx(tx, {
+        actor,
+        action: 'api_key.create',
+        subject: id,
+        data: { name: row.name, scopes },
+        at: row.created_at,
+      });
+    });
     return { key, view: view(row) };
   }
 
@@ -77,9 +91,13 @@ export class KeyService {
     return (await keysStore.list(this.db)).map(view);
   }
 
-  async revoke(id: string): Promise<void> {
-    if (!(await keysStore.revoke(this.db, id, this.now())))
-      throw new GatehouseError('KEY_NOT_FOUND', `no live API key with id ${id}`);
+  async revoke(id: string, actor = 'system'): Promise<void> {
+    const t = this.now();
+    await this.db.transaction().execute(async (tx) => {
+      if (!(await keysStore.revoke(tx, id, t)))
+        throw new GatehouseError('KEY_NOT_FOUND', `no live API key with id ${id}`);
+      await appendAuditInTx(tx, { actor, action: 'api_key.revoke', subject: id, at: t });
+    });
   }
 
   /** Checks a presented key and the scope the endpoint needs; throws API_KEY_INVALID or API_KEY_SCOPE. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/index.ts';
 import type { DB } from './schema.ts';
@@ -72,4 +72,21 @@ function withStatementCache(sqlite: Database.Database, max = 500) {
       return st;
     },
   };
+}
+
+/**
+ * Serialises the appends to ordered logs (audit chain, webhook feed) across concurrent transactions on
+ * PostgreSQL: a transaction-scoped advisory lock, held until commit, so sequence numbers are assigned in
+ * commit order. One lock for every such log, so transactions that append to several cannot deadlock.
+ * SQLite needs nothing: it has a single writer.
+ */
+export async function lockAppendOrder(tx: Tx): Promise<void> {
+  if (isPostgres(tx)) {
+    await sql`select pg_advisory_xact_lock(7216354001)`.execute(tx);
+  }
+}
+
+/** True when the transaction runs on PostgreSQL. */
+export function isPostgres(q: Db | Tx): boolean {
+  return q.getExecutor().adapter instanceof PostgresAdapter;
 }

@@ -1,14 +1,16 @@
 import { Migrator } from 'kysely/migration';
+import { auditMigrations } from '../audit/schema.ts';
 import { busMigrations } from '../bus/schema.ts';
 import { contentMigrations } from '../content/schema.ts';
 import { identityMigrations } from '../identity/schema.ts';
 import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
 import { responseMigrations } from '../response/schema.ts';
+import { webhooksMigrations } from '../webhooks/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
 import type { Store } from './db.ts';
 
-export { openStore, type Store, type Db, type Tx, type Dialect } from './db.ts';
+export { openStore, lockAppendOrder, isPostgres, type Store, type Db, type Tx, type Dialect } from './db.ts';
 export type { DB } from './schema.ts';
 
 /** Every part's migrations, in order. Add a part's migrations here. */
@@ -17,6 +19,8 @@ export const MIGRATIONS: PartMigrations[] = [
   identityMigrations,
   keysMigrations,
   contentMigrations,
+  webhooksMigrations,
+  auditMigrations,
   responseMigrations,
   incidentMigrations,
 ];

@@ -1,0 +1,245 @@
+import { GatehouseError } from '../errors/index.ts';
+import { isPostgres, lockAppendOrder, type Db, type Tx } from '../store/db.ts';
+import { canonicalJson, entryHash } from './chain.ts';
+import { GENESIS_HASH, type AuditLogTable } from './schema.ts';
+import { auditStore } from './store.ts';
+
+export { auditMigrations, GENESIS_HASH, type AuditTables } from './schema.ts';
+export { canonicalJson, entryHash } from './chain.ts';
+export { auditRoutes } from './routes.ts';
+
+export interface AuditEntryInput {
+  /** Who acted: operatorActor(keyId), accountActor(id), "system" or "cli". */
+  actor: string;
+  /** What was done, dotted: "account.freeze", "api_key.create", … */
+  action: string;
+  /** What it was done to (an account id, key id, endpoint id…). */
+  subject: string;
+  data?: Record<string, unknown>;
+  /** Epoch ms; default now. */
+  at?: number;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  subject: string;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export const operatorActor = (keyId: string): string => `key:${keyId}`;
+export const accountActor = (accountId: string): string => `account:${accountId}`;
+
+/**
+ * Appends one entry to the hash chain inside the caller's transaction, so the entry exists exactly when
+ * the action it records does. Appends are serialised (advisory lock on PostgreSQL, single writer on
+ * SQLite) and the checkpoint row moves with every append: the chain never forks.
+ */
+export async function appendAuditInTx(
+  tx: Tx,
+  entry: AuditEntryInput,
+): Promise<{ seq: number; hash: string }> {
+  for (const k of ['actor', 'action', 'subject'] as const) {
+    const v = entry[k];
+    if (typeof v !== 'string' || v.length === 0 || v.length > 200)
+      throw new GatehouseError('AUDIT_ENTRY_INVALID', `${k} must be 1-200 characters`);
+  }
+  await lockAppendOrder(tx);
+  const cp = await auditStore.checkpointForUpdate(tx, isPostgres(tx));
+  if (!cp) throw new Error('audit checkpoint row is missing (migration 0110_audit not applied?)');
+  const base = {
+    seq: cp.head_seq + 1,
+    at: entry.at ?? Date.now(),
+    actor: entry.actor,
+    action: entry.action,
+    subject: entry.subject,
+    data: canonicalJson(entry.data ?? {}),
+  };
+  const hash = entryHash(cp.head_hash, base);
+  await auditStore.insert(tx, { ...base, prev_hash: cp.head_hash, hash });
+  await auditStore.saveCheckpoint(tx, {
+    id: 1,
+    head_seq: base.seq,
+    head_hash: hash,
+    count: cp.count + 1,
+    updated_at: base.at,
+  });
+  return { seq: base.seq, hash };
+}
+
+/** appendAuditInTx as an object, for parts that take an audit dependency (response: AuditSink). */
+export const auditSink = {
+  async appendInTx(tx: Tx, entry: AuditEntryInput): Promise<void> {
+    await appendAuditInTx(tx, entry);
+  },
+};
+
+export type TamperKind = 'modified' | 'deleted' | 'inserted' | 'truncated';
+
+export interface AuditProblem {
+  kind: TamperKind;
+  /** Where: the first seq concerned. */
+  seq: number;
+  expected: string;
+  found: string;
+  detail: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Rows read. */
+  count: number;
+  head: { seq: number; hash: string };
+  checkpoint: { seq: number; hash: string; count: number };
+  problems: AuditProblem[];
+}
+
+function view(r: AuditLogTable): AuditEntry {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(r.data) as Record<string, unknown>;
+  } catch {
+    data = { unparseable: r.data };
+  }
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    subject: r.subject,
+    data,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** Reading and verifying the audit log. Appending goes through appendAuditInTx only. */
+export class AuditService {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async append(entry: AuditEntryInput): Promise<{ seq: number; hash: string }> {
+    return this.db.transaction().execute((tx) => appendAuditInTx(tx, entry));
+  }
+
+  async list(opts: { subject?: string; after?: number; limit?: number } = {}): Promise<AuditEntry[]> {
+    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
+    return (await auditStore.list(this.db, { ...opts, limit })).map(view);
+  }
+
+  async head(): Promise<{ seq: number; hash: string; count: number }> {
+    const cp = await auditStore.checkpoint(this.db);
+    return { seq: cp?.head_seq ?? 0, hash: cp?.head_hash ?? GENESIS_HASH, count: cp?.count ?? 0 };
+  }
+
+  /**
+   * Recomputes the whole chain. Each row must (1) follow the previous seq without a gap, (2) name the
+   * previous row's hash as prev_hash and (3) hash to its stored hash; the last row must be the
+   * checkpoint's head. Every break is reported with its seq, what was expected and what was found.
+   */
+  async verify(
+    opts: { pageSize?: number; anchors?: Array<{ seq: number; hash: string }> } = {},
+  ): Promise<VerifyReport> {
+    const anchors = new Map((opts.anchors ?? []).map((a) => [a.seq, a.hash]));
+    const problems: AuditProblem[] = [];
+    const cp = await this.head();
+    let prevHash = GENESIS_HASH;
+    let prevSeq = 0;
+    let count = 0;
+    const pageSize = opts.pageSize ?? 1000;
+    for (;;) {
+      const rows = await auditStore.page(this.db, prevSeq, pageSize);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        count++;
+        if (r.seq !== prevSeq + 1) {
+          problems.push({
+            kind: 'deleted',
+            seq: prevSeq + 1,
+            expected: `seq ${prevSeq + 1}`,
+            found: `seq ${r.seq}`,
+            detail: `row${r.seq - prevSeq > 2 ? 's' : ''} ${prevSeq + 1}${r.seq - prevSeq > 2 ? `..${r.seq - 1}` : ''} missing before seq ${r.seq}`,
+          });
+        } else if (r.prev_hash !== prevHash) {
+          problems.push({
+            kind: 'inserted',
+            seq: r.seq,
+            expected: prevHash,
+            found: r.prev_hash,
+            detail: `seq ${r.seq} does not link to seq ${prevSeq}: it was forged or inserted, or seq ${prevSeq} was replaced with a recomputed hash`,
+          });
+        }
+        const computed = entryHash(r.prev_hash, r);
+        if (computed !== r.hash) {
+          problems.push({
+            kind: 'modified',
+            seq: r.seq,
+            expected: computed,
+            found: r.hash,
+            detail: `seq ${r.seq} was changed after it was written: its content hashes to ${computed.slice(0, 12)}…, the stored hash is ${r.hash.slice(0, 12)}…`,
+          });
+        }
+        const anchored = anchors.get(r.seq);
+        if (anchored !== undefined) {
+          anchors.delete(r.seq);
+          if (anchored !== r.hash)
+            problems.push({
+              kind: 'modified',
+              seq: r.seq,
+              expected: anchored,
+              found: r.hash,
+              detail: `seq ${r.seq} does not match the head recorded outside the database: the chain was rewritten up to here`,
+            });
+        }
+        prevHash = r.hash;
+        prevSeq = r.seq;
+      }
+    }
+    for (const [seq, hash] of anchors)
+      problems.push({
+        kind: seq > prevSeq ? 'truncated' : 'deleted',
+        seq,
+        expected: hash,
+        found: 'no row',
+        detail: `seq ${seq}, recorded outside the database, is gone`,
+      });
+    if (cp.seq > prevSeq) {
+      problems.push({
+        kind: 'truncated',
+        seq: prevSeq + 1,
+        expected: `head seq ${cp.seq} hash ${cp.hash}`,
+        found: `last seq ${prevSeq} hash ${prevHash}`,
+        detail: `rows ${prevSeq + 1}..${cp.seq} were deleted from the tail (the checkpoint records head seq ${cp.seq})`,
+      });
+    } else if (cp.seq < prevSeq) {
+      problems.push({
+        kind: 'inserted',
+        seq: cp.seq + 1,
+        expected: `head seq ${cp.seq} hash ${cp.hash}`,
+        found: `last seq ${prevSeq} hash ${prevHash}`,
+        detail: `rows ${cp.seq + 1}..${prevSeq} were added behind the log's back (the checkpoint records head seq ${cp.seq})`,
+      });
+    } else if (cp.hash !== prevHash) {
+      problems.push({
+        kind: 'modified',
+        seq: cp.seq,
+        expected: cp.hash,
+        found: prevHash,
+        detail: `the head row seq ${cp.seq} does not match the checkpoint: the chain was rewritten`,
+      });
+    }
+    return {
+      ok: problems.length === 0,
+      count,
+      head: { seq: prevSeq, hash: prevHash },
+      checkpoint: { seq: cp.seq, hash: cp.hash, count: cp.count },
+      problems,
+    };
+  }
+}
