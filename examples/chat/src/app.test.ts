@@ -229,6 +229,22 @@ describe('chat API against a real embedded Gatehouse', () => {
     assert.equal(bad.status, 401);
   });
 
+  test('without a webhook secret the webhook endpoint answers 501 and never acts', async () => {
+    const r = await fetch(`${env.url}/gatehouse/webhooks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'x',
+        'webhook-timestamp': '1',
+        'webhook-signature': 'v1,x',
+      },
+      body: JSON.stringify({ type: 'account.frozen', account: alice.id, data: { account: alice.id } }),
+    });
+    assert.equal(r.status, 501);
+    assert.equal(((await r.json()) as { code: string }).code, 'WEBHOOKS_UNAVAILABLE');
+    assert.equal((await alice.call<{ user: { state: string } }>('GET', '/api/me')).body.user.state, 'active');
+  });
+
   test('the page and its scripts are served', async () => {
     const r = await fetch(env.url + '/');
     assert.equal(r.status, 200);

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { newWebhookSecret, postWebhook, startEnv, type Env } from './testing.ts';
+import { startEnv, type Env } from './testing.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 // A 24x24 blue PNG.
@@ -32,11 +32,10 @@ export const SCREENSHOT = join(tmpdir(), 'gatehouse-chat-browser.png');
 
 let env: Env;
 let browser: Browser;
-const secret = newWebhookSecret();
 
 before(async () => {
   if (skip) return;
-  env = await startEnv({ webhookSecrets: [secret] });
+  env = await startEnv({ registerWebhooks: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -133,17 +132,8 @@ test(
         },
       },
     ];
-    if (env.chat.gh.capabilities.webhooks) {
-      for (const h of hooks) assert.equal((await postWebhook(env.url, secret, h)).status, 200);
-    } else {
-      // The SDK has no verifyWebhook yet: the endpoint refuses every webhook, so drive the handler directly.
-      console.log(
-        '# NOTE the SDK has no verifyWebhook yet: webhooks applied through ChatService.handleWebhook',
-      );
-      const { readAction } = await import('./gatehouse.ts');
-      for (const [i, h] of hooks.entries())
-        env.chat.chat.handleWebhook({ id: `test-${i}`, type: h.type, action: readAction(h.type, h.data, h) });
-    }
+    // Gatehouse sends them (outbox + dispatcher, signed); the chat verifies them with the SDK
+    for (const h of hooks) await env.deliver(h);
 
     await bob.locator('[data-testid="retracted"]').waitFor();
     assert.equal(await bob.locator('a[href="http://qq-skins.example/login"]').count(), 0);

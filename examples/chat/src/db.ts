@@ -425,6 +425,9 @@ export class ChatDb {
         .run(id, type, now).changes > 0
     );
   }
+  seenWebhook(id: string): boolean {
+    return !!this.db.prepare('select 1 from webhooks_seen where id = ?').get(id);
+  }
   unmarkWebhook(id: string): void {
     this.db.prepare('delete from webhooks_seen where id = ?').run(id);
   }

@@ -4,12 +4,19 @@
  * the pre-send check (`checkMessage`) and webhook verification (`verifyWebhook`). Everything else in
  * the example sees the small `GatehouseLink` interface below.
  *
- * SDK pieces that are not in the installed SDK yet are detected at start and reported in
- * `capabilities`; the chat then runs without them (no event reports, no pre-send check, webhooks
- * answer 501). Nothing is simulated.
+ * The events client and the pre-send check are looked up in the SDK at start (they land in parallel);
+ * when absent, `capabilities` says so and the chat runs without them (no event reports, every message
+ * delivered). Nothing is simulated.
  */
 import * as sdk from '@gatehouse/sdk';
-import { GatehouseApiError, GatehouseClient, type Account, type Session } from '@gatehouse/sdk';
+import {
+  GatehouseApiError,
+  GatehouseClient,
+  verifyWebhook,
+  WebhookVerificationError,
+  type Account,
+  type Session,
+} from '@gatehouse/sdk';
 
 export { GatehouseApiError };
 export type { Account, Session };
@@ -148,7 +155,6 @@ interface FutureSdk {
   EventsClient?: new (opts: Record<string, unknown>) => EventsClientLike;
   events?: Record<string, (f: Record<string, unknown>) => Record<string, unknown>>;
   checkMessage?: (client: GatehouseClient, input: Record<string, unknown>) => Promise<unknown>;
-  verifyWebhook?: (secrets: string[] | string, headers: Record<string, string>, rawBody: string) => unknown;
 }
 const future = sdk as unknown as FutureSdk;
 
@@ -176,7 +182,7 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
     !!opts.apiKey &&
     (typeof future.checkMessage === 'function' ||
       (canEvents && typeof future.EventsClient!.prototype.checkMessage === 'function'));
-  const canWebhooks = typeof future.verifyWebhook === 'function' && opts.webhookSecrets.length > 0;
+  const canWebhooks = opts.webhookSecrets.length > 0;
   const capabilities: Capabilities = { events: canEvents, check: canCheck, webhooks: canWebhooks };
   opts.log?.info({ capabilities }, 'gatehouse link');
 
@@ -224,25 +230,21 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
 
     verifyWebhook(headers, rawBody) {
       if (!canWebhooks)
-        throw new WebhookError(
-          'WEBHOOKS_UNAVAILABLE',
-          'webhook verification is not configured or not in this SDK',
-        );
-      const flat: Record<string, string> = {};
-      for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k.toLowerCase()] = String(v);
-      let payload: unknown;
+        throw new WebhookError('WEBHOOKS_UNAVAILABLE', 'no webhook signing secret is configured');
+      let msg: ReturnType<typeof verifyWebhook>;
       try {
-        payload = future.verifyWebhook!(opts.webhookSecrets, flat, rawBody);
+        msg = verifyWebhook(opts.webhookSecrets, headers, rawBody);
       } catch (e) {
-        throw new WebhookError('WEBHOOK_INVALID', (e as Error).message);
+        if (e instanceof WebhookVerificationError)
+          throw new WebhookError('WEBHOOK_INVALID', `${e.code}: ${e.message}`);
+        throw e;
       }
-      if (payload === false || payload === undefined || payload === null)
-        throw new WebhookError('WEBHOOK_INVALID', 'signature does not verify');
-      const body = (typeof payload === 'object' ? payload : JSON.parse(rawBody)) as Record<string, unknown>;
-      const id = flat['webhook-id'] ?? str(body.id);
-      if (!id) throw new WebhookError('WEBHOOK_INVALID', 'no webhook id');
-      const type = str(body.type) ?? '';
-      return { id, type, action: readAction(type, (body.data ?? body) as Record<string, unknown>, body) };
+      const data = (msg.data && typeof msg.data === 'object' ? msg.data : {}) as Record<string, unknown>;
+      return {
+        id: msg.id,
+        type: msg.type,
+        action: readAction(String(msg.type ?? ''), data, msg.account ? { account: msg.account } : {}),
+      };
     },
 
     async flush() {

@@ -2,8 +2,10 @@
  * Test helpers: a real embedded Gatehouse, a chat server pointed at it, and HTTP + WebSocket users
  * with their own cookie. Test-only (imports Gatehouse's test helpers through a relative path).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import WebSocket from 'ws';
+import { enqueueInTx, signedHeaders } from '../../../packages/gatehouse/src/webhooks/index.ts';
 import { testGatehouse, tempDir } from '../../../packages/gatehouse/src/testing/index.ts';
 import type { Gatehouse } from '../../../packages/gatehouse/src/gatehouse.ts';
 import { createChatServer, SESSION_COOKIE, type ChatOptions, type ChatServer } from './app.ts';
@@ -15,7 +17,30 @@ export interface Env {
   chat: ChatServer;
   url: string;
   apiKey: string;
+  /** The signing secret Gatehouse gave the chat's webhook endpoint (with `registerWebhooks`). */
+  webhookSecret: string;
+  /**
+   * Has Gatehouse send a webhook the way its response part does (outbox row + dispatcher, signed), and
+   * waits until the chat has processed it.
+   */
+  deliver(msg: {
+    id?: string;
+    type: string;
+    account?: string;
+    data: Record<string, unknown>;
+  }): Promise<string>;
   cleanup(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /**
@@ -23,23 +48,40 @@ export interface Env {
  * example the pre-send check's answer) while everything else stays real.
  */
 export async function startEnv(
-  extra: Partial<ChatOptions> = {},
+  extra: Partial<ChatOptions> & { registerWebhooks?: boolean } = {},
   wrapLink?: (link: GatehouseLink) => GatehouseLink,
 ): Promise<Env> {
-  const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite');
+  const { registerWebhooks, ...chatOpts } = extra;
+  const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite', { webhookRetryBaseMs: 50 });
   const ghUrl = await gh.listen();
   const { key: apiKey } = await gh.keys.create('chat test', ['admin']);
   const tmp = tempDir('gatehouse-chat-test-');
+  let webhookSecret = '';
+  let port = 0;
+  if (registerWebhooks) {
+    // The operator registers the chat's endpoint in Gatehouse and starts the chat with its secret.
+    port = await freePort();
+    const res = await fetch(`${ghUrl}/v1/webhooks/endpoints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ url: `http://127.0.0.1:${port}/gatehouse/webhooks`, description: 'chat' }),
+    });
+    if (res.status !== 201)
+      throw new Error(`endpoint registration failed: ${res.status} ${await res.text()}`);
+    webhookSecret = ((await res.json()) as { secret: string }).secret;
+  }
+  const secrets = webhookSecret ? [webhookSecret] : (chatOpts.webhookSecrets ?? []);
   const link = wrapLink
-    ? wrapLink(createGatehouseLink({ baseUrl: ghUrl, apiKey, webhookSecrets: extra.webhookSecrets ?? [] }))
+    ? wrapLink(createGatehouseLink({ baseUrl: ghUrl, apiKey, webhookSecrets: secrets }))
     : undefined;
   const chat = await createChatServer({
     gatehouse: ghUrl,
     apiKey,
     dataDir: tmp.dir,
-    port: 0,
+    port,
     logLevel: 'silent',
-    ...extra,
+    ...chatOpts,
+    webhookSecrets: secrets,
     ...(link ? { link } : {}),
   });
   const url = await chat.listen();
@@ -49,6 +91,24 @@ export async function startEnv(
     chat,
     url,
     apiKey,
+    webhookSecret,
+    async deliver(msg) {
+      const { id } = await gh.store.db.transaction().execute((tx) =>
+        enqueueInTx(tx, {
+          type: msg.type,
+          ...(msg.account ? { account: msg.account } : {}),
+          payload: msg.data,
+          ...(msg.id ? { id: msg.id } : {}),
+        }),
+      );
+      gh.dispatcher.poke();
+      const until = Date.now() + 10_000;
+      while (!chat.db.seenWebhook(id)) {
+        if (Date.now() > until) throw new Error(`webhook ${id} (${msg.type}) was not processed by the chat`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return id;
+    },
     async cleanup() {
       await chat.close();
       await ghCleanup();
@@ -149,14 +209,9 @@ export class User {
   }
 }
 
-/** A fresh Standard Webhooks secret (whsec_ + base64 of 24 random bytes). */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
 /**
- * Posts a webhook signed the Standard Webhooks way (what Gatehouse's dispatcher sends):
- * signature "v1," + base64(HMAC-SHA256(secret, "<id>.<timestamp>.<body>")).
+ * Posts a webhook signed with Gatehouse's own signing code (as its dispatcher sends it), for replays and
+ * tampering tests.
  */
 export async function postWebhook(
   chatUrl: string,
@@ -173,18 +228,16 @@ export async function postWebhook(
     ...(msg.account ? { account: msg.account } : {}),
     data: msg.data,
   });
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const sig = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
   const res = await fetch(`${chatUrl}/gatehouse/webhooks`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(ts),
-      'webhook-signature': `v1,${sig}`,
-    },
+    headers: { 'content-type': 'application/json', ...signedHeaders([secret], id, ts, body) },
     body: opts.tamper ? body.replace('"data":{', '"data":{"x":1,') : body,
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** A fresh Standard Webhooks secret (whsec_ + base64 of 24 random bytes). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
 }
