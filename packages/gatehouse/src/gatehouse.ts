@@ -1,11 +1,23 @@
 import type { AddressInfo } from 'node:net';
-import { AuditService, auditRoutes } from './audit/index.ts';
+import { AuditService, auditRoutes, auditSink } from './audit/index.ts';
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
 import { ContentService, contentRoutes } from './content/index.ts';
+import { EngineService, engineRoutes, type ContentAnalyzer } from './engine/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
+import { GatehouseError } from './errors/index.ts';
+import { IncidentService, incidentRoutes } from './incidents/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
+import {
+  LogNotifier,
+  PolicyError,
+  PolicyManager,
+  ResponseService,
+  responseRoutes,
+  SessionGrantRevoker,
+  type DecisionInput,
+} from './response/index.ts';
 import { buildServer, type Server } from './server/app.ts';
 import { migrate, openStore, pendingMigrations, type Store } from './store/index.ts';
 import {
@@ -14,6 +26,7 @@ import {
   WebhookDispatcher,
   webhookRoutes,
   WebhookService,
+  webhookDelivery,
 } from './webhooks/index.ts';
 
 /** One running Gatehouse: every part, hand-wired. */
@@ -29,9 +42,13 @@ export interface Gatehouse {
   dispatcher: WebhookDispatcher;
   audit: AuditService;
   content: ContentService;
+  engine: EngineService;
+  policy: PolicyManager;
+  response: ResponseService;
+  incidents: IncidentService;
   app: Server;
-  /** Starts background work (outbox drainer, webhook dispatcher). Subscribe to the bus before this to see every event. */
-  start(): void;
+  /** Starts background work (outbox drainer, webhook dispatcher, engine consumer). Subscribe to the bus before this to see every event. */
+  start(): Promise<void>;
   /** Starts, then listens on config.host:config.port; resolves with the URL. */
   listen(): Promise<string>;
   /** Graceful stop: refuse new work, finish in-flight requests, drain the outbox, close the database. */
@@ -42,6 +59,8 @@ export interface CreateOptions {
   log?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
+  /** The engine's content analysis (default: the content service: model, brands, lists, image bank). */
+  engineContent?: ContentAnalyzer;
 }
 
 export async function createGatehouse(config: Config, opts: CreateOptions = {}): Promise<Gatehouse> {
@@ -110,6 +129,80 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     log,
     db: store.db,
   });
+  const engine: EngineService = new EngineService({
+    db: store.db,
+    bus,
+    log,
+    dataDir: config.dataDir,
+    snapshotSeconds: config.engineSnapshotSeconds,
+    content: opts.engineContent ?? content,
+    database: config.database,
+    dialect: store.dialect,
+    sqliteSynchronous: config.sqliteSynchronous,
+    onCommit: () => drainer.poke(),
+    gate: (account, now) => response.gate(account, now),
+  });
+
+  let policy: PolicyManager;
+  try {
+    policy = new PolicyManager(config.policyFile, { log, onLoad: (p) => response.recordPolicy(p) });
+  } catch (e) {
+    engine.close().catch(() => undefined);
+    content.close();
+    await store.close();
+    if (e instanceof PolicyError)
+      throw new GatehouseError('POLICY_INVALID', e.message, { extra: { problems: e.problems } });
+    throw e;
+  }
+  const response: ResponseService = new ResponseService({
+    db: store.db,
+    log,
+    identity,
+    policy,
+    messages: engine.messageLog,
+    delivery: webhookDelivery,
+    audit: auditSink,
+    engine: engine.control,
+    grants: [new SessionGrantRevoker(identity)],
+    notifier: new LogNotifier(log),
+    onCommit: () => {
+      drainer.poke();
+      dispatcher.poke();
+    },
+  });
+  const incidents = new IncidentService(store.db, {
+    massThreshold: config.incidentMassThreshold,
+    massWindowMs: config.incidentMassWindowMinutes * 60_000,
+    contact: config.incidentContact,
+  });
+  // Decisions reach the response part and incidents through the bus (at least once; both are idempotent).
+  bus.subscribe('decision.made', async (e) => {
+    const d = e.decision as DecisionInput & { signals: Array<{ name: string; value: number | string }> };
+    await incidents.onDecision(d);
+    await response.handle(d);
+  });
+  bus.subscribe('campaign.detected', async (e) => {
+    await incidents.onCampaign(e.campaign as Parameters<IncidentService['onCampaign']>[0]);
+  });
+  bus.subscribe('action.taken', async (e) => {
+    const a = e.action as {
+      kind: string;
+      mode: string;
+      status: string;
+      decision: string;
+      detail: Record<string, unknown>;
+    };
+    await incidents.onAction({
+      account: e.account ?? '',
+      kind: a.kind,
+      mode: a.mode,
+      status: a.status,
+      decision: a.decision,
+      at: e.time,
+      detail: a.detail,
+    });
+  });
+  let sweeper: NodeJS.Timeout | undefined;
 
   let closing = false;
   const { app, metrics } = await buildServer({
@@ -127,14 +220,26 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   await app.register(webhookRoutes, { webhooks, keys });
   await app.register(auditRoutes, { audit, keys });
   await app.register(contentRoutes, { content, keys });
+  await app.register(responseRoutes, { response, policy, identity, keys, config });
+  await app.register(incidentRoutes, { incidents, keys });
+  await app.register(engineRoutes, { engine, keys, eventsBodyLimit: config.eventsBodyLimit });
   await app.ready();
 
-  let started = false;
+  let started: Promise<void> | undefined;
   const start = () => {
-    if (started) return;
-    started = true;
+    if (started) return started;
     drainer.start();
     dispatcher.start();
+    started = (async () => {
+      await engine.start();
+      await policy.start();
+      await response.restoreEngineState();
+      sweeper = setInterval(() => {
+        response.sweep().catch((err: unknown) => log.error({ err }, 'response sweep failed'));
+      }, 30_000);
+      sweeper.unref();
+    })();
+    return started;
   };
 
   return {
@@ -149,10 +254,14 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     dispatcher,
     audit,
     content,
+    engine,
+    policy,
+    response,
+    incidents,
     app,
     start,
     async listen() {
-      start();
+      await start();
       await app.listen({ host: config.host, port: config.port });
       const a = app.server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
@@ -162,8 +271,12 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       if (closing) return;
       closing = true;
       await app.close();
+      if (started) await started.catch(() => undefined);
+      await engine.close().catch((err: unknown) => log.error({ err }, 'engine close failed'));
       await drainer.stop();
       await drainer.drain();
+      if (sweeper) clearInterval(sweeper);
+      policy.stop();
       await dispatcher.stop();
       content.close();
       await bus.close();

@@ -2,3 +2,4 @@ export const SDK_VERSION = '0.1.0';
 export * from './identity-events.ts';
 export * from './client.ts';
 export * from './webhooks.ts';
+export * from './platform-events.ts';

@@ -2,3 +2,5 @@
 import './login.ts';
 import '../content/bench.ts';
 import './webhooks.ts';
+import '../engine/bench.ts';
+import '../engine/bench-check.ts';

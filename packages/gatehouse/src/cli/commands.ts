@@ -5,6 +5,7 @@ import { registerBench } from '../bench/command.ts';
 import { registerBanks, registerPdq } from '../content/image/command.ts';
 import { registerTextCommands } from '../content/text/command.ts';
 import { registerDomains } from '../content/url/command.ts';
+import { registerReplay } from '../engine/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
 import { registerMigrate } from '../store/command.ts';
@@ -23,4 +24,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerTextCommands,
   registerWebhooks,
   registerAudit,
+  registerReplay,
 ];

@@ -260,6 +260,18 @@ export const SETTINGS = {
     form: 'days (integer)',
     doc: 'Delivered webhook messages and their attempts older than this are deleted (dead letters are kept)',
   },
+  eventsBodyLimit: {
+    schema: int(1024, 256 * 1024 * 1024),
+    default: 16 * 1024 * 1024,
+    form: 'bytes (integer)',
+    doc: 'Largest body of POST /v1/events (a batch of up to 1,000 events)',
+  },
+  engineSnapshotSeconds: {
+    schema: int(0, 86_400),
+    default: 300,
+    form: 'seconds (integer), 0 = only at shutdown',
+    doc: 'How often the engine writes its state snapshot (<dataDir>/engine/snapshot.json.gz)',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

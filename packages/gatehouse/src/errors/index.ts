@@ -134,6 +134,10 @@ export const ERRORS = {
   },
   // audit
   AUDIT_ENTRY_INVALID: { status: 400, title: 'The audit entry is invalid', titleZh: '审计记录无效' },
+  // engine
+  EVENT_INVALID: { status: 400, title: 'The event is invalid', titleZh: '事件无效' },
+  BATCH_TOO_LARGE: { status: 400, title: 'Too many events in one batch', titleZh: '单批事件过多' },
+  CAMPAIGN_NOT_FOUND: { status: 404, title: 'No such campaign', titleZh: '群发活动不存在' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

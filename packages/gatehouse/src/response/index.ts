@@ -25,3 +25,4 @@ export {
 } from './service.ts';
 export { localize, TEXTS, type Localized } from './texts.ts';
 export { responseRoutes } from './routes.ts';
+export { SessionGrantRevoker, LogNotifier } from './adapters.ts';

@@ -277,3 +277,73 @@ describe('response service', () => {
     assert.ok(!fresh.engine.quarantined.has('d:evil.example'));
   });
 });
+
+describe('throttle gate', () => {
+  test('a throttled account may send its rate per minute; the pre-send gate holds the rest until the owner confirms', async () => {
+    const { store, cleanup } = await testStore('sqlite');
+    try {
+      let now = 2_000_000_000_000;
+      const identity = new IdentityService(store.db, {
+        argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+        sessionTtlMs: 86_400_000,
+        sessionIdleMs: 86_400_000,
+        loginMaxFailuresPerAccount: 5,
+        loginMaxFailuresPerIp: 100,
+        loginWindowMs: 60_000,
+        signupMaxPerIp: 1000,
+        now: () => now,
+      });
+      const acc = await identity.createAccount({ handle: 'slow.down', password: 'owner password 1' }, ctx);
+      const owner = await identity.signIn({ handle: 'slow.down', password: 'owner password 1' }, ctx);
+      const f = fakes();
+      const svc = new ResponseService({
+        db: store.db,
+        log: createLogger('silent'),
+        identity,
+        policy: new PolicyManager(''),
+        grants: [],
+        now: () => now,
+        ...f.deps,
+      });
+      assert.equal(svc.gate(acc.id, now), undefined, 'no throttle yet');
+      const steps = await svc.handle({
+        id: 'dec-throttle',
+        account: acc.id,
+        session: 'suspect',
+        time: now,
+        action: 'block',
+        risk: 0.98,
+        eventType: 'message.sent',
+        eventId: 'ev-1',
+        signals: [],
+        reasons: [],
+      });
+      assert.ok(steps.some((s) => s.kind === 'throttle_account' && s.status === 'done'));
+      assert.equal(svc.gate(acc.id, now), undefined);
+      assert.equal(svc.gate(acc.id, now), undefined);
+      const held = svc.gate(acc.id, now);
+      assert.equal(held?.signal, 'throttled');
+      assert.match(held!.zh, /每分钟最多 2 条/);
+      now += 61_000;
+      assert.equal(svc.gate(acc.id, now), undefined, 'a new minute');
+      const restarted = new ResponseService({
+        db: store.db,
+        log: createLogger('silent'),
+        identity,
+        policy: new PolicyManager(''),
+        grants: [],
+        now: () => now,
+        ...fakes().deps,
+      });
+      await restarted.restoreEngineState();
+      restarted.gate(acc.id, now);
+      restarted.gate(acc.id, now);
+      assert.ok(restarted.gate(acc.id, now), 'throttles survive a restart');
+      const challenge = steps.find((s) => s.kind === 'challenge_owner')!.detail.challenge as string;
+      await restarted.answerChallenge(challenge, 'was_me', { account: acc.id, session: owner.session.id });
+      assert.equal(restarted.gate(acc.id, now), undefined, '"was me" lifts the throttle');
+    } finally {
+      await cleanup();
+    }
+  });
+});

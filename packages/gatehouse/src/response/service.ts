@@ -20,6 +20,8 @@ export interface DecisionInput {
   risk: number;
   eventType: string;
   eventId: string;
+  /** The platform's message id for message decisions (defaults to the event id). */
+  messageId?: string;
   signals: ReadonlyArray<{
     name: string;
     value: number | string;
@@ -121,6 +123,11 @@ export class ResponseService {
   private readonly d: ResponseDeps;
   private readonly now: () => number;
   private readonly challengeTtlMs: number;
+  /** Throttles in force, mirrored in memory for the synchronous pre-send check. */
+  private readonly throttles = new Map<
+    string,
+    { perMinute: number; until: number; windowStart: number; count: number }
+  >();
 
   constructor(deps: ResponseDeps) {
     this.d = deps;
@@ -411,12 +418,13 @@ export class ResponseService {
       case 'hold_message': {
         const expiresAt = t + a.params.expiresIn;
         const applies = d.eventType === 'message.sent';
+        const message = d.messageId ?? d.eventId;
         return {
-          detail: applies ? { message: d.eventId, expiresAt } : { skipped: 'not a message' },
+          detail: applies ? { message, expiresAt } : { skipped: 'not a message' },
           apply: async (tx) => {
             if (!applies) return;
             await q.upsertHold(tx, {
-              message_id: d.eventId,
+              message_id: message,
               account: d.account,
               decision_id: d.id,
               status: 'held',
@@ -428,7 +436,7 @@ export class ResponseService {
               type: 'message.hold',
               account: d.account,
               payload: {
-                message: d.eventId,
+                message,
                 account: d.account,
                 expiresAt,
                 decision: d.id,
@@ -460,6 +468,14 @@ export class ResponseService {
                 decision: d.id,
                 notice: localize('ownerThrottled', { rate: a.params.messagesPerMinute }),
               },
+            });
+          },
+          after: async () => {
+            this.throttles.set(d.account, {
+              perMinute: a.params.messagesPerMinute,
+              until,
+              windowStart: 0,
+              count: 0,
             });
           },
         };
@@ -557,6 +573,7 @@ export class ResponseService {
     });
     if (answer === 'was_me') {
       this.d.engine.release(c.account);
+      this.throttles.delete(c.account);
       return { status: 'was_me' };
     }
     const steps = await this.handle({
@@ -614,8 +631,35 @@ export class ResponseService {
   async restoreEngineState(): Promise<number> {
     const live = await q.liveQuarantine(this.d.db, this.now());
     for (const r of live) this.d.engine.quarantine(r.key);
+    for (const r of await q.liveThrottles(this.d.db, this.now())) {
+      this.throttles.set(r.account, { perMinute: r.per_minute, until: r.until, windowStart: 0, count: 0 });
+    }
     return live.length;
   }
+
+  /**
+   * The pre-send check's gate (synchronous): counts a message of a throttled account and says to hold
+   * it when the account is over its rate.
+   */
+  readonly gate = (account: string, now: number): { signal: string; en: string; zh: string } | undefined => {
+    const t = this.throttles.get(account);
+    if (!t) return undefined;
+    if (t.until <= now) {
+      this.throttles.delete(account);
+      return undefined;
+    }
+    if (now - t.windowStart >= 60_000) {
+      t.windowStart = now;
+      t.count = 0;
+    }
+    t.count++;
+    if (t.count <= t.perMinute) return undefined;
+    return {
+      signal: 'throttled',
+      en: `the account is limited to ${t.perMinute} messages a minute`,
+      zh: `该账号被限制为每分钟最多 ${t.perMinute} 条消息`,
+    };
+  };
 
   /** The throttle in force for an account, if any (the pre-send check consults it). */
   async throttleFor(account: string): Promise<{ perMinute: number; until: number } | undefined> {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { auditMigrations } from '../audit/schema.ts';
 import { busMigrations } from '../bus/schema.ts';
@@ -7,6 +8,7 @@ import { incidentMigrations } from '../incidents/schema.ts';
 import { keysMigrations } from '../keys/schema.ts';
 import { responseMigrations } from '../response/schema.ts';
 import { webhooksMigrations } from '../webhooks/schema.ts';
+import { engineMigrations } from '../engine/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
 import type { Store } from './db.ts';
 
@@ -23,6 +25,7 @@ export const MIGRATIONS: PartMigrations[] = [
   auditMigrations,
   responseMigrations,
   incidentMigrations,
+  engineMigrations,
 ];
 
 export interface MigrationReport {
@@ -30,12 +33,26 @@ export interface MigrationReport {
   total: number;
 }
 
-/** Applies pending migrations. Throws with the failing migration's name. */
-export async function migrate(store: Store): Promise<MigrationReport> {
-  const migrator = new Migrator({
+/**
+ * The migrator, with its bookkeeping tables in the connection's own schema on PostgreSQL (without it,
+ * Kysely may find another schema's migration tables on the same server and not create its own).
+ */
+async function migratorFor(store: Store): Promise<Migrator> {
+  let migrationTableSchema: string | undefined;
+  if (store.dialect === 'postgres') {
+    const r = await sql<{ s: string }>`select current_schema() as s`.execute(store.db);
+    migrationTableSchema = r.rows[0]?.s;
+  }
+  return new Migrator({
     db: store.db,
     provider: new PartsMigrationProvider(store.dialect, MIGRATIONS),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
+}
+
+/** Applies pending migrations. Throws with the failing migration's name. */
+export async function migrate(store: Store): Promise<MigrationReport> {
+  const migrator = await migratorFor(store);
   const { error, results } = await migrator.migrateToLatest();
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (error) {
@@ -49,9 +66,6 @@ export async function migrate(store: Store): Promise<MigrationReport> {
 }
 
 export async function pendingMigrations(store: Store): Promise<string[]> {
-  const migrator = new Migrator({
-    db: store.db,
-    provider: new PartsMigrationProvider(store.dialect, MIGRATIONS),
-  });
+  const migrator = await migratorFor(store);
   return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

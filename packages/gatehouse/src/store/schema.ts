@@ -1,6 +1,7 @@
 import type { AuditTables } from '../audit/schema.ts';
 import type { BusTables } from '../bus/schema.ts';
 import type { ContentTables } from '../content/schema.ts';
+import type { EngineTables } from '../engine/schema.ts';
 import type { IdentityTables } from '../identity/schema.ts';
 import type { IncidentTables } from '../incidents/schema.ts';
 import type { KeysTables } from '../keys/schema.ts';
@@ -17,4 +18,5 @@ export interface DB
     WebhooksTables,
     AuditTables,
     ResponseTables,
-    IncidentTables {}
+    IncidentTables,
+    EngineTables {}

@@ -1,0 +1,93 @@
+// A crash between decision and action: the engine commits a contain decision (and its decision.made
+// event in the same transaction) and the process is killed before anything acts on it. The next start
+// publishes the decision from the outbox and the response part freezes the account and queues the
+// webhooks: the action happens, exactly once.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createGatehouse } from '../gatehouse.ts';
+import { createLogger } from '../log/index.ts';
+import { testConfig } from '../testing/index.ts';
+
+test('a decision committed just before the process is killed is still acted on after restart', async () => {
+  const { config, cleanup } = await testConfig('sqlite', { sqliteSynchronous: 'FULL' });
+  try {
+    const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
+    const child = `
+      const { createGatehouse } = await import(${here('../gatehouse.ts')});
+      const { loadConfig } = await import(${here('../config/index.ts')});
+      const { persistDecisions } = await import(${here('../engine/persist.ts')});
+      const config = loadConfig({ env: {}, overrides: { dataDir: ${JSON.stringify(config.dataDir)}, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
+      const gh = await createGatehouse(config);
+      const a = await gh.identity.createAccount({ handle: 'crash.owner', displayName: '王芳', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
+      const t = Date.now();
+      const decision = {
+        id: 'dec:crash-1', eventId: 'crash-1', eventType: 'message.sent', account: a.id, session: 'ses_intruder', time: t,
+        action: 'contain', logit: 9, risk: 0.9999,
+        reasons: [{ signal: 'url_lookalike', en: 'link to a lookalike of qq', zh: '仿冒 qq 的链接' }],
+        signals: [{ name: 'url_lookalike', value: 'qq-login-game.com', strength: 1, weight: 4, logOdds: 4, reason: { en: 'lookalike', zh: '仿冒' } }],
+        fingerprints: ['d:qq-login-game.com'],
+      };
+      await persistDecisions(gh.store.db, [decision], [], t);
+      process.stdout.write(a.id);
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    const account = r.stdout.trim();
+    assert.match(account, /^acc_/);
+
+    const gh = await createGatehouse(config, { log: createLogger('silent') });
+    try {
+      assert.equal((await gh.identity.getAccount(account)).state, 'active', 'nothing acted before the crash');
+      await gh.start();
+      for (let i = 0; i < 200 && (await gh.identity.getAccount(account)).state !== 'frozen'; i++) {
+        await gh.drainer.drain();
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal((await gh.identity.getAccount(account)).state, 'frozen');
+      const actions = await gh.response.actions({ decisionId: 'dec:crash-1' });
+      assert.ok(actions.some((a) => a.kind === 'freeze_account' && a.mode === 'enforce'));
+      const feed = await gh.store.db.selectFrom('webhook_messages').select(['type']).execute();
+      assert.ok(
+        feed.some((m) => m.type === 'account.frozen'),
+        JSON.stringify(feed),
+      );
+      // redelivery of the same decision does not act twice
+      await gh.bus.publish({
+        id: 'again',
+        type: 'decision.made',
+        time: Date.now(),
+        account,
+        decision: JSON.parse(
+          JSON.stringify({
+            ...(await gh.response.actions({ decisionId: 'dec:crash-1' }))[0],
+            id: 'dec:crash-1',
+            account,
+            action: 'contain',
+            risk: 1,
+            eventType: 'message.sent',
+            eventId: 'crash-1',
+            signals: [],
+            reasons: [],
+            time: Date.now(),
+          }),
+        ),
+      });
+      assert.equal(
+        (await gh.response.actions({ decisionId: 'dec:crash-1' })).filter((a) => a.kind === 'freeze_account')
+          .length,
+        1,
+      );
+    } finally {
+      await gh.close();
+    }
+  } finally {
+    await cleanup();
+  }
+});

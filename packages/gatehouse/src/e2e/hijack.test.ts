@@ -1,0 +1,209 @@
+// End to end over HTTP: a platform reports its users' events; an intruder signs in from a new device and
+// blasts a phishing link to every friend; the engine decides, the policy acts, and signed webhooks reach
+// the platform's receiver: the account is frozen, the intruder's messages retracted, the recipients
+// warned in both languages, the content quarantined; an incident opens; the audit log verifies.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { GatehouseClient, verifyWebhook } from '@gatehouse/sdk';
+import type { Gatehouse } from '../gatehouse.ts';
+import { testGatehouse } from '../testing/index.ts';
+
+let gh: Gatehouse;
+let cleanup: () => Promise<void>;
+let url: string;
+let key: string;
+let receiver: Server;
+let secret: string;
+const received: Array<{ id: string; type: string; data: Record<string, unknown> }> = [];
+const seen = new Set<string>();
+
+before(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      try {
+        const m = verifyWebhook(secret, req.headers as Record<string, string>, body);
+        if (!seen.has(m.id)) {
+          seen.add(m.id);
+          received.push({ id: m.id, type: m.type, data: m.data as Record<string, unknown> });
+        }
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  ({ gh, cleanup } = await testGatehouse('sqlite', { webhookPollMs: 20 }));
+  const ep = await gh.webhooks.addEndpoint({
+    url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+  });
+  secret = ep.secret;
+  url = await gh.listen();
+  key = (
+    await gh.keys.create('platform', ['events:write', 'accounts:read', 'response:read', 'incidents:read'])
+  ).key;
+});
+after(async () => {
+  await cleanup?.();
+  receiver?.close();
+});
+
+async function until<T>(
+  f: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('a hijack is contained at its first blast: frozen, retracted, warned, quarantined, with an incident and a clean audit chain', async () => {
+  const owner = new GatehouseClient({
+    baseUrl: url,
+    userAgent:
+      'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36',
+  });
+  const acc = await owner.createAccount({
+    handle: 'zhanghua',
+    displayName: '张华',
+    password: 'spring rain 2026',
+  });
+  const own = await owner.signIn({ handle: 'zhanghua', password: 'spring rain 2026' });
+  const ops = new GatehouseClient({ baseUrl: url, apiKey: key });
+  const friends = Array.from({ length: 30 }, (_, i) => `friend-${i}`);
+  const client = { kind: 'mobile', name: 'QQ', version: '9.0' };
+  const now = Date.now();
+  const events: Array<Record<string, unknown>> = friends.map((f, i) => ({
+    id: `fa-${i}`,
+    type: 'friend.added',
+    time: now - 20 * 3_600_000,
+    account: acc.id,
+    friend: f,
+  }));
+  const chat = [
+    '今天晚上一起吃饭吗',
+    '好的，明天见',
+    '我到家了',
+    '周末去爬山吗',
+    '哈哈哈 太好笑了',
+    '收到，谢谢',
+  ];
+  for (let i = 0; i < 40; i++) {
+    events.push({
+      id: `h-${i}`,
+      type: 'message.sent',
+      time: now - 19 * 3_600_000 + i * 25 * 60_000,
+      account: acc.id,
+      session: own.session.id,
+      recipients: [friends[i % 5]!],
+      text: chat[i % chat.length],
+      client,
+    });
+  }
+  const ingest = await fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ events }),
+  });
+  assert.equal(ingest.status, 200, await ingest.text());
+  await gh.engine.drain(); // the history is applied before the intruder arrives
+
+  // The intruder signs in from another device and network, then blasts a phishing link to every friend.
+  const intruderClient = new GatehouseClient({
+    baseUrl: url,
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/99.0 Safari/537.36',
+  });
+  const intr = await intruderClient.signIn({ handle: 'zhanghua', password: 'spring rain 2026' });
+  await gh.drainer.drain(); // its sign-in events reach the engine through the bus
+  await gh.engine.drain();
+  const blast = {
+    id: 'blast-1',
+    type: 'message.sent',
+    time: Date.now(),
+    account: acc.id,
+    session: intr.session.id,
+    recipients: friends,
+    text: '免费领取Q币和游戏皮肤，扫码登录 http://qq-login-game.com/free 马上到账',
+    client: { kind: 'desktop', name: 'QQ-PC', version: '9.7' },
+  };
+  const check = (await (
+    await fetch(`${url}/v1/check/message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(blast),
+    })
+  ).json()) as { verdict: string; action: string; reasons: Array<{ signal: string }> };
+  assert.equal(check.verdict, 'block', JSON.stringify(check));
+  assert.equal(check.action, 'contain', JSON.stringify(check));
+
+  // Effects inside Gatehouse: frozen, sessions ended.
+  const frozen = await until(
+    async () => ((await ops.getAccount(acc.id)).state === 'frozen' ? true : undefined),
+    'the account to be frozen',
+  );
+  assert.ok(frozen);
+  await assert.rejects(intruderClient.withToken(intr.token).me());
+
+  // Effects on the platform: signed webhooks.
+  await until(
+    () =>
+      received.some((m) => m.type === 'recipients.warn') && received.some((m) => m.type === 'message.retract')
+        ? true
+        : undefined,
+    'webhooks',
+  );
+  const types = new Set(received.map((m) => m.type));
+  for (const t of [
+    'account.frozen',
+    'sessions.revoke',
+    'message.retract',
+    'recipients.warn',
+    'content.quarantine',
+    'owner.notify',
+  ])
+    assert.ok(types.has(t), `${t} in ${[...types].join(', ')}`);
+  const retracted = received.filter((m) => m.type === 'message.retract').map((m) => m.data.message);
+  assert.deepEqual(retracted, ['blast-1'], 'only the intruder session’s message is retracted');
+  const warn = received.find((m) => m.type === 'recipients.warn')!.data as {
+    recipients: string[];
+    warning: Record<string, string>;
+  };
+  assert.equal(warn.recipients.length, 30);
+  assert.equal(
+    warn.warning.en,
+    "This message was sent by someone who took over 张华's account. Do not transfer money or open its links.",
+  );
+  assert.equal(warn.warning['zh-CN'], '这条消息是盗用张华账号的人发送的。请勿转账，也不要打开其中的链接。');
+
+  // Quarantine: the same link from another account is now blocked by the pre-send check.
+  const other = { ...blast, id: 'blast-2', account: 'someone-else', session: undefined, recipients: ['x'] };
+  const again = (await (
+    await fetch(`${url}/v1/check/message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(other),
+    })
+  ).json()) as { verdict: string; reasons: Array<{ signal: string }> };
+  assert.notEqual(again.verdict, 'allow', JSON.stringify(again));
+
+  // Operators see the actions with their reasons, and the audit chain verifies.
+  const actions = (await (
+    await fetch(`${url}/v1/actions?account=${acc.id}`, { headers: { authorization: `Bearer ${key}` } })
+  ).json()) as { actions: Array<{ kind: string; mode: string; rule: string }> };
+  assert.ok(
+    actions.actions.some(
+      (a) => a.kind === 'freeze_account' && a.mode === 'enforce' && a.rule === 'contain-hijack',
+    ),
+  );
+  const audit = await gh.audit.verify();
+  assert.equal(audit.ok, true, JSON.stringify(audit.problems));
+});

@@ -1,0 +1,175 @@
+/**
+ * The engine's tunables in one place: the weights table (log-odds per signal at full strength),
+ * the decision thresholds and the memory/time limits.
+ *
+ * Scoring is a logistic model: logit = BIAS + Σ weight(signal) × strength(signal), strength in
+ * [0, 1]; risk = sigmoid(logit). Because every signal is a (weight, strength) pair, the weights can
+ * later be learned from labelled decisions (logistic regression over the strengths) and dropped in
+ * here without touching the detectors.
+ */
+
+export type SignalGroup = 'profile' | 'session' | 'velocity' | 'content' | 'crowd' | 'state';
+
+export interface WeightDef {
+  /** log-odds at full strength */
+  w: number;
+  group: SignalGroup;
+  doc: string;
+}
+
+/** Prior log-odds of an event being abusive before any signal (base rate ≈ 0.7 %). */
+export const BIAS = -5;
+
+export const WEIGHTS = {
+  // profile deviation (COMPA-style: the account breaks its own habits)
+  new_hour: { w: 0.7, group: 'profile', doc: 'message at an hour of day the account (almost) never uses' },
+  new_client: { w: 1.2, group: 'profile', doc: 'client kind/name never used by the account' },
+  new_script: { w: 1.0, group: 'profile', doc: 'writing system (language) the account never uses' },
+  first_link: { w: 1.5, group: 'profile', doc: 'first link ever from an account with a mature profile' },
+  new_link_domain: { w: 0.8, group: 'profile', doc: 'link to a registered domain the account never sent' },
+  new_recipients: { w: 1.5, group: 'profile', doc: 'most recipients were never messaged before' },
+  // velocity and fan-out against the account's own history
+  velocity: { w: 1.5, group: 'velocity', doc: 'messages in 10 min far above the account’s own peak' },
+  rate_1m: { w: 1.0, group: 'velocity', doc: 'more than 20 messages in one minute' },
+  fanout: { w: 1.5, group: 'velocity', doc: 'distinct recipients in 10 min far above own peak' },
+  first_contact_burst: { w: 2.0, group: 'velocity', doc: '≥ 5 never-messaged recipients in 10 min' },
+  group_blast: { w: 1.5, group: 'velocity', doc: 'distinct groups in 10 min far above own peak' },
+  repeated_content: { w: 1.0, group: 'velocity', doc: 'the same text sent ≥ 5 times in 10 min' },
+  friend_removal_burst: { w: 1.5, group: 'velocity', doc: '≥ 5 friends removed in 10 min' },
+  // session / sign-in
+  session_new: { w: 0.8, group: 'session', doc: 'session younger than 24 h (full strength at 0, linear)' },
+  session_unknown: { w: 0.3, group: 'session', doc: 'session id never seen in a sign-in event' },
+  signin_qr: { w: 0.8, group: 'session', doc: 'session signed in by QR code (relay risk)' },
+  signin_device_code: { w: 1.0, group: 'session', doc: 'session signed in by device code' },
+  signin_passkey: { w: -1.0, group: 'session', doc: 'session signed in with a passkey (phishing-resistant)' },
+  device_new: { w: 1.0, group: 'session', doc: 'device never used by the account' },
+  network_new: { w: 0.6, group: 'session', doc: 'network (/24, /48) never used by the account' },
+  country_new: { w: 1.2, group: 'session', doc: 'country never used by the account' },
+  signin_risk: { w: 2.0, group: 'session', doc: 'sign-in risk reported by identity (× risk)' },
+  new_session_money: {
+    w: 2.0,
+    group: 'session',
+    doc: 'asks for money from a new session on a new device/network',
+  },
+  new_session_burst: { w: 1.5, group: 'session', doc: 'new session (< 1 h) immediately bursting' },
+  login_wave: { w: 4.0, group: 'crowd', doc: 'many accounts signed in on new devices from one network' },
+  password_changed_new_session: { w: 1.5, group: 'session', doc: 'password changed from a new session' },
+  profile_changed_new_session: { w: 0.8, group: 'session', doc: 'profile changed from a new session' },
+  // content
+  text_score: { w: 2.0, group: 'content', doc: 'text scam/spam probability above 0.5 (scaled)' },
+  intent_money: { w: 1.5, group: 'content', doc: 'asks for money, a transfer or top-up' },
+  intent_abuse: { w: 1.5, group: 'content', doc: 'gambling, porn, phishing or giveaway wording' },
+  url_blocked: { w: 5.0, group: 'content', doc: 'link to a blocked domain' },
+  url_lookalike: { w: 4.0, group: 'content', doc: 'link to a lookalike of a protected brand' },
+  url_suspicious: { w: 1.5, group: 'content', doc: 'link with suspicious traits' },
+  image_bank: { w: 4.0, group: 'content', doc: 'image matches a hash bank' },
+  content_quarantined: { w: 6.0, group: 'content', doc: 'content fingerprint quarantined by an operator' },
+  // crowd / campaign
+  campaign_member: { w: 3.5, group: 'crowd', doc: 'content belongs to a detected campaign' },
+  campaign_forming: { w: 1.0, group: 'crowd', doc: 'same content from several deviating accounts' },
+  reports: { w: 2.5, group: 'crowd', doc: 'recipients reported the account (distinct, 60 min)' },
+  blocked_by_contacts: { w: 1.0, group: 'crowd', doc: 'contacts blocked the account (distinct, 60 min)' },
+  victim_contact: { w: 1.5, group: 'crowd', doc: 'a friend of a confirmed hijack victim' },
+  // account state
+  account_contained: { w: 9.5, group: 'state', doc: 'account already contained' },
+} as const satisfies Record<string, WeightDef>;
+
+export type SignalName = keyof typeof WEIGHTS;
+export type Weights = Record<SignalName, number>;
+
+export function defaultWeights(): Weights {
+  const out = {} as Weights;
+  for (const k of Object.keys(WEIGHTS) as SignalName[]) out[k] = WEIGHTS[k].w;
+  return out;
+}
+
+/**
+ * Decision thresholds on the logit (log-odds):
+ *  logit < challenge → allow; < hold → challenge; < block → hold; < contain → block;
+ *  ≥ contain → contain, but only with compromise evidence (profile + session signals ≥
+ *  `compromiseEvidence`); otherwise block. A message is never contained on content alone.
+ *
+ * With BIAS = -5: challenge ≈ risk 0.50, hold ≈ 0.88, block ≈ 0.98, contain ≈ 0.998.
+ */
+export interface Thresholds {
+  challenge: number;
+  hold: number;
+  block: number;
+  contain: number;
+  compromiseEvidence: number;
+}
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  challenge: 0,
+  hold: 2,
+  block: 4,
+  contain: 6,
+  compromiseEvidence: 1.5,
+};
+
+export interface Limits {
+  /** Accounts held in memory (least recently active evicted first). */
+  maxAccounts: number;
+  maxSessions: number;
+  /** Content fingerprints tracked (least recently seen evicted first). */
+  maxFingerprints: number;
+  maxCampaigns: number;
+  /** Networks and device fingerprints tracked for login waves. */
+  maxNetworks: number;
+  maxVictimContacts: number;
+  /** Per account: recipients remembered as "usual" (learned), and recently messaged. */
+  knownRecipients: number;
+  recentRecipients: number;
+  knownGroups: number;
+  linkDomains: number;
+  friends: number;
+  devices: number;
+  networks: number;
+  /** Decisions kept per account for the risk timeline. */
+  timeline: number;
+  /** Members remembered per campaign. */
+  campaignMembers: number;
+  /** Content analysis results cached by text. */
+  contentCache: number;
+  /** Event-time bounds relative to the time received. */
+  maxPastMs: number;
+  maxFutureMs: number;
+  /** Campaigns: k distinct deviating accounts sent one fingerprint within 60 minutes. */
+  campaignMinSenders: number;
+  /** Profile-deviation log-odds at which an account "breaks its profile". */
+  deviationThreshold: number;
+  /** How long friends of a confirmed victim carry the raised prior. */
+  victimPriorMs: number;
+  /** Login wave: distinct accounts signing in on new devices from one network within 10 min. */
+  loginWaveMinAccounts: number;
+  /** Messages before the profile is trusted for deviation signals (strength ramps up to it). */
+  profileMatureMessages: number;
+  /** Half-life of the learned peak rates. */
+  peakHalfLifeMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxAccounts: 200_000,
+  maxSessions: 400_000,
+  maxFingerprints: 200_000,
+  maxCampaigns: 10_000,
+  maxNetworks: 100_000,
+  maxVictimContacts: 1_000_000,
+  knownRecipients: 512,
+  recentRecipients: 256,
+  knownGroups: 128,
+  linkDomains: 64,
+  friends: 1_000,
+  devices: 16,
+  networks: 32,
+  timeline: 50,
+  campaignMembers: 1_000,
+  contentCache: 20_000,
+  maxPastMs: 24 * 3600_000,
+  maxFutureMs: 5 * 60_000,
+  campaignMinSenders: 5,
+  deviationThreshold: 2,
+  victimPriorMs: 72 * 3600_000,
+  loginWaveMinAccounts: 5,
+  profileMatureMessages: 20,
+  peakHalfLifeMs: 14 * 24 * 3600_000,
+};

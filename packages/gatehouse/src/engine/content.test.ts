@@ -1,0 +1,89 @@
+// The key scenarios again, with the real content parts (content/text model + intents, content/url
+// with the example brands file) behind the engine's ContentAnalyzer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { loadBrands } from '../content/url/index.ts';
+import { createContentAnalyzer } from './content.ts';
+import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
+import type { Action, Decision } from './types.ts';
+
+const brands = loadBrands(fileURLToPath(new URL('../../config/brands.example.json', import.meta.url)));
+const content = createContentAnalyzer({ url: { brands } });
+const RANK: Record<Action, number> = { allow: 0, challenge: 1, hold: 2, block: 3, contain: 4 };
+const names = (d: Decision) => d.signals.map((s) => `${s.name}=${s.logOdds.toFixed(2)}`).join(', ');
+
+test('real content: QQ-style QR hijack blasting a gambling link is contained on the first message', () => {
+  const sim = new Sim({ content });
+  const { friends } = sim.history('victim', { friends: Array.from({ length: 40 }, (_, i) => `v-f${i}`) });
+  sim.t = T0 + 30 * DAY + 2 * HOUR + 30 * MIN;
+  sim.login('victim', { session: 'evil', method: 'qr', device: 'evil-pc', ip: '203.0.113.7' });
+  sim.t += 2 * MIN;
+  const d = sim.send('victim', {
+    to: friends.slice(0, 20),
+    text: '澳门首家线上赌场，首充送888 https://bet-888.com/r/9 快来',
+    session: 'evil',
+    client: { kind: 'desktop', name: 'QQ-PC', version: '9.7' },
+  });
+  assert.equal(d.action, 'contain', names(d));
+});
+
+test('real content: "free nitro" lookalike link from a new session is blocked or contained', () => {
+  const sim = new Sim({ content });
+  const { friends } = sim.history('n', {});
+  sim.t = T0 + 30 * DAY + 20 * HOUR;
+  sim.login('n', { session: 'x', method: 'qr', device: 'x', ip: '198.51.100.3' });
+  sim.t += MIN;
+  const d = sim.send('n', {
+    to: [friends[1]!],
+    text: 'free nitro for you https://discord-gift.xyz/n/',
+    session: 'x',
+  });
+  assert.ok(RANK[d.action] >= RANK.block, names(d));
+});
+
+test('real content: "friend needs money" from a new session → at least hold; from the usual session → allow', () => {
+  const sim = new Sim({ content });
+  const { friends } = sim.history('m', {});
+  sim.t = T0 + 30 * DAY + 15 * HOUR;
+  sim.login('m', { session: 'new', method: 'password', device: 'other-phone', ip: '198.51.100.99' });
+  sim.t += 5 * MIN;
+  const d = sim.send('m', {
+    to: [friends[0]!],
+    text: '我在医院，急需用钱，先转我2000，明天还你',
+    session: 'new',
+  });
+  assert.ok(RANK[d.action] >= RANK.hold, names(d));
+  const own = sim.send('m', {
+    to: [friends[1]!],
+    text: '我在医院，急需用钱，先转我2000，明天还你',
+    session: 'm-s0',
+  });
+  assert.ok(RANK[own.action] <= RANK.challenge, names(own));
+});
+
+test('real content: New Year greeting at midnight and a viral video link stay benign, no campaign', () => {
+  const sim = new Sim({ content });
+  const accounts = Array.from({ length: 25 }, (_, i) => `b${i}`);
+  const fr = new Map<string, string[]>();
+  for (const a of accounts) fr.set(a, sim.history(a, { hours: [10, 21] }).friends);
+  for (const [i, a] of accounts.entries()) {
+    sim.t = T0 + 30 * DAY + i * 1000;
+    const d = sim.send(a, {
+      to: fr.get(a)!.slice(0, 5),
+      text: '新年快乐，万事如意，身体健康，恭喜发财！',
+      session: `${a}-s0`,
+    });
+    assert.equal(d.action, 'allow', names(d));
+  }
+  for (const [i, a] of accounts.entries()) {
+    sim.t = T0 + 30 * DAY + 14 * HOUR + i * 30_000;
+    const d = sim.send(a, {
+      to: [fr.get(a)![1]!],
+      text: '哈哈这个视频太好笑了 https://www.bilibili.com/video/BV1xx411c7mD',
+      session: `${a}-s0`,
+    });
+    assert.equal(d.action, 'allow', names(d));
+  }
+  assert.equal(sim.engine.campaigns().length, 0);
+});

@@ -1,0 +1,59 @@
+/**
+ * Combining signals into a decision. logit = bias + Σ signal log-odds (config.ts documents the
+ * weights and thresholds); risk = sigmoid(logit).
+ */
+import type { Thresholds } from './config.ts';
+import type { Action, Decision, EngineEvent, PreSendVerdict, Signal } from './types.ts';
+
+export function decide(logit: number, compromise: number, th: Thresholds): Action {
+  if (logit >= th.contain) return compromise >= th.compromiseEvidence ? 'contain' : 'block';
+  if (logit >= th.block) return 'block';
+  if (logit >= th.hold) return 'hold';
+  if (logit >= th.challenge) return 'challenge';
+  return 'allow';
+}
+
+/** The pre-send answer for a decision: challenge holds the message until the sender passes it. */
+export function toPreSend(a: Action): PreSendVerdict {
+  return a === 'allow' ? 'allow' : a === 'challenge' || a === 'hold' ? 'hold' : 'block';
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+const byContribution = (a: Signal, b: Signal) => b.logOdds - a.logOdds;
+
+export function makeDecision(
+  eventId: string,
+  eventType: EngineEvent['type'],
+  account: string,
+  session: string | undefined,
+  time: number,
+  action: Action,
+  logit: number,
+  signals: Signal[],
+  campaigns: string[] | undefined,
+): Decision {
+  if (signals.length > 1) signals.sort(byContribution);
+  const reasons: Decision['reasons'] = [];
+  for (let i = 0; i < signals.length && reasons.length < 3; i++) {
+    const s = signals[i]!;
+    if (s.logOdds > 0) reasons.push({ signal: s.name, en: s.reason.en, zh: s.reason.zh });
+  }
+  const d: Decision = {
+    id: `dec:${eventId}`,
+    eventId,
+    eventType,
+    account,
+    time,
+    action,
+    logit: Math.round(logit * 1000) / 1000,
+    risk: Math.round(sigmoid(logit) * 10000) / 10000,
+    reasons,
+    signals,
+  };
+  if (session !== undefined) d.session = session;
+  if (campaigns !== undefined) d.campaigns = campaigns;
+  return d;
+}

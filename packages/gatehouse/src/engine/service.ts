@@ -1,0 +1,639 @@
+/**
+ * The engine wired into Gatehouse: durable event ingestion (the event log), the consumer that drains
+ * the log in order into the in-memory engine and persists/publishes its decisions, the synchronous
+ * pre-send check, operator read views, and snapshots + replay so state survives restarts.
+ *
+ * Ordering and durability:
+ * - POST /v1/events writes accepted events to the `events` table in one transaction per batch
+ *   BEFORE answering; the consumer applies them in log (`seq`) order.
+ * - The pre-send check applies the message to the engine immediately (answering from current state)
+ *   and records it in the log by group commit (every CHECK_FLUSH_MS); the consumer skips it when it
+ *   reaches it. A crash can lose the last few milliseconds of check records (not of /v1/events).
+ * - Decisions other than allow are inserted into `engine_decisions` and published as
+ *   `decision.made` through the transactional outbox in the same transaction (at least once).
+ * - The snapshot (<dataDir>/engine/snapshot.json.gz) records the log position it covers; at start
+ *   the engine restores it and replays the log after that position.
+ */
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { createGunzip, gzipSync } from 'node:zlib';
+import { MAX_EVENT_ID, parsePlatformEvent } from '@gatehouse/sdk';
+import type { EventRejectionReason, MessageSentEvent } from '@gatehouse/sdk';
+import type { Bus, BusEvent } from '../bus/index.ts';
+import { GatehouseError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { Db, Dialect } from '../store/db.ts';
+import type { EngineOptions, SnapshotRecord } from './engine.ts';
+import { Engine } from './engine.ts';
+import { BoundedMap } from './bounded.ts';
+import type { Config } from '../config/index.ts';
+import { openCheckLog, type CheckLog } from './check-log.ts';
+import { persistDecisions } from './persist.ts';
+import { engineStore, type NewEvent } from './store.ts';
+import type {
+  Campaign,
+  CheckResult,
+  ContentAnalyzer,
+  Decision,
+  EngineEvent,
+  IdentityEvent,
+} from './types.ts';
+import { createContentAnalyzer } from './content.ts';
+import { LexiconContentAnalyzer } from './test-content.ts';
+
+export const MAX_BATCH = 1000;
+const CHECK_FLUSH_MS = 5;
+const DRAIN_CHUNK = 500;
+
+export type EventResult =
+  | { index: number; id: string | null; status: 'accepted' | 'duplicate' }
+  | { index: number; id: string | null; status: 'rejected'; reason: EventRejectionReason; detail: string };
+
+export interface IngestAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  results: EventResult[];
+}
+
+export interface CheckAnswer {
+  id: string;
+  verdict: CheckResult['verdict'];
+  action: Decision['action'];
+  risk: number;
+  reasons: Decision['reasons'];
+  campaigns: string[];
+  duplicate: boolean;
+}
+
+export interface EngineServiceOptions {
+  db: Db;
+  bus: Bus;
+  log: Logger;
+  dataDir: string;
+  /** Seconds between snapshots; 0 = only at close. */
+  snapshotSeconds: number;
+  /** Content analysis (Gatehouse passes its ContentService; default: the pure content/text + content/url functions). */
+  content?: ContentAnalyzer;
+  engine?: Omit<EngineOptions, 'content'>;
+  /** The store's dialect (PostgreSQL appends take an advisory lock; default sqlite). */
+  dialect?: Dialect;
+  /** The database, so SQLite check-log writes can run on a worker thread with their own connection. */
+  database?: Config['database'];
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** Called after a transaction that appended to the outbox (pokes the outbox drainer). */
+  onCommit?: () => void;
+  /**
+   * Consulted by the pre-send check for messages the engine allows: a reason to hold them anyway
+   * (the response part's throttle on an account), or undefined.
+   */
+  gate?: (account: string, now: number) => { signal: string; en: string; zh: string } | undefined;
+  now?: () => number;
+}
+
+interface SnapshotHeader {
+  version: 2;
+  /** The last log seq the state includes. */
+  position: number;
+  /** Ids after `position` that the state already includes (applied by the pre-send check). */
+  applied: string[];
+  takenAt: number;
+}
+
+/** Identity bus events the engine consumes, mapped to its input types. */
+const IDENTITY_TYPES = [
+  'login.succeeded',
+  'session.created',
+  'session.revoked',
+  'password.changed',
+  'account.frozen',
+  'account.unfrozen',
+] as const;
+
+export function identityFromBus(e: BusEvent): IdentityEvent | undefined {
+  if (typeof e.account !== 'string') return undefined;
+  const base = { id: `identity:${e.id}`, time: e.time, account: e.account };
+  const dev = e.device as { label?: string } | undefined;
+  const device = dev?.label ? { id: dev.label } : undefined;
+  switch (e.type) {
+    case 'login.succeeded':
+    case 'session.created':
+      return {
+        ...base,
+        type: e.type === 'login.succeeded' ? 'identity.login.succeeded' : 'identity.session.created',
+        session: String(e.session),
+        method: e.method as 'password',
+        device: device ?? { id: 'unknown' },
+        ip: String(e.ip ?? ''),
+        ...(typeof e.userAgent === 'string' ? { userAgent: e.userAgent } : {}),
+      };
+    case 'session.revoked':
+      return { ...base, type: 'identity.session.revoked', session: String(e.session) };
+    case 'password.changed':
+      return { ...base, type: 'identity.password.changed' };
+    case 'account.frozen':
+      return { ...base, type: 'identity.account.frozen', reason: String(e.reason ?? '') };
+    case 'account.unfrozen':
+      return { ...base, type: 'identity.account.unfrozen' };
+  }
+  return undefined;
+}
+
+export class EngineService {
+  engine: Engine;
+  /** The last log seq applied to the engine. */
+  position = 0;
+  private readonly opts: EngineServiceOptions;
+  private readonly content: ContentAnalyzer;
+  private readonly now: () => number;
+  /** Ids applied by the pre-send check ahead of the consumer. */
+  private readonly liveApplied = new Set<string>();
+  private checkEvents: NewEvent[] = [];
+  private checkDecisions: Decision[] = [];
+  private checkTimer: NodeJS.Timeout | undefined;
+  private checkFlushing: Promise<void> | undefined;
+  private readonly recentChecks = new BoundedMap<string, CheckAnswer>(20_000);
+  private draining: Promise<void> | undefined;
+  private drainAgain = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private snapTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: Array<() => void> = [];
+  private closed = false;
+  private readonly checkLog: CheckLog;
+
+  constructor(opts: EngineServiceOptions) {
+    this.opts = opts;
+    this.content = opts.content ?? defaultContent(opts.log);
+    this.now = opts.now ?? Date.now;
+    this.engine = new Engine({ ...opts.engine, content: this.content, now: this.now });
+    this.checkLog = openCheckLog(
+      opts.db,
+      opts.database,
+      opts.sqliteSynchronous,
+      opts.log,
+      opts.dialect ?? 'sqlite',
+    );
+  }
+
+  get snapshotPath(): string {
+    return join(this.opts.dataDir, 'engine', 'snapshot.json.gz');
+  }
+
+  /** Restores the snapshot (if any), subscribes to identity events and starts the consumer. */
+  async start(): Promise<void> {
+    await this.loadSnapshot();
+    for (const t of IDENTITY_TYPES)
+      this.unsubscribe.push(this.opts.bus.subscribe(t, (e) => this.onIdentity(e)));
+    this.pollTimer = setInterval(() => this.poke(), 250);
+    this.pollTimer.unref();
+    if (this.opts.snapshotSeconds > 0) {
+      this.snapTimer = setInterval(() => {
+        this.snapshot().catch((err: unknown) => this.opts.log.error({ err }, 'engine snapshot failed'));
+      }, this.opts.snapshotSeconds * 1000);
+      this.snapTimer.unref();
+    }
+    await this.drain();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const u of this.unsubscribe) u();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.snapTimer) clearInterval(this.snapTimer);
+    await this.snapshot();
+    await this.checkLog.close();
+  }
+
+  // ------------------------------------------------------------------ ingestion
+
+  /** Validates and durably appends a batch; answers per event. Never throws for bad events. */
+  async ingest(items: unknown[]): Promise<IngestAnswer> {
+    if (items.length > MAX_BATCH)
+      throw new GatehouseError('BATCH_TOO_LARGE', `${items.length} events; at most ${MAX_BATCH} per batch`);
+    const now = this.now();
+    const results: EventResult[] = new Array(items.length);
+    const rows: NewEvent[] = [];
+    const rowIndex: number[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < items.length; i++) {
+      const p = parsePlatformEvent(items[i]);
+      if (!p.ok) {
+        results[i] = { index: i, id: p.id ?? null, status: 'rejected', reason: p.reason, detail: p.detail };
+        continue;
+      }
+      const ev = p.event;
+      const bound = this.timeBound(ev.time, now);
+      if (bound) {
+        results[i] = { index: i, id: ev.id, status: 'rejected', reason: bound.reason, detail: bound.detail };
+        continue;
+      }
+      if (seen.has(ev.id)) {
+        results[i] = { index: i, id: ev.id, status: 'duplicate' };
+        continue;
+      }
+      seen.add(ev.id);
+      rowIndex.push(i);
+      rows.push(toRow(ev, now, 'api'));
+      results[i] = { index: i, id: ev.id, status: 'accepted' };
+    }
+    if (rows.length > 0) {
+      const inserted = await this.opts.db
+        .transaction()
+        .execute((tx) => engineStore.append(tx, rows, this.opts.dialect));
+      for (let k = 0; k < rows.length; k++)
+        if (!inserted.has(rows[k]!.id))
+          results[rowIndex[k]!] = { index: rowIndex[k]!, id: rows[k]!.id, status: 'duplicate' };
+      if (inserted.size > 0) this.poke();
+    }
+    let accepted = 0;
+    let duplicates = 0;
+    let rejected = 0;
+    for (const r of results)
+      if (r.status === 'accepted') accepted++;
+      else if (r.status === 'duplicate') duplicates++;
+      else rejected++;
+    return { accepted, duplicates, rejected, results };
+  }
+
+  private timeBound(
+    time: number,
+    now: number,
+  ): { reason: 'too_old' | 'too_far_in_future'; detail: string } | undefined {
+    const L = this.engine.limits;
+    if (time < now - L.maxPastMs)
+      return {
+        reason: 'too_old',
+        detail: `event time is more than ${L.maxPastMs / 3_600_000} h in the past`,
+      };
+    if (time > now + L.maxFutureMs)
+      return {
+        reason: 'too_far_in_future',
+        detail: `event time is more than ${L.maxFutureMs / 60_000} min in the future`,
+      };
+    return undefined;
+  }
+
+  private async onIdentity(e: BusEvent): Promise<void> {
+    const ev = identityFromBus(e);
+    if (!ev) return;
+    const row: NewEvent[] = [
+      {
+        id: ev.id.slice(0, MAX_EVENT_ID + 16),
+        type: ev.type,
+        account: ev.account,
+        time: ev.time,
+        received_at: this.now(),
+        origin: 'identity',
+        payload: JSON.stringify(ev),
+      },
+    ];
+    await this.opts.db.transaction().execute((tx) => engineStore.append(tx, row, this.opts.dialect));
+    this.poke();
+  }
+
+  // ------------------------------------------------------------------ consumer
+
+  /** Asks for a drain soon (coalesces). */
+  poke(): void {
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = this.drainLoop()
+      .catch((err: unknown) => this.opts.log.error({ err }, 'engine consumer failed; will retry'))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.drainAgain && !this.closed) {
+          this.drainAgain = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** Applies everything in the log so far. */
+  async drain(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.drainLoop();
+  }
+
+  private async drainLoop(): Promise<void> {
+    for (;;) {
+      const rows = await engineStore.afterLight(this.opts.db, this.position, DRAIN_CHUNK);
+      if (rows.length === 0) return;
+      const decisions: Decision[] = [];
+      const campaigns: Campaign[] = [];
+      const grown: Campaign[] = [];
+      for (const r of rows) {
+        if (r.seq <= this.position) continue;
+        this.position = r.seq;
+        if (this.liveApplied.delete(r.id)) continue;
+        let ev: EngineEvent;
+        try {
+          // a check row not applied by this process (written before a restart): fetch its payload
+          const payload = r.origin === 'check' ? await engineStore.payloadOf(this.opts.db, r.id) : r.payload;
+          if (payload === undefined) continue;
+          ev = JSON.parse(payload) as EngineEvent;
+        } catch {
+          continue;
+        }
+        let res: ReturnType<Engine['process']>;
+        try {
+          res = this.engine.process(ev, { receivedAt: r.received_at });
+        } catch (err) {
+          // a bug must not stall the log: skip the event, loudly
+          this.opts.log.error({ err, seq: r.seq, id: r.id }, 'engine failed on an event; skipped');
+          continue;
+        }
+        if (res.status !== 'accepted') continue;
+        if (res.decision && res.decision.action !== 'allow') decisions.push(res.decision);
+        if (res.campaignsCreated) campaigns.push(...res.campaignsCreated);
+        if (res.campaignsGrown) grown.push(...res.campaignsGrown);
+      }
+      await this.persistDecisions(decisions, campaigns, grown);
+    }
+  }
+
+  private async persistDecisions(
+    decisions: Decision[],
+    campaigns: Campaign[],
+    grown: Campaign[] = [],
+  ): Promise<void> {
+    if (decisions.length === 0 && campaigns.length === 0 && grown.length === 0) return;
+    await persistDecisions(this.opts.db, decisions, campaigns, this.now(), grown);
+    this.opts.onCommit?.();
+  }
+
+  // ------------------------------------------------------------------ pre-send check
+
+  /** Synchronous pre-send check of a message (records it in the event log by group commit). */
+  check(input: unknown): CheckAnswer {
+    const obj = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {};
+    const p = parsePlatformEvent({ type: 'message.sent', ...obj });
+    if (!p.ok) throw new GatehouseError('EVENT_INVALID', p.detail, { extra: { reason: p.reason } });
+    if (p.event.type !== 'message.sent')
+      throw new GatehouseError('EVENT_INVALID', 'only message.sent can be checked', {
+        extra: { reason: 'invalid_event' },
+      });
+    const ev: MessageSentEvent = p.event;
+    const prior = this.recentChecks.get(ev.id);
+    if (prior) return { ...prior, duplicate: true };
+    const now = this.now();
+    const bound = this.timeBound(ev.time, now);
+    if (bound) throw new GatehouseError('EVENT_INVALID', bound.detail, { extra: { reason: bound.reason } });
+    const r = this.engine.checkMessage(ev, { receivedAt: now });
+    if (!('verdict' in r))
+      throw new GatehouseError('EVENT_INVALID', r.detail, { extra: { reason: r.reason } });
+    const d = r.decision;
+    const gated = r.verdict === 'allow' ? this.opts.gate?.(ev.account, now) : undefined;
+    const answer: CheckAnswer = {
+      id: ev.id,
+      verdict: gated ? 'hold' : r.verdict,
+      action: d.action,
+      risk: d.risk,
+      reasons: gated ? [gated, ...d.reasons] : d.reasons,
+      campaigns: d.campaigns ?? [],
+      duplicate: false,
+    };
+    this.recentChecks.set(ev.id, answer);
+    this.liveApplied.add(ev.id);
+    this.checkEvents.push(toRow(ev, now, 'check'));
+    if (d.action !== 'allow') this.checkDecisions.push(d);
+    this.checkTimer ??= setTimeout(() => {
+      this.checkTimer = undefined;
+      this.flushChecks().catch((err: unknown) => this.opts.log.error({ err }, 'check log flush failed'));
+    }, CHECK_FLUSH_MS);
+    return answer;
+  }
+
+  /** Writes the pending pre-send check events (and their decisions) to the log. */
+  async flushChecks(): Promise<void> {
+    while (this.checkFlushing) await this.checkFlushing;
+    if (this.checkEvents.length === 0 && this.checkDecisions.length === 0) return;
+    const events = this.checkEvents;
+    const decisions = this.checkDecisions;
+    this.checkEvents = [];
+    this.checkDecisions = [];
+    this.checkFlushing = (async () => {
+      const duplicates = await this.checkLog.write(events, decisions);
+      // an id already in the log (sent through /v1/events too) was applied twice; forget it here
+      for (const id of duplicates) this.liveApplied.delete(id);
+      if (decisions.length > 0) this.opts.onCommit?.();
+    })().finally(() => {
+      this.checkFlushing = undefined;
+    });
+    await this.checkFlushing;
+  }
+
+  // ------------------------------------------------------------------ read views
+
+  async accountRisk(account: string) {
+    const db = this.opts.db;
+    const [events, decisions] = await Promise.all([
+      engineStore.eventsOfAccount(db, account, 50),
+      engineStore.decisionsOfAccount(db, account, 50),
+    ]);
+    const view = this.engine.accountRisk(account, this.now());
+    if (!view && events.length === 0 && decisions.length === 0)
+      throw new GatehouseError('ACCOUNT_NOT_FOUND', `no events for account ${account}`);
+    return {
+      account,
+      risk: view?.risk ?? 0,
+      contained: view?.contained ?? false,
+      state: view ?? null,
+      events: events.map((e) => ({
+        seq: e.seq,
+        id: e.id,
+        type: e.type,
+        time: e.time,
+        receivedAt: e.received_at,
+        event: JSON.parse(e.payload) as unknown,
+      })),
+      decisions: decisions.map((d) => ({ seq: d.seq, ...(JSON.parse(d.detail) as Decision) })),
+    };
+  }
+
+  campaigns(): Campaign[] {
+    return this.engine.campaigns();
+  }
+
+  setCampaignStatus(id: string, status: Campaign['status']): Campaign {
+    const c = this.engine.setCampaignStatus(id, status);
+    if (!c) throw new GatehouseError('CAMPAIGN_NOT_FOUND', `no campaign ${id}`);
+    return c;
+  }
+
+  campaign(id: string): Campaign {
+    const c = this.engine.campaign(id);
+    if (!c) throw new GatehouseError('CAMPAIGN_NOT_FOUND', `no campaign ${id}`);
+    return c;
+  }
+
+  /** The engine's operator controls (the response part drives them). */
+  readonly control = {
+    markVictim: (account: string, t?: number) => this.engine.markVictim(account, t),
+    release: (account: string) => this.engine.release(account),
+    quarantine: (key: string) => this.engine.quarantine(key),
+    unquarantine: (key: string) => this.engine.unquarantine(key),
+  };
+
+  /** What an account sent, from the event log (the response part's MessageLog). */
+  readonly messageLog = {
+    sentBy: async (
+      account: string,
+      o: { session?: string; since: number; limit: number },
+    ): Promise<
+      Array<{
+        id: string;
+        time: number;
+        session?: string;
+        recipients: string[];
+        group?: { id: string; memberCount: number };
+      }>
+    > => {
+      const rows = await engineStore.messagesSince(
+        this.opts.db,
+        account,
+        o.since,
+        o.session ? o.limit * 4 : o.limit,
+      );
+      const out = [];
+      for (const r of rows) {
+        const m = JSON.parse(r.payload) as MessageSentEvent;
+        if (o.session !== undefined && m.session !== o.session) continue;
+        out.push({
+          id: m.messageId ?? m.id,
+          time: m.time,
+          ...(m.session !== undefined ? { session: m.session } : {}),
+          recipients: m.recipients ?? [],
+          ...(m.group ? { group: { id: m.group.id, memberCount: m.group.memberCount ?? 0 } } : {}),
+        });
+        if (out.length >= o.limit) break;
+      }
+      return out;
+    },
+    /** The intruder session's sign-in, else the first risky decision in the last 24 h, else decidedAt. */
+    compromiseStart: async (
+      account: string,
+      session: string | undefined,
+      decidedAt: number,
+    ): Promise<number> => {
+      const s = session !== undefined ? this.engine.sessionStart(session) : undefined;
+      if (s !== undefined && s <= decidedAt) return s;
+      const first = await engineStore.firstDecisionSince(this.opts.db, account, decidedAt - 24 * 3_600_000);
+      return first !== undefined && first <= decidedAt ? first : decidedAt;
+    },
+  };
+
+  // ------------------------------------------------------------------ snapshot / replay
+
+  /**
+   * Writes the state and its log position atomically (tmp file + rename). The file is gzip'd JSON
+   * lines: a header, then one record per account / session / fingerprint … (compressed in 1 MiB
+   * slices as concatenated gzip members), so a large state never becomes one string. The records
+   * are taken synchronously (one consistent instant); compression and the write follow.
+   */
+  async snapshot(): Promise<{ position: number; bytes: number }> {
+    await this.flushChecks();
+    await this.drain();
+    const header: SnapshotHeader = {
+      version: 2,
+      position: this.position,
+      applied: [...this.liveApplied],
+      takenAt: this.now(),
+    };
+    const chunks: Buffer[] = [];
+    let batch: string[] = [JSON.stringify(['file', header])];
+    let size = 0;
+    for (const rec of this.engine.snapshotRecords()) {
+      const line = JSON.stringify(rec);
+      batch.push(line);
+      size += line.length;
+      if (size > 1 << 20) {
+        chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0) chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
+    mkdirSync(join(this.opts.dataDir, 'engine'), { recursive: true });
+    const tmp = `${this.snapshotPath}.tmp`;
+    await writeFile(tmp, chunks);
+    await rename(tmp, this.snapshotPath);
+    return { position: header.position, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    if (!existsSync(this.snapshotPath)) return;
+    try {
+      const restorer = Engine.restorer({ ...this.opts.engine, content: this.content, now: this.now });
+      let header: SnapshotHeader | undefined;
+      const lines = createInterface({
+        input: createReadStream(this.snapshotPath).pipe(createGunzip()),
+        crlfDelay: Infinity,
+      });
+      for await (const line of lines) {
+        if (line.length === 0) continue;
+        const rec = JSON.parse(line) as SnapshotRecord | ['file', SnapshotHeader];
+        if (rec[0] === 'file') header = rec[1];
+        else restorer.add(rec);
+      }
+      if (!header || header.version !== 2) throw new Error('snapshot header missing or of another version');
+      this.engine = restorer.done();
+      this.position = header.position;
+      for (const id of header.applied) this.liveApplied.add(id);
+      this.opts.log.info({ position: header.position }, 'engine state restored from snapshot');
+    } catch (err) {
+      this.opts.log.error({ err }, 'engine snapshot unreadable; rebuilding from the event log');
+      this.engine = new Engine({ ...this.opts.engine, content: this.content, now: this.now });
+      this.position = 0;
+      this.liveApplied.clear();
+    }
+  }
+
+  /** Rebuilds the state from the whole event log (no decisions are re-published). */
+  async replayAll(): Promise<{ events: number; position: number }> {
+    this.engine = new Engine({ ...this.opts.engine, content: this.content, now: this.now });
+    this.position = 0;
+    this.liveApplied.clear();
+    let n = 0;
+    for (;;) {
+      const rows = await engineStore.after(this.opts.db, this.position, 2000);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        this.position = r.seq;
+        try {
+          this.engine.process(JSON.parse(r.payload) as EngineEvent, { receivedAt: r.received_at });
+          n++;
+        } catch {
+          // a row that cannot be parsed is skipped
+        }
+      }
+    }
+    return { events: n, position: this.position };
+  }
+}
+
+/** The real content parts (text model, link analysis); the lexicon analyzer if the model cannot load. */
+function defaultContent(log: Logger): ContentAnalyzer {
+  try {
+    return createContentAnalyzer();
+  } catch (err) {
+    log.warn({ err }, 'text model unavailable; the engine uses the small lexicon analyzer');
+    return new LexiconContentAnalyzer();
+  }
+}
+
+function toRow(ev: EngineEvent, now: number, origin: 'api' | 'check'): NewEvent {
+  return {
+    id: ev.id,
+    type: ev.type,
+    account: ev.account,
+    time: ev.time,
+    received_at: now,
+    origin,
+    payload: JSON.stringify(ev),
+  };
+}

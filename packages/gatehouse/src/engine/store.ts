@@ -1,0 +1,168 @@
+import { sql } from 'kysely';
+import type { Db, Dialect, Tx } from '../store/db.ts';
+import type { DecisionsTable, EventsTable } from './schema.ts';
+
+type Q = Db | Tx;
+/** Advisory lock key of the event log (PostgreSQL). */
+const EVENT_LOG_LOCK = 0x6768_6576; // "ghev"
+export type NewEvent = Omit<EventsTable, 'seq'>;
+export type NewDecision = Omit<DecisionsTable, 'seq'>;
+
+/** All engine SQL: the event log and the decisions table. */
+export const engineStore = {
+  /** Ids among `ids` that are already in the log. */
+  async existingIds(q: Q, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await q
+        .selectFrom('events')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  },
+
+  /**
+   * Appends events inside transaction `tx`; ids already present are skipped. Returns the ids
+   * actually inserted. On PostgreSQL the appends are serialised with a transaction-scoped advisory
+   * lock, so rows commit in `seq` order and the consumer, which reads the log by `seq`, can never
+   * pass over a row that commits later with a smaller `seq`. (SQLite has one writer at a time.)
+   */
+  async append(tx: Tx, events: NewEvent[], dialect: Dialect = 'sqlite'): Promise<Set<string>> {
+    const q = tx;
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(tx);
+    const inserted = new Set<string>();
+    for (let i = 0; i < events.length; i += 500) {
+      const rows = await q
+        .insertInto('events')
+        .values(events.slice(i, i + 500))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
+        .execute();
+      for (const r of rows) inserted.add(r.id);
+    }
+    return inserted;
+  },
+
+  /** Events after `afterSeq`, in log order. */
+  after(q: Q, afterSeq: number, limit: number) {
+    return q
+      .selectFrom('events')
+      .select(['seq', 'id', 'received_at', 'origin', 'payload'])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
+
+  /** Like `after`, without the payload of pre-send-check rows (the live consumer has applied them). */
+  afterLight(q: Q, afterSeq: number, limit: number) {
+    return q
+      .selectFrom('events')
+      .select([
+        'seq',
+        'id',
+        'received_at',
+        'origin',
+        sql<string>`case when origin = 'check' then '' else payload end`.as('payload'),
+      ])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
+
+  async payloadOf(q: Q, id: string): Promise<string | undefined> {
+    const r = await q.selectFrom('events').select('payload').where('id', '=', id).executeTakeFirst();
+    return r?.payload;
+  },
+
+  async lastSeq(q: Q): Promise<number> {
+    const r = await q
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('m'))
+      .executeTakeFirst();
+    return Number(r?.m ?? 0);
+  },
+
+  eventsOfAccount(q: Q, account: string, limit: number) {
+    return q
+      .selectFrom('events')
+      .select(['seq', 'id', 'type', 'time', 'received_at', 'payload'])
+      .where('account', '=', account)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+  },
+
+  messagesSince(q: Q, account: string, since: number, limit: number) {
+    return q
+      .selectFrom('events')
+      .select(['id', 'time', 'payload'])
+      .where('account', '=', account)
+      .where('type', '=', 'message.sent')
+      .where('time', '>=', since)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
+
+  async firstDecisionSince(q: Q, account: string, since: number): Promise<number | undefined> {
+    const r = await q
+      .selectFrom('engine_decisions')
+      .select((eb) => eb.fn.min('time').as('t'))
+      .where('account', '=', account)
+      .where('time', '>=', since)
+      .executeTakeFirst();
+    return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
+  },
+
+  async insertDecisions(q: Q, rows: NewDecision[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      await q
+        .insertInto('engine_decisions')
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) => oc.column('event_id').doNothing())
+        .execute();
+    }
+  },
+
+  async existingDecisionIds(q: Q, eventIds: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < eventIds.length; i += 500) {
+      const rows = await q
+        .selectFrom('engine_decisions')
+        .select('event_id')
+        .where('event_id', 'in', eventIds.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.add(r.event_id);
+    }
+    return out;
+  },
+
+  /** Outbox ids already present (replays must not append the same bus event twice). */
+  async outboxIdsPresent(q: Q, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await q
+        .selectFrom('outbox')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  },
+
+  decisionsOfAccount(q: Q, account: string, limit: number) {
+    return q
+      .selectFrom('engine_decisions')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+  },
+};

@@ -1,0 +1,193 @@
+import type { PlatformEvent } from '@gatehouse/sdk';
+
+export type { PlatformEvent, MessageSentEvent, MessageReportedEvent } from '@gatehouse/sdk';
+
+// ---- identity events (from the identity part, through the bus) ----
+
+export type SignInMethod = 'password' | 'qr' | 'device_code' | 'passkey' | 'totp';
+
+export interface DeviceInfo {
+  /** Stable device id (platform or Gatehouse device cookie). */
+  id: string;
+  name?: string;
+  /** Device fingerprint shared by devices of one kind/farm (used for login-wave detection). */
+  fingerprint?: string;
+}
+
+interface IdentityBase {
+  id: string;
+  time: number;
+  account: string;
+}
+
+export interface LoginSucceededEvent extends IdentityBase {
+  type: 'identity.login.succeeded';
+  session: string;
+  method: SignInMethod;
+  device: DeviceInfo;
+  ip: string;
+  userAgent?: string;
+  /** ISO 3166 country code from GeoIP, when the caller knows it. */
+  country?: string;
+  /** Sign-in risk in [0, 1] computed by identity, when available. */
+  risk?: number;
+}
+export interface SessionCreatedEvent extends IdentityBase {
+  type: 'identity.session.created';
+  session: string;
+  method?: SignInMethod;
+  device?: DeviceInfo;
+  ip?: string;
+  userAgent?: string;
+  country?: string;
+}
+export interface SessionRevokedEvent extends IdentityBase {
+  type: 'identity.session.revoked';
+  session: string;
+}
+export interface PasswordChangedEvent extends IdentityBase {
+  type: 'identity.password.changed';
+  session?: string;
+}
+export interface AccountFrozenEvent extends IdentityBase {
+  type: 'identity.account.frozen';
+  reason?: string;
+}
+export interface AccountUnfrozenEvent extends IdentityBase {
+  type: 'identity.account.unfrozen';
+}
+
+export type IdentityEvent =
+  | LoginSucceededEvent
+  | SessionCreatedEvent
+  | SessionRevokedEvent
+  | PasswordChangedEvent
+  | AccountFrozenEvent
+  | AccountUnfrozenEvent;
+
+/** Everything the engine consumes, keyed by `account`, timed by `time` (epoch ms). */
+export type EngineEvent = PlatformEvent | IdentityEvent;
+
+// ---- content analysis (the content part implements this; the engine only needs this much) ----
+
+export interface TextIntent {
+  /** e.g. money_request, gambling, porn, phishing, giveaway */
+  intent: string;
+  term: string;
+  start: number;
+  end: number;
+}
+export interface TextScore {
+  /** Probability the text is spam/scam, in [0, 1]. */
+  probability: number;
+  intents: TextIntent[];
+}
+export type UrlVerdictKind = 'blocked' | 'lookalike' | 'suspicious' | 'clean';
+export interface UrlVerdict {
+  url: string;
+  registeredDomain: string;
+  verdict: UrlVerdictKind;
+  brand?: string;
+  reasons: string[];
+}
+export interface ImageMatch {
+  label: string;
+  distance: number;
+}
+export interface ContentAnalyzer {
+  scoreText(text: string): TextScore;
+  /** Verdicts for the URLs in `urls` and those found in `text`. */
+  analyzeUrls(text: string, urls: readonly string[]): UrlVerdict[];
+  /** A bank match for a PDQ hash (64 hex) or SHA-256 (64 hex), if any. */
+  matchImage(hash: string): ImageMatch | undefined;
+}
+
+// ---- signals and decisions ----
+
+export interface Reason {
+  en: string;
+  zh: string;
+}
+
+export interface Signal {
+  /** Detector signal name, a key of the weights table. */
+  name: string;
+  /** The observed value behind the signal (count, ratio, label …), for explanation. */
+  value: number | string;
+  /** Strength in [0, 1] (some signals can go negative, e.g. a trusted context). */
+  strength: number;
+  /** Weight from the weights table (log-odds at full strength). */
+  weight: number;
+  /** Contribution to the score: weight × strength. */
+  logOdds: number;
+  reason: Reason;
+}
+
+export type Action = 'allow' | 'challenge' | 'hold' | 'block' | 'contain';
+export const ACTIONS: readonly Action[] = ['allow', 'challenge', 'hold', 'block', 'contain'];
+
+export interface Decision {
+  /** Decision id ("dec:" + event id). */
+  id: string;
+  eventId: string;
+  eventType: EngineEvent['type'];
+  /** The account the decision is about (for a report: the reported sender). */
+  account: string;
+  session?: string;
+  /** Event time (epoch ms). */
+  time: number;
+  action: Action;
+  /** log-odds: bias + Σ signal log-odds. */
+  logit: number;
+  /** sigmoid(logit), in [0, 1]. */
+  risk: number;
+  /** The top reasons (largest positive contributions), at most 3. */
+  reasons: Array<{ signal: string } & Reason>;
+  /** All signals that fired, largest contribution first. */
+  signals: Signal[];
+  /** Campaigns the event's content belongs to. */
+  campaigns?: string[];
+  /** Content fingerprint keys of a message ("t:…", "d:<domain>", "i:<sha256>"), for quarantine. */
+  fingerprints?: string[];
+}
+
+export type PreSendVerdict = 'allow' | 'hold' | 'block';
+
+export interface CheckResult {
+  verdict: PreSendVerdict;
+  decision: Decision;
+}
+
+export type ProcessResult =
+  | {
+      status: 'accepted';
+      decision: Decision | undefined;
+      /** Campaigns this event completed. */
+      campaignsCreated?: Campaign[];
+      /** Campaigns that reached 10, 20, 50, 100 … members with this event. */
+      campaignsGrown?: Campaign[];
+    }
+  | { status: 'rejected'; reason: 'too_old' | 'too_far_in_future'; detail: string };
+
+export type FingerprintKind = 'text' | 'domain' | 'image';
+export type CampaignStatus = 'active' | 'quarantined' | 'dismissed';
+
+export interface Campaign {
+  id: string;
+  kind: FingerprintKind;
+  /** Fingerprint key (normalised-text hash, registered domain, or image hash). */
+  key: string;
+  /** A content sample (first 200 chars of text, the domain, or the image hash). */
+  sample: string;
+  /** Member accounts (bounded; `memberCount` is the full count). */
+  members: string[];
+  memberCount: number;
+  firstSeen: number;
+  lastSeen: number;
+  status: CampaignStatus;
+  /** Distinct senders of the fingerprint in the last 10 and 60 minutes (of its last sighting). */
+  senders10m?: number;
+  senders60m?: number;
+  /** … of which broke their own habits (60 minutes). */
+  deviating60m?: number;
+}
