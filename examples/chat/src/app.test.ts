@@ -229,6 +229,37 @@ describe('chat API against a real embedded Gatehouse', () => {
     assert.equal(bad.status, 401);
   });
 
+  test('Gatehouse received the chat’s events (batched) and its messages (through the pre-send check)', async () => {
+    await env.chat.gh.flush();
+    const r = await fetch(`${env.ghUrl}/v1/accounts/${alice.id}/risk`, {
+      headers: { authorization: `Bearer ${env.apiKey}` },
+    });
+    assert.equal(r.status, 200);
+    const risk = (await r.json()) as {
+      events: { id: string; type: string; event: Record<string, unknown> }[];
+    };
+    const types = new Set(risk.events.map((e) => e.type));
+    for (const t of ['friend.added', 'group.joined', 'message.sent', 'message.reported', 'profile.changed'])
+      assert.ok(types.has(t), `Gatehouse has no ${t} from alice: ${[...types].join(', ')}`);
+    const sent = risk.events.find((e) => e.type === 'message.sent' && (e.event.urls as string[]).length > 0)!;
+    assert.equal(sent.id, sent.event.messageId);
+    assert.deepEqual(sent.event.client, { kind: 'web', name: 'gatehouse-example-chat', version: '0.1.0' });
+    assert.match(String(sent.event.session), /.+/);
+  });
+
+  test('a message the real Gatehouse engine scores as a scam is held or blocked, never delivered', async () => {
+    const r = await alice.call<{ status?: string; code?: string; message?: { id: string } }>(
+      'POST',
+      '/api/messages',
+      { to: { user: bob.id }, text: 'Free game skins here: http://qq-skins.example/login 快来领取' },
+    );
+    assert.ok(r.status === 202 || r.status === 422, `expected held or blocked, got ${r.status}`);
+    if (r.status === 202) assert.equal(r.body.status, 'held');
+    else assert.equal(r.body.code, 'MESSAGE_BLOCKED');
+    await new Promise((res) => setTimeout(res, 100));
+    assert.ok(!bob.frames.some((f) => f.type === 'message' && /qq-skins/.test(JSON.stringify(f))));
+  });
+
   test('without a webhook secret the webhook endpoint answers 501 and never acts', async () => {
     const r = await fetch(`${env.url}/gatehouse/webhooks`, {
       method: 'POST',

@@ -93,12 +93,12 @@ test(
     await img.waitFor();
     assert.ok(await img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0));
 
-    const text = 'Free game skins here: http://qq-skins.example/login 快来领取';
+    const text = 'Our trip photos: http://photos.example/album 相册在这里';
     await alice.fill('#text', text);
     await alice.click('#send-btn');
     const msg = bob.locator('[data-testid="message"]').last();
-    await msg.locator('a[href="http://qq-skins.example/login"]').waitFor();
-    assert.match((await msg.textContent()) ?? '', /Free game skins/);
+    await msg.locator('a[href="http://photos.example/album"]').waitFor();
+    assert.match((await msg.textContent()) ?? '', /trip photos/);
     const messageId = await msg.getAttribute('data-id');
     assert.ok(messageId);
     const aliceId = await alice.evaluate(
@@ -136,7 +136,7 @@ test(
     for (const h of hooks) await env.deliver(h);
 
     await bob.locator('[data-testid="retracted"]').waitFor();
-    assert.equal(await bob.locator('a[href="http://qq-skins.example/login"]').count(), 0);
+    assert.equal(await bob.locator('a[href="http://photos.example/album"]').count(), 0);
     const banner = bob.locator('[data-testid="warning-banner"]');
     await banner.waitFor();
     assert.match((await banner.textContent()) ?? '', /盗用Alice账号/);

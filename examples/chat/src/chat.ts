@@ -393,8 +393,12 @@ export class ChatService {
     };
 
     let verdict: CheckResult;
+    // The pre-send check also records the message in Gatehouse (same id); only when it could not,
+    // the message.sent event goes out through the batching client.
+    let recorded = false;
     try {
       verdict = await this.gh.check(common);
+      recorded = this.gh.capabilities.check;
     } catch (e) {
       if ((e as { code?: unknown }).code === 'ACCOUNT_FROZEN') {
         this.freeze(userId, 'frozen by Gatehouse');
@@ -421,7 +425,7 @@ export class ChatService {
       retracted_at: null,
     };
     this.db.insertMessage(row);
-    this.gh.report({ type: 'message.sent', ...common });
+    if (!recorded) this.gh.report({ type: 'message.sent', ...common });
     if (row.state === 'held') {
       const view = this.messageView(row, userId);
       this.hub.push([userId], { type: 'message', message: view });

@@ -1,20 +1,20 @@
 /**
  * The ONE place where the chat platform talks to Gatehouse, and only through `@gatehouse/sdk`:
- * sign-up / sign-in / sign-out (GatehouseClient), event reporting (the SDK's batching EventsClient),
- * the pre-send check (`checkMessage`) and webhook verification (`verifyWebhook`). Everything else in
- * the example sees the small `GatehouseLink` interface below.
- *
- * The events client and the pre-send check are looked up in the SDK at start (they land in parallel);
- * when absent, `capabilities` says so and the chat runs without them (no event reports, every message
- * delivered). Nothing is simulated.
+ * sign-up / sign-in / sign-out (`GatehouseClient`), event reporting (the batching `EventsClient` and the
+ * `events` builders), the pre-send check (`EventsClient.checkMessage`, which also records the message)
+ * and webhook verification (`verifyWebhook`). Everything else in the example sees the small
+ * `GatehouseLink` interface below.
  */
-import * as sdk from '@gatehouse/sdk';
 import {
+  events as build,
+  EventsClient,
   GatehouseApiError,
   GatehouseClient,
   verifyWebhook,
   WebhookVerificationError,
   type Account,
+  type CheckMessageAnswer,
+  type PlatformEventInput,
   type Session,
 } from '@gatehouse/sdk';
 
@@ -141,34 +141,6 @@ export interface LinkOptions {
   fetch?: typeof fetch;
 }
 
-// The SDK pieces built in parallel (platform events, check, webhooks). Looked up by name so this file
-// type-checks and runs against an SDK that does not have them yet.
-interface EventsClientLike {
-  send?(event: unknown): unknown;
-  enqueue?(event: unknown): unknown;
-  add?(event: unknown): unknown;
-  flush(): Promise<unknown>;
-  close?(): Promise<unknown>;
-  checkMessage?(input: Record<string, unknown>): Promise<unknown>;
-}
-interface FutureSdk {
-  EventsClient?: new (opts: Record<string, unknown>) => EventsClientLike;
-  events?: Record<string, (f: Record<string, unknown>) => Record<string, unknown>>;
-  checkMessage?: (client: GatehouseClient, input: Record<string, unknown>) => Promise<unknown>;
-}
-const future = sdk as unknown as FutureSdk;
-
-const BUILDER: Record<ChatEvent['type'], string> = {
-  'message.sent': 'messageSent',
-  'message.reported': 'messageReported',
-  'friend.added': 'friendAdded',
-  'friend.removed': 'friendRemoved',
-  'group.joined': 'groupJoined',
-  'group.left': 'groupLeft',
-  'profile.changed': 'profileChanged',
-  'contact.blocked': 'contactBlocked',
-};
-
 export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
   const client = new GatehouseClient({
     baseUrl: opts.baseUrl,
@@ -177,22 +149,66 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     timeoutMs: 10_000,
   });
-  const canEvents = typeof future.EventsClient === 'function' && !!opts.apiKey;
-  const canCheck =
-    !!opts.apiKey &&
-    (typeof future.checkMessage === 'function' ||
-      (canEvents && typeof future.EventsClient!.prototype.checkMessage === 'function'));
-  const canWebhooks = opts.webhookSecrets.length > 0;
-  const capabilities: Capabilities = { events: canEvents, check: canCheck, webhooks: canWebhooks };
+  const capabilities: Capabilities = {
+    events: !!opts.apiKey,
+    check: !!opts.apiKey,
+    webhooks: opts.webhookSecrets.length > 0,
+  };
   opts.log?.info({ capabilities }, 'gatehouse link');
 
-  const events: EventsClientLike | undefined = canEvents
-    ? new future.EventsClient!({
+  const events = opts.apiKey
+    ? new EventsClient({
         baseUrl: opts.baseUrl,
         apiKey: opts.apiKey,
+        timeoutMs: 5_000,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        onRejected: (rejected) =>
+          opts.log?.warn(
+            {
+              rejected: rejected.map((r) => ({
+                type: r.event.type,
+                reason: r.result.reason,
+                detail: r.result.detail,
+              })),
+            },
+            'events rejected by Gatehouse',
+          ),
+        onError: (err, evs) =>
+          opts.log?.warn({ err: err.message, events: evs.length }, 'events not delivered'),
       })
     : undefined;
+
+  const toEvent = (e: ChatEvent): PlatformEventInput => {
+    switch (e.type) {
+      case 'message.sent': {
+        const { type: _t, ...m } = e;
+        // the event id is the message id: Gatehouse's holds and retractions name it
+        return build.messageSent({ id: e.messageId, ...m });
+      }
+      case 'message.reported': {
+        const { type: _t, ...f } = e;
+        return build.messageReported(f);
+      }
+      case 'friend.added':
+      case 'friend.removed': {
+        const { type, ...f } = e;
+        return type === 'friend.added' ? build.friendAdded(f) : build.friendRemoved(f);
+      }
+      case 'group.joined':
+      case 'group.left': {
+        const { type, ...f } = e;
+        return type === 'group.joined' ? build.groupJoined(f) : build.groupLeft(f);
+      }
+      case 'profile.changed': {
+        const { type: _t, ...f } = e;
+        return build.profileChanged(f);
+      }
+      case 'contact.blocked': {
+        const { type: _t, ...f } = e;
+        return build.contactBlocked(f);
+      }
+    }
+  };
 
   return {
     capabilities,
@@ -203,33 +219,31 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
 
     report(event) {
       if (!events) return;
-      const { type, ...rest } = event;
-      // a message.sent event carries the message id as its own id: Gatehouse's holds name the event
-      const fields: Record<string, unknown> =
-        type === 'message.sent' ? { id: event.messageId, ...rest } : rest;
-      const builder = future.events?.[BUILDER[type]];
-      const ev = builder ? builder(fields) : { id: crypto.randomUUID(), time: Date.now(), ...fields, type };
       try {
-        const add = events.send ?? events.enqueue ?? events.add;
-        const r = add?.call(events, ev);
-        if (r instanceof Promise)
-          r.catch((e: unknown) => opts.log?.warn({ err: e, type }, 'event not reported'));
+        if (!events.trySend(toEvent(event)))
+          opts.log?.warn({ type: event.type }, 'event queue full; event not reported');
       } catch (e) {
-        opts.log?.warn({ err: e, type }, 'event not reported');
+        opts.log?.warn({ err: e, type: event.type }, 'event not reported');
       }
     },
 
     async check(input) {
-      if (!canCheck) return { decision: 'allow', reasons: [] };
-      const msg = { id: input.messageId, time: Date.now(), type: 'message.sent', ...input };
-      const r = (await (events?.checkMessage
-        ? events.checkMessage(msg)
-        : future.checkMessage!(client, msg))) as Record<string, unknown>;
-      return readCheck(r);
+      if (!events) return { decision: 'allow', reasons: [] };
+      const { messageId, ...m } = input;
+      const answer: CheckMessageAnswer = await events.checkMessage({
+        id: messageId,
+        time: Date.now(),
+        messageId,
+        ...m,
+      });
+      return {
+        decision: answer.verdict,
+        reasons: answer.reasons.map((r) => ({ code: r.signal, en: r.en, zh: r.zh })),
+      };
     },
 
     verifyWebhook(headers, rawBody) {
-      if (!canWebhooks)
+      if (!capabilities.webhooks)
         throw new WebhookError('WEBHOOKS_UNAVAILABLE', 'no webhook signing secret is configured');
       let msg: ReturnType<typeof verifyWebhook>;
       try {
@@ -251,9 +265,7 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
       await events?.flush();
     },
     async close() {
-      if (!events) return;
-      await events.flush().catch(() => undefined);
-      await events.close?.().catch(() => undefined);
+      await events?.close().catch((e: unknown) => opts.log?.warn({ err: e }, 'events not flushed at close'));
     },
   };
 }
@@ -280,24 +292,6 @@ export function localised(v: unknown, fallbackEn = '', fallbackZh = ''): { en: s
     return { en: en || zh, zh };
   }
   return { en: fallbackEn, zh: fallbackZh };
-}
-
-function readCheck(r: Record<string, unknown>): CheckResult {
-  const d = str(r.decision) ?? str(r.verdict) ?? str(r.action) ?? 'allow';
-  const decision = d === 'block' || d === 'hold' ? d : 'allow';
-  const raw = Array.isArray(r.reasons) ? r.reasons : [];
-  const reasons = raw.map((x: unknown): Reason => {
-    if (typeof x === 'string') return { code: x, en: x, zh: x };
-    const o = (x ?? {}) as Record<string, unknown>;
-    const code = str(o.code) ?? str(o.signal) ?? 'reason';
-    const t = localised(
-      o.text ?? o.message ?? o.title ?? o.messages,
-      str(o.en) ?? code,
-      str(o.zh) ?? str(o['zh-CN']) ?? code,
-    );
-    return { code, en: t.en, zh: t.zh };
-  });
-  return { decision, reasons };
 }
 
 function ids(...vs: unknown[]): string[] {

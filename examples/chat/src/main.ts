@@ -65,9 +65,8 @@ export async function main(argv: string[]): Promise<void> {
   const caps = server.gh.capabilities;
   console.log(`gatehouse-chat listening on ${url} (Gatehouse: ${gatehouse})`);
   console.log(
-    `  events: ${caps.events ? 'reported' : 'off (needs --api-key and the SDK EventsClient)'}; ` +
-      `pre-send check: ${caps.check ? 'on' : 'off (needs --api-key and the SDK checkMessage)'}; ` +
-      `webhooks: ${caps.webhooks ? `${url}/gatehouse/webhooks` : 'off (needs --webhook-secret and the SDK verifyWebhook)'}`,
+    `  events and pre-send check: ${caps.events ? 'on' : 'off (needs --api-key)'}; ` +
+      `webhooks: ${caps.webhooks ? `${url}/gatehouse/webhooks` : 'off (needs --webhook-secret)'}`,
   );
   const stop = async () => {
     await server.close();

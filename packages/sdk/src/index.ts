@@ -3,3 +3,4 @@ export * from './identity-events.ts';
 export * from './client.ts';
 export * from './webhooks.ts';
 export * from './platform-events.ts';
+export * from './events-client.ts';
