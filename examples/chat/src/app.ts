@@ -194,13 +194,13 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
       z.strictObject({ handle: Handle, password: z.string().min(1).max(1024), displayName: Name.optional() }),
       req.body,
     );
-    const { session } = await chat.signUp(b);
+    const { session } = await chat.signUp(b, req.headers['user-agent']);
     setSession(reply, session);
     return reply.code(201).send(sessionView(session));
   });
   app.post('/api/signin', async (req, reply) => {
     const b = parse(z.strictObject({ handle: Handle, password: z.string().min(1).max(1024) }), req.body);
-    const { session } = await chat.signIn(b);
+    const { session } = await chat.signIn(b, req.headers['user-agent']);
     setSession(reply, session);
     return sessionView(session);
   });

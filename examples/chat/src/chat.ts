@@ -119,24 +119,26 @@ export class ChatService {
 
   // ---------- accounts ----------
 
-  async signUp(input: {
-    handle: string;
-    password: string;
-    displayName?: string;
-  }): Promise<{ session: SessionRow; user: UserRow }> {
-    const account = await this.callGatehouse(() => this.gh.signUp(input));
+  async signUp(
+    input: { handle: string; password: string; displayName?: string },
+    userAgent?: string,
+  ): Promise<{ session: SessionRow; user: UserRow }> {
+    const account = await this.callGatehouse(() => this.gh.signUp(input, userAgent));
     this.saveAccount(account);
-    return this.signIn({ handle: input.handle, password: input.password });
+    return this.signIn({ handle: input.handle, password: input.password }, userAgent);
   }
 
   /**
    * Signs in through Gatehouse. A frozen account (Gatehouse checked the password, then answered
    * ACCOUNT_FROZEN) gets a read-only chat session without a Gatehouse token: it sees the frozen banner.
    */
-  async signIn(input: { handle: string; password: string }): Promise<{ session: SessionRow; user: UserRow }> {
+  async signIn(
+    input: { handle: string; password: string },
+    userAgent?: string,
+  ): Promise<{ session: SessionRow; user: UserRow }> {
     let r: Awaited<ReturnType<GatehouseLink['signIn']>>;
     try {
-      r = await this.gh.signIn(input);
+      r = await this.gh.signIn(input, userAgent);
     } catch (e) {
       if (e instanceof GatehouseApiError && e.code === 'ACCOUNT_FROZEN') {
         const known = this.db.userByHandle(input.handle);

@@ -105,11 +105,15 @@ export interface Capabilities {
 
 export interface GatehouseLink {
   readonly capabilities: Capabilities;
-  signUp(input: { handle: string; password: string; displayName?: string }): Promise<Account>;
-  signIn(input: {
-    handle: string;
-    password: string;
-  }): Promise<{ account: Account; session: Session; token: string }>;
+  /** `userAgent`: the browser's, so Gatehouse sees the person's device, not the chat server. */
+  signUp(
+    input: { handle: string; password: string; displayName?: string },
+    userAgent?: string,
+  ): Promise<Account>;
+  signIn(
+    input: { handle: string; password: string },
+    userAgent?: string,
+  ): Promise<{ account: Account; session: Session; token: string }>;
   signOut(token: string): Promise<void>;
   me(token: string): Promise<Account>;
   /** Queues one event for the batching client (never throws, never waits). */
@@ -149,6 +153,16 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     timeoutMs: 10_000,
   });
+  /** A client that presents the browser's User-Agent. */
+  const as = (userAgent?: string) =>
+    userAgent
+      ? new GatehouseClient({
+          baseUrl: opts.baseUrl,
+          userAgent: userAgent.slice(0, 512),
+          ...(opts.fetch ? { fetch: opts.fetch } : {}),
+          timeoutMs: 10_000,
+        })
+      : client;
   const capabilities: Capabilities = {
     events: !!opts.apiKey,
     check: !!opts.apiKey,
@@ -212,8 +226,8 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
 
   return {
     capabilities,
-    signUp: (input) => client.createAccount(input),
-    signIn: (input) => client.signIn(input),
+    signUp: (input, ua) => as(ua).createAccount(input),
+    signIn: (input, ua) => as(ua).signIn(input),
     signOut: (token) => client.withToken(token).signOut(),
     me: (token) => client.withToken(token).me(),
 

@@ -48,11 +48,18 @@ function freePort(): Promise<number> {
  * example the pre-send check's answer) while everything else stays real.
  */
 export async function startEnv(
-  extra: Partial<ChatOptions> & { registerWebhooks?: boolean } = {},
+  extra: Partial<ChatOptions> & {
+    registerWebhooks?: boolean;
+    gatehouseConfig?: Parameters<typeof testGatehouse>[1];
+  } = {},
   wrapLink?: (link: GatehouseLink) => GatehouseLink,
 ): Promise<Env> {
-  const { registerWebhooks, ...chatOpts } = extra;
-  const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite', { webhookRetryBaseMs: 50 });
+  const { registerWebhooks, gatehouseConfig, ...chatOpts } = extra;
+  const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite', {
+    webhookRetryBaseMs: 50,
+    webhookPollMs: 20,
+    ...gatehouseConfig,
+  });
   const ghUrl = await gh.listen();
   const { key: apiKey } = await gh.keys.create('chat test', ['admin']);
   const tmp = tempDir('gatehouse-chat-test-');
@@ -125,6 +132,8 @@ export interface Frame {
 /** One person in a browser: a cookie, the CSRF token and a WebSocket. */
 export class User {
   readonly base: string;
+  /** The browser's User-Agent (forwarded to Gatehouse at sign-in). */
+  userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36';
   cookie = '';
   csrf = '';
   id = '';
@@ -143,7 +152,11 @@ export class User {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T }> {
-    const h: Record<string, string> = { accept: 'application/json', ...headers };
+    const h: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.userAgent,
+      ...headers,
+    };
     if (this.cookie) h.cookie = this.cookie;
     if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
     let payload: string | Buffer | undefined;
@@ -170,6 +183,18 @@ export class User {
       displayName,
     });
     if (r.status !== 201) throw new Error(`sign-up failed: ${r.status} ${JSON.stringify(r.body)}`);
+    this.id = r.body.user.id;
+    this.csrf = r.body.csrfToken;
+    this.handle = handle;
+    return this;
+  }
+
+  async signIn(handle: string, password = 'correct horse battery staple 42'): Promise<this> {
+    const r = await this.call<{ user: { id: string }; csrfToken: string }>('POST', '/api/signin', {
+      handle,
+      password,
+    });
+    if (r.status !== 200) throw new Error(`sign-in failed: ${r.status} ${JSON.stringify(r.body)}`);
     this.id = r.body.user.id;
     this.csrf = r.body.csrfToken;
     this.handle = handle;
