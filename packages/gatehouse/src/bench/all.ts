@@ -4,3 +4,4 @@ import '../content/bench.ts';
 import './webhooks.ts';
 import '../engine/bench.ts';
 import '../engine/bench-check.ts';
+import '../response/bench.ts';

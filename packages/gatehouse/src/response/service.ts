@@ -188,7 +188,18 @@ export class ResponseService {
             type: 'action.taken',
             time: this.now(),
             account: d.account,
-            action: { id: actionId, kind, mode: step.mode, status, rule: step.rule, decision: d.id, detail },
+            action: {
+              id: actionId,
+              kind,
+              mode: step.mode,
+              status,
+              rule: step.rule,
+              decision: d.id,
+              detail,
+              /** decision time → this action committed (the time the harm was allowed to continue). */
+              sinceDecisionMs: Math.max(0, this.now() - d.time),
+              ms: performance.now() - t0,
+            },
           },
         ]);
       });
