@@ -522,7 +522,8 @@ $('send-form').onsubmit = async (ev) => {
       renderMessages();
     }
     if (r.status === 'held') {
-      $('send-status').textContent = t('heldNotice');
+      const why = (r.reasons ?? []).map((x) => pick(x.en, x.zh)).join('; ');
+      $('send-status').textContent = why ? `${t('heldNotice')} (${why})` : t('heldNotice');
       $('send-status').className = 'send-status warn';
     }
   } catch (e) {
