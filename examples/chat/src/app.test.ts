@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
 import { startEnv, User, type Env } from './testing.ts';
 
 // A 1x1 PNG.
@@ -69,6 +70,17 @@ describe('chat API against a real embedded Gatehouse', () => {
     const r = await noCsrf.call<{ code: string }>('POST', '/api/groups', { name: 'x' });
     assert.equal(r.status, 403);
     assert.equal(r.body.code, 'CSRF_FAILED');
+  });
+
+  test('the WebSocket refuses another origin and a missing cookie', async () => {
+    const closeCode = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(env.url.replace(/^http/, 'ws') + '/ws', { headers });
+        ws.on('close', (code) => resolve(code));
+        ws.on('error', () => resolve(-1));
+      });
+    assert.equal(await closeCode({ cookie: alice.cookie, origin: 'http://evil.example' }), 4003);
+    assert.equal(await closeCode({}), 4001);
   });
 
   test('friends: add by handle, both see each other, bad handle is USER_NOT_FOUND', async () => {

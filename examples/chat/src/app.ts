@@ -324,7 +324,13 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
   app.get('/ws', { websocket: true }, (socket, req) => {
     const origin = req.headers.origin;
     const host = req.headers.host;
-    if (origin && host && new URL(origin).host !== host) {
+    let sameOrigin: boolean;
+    try {
+      sameOrigin = !origin || !host || new URL(origin).host === host;
+    } catch {
+      sameOrigin = false;
+    }
+    if (!sameOrigin) {
       socket.close(4003, 'origin');
       return;
     }
