@@ -569,12 +569,15 @@ export class ChatService {
       case 'session.revoked': {
         const u = this.db.user(a.account);
         if (!u) return;
-        if (u.state === 'frozen' || a.reason === 'frozen') {
-          this.db.dropGhTokens(a.account); // keep the read-only chat session so the owner sees the banner
-          return;
+        if (!a.all && a.session) {
+          // one session (the intruder's): that browser is signed out, frozen or not
+          this.hub.endSessions(a.account, this.db.deleteSessionsByGh(a.session), 'session_revoked');
+        } else if (u.state === 'frozen' || a.reason === 'frozen') {
+          // every session of a frozen account: keep them read-only so the owner sees the frozen banner
+          this.db.dropGhTokens(a.account);
+        } else {
+          this.hub.endSessions(a.account, this.db.deleteSessionsOf(a.account), 'session_revoked');
         }
-        const ids = a.all ? this.db.deleteSessionsOf(a.account) : this.db.deleteSessionsByGh(a.session!);
-        this.hub.endSessions(a.account, ids, 'session_revoked');
         return;
       }
       case 'hold.placed':

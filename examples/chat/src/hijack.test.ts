@@ -98,15 +98,17 @@ test('a hijacked account blasting a phishing link is stopped and frozen, the int
 
   // The chat acts on Gatehouse's signed webhooks.
   await until(() => env.chat.db.user(owner.id)!.state === 'frozen', 'the account frozen in the chat');
-  await intruder.next((f) => f.type === 'signed_out' || (f.type === 'account' && f.state === 'frozen'));
-  const sent = await intruder.call<{ code: string }>('POST', '/api/messages', {
+  // the intruder's browser session ends; the owner's stays, read-only, with the frozen banner
+  await intruder.next((f) => f.type === 'signed_out');
+  assert.equal((await intruder.call('GET', '/api/me')).status, 401);
+  const me = await owner.call<{ user: { state: string } }>('GET', '/api/me');
+  assert.equal(me.status, 200);
+  assert.equal(me.body.user.state, 'frozen');
+  const sent = await owner.call<{ code: string }>('POST', '/api/messages', {
     to: { user: friends[0]!.id },
     text: 'hi',
   });
-  assert.ok(
-    sent.status === 401 || sent.body.code === 'ACCOUNT_FROZEN',
-    `intruder could still act: ${sent.status}`,
-  );
+  assert.equal(sent.body.code, 'ACCOUNT_FROZEN');
   for (const id of delivered)
     await until(() => env.chat.db.message(id)!.state === 'retracted', `message ${id} retracted`);
   const warned = await until(
