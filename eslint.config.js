@@ -33,4 +33,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // the example chat's web page (plain browser ES modules)
+    files: ['examples/*/public/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        WebSocket: 'readonly',
+        Blob: 'readonly',
+        CSS: 'readonly',
+        confirm: 'readonly',
+      },
+    },
+  },
 );

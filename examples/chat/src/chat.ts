@@ -1,0 +1,690 @@
+/**
+ * The chat's logic: accounts (through Gatehouse), friends, blocks, groups, messages, attachments,
+ * reports, and what Gatehouse's webhooks ask for. Routes call this; it calls the database, the hub
+ * and the Gatehouse link.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChatError } from './errors.ts';
+import {
+  GatehouseApiError,
+  type Account,
+  type CheckResult,
+  type GatehouseLink,
+  type VerifiedWebhook,
+  type WebhookAction,
+} from './gatehouse.ts';
+import {
+  dmConv,
+  groupConv,
+  type AttachmentRef,
+  type ChatDb,
+  type MessageRow,
+  type SessionRow,
+  type UserRow,
+  type WarningRow,
+} from './db.ts';
+import type { Hub } from './hub.ts';
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const IMAGE_TYPES: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
+export const MAX_TEXT = 4000;
+export const MAX_ATTACHMENTS = 4;
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"'）》】]+|\bwww\.[^\s<>"'）》】]+/giu;
+/** The links in a text (as written, trailing punctuation trimmed). */
+export function extractUrls(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(URL_RE)) {
+    const u = m[0].replace(/[.,;:!?，。；：！？)\]]+$/u, '');
+    if (u && !out.includes(u)) out.push(u);
+  }
+  return out.slice(0, 100);
+}
+
+export interface UserView {
+  id: string;
+  handle: string;
+  displayName: string;
+  state: 'active' | 'frozen';
+}
+export interface MessageView {
+  id: string;
+  conv: string;
+  sender: string;
+  senderName: string;
+  text: string;
+  urls: string[];
+  attachments: AttachmentRef[];
+  state: MessageRow['state'];
+  createdAt: number;
+}
+export interface WarningView {
+  id: string;
+  conv: string;
+  messageId: string | null;
+  en: string;
+  zh: string;
+  createdAt: number;
+}
+
+export interface SendInput {
+  to: { user: string } | { group: string };
+  text: string;
+  attachments: string[];
+}
+export type SendResult =
+  | { status: 'delivered'; message: MessageView }
+  | { status: 'held'; message: MessageView; reasons: CheckResult['reasons'] };
+
+export class ChatService {
+  private readonly db: ChatDb;
+  private readonly hub: Hub;
+  private readonly gh: GatehouseLink;
+  private readonly log: Logger;
+  private readonly attachmentsDir: string;
+  private readonly now: () => number;
+
+  constructor(deps: {
+    db: ChatDb;
+    hub: Hub;
+    gh: GatehouseLink;
+    log: Logger;
+    dataDir: string;
+    now?: () => number;
+  }) {
+    this.db = deps.db;
+    this.hub = deps.hub;
+    this.gh = deps.gh;
+    this.log = deps.log;
+    this.attachmentsDir = join(deps.dataDir, 'attachments');
+    mkdirSync(this.attachmentsDir, { recursive: true });
+    this.now = deps.now ?? Date.now;
+  }
+
+  // ---------- accounts ----------
+
+  async signUp(
+    input: { handle: string; password: string; displayName?: string },
+    userAgent?: string,
+  ): Promise<{ session: SessionRow; user: UserRow }> {
+    const account = await this.callGatehouse(() => this.gh.signUp(input, userAgent));
+    this.saveAccount(account);
+    return this.signIn({ handle: input.handle, password: input.password }, userAgent);
+  }
+
+  /**
+   * Signs in through Gatehouse. A frozen account (Gatehouse checked the password, then answered
+   * ACCOUNT_FROZEN) gets a read-only chat session without a Gatehouse token: it sees the frozen banner.
+   */
+  async signIn(
+    input: { handle: string; password: string },
+    userAgent?: string,
+  ): Promise<{ session: SessionRow; user: UserRow }> {
+    let r: Awaited<ReturnType<GatehouseLink['signIn']>>;
+    try {
+      r = await this.gh.signIn(input, userAgent);
+    } catch (e) {
+      if (e instanceof GatehouseApiError && e.code === 'ACCOUNT_FROZEN') {
+        const known = this.db.userByHandle(input.handle);
+        if (known) {
+          this.db.setState(known.id, 'frozen', known.state_reason ?? 'frozen by Gatehouse');
+          return { session: this.createSession(known.id, null, null), user: this.db.user(known.id)! };
+        }
+      }
+      throw this.gatehouseError(e);
+    }
+    this.saveAccount(r.account);
+    const session = this.createSession(r.account.id, r.token, r.session.id);
+    return { session, user: this.db.user(r.account.id)! };
+  }
+
+  async signOut(session: SessionRow): Promise<void> {
+    this.db.deleteSession(session.id);
+    if (session.gh_token)
+      await this.gh
+        .signOut(session.gh_token)
+        .catch((e: unknown) => this.log.warn({ err: e }, 'gatehouse sign-out failed'));
+  }
+
+  /** Re-reads the account from Gatehouse with the session's token (on WebSocket connect). */
+  async refresh(session: SessionRow): Promise<UserRow | undefined> {
+    if (!session.gh_token) return this.db.user(session.user_id);
+    try {
+      const a = await this.gh.me(session.gh_token);
+      this.saveAccount(a);
+    } catch (e) {
+      if (e instanceof GatehouseApiError && e.code === 'ACCOUNT_FROZEN')
+        this.freeze(session.user_id, 'frozen by Gatehouse');
+      else if (e instanceof GatehouseApiError && e.code === 'SESSION_INVALID') {
+        this.db.deleteSession(session.id);
+        return undefined;
+      } else this.log.warn({ err: e }, 'gatehouse unreachable; using the stored account');
+    }
+    return this.db.user(session.user_id);
+  }
+
+  private saveAccount(a: Account): void {
+    const state = a.state === 'frozen' ? 'frozen' : 'active';
+    this.db.upsertUser({ id: a.id, handle: a.handle, displayName: a.displayName, state, now: this.now() });
+    if (state === 'frozen') this.db.setState(a.id, 'frozen', a.stateReason);
+  }
+
+  private createSession(userId: string, token: string | null, ghSession: string | null): SessionRow {
+    const s: SessionRow = {
+      id: randomBytes(32).toString('base64url'),
+      user_id: userId,
+      csrf: randomBytes(24).toString('base64url'),
+      gh_token: token,
+      gh_session: ghSession,
+      created_at: this.now(),
+    };
+    this.db.createSession(s);
+    return s;
+  }
+
+  private async callGatehouse<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.gatehouseError(e);
+    }
+  }
+  private gatehouseError(e: unknown): ChatError {
+    if (e instanceof ChatError) return e;
+    if (e instanceof GatehouseApiError) return ChatError.fromGatehouse(e.problem);
+    this.log.error({ err: e }, 'gatehouse call failed');
+    return new ChatError('GATEHOUSE_UNAVAILABLE');
+  }
+
+  // ---------- profile, friends, blocks ----------
+
+  userView(u: UserRow): UserView {
+    return { id: u.id, handle: u.handle, displayName: u.display_name, state: u.state };
+  }
+
+  setDisplayName(userId: string, name: string): UserView {
+    const u = this.mustUser(userId);
+    if (u.display_name === name) return this.userView(u);
+    this.db.setDisplayName(userId, name);
+    this.gh.report({
+      type: 'profile.changed',
+      account: userId,
+      field: 'displayName',
+      old: u.display_name,
+      new: name,
+    });
+    this.pushProfile(userId);
+    return this.userView(this.mustUser(userId));
+  }
+
+  addFriend(userId: string, handle: string): UserView {
+    const other = this.db.userByHandle(handle);
+    if (!other || other.id === userId) throw new ChatError('USER_NOT_FOUND');
+    if (this.db.addFriendship(userId, other.id, this.now())) {
+      this.gh.report({ type: 'friend.added', account: userId, friend: other.id });
+      this.hub.push([userId, other.id], { type: 'friends.changed' });
+    }
+    return this.userView(other);
+  }
+
+  removeFriend(userId: string, friendId: string): void {
+    if (this.db.removeFriendship(userId, friendId)) {
+      this.gh.report({ type: 'friend.removed', account: userId, friend: friendId });
+      this.hub.push([userId, friendId], { type: 'friends.changed' });
+    }
+  }
+
+  blockContact(userId: string, contactId: string): void {
+    if (contactId === userId || !this.db.user(contactId)) throw new ChatError('USER_NOT_FOUND');
+    if (this.db.block(userId, contactId, this.now()))
+      this.gh.report({ type: 'contact.blocked', account: userId, contact: contactId });
+    this.hub.push([userId], { type: 'friends.changed' });
+  }
+
+  unblockContact(userId: string, contactId: string): void {
+    this.db.unblock(userId, contactId);
+    this.hub.push([userId], { type: 'friends.changed' });
+  }
+
+  friends(userId: string): { friends: UserView[]; blocked: string[] } {
+    return {
+      friends: this.db.friends(userId).map((u) => this.userView(u)),
+      blocked: this.db.blocked(userId).map((u) => u.id),
+    };
+  }
+
+  // ---------- groups ----------
+
+  createGroup(userId: string, name: string): { id: string; name: string; memberCount: number } {
+    const g = { id: newId('grp'), name, owner: userId, created_at: this.now() };
+    this.db.tx(() => {
+      this.db.createGroup(g);
+      this.db.join(g.id, userId, g.created_at);
+    });
+    this.gh.report({ type: 'group.joined', account: userId, group: { id: g.id, memberCount: 1 } });
+    this.hub.push([userId], { type: 'groups.changed' });
+    return { id: g.id, name: g.name, memberCount: 1 };
+  }
+
+  joinGroup(userId: string, groupId: string): { id: string; name: string; memberCount: number } {
+    const g = this.db.group(groupId);
+    if (!g) throw new ChatError('GROUP_NOT_FOUND');
+    if (this.db.join(groupId, userId, this.now())) {
+      const members = this.db.members(groupId);
+      this.gh.report({
+        type: 'group.joined',
+        account: userId,
+        group: { id: groupId, memberCount: members.length },
+      });
+      this.hub.push(members, { type: 'groups.changed' });
+    }
+    return { id: g.id, name: g.name, memberCount: this.db.members(groupId).length };
+  }
+
+  leaveGroup(userId: string, groupId: string): void {
+    if (!this.db.group(groupId)) throw new ChatError('GROUP_NOT_FOUND');
+    if (this.db.leave(groupId, userId)) {
+      const members = this.db.members(groupId);
+      this.gh.report({
+        type: 'group.left',
+        account: userId,
+        group: { id: groupId, memberCount: members.length },
+      });
+      this.hub.push([...members, userId], { type: 'groups.changed' });
+    }
+  }
+
+  groups(userId: string): { id: string; name: string; memberCount: number; owner: string }[] {
+    return this.db
+      .groupsOf(userId)
+      .map((g) => ({ id: g.id, name: g.name, memberCount: g.member_count, owner: g.owner }));
+  }
+
+  groupMembers(userId: string, groupId: string): UserView[] {
+    if (!this.db.isMember(groupId, userId)) throw new ChatError('NOT_MEMBER');
+    return this.db
+      .members(groupId)
+      .map((id) => this.db.user(id))
+      .filter((u): u is UserRow => !!u)
+      .map((u) => this.userView(u));
+  }
+
+  // ---------- attachments ----------
+
+  storeImage(userId: string, mime: string, bytes: Buffer): AttachmentRef {
+    if (!IMAGE_TYPES[mime] || !looksLike(mime, bytes)) throw new ChatError('UNSUPPORTED_IMAGE');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const file = join(this.attachmentsDir, sha256);
+    if (!existsSync(file)) writeFileSync(file, bytes);
+    this.db.putAttachment({ sha256, mime, size: bytes.length, uploader: userId, now: this.now() });
+    return { sha256, mime, size: bytes.length };
+  }
+
+  /** The file of an attachment, if `userId` may see it (uploader, or a participant of a message with it). */
+  attachmentFor(userId: string, sha256: string): { file: string; mime: string } | undefined {
+    const a = this.db.attachment(sha256);
+    if (!a) return undefined;
+    const ok =
+      a.uploader === userId ||
+      this.db.messagesWithAttachment(sha256).some((m) => this.participants(m).includes(userId));
+    return ok ? { file: join(this.attachmentsDir, sha256), mime: a.mime } : undefined;
+  }
+
+  // ---------- messages ----------
+
+  async send(userId: string, session: SessionRow, input: SendInput): Promise<SendResult> {
+    const me = this.mustUser(userId);
+    if (me.state === 'frozen') throw new ChatError('ACCOUNT_FROZEN', { reason: me.state_reason });
+    const text = input.text.trim();
+    if (!text && input.attachments.length === 0) throw new ChatError('EMPTY_MESSAGE');
+    const attachments: AttachmentRef[] = [];
+    for (const sha of new Set(input.attachments)) {
+      const a = this.db.attachment(sha);
+      if (!a || a.uploader !== userId) throw new ChatError('NOT_FOUND', { attachment: sha });
+      attachments.push({ sha256: a.sha256, mime: a.mime, size: a.size });
+    }
+
+    let conv: string;
+    let recipients: string[];
+    let recipient: string | null = null;
+    let groupId: string | null = null;
+    if ('user' in input.to) {
+      const other = this.db.user(input.to.user);
+      if (!other) throw new ChatError('USER_NOT_FOUND');
+      if (!this.db.areFriends(userId, other.id)) throw new ChatError('NOT_FRIENDS');
+      if (this.db.hasBlocked(other.id, userId)) throw new ChatError('CONTACT_BLOCKED');
+      conv = dmConv(userId, other.id);
+      recipients = [other.id];
+      recipient = other.id;
+    } else {
+      const g = this.db.group(input.to.group);
+      if (!g) throw new ChatError('GROUP_NOT_FOUND');
+      if (!this.db.isMember(g.id, userId)) throw new ChatError('NOT_MEMBER');
+      conv = groupConv(g.id);
+      groupId = g.id;
+      recipients = this.db.members(g.id).filter((m) => m !== userId);
+    }
+
+    const id = newId('msg');
+    const urls = extractUrls(text);
+    const common = {
+      account: userId,
+      ...(session.gh_session ? { session: session.gh_session } : {}),
+      messageId: id,
+      ...(groupId ? { group: { id: groupId, memberCount: recipients.length + 1 } } : { recipients }),
+      text,
+      urls,
+      attachments: attachments.map((a) => ({ sha256: a.sha256, mime: a.mime })),
+      client: { kind: 'web' as const, name: 'gatehouse-example-chat', version: '0.1.0' },
+    };
+
+    let verdict: CheckResult;
+    // The pre-send check also records the message in Gatehouse (same id); only when it could not,
+    // the message.sent event goes out through the batching client.
+    let recorded = false;
+    try {
+      verdict = await this.gh.check(common);
+      recorded = this.gh.capabilities.check;
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'ACCOUNT_FROZEN') {
+        this.freeze(userId, 'frozen by Gatehouse');
+        throw new ChatError('ACCOUNT_FROZEN');
+      }
+      // Fail open: an unreachable Gatehouse must not stop the chat; the event still goes out and the
+      // engine can retract afterwards.
+      this.log.warn({ err: e, message: id }, 'pre-send check failed; delivering');
+      verdict = { decision: 'allow', reasons: [] };
+    }
+    if (verdict.decision === 'block') throw new ChatError('MESSAGE_BLOCKED', { reasons: verdict.reasons });
+
+    const row: MessageRow = {
+      id,
+      conv,
+      sender: userId,
+      recipient,
+      group_id: groupId,
+      text,
+      urls: JSON.stringify(urls),
+      attachments: JSON.stringify(attachments),
+      state: verdict.decision === 'hold' ? 'held' : 'delivered',
+      created_at: this.now(),
+      retracted_at: null,
+    };
+    this.db.insertMessage(row);
+    if (!recorded) this.gh.report({ type: 'message.sent', ...common });
+    if (row.state === 'held') {
+      const view = this.messageView(row, userId);
+      this.hub.push([userId], { type: 'message', message: view });
+      return { status: 'held', message: view, reasons: verdict.reasons };
+    }
+    this.deliver(row);
+    return { status: 'delivered', message: this.messageView(row, userId) };
+  }
+
+  private deliver(row: MessageRow): void {
+    for (const u of this.participants(row))
+      this.hub.push([u], { type: 'message', message: this.messageView(row, u) });
+  }
+
+  /** Everyone who sees a message: the sender and the recipient, or the group's members. */
+  private participants(m: MessageRow): string[] {
+    if (m.group_id) return [...new Set([m.sender, ...this.db.members(m.group_id)])];
+    return m.recipient ? [m.sender, m.recipient] : [m.sender];
+  }
+
+  /** The conversation key from the viewer's side: `dm:<other user>` or `group:<id>`. */
+  private viewConv(m: Pick<MessageRow, 'group_id' | 'sender' | 'recipient'>, viewer: string): string {
+    if (m.group_id) return groupConv(m.group_id);
+    return `dm:${m.sender === viewer ? m.recipient : m.sender}`;
+  }
+
+  messageView(m: MessageRow, viewer: string): MessageView {
+    const retracted = m.state === 'retracted';
+    return {
+      id: m.id,
+      conv: this.viewConv(m, viewer),
+      sender: m.sender,
+      senderName: this.db.user(m.sender)?.display_name ?? m.sender,
+      text: retracted ? '' : m.text,
+      urls: retracted ? [] : (JSON.parse(m.urls) as string[]),
+      attachments: retracted ? [] : (JSON.parse(m.attachments) as AttachmentRef[]),
+      state: m.state,
+      createdAt: m.created_at,
+    };
+  }
+
+  /** A conversation as the viewer sees it, with the warnings shown on it. */
+  conversation(userId: string, conv: string): { messages: MessageView[]; warnings: WarningView[] } {
+    const key = this.serverConv(userId, conv);
+    return {
+      messages: this.db.conversation(key, userId).map((m) => this.messageView(m, userId)),
+      warnings: this.db
+        .warnings(userId)
+        .filter((w) => w.conv === conv)
+        .map(warningView),
+    };
+  }
+
+  warnings(userId: string): WarningView[] {
+    return this.db.warnings(userId).map(warningView);
+  }
+  dismissWarning(userId: string, id: string): void {
+    this.db.dismissWarning(userId, id);
+  }
+
+  private serverConv(userId: string, conv: string): string {
+    const m = /^(dm|group):(.+)$/.exec(conv);
+    if (!m) throw new ChatError('NOT_FOUND');
+    if (m[1] === 'dm') return dmConv(userId, m[2]!);
+    if (!this.db.isMember(m[2]!, userId)) throw new ChatError('NOT_MEMBER');
+    return groupConv(m[2]!);
+  }
+
+  report(userId: string, messageId: string, reason: 'spam' | 'scam' | 'not_my_friend'): void {
+    const m = this.db.message(messageId);
+    if (!m || m.sender === userId || !this.participants(m).includes(userId) || m.state === 'held')
+      throw new ChatError('NOT_FOUND');
+    this.gh.report({ type: 'message.reported', account: userId, messageId, sender: m.sender, reason });
+  }
+
+  // ---------- what Gatehouse asks for ----------
+
+  /** Acts on a verified webhook once (by webhook id). Returns false for a repeat. */
+  handleWebhook(w: VerifiedWebhook): boolean {
+    if (!this.db.markWebhook(w.id, w.type, this.now())) return false;
+    try {
+      this.act(w.action);
+    } catch (e) {
+      this.db.unmarkWebhook(w.id); // let Gatehouse retry
+      throw e;
+    }
+    return true;
+  }
+
+  private act(a: WebhookAction): void {
+    switch (a.kind) {
+      case 'message.retracted':
+        for (const id of a.messageIds) {
+          const m = this.db.message(id);
+          if (!m || m.state === 'retracted') continue;
+          if (a.account && m.sender !== a.account) continue;
+          this.db.setMessageState(id, 'retracted', this.now());
+          for (const u of this.participants(m))
+            this.hub.push([u], { type: 'message.retracted', id, conv: this.viewConv(m, u) });
+        }
+        return;
+      case 'recipient.warned': {
+        const messages = a.messageIds.map((id) => this.db.message(id)).filter((m): m is MessageRow => !!m);
+        const targets = new Map<string, string>(); // recipient -> conversation as they see it
+        for (const m of messages)
+          for (const u of this.participants(m))
+            if (u !== m.sender && (a.recipients.length === 0 || a.recipients.includes(u) || m.group_id))
+              if (!targets.has(u)) targets.set(u, this.viewConv(m, u));
+        for (const g of a.groups)
+          if (this.db.group(g))
+            for (const u of this.db.members(g))
+              if (u !== a.account && !targets.has(u)) targets.set(u, groupConv(g));
+        if (a.account)
+          for (const r of a.recipients)
+            if (r !== a.account && !targets.has(r)) targets.set(r, `dm:${a.account}`);
+        for (const [u, conv] of targets) {
+          if (!this.db.user(u)) continue;
+          const w: WarningRow = {
+            id: newId('warn'),
+            user_id: u,
+            conv,
+            message_id: messages.find((m) => this.participants(m).includes(u))?.id ?? null,
+            text_en: a.text.en,
+            text_zh: a.text.zh,
+            created_at: this.now(),
+          };
+          this.db.addWarning(w);
+          this.hub.push([u], { type: 'warning', warning: warningView(w) });
+        }
+        return;
+      }
+      case 'account.frozen':
+        this.freeze(a.account, a.reason, a.notice);
+        return;
+      case 'account.unfrozen':
+        if (this.db.setState(a.account, 'active', null))
+          this.hub.push([a.account], { type: 'account', state: 'active', reason: a.reason });
+        return;
+      case 'session.revoked': {
+        const u = this.db.user(a.account);
+        if (!u) return;
+        if (!a.all && a.session) {
+          // one session (the intruder's): that browser is signed out, frozen or not
+          this.hub.endSessions(a.account, this.db.deleteSessionsByGh(a.session), 'session_revoked');
+        } else if (u.state === 'frozen' || a.reason === 'frozen') {
+          // every session of a frozen account: keep them read-only so the owner sees the frozen banner
+          this.db.dropGhTokens(a.account);
+        } else {
+          this.hub.endSessions(a.account, this.db.deleteSessionsOf(a.account), 'session_revoked');
+        }
+        return;
+      }
+      case 'hold.placed':
+        // Gatehouse held a message after the fact: take it back from recipients until it is released.
+        for (const id of a.messageIds) {
+          const m = this.db.message(id);
+          if (!m || m.state !== 'delivered' || (a.account && m.sender !== a.account)) continue;
+          this.db.setMessageState(id, 'held', this.now());
+          for (const u of this.participants(m))
+            this.hub.push([u], {
+              type: u === m.sender ? 'message' : 'message.withdrawn',
+              ...(u === m.sender
+                ? { message: this.messageView({ ...m, state: 'held' }, u) }
+                : { id, conv: this.viewConv(m, u) }),
+            });
+        }
+        return;
+      case 'hold.released':
+        for (const id of a.messageIds) {
+          const m = this.db.message(id);
+          if (!m || m.state !== 'held') continue;
+          this.db.setMessageState(id, 'delivered', this.now());
+          this.deliver({ ...m, state: 'delivered' });
+        }
+        return;
+      case 'hold.expired':
+        for (const id of a.messageIds) {
+          const m = this.db.message(id);
+          if (!m || m.state !== 'held') continue;
+          this.db.setMessageState(id, 'expired', this.now());
+          this.hub.push([m.sender], {
+            type: 'message',
+            message: this.messageView({ ...m, state: 'expired' }, m.sender),
+          });
+        }
+        return;
+      case 'restore': {
+        if (!this.db.user(a.account)) return;
+        for (const f of a.friends)
+          if (this.db.user(f) && this.db.addFriendship(a.account, f, this.now()))
+            this.hub.push([a.account, f], { type: 'friends.changed' });
+        for (const g of a.groups)
+          if (this.db.group(g) && this.db.join(g, a.account, this.now()))
+            this.hub.push(this.db.members(g), { type: 'groups.changed' });
+        for (const p of a.profile)
+          if (['displayName', 'display_name', 'name'].includes(p.field) && p.value) {
+            this.db.setDisplayName(a.account, p.value);
+            this.pushProfile(a.account);
+          }
+        return;
+      }
+      case 'notice':
+        this.hub.push([a.account], { type: 'notice', en: a.text.en, zh: a.text.zh });
+        return;
+      case 'ignored':
+        this.log.info({ type: a.type }, 'webhook type not acted on');
+        return;
+    }
+  }
+
+  freeze(userId: string, reason: string, notice: { en: string; zh: string } | null = null): void {
+    if (!this.db.user(userId)) return;
+    this.db.setState(userId, 'frozen', reason);
+    this.db.dropGhTokens(userId);
+    this.hub.push([userId], { type: 'account', state: 'frozen', reason, notice });
+  }
+
+  private pushProfile(userId: string): void {
+    const u = this.mustUser(userId);
+    const audience = [userId, ...this.db.friends(userId).map((f) => f.id)];
+    this.hub.push(audience, { type: 'profile', user: this.userView(u) });
+  }
+
+  mustUser(id: string): UserRow {
+    const u = this.db.user(id);
+    if (!u) throw new ChatError('UNAUTHENTICATED');
+    return u;
+  }
+}
+
+function warningView(w: WarningRow): WarningView {
+  return {
+    id: w.id,
+    conv: w.conv,
+    messageId: w.message_id,
+    en: w.text_en,
+    zh: w.text_zh,
+    createdAt: w.created_at,
+  };
+}
+
+/** Checks the magic bytes of an image against its declared type. */
+function looksLike(mime: string, b: Buffer): boolean {
+  switch (mime) {
+    case 'image/png':
+      return b.length > 8 && b.readUInt32BE(0) === 0x89504e47;
+    case 'image/jpeg':
+      return b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
+    case 'image/gif':
+      return b.length > 6 && b.subarray(0, 4).toString('latin1') === 'GIF8';
+    case 'image/webp':
+      return (
+        b.length > 12 &&
+        b.subarray(0, 4).toString('latin1') === 'RIFF' &&
+        b.subarray(8, 12).toString('latin1') === 'WEBP'
+      );
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * `gatehouse-chat` / `node examples/chat/src/main.ts`: starts the reference chat against a Gatehouse.
+ *
+ *   --gatehouse URL        Gatehouse base URL (GATEHOUSE_URL; default http://127.0.0.1:8080)
+ *   --port N               HTTP port (CHAT_PORT; default 3000; 0 picks a free one)
+ *   --host H               bind address (CHAT_HOST; default 127.0.0.1)
+ *   --data-dir DIR         SQLite file and images (CHAT_DATA_DIR; default ./chat-data)
+ *   --api-key KEY          Gatehouse operator key with events:write (GATEHOUSE_API_KEY)
+ *   --webhook-secret S     webhook signing secret, repeatable (GATEHOUSE_WEBHOOK_SECRET, comma-separated)
+ *   --secure-cookie        mark the session cookie Secure (serve over HTTPS)
+ *   --log-level L          pino level (CHAT_LOG_LEVEL; default info)
+ */
+import { parseArgs } from 'node:util';
+import { createChatServer } from './app.ts';
+
+const HELP = `Usage: gatehouse-chat [--gatehouse URL] [--port N] [--host H] [--data-dir DIR]
+                      [--api-key ghk_…] [--webhook-secret whsec_…]… [--secure-cookie] [--log-level L]
+The reference chat platform protected by Gatehouse. 由 Gatehouse 保护的参考聊天平台。`;
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      gatehouse: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'api-key': { type: 'string' },
+      'webhook-secret': { type: 'string', multiple: true },
+      'secure-cookie': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const env = process.env;
+  const gatehouse = values.gatehouse ?? env.GATEHOUSE_URL ?? 'http://127.0.0.1:8080';
+  try {
+    new URL(gatehouse);
+  } catch {
+    throw new Error(`--gatehouse: not a URL: ${gatehouse}`);
+  }
+  const port = Number(values.port ?? env.CHAT_PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: not a port: ${values.port}`);
+  const secrets = [
+    ...(values['webhook-secret'] ?? []),
+    ...(env.GATEHOUSE_WEBHOOK_SECRET ?? '').split(',').filter(Boolean),
+  ];
+  const apiKey = values['api-key'] ?? env.GATEHOUSE_API_KEY;
+  const server = await createChatServer({
+    gatehouse,
+    ...(apiKey ? { apiKey } : {}),
+    webhookSecrets: secrets,
+    dataDir: values['data-dir'] ?? env.CHAT_DATA_DIR ?? './chat-data',
+    host: values.host ?? env.CHAT_HOST ?? '127.0.0.1',
+    port,
+    secureCookie: values['secure-cookie'] ?? false,
+    logLevel: values['log-level'] ?? env.CHAT_LOG_LEVEL ?? 'info',
+  });
+  const url = await server.listen();
+  const caps = server.gh.capabilities;
+  console.log(`gatehouse-chat listening on ${url} (Gatehouse: ${gatehouse})`);
+  console.log(
+    `  events and pre-send check: ${caps.events ? 'on' : 'off (needs --api-key)'}; ` +
+      `webhooks: ${caps.webhooks ? `${url}/gatehouse/webhooks` : 'off (needs --webhook-secret)'}`,
+  );
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(`gatehouse-chat: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}
