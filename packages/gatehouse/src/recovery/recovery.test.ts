@@ -275,6 +275,8 @@ function suite(backend: Backend) {
       );
 
       // The restore instruction went to the platform, in the case's transaction.
+      const mine = webhooks.filter((w) => w.account === acc.id).map((w) => w.type);
+      assert.deepEqual(mine, ['account.unfrozen', 'account.restore']);
       const restore = webhooks.find((w) => w.type === 'account.restore' && w.account === acc.id)!;
       assert.deepEqual(restore.payload.friends, ['f3']);
       assert.deepEqual(restore.payload.groups, ['g9']);

@@ -782,6 +782,21 @@ export class RecoveryService {
       accountActor(c.account_id),
       async (tx) => {
         let sent = false;
+        // The platform froze the account on Gatehouse's word (account.frozen); it is told to unfreeze it
+        // first, then what to restore (webhooks about one account are delivered in order).
+        await this.deps.enqueueWebhook?.(tx, {
+          type: 'account.unfrozen',
+          account: c.account_id,
+          payload: {
+            account: c.account_id,
+            case: c.id,
+            reason: 'appeal restored',
+            notice: {
+              en: 'Your account is yours again. Read what happened while it was out of your hands, and follow the advice at the end.',
+              zh: '您的账号已恢复。请阅读账号失控期间发生的情况，并按报告末尾的建议操作。',
+            },
+          },
+        });
         if (needed && this.deps.enqueueWebhook) {
           await this.deps.enqueueWebhook(tx, {
             type: 'account.restore',
