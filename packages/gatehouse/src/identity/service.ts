@@ -121,9 +121,9 @@ export class IdentityService {
     this.signupsByIp = new RateLimiter({ limit: opts.signupMaxPerIp, windowMs: 3_600_000, now: this.now });
   }
 
-  private async tx<T>(fn: (tx: Tx, emit: (e: EventInput) => void) => Promise<T>): Promise<T> {
+  /** Runs a state change and its events in one transaction; the events carry `t`, the change's own time. */
+  private async tx<T>(fn: (tx: Tx, emit: (e: EventInput) => void) => Promise<T>, t = this.now()): Promise<T> {
     const events: IdentityEvent[] = [];
-    const t = this.now();
     const result = await this.db.transaction().execute(async (tx) => {
       const r = await fn(tx, (e) => events.push({ ...e, id: newEventId(), time: t } as IdentityEvent));
       await outboxStore.append(tx, events);
@@ -262,7 +262,7 @@ export class IdentityService {
         device,
       });
       emit({ type: 'session.created', account: account.id, session: session.id, method, ip: ctx.ip, device });
-    });
+    }, t);
     return { token, session };
   }
 

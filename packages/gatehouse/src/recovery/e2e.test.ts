@@ -123,6 +123,7 @@ test('after a contained hijack the owner appeals and gets friends, group and nic
       client,
     });
   await call('POST', '/v1/events', key, { events: history });
+  await gh.engine.drain(); // the owner's history is applied before the intruder arrives
 
   // The intruder signs in on another device, changes the account, then blasts a phishing link.
   const desktop = new GatehouseClient({
@@ -136,6 +137,8 @@ test('after a contained hijack the owner appeals and gets friends, group and nic
     const start = await gh.engine.messageLog.compromiseStart(acc.id, intr.session.id, probe);
     return start < probe ? true : undefined;
   }, 'the engine to see the intruder sign-in');
+  await gh.drainer.drain();
+  await gh.engine.drain();
   const t = Date.now();
   await call('POST', '/v1/events', key, {
     events: [
