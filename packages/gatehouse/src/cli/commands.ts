@@ -8,6 +8,7 @@ import { registerDomains } from '../content/url/command.ts';
 import { registerReplay } from '../engine/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerServe } from '../server/command.ts';
+import { registerSim } from '../sim/command.ts';
 import { registerMigrate } from '../store/command.ts';
 import { registerWebhooks } from '../webhooks/command.ts';
 
@@ -25,4 +26,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerWebhooks,
   registerAudit,
   registerReplay,
+  registerSim,
 ];

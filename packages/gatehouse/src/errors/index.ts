@@ -138,6 +138,14 @@ export const ERRORS = {
   EVENT_INVALID: { status: 400, title: 'The event is invalid', titleZh: '事件无效' },
   BATCH_TOO_LARGE: { status: 400, title: 'Too many events in one batch', titleZh: '单批事件过多' },
   CAMPAIGN_NOT_FOUND: { status: 404, title: 'No such campaign', titleZh: '群发活动不存在' },
+  // sim
+  SCENARIO_INVALID: { status: 400, title: 'The scenario file is invalid', titleZh: '场景文件无效' },
+  SCENARIO_NOT_FOUND: { status: 404, title: 'No such scenario file', titleZh: '场景文件不存在' },
+  SIM_API_FAILED: {
+    status: 502,
+    title: 'The Gatehouse API answered the simulator with an error',
+    titleZh: 'Gatehouse 接口向模拟器返回了错误',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
