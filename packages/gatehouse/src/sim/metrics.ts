@@ -12,6 +12,8 @@ export interface RunRecord {
   accounts: number;
   hijacked: Map<string, HijackRecord>;
   benignChecks: Map<string, { challenged: boolean; held: boolean; blocked: boolean }>;
+  /** Signals behind non-allow answers to benign messages (what caused false positives). */
+  benignSignals: Map<string, number>;
   feed: Array<{
     id: string;
     type: string;
@@ -41,6 +43,8 @@ export interface Metrics {
   /** benign challenged / held / frozen per 100,000 accounts per simulated day */
   per100kPerDay: { challenged: number; held: number; frozen: number };
   simulatedDays: number;
+  /** Most frequent signals behind non-allow answers to benign messages. */
+  benignSignals: Record<string, number>;
 }
 
 export function quantile(xs: number[], q: number): number | null {
@@ -129,6 +133,7 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     benignFrozen: bFrozen,
     per100kPerDay: { challenged: per(bChallenged.size), held: per(bHeld.size), frozen: per(bFrozen) },
     simulatedDays: Math.round(simulatedDays * 100) / 100,
+    benignSignals: Object.fromEntries([...rec.benignSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
   };
 }
 

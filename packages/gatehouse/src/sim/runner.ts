@@ -24,6 +24,8 @@ export interface ReplayOptions {
   /** A running Gatehouse and an operator key (events:write, accounts:read, webhooks:read). */
   url?: string;
   key?: string;
+  /** Real seconds of the live phase (default: the scenario's live.seconds). */
+  liveSeconds?: number;
   /** Parallel HTTP calls in the set-up phases (default 8). */
   concurrency?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -96,7 +98,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   try {
     const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}-`;
     const society = buildSociety(sc, n, seededRng(hashSeed(`society:${seed}`)), run);
-    const rec = await play(api, sc, society, r, run, conc, progress);
+    const scn = opts.liveSeconds ? { ...sc, live: { ...sc.live, seconds: opts.liveSeconds } } : sc;
+    const rec = await play(api, scn, society, r, run, conc, progress);
     const metrics = computeMetrics(sc, rec);
     return { metrics, seconds: (performance.now() - started) / 1000, timeline: rec.timeline };
   } finally {
@@ -187,7 +190,7 @@ async function play(
         type: 'message.sent',
         time: t,
         account: a.id,
-        session: a.session,
+        // No session: see ownerSession below.
         ...(grp ? { group: { id: grp.id, memberCount: grp.members.length } } : { recipients: [to] }),
         text,
         urls,
@@ -225,29 +228,40 @@ async function play(
     accounts: accts.length,
     hijacked: new Map(),
     benignChecks: new Map(),
+    benignSignals: new Map(),
     feed: [],
     timeline: [],
   };
   let liveStart = 0;
   const rel = () => Date.now() - liveStart;
-  const check = async (a: Acct, session: string, body: Record<string, unknown>) => {
-    const res = await api.call<{ verdict: string; action: string }>('POST', '/v1/check/message', {
-      id: eid('m'),
-      type: 'message.sent',
-      time: Date.now(),
-      account: a.id,
-      session,
-      ...body,
-    });
+  // The owners signed in minutes ago in real time, though in the story they have used their phones for
+  // months; their messages are reported without a session so that young-session signals do not fire on
+  // them (the engine still knows their device and network from the sign-in). Intruders' messages carry
+  // the intruder's session.
+  const check = async (a: Acct, session: string | undefined, body: Record<string, unknown>) => {
+    const res = await api.call<{ verdict: string; action: string; reasons: Array<{ signal: string }> }>(
+      'POST',
+      '/v1/check/message',
+      {
+        id: eid('m'),
+        type: 'message.sent',
+        time: Date.now(),
+        account: a.id,
+        ...(session ? { session } : {}),
+        ...body,
+      },
+    );
     return res.data;
   };
   const benign = (a: Acct, body: Record<string, unknown>) => async () => {
-    const v = await check(a, a.session, body);
+    const v = await check(a, undefined, body);
     rec.timeline.push({ t: rel(), kind: 'benign' });
     const b = rec.benignChecks.get(a.id) ?? { challenged: false, held: false, blocked: false };
     if (v.action === 'challenge') b.challenged = true;
     else if (v.verdict === 'hold') b.held = true;
     else if (v.verdict === 'block') b.blocked = true;
+    if (v.verdict !== 'allow')
+      for (const x of v.reasons) rec.benignSignals.set(x.signal, (rec.benignSignals.get(x.signal) ?? 0) + 1);
     rec.benignChecks.set(a.id, b);
   };
 

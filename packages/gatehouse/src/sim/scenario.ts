@@ -42,7 +42,7 @@ export const ScenarioSchema = z.strictObject({
     .strictObject({
       /** Hours of ordinary life before the live phase (at most 22: events older than 24 h are rejected). */
       hours: z.number().min(1).max(22).default(20),
-      messagesPerDay: z.number().min(0).max(200).default(8),
+      messagesPerDay: z.number().min(0).max(500).default(30),
     })
     .prefault({}),
   live: z

@@ -36,15 +36,16 @@ export interface Society {
   groups: Group[];
 }
 
-const MOBILE_UA = [
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (Linux; Android 13; SM-S911B) AppleWebKit/537.36 Chrome/125.0 Mobile Safari/537.36',
-];
-const DESKTOP_UA = [
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari/605.1.15',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',
-];
+/** A user agent with varied versions, so a phone model is shared by some people, not by everyone. */
+function userAgent(desktop: boolean, r: Rng): string {
+  if (desktop)
+    return r.chance(0.5)
+      ? `Mozilla/5.0 (Macintosh; Intel Mac OS X 14_${r.int(6)}) AppleWebKit/605.1.15 Version/17.${r.int(6)} Safari/605.1.15`
+      : `Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:${118 + r.int(10)}.0) Gecko/20100101 Firefox/${118 + r.int(10)}.0`;
+  return r.chance(0.6)
+    ? `Mozilla/5.0 (Linux; Android ${10 + r.int(5)}; ${r.pick(['Pixel 8', 'SM-S911B', 'MI 13', 'V2227A', 'PGT-AN10'])}) AppleWebKit/537.36 Chrome/${115 + r.int(13)}.0 Mobile Safari/537.36`
+    : `Mozilla/5.0 (iPhone; CPU iPhone OS ${15 + r.int(3)}_${r.int(6)} like Mac OS X) AppleWebKit/605.1.15 Version/${15 + r.int(3)}.0 Mobile/15E148 Safari/604.1`;
+}
 
 export function inWindow(hour: number, [from, to]: [number, number]): boolean {
   const h = ((hour % 24) + 24) % 24;
@@ -129,8 +130,9 @@ export function buildSociety(sc: Scenario, accounts: number, r: Rng, prefix: str
       friends,
       groups: memberOf[i]!,
       close: friends.slice(0, Math.min(5, friends.length)),
-      userAgent: desktop ? r.pick(DESKTOP_UA) : r.pick(MOBILE_UA),
-      ip: `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`,
+      userAgent: userAgent(desktop, r),
+      // One home network (/24) each: people do not share a NAT here.
+      ip: `${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.${1 + r.int(250)}`,
       client: desktop
         ? { kind: 'desktop', name: 'QQ-PC', version: '9.7' }
         : { kind: 'mobile', name: 'QQ', version: '9.0' },
