@@ -4,6 +4,8 @@ import type { Scenario } from './scenario.ts';
 export interface HijackRecord {
   account: string;
   firstAt: number | undefined;
+  /** The intruder's sign-in succeeded (it may be refused: rate limits, risk). */
+  signedIn: boolean;
   containedAt: number | undefined;
   messages: Array<{ id: string; t: number; recipients: number; allowed: boolean }>;
 }
@@ -14,6 +16,8 @@ export interface RunRecord {
   benignChecks: Map<string, { challenged: boolean; held: boolean; blocked: boolean }>;
   /** Signals behind non-allow answers to benign messages (what caused false positives). */
   benignSignals: Map<string, number>;
+  /** Signals behind the answers to intruder messages. */
+  intruderSignals: Map<string, number>;
   feed: Array<{
     id: string;
     type: string;
@@ -27,7 +31,9 @@ export interface RunRecord {
 export interface Metrics {
   scenario: string;
   accounts: number;
+  /** Accounts the intruders signed into (attempts refused at sign-in are in `hijackAttempts`). */
   hijacked: number;
+  hijackAttempts: number;
   detected: number;
   recall: number;
   timeToContainMs: { median: number | null; p90: number | null };
@@ -45,6 +51,7 @@ export interface Metrics {
   simulatedDays: number;
   /** Most frequent signals behind non-allow answers to benign messages. */
   benignSignals: Record<string, number>;
+  intruderSignals: Record<string, number>;
 }
 
 export function quantile(xs: number[], q: number): number | null {
@@ -114,7 +121,8 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
   return {
     scenario: sc.name,
     accounts: rec.accounts,
-    hijacked: rec.hijacked.size,
+    hijacked: [...rec.hijacked.values()].filter((h) => h.signedIn).length,
+    hijackAttempts: rec.hijacked.size,
     detected,
     recall: attacking ? Math.round((detected / attacking) * 1000) / 1000 : 0,
     timeToContainMs: { median: quantile(ttc, 0.5), p90: quantile(ttc, 0.9) },
@@ -134,6 +142,7 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     per100kPerDay: { challenged: per(bChallenged.size), held: per(bHeld.size), frozen: per(bFrozen) },
     simulatedDays: Math.round(simulatedDays * 100) / 100,
     benignSignals: Object.fromEntries([...rec.benignSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+    intruderSignals: Object.fromEntries([...rec.intruderSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
   };
 }
 
@@ -143,7 +152,8 @@ const fmt = (x: number | null) => (x === null ? '—' : String(x));
 export function metricsTable(ms: Metrics[]): string {
   const rows: Array<[string, (m: Metrics) => string]> = [
     ['accounts', (m) => String(m.accounts)],
-    ['hijacked', (m) => String(m.hijacked)],
+    ['hijack attempts', (m) => String(m.hijackAttempts)],
+    ['hijacked (intruder signed in)', (m) => String(m.hijacked)],
     ['detected (contained)', (m) => String(m.detected)],
     ['recall', (m) => String(m.recall)],
     ['time to containment median ms', (m) => fmt(m.timeToContainMs.median)],

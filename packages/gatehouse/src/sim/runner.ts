@@ -229,6 +229,7 @@ async function play(
     hijacked: new Map(),
     benignChecks: new Map(),
     benignSignals: new Map(),
+    intruderSignals: new Map(),
     feed: [],
     timeline: [],
   };
@@ -296,6 +297,7 @@ async function play(
       containedAt: undefined as number | undefined,
       firstAt: undefined as number | undefined,
       account: a.id,
+      signedIn: false,
     };
     rec.hijacked.set(a.id, h);
     let session = '';
@@ -318,6 +320,7 @@ async function play(
         { key: false, ua, ip, ok: [401, 403, 429] },
       );
       session = s.status === 200 ? s.data.session.id : '';
+      h.signedIn = session !== '';
     });
     // Targets.
     const friendIds = (atk.targets === 'close' ? a.p.close.slice(0, atk.closeFriends) : a.p.friends).map(
@@ -346,7 +349,11 @@ async function play(
           : Number((body.group as { memberCount: number }).memberCount) - 1;
         const id = eid('x');
         const t = Date.now();
-        const res = await api.call<{ verdict: string; action: string }>('POST', '/v1/check/message', {
+        const res = await api.call<{
+          verdict: string;
+          action: string;
+          reasons: Array<{ signal: string }>;
+        }>('POST', '/v1/check/message', {
           id,
           type: 'message.sent',
           time: t,
@@ -356,6 +363,8 @@ async function play(
           ...body,
         });
         h.firstAt ??= t;
+        for (const x of res.data.reasons)
+          rec.intruderSignals.set(x.signal, (rec.intruderSignals.get(x.signal) ?? 0) + 1);
         h.messages.push({ id, t, recipients, allowed: res.data.verdict === 'allow' });
         rec.timeline.push({ t: rel(), kind: res.data.verdict === 'allow' ? 'intruder' : 'contained' });
         if (res.data.action === 'contain' && h.containedAt === undefined) h.containedAt = Date.now();
