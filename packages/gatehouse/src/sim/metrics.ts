@@ -129,7 +129,7 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     recipientsReachedBeforeContainment: {
       median: quantile(reached, 0.5),
       p90: quantile(reached, 0.9),
-      max: reached.length ? Math.max(...reached) : null,
+      max: reached.length ? reached.reduce((m, v) => Math.max(m, v), 0) : null,
     },
     intruderMessages,
     intruderMessagesAllowed: allowedMessages,

@@ -5,7 +5,7 @@ import type { TimelinePoint } from './runner.ts';
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function htmlReport(m: Metrics, timeline: TimelinePoint[]): string {
-  const end = Math.max(1000, ...timeline.map((p) => p.t));
+  const end = timeline.reduce((m, p) => Math.max(m, p.t), 1000);
   const buckets = Math.max(1, Math.ceil(end / 1000));
   const series = {
     benign: new Array<number>(buckets).fill(0),
@@ -13,7 +13,9 @@ export function htmlReport(m: Metrics, timeline: TimelinePoint[]): string {
     contained: new Array<number>(buckets).fill(0),
   };
   for (const p of timeline) series[p.kind][Math.min(buckets - 1, Math.floor(p.t / 1000))]!++;
-  const max = Math.max(1, ...Object.values(series).flat());
+  const max = Object.values(series)
+    .flat()
+    .reduce((m, v) => Math.max(m, v), 1);
   const W = 800;
   const H = 300;
   const x = (i: number) => 40 + (i / Math.max(1, buckets - 1)) * (W - 60);

@@ -199,7 +199,7 @@ async function play(
     }
   }
   histMsgs.sort((x, y) => (x.time as number) - (y.time as number));
-  events.push(...histMsgs);
+  for (const m of histMsgs) events.push(m);
   const sentinel = `${run}sentinel`;
   events.push({ id: eid('s'), type: 'friend.added', time: now, account: sentinel, friend: `${run}nobody` });
   const batches: Array<Array<Record<string, unknown>>> = [];
