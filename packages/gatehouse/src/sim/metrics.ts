@@ -26,6 +26,8 @@ export interface RunRecord {
     data: Record<string, unknown>;
   }>;
   liveStart?: number;
+  /** How late the most delayed live action ran (the simulator or the server could not keep up). */
+  liveLagMs?: number;
 }
 
 export interface Metrics {
@@ -49,6 +51,8 @@ export interface Metrics {
   /** benign challenged / held / frozen per 100,000 accounts per simulated day */
   per100kPerDay: { challenged: number; held: number; frozen: number };
   simulatedDays: number;
+  /** How late the most delayed live action ran, ms (large: the live phase was stretched). */
+  liveLagMs: number;
   /** Most frequent signals behind non-allow answers to benign messages. */
   benignSignals: Record<string, number>;
   intruderSignals: Record<string, number>;
@@ -141,6 +145,7 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     benignFrozen: bFrozen,
     per100kPerDay: { challenged: per(bChallenged.size), held: per(bHeld.size), frozen: per(bFrozen) },
     simulatedDays: Math.round(simulatedDays * 100) / 100,
+    liveLagMs: Math.round(rec.liveLagMs ?? 0),
     benignSignals: Object.fromEntries([...rec.benignSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
     intruderSignals: Object.fromEntries([...rec.intruderSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
   };

@@ -33,7 +33,7 @@ export function htmlReport(m: Metrics, timeline: TimelinePoint[]): string {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
 <line x1="40" y1="${H - 30}" x2="${W - 20}" y2="${H - 30}" stroke="#888"/><line x1="40" y1="30" x2="40" y2="${H - 30}" stroke="#888"/>
 <text x="5" y="${y(max) + 4}">${max}</text><text x="5" y="${H - 26}">0</text>
-<text x="${W - 120}" y="${H - 10}">seconds of live phase (${buckets})</text>${legend}${lines}</svg>`;
+<text x="${W - 260}" y="${H - 8}">seconds since the live phase began (${buckets})</text>${legend}${lines}</svg>`;
   const rows = Object.entries(m)
     .map(
       ([k, v]) =>

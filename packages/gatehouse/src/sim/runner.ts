@@ -423,6 +423,7 @@ async function play(
   for (const act of actions) {
     const wait = liveStart + act.at - Date.now();
     if (wait > 0) await sleep(wait);
+    else rec.liveLagMs = Math.max(rec.liveLagMs ?? 0, -wait);
     await act.run();
     progress('live', ++done, actions.length);
   }
