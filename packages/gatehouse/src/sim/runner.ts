@@ -339,6 +339,7 @@ async function play(
           ...content(r.pick(atk.messages)),
         });
       }
+    if (atk.maxMessages > 0) sends.length = Math.min(sends.length, atk.maxMessages);
     const firstAt = signAt + 300; // a moment to judge the account (3 minutes, compressed)
     sends.forEach((body, j) => {
       const at = atk.pace === 'burst' ? firstAt : firstAt + j * atk.intervalSeconds * 1000;

@@ -93,6 +93,8 @@ export const ScenarioSchema = z.strictObject({
       /** `burst`: as fast as possible; `slow`: one message every `intervalSeconds` of real time. */
       pace: z.enum(['burst', 'slow']).default('burst'),
       intervalSeconds: z.number().min(0).max(600).default(1),
+      /** At most this many messages per hijacked account (0: no limit). */
+      maxMessages: z.number().int().min(0).max(100_000).default(0),
       /** Use the owner's usual client and hours (stealthy intruders). */
       mimicOwner: z.boolean().default(false),
       messages: z.array(Message).min(1),
