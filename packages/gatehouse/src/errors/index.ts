@@ -208,6 +208,14 @@ export const ERRORS = {
     title: 'No code sender is configured for this channel',
     titleZh: '未配置此类验证码的发送方式',
   },
+  // sim
+  SCENARIO_INVALID: { status: 400, title: 'The scenario file is invalid', titleZh: '场景文件无效' },
+  SCENARIO_NOT_FOUND: { status: 404, title: 'No such scenario file', titleZh: '场景文件不存在' },
+  SIM_API_FAILED: {
+    status: 502,
+    title: 'The Gatehouse API answered the simulator with an error',
+    titleZh: 'Gatehouse 接口向模拟器返回了错误',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,45 @@
+/** The simulator's HTTP client: operator calls with the key, user calls with a user agent and client IP. */
+import { GatehouseError } from '../errors/index.ts';
+
+export interface CallResult<T> {
+  status: number;
+  data: T;
+}
+
+export class SimApi {
+  readonly url: string;
+  private readonly key: string;
+  constructor(url: string, key: string) {
+    this.url = url.replace(/\/+$/, '');
+    this.key = key;
+  }
+
+  async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    o: { key?: boolean; ua?: string; ip?: string; ok?: number[] } = {},
+  ): Promise<CallResult<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (o.key !== false) headers.authorization = `Bearer ${this.key}`;
+    if (o.ua) headers['user-agent'] = o.ua;
+    if (o.ip) headers['x-forwarded-for'] = o.ip;
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (e) {
+      throw new GatehouseError('SIM_API_FAILED', `${method} ${path}: ${(e as Error).message}`);
+    }
+    const text = await res.text();
+    const data = (text ? JSON.parse(text) : undefined) as T;
+    if (!res.ok && !(o.ok ?? []).includes(res.status))
+      throw new GatehouseError('SIM_API_FAILED', `${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return { status: res.status, data };
+  }
+}

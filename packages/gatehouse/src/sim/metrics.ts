@@ -1,0 +1,188 @@
+/** Metrics of one replay, computed from what the simulator saw (check answers) and the webhook feed. */
+import type { Scenario } from './scenario.ts';
+
+export interface HijackRecord {
+  account: string;
+  firstAt: number | undefined;
+  /** The intruder's sign-in succeeded (it may be refused: rate limits, risk). */
+  signedIn: boolean;
+  containedAt: number | undefined;
+  messages: Array<{ id: string; t: number; recipients: number; allowed: boolean }>;
+}
+
+export interface RunRecord {
+  accounts: number;
+  hijacked: Map<string, HijackRecord>;
+  benignChecks: Map<string, { challenged: boolean; held: boolean; blocked: boolean }>;
+  /** Signals behind non-allow answers to benign messages (what caused false positives). */
+  benignSignals: Map<string, number>;
+  /** Signals behind the answers to intruder messages. */
+  intruderSignals: Map<string, number>;
+  feed: Array<{
+    id: string;
+    type: string;
+    timestamp: string;
+    account?: string;
+    data: Record<string, unknown>;
+  }>;
+  liveStart?: number;
+  /** How late the most delayed live action ran (the simulator or the server could not keep up). */
+  liveLagMs?: number;
+}
+
+export interface Metrics {
+  scenario: string;
+  accounts: number;
+  /** Accounts the intruders signed into (attempts refused at sign-in are in `hijackAttempts`). */
+  hijacked: number;
+  hijackAttempts: number;
+  detected: number;
+  recall: number;
+  timeToContainMs: { median: number | null; p90: number | null };
+  recipientsReachedBeforeContainment: { median: number | null; p90: number | null; max: number | null };
+  intruderMessages: number;
+  intruderMessagesAllowed: number;
+  retracted: number;
+  recipientsWarned: number;
+  benignAccounts: number;
+  benignChallenged: number;
+  benignHeld: number;
+  benignFrozen: number;
+  /** benign challenged / held / frozen per 100,000 accounts per simulated day */
+  per100kPerDay: { challenged: number; held: number; frozen: number };
+  simulatedDays: number;
+  /** How late the most delayed live action ran, ms (large: the live phase was stretched). */
+  liveLagMs: number;
+  /** Most frequent signals behind non-allow answers to benign messages. */
+  benignSignals: Record<string, number>;
+  intruderSignals: Record<string, number>;
+}
+
+export function quantile(xs: number[], q: number): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
+export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
+  const frozenAt = new Map<string, number>();
+  const challenged = new Set<string>();
+  const held = new Set<string>();
+  let retracted = 0;
+  const warned = new Set<string>();
+  const intruderIds = new Set<string>();
+  for (const h of rec.hijacked.values()) for (const m of h.messages) intruderIds.add(m.id);
+  for (const m of rec.feed) {
+    const acc = m.account ?? (typeof m.data.account === 'string' ? m.data.account : undefined);
+    if (!acc) continue;
+    const t = Date.parse(m.timestamp);
+    if (m.type === 'account.frozen' && !frozenAt.has(acc)) frozenAt.set(acc, t);
+    else if (m.type === 'owner.challenge') challenged.add(acc);
+    else if (m.type === 'message.hold') held.add(acc);
+    else if (m.type === 'message.retract' && intruderIds.has(String(m.data.message))) retracted++;
+    else if (m.type === 'recipients.warn') {
+      const rs = Array.isArray(m.data.recipients) ? (m.data.recipients as unknown[]) : [];
+      for (const x of rs) warned.add(`${acc}|${String(x)}`);
+    }
+  }
+  const ttc: number[] = [];
+  const reached: number[] = [];
+  let detected = 0;
+  let intruderMessages = 0;
+  let allowedMessages = 0;
+  let attacking = 0;
+  for (const h of rec.hijacked.values()) {
+    intruderMessages += h.messages.length;
+    allowedMessages += h.messages.filter((m) => m.allowed).length;
+    if (h.firstAt === undefined) continue;
+    attacking++;
+    const times = [h.containedAt, frozenAt.get(h.account)].filter((x): x is number => x !== undefined);
+    const contained = times.length ? Math.min(...times) : undefined;
+    if (contained !== undefined) {
+      detected++;
+      ttc.push(Math.max(0, contained - h.firstAt));
+    }
+    reached.push(
+      h.messages
+        .filter((m) => m.allowed && (contained === undefined || m.t < contained))
+        .reduce((s, m) => s + m.recipients, 0),
+    );
+  }
+  const benignAccounts = rec.accounts - rec.hijacked.size;
+  const bChallenged = new Set<string>();
+  const bHeld = new Set<string>();
+  let bFrozen = 0;
+  for (const [acc, b] of rec.benignChecks) {
+    if (b.challenged) bChallenged.add(acc);
+    if (b.held || b.blocked) bHeld.add(acc);
+  }
+  for (const acc of challenged) if (!rec.hijacked.has(acc)) bChallenged.add(acc);
+  for (const acc of held) if (!rec.hijacked.has(acc)) bHeld.add(acc);
+  for (const acc of frozenAt.keys()) if (!rec.hijacked.has(acc)) bFrozen++;
+  const simulatedDays = (sc.history.hours + sc.live.simulatedMinutes / 60) / 24;
+  const per = (x: number) =>
+    benignAccounts ? Math.round(((x / benignAccounts) * 100_000 * 10) / simulatedDays) / 10 : 0;
+  return {
+    scenario: sc.name,
+    accounts: rec.accounts,
+    hijacked: [...rec.hijacked.values()].filter((h) => h.signedIn).length,
+    hijackAttempts: rec.hijacked.size,
+    detected,
+    recall: attacking ? Math.round((detected / attacking) * 1000) / 1000 : 0,
+    timeToContainMs: { median: quantile(ttc, 0.5), p90: quantile(ttc, 0.9) },
+    recipientsReachedBeforeContainment: {
+      median: quantile(reached, 0.5),
+      p90: quantile(reached, 0.9),
+      max: reached.length ? reached.reduce((m, v) => Math.max(m, v), 0) : null,
+    },
+    intruderMessages,
+    intruderMessagesAllowed: allowedMessages,
+    retracted,
+    recipientsWarned: warned.size,
+    benignAccounts,
+    benignChallenged: bChallenged.size,
+    benignHeld: bHeld.size,
+    benignFrozen: bFrozen,
+    per100kPerDay: { challenged: per(bChallenged.size), held: per(bHeld.size), frozen: per(bFrozen) },
+    simulatedDays: Math.round(simulatedDays * 100) / 100,
+    liveLagMs: Math.round(rec.liveLagMs ?? 0),
+    benignSignals: Object.fromEntries([...rec.benignSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+    intruderSignals: Object.fromEntries([...rec.intruderSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+  };
+}
+
+const fmt = (x: number | null) => (x === null ? '—' : String(x));
+
+/** A plain table of metrics (one column per scenario). */
+export function metricsTable(ms: Metrics[]): string {
+  const rows: Array<[string, (m: Metrics) => string]> = [
+    ['accounts', (m) => String(m.accounts)],
+    ['hijack attempts', (m) => String(m.hijackAttempts)],
+    ['hijacked (intruder signed in)', (m) => String(m.hijacked)],
+    ['detected (contained)', (m) => String(m.detected)],
+    ['recall', (m) => String(m.recall)],
+    ['time to containment median ms', (m) => fmt(m.timeToContainMs.median)],
+    ['time to containment p90 ms', (m) => fmt(m.timeToContainMs.p90)],
+    ['recipients reached median', (m) => fmt(m.recipientsReachedBeforeContainment.median)],
+    ['recipients reached p90', (m) => fmt(m.recipientsReachedBeforeContainment.p90)],
+    ['recipients reached max', (m) => fmt(m.recipientsReachedBeforeContainment.max)],
+    ['intruder messages sent', (m) => String(m.intruderMessages)],
+    ['intruder messages allowed', (m) => String(m.intruderMessagesAllowed)],
+    ['intruder messages retracted', (m) => String(m.retracted)],
+    ['recipients warned', (m) => String(m.recipientsWarned)],
+    ['benign accounts', (m) => String(m.benignAccounts)],
+    ['benign challenged (/100k/day)', (m) => `${m.benignChallenged} (${m.per100kPerDay.challenged})`],
+    ['benign held (/100k/day)', (m) => `${m.benignHeld} (${m.per100kPerDay.held})`],
+    ['benign frozen (/100k/day)', (m) => `${m.benignFrozen} (${m.per100kPerDay.frozen})`],
+  ];
+  const head = ['metric', ...ms.map((m) => m.scenario)];
+  const body = rows.map(([k, f]) => [k, ...ms.map(f)]);
+  const w = head.map((_, i) => Math.max(...[head, ...body].map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** The --json object: the fields the issue names, plus recall and rates. */
+export function metricsJson(m: Metrics): Record<string, unknown> {
+  return { ...m };
+}

@@ -1,0 +1,488 @@
+/**
+ * Plays a scenario against Gatehouse's HTTP API: creates the society's accounts and signs their owners
+ * in (identity), reports ~20 hours of ordinary life (`POST /v1/events`), then plays the live phase in
+ * real time through the pre-send check (`POST /v1/check/message`) with intruders signing in over HTTP,
+ * and reads what the response part did from the webhook pull feed.
+ *
+ * Time: the engine rejects events older than 24 h, so the history is laid on the hours before now; the
+ * live phase (`live.simulatedMinutes` of the scenario) is compressed into `live.seconds` of real time.
+ */
+import type { Rng } from './rng.ts';
+import { hashSeed, seededRng } from './rng.ts';
+import type { Scenario, ScenarioMessage } from './scenario.ts';
+import { benignText, buildSociety, inWindow, type Person, type Society } from './society.ts';
+import { SimApi } from './api.ts';
+import { GatehouseError } from '../errors/index.ts';
+import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
+
+const HOUR = 3_600_000;
+
+export interface ReplayOptions {
+  scenario: Scenario;
+  seed?: number;
+  accounts?: number;
+  /** A running Gatehouse and an operator key (events:write, accounts:read, webhooks:read). */
+  url?: string;
+  key?: string;
+  /** Real seconds of the live phase (default: the scenario's live.seconds). */
+  liveSeconds?: number;
+  /** Parallel HTTP calls in the set-up phases (default 8). */
+  concurrency?: number;
+  onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+export interface ReplayResult {
+  metrics: Metrics;
+  seconds: number;
+  timeline: TimelinePoint[];
+}
+
+export interface TimelinePoint {
+  /** ms since the live phase started */
+  t: number;
+  kind: 'benign' | 'intruder' | 'contained';
+}
+
+interface Acct {
+  p: Person;
+  id: string;
+  password: string;
+  session: string;
+}
+
+interface LiveAction {
+  at: number;
+  seq: number;
+  run: () => Promise<void>;
+}
+
+async function pool<T>(items: T[], n: number, f: (x: T, i: number) => Promise<void>, tick?: () => void) {
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      await f(items[i]!, i);
+      tick?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Local hour of a person at real time t, given the home hour at `now`. */
+function localHour(p: Person, t: number, now: number, homeHourAtNow: number): number {
+  return (((homeHourAtNow + p.tzShift + (t - now) / HOUR) % 24) + 24) % 24;
+}
+
+export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
+  const started = performance.now();
+  const sc = opts.scenario;
+  const seed = opts.seed ?? 1;
+  const n = opts.accounts ?? sc.society.accounts;
+  const r = seededRng(hashSeed(`${sc.name}:${seed}`));
+  const conc = opts.concurrency ?? 8;
+  const progress = opts.onProgress ?? (() => undefined);
+  let embedded: { close: () => Promise<void> } | undefined;
+  let api: SimApi;
+  if (opts.url) {
+    if (!opts.key) throw new GatehouseError('BAD_REQUEST', '--key is required with --url');
+    api = new SimApi(opts.url, opts.key);
+  } else {
+    const { startEmbedded } = await import('./embedded.ts');
+    const e = await startEmbedded();
+    embedded = e;
+    api = new SimApi(e.url, e.key);
+  }
+  try {
+    const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}-`;
+    const society = buildSociety(sc, n, seededRng(hashSeed(`society:${seed}`)), run);
+    const scn = opts.liveSeconds ? { ...sc, live: { ...sc.live, seconds: opts.liveSeconds } } : sc;
+    const rec = await play(api, scn, society, r, run, conc, progress);
+    const metrics = computeMetrics(sc, rec);
+    return { metrics, seconds: (performance.now() - started) / 1000, timeline: rec.timeline };
+  } finally {
+    await embedded?.close();
+  }
+}
+
+async function play(
+  api: SimApi,
+  sc: Scenario,
+  soc: Society,
+  r: Rng,
+  run: string,
+  conc: number,
+  progress: (phase: string, done: number, total: number) => void,
+): Promise<RunRecord & { timeline: TimelinePoint[] }> {
+  const people = soc.people;
+  // Passwords: credential-stuffing victims reuse one leaked password pattern; everyone gets one.
+  const accts: Acct[] = new Array(people.length);
+  let done = 0;
+  await pool(
+    people,
+    conc,
+    async (p, i) => {
+      const password = `pw-${run}${i}-spring rain`;
+      const created = await api.call<{ id: string }>(
+        'POST',
+        '/v1/accounts',
+        { handle: p.handle, password, displayName: p.handle },
+        { key: false, ua: p.userAgent, ip: p.ip },
+      );
+      const s = await api.call<{ session: { id: string } }>(
+        'POST',
+        '/v1/auth/signin',
+        { handle: p.handle, password, mode: 'token' },
+        { key: false, ua: p.userAgent, ip: p.ip },
+      );
+      accts[i] = { p, id: created.data.id, password, session: s.data.session.id };
+    },
+    () => progress('accounts', ++done, people.length),
+  );
+
+  // History: friends, groups, ordinary messages at each person's usual hours.
+  const now = Date.now();
+  const homeHour = sc.live.localHour;
+  const histStart = now - sc.history.hours * HOUR;
+  const histEnd = now - 2 * 60_000;
+  const events: Array<Record<string, unknown>> = [];
+  let evn = 0;
+  const eid = (k: string) => `${run}${k}${++evn}`;
+  for (const a of accts) {
+    for (const f of a.p.friends)
+      events.push({
+        id: eid('fa'),
+        type: 'friend.added',
+        time: histStart,
+        account: a.id,
+        friend: accts[f]!.id,
+      });
+    for (const g of a.p.groups) {
+      const grp = soc.groups[g]!;
+      events.push({
+        id: eid('gj'),
+        type: 'group.joined',
+        time: histStart,
+        account: a.id,
+        group: { id: grp.id, memberCount: grp.members.length },
+      });
+    }
+  }
+  const histMsgs: Array<Record<string, unknown>> = [];
+  for (const a of accts) {
+    const count = Math.round((sc.history.messagesPerDay * sc.history.hours) / 24);
+    let made = 0;
+    let guard = 0;
+    while (made < count && guard++ < count * 30) {
+      const t = histStart + Math.floor(r() * (histEnd - histStart));
+      if (!inWindow(Math.floor(localHour(a.p, t, now, homeHour)), a.p.hours)) continue;
+      made++;
+      const inGroup = a.p.groups.length > 0 && r.chance(0.2);
+      const text = benignText(a.p, r);
+      const urls = text.match(/https?:\/\/\S+/g) ?? [];
+      const to = a.p.close.length ? accts[r.pick(a.p.close)]!.id : undefined;
+      if (!inGroup && !to) continue;
+      const grp = inGroup ? soc.groups[r.pick(a.p.groups)]! : undefined;
+      histMsgs.push({
+        id: eid('h'),
+        type: 'message.sent',
+        time: t,
+        account: a.id,
+        // No session: see ownerSession below.
+        ...(grp ? { group: { id: grp.id, memberCount: grp.members.length } } : { recipients: [to] }),
+        text,
+        urls,
+        client: a.p.client,
+      });
+    }
+  }
+  histMsgs.sort((x, y) => (x.time as number) - (y.time as number));
+  for (const m of histMsgs) events.push(m);
+  const sentinel = `${run}sentinel`;
+  events.push({ id: eid('s'), type: 'friend.added', time: now, account: sentinel, friend: `${run}nobody` });
+  const batches: Array<Array<Record<string, unknown>>> = [];
+  for (let i = 0; i < events.length; i += 1000) batches.push(events.slice(i, i + 1000));
+  done = 0;
+  for (const b of batches) {
+    const res = await api.call<{ rejected: number; results: Array<{ status: string; reason?: string }> }>(
+      'POST',
+      '/v1/events',
+      { events: b },
+    );
+    if (res.data.rejected > 0) {
+      const bad = res.data.results.find((x) => x.status === 'rejected');
+      throw new Error(`history events rejected: ${JSON.stringify(bad)}`);
+    }
+    progress('history', ++done, batches.length);
+  }
+  await waitForEngine(api, sentinel);
+
+  // Live phase: a schedule of actions, played one at a time in a fixed order at their real times.
+  const liveMs = sc.live.seconds * 1000;
+  const actions: LiveAction[] = [];
+  let seq = 0;
+  const add = (at: number, f: () => Promise<void>) => actions.push({ at, seq: seq++, run: f });
+  const rec: RunRecord & { timeline: TimelinePoint[] } = {
+    accounts: accts.length,
+    hijacked: new Map(),
+    benignChecks: new Map(),
+    benignSignals: new Map(),
+    intruderSignals: new Map(),
+    feed: [],
+    timeline: [],
+  };
+  let liveStart = 0;
+  const rel = () => Date.now() - liveStart;
+  // The owners signed in minutes ago in real time, though in the story they have used their phones for
+  // months; their messages are reported without a session so that young-session signals do not fire on
+  // them (the engine still knows their device and network from the sign-in). Intruders' messages carry
+  // the intruder's session.
+  const check = async (a: Acct, session: string | undefined, body: Record<string, unknown>) => {
+    const res = await api.call<{ verdict: string; action: string; reasons: Array<{ signal: string }> }>(
+      'POST',
+      '/v1/check/message',
+      {
+        id: eid('m'),
+        type: 'message.sent',
+        time: Date.now(),
+        account: a.id,
+        ...(session ? { session } : {}),
+        ...body,
+      },
+    );
+    return res.data;
+  };
+  const benign = (a: Acct, body: Record<string, unknown>) => async () => {
+    const v = await check(a, undefined, body);
+    rec.timeline.push({ t: rel(), kind: 'benign' });
+    const b = rec.benignChecks.get(a.id) ?? { challenged: false, held: false, blocked: false };
+    if (v.action === 'challenge') b.challenged = true;
+    else if (v.verdict === 'hold') b.held = true;
+    else if (v.verdict === 'block') b.blocked = true;
+    if (v.verdict !== 'allow')
+      for (const x of v.reasons) rec.benignSignals.set(x.signal, (rec.benignSignals.get(x.signal) ?? 0) + 1);
+    rec.benignChecks.set(a.id, b);
+  };
+
+  // Victims.
+  const victims = new Set<number>();
+  if (sc.attack && sc.attack.share > 0) {
+    const want = Math.max(1, Math.round(sc.attack.share * accts.length));
+    const order = accts.map((_, i) => i);
+    while (victims.size < want) {
+      const prev = [...victims];
+      let pick: number;
+      if (sc.attack.spreadsToContacts && prev.length >= 3 && r.chance(0.6)) {
+        const fs = accts[r.pick(prev)]!.p.friends.filter((f) => !victims.has(f));
+        pick = fs.length ? r.pick(fs) : order[r.int(order.length)]!;
+      } else pick = order[r.int(order.length)]!;
+      victims.add(pick);
+    }
+  }
+  const atk = sc.attack;
+  const victimList = [...victims];
+  victimList.forEach((vi, k) => {
+    if (!atk) return;
+    const a = accts[vi]!;
+    const signAt = Math.floor((k / victimList.length) * liveMs * 0.5);
+    const ip =
+      atk.signIn.network === 'shared'
+        ? `203.0.113.${1 + (k % 250)}`
+        : `198.${18 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}`;
+    const ua = atk.mimicOwner ? a.p.userAgent : atk.signIn.userAgent;
+    const h = {
+      messages: [] as Array<{ id: string; t: number; recipients: number; allowed: boolean }>,
+      containedAt: undefined as number | undefined,
+      firstAt: undefined as number | undefined,
+      account: a.id,
+      signedIn: false,
+    };
+    rec.hijacked.set(a.id, h);
+    let session = '';
+    for (let g = 0; g < atk.signIn.failedGuesses; g++) {
+      const other = accts[r.int(accts.length)]!;
+      add(signAt, async () => {
+        await api.call(
+          'POST',
+          '/v1/auth/signin',
+          { handle: other.p.handle, password: 'wrong-password-123', mode: 'token' },
+          { key: false, ua, ip, ok: [400, 401, 403, 429] },
+        );
+      });
+    }
+    add(signAt, async () => {
+      const s = await api.call<{ session: { id: string } }>(
+        'POST',
+        '/v1/auth/signin',
+        { handle: a.p.handle, password: a.password, mode: 'token' },
+        { key: false, ua, ip, ok: [401, 403, 429] },
+      );
+      session = s.status === 200 ? s.data.session.id : '';
+      h.signedIn = session !== '';
+    });
+    // Targets.
+    const friendIds = (atk.targets === 'close' ? a.p.close.slice(0, atk.closeFriends) : a.p.friends).map(
+      (f) => accts[f]!.id,
+    );
+    const sends: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < friendIds.length; i += atk.recipientsPerMessage) {
+      const m = r.pick(atk.messages);
+      sends.push({ recipients: friendIds.slice(i, i + atk.recipientsPerMessage), ...content(m) });
+    }
+    if (atk.groups && atk.targets === 'all')
+      for (const g of a.p.groups) {
+        const grp = soc.groups[g]!;
+        sends.push({
+          group: { id: grp.id, memberCount: grp.members.length },
+          ...content(r.pick(atk.messages)),
+        });
+      }
+    if (atk.maxMessages > 0) sends.length = Math.min(sends.length, atk.maxMessages);
+    const firstAt = signAt + 300; // a moment to judge the account (3 minutes, compressed)
+    sends.forEach((body, j) => {
+      const at = atk.pace === 'burst' ? firstAt : firstAt + j * atk.intervalSeconds * 1000;
+      add(at, async () => {
+        if (!session) return;
+        const recipients = Array.isArray(body.recipients)
+          ? (body.recipients as string[]).length
+          : Number((body.group as { memberCount: number }).memberCount) - 1;
+        const id = eid('x');
+        const t = Date.now();
+        const res = await api.call<{
+          verdict: string;
+          action: string;
+          reasons: Array<{ signal: string }>;
+        }>('POST', '/v1/check/message', {
+          id,
+          type: 'message.sent',
+          time: t,
+          account: a.id,
+          session,
+          client: atk.mimicOwner ? a.p.client : { kind: 'desktop', name: 'QQ-PC', version: '9.7' },
+          ...body,
+        });
+        h.firstAt ??= t;
+        for (const x of res.data.reasons)
+          rec.intruderSignals.set(x.signal, (rec.intruderSignals.get(x.signal) ?? 0) + 1);
+        h.messages.push({ id, t, recipients, allowed: res.data.verdict === 'allow' });
+        rec.timeline.push({ t: rel(), kind: res.data.verdict === 'allow' ? 'intruder' : 'contained' });
+        if (res.data.action === 'contain' && h.containedAt === undefined) h.containedAt = Date.now();
+      });
+    });
+  });
+
+  // Benign background and greetings, from awake people on their own sessions.
+  for (const [i, a] of accts.entries()) {
+    if (victims.has(i)) continue;
+    const awake = inWindow(Math.floor(localHour(a.p, now, now, homeHour)), a.p.hours);
+    const g = sc.greetings;
+    if (g && r.chance(g.share)) {
+      const text = r.pick(g.texts);
+      const at = Math.floor(r() * liveMs * 0.3);
+      const to = a.p.friends.map((f) => accts[f]!.id);
+      if (to.length) add(at, benign(a, { recipients: to, text, urls: [], client: a.p.client }));
+    }
+    if (g?.viralLink && r.chance(g.viralLink.share) && a.p.close.length) {
+      const at = Math.floor(r() * liveMs);
+      add(
+        at,
+        benign(a, {
+          recipients: a.p.close.slice(0, 3).map((f) => accts[f]!.id),
+          text: `${g.viralLink.text} ${g.viralLink.url}`,
+          urls: [g.viralLink.url],
+          client: a.p.client,
+        }),
+      );
+    }
+    if (!awake) continue;
+    let k = sc.live.backgroundMessages;
+    while (k > 0) {
+      if (k >= 1 || r.chance(k)) {
+        const at = Math.floor(r() * liveMs);
+        const text = benignText(a.p, r);
+        const to = a.p.close.length ? accts[r.pick(a.p.close)]!.id : undefined;
+        if (to)
+          add(
+            at,
+            benign(a, {
+              recipients: [to],
+              text,
+              urls: text.match(/https?:\/\/\S+/g) ?? [],
+              client: a.p.client,
+            }),
+          );
+      }
+      k -= 1;
+    }
+  }
+
+  actions.sort((x, y) => x.at - y.at || x.seq - y.seq);
+  liveStart = Date.now();
+  done = 0;
+  for (const act of actions) {
+    const wait = liveStart + act.at - Date.now();
+    if (wait > 0) await sleep(wait);
+    else rec.liveLagMs = Math.max(rec.liveLagMs ?? 0, -wait);
+    await act.run();
+    progress('live', ++done, actions.length);
+  }
+  const wait = liveStart + liveMs - Date.now();
+  if (wait > 0) await sleep(wait);
+
+  // Let the response part finish, then read the feed until it stops growing.
+  rec.feed = await readFeed(api, new Set(accts.map((a) => a.id)), progress);
+  rec.liveStart = liveStart;
+  return rec;
+}
+
+function content(m: ScenarioMessage): Record<string, unknown> {
+  return {
+    text: m.url ? `${m.text} ${m.url}` : m.text,
+    urls: m.url ? [m.url] : [],
+    attachments: m.image ? [{ sha256: m.image, mime: 'image/jpeg' }] : [],
+  };
+}
+
+async function waitForEngine(api: SimApi, sentinel: string): Promise<void> {
+  const end = Date.now() + 300_000;
+  for (;;) {
+    const r = await api.call<{ state: unknown }>(
+      'GET',
+      `/v1/accounts/${encodeURIComponent(sentinel)}/risk`,
+      undefined,
+      { ok: [404] },
+    );
+    if (r.status === 200 && r.data.state) return;
+    if (Date.now() > end) throw new Error('the engine did not catch up with the history in 5 minutes');
+    await sleep(100);
+  }
+}
+
+async function readFeed(
+  api: SimApi,
+  ours: Set<string>,
+  progress: (phase: string, done: number, total: number) => void,
+): Promise<RunRecord['feed']> {
+  const all: RunRecord['feed'] = [];
+  let after: string | undefined;
+  let quiet = 0;
+  let rounds = 0;
+  while (quiet < 3 && rounds++ < 200) {
+    const q = new URLSearchParams({ limit: '1000' });
+    if (after) q.set('after', after);
+    const res = await api.call<{ messages: RunRecord['feed']; next: string }>(
+      'GET',
+      `/v1/webhooks/feed?${q}`,
+    );
+    for (const m of res.data.messages) if (!m.account || ours.has(m.account)) all.push(m);
+    if (res.data.next) after = res.data.next;
+    if (res.data.messages.length === 0) {
+      quiet++;
+      await sleep(500);
+    } else quiet = 0;
+    progress('settle', Math.min(quiet, 3), 3);
+  }
+  return all;
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isGatehouseError } from '../errors/index.ts';
+import { metricsTable } from './metrics.ts';
+import { seededRng } from './rng.ts';
+import { replay } from './runner.ts';
+import { loadScenario, parseScenario } from './scenario.ts';
+import { buildSociety } from './society.ts';
+
+const dir = join(import.meta.dirname, '../../../../scenarios');
+
+test('every built-in scenario validates', () => {
+  for (const f of ['qq-incident', 'new-year', 'credential-stuffing', 'impersonation', 'stealthy'])
+    assert.equal(loadScenario(join(dir, `${f}.yaml`)).name, f);
+});
+
+test('scenario errors name the field', () => {
+  assert.throws(
+    () => parseScenario('name: x\nattack:\n  share: 2\n  messages: []\n'),
+    (e: unknown) =>
+      isGatehouseError(e) &&
+      e.code === 'SCENARIO_INVALID' &&
+      /attack\.share/.test(e.message) &&
+      /attack\.messages/.test(e.message),
+  );
+  assert.throws(() => parseScenario('name: x\nsurprise: 1\n'), /surprise/);
+  assert.throws(
+    () => loadScenario('/nonexistent.yaml'),
+    (e: unknown) => isGatehouseError(e) && e.code === 'SCENARIO_NOT_FOUND',
+  );
+});
+
+test('the society is seeded, heavy-tailed and clustered', () => {
+  const sc = loadScenario(join(dir, 'qq-incident.yaml'));
+  const a = buildSociety(sc, 2000, seededRng(7), 'p-');
+  const b = buildSociety(sc, 2000, seededRng(7), 'p-');
+  assert.deepEqual(a, b);
+  const deg = a.people.map((p) => p.friends.length).sort((x, y) => x - y);
+  const mean = deg.reduce((s, x) => s + x, 0) / deg.length;
+  assert.ok(deg.at(-1)! > 5 * mean, `hubs: max ${deg.at(-1)} vs mean ${mean}`);
+  assert.ok(a.groups.length > 0);
+  assert.ok(a.people.some((p) => p.lang === 'en') && a.people.some((p) => p.lang === 'zh'));
+  assert.ok(a.people.some((p) => p.desktop) && a.people.some((p) => !p.desktop));
+});
+
+test('a small society: qq-incident is detected, new-year freezes nobody, same seed same numbers', async () => {
+  const qq = loadScenario(join(dir, 'qq-incident.yaml'));
+  const ny = loadScenario(join(dir, 'new-year.yaml'));
+  const run = (sc: typeof qq) => replay({ scenario: sc, seed: 3, accounts: 200, liveSeconds: 3 });
+  const [q1, n1] = [await run(qq), await run(ny)];
+  const [q2, n2] = [await run(qq), await run(ny)];
+  const m = q1.metrics;
+  assert.equal(m.accounts, 200);
+  assert.ok(m.hijacked > 0 && m.detected > 0, metricsTable([m]));
+  assert.ok(m.recall > 0.5, metricsTable([m]));
+  assert.ok(m.timeToContainMs.median !== null && m.timeToContainMs.median < 60_000);
+  assert.ok(m.intruderMessages > 0 && m.retracted > 0 && m.recipientsWarned > 0, metricsTable([m]));
+  assert.equal(n1.metrics.hijacked, 0);
+  assert.equal(n1.metrics.benignFrozen, 0, metricsTable([n1.metrics]));
+  assert.equal(m.benignFrozen, 0, metricsTable([m]));
+  for (const k of ['accounts', 'hijacked', 'intruderMessages', 'benignAccounts', 'detected'] as const) {
+    assert.equal(q2.metrics[k], m[k], k);
+    assert.equal(n2.metrics[k], n1.metrics[k], k);
+  }
+  assert.match(metricsTable([m, n1.metrics]), /qq-incident\s+new-year/);
+});
