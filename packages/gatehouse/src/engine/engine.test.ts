@@ -246,3 +246,25 @@ test('weights can be learned from labelled decisions (logistic regression over s
   const e = new Engine({ content: new LexiconContentAnalyzer(), weights: fit.weights, bias: fit.bias });
   assert.equal(e.weights.device_new, fit.weights.device_new);
 });
+
+test('identity sends login.succeeded then session.created for one sign-in: the new device and network still count as new', () => {
+  const sim = new Sim();
+  const { friends } = sim.history('dup', {});
+  sim.t = T0 + 30 * DAY + 14 * HOUR;
+  sim.login('dup', { session: 'intruder', device: 'strange-pc', ip: '198.51.100.77' });
+  sim.process({
+    id: sim.id('sc'),
+    type: 'identity.session.created',
+    time: sim.t,
+    account: 'dup',
+    session: 'intruder',
+    method: 'password',
+    device: { id: 'strange-pc' },
+    ip: '198.51.100.77',
+  });
+  sim.t += MIN;
+  const d = sim.send('dup', { to: [friends[0]!], text: '在吗', session: 'intruder' });
+  const names = d.signals.map((s) => s.name);
+  assert.ok(names.includes('device_new'), names.join(', '));
+  assert.ok(names.includes('network_new'), names.join(', '));
+});

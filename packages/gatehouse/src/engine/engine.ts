@@ -877,8 +877,11 @@ export class Engine {
     const t = ev.time;
     switch (ev.type) {
       case 'identity.login.succeeded':
-      case 'identity.session.created':
         return this.onLogin(ev);
+      case 'identity.session.created':
+        // Identity emits login.succeeded and session.created for one sign-in: the second must not
+        // rebuild the session, or the device and network it just learned would no longer count as new.
+        return this.sessions.get(ev.session) !== undefined ? undefined : this.onLogin(ev);
       case 'identity.session.revoked': {
         const s = this.sessions.get(ev.session);
         if (s) s.revoked = true;
