@@ -87,3 +87,20 @@ test('real content: New Year greeting at midnight and a viral video link stay be
   }
   assert.equal(sim.engine.campaigns().length, 0);
 });
+
+test('real content: a viral link to an official brand domain, shared by many accounts that never sent links, forms no campaign', () => {
+  const sim = new Sim({ content });
+  const people = Array.from({ length: 30 }, (_, i) => `viral-${i}`);
+  const friendsOf = new Map(people.map((p) => [p, sim.history(p, {}).friends]));
+  sim.t = T0 + 30 * DAY + 21 * HOUR;
+  const decisions = people.map((p, i) => {
+    sim.t += 10_000;
+    return sim.send(p, {
+      to: [friendsOf.get(p)![i % 3]!],
+      text: '哈哈哈 这个春晚小品太好笑了 https://www.bilibili.com/video/BV1xx',
+      session: `${p}-s0`,
+    });
+  });
+  assert.equal(sim.engine.campaigns().length, 0, JSON.stringify(sim.engine.campaigns().map((c) => c.key)));
+  assert.ok(decisions.every((d) => !d.signals.some((s) => s.name === 'campaign_member')));
+});

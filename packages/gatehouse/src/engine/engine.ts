@@ -441,7 +441,9 @@ export class Engine {
       content.probability >= 0.5 ||
       content.moneyTerm !== undefined ||
       content.abuseTerm !== undefined ||
-      content.urls.length > 0 ||
+      // a link makes content risky only when its analysis is not clean: a viral news link shared by
+      // many accounts is not a campaign (lookalikes, blocked and suspicious links are)
+      (content.worst !== undefined && content.worst.verdict !== 'clean') ||
       images.length > 0;
     this.fpCampaigns = undefined;
     this.fpCreated = undefined;
@@ -631,7 +633,11 @@ export class Engine {
     const domains: string[] = [];
     let worst: UrlVerdict | undefined;
     for (const u of uv) {
-      if (u.registeredDomain && !domains.includes(u.registeredDomain)) domains.push(u.registeredDomain);
+      // an official brand domain or an allowlisted one is never a campaign fingerprint
+      const trusted =
+        u.verdict === 'clean' && u.reasons.some((r) => r === 'url.official' || r === 'url.allowlisted');
+      if (u.registeredDomain && !trusted && !domains.includes(u.registeredDomain))
+        domains.push(u.registeredDomain);
       if (!worst || VERDICT_RANK[u.verdict] > VERDICT_RANK[worst.verdict]) worst = u;
     }
     const r: ContentResult = {
