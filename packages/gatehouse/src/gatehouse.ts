@@ -3,7 +3,7 @@ import { appendAuditInTx, AuditService, auditRoutes, auditSink } from './audit/i
 import { InProcessBus, OutboxDrainer, type Bus } from './bus/index.ts';
 import type { Config } from './config/index.ts';
 import { ContentService, contentRoutes } from './content/index.ts';
-import { EngineService, engineRoutes, type ContentAnalyzer } from './engine/index.ts';
+import { createContentAnalyzer, EngineService, engineRoutes, type ContentAnalyzer } from './engine/index.ts';
 import { identityRoutes, IdentityService } from './identity/index.ts';
 import { GatehouseError } from './errors/index.ts';
 import { IncidentService, incidentRoutes } from './incidents/index.ts';
@@ -148,7 +148,15 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     log,
     dataDir: config.dataDir,
     snapshotSeconds: config.engineSnapshotSeconds,
-    content: opts.engineContent ?? content,
+    // one adapter from the content part to the engine (the same one the engine's tests use), over the
+    // live model (online labels), the reloaded brands and lists, and the image bank
+    content:
+      opts.engineContent ??
+      createContentAnalyzer({
+        textModel: content.model,
+        url: () => content.urlContext(),
+        matchImage: (h) => content.matchImage(h),
+      }),
     database: config.database,
     dialect: store.dialect,
     sqliteSynchronous: config.sqliteSynchronous,

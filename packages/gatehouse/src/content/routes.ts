@@ -74,7 +74,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
         body: z.strictObject({ text: Text }),
       },
     },
-    async (req) => ({ urls: content.analyzeUrls(req.body.text, []) }),
+    async (req) => ({ urls: content.analyzeUrls(req.body.text) }),
   );
 
   app.post(

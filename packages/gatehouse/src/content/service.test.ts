@@ -70,7 +70,7 @@ test('operator labels teach the model at once, are recorded, and the model is pe
     imageBankFile: '',
     log: createLogger('silent'),
   });
-  assert.equal(reloaded.scoreText(text).probability, gh.content.scoreText(text).probability);
+  assert.equal(reloaded.explainText(text).probability, gh.content.explainText(text).probability);
   reloaded.close();
 });
 

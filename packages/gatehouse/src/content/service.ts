@@ -38,38 +38,9 @@ export interface ContentOptions {
   db?: Db;
 }
 
-/** What the engine asks of the content part (its ContentAnalyzer). */
-export interface TextIntentHit {
-  intent: string;
-  term: string;
-  start: number;
-  end: number;
-}
-export interface QuickTextScore {
-  probability: number;
-  intents: TextIntentHit[];
-}
-export interface UrlVerdictView {
-  url: string;
-  registeredDomain: string;
-  verdict: 'blocked' | 'lookalike' | 'suspicious' | 'clean';
-  brand?: string;
-  reasons: string[];
-}
-
 export const DEFAULT_BRANDS_FILE = fileURLToPath(
   new URL('../../config/brands.example.json', import.meta.url),
 );
-
-/** Intent names of the text lexicon mapped to the engine's vocabulary. */
-const INTENT_NAMES: Record<string, string> = {
-  money: 'money',
-  prize: 'giveaway',
-  gambling: 'gambling',
-  porn: 'porn',
-  offPlatform: 'off_platform',
-  impersonation: 'impersonation',
-};
 
 /**
  * The content part inside a running Gatehouse: the text model (with online learning from operator
@@ -113,35 +84,14 @@ export class ContentService {
     };
   }
 
-  /** The engine's fast path: probability plus intents with spans. */
-  scoreText(text: string): QuickTextScore {
-    const s = scoreText(this.model, text, { top: 0 });
-    return {
-      probability: s.probability,
-      intents: s.intents.map((i) => ({
-        intent: INTENT_NAMES[i.intent] ?? i.intent,
-        term: i.term,
-        start: i.start,
-        end: i.end,
-      })),
-    };
-  }
-
   /** The full explanation for operators: top features, intents with spans, evasion flags. */
   explainText(text: string, source?: string): FullTextScore {
     return scoreText(this.model, text, { top: 10, ...(source ? { source } : {}) });
   }
 
-  analyzeUrls(text: string, urls: readonly string[]): UrlVerdictView[] {
-    const ctx = this.urlContext();
-    const joined = urls.length ? `${text}\n${urls.join('\n')}` : text;
-    return analyzeText(joined, ctx).urls.map((u) => ({
-      url: u.url,
-      registeredDomain: u.registeredDomain ?? u.host,
-      verdict: u.verdict,
-      ...(u.brand ? { brand: u.brand } : {}),
-      reasons: u.reasons.map((r) => r.code),
-    }));
+  /** Every URL in a text with its full analysis (verdict, brand, reasons in en/zh) — the operator view. */
+  analyzeUrls(text: string) {
+    return analyzeText(text, this.urlContext()).urls;
   }
 
   /** A bank match for a 64-hex value: an exact SHA-256 entry, else the nearest PDQ hash within 31 bits. */
