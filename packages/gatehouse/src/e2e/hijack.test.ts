@@ -3,45 +3,24 @@
 // the platform's receiver: the account is frozen, the intruder's messages retracted, the recipients
 // warned in both languages, the content quarantined; an incident opens; the audit log verifies.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { GatehouseClient, verifyWebhook } from '@gatehouse/sdk';
+import { GatehouseClient } from '@gatehouse/sdk';
 import type { Gatehouse } from '../gatehouse.ts';
 import { testGatehouse } from '../testing/index.ts';
+import { until, webhookReceiver, type ReceivedWebhook } from '../testing/receiver.ts';
 
 let gh: Gatehouse;
 let cleanup: () => Promise<void>;
 let url: string;
 let key: string;
-let receiver: Server;
-let secret: string;
-const received: Array<{ id: string; type: string; data: Record<string, unknown> }> = [];
-const seen = new Set<string>();
+let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
+let received: ReceivedWebhook[];
 
 before(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      try {
-        const m = verifyWebhook(secret, req.headers as Record<string, string>, body);
-        if (!seen.has(m.id)) {
-          seen.add(m.id);
-          received.push({ id: m.id, type: m.type, data: m.data as Record<string, unknown> });
-        }
-        res.writeHead(204).end();
-      } catch {
-        res.writeHead(400).end();
-      }
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiver = await webhookReceiver();
+  received = receiver.received;
   ({ gh, cleanup } = await testGatehouse('sqlite', { webhookPollMs: 20 }));
-  const ep = await gh.webhooks.addEndpoint({
-    url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
-  });
-  secret = ep.secret;
+  receiver.setSecret((await gh.webhooks.addEndpoint({ url: receiver.url })).secret);
   url = await gh.listen();
   key = (
     await gh.keys.create('platform', ['events:write', 'accounts:read', 'response:read', 'incidents:read'])
@@ -51,20 +30,6 @@ after(async () => {
   await cleanup?.();
   receiver?.close();
 });
-
-async function until<T>(
-  f: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test('a hijack is contained at its first blast: frozen, retracted, warned, quarantined, with an incident and a clean audit chain', async () => {
   const owner = new GatehouseClient({

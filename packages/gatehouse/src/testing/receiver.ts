@@ -1,0 +1,61 @@
+// Test-only: a platform's webhook receiver on 127.0.0.1 that verifies signatures with the SDK and keeps
+// each message once (by webhook-id), and a poller for "eventually" conditions.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyWebhook } from '@gatehouse/sdk';
+
+export interface ReceivedWebhook {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export async function webhookReceiver(): Promise<{
+  url: string;
+  received: ReceivedWebhook[];
+  /** The signing secret to verify with (set once the endpoint is registered). */
+  setSecret(secret: string): void;
+  close(): void;
+}> {
+  const received: ReceivedWebhook[] = [];
+  const seen = new Set<string>();
+  let secret = '';
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      try {
+        const m = verifyWebhook(secret, req.headers as Record<string, string>, body);
+        if (!seen.has(m.id)) {
+          seen.add(m.id);
+          received.push({ id: m.id, type: m.type, data: m.data as Record<string, unknown> });
+        }
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    received,
+    setSecret: (s) => void (secret = s),
+    close: () => void server.close(),
+  };
+}
+
+/** Polls `f` until it returns something other than undefined/false, or fails after `ms`. */
+export async function until<T>(
+  f: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
