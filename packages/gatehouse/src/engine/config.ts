@@ -42,6 +42,11 @@ export const WEIGHTS = {
   signin_qr: { w: 0.8, group: 'session', doc: 'session signed in by QR code (relay risk)' },
   signin_device_code: { w: 1.0, group: 'session', doc: 'session signed in by device code' },
   signin_passkey: { w: -1.0, group: 'session', doc: 'session signed in with a passkey (phishing-resistant)' },
+  familiar_context: {
+    w: -4.0,
+    group: 'session',
+    doc: 'usual client, no sign-in risk, clean content and no crowd signal: fan-out alone is a greeting, not a hijack',
+  },
   device_new: { w: 1.0, group: 'session', doc: 'device never used by the account' },
   network_new: { w: 0.6, group: 'session', doc: 'network (/24, /48) never used by the account' },
   country_new: { w: 1.2, group: 'session', doc: 'country never used by the account' },

@@ -3,7 +3,8 @@
  * emits signals (name, value, strength, bilingual reason) into a SignalSink. Weights live in
  * config.ts; detectors only measure.
  */
-import type { Limits } from './config.ts';
+import type { Limits, SignalName } from './config.ts';
+import { WEIGHTS } from './config.ts';
 import type { AccountState, SessionState } from './state.ts';
 import { SCRIPTS } from './text.ts';
 import type { MessageSentEvent, UrlVerdict } from './types.ts';
@@ -512,6 +513,35 @@ export function containedSignal(out: SignalSink): void {
     1,
     'the account is contained as hijacked',
     '该账号已被判定为被盗并处于管控中',
+  );
+}
+
+/**
+ * Runs after every other message signal, campaigns included: the owner's usual client with no
+ * sign-in risk (positive session log-odds below 0.5, so a session signed in a day ago still counts),
+ * clean content and no crowd or state signal. Then contact-pattern signals (first contacts, fan-out,
+ * velocity, a new hour or language) are what a person greeting every friend at New Year looks like,
+ * and this signal takes back most of their weight. A hijack that blasts from the intruder's device,
+ * network or young session, or carries a risky link, image or money request, never gets it.
+ */
+export function familiarContext(c: MessageContext, out: SignalSink): void {
+  if (c.maturity === 0 || c.acct.contained) return;
+  let session = 0;
+  let profile = 0;
+  for (const s of out.signals) {
+    if (s.logOdds <= 0) continue;
+    const g = WEIGHTS[s.name as SignalName].group;
+    if (g === 'content' || g === 'crowd' || g === 'state' || s.name === 'new_client') return;
+    if (g === 'session') session += s.logOdds;
+    else profile += s.logOdds;
+  }
+  if (session >= 0.5 || profile === 0) return;
+  out.emit(
+    'familiar_context',
+    c.clientKey,
+    c.maturity,
+    `sent from the account's usual client (${c.clientKey}) with no sign-in risk and clean content`,
+    `从该账号常用的客户端（${c.clientKey}）发出，登录无风险且内容正常`,
   );
 }
 

@@ -10,6 +10,7 @@ import type { ContentResult, MessageContext } from './detectors.ts';
 import {
   containedSignal,
   MESSAGE_DETECTORS,
+  familiarContext,
   reportSignals,
   sessionSignals,
   victimSignal,
@@ -528,6 +529,8 @@ export class Engine {
         'the content is quarantined by an operator',
         '该内容已被运营人员隔离',
       );
+
+    familiarContext(c, sink);
 
     // --- decision
     const logit = this.bias + sink.logit;

@@ -265,6 +265,44 @@ test('Lunar New Year greeting to all friends in one go (and a red-envelope-free 
   assert.equal(sim.engine.campaigns().length, 0);
 });
 
+test('midnight greeting to every friend, one by one, in another language: allowed from the usual session (familiar_context), challenged from an intruder’s new device', () => {
+  const sim = new Sim();
+  const friends = Array.from({ length: 40 }, (_, i) => `nyf-${i}`);
+  sim.history('owner', { hours: [10, 21], friends });
+  sim.history('victim', { hours: [10, 21], friends: friends.map((f) => `v-${f}`) });
+  const midnight = T0 + 30 * DAY;
+  sim.t = midnight - 5 * MIN;
+  sim.login('victim', { session: 'evil', method: 'qr', device: 'farm-pc', ip: '203.0.113.9' });
+  let worstOwner: Decision | undefined;
+  let worstIntruder: Decision | undefined;
+  for (const [i, f] of friends.entries()) {
+    sim.t = midnight + i * 5000;
+    const d = sim.send('owner', {
+      to: [f],
+      text: 'Happy New Year! All the best for the year ahead',
+      session: 'owner-s0',
+    });
+    if (!worstOwner || d.logit > worstOwner.logit) worstOwner = d;
+    const x = sim.send('victim', {
+      to: [`v-${f}`],
+      text: 'Happy New Year! All the best for the year ahead',
+      session: 'evil',
+    });
+    if (!worstIntruder || x.logit > worstIntruder.logit) worstIntruder = x;
+  }
+  assert.equal(worstOwner!.action, 'allow', names(worstOwner!));
+  assert.ok(
+    worstOwner!.signals.some((s) => s.name === 'familiar_context' && s.logOdds < 0),
+    names(worstOwner!),
+  );
+  assert.ok(
+    worstOwner!.signals.some((s) => s.name === 'first_contact_burst'),
+    'the burst is still seen and explained',
+  );
+  atLeast(worstIntruder!, 'challenge');
+  assert.ok(!worstIntruder!.signals.some((s) => s.name === 'familiar_context'), names(worstIntruder!));
+});
+
 test('late events: a message arriving after newer ones is counted in its own window', () => {
   const sim = new Sim();
   sim.history('late', { days: 5 });
