@@ -1,4 +1,7 @@
-/** The simulator's HTTP client: operator calls with the key, user calls with a user agent and client IP. */
+/**
+ * The simulator's HTTP client: operator calls with the key, user calls with a user agent and client IP
+ * (and a user's own bearer token: a session or a recovery case token).
+ */
 import { GatehouseError } from '../errors/index.ts';
 
 export interface CallResult<T> {
@@ -18,11 +21,12 @@ export class SimApi {
     method: string,
     path: string,
     body?: unknown,
-    o: { key?: boolean; ua?: string; ip?: string; ok?: number[] } = {},
+    o: { key?: boolean; bearer?: string; ua?: string; ip?: string; ok?: number[] } = {},
   ): Promise<CallResult<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (o.key !== false) headers.authorization = `Bearer ${this.key}`;
+    if (o.bearer) headers.authorization = `Bearer ${o.bearer}`;
+    else if (o.key !== false) headers.authorization = `Bearer ${this.key}`;
     if (o.ua) headers['user-agent'] = o.ua;
     if (o.ip) headers['x-forwarded-for'] = o.ip;
     let res: Response;
@@ -37,9 +41,22 @@ export class SimApi {
       throw new GatehouseError('SIM_API_FAILED', `${method} ${path}: ${(e as Error).message}`);
     }
     const text = await res.text();
-    const data = (text ? JSON.parse(text) : undefined) as T;
-    if (!res.ok && !(o.ok ?? []).includes(res.status))
-      throw new GatehouseError('SIM_API_FAILED', `${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    let data: T;
+    try {
+      data = (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      throw new GatehouseError(
+        'SIM_API_FAILED',
+        `${method} ${path}: ${res.status}, not JSON: ${text.slice(0, 200)}`,
+      );
+    }
+    if (!res.ok && !(o.ok ?? []).includes(res.status)) {
+      const code = (data as { code?: unknown } | undefined)?.code;
+      throw new GatehouseError(
+        'SIM_API_FAILED',
+        `${method} ${path}: ${res.status}${typeof code === 'string' ? ` ${code}` : ''} ${text.slice(0, 300)}`,
+      );
+    }
     return { status: res.status, data };
   }
 }
