@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { loadBrands } from '../content/url/index.ts';
 import { createContentAnalyzer } from './content.ts';
 import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
-import type { Action, Decision } from './types.ts';
+import type { Action, Decision, UrlVerdict } from './types.ts';
+import { withoutCleanLinks } from './engine.ts';
 
 const brands = loadBrands(fileURLToPath(new URL('../../config/brands.example.json', import.meta.url)));
 const content = createContentAnalyzer({ url: { brands } });
@@ -103,4 +104,34 @@ test('real content: a viral link to an official brand domain, shared by many acc
   });
   assert.equal(sim.engine.campaigns().length, 0, JSON.stringify(sim.engine.campaigns().map((c) => c.key)));
   assert.ok(decisions.every((d) => !d.signals.some((s) => s.name === 'campaign_member')));
+});
+
+test('clean links are cut from the text before the model scores it; a risky link keeps the whole text', () => {
+  const uv = (verdict: UrlVerdict['verdict'], start: number, end: number): UrlVerdict => ({
+    url: 'u',
+    registeredDomain: 'example.com',
+    verdict,
+    reasons: [],
+    start,
+    end,
+  });
+  const text = '晚安 https://news.example.com/a/1 明天聊 https://b.example.org/x';
+  const a = text.indexOf('https://news');
+  const b = text.indexOf('https://b.');
+  assert.equal(
+    withoutCleanLinks(text, [uv('clean', b, text.length), uv('clean', a, text.indexOf(' 明天'))]),
+    '晚安   明天聊  ',
+  );
+  assert.equal(withoutCleanLinks(text, [uv('clean', a, b - 1), uv('suspicious', b, text.length)]), text);
+  assert.equal(
+    withoutCleanLinks('no spans', [{ ...uv('clean', 0, 0), start: undefined, end: undefined }]),
+    'no spans',
+  );
+  // the shipped model: a friendly message with a news link is not spam once the link is judged clean
+  const c = createContentAnalyzer();
+  const msg = '晚安，明天聊 https://news.example.com/a/4321';
+  const links = c.analyzeUrls(msg, []);
+  assert.equal(links[0]!.verdict, 'clean');
+  assert.ok(c.scoreText(msg).probability > 0.5, 'the model alone scores the link as spam');
+  assert.ok(c.scoreText(withoutCleanLinks(msg, links)).probability < 0.2);
 });

@@ -52,6 +52,8 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
         verdict: UrlVerdict['verdict'];
         brand?: string;
         reasons: Array<{ code: string }>;
+        start?: number;
+        end?: number;
       }) => {
         if (seen.has(a.url)) return;
         seen.add(a.url);
@@ -61,6 +63,7 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
           verdict: a.verdict,
           ...(a.brand !== undefined ? { brand: a.brand } : {}),
           reasons: a.reasons.map((r) => r.code),
+          ...(a.start !== undefined && a.end !== undefined ? { start: a.start, end: a.end } : {}),
         });
       };
       if (text.length > 0) for (const a of analyzeText(text, ctx).urls) push(a);

@@ -89,6 +89,9 @@ export interface UrlVerdict {
   verdict: UrlVerdictKind;
   brand?: string;
   reasons: string[];
+  /** Where the link is in the message text (UTF-16 offsets), when it was found there. */
+  start?: number;
+  end?: number;
 }
 export interface ImageMatch {
   label: string;
