@@ -10,6 +10,7 @@ import { ChatError } from './errors.ts';
 import {
   GatehouseApiError,
   type Account,
+  type Browser,
   type CheckResult,
   type GatehouseLink,
   type VerifiedWebhook,
@@ -121,11 +122,11 @@ export class ChatService {
 
   async signUp(
     input: { handle: string; password: string; displayName?: string },
-    userAgent?: string,
+    browser?: Browser,
   ): Promise<{ session: SessionRow; user: UserRow }> {
-    const account = await this.callGatehouse(() => this.gh.signUp(input, userAgent));
+    const account = await this.callGatehouse(() => this.gh.signUp(input, browser));
     this.saveAccount(account);
-    return this.signIn({ handle: input.handle, password: input.password }, userAgent);
+    return this.signIn({ handle: input.handle, password: input.password }, browser);
   }
 
   /**
@@ -134,11 +135,11 @@ export class ChatService {
    */
   async signIn(
     input: { handle: string; password: string },
-    userAgent?: string,
+    browser?: Browser,
   ): Promise<{ session: SessionRow; user: UserRow }> {
     let r: Awaited<ReturnType<GatehouseLink['signIn']>>;
     try {
-      r = await this.gh.signIn(input, userAgent);
+      r = await this.gh.signIn(input, browser);
     } catch (e) {
       if (e instanceof GatehouseApiError && e.code === 'ACCOUNT_FROZEN') {
         const known = this.db.userByHandle(input.handle);
