@@ -412,7 +412,9 @@ export class ChatService {
       this.log.warn({ err: e, message: id }, 'pre-send check failed; delivering');
       verdict = { decision: 'allow', reasons: [] };
     }
-    if (verdict.decision === 'block') throw new ChatError('MESSAGE_BLOCKED', { reasons: verdict.reasons });
+    // the id names the message in Gatehouse (its retractions and incidents), though it is not stored here
+    if (verdict.decision === 'block')
+      throw new ChatError('MESSAGE_BLOCKED', { reasons: verdict.reasons, messageId: id });
 
     const row: MessageRow = {
       id,

@@ -20,6 +20,11 @@ export function registerSim(program: Command): void {
     .option('--accounts <n>', 'number of accounts (default: the scenario’s society.accounts)')
     .option('--url <url>', 'a running Gatehouse (default: an embedded one in a temporary directory)')
     .option('--key <key>', 'operator key for --url (events:write, accounts:read, webhooks:read)')
+    .option(
+      '--via <transport>',
+      'api: people call Gatehouse directly; chat: they use the reference chat (embedded beside Gatehouse)',
+      'api',
+    )
     .option('--html <file>', 'write an HTML report with a chart of the live phase')
     .option('--json', 'print one JSON object')
     .action(
@@ -29,6 +34,7 @@ export function registerSim(program: Command): void {
         accounts?: string;
         url?: string;
         key?: string;
+        via: string;
         html?: string;
         json?: boolean;
       }) => {
@@ -38,6 +44,8 @@ export function registerSim(program: Command): void {
         const accounts = opts.accounts === undefined ? undefined : Number.parseInt(opts.accounts, 10);
         if (accounts !== undefined && !(accounts >= 10))
           throw new GatehouseError('BAD_REQUEST', '--accounts must be an integer ≥ 10');
+        if (opts.via !== 'api' && opts.via !== 'chat')
+          throw new GatehouseError('BAD_REQUEST', '--via must be api or chat');
         const bar = process.stderr.isTTY
           ? new cliProgress.SingleBar(
               { format: '{phase} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true },
@@ -51,6 +59,7 @@ export function registerSim(program: Command): void {
           ...(accounts !== undefined ? { accounts } : {}),
           ...(opts.url ? { url: opts.url } : {}),
           ...(opts.key ? { key: opts.key } : {}),
+          via: opts.via,
           onProgress: (p, done, total) => {
             if (!bar) {
               if (p !== phase) process.stderr.write(`${p}…\n`);
