@@ -217,7 +217,7 @@ export class ChatPlatform implements Platform {
   async verify(
     messages: Array<{ id: string; sender: string; to: Target }>,
     progress: (done: number, total: number) => void,
-  ): Promise<PlatformCheck> {
+  ): Promise<Omit<PlatformCheck, 'refusedByPlatform'>> {
     const pending = new Map(messages.map((m) => [m.id, m]));
     let retracted = 0;
     const end = Date.now() + 15_000;

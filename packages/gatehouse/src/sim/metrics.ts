@@ -191,6 +191,10 @@ export function metricsTable(ms: Metrics[]): string {
   ];
   if (ms.some((m) => m.chat))
     rows.push(
+      [
+        'chat: intruder attempts refused by the chat',
+        (m) => (m.chat ? String(m.chat.refusedByPlatform) : '—'),
+      ],
       ['chat: intruder messages accepted', (m) => (m.chat ? String(m.chat.intruderMessagesAccepted) : '—')],
       ['chat: retracted for recipients', (m) => (m.chat ? String(m.chat.retractedForRecipients) : '—')],
       ['chat: still visible', (m) => (m.chat ? String(m.chat.stillVisible) : '—')],

@@ -44,6 +44,8 @@ export interface PlatformCheck {
   retractedForRecipients: number;
   /** Of those, still visible to a recipient. */
   stillVisible: number;
+  /** Intruder attempts the platform itself refused (account frozen, session ended): never checked. */
+  refusedByPlatform: number;
 }
 
 export interface Platform {
@@ -91,7 +93,7 @@ export interface Platform {
   verify?(
     messages: Array<{ id: string; sender: string; to: Target }>,
     progress: (done: number, total: number) => void,
-  ): Promise<PlatformCheck>;
+  ): Promise<Omit<PlatformCheck, 'refusedByPlatform'>>;
 }
 
 type CheckAnswer = {

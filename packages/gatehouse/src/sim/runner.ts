@@ -57,6 +57,8 @@ export interface Cast {
     id: string;
     friends: Array<{ handle: string; password: string; id: string }>;
   }>;
+  /** Intruder messages the platform accepted (delivered or held), by the id Gatehouse knows. */
+  accepted: Array<{ id: string; sender: string; to: Target }>;
 }
 
 export interface TimelinePoint {
@@ -272,7 +274,7 @@ async function play(
     feed: [],
     timeline: [],
     transport: platform.transport,
-    cast: { victims: [] },
+    cast: { victims: [], accepted: [] },
   };
   let liveStart = 0;
   const rel = () => Date.now() - liveStart;
@@ -313,7 +315,7 @@ async function play(
   }
   const atk = sc.attack;
   const victimList = [...victims];
-  const accepted: Array<{ id: string; sender: string; to: Target }> = [];
+  const accepted = rec.cast.accepted;
   let refused = 0;
   victimList.forEach((vi, k) => {
     if (!atk) return;
@@ -447,7 +449,11 @@ async function play(
   rec.feed = await readFeed(api, new Set(accts.map((a) => a.id)), progress);
   rec.liveStart = liveStart;
   // The platform's side: did recipients really lose the intruder messages?
-  if (platform.verify) rec.platform = await platform.verify(accepted, (d, t) => progress('verify', d, t));
+  if (platform.verify)
+    rec.platform = {
+      ...(await platform.verify(accepted, (d, t) => progress('verify', d, t))),
+      refusedByPlatform: refused,
+    };
   return rec;
 }
 
