@@ -28,6 +28,11 @@ export interface ChatOptions {
   port?: number;
   /** Mark the cookie Secure (true behind HTTPS). */
   secureCookie?: boolean;
+  /**
+   * Read the client address from X-Forwarded-For (Fastify's trustProxy): only when the chat sits behind
+   * your own reverse proxy, or a simulator drives it. Default false: the TCP peer's address.
+   */
+  trustProxy?: boolean;
   logLevel?: string;
   /** Largest image upload, bytes. */
   maxUploadBytes?: number;
@@ -88,6 +93,7 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
   const app = Fastify({
     logger: { level: opts.logLevel ?? 'info' },
     bodyLimit: 64 * 1024,
+    trustProxy: opts.trustProxy ?? false,
   });
   const log = app.log;
   const db = new ChatDb(join(opts.dataDir, 'chat.db'));
@@ -159,6 +165,8 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
     req.chatSession = s;
   };
   const me = (req: FastifyRequest) => req.chatSession!.user_id;
+  /** The person behind a request, forwarded to Gatehouse at sign-up and sign-in. */
+  const browser = (req: FastifyRequest) => ({ userAgent: req.headers['user-agent'], ip: req.ip });
   const sessionView = (s: SessionRow) => {
     const u = chat.mustUser(s.user_id);
     return {
@@ -194,13 +202,13 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
       z.strictObject({ handle: Handle, password: z.string().min(1).max(1024), displayName: Name.optional() }),
       req.body,
     );
-    const { session } = await chat.signUp(b, req.headers['user-agent']);
+    const { session } = await chat.signUp(b, browser(req));
     setSession(reply, session);
     return reply.code(201).send(sessionView(session));
   });
   app.post('/api/signin', async (req, reply) => {
     const b = parse(z.strictObject({ handle: Handle, password: z.string().min(1).max(1024) }), req.body);
-    const { session } = await chat.signIn(b, req.headers['user-agent']);
+    const { session } = await chat.signIn(b, browser(req));
     setSession(reply, session);
     return sessionView(session);
   });

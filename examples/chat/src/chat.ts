@@ -10,6 +10,7 @@ import { ChatError } from './errors.ts';
 import {
   GatehouseApiError,
   type Account,
+  type Browser,
   type CheckResult,
   type GatehouseLink,
   type VerifiedWebhook,
@@ -121,11 +122,11 @@ export class ChatService {
 
   async signUp(
     input: { handle: string; password: string; displayName?: string },
-    userAgent?: string,
+    browser?: Browser,
   ): Promise<{ session: SessionRow; user: UserRow }> {
-    const account = await this.callGatehouse(() => this.gh.signUp(input, userAgent));
+    const account = await this.callGatehouse(() => this.gh.signUp(input, browser));
     this.saveAccount(account);
-    return this.signIn({ handle: input.handle, password: input.password }, userAgent);
+    return this.signIn({ handle: input.handle, password: input.password }, browser);
   }
 
   /**
@@ -134,11 +135,11 @@ export class ChatService {
    */
   async signIn(
     input: { handle: string; password: string },
-    userAgent?: string,
+    browser?: Browser,
   ): Promise<{ session: SessionRow; user: UserRow }> {
     let r: Awaited<ReturnType<GatehouseLink['signIn']>>;
     try {
-      r = await this.gh.signIn(input, userAgent);
+      r = await this.gh.signIn(input, browser);
     } catch (e) {
       if (e instanceof GatehouseApiError && e.code === 'ACCOUNT_FROZEN') {
         const known = this.db.userByHandle(input.handle);
@@ -411,7 +412,9 @@ export class ChatService {
       this.log.warn({ err: e, message: id }, 'pre-send check failed; delivering');
       verdict = { decision: 'allow', reasons: [] };
     }
-    if (verdict.decision === 'block') throw new ChatError('MESSAGE_BLOCKED', { reasons: verdict.reasons });
+    // the id names the message in Gatehouse (its retractions and incidents), though it is not stored here
+    if (verdict.decision === 'block')
+      throw new ChatError('MESSAGE_BLOCKED', { reasons: verdict.reasons, messageId: id });
 
     const row: MessageRow = {
       id,

@@ -97,6 +97,12 @@ export interface VerifiedWebhook {
   action: WebhookAction;
 }
 
+/** The end user behind a sign-up or sign-in, as the chat's HTTP server saw them. */
+export interface Browser {
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+}
+
 export interface Capabilities {
   events: boolean;
   check: boolean;
@@ -105,14 +111,18 @@ export interface Capabilities {
 
 export interface GatehouseLink {
   readonly capabilities: Capabilities;
-  /** `userAgent`: the browser's, so Gatehouse sees the person's device, not the chat server. */
+  /**
+   * `browser`: the person's User-Agent and IP address, so Gatehouse sees their device and network, not
+   * the chat server's (the address is forwarded as X-Forwarded-For; Gatehouse honours it only when its
+   * `trustProxy` setting is on).
+   */
   signUp(
     input: { handle: string; password: string; displayName?: string },
-    userAgent?: string,
+    browser?: Browser,
   ): Promise<Account>;
   signIn(
     input: { handle: string; password: string },
-    userAgent?: string,
+    browser?: Browser,
   ): Promise<{ account: Account; session: Session; token: string }>;
   signOut(token: string): Promise<void>;
   me(token: string): Promise<Account>;
@@ -153,14 +163,18 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     timeoutMs: 10_000,
   });
-  /** A client that presents the browser's User-Agent. */
-  const as = (userAgent?: string) =>
-    userAgent
-      ? new GatehouseClient({
-          baseUrl: opts.baseUrl,
-          userAgent: userAgent.slice(0, 512),
-          ...(opts.fetch ? { fetch: opts.fetch } : {}),
-          timeoutMs: 10_000,
+  /** A client without the operator key that presents the browser's User-Agent and forwards its address. */
+  const anonymous = new GatehouseClient({
+    baseUrl: opts.baseUrl,
+    userAgent: 'gatehouse-example-chat/0.1',
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    timeoutMs: 10_000,
+  });
+  const as = (b?: Browser) =>
+    b?.userAgent || b?.ip
+      ? anonymous.onBehalfOf({
+          ...(b.userAgent ? { userAgent: b.userAgent.slice(0, 512) } : {}),
+          ...(b.ip ? { ip: b.ip } : {}),
         })
       : client;
   const capabilities: Capabilities = {
@@ -226,8 +240,8 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
 
   return {
     capabilities,
-    signUp: (input, ua) => as(ua).createAccount(input),
-    signIn: (input, ua) => as(ua).signIn(input),
+    signUp: (input, browser) => as(browser).createAccount(input),
+    signIn: (input, browser) => as(browser).signIn(input),
     signOut: (token) => client.withToken(token).signOut(),
     me: (token) => client.withToken(token).me(),
 

@@ -8,13 +8,16 @@
  *   --api-key KEY          Gatehouse operator key with events:write (GATEHOUSE_API_KEY)
  *   --webhook-secret S     webhook signing secret, repeatable (GATEHOUSE_WEBHOOK_SECRET, comma-separated)
  *   --secure-cookie        mark the session cookie Secure (serve over HTTPS)
+ *   --trust-proxy          read the client address from X-Forwarded-For (CHAT_TRUST_PROXY=true; only
+ *                          behind your own reverse proxy)
  *   --log-level L          pino level (CHAT_LOG_LEVEL; default info)
  */
 import { parseArgs } from 'node:util';
 import { createChatServer } from './app.ts';
 
 const HELP = `Usage: gatehouse-chat [--gatehouse URL] [--port N] [--host H] [--data-dir DIR]
-                      [--api-key ghk_…] [--webhook-secret whsec_…]… [--secure-cookie] [--log-level L]
+                      [--api-key ghk_…] [--webhook-secret whsec_…]… [--secure-cookie] [--trust-proxy]
+                      [--log-level L]
 The reference chat platform protected by Gatehouse. 由 Gatehouse 保护的参考聊天平台。`;
 
 export async function main(argv: string[]): Promise<void> {
@@ -28,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
       'api-key': { type: 'string' },
       'webhook-secret': { type: 'string', multiple: true },
       'secure-cookie': { type: 'boolean' },
+      'trust-proxy': { type: 'boolean' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +63,8 @@ export async function main(argv: string[]): Promise<void> {
     host: values.host ?? env.CHAT_HOST ?? '127.0.0.1',
     port,
     secureCookie: values['secure-cookie'] ?? false,
+    trustProxy:
+      values['trust-proxy'] ?? ['1', 'true', 'yes'].includes((env.CHAT_TRUST_PROXY ?? '').toLowerCase()),
     logLevel: values['log-level'] ?? env.CHAT_LOG_LEVEL ?? 'info',
   });
   const url = await server.listen();

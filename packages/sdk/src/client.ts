@@ -62,6 +62,13 @@ export interface ClientOptions {
   /** Operator API key (ghk_…) for operator calls. */
   apiKey?: string;
   userAgent?: string;
+  /**
+   * The end user's IP address, for a platform back end that calls Gatehouse on a person's behalf
+   * (sign-up, sign-in). Sent as `X-Forwarded-For`; Gatehouse uses it only when its `trustProxy`
+   * setting is on (so only when it trusts the caller — a platform back end on your own network),
+   * otherwise it sees the back end's address.
+   */
+  forwardedFor?: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -79,6 +86,19 @@ export class GatehouseClient {
     return new GatehouseClient({ ...this.opts, token });
   }
 
+  /**
+   * A client that acts for one end user: presents their User-Agent and forwards their IP address
+   * (`X-Forwarded-For`, honoured only by a Gatehouse whose `trustProxy` is on). Empty values keep
+   * this client's own.
+   */
+  onBehalfOf(user: { userAgent?: string; ip?: string }): GatehouseClient {
+    return new GatehouseClient({
+      ...this.opts,
+      ...(user.userAgent ? { userAgent: user.userAgent } : {}),
+      ...(user.ip ? { forwardedFor: user.ip } : {}),
+    });
+  }
+
   async request<T>(
     method: string,
     path: string,
@@ -88,6 +108,7 @@ export class GatehouseClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.userAgent) headers['user-agent'] = this.opts.userAgent;
+    if (this.opts.forwardedFor) headers['x-forwarded-for'] = this.opts.forwardedFor;
     const secret = auth === 'token' ? this.opts.token : auth === 'key' ? this.opts.apiKey : undefined;
     if (auth !== 'none') {
       if (!secret)

@@ -9,7 +9,7 @@ import { registerReplay } from '../engine/command.ts';
 import { registerKeys } from '../keys/command.ts';
 import { registerRecovery } from '../recovery/command.ts';
 import { registerServe } from '../server/command.ts';
-import { registerSim } from '../sim/command.ts';
+import { registerDemo, registerSim } from '../sim/command.ts';
 import { registerMigrate } from '../store/command.ts';
 import { registerWebhooks } from '../webhooks/command.ts';
 
@@ -29,4 +29,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerReplay,
   registerRecovery,
   registerSim,
+  registerDemo,
 ];

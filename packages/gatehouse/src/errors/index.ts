@@ -216,6 +216,12 @@ export const ERRORS = {
     title: 'The Gatehouse API answered the simulator with an error',
     titleZh: 'Gatehouse 接口向模拟器返回了错误',
   },
+  CHAT_NOT_INSTALLED: {
+    status: 500,
+    title:
+      'The reference chat (@gatehouse/example-chat) is not installed; run `npm install` at the repository root',
+    titleZh: '未安装参考聊天平台（@gatehouse/example-chat）；请在仓库根目录运行 `npm install`',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,4 +1,5 @@
 /** Metrics of one replay, computed from what the simulator saw (check answers) and the webhook feed. */
+import type { PlatformCheck } from './platform.ts';
 import type { Scenario } from './scenario.ts';
 
 export interface HijackRecord {
@@ -28,10 +29,21 @@ export interface RunRecord {
   liveStart?: number;
   /** How late the most delayed live action ran (the simulator or the server could not keep up). */
   liveLagMs?: number;
+  /** `api` or `chat`. */
+  transport?: 'api' | 'chat';
+  /** What the platform itself shows recipients (chat transport). */
+  platform?: PlatformCheck;
 }
 
 export interface Metrics {
   scenario: string;
+  /** `api`: straight against Gatehouse; `chat`: through the reference chat. */
+  transport: 'api' | 'chat';
+  /**
+   * Chat transport: intruder messages the chat accepted (delivered or held), how many recipients now
+   * see as retracted by the platform, and how many are still visible; null for the API transport.
+   */
+  chat: PlatformCheck | null;
   accounts: number;
   /** Accounts the intruders signed into (attempts refused at sign-in are in `hijackAttempts`). */
   hijacked: number;
@@ -124,6 +136,8 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     benignAccounts ? Math.round(((x / benignAccounts) * 100_000 * 10) / simulatedDays) / 10 : 0;
   return {
     scenario: sc.name,
+    transport: rec.transport ?? 'api',
+    chat: rec.platform ?? null,
     accounts: rec.accounts,
     hijacked: [...rec.hijacked.values()].filter((h) => h.signedIn).length,
     hijackAttempts: rec.hijacked.size,
@@ -175,7 +189,17 @@ export function metricsTable(ms: Metrics[]): string {
     ['benign held (/100k/day)', (m) => `${m.benignHeld} (${m.per100kPerDay.held})`],
     ['benign frozen (/100k/day)', (m) => `${m.benignFrozen} (${m.per100kPerDay.frozen})`],
   ];
-  const head = ['metric', ...ms.map((m) => m.scenario)];
+  if (ms.some((m) => m.chat))
+    rows.push(
+      [
+        'chat: intruder attempts refused by the chat',
+        (m) => (m.chat ? String(m.chat.refusedByPlatform) : '—'),
+      ],
+      ['chat: intruder messages accepted', (m) => (m.chat ? String(m.chat.intruderMessagesAccepted) : '—')],
+      ['chat: retracted for recipients', (m) => (m.chat ? String(m.chat.retractedForRecipients) : '—')],
+      ['chat: still visible', (m) => (m.chat ? String(m.chat.stillVisible) : '—')],
+    );
+  const head = ['metric', ...ms.map((m) => (m.transport === 'chat' ? `${m.scenario} (chat)` : m.scenario))];
   const body = rows.map(([k, f]) => [k, ...ms.map(f)]);
   const w = head.map((_, i) => Math.max(...[head, ...body].map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');

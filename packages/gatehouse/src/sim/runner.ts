@@ -14,6 +14,8 @@ import { benignText, buildSociety, inWindow, type Person, type Society } from '.
 import { SimApi } from './api.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
+import { ApiPlatform, type Client, type Content, type Platform, type Target } from './platform.ts';
+import { ChatPlatform } from './chat-platform.ts';
 
 const HOUR = 3_600_000;
 
@@ -24,6 +26,15 @@ export interface ReplayOptions {
   /** A running Gatehouse and an operator key (events:write, accounts:read, webhooks:read). */
   url?: string;
   key?: string;
+  /**
+   * `api` (default): people call Gatehouse's API directly. `chat`: they use the reference chat, started
+   * in-process beside the embedded Gatehouse (see chat-stack.ts); not with `url`.
+   */
+  via?: 'api' | 'chat';
+  /** A ready platform (the demo's chat); `url`, `key` and `via` are then ignored. */
+  platform?: Platform;
+  /** Handle prefix (default: unique per run, so a server can be reused). */
+  prefix?: string;
   /** Real seconds of the live phase (default: the scenario's live.seconds). */
   liveSeconds?: number;
   /** Parallel HTTP calls in the set-up phases (default 8). */
@@ -35,6 +46,19 @@ export interface ReplayResult {
   metrics: Metrics;
   seconds: number;
   timeline: TimelinePoint[];
+  /** The hijacked accounts and their friends, with passwords (for the demo to show). */
+  cast: Cast;
+}
+
+export interface Cast {
+  victims: Array<{
+    handle: string;
+    password: string;
+    id: string;
+    friends: Array<{ handle: string; password: string; id: string }>;
+  }>;
+  /** Intruder messages the platform accepted (delivered or held), by the id Gatehouse knows. */
+  accepted: Array<{ id: string; sender: string; to: Target }>;
 }
 
 export interface TimelinePoint {
@@ -47,7 +71,6 @@ interface Acct {
   p: Person;
   id: string;
   password: string;
-  session: string;
 }
 
 interface LiveAction {
@@ -84,40 +107,56 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const r = seededRng(hashSeed(`${sc.name}:${seed}`));
   const conc = opts.concurrency ?? 8;
   const progress = opts.onProgress ?? (() => undefined);
+  const run = opts.prefix ?? `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}-`;
+  let evn = 0;
+  const eid = (k: string) => `${run}${k}${++evn}`;
   let embedded: { close: () => Promise<void> } | undefined;
-  let api: SimApi;
-  if (opts.url) {
+  let platform: Platform;
+  if (opts.platform) platform = opts.platform;
+  else if (opts.via === 'chat') {
+    if (opts.url)
+      throw new GatehouseError('BAD_REQUEST', '--via chat runs an embedded Gatehouse; drop --url');
+    const { startChatStack } = await import('./chat-stack.ts');
+    const st = await startChatStack({});
+    embedded = st;
+    platform = new ChatPlatform(st.chatUrl, new SimApi(st.gatehouseUrl, st.key));
+  } else if (opts.url) {
     if (!opts.key) throw new GatehouseError('BAD_REQUEST', '--key is required with --url');
-    api = new SimApi(opts.url, opts.key);
+    platform = new ApiPlatform(new SimApi(opts.url, opts.key), () => eid('m'));
   } else {
     const { startEmbedded } = await import('./embedded.ts');
     const e = await startEmbedded();
     embedded = e;
-    api = new SimApi(e.url, e.key);
+    platform = new ApiPlatform(new SimApi(e.url, e.key), () => eid('m'));
   }
   try {
-    const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}-`;
     const society = buildSociety(sc, n, seededRng(hashSeed(`society:${seed}`)), run);
     const scn = opts.liveSeconds ? { ...sc, live: { ...sc.live, seconds: opts.liveSeconds } } : sc;
-    const rec = await play(api, scn, society, r, run, conc, progress);
+    const rec = await play(platform, scn, society, r, run, conc, progress, eid);
     const metrics = computeMetrics(sc, rec);
-    return { metrics, seconds: (performance.now() - started) / 1000, timeline: rec.timeline };
+    return {
+      metrics,
+      seconds: (performance.now() - started) / 1000,
+      timeline: rec.timeline,
+      cast: rec.cast,
+    };
   } finally {
     await embedded?.close();
   }
 }
 
 async function play(
-  api: SimApi,
+  platform: Platform,
   sc: Scenario,
   soc: Society,
   r: Rng,
   run: string,
   conc: number,
   progress: (phase: string, done: number, total: number) => void,
-): Promise<RunRecord & { timeline: TimelinePoint[] }> {
+  eid: (k: string) => string,
+): Promise<RunRecord & { timeline: TimelinePoint[]; cast: Cast }> {
+  const api = platform.gatehouse;
   const people = soc.people;
-  // Passwords: credential-stuffing victims reuse one leaked password pattern; everyone gets one.
   const accts: Acct[] = new Array(people.length);
   let done = 0;
   await pool(
@@ -125,31 +164,33 @@ async function play(
     conc,
     async (p, i) => {
       const password = `pw-${run}${i}-spring rain`;
-      const created = await api.call<{ id: string }>(
-        'POST',
-        '/v1/accounts',
-        { handle: p.handle, password, displayName: p.handle },
-        { key: false, ua: p.userAgent, ip: p.ip },
-      );
-      const s = await api.call<{ session: { id: string } }>(
-        'POST',
-        '/v1/auth/signin',
-        { handle: p.handle, password, mode: 'token' },
-        { key: false, ua: p.userAgent, ip: p.ip },
-      );
-      accts[i] = { p, id: created.data.id, password, session: s.data.session.id };
+      const id = await platform.createAccount(p, password);
+      accts[i] = { p, id, password };
     },
     () => progress('accounts', ++done, people.length),
   );
+  // The society's friendships and groups on the platform (the chat keeps its own; the API has none).
+  const groupIds = await platform.connect(
+    accts.map((a) => ({ p: a.p, id: a.id })),
+    soc.groups,
+    conc,
+    (d, t) => progress('friends', d, t),
+  );
+  const gid = (g: string) => groupIds.get(g) ?? g;
+  if (platform instanceof ChatPlatform)
+    for (const g of soc.groups)
+      platform.groupMembers.set(
+        gid(g.id),
+        g.members.map((m) => accts[m]!.id),
+      );
 
-  // History: friends, groups, ordinary messages at each person's usual hours.
+  // History: friends, groups, ordinary messages at each person's usual hours. It is the platform's
+  // backfill through POST /v1/events (the chat stamps messages now, so the past cannot go through it).
   const now = Date.now();
   const homeHour = sc.live.localHour;
   const histStart = now - sc.history.hours * HOUR;
   const histEnd = now - 2 * 60_000;
   const events: Array<Record<string, unknown>> = [];
-  let evn = 0;
-  const eid = (k: string) => `${run}${k}${++evn}`;
   for (const a of accts) {
     for (const f of a.p.friends)
       events.push({
@@ -166,7 +207,7 @@ async function play(
         type: 'group.joined',
         time: histStart,
         account: a.id,
-        group: { id: grp.id, memberCount: grp.members.length },
+        group: { id: gid(grp.id), memberCount: grp.members.length },
       });
     }
   }
@@ -190,11 +231,11 @@ async function play(
         type: 'message.sent',
         time: t,
         account: a.id,
-        // No session: see ownerSession below.
-        ...(grp ? { group: { id: grp.id, memberCount: grp.members.length } } : { recipients: [to] }),
+        // No session: the owners' sessions are months old in the story (see ApiPlatform.ownerSend).
+        ...(grp ? { group: { id: gid(grp.id), memberCount: grp.members.length } } : { recipients: [to] }),
         text,
         urls,
-        client: a.p.client,
+        client: platform.clientOf(a.p),
       });
     }
   }
@@ -224,7 +265,7 @@ async function play(
   const actions: LiveAction[] = [];
   let seq = 0;
   const add = (at: number, f: () => Promise<void>) => actions.push({ at, seq: seq++, run: f });
-  const rec: RunRecord & { timeline: TimelinePoint[] } = {
+  const rec: RunRecord & { timeline: TimelinePoint[]; cast: Cast } = {
     accounts: accts.length,
     hijacked: new Map(),
     benignChecks: new Map(),
@@ -232,39 +273,30 @@ async function play(
     intruderSignals: new Map(),
     feed: [],
     timeline: [],
+    transport: platform.transport,
+    cast: { victims: [], accepted: [] },
   };
   let liveStart = 0;
   const rel = () => Date.now() - liveStart;
-  // The owners signed in minutes ago in real time, though in the story they have used their phones for
-  // months; their messages are reported without a session so that young-session signals do not fire on
-  // them (the engine still knows their device and network from the sign-in). Intruders' messages carry
-  // the intruder's session.
-  const check = async (a: Acct, session: string | undefined, body: Record<string, unknown>) => {
-    const res = await api.call<{ verdict: string; action: string; reasons: Array<{ signal: string }> }>(
-      'POST',
-      '/v1/check/message',
-      {
-        id: eid('m'),
-        type: 'message.sent',
-        time: Date.now(),
-        account: a.id,
-        ...(session ? { session } : {}),
-        ...body,
-      },
-    );
-    return res.data;
+  /** Splits a send into one per friend when the platform sends one message per conversation. */
+  const split = (to: Target): Target[] =>
+    platform.onePerConversation && 'recipients' in to && to.recipients.length > 1
+      ? to.recipients.map((x) => ({ recipients: [x] }))
+      : [to];
+  const benign = (a: Acct, to: Target, c: Content) => async () => {
+    for (const t of split(to)) {
+      const v = await platform.ownerSend(a.p.index, a.id, t, c, platform.clientOf(a.p));
+      rec.timeline.push({ t: rel(), kind: 'benign' });
+      const b = rec.benignChecks.get(a.id) ?? { challenged: false, held: false, blocked: false };
+      if (v.challenged) b.challenged = true;
+      else if (v.verdict === 'hold') b.held = true;
+      else if (v.verdict === 'block') b.blocked = true;
+      if (v.verdict !== 'allow')
+        for (const x of v.reasons) rec.benignSignals.set(x, (rec.benignSignals.get(x) ?? 0) + 1);
+      rec.benignChecks.set(a.id, b);
+    }
   };
-  const benign = (a: Acct, body: Record<string, unknown>) => async () => {
-    const v = await check(a, undefined, body);
-    rec.timeline.push({ t: rel(), kind: 'benign' });
-    const b = rec.benignChecks.get(a.id) ?? { challenged: false, held: false, blocked: false };
-    if (v.action === 'challenge') b.challenged = true;
-    else if (v.verdict === 'hold') b.held = true;
-    else if (v.verdict === 'block') b.blocked = true;
-    if (v.verdict !== 'allow')
-      for (const x of v.reasons) rec.benignSignals.set(x.signal, (rec.benignSignals.get(x.signal) ?? 0) + 1);
-    rec.benignChecks.set(a.id, b);
-  };
+  const text = (t: string): Content => ({ text: t, urls: t.match(/https?:\/\/\S+/g) ?? [], attachments: [] });
 
   // Victims.
   const victims = new Set<number>();
@@ -283,9 +315,21 @@ async function play(
   }
   const atk = sc.attack;
   const victimList = [...victims];
+  const accepted = rec.cast.accepted;
+  let refused = 0;
   victimList.forEach((vi, k) => {
     if (!atk) return;
     const a = accts[vi]!;
+    rec.cast.victims.push({
+      handle: a.p.handle,
+      password: a.password,
+      id: a.id,
+      friends: a.p.friends.map((f) => ({
+        handle: accts[f]!.p.handle,
+        password: accts[f]!.password,
+        id: accts[f]!.id,
+      })),
+    });
     const signAt = Math.floor((k / victimList.length) * liveMs * 0.5);
     const ip =
       atk.signIn.network === 'shared'
@@ -300,75 +344,55 @@ async function play(
       signedIn: false,
     };
     rec.hijacked.set(a.id, h);
-    let session = '';
+    let session: unknown;
     for (let g = 0; g < atk.signIn.failedGuesses; g++) {
       const other = accts[r.int(accts.length)]!;
-      add(signAt, async () => {
-        await api.call(
-          'POST',
-          '/v1/auth/signin',
-          { handle: other.p.handle, password: 'wrong-password-123', mode: 'token' },
-          { key: false, ua, ip, ok: [400, 401, 403, 429] },
-        );
-      });
+      add(signAt, () => platform.failedGuess(other.p.handle, ua, ip));
     }
     add(signAt, async () => {
-      const s = await api.call<{ session: { id: string } }>(
-        'POST',
-        '/v1/auth/signin',
-        { handle: a.p.handle, password: a.password, mode: 'token' },
-        { key: false, ua, ip, ok: [401, 403, 429] },
-      );
-      session = s.status === 200 ? s.data.session.id : '';
-      h.signedIn = session !== '';
+      session = await platform.intruderSignIn(a.p.handle, a.password, ua, ip);
+      h.signedIn = session !== undefined;
     });
     // Targets.
     const friendIds = (atk.targets === 'close' ? a.p.close.slice(0, atk.closeFriends) : a.p.friends).map(
       (f) => accts[f]!.id,
     );
-    const sends: Array<Record<string, unknown>> = [];
+    const sends: Array<{ to: Target; c: Content }> = [];
     for (let i = 0; i < friendIds.length; i += atk.recipientsPerMessage) {
       const m = r.pick(atk.messages);
-      sends.push({ recipients: friendIds.slice(i, i + atk.recipientsPerMessage), ...content(m) });
+      sends.push({ to: { recipients: friendIds.slice(i, i + atk.recipientsPerMessage) }, c: content(m) });
     }
     if (atk.groups && atk.targets === 'all')
       for (const g of a.p.groups) {
         const grp = soc.groups[g]!;
         sends.push({
-          group: { id: grp.id, memberCount: grp.members.length },
-          ...content(r.pick(atk.messages)),
+          to: { group: { id: gid(grp.id), memberCount: grp.members.length } },
+          c: content(r.pick(atk.messages)),
         });
       }
     if (atk.maxMessages > 0) sends.length = Math.min(sends.length, atk.maxMessages);
     const firstAt = signAt + 300; // a moment to judge the account (3 minutes, compressed)
-    sends.forEach((body, j) => {
+    // Through the chat every message carries the chat's own client; directly, the intruder's QQ-PC.
+    const client: Client =
+      atk.mimicOwner || platform.transport === 'chat'
+        ? platform.clientOf(a.p)
+        : { kind: 'desktop', name: 'QQ-PC', version: '9.7' };
+    sends.forEach((s, j) => {
       const at = atk.pace === 'burst' ? firstAt : firstAt + j * atk.intervalSeconds * 1000;
       add(at, async () => {
-        if (!session) return;
-        const recipients = Array.isArray(body.recipients)
-          ? (body.recipients as string[]).length
-          : Number((body.group as { memberCount: number }).memberCount) - 1;
-        const id = eid('x');
-        const t = Date.now();
-        const res = await api.call<{
-          verdict: string;
-          action: string;
-          reasons: Array<{ signal: string }>;
-        }>('POST', '/v1/check/message', {
-          id,
-          type: 'message.sent',
-          time: t,
-          account: a.id,
-          session,
-          client: atk.mimicOwner ? a.p.client : { kind: 'desktop', name: 'QQ-PC', version: '9.7' },
-          ...body,
-        });
-        h.firstAt ??= t;
-        for (const x of res.data.reasons)
-          rec.intruderSignals.set(x.signal, (rec.intruderSignals.get(x.signal) ?? 0) + 1);
-        h.messages.push({ id, t, recipients, allowed: res.data.verdict === 'allow' });
-        rec.timeline.push({ t: rel(), kind: res.data.verdict === 'allow' ? 'intruder' : 'contained' });
-        if (res.data.action === 'contain' && h.containedAt === undefined) h.containedAt = Date.now();
+        if (session === undefined) return;
+        for (const to of split(s.to)) {
+          const recipients = 'recipients' in to ? to.recipients.length : to.group.memberCount - 1;
+          const t = Date.now();
+          const v = await platform.intruderSend(session, a.id, to, s.c, client);
+          h.firstAt ??= t;
+          for (const x of v.reasons) rec.intruderSignals.set(x, (rec.intruderSignals.get(x) ?? 0) + 1);
+          const id = v.id ?? `${run}refused${++refused}`;
+          h.messages.push({ id, t, recipients, allowed: v.verdict === 'allow' });
+          if (v.id && v.verdict !== 'block') accepted.push({ id: v.id, sender: a.id, to });
+          rec.timeline.push({ t: rel(), kind: v.verdict === 'allow' ? 'intruder' : 'contained' });
+          if (v.contained && h.containedAt === undefined) h.containedAt = Date.now();
+        }
       });
     });
   });
@@ -379,21 +403,20 @@ async function play(
     const awake = inWindow(Math.floor(localHour(a.p, now, now, homeHour)), a.p.hours);
     const g = sc.greetings;
     if (g && r.chance(g.share)) {
-      const text = r.pick(g.texts);
+      const t = r.pick(g.texts);
       const at = Math.floor(r() * liveMs * 0.3);
       const to = a.p.friends.map((f) => accts[f]!.id);
-      if (to.length) add(at, benign(a, { recipients: to, text, urls: [], client: a.p.client }));
+      if (to.length) add(at, benign(a, { recipients: to }, { text: t, urls: [], attachments: [] }));
     }
     if (g?.viralLink && r.chance(g.viralLink.share) && a.p.close.length) {
       const at = Math.floor(r() * liveMs);
       add(
         at,
-        benign(a, {
-          recipients: a.p.close.slice(0, 3).map((f) => accts[f]!.id),
-          text: `${g.viralLink.text} ${g.viralLink.url}`,
-          urls: [g.viralLink.url],
-          client: a.p.client,
-        }),
+        benign(
+          a,
+          { recipients: a.p.close.slice(0, 3).map((f) => accts[f]!.id) },
+          { text: `${g.viralLink.text} ${g.viralLink.url}`, urls: [g.viralLink.url], attachments: [] },
+        ),
       );
     }
     if (!awake) continue;
@@ -401,18 +424,9 @@ async function play(
     while (k > 0) {
       if (k >= 1 || r.chance(k)) {
         const at = Math.floor(r() * liveMs);
-        const text = benignText(a.p, r);
+        const t = benignText(a.p, r);
         const to = a.p.close.length ? accts[r.pick(a.p.close)]!.id : undefined;
-        if (to)
-          add(
-            at,
-            benign(a, {
-              recipients: [to],
-              text,
-              urls: text.match(/https?:\/\/\S+/g) ?? [],
-              client: a.p.client,
-            }),
-          );
+        if (to) add(at, benign(a, { recipients: [to] }, text(t)));
       }
       k -= 1;
     }
@@ -434,10 +448,16 @@ async function play(
   // Let the response part finish, then read the feed until it stops growing.
   rec.feed = await readFeed(api, new Set(accts.map((a) => a.id)), progress);
   rec.liveStart = liveStart;
+  // The platform's side: did recipients really lose the intruder messages?
+  if (platform.verify)
+    rec.platform = {
+      ...(await platform.verify(accepted, (d, t) => progress('verify', d, t))),
+      refusedByPlatform: refused,
+    };
   return rec;
 }
 
-function content(m: ScenarioMessage): Record<string, unknown> {
+function content(m: ScenarioMessage): Content {
   return {
     text: m.url ? `${m.text} ${m.url}` : m.text,
     urls: m.url ? [m.url] : [],

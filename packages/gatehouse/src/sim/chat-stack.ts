@@ -1,0 +1,152 @@
+/**
+ * Gatehouse and the reference chat in one process, wired as an operator would wire them: an embedded
+ * Gatehouse (SQLite, the simulation settings of embedded.ts), an operator key, the chat's webhook
+ * endpoint registered in Gatehouse, and the chat (`@gatehouse/example-chat`) started with that key and
+ * signing secret. Used by `gatehouse replay --via chat` (a temporary directory) and `gatehouse demo`.
+ *
+ * Both sides trust X-Forwarded-For: the simulator gives every person and intruder their own address,
+ * the chat reads it (trustProxy) and forwards it to Gatehouse, which trusts the chat (trustProxy).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../config/index.ts';
+import { ERRORS, GatehouseError } from '../errors/index.ts';
+import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
+import { createLogger } from '../log/index.ts';
+import { SIM_SETTINGS } from './embedded.ts';
+
+/** The chat's in-process server, as far as the stack needs it. */
+export interface ChatHandle {
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  db: {
+    user(id: string): { state: string } | undefined;
+    warnings(userId: string): unknown[];
+    message(id: string): { state: string; recipient: string | null; group_id: string | null } | undefined;
+  };
+}
+
+export interface ChatStack {
+  gh: Gatehouse;
+  chat: ChatHandle;
+  gatehouseUrl: string;
+  chatUrl: string;
+  /** Operator key of the simulator (events:write, accounts:read, response:read, webhooks:read, incidents:read). */
+  key: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Data directory (Gatehouse's database in it, the chat's in `chat/`); default: temporary, removed at close. */
+  dataDir?: string;
+  /** Gatehouse's port (0: a free one). */
+  port?: number;
+  /** The chat's port (0: a free one). */
+  chatPort?: number;
+  host?: string;
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Loads the reference chat; a missing workspace package is a typed, bilingual error. */
+export async function loadChat(): Promise<{
+  createChatServer: (opts: Record<string, unknown>) => Promise<ChatHandle>;
+}> {
+  try {
+    const mod = (await import('@gatehouse/example-chat')) as unknown as {
+      createChatServer: (opts: Record<string, unknown>) => Promise<ChatHandle>;
+    };
+    return mod;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (
+      code === 'ERR_MODULE_NOT_FOUND' ||
+      code === 'MODULE_NOT_FOUND' ||
+      code === 'ERR_PACKAGE_PATH_NOT_EXPORTED'
+    )
+      throw new GatehouseError(
+        'CHAT_NOT_INSTALLED',
+        `${ERRORS.CHAT_NOT_INSTALLED.title} / ${ERRORS.CHAT_NOT_INSTALLED.titleZh}`,
+        { cause: e },
+      );
+    throw e;
+  }
+}
+
+export async function startChatStack(o: StackOptions): Promise<ChatStack> {
+  const { createChatServer } = await loadChat();
+  const host = o.host ?? '127.0.0.1';
+  const temporary = !o.dataDir;
+  const dir = o.dataDir ? resolve(o.dataDir) : mkdtempSync(join(tmpdir(), 'gatehouse-chat-sim-'));
+  mkdirSync(dir, { recursive: true });
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir: dir,
+      databaseUrl: '',
+      host,
+      port: o.port ?? 0,
+      logLevel: 'silent',
+      sqliteSynchronous: 'NORMAL',
+      outboxPollMs: 20,
+      webhookPollMs: 50,
+      webhookRetryBaseMs: 200,
+      cookieSecure: false,
+      ...SIM_SETTINGS,
+    },
+  });
+  const gh = await createGatehouse(config, { log: createLogger('silent') });
+  let chat: ChatHandle | undefined;
+  const cleanup = async () => {
+    await chat?.close().catch(() => undefined);
+    await gh.close();
+    if (temporary) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const gatehouseUrl = await gh.listen();
+    const { key } = await gh.keys.create('simulator', [
+      'events:write',
+      'accounts:read',
+      'response:read',
+      'webhooks:read',
+      'incidents:read',
+    ]);
+    const { key: chatKey } = await gh.keys.create('reference chat', ['events:write']);
+    const chatPort = o.chatPort || (await freePort(host));
+    const hook = `http://${host}:${chatPort}/gatehouse/webhooks`;
+    // One endpoint for the chat: a previous run in the same directory may have left one (another port).
+    for (const ep of await gh.webhooks.listEndpoints())
+      if (ep.description === 'reference chat (simulator)') await gh.webhooks.remove(ep.id, 'system');
+    const ep = await gh.webhooks.addEndpoint(
+      { url: hook, description: 'reference chat (simulator)' },
+      'system',
+    );
+    chat = await createChatServer({
+      gatehouse: gatehouseUrl,
+      apiKey: chatKey,
+      webhookSecrets: [ep.secret],
+      dataDir: join(dir, 'chat'),
+      host,
+      port: chatPort,
+      logLevel: 'silent',
+      trustProxy: true,
+    });
+    const chatUrl = await chat.listen();
+    return { gh, chat, gatehouseUrl, chatUrl, key, dataDir: dir, close: cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

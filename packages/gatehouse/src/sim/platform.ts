@@ -1,0 +1,202 @@
+/**
+ * The platform the simulator's people use. The society and the schedule (runner.ts) only talk to this
+ * interface; two transports implement it:
+ * - `ApiPlatform`: straight against Gatehouse's HTTP API, as a platform back end would call it;
+ * - `ChatPlatform` (chat-platform.ts): through the reference chat (`examples/chat`) exactly as browsers.
+ * Operator calls (history backfill, engine catch-up, the webhook pull feed) always go to Gatehouse
+ * through `gatehouse`.
+ */
+import type { SimApi } from './api.ts';
+import type { Person } from './society.ts';
+
+export interface Client {
+  kind: 'mobile' | 'desktop' | 'web';
+  name: string;
+  version: string;
+}
+
+/** Where a message goes: friends by Gatehouse account id, or a group (its id on the platform). */
+export type Target = { recipients: string[] } | { group: { id: string; memberCount: number } };
+
+export interface Content {
+  text: string;
+  urls: string[];
+  attachments: Array<{ sha256: string; mime: string }>;
+}
+
+export interface SendAnswer {
+  /** The id Gatehouse knows the message by (its retractions name it); unknown when never checked. */
+  id: string | undefined;
+  verdict: 'allow' | 'hold' | 'block';
+  /** The check answered `contain` (only the direct transport sees the action). */
+  contained: boolean;
+  /** The check answered `challenge` (only the direct transport sees the action). */
+  challenged: boolean;
+  /** Signals behind the answer (the platform's own refusal, e.g. a frozen account, has its own name). */
+  reasons: string[];
+}
+
+/** What the chat itself shows recipients after the run (chat transport only). */
+export interface PlatformCheck {
+  /** Intruder messages the platform accepted (delivered or held): these are the ones to take back. */
+  intruderMessagesAccepted: number;
+  /** Of those, shown to recipients as retracted by the platform. */
+  retractedForRecipients: number;
+  /** Of those, still visible to a recipient. */
+  stillVisible: number;
+  /** Intruder attempts the platform itself refused (account frozen, session ended): never checked. */
+  refusedByPlatform: number;
+}
+
+export interface Platform {
+  /** `api` or `chat` (shown in the metrics). */
+  readonly transport: 'api' | 'chat';
+  /** Operator calls to Gatehouse. */
+  readonly gatehouse: SimApi;
+  /** One message names one friend or one group (the chat): the runner splits multi-recipient sends. */
+  readonly onePerConversation: boolean;
+  /** The client a person's messages carry (history is reported with it, so it matches the live phase). */
+  clientOf(p: Person): Client;
+  /** Creates the account and signs its owner in on their device and network; the Gatehouse account id. */
+  createAccount(p: Person, password: string): Promise<string>;
+  /**
+   * Makes the society's friendships and groups exist on the platform (the direct transport has no such
+   * state). Returns the platform's id for each society group id.
+   */
+  connect(
+    people: Array<{ p: Person; id: string }>,
+    groups: Array<{ id: string; members: number[] }>,
+    conc: number,
+    progress: (done: number, total: number) => void,
+  ): Promise<Map<string, string>>;
+  /** An intruder's sign-in; an opaque session on success, undefined when refused. */
+  intruderSignIn(handle: string, password: string, userAgent: string, ip: string): Promise<unknown>;
+  /** A wrong-password sign-in (credential stuffing). */
+  failedGuess(handle: string, userAgent: string, ip: string): Promise<void>;
+  /** The owner (person index) sends from their usual device. */
+  ownerSend(
+    index: number,
+    account: string,
+    to: Target,
+    content: Content,
+    client: Client,
+  ): Promise<SendAnswer>;
+  /** The intruder sends on the session `intruderSignIn` gave. */
+  intruderSend(
+    session: unknown,
+    account: string,
+    to: Target,
+    content: Content,
+    client: Client,
+  ): Promise<SendAnswer>;
+  /** After the run: what recipients see of the intruder messages the platform accepted. */
+  verify?(
+    messages: Array<{ id: string; sender: string; to: Target }>,
+    progress: (done: number, total: number) => void,
+  ): Promise<Omit<PlatformCheck, 'refusedByPlatform'>>;
+}
+
+type CheckAnswer = {
+  verdict: 'allow' | 'hold' | 'block';
+  action: string;
+  reasons: Array<{ signal: string }>;
+};
+
+/** Straight against Gatehouse's HTTP API: identity routes for people, the pre-send check for messages. */
+export class ApiPlatform implements Platform {
+  readonly transport = 'api' as const;
+  readonly onePerConversation = false;
+  readonly gatehouse: SimApi;
+  private readonly newId: () => string;
+  constructor(api: SimApi, newId: () => string) {
+    this.gatehouse = api;
+    this.newId = newId;
+  }
+
+  clientOf(p: Person): Client {
+    return p.client;
+  }
+
+  async createAccount(p: Person, password: string): Promise<string> {
+    const created = await this.gatehouse.call<{ id: string }>(
+      'POST',
+      '/v1/accounts',
+      { handle: p.handle, password, displayName: p.handle },
+      { key: false, ua: p.userAgent, ip: p.ip },
+    );
+    await this.gatehouse.call(
+      'POST',
+      '/v1/auth/signin',
+      { handle: p.handle, password, mode: 'token' },
+      { key: false, ua: p.userAgent, ip: p.ip },
+    );
+    return created.data.id;
+  }
+
+  async connect(): Promise<Map<string, string>> {
+    return new Map();
+  }
+
+  async intruderSignIn(handle: string, password: string, ua: string, ip: string): Promise<unknown> {
+    const s = await this.gatehouse.call<{ session: { id: string } }>(
+      'POST',
+      '/v1/auth/signin',
+      { handle, password, mode: 'token' },
+      { key: false, ua, ip, ok: [401, 403, 429] },
+    );
+    return s.status === 200 ? s.data.session.id : undefined;
+  }
+
+  async failedGuess(handle: string, ua: string, ip: string): Promise<void> {
+    await this.gatehouse.call(
+      'POST',
+      '/v1/auth/signin',
+      { handle, password: 'wrong-password-123', mode: 'token' },
+      { key: false, ua, ip, ok: [400, 401, 403, 429] },
+    );
+  }
+
+  // The owners signed in minutes ago in real time, though in the story they have used their phones for
+  // months; their messages are reported without a session so that young-session signals do not fire on
+  // them (the engine still knows their device and network from the sign-in).
+  ownerSend(_index: number, account: string, to: Target, c: Content, client: Client): Promise<SendAnswer> {
+    return this.check(account, undefined, to, c, client);
+  }
+
+  intruderSend(
+    session: unknown,
+    account: string,
+    to: Target,
+    c: Content,
+    client: Client,
+  ): Promise<SendAnswer> {
+    return this.check(account, String(session), to, c, client);
+  }
+
+  private async check(
+    account: string,
+    session: string | undefined,
+    to: Target,
+    c: Content,
+    client: Client,
+  ): Promise<SendAnswer> {
+    const id = this.newId();
+    const res = await this.gatehouse.call<CheckAnswer>('POST', '/v1/check/message', {
+      id,
+      type: 'message.sent',
+      time: Date.now(),
+      account,
+      ...(session ? { session } : {}),
+      client,
+      ...to,
+      ...c,
+    });
+    return {
+      id,
+      verdict: res.data.verdict,
+      contained: res.data.action === 'contain',
+      challenged: res.data.action === 'challenge',
+      reasons: res.data.reasons.map((r) => r.signal),
+    };
+  }
+}
