@@ -451,6 +451,8 @@ export class ResponseService {
                 account: d.account,
                 expiresAt,
                 decision: d.id,
+                // why, in both languages, for the sender's "held" notice and the platform's support staff
+                reasons: d.reasons,
                 notice: localize('messageHeld'),
               },
             });

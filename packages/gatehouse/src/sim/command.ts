@@ -26,7 +26,10 @@ export function registerSim(program: Command): void {
       'api: people call Gatehouse directly; chat: they use the reference chat (embedded beside Gatehouse)',
       'api',
     )
-    .option('--html <file>', 'write an HTML report with a chart of the live phase')
+    .option(
+      '--html <file>',
+      'HTML report with a chart of the live phase (default without --json: gatehouse-replay-<scenario>-<seed>.html)',
+    )
     .option('--json', 'print one JSON object')
     .action(
       async (opts: {
@@ -58,11 +61,13 @@ export function registerSim(program: Command): void {
           onProgress: progress.update,
         });
         progress.stop();
-        if (opts.html) writeFileSync(opts.html, htmlReport(res.metrics, res.timeline));
+        const html = opts.html ?? (opts.json ? undefined : `gatehouse-replay-${sc.name}-${seed}.html`);
+        if (html) writeFileSync(html, htmlReport(res.metrics, res.timeline));
         if (opts.json) console.log(JSON.stringify({ ...metricsJson(res.metrics), seconds: res.seconds }));
         else {
           console.log(metricsTable([res.metrics]));
           console.log(`\n${res.metrics.accounts} accounts, seed ${seed}, ${res.seconds.toFixed(1)} s`);
+          console.log(`HTML report / 报告: ${html}`);
         }
       },
     );

@@ -59,6 +59,8 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
       platform,
       // short, readable handles, unique per run so a data directory can be reused
       prefix: `demo-${randomBytes(3).toString('hex')}-`,
+      // one owner stays frozen to show; the others take their accounts back (recovery time in the summary)
+      leaveFrozen: 1,
       ...(o.liveSeconds ? { liveSeconds: o.liveSeconds } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });

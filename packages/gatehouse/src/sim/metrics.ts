@@ -27,6 +27,8 @@ export interface RunRecord {
     data: Record<string, unknown>;
   }>;
   liveStart?: number;
+  /** The owners' recovery cases after the run (recovery.ts). */
+  recoveries?: Array<{ ms: number | undefined; state: string; error?: string }>;
   /** How late the most delayed live action ran (the simulator or the server could not keep up). */
   liveLagMs?: number;
   /** `api` or `chat`. */
@@ -67,6 +69,19 @@ export interface Metrics {
   liveLagMs: number;
   /** Most frequent signals behind non-allow answers to benign messages. */
   benignSignals: Record<string, number>;
+  /** Most frequent reasons in `message.hold` webhooks for benign accounts (live and history phases). */
+  benignHoldReasons: Record<string, number>;
+  /** Owners of frozen accounts who walked the recovery case, how many got the account back, and how long
+   * the case took from appeal to restored (no human delay: what Gatehouse adds); null when none ran. */
+  recovery: {
+    attempted: number;
+    restored: number;
+    medianMs: number | null;
+    p90Ms: number | null;
+    failures: string[];
+  };
+  /** Intruder messages the check allowed (delivered) that were never retracted. */
+  intruderMessagesLeftDelivered: number;
   intruderSignals: Record<string, number>;
 }
 
@@ -81,6 +96,8 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
   const challenged = new Set<string>();
   const held = new Set<string>();
   let retracted = 0;
+  const retractedIds = new Set<string>();
+  const holdReasons = new Map<string, number>();
   const warned = new Set<string>();
   const intruderIds = new Set<string>();
   for (const h of rec.hijacked.values()) for (const m of h.messages) intruderIds.add(m.id);
@@ -90,9 +107,15 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     const t = Date.parse(m.timestamp);
     if (m.type === 'account.frozen' && !frozenAt.has(acc)) frozenAt.set(acc, t);
     else if (m.type === 'owner.challenge') challenged.add(acc);
-    else if (m.type === 'message.hold') held.add(acc);
-    else if (m.type === 'message.retract' && intruderIds.has(String(m.data.message))) retracted++;
-    else if (m.type === 'recipients.warn') {
+    else if (m.type === 'message.hold') {
+      held.add(acc);
+      if (!rec.hijacked.has(acc) && Array.isArray(m.data.reasons))
+        for (const r of m.data.reasons as Array<{ signal?: unknown }>)
+          if (typeof r.signal === 'string') holdReasons.set(r.signal, (holdReasons.get(r.signal) ?? 0) + 1);
+    } else if (m.type === 'message.retract' && intruderIds.has(String(m.data.message))) {
+      retracted++;
+      retractedIds.add(String(m.data.message));
+    } else if (m.type === 'recipients.warn') {
       const rs = Array.isArray(m.data.recipients) ? (m.data.recipients as unknown[]) : [];
       for (const x of rs) warned.add(`${acc}|${String(x)}`);
     }
@@ -102,10 +125,15 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
   let detected = 0;
   let intruderMessages = 0;
   let allowedMessages = 0;
+  let leftDelivered = 0;
   let attacking = 0;
   for (const h of rec.hijacked.values()) {
     intruderMessages += h.messages.length;
-    allowedMessages += h.messages.filter((m) => m.allowed).length;
+    for (const m of h.messages)
+      if (m.allowed) {
+        allowedMessages++;
+        if (!retractedIds.has(m.id)) leftDelivered++;
+      }
     if (h.firstAt === undefined) continue;
     attacking++;
     const times = [h.containedAt, frozenAt.get(h.account)].filter((x): x is number => x !== undefined);
@@ -161,7 +189,21 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     simulatedDays: Math.round(simulatedDays * 100) / 100,
     liveLagMs: Math.round(rec.liveLagMs ?? 0),
     benignSignals: Object.fromEntries([...rec.benignSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+    benignHoldReasons: Object.fromEntries([...holdReasons].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+    intruderMessagesLeftDelivered: leftDelivered,
+    recovery: recoverySummary(rec.recoveries ?? []),
     intruderSignals: Object.fromEntries([...rec.intruderSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+  };
+}
+
+function recoverySummary(rs: NonNullable<RunRecord['recoveries']>): Metrics['recovery'] {
+  const ms = rs.map((r) => r.ms).filter((x): x is number => x !== undefined);
+  return {
+    attempted: rs.length,
+    restored: rs.filter((r) => r.state === 'restored').length,
+    medianMs: ms.length ? Math.round(quantile(ms, 0.5)!) : null,
+    p90Ms: ms.length ? Math.round(quantile(ms, 0.9)!) : null,
+    failures: [...new Set(rs.map((r) => r.error).filter((e): e is string => !!e))].slice(0, 3),
   };
 }
 
@@ -183,11 +225,14 @@ export function metricsTable(ms: Metrics[]): string {
     ['intruder messages sent', (m) => String(m.intruderMessages)],
     ['intruder messages allowed', (m) => String(m.intruderMessagesAllowed)],
     ['intruder messages retracted', (m) => String(m.retracted)],
+    ['intruder messages delivered, not retracted', (m) => String(m.intruderMessagesLeftDelivered)],
     ['recipients warned', (m) => String(m.recipientsWarned)],
     ['benign accounts', (m) => String(m.benignAccounts)],
     ['benign challenged (/100k/day)', (m) => `${m.benignChallenged} (${m.per100kPerDay.challenged})`],
     ['benign held (/100k/day)', (m) => `${m.benignHeld} (${m.per100kPerDay.held})`],
     ['benign frozen (/100k/day)', (m) => `${m.benignFrozen} (${m.per100kPerDay.frozen})`],
+    ['owners recovered / attempted', (m) => `${m.recovery.restored} / ${m.recovery.attempted}`],
+    ['recovery time median / p90 ms', (m) => `${fmt(m.recovery.medianMs)} / ${fmt(m.recovery.p90Ms)}`],
   ];
   if (ms.some((m) => m.chat))
     rows.push(

@@ -16,6 +16,7 @@ import { GatehouseError } from '../errors/index.ts';
 import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
 import { ApiPlatform, type Client, type Content, type Platform, type Target } from './platform.ts';
 import { ChatPlatform } from './chat-platform.ts';
+import { keepRecoveryCodes, recoverOwner } from './recovery.ts';
 
 const HOUR = 3_600_000;
 
@@ -39,6 +40,12 @@ export interface ReplayOptions {
   liveSeconds?: number;
   /** Parallel HTTP calls in the set-up phases (default 8). */
   concurrency?: number;
+  /**
+   * After the run, the owners of contained accounts walk the recovery case (appeal → restored) and the
+   * time it takes is measured (default true). `leaveFrozen` owners stay frozen (the demo shows one).
+   */
+  recover?: boolean;
+  leaveFrozen?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -56,6 +63,8 @@ export interface Cast {
     password: string;
     id: string;
     friends: Array<{ handle: string; password: string; id: string }>;
+    /** The owner took the account back after the run (its password is then the new one). */
+    recovered?: boolean;
   }>;
   /** Intruder messages the platform accepted (delivered or held), by the id Gatehouse knows. */
   accepted: Array<{ id: string; sender: string; to: Target }>;
@@ -132,7 +141,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   try {
     const society = buildSociety(sc, n, seededRng(hashSeed(`society:${seed}`)), run);
     const scn = opts.liveSeconds ? { ...sc, live: { ...sc.live, seconds: opts.liveSeconds } } : sc;
-    const rec = await play(platform, scn, society, r, run, conc, progress, eid);
+    const recover = opts.recover === false ? false : { leaveFrozen: opts.leaveFrozen ?? 0 };
+    const rec = await play(platform, scn, society, r, run, conc, progress, eid, recover);
     const metrics = computeMetrics(sc, rec);
     return {
       metrics,
@@ -154,6 +164,7 @@ async function play(
   conc: number,
   progress: (phase: string, done: number, total: number) => void,
   eid: (k: string) => string,
+  recover: false | { leaveFrozen: number },
 ): Promise<RunRecord & { timeline: TimelinePoint[]; cast: Cast }> {
   const api = platform.gatehouse;
   const people = soc.people;
@@ -432,6 +443,28 @@ async function play(
     }
   }
 
+  // Before the attack, each victim's owner keeps recovery codes (signed in to Gatehouse on their own
+  // device and network, as on its account page).
+  const codes = new Map<number, string[]>();
+  if (recover && victimList.length > 0) {
+    done = 0;
+    await pool(
+      victimList,
+      conc,
+      async (vi) => {
+        const a = accts[vi]!;
+        const s = await api.call<{ token: string }>(
+          'POST',
+          '/v1/auth/signin',
+          { handle: a.p.handle, password: a.password, mode: 'token' },
+          { key: false, ua: a.p.userAgent, ip: a.p.ip },
+        );
+        codes.set(vi, await keepRecoveryCodes(api, s.data.token, a.p.userAgent, a.p.ip));
+      },
+      () => progress('codes', ++done, victimList.length),
+    );
+  }
+
   actions.sort((x, y) => x.at - y.at || x.seq - y.seq);
   liveStart = Date.now();
   done = 0;
@@ -454,6 +487,40 @@ async function play(
       ...(await platform.verify(accepted, (d, t) => progress('verify', d, t))),
       refusedByPlatform: refused,
     };
+
+  // The owners of frozen accounts take them back; the demo leaves `leaveFrozen` of them (those whose
+  // intruder messages the platform accepted first) frozen to show.
+  if (recover) {
+    const frozen = new Set<string>();
+    for (const m of rec.feed) if (m.type === 'account.frozen' && m.account) frozen.add(m.account);
+    const shown = new Set(accepted.map((m) => m.sender));
+    const order = [...victimList].sort(
+      (x, y) => Number(shown.has(accts[y]!.id)) - Number(shown.has(accts[x]!.id)),
+    );
+    const owners = order.filter((vi) => frozen.has(accts[vi]!.id)).slice(recover.leaveFrozen);
+    rec.recoveries = [];
+    done = 0;
+    await pool(
+      owners,
+      conc,
+      async (vi) => {
+        const a = accts[vi]!;
+        const newPassword = `${a.password} renewed`;
+        const out = await recoverOwner(
+          api,
+          { handle: a.p.handle, ua: a.p.userAgent, ip: a.p.ip, codes: codes.get(vi) ?? [] },
+          newPassword,
+        );
+        rec.recoveries!.push(out);
+        const c = rec.cast.victims.find((v) => v.id === a.id);
+        if (c && out.state === 'restored') {
+          c.password = newPassword;
+          c.recovered = true;
+        }
+      },
+      () => progress('recovery', ++done, owners.length),
+    );
+  }
   return rec;
 }
 

@@ -44,7 +44,7 @@ test('the society is seeded, heavy-tailed and clustered', () => {
   assert.ok(a.people.some((p) => p.desktop) && a.people.some((p) => !p.desktop));
 });
 
-test('a small society: qq-incident is detected, new-year freezes nobody, same seed same numbers', async () => {
+test('a small society: qq-incident is detected, new-year freezes and holds nobody, same seed same numbers', async () => {
   const qq = loadScenario(join(dir, 'qq-incident.yaml'));
   const ny = loadScenario(join(dir, 'new-year.yaml'));
   const run = (sc: typeof qq) => replay({ scenario: sc, seed: 3, accounts: 200, liveSeconds: 3 });
@@ -58,7 +58,12 @@ test('a small society: qq-incident is detected, new-year freezes nobody, same se
   assert.ok(m.intruderMessages > 0 && m.retracted > 0 && m.recipientsWarned > 0, metricsTable([m]));
   assert.equal(n1.metrics.hijacked, 0);
   assert.equal(n1.metrics.benignFrozen, 0, metricsTable([n1.metrics]));
+  assert.equal(n1.metrics.benignHeld, 0, JSON.stringify(n1.metrics.benignSignals));
   assert.equal(m.benignFrozen, 0, metricsTable([m]));
+  // every frozen owner walked the recovery case back to restored
+  assert.ok(m.recovery.attempted > 0, metricsTable([m]));
+  assert.equal(m.recovery.restored, m.recovery.attempted, JSON.stringify(m.recovery.failures));
+  assert.ok(m.recovery.medianMs !== null && m.recovery.medianMs > 0);
   for (const k of ['accounts', 'hijacked', 'intruderMessages', 'benignAccounts', 'detected'] as const) {
     assert.equal(q2.metrics[k], m[k], k);
     assert.equal(n2.metrics[k], n1.metrics[k], k);
