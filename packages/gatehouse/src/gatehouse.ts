@@ -10,6 +10,7 @@ import { IncidentService, incidentRoutes } from './incidents/index.ts';
 import { KeyService } from './keys/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import {
+  localize,
   LogNotifier,
   PolicyError,
   PolicyManager,
@@ -261,7 +262,26 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       return (await pendingMigrations(store)).length === 0;
     },
   });
-  await app.register(identityRoutes, { identity, keys, config });
+  await app.register(identityRoutes, {
+    identity,
+    keys,
+    config,
+    // an operator's freeze or unfreeze is the platform's business too (it shows the banner)
+    onOperatorStateChange: (tx, c) =>
+      webhookDelivery.enqueueInTx(tx, {
+        type: c.state === 'frozen' ? 'account.frozen' : 'account.unfrozen',
+        account: c.account,
+        payload: {
+          account: c.account,
+          reason: c.reason,
+          by: 'operator',
+          notice:
+            c.state === 'frozen'
+              ? localize('operatorFrozen', { reason: c.reason })
+              : localize('operatorUnfrozen', {}),
+        },
+      }),
+  });
   dispatcher.registerMetrics(metrics);
   await app.register(webhookRoutes, { webhooks, keys });
   await app.register(auditRoutes, { audit, keys });

@@ -5,6 +5,7 @@ import { operatorActor } from '../audit/index.ts';
 import type { KeyService } from '../keys/index.ts';
 import { CSRF_COOKIE, csrfFor, requireKey, requireSession, sessionCookieName } from '../server/auth.ts';
 import type { IdentityService } from './service.ts';
+import type { Tx } from '../store/index.ts';
 
 const Account = z.object({
   id: z.string(),
@@ -51,12 +52,21 @@ export interface IdentityRouteDeps {
   identity: IdentityService;
   keys: KeyService;
   config: Pick<Config, 'cookieSecure' | 'cookieSameSite' | 'sessionTtlHours'>;
+  /**
+   * Runs in the transaction of an operator's freeze or unfreeze (the composition root tells the
+   * platform with an `account.frozen` / `account.unfrozen` webhook; the response and recovery parts
+   * send their own for the freezes and unfreezes they make).
+   */
+  onOperatorStateChange?: (
+    tx: Tx,
+    change: { account: string; state: 'frozen' | 'active'; reason: string; actor: string | undefined },
+  ) => Promise<void>;
 }
 
 /** Accounts, sign-in and sessions over HTTP: public, session-authenticated and operator routes. */
 export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app,
-  { identity, keys, config },
+  { identity, keys, config, onOperatorStateChange },
 ) => {
   const session = requireSession(identity, config);
   const cookieName = sessionCookieName(config);
@@ -291,7 +301,17 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         response: { 200: Account },
       },
     },
-    async (req) => identity.freeze(req.params.id, req.body.reason, actor(req)),
+    async (req) => {
+      const by = actor(req);
+      const change = { account: req.params.id, state: 'frozen' as const, reason: req.body.reason, actor: by };
+      return identity.freeze(
+        req.params.id,
+        req.body.reason,
+        by,
+        onOperatorStateChange &&
+          ((tx, changed) => (changed ? onOperatorStateChange(tx, change) : Promise.resolve())),
+      );
+    },
   );
   app.post(
     '/v1/accounts/:id/unfreeze',
@@ -305,7 +325,17 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         response: { 200: Account },
       },
     },
-    async (req) => identity.unfreeze(req.params.id, req.body.reason, actor(req)),
+    async (req) => {
+      const by = actor(req);
+      const change = { account: req.params.id, state: 'active' as const, reason: req.body.reason, actor: by };
+      return identity.unfreeze(
+        req.params.id,
+        req.body.reason,
+        by,
+        onOperatorStateChange &&
+          ((tx, changed) => (changed ? onOperatorStateChange(tx, change) : Promise.resolve())),
+      );
+    },
   );
   app.post(
     '/v1/accounts/:id/sessions/revoke-all',

@@ -508,8 +508,13 @@ export class IdentityService {
    * Freezes an account: it cannot sign in, and every live session ends. `actor` (who did it, for the
    * audit log: operatorActor(keyId), "system", …) defaults to "system".
    */
-  async freeze(accountId: string, reason: string, actor?: string): Promise<AccountView> {
-    return this.setState(accountId, 'frozen', reason, actor);
+  async freeze(
+    accountId: string,
+    reason: string,
+    actor?: string,
+    also?: (tx: Tx, changed: boolean) => Promise<void>,
+  ): Promise<AccountView> {
+    return this.setState(accountId, 'frozen', reason, actor, also);
   }
 
   /** Unfreezes an account. `also` runs inside the same transaction (e.g. closing an appeal case). */
@@ -517,7 +522,7 @@ export class IdentityService {
     accountId: string,
     reason: string,
     actor?: string,
-    also?: (tx: Tx) => Promise<void>,
+    also?: (tx: Tx, changed: boolean) => Promise<void>,
   ): Promise<AccountView> {
     return this.setState(accountId, 'active', reason, actor, also);
   }
@@ -531,7 +536,7 @@ export class IdentityService {
     state: AccountsTable['state'],
     reason: string,
     actor = 'system',
-    also?: (tx: Tx) => Promise<void>,
+    also?: (tx: Tx, changed: boolean) => Promise<void>,
   ): Promise<AccountView> {
     const t = this.now();
     await this.tx(async (tx, emit) => {
@@ -539,7 +544,7 @@ export class IdentityService {
       if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
       if (a.state === 'deleted') throw new GatehouseError('ACCOUNT_DELETED');
       if (a.state === state) {
-        await also?.(tx);
+        await also?.(tx, false);
         return;
       }
       await q.setState(tx, accountId, state, state === 'active' ? null : reason, t);
@@ -560,7 +565,7 @@ export class IdentityService {
         data: { reason },
         at: t,
       });
-      await also?.(tx);
+      await also?.(tx, true);
     });
     return this.getAccount(accountId);
   }

@@ -26,6 +26,14 @@ export const TEXTS = {
     'zh-CN':
       '你的账号 {name} 已于 {time} 被冻结，因为它被他人盗用（{reason}）。入侵者的会话已被终止，其发送的消息已撤回。请提交申诉以找回账号。',
   },
+  operatorFrozen: {
+    en: 'Your account was frozen by the platform’s safety team ({reason}). Open an appeal to get it back.',
+    'zh-CN': '你的账号已被平台安全团队冻结（{reason}）。请提交申诉以找回账号。',
+  },
+  operatorUnfrozen: {
+    en: 'Your account is active again.',
+    'zh-CN': '你的账号已恢复正常。',
+  },
   ownerThrottled: {
     en: 'Your account is temporarily limited to {rate} messages a minute while we check unusual activity.',
     'zh-CN': '我们正在核查异常活动，你的账号暂时限制为每分钟最多发送 {rate} 条消息。',

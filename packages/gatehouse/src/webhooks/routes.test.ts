@@ -221,3 +221,41 @@ test('the routes are in the OpenAPI document; webhook metrics are exported', asy
   ])
     assert.ok(doc.paths[p], p);
 });
+
+test('an operator freeze and unfreeze tell the platform (account.frozen / account.unfrozen, zh + en), once per change', async () => {
+  const opKey = (await gh.keys.create('operator', ['accounts:write', 'accounts:read'])).key;
+  const acc = await new GatehouseClient({ baseUrl: url }).createAccount({
+    handle: 'frozen-by-hand',
+    password: 'long enough password 1',
+  });
+  const seen = async () => {
+    const out: Array<{ type: string; account?: string; data: Record<string, unknown> }> = [];
+    let after = '';
+    for (;;) {
+      const p = await call('GET', `/v1/webhooks/feed?limit=100${after ? `&after=${after}` : ''}`, readKey);
+      const ms = p.json.messages as typeof out;
+      out.push(...ms.filter((m) => m.account === acc.id));
+      if (ms.length < 100) return out;
+      after = p.json.next as string;
+    }
+  };
+  assert.equal(
+    (await call('POST', `/v1/accounts/${acc.id}/freeze`, opKey, { reason: 'fraud review' })).status,
+    200,
+  );
+  assert.equal((await call('POST', `/v1/accounts/${acc.id}/freeze`, opKey, { reason: 'again' })).status, 200);
+  assert.equal(
+    (await call('POST', `/v1/accounts/${acc.id}/unfreeze`, opKey, { reason: 'cleared' })).status,
+    200,
+  );
+  const ms = await seen();
+  assert.deepEqual(
+    ms.map((m) => m.type),
+    ['account.frozen', 'account.unfrozen'],
+  );
+  assert.equal(ms[0]!.data.reason, 'fraud review');
+  assert.equal(ms[0]!.data.by, 'operator');
+  const notice = ms[0]!.data.notice as { en: string; 'zh-CN': string };
+  assert.match(notice.en, /fraud review/);
+  assert.match(notice['zh-CN'], /冻结/);
+});
