@@ -37,7 +37,11 @@ export const WEIGHTS = {
   repeated_content: { w: 1.0, group: 'velocity', doc: 'the same text sent ≥ 5 times in 10 min' },
   friend_removal_burst: { w: 1.5, group: 'velocity', doc: '≥ 5 friends removed in 10 min' },
   // session / sign-in
-  session_new: { w: 0.8, group: 'session', doc: 'session younger than 24 h (full strength at 0, linear)' },
+  session_new: {
+    w: 0.8,
+    group: 'session',
+    doc: 'session younger than 24 h (full strength at 0, linear; a quarter on a known device, network and country)',
+  },
   session_unknown: { w: 0.3, group: 'session', doc: 'session id never seen in a sign-in event' },
   signin_qr: { w: 0.8, group: 'session', doc: 'session signed in by QR code (relay risk)' },
   signin_device_code: { w: 1.0, group: 'session', doc: 'session signed in by device code' },
@@ -56,7 +60,11 @@ export const WEIGHTS = {
     group: 'session',
     doc: 'asks for money from a new session on a new device/network',
   },
-  new_session_burst: { w: 1.5, group: 'session', doc: 'new session (< 1 h) immediately bursting' },
+  new_session_burst: {
+    w: 1.5,
+    group: 'session',
+    doc: 'new session (< 1 h) on a new device, network or country immediately bursting',
+  },
   login_wave: { w: 4.0, group: 'crowd', doc: 'many accounts signed in on new devices from one network' },
   password_changed_new_session: { w: 1.5, group: 'session', doc: 'password changed from a new session' },
   profile_changed_new_session: { w: 0.8, group: 'session', doc: 'profile changed from a new session' },

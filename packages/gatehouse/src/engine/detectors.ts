@@ -261,12 +261,18 @@ export function sessionSignals(sess: SessionState | undefined, t: number, out: S
   const age = Math.max(0, t - sess.createdAt);
   if (age < 24 * 3600_000) {
     const mins = Math.round(age / 60_000);
+    // A fresh sign-in on a device, network and country the account already uses is the owner
+    // signing in again (app update, expired cookie): a quarter of the weight. Intruders sign in
+    // from their own machines and networks.
+    const familiar = !sess.deviceNew && !sess.networkNew && !sess.countryNew;
     out.emit(
       'session_new',
       mins,
-      1 - age / (24 * 3600_000),
-      `session signed in ${mins} minutes ago`,
-      `会话在 ${mins} 分钟前登录`,
+      (1 - age / (24 * 3600_000)) * (familiar ? 0.25 : 1),
+      familiar
+        ? `session signed in ${mins} minutes ago on a device and network this account uses`
+        : `session signed in ${mins} minutes ago`,
+      familiar ? `会话在 ${mins} 分钟前于该账号常用的设备和网络上登录` : `会话在 ${mins} 分钟前登录`,
     );
   }
   if (sess.method === 'qr')
@@ -345,7 +351,9 @@ export const newSessionBurst: Detector<MessageContext> = {
   name: 'new_session_burst',
   run(c, out) {
     const s = c.sess;
-    if (!s) return;
+    // a burst right after signing in again on the usual phone is a person opening the app to greet
+    // everyone; right after a sign-in from a new device or network it is the QQ pattern
+    if (!s || !(s.deviceNew || s.networkNew || s.countryNew)) return;
     const age = c.t - s.createdAt;
     if (age > 3600_000) return;
     const activity = Math.max(

@@ -303,6 +303,39 @@ test('midnight greeting to every friend, one by one, in another language: allowe
   assert.ok(!worstIntruder!.signals.some((s) => s.name === 'familiar_context'), names(worstIntruder!));
 });
 
+test('signed in again on the usual phone minutes before midnight, then greeting every friend: a quarter-weight young session, no new-session burst, allowed', () => {
+  const sim = new Sim();
+  const friends = Array.from({ length: 30 }, (_, i) => `re-f${i}`);
+  sim.history('relogin', { hours: [10, 21], friends });
+  const midnight = T0 + 30 * DAY;
+  sim.login('relogin', { session: 'again', device: 'relogin-phone', ip: '10.1.2.77', t: midnight - 3 * MIN });
+  let worst: Decision | undefined;
+  for (const [i, f] of friends.entries()) {
+    sim.t = midnight + i * 3000;
+    const d = sim.send('relogin', { to: [f], text: '新年快乐呀，明年见 🧧', session: 'again' });
+    if (!worst || d.logit > worst.logit) worst = d;
+  }
+  assert.equal(worst!.action, 'allow', names(worst!));
+  const young = worst!.signals.find((s) => s.name === 'session_new');
+  assert.ok(young && young.strength <= 0.25, names(worst!));
+  assert.ok(!worst!.signals.some((s) => s.name === 'new_session_burst'), names(worst!));
+  // the same burst from a fresh sign-in on another machine is the QQ pattern
+  sim.login('relogin', { session: 'other', device: 'pc-farm', ip: '203.0.113.50', t: sim.t });
+  const x = sim.send('relogin', {
+    to: [friends[0]!, friends[1]!],
+    text: '新年快乐呀，明年见 🧧',
+    session: 'other',
+  });
+  assert.ok(
+    x.signals.some((s) => s.name === 'session_new' && s.strength > 0.9),
+    names(x),
+  );
+  assert.ok(
+    x.signals.some((s) => s.name === 'new_session_burst'),
+    names(x),
+  );
+});
+
 test('late events: a message arriving after newer ones is counted in its own window', () => {
   const sim = new Sim();
   sim.history('late', { days: 5 });

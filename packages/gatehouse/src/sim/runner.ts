@@ -85,6 +85,8 @@ interface Acct {
 interface LiveAction {
   at: number;
   seq: number;
+  /** Actions with one key (an account, an attacker's address) run one after another, in order. */
+  key: string;
   run: () => Promise<void>;
 }
 
@@ -275,7 +277,8 @@ async function play(
   const liveMs = sc.live.seconds * 1000;
   const actions: LiveAction[] = [];
   let seq = 0;
-  const add = (at: number, f: () => Promise<void>) => actions.push({ at, seq: seq++, run: f });
+  const add = (at: number, key: string, f: () => Promise<void>) =>
+    actions.push({ at, seq: seq++, key, run: f });
   const rec: RunRecord & { timeline: TimelinePoint[]; cast: Cast } = {
     accounts: accts.length,
     hijacked: new Map(),
@@ -358,9 +361,9 @@ async function play(
     let session: unknown;
     for (let g = 0; g < atk.signIn.failedGuesses; g++) {
       const other = accts[r.int(accts.length)]!;
-      add(signAt, () => platform.failedGuess(other.p.handle, ua, ip));
+      add(signAt, ip, () => platform.failedGuess(other.p.handle, ua, ip));
     }
-    add(signAt, async () => {
+    add(signAt, a.id, async () => {
       session = await platform.intruderSignIn(a.p.handle, a.password, ua, ip);
       h.signedIn = session !== undefined;
     });
@@ -390,7 +393,7 @@ async function play(
         : { kind: 'desktop', name: 'QQ-PC', version: '9.7' };
     sends.forEach((s, j) => {
       const at = atk.pace === 'burst' ? firstAt : firstAt + j * atk.intervalSeconds * 1000;
-      add(at, async () => {
+      add(at, a.id, async () => {
         if (session === undefined) return;
         for (const to of split(s.to)) {
           const recipients = 'recipients' in to ? to.recipients.length : to.group.memberCount - 1;
@@ -417,12 +420,13 @@ async function play(
       const t = r.pick(g.texts);
       const at = Math.floor(r() * liveMs * 0.3);
       const to = a.p.friends.map((f) => accts[f]!.id);
-      if (to.length) add(at, benign(a, { recipients: to }, { text: t, urls: [], attachments: [] }));
+      if (to.length) add(at, a.id, benign(a, { recipients: to }, { text: t, urls: [], attachments: [] }));
     }
     if (g?.viralLink && r.chance(g.viralLink.share) && a.p.close.length) {
       const at = Math.floor(r() * liveMs);
       add(
         at,
+        a.id,
         benign(
           a,
           { recipients: a.p.close.slice(0, 3).map((f) => accts[f]!.id) },
@@ -437,7 +441,7 @@ async function play(
         const at = Math.floor(r() * liveMs);
         const t = benignText(a.p, r);
         const to = a.p.close.length ? accts[r.pick(a.p.close)]!.id : undefined;
-        if (to) add(at, benign(a, { recipients: [to] }, text(t)));
+        if (to) add(at, a.id, benign(a, { recipients: [to] }, text(t)));
       }
       k -= 1;
     }
@@ -468,13 +472,31 @@ async function play(
   actions.sort((x, y) => x.at - y.at || x.seq - y.seq);
   liveStart = Date.now();
   done = 0;
+  // Many people act at once: actions start at their times with up to `conc` accounts (or attacker
+  // addresses) acting together, while each one's own actions stay in order, one after another.
+  const chains = new Map<string, Promise<void>>();
+  let failed: { error: unknown } | undefined;
   for (const act of actions) {
+    if (!chains.has(act.key)) while (chains.size >= conc) await Promise.race(chains.values());
+    if (failed) break;
     const wait = liveStart + act.at - Date.now();
     if (wait > 0) await sleep(wait);
     else rec.liveLagMs = Math.max(rec.liveLagMs ?? 0, -wait);
-    await act.run();
-    progress('live', ++done, actions.length);
+    const p: Promise<void> = (chains.get(act.key) ?? Promise.resolve())
+      .then(() => (failed ? undefined : act.run()))
+      .then(
+        () => progress('live', ++done, actions.length),
+        (error: unknown) => {
+          failed ??= { error };
+        },
+      )
+      .finally(() => {
+        if (chains.get(act.key) === p) chains.delete(act.key);
+      });
+    chains.set(act.key, p);
   }
+  await Promise.all(chains.values());
+  if (failed) throw failed.error;
   const wait = liveStart + liveMs - Date.now();
   if (wait > 0) await sleep(wait);
 
