@@ -1,8 +1,9 @@
 /**
- * Plays a scenario against Gatehouse's HTTP API: creates the society's accounts and signs their owners
- * in (identity), reports ~20 hours of ordinary life (`POST /v1/events`), then plays the live phase in
- * real time through the pre-send check (`POST /v1/check/message`) with intruders signing in over HTTP,
- * and reads what the response part did from the webhook pull feed.
+ * Plays a scenario through a `Platform` (Gatehouse's HTTP API directly, or the reference chat): creates
+ * the society's accounts and signs their owners in, reports ~20 hours of ordinary life
+ * (`POST /v1/events`), plays the live phase in real time (intruders sign in and blast, owners chat and
+ * greet; every message goes through the pre-send check), reads what the response part did from the
+ * webhook pull feed, and finally lets the owners of frozen accounts walk the recovery case.
  *
  * Time: the engine rejects events older than 24 h, so the history is laid on the hours before now; the
  * live phase (`live.simulatedMinutes` of the scenario) is compressed into `live.seconds` of real time.
@@ -273,7 +274,7 @@ async function play(
   }
   await waitForEngine(api, sentinel);
 
-  // Live phase: a schedule of actions, played one at a time in a fixed order at their real times.
+  // Live phase: a schedule of actions started in a fixed order at their real times (see below).
   const liveMs = sc.live.seconds * 1000;
   const actions: LiveAction[] = [];
   let seq = 0;
