@@ -289,54 +289,29 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
       return { signins: await identity.signins(req.params.id, req.query.limit, req.query.before) };
     },
   );
-  app.post(
-    '/v1/accounts/:id/freeze',
-    {
-      preHandler: write,
-      schema: {
-        ...op,
-        summary: 'Freeze an account (ends its sessions)',
-        params: IdParam,
-        body: Reason,
-        response: { 200: Account },
+  for (const state of ['frozen', 'active'] as const)
+    app.post(
+      state === 'frozen' ? '/v1/accounts/:id/freeze' : '/v1/accounts/:id/unfreeze',
+      {
+        preHandler: write,
+        schema: {
+          ...op,
+          summary: state === 'frozen' ? 'Freeze an account (ends its sessions)' : 'Unfreeze an account',
+          params: IdParam,
+          body: Reason,
+          response: { 200: Account },
+        },
       },
-    },
-    async (req) => {
-      const by = actor(req);
-      const change = { account: req.params.id, state: 'frozen' as const, reason: req.body.reason, actor: by };
-      return identity.freeze(
-        req.params.id,
-        req.body.reason,
-        by,
-        onOperatorStateChange &&
-          ((tx, changed) => (changed ? onOperatorStateChange(tx, change) : Promise.resolve())),
-      );
-    },
-  );
-  app.post(
-    '/v1/accounts/:id/unfreeze',
-    {
-      preHandler: write,
-      schema: {
-        ...op,
-        summary: 'Unfreeze an account',
-        params: IdParam,
-        body: Reason,
-        response: { 200: Account },
+      async (req) => {
+        const change = { account: req.params.id, state, reason: req.body.reason, actor: actor(req) };
+        const tell =
+          onOperatorStateChange &&
+          ((tx: Tx, changed: boolean) => (changed ? onOperatorStateChange(tx, change) : Promise.resolve()));
+        return state === 'frozen'
+          ? identity.freeze(change.account, change.reason, change.actor, tell)
+          : identity.unfreeze(change.account, change.reason, change.actor, tell);
       },
-    },
-    async (req) => {
-      const by = actor(req);
-      const change = { account: req.params.id, state: 'active' as const, reason: req.body.reason, actor: by };
-      return identity.unfreeze(
-        req.params.id,
-        req.body.reason,
-        by,
-        onOperatorStateChange &&
-          ((tx, changed) => (changed ? onOperatorStateChange(tx, change) : Promise.resolve())),
-      );
-    },
-  );
+    );
   app.post(
     '/v1/accounts/:id/sessions/revoke-all',
     {
