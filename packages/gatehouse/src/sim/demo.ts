@@ -125,16 +125,23 @@ function pickPeople(stack: ChatStack, res: ReplayResult): DemoPerson[] {
   const warned = (id: string) => db.warnings(id).length > 0;
   let victim: string | undefined;
   let friend: string | undefined;
+  // prefer a friend who was not hijacked too (their own account tells another story)
+  const victims = new Set(res.cast.victims.map((v) => v.id));
   for (const m of res.cast.accepted) {
     if (!('recipients' in m.to) || db.message(m.id)?.state !== 'retracted') continue;
+    const r = m.to.recipients[0];
+    if (victim !== undefined && r !== undefined && victims.has(r)) continue;
     victim = m.sender;
-    friend = m.to.recipients[0];
-    if (frozen(m.sender)) break;
+    friend = r;
+    if (frozen(m.sender) && r !== undefined && !victims.has(r)) break;
   }
   victim ??= res.cast.victims.find((v) => frozen(v.id))?.id ?? res.cast.victims[0]?.id;
   const v = res.cast.victims.find((x) => x.id === victim);
   friend ??= v?.friends.find((f) => warned(f.id))?.id;
-  const other = v?.friends.find((f) => f.id !== friend && warned(f.id))?.id;
+  const other = (
+    v?.friends.find((f) => f.id !== friend && warned(f.id) && !victims.has(f.id)) ??
+    v?.friends.find((f) => f.id !== friend && warned(f.id))
+  )?.id;
   const out: DemoPerson[] = [];
   const add = (id: string | undefined, en: string, zh: string) => {
     const p = id ? who.get(id) : undefined;
