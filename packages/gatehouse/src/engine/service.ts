@@ -400,7 +400,10 @@ export class EngineService {
     this.recentChecks.set(ev.id, answer);
     this.liveApplied.add(ev.id);
     this.checkEvents.push(toRow(ev, now, 'check'));
-    if (d.action !== 'allow') this.checkDecisions.push(d);
+    if (d.action !== 'allow') {
+      d.checked = true;
+      this.checkDecisions.push(d);
+    }
     this.checkTimer ??= setTimeout(() => {
       this.checkTimer = undefined;
       this.flushChecks().catch((err: unknown) => this.opts.log.error({ err }, 'check log flush failed'));

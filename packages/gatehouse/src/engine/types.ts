@@ -152,6 +152,11 @@ export interface Decision {
   campaigns?: string[];
   /** Content fingerprint keys of a message ("t:…", "d:<domain>", "i:<sha256>"), for quarantine. */
   fingerprints?: string[];
+  /**
+   * Made by the pre-send check: the platform got the verdict before delivering, so a message judged
+   * block or contain was never delivered.
+   */
+  checked?: boolean;
 }
 
 export type PreSendVerdict = 'allow' | 'hold' | 'block';

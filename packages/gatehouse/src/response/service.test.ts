@@ -164,6 +164,30 @@ describe('response service', () => {
       'a redelivered decision does not act twice',
     );
     assert.equal(f.sent.filter((m) => m.type === 'message.retract').length, 2);
+
+    // Later messages of the contained intruder: no second freeze notice or owner notification; a
+    // message the pre-send check stopped warns nobody; a delivered one (reported after the fact)
+    // is retracted and warns only its own recipients.
+    const count = (t: string) => f.sent.filter((m) => m.type === t).length;
+    f.messages.push({ id: 'm3', time: now, session: intruder.session.id, recipients: ['f4'] });
+    const blocked = await svc.handle(
+      decision(acc.id, intruder.session.id, 'contain', 'dec-2', { eventId: 'm3', checked: true }),
+    );
+    assert.equal(blocked.find((s) => s.kind === 'freeze_account')!.status, 'skipped');
+    assert.equal(blocked.find((s) => s.kind === 'notify_owner')!.status, 'skipped');
+    assert.equal(count('account.frozen'), 1);
+    assert.equal(count('owner.notify'), 1);
+    assert.equal(count('recipients.warn'), 1, 'the blocked message reached nobody');
+    assert.deepEqual(f.notified, [acc.id]);
+    f.messages.push({ id: 'm4', time: now, session: intruder.session.id, recipients: ['f5', 'f6'] });
+    await svc.handle(decision(acc.id, intruder.session.id, 'contain', 'dec-3', { eventId: 'm4' }));
+    assert.equal(count('recipients.warn'), 2);
+    assert.deepEqual(f.sent.filter((m) => m.type === 'recipients.warn')[1]!.payload.recipients, ['f5', 'f6']);
+    assert.deepEqual(
+      f.sent.filter((m) => m.type === 'message.retract').map((m) => m.payload.message),
+      ['m1', 'm2', 'm3', 'm4'],
+    );
+    assert.equal(count('account.frozen'), 1);
   });
 
   test('dry-run records exactly what would happen and changes nothing', async () => {

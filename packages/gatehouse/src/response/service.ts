@@ -32,6 +32,8 @@ export interface DecisionInput {
   campaigns?: readonly string[];
   /** Content fingerprint keys of the event ("t:…", "d:<domain>", "i:<hash>") for quarantine. */
   fingerprints?: readonly string[];
+  /** Made by the pre-send check (a block or contain verdict means the message was never delivered). */
+  checked?: boolean;
 }
 
 export interface SentMessage {
@@ -112,6 +114,8 @@ export interface StepResult {
 }
 
 const MAX_RETRACT = 10_000;
+/** Actions done once when an account is contained, not again for each later message of the intruder. */
+const ONCE_PER_CONTAINMENT: ReadonlySet<string> = new Set(['freeze_account', 'notify_owner']);
 
 /**
  * Turns decisions into actions through the policy. Each action has one planning step shared by both
@@ -138,14 +142,40 @@ export class ResponseService {
   async handle(decision: DecisionInput): Promise<StepResult[]> {
     const policy = this.d.policy.current;
     const { steps } = evaluatePolicy(policy, decision);
+    // Every later message of a contained intruder is judged `contain` again. The account is already
+    // frozen and its owner told: only what is new is done (its own message taken back, its own
+    // recipients warned), not another freeze notice per blocked message.
+    const repeat = decision.action === 'contain' && (await this.frozen(decision.account));
     const out: StepResult[] = [];
-    for (const step of steps) out.push(await this.run(policy, decision, step));
+    for (const step of steps) out.push(await this.run(policy, decision, step, repeat));
     return out;
   }
 
-  private async run(policy: Policy, d: DecisionInput, step: PlannedStep): Promise<StepResult> {
+  private async frozen(account: string): Promise<boolean> {
+    try {
+      return (await this.d.identity.getAccount(account)).state === 'frozen';
+    } catch {
+      return false;
+    }
+  }
+
+  private async run(
+    policy: Policy,
+    d: DecisionInput,
+    step: PlannedStep,
+    repeat = false,
+  ): Promise<StepResult> {
     const t0 = performance.now();
     const { kind } = step.action;
+    if (repeat && ONCE_PER_CONTAINMENT.has(kind))
+      return {
+        kind,
+        rule: step.rule,
+        mode: step.mode,
+        status: 'skipped',
+        detail: { reason: 'already_contained' },
+        ms: 0,
+      };
     if (await q.actionDone(this.d.db, d.id, kind))
       return {
         kind,
@@ -158,7 +188,7 @@ export class ResponseService {
     let detail: Record<string, unknown>;
     let status: StepResult['status'] = 'done';
     try {
-      const plan = await this.plan(d, step.action);
+      const plan = await this.plan(d, step.action, repeat);
       detail = plan.detail;
       const actionId = newId('act');
       await this.d.db.transaction().execute(async (tx) => {
@@ -253,6 +283,7 @@ export class ResponseService {
   private async plan(
     d: DecisionInput,
     a: PlannedAction,
+    repeat = false,
   ): Promise<{
     detail: Record<string, unknown>;
     apply: (tx: Tx) => Promise<void>;
@@ -372,7 +403,13 @@ export class ResponseService {
         };
       }
       case 'warn_recipients': {
-        const { messages } = await this.intruderMessages(d, 'since_compromise');
+        let { messages } = await this.intruderMessages(d, 'since_compromise');
+        // already contained: the earlier warning covered what came before; a message the pre-send
+        // check stopped reached nobody
+        if (repeat) {
+          const own = d.messageId ?? d.eventId;
+          messages = d.checked ? [] : messages.filter((m) => m.id === own);
+        }
         const recipients = [...new Set(messages.flatMap((m) => m.recipients))];
         const groups = [...new Set(messages.flatMap((m) => (m.group ? [m.group.id] : [])))];
         const name = await this.displayName(d.account);
