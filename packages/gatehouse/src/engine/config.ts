@@ -84,7 +84,11 @@ export const WEIGHTS = {
   blocked_by_contacts: { w: 1.0, group: 'crowd', doc: 'contacts blocked the account (distinct, 60 min)' },
   victim_contact: { w: 1.5, group: 'crowd', doc: 'a friend of a confirmed hijack victim' },
   // account state
-  account_contained: { w: 9.5, group: 'state', doc: 'account already contained' },
+  account_contained: {
+    w: 11,
+    group: 'state',
+    doc: 'account already contained: every later event is judged contain (the response does only what is new)',
+  },
 } as const satisfies Record<string, WeightDef>;
 
 export type SignalName = keyof typeof WEIGHTS;
