@@ -45,6 +45,8 @@ import { LexiconContentAnalyzer } from './test-content.ts';
 
 export const MAX_BATCH = 1000;
 const CHECK_FLUSH_MS = 5;
+/** After a failed check-log write, the batch is retried this much later. */
+const CHECK_RETRY_MS = 200;
 const DRAIN_CHUNK = 500;
 
 export type EventResult =
@@ -91,6 +93,8 @@ export interface EngineServiceOptions {
    */
   gate?: (account: string, now: number) => { signal: string; en: string; zh: string } | undefined;
   now?: () => number;
+  /** Where check batches are written (default: a worker thread on an SQLite file); tests inject one. */
+  checkLog?: CheckLog;
 }
 
 interface SnapshotHeader {
@@ -168,13 +172,9 @@ export class EngineService {
     this.content = opts.content ?? defaultContent(opts.log);
     this.now = opts.now ?? Date.now;
     this.engine = new Engine({ ...opts.engine, content: this.content, now: this.now });
-    this.checkLog = openCheckLog(
-      opts.db,
-      opts.database,
-      opts.sqliteSynchronous,
-      opts.log,
-      opts.dialect ?? 'sqlite',
-    );
+    this.checkLog =
+      opts.checkLog ??
+      openCheckLog(opts.db, opts.database, opts.sqliteSynchronous, opts.log, opts.dialect ?? 'sqlite');
   }
 
   get snapshotPath(): string {
@@ -203,8 +203,13 @@ export class EngineService {
     for (const u of this.unsubscribe) u();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.snapTimer) clearInterval(this.snapTimer);
-    await this.snapshot();
-    await this.checkLog.close();
+    try {
+      await this.snapshot();
+    } finally {
+      if (this.checkTimer) clearTimeout(this.checkTimer);
+      this.checkTimer = undefined;
+      await this.checkLog.close();
+    }
   }
 
   // ------------------------------------------------------------------ ingestion
@@ -420,7 +425,23 @@ export class EngineService {
     this.checkEvents = [];
     this.checkDecisions = [];
     this.checkFlushing = (async () => {
-      const duplicates = await this.checkLog.write(events, decisions);
+      let duplicates: string[];
+      try {
+        duplicates = await this.checkLog.write(events, decisions);
+      } catch (err) {
+        // answered checks are never dropped: put them back in front and try again shortly (the
+        // write is idempotent by event id)
+        this.checkEvents = events.concat(this.checkEvents);
+        this.checkDecisions = decisions.concat(this.checkDecisions);
+        if (!this.closed)
+          this.checkTimer ??= setTimeout(() => {
+            this.checkTimer = undefined;
+            this.flushChecks().catch((e: unknown) =>
+              this.opts.log.error({ err: e }, 'check log flush failed; retrying'),
+            );
+          }, CHECK_RETRY_MS);
+        throw err;
+      }
       // an id already in the log (sent through /v1/events too) was applied twice; forget it here
       for (const id of duplicates) this.liveApplied.delete(id);
       if (decisions.length > 0) this.opts.onCommit?.();

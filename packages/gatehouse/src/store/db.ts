@@ -62,7 +62,11 @@ function withStatementCache(sqlite: Database.Database, max = 500) {
   const cache = new Map<string, Database.Statement>();
   return {
     close: () => sqlite.close(),
-    prepare(text: string) {
+    prepare(sqlText: string) {
+      // Transactions take the write lock when they begin: a deferred transaction that reads and then
+      // writes fails at once with SQLITE_BUSY_SNAPSHOT (the busy timeout does not apply) when another
+      // connection (the check-log worker) committed in between. IMMEDIATE waits its turn instead.
+      const text = sqlText === 'begin' ? 'begin immediate' : sqlText;
       let st = cache.get(text);
       if (!st) {
         st = sqlite.prepare(text);

@@ -257,3 +257,30 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
   });
 }
+
+test('SQLite transactions take the write lock when they begin (a read-then-write transaction cannot lose to another connection)', async () => {
+  const { tempDir } = await import('../testing/index.ts');
+  const { openStore } = await import('./index.ts');
+  const { default: Database } = await import('better-sqlite3');
+  const { sql } = await import('kysely');
+  const { dir, cleanup } = tempDir();
+  const path = `${dir}/lock.db`;
+  const store = openStore({ kind: 'sqlite', path });
+  const other = new Database(path);
+  try {
+    await sql`create table t (x integer)`.execute(store.db);
+    other.pragma('busy_timeout = 0');
+    await store.db.transaction().execute(async (tx) => {
+      await sql`select count(*) from t`.execute(tx);
+      // only read so far, yet the lock is held: another writer must wait (here: fail at once)
+      assert.throws(() => other.exec('begin immediate'), /SQLITE_BUSY|database is locked/);
+      await sql`insert into t values (1)`.execute(tx);
+    });
+    other.exec('begin immediate; insert into t values (2); commit');
+    assert.equal((other.prepare('select count(*) as n from t').get() as { n: number }).n, 2);
+  } finally {
+    other.close();
+    await store.close();
+    cleanup();
+  }
+});
