@@ -167,24 +167,16 @@ export class ResponseService {
   ): Promise<StepResult> {
     const t0 = performance.now();
     const { kind } = step.action;
-    if (repeat && ONCE_PER_CONTAINMENT.has(kind))
-      return {
-        kind,
-        rule: step.rule,
-        mode: step.mode,
-        status: 'skipped',
-        detail: { reason: 'already_contained' },
-        ms: 0,
-      };
-    if (await q.actionDone(this.d.db, d.id, kind))
-      return {
-        kind,
-        rule: step.rule,
-        mode: step.mode,
-        status: 'skipped',
-        detail: { reason: 'already_done' },
-        ms: 0,
-      };
+    const skipped = (reason: string, ms = 0): StepResult => ({
+      kind,
+      rule: step.rule,
+      mode: step.mode,
+      status: 'skipped',
+      detail: { reason },
+      ms,
+    });
+    if (repeat && ONCE_PER_CONTAINMENT.has(kind)) return skipped('already_contained');
+    if (await q.actionDone(this.d.db, d.id, kind)) return skipped('already_done');
     let detail: Record<string, unknown>;
     let status: StepResult['status'] = 'done';
     try {
@@ -236,16 +228,8 @@ export class ResponseService {
       this.d.onCommit?.();
       if (step.mode === 'enforce') await plan.after?.();
     } catch (err) {
-      if (/unique|duplicate/i.test(String((err as Error).message))) {
-        return {
-          kind,
-          rule: step.rule,
-          mode: step.mode,
-          status: 'skipped',
-          detail: { reason: 'already_done' },
-          ms: performance.now() - t0,
-        };
-      }
+      if (/unique|duplicate/i.test(String((err as Error).message)))
+        return skipped('already_done', performance.now() - t0);
       this.d.log.error({ err, decision: d.id, kind }, 'response action failed');
       status = 'failed';
       detail = { error: (err as Error).message };
