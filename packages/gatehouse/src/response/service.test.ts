@@ -175,6 +175,10 @@ describe('response service', () => {
     );
     assert.equal(blocked.find((s) => s.kind === 'freeze_account')!.status, 'skipped');
     assert.equal(blocked.find((s) => s.kind === 'notify_owner')!.status, 'skipped');
+    assert.deepEqual(blocked.find((s) => s.kind === 'revoke_sessions')!.detail, {
+      reason: 'already_revoked',
+    });
+    assert.equal(count('sessions.revoke'), 1, 'the intruder session was revoked once');
     assert.equal(count('account.frozen'), 1);
     assert.equal(count('owner.notify'), 1);
     assert.equal(count('recipients.warn'), 1, 'the blocked message reached nobody');

@@ -151,6 +151,15 @@ export class ResponseService {
     return out;
   }
 
+  /** A contained account's session (or all of them) was already revoked by an earlier decision. */
+  private async alreadyRevoked(d: DecisionInput): Promise<boolean> {
+    for (const r of await q.revokeDetails(this.d.db, d.account)) {
+      const x = JSON.parse(r.detail) as { scope?: string; session?: string | null };
+      if (x.scope === 'all' || (d.session !== undefined && x.session === d.session)) return true;
+    }
+    return false;
+  }
+
   private async frozen(account: string): Promise<boolean> {
     try {
       return (await this.d.identity.getAccount(account)).state === 'frozen';
@@ -176,6 +185,8 @@ export class ResponseService {
       ms,
     });
     if (repeat && ONCE_PER_CONTAINMENT.has(kind)) return skipped('already_contained');
+    if (repeat && kind === 'revoke_sessions' && (await this.alreadyRevoked(d)))
+      return skipped('already_revoked');
     if (await q.actionDone(this.d.db, d.id, kind)) return skipped('already_done');
     let detail: Record<string, unknown>;
     let status: StepResult['status'] = 'done';

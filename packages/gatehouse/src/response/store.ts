@@ -20,6 +20,17 @@ export const responseStore = {
       .where('kind', '=', kind)
       .executeTakeFirst();
   },
+  /** The `detail` of every enforced, done revoke_sessions action on an account. */
+  revokeDetails(q: Q, account: string) {
+    return q
+      .selectFrom('response_actions')
+      .select('detail')
+      .where('account', '=', account)
+      .where('kind', '=', 'revoke_sessions')
+      .where('mode', '=', 'enforce')
+      .where('status', '=', 'done')
+      .execute();
+  },
   insertAction(q: Q, a: ActionsTable) {
     return q.insertInto('response_actions').values(a).execute();
   },
