@@ -169,9 +169,17 @@ describe('response service', () => {
     // message the pre-send check stopped warns nobody; a delivered one (reported after the fact)
     // is retracted and warns only its own recipients.
     const count = (t: string) => f.sent.filter((m) => m.type === t).length;
+    // what the engine sends for an account it already contains
+    const contained = [
+      { name: 'account_contained', value: 1, logOdds: 11, reason: { en: 'contained', zh: '已管控' } },
+    ];
     f.messages.push({ id: 'm3', time: now, session: intruder.session.id, recipients: ['f4'] });
     const blocked = await svc.handle(
-      decision(acc.id, intruder.session.id, 'contain', 'dec-2', { eventId: 'm3', checked: true }),
+      decision(acc.id, intruder.session.id, 'contain', 'dec-2', {
+        eventId: 'm3',
+        checked: true,
+        signals: contained,
+      }),
     );
     assert.equal(blocked.find((s) => s.kind === 'freeze_account')!.status, 'skipped');
     assert.equal(blocked.find((s) => s.kind === 'notify_owner')!.status, 'skipped');
@@ -184,7 +192,9 @@ describe('response service', () => {
     assert.equal(count('recipients.warn'), 1, 'the blocked message reached nobody');
     assert.deepEqual(f.notified, [acc.id]);
     f.messages.push({ id: 'm4', time: now, session: intruder.session.id, recipients: ['f5', 'f6'] });
-    await svc.handle(decision(acc.id, intruder.session.id, 'contain', 'dec-3', { eventId: 'm4' }));
+    await svc.handle(
+      decision(acc.id, intruder.session.id, 'contain', 'dec-3', { eventId: 'm4', signals: contained }),
+    );
     assert.equal(count('recipients.warn'), 2);
     assert.deepEqual(f.sent.filter((m) => m.type === 'recipients.warn')[1]!.payload.recipients, ['f5', 'f6']);
     assert.deepEqual(

@@ -142,10 +142,12 @@ export class ResponseService {
   async handle(decision: DecisionInput): Promise<StepResult[]> {
     const policy = this.d.policy.current;
     const { steps } = evaluatePolicy(policy, decision);
-    // Every later message of a contained intruder is judged `contain` again. The account is already
-    // frozen and its owner told: only what is new is done (its own message taken back, its own
-    // recipients warned), not another freeze notice per blocked message.
-    const repeat = decision.action === 'contain' && (await this.frozen(decision.account));
+    // Every later message of a contained intruder is judged `contain` again, and the engine says so
+    // with `account_contained` (the first containing decision does not carry it): the account is
+    // already frozen and its owner told, so only what is new is done (its own message taken back,
+    // its own recipients warned), not another freeze notice per blocked message.
+    const repeat =
+      decision.action === 'contain' && decision.signals.some((s) => s.name === 'account_contained');
     const out: StepResult[] = [];
     for (const step of steps) out.push(await this.run(policy, decision, step, repeat));
     return out;
@@ -158,14 +160,6 @@ export class ResponseService {
       if (x.scope === 'all' || (d.session !== undefined && x.session === d.session)) return true;
     }
     return false;
-  }
-
-  private async frozen(account: string): Promise<boolean> {
-    try {
-      return (await this.d.identity.getAccount(account)).state === 'frozen';
-    } catch {
-      return false;
-    }
   }
 
   private async run(
