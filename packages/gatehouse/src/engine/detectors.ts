@@ -3,8 +3,7 @@
  * emits signals (name, value, strength, bilingual reason) into a SignalSink. Weights live in
  * config.ts; detectors only measure.
  */
-import type { Limits, SignalName } from './config.ts';
-import { WEIGHTS } from './config.ts';
+import type { Limits } from './config.ts';
 import type { AccountState, SessionState } from './state.ts';
 import { SCRIPTS } from './text.ts';
 import type { MessageSentEvent, UrlVerdict } from './types.ts';
@@ -534,16 +533,9 @@ export function containedSignal(out: SignalSink): void {
  */
 export function familiarContext(c: MessageContext, out: SignalSink): void {
   if (c.maturity === 0 || c.acct.contained) return;
-  let session = 0;
-  let profile = 0;
-  for (const s of out.signals) {
-    if (s.logOdds <= 0) continue;
-    const g = WEIGHTS[s.name as SignalName].group;
-    if (g === 'content' || g === 'crowd' || g === 'state' || s.name === 'new_client') return;
-    if (g === 'session') session += s.logOdds;
-    else profile += s.logOdds;
-  }
-  if (session >= 0.5 || profile === 0) return;
+  const p = out.positive;
+  if (p.content > 0 || p.crowd > 0 || p.state > 0 || out.has('new_client')) return;
+  if (p.session >= 0.5 || p.profile + p.velocity === 0) return;
   out.emit(
     'familiar_context',
     c.clientKey,

@@ -7,20 +7,35 @@ export class SignalSink {
   readonly weights: Weights;
   signals: Signal[] = [];
   logit = 0;
-  /** Σ positive log-odds of the profile and session groups: "the account breaks its habits". */
-  deviation = 0;
-  /** Σ positive log-odds of the profile, session and state groups (compromise evidence). */
-  compromise = 0;
+  /** Σ positive log-odds per signal group. */
+  readonly positive: Record<SignalGroup, number> = {
+    profile: 0,
+    session: 0,
+    velocity: 0,
+    content: 0,
+    crowd: 0,
+    state: 0,
+  };
 
   constructor(weights: Weights) {
     this.weights = weights;
   }
 
+  /** Profile + session: "the account breaks its habits". */
+  get deviation(): number {
+    return this.positive.profile + this.positive.session;
+  }
+
+  /** Profile + session + state: compromise evidence. */
+  get compromise(): number {
+    return this.positive.profile + this.positive.session + this.positive.state;
+  }
+
   reset(): void {
     this.signals = [];
     this.logit = 0;
-    this.deviation = 0;
-    this.compromise = 0;
+    const p = this.positive;
+    p.profile = p.session = p.velocity = p.content = p.crowd = p.state = 0;
   }
 
   emit(name: SignalName, value: number | string, strength: number, en: string, zh: string): void {
@@ -30,13 +45,7 @@ export class SignalSink {
     if (logOdds === 0) return;
     this.signals.push({ name, value, strength, weight, logOdds, reason: { en, zh } });
     this.logit += logOdds;
-    const g: SignalGroup = WEIGHTS[name].group;
-    if (logOdds > 0) {
-      if (g === 'profile' || g === 'session') {
-        this.deviation += logOdds;
-        this.compromise += logOdds;
-      } else if (g === 'state') this.compromise += logOdds;
-    }
+    if (logOdds > 0) this.positive[WEIGHTS[name].group] += logOdds;
   }
 
   has(name: SignalName): boolean {
