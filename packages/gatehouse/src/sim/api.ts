@@ -60,3 +60,22 @@ export class SimApi {
     return { status: res.status, data };
   }
 }
+
+/** Runs `f` over `items` with at most `n` calls in flight; `tick` after each. */
+export async function pool<T>(
+  items: readonly T[],
+  n: number,
+  f: (x: T, i: number) => Promise<void>,
+  tick?: () => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      await f(items[i]!, i);
+      tick?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}

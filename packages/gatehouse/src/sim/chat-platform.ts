@@ -7,7 +7,7 @@
  * message per friend or group. Intruders sign in through the chat from their own device and network.
  */
 import { GatehouseError } from '../errors/index.ts';
-import type { SimApi } from './api.ts';
+import { pool, type SimApi } from './api.ts';
 import type { Client, Content, Platform, PlatformCheck, SendAnswer, Target } from './platform.ts';
 import type { Person } from './society.ts';
 
@@ -260,12 +260,4 @@ export class ChatPlatform implements Platform {
   private groupViewer(sender: string, group: string): string | undefined {
     return (this.groupMembers.get(group) ?? []).find((a) => a !== sender);
   }
-}
-
-async function pool<T>(items: T[], n: number, f: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await f(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }

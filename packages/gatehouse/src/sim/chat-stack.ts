@@ -7,15 +7,11 @@
  * Both sides trust X-Forwarded-For: the simulator gives every person and intruder their own address,
  * the chat reads it (trustProxy) and forwards it to Gatehouse, which trusts the chat (trustProxy).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { loadConfig } from '../config/index.ts';
+import { join } from 'node:path';
 import { ERRORS, GatehouseError } from '../errors/index.ts';
-import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
-import { createLogger } from '../log/index.ts';
-import { SIM_SETTINGS } from './embedded.ts';
+import type { Gatehouse } from '../gatehouse.ts';
+import { startSimGatehouse } from './embedded.ts';
 
 /** The chat's in-process server, as far as the stack needs it. */
 export interface ChatHandle {
@@ -88,41 +84,20 @@ export async function loadChat(): Promise<{
 export async function startChatStack(o: StackOptions): Promise<ChatStack> {
   const { createChatServer } = await loadChat();
   const host = o.host ?? '127.0.0.1';
-  const temporary = !o.dataDir;
-  const dir = o.dataDir ? resolve(o.dataDir) : mkdtempSync(join(tmpdir(), 'gatehouse-chat-sim-'));
-  mkdirSync(dir, { recursive: true });
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      dataDir: dir,
-      databaseUrl: '',
-      host,
-      port: o.port ?? 0,
-      logLevel: 'silent',
-      sqliteSynchronous: 'NORMAL',
-      outboxPollMs: 20,
-      webhookPollMs: 50,
-      webhookRetryBaseMs: 200,
-      cookieSecure: false,
-      ...SIM_SETTINGS,
-    },
+  const sim = await startSimGatehouse({
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+    host,
+    port: o.port ?? 0,
   });
-  const gh = await createGatehouse(config, { log: createLogger('silent') });
+  const { gh, key } = sim;
+  const dir = sim.dataDir;
   let chat: ChatHandle | undefined;
   const cleanup = async () => {
     await chat?.close().catch(() => undefined);
-    await gh.close();
-    if (temporary) rmSync(dir, { recursive: true, force: true });
+    await sim.close();
   };
   try {
-    const gatehouseUrl = await gh.listen();
-    const { key } = await gh.keys.create('simulator', [
-      'events:write',
-      'accounts:read',
-      'response:read',
-      'webhooks:read',
-      'incidents:read',
-    ]);
+    const gatehouseUrl = sim.url;
     const { key: chatKey } = await gh.keys.create('reference chat', ['events:write']);
     const chatPort = o.chatPort || (await freePort(host));
     const hook = `http://${host}:${chatPort}/gatehouse/webhooks`;

@@ -1,15 +1,15 @@
 /**
- * An embedded Gatehouse for `gatehouse replay`: a temporary data directory (SQLite), an operator key,
- * and simulation-only settings, all documented in docs/scenarios.md:
+ * An embedded Gatehouse for `gatehouse replay` and `gatehouse demo`: a data directory (SQLite), an
+ * operator key, and simulation-only settings, all documented in docs/scenarios.md:
  * - fast Argon2id (8 MiB, 1 iteration, 1 lane): thousands of sign-ins in seconds; never for real use;
  * - trustProxy: the simulator sets X-Forwarded-For to give each person and intruder their own network;
  * - signupMaxPerIp raised: the whole society is created from one machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
-import { createGatehouse } from '../gatehouse.ts';
+import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
 
 export const SIM_SETTINGS = {
@@ -20,22 +20,47 @@ export const SIM_SETTINGS = {
   signupMaxPerIp: 100_000,
 } as const;
 
-export async function startEmbedded(): Promise<{ url: string; key: string; close: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sim-'));
+export interface SimGatehouse {
+  gh: Gatehouse;
+  url: string;
+  /** The simulator's operator key (events:write, accounts:read, response:read, webhooks:read, incidents:read). */
+  key: string;
+  dataDir: string;
+  /** Stops Gatehouse; removes the data directory when it was temporary. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Gatehouse with the simulation settings in `dataDir` (default: a temporary directory) and
+ * creates the simulator's operator key. `gatehouse replay` uses it alone; chat-stack.ts beside the chat.
+ */
+export async function startSimGatehouse(
+  o: { dataDir?: string; host?: string; port?: number } = {},
+): Promise<SimGatehouse> {
+  const temporary = !o.dataDir;
+  const dir = o.dataDir ? resolve(o.dataDir) : mkdtempSync(join(tmpdir(), 'gatehouse-sim-'));
+  mkdirSync(dir, { recursive: true });
   const config = loadConfig({
     env: {},
     overrides: {
       dataDir: dir,
       databaseUrl: '',
-      host: '127.0.0.1',
-      port: 0,
+      host: o.host ?? '127.0.0.1',
+      port: o.port ?? 0,
       logLevel: 'silent',
       sqliteSynchronous: 'NORMAL',
       outboxPollMs: 20,
+      webhookPollMs: 50,
+      webhookRetryBaseMs: 200,
+      cookieSecure: false,
       ...SIM_SETTINGS,
     },
   });
   const gh = await createGatehouse(config, { log: createLogger('silent') });
+  const close = async () => {
+    await gh.close();
+    if (temporary) rmSync(dir, { recursive: true, force: true });
+  };
   try {
     const url = await gh.listen();
     const { key } = await gh.keys.create('simulator', [
@@ -43,18 +68,11 @@ export async function startEmbedded(): Promise<{ url: string; key: string; close
       'accounts:read',
       'response:read',
       'webhooks:read',
+      'incidents:read',
     ]);
-    return {
-      url,
-      key,
-      close: async () => {
-        await gh.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { gh, url, key, dataDir: dir, close };
   } catch (e) {
-    await gh.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
     throw e;
   }
 }

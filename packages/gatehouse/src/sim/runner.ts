@@ -12,7 +12,7 @@ import type { Rng } from './rng.ts';
 import { hashSeed, seededRng } from './rng.ts';
 import type { Scenario, ScenarioMessage } from './scenario.ts';
 import { benignText, buildSociety, inWindow, type Person, type Society } from './society.ts';
-import { SimApi } from './api.ts';
+import { pool, SimApi } from './api.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
 import { ApiPlatform, type Client, type Content, type Platform, type Target } from './platform.ts';
@@ -91,19 +91,6 @@ interface LiveAction {
   run: () => Promise<void>;
 }
 
-async function pool<T>(items: T[], n: number, f: (x: T, i: number) => Promise<void>, tick?: () => void) {
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      await f(items[i]!, i);
-      tick?.();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Local hour of a person at real time t, given the home hour at `now`. */
@@ -136,8 +123,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     if (!opts.key) throw new GatehouseError('BAD_REQUEST', '--key is required with --url');
     platform = new ApiPlatform(new SimApi(opts.url, opts.key), () => eid('m'));
   } else {
-    const { startEmbedded } = await import('./embedded.ts');
-    const e = await startEmbedded();
+    const { startSimGatehouse } = await import('./embedded.ts');
+    const e = await startSimGatehouse();
     embedded = e;
     platform = new ApiPlatform(new SimApi(e.url, e.key), () => eid('m'));
   }
