@@ -2,9 +2,8 @@
 // happened, concurrent appends on one chain, and the operator actions of identity and keys recorded.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { IdentityService } from '../identity/index.ts';
 import { KeyService } from '../keys/index.ts';
-import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
+import { postgresSkip, testIdentity, testStore, type Backend } from '../testing/index.ts';
 import type { Store } from '../store/index.ts';
 import {
   appendAuditInTx,
@@ -263,15 +262,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
 
     test('operator actions on accounts and keys are audited with their actor', async () => {
-      const identity = new IdentityService(store.db, {
-        argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
-        sessionTtlMs: 3_600_000,
-        sessionIdleMs: 3_600_000,
-        loginMaxFailuresPerAccount: 5,
-        loginMaxFailuresPerIp: 100,
-        loginWindowMs: 60_000,
-        signupMaxPerIp: 100,
-      });
+      const identity = testIdentity(store.db);
       const ctx = { ip: '198.51.100.1', userAgent: 'test' };
       const a = await identity.createAccount(
         { handle: 'audit.me', password: 'a long enough passphrase' },

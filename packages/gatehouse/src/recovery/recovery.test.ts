@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { AccountRestore, RecoveryCaseEvent } from '@gatehouse/sdk';
 import { appendAuditInTx } from '../audit/index.ts';
 import { GatehouseError, type ErrorCode } from '../errors/index.ts';
-import { IdentityService, type RequestContext } from '../identity/index.ts';
+import type { IdentityService, RequestContext } from '../identity/index.ts';
 import type { Store } from '../store/index.ts';
 import { enqueueInTx } from '../webhooks/index.ts';
-import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
+import { postgresSkip, testIdentity, testStore, type Backend } from '../testing/index.ts';
 import { isBreachedPassword } from './breached.ts';
 import { normaliseCode } from './codes.ts';
 import { CURRENT_PLEDGE } from './pledge.ts';
@@ -119,14 +119,11 @@ function suite(backend: Backend) {
       if (backend === 'postgres') skip = await postgresSkip();
       if (skip) return;
       ({ store, cleanup } = await testStore(backend));
-      identity = new IdentityService(store.db, {
-        argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+      identity = testIdentity(store.db, {
         sessionTtlMs: 30 * 24 * HOUR,
         sessionIdleMs: 7 * 24 * HOUR,
-        loginMaxFailuresPerAccount: 5,
         loginMaxFailuresPerIp: 1000,
         loginWindowMs: 15 * 60_000,
-        signupMaxPerIp: 1000,
         now,
       });
       sender = new CaptureSender();

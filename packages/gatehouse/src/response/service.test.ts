@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { IdentityService } from '../identity/index.ts';
+import type { IdentityService } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
 import type { Store } from '../store/index.ts';
-import { testStore } from '../testing/index.ts';
+import { testIdentity, testStore } from '../testing/index.ts';
 import { parsePolicy } from './policy.ts';
 import { PolicyManager } from './policy-manager.ts';
 import { ResponseService, type DecisionInput, type PlatformMessage, type SentMessage } from './service.ts';
@@ -50,16 +50,7 @@ describe('response service', () => {
   let now = 1_900_000_000_000;
   before(async () => {
     ({ store, cleanup } = await testStore('sqlite'));
-    identity = new IdentityService(store.db, {
-      argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
-      sessionTtlMs: 86_400_000,
-      sessionIdleMs: 86_400_000,
-      loginMaxFailuresPerAccount: 5,
-      loginMaxFailuresPerIp: 100,
-      loginWindowMs: 60_000,
-      signupMaxPerIp: 1000,
-      now: () => now,
-    });
+    identity = testIdentity(store.db, { now: () => now });
   });
   after(async () => cleanup?.());
   beforeEach(() => {
@@ -321,16 +312,7 @@ describe('throttle gate', () => {
     const { store, cleanup } = await testStore('sqlite');
     try {
       let now = 2_000_000_000_000;
-      const identity = new IdentityService(store.db, {
-        argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
-        sessionTtlMs: 86_400_000,
-        sessionIdleMs: 86_400_000,
-        loginMaxFailuresPerAccount: 5,
-        loginMaxFailuresPerIp: 100,
-        loginWindowMs: 60_000,
-        signupMaxPerIp: 1000,
-        now: () => now,
-      });
+      const identity = testIdentity(store.db, { now: () => now });
       const acc = await identity.createAccount({ handle: 'slow.down', password: 'owner password 1' }, ctx);
       const owner = await identity.signIn({ handle: 'slow.down', password: 'owner password 1' }, ctx);
       const f = fakes();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config, type SettingKey } from '../config/index.ts';
 import { createGatehouse, type CreateOptions, type Gatehouse } from '../gatehouse.ts';
+import { IdentityService, type IdentityOptions } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
 
@@ -18,6 +19,20 @@ export const REQUIRE_SERVICES = process.env.GATEHOUSE_REQUIRE_SERVICES === '1';
 
 /** Cheap but real Argon2id parameters for tests (the OWASP ones are tested on their own). */
 export const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1, argon2Parallelism: 1 };
+
+/** An identity core over `db` with cheap Argon2id and roomy limits; `opts` overrides any of them. */
+export function testIdentity(db: Store['db'], opts: Partial<IdentityOptions> = {}): IdentityService {
+  return new IdentityService(db, {
+    argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+    sessionTtlMs: 86_400_000,
+    sessionIdleMs: 86_400_000,
+    loginMaxFailuresPerAccount: 5,
+    loginMaxFailuresPerIp: 100,
+    loginWindowMs: 60_000,
+    signupMaxPerIp: 1000,
+    ...opts,
+  });
+}
 
 export function tempDir(prefix = 'gatehouse-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
