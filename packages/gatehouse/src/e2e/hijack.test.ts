@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { GatehouseClient } from '@gatehouse/sdk';
 import type { Gatehouse } from '../gatehouse.ts';
-import { testGatehouse } from '../testing/index.ts';
+import { ordinaryDay, testGatehouse } from '../testing/index.ts';
 import { until, webhookReceiver, type ReceivedWebhook } from '../testing/receiver.ts';
 
 let gh: Gatehouse;
@@ -44,36 +44,7 @@ test('a hijack is contained at its first blast: frozen, retracted, warned, quara
   });
   const own = await owner.signIn({ handle: 'zhanghua', password: 'spring rain 2026' });
   const ops = new GatehouseClient({ baseUrl: url, apiKey: key });
-  const friends = Array.from({ length: 30 }, (_, i) => `friend-${i}`);
-  const client = { kind: 'mobile', name: 'QQ', version: '9.0' };
-  const now = Date.now();
-  const events: Array<Record<string, unknown>> = friends.map((f, i) => ({
-    id: `fa-${i}`,
-    type: 'friend.added',
-    time: now - 20 * 3_600_000,
-    account: acc.id,
-    friend: f,
-  }));
-  const chat = [
-    '今天晚上一起吃饭吗',
-    '好的，明天见',
-    '我到家了',
-    '周末去爬山吗',
-    '哈哈哈 太好笑了',
-    '收到，谢谢',
-  ];
-  for (let i = 0; i < 40; i++) {
-    events.push({
-      id: `h-${i}`,
-      type: 'message.sent',
-      time: now - 19 * 3_600_000 + i * 25 * 60_000,
-      account: acc.id,
-      session: own.session.id,
-      recipients: [friends[i % 5]!],
-      text: chat[i % chat.length],
-      client,
-    });
-  }
+  const { events, friends } = ordinaryDay(acc.id, own.session.id);
   const ingest = await fetch(`${url}/v1/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AccountRestore, GatehouseClient } from '@gatehouse/sdk';
 import type { Gatehouse } from '../gatehouse.ts';
-import { testGatehouse } from '../testing/index.ts';
+import { ordinaryDay, testGatehouse } from '../testing/index.ts';
 import { until, webhookReceiver, type ReceivedWebhook } from '../testing/receiver.ts';
 import type { OwnerReport } from './report.ts';
 
@@ -59,35 +59,7 @@ test('after a contained hijack the owner appeals and gets friends, group and nic
   const own = await phone.signIn({ handle: 'liuyang', password: 'summer tide 2026' });
   const codes = (await call('POST', '/v1/me/recovery/codes', own.token)).codes as string[];
 
-  const friends = Array.from({ length: 30 }, (_, i) => `friend-${i}`);
-  const client = { kind: 'mobile', name: 'QQ', version: '9.0' };
-  const now = Date.now();
-  const history: Array<Record<string, unknown>> = friends.map((f, i) => ({
-    id: `fa-${i}`,
-    type: 'friend.added',
-    time: now - 20 * 3_600_000,
-    account: acc.id,
-    friend: f,
-  }));
-  const chat = [
-    '今天晚上一起吃饭吗',
-    '好的，明天见',
-    '我到家了',
-    '周末去爬山吗',
-    '哈哈哈 太好笑了',
-    '收到，谢谢',
-  ];
-  for (let i = 0; i < 40; i++)
-    history.push({
-      id: `h-${i}`,
-      type: 'message.sent',
-      time: now - 19 * 3_600_000 + i * 25 * 60_000,
-      account: acc.id,
-      session: own.session.id,
-      recipients: [friends[i % 5]!],
-      text: chat[i % chat.length],
-      client,
-    });
+  const { events: history, friends } = ordinaryDay(acc.id, own.session.id);
   await call('POST', '/v1/events', key, { events: history });
   await gh.engine.drain(); // the owner's history is applied before the intruder arrives
 

@@ -34,6 +34,46 @@ export function testIdentity(db: Store['db'], opts: Partial<IdentityOptions> = {
   });
 }
 
+/**
+ * An owner's ordinary day for the end-to-end tests: 30 friends added 20 hours ago, then 40 short chats
+ * to 5 of them on the owner's session and phone, one every 25 minutes. Returns the events and friends.
+ */
+export function ordinaryDay(
+  account: string,
+  session: string,
+  now = Date.now(),
+): { events: Array<Record<string, unknown>>; friends: string[] } {
+  const friends = Array.from({ length: 30 }, (_, i) => `friend-${i}`);
+  const client = { kind: 'mobile', name: 'QQ', version: '9.0' };
+  const chat = [
+    '今天晚上一起吃饭吗',
+    '好的，明天见',
+    '我到家了',
+    '周末去爬山吗',
+    '哈哈哈 太好笑了',
+    '收到，谢谢',
+  ];
+  const events: Array<Record<string, unknown>> = friends.map((f, i) => ({
+    id: `fa-${i}`,
+    type: 'friend.added',
+    time: now - 20 * 3_600_000,
+    account,
+    friend: f,
+  }));
+  for (let i = 0; i < 40; i++)
+    events.push({
+      id: `h-${i}`,
+      type: 'message.sent',
+      time: now - 19 * 3_600_000 + i * 25 * 60_000,
+      account,
+      session,
+      recipients: [friends[i % 5]!],
+      text: chat[i % chat.length],
+      client,
+    });
+  return { events, friends };
+}
+
 export function tempDir(prefix = 'gatehouse-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
