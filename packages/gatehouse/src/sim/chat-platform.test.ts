@@ -24,3 +24,21 @@ test('replay --via chat: the society uses the reference chat; intruders are cont
   assert.match(table, /qq-incident \(chat\)/);
   assert.ok(res.cast.victims.length > 0 && res.cast.victims[0]!.friends.length > 0);
 });
+
+test('without the reference chat installed, the chat stack fails with CHAT_NOT_INSTALLED in both languages; other import errors pass through', async () => {
+  const { loadChat } = await import('./chat-stack.ts');
+  const { isGatehouseError } = await import('../errors/index.ts');
+  const missing = Object.assign(new Error("Cannot find package '@gatehouse/example-chat'"), {
+    code: 'ERR_MODULE_NOT_FOUND',
+  });
+  await assert.rejects(
+    loadChat(() => Promise.reject(missing)),
+    (e: unknown) =>
+      isGatehouseError(e) && e.code === 'CHAT_NOT_INSTALLED' && /[\u4e00-\u9fff]/.test(e.message),
+  );
+  await assert.rejects(
+    loadChat(() => Promise.reject(new SyntaxError('broken chat'))),
+    /broken chat/,
+  );
+  assert.equal(typeof (await loadChat()).createChatServer, 'function');
+});

@@ -57,14 +57,15 @@ function freePort(host: string): Promise<number> {
 }
 
 /** Loads the reference chat; a missing workspace package is a typed, bilingual error. */
-export async function loadChat(): Promise<{
+export async function loadChat(
+  importChat: () => Promise<unknown> = () => import('@gatehouse/example-chat'),
+): Promise<{
   createChatServer: (opts: Record<string, unknown>) => Promise<ChatHandle>;
 }> {
   try {
-    const mod = (await import('@gatehouse/example-chat')) as unknown as {
+    return (await importChat()) as {
       createChatServer: (opts: Record<string, unknown>) => Promise<ChatHandle>;
     };
-    return mod;
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (
