@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.tools/**', 'data/**', 'bench-results/**'] },
+  { ignores: ['**/node_modules/**', '.tools/**', 'data/**', 'bench-results/**', 'packages/console/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -47,6 +47,31 @@ export default tseslint.config(
         Blob: 'readonly',
         CSS: 'readonly',
         confirm: 'readonly',
+      },
+    },
+  },
+  {
+    // the console's browser code (packages/console: Preact, bundled by Vite)
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        EventSource: 'readonly',
+        FormData: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLDivElement: 'readonly',
+        HTMLFormElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLSelectElement: 'readonly',
+        HTMLTextAreaElement: 'readonly',
+        ResizeObserver: 'readonly',
+        URLSearchParams: 'readonly',
+        Blob: 'readonly',
+        Event: 'readonly',
       },
     },
   },

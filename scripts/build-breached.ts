@@ -1,6 +1,6 @@
-// Builds packages/gatehouse/src/recovery/lists/common-passwords.bin, the compact local list the
-// breached-password check reads. `npm run build:breached` (needs the source package installed without
-// saving: `npm i --no-save @zxcvbn-ts/language-common@4.1.3`).
+// Builds packages/gatehouse/src/identity/lists/common-passwords.bin, the compact local list the
+// breached-password check reads. `npm run build:breached` (the source package, @zxcvbn-ts/language-common,
+// is a dependency of packages/gatehouse: its strength check uses it too).
 //
 // Source: the common-password list of @zxcvbn-ts/language-common (MIT, © Dan Wheeler, Dropbox, @zxcvbn-ts),
 // the list zxcvbn ranks as the most used passwords. Only entries at least 8 characters long are kept (shorter
@@ -34,7 +34,7 @@ const out = Buffer.alloc(8 + sorted.length * PREFIX);
 out.write('GHBP', 0, 'ascii');
 out.writeUInt32BE(sorted.length, 4);
 sorted.forEach((h, i) => Buffer.from(h, 'hex').copy(out, 8 + i * PREFIX));
-const file = new URL('../packages/gatehouse/src/recovery/lists/common-passwords.bin', import.meta.url);
+const file = new URL('../packages/gatehouse/src/identity/lists/common-passwords.bin', import.meta.url);
 writeFileSync(file, out);
 console.log(
   `${sorted.length} entries (${out.length} bytes) from ${list.length} passwords -> ${file.pathname}`,

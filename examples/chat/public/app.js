@@ -1,13 +1,16 @@
 // The chat page: plain ES module, no build step. Every piece of user content goes in through
 // textContent / attributes, never innerHTML.
 import { defaultLang, getLang, pick, setLang, t } from './i18n.js';
+import { initQr } from './qr.js';
 
 const $ = (id) => document.getElementById(id);
 const state = {
   me: null,
   csrf: '',
   frozen: false,
-  frozenReason: null,
+  frozenReasons: [], // [{code, en, zh}] from Gatehouse
+  frozenFallback: null, // the notice or reason text when there are no reasons
+  appealUrl: null,
   friends: [],
   blocked: new Set(),
   groups: [],
@@ -70,7 +73,8 @@ function el(tag, props = {}, ...children) {
 function applySession(s) {
   state.me = s.user;
   state.csrf = s.csrfToken;
-  setFrozen(s.user.state === 'frozen', s.frozenReason);
+  state.appealUrl = s.appealUrl ?? null;
+  setFrozen(s.user.state === 'frozen', s.frozenReasons, s.frozenReason);
   $('me-name').textContent = `${s.user.displayName} (@${s.user.handle})`;
   $('profile-name').value = s.user.displayName;
   $('signout').hidden = false;
@@ -79,6 +83,27 @@ function applySession(s) {
   connect();
   void loadFriends();
   void loadGroups();
+  renderApps(s.apps ?? []);
+}
+
+/** Third-party apps with "Sign in with Chat" (Gatehouse's sign-in and consent); each opens in a new tab. */
+function renderApps(apps) {
+  $('apps-section').hidden = apps.length === 0;
+  $('apps').replaceChildren(
+    ...apps.map((a) =>
+      el(
+        'li',
+        {},
+        el('a', {
+          href: a.url,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+          text: a.name,
+          dataset: { testid: `app-${a.name}` },
+        }),
+      ),
+    ),
+  );
 }
 
 function showAuth() {
@@ -93,11 +118,39 @@ function showAuth() {
   setFrozen(false);
 }
 
-function setFrozen(frozen, reason) {
+/**
+ * The frozen banner: why, in plain words in the reader's language (Gatehouse's reasons), or the
+ * platform's notice when there are none; and the link to Gatehouse's appeal flow.
+ */
+function setFrozen(frozen, reasons, fallback) {
   state.frozen = frozen;
-  state.frozenReason = reason ?? null;
+  state.frozenReasons = Array.isArray(reasons) ? reasons : [];
+  state.frozenFallback = fallback ?? null;
+  renderFrozen();
+}
+
+function renderFrozen() {
+  const frozen = state.frozen;
+  const reasons = frozen ? state.frozenReasons : [];
   $('frozen').hidden = !frozen;
-  $('frozen-reason').textContent = frozen && reason ? `(${reason})` : '';
+  $('frozen-reasons').replaceChildren(...reasons.map((r) => el('li', { text: pick(r.en, r.zh) })));
+  const fallback = state.frozenFallback;
+  $('frozen-reason').textContent =
+    frozen && reasons.length === 0 && fallback
+      ? typeof fallback === 'string'
+        ? fallback
+        : pick(fallback.en, fallback.zh)
+      : reasons.length > 0
+        ? t('frozenWhy')
+        : '';
+  const link = $('appeal-link');
+  link.hidden = !(frozen && state.appealUrl && state.me);
+  if (!link.hidden) {
+    const u = new URL(state.appealUrl);
+    u.searchParams.set('handle', state.me.handle);
+    u.searchParams.set('lang', getLang());
+    link.href = u.toString();
+  }
   $('text').disabled = frozen;
   $('send-btn').disabled = frozen;
   $('image').disabled = frozen;
@@ -156,7 +209,7 @@ function onFrame(f) {
   switch (f.type) {
     case 'hello':
       document.body.dataset.ws = 'open';
-      setFrozen(f.user.state === 'frozen', f.frozenReason);
+      setFrozen(f.user.state === 'frozen', f.frozenReasons, f.frozenReason);
       break;
     case 'message':
       if (state.current && f.message.conv === state.current.conv) {
@@ -183,7 +236,7 @@ function onFrame(f) {
       else markUnread(f.warning.conv, true);
       break;
     case 'account':
-      setFrozen(f.state === 'frozen', f.notice ? pick(f.notice.en, f.notice.zh) : f.reason);
+      setFrozen(f.state === 'frozen', f.reasons, f.notice ?? f.reason);
       if (f.state === 'active') toast(t('unfrozen'));
       break;
     case 'signed_out':
@@ -532,7 +585,7 @@ $('send-form').onsubmit = async (ev) => {
       $('send-status').textContent = t('blockedNotice', { reasons });
       $('send-status').className = 'send-status error';
     } else if (e.code === 'ACCOUNT_FROZEN') {
-      setFrozen(true, e.data.reason);
+      setFrozen(true, state.frozenReasons, e.data.reason);
     } else {
       $('send-status').textContent = e.message;
       $('send-status').className = 'send-status error';
@@ -542,6 +595,7 @@ $('send-form').onsubmit = async (ev) => {
 
 function rerender() {
   if (!state.me) return;
+  renderFrozen();
   renderFriends();
   renderGroups();
   if (state.current) {
@@ -552,6 +606,7 @@ function rerender() {
 }
 
 // ---------- start ----------
+initQr({ api, applySession });
 setLang(defaultLang());
 $('lang').value = getLang();
 setMode(false);

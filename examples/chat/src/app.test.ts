@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../../../packages/gatehouse/src/testing/index.ts';
 import { startEnv, User, type Env } from './testing.ts';
 
 // A 1x1 PNG.
@@ -14,9 +17,14 @@ describe('chat API against a real embedded Gatehouse', () => {
   let alice: User;
   let bob: User;
   let carol: User;
+  let blocklist: { dir: string; cleanup: () => void };
 
   before(async () => {
-    env = await startEnv();
+    // the operator's blocklist names the scam site of the test below
+    blocklist = tempDir('chat-blocklist-');
+    const file = join(blocklist.dir, 'blocklist.txt');
+    writeFileSync(file, 'qq-skins.example\n');
+    env = await startEnv({ gatehouseConfig: { blocklistFile: file } });
     alice = await new User(env.url).signUp('alice', 'Alice');
     bob = await new User(env.url).signUp('bob', 'Bob');
     carol = await new User(env.url).signUp('carol', 'Carol');
@@ -25,6 +33,7 @@ describe('chat API against a real embedded Gatehouse', () => {
   after(async () => {
     for (const u of [alice, bob, carol]) u?.close();
     await env?.cleanup();
+    blocklist?.cleanup();
   });
 
   test('sign-up creates the account in Gatehouse and signs in with an HttpOnly cookie', async () => {
@@ -259,17 +268,57 @@ describe('chat API against a real embedded Gatehouse', () => {
     assert.match(String(sent.event.session), /.+/);
   });
 
-  test('a message the real Gatehouse engine scores as a scam is held or blocked, never delivered', async () => {
+  test('a link on the operator blocklist is blocked by the real Gatehouse: 422, never delivered', async () => {
     const r = await alice.call<{ status?: string; code?: string; message?: { id: string } }>(
       'POST',
       '/api/messages',
       { to: { user: bob.id }, text: 'Free game skins here: http://qq-skins.example/login 快来领取' },
     );
-    assert.ok(r.status === 202 || r.status === 422, `expected held or blocked, got ${r.status}`);
-    if (r.status === 202) assert.equal(r.body.status, 'held');
-    else assert.equal(r.body.code, 'MESSAGE_BLOCKED');
-    await new Promise((res) => setTimeout(res, 100));
+    assert.equal(r.status, 422, JSON.stringify(r.body));
+    assert.equal(r.body.code, 'MESSAGE_BLOCKED');
+    // positive signal: a later ordinary message reaches bob, so the blocked one would have by now
+    const after = await alice.call<{ message: { id: string } }>('POST', '/api/messages', {
+      to: { user: bob.id },
+      text: 'see you at lunch',
+    });
+    assert.equal(after.status, 201);
+    await bob.next((f) => f.type === 'message' && (f.message as { id: string }).id === after.body.message.id);
     assert.ok(!bob.frames.some((f) => f.type === 'message' && /qq-skins/.test(JSON.stringify(f))));
+  });
+
+  test('a throttled account is held by the real Gatehouse once past its rate: 202 held, bob gets nothing', async () => {
+    const steps = await env.gh.response.handle({
+      id: 'dec-chat-throttle',
+      account: carol.id,
+      session: 'suspect-session',
+      time: Date.now(),
+      action: 'block',
+      risk: 0.98,
+      eventType: 'message.sent',
+      eventId: 'ev-chat-throttle',
+      signals: [],
+      reasons: [],
+    });
+    assert.ok(steps.some((x) => x.kind === 'throttle_account' && x.status === 'done'));
+    await carol.call('POST', '/api/friends', { handle: 'bob' });
+    const statuses: number[] = [];
+    const bodies: Array<{ status?: string; message?: { id: string; state: string } }> = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await carol.call<{ status?: string; message?: { id: string; state: string } }>(
+        'POST',
+        '/api/messages',
+        { to: { user: bob.id }, text: `ordinary note ${i}` },
+      );
+      statuses.push(r.status);
+      bodies.push(r.body);
+    }
+    assert.deepEqual(statuses, [201, 201, 202], 'two a minute, then held');
+    assert.equal(bodies[2]!.status, 'held');
+    const heldId = bodies[2]!.message!.id;
+    // bob got the two delivered ones (positive signal) and not the held one
+    for (const b of bodies.slice(0, 2))
+      await bob.next((f) => f.type === 'message' && (f.message as { id: string }).id === b.message!.id);
+    assert.ok(!bob.frames.some((f) => f.type === 'message' && (f.message as { id: string }).id === heldId));
   });
 
   test('without a webhook secret the webhook endpoint answers 501 and never acts', async () => {

@@ -15,6 +15,7 @@ import { ChatDb, type SessionRow } from './db.ts';
 import { ChatError } from './errors.ts';
 import { createGatehouseLink, WebhookError, type GatehouseLink } from './gatehouse.ts';
 import { Hub } from './hub.ts';
+import { registerQrRoutes } from './qr.ts';
 
 export interface ChatOptions {
   /** Gatehouse base URL. */
@@ -36,8 +37,43 @@ export interface ChatOptions {
   logLevel?: string;
   /** Largest image upload, bytes. */
   maxUploadBytes?: number;
+  /** The pre-send check's timeout, ms (default 500). */
+  checkTimeoutMs?: number;
+  /** When the check fails or times out: deliver and report it unchecked (`open`, default) or refuse (`closed`). */
+  checkFailure?: 'open' | 'closed';
   /** For tests: a ready link instead of one built from the options. */
   link?: GatehouseLink;
+  /**
+   * Third-party apps that offer "Sign in with Chat" (Gatehouse's OpenID Connect provider), listed under
+   * "Apps / 应用" on the chat page. The chat only links to them; the sign-in and consent are Gatehouse's.
+   */
+  apps?: ChatAppLink[];
+  /**
+   * Where a frozen owner appeals: Gatehouse's appeal page as the browser reaches it (default
+   * `<gatehouse>/me/appeal`); the frozen banner links to it with `?handle=…&lang=…`.
+   */
+  appealUrl?: string;
+}
+
+/** An app the chat page links to. */
+export interface ChatAppLink {
+  name: string;
+  url: string;
+}
+
+/** `NAME=URL` (the --app-url flag) → a link; only http(s) URLs. */
+export function parseAppLink(spec: string): ChatAppLink {
+  const m = /^([^=]+)=(https?:\/\/.+)$/i.exec(spec.trim());
+  const name = m?.[1]!.trim() ?? '';
+  let url: URL | undefined;
+  try {
+    url = m ? new URL(m[2]!) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!name || name.length > 64 || !url)
+    throw new Error(`--app-url: expected NAME=http(s)://…, got ${JSON.stringify(spec)}`);
+  return { name, url: url.toString() };
 }
 
 export interface ChatServer {
@@ -57,6 +93,7 @@ const STATIC: Record<string, string> = {
   '/index.html': 'index.html',
   '/app.js': 'app.js',
   '/i18n.js': 'i18n.js',
+  '/qr.js': 'qr.js',
   '/style.css': 'style.css',
 };
 const MIME: Record<string, string> = {
@@ -105,9 +142,19 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
       ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
       webhookSecrets: opts.webhookSecrets ?? [],
       log,
+      ...(opts.checkTimeoutMs !== undefined ? { checkTimeoutMs: opts.checkTimeoutMs } : {}),
     });
-  const chat = new ChatService({ db, hub, gh, log, dataDir: opts.dataDir });
+  const chat = new ChatService({
+    db,
+    hub,
+    gh,
+    log,
+    dataDir: opts.dataDir,
+    ...(opts.checkFailure ? { checkFailure: opts.checkFailure } : {}),
+  });
   const maxUpload = opts.maxUploadBytes ?? 5 * 1024 * 1024;
+  const apps = (opts.apps ?? []).map((a) => parseAppLink(`${a.name}=${a.url}`));
+  const appealUrl = new URL(opts.appealUrl ?? `${opts.gatehouse.replace(/\/+$/, '')}/me/appeal`).toString();
 
   // JSON bodies keep their raw text (the webhook signature covers the exact bytes).
   app.removeContentTypeParser('application/json');
@@ -172,8 +219,11 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
     return {
       user: chat.userView(u),
       frozenReason: u.state === 'frozen' ? u.state_reason : null,
+      frozenReasons: chat.frozenReasons(u),
+      appealUrl,
       csrfToken: s.csrf,
       capabilities: gh.capabilities,
+      apps,
     };
   };
 
@@ -218,6 +268,7 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
     return reply.code(204).send();
   });
   app.get('/api/me', { preHandler: auth }, async (req) => sessionView(req.chatSession!));
+  registerQrRoutes(app, { gh, chat, auth, browser, setSession, sessionView, parse });
   app.put('/api/me/profile', { preHandler: auth }, async (req) => {
     const b = parse(z.strictObject({ displayName: Name }), req.body);
     return chat.setDisplayName(me(req), b.displayName);
@@ -361,7 +412,14 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
           socket.close(4001, 'session_invalid');
           return;
         }
-        socket.send(JSON.stringify({ type: 'hello', user: chat.userView(u), frozenReason: u.state_reason }));
+        socket.send(
+          JSON.stringify({
+            type: 'hello',
+            user: chat.userView(u),
+            frozenReason: u.state_reason,
+            frozenReasons: chat.frozenReasons(u),
+          }),
+        );
       })
       .catch((e: unknown) => req.log.warn({ err: e }, 'ws hello failed'));
   });

@@ -105,17 +105,31 @@ test(
       async () => ((await (await fetch('/api/me')).json()) as { user: { id: string } }).user.id,
     );
 
-    const hooks = [
-      { type: 'message.retract', account: aliceId, data: { message: messageId, account: aliceId } },
+    const hooks: Array<Parameters<typeof env.deliver>[0]> = [
+      {
+        type: 'message.retract',
+        account: aliceId,
+        data: {
+          message: messageId,
+          account: aliceId,
+          recipients: [],
+          group: null,
+          decision: 'dec_b',
+          notice: { en: 'A message from Alice was withdrawn.', zh: 'Alice 的一条消息已被撤回。' },
+        },
+      },
       {
         type: 'recipients.warn',
         account: aliceId,
         data: {
           account: aliceId,
+          recipients: [],
+          groups: [],
           messages: [messageId],
+          decision: 'dec_b',
           warning: {
             en: "This message was sent by someone who took over Alice's account. Do not transfer money or open its links.",
-            'zh-CN': '这条消息是盗用Alice账号的人发送的。请勿转账，也不要打开其中的链接。',
+            zh: '这条消息是盗用Alice账号的人发送的。请勿转账，也不要打开其中的链接。',
           },
         },
       },
@@ -124,10 +138,25 @@ test(
         account: aliceId,
         data: {
           account: aliceId,
-          reason: 'qr_relay_login, burst_to_contacts',
+          by: 'gatehouse',
+          kind: 'containment',
+          decision: 'dec_b',
+          reason: 'url_lookalike, new_recipients',
+          reasons: [
+            {
+              signal: 'url_lookalike',
+              en: 'This message links to a site made to look like steam (steamcomunety.com).',
+              zh: '这条消息中的链接模仿了 steam（steamcomunety.com）。',
+            },
+            {
+              signal: 'new_recipients',
+              en: '9 of the 10 people it went to had never had a message from this account.',
+              zh: '收到消息的 10 人中，有 9 人此前从未收到过该账号的消息。',
+            },
+          ],
           notice: {
             en: 'Your account Alice was frozen because someone else took it over. Open an appeal to get your account back.',
-            'zh-CN': '你的账号 Alice 已被冻结，因为它被他人盗用。请提交申诉以找回账号。',
+            zh: '你的账号 Alice 已被冻结，因为它被他人盗用。请提交申诉以找回账号。',
           },
         },
       },
@@ -145,7 +174,14 @@ test(
 
     // the hijacked sender's account is frozen: banner, and the send box is disabled
     await alice.locator('[data-testid="frozen-banner"]').waitFor();
-    assert.match((await alice.textContent('#frozen')) ?? '', /appeal/);
+    assert.match((await alice.textContent('#frozen')) ?? '', /appeal|申诉/i);
+    // why, in plain words in the reader's language — never the signal codes
+    const why = (await alice.textContent('[data-testid="frozen-reasons"]')) ?? '';
+    assert.ok(/模仿了 steam（steamcomunety\.com）|made to look like steam/.test(why), why);
+    assert.doesNotMatch(why, /url_lookalike|new_recipients/);
+    // and a link to Gatehouse's appeal flow for this account
+    const href = (await alice.getAttribute('[data-testid="appeal-link"]', 'href')) ?? '';
+    assert.match(href, /\/me\/appeal\?handle=alice&lang=/);
     assert.equal(await alice.isDisabled('#send-btn'), true);
 
     await bob.screenshot({ path: SCREENSHOT });

@@ -13,6 +13,7 @@ import {
   type Browser,
   type CheckResult,
   type GatehouseLink,
+  type Reason,
   type VerifiedWebhook,
   type WebhookAction,
 } from './gatehouse.ts';
@@ -97,6 +98,7 @@ export class ChatService {
   private readonly db: ChatDb;
   private readonly hub: Hub;
   private readonly gh: GatehouseLink;
+  private readonly checkFailure: 'open' | 'closed';
   private readonly log: Logger;
   private readonly attachmentsDir: string;
   private readonly now: () => number;
@@ -107,11 +109,18 @@ export class ChatService {
     gh: GatehouseLink;
     log: Logger;
     dataDir: string;
+    /**
+     * When the pre-send check fails (timeout, Gatehouse unreachable): `open` (default) delivers the
+     * message and reports it to Gatehouse as unchecked (POST /v1/events), so the engine still sees it
+     * and can retract it; `closed` refuses it (503 CHECK_UNAVAILABLE) and nothing is sent.
+     */
+    checkFailure?: 'open' | 'closed';
     now?: () => number;
   }) {
     this.db = deps.db;
     this.hub = deps.hub;
     this.gh = deps.gh;
+    this.checkFailure = deps.checkFailure ?? 'open';
     this.log = deps.log;
     this.attachmentsDir = join(deps.dataDir, 'attachments');
     mkdirSync(this.attachmentsDir, { recursive: true });
@@ -178,6 +187,17 @@ export class ChatService {
       } else this.log.warn({ err: e }, 'gatehouse unreachable; using the stored account');
     }
     return this.db.user(session.user_id);
+  }
+
+  /** A sign-in Gatehouse finished another way (a QR approval): the chat's own session for it. */
+  adoptSignIn(r: { account: Account; session: { id: string }; token: string }): SessionRow {
+    this.saveAccount(r.account);
+    return this.createSession(r.account.id, r.token, r.session.id);
+  }
+
+  /** Runs a Gatehouse call, mapping its errors to the chat's typed errors. */
+  gatehouse<T>(fn: () => Promise<T>): Promise<T> {
+    return this.callGatehouse(fn);
   }
 
   private saveAccount(a: Account): void {
@@ -407,9 +427,14 @@ export class ChatService {
         this.freeze(userId, 'frozen by Gatehouse');
         throw new ChatError('ACCOUNT_FROZEN');
       }
-      // Fail open: an unreachable Gatehouse must not stop the chat; the event still goes out and the
-      // engine can retract afterwards.
-      this.log.warn({ err: e, message: id }, 'pre-send check failed; delivering');
+      if (this.checkFailure === 'closed') {
+        // fail closed: nothing unchecked leaves; the sender is told to try again
+        this.log.warn({ err: e, message: id }, 'pre-send check failed; refusing (fail closed)');
+        throw new ChatError('CHECK_UNAVAILABLE', { messageId: id });
+      }
+      // Fail open: a slow or unreachable Gatehouse must not stop the chat; the message is reported as
+      // unchecked (POST /v1/events, below) so the engine still sees it and can retract it afterwards.
+      this.log.warn({ err: e, message: id }, 'pre-send check failed; delivering (fail open)');
       verdict = { decision: 'allow', reasons: [] };
     }
     // the id names the message in Gatehouse (its retractions and incidents), though it is not stored here
@@ -563,7 +588,7 @@ export class ChatService {
         return;
       }
       case 'account.frozen':
-        this.freeze(a.account, a.reason, a.notice);
+        this.freeze(a.account, a.reason, a.notice, a.reasons);
         return;
       case 'account.unfrozen':
         if (this.db.setState(a.account, 'active', null))
@@ -641,11 +666,27 @@ export class ChatService {
     }
   }
 
-  freeze(userId: string, reason: string, notice: { en: string; zh: string } | null = null): void {
+  freeze(
+    userId: string,
+    reason: string,
+    notice: { en: string; zh: string } | null = null,
+    reasons: Reason[] = [],
+  ): void {
     if (!this.db.user(userId)) return;
-    this.db.setState(userId, 'frozen', reason);
+    this.db.setState(userId, 'frozen', reason, JSON.stringify(reasons));
     this.db.dropGhTokens(userId);
-    this.hub.push([userId], { type: 'account', state: 'frozen', reason, notice });
+    this.hub.push([userId], { type: 'account', state: 'frozen', reason, notice, reasons });
+  }
+
+  /** Why the account is frozen, in plain words (empty when Gatehouse gave none). */
+  frozenReasons(u: UserRow): Reason[] {
+    if (u.state !== 'frozen' || !u.state_reasons) return [];
+    try {
+      const r = JSON.parse(u.state_reasons) as unknown;
+      return Array.isArray(r) ? (r as Reason[]) : [];
+    } catch {
+      return [];
+    }
   }
 
   private pushProfile(userId: string): void {

@@ -14,6 +14,8 @@ export interface UserRow {
   display_name: string;
   state: UserState;
   state_reason: string | null;
+  /** Why it is frozen, in plain words: JSON of Gatehouse's `reasons` ([{signal, en, zh}]). */
+  state_reasons: string | null;
   created_at: number;
 }
 
@@ -70,6 +72,7 @@ create table if not exists users (
   display_name text not null,
   state text not null default 'active',
   state_reason text,
+  state_reasons text,
   created_at integer not null
 );
 create table if not exists sessions (
@@ -167,6 +170,10 @@ export class ChatDb {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    // a chat database made before the plain-words reasons: add their column
+    const cols = this.db.prepare('pragma table_info(users)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'state_reasons'))
+      this.db.exec('alter table users add column state_reasons text');
   }
   close(): void {
     this.db.close();
@@ -194,9 +201,14 @@ export class ChatDb {
   setDisplayName(id: string, name: string): void {
     this.db.prepare('update users set display_name = ? where id = ?').run(name, id);
   }
-  setState(id: string, state: UserState, reason: string | null): boolean {
+  /** Sets the state; `reasons` (JSON) is kept when not given and cleared when the account is active. */
+  setState(id: string, state: UserState, reason: string | null, reasons?: string | null): boolean {
     return (
-      this.db.prepare('update users set state = ?, state_reason = ? where id = ?').run(state, reason, id)
+      this.db
+        .prepare(
+          'update users set state = ?, state_reason = ?, state_reasons = case when ? then ? else state_reasons end where id = ?',
+        )
+        .run(state, reason, reasons !== undefined || state === 'active' ? 1 : 0, reasons ?? null, id)
         .changes > 0
     );
   }

@@ -28,6 +28,11 @@ export const CHAT_ERRORS = {
     en: 'Sign-in service unavailable; try again',
     zh: '登录服务暂不可用，请稍后再试',
   },
+  CHECK_UNAVAILABLE: {
+    status: 503,
+    en: 'Messages cannot be checked right now; nothing was sent. Try again',
+    zh: '暂时无法检查消息，消息未发送，请稍后重试',
+  },
   WEBHOOK_INVALID: { status: 401, en: 'Webhook signature invalid', zh: 'Webhook 签名无效' },
   WEBHOOKS_UNAVAILABLE: { status: 501, en: 'Webhooks are not configured', zh: '未配置 Webhook' },
   INTERNAL: { status: 500, en: 'Internal error', zh: '内部错误' },

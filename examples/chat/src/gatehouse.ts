@@ -10,9 +10,12 @@ import {
   EventsClient,
   GatehouseApiError,
   GatehouseClient,
+  isWebhookType,
+  parseWebhook,
   verifyWebhook,
   WebhookVerificationError,
   type Account,
+  type TypedWebhookMessage,
   type CheckMessageAnswer,
   type PlatformEventInput,
   type Session,
@@ -60,12 +63,12 @@ export type ChatEvent =
   | { type: 'profile.changed'; account: string; field: string; old: string | null; new: string | null }
   | { type: 'contact.blocked'; account: string; contact: string };
 
-/** What a verified webhook asks the chat to do. */
 /**
- * What a verified webhook asks the chat to do. Gatehouse's webhook types (response and recovery parts):
- * `message.retract`, `recipients.warn`, `account.frozen`, `account.unfrozen`, `sessions.revoke`
- * (and the identity event `session.revoked`), `message.hold`, `message.release`, `message.expire`,
- * `account.restore`, and owner notices (`owner.notify`, `owner.challenge`, `account.throttle`).
+ * What a verified webhook asks the chat to do (readAction): `message.retract`, `recipients.warn`,
+ * `account.frozen`, `account.unfrozen`, `sessions.revoke`, `session.revoked` and `sessions.revoked_all`
+ * (Gatehouse ended one or every session of the account), `message.hold`, `message.release`,
+ * `message.expire`, `account.restore`, and owner notices (`owner.notify`, `owner.challenge`,
+ * `account.throttle`).
  */
 export type WebhookAction =
   | { kind: 'message.retracted'; account: string | null; messageIds: string[] }
@@ -77,7 +80,14 @@ export type WebhookAction =
       messageIds: string[];
       text: { en: string; zh: string };
     }
-  | { kind: 'account.frozen'; account: string; reason: string; notice: { en: string; zh: string } | null }
+  | {
+      kind: 'account.frozen';
+      account: string;
+      reason: string;
+      /** Why, in plain words (Gatehouse's reasons); empty when an operator froze it. */
+      reasons: Reason[];
+      notice: { en: string; zh: string } | null;
+    }
   | { kind: 'account.unfrozen'; account: string; reason: string }
   | { kind: 'session.revoked'; account: string; session: string | null; all: boolean; reason: string }
   | { kind: 'hold.placed' | 'hold.released' | 'hold.expired'; account: string | null; messageIds: string[] }
@@ -126,6 +136,25 @@ export interface GatehouseLink {
   ): Promise<{ account: Account; session: Session; token: string }>;
   signOut(token: string): Promise<void>;
   me(token: string): Promise<Account>;
+  /**
+   * QR cross-device sign-in (Gatehouse's `/v1/auth/qr…` and `/v1/me/qr…`): the requesting browser's
+   * public key starts it, `qrState` polls it, `qrCollect` proves the key and returns the sign-in; a
+   * signed-in person's phone reads the context (`qrContext`) and decides (`qrDecide`).
+   */
+  qrStart(publicKey: unknown, browser?: Browser): Promise<QrStart>;
+  qrState(id: string, browser?: Browser): Promise<{ state: string }>;
+  qrCollect(
+    id: string,
+    signature: string,
+    browser?: Browser,
+  ): Promise<{ account: Account; session: Session; token: string }>;
+  qrContext(token: string, code: string, browser?: Browser): Promise<unknown>;
+  qrDecide(
+    token: string,
+    code: string,
+    decision: { decision: 'approve' | 'decline'; inFrontOfMe: boolean },
+    browser?: Browser,
+  ): Promise<{ state: string; outcome?: string }>;
   /** Queues one event for the batching client (never throws, never waits). */
   report(event: ChatEvent): void;
   /** The synchronous pre-send check. */
@@ -135,6 +164,16 @@ export interface GatehouseLink {
   /** Sends every queued event. */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A started QR login: what the requesting page shows (the QR image encodes `url`). */
+export interface QrStart {
+  id: string;
+  code: string;
+  url: string;
+  qrSvg: string;
+  challenge: string;
+  expiresAt: number;
 }
 
 export class WebhookError extends Error {
@@ -153,7 +192,14 @@ export interface LinkOptions {
   webhookSecrets: string[];
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
   fetch?: typeof fetch;
+  /**
+   * How long the pre-send check may take, ms (default 500): a platform calls it on its send path, so a
+   * slow answer must not hold the sender. On timeout `check` throws and the chat fails open or closed.
+   */
+  checkTimeoutMs?: number;
 }
+
+export const DEFAULT_CHECK_TIMEOUT_MS = 500;
 
 export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
   const client = new GatehouseClient({
@@ -205,6 +251,15 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
           opts.log?.warn({ err: err.message, events: evs.length }, 'events not delivered'),
       })
     : undefined;
+  // the pre-send check on its own client: its timeout is the send path's, not the batch uploads'
+  const checker = opts.apiKey
+    ? new EventsClient({
+        baseUrl: opts.baseUrl,
+        apiKey: opts.apiKey,
+        timeoutMs: opts.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      })
+    : undefined;
 
   const toEvent = (e: ChatEvent): PlatformEventInput => {
     switch (e.type) {
@@ -244,6 +299,21 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
     signIn: (input, browser) => as(browser).signIn(input),
     signOut: (token) => client.withToken(token).signOut(),
     me: (token) => client.withToken(token).me(),
+    qrStart: (publicKey, browser) => as(browser).request('POST', '/v1/auth/qr', { publicKey }),
+    qrState: (id, browser) => as(browser).request('GET', `/v1/auth/qr/${encodeURIComponent(id)}`),
+    qrCollect: (id, signature, browser) =>
+      as(browser).request('POST', `/v1/auth/qr/${encodeURIComponent(id)}/session`, {
+        signature,
+        mode: 'token',
+      }),
+    qrContext: (token, code, browser) =>
+      as(browser)
+        .withToken(token)
+        .request('GET', `/v1/me/qr/${encodeURIComponent(code)}`, undefined, 'token'),
+    qrDecide: (token, code, decision, browser) =>
+      as(browser)
+        .withToken(token)
+        .request('POST', `/v1/me/qr/${encodeURIComponent(code)}/decision`, decision, 'token'),
 
     report(event) {
       if (!events) return;
@@ -256,9 +326,9 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
     },
 
     async check(input) {
-      if (!events) return { decision: 'allow', reasons: [] };
+      if (!checker) return { decision: 'allow', reasons: [] };
       const { messageId, ...m } = input;
-      const answer: CheckMessageAnswer = await events.checkMessage({
+      const answer: CheckMessageAnswer = await checker.checkMessage({
         id: messageId,
         time: Date.now(),
         messageId,
@@ -276,17 +346,17 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
       let msg: ReturnType<typeof verifyWebhook>;
       try {
         msg = verifyWebhook(opts.webhookSecrets, headers, rawBody);
+        // a type this chat does not know yet (a newer Gatehouse) is acknowledged and ignored; a known
+        // type is read only in the shape its schema describes
+        if (!isWebhookType(msg.type))
+          return { id: msg.id, type: msg.type, action: { kind: 'ignored', type: msg.type } };
+        const typed = parseWebhook(msg);
+        return { id: typed.id, type: typed.type, action: readAction(typed) };
       } catch (e) {
         if (e instanceof WebhookVerificationError)
           throw new WebhookError('WEBHOOK_INVALID', `${e.code}: ${e.message}`);
         throw e;
       }
-      const data = (msg.data && typeof msg.data === 'object' ? msg.data : {}) as Record<string, unknown>;
-      return {
-        id: msg.id,
-        type: msg.type,
-        action: readAction(String(msg.type ?? ''), data, msg.account ? { account: msg.account } : {}),
-      };
     },
 
     async flush() {
@@ -298,131 +368,81 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
   };
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
-}
-function strs(...vs: unknown[]): string[] {
-  const out: string[] = [];
-  for (const v of vs) {
-    if (typeof v === 'string' && v) out.push(v);
-    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string' && x) out.push(x);
-  }
-  return [...new Set(out)];
-}
-
-/** Reads a localised text: a string, or { en, 'zh-CN' | zh }. */
-export function localised(v: unknown, fallbackEn = '', fallbackZh = ''): { en: string; zh: string } {
-  if (typeof v === 'string') return { en: v, zh: v };
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const en = str(o.en) ?? str(o['en-US']) ?? fallbackEn;
-    const zh = str(o['zh-CN']) ?? str(o.zh) ?? str(o['zh-Hans']) ?? (en || fallbackZh);
-    return { en: en || zh, zh };
-  }
-  return { en: fallbackEn, zh: fallbackZh };
-}
-
-function ids(...vs: unknown[]): string[] {
-  const out: string[] = [];
-  for (const v of vs) {
-    for (const x of Array.isArray(v) ? v : [v]) {
-      const id =
-        typeof x === 'string'
-          ? x
-          : x && typeof x === 'object'
-            ? (str((x as Record<string, unknown>).messageId) ?? str((x as Record<string, unknown>).id))
-            : undefined;
-      if (id && !out.includes(id)) out.push(id);
-    }
-  }
-  return out;
-}
-
 /**
- * Reads what a webhook asks for: `{id, type, timestamp, account?, data}`. Type names are Gatehouse's;
- * a few older spellings (`message.retracted`, `recipient.warned`, …) are read as well.
+ * What a verified webhook asks the chat to do. The payload was checked against its type's schema in
+ * `@gatehouse/sdk` (`verifyWebhook(…, { validate: true })`), so each case reads typed fields: Gatehouse
+ * sends one shape per type.
  */
-export function readAction(
-  type: string,
-  d: Record<string, unknown>,
-  top: Record<string, unknown> = {},
-): WebhookAction {
-  const account = str(d.account) ?? str(top.account) ?? null;
-  const messageIds = ids(d.message, d.messageId, d.messageIds, d.messages);
-  const t = type.toLowerCase();
-  const need = (a: WebhookAction): WebhookAction =>
-    account || a.kind === 'hold.released' ? a : { kind: 'ignored', type };
-  switch (t) {
+export function readAction(msg: TypedWebhookMessage): WebhookAction {
+  switch (msg.type) {
     case 'message.retract':
-    case 'message.retracted':
-    case 'messages.retract':
-    case 'messages.retracted':
-      return { kind: 'message.retracted', account, messageIds };
+      // a message the pre-send check held or blocked was never delivered: nothing to withdraw
+      return { kind: 'message.retracted', account: msg.data.account, messageIds: [msg.data.message] };
     case 'recipients.warn':
-    case 'recipients.warned':
-    case 'recipient.warned':
       return {
         kind: 'recipient.warned',
-        account,
-        recipients: strs(d.recipient, d.recipients),
-        groups: ids(d.groups, d.group),
-        messageIds,
-        text: localised(d.warning ?? d.text),
+        account: msg.data.account,
+        recipients: msg.data.recipients,
+        groups: msg.data.groups,
+        messageIds: msg.data.messages,
+        text: msg.data.warning,
       };
     case 'account.frozen':
-      return account
-        ? {
-            kind: 'account.frozen',
-            account,
-            reason: str(d.reason) ?? '',
-            notice: d.notice ? localised(d.notice) : null,
-          }
-        : { kind: 'ignored', type };
+      return {
+        kind: 'account.frozen',
+        account: msg.data.account,
+        reason: msg.data.reason,
+        reasons: msg.data.reasons.map((r) => ({ code: r.signal, en: r.en, zh: r.zh })),
+        notice: msg.data.notice,
+      };
     case 'account.unfrozen':
-      return account
-        ? { kind: 'account.unfrozen', account, reason: str(d.reason) ?? '' }
-        : { kind: 'ignored', type };
+      return { kind: 'account.unfrozen', account: msg.data.account, reason: msg.data.reason };
     case 'sessions.revoke':
-    case 'session.revoked': {
-      const session = str(d.session) ?? null;
-      return account
-        ? {
-            kind: 'session.revoked',
-            account,
-            session,
-            all: d.scope === 'all' || !session,
-            reason: str(d.reason) ?? '',
-          }
-        : { kind: 'ignored', type };
-    }
+      return {
+        kind: 'session.revoked',
+        account: msg.data.account,
+        session: msg.data.session,
+        all: msg.data.scope === 'all' || !msg.data.session,
+        reason: '',
+      };
+    case 'session.revoked':
+      return {
+        kind: 'session.revoked',
+        account: msg.data.account,
+        session: msg.data.session,
+        all: false,
+        reason: msg.data.reason,
+      };
+    // Gatehouse ended every session of the account (the owner's "sign out everywhere", an operator, a
+    // freeze, a recovery password reset): every chat session made with them ends too
+    case 'sessions.revoked_all':
+      return {
+        kind: 'session.revoked',
+        account: msg.data.account,
+        session: null,
+        all: true,
+        reason: msg.data.reason,
+      };
     case 'message.hold':
-      return { kind: 'hold.placed', account, messageIds };
+      return { kind: 'hold.placed', account: msg.data.account, messageIds: [msg.data.message] };
     case 'message.release':
-    case 'message.hold.released':
-      return { kind: 'hold.released', account, messageIds };
+      return { kind: 'hold.released', account: msg.data.account, messageIds: [msg.data.message] };
     case 'message.expire':
-    case 'message.hold.expired':
-      return { kind: 'hold.expired', account, messageIds };
-    case 'account.restore': {
-      const profile = Array.isArray(d.profile)
-        ? d.profile
-            .map((p: unknown) => p as Record<string, unknown>)
-            .filter((p) => p && typeof p.field === 'string')
-            .map((p) => ({ field: p.field as string, value: typeof p.value === 'string' ? p.value : null }))
-        : [];
-      return need({
+      return { kind: 'hold.expired', account: msg.data.account, messageIds: [msg.data.message] };
+    case 'account.restore':
+      return {
         kind: 'restore',
-        account: account ?? '',
-        friends: strs(d.friends),
-        groups: ids(d.groups),
-        profile,
-      });
-    }
+        account: msg.data.account,
+        friends: msg.data.friends,
+        groups: msg.data.groups,
+        profile: msg.data.profile,
+      };
     case 'owner.notify':
     case 'owner.challenge':
+      return { kind: 'notice', account: msg.data.account, text: msg.data.text };
     case 'account.throttle':
-      return need({ kind: 'notice', account: account ?? '', text: localised(d.text ?? d.notice) });
+      return { kind: 'notice', account: msg.data.account, text: msg.data.notice };
     default:
-      return { kind: 'ignored', type };
+      return { kind: 'ignored', type: msg.type };
   }
 }

@@ -82,18 +82,26 @@ test('a hijacked account blasting a phishing link is stopped and frozen, the int
   const blast = '免费领取Q币和游戏皮肤，扫码登录 http://qq-login-game.com/free 马上到账';
   const answers: number[] = [];
   const delivered: string[] = [];
+  const reached: User[] = [];
   for (const f of friends) {
     const r = await intruder.call<{ message?: { id: string }; code?: string }>('POST', '/api/messages', {
       to: { user: f.id },
       text: blast,
     });
     answers.push(r.status);
-    if (r.status === 201) delivered.push(r.body.message!.id);
+    if (r.status === 201) {
+      delivered.push(r.body.message!.id);
+      reached.push(f);
+    }
     if (r.status === 403) break; // frozen
   }
+  // every blast is stopped by the pre-send check (422 blocked or 202 held), or refused once the chat has
+  // frozen the account (403, the last try): not one reaches a friend. (How many tries the intruder gets
+  // before the freeze webhook lands depends on timing, so it is not asserted.)
+  assert.deepEqual(delivered, [], `blasts delivered: ${answers.join(',')}`);
   assert.ok(
-    answers.some((s) => s !== 201),
-    `Gatehouse let every blast through: ${answers.join(',')}`,
+    answers.every((s, i) => s === 422 || s === 202 || (s === 403 && i === answers.length - 1)),
+    `answers: ${answers.join(',')}`,
   );
 
   // The chat acts on Gatehouse's signed webhooks.
@@ -111,19 +119,37 @@ test('a hijacked account blasting a phishing link is stopped and frozen, the int
   assert.equal(sent.body.code, 'ACCOUNT_FROZEN');
   for (const id of delivered)
     await until(() => env.chat.db.message(id)!.state === 'retracted', `message ${id} retracted`);
-  const warned = await until(
-    () => watching.find((f) => env.chat.db.warnings(f.id).length > 0),
-    'a friend warned',
+  // every webhook of the containment (owner.notify is its policy's last action) has reached the chat…
+  let feed: { messages: Array<{ id: string; type: string }> } = { messages: [] };
+  const read = async () =>
+    (feed = (await (
+      await fetch(`${env.ghUrl}/v1/webhooks/feed?limit=1000`, {
+        headers: { authorization: `Bearer ${env.apiKey}` },
+      })
+    ).json()) as typeof feed);
+  for (let i = 0; i < 400 && !(await read()).messages.some((m) => m.type === 'owner.notify'); i++)
+    await new Promise((r) => setTimeout(r, 50));
+  assert.ok(
+    feed.messages.some((m) => m.type === 'owner.notify'),
+    'the containment’s owner.notify sent',
   );
-  const w = env.chat.db.warnings(warned.id)[0]!;
-  assert.equal(w.conv, `dm:${owner.id}`);
-  assert.match(w.text_zh, /盗用张华账号/);
-  assert.match(w.text_en, /took over 张华's account/);
+  for (const m of feed.messages) await until(() => env.chat.db.seenWebhook(m.id), `webhook ${m.id} applied`);
+  // …and the friends a blast reached are warned; those whose blast the check stopped never got it and
+  // are not warned about it (issue 20)
+  for (const f of watching) {
+    const w = env.chat.db.warnings(f.id);
+    if (!reached.includes(f)) {
+      assert.deepEqual(w, [], `${f.handle} warned about a blast it never got`);
+      continue;
+    }
+    assert.equal(w[0]!.conv, `dm:${owner.id}`);
+    assert.match(w[0]!.text_zh, /盗用张华账号/);
+    assert.match(w[0]!.text_en, /took over 张华's account/);
+  }
   for (const f of watching)
     assert.ok(
-      !f.frames.some((x) => x.type === 'message' && /qq-login-game/.test(JSON.stringify(x))) ||
-        delivered.every((id) => env.chat.db.message(id)!.state === 'retracted'),
-      'a blast stayed visible to a friend',
+      !f.frames.some((x) => x.type === 'message' && /qq-login-game/.test(JSON.stringify(x))),
+      `friend ${f.handle} received the blast`,
     );
-  console.log(`# blast answers: ${answers.join(',')}; delivered then retracted: ${delivered.length}`);
+  console.log(`# blast answers: ${answers.join(',')}`);
 });

@@ -11,13 +11,21 @@
  *   --trust-proxy          read the client address from X-Forwarded-For (CHAT_TRUST_PROXY=true; only
  *                          behind your own reverse proxy)
  *   --log-level L          pino level (CHAT_LOG_LEVEL; default info)
+ *   --check-timeout-ms N   the pre-send check's timeout (CHAT_CHECK_TIMEOUT_MS; default 500)
+ *   --check-failure M      when the check fails or times out: open (deliver, report it unchecked) or
+ *                          closed (refuse the message) (CHAT_CHECK_FAILURE; default open)
+ *   --app-url NAME=URL     a third-party app with "Sign in with Chat", listed under Apps / 应用;
+ *                          repeatable (CHAT_APP_URLS, comma-separated)
+ *   --appeal-url URL       Gatehouse's appeal page as browsers reach it, linked from the frozen banner
+ *                          (CHAT_APPEAL_URL; default <gatehouse>/me/appeal)
  */
 import { parseArgs } from 'node:util';
-import { createChatServer } from './app.ts';
+import { createChatServer, parseAppLink } from './app.ts';
 
 const HELP = `Usage: gatehouse-chat [--gatehouse URL] [--port N] [--host H] [--data-dir DIR]
                       [--api-key ghk_…] [--webhook-secret whsec_…]… [--secure-cookie] [--trust-proxy]
-                      [--log-level L]
+                      [--log-level L] [--check-timeout-ms N] [--check-failure open|closed]
+                      [--app-url NAME=URL]… [--appeal-url URL]
 The reference chat platform protected by Gatehouse. 由 Gatehouse 保护的参考聊天平台。`;
 
 export async function main(argv: string[]): Promise<void> {
@@ -33,6 +41,10 @@ export async function main(argv: string[]): Promise<void> {
       'secure-cookie': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'check-timeout-ms': { type: 'string' },
+      'check-failure': { type: 'string' },
+      'app-url': { type: 'string', multiple: true },
+      'appeal-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -55,6 +67,15 @@ export async function main(argv: string[]): Promise<void> {
     ...(env.GATEHOUSE_WEBHOOK_SECRET ?? '').split(',').filter(Boolean),
   ];
   const apiKey = values['api-key'] ?? env.GATEHOUSE_API_KEY;
+  const checkTimeoutMs = Number(values['check-timeout-ms'] ?? env.CHAT_CHECK_TIMEOUT_MS ?? 500);
+  if (!Number.isInteger(checkTimeoutMs) || checkTimeoutMs < 1 || checkTimeoutMs > 60_000)
+    throw new Error(`--check-timeout-ms: not a number of milliseconds from 1 to 60000`);
+  const checkFailure = values['check-failure'] ?? env.CHAT_CHECK_FAILURE ?? 'open';
+  if (checkFailure !== 'open' && checkFailure !== 'closed')
+    throw new Error(`--check-failure: open or closed, not ${checkFailure}`);
+  const apps = [...(values['app-url'] ?? []), ...(env.CHAT_APP_URLS ?? '').split(',').filter(Boolean)].map(
+    parseAppLink,
+  );
   const server = await createChatServer({
     gatehouse,
     ...(apiKey ? { apiKey } : {}),
@@ -66,6 +87,12 @@ export async function main(argv: string[]): Promise<void> {
     trustProxy:
       values['trust-proxy'] ?? ['1', 'true', 'yes'].includes((env.CHAT_TRUST_PROXY ?? '').toLowerCase()),
     logLevel: values['log-level'] ?? env.CHAT_LOG_LEVEL ?? 'info',
+    checkTimeoutMs,
+    checkFailure,
+    apps,
+    ...((values['appeal-url'] ?? env.CHAT_APPEAL_URL)
+      ? { appealUrl: values['appeal-url'] ?? env.CHAT_APPEAL_URL }
+      : {}),
   });
   const url = await server.listen();
   const caps = server.gh.capabilities;

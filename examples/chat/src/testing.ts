@@ -5,7 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import WebSocket from 'ws';
-import { enqueueInTx, signedHeaders } from '../../../packages/gatehouse/src/webhooks/index.ts';
+import type { WebhookPayload, WebhookType } from '@gatehouse/sdk';
+import {
+  enqueueInTx,
+  signedHeaders,
+  type WebhookMessageInput,
+} from '../../../packages/gatehouse/src/webhooks/index.ts';
 import { testGatehouse, tempDir } from '../../../packages/gatehouse/src/testing/index.ts';
 import type { Gatehouse } from '../../../packages/gatehouse/src/gatehouse.ts';
 import { createChatServer, SESSION_COOKIE, type ChatOptions, type ChatServer } from './app.ts';
@@ -23,14 +28,14 @@ export interface Env {
    * Has Gatehouse send a webhook the way its response part does (outbox row + dispatcher, signed), and
    * waits until the chat has processed it.
    */
-  deliver(msg: {
-    id?: string;
-    type: string;
-    account?: string;
-    data: Record<string, unknown>;
-  }): Promise<string>;
+  deliver(msg: WebhookToSend): Promise<string>;
   cleanup(): Promise<void>;
 }
+
+/** A webhook as a test has Gatehouse send it: one of the SDK's types with its payload. */
+export type WebhookToSend = {
+  [T in WebhookType]: { id?: string; type: T; account?: string; data: WebhookPayload<T> };
+}[WebhookType];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,10 +56,12 @@ export async function startEnv(
   extra: Partial<ChatOptions> & {
     registerWebhooks?: boolean;
     gatehouseConfig?: Parameters<typeof testGatehouse>[1];
+    /** The link's fetch (a test slows one call down); the link is then built with the chat's options. */
+    linkFetch?: typeof fetch;
   } = {},
   wrapLink?: (link: GatehouseLink) => GatehouseLink,
 ): Promise<Env> {
-  const { registerWebhooks, gatehouseConfig, ...chatOpts } = extra;
+  const { registerWebhooks, gatehouseConfig, linkFetch, ...chatOpts } = extra;
   const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite', {
     webhookRetryBaseMs: 50,
     webhookPollMs: 20,
@@ -78,9 +85,17 @@ export async function startEnv(
     webhookSecret = ((await res.json()) as { secret: string }).secret;
   }
   const secrets = webhookSecret ? [webhookSecret] : (chatOpts.webhookSecrets ?? []);
-  const link = wrapLink
-    ? wrapLink(createGatehouseLink({ baseUrl: ghUrl, apiKey, webhookSecrets: secrets }))
-    : undefined;
+  const built =
+    wrapLink || linkFetch
+      ? createGatehouseLink({
+          baseUrl: ghUrl,
+          apiKey,
+          webhookSecrets: secrets,
+          ...(linkFetch ? { fetch: linkFetch } : {}),
+          ...(chatOpts.checkTimeoutMs !== undefined ? { checkTimeoutMs: chatOpts.checkTimeoutMs } : {}),
+        })
+      : undefined;
+  const link = built && wrapLink ? wrapLink(built) : built;
   const chat = await createChatServer({
     gatehouse: ghUrl,
     apiKey,
@@ -102,9 +117,8 @@ export async function startEnv(
     async deliver(msg) {
       const { id } = await gh.store.db.transaction().execute((tx) =>
         enqueueInTx(tx, {
-          type: msg.type,
+          ...({ type: msg.type, payload: msg.data } as WebhookMessageInput),
           ...(msg.account ? { account: msg.account } : {}),
-          payload: msg.data,
           ...(msg.id ? { id: msg.id } : {}),
         }),
       );
@@ -214,7 +228,7 @@ export class User {
   }
 
   /** The first frame (already received or coming) that matches. */
-  next(pred: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
+  next(pred: (f: Frame) => boolean, timeoutMs = 20_000): Promise<Frame> {
     const seen = this.frames.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {

@@ -4,8 +4,9 @@ import { newWebhookSecret, postWebhook, startEnv, User, type Env } from './testi
 
 const WARN = {
   en: "This message was sent by someone who took over Alice's account. Do not transfer money or open its links.",
-  'zh-CN': '这条消息是盗用Alice账号的人发送的。请勿转账，也不要打开其中的链接。',
+  zh: '这条消息是盗用Alice账号的人发送的。请勿转账，也不要打开其中的链接。',
 };
+const RETRACTED = { en: 'A message from Alice was withdrawn.', zh: 'Alice 的一条消息已被撤回。' };
 
 describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks signature)', () => {
   let env: Env;
@@ -14,7 +15,7 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
   let carol: User;
 
   /** Gatehouse sends a webhook; resolves once the chat has processed it. */
-  const send = async (h: { id?: string; type: string; account?: string; data: Record<string, unknown> }) => {
+  const send = async (h: Parameters<Env['deliver']>[0]) => {
     await env.deliver(h);
     return true;
   };
@@ -44,7 +45,14 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
         id: 'w-retract-1',
         type: 'message.retract',
         account: alice.id,
-        data: { message: id, account: alice.id, recipients: [bob.id], group: null, decision: 'dec_1' },
+        data: {
+          message: id,
+          account: alice.id,
+          recipients: [bob.id],
+          group: null,
+          decision: 'dec_1',
+          notice: RETRACTED,
+        },
       }),
       true,
     );
@@ -63,15 +71,22 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
 
     const warn = {
       id: 'w-warn-1',
-      type: 'recipients.warn',
+      type: 'recipients.warn' as const,
       account: alice.id,
-      data: { account: alice.id, recipients: [bob.id], groups: [], messages: [id], warning: WARN },
+      data: {
+        account: alice.id,
+        recipients: [bob.id],
+        groups: [],
+        messages: [id],
+        warning: WARN,
+        decision: 'dec_1',
+      },
     };
     assert.equal(await send(warn), true);
     const w = await bob.next((x) => x.type === 'warning');
     assert.deepEqual(
       { conv: (w.warning as { conv: string }).conv, zh: (w.warning as { zh: string }).zh },
-      { conv: `dm:${alice.id}`, zh: WARN['zh-CN'] },
+      { conv: `dm:${alice.id}`, zh: WARN.zh },
     );
     // the same webhook again changes nothing
     const replay = await postWebhook(env.url, env.webhookSecret, warn);
@@ -88,10 +103,35 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
     await send({
       type: 'account.frozen',
       account: bob.id,
-      data: { account: bob.id, reason: 'hijack: qr relay', notice: { en: 'frozen', 'zh-CN': '已冻结' } },
+      data: {
+        account: bob.id,
+        by: 'gatehouse',
+        kind: 'containment',
+        reason: 'url_lookalike',
+        reasons: [
+          {
+            signal: 'url_lookalike',
+            en: 'This message links to a site made to look like steam (steamcomunety.com).',
+            zh: '这条消息中的链接模仿了 steam（steamcomunety.com）。',
+          },
+        ],
+        decision: 'dec_f',
+        notice: { en: 'frozen', zh: '已冻结' },
+      },
     });
     const f = await bob.next((x) => x.type === 'account' && x.state === 'frozen');
-    assert.equal(f.reason, 'hijack: qr relay');
+    assert.equal(f.reason, 'url_lookalike');
+    // the plain-words reasons reach the owner live and on every later load of the page
+    assert.match(String((f.reasons as Array<{ en: string }>)[0]!.en), /made to look like steam/);
+    const me = await bob.call<{ frozenReasons: Array<{ code: string; zh: string }>; appealUrl: string }>(
+      'GET',
+      '/api/me',
+    );
+    assert.deepEqual(
+      me.body.frozenReasons.map((r) => [r.code, r.zh]),
+      [['url_lookalike', '这条消息中的链接模仿了 steam（steamcomunety.com）。']],
+    );
+    assert.match(me.body.appealUrl, /\/me\/appeal$/);
     const r = await bob.call<{ code: string }>('POST', '/api/messages', {
       to: { user: alice.id },
       text: 'hi',
@@ -101,7 +141,13 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
     await send({
       type: 'account.unfrozen',
       account: bob.id,
-      data: { account: bob.id, reason: 'appeal accepted' },
+      data: {
+        account: bob.id,
+        by: 'owner',
+        reason: 'appeal accepted',
+        case: 'case_0',
+        notice: { en: 'yours again', zh: '已恢复' },
+      },
     });
     await bob.next((x) => x.type === 'account' && x.state === 'active');
     const ok = await bob.call('POST', '/api/messages', { to: { user: alice.id }, text: 'back again' });
@@ -160,6 +206,7 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
       data: {
         case: 'case_1',
         account: alice.id,
+        window: { start: 0, end: Date.now() },
         friends: [bob.id],
         groups: [g.body.id],
         profile: [{ field: 'displayName', value: 'Alice' }],
@@ -187,7 +234,14 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
     await send({
       type: 'message.hold',
       account: alice.id,
-      data: { message: id, account: alice.id, expiresAt: 0 },
+      data: {
+        message: id,
+        account: alice.id,
+        expiresAt: 0,
+        decision: 'dec_h',
+        reasons: [],
+        notice: { en: 'held', zh: '已暂缓' },
+      },
     });
     const w = await carol.next((x) => x.type === 'message.withdrawn' && x.id === id);
     assert.equal(w.conv, `group:${g.body.id}`);
@@ -201,7 +255,14 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
     await send({
       type: 'recipients.warn',
       account: alice.id,
-      data: { account: alice.id, recipients: [], groups: [g.body.id], messages: [id], warning: WARN },
+      data: {
+        account: alice.id,
+        recipients: [],
+        groups: [g.body.id],
+        messages: [id],
+        warning: WARN,
+        decision: 'dec_h',
+      },
     });
     const cw = await carol.next(
       (x) => x.type === 'warning' && (x.warning as { conv: string }).conv === `group:${g.body.id}`,
@@ -211,7 +272,7 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
     await send({
       type: 'owner.notify',
       account: alice.id,
-      data: { account: alice.id, text: { en: 'We froze it', 'zh-CN': '已冻结' } },
+      data: { account: alice.id, text: { en: 'We froze it', zh: '已冻结' }, decision: null, notice: null },
     });
     const n = await alice.next((x) => x.type === 'notice');
     assert.equal(n.zh, '已冻结');

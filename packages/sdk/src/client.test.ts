@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GatehouseClient } from './client.ts';
+import { GatehouseApiError, GatehouseClient } from './client.ts';
 
 /** A fetch that records the request headers and answers with a fixed body. */
 function recorder(body: unknown, status = 200) {
@@ -40,4 +40,44 @@ test('onBehalfOf presents the end user and keeps the rest; without an address no
   assert.equal(seen[1]!.headers['x-forwarded-for'], undefined);
   assert.equal(seen[1]!.headers['user-agent'], 'chat/1');
   assert.equal(seen[2]!.headers['x-forwarded-for'], undefined);
+});
+
+test('an error answer is a GatehouseApiError with the code, the problem and the title in both languages', async () => {
+  const { f } = recorder(
+    {
+      type: 'about:blank',
+      title: 'No such webhook type; the answer lists the valid ones',
+      titleZh: '没有这种 Webhook 类型；响应中列出了有效类型',
+      status: 400,
+      code: 'WEBHOOK_TYPE_UNKNOWN',
+      validTypes: ['message.retract'],
+    },
+    400,
+  );
+  const c = new GatehouseClient({ baseUrl: 'http://gh.test', apiKey: 'ghk_x', fetch: f });
+  await assert.rejects(c.webhookEndpoints(), (e: unknown) => {
+    assert.ok(e instanceof GatehouseApiError);
+    assert.equal(e.code, 'WEBHOOK_TYPE_UNKNOWN');
+    assert.deepEqual(e.problem.validTypes, ['message.retract']);
+    assert.equal(e.text.zh, '没有这种 Webhook 类型；响应中列出了有效类型');
+    return true;
+  });
+});
+
+test('checkMessage fills id and time, and keeps the caller’s', async () => {
+  const { f } = recorder({ id: 'x', verdict: 'allow' });
+  const bodies: Array<Record<string, unknown>> = [];
+  const spy = (async (url: string | URL | Request, init?: RequestInit) => {
+    bodies.push(JSON.parse(String(init?.body)) as Record<string, unknown>);
+    return f(url, init);
+  }) as typeof fetch;
+  const c = new GatehouseClient({ baseUrl: 'http://gh.test', apiKey: 'ghk_x', fetch: spy });
+  const msg = { account: 'a', recipients: ['b'], text: 'hi', client: { kind: 'web' as const, name: 'w' } };
+  await c.checkMessage(msg);
+  await c.checkMessage({ ...msg, id: 'm-1', time: 5 });
+  assert.equal(bodies[0]!.type, 'message.sent');
+  assert.equal(typeof bodies[0]!.id, 'string');
+  assert.equal(typeof bodies[0]!.time, 'number');
+  assert.equal(bodies[1]!.id, 'm-1');
+  assert.equal(bodies[1]!.time, 5);
 });

@@ -13,7 +13,14 @@
  *   too_old …) are handed to `onRejected` with the reason.
  * - `close()` flushes everything still queued.
  */
-import type { PlatformEventInput } from './platform-events.ts';
+import type { Reason } from './localized.ts';
+import {
+  MAX_TEXT_BYTES,
+  utf8Over,
+  withIdAndTime,
+  type MessageSentInput,
+  type PlatformEventInput,
+} from './platform-events.ts';
 
 export interface EventResult {
   index: number;
@@ -23,14 +30,45 @@ export interface EventResult {
   detail?: string;
 }
 
+/**
+ * The pre-send check's answer. Act on `verdict` (what happens to this message): `allow` delivers it,
+ * `hold` keeps it undelivered until a `message.release` (or drops it at `message.expire`), `block`
+ * drops it. `action` is what the response part does about the account (`challenge` asks the owner,
+ * `contain` freezes it); its effects arrive as webhooks.
+ */
 export interface CheckMessageAnswer {
   id: string;
   verdict: 'allow' | 'hold' | 'block';
   action: 'allow' | 'challenge' | 'hold' | 'block' | 'contain';
   risk: number;
-  reasons: Array<{ signal: string; en: string; zh: string }>;
+  reasons: Reason[];
   campaigns: string[];
   duplicate: boolean;
+}
+
+/** A message to check: a `message.sent` event whose `type`, `id` and `time` may be left out (filled). */
+export type CheckMessageInput = Omit<MessageSentInput, 'type' | 'id' | 'time'> & {
+  type?: 'message.sent';
+  /** The idempotency key (a retry with the same id returns the first answer); generated when absent. */
+  id?: string;
+  /** ISO 8601 or epoch ms; now when absent. */
+  time?: string | number;
+};
+
+/**
+ * A text over MAX_TEXT_BYTES (1 MiB of UTF-8) is refused before it is sent, with the code the server
+ * would answer (`text_too_long`): Gatehouse scores a message whole or not at all.
+ */
+function refuseTooLong(event: object): void {
+  const text = (event as { text?: unknown }).text;
+  if (typeof text !== 'string') return;
+  const over = utf8Over(text, MAX_TEXT_BYTES);
+  if (over > 0)
+    throw new EventsClientError(
+      `text is ${over} bytes of UTF-8; at most ${MAX_TEXT_BYTES} per message`,
+      undefined,
+      'text_too_long',
+    );
 }
 
 export class EventsClientError extends Error {
@@ -131,6 +169,7 @@ export class EventsClient {
   }
 
   private enqueue(event: PlatformEventInput): void {
+    refuseTooLong(event);
     this.queue.push(event);
     if (this.queue.length >= this.o.batchSize) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.o.flushIntervalMs);
@@ -248,14 +287,20 @@ export class EventsClient {
     this.timer = undefined;
   }
 
-  /** Pre-send check of one message (not batched): allow, hold or block with reasons. */
-  async checkMessage(
-    message: Omit<Extract<PlatformEventInput, { type: 'message.sent' }>, 'type'> & { type?: 'message.sent' },
-  ): Promise<CheckMessageAnswer> {
+  /**
+   * Pre-send check of one message (not batched): allow, hold or block with reasons. `id` and `time` are
+   * filled when omitted.
+   *
+   * @example
+   * const a = await events.checkMessage({ account: sender, recipients: [to], text, client: { kind: 'web', name: 'chat' } });
+   * if (a.verdict !== 'allow') return showHeld(a.reasons);
+   */
+  async checkMessage(message: CheckMessageInput): Promise<CheckMessageAnswer> {
+    refuseTooLong(message);
     const res = await this.f(`${this.o.baseUrl}/v1/check/message`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.apiKey}` },
-      body: JSON.stringify(message),
+      body: JSON.stringify(withIdAndTime('message.sent', message)),
       signal: AbortSignal.timeout(this.o.timeoutMs),
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;

@@ -14,6 +14,11 @@ const base = {
 };
 
 export const Device = z.object({
+  /**
+   * The device's stable id, derived from the long-lived device token Gatehouse issues at sign-in (absent
+   * for a device without one); `label` is only the user-agent's description.
+   */
+  id: z.string().optional(),
   browser: z.string().optional(),
   os: z.string().optional(),
   deviceType: z.string().optional(),
@@ -38,7 +43,7 @@ export const IdentityEvent = z.discriminatedUnion('type', [
   z.object({
     ...base,
     type: z.literal('login.failed'),
-    reason: z.enum(['wrong_password', 'unknown_account', 'frozen', 'deleted', 'rate_limited']),
+    reason: z.enum(['wrong_password', 'unknown_account', 'frozen', 'deleted', 'rate_limited', 'risk_denied']),
     ip: z.string(),
     userAgent: z.string(),
     device: Device,
@@ -65,6 +70,34 @@ export const IdentityEvent = z.discriminatedUnion('type', [
       'frozen',
       'deleted',
     ]),
+  }),
+  /**
+   * A session from a QR cross-device approval, with the relay signals measured at the approval: the
+   * engine weighs `mismatch` (the two ends not near each other, or a network minting codes in bulk).
+   */
+  z.object({
+    ...base,
+    type: z.literal('signin.qr'),
+    session: z.string(),
+    approverSession: z.string(),
+    requesterIp: z.string(),
+    approverIp: z.string(),
+    sameNetwork: z.boolean(),
+    mintBurst: z.number().int(),
+    mismatch: z.boolean(),
+    probationUntil: z.number().int().nullable(),
+    signals: z.array(z.object({ name: z.string(), value: z.number() })),
+  }),
+  /**
+   * The owner vouched for a session (from an older session of theirs that is not on probation): its
+   * probation, if any, ended. The engine takes it as the owner's own session.
+   */
+  z.object({
+    ...base,
+    type: z.literal('session.confirmed'),
+    session: z.string(),
+    /** The session that confirmed it. */
+    by: z.string(),
   }),
   z.object({ ...base, type: z.literal('password.changed') }),
   z.object({ ...base, type: z.literal('account.frozen'), reason: z.string() }),

@@ -1,7 +1,12 @@
 export const SDK_VERSION = '0.1.0';
+export * from './localized.ts';
 export * from './identity-events.ts';
+export * from './webhook-payloads.ts';
 export * from './client.ts';
+export * from './api-types.ts';
 export * from './webhooks.ts';
 export * from './platform-events.ts';
 export * from './events-client.ts';
 export * from './recovery-events.ts';
+export * from './app-events.ts';
+export * from './account-webhooks.ts';

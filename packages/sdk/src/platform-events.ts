@@ -7,9 +7,10 @@
  * Bounds (documented, enforced by {@link parsePlatformEvent}):
  * - `recipients`: at most {@link MAX_RECIPIENTS} (10,000) per event. Larger lists are REJECTED with
  *   reason `recipients_too_many` (a list that long is not a chat message; send a `group` instead).
- * - `text`: at most {@link MAX_TEXT_BYTES} (64 KiB, UTF-8). Longer texts are accepted, cut to their
- *   first 64 KiB (on a character boundary) and flagged `textTruncated: true`; the rest is not scored.
- * - `urls`: at most 100, each ≤ 2,048 chars; `attachments`: at most 32.
+ * - `text`: at most {@link MAX_TEXT_BYTES} (1 MiB, UTF-8), scored whole (a link after the first 64 KiB
+ *   counts like one at the start). Longer texts are REJECTED with reason `text_too_long` (never cut:
+ *   what is not read cannot be scored); the pre-send check answers 413 `TEXT_TOO_LONG`.
+ * - `urls`: at most 100, each ≤ 2,048 chars; `attachments`: at most 32 (an image in `data`: ≤ 1 MiB).
  * - `time`: at most 24 h in the past and 5 min in the future of the moment Gatehouse receives it
  *   (reasons `too_old` / `too_far_in_future`; checked by the engine at ingestion).
  */
@@ -17,7 +18,7 @@ import { z } from 'zod';
 
 export const MAX_EVENT_ID = 128;
 export const MAX_RECIPIENTS = 10_000;
-export const MAX_TEXT_BYTES = 64 * 1024;
+export const MAX_TEXT_BYTES = 1024 * 1024;
 export const MAX_URLS = 100;
 export const MAX_ATTACHMENTS = 32;
 
@@ -26,6 +27,7 @@ export const EVENT_REJECTION_REASONS = [
   'invalid_event',
   'unknown_type',
   'recipients_too_many',
+  'text_too_long',
   'too_old',
   'too_far_in_future',
 ] as const;
@@ -44,14 +46,12 @@ export const eventTime = z
 
 const base = { id, time: eventTime, account: accountId };
 
-/** Cuts a text to at most `maxBytes` of UTF-8 on a character boundary. */
-export function truncateUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
+/** The UTF-8 size of `text` when it is over `maxBytes`, else 0 (cheap for short texts). */
+export function utf8Over(text: string, maxBytes: number): number {
   // Fast path: every UTF-16 unit is at most 3 UTF-8 bytes.
-  if (text.length * 3 <= maxBytes) return { text, truncated: false };
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, truncated: false };
-  let cut = Buffer.from(text, 'utf8').subarray(0, maxBytes).toString('utf8');
-  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
-  return { text: cut, truncated: true };
+  if (text.length * 3 <= maxBytes) return 0;
+  const n = Buffer.byteLength(text, 'utf8');
+  return n > maxBytes ? n : 0;
 }
 
 export const clientInfo = z.object({
@@ -60,6 +60,12 @@ export const clientInfo = z.object({
   version: z.string().max(64).default(''),
 });
 
+/** Largest image Gatehouse reads from an attachment's `data` (bytes, before base64). */
+export const MAX_ATTACHMENT_IMAGE_BYTES = 1024 * 1024;
+/** QR payloads per attachment, and the longest one. */
+export const MAX_QR_PAYLOADS = 4;
+export const MAX_QR_PAYLOAD = 4096;
+
 export const attachment = z.object({
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/),
   pdq: z
@@ -67,6 +73,17 @@ export const attachment = z.object({
     .regex(/^[0-9a-fA-F]{64}$/)
     .optional(),
   mime: z.string().max(128).optional(),
+  /**
+   * The image itself (base64, at most {@link MAX_ATTACHMENT_IMAGE_BYTES} bytes decoded), when the
+   * platform wants Gatehouse to read QR codes in it. Gatehouse decodes it on arrival, keeps only the
+   * QR text (`qr`) and never stores the image.
+   */
+  data: z
+    .base64()
+    .max(Math.ceil(MAX_ATTACHMENT_IMAGE_BYTES / 3) * 4)
+    .optional(),
+  /** The text of QR codes in the image: decoded by the platform, or by Gatehouse from `data`. */
+  qr: z.array(z.string().max(MAX_QR_PAYLOAD)).max(MAX_QR_PAYLOADS).optional(),
 });
 
 export const groupRef = z.object({
@@ -93,9 +110,9 @@ export const messageSent = z
     message: 'a message needs recipients or a group',
     path: ['recipients'],
   })
-  .transform((m) => {
-    const t = truncateUtf8(m.text, MAX_TEXT_BYTES);
-    return { ...m, text: t.text, textTruncated: t.truncated };
+  .refine((m) => utf8Over(m.text, MAX_TEXT_BYTES) === 0, {
+    message: `text over ${MAX_TEXT_BYTES} bytes of UTF-8`,
+    path: ['text'],
   });
 
 export const messageReported = z.object({
@@ -192,6 +209,16 @@ export function parsePlatformEvent(input: unknown): ParseEventResult {
       reason: 'recipients_too_many',
       detail: `${obj.recipients.length} recipients; at most ${MAX_RECIPIENTS} per event`,
     };
+  if (type === 'message.sent' && typeof obj.text === 'string') {
+    const over = utf8Over(obj.text, MAX_TEXT_BYTES);
+    if (over > 0)
+      return {
+        ok: false,
+        id: eid,
+        reason: 'text_too_long',
+        detail: `text is ${over} bytes of UTF-8; at most ${MAX_TEXT_BYTES} per message`,
+      };
+  }
   const r = SCHEMAS[type as PlatformEventType].safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -216,6 +243,14 @@ type Builder<T extends { type: string }> = Omit<T, 'type' | 'id' | 'time'> & {
 
 function build<T extends { type: string }>(type: T['type'], fields: Builder<T>): T {
   return { id: newId(), time: Date.now(), ...fields, type } as unknown as T;
+}
+
+/** An event of `type` with `id` and `time` filled when the caller left them out. */
+export function withIdAndTime<F extends { id?: string | undefined; time?: string | number | undefined }>(
+  type: string,
+  fields: F,
+): F & { type: string; id: string; time: string | number } {
+  return { ...fields, type, id: fields.id ?? newId(), time: fields.time ?? Date.now() };
 }
 
 export const events = {

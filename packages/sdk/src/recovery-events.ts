@@ -21,6 +21,8 @@ export const RECOVERY_CASE_STEPS = [
   'restored',
   'rejected',
   'expired',
+  'superseded',
+  'owner_alerted',
 ] as const;
 export type RecoveryCaseStep = (typeof RECOVERY_CASE_STEPS)[number];
 

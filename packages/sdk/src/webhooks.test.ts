@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { verifyWebhook, WebhookVerificationError } from './webhooks.ts';
+import { isWebhookType, WEBHOOK_TYPES, webhookPatternMatches } from './webhook-payloads.ts';
+import { parseWebhook, verifyWebhook, WebhookVerificationError } from './webhooks.ts';
 
 // The Standard Webhooks example; the signature was computed independently with
 // `openssl dgst -sha256 -mac HMAC -macopt hexkey:<base64-decoded secret> -binary | base64`.
@@ -92,4 +93,53 @@ test('during a rotation either secret verifies a message signed with both', () =
   verifyWebhook([SECRET, next], headers(sign(next, ID, TS, body)), body, { now: TS * 1000 });
   const third = 'whsec_' + Buffer.alloc(24, 9).toString('base64');
   assert.throws(() => verifyWebhook(third, headers(both), body, { now: TS * 1000 }), code('bad_signature'));
+});
+
+test('validate: the payload is checked against its type and returned typed; drift and unknown types are bad_payload', () => {
+  const frozen = {
+    id: ID,
+    type: 'account.frozen',
+    timestamp: '2021-02-25T15:02:10.000Z',
+    account: 'acc_1',
+    data: {
+      account: 'acc_1',
+      by: 'gatehouse',
+      kind: 'containment',
+      reason: 'qr_relay_login',
+      decision: 'dec_1',
+      notice: { en: 'Your account was frozen', zh: '你的账号已被冻结' },
+    },
+  };
+  const signed = (b: string) => headers(sign(SECRET, ID, TS, b));
+  const raw = JSON.stringify(frozen);
+  const msg = verifyWebhook(SECRET, signed(raw), raw, { now: TS * 1000, validate: true });
+  if (msg.type !== 'account.frozen') assert.fail(`narrowed to ${msg.type}`);
+  // typed: `kind` and `notice.zh` exist on account.frozen's payload
+  assert.equal(msg.data.kind, 'containment');
+  assert.equal(msg.data.notice.zh, '你的账号已被冻结');
+  // the feed's messages go through the same check
+  assert.deepEqual(parseWebhook({ ...frozen }), msg);
+
+  const drifted = JSON.stringify({ ...frozen, data: { ...frozen.data, notice: { en: 'x', 'zh-CN': 'y' } } });
+  assert.throws(
+    () => verifyWebhook(SECRET, signed(drifted), drifted, { now: TS * 1000, validate: true }),
+    (e: unknown) => code('bad_payload')(e) && /account\.frozen: notice\.zh/.test((e as Error).message),
+  );
+  // without validate the same signed body is returned as it is
+  assert.equal(verifyWebhook(SECRET, signed(drifted), drifted, { now: TS * 1000 }).type, 'account.frozen');
+  const unknown = JSON.stringify({ ...frozen, type: 'messages.retract' });
+  assert.throws(
+    () => verifyWebhook(SECRET, signed(unknown), unknown, { now: TS * 1000, validate: true }),
+    (e: unknown) => code('bad_payload')(e) && /message\.retract/.test((e as Error).message),
+  );
+});
+
+test('every webhook type has a schema; patterns match only real types', () => {
+  assert.ok(WEBHOOK_TYPES.includes('message.retract'));
+  assert.ok(!isWebhookType('messages.retract'));
+  assert.deepEqual(webhookPatternMatches('messages.*'), []);
+  assert.deepEqual(webhookPatternMatches('messages.retract'), []);
+  assert.deepEqual(webhookPatternMatches('message.retract'), ['message.retract']);
+  assert.ok(webhookPatternMatches('account.*').includes('account.unfrozen'));
+  assert.equal(webhookPatternMatches('*').length, WEBHOOK_TYPES.length);
 });

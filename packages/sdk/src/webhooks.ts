@@ -3,6 +3,7 @@
  * pull feed. Works in Node.js 22+ (node:crypto).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isWebhookType, WEBHOOK_TYPES, WEBHOOKS, type TypedWebhookMessage } from './webhook-payloads.ts';
 
 export interface WebhookMessage<D = Record<string, unknown>> {
   /** The message id: the idempotency key, the same on every retry and in the pull feed. */
@@ -14,7 +15,11 @@ export interface WebhookMessage<D = Record<string, unknown>> {
   data: D;
 }
 
-export type WebhookVerificationCode = 'missing_headers' | 'bad_timestamp' | 'bad_signature' | 'bad_body';
+export type WebhookVerificationCode =
+  'missing_headers' | 'bad_timestamp' | 'bad_signature' | 'bad_body' | 'bad_secret' | 'bad_payload';
+
+/** Standard Webhooks secrets are 24 to 64 random bytes; Gatehouse's are 24. */
+export const MIN_SECRET_BYTES = 24;
 
 export class WebhookVerificationError extends Error {
   readonly code: WebhookVerificationCode;
@@ -39,23 +44,68 @@ function header(h: WebhookHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * The key bytes of a secret ("whsec_" + base64). An empty, malformed or short secret is refused: an HMAC
+ * with an empty or guessable key proves nothing, so it must never pass for a verified webhook.
+ */
 function secretKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  const b64 = typeof secret === 'string' ? (secret.startsWith('whsec_') ? secret.slice(6) : secret) : '';
+  const key = /^[A-Za-z0-9+/]+={0,2}$/.test(b64) ? Buffer.from(b64, 'base64') : Buffer.alloc(0);
+  if (key.length < MIN_SECRET_BYTES)
+    throw new WebhookVerificationError(
+      'bad_secret',
+      `webhook secrets must be at least ${MIN_SECRET_BYTES} random bytes (whsec_ + base64); this one is not`,
+    );
+  return key;
+}
+
+export interface VerifyOptions {
+  /** Seconds the webhook-timestamp may be away from now (default 300). */
+  toleranceSeconds?: number;
+  now?: number | Date;
+  /**
+   * Also check `data` against its type's schema and return a {@link TypedWebhookMessage} (narrow it
+   * with `switch (msg.type)`); an unknown type or a payload that does not match throws `bad_payload`.
+   */
+  validate?: boolean;
 }
 
 /**
  * Checks a webhook's signature and timestamp and returns the parsed message. Pass the raw body exactly as
  * received (string or bytes), every secret currently valid for the endpoint (during a rotation: old and
  * new), and the request headers. Throws WebhookVerificationError with code missing_headers,
- * bad_timestamp (outside ±toleranceSeconds, default 300) or bad_signature. Comparison is constant-time.
- * Deduplicate on the returned id: delivery is at least once.
+ * bad_timestamp (outside ±toleranceSeconds, default 300), bad_signature, bad_secret (no secret, or an
+ * empty, malformed or short one: refused before anything is compared), bad_body (signed but not JSON)
+ * or, with `validate: true`, bad_payload. Comparison is constant-time. Deduplicate on the returned id:
+ * delivery is at least once.
+ *
+ * @example
+ * const msg = verifyWebhook([secret], req.headers, rawBody, { validate: true });
+ * switch (msg.type) {
+ *   case 'message.retract': await withdraw(msg.data.message, msg.data.recipients, msg.data.notice); break;
+ *   case 'account.frozen': await freeze(msg.data.account, msg.data.notice); break;
+ * }
  */
+export function verifyWebhook(
+  secrets: string | string[],
+  headers: WebhookHeaders,
+  rawBody: string | Uint8Array,
+  opts: VerifyOptions & { validate: true },
+): TypedWebhookMessage;
 export function verifyWebhook<D = Record<string, unknown>>(
   secrets: string | string[],
   headers: WebhookHeaders,
   rawBody: string | Uint8Array,
-  opts: { toleranceSeconds?: number; now?: number | Date } = {},
-): WebhookMessage<D> {
+  opts?: VerifyOptions,
+): WebhookMessage<D>;
+export function verifyWebhook(
+  secrets: string | string[],
+  headers: WebhookHeaders,
+  rawBody: string | Uint8Array,
+  opts: VerifyOptions = {},
+): WebhookMessage | TypedWebhookMessage {
+  const keys = (Array.isArray(secrets) ? secrets : [secrets]).map(secretKey);
+  if (keys.length === 0) throw new WebhookVerificationError('bad_secret', 'no webhook secret was given');
   const id = header(headers, 'webhook-id');
   const ts = header(headers, 'webhook-timestamp');
   const sig = header(headers, 'webhook-signature');
@@ -77,27 +127,61 @@ export function verifyWebhook<D = Record<string, unknown>>(
     .filter((s) => s.startsWith('v1,'))
     .map((s) => Buffer.from(s.slice(3), 'base64'));
   let ok = false;
-  for (const secret of Array.isArray(secrets) ? secrets : [secrets]) {
-    const mac = createHmac('sha256', secretKey(secret)).update(`${id}.${ts}.`, 'utf8').update(body).digest();
+  for (const key of keys) {
+    const mac = createHmac('sha256', key).update(`${id}.${ts}.`, 'utf8').update(body).digest();
     for (const p of presented) {
       // Do every comparison (no early exit) so timing does not reveal which one matched.
       if (p.length === mac.length && timingSafeEqual(p, mac)) ok = true;
     }
   }
   if (!ok) throw new WebhookVerificationError('bad_signature', 'no signature matches');
-  let parsed: Omit<WebhookMessage<D>, 'id'> & { id?: string };
+  let parsed: Omit<WebhookMessage, 'id'> & { id?: string };
   try {
     parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
   } catch {
     throw new WebhookVerificationError('bad_body', 'the signed body is not JSON');
   }
-  return {
+  const msg: WebhookMessage = {
     id,
     type: parsed.type,
     timestamp: parsed.timestamp,
     ...(parsed.account !== undefined ? { account: parsed.account } : {}),
     data: parsed.data,
   };
+  return opts.validate ? parseWebhook(msg) : msg;
+}
+
+/**
+ * Validates a message (from a webhook or the pull feed) against its type's schema and returns it typed.
+ * Throws WebhookVerificationError `bad_payload` for an unknown type or a payload that does not match.
+ *
+ * @example
+ * for (const m of (await feed.page(cursor)).messages) {
+ *   const msg = parseWebhook(m);
+ *   if (msg.type === 'account.frozen') await freeze(msg.data.account);
+ * }
+ */
+export function parseWebhook(message: WebhookMessage<unknown>): TypedWebhookMessage {
+  if (!isWebhookType(message.type))
+    throw new WebhookVerificationError(
+      'bad_payload',
+      `unknown webhook type ${JSON.stringify(message.type)}; known: ${WEBHOOK_TYPES.join(', ')}`,
+    );
+  const r = WEBHOOKS[message.type].safeParse(message.data);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new WebhookVerificationError(
+      'bad_payload',
+      `${message.type}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim(),
+    );
+  }
+  return {
+    id: message.id,
+    type: message.type,
+    timestamp: message.timestamp,
+    ...(message.account !== undefined ? { account: message.account } : {}),
+    data: r.data,
+  } as TypedWebhookMessage;
 }
 
 export interface FeedPage {

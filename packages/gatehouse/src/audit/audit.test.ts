@@ -289,7 +289,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         ['account.freeze', 'system'],
         ['account.delete', op],
       ]);
-      assert.deepEqual((await audit.list({ subject: a.id }))[2]!.data, { reason: 'hijack suspected' });
+      // a freeze's audit entry names its kind too (issue 10: containment or sanction)
+      assert.deepEqual((await audit.list({ subject: a.id }))[2]!.data, {
+        reason: 'hijack suspected',
+        kind: 'containment',
+      });
       assert.deepEqual(
         (await audit.list({ subject: view.id })).map((e) => e.action),
         ['api_key.create', 'api_key.revoke'],

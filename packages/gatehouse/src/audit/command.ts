@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { configFrom, withConfigOptions } from '../cli/config-options.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { migrate, openStore } from '../store/index.ts';
-import { AuditService } from './index.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { anchorKey, AuditService, exportAnchor, publicKeyId, readAnchors } from './index.ts';
 
 type Opts = { config?: string; dataDir?: string; databaseUrl?: string };
 
@@ -27,20 +29,39 @@ export function registerAudit(program: Command): void {
       .description('Recompute the hash chain; exit code 1 and the place of every break when tampered')
       .option('--json', 'print the report as JSON')
       .option(
-        '--anchor <seq:hash...>',
-        'heads recorded outside the database earlier (audit head); each must still be in the chain',
+        '--anchor <seq:hash|file...>',
+        'heads recorded outside the database earlier: SEQ:HASH (audit head), or an anchor file (auditAnchorFile); each must still be in the chain',
+      )
+      .option(
+        '--anchor-key <key>',
+        'the anchor key (base64url public key) that must have signed an anchor file',
       ),
-  ).action(async (opts: Opts & { json?: boolean; anchor?: string[] }) => {
-    const anchors = (opts.anchor ?? []).map((a) => {
+  ).action(async (opts: Opts & { json?: boolean; anchor?: string[]; anchorKey?: string }) => {
+    const config = configFrom(opts);
+    const anchors: Array<{ seq: number; hash: string }> = [];
+    const anchorProblems: Array<{ file: string; line: number; detail: string }> = [];
+    for (const a of opts.anchor ?? []) {
       const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(a);
-      if (!m)
+      if (m) {
+        anchors.push({ seq: Number(m[1]), hash: m[2]! });
+        continue;
+      }
+      if (!existsSync(a))
         throw new GatehouseError(
           'VALIDATION_FAILED',
-          `--anchor must be SEQ:HASH (64 hex), not "${a.slice(0, 100)}"`,
+          `--anchor must be SEQ:HASH (64 hex) or an anchor file, not "${a.slice(0, 100)}"`,
         );
-      return { seq: Number(m[1]), hash: m[2]! };
-    });
-    const r = await withAudit(opts, (a) => a.verify({ anchors }));
+      // the key that must have signed it: given, configured, or the data directory's (never created here)
+      const expected =
+        opts.anchorKey ??
+        (config.auditAnchorKey || existsSync(join(config.dataDir, 'audit-anchor.key'))
+          ? publicKeyId(anchorKey(config))
+          : undefined);
+      const r = readAnchors(a, expected);
+      anchors.push(...r.anchors);
+      anchorProblems.push(...r.problems.map((p) => ({ file: a, ...p })));
+    }
+    const r = await withAudit(opts, (a) => a.verify({ anchors, anchorProblems }));
     if (opts.json) console.log(JSON.stringify(r));
     else if (r.ok) {
       console.log(`audit log intact: ${r.count} entries, head seq ${r.head.seq} hash ${r.head.hash}`);
@@ -56,6 +77,20 @@ export function registerAudit(program: Command): void {
       }
     }
     if (!r.ok) process.exitCode = 1;
+  });
+  withConfigOptions(
+    audit
+      .command('anchor')
+      .description(
+        'Sign the head with the anchor key and append it to a file (what the server does on a schedule)',
+      )
+      .requiredOption('--out <file>', 'the anchor file (auditAnchorFile)'),
+  ).action(async (opts: Opts & { out: string }) => {
+    const config = configFrom(opts);
+    const line = await withAudit(opts, (a) => exportAnchor(a, opts.out, anchorKey(config)));
+    console.log(
+      line ? `anchored seq ${line.seq} hash ${line.hash} (key ${line.key})` : 'the head is already anchored',
+    );
   });
   withConfigOptions(
     audit

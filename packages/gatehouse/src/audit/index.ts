@@ -7,6 +7,16 @@ import { auditStore } from './store.ts';
 export { auditMigrations, GENESIS_HASH, type AuditTables } from './schema.ts';
 export { canonicalJson, entryHash } from './chain.ts';
 export { auditRoutes } from './routes.ts';
+export {
+  anchorKey,
+  publicKeyId,
+  signHead,
+  exportAnchor,
+  readAnchors,
+  AnchorSchedule,
+  type AnchorLine,
+  type AnchorProblem,
+} from './anchor.ts';
 
 export interface AuditEntryInput {
   /** Who acted: operatorActor(keyId), accountActor(id), "system" or "cli". */
@@ -78,7 +88,8 @@ export const auditSink = {
   },
 };
 
-export type TamperKind = 'modified' | 'deleted' | 'inserted' | 'truncated';
+/** `forged_anchor`: a line of an anchor file whose signature does not verify. */
+export type TamperKind = 'modified' | 'deleted' | 'inserted' | 'truncated' | 'forged_anchor';
 
 export interface AuditProblem {
   kind: TamperKind;
@@ -144,10 +155,21 @@ export class AuditService {
    * checkpoint's head. Every break is reported with its seq, what was expected and what was found.
    */
   async verify(
-    opts: { pageSize?: number; anchors?: Array<{ seq: number; hash: string }> } = {},
+    opts: {
+      pageSize?: number;
+      anchors?: Array<{ seq: number; hash: string }>;
+      /** Lines of anchor files that did not verify (they are problems too). */
+      anchorProblems?: Array<{ file: string; line: number; detail: string }>;
+    } = {},
   ): Promise<VerifyReport> {
     const anchors = new Map((opts.anchors ?? []).map((a) => [a.seq, a.hash]));
-    const problems: AuditProblem[] = [];
+    const problems: AuditProblem[] = (opts.anchorProblems ?? []).map((p) => ({
+      kind: 'forged_anchor' as const,
+      seq: 0,
+      expected: 'a line signed with the anchor key',
+      found: `${p.file} line ${p.line}`,
+      detail: `anchor ${p.file} line ${p.line}: ${p.detail}`,
+    }));
     const cp = await this.head();
     let prevHash = GENESIS_HASH;
     let prevSeq = 0;

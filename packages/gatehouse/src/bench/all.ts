@@ -2,6 +2,10 @@
 import './login.ts';
 import '../content/bench.ts';
 import './webhooks.ts';
+import './incident.ts';
 import '../engine/bench.ts';
-import '../engine/bench-check.ts';
-import '../response/bench.ts';
+import './check.ts';
+import './response.ts';
+import './oauth.ts';
+import './passkeys.ts';
+import './scaleout.ts';

@@ -33,7 +33,15 @@ export async function benchWebhooks(opts: BenchOptions): Promise<Figures> {
     received.size >= n ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { n, resolve }));
   const config = loadConfig({
     env: {},
-    overrides: { dataDir: t.dir, logLevel: 'silent', sqliteSynchronous: 'NORMAL', webhookConcurrency: 32 },
+    overrides: {
+      dataDir: t.dir,
+      logLevel: 'silent',
+      sqliteSynchronous: 'NORMAL',
+      webhookConcurrency: 32,
+      // the receiver is this process, on loopback over http
+      webhookAllowHttp: true,
+      webhookAllowLoopback: true,
+    },
   });
   const gh = await createGatehouse(config, { log: createLogger('silent') });
   try {
@@ -50,10 +58,11 @@ export async function benchWebhooks(opts: BenchOptions): Promise<Figures> {
       Array.from({ length: 4 }, async () => {
         while (next < n) {
           const i = next++;
+          const account = `acc_${i % 40}`;
           const { id } = await gh.webhooks.send({
-            type: 'account.frozen',
-            account: `acc_${i % 40}`,
-            payload: { i },
+            type: 'message.release',
+            account,
+            payload: { message: `m${i}`, account },
           });
           committed.set(id, performance.now());
           if (!received.has(id)) await new Promise<void>((r) => byId.set(id, r));
@@ -71,8 +80,10 @@ export async function benchWebhooks(opts: BenchOptions): Promise<Figures> {
     const base = received.size;
     const t0 = performance.now();
     await gh.store.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < burst; i++)
-        await enqueueInTx(tx, { type: 'account.flagged', account: `acc_${i % 200}`, payload: { i } });
+      for (let i = 0; i < burst; i++) {
+        const account = `acc_${i % 200}`;
+        await enqueueInTx(tx, { type: 'message.release', account, payload: { message: `b${i}`, account } });
+      }
     });
     gh.dispatcher.poke();
     const t1 = performance.now();

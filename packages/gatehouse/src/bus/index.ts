@@ -1,9 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
+import type { BusEventOf, BusEventType } from './events.ts';
 import { outboxStore } from './store.ts';
 
 export { busMigrations, type BusTables } from './schema.ts';
+export {
+  ActionTakenEvent,
+  BUS_EVENT_TYPES,
+  CampaignDetectedEvent,
+  CampaignSchema,
+  checkBusEvent,
+  DecisionMadeEvent,
+  DecisionSchema,
+  isBusEventType,
+  RecoveryAccountEvent,
+  type BusEventOf,
+  type BusEventType,
+  type CatalogueEvent,
+} from './events.ts';
 export { outboxStore } from './store.ts';
 
 /** Anything published on the bus: a typed event with id, type, time (epoch ms) and account. */
@@ -15,11 +30,23 @@ export interface BusEvent {
   [k: string]: unknown;
 }
 
-export type Handler = (event: BusEvent) => void | Promise<void>;
+/** Where an event came from: its outbox sequence number (a handler that defers work reports it back). */
+export interface Delivery {
+  seq: number;
+}
+
+export type Handler = (event: BusEvent, delivery?: Delivery) => void | Promise<void>;
 
 export interface Bus {
-  publish(event: BusEvent): Promise<void>;
-  /** Subscribe to one type, a prefix ending in ".*" or "*" for all. Returns an unsubscribe function. */
+  publish(event: BusEvent, delivery?: Delivery): Promise<void>;
+  /**
+   * Subscribe to one type of the catalogue (the handler gets that type's event), or to a prefix ending
+   * in ".*" or "*" for all (plain BusEvents). Returns an unsubscribe function.
+   */
+  subscribe<T extends BusEventType>(
+    type: T,
+    handler: (event: BusEventOf<T>, delivery?: Delivery) => void | Promise<void>,
+  ): () => void;
   subscribe(pattern: string, handler: Handler): () => void;
   close(): Promise<void>;
 }
@@ -45,17 +72,23 @@ export class InProcessBus implements Bus {
   constructor(log?: Logger) {
     this.log = log;
   }
-  async publish(event: BusEvent): Promise<void> {
+  async publish(event: BusEvent, delivery?: Delivery): Promise<void> {
     for (const s of this.subs) {
       if (!matches(s.pattern, event.type)) continue;
       try {
-        await s.handler(event);
+        await s.handler(event, delivery);
       } catch (err) {
         this.log?.error({ err, eventId: event.id, type: event.type }, 'bus handler failed');
       }
     }
   }
+  subscribe<T extends BusEventType>(
+    type: T,
+    handler: (event: BusEventOf<T>, delivery?: Delivery) => void | Promise<void>,
+  ): () => void;
+  subscribe(pattern: string, handler: Handler): () => void;
   subscribe(pattern: string, handler: Handler): () => void {
+    // events reach the bus only through the outbox, which checked each against its type's schema
     const entry = { pattern, handler };
     this.subs.push(entry);
     return () => {
@@ -69,12 +102,16 @@ export class InProcessBus implements Bus {
 }
 
 /**
- * Moves committed outbox rows onto the bus in commit order. Runs on a timer and when poked after a
+ * Moves committed outbox rows onto the bus in commit order (appends take the append-order lock on
+ * PostgreSQL, so `seq` order is commit order and reading "after the last seq" skips nothing). Runs on a timer and when poked after a
  * commit. It remembers in memory how far it has published and records that in the table in one
  * statement per flush interval, not per event, so a busy system does not pay a second fsync for every
  * transaction. An event that was committed but not yet recorded as published when the process died is
  * published again by the next drainer that starts: delivery is at least once, nothing acknowledged is
- * lost, and handlers must be idempotent.
+ * lost, and handlers must be idempotent. A handler that only queues an event's work (the response
+ * queue) holds the record back below the oldest event whose work is not done (`pendingFrom`), so that
+ * work is published again after a crash. The drainer yields to the event loop every few milliseconds
+ * so that a long backlog never stalls requests.
  */
 export class OutboxDrainer {
   private timer: NodeJS.Timeout | undefined;
@@ -89,6 +126,10 @@ export class OutboxDrainer {
   private readonly pollMs: number;
   private readonly log: Logger | undefined;
   private readonly retentionMs: number;
+  /** The lowest outbox seq whose deferred work is not done yet (undefined: none). */
+  pendingFrom: (() => number | undefined) | undefined;
+  /** Finishes the deferred work (`drain()` waits for it). */
+  settle: (() => Promise<void>) | undefined;
 
   constructor(db: Db, bus: Bus, pollMs: number, log?: Logger, retentionMs = 7 * 86_400_000) {
     this.db = db;
@@ -125,6 +166,15 @@ export class OutboxDrainer {
   async drain(): Promise<void> {
     while (this.running) await this.running;
     await this.loop();
+    if (this.settle) {
+      // the deferred work too, and what it committed in turn (whose own deferred work follows)
+      for (let round = 0; round < 5; round++) {
+        await this.settle();
+        const seen = this.publishedSeq;
+        await this.loop();
+        if (this.publishedSeq === seen) break;
+      }
+    }
     await this.flush();
   }
 
@@ -133,9 +183,14 @@ export class OutboxDrainer {
       for (;;) {
         const rows = await outboxStore.unpublished(this.db, 500, this.publishedSeq);
         if (rows.length === 0) break;
+        let slice = performance.now();
         for (const r of rows) {
-          await this.bus.publish(JSON.parse(r.payload) as BusEvent);
+          await this.bus.publish(JSON.parse(r.payload) as BusEvent, { seq: r.seq });
           this.publishedSeq = r.seq;
+          if (performance.now() - slice > 4) {
+            await new Promise((resolve) => setImmediate(resolve));
+            slice = performance.now();
+          }
         }
       }
       if (Date.now() - this.lastFlush >= this.pollMs * 5) await this.flush();
@@ -147,8 +202,9 @@ export class OutboxDrainer {
   private async flush(): Promise<void> {
     const now = Date.now();
     this.lastFlush = now;
-    if (this.publishedSeq > this.recordedSeq) {
-      const upto = this.publishedSeq;
+    const pending = this.pendingFrom?.();
+    const upto = pending === undefined ? this.publishedSeq : Math.min(this.publishedSeq, pending - 1);
+    if (upto > this.recordedSeq) {
       await outboxStore.markPublishedUpTo(this.db, upto, now);
       this.recordedSeq = upto;
       await outboxStore.prune(this.db, now - this.retentionMs);

@@ -1,49 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createGatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
-import { testConfig } from '../testing/index.ts';
-import { InProcessBus, type BusEvent } from './index.ts';
-
-test('an event committed just before the process is killed is published by the next start', async () => {
-  const { config, cleanup } = await testConfig('sqlite', { sqliteSynchronous: 'FULL' });
-  try {
-    const gatehouseTs = fileURLToPath(new URL('../gatehouse.ts', import.meta.url));
-    const configTs = fileURLToPath(new URL('../config/index.ts', import.meta.url));
-    // The child commits an account (and its event) and dies by SIGKILL before any drain can run.
-    const child = `
-      const { createGatehouse } = await import(${JSON.stringify(gatehouseTs)});
-      const { loadConfig } = await import(${JSON.stringify(configTs)});
-      const config = loadConfig({ env: {}, overrides: { dataDir: ${JSON.stringify(config.dataDir)}, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
-      const gh = await createGatehouse(config);
-      const a = await gh.identity.createAccount({ handle: 'crash.victim', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
-      process.stdout.write(a.id);
-      process.kill(process.pid, 'SIGKILL');
-    `;
-    const r = spawnSync(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
-      { encoding: 'utf8' },
-    );
-    assert.equal(r.signal, 'SIGKILL', r.stderr);
-    const accountId = r.stdout.trim();
-    assert.match(accountId, /^acc_/);
-
-    const gh = await createGatehouse(config, { log: createLogger('silent') });
-    const seen: BusEvent[] = [];
-    gh.bus.subscribe('account.*', (e) => {
-      seen.push(e);
-    });
-    gh.start();
-    await gh.drainer.drain();
-    await gh.close();
-    assert.equal(seen.filter((e) => e.type === 'account.created' && e.account === accountId).length, 1);
-  } finally {
-    await cleanup();
-  }
-});
+import { postgresSkip, testConfig, testGatehouse, testStore, type Backend } from '../testing/index.ts';
+import { enqueueInTx } from '../webhooks/index.ts';
+import type { Store } from '../store/index.ts';
+import { describeBackends } from '../testing/backends.ts';
+import { until } from '../testing/receiver.ts';
+import { InProcessBus, OutboxDrainer, outboxStore, type BusEvent } from './index.ts';
 
 test('the in-process bus matches exact types, prefixes and "*", and survives a failing handler', async () => {
   const bus = new InProcessBus();
@@ -66,47 +32,242 @@ test('the in-process bus matches exact types, prefixes and "*", and survives a f
   ]);
 });
 
-test('events are published in commit order and each exactly once per drain', async () => {
-  const { config, cleanup } = await testConfig('sqlite');
-  const gh = await createGatehouse(config, { log: createLogger('silent') });
-  try {
-    const order: string[] = [];
-    gh.bus.subscribe('account.created', (e) => void order.push(String(e.handle)));
-    for (const h of ['first.one', 'second.one', 'third.one']) {
-      await gh.identity.createAccount(
-        { handle: h, password: 'a decent password' },
-        { ip: '10.0.0.1', userAgent: '' },
-      );
-    }
-    gh.start();
-    await gh.drainer.drain();
-    await gh.drainer.drain();
-    assert.deepEqual(order, ['first.one', 'second.one', 'third.one']);
-  } finally {
-    await gh.close();
-    await cleanup();
-  }
+const pgSkip = await postgresSkip();
+
+for (const backend of ['sqlite', 'postgres'] as Backend[]) {
+  describe(`outbox (${backend})`, { skip: backend === 'postgres' ? pgSkip : undefined }, () => {
+    test('an event committed just before the process is killed is published by the next start', async () => {
+      const { config, cleanup } = await testConfig(backend, { sqliteSynchronous: 'FULL' });
+      try {
+        const gatehouseTs = fileURLToPath(new URL('../gatehouse.ts', import.meta.url));
+        const configTs = fileURLToPath(new URL('../config/index.ts', import.meta.url));
+        // The child commits an account (and its event) and dies by SIGKILL before any drain can run.
+        const child = `
+          const { createGatehouse } = await import(${JSON.stringify(gatehouseTs)});
+          const { loadConfig } = await import(${JSON.stringify(configTs)});
+          const config = loadConfig({ env: {}, overrides: { dataDir: ${JSON.stringify(config.dataDir)}, databaseUrl: ${JSON.stringify(config.database.kind === 'postgres' ? config.database.url : '')}, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
+          const gh = await createGatehouse(config);
+          const a = await gh.identity.createAccount({ handle: 'crash.victim', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
+          process.stdout.write(a.id);
+          process.kill(process.pid, 'SIGKILL');
+        `;
+        const r = spawnSync(
+          process.execPath,
+          ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
+          { encoding: 'utf8' },
+        );
+        assert.equal(r.signal, 'SIGKILL', r.stderr);
+        const accountId = r.stdout.trim();
+        assert.match(accountId, /^acc_/);
+
+        const gh = await createGatehouse(config, { log: createLogger('silent') });
+        const seen: BusEvent[] = [];
+        gh.bus.subscribe('account.*', (e) => {
+          seen.push(e);
+        });
+        gh.start();
+        await gh.drainer.drain();
+        await gh.close();
+        assert.equal(seen.filter((e) => e.type === 'account.created' && e.account === accountId).length, 1);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('events are published in commit order and each exactly once per drain', async () => {
+      const { config, cleanup } = await testConfig(backend);
+      const gh = await createGatehouse(config, { log: createLogger('silent') });
+      try {
+        const order: string[] = [];
+        gh.bus.subscribe('account.created', (e) => void order.push(String(e.handle)));
+        for (const h of ['first.one', 'second.one', 'third.one']) {
+          await gh.identity.createAccount(
+            { handle: h, password: 'a decent password' },
+            { ip: '10.0.0.1', userAgent: '' },
+          );
+        }
+        gh.start();
+        await gh.drainer.drain();
+        await gh.drainer.drain();
+        assert.deepEqual(order, ['first.one', 'second.one', 'third.one']);
+      } finally {
+        await gh.close();
+        await cleanup();
+      }
+    });
+
+    test('the drainer records published rows in one statement per flush and prunes old ones', async () => {
+      const { config, cleanup } = await testConfig(backend);
+      const gh = await createGatehouse(config, { log: createLogger('silent') });
+      try {
+        for (const h of ['p.one', 'p.two'])
+          await gh.identity.createAccount(
+            { handle: h, password: 'a decent password' },
+            { ip: '10.0.0.2', userAgent: '' },
+          );
+        gh.start();
+        await gh.drainer.drain();
+        const rows = await gh.store.db.selectFrom('outbox').select(['seq', 'published_at']).execute();
+        assert.ok(rows.length >= 2);
+        assert.ok(rows.every((r) => r.published_at !== null));
+        const { outboxStore } = await import('./store.ts');
+        await outboxStore.prune(gh.store.db, Date.now() + 1);
+        assert.equal((await gh.store.db.selectFrom('outbox').selectAll().execute()).length, 0);
+      } finally {
+        await gh.close();
+        await cleanup();
+      }
+    });
+  });
+}
+
+describeBackends('outbox drainer', (backend) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    ({ store, cleanup } = await testStore(backend));
+  });
+  after(async () => cleanup?.());
+
+  const silent = createLogger('silent');
+  // any event of the catalogue does
+  const ev = (id: string) => ({
+    id,
+    type: 'app.access' as const,
+    time: Date.now(),
+    account: `acct-${id}`,
+    client: 'app_drain_test',
+    fields: ['nickname'],
+    reads: 1,
+  });
+  const append = (ids: string[]) =>
+    store.db.transaction().execute((tx) => outboxStore.append(tx, ids.map(ev)));
+  const publishedAt = async (ids: string[]) =>
+    (await store.db.selectFrom('outbox').select(['id', 'published_at']).where('id', 'in', ids).execute()).map(
+      (r) => r.published_at,
+    );
+
+  test('published but not yet recorded when the drainer stops uncleanly: the next drainer publishes it again (at least once)', async () => {
+    const first = new InProcessBus(silent);
+    const seen1: string[] = [];
+    first.subscribe('app.access', (e) => void seen1.push(e.id));
+    // a poll interval so long that, after its first flush, nothing is recorded before the "crash"
+    const d1 = new OutboxDrainer(store.db, first, 3_600_000, silent);
+    await d1.drain();
+    seen1.length = 0;
+    await append(['alo-1', 'alo-2']);
+    // publish through the loop only, as a timer-driven drain would (drain() records at its end)
+    d1.poke();
+    await until(() => seen1.length === 2, 'the first drainer to publish both');
+    assert.deepEqual(await publishedAt(['alo-1', 'alo-2']), [null, null], 'not recorded yet');
+    // the process dies here: no stop(), no flush
+    const second = new InProcessBus(silent);
+    const seen2: string[] = [];
+    second.subscribe('app.access', (e) => void seen2.push(e.id));
+    const d2 = new OutboxDrainer(store.db, second, 3_600_000, silent);
+    await d2.drain();
+    assert.deepEqual(seen2.filter((id) => id.startsWith('alo-')).sort(), ['alo-1', 'alo-2']);
+    assert.ok((await publishedAt(['alo-1', 'alo-2'])).every((t) => t !== null));
+    await d2.stop();
+  });
+
+  test('stop() records what was published; a failing handler does not hold back the events after it', async () => {
+    await append(['stop-1', 'stop-2', 'stop-3']);
+    const bus = new InProcessBus(silent);
+    const seen: string[] = [];
+    bus.subscribe('app.access', (e) => {
+      if (e.id === 'stop-2') throw new Error('handler bug');
+    });
+    bus.subscribe('app.access', (e) => void seen.push(e.id));
+    const d = new OutboxDrainer(store.db, bus, 3_600_000, silent);
+    d.poke();
+    await until(() => seen.includes('stop-3'), 'the third event');
+    assert.deepEqual(
+      seen.filter((id) => id.startsWith('stop-')),
+      ['stop-1', 'stop-2', 'stop-3'],
+    );
+    await d.stop();
+    assert.ok((await publishedAt(['stop-1', 'stop-2', 'stop-3'])).every((t) => t !== null));
+    // a stopped drainer ignores pokes
+    await append(['after-stop']);
+    d.poke();
+    assert.equal(await outboxStore.countUnpublished(store.db), 1);
+  });
+
+  test('a rolled-back append publishes nothing and leaves no gap that stalls the drainer', async () => {
+    await assert.rejects(
+      store.db.transaction().execute(async (tx) => {
+        await outboxStore.append(tx, [ev('rolled-back')]);
+        throw new Error('the state change failed');
+      }),
+    );
+    await append(['after-rollback']);
+    const bus = new InProcessBus(silent);
+    const seen: string[] = [];
+    bus.subscribe('app.access', (e) => void seen.push(e.id));
+    const d = new OutboxDrainer(store.db, bus, 3_600_000, silent);
+    await d.drain();
+    assert.ok(seen.includes('after-rollback'));
+    assert.ok(!seen.includes('rolled-back'));
+    await d.stop();
+  });
 });
 
-test('the drainer records published rows in one statement per flush and prunes old ones', async () => {
-  const { config, cleanup } = await testConfig('sqlite');
-  const gh = await createGatehouse(config, { log: createLogger('silent') });
+test('the catalogue: an event that drifts from its schema, or of no known type, is refused and rolls back its transaction; subscribers get their type', async () => {
+  const { gh, cleanup } = await testGatehouse('sqlite');
   try {
-    for (const h of ['p.one', 'p.two'])
-      await gh.identity.createAccount(
-        { handle: h, password: 'a decent password' },
-        { ip: '10.0.0.2', userAgent: '' },
+    const before = await outboxStore.countUnpublished(gh.store.db);
+    const invalid = (e: unknown) => (e as { code?: string }).code === 'BUS_EVENT_INVALID';
+    // account.unfrozen without its reason (the drift issue 11 names), a decision without signals, no such type
+    for (const bad of [
+      { id: 'b1', type: 'account.unfrozen', time: 1, account: 'acc_1' },
+      {
+        id: 'b2',
+        type: 'decision.made',
+        time: 1,
+        account: 'acc_1',
+        decision: { id: 'dec:1', account: 'acc_1' },
+      },
+      { id: 'b3', type: 'no.such.event', time: 1, account: 'acc_1' },
+    ])
+      await assert.rejects(
+        gh.store.db.transaction().execute(async (tx) => {
+          await enqueueInTx(tx, {
+            type: 'message.release',
+            account: 'acc_1',
+            payload: { message: 'm', account: 'acc_1' },
+          });
+          await outboxStore.append(tx, [bad as never]);
+        }),
+        invalid,
+        bad.type,
       );
-    gh.start();
+    assert.equal(await outboxStore.countUnpublished(gh.store.db), before, 'nothing was recorded');
+    assert.equal((await gh.webhooks.feed(undefined)).messages.length, 0, 'the webhook rolled back too');
+    // a webhook payload that drifts is refused the same way
+    await assert.rejects(
+      gh.store.db.transaction().execute((tx) =>
+        enqueueInTx(tx, {
+          type: 'account.unfrozen',
+          account: 'acc_1',
+          payload: { account: 'acc_1', reason: 'r', notice: { en: 'x', 'zh-CN': 'y' } } as never,
+        }),
+      ),
+      (e: unknown) => (e as { code?: string }).code === 'WEBHOOK_PAYLOAD_INVALID',
+    );
+    // the owner's path: a well-formed event reaches a typed subscriber
+    const got: string[] = [];
+    gh.bus.subscribe('account.unfrozen', (e) => void got.push(`${e.account}: ${e.reason}`));
+    await gh.store.db
+      .transaction()
+      .execute((tx) =>
+        outboxStore.append(tx, [
+          { id: 'ok1', type: 'account.unfrozen', time: 1, account: 'acc_1', reason: 'appeal restored' },
+        ]),
+      );
     await gh.drainer.drain();
-    const rows = await gh.store.db.selectFrom('outbox').select(['seq', 'published_at']).execute();
-    assert.ok(rows.length >= 2);
-    assert.ok(rows.every((r) => r.published_at !== null));
-    const { outboxStore } = await import('./store.ts');
-    await outboxStore.prune(gh.store.db, Date.now() + 1);
-    assert.equal((await gh.store.db.selectFrom('outbox').selectAll().execute()).length, 0);
+    assert.deepEqual(got, ['acc_1: appeal restored']);
   } finally {
-    await gh.close();
     await cleanup();
   }
 });

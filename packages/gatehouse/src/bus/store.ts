@@ -1,17 +1,28 @@
-import type { Db, Tx } from '../store/db.ts';
-import type { BusEvent } from './index.ts';
+import { lockAppendOrder, type Db, type Tx } from '../store/db.ts';
+import { checkBusEvent, type CatalogueEvent } from './events.ts';
 
-/** Outbox SQL. `append` must run inside the transaction of the state change it reports. */
+/**
+ * Outbox SQL. `append` must run inside the transaction of the state change it reports; each event is
+ * checked against the catalogue (bus/events.ts) first.
+ */
 export const outboxStore = {
-  async append(tx: Tx | Db, events: BusEvent[]): Promise<void> {
+  /**
+   * Appends in `seq` order = commit order: on PostgreSQL the append takes the append-order lock (held
+   * until commit, shared with the audit chain and the webhook feed), so a transaction that took a smaller
+   * `seq` can never commit after the drainer has read past it. Without it, a row committed late below the
+   * drainer's position would be skipped, then marked published, and never reach the bus.
+   */
+  async append(tx: Tx, events: ReadonlyArray<CatalogueEvent>): Promise<void> {
     if (events.length === 0) return;
+    for (const e of events) checkBusEvent(e);
+    await lockAppendOrder(tx);
     await tx
       .insertInto('outbox')
       .values(
         events.map((e) => ({
           id: e.id,
           type: e.type,
-          account: e.account ?? null,
+          account: 'account' in e && typeof e.account === 'string' ? e.account : null,
           payload: JSON.stringify(e),
           created_at: e.time,
           published_at: null,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../testing/cli.ts';
 import { tempDir } from '../testing/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
@@ -15,26 +16,28 @@ function run(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-test('every command has --help', () => {
+test('every command has --help', async () => {
+  // the real binary once; the rest in-process (testing/cli.ts)
   const top = run(['--help']);
   assert.equal(top.status, 0);
   for (const cmd of ['serve', 'migrate', 'keys', 'bench']) {
     assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
-    const h = run([cmd, '--help']);
+    const h = await runCli([cmd, '--help']);
     assert.equal(h.status, 0, `${cmd} --help: ${h.stderr}`);
     assert.match(h.stdout, /Usage: gatehouse/);
   }
-  for (const sub of ['create', 'list', 'revoke']) assert.equal(run(['keys', sub, '--help']).status, 0);
+  for (const sub of ['create', 'list', 'revoke'])
+    assert.equal((await runCli(['keys', sub, '--help'])).status, 0);
 });
 
-test('migrate, then keys create, list and revoke against a data directory', () => {
+test('migrate, then keys create, list and revoke against a data directory', async () => {
   const t = tempDir();
   try {
-    const m = run(['migrate', '-d', t.dir]);
+    const m = await runCli(['migrate', '-d', t.dir]);
     assert.equal(m.status, 0, m.stderr);
     assert.match(m.stdout, /applied \d+ migration/);
-    assert.match(run(['migrate', '-d', t.dir]).stdout, /up to date/);
-    const c = run([
+    assert.match((await runCli(['migrate', '-d', t.dir])).stdout, /up to date/);
+    const c = await runCli([
       'keys',
       'create',
       '-d',
@@ -49,18 +52,18 @@ test('migrate, then keys create, list and revoke against a data directory', () =
     const created = JSON.parse(c.stdout) as { key: string; id: string; scopes: string[] };
     assert.match(created.key, /^ghk_/);
     assert.deepEqual(created.scopes, ['accounts:read', 'accounts:write']);
-    const l = run(['keys', 'list', '-d', t.dir]);
+    const l = await runCli(['keys', 'list', '-d', t.dir]);
     assert.match(
       l.stdout,
       new RegExp(`${created.id}\\tchat backend\\taccounts:read,accounts:write\\tactive`),
     );
     assert.ok(!l.stdout.includes(created.key), 'list never shows the secret');
-    assert.equal(run(['keys', 'revoke', '-d', t.dir, created.id]).status, 0);
-    assert.match(run(['keys', 'list', '-d', t.dir]).stdout, /revoked/);
-    const again = run(['keys', 'revoke', '-d', t.dir, created.id]);
+    assert.equal((await runCli(['keys', 'revoke', '-d', t.dir, created.id])).status, 0);
+    assert.match((await runCli(['keys', 'list', '-d', t.dir])).stdout, /revoked/);
+    const again = await runCli(['keys', 'revoke', '-d', t.dir, created.id]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /KEY_NOT_FOUND/);
-    const bad = run(['keys', 'create', '-d', t.dir, '--name', 'x', '--scopes', 'root']);
+    const bad = await runCli(['keys', 'create', '-d', t.dir, '--name', 'x', '--scopes', 'root']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown scope "root"/);
   } finally {

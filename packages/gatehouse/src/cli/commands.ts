@@ -7,10 +7,13 @@ import { registerTextCommands } from '../content/text/command.ts';
 import { registerDomains } from '../content/url/command.ts';
 import { registerReplay } from '../engine/command.ts';
 import { registerKeys } from '../keys/command.ts';
-import { registerRecovery } from '../recovery/command.ts';
-import { registerServe } from '../server/command.ts';
+import { registerOperators } from '../console/command.ts';
+import { registerNotify } from '../notify/command.ts';
+import { registerRecovery } from './recovery.ts';
+import { registerServe } from './serve.ts';
 import { registerDemo, registerSim } from '../sim/command.ts';
 import { registerMigrate } from '../store/command.ts';
+import { registerApps, registerOAuth } from '../oauth/command.ts';
 import { registerWebhooks } from '../webhooks/command.ts';
 
 /** Every CLI command, one register function each (its file sits beside the part it drives). */
@@ -18,6 +21,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerServe,
   registerMigrate,
   registerKeys,
+  registerOperators,
   registerIncidents,
   registerBench,
   registerDomains,
@@ -28,6 +32,9 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerAudit,
   registerReplay,
   registerRecovery,
+  registerNotify,
   registerSim,
   registerDemo,
+  registerApps,
+  registerOAuth,
 ];

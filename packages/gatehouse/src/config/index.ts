@@ -1,362 +1,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { GatehouseError } from '../errors/index.ts';
+import { PLATFORM_SETTINGS } from './settings-platform.ts';
+import { OWNERS_SETTINGS } from './settings-owners.ts';
+import { ACCESS_SETTINGS } from './settings-access.ts';
+import { CLUSTER_SETTINGS } from '../cluster/settings.ts';
+import type { Setting } from './kit.ts';
 
 /**
- * Every setting Gatehouse reads, in one place. Each is read from the config file (JSON or YAML,
- * camelCase keys, path in GATEHOUSE_CONFIG or --config) and overridden by GATEHOUSE_<UPPER_SNAKE>
- * environment variables. The README's settings table is generated from SETTINGS.
+ * Every setting Gatehouse reads, in one place (its parts in settings-*.ts, by area). Each is read from
+ * the config file (JSON or YAML, camelCase keys, path in GATEHOUSE_CONFIG or --config) and overridden by
+ * GATEHOUSE_<UPPER_SNAKE> environment variables. The README's settings table is generated from SETTINGS.
  */
-interface Setting {
-  schema: z.ZodType;
-  default: unknown;
-  form: string;
-  doc: string;
-  /** Never echo the value (in errors or anywhere). */
-  secret?: boolean;
-}
-
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
-]);
-
 export const SETTINGS = {
-  host: {
-    schema: z.string().min(1),
-    default: '127.0.0.1',
-    form: 'host name or IP address',
-    doc: 'Address the HTTP server binds to',
-  },
-  port: {
-    schema: int(0, 65535),
-    default: 8080,
-    form: 'integer 0-65535',
-    doc: 'HTTP port (0 picks a free port)',
-  },
-  dataDir: {
-    schema: z.string().min(1),
-    default: './data',
-    form: 'directory path',
-    doc: 'Directory for the embedded SQLite database and state snapshots',
-  },
-  databaseUrl: {
-    schema: z
-      .string()
-      .refine(
-        (v) => v === '' || /^postgres(ql)?:\/\//.test(v) || v.startsWith('sqlite:'),
-        'postgres://… or sqlite:PATH or empty',
-      ),
-    default: '',
-    form: 'empty (SQLite in dataDir), sqlite:PATH or postgres://user@host:port/db',
-    doc: 'Database; empty means the embedded SQLite file <dataDir>/gatehouse.db',
-  },
-  sqliteSynchronous: {
-    schema: z.enum(['FULL', 'NORMAL']),
-    default: 'FULL',
-    form: 'FULL or NORMAL',
-    doc: 'SQLite fsync mode (FULL survives power loss; NORMAL survives process crashes)',
-  },
-  logLevel: {
-    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    default: 'info',
-    form: 'fatal|error|warn|info|debug|trace|silent',
-    doc: 'Log level',
-  },
-  bodyLimit: {
-    schema: int(1024, 64 * 1024 * 1024),
-    default: 1024 * 1024,
-    form: 'bytes (integer)',
-    doc: 'Largest accepted request body; bigger bodies get 413',
-  },
-  trustProxy: {
-    schema: bool,
-    default: false,
-    form: 'true or false',
-    doc: 'Trust X-Forwarded-For for the client IP (only behind your own proxy)',
-  },
-  cookieSecure: {
-    schema: bool,
-    default: true,
-    form: 'true or false',
-    doc: 'Mark session cookies Secure (browsers still accept them on http://localhost)',
-  },
-  cookieSameSite: {
-    schema: z.enum(['strict', 'lax']),
-    default: 'lax',
-    form: 'strict or lax',
-    doc: 'SameSite attribute of the session cookie',
-  },
-  sessionTtlHours: {
-    schema: int(1, 24 * 365),
-    default: 24 * 30,
-    form: 'hours (integer)',
-    doc: 'Absolute lifetime of a session',
-  },
-  sessionIdleHours: {
-    schema: int(1, 24 * 365),
-    default: 24 * 7,
-    form: 'hours (integer)',
-    doc: 'A session unused this long ends',
-  },
-  argon2MemoryKib: {
-    schema: int(8 * 1024, 4 * 1024 * 1024),
-    default: 19456,
-    form: 'KiB (integer >= 8192)',
-    doc: 'Argon2id memory cost (OWASP: 19 MiB with t=2, p=1)',
-  },
-  argon2Iterations: { schema: int(1, 100), default: 2, form: 'integer >= 1', doc: 'Argon2id time cost' },
-  argon2Parallelism: { schema: int(1, 16), default: 1, form: 'integer >= 1', doc: 'Argon2id parallelism' },
-  loginMaxFailuresPerAccount: {
-    schema: int(1, 1000),
-    default: 5,
-    form: 'integer',
-    doc: 'Failed sign-ins per account per window before Retry-After',
-  },
-  loginMaxFailuresPerIp: {
-    schema: int(1, 100000),
-    default: 30,
-    form: 'integer',
-    doc: 'Failed sign-ins per IP address per window before Retry-After',
-  },
-  loginWindowSeconds: {
-    schema: int(1, 86400),
-    default: 900,
-    form: 'seconds (integer)',
-    doc: 'Window for the failed sign-in limits',
-  },
-  signupMaxPerIp: {
-    schema: int(1, 100000),
-    default: 20,
-    form: 'integer',
-    doc: 'Account creations per IP address per hour',
-  },
-  textModelFile: {
-    schema: z.string(),
-    default: '',
-    form: 'path, or empty',
-    doc: 'Text model; empty uses <dataDir>/models/text.bin (where operator labels are learned) or else the shipped model',
-  },
-  brandsFile: {
-    schema: z.string(),
-    default: '',
-    form: 'path to a brands JSON file, or empty',
-    doc: 'Protected brands for lookalike detection (reloaded on change); empty uses packages/gatehouse/config/brands.example.json',
-  },
-  blocklistFile: {
-    schema: z.string(),
-    default: '',
-    form: 'path, or empty',
-    doc: 'Operator domain/URL blocklist, one entry a line (reloaded on change)',
-  },
-  allowlistFile: {
-    schema: z.string(),
-    default: '',
-    form: 'path, or empty',
-    doc: 'Operator domain/URL allowlist, one entry a line (reloaded on change)',
-  },
-  imageBankFile: {
-    schema: z.string(),
-    default: '',
-    form: 'path to a hash bank (CSV/HMA or .ghbank), or empty',
-    doc: 'Image hash bank (PDQ and SHA-256) loaded at start',
-  },
-  policyFile: {
-    schema: z.string(),
-    default: '',
-    form: 'path to a YAML policy file, or empty for the shipped default',
-    doc: 'Response policy (reloaded when the file changes); empty uses packages/gatehouse/config/policy.default.yaml',
-  },
-  incidentMassThreshold: {
-    schema: int(2, 100000),
-    default: 5,
-    form: 'integer >= 2',
-    doc: 'Accounts contained within the window that make a mass-hijack incident',
-  },
-  incidentMassWindowMinutes: {
-    schema: int(1, 1440),
-    default: 10,
-    form: 'minutes (integer)',
-    doc: 'Window for mass-hijack incidents',
-  },
-  incidentContact: {
-    schema: z.string().min(1).max(500),
-    default: "the platform's security team, through the in-app help centre",
-    form: 'text',
-    doc: 'Contact line printed in incident notices',
-  },
-  outboxPollMs: {
-    schema: int(10, 60000),
-    default: 200,
-    form: 'milliseconds (integer)',
-    doc: 'How often the outbox drainer looks for unpublished events',
-  },
-  secretKey: {
-    schema: z
-      .string()
-      .refine(
-        (v) => v === '' || (/^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32),
-        'base64 of 32 bytes or empty',
-      ),
-    default: '',
-    secret: true,
-    form: 'base64 of 32 random bytes (`openssl rand -base64 32`) or empty',
-    doc: 'Key that encrypts webhook signing secrets at rest (AES-256-GCM); empty: generated once into <dataDir>/secret.key. Set it (the same everywhere) when several processes share PostgreSQL',
-  },
-  webhookRetryBaseMs: {
-    schema: int(1, 3_600_000),
-    default: 2000,
-    form: 'milliseconds (integer)',
-    doc: 'First retry delay of a failed webhook; it doubles per attempt (full jitter)',
-  },
-  webhookRetryCapMs: {
-    schema: int(1, 86_400_000),
-    default: 3_600_000,
-    form: 'milliseconds (integer)',
-    doc: 'Longest delay between two webhook attempts',
-  },
-  webhookMaxAttempts: {
-    schema: int(1, 1000),
-    default: 25,
-    form: 'integer >= 1',
-    doc: 'Attempts before a webhook delivery is dead-lettered',
-  },
-  webhookMaxAgeHours: {
-    schema: int(1, 24 * 90),
-    default: 72,
-    form: 'hours (integer)',
-    doc: 'A delivery still failing this long after it was enqueued is dead-lettered',
-  },
-  webhookTimeoutMs: {
-    schema: int(100, 120_000),
-    default: 10_000,
-    form: 'milliseconds (integer)',
-    doc: 'Timeout of one webhook request (connect to end of response)',
-  },
-  webhookConcurrency: {
-    schema: int(1, 1000),
-    default: 16,
-    form: 'integer >= 1',
-    doc: 'Webhook requests in flight at once (each account/endpoint pair has at most one)',
-  },
-  webhookPollMs: {
-    schema: int(10, 60_000),
-    default: 250,
-    form: 'milliseconds (integer)',
-    doc: 'How often the webhook dispatcher looks for due deliveries (it is also woken on commit)',
-  },
-  webhookSecretOverlapHours: {
-    schema: int(0, 24 * 30),
-    default: 24,
-    form: 'hours (integer)',
-    doc: 'After a secret rotation, how long messages are also signed with the old secret',
-  },
-  webhookRetentionDays: {
-    schema: int(1, 3650),
-    default: 30,
-    form: 'days (integer)',
-    doc: 'Delivered webhook messages and their attempts older than this are deleted (dead letters are kept)',
-  },
-  eventsBodyLimit: {
-    schema: int(1024, 256 * 1024 * 1024),
-    default: 16 * 1024 * 1024,
-    form: 'bytes (integer)',
-    doc: 'Largest body of POST /v1/events (a batch of up to 1,000 events)',
-  },
-  engineSnapshotSeconds: {
-    schema: int(0, 86_400),
-    default: 300,
-    form: 'seconds (integer), 0 = only at shutdown',
-    doc: 'How often the engine writes its state snapshot (<dataDir>/engine/snapshot.json.gz)',
-  },
-  recoveryCaseTtlHours: {
-    schema: int(1, 24 * 90),
-    default: 72,
-    form: 'hours (integer)',
-    doc: 'An appeal case (and its token) not finished within this time expires',
-  },
-  recoveryMaxOpenCases: {
-    schema: int(1, 100),
-    default: 3,
-    form: 'integer',
-    doc: 'Open appeal cases allowed per account at once',
-  },
-  recoveryAppealsPerIp: {
-    schema: int(1, 100000),
-    default: 10,
-    form: 'integer',
-    doc: 'Appeals started per IP address per hour',
-  },
-  recoveryMaxWrongAnswers: {
-    schema: int(1, 100),
-    default: 5,
-    form: 'integer',
-    doc: 'Wrong verification answers on one case before it locks',
-  },
-  recoveryLockoutMinutes: {
-    schema: int(1, 7 * 24 * 60),
-    default: 15,
-    form: 'minutes (integer)',
-    doc: 'How long a case stays locked after too many wrong answers',
-  },
-  recoveryAttemptsPerAccount: {
-    schema: int(1, 100000),
-    default: 20,
-    form: 'integer',
-    doc: 'Verification answers per account per hour, across all its cases',
-  },
-  recoveryAttemptsPerIp: {
-    schema: int(1, 100000),
-    default: 50,
-    form: 'integer',
-    doc: 'Verification answers and friend confirmations per IP address per hour',
-  },
-  recoveryCodeTtlMinutes: {
-    schema: int(1, 24 * 60),
-    default: 15,
-    form: 'minutes (integer)',
-    doc: 'Lifetime of a one-time code sent to an email address or phone, or given to a trusted friend',
-  },
-  recoverySendsPerCase: {
-    schema: int(1, 100),
-    default: 3,
-    form: 'integer',
-    doc: 'Codes sent to a contact channel per case (and per channel verification) per hour',
-  },
-  recoveryFriendThreshold: {
-    schema: int(1, 10),
-    default: 2,
-    form: 'integer 1-10',
-    doc: 'Trusted friends who must confirm an appeal (of up to recoveryFriendMax asked)',
-  },
-  recoveryFriendMax: {
-    schema: int(1, 10),
-    default: 3,
-    form: 'integer 1-10',
-    doc: 'Trusted friends asked to confirm an appeal (and most friends an owner can pre-choose is 10)',
-  },
-  recoveryFriendMinAgeDays: {
-    schema: int(1, 3650),
-    default: 30,
-    form: 'days (integer)',
-    doc: 'Without a chosen list, friends of at least this standing (from the event log) can confirm an appeal',
-  },
-  recoveryDefaultWindowHours: {
-    schema: int(1, 24 * 30),
-    default: 24,
-    form: 'hours (integer)',
-    doc: 'Compromise window assumed before the freeze when nothing better is known',
-  },
-  recoveryCodeSender: {
-    schema: z.enum(['disabled', 'development-log']),
-    default: 'disabled',
-    form: 'disabled or development-log',
-    doc: 'Where email/phone codes go: development-log writes them to the log (development only, nothing is sent)',
-  },
-} as const satisfies Record<string, Setting>;
+  ...PLATFORM_SETTINGS,
+  ...OWNERS_SETTINGS,
+  ...ACCESS_SETTINGS,
+  ...CLUSTER_SETTINGS,
+} as const;
 
 export type SettingKey = keyof typeof SETTINGS;
 export type Config = { [K in SettingKey]: z.output<(typeof SETTINGS)[K]['schema']> } & {
@@ -441,9 +104,11 @@ export function loadConfig(
     }
     const r = def.schema.safeParse(raw);
     if (!r.success) {
+      // a check that names what is wrong (an unknown notice kind) says so; values of secrets never
+      const custom = def.secret ? undefined : r.error.issues.find((i) => i.code === 'custom')?.message;
       throw new GatehouseError(
         'CONFIG_INVALID',
-        `invalid value ${def.secret ? '(not shown: secret)' : JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}`,
+        `invalid value ${def.secret ? '(not shown: secret)' : JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}${custom ? ` (${custom})` : ''}`,
         { extra: { key, env: envName(key), expected: def.form } },
       );
     }
@@ -458,6 +123,22 @@ export function loadConfig(
         kind: 'sqlite',
         path: url.startsWith('sqlite:') ? resolve(url.slice(7)) : resolve(dataDir, 'gatehouse.db'),
       };
+  if (out.role !== 'all' && (out.database as Config['database']).kind !== 'postgres')
+    throw new GatehouseError(
+      'CONFIG_INVALID',
+      `role ${String(out.role)} needs PostgreSQL (databaseUrl postgres://…)`,
+      {
+        extra: { key: 'role', env: envName('role'), expected: 'role all with SQLite' },
+      },
+    );
+  if (out.role !== 'all' && out.natsUrl === '')
+    throw new GatehouseError(
+      'CONFIG_INVALID',
+      `role ${String(out.role)} needs natsUrl (NATS with JetStream)`,
+      {
+        extra: { key: 'natsUrl', env: envName('natsUrl'), expected: 'nats://host:port' },
+      },
+    );
   return out as Config;
 }
 

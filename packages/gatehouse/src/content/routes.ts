@@ -3,12 +3,74 @@ import { z } from 'zod';
 import type { KeyService } from '../keys/index.ts';
 import { requireKey } from '../server/auth.ts';
 import type { ContentService } from './service.ts';
+import { linksAcross } from './url/index.ts';
 
+// Whole messages up to 1 Mi units (the body limit caps them first); scoring samples long ones (text/long.ts).
 const Text = z
   .string()
   .min(1)
-  .max(64 * 1024);
+  .max(1024 * 1024);
 const Source = z.string().min(1).max(64).optional();
+
+const TextScoreOut = z.object({
+  probability: z.number(),
+  label: z.enum(['spam', 'ham']),
+  threshold: z.number(),
+  topFeatures: z
+    .array(z.object({ feature: z.string(), weight: z.number(), contribution: z.number() }))
+    .describe('the features that weighed most; contribution = what each added to the log-odds'),
+  intents: z
+    .array(
+      z.object({
+        intent: z.string(),
+        label: z.string(),
+        labelZh: z.string(),
+        term: z.string(),
+        start: z.number(),
+        end: z.number(),
+        original: z.string(),
+        normStart: z.number(),
+        normEnd: z.number(),
+      }),
+    )
+    .describe('money, abuse… intents found, with their spans in the original and normalised text'),
+  truncated: z.boolean(),
+  evasion: z.unknown().describe('what normalisation changed (evasion signals)'),
+});
+const UrlOut = z.object({
+  url: z.string().describe('the de-obfuscated URL'),
+  host: z.string(),
+  registeredDomain: z.string().nullable(),
+  verdict: z.string(),
+  brand: z.string().optional(),
+  lookalike: z.unknown().optional(),
+  reasons: z.array(z.unknown()).describe('{code, weight, en, zh, …} each'),
+  score: z.number(),
+  start: z.number(),
+  end: z.number(),
+  raw: z.string(),
+  flags: z.array(z.string()),
+});
+/** A link spelt across two messages of one sender (`previous` + `text`). */
+const SplitOut = UrlOut.partial({ start: true, end: true, flags: true }).extend({
+  startInPrevious: z.number(),
+  endInNext: z.number(),
+  split: z.literal(true),
+});
+/** A reported text in the operator review queue. */
+const QueueItemOut = z.object({
+  id: z.number(),
+  text: z.string(),
+  reporters: z.number().describe('distinct independent reporters'),
+  weight: z.number().describe('their summed reputation weight'),
+  status: z.string(),
+  createdAt: z.number(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.number().nullable(),
+});
+const ImageMatchOut = z.object({
+  match: z.object({ label: z.string(), distance: z.number() }).nullable(),
+});
 
 /** Operator routes for the content part: explained text scores, labels that teach the model, URL and image checks. */
 export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; keys: KeyService }> = async (
@@ -27,6 +89,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
         ...op,
         summary: 'Score a text: probability, top features, intents with spans',
         body: z.strictObject({ text: Text, source: Source }),
+        response: { 200: TextScoreOut },
       },
     },
     async (req) => {
@@ -70,11 +133,53 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
       preHandler: read,
       schema: {
         ...op,
-        summary: 'Extract and analyse every URL in a text (lookalikes, risk signals, lists)',
-        body: z.strictObject({ text: Text }),
+        summary:
+          'Extract and analyse every URL in a text (lookalikes, risk signals, lists); with `previous` (the same ' +
+          "sender's previous message in the conversation) also the links split across the two",
+        body: z.strictObject({ text: Text, previous: Text.optional() }),
+        response: { 200: z.object({ urls: z.array(UrlOut), split: z.array(SplitOut).optional() }) },
       },
     },
-    async (req) => ({ urls: content.analyzeUrls(req.body.text) }),
+    async (req) => ({
+      urls: content.analyzeUrls(req.body.text),
+      ...(req.body.previous !== undefined
+        ? { split: linksAcross(req.body.previous, req.body.text, content.urlContext()) }
+        : {}),
+    }),
+  );
+
+  app.get(
+    '/v1/content/reports/queue',
+    {
+      preHandler: read,
+      schema: {
+        ...op,
+        summary:
+          'Texts whose user reports reached the quorum of independent, reputation-weighted reporters (operator review queue)',
+        querystring: z.strictObject({
+          status: z.enum(['pending', 'confirmed', 'rejected']).default('pending'),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: z.object({ items: z.array(QueueItemOut) }) },
+      },
+    },
+    async (req) => ({ items: await content.reportQueue(req.query.status, req.query.limit) }),
+  );
+
+  app.post(
+    '/v1/content/reports/queue/:id',
+    {
+      preHandler: write,
+      schema: {
+        ...op,
+        summary:
+          'Decide a reported text: spam teaches the text model and raises the reporters’ reputation; ham lowers it',
+        params: z.strictObject({ id: z.coerce.number().int().min(1) }),
+        body: z.strictObject({ verdict: z.enum(['spam', 'ham']) }),
+        response: { 200: QueueItemOut },
+      },
+    },
+    async (req) => content.decideReport(req.params.id, req.body.verdict, `key:${req.operator!.id}`),
   );
 
   app.post(
@@ -85,6 +190,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
         ...op,
         summary: 'Match a PDQ hash or SHA-256 (64 hex) against the hash bank',
         body: z.strictObject({ hash: z.string().regex(/^[0-9a-fA-F]{64}$/) }),
+        response: { 200: ImageMatchOut },
       },
     },
     async (req) => ({ match: content.matchImage(req.body.hash) ?? null }),

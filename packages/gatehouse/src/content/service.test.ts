@@ -89,3 +89,74 @@ test('URL analysis and image matching over HTTP; scopes and bad input', async ()
   const reader = (await gh.keys.create('reader', ['content:read'])).key;
   assert.equal((await post('/v1/content/text/labels', { text: 'x', verdict: 'spam' }, reader)).status, 403);
 });
+
+test('link evasions over HTTP: dot words and look-alikes, a link after 64 KiB, a link split in two', async () => {
+  const analyze = async (body: unknown) =>
+    (await (await post('/v1/content/urls/analyze', body)).json()) as {
+      urls: Array<{ host: string; verdict: string; brand?: string }>;
+      split?: Array<{ host: string; verdict: string; brand?: string }>;
+    };
+  const dotWord = await analyze({ text: '账号异常，请到 qq-security点cn 验证' });
+  assert.deepEqual(
+    dotWord.urls.map((u) => [u.host, u.verdict, u.brand]),
+    [['qq-security.cn', 'lookalike', 'qq']],
+  );
+  const middle = await analyze({ text: 'free nitro: discord-nitro·xyz' });
+  assert.equal(middle.urls[0]!.brand, 'discord');
+  const late = await analyze({ text: `${'聊聊天气和晚饭吃什么。'.repeat(7000)} steam-gift%2Ecom` });
+  assert.deepEqual(
+    late.urls.map((u) => u.host),
+    ['steam-gift.com'],
+  );
+  const lateScore = (await (
+    await post('/v1/content/text/score', { text: `${'x '.repeat(40_000)}加我薇信领红包` })
+  ).json()) as { intents: Array<{ start: number }>; truncated: boolean };
+  assert.equal(lateScore.truncated, true);
+  assert.ok(lateScore.intents.some((i) => i.start > 65536));
+  const split = await analyze({ previous: '快领 discord-nitro-', text: 'gift.com 限时' });
+  assert.deepEqual(
+    split.split!.map((u) => [u.host, u.brand]),
+    [['discord-nitro-gift.com', 'discord']],
+  );
+  // the owner's ordinary messages stay link-free
+  const plain = await analyze({ previous: '我们3点', text: '半见，记得带3.5元' });
+  assert.deepEqual(plain.urls, []);
+  assert.deepEqual(plain.split, []);
+});
+
+test('lookalikes with several edits or lure blends, and learned scam intents, over HTTP', async () => {
+  const analyze = async (text: string) =>
+    (
+      (await (await post('/v1/content/urls/analyze', { text })).json()) as {
+        urls: Array<{
+          host: string;
+          verdict: string;
+          brand?: string;
+          reasons: Array<{ code: string; rule?: string }>;
+        }>;
+      }
+    ).urls;
+  const multi = await analyze('trade here: https://steamcomrnunnity.com/tradeoffer/new');
+  assert.equal(multi[0]!.verdict, 'lookalike');
+  assert.equal(multi[0]!.brand, 'steam');
+  const blend = await analyze('claim nitrogiftt.com now');
+  assert.equal(blend[0]!.brand, 'discord');
+  assert.ok(blend[0]!.reasons.some((r) => r.code === 'url.lure'));
+  // the owner's own links stay clean
+  const own = await analyze('see https://steamcommunity.com/id/me and https://discord.com/channels/1');
+  assert.deepEqual(
+    own.map((u) => u.verdict),
+    ['clean', 'clean'],
+  );
+  const score = async (text: string) =>
+    (await (await post('/v1/content/text/score', { text })).json()) as {
+      intents: Array<{ intent: string; start: number; end: number }>;
+    };
+  const scam = await score('二舅，我是小涛，手机掉了这是新号，在医院交押金还差四千，先转我，别告诉我妈');
+  assert.ok(scam.intents.some((i) => i.intent === 'money'));
+  const wish = await score('元宵节快乐，恭喜发财，红包多多');
+  assert.deepEqual(
+    wish.intents.filter((i) => ['money', 'impersonation', 'prize'].includes(i.intent)),
+    [],
+  );
+});

@@ -163,7 +163,6 @@ function msg(
     account,
     session,
     text,
-    textTruncated: false,
     urls: [],
     attachments: [],
     client,

@@ -23,7 +23,11 @@ export const BIAS = -5;
 export const WEIGHTS = {
   // profile deviation (COMPA-style: the account breaks its own habits)
   new_hour: { w: 0.7, group: 'profile', doc: 'message at an hour of day the account (almost) never uses' },
-  new_client: { w: 1.2, group: 'profile', doc: 'client kind/name never used by the account' },
+  new_client: {
+    w: 1.2,
+    group: 'session',
+    doc: 'client kind/name never used by the account (a device signature, so compromise evidence)',
+  },
   new_script: { w: 1.0, group: 'profile', doc: 'writing system (language) the account never uses' },
   first_link: { w: 1.5, group: 'profile', doc: 'first link ever from an account with a mature profile' },
   new_link_domain: { w: 0.8, group: 'profile', doc: 'link to a registered domain the account never sent' },
@@ -43,22 +47,41 @@ export const WEIGHTS = {
     doc: 'session younger than 24 h (full strength at 0, linear; a quarter on a known device, network and country)',
   },
   session_unknown: { w: 0.3, group: 'session', doc: 'session id never seen in a sign-in event' },
-  signin_qr: { w: 0.8, group: 'session', doc: 'session signed in by QR code (relay risk)' },
+  signin_qr: {
+    w: 0.8,
+    group: 'session',
+    doc: 'session signed in by QR code (relay risk); a quarter when the approving phone was on the same network',
+  },
+  signin_qr_relay: {
+    w: 1.5,
+    group: 'session',
+    doc: "QR sign-in approved by a phone far from the requester (identity's qr_network_mismatch, qr_hosting_asn, qr_mint_burst: the session is on probation); with any risky content the session's messages are held",
+  },
+  session_confirmed: {
+    w: -3.0,
+    group: 'session',
+    doc: 'the owner confirmed the session from an older session of theirs (POST /v1/me/sessions/:id/confirm)',
+  },
   signin_device_code: { w: 1.0, group: 'session', doc: 'session signed in by device code' },
   signin_passkey: { w: -1.0, group: 'session', doc: 'session signed in with a passkey (phishing-resistant)' },
   familiar_context: {
-    w: -4.0,
+    w: -8.0,
     group: 'session',
-    doc: 'usual client, no sign-in risk, clean content and no crowd signal: fan-out alone is a greeting, not a hijack',
+    doc: 'organic: usual client, no sign-in risk, no crowd or state signal — the account’s own habit-breaking (profile, velocity) is taken back, up to this much; content is judged on its own',
   },
   device_new: { w: 1.0, group: 'session', doc: 'device never used by the account' },
   network_new: { w: 0.6, group: 'session', doc: 'network (/24, /48) never used by the account' },
   country_new: { w: 1.2, group: 'session', doc: 'country never used by the account' },
   signin_risk: { w: 2.0, group: 'session', doc: 'sign-in risk reported by identity (× risk)' },
   new_session_money: {
-    w: 2.0,
+    w: 9.0,
     group: 'session',
-    doc: 'asks for money from a new session on a new device/network',
+    doc: 'asks for money from a session that is not the owner’s usual one (< 72 h, new device, network or country): half strength for the first recipient, full from the second',
+  },
+  session_link_spread: {
+    w: 9.0,
+    group: 'session',
+    doc: 'links to domains the account never sent, from a session < 24 h on a new device, network or country: half strength for the first recipient, 0.6 for two, full from three (a group counts as many)',
   },
   new_session_burst: {
     w: 1.5,
@@ -72,10 +95,22 @@ export const WEIGHTS = {
   text_score: { w: 2.0, group: 'content', doc: 'text scam/spam probability above 0.5 (scaled)' },
   intent_money: { w: 1.5, group: 'content', doc: 'asks for money, a transfer or top-up' },
   intent_abuse: { w: 1.5, group: 'content', doc: 'gambling, porn, phishing or giveaway wording' },
-  url_blocked: { w: 5.0, group: 'content', doc: 'link to a blocked domain' },
+  // an operator's blocklist is an instruction: with the bias of -5 it reaches the block threshold alone
+  url_blocked: {
+    w: 9.0,
+    group: 'content',
+    doc: 'link to a domain on the operator blocklist (blocks on its own)',
+  },
   url_lookalike: { w: 4.0, group: 'content', doc: 'link to a lookalike of a protected brand' },
   url_suspicious: { w: 1.5, group: 'content', doc: 'link with suspicious traits' },
   image_bank: { w: 4.0, group: 'content', doc: 'image matches a hash bank' },
+  // a platform QR login passed around in chat is the relay of the 2022 QQ hijack: whoever scans and
+  // approves it signs the sender in. Alone it challenges (logit 0.5); wording alone is half strength
+  login_qr_shared: {
+    w: 5.5,
+    group: 'content',
+    doc: 'the platform\'s own QR-login link in a message\'s image (decoded QR), text or links; half strength for "scan to log in / free skins" wording',
+  },
   content_quarantined: { w: 6.0, group: 'content', doc: 'content fingerprint quarantined by an operator' },
   // crowd / campaign
   campaign_member: { w: 3.5, group: 'crowd', doc: 'content belongs to a detected campaign' },
@@ -84,6 +119,11 @@ export const WEIGHTS = {
   blocked_by_contacts: { w: 1.0, group: 'crowd', doc: 'contacts blocked the account (distinct, 60 min)' },
   victim_contact: { w: 1.5, group: 'crowd', doc: 'a friend of a confirmed hijack victim' },
   // account state
+  owner_denied: {
+    w: 11,
+    group: 'state',
+    doc: 'the owner said the activity was not them ("this wasn\'t me"): set by response and notify, never by a detector',
+  },
   account_contained: {
     w: 11,
     group: 'state',
@@ -91,8 +131,18 @@ export const WEIGHTS = {
   },
 } as const satisfies Record<string, WeightDef>;
 
+/**
+ * Every signal the engine can emit: the one union detectors emit and policy files are checked
+ * against (a typo in a policy would otherwise load and silently never fire).
+ */
 export type SignalName = keyof typeof WEIGHTS;
+/** Every signal a detector may emit (each has a weight): the names a response policy may name. */
+export const SIGNAL_NAMES: readonly SignalName[] = Object.keys(WEIGHTS) as SignalName[];
 export type Weights = Record<SignalName, number>;
+
+export function isSignalName(name: string): name is SignalName {
+  return Object.hasOwn(WEIGHTS, name);
+}
 
 export function defaultWeights(): Weights {
   const out = {} as Weights;
@@ -103,8 +153,9 @@ export function defaultWeights(): Weights {
 /**
  * Decision thresholds on the logit (log-odds):
  *  logit < challenge → allow; < hold → challenge; < block → hold; < contain → block;
- *  ≥ contain → contain, but only with compromise evidence (profile + session signals ≥
- *  `compromiseEvidence`); otherwise block. A message is never contained on content alone.
+ *  ≥ contain → contain, but only with compromise evidence (session + state signals ≥
+ *  `compromiseEvidence`); otherwise block. A message is never contained on content, habit-breaking
+ *  or a crowd alone: the account must show compromise (README, "Organic or hijack").
  *
  * With BIAS = -5: challenge ≈ risk 0.50, hold ≈ 0.88, block ≈ 0.98, contain ≈ 0.998.
  */
@@ -150,8 +201,16 @@ export interface Limits {
   /** Event-time bounds relative to the time received. */
   maxPastMs: number;
   maxFutureMs: number;
-  /** Campaigns: k distinct deviating accounts sent one fingerprint within 60 minutes. */
+  /** Campaigns: k distinct senders with compromise evidence sent one fingerprint within 60 minutes … */
   campaignMinSenders: number;
+  /** … and they are at least this share of all its senders (organic spread dilutes them). */
+  campaignCompromisedShare: number;
+  /**
+   * Session + state log-odds from which a sender "shows compromise" (a session on a new device,
+   * network or country, a young or QR session, a login wave, identity's risk, containment): only
+   * such senders form or join campaigns or carry a victim's-contact prior.
+   */
+  compromisedSender: number;
   /** Profile-deviation log-odds at which an account "breaks its profile". */
   deviationThreshold: number;
   /** How long friends of a confirmed victim carry the raised prior. */
@@ -184,6 +243,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxPastMs: 24 * 3600_000,
   maxFutureMs: 5 * 60_000,
   campaignMinSenders: 5,
+  campaignCompromisedShare: 0.5,
+  compromisedSender: 1,
   deviationThreshold: 2,
   victimPriorMs: 72 * 3600_000,
   loginWaveMinAccounts: 5,

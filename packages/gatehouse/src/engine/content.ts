@@ -6,18 +6,9 @@
 import type { TextModel } from '../content/text/index.ts';
 import { loadDefaultTextModel, scoreText } from '../content/text/index.ts';
 import type { UrlContext } from '../content/url/index.ts';
-import { analyzeText, analyzeUrl } from '../content/url/index.ts';
-import type { ContentAnalyzer, ImageMatch, TextScore, UrlVerdict } from './types.ts';
-
-/** content/text intent → engine intent ("money" asks; the rest are abuse wording). */
-const INTENT_MAP: Record<string, string | undefined> = {
-  money: 'money_request',
-  gambling: 'gambling',
-  porn: 'porn',
-  prize: 'giveaway',
-  impersonation: 'phishing',
-  offPlatform: undefined, // "add me on WeChat" is ordinary in chat: not a signal on its own
-};
+import { analyzeText, analyzeUrl, SplitLinkBuffer, type SplitLinks } from '../content/url/index.ts';
+import type { ContentAnalyzer, ImageMatch, JoinedMessages, TextScore, UrlVerdict } from './types.ts';
+import type { LoginQrMatcher } from '../content/qr/index.ts';
 
 export interface ContentOptions {
   /** The text model (default: the shipped model). */
@@ -26,19 +17,34 @@ export interface ContentOptions {
   url?: UrlContext | (() => UrlContext);
   /** Image bank lookup (PDQ hex or SHA-256), when the image part is available. */
   matchImage?: (hash: string) => ImageMatch | undefined;
+  /**
+   * Links split across consecutive messages of one sender in one conversation (the content part's
+   * `ContentService.linksAcrossMessages`); default: a bounded buffer of this analyzer's own.
+   */
+  linksAcrossMessages?: (sender: string, conversation: string, text: string, at: number) => SplitLinks;
+  /** The platform's QR-login links (intent login_qr_shared), when configured. */
+  loginQr?: LoginQrMatcher;
 }
 
 export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyzer {
   const model = opts.textModel ?? loadDefaultTextModel();
   const urlCtx = typeof opts.url === 'function' ? opts.url : () => (opts.url as UrlContext | undefined) ?? {};
+  let across = opts.linksAcrossMessages;
+  if (!across) {
+    const buffer = new SplitLinkBuffer();
+    across = (sender, conversation, text, at) => buffer.takeJoined(sender, conversation, text, at, urlCtx());
+  }
+  const joined = across;
   return {
     scoreText(text: string): TextScore {
       const r = scoreText(model, text, { top: 0 });
-      const intents: TextScore['intents'] = [];
-      for (const h of r.intents) {
-        const intent = INTENT_MAP[h.intent];
-        if (intent !== undefined) intents.push({ intent, term: h.original, start: h.start, end: h.end });
-      }
+      // the content part's intent names as they are (the engine classes them in verdict.ts)
+      const intents: TextScore['intents'] = r.intents.map((h) => ({
+        intent: h.intent,
+        term: h.original,
+        start: h.start,
+        end: h.end,
+      }));
       return { probability: r.probability, intents };
     },
     analyzeUrls(text: string, urls: readonly string[]): UrlVerdict[] {
@@ -72,6 +78,29 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
     },
     matchImage(hash: string): ImageMatch | undefined {
       return opts.matchImage?.(hash);
+    },
+    ...(opts.loginQr
+      ? {
+          loginQr: (text: string, urls: readonly string[], qr: readonly string[]) =>
+            opts.loginQr!.match(text, urls, qr),
+        }
+      : {}),
+    linksAcrossMessages(
+      sender: string,
+      conversation: string,
+      text: string,
+      at: number,
+    ): JoinedMessages | undefined {
+      const j = joined(sender, conversation, text, at);
+      if (j.links.length === 0) return undefined;
+      const links = j.links.map((a) => ({
+        url: a.url,
+        registeredDomain: a.registeredDomain ?? a.host,
+        verdict: a.verdict,
+        ...(a.brand !== undefined ? { brand: a.brand } : {}),
+        reasons: [...a.reasons.map((r) => r.code), 'url.split_across_messages'],
+      }));
+      return { text: j.previous + text, links };
     },
   };
 }

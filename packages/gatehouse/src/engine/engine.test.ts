@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePlatformEvent } from '@gatehouse/sdk';
+import { MAX_TEXT_BYTES, parsePlatformEvent } from '@gatehouse/sdk';
 import { Engine } from './engine.ts';
 import { LexiconContentAnalyzer } from './test-content.ts';
 import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
@@ -138,7 +138,8 @@ test('image bank match and late (out-of-order) message events', () => {
 });
 
 test('SDK event parsing: bounds and reasons', () => {
-  const ok = parsePlatformEvent({
+  // a long text is kept whole (scored whole), one over 1 MiB of UTF-8 is rejected, never cut
+  const long = parsePlatformEvent({
     id: 'e1',
     type: 'message.sent',
     time: '2026-01-01T00:00:00Z',
@@ -147,12 +148,31 @@ test('SDK event parsing: bounds and reasons', () => {
     text: 'x'.repeat(70_000),
     client: { kind: 'mobile', name: 'QQ' },
   });
-  assert.ok(ok.ok);
-  if (ok.ok && ok.event.type === 'message.sent') {
-    assert.equal(ok.event.textTruncated, true);
-    assert.equal(ok.event.text.length, 65_536);
-    assert.equal(ok.event.time, T0);
+  assert.ok(long.ok);
+  if (long.ok && long.event.type === 'message.sent') {
+    assert.equal(long.event.text.length, 70_000);
+    assert.equal(long.event.time, T0);
   }
+  const tooLong = parsePlatformEvent({
+    id: 'e1b',
+    type: 'message.sent',
+    time: 1,
+    account: 'a',
+    recipients: ['b'],
+    text: '长'.repeat(Math.floor(MAX_TEXT_BYTES / 3) + 1),
+    client: { kind: 'mobile', name: 'QQ' },
+  });
+  assert.equal(!tooLong.ok && tooLong.reason, 'text_too_long');
+  const atMax = parsePlatformEvent({
+    id: 'e1c',
+    type: 'message.sent',
+    time: 1,
+    account: 'a',
+    recipients: ['b'],
+    text: 'x'.repeat(MAX_TEXT_BYTES),
+    client: { kind: 'mobile', name: 'QQ' },
+  });
+  assert.ok(atMax.ok);
   const many = parsePlatformEvent({
     id: 'e2',
     type: 'message.sent',

@@ -8,10 +8,10 @@
  */
 import type { SignalName, Weights } from './config.ts';
 import { BIAS, defaultWeights } from './config.ts';
-import type { Decision } from './types.ts';
 
 export interface LabelledDecision {
-  decision: Pick<Decision, 'signals'>;
+  /** Stored decisions (JSON): signal names as strings; unknown names are ignored. */
+  decision: { signals: ReadonlyArray<{ name: string; strength: number }> };
   /** true = abuse (hijack, spam), false = benign */
   abusive: boolean;
 }

@@ -4,7 +4,7 @@
  * decisions already stored and bus events already in the outbox are skipped. Used by the consumer on
  * the main thread and by the check-log worker.
  */
-import type { BusEvent } from '../bus/index.ts';
+import type { CatalogueEvent } from '../bus/index.ts';
 import { outboxStore } from '../bus/index.ts';
 import type { Db, Dialect, Tx } from '../store/db.ts';
 import { engineStore, type NewDecision, type NewEvent } from './store.ts';
@@ -28,9 +28,9 @@ export async function persistDecisionsTx(
   grown: Campaign[] = [],
 ): Promise<void> {
   const fresh = await insertNewDecisions(tx, decisions, now);
-  const bus: BusEvent[] = fresh.map((d) => ({
+  const bus: CatalogueEvent[] = fresh.map((d) => ({
     id: `decision:${d.eventId}`,
-    type: 'decision.made',
+    type: 'decision.made' as const,
     time: d.time,
     account: d.account,
     decision: d,

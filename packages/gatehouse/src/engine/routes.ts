@@ -1,12 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Reason } from '@gatehouse/sdk';
 import { z } from 'zod';
+import { MAX_TEXT_BYTES, messageSent, platformEvent } from '@gatehouse/sdk';
+import { readAttachmentImages } from '../content/qr/index.ts';
 import type { KeyService } from '../keys/index.ts';
 import { requireKey } from '../server/auth.ts';
+import { validatedBy } from '../server/schemas.ts';
+import type { KnownAccounts } from './known-accounts.ts';
 import type { EngineService } from './service.ts';
 import { MAX_BATCH } from './service.ts';
 
-const ReasonOut = z.object({ signal: z.string(), en: z.string(), zh: z.string() });
+const ReasonOut = Reason;
 const EventResult = z.object({
   index: z.number(),
   id: z.string().nullable(),
@@ -14,20 +19,41 @@ const EventResult = z.object({
   reason: z.string().optional(),
   detail: z.string().optional(),
 });
+const Warning = z.object({
+  code: z.literal('unknown_account'),
+  account: z.string(),
+  indexes: z.array(z.number()).optional(),
+  en: z.string(),
+  zh: z.string(),
+});
 const IngestAnswer = z.object({
   accepted: z.number(),
   duplicates: z.number(),
   rejected: z.number(),
   results: z.array(EventResult),
+  warnings: z.array(Warning),
 });
 const CheckAnswer = z.object({
   id: z.string(),
-  verdict: z.enum(['allow', 'hold', 'block']),
-  action: z.enum(['allow', 'challenge', 'hold', 'block', 'contain']),
-  risk: z.number(),
+  verdict: z
+    .enum(['allow', 'hold', 'block'])
+    .describe(
+      'What the platform does with THIS message, and the only field its send path acts on: allow = deliver; ' +
+        'hold = do not deliver yet (deliver it on a message.release webhook, drop it on message.expire); ' +
+        'block = never deliver.',
+    ),
+  action: z
+    .enum(['allow', 'challenge', 'hold', 'block', 'contain'])
+    .describe(
+      "The engine's decision about the ACCOUNT, which the response policy turns into actions (challenge the " +
+        'owner, throttle, freeze…); their effects on the platform arrive as webhooks. For information and ' +
+        'logs: never branch the send path on it (challenge and hold both give verdict hold, contain gives block).',
+    ),
+  risk: z.number().describe('sigmoid of the summed log-odds of the signals, 0..1'),
   reasons: z.array(ReasonOut),
   campaigns: z.array(z.string()),
   duplicate: z.boolean(),
+  warnings: z.array(Warning),
 });
 const Campaign = z.object({
   id: z.string(),
@@ -42,6 +68,43 @@ const Campaign = z.object({
   senders10m: z.number().optional(),
   senders60m: z.number().optional(),
   deviating60m: z.number().optional(),
+  compromised60m: z.number().optional(),
+});
+/** A check: a message.sent event whose `type` and `time` may be left out. */
+const CheckBody = z.object(messageSent.shape).partial({ type: true, time: true });
+const EventsBody = z.object({ events: z.array(z.unknown()).min(1).max(MAX_BATCH) });
+const RiskTimeline = z.object({
+  account: z.string(),
+  risk: z.number(),
+  contained: z.boolean(),
+  state: z.unknown().describe('the engine’s view of the account (profile, windows, sessions), or null'),
+  events: z.array(
+    z.object({
+      seq: z.number(),
+      id: z.string(),
+      type: z.string(),
+      time: z.number(),
+      receivedAt: z.number(),
+      event: z.unknown(),
+    }),
+  ),
+  decisions: z
+    .array(
+      z.looseObject({
+        seq: z.number(),
+        id: z.string(),
+        eventId: z.string(),
+        eventType: z.string(),
+        account: z.string(),
+        time: z.number(),
+        action: z.enum(['allow', 'challenge', 'hold', 'block', 'contain']),
+        logit: z.number(),
+        risk: z.number(),
+        reasons: z.array(ReasonOut),
+        signals: z.array(z.unknown()).describe('{name, value, strength, weight, logOdds, reason} each'),
+      }),
+    )
+    .describe('newest first'),
 });
 const IdParam = z.strictObject({ id: z.string().min(1).max(200) });
 
@@ -75,12 +138,28 @@ export interface EngineRouteDeps {
   keys: KeyService;
   /** Body limit of POST /v1/events (sized for a batch of 1,000 events). */
   eventsBodyLimit: number;
+  /** Warns about account ids Gatehouse has never seen (absent: no warnings). */
+  accounts?: KnownAccounts;
+  /** Reads images sent in attachments[].data (QR text kept, bytes dropped); default: content/qr without redaction. */
+  readImages?: (items: unknown[]) => Promise<unknown>;
 }
+
+/** The `account` of each item of a batch that was accepted or a duplicate (undefined otherwise). */
+function acceptedAccounts(items: unknown[], results: Array<{ status: string }>): Array<string | undefined> {
+  return items.map((it, i) => {
+    if (results[i]?.status === 'rejected' || typeof it !== 'object' || it === null) return undefined;
+    const a = (it as { account?: unknown }).account;
+    return typeof a === 'string' ? a : undefined;
+  });
+}
+
+/** Body limit of the pre-send check: one message of MAX_TEXT_BYTES, with room for JSON escapes. */
+const CHECK_BODY_LIMIT = 2 * MAX_TEXT_BYTES + 64 * 1024;
 
 /** Event ingestion, the pre-send check and the engine's operator views. */
 export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app,
-  { engine, keys, eventsBodyLimit },
+  { engine, keys, eventsBodyLimit, accounts, readImages = (items) => readAttachmentImages(items) },
 ) => {
   const write = cachedKey(requireKey(keys, 'events:write'));
   const read = requireKey(keys, 'accounts:read');
@@ -98,31 +177,58 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
         summary: 'Ingest a batch of platform events (up to 1,000)',
         description:
           'Each event is answered accepted, duplicate (its id was accepted before) or rejected with a reason ' +
-          '(invalid_event, unknown_type, recipients_too_many, too_old, too_far_in_future). Accepted events are ' +
-          'durable before the answer. Texts above 64 KiB are scored on their first 64 KiB (textTruncated).',
-        body: z.object({ events: z.array(z.unknown()).min(1).max(MAX_BATCH) }),
+          '(invalid_event, unknown_type, recipients_too_many, text_too_long, too_old, too_far_in_future). Accepted ' +
+          'events are durable before the answer. A text is scored whole up to 1 MiB of UTF-8; a longer one is ' +
+          'rejected text_too_long (never cut). ' +
+          '`warnings` has one unknown_account entry per account id Gatehouse never gave out (with the indexes ' +
+          'of the events naming it; at most 50, the metric gatehouse_unknown_account_events_total counts all).',
+        body: z.object({ events: z.array(platformEvent).min(1).max(MAX_BATCH) }),
         response: { 200: IngestAnswer },
       },
+      // each event is checked by the service, which rejects bad ones one by one
+      ...validatedBy(EventsBody),
     },
-    async (req) => engine.ingest(req.body.events),
+    async (req) => {
+      const events: unknown[] = req.body.events;
+      // images sent as attachments[].data: their QR codes are read and the bytes dropped
+      await readImages(events);
+      const answer = await engine.ingest(events);
+      const warnings = accounts ? await accounts.forEvents(acceptedAccounts(events, answer.results)) : [];
+      return { ...answer, warnings };
+    },
   );
 
   app.post(
     '/v1/check/message',
     {
       preHandler: write,
+      // room for a text of MAX_TEXT_BYTES even when JSON escapes some of it; a longer text gets the
+      // typed TEXT_TOO_LONG from the event parser, a body beyond this one PAYLOAD_TOO_LARGE
+      bodyLimit: CHECK_BODY_LIMIT,
       schema: {
         ...op,
         tags: ['events'],
         summary: 'Pre-send check of a message: allow, hold or block, with reasons',
         description:
-          'The body is a message.sent event ("type" may be omitted). The message is scored from the current ' +
-          'state and recorded as an event. A repeated id returns the first answer (duplicate: true).',
-        body: z.record(z.string(), z.unknown()),
+          'The body is a message.sent event ("type" may be omitted; "time" may be omitted and is then the ' +
+          "server's now). The message is scored from the current state and recorded as an event. A repeated " +
+          'id returns the first answer (duplicate: true). Act on `verdict`; `action` is what the engine ' +
+          'decided for the account (see docs/integrating.md). `warnings` lists an account id Gatehouse never ' +
+          'gave out (unknown_account): send the ids of POST /v1/accounts. The text is scored whole up to 1 MiB ' +
+          'of UTF-8; a longer one is refused with 413 TEXT_TOO_LONG.',
+        body: CheckBody,
         response: { 200: CheckAnswer },
       },
+      // the event parser answers EVENT_INVALID with its reason
+      ...validatedBy(z.record(z.string(), z.unknown())),
     },
-    async (req) => engine.check(req.body),
+    async (req) => {
+      await readImages([req.body]);
+      const answer = engine.remoteCheck ? await engine.remoteCheck(req.body) : engine.check(req.body);
+      // the check succeeded, so the body named an account
+      const account = String(req.body.account);
+      return { ...answer, warnings: accounts ? await accounts.forCheck(account) : [] };
+    },
   );
 
   app.get(
@@ -134,6 +240,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
         tags: ['operator'],
         summary: 'Risk timeline of an account: state, recent events, decisions with signals',
         params: IdParam,
+        response: { 200: RiskTimeline },
       },
     },
     async (req) => engine.accountRisk(req.params.id),

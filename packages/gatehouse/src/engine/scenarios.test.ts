@@ -3,6 +3,13 @@ import assert from 'node:assert/strict';
 import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
 import { toPreSend } from './scoring.ts';
 import type { Action, Decision } from './types.ts';
+import type { EngineOptions } from './engine.ts';
+
+// The fast runs use the lexicon test analyzer; scenarios.real-content.test.ts loads this file with the
+// real content analyzer and the shipped model in its place.
+const scenarioOptions =
+  ((globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.test.scenarioOptions')] as
+    Partial<EngineOptions> | undefined) ?? {};
 
 const RANK: Record<Action, number> = { allow: 0, challenge: 1, hold: 2, block: 3, contain: 4 };
 const atLeast = (d: Decision, a: Action) =>
@@ -10,7 +17,7 @@ const atLeast = (d: Decision, a: Action) =>
 const names = (d: Decision) => d.signals.map((s) => `${s.name}=${s.logOdds.toFixed(2)}`).join(', ');
 
 test('QQ-style hijack: QR sign-in from a new device at night, then a gambling link blast → contained on the first message', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const { friends } = sim.history('victim', { friends: Array.from({ length: 40 }, (_, i) => `v-f${i}`) });
   // 02:30 UTC the next night: relayed QR login from the criminals' machine
   sim.t = T0 + 30 * DAY + 2 * HOUR + 30 * MIN;
@@ -42,7 +49,7 @@ test('QQ-style hijack: QR sign-in from a new device at night, then a gambling li
 });
 
 test('QQ-style hijack with an unknown (not blocklisted) link sent to all friends at once → contained within two messages', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const { friends } = sim.history('v2', { friends: Array.from({ length: 40 }, (_, i) => `v2-f${i}`) });
   sim.t = T0 + 30 * DAY + 1 * HOUR;
   sim.login('v2', { session: 'evil2', method: 'qr', device: 'evil-pc-2', ip: '198.51.100.20' });
@@ -58,7 +65,7 @@ test('QQ-style hijack with an unknown (not blocklisted) link sent to all friends
 });
 
 test('"friend needs money" to a few close friends from a new session → at least hold', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const { friends } = sim.history('m', {});
   sim.t = T0 + 30 * DAY + 15 * HOUR;
   sim.login('m', { session: 'new', method: 'password', device: 'other-phone', ip: '198.51.100.99' });
@@ -82,7 +89,7 @@ test('"friend needs money" to a few close friends from a new session → at leas
 });
 
 test('Lunar New Year: the same greeting at midnight from many accounts, usual devices and contacts → benign, no campaign', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const accounts = Array.from({ length: 40 }, (_, i) => `ny${i}`);
   const fr = new Map<string, string[]>();
   for (const a of accounts) fr.set(a, sim.history(a, { hours: [10, 21] }).friends);
@@ -103,7 +110,7 @@ test('Lunar New Year: the same greeting at midnight from many accounts, usual de
 });
 
 test('a benign viral link shared by many long-standing accounts → benign, no campaign', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const accounts = Array.from({ length: 40 }, (_, i) => `vl${i}`);
   for (const a of accounts) sim.history(a, { links: a.endsWith('1') });
   for (const [i, a] of accounts.entries()) {
@@ -119,7 +126,7 @@ test('a benign viral link shared by many long-standing accounts → benign, no c
 });
 
 test('campaign: the same phishing text from many hijacked accounts becomes a campaign; later senders are flagged by it', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const accounts = Array.from({ length: 8 }, (_, i) => `c${i}`);
   for (const a of accounts) sim.history(a, { days: 20 });
   const t1 = T0 + 20 * DAY + 3 * HOUR;
@@ -159,7 +166,7 @@ test('campaign: the same phishing text from many hijacked accounts becomes a cam
 });
 
 test('login wave: many new-device sign-ins from one network are challenged before any spam', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const accounts = Array.from({ length: 8 }, (_, i) => `w${i}`);
   for (const a of accounts) sim.history(a, { days: 3 });
   const t1 = T0 + 3 * DAY + 4 * HOUR;
@@ -186,7 +193,7 @@ test('login wave: many new-device sign-ins from one network are challenged befor
 });
 
 test('recipient reports raise the sender’s risk', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   sim.history('r', { days: 5 });
   sim.t = T0 + 5 * DAY + 12 * HOUR;
   let d: Decision | undefined;
@@ -207,7 +214,7 @@ test('recipient reports raise the sender’s risk', () => {
 });
 
 test('velocity, fan-out and first-contact burst from the account’s own history', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   sim.history('b', { days: 10 });
   sim.t = T0 + 10 * DAY + 15 * HOUR;
   let d: Decision | undefined;
@@ -215,13 +222,13 @@ test('velocity, fan-out and first-contact burst from the account’s own history
     sim.t += 5_000;
     d = sim.send('b', { to: [`stranger-${i}`], text: `hello ${i} add me`, session: 'b-s0' });
   }
-  const n = new Set(d!.signals.map((s) => s.name));
+  const n = new Set<string>(d!.signals.map((s) => s.name));
   for (const k of ['velocity', 'fanout', 'first_contact_burst', 'new_recipients'])
     assert.ok(n.has(k), names(d!));
 });
 
 test('group blast from a new session', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   sim.history('g', { days: 10 });
   sim.t = T0 + 10 * DAY + 23 * HOUR;
   sim.login('g', { session: 'g-new', method: 'device_code', device: 'dc', ip: '100.64.1.1' });
@@ -250,7 +257,7 @@ test('pre-send check maps decisions: challenge → hold, contain → block', () 
 });
 
 test('Lunar New Year greeting to all friends in one go (and a red-envelope-free card image) stays benign', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const accounts = Array.from({ length: 30 }, (_, i) => `ny2-${i}`);
   const fr = new Map<string, string[]>();
   for (const a of accounts) fr.set(a, sim.history(a, { hours: [10, 21], perDay: 6 }).friends);
@@ -269,7 +276,7 @@ test('Lunar New Year greeting to all friends in one go (and a red-envelope-free 
 });
 
 test('midnight greeting to every friend, one by one, in another language: allowed from the usual session (familiar_context), challenged from an intruder’s new device', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const friends = Array.from({ length: 40 }, (_, i) => `nyf-${i}`);
   sim.history('owner', { hours: [10, 21], friends });
   sim.history('victim', { hours: [10, 21], friends: friends.map((f) => `v-${f}`) });
@@ -307,7 +314,7 @@ test('midnight greeting to every friend, one by one, in another language: allowe
 });
 
 test('signed in again on the usual phone minutes before midnight, then greeting every friend: a quarter-weight young session, no new-session burst, allowed', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const friends = Array.from({ length: 30 }, (_, i) => `re-f${i}`);
   sim.history('relogin', { hours: [10, 21], friends });
   const midnight = T0 + 30 * DAY;
@@ -340,7 +347,7 @@ test('signed in again on the usual phone minutes before midnight, then greeting 
 });
 
 test('late events: a message arriving after newer ones is counted in its own window', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   sim.history('late', { days: 5 });
   const t = T0 + 5 * DAY + 12 * HOUR;
   sim.t = t;
@@ -372,7 +379,7 @@ test('late events: a message arriving after newer ones is counted in its own win
 });
 
 test('campaign of near-duplicates: varied wording (MinHash over shingles) from hijacked accounts is one campaign that catches new variants', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const accounts = Array.from({ length: 8 }, (_, i) => `sh${i}`);
   for (const a of accounts) sim.history(a, { days: 20 });
   const t1 = T0 + 20 * DAY + 3 * HOUR;
@@ -400,7 +407,7 @@ test('campaign of near-duplicates: varied wording (MinHash over shingles) from h
 });
 
 test('campaign growth is reported at 10, 20, 50 … members', () => {
-  const sim = new Sim();
+  const sim = new Sim(scenarioOptions);
   const accounts = Array.from({ length: 12 }, (_, i) => `gr${i}`);
   for (const a of accounts) sim.history(a, { days: 10 });
   const t1 = T0 + 10 * DAY + 3 * HOUR;

@@ -3,6 +3,7 @@
  * weights and thresholds); risk = sigmoid(logit).
  */
 import type { Thresholds } from './config.ts';
+import { explainSignal } from './explain.ts';
 import type { Action, Decision, EngineEvent, PreSendVerdict, Signal } from './types.ts';
 
 export function decide(logit: number, compromise: number, th: Thresholds): Action {
@@ -39,7 +40,7 @@ export function makeDecision(
   const reasons: Decision['reasons'] = [];
   for (let i = 0; i < signals.length && reasons.length < 3; i++) {
     const s = signals[i]!;
-    if (s.logOdds > 0) reasons.push({ signal: s.name, en: s.reason.en, zh: s.reason.zh });
+    if (s.logOdds > 0) reasons.push({ signal: s.name, ...explainSignal(s) });
   }
   const d: Decision = {
     id: `dec:${eventId}`,

@@ -14,34 +14,31 @@
  * - The snapshot (<dataDir>/engine/snapshot.json.gz) records the log position it covers; at start
  *   the engine restores it and replays the log after that position.
  */
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGunzip, gzipSync } from 'node:zlib';
 import { MAX_EVENT_ID, parsePlatformEvent } from '@gatehouse/sdk';
-import type { EventRejectionReason, MessageSentEvent } from '@gatehouse/sdk';
-import type { Bus, BusEvent } from '../bus/index.ts';
+import type {
+  EventRejectionReason,
+  IdentityEvent as SdkIdentityEvent,
+  MessageSentEvent,
+} from '@gatehouse/sdk';
+import type { Bus } from '../bus/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Db, Dialect } from '../store/db.ts';
-import type { EngineOptions, SnapshotRecord } from './engine.ts';
+import type { EngineOptions } from './engine.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
 import type { Config } from '../config/index.ts';
 import { openCheckLog, type CheckLog } from './check-log.ts';
+import { explainDecision } from './explain.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
-import type {
-  Campaign,
-  CheckResult,
-  ContentAnalyzer,
-  Decision,
-  EngineEvent,
-  IdentityEvent,
-} from './types.ts';
+import type { Campaign, CheckResult, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
 import { createContentAnalyzer } from './content.ts';
-import { LexiconContentAnalyzer } from './test-content.ts';
+import { IDENTITY_TYPES, identityFromBus } from './identity-events.ts';
+import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
+import { readSnapshotFile, writeSnapshotFile, type SnapshotHeader } from './snapshot-file.ts';
 
 export const MAX_BATCH = 1000;
 const CHECK_FLUSH_MS = 5;
@@ -65,7 +62,8 @@ export interface CheckAnswer {
   verdict: CheckResult['verdict'];
   action: Decision['action'];
   risk: number;
-  reasons: Decision['reasons'];
+  /** The decision's reasons, after a hold by the response part's gate when there is one. */
+  reasons: Array<{ signal: string; en: string; zh: string }>;
   campaigns: string[];
   duplicate: boolean;
 }
@@ -91,58 +89,29 @@ export interface EngineServiceOptions {
    * Consulted by the pre-send check for messages the engine allows: a reason to hold them anyway
    * (the response part's throttle on an account), or undefined.
    */
-  gate?: (account: string, now: number) => { signal: string; en: string; zh: string } | undefined;
+  gate?: (
+    account: string,
+    now: number,
+    ev: MessageSentEvent,
+  ) => { signal: string; en: string; zh: string } | undefined;
+  /**
+   * Consulted by the pre-send check for every message, whatever the engine decided: a restriction of
+   * the sending session (a probation session writing outside the close circle). Its reason is reported
+   * beside the engine's when both hold; it only ever raises allow to hold.
+   */
+  restrict?: (
+    account: string,
+    now: number,
+    ev: MessageSentEvent,
+  ) => { signal: string; en: string; zh: string } | undefined;
+  /**
+   * Hook: called with every accepted `message.reported` event the consumer applies (the content part
+   * records it for its report-learning queue). Must not throw; it is not awaited.
+   */
+  onReport?: (ev: Extract<EngineEvent, { type: 'message.reported' }>) => void;
   now?: () => number;
   /** Where check batches are written (default: a worker thread on an SQLite file); tests inject one. */
   checkLog?: CheckLog;
-}
-
-interface SnapshotHeader {
-  version: 2;
-  /** The last log seq the state includes. */
-  position: number;
-  /** Ids after `position` that the state already includes (applied by the pre-send check). */
-  applied: string[];
-  takenAt: number;
-}
-
-/** Identity bus events the engine consumes, mapped to its input types. */
-const IDENTITY_TYPES = [
-  'login.succeeded',
-  'session.created',
-  'session.revoked',
-  'password.changed',
-  'account.frozen',
-  'account.unfrozen',
-] as const;
-
-export function identityFromBus(e: BusEvent): IdentityEvent | undefined {
-  if (typeof e.account !== 'string') return undefined;
-  const base = { id: `identity:${e.id}`, time: e.time, account: e.account };
-  const dev = e.device as { label?: string } | undefined;
-  const device = dev?.label ? { id: dev.label } : undefined;
-  switch (e.type) {
-    case 'login.succeeded':
-    case 'session.created':
-      return {
-        ...base,
-        type: e.type === 'login.succeeded' ? 'identity.login.succeeded' : 'identity.session.created',
-        session: String(e.session),
-        method: e.method as 'password',
-        device: device ?? { id: 'unknown' },
-        ip: String(e.ip ?? ''),
-        ...(typeof e.userAgent === 'string' ? { userAgent: e.userAgent } : {}),
-      };
-    case 'session.revoked':
-      return { ...base, type: 'identity.session.revoked', session: String(e.session) };
-    case 'password.changed':
-      return { ...base, type: 'identity.password.changed' };
-    case 'account.frozen':
-      return { ...base, type: 'identity.account.frozen', reason: String(e.reason ?? '') };
-    case 'account.unfrozen':
-      return { ...base, type: 'identity.account.unfrozen' };
-  }
-  return undefined;
 }
 
 export class EngineService {
@@ -166,12 +135,25 @@ export class EngineService {
   private unsubscribe: Array<() => void> = [];
   private closed = false;
   private readonly checkLog: CheckLog;
+  /**
+   * False in the scale-out roles: this process only appends to the log (engine workers in cluster/ own
+   * the state); `appended` is told instead of the local consumer, and checks go to `remoteCheck`.
+   */
+  consume = true;
+  appended: (() => void) | undefined;
+  remoteCheck: ((input: unknown) => Promise<CheckAnswer>) | undefined;
 
   constructor(opts: EngineServiceOptions) {
     this.opts = opts;
-    this.content = opts.content ?? defaultContent(opts.log);
+    this.content = opts.content ?? createContentAnalyzer();
     this.now = opts.now ?? Date.now;
     this.engine = new Engine({ ...opts.engine, content: this.content, now: this.now });
+    this.messageLog = createMessageLog(
+      opts.db,
+      (session) => this.engine.sessionStart(session),
+      (account) => this.engine.suspectSession(account),
+    );
+    this.eventLog = createEventLog(opts.db);
     this.checkLog =
       opts.checkLog ??
       openCheckLog(opts.db, opts.database, opts.sqliteSynchronous, opts.log, opts.dialect ?? 'sqlite');
@@ -183,9 +165,10 @@ export class EngineService {
 
   /** Restores the snapshot (if any), subscribes to identity events and starts the consumer. */
   async start(): Promise<void> {
-    await this.loadSnapshot();
     for (const t of IDENTITY_TYPES)
       this.unsubscribe.push(this.opts.bus.subscribe(t, (e) => this.onIdentity(e)));
+    if (!this.consume) return;
+    await this.loadSnapshot();
     this.pollTimer = setInterval(() => this.poke(), 250);
     this.pollTimer.unref();
     if (this.opts.snapshotSeconds > 0) {
@@ -281,7 +264,7 @@ export class EngineService {
     return undefined;
   }
 
-  private async onIdentity(e: BusEvent): Promise<void> {
+  private async onIdentity(e: SdkIdentityEvent): Promise<void> {
     const ev = identityFromBus(e);
     if (!ev) return;
     const row: NewEvent[] = [
@@ -303,6 +286,10 @@ export class EngineService {
 
   /** Asks for a drain soon (coalesces). */
   poke(): void {
+    if (!this.consume) {
+      this.appended?.();
+      return;
+    }
     if (this.draining) {
       this.drainAgain = true;
       return;
@@ -319,7 +306,10 @@ export class EngineService {
   }
 
   /** Applies everything in the log so far. */
+  /** Applies everything in the log; pending pre-send checks are written to it first. */
   async drain(): Promise<void> {
+    await this.flushChecks();
+    if (!this.consume) return;
     while (this.draining) await this.draining;
     await this.drainLoop();
   }
@@ -353,6 +343,7 @@ export class EngineService {
           continue;
         }
         if (res.status !== 'accepted') continue;
+        if (ev.type === 'message.reported') this.opts.onReport?.(ev);
         if (res.decision && res.decision.action !== 'allow') decisions.push(res.decision);
         if (res.campaignsCreated) campaigns.push(...res.campaignsCreated);
         if (res.campaignsGrown) grown.push(...res.campaignsGrown);
@@ -375,33 +366,13 @@ export class EngineService {
 
   /** Synchronous pre-send check of a message (records it in the event log by group commit). */
   check(input: unknown): CheckAnswer {
-    const obj = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {};
-    const p = parsePlatformEvent({ type: 'message.sent', ...obj });
-    if (!p.ok) throw new GatehouseError('EVENT_INVALID', p.detail, { extra: { reason: p.reason } });
-    if (p.event.type !== 'message.sent')
-      throw new GatehouseError('EVENT_INVALID', 'only message.sent can be checked', {
-        extra: { reason: 'invalid_event' },
-      });
-    const ev: MessageSentEvent = p.event;
-    const prior = this.recentChecks.get(ev.id);
-    if (prior) return { ...prior, duplicate: true };
     const now = this.now();
-    const bound = this.timeBound(ev.time, now);
-    if (bound) throw new GatehouseError('EVENT_INVALID', bound.detail, { extra: { reason: bound.reason } });
-    const r = this.engine.checkMessage(ev, { receivedAt: now });
-    if (!('verdict' in r))
-      throw new GatehouseError('EVENT_INVALID', r.detail, { extra: { reason: r.reason } });
-    const d = r.decision;
-    const gated = r.verdict === 'allow' ? this.opts.gate?.(ev.account, now) : undefined;
-    const answer: CheckAnswer = {
-      id: ev.id,
-      verdict: gated ? 'hold' : r.verdict,
-      action: d.action,
-      risk: d.risk,
-      reasons: gated ? [gated, ...d.reasons] : d.reasons,
-      campaigns: d.campaigns ?? [],
-      duplicate: false,
-    };
+    const {
+      answer,
+      ev,
+      decision: d,
+    } = this.evaluate(this.engine, input, now, (id) => this.recentChecks.get(id));
+    if (!d) return answer;
     this.recentChecks.set(ev.id, answer);
     this.liveApplied.add(ev.id);
     this.checkEvents.push(toRow(ev, now, 'check'));
@@ -414,6 +385,69 @@ export class EngineService {
       this.flushChecks().catch((err: unknown) => this.opts.log.error({ err }, 'check log flush failed'));
     }, CHECK_FLUSH_MS);
     return answer;
+  }
+
+  /** A fresh engine with this service's content analysis and options (engine workers own one per partition). */
+  newEngine(): Engine {
+    return new Engine({ ...this.opts.engine, content: this.content, now: this.now });
+  }
+
+  /** Rebuilds an engine from snapshot records, with this service's content analysis and options. */
+  engineRestorer(): ReturnType<typeof Engine.restorer> {
+    return Engine.restorer({ ...this.opts.engine, content: this.content, now: this.now });
+  }
+
+  /** The hook for accepted `message.reported` events (engine workers call it too). */
+  get reportHook(): EngineServiceOptions['onReport'] {
+    return this.opts.onReport;
+  }
+
+  /**
+   * Scores a pre-send check on `engine` (this service's or an engine worker's partition): parses it,
+   * answers a repeated id from `prior`, applies the message and consults the gate. Throws EVENT_INVALID.
+   */
+  evaluate(
+    engine: Engine,
+    input: unknown,
+    now: number,
+    prior: (id: string) => CheckAnswer | undefined,
+  ): { answer: CheckAnswer; ev: MessageSentEvent; decision?: Decision } {
+    const obj: Record<string, unknown> =
+      typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : {};
+    // a check is about a message being sent now: `time` may be left out (or null)
+    obj.time ??= now;
+    const p = parsePlatformEvent({ type: 'message.sent', ...obj });
+    if (!p.ok && p.reason === 'text_too_long')
+      throw new GatehouseError('TEXT_TOO_LONG', p.detail, { extra: { reason: p.reason } });
+    if (!p.ok) throw new GatehouseError('EVENT_INVALID', p.detail, { extra: { reason: p.reason } });
+    if (p.event.type !== 'message.sent')
+      throw new GatehouseError('EVENT_INVALID', 'only message.sent can be checked', {
+        extra: { reason: 'invalid_event' },
+      });
+    const ev: MessageSentEvent = p.event;
+    const seen = prior(ev.id);
+    if (seen) return { answer: { ...seen, duplicate: true }, ev };
+    const bound = this.timeBound(ev.time, now);
+    if (bound) throw new GatehouseError('EVENT_INVALID', bound.detail, { extra: { reason: bound.reason } });
+    const r = engine.checkMessage(ev, { receivedAt: now });
+    if (!('verdict' in r))
+      throw new GatehouseError('EVENT_INVALID', r.detail, { extra: { reason: r.reason } });
+    const d = r.decision;
+    // a session's restriction is asked whatever the engine decided (both reasons are reported); the
+    // gate (a throttle, which counts what it lets through) only for messages the engine allows
+    const gated =
+      this.opts.restrict?.(ev.account, now, ev) ??
+      (r.verdict === 'allow' ? this.opts.gate?.(ev.account, now, ev) : undefined);
+    const answer: CheckAnswer = {
+      id: ev.id,
+      verdict: gated && r.verdict === 'allow' ? 'hold' : r.verdict,
+      action: d.action,
+      risk: d.risk,
+      reasons: gated ? [gated, ...d.reasons] : d.reasons,
+      campaigns: d.campaigns ?? [],
+      duplicate: false,
+    };
+    return { answer, ev, decision: d };
   }
 
   /** Writes the pending pre-send check events (and their decisions) to the log. */
@@ -466,7 +500,7 @@ export class EngineService {
       account,
       risk: view?.risk ?? 0,
       contained: view?.contained ?? false,
-      state: view ?? null,
+      state: view ? { ...view, timeline: view.timeline.map(explainDecision) } : null,
       events: events.map((e) => ({
         seq: e.seq,
         id: e.id,
@@ -475,7 +509,7 @@ export class EngineService {
         receivedAt: e.received_at,
         event: JSON.parse(e.payload) as unknown,
       })),
-      decisions: decisions.map((d) => ({ seq: d.seq, ...(JSON.parse(d.detail) as Decision) })),
+      decisions: decisions.map((d) => ({ seq: d.seq, ...explainDecision(JSON.parse(d.detail) as Decision) })),
     };
   }
 
@@ -503,79 +537,14 @@ export class EngineService {
     unquarantine: (key: string) => this.engine.unquarantine(key),
   };
 
-  /** What an account sent, from the event log (the response part's MessageLog). */
-  readonly messageLog = {
-    sentBy: async (
-      account: string,
-      o: { session?: string; since: number; limit: number },
-    ): Promise<
-      Array<{
-        id: string;
-        time: number;
-        session?: string;
-        recipients: string[];
-        group?: { id: string; memberCount: number };
-      }>
-    > => {
-      const rows = await engineStore.messagesSince(
-        this.opts.db,
-        account,
-        o.since,
-        o.session ? o.limit * 4 : o.limit,
-      );
-      const out = [];
-      for (const r of rows) {
-        const m = JSON.parse(r.payload) as MessageSentEvent;
-        if (o.session !== undefined && m.session !== o.session) continue;
-        out.push({
-          id: m.messageId ?? m.id,
-          time: m.time,
-          ...(m.session !== undefined ? { session: m.session } : {}),
-          recipients: m.recipients ?? [],
-          ...(m.group ? { group: { id: m.group.id, memberCount: m.group.memberCount ?? 0 } } : {}),
-        });
-        if (out.length >= o.limit) break;
-      }
-      return out;
-    },
-    /** The intruder session's sign-in, else the first risky decision in the last 24 h, else decidedAt. */
-    compromiseStart: async (
-      account: string,
-      session: string | undefined,
-      decidedAt: number,
-    ): Promise<number> => {
-      const s = session !== undefined ? this.engine.sessionStart(session) : undefined;
-      if (s !== undefined && s <= decidedAt) return s;
-      const first = await engineStore.firstDecisionSince(this.opts.db, account, decidedAt - 24 * 3_600_000);
-      return first !== undefined && first <= decidedAt ? first : decidedAt;
-    },
-  };
+  /**
+   * What an account sent, from the event log (the response part's MessageLog): messages that left the
+   * account (a message the pre-send check stopped reached nobody: never retracted nor warned about).
+   */
+  readonly messageLog: MessageLogView;
 
   /** The per-account event log over a time window (recovery reads what an intruder changed or sent). */
-  readonly eventLog = {
-    between: async (
-      account: string,
-      from: number,
-      to: number,
-      o: { types?: readonly string[]; limit?: number } = {},
-    ): Promise<Array<{ id: string; type: string; time: number; account: string; [k: string]: unknown }>> => {
-      const rows = await engineStore.eventsBetween(
-        this.opts.db,
-        account,
-        from,
-        to,
-        o.types,
-        Math.min(Math.max(o.limit ?? 10_000, 1), 10_000),
-      );
-      return rows.map((r) => ({
-        ...(JSON.parse(r.payload) as Record<string, unknown>),
-        id: r.id,
-        type: r.type,
-        time: r.time,
-        account,
-      }));
-    },
-  };
+  readonly eventLog: EventLogView;
 
   // ------------------------------------------------------------------ snapshot / replay
 
@@ -586,51 +555,23 @@ export class EngineService {
    * are taken synchronously (one consistent instant); compression and the write follow.
    */
   async snapshot(): Promise<{ position: number; bytes: number }> {
-    await this.flushChecks();
     await this.drain();
+    if (!this.consume) return { position: 0, bytes: 0 }; // writes pending checks first
     const header: SnapshotHeader = {
       version: 2,
       position: this.position,
       applied: [...this.liveApplied],
       takenAt: this.now(),
     };
-    const chunks: Buffer[] = [];
-    let batch: string[] = [JSON.stringify(['file', header])];
-    let size = 0;
-    for (const rec of this.engine.snapshotRecords()) {
-      const line = JSON.stringify(rec);
-      batch.push(line);
-      size += line.length;
-      if (size > 1 << 20) {
-        chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
-        batch = [];
-        size = 0;
-      }
-    }
-    if (batch.length > 0) chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
-    mkdirSync(join(this.opts.dataDir, 'engine'), { recursive: true });
-    const tmp = `${this.snapshotPath}.tmp`;
-    await writeFile(tmp, chunks);
-    await rename(tmp, this.snapshotPath);
-    return { position: header.position, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+    const bytes = await writeSnapshotFile(this.snapshotPath, header, this.engine.snapshotRecords());
+    return { position: header.position, bytes };
   }
 
   private async loadSnapshot(): Promise<void> {
     if (!existsSync(this.snapshotPath)) return;
     try {
       const restorer = Engine.restorer({ ...this.opts.engine, content: this.content, now: this.now });
-      let header: SnapshotHeader | undefined;
-      const lines = createInterface({
-        input: createReadStream(this.snapshotPath).pipe(createGunzip()),
-        crlfDelay: Infinity,
-      });
-      for await (const line of lines) {
-        if (line.length === 0) continue;
-        const rec = JSON.parse(line) as SnapshotRecord | ['file', SnapshotHeader];
-        if (rec[0] === 'file') header = rec[1];
-        else restorer.add(rec);
-      }
-      if (!header || header.version !== 2) throw new Error('snapshot header missing or of another version');
+      const header = await readSnapshotFile(this.snapshotPath, (r) => restorer.add(r));
       this.engine = restorer.done();
       this.position = header.position;
       for (const id of header.applied) this.liveApplied.add(id);
@@ -666,17 +607,7 @@ export class EngineService {
   }
 }
 
-/** The real content parts (text model, link analysis); the lexicon analyzer if the model cannot load. */
-function defaultContent(log: Logger): ContentAnalyzer {
-  try {
-    return createContentAnalyzer();
-  } catch (err) {
-    log.warn({ err }, 'text model unavailable; the engine uses the small lexicon analyzer');
-    return new LexiconContentAnalyzer();
-  }
-}
-
-function toRow(ev: EngineEvent, now: number, origin: 'api' | 'check'): NewEvent {
+export function toRow(ev: EngineEvent, now: number, origin: 'api' | 'check'): NewEvent {
   return {
     id: ev.id,
     type: ev.type,

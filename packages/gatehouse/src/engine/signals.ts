@@ -26,9 +26,13 @@ export class SignalSink {
     return this.positive.profile + this.positive.session;
   }
 
-  /** Profile + session + state: compromise evidence. */
+  /**
+   * Session + state: compromise evidence — how the session signed in and what it does that only an
+   * intruder's session does, or the account being contained. Breaking one's own habits (profile)
+   * is not: people greeting everyone at midnight do that too.
+   */
   get compromise(): number {
-    return this.positive.profile + this.positive.session + this.positive.state;
+    return this.positive.session + this.positive.state;
   }
 
   reset(): void {
@@ -38,12 +42,21 @@ export class SignalSink {
     p.profile = p.session = p.velocity = p.content = p.crowd = p.state = 0;
   }
 
-  emit(name: SignalName, value: number | string, strength: number, en: string, zh: string): void {
+  emit(
+    name: SignalName,
+    value: number | string,
+    strength: number,
+    en: string,
+    zh: string,
+    facts?: Signal['facts'],
+  ): void {
     if (!(strength !== 0)) return;
     const weight = this.weights[name];
     const logOdds = weight * strength;
     if (logOdds === 0) return;
-    this.signals.push({ name, value, strength, weight, logOdds, reason: { en, zh } });
+    const s: Signal = { name, value, strength, weight, logOdds, reason: { en, zh } };
+    if (facts !== undefined) s.facts = facts;
+    this.signals.push(s);
     this.logit += logOdds;
     if (logOdds > 0) this.positive[WEIGHTS[name].group] += logOdds;
   }

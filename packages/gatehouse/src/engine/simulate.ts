@@ -121,7 +121,6 @@ export class Sim {
       time: o.t ?? this.t,
       account,
       text: o.text,
-      textTruncated: false,
       urls: o.urls ?? [],
       attachments: o.attachments ?? [],
       client: o.client ?? { kind: 'mobile', name: 'QQ', version: '9.0' },

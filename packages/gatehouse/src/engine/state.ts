@@ -171,6 +171,18 @@ export class SessionState {
   wave = 0;
   victimContact = false;
   revoked = false;
+  /** QR sign-in: 1 when identity found the approval relayed (ends not near), 0 otherwise */
+  qrRelay = 0;
+  /** QR sign-in whose approving phone was on the requester's network */
+  qrNear = false;
+  /** identity's relay signals of a QR sign-in, by name (for the reason) */
+  qrSignals: string | undefined;
+  /** the owner vouched for this session from an older one */
+  confirmed = false;
+  /** recipients of messages with never-sent link domains in this session (a group counts as many) */
+  linkRcpt = 0;
+  /** recipients of money requests in this session */
+  moneyRcpt = 0;
   /** highest event logit seen in this session */
   riskLogit = -1e9;
 
@@ -194,6 +206,8 @@ export class SessionState {
 export const F_SEND_10 = 0;
 export const F_SEND_60 = 1;
 export const F_DEV_60 = 2;
+export const F_CMP_60 = 3;
+export const FINGERPRINT_METRICS = 4;
 
 export class FingerprintState {
   kind: FingerprintKind;
@@ -207,8 +221,10 @@ export class FingerprintState {
   risky = false;
   senders: Map<number, number> | undefined;
   deviating: Map<number, number> | undefined;
-  /** ids of recent deviating senders (for campaign membership), bounded */
-  deviatingIds: string[] | undefined;
+  /** senders with compromise evidence (hash → last seen) */
+  compromised: Map<number, number> | undefined;
+  /** ids of recent senders with compromise evidence (campaign members), bounded */
+  compromisedIds: string[] | undefined;
   win: WindowCounters | undefined;
   campaign: string | undefined;
   /** LRU bookkeeping */
@@ -235,7 +251,8 @@ export class FingerprintState {
       r: this.risky,
       se: this.senders ? [...this.senders] : undefined,
       dv: this.deviating ? [...this.deviating] : undefined,
-      di: this.deviatingIds,
+      cp: this.compromised ? [...this.compromised] : undefined,
+      ci: this.compromisedIds,
       win: this.win?.toJSON(),
       c: this.campaign,
     };
@@ -248,7 +265,8 @@ export class FingerprintState {
     f.risky = j.r;
     if (j.se) f.senders = new Map(j.se);
     if (j.dv) f.deviating = new Map(j.dv);
-    if (j.di) f.deviatingIds = j.di;
+    if (j.cp) f.compromised = new Map(j.cp);
+    if (j.ci) f.compromisedIds = j.ci;
     if (j.win) f.win = WindowCounters.fromJSON(j.win);
     f.campaign = j.c ?? undefined;
     return f;

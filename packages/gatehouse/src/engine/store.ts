@@ -128,6 +128,22 @@ export const engineStore = {
       .execute();
   },
 
+  /** Of these event ids, the messages the pre-send check stopped (a block or contain verdict). */
+  async stoppedByCheck(q: Q, eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows = await q
+      .selectFrom('engine_decisions')
+      .select(['event_id', 'detail'])
+      .where('event_id', 'in', eventIds)
+      .where('action', 'in', ['block', 'contain'])
+      .execute();
+    return new Set(
+      rows
+        .filter((r) => (JSON.parse(r.detail) as { checked?: boolean }).checked === true)
+        .map((r) => r.event_id),
+    );
+  },
+
   async firstDecisionSince(q: Q, account: string, since: number): Promise<number | undefined> {
     const r = await q
       .selectFrom('engine_decisions')

@@ -2,18 +2,18 @@
  * A small deterministic lexicon ContentAnalyzer for engine tests and the engine benchmark. The real
  * content part (text models, URL/lookalike analysis, PDQ banks) plugs in through the same interface.
  */
-import type { ContentAnalyzer, ImageMatch, TextIntent, TextScore, UrlVerdict } from './types.ts';
+import type { ContentAnalyzer, ImageMatch, IntentName, TextIntent, TextScore, UrlVerdict } from './types.ts';
 
-const TERMS: Array<[term: string, intent: string, weight: number]> = [
-  ['借钱', 'money_request', 0.5],
-  ['转账', 'money_request', 0.5],
-  ['转我', 'money_request', 0.5],
-  ['急需用钱', 'money_request', 0.6],
-  ['充话费', 'money_request', 0.5],
-  ['医院', 'money_request', 0.2],
-  ['lend me', 'money_request', 0.5],
-  ['transfer me', 'money_request', 0.5],
-  ['top up my', 'money_request', 0.5],
+const TERMS: Array<[term: string, intent: IntentName, weight: number]> = [
+  ['借钱', 'money', 0.5],
+  ['转账', 'money', 0.5],
+  ['转我', 'money', 0.5],
+  ['急需用钱', 'money', 0.6],
+  ['充话费', 'money', 0.5],
+  ['医院', 'money', 0.2],
+  ['lend me', 'money', 0.5],
+  ['transfer me', 'money', 0.5],
+  ['top up my', 'money', 0.5],
   ['赌场', 'gambling', 0.6],
   ['博彩', 'gambling', 0.6],
   ['百家乐', 'gambling', 0.6],
@@ -23,12 +23,12 @@ const TERMS: Array<[term: string, intent: string, weight: number]> = [
   ['裸聊', 'porn', 0.7],
   ['色情', 'porn', 0.6],
   ['porn', 'porn', 0.6],
-  ['免费皮肤', 'giveaway', 0.5],
-  ['free nitro', 'giveaway', 0.6],
-  ['free skins', 'giveaway', 0.5],
-  ['验证账号', 'phishing', 0.5],
-  ['verify your account', 'phishing', 0.5],
-  ['点击领取', 'phishing', 0.4],
+  ['免费皮肤', 'prize', 0.5],
+  ['free nitro', 'prize', 0.6],
+  ['free skins', 'prize', 0.5],
+  ['验证账号', 'impersonation', 0.5],
+  ['verify your account', 'impersonation', 0.5],
+  ['点击领取', 'impersonation', 0.4],
 ];
 
 const BLOCKED = new Set(['bet-888.com', 'xxx-live.cn', 'free-nitro.gift']);

@@ -1,10 +1,14 @@
-import type { PlatformEvent } from '@gatehouse/sdk';
+import type { PlatformEvent, SignInMethod } from '@gatehouse/sdk';
+import type { IntentName } from '../content/text/index.ts';
+import type { LoginQrFinding } from '../content/qr/index.ts';
+import type { SignalName } from './config.ts';
 
-export type { PlatformEvent, MessageSentEvent, MessageReportedEvent } from '@gatehouse/sdk';
+export type { IntentName, SignalName };
 
-// ---- identity events (from the identity part, through the bus) ----
+export type { PlatformEvent, MessageSentEvent, MessageReportedEvent, SignInMethod } from '@gatehouse/sdk';
 
-export type SignInMethod = 'password' | 'qr' | 'device_code' | 'passkey' | 'totp';
+// ---- identity events (the SDK's IdentityEvent, from the identity part through the bus, mapped by
+// engine/service.ts identityFromBus to these inputs) ----
 
 export interface DeviceInfo {
   /** Stable device id (platform or Gatehouse device cookie). */
@@ -45,6 +49,22 @@ export interface SessionRevokedEvent extends IdentityBase {
   type: 'identity.session.revoked';
   session: string;
 }
+/** A QR cross-device sign-in with identity's relay signals, measured at the approval. */
+export interface SigninQrEvent extends IdentityBase {
+  type: 'identity.signin.qr';
+  session: string;
+  /** the requester and the approving phone on one network (or one ASN in one city) */
+  sameNetwork: boolean;
+  /** identity judged the two ends not near each other (the session is on probation) */
+  mismatch: boolean;
+  /** identity's relay signals (qr_network_mismatch, qr_hosting_asn, qr_mint_burst) */
+  signals: Array<{ name: string; value: number }>;
+}
+/** The owner vouched for a session from an older one of theirs. */
+export interface SessionConfirmedEvent extends IdentityBase {
+  type: 'identity.session.confirmed';
+  session: string;
+}
 export interface PasswordChangedEvent extends IdentityBase {
   type: 'identity.password.changed';
   session?: string;
@@ -61,6 +81,8 @@ export type IdentityEvent =
   | LoginSucceededEvent
   | SessionCreatedEvent
   | SessionRevokedEvent
+  | SigninQrEvent
+  | SessionConfirmedEvent
   | PasswordChangedEvent
   | AccountFrozenEvent
   | AccountUnfrozenEvent;
@@ -71,8 +93,8 @@ export type EngineEvent = PlatformEvent | IdentityEvent;
 // ---- content analysis (the content part implements this; the engine only needs this much) ----
 
 export interface TextIntent {
-  /** e.g. money_request, gambling, porn, phishing, giveaway */
-  intent: string;
+  /** The content part's intent vocabulary (money, impersonation, prize, gambling, porn, offPlatform). */
+  intent: IntentName;
   term: string;
   start: number;
   end: number;
@@ -93,6 +115,13 @@ export interface UrlVerdict {
   start?: number;
   end?: number;
 }
+/** Two consecutive messages read as one because a link crosses the cut between them. */
+export interface JoinedMessages {
+  /** The end of the previous message followed by this one. */
+  text: string;
+  /** The links that exist only across the cut (url.split_across_messages among their reasons). */
+  links: UrlVerdict[];
+}
 export interface ImageMatch {
   label: string;
   distance: number;
@@ -103,6 +132,23 @@ export interface ContentAnalyzer {
   analyzeUrls(text: string, urls: readonly string[]): UrlVerdict[];
   /** A bank match for a PDQ hash (64 hex) or SHA-256 (64 hex), if any. */
   matchImage(hash: string): ImageMatch | undefined;
+  /**
+   * Links that exist only when this message is read after the same sender's previous message in
+   * the same conversation ("discord-gift" then ".com/nitro"). Stateful: called once per message,
+   * in order. Returns the joined text (the previous message's tail + this message) when a link
+   * crosses the cut, else undefined. Optional (an analyzer without it never joins messages).
+   */
+  linksAcrossMessages?(
+    sender: string,
+    conversation: string,
+    text: string,
+    at: number,
+  ): JoinedMessages | undefined;
+  /**
+   * Intent `login_qr_shared`: the platform's own QR-login URL in the message's images (decoded QR
+   * text), text or links, or "scan to log in" wording (content/qr).
+   */
+  loginQr?(text: string, urls: readonly string[], qr: readonly string[]): LoginQrFinding | undefined;
 }
 
 // ---- signals and decisions ----
@@ -114,9 +160,11 @@ export interface Reason {
 
 export interface Signal {
   /** Detector signal name, a key of the weights table. */
-  name: string;
+  name: SignalName;
   /** The observed value behind the signal (count, ratio, label …), for explanation. */
   value: number | string;
+  /** What the plain explanation needs beyond `value` (explain.ts): a lookalike's brand, a term. */
+  facts?: Readonly<Record<string, number | string>>;
   /** Strength in [0, 1] (some signals can go negative, e.g. a trusted context). */
   strength: number;
   /** Weight from the weights table (log-odds at full strength). */
@@ -145,7 +193,7 @@ export interface Decision {
   /** sigmoid(logit), in [0, 1]. */
   risk: number;
   /** The top reasons (largest positive contributions), at most 3. */
-  reasons: Array<{ signal: string } & Reason>;
+  reasons: Array<{ signal: SignalName } & Reason>;
   /** All signals that fired, largest contribution first. */
   signals: Signal[];
   /** Campaigns the event's content belongs to. */
@@ -157,6 +205,8 @@ export interface Decision {
    * block or contain was never delivered.
    */
   checked?: boolean;
+  /** The platform's message id of a `message.sent` decision when it differs from the event id. */
+  messageId?: string;
 }
 
 export type PreSendVerdict = 'allow' | 'hold' | 'block';
@@ -198,4 +248,6 @@ export interface Campaign {
   senders60m?: number;
   /** … of which broke their own habits (60 minutes). */
   deviating60m?: number;
+  /** … of which showed compromise evidence (60 minutes): the senders that make it a campaign. */
+  compromised60m?: number;
 }

@@ -1,5 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { GatehouseError } from '../errors/index.ts';
+import { isBreachedPassword } from './breached.ts';
+import { estimateStrength } from './strength.ts';
 
 export interface Argon2Params {
   memoryKiB: number;
@@ -14,8 +16,11 @@ export const PASSWORD_MIN = 8;
 /** Long enough for any passphrase, short enough that hashing cost stays bounded. */
 export const PASSWORD_MAX = 256;
 
-// A small list of the passwords seen most often in breaches and guesses; the recovery flow adds a
-// fuller breached-password check.
+/** The zxcvbn score a new password needs by default (0-4; 3: "safely unguessable" for online attacks). */
+export const DEFAULT_MIN_SCORE = 3;
+
+// A small list of the passwords seen most often in breaches and guesses, with its own reason; the
+// breached list and the strength estimate catch the rest.
 const COMMON = new Set(
   `123456 123456789 12345678 password qwerty123 qwerty 1234567890 111111 123123 abc123 1234567 password1
   iloveyou 000000 qwertyuiop 987654321 123321 666666 888888 5201314 1qaz2wsx a123456 aa123456 woaini1314
@@ -26,8 +31,17 @@ const COMMON = new Set(
     .filter(Boolean),
 );
 
-/** Checks a new password; throws WEAK_PASSWORD with the reason (en and zh). */
-export function checkPasswordStrength(password: string, handle: string): void {
+/**
+ * Checks a new password (sign-up, change, recovery): length, the most common passwords, the handle,
+ * repetition, the shipped breached-password list, then the zxcvbn estimate (`minScore`, 0-4). Throws
+ * WEAK_PASSWORD with every reason (code, en and zh).
+ */
+export function checkPasswordStrength(
+  password: string,
+  handle: string,
+  minScore = DEFAULT_MIN_SCORE,
+  userInputs: string[] = [],
+): void {
   const reasons: Array<{ code: string; en: string; zh: string }> = [];
   const len = [...password].length;
   if (len < PASSWORD_MIN)
@@ -54,6 +68,16 @@ export function checkPasswordStrength(password: string, handle: string): void {
   }
   if (len >= PASSWORD_MIN && new Set(password).size <= 2) {
     reasons.push({ code: 'repetitive', en: 'too repetitive', zh: '重复字符过多' });
+  }
+  if (reasons.length === 0 && isBreachedPassword(password))
+    reasons.push({
+      code: 'breached',
+      en: 'this password appears in lists of leaked passwords',
+      zh: '该密码出现在已泄露的密码列表中',
+    });
+  if (reasons.length === 0 && minScore > 0) {
+    const s = estimateStrength(password, minScore, [handle, ...userInputs]);
+    if (s.reason) reasons.push(s.reason);
   }
   if (reasons.length) {
     throw new GatehouseError('WEAK_PASSWORD', reasons.map((r) => r.en).join('; '), { extra: { reasons } });

@@ -1,42 +1,29 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Localized } from '@gatehouse/sdk';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import { operatorActor } from '../audit/index.ts';
 import type { KeyService } from '../keys/index.ts';
-import { CSRF_COOKIE, csrfFor, requireKey, requireSession, sessionCookieName } from '../server/auth.ts';
+import { CSRF_COOKIE, requireKey, requireSession, sessionCookieName } from '../server/auth.ts';
+import { NoContent } from '../server/schemas.ts';
+import { clientContext } from './client.ts';
+import { FREEZE_KINDS, type FreezeKind } from './schema.ts';
+import { DEVICE_COOKIE, replySignedIn } from './signin-reply.ts';
+import { mfaRoutes } from './mfa/routes.ts';
+import { qrRoutes } from './qr/routes.ts';
+import { passkeyRoutes } from './passkeys/routes.ts';
+import { bindingRoutes } from './binding/routes.ts';
+import { Account, BindingKey, DeviceS, Session } from './route-schemas.ts';
 import type { IdentityService } from './service.ts';
 import type { Tx } from '../store/index.ts';
 
-const Account = z.object({
-  id: z.string(),
-  handle: z.string(),
-  displayName: z.string(),
-  state: z.enum(['active', 'frozen', 'deleted']),
-  stateReason: z.string().nullable(),
-  createdAt: z.number(),
-});
-const DeviceS = z.object({
-  label: z.string(),
-  browser: z.string().optional(),
-  os: z.string().optional(),
-  deviceType: z.string().optional(),
-});
-const Session = z.object({
-  id: z.string(),
-  method: z.string(),
-  device: DeviceS,
-  ip: z.string(),
-  createdAt: z.number(),
-  lastSeenAt: z.number(),
-  expiresAt: z.number(),
-  current: z.boolean(),
-});
 const Signin = z.object({
   seq: z.number(),
   success: z.boolean(),
   reason: z.string(),
   method: z.string(),
   ip: z.string(),
+  location: Localized.nullable().describe('city and country when a GeoIP database is configured'),
   device: DeviceS,
   at: z.number(),
 });
@@ -47,6 +34,16 @@ const Paging = z.strictObject({
   before: z.coerce.number().int().optional(),
 });
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
+const FreezeBody = z.strictObject({
+  reason: z.string().min(1).max(500),
+  kind: z
+    .enum(FREEZE_KINDS)
+    .default('sanction')
+    .describe(
+      'sanction (default): the platform enforces, appeals go to the operator queue; containment: the account was taken over, its owner may appeal and prove ownership',
+    ),
+});
+const DeviceToken = z.string().min(1).max(100);
 
 export interface IdentityRouteDeps {
   identity: IdentityService;
@@ -59,7 +56,13 @@ export interface IdentityRouteDeps {
    */
   onOperatorStateChange?: (
     tx: Tx,
-    change: { account: string; state: 'frozen' | 'active'; reason: string; actor: string | undefined },
+    change: {
+      account: string;
+      state: 'frozen' | 'active';
+      reason: string;
+      actor: string | undefined;
+      kind: FreezeKind | null;
+    },
   ) => Promise<void>;
 }
 
@@ -70,10 +73,11 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
 ) => {
   const session = requireSession(identity, config);
   const cookieName = sessionCookieName(config);
-  const ctx = (req: { ip: string; headers: Record<string, unknown> }) => ({
-    ip: req.ip,
-    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '',
-  });
+  const ctx = clientContext(keys);
+  await app.register(mfaRoutes, { identity, keys, config });
+  await app.register(qrRoutes, { identity, keys, config });
+  await app.register(passkeyRoutes, { identity, keys, config });
+  await app.register(bindingRoutes, { identity, config });
 
   app.post(
     '/v1/accounts',
@@ -89,7 +93,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         response: { 201: Account },
       },
     },
-    async (req, reply) => reply.code(201).send(await identity.createAccount(req.body, ctx(req))),
+    async (req, reply) => reply.code(201).send(await identity.createAccount(req.body, await ctx(req))),
   );
 
   app.post(
@@ -99,11 +103,13 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         tags: ['sessions'],
         summary: 'Sign in with handle and password',
         description:
-          'mode "token" (apps) returns a bearer token; mode "cookie" (browsers) sets an HttpOnly session cookie and returns the CSRF token.',
+          'mode "token" (apps) returns a bearer token; mode "cookie" (browsers) sets an HttpOnly session cookie and returns the CSRF token. A sign-in from a device without a known device token gets one (deviceToken in token mode, an HttpOnly cookie in cookie mode): send it back at later sign-ins, and guesses from elsewhere never lock that device out.',
         body: z.strictObject({
           handle: z.string().min(1).max(64),
           password: z.string().min(1).max(1024),
           mode: z.enum(['token', 'cookie']).default('token'),
+          deviceToken: DeviceToken.optional(),
+          bindingKey: BindingKey.optional(),
         }),
         response: {
           200: z.object({
@@ -111,42 +117,29 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
             session: Session,
             token: z.string().optional(),
             csrfToken: z.string().optional(),
+            deviceToken: z.string().optional(),
           }),
         },
       },
     },
     async (req, reply) => {
-      const r = await identity.signIn(req.body, ctx(req));
-      if (req.body.mode === 'cookie') {
-        const maxAge = config.sessionTtlHours * 3600;
-        const csrf = csrfFor(r.token);
-        reply.setCookie(cookieName, r.token, {
-          httpOnly: true,
-          secure: config.cookieSecure,
-          sameSite: config.cookieSameSite,
-          path: '/',
-          maxAge,
-        });
-        reply.setCookie(CSRF_COOKIE, csrf, {
-          httpOnly: false,
-          secure: config.cookieSecure,
-          sameSite: config.cookieSameSite,
-          path: '/',
-          maxAge,
-        });
-        return { account: r.account, session: r.session, csrfToken: csrf };
-      }
-      return { account: r.account, session: r.session, token: r.token };
+      const cookieDevice = req.cookies?.[DEVICE_COOKIE];
+      const deviceToken = req.body.deviceToken ?? (req.body.mode === 'cookie' ? cookieDevice : undefined);
+      const r = await identity.signIn({ ...req.body, deviceToken }, await ctx(req));
+      return replySignedIn(reply, config, r, req.body.mode);
     },
   );
 
   app.post(
     '/v1/auth/signout',
-    { preHandler: session, schema: { tags: ['sessions'], summary: 'Sign out (end this session)' } },
+    {
+      preHandler: session,
+      schema: { response: { 204: NoContent }, tags: ['sessions'], summary: 'Sign out (end this session)' },
+    },
     async (req, reply) => {
       await identity.revokeSession(req.auth!.account.id, req.auth!.session.id, 'signout');
       reply.clearCookie(cookieName, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -163,7 +156,17 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
       schema: {
         tags: ['me'],
         summary: 'My live sessions',
-        response: { 200: z.object({ sessions: z.array(Session) }) },
+        response: {
+          200: z.object({
+            sessions: z.array(
+              Session.extend({
+                location: Localized.nullable().describe(
+                  'city and country when a GeoIP database is configured',
+                ),
+              }),
+            ),
+          }),
+        },
       },
     },
     async (req) => ({ sessions: await identity.listSessions(req.auth!.account.id, req.auth!.session.id) }),
@@ -171,10 +174,18 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
 
   app.delete(
     '/v1/me/sessions/:id',
-    { preHandler: session, schema: { tags: ['me'], summary: 'End one of my sessions', params: IdParam } },
+    {
+      preHandler: session,
+      schema: {
+        response: { 204: NoContent },
+        tags: ['me'],
+        summary: 'End one of my sessions',
+        params: IdParam,
+      },
+    },
     async (req, reply) => {
       await identity.revokeSession(req.auth!.account.id, req.params.id, 'user');
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -222,7 +233,27 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         req.auth!.session.id,
         req.body.currentPassword,
         req.body.newPassword,
+        await ctx(req),
       ),
+  );
+
+  app.post(
+    '/v1/me/reauth',
+    {
+      preHandler: session,
+      schema: {
+        tags: ['me'],
+        summary: 'Confirm my password again (needed before changing how the account is recovered)',
+        description:
+          'Counted like a sign-in. For the next few minutes (reauthMinutes) this session may change recovery codes, trusted friends and recovery channels.',
+        body: z.strictObject({ password: z.string().min(1).max(1024) }),
+        response: { 200: z.object({ reauthenticatedUntil: z.number() }) },
+      },
+    },
+    async (req) => ({
+      reauthenticatedUntil: (await identity.reauthenticate(req.auth!, req.body.password, await ctx(req)))
+        .until,
+    }),
   );
 
   app.get(
@@ -296,19 +327,26 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         preHandler: write,
         schema: {
           ...op,
-          summary: state === 'frozen' ? 'Freeze an account (ends its sessions)' : 'Unfreeze an account',
+          summary:
+            state === 'frozen'
+              ? 'Freeze an account (ends its sessions): a sanction (default) or a containment'
+              : 'Unfreeze an account',
           params: IdParam,
-          body: Reason,
+          body: state === 'frozen' ? FreezeBody : Reason,
           response: { 200: Account },
         },
       },
       async (req) => {
-        const change = { account: req.params.id, state, reason: req.body.reason, actor: actor(req) };
+        const kind = state === 'frozen' ? ((req.body as { kind?: FreezeKind }).kind ?? 'sanction') : null;
+        const change = { account: req.params.id, state, reason: req.body.reason, actor: actor(req), kind };
         const tell =
           onOperatorStateChange &&
           ((tx: Tx, changed: boolean) => (changed ? onOperatorStateChange(tx, change) : Promise.resolve()));
         return state === 'frozen'
-          ? identity.freeze(change.account, change.reason, change.actor, tell)
+          ? identity.freeze(change.account, change.reason, change.actor, {
+              kind: kind ?? 'sanction',
+              ...(tell ? { also: tell } : {}),
+            })
           : identity.unfreeze(change.account, change.reason, change.actor, tell);
       },
     );
@@ -333,6 +371,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
     {
       preHandler: write,
       schema: {
+        response: { 204: NoContent },
         ...op,
         summary: 'End one session of an account',
         params: z.strictObject({ id: z.string().max(100), sid: z.string().max(100) }),
@@ -340,7 +379,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
     },
     async (req, reply) => {
       await identity.revokeSession(req.params.id, req.params.sid, 'operator', actor(req));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   app.delete(

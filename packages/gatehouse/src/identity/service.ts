@@ -1,52 +1,39 @@
-import type { IdentityEvent, SignInMethod } from '@gatehouse/sdk';
+import type { SignInMethod } from '@gatehouse/sdk';
 import { appendAuditInTx } from '../audit/index.ts';
-import { newEventId, outboxStore } from '../bus/index.ts';
 import { hashToken, newId, newToken, safeEqual } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
-import { RateLimiter } from '../ratelimit/index.ts';
+import { AttemptCounters, rateLimited, RateLimiter, type CounterStore } from '../ratelimit/index.ts';
 import type { Db, Tx } from '../store/db.ts';
+import {
+  inTx,
+  type IdentityOptions,
+  type RequestContext,
+  type RevokeReason,
+  type StateHook,
+  type TxOut,
+} from './core.ts';
 import { parseDevice } from './device.ts';
-import { checkPasswordStrength, PasswordHasher, type Argon2Params } from './passwords.ts';
+import { placeName } from './geo/geo.ts';
+import { deviceIdOf, SignInGuard } from './limits.ts';
+import { DEFAULT_SIGNIN, type SigninOptions } from './mfa/options.ts';
+import { askSecondFactorIfNeeded } from './mfa/second-factor.ts';
+import { riskBeforeSession, riskDenied } from './risk/stuffing.ts';
+import { bindingKeyOf, refreshRequired } from './binding/binding.ts';
+import { Passkeys } from './passkeys/passkeys.ts';
+import { confirmSession, Probation } from './qr/probation.ts';
+import { QrLogin } from './qr/qr.ts';
+import { Totp } from './totp/totp.ts';
+import { changePassword, resetPassword } from './password-change.ts';
+import { checkPasswordStrength, DEFAULT_MIN_SCORE, PasswordHasher } from './passwords.ts';
 import type { AccountsTable, SessionsTable } from './schema.ts';
+import { setState, type FreezeOptions } from './state.ts';
 import { identityStore as q } from './store.ts';
+import { assertMayConfirm, markStepUp, reauthenticate, requireReauth } from './trust.ts';
 
-export interface IdentityOptions {
-  argon2: Argon2Params;
-  sessionTtlMs: number;
-  sessionIdleMs: number;
-  loginMaxFailuresPerAccount: number;
-  loginMaxFailuresPerIp: number;
-  loginWindowMs: number;
-  signupMaxPerIp: number;
-  /** Called after a transaction that wrote outbox events has committed. */
-  onCommit?: () => void;
-  now?: () => number;
-}
+import { accountView, sessionView, type AccountView, type SessionView } from './views.ts';
 
-export interface RequestContext {
-  ip: string;
-  userAgent: string;
-}
-
-export interface AccountView {
-  id: string;
-  handle: string;
-  displayName: string;
-  state: AccountsTable['state'];
-  stateReason: string | null;
-  createdAt: number;
-}
-
-export interface SessionView {
-  id: string;
-  method: string;
-  device: ReturnType<typeof parseDevice>;
-  ip: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  current: boolean;
-}
+export type { IdentityOptions, RequestContext } from './core.ts';
+export { accountView, sessionView, type AccountView, type SessionView } from './views.ts';
 
 export interface Authenticated {
   account: { id: string; handle: string; state: AccountsTable['state'] };
@@ -60,77 +47,59 @@ export function handleKey(handle: string): string {
   return handle.normalize('NFKC').toLowerCase();
 }
 
-function accountView(a: AccountsTable): AccountView {
-  return {
-    id: a.id,
-    handle: a.handle,
-    displayName: a.display_name,
-    state: a.state,
-    stateReason: a.state_reason,
-    createdAt: a.created_at,
-  };
-}
-
-export function sessionView(s: SessionsTable, currentId?: string): SessionView {
-  return {
-    id: s.id,
-    method: s.method,
-    device: JSON.parse(s.device) as SessionView['device'],
-    ip: s.ip,
-    createdAt: s.created_at,
-    lastSeenAt: s.last_seen_at,
-    expiresAt: s.expires_at,
-    current: s.id === currentId,
-  };
-}
-
-type EventInput = IdentityEvent extends infer E
-  ? E extends IdentityEvent
-    ? Omit<E, 'id' | 'time'>
-    : never
-  : never;
-
 /**
  * The identity core: accounts, passwords, sessions and sign-in history. Every state change writes its
- * identity event to the outbox in the same transaction.
+ * identity event to the outbox, and its platform webhook, in the same transaction.
  */
 export class IdentityService {
   readonly hasher: PasswordHasher;
-  private readonly db: Db;
-  private readonly opts: IdentityOptions;
-  private readonly now: () => number;
-  readonly failuresByAccount: RateLimiter;
-  readonly failuresByIp: RateLimiter;
+  readonly db: Db;
+  readonly opts: IdentityOptions;
+  readonly now: () => number;
+  readonly guard: SignInGuard;
   readonly signupsByIp: RateLimiter;
+  readonly stateHooks: StateHook[] = [];
+  readonly signinOpts: SigninOptions;
+  /** Attempt counters of the second-factor, TOTP, passkey and QR endpoints. */
+  readonly counters: CounterStore;
+  readonly totp: Totp;
+  readonly qr: QrLogin;
+  readonly passkeys: Passkeys;
+  readonly probation: Probation;
 
   constructor(db: Db, opts: IdentityOptions) {
     this.db = db;
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     this.hasher = new PasswordHasher(opts.argon2);
-    this.failuresByAccount = new RateLimiter({
-      limit: opts.loginMaxFailuresPerAccount,
+    this.counters = opts.counters ?? new AttemptCounters(db, this.now);
+    this.guard = new SignInGuard(db, this.counters, {
+      maxPerAccount: opts.loginMaxFailuresPerAccount,
+      maxPerNetwork: opts.loginMaxFailuresPerIp,
+      maxUnknownPerAccount: opts.loginMaxUnknownFailuresPerAccount ?? opts.loginMaxFailuresPerAccount * 4,
       windowMs: opts.loginWindowMs,
-      now: this.now,
-    });
-    this.failuresByIp = new RateLimiter({
-      limit: opts.loginMaxFailuresPerIp,
-      windowMs: opts.loginWindowMs,
-      now: this.now,
     });
     this.signupsByIp = new RateLimiter({ limit: opts.signupMaxPerIp, windowMs: 3_600_000, now: this.now });
+    this.signinOpts = { ...DEFAULT_SIGNIN, ...opts.signin };
+    this.totp = new Totp(this);
+    this.qr = new QrLogin(this);
+    this.passkeys = new Passkeys(this);
+    this.probation = new Probation(db, this.now);
   }
 
-  /** Runs a state change and its events in one transaction; the events carry `t`, the change's own time. */
-  private async tx<T>(fn: (tx: Tx, emit: (e: EventInput) => void) => Promise<T>, t = this.now()): Promise<T> {
-    const events: IdentityEvent[] = [];
-    const result = await this.db.transaction().execute(async (tx) => {
-      const r = await fn(tx, (e) => events.push({ ...e, id: newEventId(), time: t } as IdentityEvent));
-      await outboxStore.append(tx, events);
-      return r;
-    });
-    if (events.length) this.opts.onCommit?.();
-    return result;
+  /** Runs a state change with its events and webhooks in one transaction (events carry time `t`). */
+  tx<T>(fn: (tx: Tx, out: TxOut) => Promise<T>, t = this.now()): Promise<T> {
+    return inTx(this.db, this.opts, fn, t);
+  }
+
+  /** The strength rules (breached list and zxcvbn included) for a new password of this handle. */
+  checkNewPassword(password: string, handle: string, displayName?: string): void {
+    checkPasswordStrength(
+      password,
+      handle,
+      this.opts.passwordMinScore ?? DEFAULT_MIN_SCORE,
+      displayName && displayName !== handle ? [displayName] : [],
+    );
   }
 
   async createAccount(
@@ -145,24 +114,28 @@ export class IdentityService {
     }
     const limit = this.signupsByIp.hit(ctx.ip);
     if (!limit.allowed) throw rateLimited(limit.retryAfterSeconds);
-    checkPasswordStrength(input.password, handle);
+    const displayName = (input.displayName ?? handle).normalize('NFC').trim() || handle;
+    this.checkNewPassword(input.password, handle, displayName);
     const passwordHash = await this.hasher.hash(input.password);
     const t = this.now();
     const account: AccountsTable = {
       id: newId('acc'),
       handle,
       handle_key: handleKey(handle),
-      display_name: (input.displayName ?? handle).normalize('NFC').trim() || handle,
+      display_name: displayName,
       password_hash: passwordHash,
       state: 'active',
       state_reason: null,
       created_at: t,
       updated_at: t,
+      freeze_kind: null,
+      frozen_at: null,
+      freeze_since: null,
     };
     try {
-      await this.tx(async (tx, emit) => {
+      await this.tx(async (tx, out) => {
         await q.insertAccount(tx, account);
-        emit({ type: 'account.created', account: account.id, handle, displayName: account.display_name });
+        out.emit({ type: 'account.created', account: account.id, handle, displayName: account.display_name });
       });
     } catch (e) {
       if (/unique|duplicate/i.test(String((e as Error).message))) throw new GatehouseError('HANDLE_TAKEN');
@@ -172,57 +145,104 @@ export class IdentityService {
   }
 
   /**
-   * Password sign-in. Unknown handles cost the same Argon2id verification as wrong passwords. Failures
-   * count per account and per IP; past the limit the answer is RATE_LIMITED with Retry-After.
+   * Password sign-in. The attempt is counted before the password is checked (identity/limits.ts); past a
+   * limit the answer is RATE_LIMITED with Retry-After and the password is not checked at all. Unknown
+   * handles cost the same Argon2id verification as wrong passwords. A device token the client presents
+   * (issued at an earlier sign-in) keeps its attempts apart; a sign-in without a known one gets a new one.
    */
   async signIn(
-    input: { handle: string; password: string },
+    input: {
+      handle: string;
+      password: string;
+      deviceToken?: string | undefined;
+      /** Binds the session to this P-256 public key (identity/binding). */
+      bindingKey?: unknown;
+    },
     ctx: RequestContext,
-  ): Promise<{ token: string; session: SessionView; account: AccountView; rehashed: boolean }> {
+  ): Promise<{
+    token: string;
+    session: SessionView;
+    account: AccountView;
+    rehashed: boolean;
+    deviceToken?: string;
+  }> {
     const key = handleKey(input.handle);
+    if (input.bindingKey !== undefined) bindingKeyOf(input.bindingKey);
     const device = parseDevice(ctx.userAgent);
-    const byAcc = this.failuresByAccount.check(key);
-    const byIp = this.failuresByIp.check(ctx.ip);
     const account = await q.accountByHandleKey(this.db, key);
-    if (!byAcc.allowed || !byIp.allowed) {
-      const retry = Math.max(
-        byAcc.allowed ? 0 : byAcc.retryAfterSeconds,
-        byIp.allowed ? 0 : byIp.retryAfterSeconds,
-      );
+    const ticket = await this.guard.reserve({
+      handleKey: key,
+      ip: ctx.ip,
+      deviceToken: input.deviceToken,
+      accountId: account?.id,
+    });
+    if (!ticket.allowed) {
       await this.recordFailure(account, key, 'rate_limited', ctx, device);
-      throw rateLimited(retry);
+      throw rateLimited(ticket.retryAfterSeconds);
     }
     const ok = account
       ? await this.hasher.verify(account.password_hash, input.password)
       : await this.hasher.verifyDummy(input.password);
     if (!account || !ok) {
-      this.failuresByAccount.hit(key);
-      this.failuresByIp.hit(ctx.ip);
       await this.recordFailure(account, key, account ? 'wrong_password' : 'unknown_account', ctx, device);
       throw new GatehouseError('INVALID_CREDENTIALS');
     }
+    // risk before the session: a right password from an unknown context amid credential stuffing
+    if (!ticket.known.device && !ticket.known.network) {
+      const risk = await riskBeforeSession(this, { accountId: account.id, handleKey: key, ip: ctx.ip });
+      if (risk) {
+        await this.recordFailure(account, key, 'risk_denied', ctx, device);
+        throw riskDenied(risk);
+      }
+    }
+    await this.guard.succeeded(ticket);
     if (account.state !== 'active') {
       await this.recordFailure(account, key, account.state === 'frozen' ? 'frozen' : 'deleted', ctx, device);
       throw new GatehouseError(account.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
     }
-    this.failuresByAccount.reset(key);
     let rehashed = false;
     if (this.hasher.needsRehash(account.password_hash)) {
       await q.setPasswordHash(this.db, account.id, await this.hasher.hash(input.password), this.now());
       rehashed = true;
     }
-    const { token, session } = await this.startSession(account, 'password', ctx);
-    return { token, session: sessionView(session, session.id), account: accountView(account), rehashed };
+    const deviceToken = ticket.known.device ? input.deviceToken : newToken('ghd');
+    // a second factor, when the account has one and this device or network is new to it
+    await askSecondFactorIfNeeded(this, account, ctx, { deviceToken, newDevice: !ticket.known.device });
+    const { token, session } = await this.startSession(account, 'password', ctx, deviceToken, {
+      ...(input.bindingKey !== undefined ? { bindingKey: input.bindingKey } : {}),
+    });
+    return {
+      token,
+      session: sessionView(session, session.id),
+      account: accountView(account),
+      rehashed,
+      ...(ticket.known.device ? {} : { deviceToken: deviceToken! }),
+    };
   }
 
-  /** Creates a session for an account that has proven itself (password here; QR, passkey… later). */
+  /**
+   * Creates a session for an account that has proven itself (password here; QR, passkey… later) and
+   * remembers its network (and device token) as known to the account.
+   */
   async startSession(
     account: AccountsTable,
     method: SignInMethod,
     ctx: RequestContext,
+    deviceToken?: string,
+    extra: {
+      /** The second factor proved on the way in (the session counts as stepped up). */
+      steppedUp?: string;
+      /** A session on probation until then (a mismatched cross-device approval), and why. */
+      probation?: { until: number; reason: string };
+      /** A P-256 public JWK the session is bound to (refreshes need its signature: identity/binding). */
+      bindingKey?: unknown;
+      /** More work in the session's own transaction (its events, its records). */
+      also?: (tx: Tx, out: TxOut, session: SessionsTable) => Promise<void>;
+    } = {},
   ): Promise<{ token: string; session: SessionsTable }> {
     const t = this.now();
-    const device = parseDevice(ctx.userAgent);
+    // the device is its long-lived device token (when it has one), the user-agent only its label
+    const device = { ...parseDevice(ctx.userAgent), ...(deviceToken ? { id: deviceIdOf(deviceToken) } : {}) };
     const token = newToken('ghs');
     const session: SessionsTable = {
       id: newId('ses'),
@@ -237,8 +257,15 @@ export class IdentityService {
       expires_at: t + this.opts.sessionTtlMs,
       revoked_at: null,
       revoked_reason: null,
+      reauth_at: null,
+      step_up_at: extra.steppedUp ? t : null,
+      probation_until: extra.probation?.until ?? null,
+      probation_reason: extra.probation?.reason ?? null,
+      binding_key: extra.bindingKey ? bindingKeyOf(extra.bindingKey) : null,
+      bound_until: extra.bindingKey ? t + this.signinOpts.bindingRefreshMs : null,
+      binding_challenge: null,
     };
-    await this.tx(async (tx, emit) => {
+    await this.tx(async (tx, out) => {
       await q.insertSession(tx, session);
       await q.insertSignin(tx, {
         account_id: account.id,
@@ -252,7 +279,9 @@ export class IdentityService {
         session_id: session.id,
         at: t,
       });
-      emit({
+      // a session on probation teaches nothing: its network and device stay unknown to the account
+      if (!extra.probation) await this.guard.remember(tx, account.id, ctx.ip, deviceToken, t);
+      out.emit({
         type: 'login.succeeded',
         account: account.id,
         session: session.id,
@@ -261,7 +290,23 @@ export class IdentityService {
         userAgent: session.user_agent,
         device,
       });
-      emit({ type: 'session.created', account: account.id, session: session.id, method, ip: ctx.ip, device });
+      out.emit({
+        type: 'session.created',
+        account: account.id,
+        session: session.id,
+        method,
+        ip: ctx.ip,
+        device,
+      });
+      await this.opts.onSessionStartedTx?.(tx, {
+        account: account.id,
+        session: session.id,
+        method,
+        ip: ctx.ip,
+        device,
+        at: t,
+      });
+      await extra.also?.(tx, out, session);
     }, t);
     return { token, session };
   }
@@ -269,11 +314,11 @@ export class IdentityService {
   private async recordFailure(
     account: AccountsTable | undefined,
     key: string,
-    reason: 'wrong_password' | 'unknown_account' | 'frozen' | 'deleted' | 'rate_limited',
+    reason: 'wrong_password' | 'unknown_account' | 'frozen' | 'deleted' | 'rate_limited' | 'risk_denied',
     ctx: RequestContext,
     device: ReturnType<typeof parseDevice>,
   ): Promise<void> {
-    await this.tx(async (tx, emit) => {
+    await this.tx(async (tx, out) => {
       await q.insertSignin(tx, {
         account_id: account?.id ?? null,
         handle: key.slice(0, 64),
@@ -287,7 +332,7 @@ export class IdentityService {
         at: this.now(),
       });
       if (account)
-        emit({
+        out.emit({
           type: 'login.failed',
           account: account.id,
           reason,
@@ -299,7 +344,7 @@ export class IdentityService {
   }
 
   /** Resolves a session token to its live session and account, or throws SESSION_INVALID. */
-  async authenticate(token: string): Promise<Authenticated> {
+  async authenticate(token: string, opts: { refreshing?: boolean } = {}): Promise<Authenticated> {
     if (!/^ghs_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatehouseError('SESSION_INVALID');
     const h = hashToken(token);
     const row = await q.sessionByTokenHash(this.db, h);
@@ -315,25 +360,48 @@ export class IdentityService {
     }
     if (row.account_state !== 'active')
       throw new GatehouseError(row.account_state === 'frozen' ? 'ACCOUNT_FROZEN' : 'SESSION_INVALID');
+    if (row.binding_key !== null && (row.bound_until ?? 0) <= t && !opts.refreshing) throw refreshRequired();
     if (t - row.last_seen_at >= TOUCH_EVERY_MS) await q.touchSession(this.db, row.id, t);
     const { account_state, handle, ...session } = row;
     return { account: { id: row.account_id, handle, state: account_state }, session };
   }
 
   /** The account with this handle (any state), or undefined. */
+  /** Of these ids, the ones that name an account (in any state). */
+  existingIds(ids: string[]): Promise<Set<string>> {
+    return q.existingIds(this.db, ids);
+  }
+
   async findByHandle(handle: string): Promise<AccountView | undefined> {
     const a = await q.accountByHandleKey(this.db, handleKey(handle));
     return a ? accountView(a) : undefined;
   }
 
-  async getAccount(id: string): Promise<AccountView> {
-    const a = await q.accountById(this.db, id);
+  async getAccount(id: string, tx?: Tx): Promise<AccountView> {
+    const a = await q.accountById(tx ?? this.db, id);
     if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
     return accountView(a);
   }
 
-  async listSessions(accountId: string, currentId?: string): Promise<SessionView[]> {
-    return (await q.liveSessions(this.db, accountId, this.now())).map((s) => sessionView(s, currentId));
+  /** One session of an account (live or not), or undefined. */
+  async session(accountId: string, sessionId: string): Promise<SessionView | undefined> {
+    const s = await q.sessionById(this.db, sessionId);
+    return s && s.account_id === accountId ? sessionView(s) : undefined;
+  }
+
+  async listSessions(
+    accountId: string,
+    currentId?: string,
+  ): Promise<Array<SessionView & { location: { en: string; zh: string } | null }>> {
+    return (await q.liveSessions(this.db, accountId, this.now())).map((s) => ({
+      ...sessionView(s, currentId),
+      location: this.placeOf(s.ip),
+    }));
+  }
+
+  /** Where an address is, in both languages, when the operator configured a GeoIP database (else null). */
+  placeOf(ip: string): { en: string; zh: string } | null {
+    return placeName(this.opts.geo?.lookup(ip)) ?? null;
   }
 
   /**
@@ -354,19 +422,23 @@ export class IdentityService {
       .map((s) => ({ ...sessionView(s), revokedAt: s.revoked_at, revokedReason: s.revoked_reason }));
   }
 
+  /**
+   * Ends sessions. One by one (`all` false) the platform gets `session.revoked` per session; `all` (every
+   * live session of the account) it gets one `sessions.revoked_all`.
+   */
   private async revoke(
     accountId: string,
     ids: string[],
-    reason: IdentityEventRevokeReason,
-    actor?: string,
+    reason: RevokeReason,
+    opts: { actor?: string | undefined; all: boolean },
   ): Promise<string[]> {
-    return this.tx(async (tx, emit) => {
+    return this.tx(async (tx, out) => {
       const t = this.now();
       const done = await q.revokeSessions(tx, ids, reason, t);
-      for (const id of done) emit({ type: 'session.revoked', account: accountId, session: id, reason });
-      if (actor && done.length)
+      announceRevoked(out, accountId, done, reason, opts.all);
+      if (opts.actor && done.length)
         await appendAuditInTx(tx, {
-          actor,
+          actor: opts.actor,
           action: 'session.revoke',
           subject: accountId,
           data: { sessions: done, reason },
@@ -379,116 +451,61 @@ export class IdentityService {
   async revokeSession(
     accountId: string,
     sessionId: string,
-    reason: IdentityEventRevokeReason = 'user',
+    reason: RevokeReason = 'user',
     actor?: string,
   ): Promise<void> {
     const s = await q.sessionById(this.db, sessionId);
     if (!s || s.account_id !== accountId || s.revoked_at !== null)
       throw new GatehouseError('SESSION_NOT_FOUND');
-    await this.revoke(accountId, [sessionId], reason, actor);
+    await this.revoke(accountId, [sessionId], reason, { actor, all: false });
   }
 
   async revokeOthers(
     accountId: string,
     currentId: string,
-    reason: IdentityEventRevokeReason = 'others',
+    reason: RevokeReason = 'others',
   ): Promise<string[]> {
     const live = await q.liveSessions(this.db, accountId, this.now());
     return this.revoke(
       accountId,
       live.filter((s) => s.id !== currentId).map((s) => s.id),
       reason,
+      { all: false },
     );
   }
 
-  async revokeAll(
-    accountId: string,
-    reason: IdentityEventRevokeReason = 'everywhere',
-    actor?: string,
-  ): Promise<string[]> {
+  async revokeAll(accountId: string, reason: RevokeReason = 'everywhere', actor?: string): Promise<string[]> {
     const live = await q.liveSessions(this.db, accountId, this.now());
     return this.revoke(
       accountId,
       live.map((s) => s.id),
       reason,
-      actor,
+      { actor, all: true },
     );
   }
 
   /** Changes the password (after checking the current one) and revokes every other session. */
-  async changePassword(
+  changePassword(
     accountId: string,
     currentSessionId: string,
     current: string,
     next: string,
+    ctx?: RequestContext,
   ): Promise<{ revoked: number }> {
-    const a = await q.accountById(this.db, accountId);
-    if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
-    const limit = this.failuresByAccount.check(a.handle_key);
-    if (!limit.allowed) throw rateLimited(limit.retryAfterSeconds);
-    if (!(await this.hasher.verify(a.password_hash, current))) {
-      this.failuresByAccount.hit(a.handle_key);
-      throw new GatehouseError('INVALID_CREDENTIALS', 'The current password is wrong');
-    }
-    checkPasswordStrength(next, a.handle);
-    const hash = await this.hasher.hash(next);
-    const t = this.now();
-    const revoked = await this.tx(async (tx, emit) => {
-      await q.setPasswordHash(tx, accountId, hash, t);
-      const others = (await q.liveSessions(tx, accountId, t))
-        .filter((s) => s.id !== currentSessionId)
-        .map((s) => s.id);
-      const done = await q.revokeSessions(tx, others, 'password_changed', t);
-      emit({ type: 'password.changed', account: accountId });
-      for (const id of done)
-        emit({ type: 'session.revoked', account: accountId, session: id, reason: 'password_changed' });
-      return done.length;
-    });
-    return { revoked };
+    return changePassword(this, { accountId, currentSessionId, current, next, ctx });
   }
 
   /**
    * Sets a new password without the current one, for an owner who proved themselves another way (account
-   * recovery). Refuses weak passwords, `extraCheck`'s rejects (e.g. breached) and the password the account
-   * had (the intruder knows it). Ends every live session. `also` runs inside the same transaction so the
-   * caller's own record commits with the change.
+   * recovery): the strength rules, and not the password the account had (the intruder knows it). Ends every
+   * live session. `also` runs inside the same transaction so the caller's own record commits with it.
    */
-  async resetPassword(
+  resetPassword(
     accountId: string,
     next: string,
-    opts: { extraCheck?: (password: string) => void; also?: (tx: Tx) => Promise<void>; actor?: string } = {},
+    opts: { also?: (tx: Tx) => Promise<void>; actor?: string } = {},
   ): Promise<{ revoked: number }> {
-    const a = await q.accountById(this.db, accountId);
-    if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
-    if (a.state === 'deleted') throw new GatehouseError('ACCOUNT_DELETED');
-    checkPasswordStrength(next, a.handle);
-    opts.extraCheck?.(next);
-    if (await this.hasher.verify(a.password_hash, next)) {
-      const reasons = [
-        { code: 'same_as_before', en: 'must differ from the previous password', zh: '不能与之前的密码相同' },
-      ];
-      throw new GatehouseError('WEAK_PASSWORD', reasons[0]!.en, { extra: { reasons } });
-    }
-    const hash = await this.hasher.hash(next);
-    const t = this.now();
-    const revoked = await this.tx(async (tx, emit) => {
-      await q.setPasswordHash(tx, accountId, hash, t);
-      const live = (await q.liveSessions(tx, accountId, t)).map((s) => s.id);
-      const done = await q.revokeSessions(tx, live, 'password_changed', t);
-      emit({ type: 'password.changed', account: accountId });
-      for (const id of done)
-        emit({ type: 'session.revoked', account: accountId, session: id, reason: 'password_changed' });
-      await appendAuditInTx(tx, {
-        actor: opts.actor ?? 'system',
-        action: 'account.password_reset',
-        subject: accountId,
-        data: { sessionsRevoked: done.length },
-        at: t,
-      });
-      await opts.also?.(tx);
-      return done.length;
-    });
-    return { revoked };
+    return resetPassword(this, accountId, next, opts);
   }
 
   async signins(accountId: string, limit = 50, before?: number) {
@@ -499,83 +516,79 @@ export class IdentityService {
       reason: r.reason,
       method: r.method,
       ip: r.ip,
+      location: this.placeOf(r.ip),
       device: JSON.parse(r.device) as ReturnType<typeof parseDevice>,
       at: r.at,
     }));
   }
 
   /**
-   * Freezes an account: it cannot sign in, and every live session ends. `actor` (who did it, for the
-   * audit log: operatorActor(keyId), "system", …) defaults to "system".
+   * Freezes an account: it cannot sign in, and every live session ends. `actor` (for the audit log)
+   * defaults to "system"; `kind` to containment (the owner may appeal). A sanction on a contained
+   * account turns it into a sanction.
    */
-  async freeze(
-    accountId: string,
-    reason: string,
-    actor?: string,
-    also?: (tx: Tx, changed: boolean) => Promise<void>,
-  ): Promise<AccountView> {
-    return this.setState(accountId, 'frozen', reason, actor, also);
+  freeze(accountId: string, reason: string, actor?: string, opts: FreezeOptions = {}): Promise<AccountView> {
+    return setState(this, accountId, 'frozen', reason, actor, opts);
   }
 
   /** Unfreezes an account. `also` runs inside the same transaction (e.g. closing an appeal case). */
-  async unfreeze(
+  unfreeze(
     accountId: string,
     reason: string,
     actor?: string,
-    also?: (tx: Tx, changed: boolean) => Promise<void>,
+    also?: FreezeOptions['also'],
   ): Promise<AccountView> {
-    return this.setState(accountId, 'active', reason, actor, also);
+    return setState(this, accountId, 'active', reason, actor, also ? { also } : {});
   }
 
-  async deleteAccount(accountId: string, actor?: string): Promise<AccountView> {
-    return this.setState(accountId, 'deleted', 'deleted', actor);
+  deleteAccount(accountId: string, actor?: string): Promise<AccountView> {
+    return setState(this, accountId, 'deleted', 'deleted', actor, {});
   }
 
-  private async setState(
-    accountId: string,
-    state: AccountsTable['state'],
-    reason: string,
-    actor = 'system',
-    also?: (tx: Tx, changed: boolean) => Promise<void>,
-  ): Promise<AccountView> {
-    const t = this.now();
-    await this.tx(async (tx, emit) => {
-      const a = await q.accountById(tx, accountId);
-      if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
-      if (a.state === 'deleted') throw new GatehouseError('ACCOUNT_DELETED');
-      if (a.state === state) {
-        await also?.(tx, false);
-        return;
-      }
-      await q.setState(tx, accountId, state, state === 'active' ? null : reason, t);
-      if (state === 'frozen' || state === 'deleted') {
-        const ids = (await q.liveSessions(tx, accountId, t)).map((s) => s.id);
-        const why = state === 'frozen' ? 'frozen' : 'deleted';
-        for (const id of await q.revokeSessions(tx, ids, why, t))
-          emit({ type: 'session.revoked', account: accountId, session: id, reason: why });
-      }
-      if (state === 'frozen') emit({ type: 'account.frozen', account: accountId, reason });
-      else if (state === 'active') emit({ type: 'account.unfrozen', account: accountId, reason });
-      else emit({ type: 'account.deleted', account: accountId });
-      const action = state === 'frozen' ? 'freeze' : state === 'active' ? 'unfreeze' : 'delete';
-      await appendAuditInTx(tx, {
-        actor,
-        action: `account.${action}`,
-        subject: accountId,
-        data: { reason },
-        at: t,
-      });
-      await also?.(tx, true);
-    });
-    return this.getAccount(accountId);
+  /** Ends the probation of a session, vouched for by an older one of the owner's (qr/probation.ts). */
+  confirmSession(auth: Authenticated, sessionId: string): Promise<SessionView> {
+    return confirmSession(this, auth, sessionId);
+  }
+
+  /** Runs `hook` inside the transaction of every state change (recovery closes appeal cases with it). */
+  onStateChange(hook: StateHook): void {
+    this.stateHooks.push(hook);
+  }
+
+  /** The password again: lets this session change recovery factors for a while (see requireReauth). */
+  reauthenticate(auth: Authenticated, password: string, ctx: RequestContext): Promise<{ until: number }> {
+    return reauthenticate(this, auth, password, ctx);
+  }
+
+  /** Throws REAUTH_REQUIRED unless the session re-authenticated (or stepped up) recently. */
+  requireReauth(session: SessionsTable): void {
+    requireReauth(this, session);
+  }
+
+  /** Records that this session proved a second factor or a recovery code just now. */
+  markStepUp(accountId: string, sessionId: string, method: string, tx?: Tx): Promise<void> {
+    return markStepUp(this, accountId, sessionId, method, tx);
+  }
+
+  /** Throws CHALLENGE_SESSION_TOO_NEW unless the session may confirm activity as its owner's. */
+  assertMayConfirm(
+    sessionId: string,
+    opts: { since: number; suspected: readonly string[]; askedAt: number },
+  ): Promise<void> {
+    return assertMayConfirm(this, sessionId, opts);
   }
 }
 
-type IdentityEventRevokeReason = Extract<IdentityEvent, { type: 'session.revoked' }>['reason'];
-
-function rateLimited(retryAfterSeconds: number): GatehouseError {
-  return new GatehouseError('RATE_LIMITED', `Too many attempts; retry in ${retryAfterSeconds} s`, {
-    headers: { 'retry-after': String(retryAfterSeconds) },
-    extra: { retryAfterSeconds },
-  });
+/** Tells the platform which sessions ended: one by one, or all of the account's at once. */
+export function announceRevoked(
+  out: TxOut,
+  account: string,
+  sessions: string[],
+  reason: RevokeReason,
+  all: boolean,
+): void {
+  for (const id of sessions) out.emit({ type: 'session.revoked', account, session: id, reason });
+  if (all) {
+    if (sessions.length) out.webhook('sessions.revoked_all', { account, sessions, reason });
+  } else for (const id of sessions) out.webhook('session.revoked', { account, session: id, reason });
 }

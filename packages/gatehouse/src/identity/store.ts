@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../store/db.ts';
-import type { AccountState, AccountsTable, SessionsTable, SigninsTable } from './schema.ts';
+import type { AccountState, AccountsTable, FreezeKind, SessionsTable, SigninsTable } from './schema.ts';
 
 type Q = Db | Tx;
 
@@ -14,6 +14,11 @@ export const identityStore = {
   accountById(q: Q, id: string) {
     return q.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
   },
+  async existingIds(q: Q, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await q.selectFrom('accounts').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((r) => r.id));
+  },
   setPasswordHash(q: Q, id: string, hash: string, now: number) {
     return q
       .updateTable('accounts')
@@ -21,10 +26,33 @@ export const identityStore = {
       .where('id', '=', id)
       .execute();
   },
-  setState(q: Q, id: string, state: AccountState, reason: string | null, now: number) {
+  /** Sets the state; a freeze records its kind, time and (when known) the compromise start. */
+  setState(
+    q: Q,
+    id: string,
+    state: AccountState,
+    reason: string | null,
+    now: number,
+    freeze?: { kind: FreezeKind; since: number | null },
+  ) {
     return q
       .updateTable('accounts')
-      .set({ state, state_reason: reason, updated_at: now })
+      .set({
+        state,
+        state_reason: reason,
+        updated_at: now,
+        freeze_kind: freeze?.kind ?? null,
+        frozen_at: freeze ? now : null,
+        freeze_since: freeze?.since ?? null,
+      })
+      .where('id', '=', id)
+      .execute();
+  },
+  /** A containment an operator turns into a sanction (the freeze's time stays). */
+  setFreezeKind(q: Q, id: string, kind: FreezeKind, reason: string, now: number) {
+    return q
+      .updateTable('accounts')
+      .set({ freeze_kind: kind, state_reason: reason, updated_at: now })
       .where('id', '=', id)
       .execute();
   },
@@ -79,6 +107,31 @@ export const identityStore = {
       .returning('id')
       .execute();
     return rows.map((r) => r.id);
+  },
+
+  setReauth(q: Q, sessionId: string, column: 'reauth_at' | 'step_up_at', at: number) {
+    return q
+      .updateTable('sessions')
+      .set(column === 'reauth_at' ? { reauth_at: at } : { step_up_at: at })
+      .where('id', '=', sessionId)
+      .execute();
+  },
+
+  knownContext(q: Q, accountId: string, kind: 'network' | 'device', key: string) {
+    return q
+      .selectFrom('known_contexts')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('kind', '=', kind)
+      .where('key', '=', key)
+      .executeTakeFirst();
+  },
+  async rememberContext(q: Q, accountId: string, kind: 'network' | 'device', key: string, now: number) {
+    await q
+      .insertInto('known_contexts')
+      .values({ account_id: accountId, kind, key, first_at: now, last_at: now })
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: now }))
+      .execute();
   },
 
   insertSignin(q: Q, s: Omit<SigninsTable, 'seq'>) {

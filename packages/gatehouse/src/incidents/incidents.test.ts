@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../store/index.ts';
 import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
-import { IncidentService } from './service.ts';
+import { IncidentService, type CampaignFact } from './service.ts';
 
 const pgSkip = await postgresSkip();
 
@@ -23,7 +23,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
     after(async () => cleanup?.());
 
-    const campaign = {
+    const campaign: CampaignFact = {
       id: 'cmp_1',
       kind: 'domain',
       key: 'd:qq-login-game.com',
@@ -58,7 +58,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const sig = [
         { name: 'signin_qr', value: 1 },
         { name: 'url_lookalike', value: 'qq-login-game.com' },
-      ];
+      ] as const;
       for (const [i, a] of ['v1', 'v2'].entries())
         assert.deepEqual(
           await svc.onDecision({
@@ -144,7 +144,35 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
 
     test('notes, status, and the export carry what a personal-information incident notice needs', async () => {
-      const mass = (await svc.list()).find((i) => i.kind === 'mass_hijack')!;
+      // an incident of its own (a filtered run has no earlier test's incidents): three contains a day
+      // later, on a service with a fresh window
+      const t1 = t0 + 86_400_000;
+      const own = new IncidentService(store.db, {
+        massThreshold: 3,
+        massWindowMs: 600_000,
+        contact: 'security@chat.example (7×24)',
+        now: () => t1 + 3_600_000,
+      });
+      const sig = [{ name: 'signin_qr', value: 1 }] as const;
+      let opened: string[] = [];
+      for (const [i, a] of ['n1', 'n2', 'n3'].entries())
+        opened = await own.onDecision({
+          id: `n${i}`,
+          account: a,
+          time: t1 + i * 1000,
+          action: 'contain',
+          signals: sig,
+        });
+      const mass = { id: opened[0]! };
+      await own.onAction({
+        account: 'n2',
+        kind: 'retract_messages',
+        mode: 'enforce',
+        status: 'done',
+        decision: 'n1',
+        at: t1 + 2500,
+        detail: { messages: 12 },
+      });
       await svc.addNote(mass.id, 'ops:li', 'Relay page taken down with the hosting provider.');
       await svc.setStatus(mass.id, 'contained', 'ops:li');
       const { json, markdown } = await svc.export(mass.id);

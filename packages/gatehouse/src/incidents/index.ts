@@ -7,6 +7,10 @@ export {
   type IncidentView,
   type IncidentNotice,
   type IncidentFacts,
+  type AppIncidentFacts,
+  type PartIncidentInput,
 } from './service.ts';
+export { IncidentFeed, type IncidentFeedOptions } from './feed.ts';
+export { type IncidentWork } from './batch.ts';
 export { incidentRoutes } from './routes.ts';
 export { renderMarkdown } from './report.ts';

@@ -1,76 +1,30 @@
 import { newId } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Db, Tx } from '../store/db.ts';
+import { IncidentBatch, KnownMembers, type IncidentWork, type RecentContains } from './batch.ts';
 import { renderMarkdown } from './report.ts';
 import type { IncidentsTable } from './schema.ts';
 import { incidentStore as q } from './store.ts';
+import {
+  emptyFacts,
+  type ActionFact,
+  type AppIncidentFacts,
+  type CampaignFact,
+  type DecisionFact,
+  type IncidentFacts,
+  type IncidentOptions,
+  type PartIncidentInput,
+} from './types.ts';
 
-export interface CampaignFact {
-  id: string;
-  kind: string;
-  key: string;
-  sample: string;
-  members: readonly string[];
-  memberCount: number;
-  firstSeen: number;
-  lastSeen: number;
-  status: string;
-}
-
-export interface DecisionFact {
-  id: string;
-  account: string;
-  time: number;
-  action: string;
-  signals: ReadonlyArray<{ name: string; value: number | string }>;
-  campaigns?: readonly string[];
-}
-
-export interface ActionFact {
-  account: string;
-  kind: string;
-  mode: string;
-  status: string;
-  decision: string;
-  at: number;
-  detail: Record<string, unknown>;
-}
-
-export interface IncidentFacts {
-  accounts: number;
-  decisions: number;
-  contained: number;
-  frozen: number;
-  messagesRetracted: number;
-  recipientsWarned: number;
-  quarantined: string[];
-  samples: string[];
-  signals: Record<string, number>;
-  dryRunActions: number;
-  campaigns: string[];
-}
-
-export interface IncidentOptions {
-  /** Contain decisions within `massWindowMs` that make a mass-hijack incident. */
-  massThreshold: number;
-  massWindowMs: number;
-  contact: string;
-  now?: () => number;
-}
-
-const emptyFacts = (): IncidentFacts => ({
-  accounts: 0,
-  decisions: 0,
-  contained: 0,
-  frozen: 0,
-  messagesRetracted: 0,
-  recipientsWarned: 0,
-  quarantined: [],
-  samples: [],
-  signals: {},
-  dryRunActions: 0,
-  campaigns: [],
-});
+export type {
+  ActionFact,
+  AppIncidentFacts,
+  CampaignFact,
+  DecisionFact,
+  IncidentFacts,
+  IncidentOptions,
+  PartIncidentInput,
+} from './types.ts';
 
 export interface IncidentView {
   id: string;
@@ -96,8 +50,6 @@ function view(r: IncidentsTable): IncidentView {
   };
 }
 
-const cap = <T>(xs: T[], n: number) => (xs.length > n ? xs.slice(0, n) : xs);
-
 /**
  * Campaigns and mass events become incidents: a timeline, the affected accounts, content samples, the
  * actions taken and running counts; operator notes; and an export with what a personal-information
@@ -107,7 +59,8 @@ export class IncidentService {
   private readonly db: Db;
   private readonly opts: IncidentOptions;
   private readonly now: () => number;
-  private recentContains: Array<{ t: number; account: string; decision: string }> = [];
+  private recentContains: RecentContains = [];
+  private readonly members = new KnownMembers();
 
   constructor(db: Db, opts: IncidentOptions) {
     this.db = db;
@@ -152,173 +105,62 @@ export class IncidentService {
     await q.update(tx, row.id, { facts: JSON.stringify(f), updated_at: Math.max(at, fresh.updated_at) });
   }
 
+  /**
+   * Applies campaigns, decisions and actions (in arrival order) in one transaction (batch.ts); returns,
+   * per item, the incidents it touched. The bus feed (feed.ts) gathers them per short window.
+   */
+  async record(items: readonly IncidentWork[]): Promise<string[][]> {
+    if (items.length === 0) return [];
+    const recent = { list: this.recentContains };
+    let batch: IncidentBatch | undefined;
+    const out = await this.db.transaction().execute((tx) => {
+      batch = new IncidentBatch(tx, this.opts, recent, items, this.members);
+      return batch.apply(items);
+    });
+    batch?.committed();
+    this.recentContains = recent.list;
+    return out;
+  }
+
   /** A campaign was detected or grew. */
   async onCampaign(c: CampaignFact): Promise<string> {
-    const at = c.lastSeen;
-    return this.db.transaction().execute(async (tx) => {
-      const label =
-        c.kind === 'domain'
-          ? `links to ${c.sample}`
-          : c.kind === 'image'
-            ? `image ${c.sample.slice(0, 16)}…`
-            : `"${c.sample.slice(0, 60)}"`;
-      const { row, created } = await this.upsert(
-        tx,
-        `campaign:${c.id}`,
-        'campaign',
-        `Campaign: ${label}`,
-        c.firstSeen,
-      );
-      const added = await q.addAccounts(tx, row.id, [...c.members], at);
-      if (created || added > 0) {
-        await q.addTimeline(tx, {
-          incident_id: row.id,
-          at,
-          kind: created ? 'campaign.detected' : 'campaign.grew',
-          summary: created
-            ? `campaign detected: ${c.memberCount} accounts sending ${label}`
-            : `${added} more accounts joined the campaign`,
-          data: JSON.stringify({ campaign: c.id, fingerprint: c.kind, key: c.key, members: c.memberCount }),
-        });
-      }
-      await this.touch(
-        tx,
-        row,
-        (f) => {
-          if (!f.campaigns.includes(c.id)) f.campaigns.push(c.id);
-          if (!f.samples.includes(c.sample)) f.samples = cap([...f.samples, c.sample], 10);
-        },
-        at,
-      );
-      return row.id;
-    });
+    return (await this.record([{ kind: 'campaign', campaign: c }]))[0]![0]!;
   }
 
   /** A non-allow decision: joins the incidents of its campaigns; contain decisions can make a mass-hijack incident. */
   async onDecision(d: DecisionFact): Promise<string[]> {
-    const touched: string[] = [];
-    await this.db.transaction().execute(async (tx) => {
-      const targets: IncidentsTable[] = [];
-      for (const cid of d.campaigns ?? []) {
-        const r = await q.bySource(tx, `campaign:${cid}`);
-        if (r) targets.push(r);
-      }
-      if (d.action === 'contain') {
-        const w = this.opts.massWindowMs;
-        this.recentContains = this.recentContains.filter((x) => x.t > d.time - w);
-        this.recentContains.push({ t: d.time, account: d.account, decision: d.id });
-        const mass = (await q.list(tx, { status: 'open', limit: 20 })).find(
-          (r) => r.kind === 'mass_hijack' && r.updated_at >= d.time - w,
-        );
-        if (mass) targets.push(mass);
-        else if (new Set(this.recentContains.map((x) => x.account)).size >= this.opts.massThreshold) {
-          const first = this.recentContains[0]!.t;
-          const { row } = await this.upsert(
-            tx,
-            `mass:${first}`,
-            'mass_hijack',
-            `Mass hijack: ${this.recentContains.length} accounts contained within ${Math.round(w / 60000)} min`,
-            first,
-          );
-          await q.addAccounts(
-            tx,
-            row.id,
-            this.recentContains.map((x) => x.account),
-            d.time,
-          );
-          await q.addTimeline(tx, {
-            incident_id: row.id,
-            at: d.time,
-            kind: 'mass.detected',
-            summary: `${this.recentContains.length} accounts contained within ${Math.round(w / 60000)} minutes`,
-            data: JSON.stringify({ decisions: this.recentContains.map((x) => x.decision) }),
-          });
-          targets.push(row);
-        }
-      }
-      const wave = d.signals.find((s) => s.name === 'login_wave');
-      if (wave) {
-        const day = Math.floor(d.time / 86_400_000);
-        const { row, created } = await this.upsert(
-          tx,
-          `login-wave:${wave.value}:${day}`,
-          'login_wave',
-          `Login wave from ${wave.value}`,
-          d.time,
-        );
-        if (created)
-          await q.addTimeline(tx, {
-            incident_id: row.id,
-            at: d.time,
-            kind: 'login_wave.detected',
-            summary: `many new sessions from ${wave.value}`,
-            data: JSON.stringify({ value: wave.value }),
-          });
-        targets.push(row);
-      }
-      for (const r of targets) {
-        if (touched.includes(r.id)) continue;
-        touched.push(r.id);
-        await q.addAccounts(tx, r.id, [d.account], d.time);
-        if (d.action === 'contain') {
-          await q.addTimeline(tx, {
-            incident_id: r.id,
-            at: d.time,
-            kind: 'decision.contain',
-            summary: `account ${d.account} contained`,
-            data: JSON.stringify({ decision: d.id, signals: d.signals.slice(0, 5).map((s) => s.name) }),
-          });
-        }
-        await this.touch(
-          tx,
-          r,
-          (f) => {
-            f.decisions++;
-            if (d.action === 'contain') f.contained++;
-            for (const s of d.signals) f.signals[s.name] = (f.signals[s.name] ?? 0) + 1;
-          },
-          d.time,
-        );
-      }
-    });
-    return touched;
+    return (await this.record([{ kind: 'decision', decision: d }]))[0]!;
   }
 
   /** An action the response part took (or planned in dry-run) for an account in open incidents. */
   async onAction(a: ActionFact): Promise<void> {
-    const incs = await q.incidentsOfAccount(this.db, a.account);
-    if (incs.length === 0) return;
-    await this.db.transaction().execute(async (tx) => {
-      for (const i of incs) {
-        const row = await q.byId(tx, i.id);
-        if (!row) continue;
-        const dry = a.mode === 'dry-run';
-        await q.addTimeline(tx, {
-          incident_id: i.id,
-          at: a.at,
-          kind: `action.${a.kind}`,
-          summary: `${dry ? '(dry-run) ' : ''}${a.kind.replaceAll('_', ' ')} on ${a.account}: ${a.status}`,
-          data: JSON.stringify({ decision: a.decision, mode: a.mode, detail: a.detail }),
-        });
-        await this.touch(
-          tx,
-          row,
-          (f) => {
-            if (dry) return void f.dryRunActions++;
-            if (a.status !== 'done') return;
-            if (a.kind === 'freeze_account') f.frozen++;
-            if (a.kind === 'retract_messages') f.messagesRetracted += Number(a.detail.messages ?? 0);
-            if (a.kind === 'warn_recipients') f.recipientsWarned += Number(a.detail.recipients ?? 0);
-            if (a.kind === 'quarantine_content')
-              f.quarantined = cap(
-                [...new Set([...f.quarantined, ...((a.detail.keys as string[]) ?? [])])],
-                50,
-              );
-          },
-          a.at,
-        );
-      }
+    await this.record([{ kind: 'action', action: a }]);
+  }
+
+  /**
+   * Opens (or joins) an incident inside the caller's transaction, with its affected accounts and one
+   * timeline entry, so the incident commits with the change that caused it.
+   */
+  async recordInTx(tx: Tx, i: PartIncidentInput): Promise<{ id: string; created: boolean }> {
+    const { row, created } = await this.upsert(tx, i.key, i.kind, i.title, i.at);
+    for (let n = 0; n < i.accounts.length; n += 500)
+      await q.addAccounts(tx, row.id, [...new Set(i.accounts.slice(n, n + 500))], i.at);
+    await q.addTimeline(tx, {
+      incident_id: row.id,
+      at: i.at,
+      kind: i.timeline.kind,
+      summary: i.timeline.summary.slice(0, 500),
+      data: JSON.stringify(i.timeline.data),
     });
+    await this.touch(
+      tx,
+      row,
+      (f) => {
+        if (i.app) f.app = i.app;
+      },
+      i.at,
+    );
+    return { id: row.id, created };
   }
 
   async list(opts: { status?: string; limit?: number } = {}): Promise<IncidentView[]> {
@@ -422,6 +264,7 @@ function buildNotice(inc: Awaited<ReturnType<IncidentService['get']>>, contact: 
     .slice(0, 5)
     .map(([k]) => k);
   const qr = topSignals.includes('signin_qr') || topSignals.includes('login_wave');
+  if (f.app) return appNotice(inc, f, f.app, contact);
   return {
     incident: {
       id: inc.id,
@@ -500,6 +343,71 @@ function buildNotice(inc: Awaited<ReturnType<IncidentService['get']>>, contact: 
         '修改密码，并修改所有使用相同密码的网站',
         '开启通行密钥，并检查登录会话和已授权的应用',
       ],
+    },
+    contact,
+    counts: f,
+    timeline: inc.timeline.map((t) => ({ at: iso(t.at), kind: t.kind, summary: t.summary })),
+    notes: inc.notes.map((n) => ({ at: iso(n.at), author: n.author, text: n.text })),
+  };
+}
+
+function appNotice(
+  inc: Awaited<ReturnType<IncidentService['get']>>,
+  f: IncidentFacts,
+  app: AppIncidentFacts,
+  contact: string,
+): IncidentNotice {
+  const iso = (t: number) => new Date(t).toISOString();
+  const fields = Object.entries(app.fieldsRead)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} (${n})`);
+  const suspended = inc.kind === 'app_suspended';
+  return {
+    incident: {
+      id: inc.id,
+      kind: inc.kind,
+      title: inc.title,
+      status: inc.status,
+      openedAt: iso(inc.openedAt),
+      updatedAt: iso(inc.updatedAt),
+      closedAt: inc.closedAt ? iso(inc.closedAt) : null,
+    },
+    whatHappened: {
+      en: `The third-party app "${app.name}" (${app.client}) ${suspended ? 'was suspended platform-wide' : 'behaved anomalously'}: ${app.reason}.`,
+      'zh-CN': `第三方应用“${app.name}”（${app.client}）${suspended ? '已在全平台停用' : '出现异常行为'}：${app.reason}。`,
+    },
+    dataInvolved: {
+      en: fields.length
+        ? fields.map((x) => `field read by the app: ${x} users`)
+        : ['no field reads recorded'],
+      'zh-CN': fields.length ? fields.map((x) => `该应用读取的字段：${x} 位用户`) : ['未记录到字段读取'],
+    },
+    whoIsAffected: {
+      accounts: f.accounts,
+      recipientsWarned: 0,
+      en: `${f.accounts} users who authorised the app or whose data it read (${app.accountsRead} with recorded reads).`,
+      'zh-CN': `${f.accounts} 位授权过该应用或数据被其读取的用户（其中 ${app.accountsRead} 位有读取记录）。`,
+    },
+    cause: { en: app.reason, 'zh-CN': app.reason },
+    possibleHarm: {
+      en: ['the app or whoever holds its tokens may keep or misuse the fields it read'],
+      'zh-CN': ['该应用或持有其令牌者可能保留或滥用已读取的字段'],
+    },
+    remediesTaken: suspended
+      ? {
+          en: [
+            'every token and grant of the app revoked',
+            'each affected user told which fields the app had read',
+          ],
+          'zh-CN': ['已撤销该应用的全部令牌与授权', '已告知每位受影响用户该应用读取过哪些字段'],
+        }
+      : { en: ['under review by the operators'], 'zh-CN': ['运营人员正在审查'] },
+    whatUsersCanDo: {
+      en: [
+        'Review your authorised apps and remove the ones you do not use',
+        'Be wary of messages that quote your profile',
+      ],
+      'zh-CN': ['检查已授权的应用，移除不再使用的应用', '警惕引用你个人资料的可疑消息'],
     },
     contact,
     counts: f,

@@ -7,6 +7,10 @@ export const incidentStore = {
   bySource(q: Q, key: string) {
     return q.selectFrom('incidents').selectAll().where('source_key', '=', key).executeTakeFirst();
   },
+  /** The row, locked until commit (PostgreSQL only). */
+  byIdForUpdate(q: Q, id: string) {
+    return q.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  },
   byId(q: Q, id: string) {
     return q.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
   },
@@ -45,6 +49,26 @@ export const incidentStore = {
         .execute();
     return fresh.length;
   },
+  /** Of these accounts, those already in the incident. */
+  async existingAccounts(q: Q, incidentId: string, accounts: string[]): Promise<string[]> {
+    if (accounts.length === 0) return [];
+    const rows = await q
+      .selectFrom('incident_accounts')
+      .select('account')
+      .where('incident_id', '=', incidentId)
+      .where('account', 'in', accounts)
+      .execute();
+    return rows.map((r) => r.account);
+  },
+  insertAccounts(q: Q, rows: Array<{ incident_id: string; account: string; first_seen: number }>) {
+    if (rows.length === 0) return Promise.resolve();
+    return q
+      .insertInto('incident_accounts')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['incident_id', 'account']).doNothing())
+      .execute()
+      .then(() => undefined);
+  },
   accounts(q: Q, incidentId: string, limit: number) {
     return q
       .selectFrom('incident_accounts')
@@ -70,6 +94,27 @@ export const incidentStore = {
       .where('incident_accounts.account', '=', account)
       .where('incidents.status', '!=', 'closed')
       .execute();
+  },
+  /** Open incidents (not closed) of these accounts. */
+  incidentsOfAccounts(q: Q, accounts: string[]) {
+    return q
+      .selectFrom('incident_accounts')
+      .innerJoin('incidents', 'incidents.id', 'incident_accounts.incident_id')
+      .select(['incidents.id', 'incident_accounts.account'])
+      .where('incident_accounts.account', 'in', accounts)
+      .where('incidents.status', '!=', 'closed')
+      .execute();
+  },
+  addTimelines(
+    q: Q,
+    rows: Array<{ incident_id: string; at: number; kind: string; summary: string; data: string }>,
+  ) {
+    if (rows.length === 0) return Promise.resolve();
+    return q
+      .insertInto('incident_timeline')
+      .values(rows)
+      .execute()
+      .then(() => undefined);
   },
   addTimeline(q: Q, row: { incident_id: string; at: number; kind: string; summary: string; data: string }) {
     return q.insertInto('incident_timeline').values(row).execute();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { appendAuditInTx } from '../audit/index.ts';
 import { hashToken, safeEqual } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
@@ -11,6 +12,8 @@ export { keysMigrations, type KeysTables } from './schema.ts';
 export const SCOPES = [
   'accounts:read',
   'accounts:write',
+  /** A platform back end: its X-Forwarded-For (the end user's address) is believed at sign-up and sign-in. */
+  'accounts:forward',
   'events:write',
   'response:read',
   'response:write',
@@ -23,6 +26,8 @@ export const SCOPES = [
   'audit:read',
   'recovery:read',
   'recovery:write',
+  'apps:read',
+  'apps:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -53,10 +58,21 @@ export function parseScopes(text: string): Scope[] {
   return [...new Set(list)] as Scope[];
 }
 
+/**
+ * Another way for a person to act as an operator where a key is asked for: the web console's cookie
+ * sessions (console/). Answers undefined when the request carries no such session, the operator (with
+ * the scopes of their role) when it does, and throws when it is invalid or lacks the scope.
+ */
+export interface OperatorSessions {
+  verify(req: FastifyRequest, scope: Scope): Promise<ApiKeyView | undefined>;
+}
+
 /** Operator API keys: shown once at creation, stored as SHA-256 hashes, each with scopes. */
 export class KeyService {
   private readonly db: Db;
   private readonly now: () => number;
+  /** Set by the console part: operators signed in to the web console pass where a key is required. */
+  sessions: OperatorSessions | undefined;
   constructor(db: Db, now: () => number = Date.now) {
     this.db = db;
     this.now = now;

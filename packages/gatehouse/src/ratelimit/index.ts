@@ -1,5 +1,27 @@
+import { GatehouseError } from '../errors/index.ts';
+
+export {
+  AttemptCounters,
+  delayBefore,
+  type CounterRule,
+  type CounterStore,
+  type Reservation,
+} from './counters.ts';
+export { MemoryCounters } from './memory.ts';
+export { countersUnavailable, openRedis, RedisCounters } from './redis.ts';
+export { rateLimitMigrations, type RateLimitTables } from './schema.ts';
+
+/** RATE_LIMITED with Retry-After: the one answer of every limit. */
+export function rateLimited(retryAfterSeconds: number): GatehouseError {
+  return new GatehouseError('RATE_LIMITED', `Too many attempts; retry in ${retryAfterSeconds} s`, {
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    extra: { retryAfterSeconds },
+  });
+}
+
 /**
- * Fixed-window counters keyed by string, in memory (the embedded default). Used for failed sign-ins
+ * Fixed-window counters keyed by string, in memory (sign-ups per IP and sends per case). Attempts at
+ * credentials are counted in the database instead (`AttemptCounters`). Used for failed sign-ins
  * per account and per IP, sign-ups per IP and, later, every verification step. Memory is bounded:
  * expired windows are swept, and the map holds at most `maxKeys` keys (oldest windows dropped first).
  */

@@ -1,3 +1,4 @@
+import { Localized } from '@gatehouse/sdk';
 import type { AccountEventLog, CompromiseFacts } from './ports.ts';
 
 /** A row of the response part's action log, as `ResponseService.actions()` returns it. */
@@ -51,9 +52,37 @@ export function factsFromResponseActions(
     const warns = near.filter((r) => r.kind === 'warn_recipients');
     const starts = retracts.map((r) => detail(r).since).filter((v): v is number => typeof v === 'number');
     const reason = detail(freeze).reason;
+    // Messages the pre-send check stopped (a block or contain verdict): they never reached anyone.
+    const stopped = new Set(
+      rows
+        .filter(
+          (r) =>
+            r.created_at >= freeze.created_at - lookbackMs &&
+            ['block', 'contain'].includes(String(detail(r).checked)),
+        )
+        .map((r) => (r.decision_id.startsWith('dec:') ? r.decision_id.slice(4) : r.decision_id)),
+    );
+    // Each retraction lists every message of the intruder so far (running totals): count each message
+    // once, and none that the check stopped.
+    const retractedIds = new Set(
+      retracts.flatMap((r) => {
+        const ids = detail(r).messageIds;
+        return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+      }),
+    );
+    for (const id of stopped) retractedIds.delete(id);
+    const listedAll = retracts.every((r) => {
+      const ids = detail(r).messageIds;
+      return Array.isArray(ids) && ids.length >= num(detail(r).messages);
+    });
+    const retractedCount = listedAll
+      ? retractedIds.size
+      : Math.max(retractedIds.size, ...retracts.map((r) => num(detail(r).messages) - stopped.size));
     let windowStart = starts.length ? Math.min(...starts) : undefined;
     if (windowStart === undefined && opts.compromiseStart) {
-      const s = await opts.compromiseStart(accountId, undefined, freeze.created_at);
+      // the intruder's session, as the containment named it (revoke_sessions records it)
+      const session = near.map((r) => detail(r).session).find((v): v is string => typeof v === 'string');
+      const s = await opts.compromiseStart(accountId, session, freeze.created_at);
       if (s < freeze.created_at) windowStart = s;
     }
     return {
@@ -62,21 +91,13 @@ export function factsFromResponseActions(
       decision: {
         at: freeze.created_at,
         summary: typeof reason === 'string' && reason ? reason : `rule ${freeze.rule}`,
+        ...(Localized.safeParse(detail(freeze).why).success ? { why: detail(freeze).why as Localized } : {}),
       },
-      ...(retracts.length
-        ? {
-            retracted: {
-              count: retracts.reduce((n, r) => n + num(detail(r).messages), 0),
-              messageIds: retracts.flatMap((r) => {
-                const ids = detail(r).messageIds;
-                return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
-              }),
-            },
-          }
-        : {}),
+      ...(retracts.length ? { retracted: { count: retractedCount, messageIds: [...retractedIds] } } : {}),
       ...(warns.length
         ? { warned: { count: warns.reduce((n, r) => n + num(detail(r).recipients), 0) } }
         : {}),
+      ...(stopped.size ? { stopped: [...stopped] } : {}),
     };
   };
 }

@@ -24,7 +24,13 @@ let accountsKey: string;
 const sender = new CaptureSender();
 
 before(async () => {
-  ({ gh, cleanup } = await testGatehouse('sqlite', {}, { codeSender: sender }));
+  // The flows here set factors up and appeal minutes later: no cooling-off and no friend delay (those
+  // defences have their own tests in account-control.test.ts).
+  ({ gh, cleanup } = await testGatehouse(
+    'sqlite',
+    { recoveryFactorCoolingOffHours: 0, recoveryFriendDelayHours: 0 },
+    { codeSender: sender },
+  ));
   url = await gh.listen();
   opKey = (await gh.keys.create('recovery operator', ['recovery:read', 'recovery:write'])).key;
   readKey = (await gh.keys.create('recovery reader', ['recovery:read'])).key;
@@ -99,7 +105,7 @@ describe('recovery over HTTP', () => {
     // The account is taken over and frozen by an operator (or the response part).
     const fr = await call('POST', `/v1/accounts/${me.id}/freeze`, {
       token: accountsKey,
-      body: { reason: 'hijack: mass spam' },
+      body: { reason: 'hijack: mass spam', kind: 'containment' },
     });
     assert.equal(fr.status, 200, fr.text);
 
@@ -149,7 +155,8 @@ describe('recovery over HTTP', () => {
       token,
       body: { version: pledge.json.version, accept: true },
     });
-    assert.equal(pl.json.state, 'pledged');
+    // every step answers {case, …} (issue 20): the pledge too
+    assert.equal((pl.json.case as { state: string }).state, 'pledged');
 
     const weak = await call('POST', '/v1/recovery/case/password', {
       token,
@@ -171,7 +178,7 @@ describe('recovery over HTTP', () => {
       'RECOVERY_SESSIONS_UNDECIDED',
     );
     const rev = await call('POST', '/v1/recovery/case/sessions/review', { token, body: {} });
-    assert.equal(rev.json.sessionsReviewed, true);
+    assert.equal((rev.json.case as { sessionsReviewed: boolean }).sessionsReviewed, true);
 
     const fin = await call('POST', '/v1/recovery/case/finish', { token });
     assert.equal(fin.status, 200, fin.text);
@@ -227,7 +234,10 @@ describe('recovery over HTTP', () => {
       body: { handles: ['li.na'] },
     });
     assert.deepEqual(set.json.friends, [{ handle: 'li.na' }]);
-    await call('POST', `/v1/accounts/${owner.id}/freeze`, { token: accountsKey, body: { reason: 'hijack' } });
+    await call('POST', `/v1/accounts/${owner.id}/freeze`, {
+      token: accountsKey,
+      body: { reason: 'hijack', kind: 'containment' },
+    });
 
     const opened = await call('POST', '/v1/recovery/cases', { token: opKey, body: { account: owner.id } });
     assert.equal(opened.status, 201, opened.text);
@@ -268,7 +278,10 @@ describe('recovery over HTTP', () => {
       token: owner.token,
       body: { handles: ['wu.lan', 'he.jun', 'xu.ping'] },
     });
-    await call('POST', `/v1/accounts/${owner.id}/freeze`, { token: accountsKey, body: { reason: 'hijack' } });
+    await call('POST', `/v1/accounts/${owner.id}/freeze`, {
+      token: accountsKey,
+      body: { reason: 'hijack', kind: 'containment' },
+    });
     const appeal = await call('POST', '/v1/recovery/appeals', { body: { handle: 'zhou.min' } });
     const token = appeal.json.token as string;
     const start = await call('POST', '/v1/recovery/case/verification', {

@@ -1,14 +1,23 @@
-export { recoveryMigrations, type RecoveryTables, type CaseState, OPEN_STATES } from './schema.ts';
+export {
+  recoveryMigrations,
+  type RecoveryTables,
+  type CaseState,
+  OPEN_STATES,
+  CASE_STATES,
+} from './schema.ts';
 export {
   RecoveryService,
   summariseMessages,
   type RecoveryDeps,
   type RecoveryOptions,
   type CaseView,
+  type NextStep,
   type CaseEventView,
   type ChannelView,
   type ReviewSession,
+  type StepAnswer,
 } from './service.ts';
+export { changeCounts, usableCodes, usableChannels, countingFriendSet, type FactorScope } from './factors.ts';
 export {
   VerifierRegistry,
   RecoveryCodeVerifier,
@@ -29,8 +38,10 @@ export {
   maskAddress,
   type CodeSender,
   type CodeMessage,
+  type AlertMessage,
   type ChannelKind,
 } from './senders.ts';
+export type { FactorChange } from './context.ts';
 export type {
   AccountEventLog,
   LoggedEvent,
@@ -42,7 +53,6 @@ export type {
 export { planRestore, RESTORE_EVENT_TYPES, type RestorePlan } from './restore.ts';
 export { reportMarkdown, ADVICE, type OwnerReport } from './report.ts';
 export { PLEDGES, CURRENT_PLEDGE, pledgeByVersion, type Pledge } from './pledge.ts';
-export { isBreachedPassword, checkNotBreached, breachedListSize } from './breached.ts';
 export { recoveryOptionsFrom } from './options.ts';
 export { recoveryRoutes } from './routes.ts';
 export { factsFromResponseActions, longStandingFromEventLog, type ResponseActionRow } from './facts.ts';

@@ -1,5 +1,27 @@
 import type { Config } from '../config/index.ts';
-import type { RecoveryOptions } from './service.ts';
+
+/** The recovery settings, in the service's units (ms). */
+export interface RecoveryOptions {
+  caseTtlMs: number;
+  /** Open cases per account from one appellant (network and device). */
+  maxOpenCases: number;
+  appealsPerIp: number;
+  maxWrongAnswers: number;
+  lockoutMs: number;
+  attemptsPerAccount: number;
+  attemptsPerIp: number;
+  codeTtlMs: number;
+  sendsPerCase: number;
+  friendThreshold: number;
+  friendMax: number;
+  defaultWindowMs: number;
+  /** A new or changed factor counts for recovery this long after the change. */
+  factorCoolingOffMs: number;
+  /** A case whose verification is not started within this time expires. */
+  unstartedCaseMs: number;
+  /** A case verified by trusted friends alone goes on only after this delay. */
+  friendDelayMs: number;
+}
 
 /** The recovery settings of a config, in the service's units. */
 export function recoveryOptionsFrom(config: Config): RecoveryOptions {
@@ -16,5 +38,8 @@ export function recoveryOptionsFrom(config: Config): RecoveryOptions {
     friendThreshold: config.recoveryFriendThreshold,
     friendMax: Math.max(config.recoveryFriendMax, config.recoveryFriendThreshold),
     defaultWindowMs: config.recoveryDefaultWindowHours * 3_600_000,
+    factorCoolingOffMs: config.recoveryFactorCoolingOffHours * 3_600_000,
+    unstartedCaseMs: config.recoveryUnstartedCaseMinutes * 60_000,
+    friendDelayMs: config.recoveryFriendDelayHours * 3_600_000,
   };
 }

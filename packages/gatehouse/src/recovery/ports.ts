@@ -40,19 +40,20 @@ export interface CompromiseFacts {
   decision?: {
     at: number;
     summary: string;
+    /** Why, in plain words (the decision's reasons as sentences with their values), when known. */
+    why?: { en: string; zh: string };
     signals?: Array<{ name: string; value: unknown; weight?: number }>;
   };
   /** Messages retracted by the response part. */
   retracted?: { count: number; messageIds?: string[] };
   /** Recipients warned by the response part. */
   warned?: { count: number; accounts?: string[] };
+  /** Messages the pre-send check stopped (never delivered): not counted as sent. */
+  stopped?: string[];
 }
 
 /** The platform webhook outbox (webhooks part): enqueue inside the caller's transaction. */
-export type EnqueueWebhook = (
-  tx: Tx,
-  msg: { type: string; account?: string; payload: Record<string, unknown> },
-) => Promise<unknown>;
+export type { EnqueueWebhook } from '../webhooks/index.ts';
 
 /** The audit log (audit part): append inside the caller's transaction. */
 export type AppendAudit = (
@@ -62,8 +63,26 @@ export type AppendAudit = (
 
 /** Third-party app grants (oauth part): listed and revocable by the owner during the review. */
 export interface GrantsPort {
+  /** Live grants; with the compromise window, each says whether it was authorised or used inside it. */
   list(
     accountId: string,
-  ): Promise<Array<{ id: string; client: string; scopes: string[]; createdAt: number }>>;
+    window?: { start: number; end: number },
+  ): Promise<
+    Array<{
+      id: string;
+      client: string;
+      scopes: string[];
+      createdAt: number;
+      name?: { en: string; zh: string };
+      authorisedDuringWindow?: boolean;
+      usedDuringWindow?: boolean;
+    }>
+  >;
   revoke(accountId: string, grantId: string): Promise<void>;
+  /** Which apps read which of the owner's fields in [from, to] (the owner's report). */
+  readsDuring?(
+    accountId: string,
+    from: number,
+    to: number,
+  ): Promise<Array<{ client: string; name: { en: string; zh: string }; fields: string[]; reads: number }>>;
 }

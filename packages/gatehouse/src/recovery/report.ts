@@ -1,4 +1,8 @@
+import type { IdentityService } from '../identity/index.ts';
+import type { RecoveryContext } from './context.ts';
+import type { LoggedEvent } from './ports.ts';
 import type { RestorePlan } from './restore.ts';
+import type { RecoveryCasesTable } from './schema.ts';
 
 /** Everything the owner's report says, as data (the JSON form). Absent parts were not known. */
 export interface OwnerReport {
@@ -15,10 +19,13 @@ export interface OwnerReport {
     source: 'engine' | 'signin-history';
   } | null;
   /** Why Gatehouse froze the account. */
-  decision: { at: number; summary: string } | null;
+  decision: { at: number; summary: string; why: { en: string; zh: string } | null } | null;
   /** What the intruder sent; null when the platform activity log was not available. */
   messages: {
+    /** Messages that left the account (the pre-send check let them through, or was not asked). */
     count: number;
+    /** Messages the pre-send check stopped: they reached nobody. */
+    stopped: number;
     recipientsReached: number;
     groupsReached: number;
     sample: Array<{ at: number; text: string; urls: string[] }>;
@@ -29,6 +36,8 @@ export interface OwnerReport {
   sessionsRevoked: number;
   verifiedBy: string | null;
   restoredAt: number | null;
+  /** Third-party apps that read the owner's data during the window, and which fields; null: not known. */
+  apps: Array<{ client: string; name: { en: string; zh: string }; fields: string[]; reads: number }> | null;
   advice: Array<{ en: string; zh: string }>;
 }
 
@@ -89,7 +98,11 @@ export function reportMarkdown(r: OwnerReport, lang: 'en' | 'zh'): string {
     );
   } else L.push(zh ? `- ${unknown}` : `- ${unknown}`);
   if (r.decision)
-    L.push(zh ? `- 冻结原因：${r.decision.summary}` : `- Why it was frozen: ${r.decision.summary}`);
+    L.push(
+      zh
+        ? `- 冻结原因：${r.decision.why?.zh ?? r.decision.summary}`
+        : `- Why it was frozen: ${r.decision.why?.en ?? r.decision.summary}`,
+    );
   L.push('');
   L.push(zh ? '## 入侵者发送了什么' : '## What the intruder sent');
   if (r.messages) {
@@ -98,6 +111,12 @@ export function reportMarkdown(r: OwnerReport, lang: 'en' | 'zh'): string {
         ? `- 共 ${r.messages.count} 条消息，发给 ${r.messages.recipientsReached} 位联系人和 ${r.messages.groupsReached} 个群。`
         : `- ${r.messages.count} messages, to ${r.messages.recipientsReached} people and ${r.messages.groupsReached} groups.`,
     );
+    if (r.messages.stopped)
+      L.push(
+        zh
+          ? `- 另有 ${r.messages.stopped} 条在发送前被拦截，没有送达任何人。`
+          : `- ${r.messages.stopped} more were stopped before sending and reached nobody.`,
+      );
     for (const s of r.messages.sample)
       L.push(
         `  - ${iso(s.at)}: “${s.text.replace(/\s+/g, ' ')}”${s.urls.length ? ` (${s.urls.join(', ')})` : ''}`,
@@ -140,9 +159,127 @@ export function reportMarkdown(r: OwnerReport, lang: 'en' | 'zh'): string {
         ? '- 平台活动记录不可用，无法确定需要恢复的好友、群和资料。'
         : '- The platform activity log was not available, so what to restore is not known.',
     );
+  if (r.apps) {
+    L.push('');
+    L.push(zh ? '## 这段时间读取了您数据的应用' : '## Apps that read your data during this time');
+    if (r.apps.length === 0) L.push(zh ? '- 没有应用读取您的数据。' : '- No app read your data.');
+    for (const a of r.apps)
+      L.push(
+        zh
+          ? `- ${a.name.zh}：${a.fields.join('、')}（${a.reads} 次）`
+          : `- ${a.name.en}: ${a.fields.join(', ')} (${a.reads} reads)`,
+      );
+  }
   L.push('');
   L.push(zh ? '## 您现在应该做什么' : '## What you should do now');
   for (const a of r.advice) L.push(`- ${zh ? a.zh : a.en}`);
   L.push('');
   return L.join('\n');
+}
+
+/** The owner's report of a case, from what the engine, the response part and identity know. */
+export async function buildReport(x: RecoveryContext, c: RecoveryCasesTable): Promise<OwnerReport> {
+  const account = await x.identity.getAccount(c.account_id);
+  // Asked as at the case's opening, like at opening: actions taken just after the freeze count too.
+  const facts = await x.deps.compromiseFacts?.(c.account_id, c.created_at);
+  let entry: OwnerReport['entry'] = facts?.entry
+    ? { ...facts.entry, source: 'engine' }
+    : await entryFromSignins(x.identity, c.account_id, c.window_start, c.window_end);
+  if (entry)
+    entry = { method: entry.method, ip: entry.ip, device: entry.device, at: entry.at, source: entry.source };
+  let messages: OwnerReport['messages'] = null;
+  if (x.deps.eventLog) {
+    const sent = await x.deps.eventLog.between(c.account_id, c.window_start, c.window_end, {
+      types: ['message.sent'],
+    });
+    messages = summariseMessages(sent, new Set(facts?.stopped ?? []));
+  }
+  const sessions = await x.identity.sessionsForReview(c.account_id, c.window_start, c.window_end);
+  const restore = c.restore ? (JSON.parse(c.restore) as (RestorePlan & { sent: boolean }) | null) : null;
+  return {
+    case: c.id,
+    account: { id: account.id, handle: account.handle },
+    generatedAt: x.now(),
+    window: { start: c.window_start, end: c.window_end },
+    entry,
+    decision: facts?.decision
+      ? { at: facts.decision.at, summary: facts.decision.summary, why: facts.decision.why ?? null }
+      : null,
+    messages,
+    retracted: facts?.retracted ? { count: facts.retracted.count } : null,
+    warned: facts?.warned ? { count: facts.warned.count } : null,
+    restored: restore,
+    sessionsRevoked: sessions.filter(
+      (s) => s.createdAt >= c.window_start && s.createdAt <= c.window_end && s.revokedAt !== null,
+    ).length,
+    verifiedBy: c.verified_by,
+    restoredAt: c.state === 'restored' ? c.closed_at : null,
+    apps: x.deps.grants?.readsDuring
+      ? (await x.deps.grants.readsDuring(c.account_id, c.window_start, c.window_end)).map((a) => ({
+          client: a.client,
+          name: a.name,
+          fields: a.fields,
+          reads: a.reads,
+        }))
+      : null,
+    advice: [...ADVICE],
+  };
+}
+
+/**
+ * Without the engine: the first successful sign-in in [from, to] from an IP or a device the account had
+ * not signed in from before (an account's very first sign-in is never suspect).
+ */
+export async function entryFromSignins(
+  identity: IdentityService,
+  accountId: string,
+  from: number,
+  to: number,
+): Promise<OwnerReport['entry']> {
+  const rows = (await identity.signins(accountId, 500))
+    .filter((r) => r.success && r.at <= to)
+    .sort((a, b) => a.at - b.at || a.seq - b.seq);
+  const ips = new Set<string>();
+  const devices = new Set<string>();
+  for (const r of rows) {
+    if (r.at >= from && ips.size > 0 && (!ips.has(r.ip) || !devices.has(r.device.label)))
+      return { method: r.method, ip: r.ip, device: r.device.label, at: r.at, source: 'signin-history' };
+    ips.add(r.ip);
+    devices.add(r.device.label);
+  }
+  return null;
+}
+
+/**
+ * Counts, reach and a small sample of the messages the intruder got out in the window. A message the
+ * pre-send check stopped (`stopped`) reached nobody: it is counted apart, never as sent.
+ */
+export function summariseMessages(
+  events: readonly LoggedEvent[],
+  stopped: ReadonlySet<string> = new Set(),
+): NonNullable<OwnerReport['messages']> {
+  const idOf = (e: LoggedEvent) => (typeof e.messageId === 'string' ? e.messageId : e.id);
+  const sent = events.filter((e) => !stopped.has(idOf(e)) && !stopped.has(e.id));
+  const people = new Set<string>();
+  const groups = new Set<string>();
+  for (const e of sent) {
+    if (Array.isArray(e.recipients)) for (const r of e.recipients) if (typeof r === 'string') people.add(r);
+    const g = (e.group as { id?: unknown } | undefined)?.id;
+    if (typeof g === 'string') groups.add(g);
+  }
+  const sample = [...events]
+    .sort((a, b) => a.time - b.time)
+    .slice(0, 3)
+    .map((e) => ({
+      at: e.time,
+      text: typeof e.text === 'string' ? [...e.text].slice(0, 200).join('') : '',
+      urls: Array.isArray(e.urls) ? e.urls.filter((u): u is string => typeof u === 'string').slice(0, 5) : [],
+    }));
+  return {
+    count: sent.length,
+    stopped: events.length - sent.length,
+    recipientsReached: people.size,
+    groupsReached: groups.size,
+    sample,
+  };
 }

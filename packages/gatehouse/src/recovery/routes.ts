@@ -2,49 +2,26 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
-import { GatehouseError } from '../errors/index.ts';
-import type { IdentityService } from '../identity/index.ts';
+import { clientContext, networkOf, type IdentityService } from '../identity/index.ts';
 import type { KeyService } from '../keys/index.ts';
-import { requireKey, requireSession } from '../server/auth.ts';
+import { rateLimited, RateLimiter } from '../ratelimit/index.ts';
 import { reportMarkdown } from './report.ts';
+import {
+  Bilingual,
+  caseToken,
+  CaseS,
+  Code,
+  IdList,
+  Methods,
+  ReportQuery,
+  ReviewS,
+  ReportS,
+  stepAnswer,
+} from './route-schemas.ts';
+import { meRoutes } from './routes-me.ts';
+import { operatorRoutes } from './routes-operator.ts';
 import type { RecoveryService } from './service.ts';
 import { VERIFIER_KINDS } from './verifiers.ts';
-
-const CaseS = z.object({
-  id: z.string(),
-  account: z.object({ id: z.string(), handle: z.string() }),
-  state: z.enum(['opened', 'verifying', 'verified', 'pledged', 'restored', 'rejected', 'expired']),
-  openedBy: z.string(),
-  createdAt: z.number(),
-  expiresAt: z.number(),
-  method: z.string().nullable(),
-  verifiedBy: z.string().nullable(),
-  verifiedAt: z.number().nullable(),
-  pledge: z.object({ version: z.string(), at: z.number() }).nullable(),
-  passwordChanged: z.boolean(),
-  sessionsReviewed: z.boolean(),
-  lockedUntil: z.number().nullable(),
-  window: z.object({ start: z.number(), end: z.number() }),
-  rejectReason: z.string().nullable(),
-  closedAt: z.number().nullable(),
-});
-const Methods = z.array(z.object({ kind: z.enum(VERIFIER_KINDS), available: z.boolean() }));
-const Bilingual = z.object({ en: z.string(), zh: z.string() });
-const ChannelS = z.object({
-  id: z.string(),
-  kind: z.enum(['email', 'phone']),
-  address: z.string(),
-  verified: z.boolean(),
-  verifiedAt: z.number().nullable(),
-  createdAt: z.number(),
-});
-const IdParam = z.strictObject({ id: z.string().min(1).max(100) });
-const Code = z.string().min(1).max(64);
-const ReportQuery = z.strictObject({
-  format: z.enum(['json', 'markdown']).default('json'),
-  lang: z.enum(['en', 'zh']).default('zh'),
-});
-const IdList = z.array(z.string().min(1).max(100)).max(500);
 
 export interface RecoveryRouteDeps {
   recovery: RecoveryService;
@@ -53,30 +30,15 @@ export interface RecoveryRouteDeps {
   config: Pick<Config, 'cookieSecure'>;
 }
 
-function caseToken(req: FastifyRequest): string {
-  const h = req.headers.authorization;
-  const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-  if (!m)
-    throw new GatehouseError('RECOVERY_TOKEN_INVALID', 'Send the appeal token: Authorization: Bearer ghr_…');
-  return m[1]!;
-}
-
 /**
- * Account recovery over HTTP: the owner's appeal (case token), the friend's confirmation and the owner's
- * set-up (signed-in session), and the operator's case work (API key scopes recovery:read / recovery:write).
+ * Account recovery over HTTP: the owner's appeal (case token) here, the signed-in routes (friends'
+ * confirmations and the owner's set-up) in routes-me.ts, the operators' case work and sanction queue in
+ * routes-operator.ts. Before an appeal is verified its holder sees only its state and the next step.
  */
-export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
-  app,
-  { recovery, identity, keys, config },
-) => {
-  const session = requireSession(identity, config);
-  const ctx = (req: FastifyRequest) => ({
-    ip: req.ip,
-    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '',
-  });
+export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (app, deps) => {
+  const { recovery, keys } = deps;
+  const ctx = clientContext(keys);
   const owner = { security: [{ recoveryToken: [] }], tags: ['recovery'] };
-  const me = { security: [{ session: [] }], tags: ['recovery'] };
-  const op = { security: [{ operatorKey: [] }], tags: ['recovery', 'operator'] };
   const theCase = (req: FastifyRequest) => recovery.caseForToken(caseToken(req));
 
   app.get(
@@ -96,17 +58,36 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
     {
       schema: {
         tags: ['recovery'],
-        summary: 'Start an appeal for a frozen account by its handle',
+        summary: 'Appeal a frozen account by its handle',
         description:
-          'Returns the case token (ghr_…) once: send it as Authorization: Bearer for the rest of the appeal.',
-        body: z.strictObject({ handle: z.string().min(1).max(64) }),
-        response: { 201: z.object({ token: z.string(), case: CaseS, methods: Methods }) },
+          'A containment (taken over): 201 with the case token (ghr_…) once; send it as Authorization: Bearer for the rest of the appeal. A sanction (the platform’s enforcement): 202, the appeal waits for an operator. Appeals count only against their own network and device; an unstarted one expires in minutes.',
+        body: z.strictObject({
+          handle: z.string().min(1).max(64),
+          statement: z
+            .string()
+            .max(2000)
+            .optional()
+            .describe('sanctions: what the appellant tells the operators'),
+        }),
+        response: {
+          201: z.object({ token: z.string(), case: CaseS, methods: Methods }),
+          202: z.object({
+            queued: z.object({
+              id: z.string(),
+              state: z.enum(['pending', 'approved', 'denied', 'closed']),
+              createdAt: z.number(),
+              decidedAt: z.number().nullable(),
+              notice: Bilingual,
+            }),
+          }),
+        },
       },
     },
     async (req, reply) => {
-      const r = await recovery.openAppeal(req.body.handle, ctx(req));
+      const r = await recovery.appeal(req.body.handle, await ctx(req), req.body.statement);
+      if (r.queued) return reply.code(202).send({ queued: r.queued });
       const view = await recovery.ownerView(await recovery.caseForToken(r.token));
-      return reply.code(201).send({ token: r.token, case: r.case, methods: view.methods });
+      return reply.code(201).send({ token: r.token, case: view.case, methods: view.methods });
     },
   );
 
@@ -115,7 +96,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
     {
       schema: {
         ...owner,
-        summary: 'My appeal: state, steps done and the verification methods available',
+        summary: 'My appeal: state, next step and the verification methods available',
         response: {
           200: z.object({
             case: CaseS,
@@ -135,14 +116,13 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
         ...owner,
         summary: 'Choose a verification method and start it',
         description:
-          'email_code / phone_code send a code to a verified channel; trusted_friends returns one code per friend (shown once).',
+          'email_code / phone_code send a code to a verified channel; trusted_friends returns one code per friend (shown once). Only factors past their cooling-off, and not set during the compromise, count.',
         body: z.strictObject({
           method: z.enum(VERIFIER_KINDS),
           channel: z.string().min(1).max(100).optional(),
         }),
         response: {
-          200: z.object({
-            case: CaseS,
+          200: stepAnswer({
             instructions: Bilingual,
             sentTo: z.string().optional(),
             delivery: z.string().optional(),
@@ -158,7 +138,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
         await theCase(req),
         req.body.method,
         req.body.channel ? { channel: req.body.channel } : {},
-        ctx(req),
+        await ctx(req),
       ),
   );
 
@@ -169,10 +149,10 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
         ...owner,
         summary: 'Answer the current challenge (recovery code, emailed or texted code)',
         body: z.strictObject({ code: Code }),
-        response: { 200: z.object({ case: CaseS, outcome: z.string() }) },
+        response: { 200: stepAnswer({ outcome: z.string() }) },
       },
     },
-    async (req) => recovery.answer(await theCase(req), req.body.code, ctx(req)),
+    async (req) => recovery.answer(await theCase(req), req.body.code, await ctx(req)),
   );
 
   app.post(
@@ -182,10 +162,10 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
         ...owner,
         summary: 'Accept the pledge (the version read)',
         body: z.strictObject({ version: z.string().min(1).max(64), accept: z.literal(true) }),
-        response: { 200: CaseS },
+        response: { 200: stepAnswer({}) },
       },
     },
-    async (req) => recovery.acceptPledge(await theCase(req), req.body.version, ctx(req)),
+    async (req) => recovery.acceptPledge(await theCase(req), req.body.version, await ctx(req)),
   );
 
   app.post(
@@ -195,22 +175,12 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
         ...owner,
         summary: 'Set the new password (weak, breached and previous passwords are refused)',
         body: z.strictObject({ newPassword: z.string().min(1).max(1024) }),
-        response: { 200: z.object({ case: CaseS, revokedSessions: z.number() }) },
+        response: { 200: stepAnswer({ revokedSessions: z.number() }) },
       },
     },
-    async (req) => recovery.changePassword(await theCase(req), req.body.newPassword, ctx(req)),
+    async (req) => recovery.changePassword(await theCase(req), req.body.newPassword, await ctx(req)),
   );
 
-  const ReviewS = z.object({
-    id: z.string(),
-    method: z.string(),
-    device: z.string(),
-    ip: z.string(),
-    createdAt: z.number(),
-    live: z.boolean(),
-    duringCompromise: z.boolean(),
-    revokedReason: z.string().nullable(),
-  });
   app.get(
     '/v1/recovery/case/sessions',
     {
@@ -227,6 +197,9 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
                   client: z.string(),
                   scopes: z.array(z.string()),
                   createdAt: z.number(),
+                  name: z.object({ en: z.string(), zh: z.string() }).optional(),
+                  authorisedDuringWindow: z.boolean().optional(),
+                  usedDuringWindow: z.boolean().optional(),
                 }),
               )
               .nullable(),
@@ -244,16 +217,18 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
       schema: {
         ...owner,
         summary: 'Keep or revoke each live session (and grant); sessions from the compromise must be revoked',
+        description:
+          'Sessions that already ended may be listed under revoke (they stay ended). A refusal names each session that causes it.',
         body: z.strictObject({
           keep: IdList.default([]),
           revoke: IdList.default([]),
           keepGrants: IdList.optional(),
           revokeGrants: IdList.optional(),
         }),
-        response: { 200: CaseS },
+        response: { 200: stepAnswer({}) },
       },
     },
-    async (req) => recovery.reviewSessions(await theCase(req), req.body, ctx(req)),
+    async (req) => recovery.reviewSessions(await theCase(req), req.body, await ctx(req)),
   );
 
   app.post(
@@ -262,9 +237,11 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
       schema: {
         ...owner,
         summary: 'Unfreeze the account, restore what the intruder changed, and get the report',
+        description: 'Every other open appeal of the account closes.',
+        response: { 200: stepAnswer({ report: ReportS }) },
       },
     },
-    async (req) => recovery.finish(await theCase(req), ctx(req)),
+    async (req) => recovery.finish(await theCase(req), await ctx(req)),
   );
 
   app.get(
@@ -272,256 +249,41 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
     {
       schema: {
         ...owner,
-        summary: 'What happened while the account was out of my hands (JSON, or Markdown in zh or en)',
+        summary: 'What happened while the account was out of my hands (once the appeal is verified)',
         querystring: ReportQuery,
+        response: { 200: ReportS.describe('format=markdown answers the same report as text/markdown') },
       },
     },
     async (req, reply) => {
       const r = await recovery.report(await theCase(req));
       if (req.query.format === 'markdown')
-        return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r, req.query.lang));
+        // a string with its own content type is sent as it is
+        return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r, req.query.lang) as never);
       return r;
     },
   );
 
-  // ---- signed-in users: trusted-friend confirmation and their own set-up ----
-
-  app.get(
-    '/v1/me/recovery/vouch-requests',
-    {
-      preHandler: session,
-      schema: {
-        ...me,
-        summary: 'Appeals I am asked to confirm as a trusted friend',
-        response: {
-          200: z.object({
-            requests: z.array(z.object({ owner: z.string(), openedAt: z.number(), expiresAt: z.number() })),
-          }),
-        },
-      },
-    },
-    async (req) => ({ requests: await recovery.vouchRequests(req.auth!.account.id) }),
-  );
-
+  // tokens are 256-bit; this only keeps one network from hammering the lookup
+  const notMeByNetwork = new RateLimiter({ limit: 50, windowMs: 3_600_000 });
   app.post(
-    '/v1/me/recovery/vouch',
+    '/v1/recovery/not-me',
     {
-      preHandler: session,
       schema: {
-        ...me,
-        summary: "Confirm a friend's appeal with the code they gave me",
-        body: z.strictObject({ owner: z.string().min(1).max(64), code: Code }),
-        response: {
-          200: z.object({
-            owner: z.string(),
-            verified: z.boolean(),
-            confirmed: z.number(),
-            needed: z.number(),
-          }),
-        },
+        tags: ['recovery'],
+        summary: '"This wasn\'t me", from the link in an alert sent to a recovery channel',
+        description:
+          'About a change to the recovery settings: the account is contained at once (frozen, every session ended). About an appeal that trusted friends confirmed: the appeal is stopped.',
+        body: z.strictObject({ token: z.string().min(1).max(100) }),
+        response: { 200: z.object({ contained: z.boolean(), appealStopped: z.boolean() }) },
       },
     },
-    async (req) => recovery.vouch(req.auth!.account.id, req.body.owner, req.body.code, ctx(req)),
-  );
-
-  app.post(
-    '/v1/me/recovery/codes',
-    {
-      preHandler: session,
-      schema: {
-        ...me,
-        summary: 'Generate 10 new one-time recovery codes (shown once; old unused codes stop working)',
-        response: { 200: z.object({ codes: z.array(z.string()) }) },
-      },
-    },
-    async (req) => ({ codes: await recovery.generateCodes(req.auth!.account.id) }),
-  );
-
-  app.get(
-    '/v1/me/recovery/codes',
-    {
-      preHandler: session,
-      schema: {
-        ...me,
-        summary: 'How many unused recovery codes I have',
-        response: { 200: z.object({ remaining: z.number() }) },
-      },
-    },
-    async (req) => ({ remaining: await recovery.codesRemaining(req.auth!.account.id) }),
-  );
-
-  const Friends = z.object({ friends: z.array(z.object({ handle: z.string() })) });
-  app.put(
-    '/v1/me/recovery/friends',
-    {
-      preHandler: session,
-      schema: {
-        ...me,
-        summary: 'Choose my trusted friends (who can confirm an appeal for me)',
-        body: z.strictObject({ handles: z.array(z.string().min(1).max(64)).max(10) }),
-        response: { 200: Friends },
-      },
-    },
-    async (req) => ({ friends: await recovery.setFriends(req.auth!.account.id, req.body.handles) }),
-  );
-  app.get(
-    '/v1/me/recovery/friends',
-    { preHandler: session, schema: { ...me, summary: 'My trusted friends', response: { 200: Friends } } },
-    async (req) => ({ friends: await recovery.friends(req.auth!.account.id) }),
-  );
-
-  app.get(
-    '/v1/me/recovery/channels',
-    {
-      preHandler: session,
-      schema: {
-        ...me,
-        summary: 'My recovery email addresses and phone numbers',
-        response: { 200: z.object({ channels: z.array(ChannelS) }) },
-      },
-    },
-    async (req) => ({ channels: await recovery.channels(req.auth!.account.id) }),
-  );
-  app.post(
-    '/v1/me/recovery/channels',
-    {
-      preHandler: session,
-      schema: {
-        ...me,
-        summary: 'Add an email address or phone number; a code is sent to prove it',
-        body: z.strictObject({ kind: z.enum(['email', 'phone']), address: z.string().min(3).max(254) }),
-        response: { 201: z.object({ channel: ChannelS, delivery: z.string(), expiresAt: z.number() }) },
-      },
-    },
-    async (req, reply) =>
-      reply.code(201).send(await recovery.addChannel(req.auth!.account.id, req.body.kind, req.body.address)),
-  );
-  app.post(
-    '/v1/me/recovery/channels/:id/verify',
-    {
-      preHandler: session,
-      schema: {
-        ...me,
-        summary: 'Prove a channel with the code sent to it',
-        params: IdParam,
-        body: z.strictObject({ code: Code }),
-        response: { 200: ChannelS },
-      },
-    },
-    async (req) => recovery.verifyChannel(req.auth!.account.id, req.params.id, req.body.code),
-  );
-  app.delete(
-    '/v1/me/recovery/channels/:id',
-    { preHandler: session, schema: { ...me, summary: 'Remove a channel', params: IdParam } },
-    async (req, reply) => {
-      await recovery.removeChannel(req.auth!.account.id, req.params.id);
-      return reply.code(204).send();
+    async (req) => {
+      const limit = notMeByNetwork.hit(networkOf((await ctx(req)).ip));
+      if (!limit.allowed) throw rateLimited(limit.retryAfterSeconds);
+      return recovery.notMeByToken(req.body.token);
     },
   );
 
-  // ---- operators ----
-  const read = requireKey(keys, 'recovery:read');
-  const write = requireKey(keys, 'recovery:write');
-
-  app.get(
-    '/v1/recovery/cases',
-    {
-      preHandler: read,
-      schema: {
-        ...op,
-        summary: 'Appeal cases, newest first',
-        querystring: z.strictObject({
-          state: CaseS.shape.state.optional(),
-          account: z.string().min(1).max(100).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          before: z.coerce.number().int().optional(),
-        }),
-        response: { 200: z.object({ cases: z.array(CaseS) }) },
-      },
-    },
-    async (req) => ({ cases: await recovery.listCases(req.query) }),
-  );
-  app.post(
-    '/v1/recovery/cases',
-    {
-      preHandler: write,
-      schema: {
-        ...op,
-        summary: 'Open a case for a frozen account (hand the returned token to the owner)',
-        body: z.strictObject({ account: z.string().min(1).max(100) }),
-        response: { 201: z.object({ token: z.string(), case: CaseS }) },
-      },
-    },
-    async (req, reply) =>
-      reply.code(201).send(await recovery.openByOperator(req.body.account, req.operator!.id, ctx(req))),
-  );
-  app.get(
-    '/v1/recovery/cases/:id',
-    {
-      preHandler: read,
-      schema: {
-        ...op,
-        summary: 'A case with its full history',
-        params: IdParam,
-        response: {
-          200: z.object({
-            case: CaseS,
-            history: z.array(
-              z.object({
-                at: z.number(),
-                actor: z.string(),
-                step: z.string(),
-                details: z.record(z.string(), z.unknown()),
-              }),
-            ),
-          }),
-        },
-      },
-    },
-    async (req) => ({
-      case: await recovery.caseView(req.params.id),
-      history: await recovery.history(req.params.id),
-    }),
-  );
-  app.get(
-    '/v1/recovery/cases/:id/report',
-    {
-      preHandler: read,
-      schema: { ...op, summary: "The owner's report for a case", params: IdParam, querystring: ReportQuery },
-    },
-    async (req, reply) => {
-      const r = await recovery.reportFor(req.params.id);
-      if (req.query.format === 'markdown')
-        return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r, req.query.lang));
-      return r;
-    },
-  );
-  app.post(
-    '/v1/recovery/cases/:id/reject',
-    {
-      preHandler: write,
-      schema: {
-        ...op,
-        summary: 'Reject an appeal (the account stays frozen)',
-        params: IdParam,
-        body: z.strictObject({ reason: z.string().min(1).max(500) }),
-        response: { 200: CaseS },
-      },
-    },
-    async (req) => recovery.reject(req.params.id, req.operator!.id, req.body.reason),
-  );
-  app.post(
-    '/v1/recovery/cases/:id/approve',
-    {
-      preHandler: write,
-      schema: {
-        ...op,
-        summary: 'Approve a manual verification (the owner goes on to the pledge)',
-        params: IdParam,
-        body: z.strictObject({ note: z.string().min(1).max(500) }),
-        response: { 200: CaseS },
-      },
-    },
-    async (req) => recovery.approveManual(req.params.id, req.operator!.id, req.body.note),
-  );
+  await app.register(meRoutes, deps);
+  await app.register(operatorRoutes, deps);
 };

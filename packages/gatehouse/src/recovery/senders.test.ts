@@ -46,7 +46,10 @@ test('recoveryCodeSender=development-log: an email appeal verified with the code
       done();
     },
   });
-  const { config, cleanup } = await testConfig('sqlite', { recoveryCodeSender: 'development-log' });
+  const { config, cleanup } = await testConfig('sqlite', {
+    recoveryCodeSender: 'development-log',
+    recoveryFactorCoolingOffHours: 0,
+  });
   const gh = await createGatehouse(config, { log: createLogger('warn', sink) });
   const codeFromLog = () => {
     const e = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x.development);

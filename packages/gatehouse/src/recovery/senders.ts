@@ -12,6 +12,19 @@ export interface CodeMessage {
 }
 
 /**
+ * An alert to one of the owner's recovery channels: a recovery setting changed, or trusted friends
+ * confirmed an appeal. `stop` is a one-time token for the one-step "this wasn't me" (it contains the
+ * account, or stops the appeal): `POST /v1/recovery/not-me {token}`.
+ */
+export interface AlertMessage {
+  kind: ChannelKind;
+  address: string;
+  handle: string;
+  text: { en: string; zh: string };
+  stop: string;
+}
+
+/**
  * Sends a one-time code to an email address or phone number. Real senders (SMTP, an SMS gateway) plug in
  * here; `delivery` names what happened so no answer claims a message was sent when it was not.
  */
@@ -20,6 +33,8 @@ export interface CodeSender {
   readonly delivery: string;
   readonly kinds: readonly ChannelKind[];
   send(msg: CodeMessage): Promise<void>;
+  /** Sends an alert (a sender without it cannot alert, and recovery says so in the case history). */
+  alert?(msg: AlertMessage): Promise<void>;
 }
 
 /** Bilingual text of a code message (for real senders to use). */
@@ -55,6 +70,18 @@ export class DevelopmentLogSender implements CodeSender {
         developmentCode: msg.code,
       },
       'DEVELOPMENT code sender: nothing was sent (no email, no SMS); the code is only in this log line',
+    );
+  }
+  async alert(msg: AlertMessage): Promise<void> {
+    this.log.warn(
+      {
+        development: true,
+        kind: msg.kind,
+        address: msg.address,
+        alert: msg.text,
+        developmentStopToken: msg.stop,
+      },
+      'DEVELOPMENT code sender: alert not sent (no email, no SMS); it is only in this log line',
     );
   }
 }

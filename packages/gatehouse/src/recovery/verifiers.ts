@@ -1,6 +1,7 @@
 import { GatehouseError } from '../errors/index.ts';
 import type { Tx, Db } from '../store/db.ts';
 import { codeMatches, hashCode, newFriendCode, randomDigits } from './codes.ts';
+import { usableChannels, usableCodes, type FactorScope } from './factors.ts';
 import { maskAddress, type ChannelKind, type CodeSender } from './senders.ts';
 import { recoveryStore as q } from './store.ts';
 
@@ -15,12 +16,16 @@ export const VERIFIER_KINDS = [
 ] as const;
 export type VerifierKind = (typeof VERIFIER_KINDS)[number];
 
-/** What a verifier sees of a case. */
+/** What a verifier sees of a case: which factors count is the scope's business (factors.ts). */
 export interface CaseRef {
   id: string;
   accountId: string;
   handle: string;
+  scope: FactorScope;
 }
+
+/** A scope for an account now, outside any containment (the owner's own view, a step-up). */
+export type ScopeFor = (accountId: string) => FactorScope;
 
 export interface StartOptions {
   /** email_code / phone_code: which verified channel (default: the first verified one). */
@@ -62,7 +67,8 @@ export type CheckResult =
  */
 export interface Verifier {
   readonly kind: VerifierKind;
-  available(accountId: string): Promise<boolean>;
+  /** Whether the account has this method set up in `scope` (default: now, outside any containment). */
+  available(accountId: string, scope?: FactorScope): Promise<boolean>;
   start(c: CaseRef, opts: StartOptions): Promise<StartResult>;
   check(tx: Tx, c: CaseRef, answer: Answer): Promise<CheckResult>;
 }
@@ -80,25 +86,34 @@ export class VerifierRegistry {
   kinds(): VerifierKind[] {
     return [...this.byKind.keys()];
   }
-  /** The registered kinds with whether the account can use each. */
-  async availableFor(accountId: string): Promise<Array<{ kind: VerifierKind; available: boolean }>> {
+  /** The registered kinds with whether the account can use each in `scope`. */
+  async availableFor(
+    accountId: string,
+    scope?: FactorScope,
+  ): Promise<Array<{ kind: VerifierKind; available: boolean }>> {
     const out: Array<{ kind: VerifierKind; available: boolean }> = [];
-    for (const [kind, v] of this.byKind) out.push({ kind, available: await v.available(accountId) });
+    for (const [kind, v] of this.byKind) out.push({ kind, available: await v.available(accountId, scope) });
     return out;
   }
 }
 
-/** Ten one-time recovery codes per account, generated (and shown) once, stored hashed. */
+/**
+ * Ten one-time recovery codes per account, generated (and shown) once, stored hashed. Only the generation
+ * that counts in the case's scope verifies (factors.ts): regenerating codes does not void the saved ones
+ * until the new ones are past their cooling-off.
+ */
 export class RecoveryCodeVerifier implements Verifier {
   readonly kind = 'recovery_code' as const;
   private readonly db: Db;
   private readonly now: () => number;
-  constructor(db: Db, now: () => number) {
+  private readonly scopeFor: ScopeFor;
+  constructor(db: Db, now: () => number, scopeFor: ScopeFor) {
     this.db = db;
     this.now = now;
+    this.scopeFor = scopeFor;
   }
-  async available(accountId: string): Promise<boolean> {
-    return (await q.unusedCodes(this.db, accountId)).length > 0;
+  async available(accountId: string, scope = this.scopeFor(accountId)): Promise<boolean> {
+    return usableCodes(await q.codes(this.db, accountId), scope).length > 0;
   }
   async start(): Promise<StartResult> {
     return {
@@ -109,13 +124,25 @@ export class RecoveryCodeVerifier implements Verifier {
     };
   }
   async check(tx: Tx, c: CaseRef, answer: Answer): Promise<CheckResult> {
+    return (await this.consume(tx, c.accountId, answer.code, c.scope, c.id))
+      ? { outcome: 'verified' }
+      : { outcome: 'wrong' };
+  }
+  /** Spends a code that counts in `scope` (for a case, or a step-up when `caseId` is null). */
+  async consume(
+    tx: Tx,
+    accountId: string,
+    code: string,
+    scope: FactorScope,
+    caseId: string | null,
+  ): Promise<boolean> {
     let match: string | undefined;
-    // Compare against every unused code (constant time each) so timing does not tell which matched.
-    for (const row of await q.unusedCodes(tx, c.accountId)) {
-      if (codeMatches(c.accountId, answer.code, row.code_hash) && match === undefined) match = row.id;
+    // Compare against every usable code (constant time each) so timing does not tell which matched.
+    for (const row of usableCodes(await q.codes(tx, accountId), scope)) {
+      if (codeMatches(accountId, code, row.code_hash) && match === undefined) match = row.id;
     }
-    if (!match) return { outcome: 'wrong' };
-    return (await q.useCode(tx, match, c.id, this.now())) ? { outcome: 'verified' } : { outcome: 'wrong' };
+    if (!match) return false;
+    return q.useCode(tx, match, caseId ?? 'step-up', this.now());
   }
 }
 
@@ -127,11 +154,12 @@ export class ChannelCodeVerifier implements Verifier {
   private readonly sender: CodeSender | undefined;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly scopeFor: ScopeFor;
   constructor(
     channel: ChannelKind,
     db: Db,
     sender: CodeSender | undefined,
-    opts: { ttlMs: number; now: () => number },
+    opts: { ttlMs: number; now: () => number; scopeFor: ScopeFor },
   ) {
     this.channel = channel;
     this.kind = channel === 'email' ? 'email_code' : 'phone_code';
@@ -139,22 +167,22 @@ export class ChannelCodeVerifier implements Verifier {
     this.sender = sender;
     this.ttlMs = opts.ttlMs;
     this.now = opts.now;
+    this.scopeFor = opts.scopeFor;
+  }
+  private async usable(accountId: string, scope: FactorScope) {
+    return usableChannels(await q.channels(this.db, accountId), scope).filter((c) => c.kind === this.channel);
   }
   private senderFor(): CodeSender | undefined {
     return this.sender?.kinds.includes(this.channel) ? this.sender : undefined;
   }
-  async available(accountId: string): Promise<boolean> {
+  async available(accountId: string, scope = this.scopeFor(accountId)): Promise<boolean> {
     if (!this.senderFor()) return false;
-    return (await q.channels(this.db, accountId)).some(
-      (c) => c.kind === this.channel && c.verified_at !== null,
-    );
+    return (await this.usable(accountId, scope)).length > 0;
   }
   async start(c: CaseRef, opts: StartOptions): Promise<StartResult> {
     const sender = this.senderFor();
     if (!sender) throw new GatehouseError('RECOVERY_SENDER_UNAVAILABLE');
-    const verified = (await q.channels(this.db, c.accountId)).filter(
-      (ch) => ch.kind === this.channel && ch.verified_at !== null,
-    );
+    const verified = await this.usable(c.accountId, c.scope);
     const ch = opts.channel ? verified.find((v) => v.id === opts.channel) : verified[0];
     if (!ch)
       throw new GatehouseError('RECOVERY_CHANNEL_NOT_FOUND', `no verified ${this.channel} with that id`);
@@ -186,35 +214,40 @@ export class ChannelCodeVerifier implements Verifier {
 }
 
 /**
- * Trusted friends: each of up to `max` friends (the owner's pre-chosen list, else long-standing friends the
- * engine supplies) gets a one-time code that the owner passes on in person or by phone; each friend enters it
- * through their own signed-in Gatehouse session. `threshold` confirmations verify the case.
+ * Trusted friends: each of up to `max` friends (the owner's list that counts in the case's scope, else
+ * long-standing friends the engine supplies) gets a one-time code that the owner passes on in person or
+ * by phone; each friend enters it through their own signed-in Gatehouse session, seeing where the appeal
+ * comes from. `threshold` confirmations verify the case.
  */
+export type FriendsOf = (scope: FactorScope) => Promise<Array<{ id: string; handle: string }>>;
+
 export class TrustedFriendsVerifier implements Verifier {
   readonly kind = 'trusted_friends' as const;
   private readonly db: Db;
-  private readonly friendsOf: (accountId: string) => Promise<Array<{ id: string; handle: string }>>;
+  private readonly friendsOf: FriendsOf;
+  private readonly scopeFor: ScopeFor;
   private readonly threshold: number;
   private readonly max: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
   constructor(
     db: Db,
-    friendsOf: (accountId: string) => Promise<Array<{ id: string; handle: string }>>,
-    opts: { threshold: number; max: number; ttlMs: number; now: () => number },
+    friendsOf: FriendsOf,
+    opts: { threshold: number; max: number; ttlMs: number; now: () => number; scopeFor: ScopeFor },
   ) {
     this.db = db;
     this.friendsOf = friendsOf;
+    this.scopeFor = opts.scopeFor;
     this.threshold = opts.threshold;
     this.max = opts.max;
     this.ttlMs = opts.ttlMs;
     this.now = opts.now;
   }
-  async available(accountId: string): Promise<boolean> {
-    return (await this.friendsOf(accountId)).length >= this.threshold;
+  async available(accountId: string, scope = this.scopeFor(accountId)): Promise<boolean> {
+    return (await this.friendsOf(scope)).length >= this.threshold;
   }
   async start(c: CaseRef): Promise<StartResult> {
-    const friends = (await this.friendsOf(c.accountId)).slice(0, this.max);
+    const friends = (await this.friendsOf(c.scope)).slice(0, this.max);
     if (friends.length < this.threshold) throw new GatehouseError('RECOVERY_METHOD_UNAVAILABLE');
     const t = this.now();
     const codes = friends.map((f) => ({ friend: f, code: newFriendCode() }));

@@ -4,6 +4,7 @@ export {
   evaluatePolicy,
   PolicyError,
   ACTION_KINDS,
+  KNOWN_SIGNALS,
   type Policy,
   type PlannedStep,
   type PlannedAction,
@@ -12,6 +13,7 @@ export {
 export { PolicyManager, DEFAULT_POLICY_FILE, type PolicyStatus } from './policy-manager.ts';
 export {
   ResponseService,
+  type ResponseDecision,
   type DecisionInput,
   type SentMessage,
   type MessageLog,
@@ -24,5 +26,6 @@ export {
   type StepResult,
 } from './service.ts';
 export { localize, TEXTS, type Localized } from './texts.ts';
+export { ResponseQueue, type QueueStats } from './queue.ts';
 export { responseRoutes } from './routes.ts';
 export { SessionGrantRevoker, LogNotifier } from './adapters.ts';

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../testing/index.ts';
+import { until } from '../testing/receiver.ts';
 import type { Policy } from './policy.ts';
 import { DEFAULT_POLICY_FILE, PolicyManager } from './policy-manager.ts';
 
@@ -40,10 +41,10 @@ test('reloads on change; a broken edit keeps the previous policy and records the
     await m.start(25);
     assert.equal(loaded.length, 1);
     writeFileSync(f, ok(2));
-    for (let i = 0; i < 200 && m.current.version !== 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => m.current.version === 2, 'the edited policy loaded');
     assert.equal(m.current.version, 2);
     writeFileSync(f, 'version: 3\nrules: [oops\n');
-    for (let i = 0; i < 200 && !m.state.lastError; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => m.state.lastError !== undefined, 'the broken edit reported');
     assert.equal(m.current.version, 2, 'the previous policy stays in force');
     assert.ok(m.state.lastError!.problems.length > 0);
     assert.deepEqual(

@@ -89,22 +89,31 @@ rules:
       minRisk: 0.5
       eventType: [message.sent]
       campaign: false
-      signals: { all: [a, b], any: [c, d], none: [e] }
+      signals: { all: [new_client, fanout], any: [url_blocked, image_bank], none: [login_wave] }
     actions: [notify_owner]
 `);
   const base = {
     action: 'block' as const,
     risk: 0.6,
     eventType: 'message.sent',
-    signals: [{ name: 'a' }, { name: 'b' }, { name: 'd' }],
+    signals: [{ name: 'new_client' }, { name: 'fanout' }, { name: 'image_bank' }],
   };
   assert.deepEqual(evaluatePolicy(p, base).matched, ['r1']);
   assert.deepEqual(evaluatePolicy(p, { ...base, risk: 0.4 }).matched, []);
   assert.deepEqual(evaluatePolicy(p, { ...base, eventType: 'friend.added' }).matched, []);
   assert.deepEqual(evaluatePolicy(p, { ...base, campaigns: ['c1'] }).matched, []);
-  assert.deepEqual(evaluatePolicy(p, { ...base, signals: [{ name: 'a' }, { name: 'd' }] }).matched, []);
-  assert.deepEqual(evaluatePolicy(p, { ...base, signals: [{ name: 'a' }, { name: 'b' }] }).matched, []);
-  assert.deepEqual(evaluatePolicy(p, { ...base, signals: [...base.signals, { name: 'e' }] }).matched, []);
+  assert.deepEqual(
+    evaluatePolicy(p, { ...base, signals: [{ name: 'new_client' }, { name: 'image_bank' }] }).matched,
+    [],
+  );
+  assert.deepEqual(
+    evaluatePolicy(p, { ...base, signals: [{ name: 'new_client' }, { name: 'fanout' }] }).matched,
+    [],
+  );
+  assert.deepEqual(
+    evaluatePolicy(p, { ...base, signals: [...base.signals, { name: 'login_wave' }] }).matched,
+    [],
+  );
 });
 
 test('errors name the line and the problem', () => {
@@ -143,6 +152,40 @@ test('errors name the line and the problem', () => {
       'version: 1\nrules:\n  - id: a\n    when: { decision: [allow] }\n    actions: [freeze_account]\n',
     )[0]!.message,
     /may not freeze/,
+  );
+});
+
+test('a misspelt signal, action or parameter does not load: the error names its line', () => {
+  const sig = problems(
+    'version: 1\nrules:\n  - id: a\n    when:\n      decision: [hold]\n      signals:\n        any: [login_wave, url_lokalike]\n    actions: [notify_owner]\n',
+  );
+  assert.equal(sig.length, 1);
+  assert.equal(sig[0]!.line, 7);
+  assert.equal(sig[0]!.path, 'rules.0.when.signals.any.1');
+  assert.match(sig[0]!.message, /unknown signal "url_lokalike"; did you mean "url_lookalike"/);
+  const none = problems(
+    'version: 1\nrules:\n  - id: a\n    when:\n      signals: { none: [owner_denied, zzz_not_a_signal] }\n    actions: [notify_owner]\n',
+  );
+  assert.deepEqual(
+    none.map((p) => [p.line, p.message]),
+    [[5, 'unknown signal "zzz_not_a_signal"']],
+  );
+  const act = problems(
+    'version: 1\nrules:\n  - id: a\n    when: {}\n    actions:\n      - notify_owner\n      - revoke_sesions: { scope: all }\n',
+  );
+  assert.deepEqual(
+    act.map((p) => [p.line, p.message.slice(0, 32)]),
+    [[7, 'unknown action "revoke_sesions";']],
+  );
+  const param = problems(
+    'version: 1\nrules:\n  - id: a\n    when: {}\n    actions:\n      - throttle_account:\n          messagesPerMinute: 3\n          duraton: 1h\n',
+  );
+  assert.equal(param.length, 1);
+  assert.equal(param[0]!.line, 8);
+  assert.match(param[0]!.message, /duraton/);
+  // every signal the engine's detectors may emit, and the response part's own, is accepted
+  parsePolicy(
+    'version: 1\nrules:\n  - id: a\n    when:\n      signals: { any: [account_contained, owner_denied, throttled, text_score] }\n    actions: [notify_owner]\n',
   );
 });
 

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
 import { z } from 'zod';
+import { SIGNAL_NAMES } from '../engine/config.ts';
+import { ACTION_KINDS, ACTION_SCHEMAS, type ActionKind, type PlannedAction } from './actions/index.ts';
+
+export { ACTION_KINDS, ACTION_SCHEMAS, type ActionKind, type PlannedAction };
 
 /**
  * Response policies: an operator-editable YAML file whose rules map engine decisions and signals to
@@ -10,49 +14,14 @@ import { z } from 'zod';
 
 export const DECISION_ACTIONS = ['allow', 'challenge', 'hold', 'block', 'contain'] as const;
 
-const duration = z
-  .string()
-  .regex(/^\d+(s|m|h|d)$/, 'a duration like 30s, 15m, 24h or 7d')
-  .transform(
-    (s) =>
-      Number(s.slice(0, -1)) *
-      { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[s.slice(-1) as 's' | 'm' | 'h' | 'd'],
-  );
+/** Signals the response part itself puts on decisions (an owner's "not me", the throttle gate). */
+export const RESPONSE_SIGNALS = ['owner_denied', 'throttled'] as const;
+/** The signal names a policy may name: the engine's detectors' and the response part's own. */
+export const KNOWN_SIGNALS: ReadonlySet<string> = new Set<string>([...SIGNAL_NAMES, ...RESPONSE_SIGNALS]);
 
 const signalName = z
   .string()
   .regex(/^[a-z][a-z0-9_.]{0,63}$/, 'a signal name (lower case, digits, "_" or ".")');
-
-/** Every action a rule may take, with its parameters. */
-export const ACTION_SCHEMAS = {
-  challenge_owner: z.strictObject({
-    channel: z.enum(['trusted_session', 'email', 'phone', 'any']).default('any'),
-  }),
-  hold_message: z.strictObject({ expiresIn: duration.prefault('24h') }),
-  throttle_account: z.strictObject({
-    messagesPerMinute: z.number().int().min(0).max(10_000).default(2),
-    duration: duration.prefault('1h'),
-  }),
-  freeze_account: z.strictObject({}),
-  revoke_sessions: z.strictObject({ scope: z.enum(['intruder', 'all']).default('intruder') }),
-  revoke_grants: z.strictObject({ scope: z.enum(['intruder', 'all']).default('all') }),
-  retract_messages: z.strictObject({ scope: z.enum(['session', 'since_compromise']).default('session') }),
-  warn_recipients: z.strictObject({}),
-  quarantine_content: z.strictObject({
-    ttl: duration.prefault('24h'),
-    kinds: z
-      .array(z.enum(['text', 'domain', 'image']))
-      .min(1)
-      .default(['text', 'domain', 'image']),
-  }),
-  notify_owner: z.strictObject({}),
-} as const;
-export type ActionKind = keyof typeof ACTION_SCHEMAS;
-export const ACTION_KINDS = Object.keys(ACTION_SCHEMAS) as ActionKind[];
-
-export type PlannedAction = {
-  [K in ActionKind]: { kind: K; params: z.output<(typeof ACTION_SCHEMAS)[K]> };
-}[ActionKind];
 
 const actionEntry = z.union([
   z.string(),
@@ -150,7 +119,11 @@ function locate(
 }
 
 /** Parses and validates a policy file. Throws PolicyError whose problems name line, column and path. */
-export function parsePolicy(text: string, source = 'policy'): Policy {
+export function parsePolicy(
+  text: string,
+  source = 'policy',
+  knownSignals: ReadonlySet<string> = KNOWN_SIGNALS,
+): Policy {
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lc,
@@ -194,6 +167,18 @@ export function parsePolicy(text: string, source = 'policy'): Policy {
         message: `duplicate rule id "${rule.id}"`,
       });
     seen.add(rule.id);
+    // a misspelt signal would load and silently never match: refuse it
+    for (const list of ['all', 'any', 'none'] as const)
+      rule.when.signals?.[list]?.forEach((name, i) => {
+        if (knownSignals.has(name)) return;
+        const p = ['rules', ri, 'when', 'signals', list, i];
+        const near = closest(name, knownSignals);
+        problems.push({
+          ...locate(doc, lc, p),
+          path: p.join('.'),
+          message: `unknown signal "${name}"${near ? `; did you mean "${near}"?` : ''}`,
+        });
+      });
     const actions: PlannedAction[] = [];
     rule.actions.forEach((entry, ai) => {
       const [kind, params] = typeof entry === 'string' ? [entry, {}] : Object.entries(entry)[0]!;
@@ -209,7 +194,9 @@ export function parsePolicy(text: string, source = 'policy'): Policy {
       const pr = ACTION_SCHEMAS[kind as ActionKind].safeParse(params ?? {});
       if (!pr.success) {
         for (const i of pr.error.issues) {
-          const p = [...where, kind, ...(i.path as Array<string | number>)];
+          // an unknown parameter: point at its own line, not at the action's
+          const extra = i.code === 'unrecognized_keys' ? i.keys.slice(0, 1) : [];
+          const p = [...where, kind, ...(i.path as Array<string | number>), ...extra];
           problems.push({ ...locate(doc, lc, p), path: p.join('.'), message: i.message });
         }
         return;
@@ -241,6 +228,29 @@ export function parsePolicy(text: string, source = 'policy'): Policy {
     rules,
     text,
   };
+}
+
+/** The known name nearest to `name` (at most a third of its letters apart), for "did you mean". */
+function closest(name: string, known: ReadonlySet<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(name, k, bestD);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** What a policy needs to know about a decision. */

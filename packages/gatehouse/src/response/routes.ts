@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Localized } from '@gatehouse/sdk';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { KeyService } from '../keys/index.ts';
+import { NoContent } from '../server/schemas.ts';
 import { requireKey, requireSession } from '../server/auth.ts';
+import { explainAction, isActionKind } from './explain.ts';
 import type { PolicyManager } from './policy-manager.ts';
 import type { ResponseService } from './service.ts';
 
-const Localized = z.object({ en: z.string(), 'zh-CN': z.string() });
 const Action = z.object({
   id: z.string(),
   decision: z.string(),
@@ -20,6 +22,9 @@ const Action = z.object({
   detail: z.record(z.string(), z.unknown()),
   policy: z.string(),
   createdAt: z.number(),
+  explanation: Localized.nullable().describe(
+    'what the action did (or, in dry-run, would have done), in plain words',
+  ),
 });
 
 export interface ResponseRouteDeps {
@@ -28,12 +33,43 @@ export interface ResponseRouteDeps {
   identity: IdentityService;
   keys: KeyService;
   config: Pick<Config, 'cookieSecure'>;
+  /** The engine's decision thresholds, shown with the policy (what makes a decision contain). */
+  thresholds?: z.output<typeof ThresholdsOut>;
 }
+
+const ThresholdsOut = z
+  .object({
+    challenge: z.number(),
+    hold: z.number(),
+    block: z.number(),
+    contain: z.number(),
+    compromiseEvidence: z.number(),
+  })
+  .describe(
+    'Logit thresholds of the engine: below challenge allow, then challenge, hold, block; at or above contain ' +
+      'the decision is contain only when the profile, session and state signals add up to at least ' +
+      'compromiseEvidence (otherwise block). risk = 1 / (1 + e^-logit).',
+  );
+const WhenOut = z
+  .object({
+    decision: z.array(z.enum(['allow', 'challenge', 'hold', 'block', 'contain'])).optional(),
+    minRisk: z.number().optional(),
+    eventType: z.array(z.string()).optional(),
+    campaign: z.boolean().optional(),
+    signals: z
+      .object({
+        all: z.array(z.string()).optional(),
+        any: z.array(z.string()).optional(),
+        none: z.array(z.string()).optional(),
+      })
+      .optional(),
+  })
+  .describe('Conditions that must all hold for the rule to match a decision');
 
 /** Owner challenges, and the operator's view of actions, holds, quarantine and the policy. */
 export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app,
-  { response, policy, identity, keys, config },
+  { response, policy, identity, keys, config, thresholds },
 ) => {
   const session = requireSession(identity, config);
   const read = requireKey(keys, 'response:read');
@@ -118,6 +154,13 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
           limit: req.query.limit,
         })
       ).map((a) => ({
+        explanation: isActionKind(a.kind)
+          ? explainAction(
+              a.kind,
+              a.mode === 'dry-run' ? 'dry-run' : 'enforce',
+              JSON.parse(a.detail) as Record<string, unknown>,
+            )
+          : null,
         id: a.id,
         decision: a.decision_id,
         account: a.account,
@@ -138,6 +181,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
     {
       preHandler: write,
       schema: {
+        response: { 204: NoContent },
         ...op,
         summary: 'Release a held message',
         params: z.strictObject({ message: z.string().min(1).max(200) }),
@@ -145,7 +189,24 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
     },
     async (req, reply) => {
       await response.releaseHold(req.params.message, `key:${req.operator!.id}`);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/holds/:message/confirm',
+    {
+      preHandler: write,
+      schema: {
+        response: { 204: NoContent },
+        ...op,
+        summary: 'Confirm a held message as bad: it is dropped (the platform gets message.expire)',
+        params: z.strictObject({ message: z.string().min(1).max(200) }),
+      },
+    },
+    async (req, reply) => {
+      await response.confirmHold(req.params.message, `key:${req.operator!.id}`);
+      return reply.code(204).send(null);
     },
   );
 
@@ -179,6 +240,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
     {
       preHandler: write,
       schema: {
+        response: { 204: NoContent },
         ...op,
         summary: 'Lift a quarantine',
         params: z.strictObject({ key: z.string().min(3).max(300) }),
@@ -186,7 +248,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
     },
     async (req, reply) => {
       await response.liftQuarantine(req.params.key, `key:${req.operator!.id}`);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -196,7 +258,8 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
       preHandler: read,
       schema: {
         ...op,
-        summary: 'The policy in force, its load status and every version seen',
+        summary:
+          'The policy in force (each rule with its conditions and actions), its load status and every version seen',
         response: {
           200: z.object({
             file: z.string(),
@@ -204,7 +267,20 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
             hash: z.string(),
             loadedAt: z.number(),
             lastError: z.object({ at: z.number(), message: z.string() }).optional(),
-            rules: z.array(z.object({ id: z.string(), mode: z.string(), actions: z.array(z.string()) })),
+            rules: z.array(
+              z.object({
+                id: z.string(),
+                description: z.string().optional(),
+                mode: z.enum(['enforce', 'dry-run']),
+                when: WhenOut,
+                actions: z.array(z.string()),
+                params: z
+                  .array(z.object({ action: z.string(), params: z.record(z.string(), z.unknown()) }))
+                  .describe('Each action with its parameters (defaults filled in)'),
+                stop: z.boolean(),
+              }),
+            ),
+            engine: z.object({ thresholds: ThresholdsOut }).optional(),
             versions: z.array(z.object({ hash: z.string(), version: z.number(), firstLoadedAt: z.number() })),
           }),
         },
@@ -220,9 +296,14 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
         ...(st.lastError ? { lastError: { at: st.lastError.at, message: st.lastError.message } } : {}),
         rules: policy.current.rules.map((r) => ({
           id: r.id,
+          ...(r.description !== undefined ? { description: r.description } : {}),
           mode: r.mode,
+          when: r.when,
           actions: r.actions.map((a) => a.kind),
+          params: r.actions.map((a) => ({ action: a.kind, params: a.params as Record<string, unknown> })),
+          stop: r.stop,
         })),
+        ...(thresholds ? { engine: { thresholds } } : {}),
         versions: (await response.policyVersions()).map((v) => ({
           hash: v.hash,
           version: v.version,

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import type { IdentityService } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
 import type { Store } from '../store/index.ts';
+import { describeBackends } from '../testing/backends.ts';
 import { testIdentity, testStore } from '../testing/index.ts';
 import { parsePolicy } from './policy.ts';
 import { PolicyManager } from './policy-manager.ts';
-import { ResponseService, type DecisionInput, type PlatformMessage, type SentMessage } from './service.ts';
+import { ResponseService, type ResponseDecision, type PlatformMessage, type SentMessage } from './service.ts';
 
 // Unit test: the engine's message log, the webhook outbox, the audit log and the engine are fakes here;
 // the identity core and the database are real.
@@ -43,13 +44,13 @@ function fakes() {
   };
 }
 
-describe('response service', () => {
+describeBackends('response service', (backend) => {
   let store: Store;
   let cleanup: () => Promise<void>;
   let identity: IdentityService;
   let now = 1_900_000_000_000;
   before(async () => {
-    ({ store, cleanup } = await testStore('sqlite'));
+    ({ store, cleanup } = await testStore(backend));
     identity = testIdentity(store.db, { now: () => now });
   });
   after(async () => cleanup?.());
@@ -63,6 +64,8 @@ describe('response service', () => {
       ctx,
     );
     const owner = await identity.signIn({ handle, password: 'owner password 1' }, ctx);
+    // the owner's session is older than the intruder's (only such a session may say "it was me")
+    now += 2 * 3_600_000;
     const intruder = await identity.signIn(
       { handle, password: 'owner password 1' },
       { ip: '203.0.113.66', userAgent: 'Mozilla/5.0 (Linux; Android 9) Chrome/90.0 Mobile' },
@@ -73,10 +76,10 @@ describe('response service', () => {
   function decision(
     account: string,
     session: string,
-    action: DecisionInput['action'],
+    action: ResponseDecision['action'],
     id: string,
-    extra: Partial<DecisionInput> = {},
-  ): DecisionInput {
+    extra: Partial<ResponseDecision> = {},
+  ): ResponseDecision {
     return {
       id,
       account,
@@ -143,7 +146,7 @@ describe('response service', () => {
       (warn.payload.warning as { en: string }).en,
       /took over 张华's account\. Do not transfer money or open its links\./,
     );
-    assert.match((warn.payload.warning as Record<string, string>)['zh-CN']!, /盗用张华账号/);
+    assert.match((warn.payload.warning as Record<string, string>).zh!, /盗用张华账号/);
     assert.deepEqual([...f.engine.quarantined].sort(), ['d:qq-login-game.com', 't:abc123']);
     assert.deepEqual(f.engine.victims, [acc.id]);
     assert.deepEqual(f.notified, [acc.id]);
@@ -163,7 +166,7 @@ describe('response service', () => {
     // what the engine sends for an account it already contains
     const contained = [
       { name: 'account_contained', value: 1, logOdds: 11, reason: { en: 'contained', zh: '已管控' } },
-    ];
+    ] as const;
     f.messages.push({ id: 'm3', time: now, session: intruder.session.id, recipients: ['f4'] });
     const blocked = await svc.handle(
       decision(acc.id, intruder.session.id, 'contain', 'dec-2', {
@@ -307,14 +310,15 @@ describe('response service', () => {
   });
 });
 
-describe('throttle gate', () => {
+describeBackends('throttle gate', (backend) => {
   test('a throttled account may send its rate per minute; the pre-send gate holds the rest until the owner confirms', async () => {
-    const { store, cleanup } = await testStore('sqlite');
+    const { store, cleanup } = await testStore(backend);
     try {
       let now = 2_000_000_000_000;
       const identity = testIdentity(store.db, { now: () => now });
       const acc = await identity.createAccount({ handle: 'slow.down', password: 'owner password 1' }, ctx);
       const owner = await identity.signIn({ handle: 'slow.down', password: 'owner password 1' }, ctx);
+      now += 3_600_000; // the suspicious activity comes later than the owner's own session
       const f = fakes();
       const svc = new ResponseService({
         db: store.db,

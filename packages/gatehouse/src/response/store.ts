@@ -20,13 +20,13 @@ export const responseStore = {
       .where('kind', '=', kind)
       .executeTakeFirst();
   },
-  /** The `detail` of every enforced, done revoke_sessions action on an account. */
-  revokeDetails(q: Q, account: string) {
+  /** The `detail` of every enforced, done action of a kind (revoke_sessions, revoke_grants) on an account. */
+  revokeDetails(q: Q, account: string, kind: 'revoke_sessions' | 'revoke_grants' = 'revoke_sessions') {
     return q
       .selectFrom('response_actions')
       .select('detail')
       .where('account', '=', account)
-      .where('kind', '=', 'revoke_sessions')
+      .where('kind', '=', kind)
       .where('mode', '=', 'enforce')
       .where('status', '=', 'done')
       .execute();
@@ -34,12 +34,59 @@ export const responseStore = {
   insertAction(q: Q, a: ActionsTable) {
     return q.insertInto('response_actions').values(a).execute();
   },
+  async insertActions(q: Q, rows: ActionsTable[]) {
+    for (let i = 0; i < rows.length; i += 500)
+      await q
+        .insertInto('response_actions')
+        .values(rows.slice(i, i + 500))
+        .execute();
+  },
+  /** Which (decision, kind) pairs already have an action, as "decision|kind". */
+  async actionsDoneFor(q: Q, decisionIds: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < decisionIds.length; i += 500) {
+      const rows = await q
+        .selectFrom('response_actions')
+        .select(['decision_id', 'kind'])
+        .where('decision_id', 'in', decisionIds.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.add(`${r.decision_id}|${r.kind}`);
+    }
+    return out;
+  },
   actions(q: Q, filter: { account?: string; decisionId?: string; limit: number; before?: number }) {
     let qb = q.selectFrom('response_actions').selectAll();
     if (filter.account) qb = qb.where('account', '=', filter.account);
     if (filter.decisionId) qb = qb.where('decision_id', '=', filter.decisionId);
     if (filter.before !== undefined) qb = qb.where('created_at', '<', filter.before);
     return qb.orderBy('created_at', 'desc').limit(filter.limit).execute();
+  },
+
+  /** Enforced actions of a kind recorded since `since` (their identity effect runs after the commit). */
+  doneSince(q: Q, kind: 'freeze_account' | 'revoke_sessions', since: number) {
+    return q
+      .selectFrom('response_actions')
+      .select(['account', 'detail', 'created_at', 'decision_id'])
+      .where('kind', '=', kind)
+      .where('mode', '=', 'enforce')
+      .where('status', '=', 'done')
+      .where('created_at', '>=', since)
+      .orderBy('created_at', 'asc')
+      .limit(10_000)
+      .execute();
+  },
+
+  /** Whether the account was unfrozen (by anyone) at or after `t`, per the audit log. */
+  async unfrozenSince(q: Q, account: string, t: number): Promise<boolean> {
+    const r = await q
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('subject', '=', account)
+      .where('action', '=', 'account.unfreeze')
+      .where('at', '>=', t)
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
   },
 
   upsertHold(q: Q, h: HoldsTable) {
@@ -69,7 +116,12 @@ export const responseStore = {
       .limit(500)
       .execute();
   },
-  resolveHold(q: Q, messageId: string, status: 'released' | 'expired' | 'retracted', now: number) {
+  resolveHold(
+    q: Q,
+    messageId: string,
+    status: 'released' | 'expired' | 'retracted' | 'confirmed',
+    now: number,
+  ) {
     return q
       .updateTable('holds')
       .set({ status, resolved_at: now })
@@ -163,13 +215,35 @@ export const responseStore = {
       .executeTakeFirst();
   },
 
-  insertRetractions(q: Q, rows: RetractionsTable[]) {
-    if (rows.length === 0) return Promise.resolve();
-    return q
-      .insertInto('retractions')
-      .values(rows)
-      .onConflict((oc) => oc.column('message_id').doNothing())
+  async insertRetractions(q: Q, rows: RetractionsTable[]) {
+    for (let i = 0; i < rows.length; i += 500)
+      await q
+        .insertInto('retractions')
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) => oc.column('message_id').doNothing())
+        .execute();
+  },
+  /** Marks the held ones among these messages retracted (one statement per 500). */
+  async retractHolds(q: Q, ids: string[], now: number) {
+    for (let i = 0; i < ids.length; i += 500)
+      await q
+        .updateTable('holds')
+        .set({ status: 'retracted', resolved_at: now })
+        .where('message_id', 'in', ids.slice(i, i + 500))
+        .where('status', '=', 'held')
+        .execute();
+  },
+  /** Which of these keys are under a live quarantine that runs at least until `until`. */
+  async quarantinedUntil(q: Q, keys: string[], until: number): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await q
+      .selectFrom('quarantine')
+      .select('key')
+      .where('key', 'in', keys)
+      .where('lifted_at', 'is', null)
+      .where('expires_at', '>=', until)
       .execute();
+    return new Set(rows.map((r) => r.key));
   },
   retractions(q: Q, account: string, limit: number) {
     return q
@@ -180,9 +254,17 @@ export const responseStore = {
       .limit(limit)
       .execute();
   },
-  retractedIds(q: Q, ids: string[]) {
-    if (ids.length === 0) return Promise.resolve([] as Array<{ message_id: string }>);
-    return q.selectFrom('retractions').select('message_id').where('message_id', 'in', ids).execute();
+  async retractedIds(q: Q, ids: string[]) {
+    const out: Array<{ message_id: string }> = [];
+    for (let i = 0; i < ids.length; i += 500)
+      out.push(
+        ...(await q
+          .selectFrom('retractions')
+          .select('message_id')
+          .where('message_id', 'in', ids.slice(i, i + 500))
+          .execute()),
+      );
+    return out;
   },
 
   recordPolicyVersion(q: Q, hash: string, version: number, text: string, now: number) {

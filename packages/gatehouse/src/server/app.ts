@@ -13,15 +13,17 @@ import sjson from 'secure-json-parse';
 import { GatehouseError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { sendProblem } from './problem.ts';
+import type { ReadyReport } from './readiness.ts';
 
 export type App = FastifyInstance & { withTypeProvider(): FastifyInstance };
 
 export interface ServerOptions {
   log: Logger;
   bodyLimit: number;
-  trustProxy: boolean;
-  /** Readiness probe: throws or returns false when not ready. */
-  ready: () => Promise<boolean>;
+  /** false, or the proxies (IP addresses and CIDR networks) whose X-Forwarded-For is believed. */
+  trustProxy: boolean | string[];
+  /** Readiness probe: throws or returns false when not ready, or a report per dependency. */
+  ready: () => Promise<boolean | ReadyReport>;
 }
 
 /**
@@ -128,9 +130,11 @@ export async function buildServer(opts: ServerOptions) {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    const ok = await opts.ready().catch(() => false);
-    if (!ok) throw new GatehouseError('NOT_READY');
-    return reply.send({ status: 'ready' });
+    const r = await opts.ready().catch(() => false);
+    const report = typeof r === 'boolean' ? undefined : r;
+    if (r === false || (report && !report.ready))
+      throw new GatehouseError('NOT_READY', undefined, report ? { extra: { checks: report.checks } } : {});
+    return reply.send({ status: 'ready', ...(report ? { checks: report.checks } : {}) });
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);

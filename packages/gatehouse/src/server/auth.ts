@@ -56,11 +56,22 @@ export function requireSession(identity: IdentityService, config: Pick<Config, '
   };
 }
 
-/** A preHandler that requires an operator API key with the given scope (Bearer ghk_… or X-API-Key). */
+/**
+ * A preHandler that requires an operator API key with the given scope (Bearer ghk_… or X-API-Key), or
+ * an operator's web console session whose role has the scope (keys.sessions).
+ */
 export function requireKey(keys: KeyService, scope: Scope) {
   return async (req: FastifyRequest): Promise<void> => {
     const h = req.headers['x-api-key'];
     const presented = bearer(req) ?? (typeof h === 'string' ? h : undefined);
+    if (!presented && keys.sessions) {
+      // an operator signed in to the web console (cookie session, CSRF, role checked there)
+      const op = await keys.sessions.verify(req, scope);
+      if (op) {
+        req.operator = op;
+        return;
+      }
+    }
     if (!presented)
       throw new GatehouseError(
         'API_KEY_INVALID',

@@ -43,9 +43,11 @@ export interface StackOptions {
   /** The chat's port (0: a free one). */
   chatPort?: number;
   host?: string;
+  /** Third-party apps the chat lists under Apps / 应用 (its --app-url). */
+  apps?: Array<{ name: string; url: string }>;
 }
 
-function freePort(host: string): Promise<number> {
+export function freePort(host: string): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.once('error', fail);
@@ -118,6 +120,7 @@ export async function startChatStack(o: StackOptions): Promise<ChatStack> {
       port: chatPort,
       logLevel: 'silent',
       trustProxy: true,
+      ...(o.apps ? { apps: o.apps } : {}),
     });
     const chatUrl = await chat.listen();
     return { gh, chat, gatehouseUrl, chatUrl, key, dataDir: dir, close: cleanup };

@@ -30,6 +30,15 @@ export function registerSim(program: Command): void {
       '--html <file>',
       'HTML report with a chart of the live phase (default without --json: gatehouse-replay-<scenario>-<seed>.html)',
     )
+    .option(
+      '--check-timeout <ms>',
+      'the platform’s timeout for one pre-send check: slower answers are counted',
+      '100',
+    )
+    .option(
+      '--own-process',
+      'run the embedded Gatehouse in a process of its own, as beside a platform (default: in this process)',
+    )
     .option('--json', 'print one JSON object')
     .action(
       async (opts: {
@@ -41,8 +50,13 @@ export function registerSim(program: Command): void {
         via: string;
         html?: string;
         json?: boolean;
+        checkTimeout: string;
+        ownProcess?: boolean;
       }) => {
         const sc = loadScenario(opts.scenario);
+        const checkTimeoutMs = Number(opts.checkTimeout);
+        if (!(Number.isInteger(checkTimeoutMs) && checkTimeoutMs >= 1 && checkTimeoutMs <= 60_000))
+          throw new GatehouseError('BAD_REQUEST', '--check-timeout must be an integer from 1 to 60000 (ms)');
         const seed = Number.parseInt(opts.seed, 10);
         if (!Number.isSafeInteger(seed)) throw new GatehouseError('BAD_REQUEST', '--seed must be an integer');
         const accounts = opts.accounts === undefined ? undefined : Number.parseInt(opts.accounts, 10);
@@ -58,6 +72,8 @@ export function registerSim(program: Command): void {
           ...(opts.url ? { url: opts.url } : {}),
           ...(opts.key ? { key: opts.key } : {}),
           via: opts.via,
+          checkTimeoutMs,
+          ...(opts.ownProcess ? { ownProcess: true } : {}),
           onProgress: progress.update,
         });
         progress.stop();

@@ -3,12 +3,15 @@
  * process, a seeded society signed up through the chat, the qq-incident scenario played through it, and
  * then the summary and what to open: the chat page, Gatehouse's API, its incidents, and a few seeded
  * people to sign in as (a frozen victim, a friend who got the retraction placeholder and the warning).
+ * Then a third-party app (the example Mini Game, linked from the chat's Apps) is authorised by a demo
+ * person and switched off by the operator: its next read is refused (app-demo.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { SimApi } from './api.ts';
+import { appDemoLines, GAME_NAME, loadMiniGame, runAppDemo, type AppDemo } from './app-demo.ts';
 import { ChatPlatform } from './chat-platform.ts';
-import { startChatStack, type ChatStack } from './chat-stack.ts';
+import { freePort, startChatStack, type ChatStack } from './chat-stack.ts';
 import { metricsTable } from './metrics.ts';
 import { replay, type ReplayResult } from './runner.ts';
 import { loadScenario } from './scenario.ts';
@@ -42,6 +45,10 @@ export interface Demo {
   /** The operator key the demo created (incidents:read and the simulator's scopes). */
   key: string;
   people: DemoPerson[];
+  /** The app step (undefined when the Mini Game package is not installed). */
+  app: AppDemo | undefined;
+  /** The web console's operator the demo created (admin), with its password and TOTP secret. */
+  operator: { handle: string; password: string; totpSecret: string; consoleUrl: string };
   /** The summary and the URLs, as printed. */
   text: string;
   close(): Promise<void>;
@@ -49,8 +56,21 @@ export interface Demo {
 
 export async function runDemo(o: DemoOptions): Promise<Demo> {
   const sc = loadScenario(o.scenario ?? DEFAULT_SCENARIO);
-  const stack = await startChatStack({ dataDir: o.dataDir, port: o.port, chatPort: o.chatPort });
+  const host = '127.0.0.1';
+  const startMiniGame = await loadMiniGame();
+  const gamePort = startMiniGame ? await freePort(host) : 0;
+  const stack = await startChatStack({
+    dataDir: o.dataDir,
+    port: o.port,
+    chatPort: o.chatPort,
+    host,
+    ...(startMiniGame
+      ? { apps: [{ name: `${GAME_NAME.en} ${GAME_NAME.zh}`, url: `http://${host}:${gamePort}/` }] }
+      : {}),
+  });
+  let app: AppDemo | undefined;
   try {
+    const prefix = `demo-${randomBytes(3).toString('hex')}-`;
     const platform = new ChatPlatform(stack.chatUrl, new SimApi(stack.gatehouseUrl, stack.key));
     const result = await replay({
       scenario: sc,
@@ -58,13 +78,32 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
       accounts: o.accounts,
       platform,
       // short, readable handles, unique per run so a data directory can be reused
-      prefix: `demo-${randomBytes(3).toString('hex')}-`,
+      prefix,
       // one owner stays frozen to show; the others take their accounts back (recovery time in the summary)
       leaveFrozen: 1,
       ...(o.liveSeconds ? { liveSeconds: o.liveSeconds } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     const people = pickPeople(stack, result);
+    app = startMiniGame
+      ? await runAppDemo({
+          gh: stack.gh,
+          startMiniGame,
+          gatehouseUrl: stack.gatehouseUrl,
+          chatUrl: stack.chatUrl,
+          host,
+          gamePort,
+          prefix,
+        })
+      : undefined;
+    // an operator of the web console, to see the incident there (password + authenticator code)
+    const op = await stack.gh.operators.create({ handle: `${prefix}operator`, role: 'admin' }, 'demo');
+    const operator = {
+      handle: op.operator.handle,
+      password: op.password,
+      totpSecret: op.totp.secret,
+      consoleUrl: `${stack.gatehouseUrl}/console/`,
+    };
     const urls = {
       chat: `${stack.chatUrl}/`,
       gatehouse: `${stack.gatehouseUrl}/healthz`,
@@ -87,11 +126,26 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
       `Incidents / 安全事件 (operator key / 运营密钥):`,
       `  curl -H 'authorization: Bearer ${stack.key}' ${urls.incidents}`,
       '',
+      `Operator console / 运营控制台:                 ${operator.consoleUrl}`,
+      `  operator / 运营账号: ${operator.handle}   password / 密码: ${operator.password}`,
+      `  authenticator (TOTP) secret / 验证器密钥: ${operator.totpSecret}`,
+      `  (add it to an authenticator app, or: oathtool --totp -b ${operator.totpSecret} / 添加到验证器应用)`,
+      `  ${op.totp.otpauthUri}`,
+      `  The incident is under "Incidents & campaigns" / 事件在“事件与攻击活动”页面`,
+      '',
       '== Sign in to the chat as / 用以下账号登录聊天 ==',
       '',
       ...people.map(
         (p) => `${p.role.en} / ${p.role.zh}\n  handle / 账号: ${p.handle}   password / 密码: ${p.password}`,
       ),
+      '',
+      ...(app
+        ? [
+            `The Mini Game's player (the game is switched off below) / 小游戏的玩家（游戏已被停用，见下文）\n  handle / 账号: ${app.person.handle}   password / 密码: ${app.person.password}`,
+            '',
+            ...appDemoLines(app),
+          ]
+        : ['(the Mini Game is not installed: no app step / 未安装小游戏：跳过应用演示)']),
       '',
       `Data / 数据目录: ${stack.dataDir}`,
     ];
@@ -101,10 +155,16 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
       urls,
       key: stack.key,
       people,
+      app,
+      operator,
       text: lines.join('\n'),
-      close: () => stack.close(),
+      close: async () => {
+        await app?.close();
+        await stack.close();
+      },
     };
   } catch (e) {
+    await app?.close();
     await stack.close();
     throw e;
   }
@@ -154,5 +214,12 @@ function pickPeople(stack: ChatStack, res: ReplayResult): DemoPerson[] {
     '号主的好友：消息撤回占位和警告横幅',
   );
   add(other, 'Another friend of the victim: the warning banner', '号主的另一位好友：警告横幅');
+  // every blast was stopped by the pre-send check: nobody was warned (nothing reached them)
+  if (friend === undefined)
+    add(
+      v?.friends.find((f) => !victims.has(f.id))?.id ?? v?.friends[0]?.id,
+      "The victim's friend: nothing the intruder sent reached them (the pre-send check stopped it)",
+      '号主的好友：入侵者发的消息都被发送前检查拦下，一条也没有送达',
+    );
   return out;
 }

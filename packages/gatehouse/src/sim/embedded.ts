@@ -3,7 +3,10 @@
  * operator key, and simulation-only settings, all documented in docs/scenarios.md:
  * - fast Argon2id (8 MiB, 1 iteration, 1 lane): thousands of sign-ins in seconds; never for real use;
  * - trustProxy: the simulator sets X-Forwarded-For to give each person and intruder their own network;
- * - signupMaxPerIp raised: the whole society is created from one machine.
+ * - signupMaxPerIp raised: the whole society is created from one machine;
+ * - webhooks to http://127.0.0.1 allowed (the chat's receiver), no cooling-off for recovery factors
+ *   (the owners kept their codes long before the simulated day), and no zxcvbn estimate for the
+ *   generated passwords (passwordMinScore 0).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,13 @@ export const SIM_SETTINGS = {
   argon2Parallelism: 1,
   trustProxy: true,
   signupMaxPerIp: 100_000,
+  // the reference chat's webhook receiver runs beside Gatehouse on 127.0.0.1, over http
+  webhookAllowHttp: true,
+  webhookAllowLoopback: true,
+  // the society's owners kept their recovery codes long before the simulated day
+  recoveryFactorCoolingOffHours: 0,
+  // generated passwords, thousands of sign-ups: no strength estimate (length and breached list still apply)
+  passwordMinScore: 0,
 } as const;
 
 export interface SimGatehouse {

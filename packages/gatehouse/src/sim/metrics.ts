@@ -1,6 +1,8 @@
 /** Metrics of one replay, computed from what the simulator saw (check answers) and the webhook feed. */
+import { parseWebhook, type WebhookMessage } from '@gatehouse/sdk';
 import type { PlatformCheck } from './platform.ts';
 import type { Scenario } from './scenario.ts';
+import { qrMetrics, type QrMetrics, type QrRunRecord } from './qr.ts';
 
 export interface HijackRecord {
   account: string;
@@ -19,13 +21,8 @@ export interface RunRecord {
   benignSignals: Map<string, number>;
   /** Signals behind the answers to intruder messages. */
   intruderSignals: Map<string, number>;
-  feed: Array<{
-    id: string;
-    type: string;
-    timestamp: string;
-    account?: string;
-    data: Record<string, unknown>;
-  }>;
+  /** The webhook pull feed (read typed with the SDK's parseWebhook). */
+  feed: WebhookMessage[];
   liveStart?: number;
   /** The owners' recovery cases after the run (recovery.ts). */
   recoveries?: Array<{ ms: number | undefined; state: string; error?: string }>;
@@ -35,6 +32,28 @@ export interface RunRecord {
   transport?: 'api' | 'chat';
   /** What the platform itself shows recipients (chat transport). */
   platform?: PlatformCheck;
+  /** Every pre-send check of the live phase: when it was asked (ms since the live phase began), its time. */
+  checks?: Array<{ at: number; ms: number }>;
+  /** When each checked message was sent (epoch ms), by the id Gatehouse knows it by. */
+  sentAt?: Map<string, number>;
+  /** The platform's timeout for one check, ms (default 100). */
+  checkTimeoutMs?: number;
+  /** QR sign-ins: relayed approvals and the owners' own (qr.ts). */
+  qr?: QrRunRecord;
+}
+
+/** One second of the live phase: the checks asked in it and the response to the decisions made in it. */
+export interface LiveSecond {
+  /** seconds since the live phase began */
+  s: number;
+  checks: number;
+  checkP99Ms: number | null;
+  checkMaxMs: number | null;
+  overTimeout: number;
+  /** decisions made in this second that the response part acted on, and how late its webhooks were */
+  decisions: number;
+  responseLagP99Ms: number | null;
+  responseLagMaxMs: number | null;
 }
 
 export interface Metrics {
@@ -46,6 +65,8 @@ export interface Metrics {
    * see as retracted by the platform, and how many are still visible; null for the API transport.
    */
   chat: PlatformCheck | null;
+  /** QR sign-ins (relayed approvals, the owners' own), null when the scenario has none. */
+  qr: QrMetrics | null;
   accounts: number;
   /** Accounts the intruders signed into (attempts refused at sign-in are in `hijackAttempts`). */
   hijacked: number;
@@ -67,6 +88,25 @@ export interface Metrics {
   simulatedDays: number;
   /** How late the most delayed live action ran, ms (large: the live phase was stretched). */
   liveLagMs: number;
+  /** The pre-send check as the platform felt it during the live phase (round trip, ms). */
+  checkLatencyMs: {
+    checks: number;
+    p50: number | null;
+    p99: number | null;
+    max: number | null;
+    /** the platform's timeout and how many answers took longer */
+    timeoutMs: number;
+    overTimeout: number;
+  };
+  /**
+   * How far the response work lagged: from a decision on a live message (its check) to the last webhook
+   * the response part enqueued for it (the action applied and the platform told), ms.
+   */
+  responseLagMs: { decisions: number; p50: number | null; p99: number | null; max: number | null };
+  /** Per second of the live phase: checks, their p99 and timeouts, and the response lag. */
+  perSecond: LiveSecond[];
+  /** Webhooks Gatehouse enqueued for the society from the live phase on, and how many a second. */
+  webhooks: { count: number; perSecond: number };
   /** Most frequent signals behind non-allow answers to benign messages. */
   benignSignals: Record<string, number>;
   /** Most frequent reasons in `message.hold` webhooks for benign accounts (live and history phases). */
@@ -101,23 +141,26 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
   const warned = new Set<string>();
   const intruderIds = new Set<string>();
   for (const h of rec.hijacked.values()) for (const m of h.messages) intruderIds.add(m.id);
-  for (const m of rec.feed) {
-    const acc = m.account ?? (typeof m.data.account === 'string' ? m.data.account : undefined);
+  for (const raw of rec.feed) {
+    // typed by the SDK's webhook schemas: the same payloads a platform receives
+    const m = parseWebhook(raw);
+    const acc = m.account ?? ('account' in m.data ? m.data.account : undefined);
     if (!acc) continue;
     const t = Date.parse(m.timestamp);
     if (m.type === 'account.frozen' && !frozenAt.has(acc)) frozenAt.set(acc, t);
     else if (m.type === 'owner.challenge') challenged.add(acc);
     else if (m.type === 'message.hold') {
       held.add(acc);
-      if (!rec.hijacked.has(acc) && Array.isArray(m.data.reasons))
-        for (const r of m.data.reasons as Array<{ signal?: unknown }>)
-          if (typeof r.signal === 'string') holdReasons.set(r.signal, (holdReasons.get(r.signal) ?? 0) + 1);
-    } else if (m.type === 'message.retract' && intruderIds.has(String(m.data.message))) {
-      retracted++;
-      retractedIds.add(String(m.data.message));
+      if (!rec.hijacked.has(acc))
+        for (const r of m.data.reasons) holdReasons.set(r.signal, (holdReasons.get(r.signal) ?? 0) + 1);
+    } else if (m.type === 'message.retract') {
+      for (const id of [m.data.message, ...(m.data.messages ?? []).map((x) => x.id)])
+        if (intruderIds.has(id) && !retractedIds.has(id)) {
+          retracted++;
+          retractedIds.add(id);
+        }
     } else if (m.type === 'recipients.warn') {
-      const rs = Array.isArray(m.data.recipients) ? (m.data.recipients as unknown[]) : [];
-      for (const x of rs) warned.add(`${acc}|${String(x)}`);
+      for (const x of m.data.recipients) warned.add(`${acc}|${x}`);
     }
   }
   const ttc: number[] = [];
@@ -166,6 +209,10 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     scenario: sc.name,
     transport: rec.transport ?? 'api',
     chat: rec.platform ?? null,
+    qr: qrMetrics(rec.qr, rec.hijacked, (h) => {
+      const ts = [h.containedAt, frozenAt.get(h.account)].filter((x): x is number => x !== undefined);
+      return ts.length ? Math.min(...ts) : undefined;
+    }),
     accounts: rec.accounts,
     hijacked: [...rec.hijacked.values()].filter((h) => h.signedIn).length,
     hijackAttempts: rec.hijacked.size,
@@ -193,6 +240,83 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
     intruderMessagesLeftDelivered: leftDelivered,
     recovery: recoverySummary(rec.recoveries ?? []),
     intruderSignals: Object.fromEntries([...rec.intruderSignals].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+    ...liveLatency(rec),
+  };
+}
+
+/** The ids a `message.retract` names: `message`, and every entry of `messages` (a batch). */
+const round = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+
+function liveLatency(
+  rec: RunRecord,
+): Pick<Metrics, 'checkLatencyMs' | 'responseLagMs' | 'perSecond' | 'webhooks'> {
+  const timeoutMs = rec.checkTimeoutMs ?? 100;
+  const checks = rec.checks ?? [];
+  const sentAt = rec.sentAt ?? new Map<string, number>();
+  const liveStart = rec.liveStart ?? 0;
+  // decision → its last webhook (the decision id is "dec:" + the checked message's id)
+  const lastHook = new Map<string, number>();
+  let hooks = 0;
+  let lastAt = liveStart;
+  for (const m of rec.feed) {
+    const t = Date.parse(m.timestamp);
+    if (!Number.isFinite(t)) continue;
+    if (t >= liveStart) {
+      hooks++;
+      lastAt = Math.max(lastAt, t);
+    }
+    const ids = [m.data.decision, ...(Array.isArray(m.data.decisions) ? m.data.decisions : [])];
+    for (const d of ids) {
+      if (typeof d !== 'string' || !d.startsWith('dec:')) continue;
+      const id = d.slice(4);
+      if (sentAt.has(id)) lastHook.set(id, Math.max(lastHook.get(id) ?? 0, t));
+    }
+  }
+  const lags: Array<{ s: number; ms: number }> = [];
+  for (const [id, t] of lastHook) {
+    const sent = sentAt.get(id)!;
+    lags.push({ s: Math.max(0, Math.floor((sent - liveStart) / 1000)), ms: Math.max(0, t - sent) });
+  }
+  let seconds = 0;
+  for (const c of checks) seconds = Math.max(seconds, Math.floor(c.at / 1000) + 1);
+  for (const l of lags) seconds = Math.max(seconds, l.s + 1);
+  const perSecond: LiveSecond[] = [];
+  for (let s = 0; s < seconds; s++) {
+    const cs = checks.filter((c) => Math.floor(c.at / 1000) === s).map((c) => c.ms);
+    const ls = lags.filter((l) => l.s === s).map((l) => l.ms);
+    perSecond.push({
+      s,
+      checks: cs.length,
+      checkP99Ms: round(quantile(cs, 0.99)),
+      checkMaxMs: round(cs.length ? Math.max(...cs) : null),
+      overTimeout: cs.filter((x) => x > timeoutMs).length,
+      decisions: ls.length,
+      responseLagP99Ms: round(quantile(ls, 0.99)),
+      responseLagMaxMs: ls.length ? Math.max(...ls) : null,
+    });
+  }
+  const ms = checks.map((c) => c.ms);
+  const lagMs = lags.map((l) => l.ms);
+  return {
+    checkLatencyMs: {
+      checks: ms.length,
+      p50: round(quantile(ms, 0.5)),
+      p99: round(quantile(ms, 0.99)),
+      max: round(ms.length ? ms.reduce((a, b) => Math.max(a, b), 0) : null),
+      timeoutMs,
+      overTimeout: ms.filter((x) => x > timeoutMs).length,
+    },
+    responseLagMs: {
+      decisions: lagMs.length,
+      p50: quantile(lagMs, 0.5),
+      p99: quantile(lagMs, 0.99),
+      max: lagMs.length ? lagMs.reduce((a, b) => Math.max(a, b), 0) : null,
+    },
+    perSecond,
+    webhooks: {
+      count: hooks,
+      perSecond: lastAt > liveStart ? Math.round((hooks / ((lastAt - liveStart) / 1000)) * 10) / 10 : 0,
+    },
   };
 }
 
@@ -227,6 +351,19 @@ export function metricsTable(ms: Metrics[]): string {
     ['intruder messages retracted', (m) => String(m.retracted)],
     ['intruder messages delivered, not retracted', (m) => String(m.intruderMessagesLeftDelivered)],
     ['recipients warned', (m) => String(m.recipientsWarned)],
+    [
+      'check latency p50 / p99 / max ms',
+      (m) => `${fmt(m.checkLatencyMs.p50)} / ${fmt(m.checkLatencyMs.p99)} / ${fmt(m.checkLatencyMs.max)}`,
+    ],
+    [
+      'checks over the timeout',
+      (m) => `${m.checkLatencyMs.overTimeout} (> ${m.checkLatencyMs.timeoutMs} ms)`,
+    ],
+    [
+      'response lag p50 / p99 / max ms',
+      (m) => `${fmt(m.responseLagMs.p50)} / ${fmt(m.responseLagMs.p99)} / ${fmt(m.responseLagMs.max)}`,
+    ],
+    ['live phase lag ms', (m) => String(m.liveLagMs)],
     ['benign accounts', (m) => String(m.benignAccounts)],
     ['benign challenged (/100k/day)', (m) => `${m.benignChallenged} (${m.per100kPerDay.challenged})`],
     ['benign held (/100k/day)', (m) => `${m.benignHeld} (${m.per100kPerDay.held})`],
@@ -234,6 +371,21 @@ export function metricsTable(ms: Metrics[]): string {
     ['owners recovered / attempted', (m) => `${m.recovery.restored} / ${m.recovery.attempted}`],
     ['recovery time median / p90 ms', (m) => `${fmt(m.recovery.medianMs)} / ${fmt(m.recovery.p90Ms)}`],
   ];
+  if (ms.some((m) => m.qr)) {
+    const q = (f: (x: QrMetrics) => string) => (m: Metrics) => (m.qr ? f(m.qr) : '—');
+    rows.push(
+      ['QR: relayed approvals (same city)', q((x) => `${x.relayedApprovals} (${x.relayedSameCity})`)],
+      ['QR: relayed sessions / on probation', q((x) => `${x.relayedSessions} / ${x.relayedOnProbation}`)],
+      ['QR: relayed contained', q((x) => String(x.relayedContained))],
+      ['QR: relayed recipients reached', q((x) => String(x.relayedRecipientsReached))],
+      ['QR: relayed stopped, 0 reached (share)', q((x) => `${x.relayedStopped} (${x.relayedStoppedShare})`)],
+      ['QR: own logins / signed in', q((x) => `${x.legitLogins} / ${x.legitSignedIn}`)],
+      [
+        'QR: own logins with an extra step (share)',
+        q((x) => `${x.legitExtraStep} (${x.legitExtraStepShare})`),
+      ],
+    );
+  }
   if (ms.some((m) => m.chat))
     rows.push(
       [

@@ -7,6 +7,7 @@
  * through `gatehouse`.
  */
 import type { SimApi } from './api.ts';
+import { apiQrSignIn, type QrSignIn } from './qr.ts';
 import type { Person } from './society.ts';
 
 export interface Client {
@@ -71,6 +72,11 @@ export interface Platform {
   ): Promise<Map<string, string>>;
   /** An intruder's sign-in; an opaque session on success, undefined when refused. */
   intruderSignIn(handle: string, password: string, userAgent: string, ip: string): Promise<unknown>;
+  /**
+   * A QR login requested from `requester` and approved on the owner's phone (the account's handle);
+   * undefined when refused. Only the direct transport has it.
+   */
+  qrSignIn?(handle: string, requester: { ua: string; ip: string }): Promise<QrSignIn | undefined>;
   /** A wrong-password sign-in (credential stuffing). */
   failedGuess(handle: string, userAgent: string, ip: string): Promise<void>;
   /** The owner (person index) sends from their usual device. */
@@ -108,6 +114,8 @@ export class ApiPlatform implements Platform {
   readonly onePerConversation = false;
   readonly gatehouse: SimApi;
   private readonly newId: () => string;
+  /** Each owner's phone: its session token, user agent and address (for QR approvals). */
+  private readonly phones = new Map<string, { token: string; ua: string; ip: string }>();
   constructor(api: SimApi, newId: () => string) {
     this.gatehouse = api;
     this.newId = newId;
@@ -124,12 +132,13 @@ export class ApiPlatform implements Platform {
       { handle: p.handle, password, displayName: p.handle },
       { key: false, ua: p.userAgent, ip: p.ip },
     );
-    await this.gatehouse.call(
+    const s = await this.gatehouse.call<{ token: string }>(
       'POST',
       '/v1/auth/signin',
       { handle: p.handle, password, mode: 'token' },
       { key: false, ua: p.userAgent, ip: p.ip },
     );
+    this.phones.set(p.handle, { token: s.data.token, ua: p.userAgent, ip: p.ip });
     return created.data.id;
   }
 
@@ -145,6 +154,11 @@ export class ApiPlatform implements Platform {
       { key: false, ua, ip, ok: [401, 403, 429] },
     );
     return s.status === 200 ? s.data.session.id : undefined;
+  }
+
+  async qrSignIn(handle: string, requester: { ua: string; ip: string }): Promise<QrSignIn | undefined> {
+    const phone = this.phones.get(handle);
+    return phone ? apiQrSignIn(this.gatehouse, phone, requester) : undefined;
   }
 
   async failedGuess(handle: string, ua: string, ip: string): Promise<void> {

@@ -35,6 +35,7 @@ export function htmlReport(m: Metrics, timeline: TimelinePoint[]): string {
 <text x="5" y="${y(max) + 4}">${max}</text><text x="5" y="${H - 26}">0</text>
 <text x="${W - 260}" y="${H - 8}">seconds since the live phase began (${buckets})</text>${legend}${lines}</svg>`;
   const rows = Object.entries(m)
+    .filter(([k]) => k !== 'perSecond')
     .map(
       ([k, v]) =>
         `<tr><td>${esc(k)}</td><td>${esc(typeof v === 'object' ? JSON.stringify(v) : String(v))}</td></tr>`,
@@ -42,6 +43,37 @@ export function htmlReport(m: Metrics, timeline: TimelinePoint[]): string {
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Gatehouse replay: ${esc(m.scenario)}</title>
 <style>body{font-family:sans-serif;margin:2em}td{padding:2px 8px;border-bottom:1px solid #ddd}</style></head>
-<body><h1>Gatehouse replay: ${esc(m.scenario)}</h1>${svg}<p>Messages per second during the live phase: benign (allowed or not), intruder messages the pre-send check allowed, and intruder messages held or blocked (contained).</p><table>${rows}</table></body></html>
+<body><h1>Gatehouse replay: ${esc(m.scenario)}</h1>${svg}<p>Messages per second during the live phase: benign (allowed or not), intruder messages the pre-send check allowed, and intruder messages held or blocked (contained).</p>${latencyChart(m)}<p>Per second of the live phase: the 99th percentile of the pre-send check's round trip (${m.checkLatencyMs.overTimeout} of ${m.checkLatencyMs.checks} checks over the ${m.checkLatencyMs.timeoutMs} ms timeout, dashed), and the largest response lag (a decision on a message asked in that second → the last webhook the response part enqueued for it).</p><table>${rows}</table></body></html>
 `;
+}
+
+/** Check p99 and response lag per second, on a log scale (1 ms … the largest value). */
+function latencyChart(m: Metrics): string {
+  const ps = m.perSecond;
+  if (ps.length === 0) return '';
+  const W = 800;
+  const H = 260;
+  const top = Math.max(
+    m.checkLatencyMs.timeoutMs * 2,
+    ...ps.map((p) => Math.max(p.checkP99Ms ?? 0, p.responseLagMaxMs ?? 0)),
+  );
+  const x = (i: number) => 50 + (i / Math.max(1, ps.length - 1)) * (W - 70);
+  const y = (v: number) => H - 30 - (Math.log10(Math.max(1, v)) / Math.log10(Math.max(10, top))) * (H - 60);
+  const line = (color: string, v: (p: (typeof ps)[number]) => number | null) => {
+    const pts = ps.flatMap((p, i) => {
+      const val = v(p);
+      return val === null ? [] : [`${x(i).toFixed(1)},${y(val).toFixed(1)}`];
+    });
+    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`;
+  };
+  const ticks = [1, 10, 100, 1000, 10_000, 100_000]
+    .filter((t) => t <= top)
+    .map((t) => `<text x="5" y="${y(t) + 4}">${t} ms</text>`)
+    .join('');
+  const to = y(m.checkLatencyMs.timeoutMs);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
+<line x1="50" y1="${H - 30}" x2="${W - 20}" y2="${H - 30}" stroke="#888"/><line x1="50" y1="30" x2="50" y2="${H - 30}" stroke="#888"/>${ticks}
+<line x1="50" y1="${to}" x2="${W - 20}" y2="${to}" stroke="#c92a2a" stroke-dasharray="4 4"/>
+<text x="60" y="20" fill="#1971c2">■ check p99</text><text x="210" y="20" fill="#e67700">■ response lag max</text>
+${line('#1971c2', (p) => p.checkP99Ms)}${line('#e67700', (p) => p.responseLagMaxMs)}</svg>`;
 }

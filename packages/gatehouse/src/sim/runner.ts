@@ -15,9 +15,18 @@ import { benignText, buildSociety, inWindow, type Person, type Society } from '.
 import { pool, SimApi } from './api.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
-import { ApiPlatform, type Client, type Content, type Platform, type Target } from './platform.ts';
+import {
+  ApiPlatform,
+  type Client,
+  type Content,
+  type Platform,
+  type SendAnswer,
+  type Target,
+} from './platform.ts';
 import { ChatPlatform } from './chat-platform.ts';
 import { keepRecoveryCodes, recoverOwner } from './recovery.ts';
+import { readFeed, responseSettled, waitForEngine } from './settle.ts';
+import { ownQrLogin, qrOf, sameCityIp } from './qr.ts';
 
 const HOUR = 3_600_000;
 
@@ -33,12 +42,20 @@ export interface ReplayOptions {
    * in-process beside the embedded Gatehouse (see chat-stack.ts); not with `url`.
    */
   via?: 'api' | 'chat';
+  /**
+   * The embedded Gatehouse (no `url`, `via` api) in a child process of its own (embedded-process.ts), as
+   * beside a real platform, instead of in this process (the default): the simulator's load then does
+   * not share Gatehouse's event loop, but the simulator also no longer slows down with Gatehouse.
+   */
+  ownProcess?: boolean;
   /** A ready platform (the demo's chat); `url`, `key` and `via` are then ignored. */
   platform?: Platform;
   /** Handle prefix (default: unique per run, so a server can be reused). */
   prefix?: string;
   /** Real seconds of the live phase (default: the scenario's live.seconds). */
   liveSeconds?: number;
+  /** The platform's timeout for one pre-send check, ms: answers slower than this are counted (default 100). */
+  checkTimeoutMs?: number;
   /** Parallel HTTP calls in the set-up phases (default 8). */
   concurrency?: number;
   /**
@@ -122,6 +139,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   } else if (opts.url) {
     if (!opts.key) throw new GatehouseError('BAD_REQUEST', '--key is required with --url');
     platform = new ApiPlatform(new SimApi(opts.url, opts.key), () => eid('m'));
+  } else if (opts.ownProcess) {
+    // Gatehouse in a process of its own, as beside a real platform (embedded-process.ts)
+    const { startSimGatehouseProcess } = await import('./embedded-process.ts');
+    const e = await startSimGatehouseProcess();
+    embedded = e;
+    platform = new ApiPlatform(new SimApi(e.url, e.key), () => eid('m'));
   } else {
     const { startSimGatehouse } = await import('./embedded.ts');
     const e = await startSimGatehouse();
@@ -133,6 +156,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     const scn = opts.liveSeconds ? { ...sc, live: { ...sc.live, seconds: opts.liveSeconds } } : sc;
     const recover = opts.recover === false ? false : { leaveFrozen: opts.leaveFrozen ?? 0 };
     const rec = await play(platform, scn, society, r, run, conc, progress, eid, recover);
+    rec.checkTimeoutMs = opts.checkTimeoutMs ?? 100;
     const metrics = computeMetrics(sc, rec);
     return {
       metrics,
@@ -277,8 +301,20 @@ async function play(
     timeline: [],
     transport: platform.transport,
     cast: { victims: [], accepted: [] },
+    checks: [],
+    sentAt: new Map(),
+    qr: { relayed: new Map(), legit: [] },
   };
   let liveStart = 0;
+  /** One pre-send check as the platform feels it: when it was asked, how long the answer took. */
+  const timed = async (send: () => Promise<SendAnswer>): Promise<SendAnswer> => {
+    const at = Date.now();
+    const t0 = performance.now();
+    const v = await send();
+    rec.checks!.push({ at: at - liveStart, ms: performance.now() - t0 });
+    if (v.id) rec.sentAt!.set(v.id, at);
+    return v;
+  };
   const rel = () => Date.now() - liveStart;
   /** Splits a send into one per friend when the platform sends one message per conversation. */
   const split = (to: Target): Target[] =>
@@ -287,7 +323,7 @@ async function play(
       : [to];
   const benign = (a: Acct, to: Target, c: Content) => async () => {
     for (const t of split(to)) {
-      const v = await platform.ownerSend(a.p.index, a.id, t, c, platform.clientOf(a.p));
+      const v = await timed(() => platform.ownerSend(a.p.index, a.id, t, c, platform.clientOf(a.p)));
       rec.timeline.push({ t: rel(), kind: 'benign' });
       const b = rec.benignChecks.get(a.id) ?? { challenged: false, held: false, blocked: false };
       if (v.challenged) b.challenged = true;
@@ -302,8 +338,11 @@ async function play(
 
   // Victims.
   const victims = new Set<number>();
-  if (sc.attack && sc.attack.share > 0) {
-    const want = Math.max(1, Math.round(sc.attack.share * accts.length));
+  if (sc.attack && (sc.attack.share > 0 || sc.attack.count !== undefined)) {
+    const want = Math.min(
+      accts.length,
+      sc.attack.count ?? Math.max(1, Math.round(sc.attack.share * accts.length)),
+    );
     const order = accts.map((_, i) => i);
     while (victims.size < want) {
       const prev = [...victims];
@@ -333,8 +372,11 @@ async function play(
       })),
     });
     const signAt = Math.floor((k / victimList.length) * liveMs * 0.5);
-    const ip =
-      atk.signIn.network === 'shared'
+    const viaQr = atk.signIn.method === 'qr';
+    const sameCity = viaQr && r.chance(atk.signIn.sameCity);
+    const ip = sameCity
+      ? sameCityIp(a.p.ip, k)
+      : atk.signIn.network === 'shared'
         ? `203.0.113.${1 + (k % 250)}`
         : `198.${18 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}`;
     const ua = atk.mimicOwner ? a.p.userAgent : atk.signIn.userAgent;
@@ -352,7 +394,12 @@ async function play(
       add(signAt, ip, () => platform.failedGuess(other.p.handle, ua, ip));
     }
     add(signAt, a.id, async () => {
-      session = await platform.intruderSignIn(a.p.handle, a.password, ua, ip);
+      if (viaQr) {
+        // the relayed approval: the victim's phone approves the intruder's QR login
+        const q = await qrOf(platform).qrSignIn!(a.p.handle, { ua, ip });
+        session = q?.session;
+        rec.qr!.relayed.set(a.id, { probation: q?.probation ?? false, sameCity });
+      } else session = await platform.intruderSignIn(a.p.handle, a.password, ua, ip);
       h.signedIn = session !== undefined;
     });
     // Targets.
@@ -386,7 +433,7 @@ async function play(
         for (const to of split(s.to)) {
           const recipients = 'recipients' in to ? to.recipients.length : to.group.memberCount - 1;
           const t = Date.now();
-          const v = await platform.intruderSend(session, a.id, to, s.c, client);
+          const v = await timed(() => platform.intruderSend(session, a.id, to, s.c, client));
           h.firstAt ??= t;
           for (const x of v.reasons) rec.intruderSignals.set(x, (rec.intruderSignals.get(x) ?? 0) + 1);
           const id = v.id ?? `${run}refused${++refused}`;
@@ -406,9 +453,15 @@ async function play(
     const g = sc.greetings;
     if (g && r.chance(g.share)) {
       const t = r.pick(g.texts);
-      const at = Math.floor(r() * liveMs * 0.3);
-      const to = a.p.friends.map((f) => accts[f]!.id);
-      if (to.length) add(at, a.id, benign(a, { recipients: to }, { text: t, urls: [], attachments: [] }));
+      const at = Math.floor(r() * liveMs * g.within);
+      const c = typeof t === 'string' ? { text: t, urls: [], attachments: [] } : content(t);
+      if (g.to === 'group') {
+        const grp = a.p.groups.length > 0 ? soc.groups[r.pick(a.p.groups)]! : undefined;
+        if (grp) add(at, a.id, benign(a, { group: { id: gid(grp.id), memberCount: grp.members.length } }, c));
+      } else {
+        const to = (g.to === 'close' ? a.p.close.slice(0, 3) : a.p.friends).map((f) => accts[f]!.id);
+        if (to.length) add(at, a.id, benign(a, { recipients: to }, c));
+      }
     }
     if (g?.viralLink && r.chance(g.viralLink.share) && a.p.close.length) {
       const at = Math.floor(r() * liveMs);
@@ -421,6 +474,11 @@ async function play(
           { text: `${g.viralLink.text} ${g.viralLink.url}`, urls: [g.viralLink.url], attachments: [] },
         ),
       );
+    }
+    if (sc.live.qrLogins > 0 && r.chance(sc.live.qrLogins) && a.p.close.length) {
+      const at = Math.floor(r() * liveMs);
+      const friend = accts[r.pick(a.p.close)]!.id;
+      add(at, a.id, ownQrLogin(qrOf(platform), a.p, a.id, friend, rec.qr!, timed));
     }
     if (!awake) continue;
     let k = sc.live.backgroundMessages;
@@ -488,7 +546,8 @@ async function play(
   const wait = liveStart + liveMs - Date.now();
   if (wait > 0) await sleep(wait);
 
-  // Let the response part finish, then read the feed until it stops growing.
+  // Let the response part finish (its queue empty), then read the feed until it stops growing.
+  await responseSettled(api, progress);
   rec.feed = await readFeed(api, new Set(accts.map((a) => a.id)), progress);
   rec.liveStart = liveStart;
   // The platform's side: did recipients really lose the intruder messages?
@@ -540,46 +599,4 @@ function content(m: ScenarioMessage): Content {
     urls: m.url ? [m.url] : [],
     attachments: m.image ? [{ sha256: m.image, mime: 'image/jpeg' }] : [],
   };
-}
-
-async function waitForEngine(api: SimApi, sentinel: string): Promise<void> {
-  const end = Date.now() + 300_000;
-  for (;;) {
-    const r = await api.call<{ state: unknown }>(
-      'GET',
-      `/v1/accounts/${encodeURIComponent(sentinel)}/risk`,
-      undefined,
-      { ok: [404] },
-    );
-    if (r.status === 200 && r.data.state) return;
-    if (Date.now() > end) throw new Error('the engine did not catch up with the history in 5 minutes');
-    await sleep(100);
-  }
-}
-
-async function readFeed(
-  api: SimApi,
-  ours: Set<string>,
-  progress: (phase: string, done: number, total: number) => void,
-): Promise<RunRecord['feed']> {
-  const all: RunRecord['feed'] = [];
-  let after: string | undefined;
-  let quiet = 0;
-  let rounds = 0;
-  while (quiet < 3 && rounds++ < 200) {
-    const q = new URLSearchParams({ limit: '1000' });
-    if (after) q.set('after', after);
-    const res = await api.call<{ messages: RunRecord['feed']; next: string }>(
-      'GET',
-      `/v1/webhooks/feed?${q}`,
-    );
-    for (const m of res.data.messages) if (!m.account || ours.has(m.account)) all.push(m);
-    if (res.data.next) after = res.data.next;
-    if (res.data.messages.length === 0) {
-      quiet++;
-      await sleep(500);
-    } else quiet = 0;
-    progress('settle', Math.min(quiet, 3), 3);
-  }
-  return all;
 }

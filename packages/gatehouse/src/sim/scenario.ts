@@ -55,12 +55,25 @@ export const ScenarioSchema = z.strictObject({
       simulatedMinutes: z.number().min(1).max(1440).default(60),
       /** Benign messages per awake account during the live phase (fractional: a probability). */
       backgroundMessages: z.number().min(0).max(50).default(0.5),
+      /**
+       * Share of (non-victim) people who sign in on a laptop with a QR code their phone approves, both
+       * on their home network, then send one message from it (issue 12: legitimate QR logins).
+       */
+      qrLogins: share.default(0),
     })
     .prefault({}),
   greetings: z
     .strictObject({
       share: share,
-      texts: z.array(z.string().min(1)).min(1),
+      /** A plain greeting, or one with a link (an e-card) or an image (a meme). */
+      texts: z.array(z.union([z.string().min(1), Message])).min(1),
+      /**
+       * `friends`: one message to all friends (default); `close`: to the closest 3 friends; `group`:
+       * to one of the person's groups (an event invitation, birthday wishes in a big group).
+       */
+      to: z.enum(['friends', 'close', 'group']).default('friends'),
+      /** Share of the live window over which the greetings start (0.3: the first 18 of 60 minutes). */
+      within: z.number().min(0.01).max(1).default(0.3),
       /** A benign link shared by many people at once (a viral video). */
       viralLink: z.strictObject({ url: z.string().url(), share: share, text: z.string().min(1) }).optional(),
     })
@@ -68,7 +81,9 @@ export const ScenarioSchema = z.strictObject({
   attack: z
     .strictObject({
       /** Share of accounts hijacked during the live phase. */
-      share: share,
+      share: share.default(0),
+      /** Exactly this many hijacked accounts (lone intruders: 1–4 among thousands); overrides `share`. */
+      count: z.number().int().min(1).max(100_000).optional(),
       /** Victims after the first few are drawn from the contacts of earlier victims. */
       spreadsToContacts: z.boolean().default(true),
       signIn: z
@@ -77,6 +92,13 @@ export const ScenarioSchema = z.strictObject({
           network: z.enum(['shared', 'distinct']).default('distinct'),
           /** Failed password guesses on other accounts per successful sign-in (credential stuffing). */
           failedGuesses: z.number().int().min(0).max(50).default(0),
+          /**
+           * `password`: the intruder knows the password; `qr`: the intruder's device asks for a QR login,
+           * a forged page relays it and the victim's phone approves it (the 2022 QQ hijack).
+           */
+          method: z.enum(['password', 'qr']).default('password'),
+          /** With `qr`: share of intruders in the victim's own city (another /24 of the same /16). */
+          sameCity: share.default(0),
           userAgent: z
             .string()
             .default(
@@ -114,6 +136,15 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
       extra: { problems },
     });
   }
+  const atk = r.data.attack;
+  if (atk && atk.share === 0 && atk.count === undefined)
+    throw new GatehouseError(
+      'SCENARIO_INVALID',
+      `${source}: attack.share: give a share above 0 or attack.count`,
+      {
+        extra: { problems: ['attack.share: give a share above 0 or attack.count'] },
+      },
+    );
   if (r.data.society.groupSize[0] > r.data.society.groupSize[1])
     throw new GatehouseError('SCENARIO_INVALID', `${source}: society.groupSize: min is above max`, {
       extra: { problems: ['society.groupSize: min is above max'] },

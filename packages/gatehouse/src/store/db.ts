@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/index.ts';
+import { GroupCommitDialect, WalSync } from './group-commit.ts';
 import type { DB } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -15,6 +16,8 @@ export interface Store {
   dialect: Dialect;
   close(): Promise<void>;
   ping(): Promise<void>;
+  /** SQLite with group commit: the log's fsyncs (tests and metrics). */
+  wal?: WalSync;
 }
 
 // int8 (bigint) columns hold epoch milliseconds and counters: parse them as numbers, not strings.
@@ -39,14 +42,30 @@ export function openStore(
   if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
   const sqlite = new Database(database.path);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
+  // FULL on a file: group commit (store/group-commit.ts) — NORMAL's COMMIT plus an fsync of the log off
+  // the event loop before the transaction resolves: FULL's durability without blocking on the disk
+  const groupCommit = (opts.sqliteSynchronous ?? 'FULL') === 'FULL' && database.path !== ':memory:';
+  sqlite.pragma(`synchronous = ${groupCommit ? 'NORMAL' : (opts.sqliteSynchronous ?? 'FULL')}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const wal = groupCommit ? new WalSync(database.path) : undefined;
+  let dialect: SqliteDialect;
+  if (wal) {
+    const gc: GroupCommitDialect = new GroupCommitDialect(
+      { database: withStatementCache(sqlite, () => gc.driver.wrote()) },
+      wal,
+    );
+    dialect = gc;
+  } else dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+  const db = new Kysely<DB>({ dialect });
   return {
     db,
     dialect: 'sqlite',
-    close: () => db.destroy(),
+    ...(wal ? { wal } : {}),
+    close: async () => {
+      await db.destroy();
+      await wal?.close();
+    },
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -58,7 +77,7 @@ export function openStore(
  * from a fixed set of shapes, so caching prepared statements by SQL text (bounded) is safe and fast:
  * the driver runs one statement at a time on the single connection.
  */
-function withStatementCache(sqlite: Database.Database, max = 500) {
+function withStatementCache(sqlite: Database.Database, onWrite?: () => void, max = 500) {
   const cache = new Map<string, Database.Statement>();
   return {
     close: () => sqlite.close(),
@@ -73,20 +92,29 @@ function withStatementCache(sqlite: Database.Database, max = 500) {
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
         cache.set(text, st);
       }
+      // a COMMIT, or a write outside a transaction, reaches the log now (group commit waits for it)
+      if (onWrite && (text === 'commit' || (!st.reader && !sqlite.inTransaction && !TX_CONTROL.test(text))))
+        onWrite();
       return st;
     },
   };
 }
 
+const TX_CONTROL = /^\s*(begin|rollback|savepoint|release)\b/i;
+
+const APPEND_ORDER_LOCK = 721635400;
+
 /**
- * Serialises the appends to ordered logs (audit chain, webhook feed) across concurrent transactions on
- * PostgreSQL: a transaction-scoped advisory lock, held until commit, so sequence numbers are assigned in
- * commit order. One lock for every such log, so transactions that append to several cannot deadlock.
+ * Serialises the appends to ordered logs (audit chain, webhook feed, bus outbox) across concurrent
+ * transactions on PostgreSQL: a transaction-scoped advisory lock, held until commit, so sequence numbers
+ * are assigned in commit order. One lock for every such log, so transactions that append to several
+ * cannot deadlock. Advisory locks are per database, so the lock is keyed by the schema the tables live
+ * in: Gatehouse instances in other schemas of the same database do not wait for each other.
  * SQLite needs nothing: it has a single writer.
  */
 export async function lockAppendOrder(tx: Tx): Promise<void> {
   if (isPostgres(tx)) {
-    await sql`select pg_advisory_xact_lock(7216354001)`.execute(tx);
+    await sql`select pg_advisory_xact_lock(${APPEND_ORDER_LOCK}, hashtext(current_schema()))`.execute(tx);
   }
 }
 

@@ -10,6 +10,11 @@ import { recoveryMigrations } from '../recovery/schema.ts';
 import { responseMigrations } from '../response/schema.ts';
 import { webhooksMigrations } from '../webhooks/schema.ts';
 import { engineMigrations } from '../engine/schema.ts';
+import { notifyMigrations } from '../notify/schema.ts';
+import { oauthMigrations } from '../oauth/schema.ts';
+import { rateLimitMigrations } from '../ratelimit/schema.ts';
+import { consoleMigrations } from '../console/schema.ts';
+import { clusterMigrations } from '../cluster/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
 import type { Store } from './db.ts';
 
@@ -28,6 +33,11 @@ export const MIGRATIONS: PartMigrations[] = [
   incidentMigrations,
   engineMigrations,
   recoveryMigrations,
+  notifyMigrations,
+  oauthMigrations,
+  rateLimitMigrations,
+  consoleMigrations,
+  clusterMigrations,
 ];
 
 export interface MigrationReport {
@@ -48,6 +58,8 @@ async function migratorFor(store: Store): Promise<Migrator> {
   return new Migrator({
     db: store.db,
     provider: new PartsMigrationProvider(store.dialect, MIGRATIONS),
+    // parts add migrations independently: a newer part's lower-numbered migration still applies
+    allowUnorderedMigrations: true,
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
 }
@@ -70,4 +82,11 @@ export async function migrate(store: Store): Promise<MigrationReport> {
 export async function pendingMigrations(store: Store): Promise<string[]> {
   const migrator = await migratorFor(store);
   return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** The database's readiness (for /readyz): it answers, and every migration has run. */
+export async function storeReadyCheck(store: Store): Promise<{ ok: boolean; [k: string]: unknown }> {
+  await store.ping();
+  const pending = (await pendingMigrations(store)).length;
+  return { ok: pending === 0, dialect: store.dialect, pendingMigrations: pending };
 }

@@ -5,9 +5,14 @@ import type { EngineTables } from '../engine/schema.ts';
 import type { IdentityTables } from '../identity/schema.ts';
 import type { IncidentTables } from '../incidents/schema.ts';
 import type { KeysTables } from '../keys/schema.ts';
+import type { NotifyTables } from '../notify/schema.ts';
+import type { OAuthTables } from '../oauth/schema.ts';
+import type { RateLimitTables } from '../ratelimit/schema.ts';
 import type { RecoveryTables } from '../recovery/schema.ts';
 import type { ResponseTables } from '../response/schema.ts';
 import type { WebhooksTables } from '../webhooks/schema.ts';
+import type { ConsoleTables } from '../console/schema.ts';
+import type { ClusterTables } from '../cluster/schema.ts';
 
 /** The whole database: every part's tables. Add a part's tables here. */
 export interface DB
@@ -21,4 +26,9 @@ export interface DB
     ResponseTables,
     IncidentTables,
     EngineTables,
-    RecoveryTables {}
+    RecoveryTables,
+    NotifyTables,
+    OAuthTables,
+    RateLimitTables,
+    ConsoleTables,
+    ClusterTables {}

@@ -25,13 +25,15 @@ export async function webhookReceiver(): Promise<{
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       try {
-        const m = verifyWebhook(secret, req.headers as Record<string, string>, body);
+        // every payload is checked against its type's schema in @gatehouse/sdk (a drift is a 400 here)
+        const m = verifyWebhook(secret, req.headers as Record<string, string>, body, { validate: true });
         if (!seen.has(m.id)) {
           seen.add(m.id);
           received.push({ id: m.id, type: m.type, data: m.data as Record<string, unknown> });
         }
         res.writeHead(204).end();
-      } catch {
+      } catch (e) {
+        if ((e as { code?: string }).code === 'bad_payload') console.error(`webhook receiver: ${String(e)}`);
         res.writeHead(400).end();
       }
     });

@@ -1,3 +1,4 @@
+import { WEBHOOK_TYPES } from '@gatehouse/sdk';
 import type { Command } from 'commander';
 import { configFrom, withConfigOptions } from '../cli/config-options.ts';
 import { createLogger } from '../log/index.ts';
@@ -13,11 +14,23 @@ async function withWebhooks<T>(opts: Opts, fn: (w: WebhookService) => Promise<T>
     await migrate(store);
     const box = new SecretBox(resolveSecretKey(config, createLogger(config.logLevel, process.stderr)));
     return await fn(
-      new WebhookService(store.db, box, { secretOverlapMs: config.webhookSecretOverlapHours * 3_600_000 }),
+      new WebhookService(store.db, box, {
+        secretOverlapMs: config.webhookSecretOverlapHours * 3_600_000,
+        targets: { allowHttp: config.webhookAllowHttp, allowLoopback: config.webhookAllowLoopback },
+      }),
     );
   } finally {
     await store.close();
   }
+}
+
+const TYPES_HELP = `comma-separated webhook types, "account.*" = prefix; default all. Types: ${WEBHOOK_TYPES.join(', ')}`;
+
+function typeList(s: string | undefined): string[] | undefined {
+  return s
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 const SHOWN_ONCE = 'store the secret now, it is not shown again / 请立即保存签名密钥，它不会再次显示';
@@ -31,14 +44,11 @@ export function registerWebhooks(program: Command): void {
       .command('add')
       .description('Add an endpoint (point it at your own platform); prints its signing secret once')
       .requiredOption('-u, --url <url>', 'http(s) URL that receives POSTs')
-      .option('-t, --types <list>', 'comma-separated event types ("account.*" = prefix); default all')
+      .option('-t, --types <list>', TYPES_HELP)
       .option('--description <text>', 'what it is for')
       .option('--json', 'print JSON'),
   ).action(async (opts: Opts & { url: string; types?: string; description?: string }) => {
-    const types = opts.types
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const types = typeList(opts.types);
     const r = await withWebhooks(opts, (w) =>
       w.addEndpoint(
         {
@@ -65,6 +75,29 @@ export function registerWebhooks(program: Command): void {
       console.log(
         `${e.id}\t${e.url}\t${e.types.join(',')}\t${e.previousSecretExpiresAt ? `rotating until ${new Date(e.previousSecretExpiresAt).toISOString()}` : 'one secret'}`,
       );
+  });
+  withConfigOptions(
+    wh
+      .command('update')
+      .description("Change an endpoint's types or description (its secret and URL stay)")
+      .argument('<id>', 'endpoint id')
+      .option('-t, --types <list>', TYPES_HELP)
+      .option('--description <text>', 'what it is for')
+      .option('--json', 'print JSON'),
+  ).action(async (id: string, opts: Opts & { types?: string; description?: string }) => {
+    const types = typeList(opts.types);
+    const e = await withWebhooks(opts, (w) =>
+      w.updateEndpoint(
+        id,
+        {
+          ...(types ? { types } : {}),
+          ...(opts.description !== undefined ? { description: opts.description } : {}),
+        },
+        'cli',
+      ),
+    );
+    if (opts.json) return console.log(JSON.stringify(e));
+    console.log(`endpoint ${e.id} → ${e.url} (${e.types.join(', ')}) updated`);
   });
   withConfigOptions(
     wh

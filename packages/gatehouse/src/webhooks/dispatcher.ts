@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { SecretBox } from './secrets.ts';
+import { deliver, stableError, STRICT_TARGETS, type TargetPolicy } from './target-guard.ts';
 import { signedHeaders } from './signing.ts';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.ts';
 import { webhooksStore as q } from './store.ts';
@@ -17,6 +18,8 @@ export interface DispatcherOptions {
   /** Finished deliveries and messages older than this are pruned (hourly); 0 or absent: never. */
   retentionMs?: number;
   log?: Logger;
+  /** Where webhooks may go (default: https to public addresses only). */
+  targets?: TargetPolicy;
   /** Injectable clock (epoch ms) and randomness, for tests of backoff and dead-lettering. */
   now?: () => number;
   random?: () => number;
@@ -243,26 +246,25 @@ export class WebhookDispatcher {
       }
       if (headers) {
         try {
-          const res = await fetch(endpoint.url, {
-            method: 'POST',
+          status = await deliver(endpoint.url, {
             headers: {
               ...headers,
               'content-type': 'application/json',
               'user-agent': this.opts.userAgent ?? 'Gatehouse-Webhooks/0.1',
             },
             body: d.body,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(this.opts.timeoutMs),
+            timeoutMs: this.opts.timeoutMs,
+            policy: this.opts.targets ?? STRICT_TARGETS,
           });
-          status = res.status;
-          await res.body?.cancel().catch(() => undefined);
           if (status < 200 || status >= 300)
             error =
               status >= 300 && status < 400
                 ? `HTTP ${status} (redirects are not followed)`
                 : `HTTP ${status}`;
         } catch (e) {
-          error = describe(e, this.opts.timeoutMs);
+          // the details stay in the operator's log; what the API reads back is a stable code
+          this.opts.log?.debug({ endpointId: endpoint.id, err: describe(e) }, 'webhook attempt failed');
+          error = stableError(e);
         }
       }
       const latency = Math.round((performance.now() - t0) * 100) / 100;
@@ -302,10 +304,10 @@ export class WebhookDispatcher {
   }
 }
 
-function describe(e: unknown, timeoutMs: number): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
-  const cause = err?.cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`.slice(0, 300);
-  return String(err?.message ?? e).slice(0, 300);
+function describe(e: unknown): string {
+  const err = e as Error & { code?: string };
+  return `${err?.name ?? 'Error'}${err?.code ? ` ${err.code}` : ''}: ${String(err?.message ?? e)}`.slice(
+    0,
+    300,
+  );
 }

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import {
+  WEBHOOK_TYPES,
+  WEBHOOKS,
+  webhookPatternMatches,
+  type WebhookMessage,
+  type WebhookPayload,
+  type WebhookType,
+} from '@gatehouse/sdk';
 import { appendAuditInTx } from '../audit/index.ts';
 import { newId } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { lockAppendOrder, type Db, type Tx } from '../store/db.ts';
 import type { WebhookDispatcher } from './dispatcher.ts';
+import { assertTargetAllowed, STRICT_TARGETS, type TargetPolicy } from './target-guard.ts';
 import type { SecretBox } from './secrets.ts';
 import { newSigningSecret } from './signing.ts';
 import type { WebhookEndpointsTable } from './schema.ts';
@@ -14,28 +23,41 @@ export { WebhookDispatcher, backoffMs, type DispatcherOptions } from './dispatch
 export { SecretBox, resolveSecretKey } from './secrets.ts';
 export { signature, signedHeaders, newSigningSecret, secretBytes } from './signing.ts';
 export { webhookRoutes } from './routes.ts';
+export {
+  assertTargetAllowed,
+  refusal,
+  guardedLookup,
+  deliver,
+  stableError,
+  STRICT_TARGETS,
+  TargetRefused,
+  type TargetPolicy,
+  type TargetRefusal,
+} from './target-guard.ts';
 
-export interface WebhookMessageInput {
-  /** Event type, e.g. "account.frozen", "messages.retract". */
-  type: string;
-  /** The account the message is about: messages about one account are delivered in order. */
-  account?: string;
-  payload: Record<string, unknown>;
-  /** Idempotency key; generated ("msg_…") when absent. Must be unique. */
-  id?: string;
-  /** Epoch ms; default now. */
-  at?: number;
-}
+/**
+ * A message to enqueue: one of the SDK's webhook types with the payload its schema describes (see
+ * `WEBHOOKS` in `@gatehouse/sdk`). A payload of another shape does not typecheck, and is refused at run
+ * time (WEBHOOK_PAYLOAD_INVALID) if it gets past the compiler.
+ */
+export type WebhookMessageInput = {
+  [T in WebhookType]: {
+    type: T;
+    /** The account the message is about: messages about one account are delivered in order. */
+    account?: string;
+    payload: WebhookPayload<T>;
+    /** Idempotency key; generated ("msg_…") when absent. Must be unique. */
+    id?: string;
+    /** Epoch ms; default now. */
+    at?: number;
+  };
+}[WebhookType];
 
-/** What receivers get: the JSON body, and what the pull feed and the SDK's verifyWebhook return. */
-export interface WebhookMessage {
-  id: string;
-  type: string;
-  /** ISO 8601 time the message was enqueued. */
-  timestamp: string;
-  account?: string;
-  data: Record<string, unknown>;
-}
+/** What a part that sends webhooks in its own transactions depends on (the webhooks part's enqueueInTx). */
+export type EnqueueWebhook = (tx: Tx, msg: WebhookMessageInput) => Promise<unknown>;
+
+/** What receivers get (the JSON body, the pull feed's messages): the SDK's WebhookMessage. */
+export type { WebhookMessage };
 
 export interface EndpointView {
   id: string;
@@ -74,13 +96,19 @@ export function typeMatches(patterns: string[], type: string): boolean {
  * dispatcher's poke() after commit for prompt delivery (otherwise the next poll finds it).
  */
 export async function enqueueInTx(tx: Tx, msg: WebhookMessageInput): Promise<{ id: string }> {
-  if (
-    typeof msg.type !== 'string' ||
-    !TYPE_RE.test(msg.type) ||
-    msg.type.includes('*') ||
-    msg.type.length > 100
-  )
-    throw new GatehouseError('VALIDATION_FAILED', `invalid webhook message type "${String(msg.type)}"`);
+  const schema = Object.hasOwn(WEBHOOKS, msg.type) ? WEBHOOKS[msg.type] : undefined;
+  if (!schema)
+    throw new GatehouseError('WEBHOOK_TYPE_UNKNOWN', `no webhook type "${String(msg.type).slice(0, 100)}"`, {
+      extra: { validTypes: WEBHOOK_TYPES },
+    });
+  const parsed = schema.safeParse(msg.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GatehouseError(
+      'WEBHOOK_PAYLOAD_INVALID',
+      `${msg.type}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim(),
+    );
+  }
   const id = msg.id ?? `msg_${randomBytes(16).toString('base64url')}`;
   const at = msg.at ?? Date.now();
   const body: WebhookMessage = {
@@ -88,7 +116,8 @@ export async function enqueueInTx(tx: Tx, msg: WebhookMessageInput): Promise<{ i
     type: msg.type,
     timestamp: new Date(at).toISOString(),
     ...(msg.account ? { account: msg.account } : {}),
-    data: msg.payload,
+    // exactly the schema's fields: what the platform receives is what the SDK describes
+    data: parsed.data as Record<string, unknown>,
   };
   await lockAppendOrder(tx);
   await q.insertMessage(tx, {
@@ -143,6 +172,11 @@ export function validateUrl(url: string): string {
   return u.toString();
 }
 
+/**
+ * An endpoint's type filter: exact types, prefixes ending in ".*" or "*". A pattern that names no real
+ * type (a typo such as "messages.retract") is refused with the list of valid types, so an endpoint
+ * never silently receives nothing.
+ */
 export function parseTypes(types: string[] | undefined): string[] {
   const list = types && types.length ? types : ['*'];
   for (const t of list) {
@@ -151,6 +185,22 @@ export function parseTypes(types: string[] | undefined): string[] {
         extra: { field: 'types' },
       });
   }
+  const unknown = list.filter((t) => webhookPatternMatches(t).length === 0);
+  if (unknown.length)
+    throw new GatehouseError(
+      'WEBHOOK_TYPE_UNKNOWN',
+      `unknown webhook type ${unknown
+        .slice(0, 5)
+        .map((t) => JSON.stringify(t.slice(0, 100)))
+        .join(', ')}; valid: ${WEBHOOK_TYPES.join(', ')} (or a prefix such as "account.*", or "*")`,
+      {
+        extra: {
+          field: 'types',
+          unknown: unknown.slice(0, 20).map((t) => t.slice(0, 100)),
+          validTypes: WEBHOOK_TYPES,
+        },
+      },
+    );
   return [...new Set(list)];
 }
 
@@ -183,6 +233,8 @@ function endpointView(e: WebhookEndpointsTable, now: number): EndpointView {
 export interface WebhookServiceOptions {
   /** How long the previous secret keeps signing after a rotation. */
   secretOverlapMs: number;
+  /** Where endpoints may point (default: https to public addresses only). */
+  targets?: TargetPolicy;
   now?: () => number;
   /** Called after a commit that enqueued deliveries (pokes the dispatcher). */
   onCommit?: () => void;
@@ -215,6 +267,7 @@ export class WebhookService {
     actor = 'system',
   ): Promise<{ endpoint: EndpointView; secret: string }> {
     const url = validateUrl(input.url);
+    await assertTargetAllowed(url, this.opts.targets ?? STRICT_TARGETS);
     const types = parseTypes(input.types);
     const id = newId('whe', 9);
     const secret = newSigningSecret();
@@ -253,6 +306,38 @@ export class WebhookService {
     const e = await q.endpoint(this.db, id);
     if (!e) throw new GatehouseError('WEBHOOK_ENDPOINT_NOT_FOUND', `no webhook endpoint ${id.slice(0, 100)}`);
     return endpointView(e, this.now());
+  }
+
+  /**
+   * Changes an endpoint's types or description (its secret and URL stay). Messages already enqueued keep
+   * their deliveries; the new filter applies to messages enqueued from now on.
+   */
+  async updateEndpoint(
+    id: string,
+    input: { types?: string[]; description?: string },
+    actor = 'system',
+  ): Promise<EndpointView> {
+    const types = input.types !== undefined ? parseTypes(input.types) : undefined;
+    const t = this.now();
+    await this.db.transaction().execute(async (tx) => {
+      const set = {
+        ...(types ? { types: JSON.stringify(types) } : {}),
+        ...(input.description !== undefined ? { description: input.description.slice(0, 200) } : {}),
+      };
+      if (!(await q.updateEndpoint(tx, id, set, t)))
+        throw new GatehouseError('WEBHOOK_ENDPOINT_NOT_FOUND', `no webhook endpoint ${id.slice(0, 100)}`);
+      await appendAuditInTx(tx, {
+        actor,
+        action: 'webhook_endpoint.update',
+        subject: id,
+        data: {
+          ...(types ? { types } : {}),
+          ...(input.description !== undefined ? { description: true } : {}),
+        },
+        at: t,
+      });
+    });
+    return this.getEndpoint(id);
   }
 
   /** A new secret; the current one keeps signing too (two signatures) until the overlap ends. */

@@ -1,8 +1,9 @@
 // The webhook and audit operator routes over HTTP: endpoints, feed paging, replay, scopes, bad input.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FeedClient, GatehouseClient } from '@gatehouse/sdk';
+import { FeedClient, GatehouseClient, type GatehouseApiError } from '@gatehouse/sdk';
 import type { Gatehouse } from '../gatehouse.ts';
+import { fileBackend } from '../testing/backends.ts';
 import { testGatehouse } from '../testing/index.ts';
 
 let gh: Gatehouse;
@@ -13,7 +14,7 @@ let readKey: string;
 let accountsKey: string;
 
 before(async () => {
-  ({ gh, cleanup } = await testGatehouse('sqlite'));
+  ({ gh, cleanup } = await testGatehouse(fileBackend()));
   url = await gh.listen();
   writeKey = (await gh.keys.create('hooks', ['webhooks:read', 'webhooks:write', 'audit:read'])).key;
   readKey = (await gh.keys.create('feed reader', ['webhooks:read'])).key;
@@ -71,7 +72,15 @@ test('endpoints: add shows the secret once, list never; rotate; remove', async (
 test('the pull feed pages in commit order with an opaque cursor; re-reads are idempotent', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 5; i++)
-    ids.push((await gh.webhooks.send({ type: 'account.frozen', account: `acc_${i}`, payload: { i } })).id);
+    ids.push(
+      (
+        await gh.webhooks.send({
+          type: 'message.release',
+          account: `acc_${i}`,
+          payload: { message: String(i), account: `acc_${i}` },
+        })
+      ).id,
+    );
   const p1 = await call('GET', '/v1/webhooks/feed?limit=2', readKey);
   assert.equal(p1.status, 200);
   const next1 = p1.json.next as string;
@@ -92,7 +101,7 @@ test('the pull feed pages in commit order with an opaque cursor; re-reads are id
   const client = new GatehouseClient({ baseUrl: url, apiKey: readKey });
   const page = await client.webhookFeed(undefined, 1);
   assert.equal(page.messages[0]!.id, ids[0]);
-  assert.deepEqual(page.messages[0]!.data, { i: 0 });
+  assert.deepEqual(page.messages[0]!.data, { message: '0', account: 'acc_0' });
   assert.equal(page.messages[0]!.account, 'acc_0');
 });
 
@@ -200,7 +209,8 @@ test('operator actions over HTTP are audited with the key that took them', async
       e.data,
     ]),
     [
-      ['account.freeze', `key:${view.id}`, { reason: 'hijack suspected' }],
+      // an operator's freeze is a sanction unless it says otherwise (issue 10), and the entry names it
+      ['account.freeze', `key:${view.id}`, { reason: 'hijack suspected', kind: 'sanction' }],
       ['account.unfreeze', `key:${view.id}`, { reason: 'owner back' }],
     ],
   );
@@ -255,7 +265,70 @@ test('an operator freeze and unfreeze tell the platform (account.frozen / accoun
   );
   assert.equal(ms[0]!.data.reason, 'fraud review');
   assert.equal(ms[0]!.data.by, 'operator');
-  const notice = ms[0]!.data.notice as { en: string; 'zh-CN': string };
+  const notice = ms[0]!.data.notice as { en: string; zh: string };
   assert.match(notice.en, /fraud review/);
-  assert.match(notice['zh-CN'], /冻结/);
+  assert.match(notice.zh, /冻结/);
+});
+
+test('unknown webhook types are refused with the valid ones, on add and on update; real types and prefixes work', async () => {
+  // the documented typo of issue 20: nothing would ever arrive at such an endpoint
+  for (const types of [
+    ['messages.retract', 'no.such.type'],
+    ['messages.*'],
+    ['account.frozen', 'acount.unfrozen'],
+  ]) {
+    const r = await call('POST', '/v1/webhooks/endpoints', writeKey, {
+      url: 'https://platform.example/h',
+      types,
+    });
+    assert.equal(r.status, 400, JSON.stringify(types));
+    assert.equal(r.json.code, 'WEBHOOK_TYPE_UNKNOWN');
+    assert.ok((r.json.validTypes as string[]).includes('message.retract'));
+    assert.ok((r.json.validTypes as string[]).every((t) => !t.includes('*')));
+    assert.deepEqual(
+      r.json.unknown,
+      types.filter((t) => !['account.frozen'].includes(t)),
+    );
+    assert.match(r.json.detail as string, /valid: .*message\.retract/);
+  }
+  const listed = (await call('GET', '/v1/webhooks/endpoints', readKey)).json.endpoints as Array<{
+    url: string;
+  }>;
+  assert.ok(!listed.some((e) => e.url === 'https://platform.example/h'), 'nothing was created');
+  // the owner's path: real types, prefixes that match real types, everything
+  const ok = await call('POST', '/v1/webhooks/endpoints', writeKey, {
+    url: 'https://platform.example/h',
+    types: ['message.retract', 'account.*', 'recipients.warn'],
+  });
+  assert.equal(ok.status, 201);
+  const id = (ok.json.endpoint as { id: string }).id;
+  const bad = await call('PATCH', `/v1/webhooks/endpoints/${id}`, writeKey, { types: ['messages.retract'] });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.code, 'WEBHOOK_TYPE_UNKNOWN');
+  assert.deepEqual(
+    ((await call('GET', `/v1/webhooks/endpoints/${id}`, readKey)).json as { types: string[] }).types,
+    ['message.retract', 'account.*', 'recipients.warn'],
+    'a refused update changes nothing',
+  );
+  const upd = await call('PATCH', `/v1/webhooks/endpoints/${id}`, writeKey, {
+    types: ['*'],
+    description: 'all',
+  });
+  assert.equal(upd.status, 200);
+  assert.deepEqual((upd.json as { types: string[] }).types, ['*']);
+  assert.equal((upd.json as { description: string }).description, 'all');
+  // a read-only key cannot change it; an unknown endpoint is 404
+  assert.equal((await call('PATCH', `/v1/webhooks/endpoints/${id}`, readKey, { types: ['*'] })).status, 403);
+  assert.equal(
+    (await call('PATCH', '/v1/webhooks/endpoints/whe_nope', writeKey, { types: ['*'] })).json.code,
+    'WEBHOOK_ENDPOINT_NOT_FOUND',
+  );
+  // the SDK sees the same refusal as a typed error
+  const sdk = new GatehouseClient({ baseUrl: url, apiKey: writeKey });
+  await assert.rejects(
+    // @ts-expect-error: the SDK's types refuse the typo at compile time too
+    sdk.createWebhookEndpoint({ url: 'https://platform.example/x', types: ['messages.retract'] }),
+    (e: GatehouseApiError) => e.code === 'WEBHOOK_TYPE_UNKNOWN' && e.status === 400,
+  );
+  assert.equal((await call('DELETE', `/v1/webhooks/endpoints/${id}`, writeKey)).status, 204);
 });

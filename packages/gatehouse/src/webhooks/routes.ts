@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WEBHOOK_TYPES } from '@gatehouse/sdk';
 import { z } from 'zod';
 import { operatorActor } from '../audit/index.ts';
 import type { KeyService } from '../keys/index.ts';
+import { NoContent } from '../server/schemas.ts';
 import { requireKey } from '../server/auth.ts';
 import type { WebhookService } from './index.ts';
 
@@ -58,8 +60,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
       schema: {
         ...op,
         summary: 'Add an endpoint; the answer holds its signing secret, shown once',
-        description:
-          'Point webhooks at your own platform only. http and https URLs; redirects are not followed.',
+        description: `Point webhooks at your own platform only. http and https URLs; redirects are not followed. types: exact types, prefixes ("account.*") or "*" (default); a pattern naming no real type is refused (WEBHOOK_TYPE_UNKNOWN, with validTypes). Types: ${WEBHOOK_TYPES.join(', ')}.`,
         body: z.strictObject({
           url: z.string().min(1).max(2000),
           types: TypeList.optional(),
@@ -90,6 +91,24 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
     },
     async (req) => webhooks.getEndpoint(req.params.id),
   );
+  app.patch(
+    '/v1/webhooks/endpoints/:id',
+    {
+      preHandler: write,
+      schema: {
+        ...op,
+        summary: "Change an endpoint's types or description",
+        description: `types: exact types, prefixes ("account.*") or "*"; a pattern naming no real type is refused (WEBHOOK_TYPE_UNKNOWN, with validTypes). Types: ${WEBHOOK_TYPES.join(', ')}.`,
+        params: IdParam,
+        body: z.strictObject({
+          types: TypeList.min(1).optional(),
+          description: z.string().max(200).optional(),
+        }),
+        response: { 200: Endpoint },
+      },
+    },
+    async (req) => webhooks.updateEndpoint(req.params.id, req.body, actor(req)),
+  );
   app.post(
     '/v1/webhooks/endpoints/:id/rotate',
     {
@@ -108,6 +127,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
     {
       preHandler: write,
       schema: {
+        response: { 204: NoContent },
         ...op,
         summary: 'Remove an endpoint (its pending deliveries are cancelled)',
         params: IdParam,
@@ -115,7 +135,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
     },
     async (req, reply) => {
       await webhooks.remove(req.params.id, actor(req));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   app.get(

@@ -32,6 +32,20 @@ export const webhooksStore = {
       .where('id', '=', id)
       .execute();
   },
+  async updateEndpoint(
+    q: Q,
+    id: string,
+    set: { types?: string; description?: string },
+    now: number,
+  ): Promise<boolean> {
+    const r = await q
+      .updateTable('webhook_endpoints')
+      .set({ ...set, updated_at: now })
+      .where('id', '=', id)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
   async removeEndpoint(q: Q, id: string, now: number): Promise<boolean> {
     const r = await q
       .updateTable('webhook_endpoints')

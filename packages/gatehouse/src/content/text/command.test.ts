@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isGatehouseError } from '../../errors/index.ts';
+import { runCli } from '../../testing/cli.ts';
 import { runEval, runTrain, sourceName } from './train-cli.ts';
-import { REPO_ROOT } from './loader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-text-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,22 +69,14 @@ describe('train / eval commands', () => {
     code(() => runEval({ data: badf, model: join(dir, 'none.bin') }, () => {}), 'TEXT_MODEL_NOT_FOUND');
   });
 
-  it('the CLI prints one JSON object for eval --json', () => {
+  it('the CLI prints one JSON object for eval --json', async () => {
     const data = join(dir, 'cli.tsv');
     writeFileSync(data, LINES.join('\n'));
     const model = join(dir, 'cli.bin');
-    const bin = resolve(REPO_ROOT, 'packages/gatehouse/bin/gatehouse.js');
-    const t = spawnSync(
-      process.execPath,
-      [bin, 'train', '--data', data, '--out', model, '--bits', '16', '--no-progress'],
-      {
-        encoding: 'utf8',
-      },
-    );
+    // in-process (testing/cli.ts): the same main as the binary
+    const t = await runCli(['train', '--data', data, '--out', model, '--bits', '16', '--no-progress']);
     assert.equal(t.status, 0, t.stderr);
-    const e = spawnSync(process.execPath, [bin, 'eval', '--data', data, '--model', model, '--json'], {
-      encoding: 'utf8',
-    });
+    const e = await runCli(['eval', '--data', data, '--model', model, '--json']);
     assert.equal(e.status, 0, e.stderr);
     const j = JSON.parse(e.stdout) as Record<string, number>;
     assert.deepEqual(Object.keys(j).sort(), [
@@ -98,9 +89,7 @@ describe('train / eval commands', () => {
       'threshold',
     ]);
     assert.equal(j['n'], 8);
-    const missing = spawnSync(process.execPath, [bin, 'eval', '--data', join(dir, 'none.tsv'), '--json'], {
-      encoding: 'utf8',
-    });
+    const missing = await runCli(['eval', '--data', join(dir, 'none.tsv'), '--json']);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /TEXT_DATA_NOT_FOUND/);
   });

@@ -16,7 +16,7 @@ import { metrics, split } from './data.ts';
 import type { Metrics } from './data.ts';
 import { DATASETS, datasetPath, readLabelledFile } from './loader.ts';
 import type { DatasetName } from './loader.ts';
-import { balanceSources, train } from './model.ts';
+import { balanceSources, DEFAULT_SOURCE_WEIGHTS, train } from './model.ts';
 import type { Example, TextModel } from './model.ts';
 import { scoreProbability } from './score.ts';
 
@@ -50,6 +50,7 @@ export function trainOn(
     balanceSources(
       names.map((n) => splits.get(n)!.train),
       names,
+      DEFAULT_SOURCE_WEIGHTS,
     ),
   );
 }

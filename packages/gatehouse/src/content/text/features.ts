@@ -133,6 +133,9 @@ interface Raw {
 }
 
 const MAX_RAW = 65535;
+const SCRATCH: Raw = { idx: new Int32Array(1024), org: new Int32Array(3072), n: 0 };
+let KEYS = new Float64Array(1024);
+const INTENT_COUNTS = new Uint16Array(INTENT_COUNT);
 
 function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
   if (r.n >= MAX_RAW) return;
@@ -217,8 +220,15 @@ export function extractFeatures(
   const t = norm.text;
   const n = t.length;
   const mask = (1 << bits) - 1;
+  // one scratch buffer for every call (extraction is synchronous), grown as needed: no allocation
+  // per message on the hot path
   const cap = Math.min(MAX_RAW, n * 4 + 32);
-  const r: Raw = { idx: new Int32Array(cap), org: new Int32Array(cap * 3), n: 0 };
+  const r = SCRATCH;
+  r.n = 0;
+  if (r.idx.length < cap) {
+    r.idx = new Int32Array(cap);
+    r.org = new Int32Array(cap * 3);
+  }
   const lb = n <= 10 ? 0 : n <= 30 ? 1 : n <= 80 ? 2 : n <= 200 ? 3 : 4;
   const named = (id: number) => add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
 
@@ -340,7 +350,8 @@ export function extractFeatures(
     if (count > 0) named(STRUCT_ID[s]!);
     if (count > 1) named(STRUCT_ID[s]! + 1);
   }
-  const intentCounts = new Uint16Array(INTENT_COUNT);
+  const intentCounts = INTENT_COUNTS;
+  intentCounts.fill(0);
   scanIntents(t, (k, s0, e0) => {
     intentCounts[k]!++;
     intentHits?.push(k, s0, e0);
@@ -382,7 +393,8 @@ export function domainKey(source: string): number {
 
 /** Sorts by slot, merges duplicates (first origin wins), sets values, appends the bias. */
 function finish(r: Raw, mask: number): FeatureVector {
-  const keys = new Float64Array(r.n);
+  if (KEYS.length < r.n) KEYS = new Float64Array(Math.max(r.n, KEYS.length * 2));
+  const keys = KEYS.subarray(0, r.n);
   for (let k = 0; k < r.n; k++) keys[k] = r.idx[k]! * 65536 + k;
   keys.sort();
   const cap = r.n + 1;

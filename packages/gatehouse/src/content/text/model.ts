@@ -6,6 +6,7 @@
  * so training twice on the same data gives the same weights, bit for bit.
  */
 import {
+  DEFAULT_SOURCE_WEIGHTS,
   DEFAULT_BITS,
   DEFAULT_EPOCHS,
   DEFAULT_SEED,
@@ -13,8 +14,17 @@ import {
   DEFAULT_THRESHOLD,
 } from './defaults.ts';
 import { FEATURE_VERSION, domainKey, extractFeatures } from './features.ts';
+import { maskLinks } from './links.ts';
+import { compactText } from './long.ts';
 
-export { DEFAULT_BITS, DEFAULT_EPOCHS, DEFAULT_SEED, DEFAULT_SOURCE_DROPOUT, DEFAULT_THRESHOLD };
+export {
+  DEFAULT_BITS,
+  DEFAULT_EPOCHS,
+  DEFAULT_SEED,
+  DEFAULT_SOURCE_DROPOUT,
+  DEFAULT_SOURCE_WEIGHTS,
+  DEFAULT_THRESHOLD,
+};
 import type { FeatureVector } from './features.ts';
 import { normalize } from './normalize.ts';
 
@@ -116,7 +126,7 @@ export function upperShare(text: string): number {
 
 /** The model's feature vector for a text (bounded, normalised, hashed). */
 export function featurize(model: TextModel, text: string, source?: string): FeatureVector {
-  const t = boundText(text);
+  const t = maskLinks(compactText(text, MAX_TEXT_LENGTH).text);
   return extractFeatures(normalize(t), model.bits, upperShare(t), domainOf(model, source));
 }
 
@@ -185,10 +195,13 @@ function classWeight(pos: number, neg: number): number {
  * Joins several labelled sources into one training list with sample weights so that each source
  * carries the same total weight (a small set is not drowned by a large one) and, inside each
  * source, spam is up-weighted by sqrt(ham/spam) (at most 4×). Weights are capped at 8.
+ * `sourceWeights` multiplies a named source's weights after balancing and the cap (multi-source only):
+ * a set whose ads are harder to tell from its chat gets more weight (see DEFAULT_SOURCE_WEIGHTS).
  */
 export function balanceSources(
   sources: ReadonlyArray<readonly Example[]>,
   names?: readonly string[],
+  sourceWeights: Readonly<Record<string, number>> = {},
 ): Example[] {
   const nonEmpty = sources.filter((s) => s.length > 0);
   const total = nonEmpty.reduce((s, x) => s + x.length, 0);
@@ -200,12 +213,13 @@ export function balanceSources(
     const pos = src.reduce((s, e) => s + e.label, 0);
     const cw = classWeight(pos, src.length - pos);
     const raw = pos * cw + (src.length - pos);
+    const boost = source !== undefined && nonEmpty.length > 1 ? (sourceWeights[source] ?? 1) : 1;
     const scale = total / nonEmpty.length / raw;
     for (const e of src)
       out.push({
         text: e.text,
         label: e.label,
-        weight: Math.min(8, scale * (e.label === 1 ? cw : 1)),
+        weight: Math.min(8, scale * (e.label === 1 ? cw : 1)) * boost,
         ...(source === undefined ? {} : { source }),
       });
   }

@@ -42,7 +42,7 @@ describe('scoreText', () => {
     assert.equal(r.truncated, false);
   });
 
-  it('1 MB text: scored on the bounded prefix, flagged truncated', () => {
+  it('1 MB text: scored on a bounded sample, flagged truncated', () => {
     const big = '加微信领红包'.repeat(180_000);
     const r = scoreText(model, big);
     sane(r);

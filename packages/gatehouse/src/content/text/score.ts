@@ -1,13 +1,19 @@
 /**
  * `scoreText(model, input)`: the explainable verdict for one message. Never throws: strings with
  * lone surrogates are made well-formed, Buffers are decoded as UTF-8 with replacement (and flagged),
- * binary-looking input is flagged, and long texts are scored on their first MAX_TEXT_LENGTH units.
+ * binary-looking input is flagged, and long texts are scored on a bounded sample (long.ts): their head,
+ * every link anywhere in them with its surroundings, and their tail.
  */
 import { isUtf8 } from 'node:buffer';
 import { extractFeatures, featureName } from './features.ts';
 import { intentHits } from './intents.ts';
+import { maskLinks } from './links.ts';
+import { scamCues, type Cue } from './scam/cues.ts';
+import { defaultScamModel } from './scam/model.ts';
+import { compactText, MAX_LINK_SCAN, toOriginalOffset } from './long.ts';
 import type { IntentHit } from './intents.ts';
-import { MAX_TEXT_LENGTH, boundText, domainOf, margin, sigmoid, upperShare } from './model.ts';
+import { INTENTS } from './lexicon.ts';
+import { MAX_TEXT_LENGTH, domainOf, margin, sigmoid, upperShare } from './model.ts';
 import type { TextModel } from './model.ts';
 import { normalize } from './normalize.ts';
 import type { NormalizeStats } from './normalize.ts';
@@ -30,7 +36,7 @@ export interface TextScore {
   bias: number;
   topFeatures: TopFeature[];
   intents: IntentHit[];
-  /** True when only the first MAX_TEXT_LENGTH units were scored. */
+  /** True when the text was longer than MAX_TEXT_LENGTH and a sample (head, links, tail) was scored. */
   truncated: boolean;
   /** The input was a byte buffer that was not valid UTF-8 (decoded with U+FFFD replacement). */
   invalidUtf8: boolean;
@@ -38,6 +44,12 @@ export interface TextScore {
   malformedString: boolean;
   /** The input looks binary (NUL or many control characters). */
   binary: boolean;
+  /**
+   * The scam-intent model's verdict (scam/model.ts) and the structure cues with spans: an identity
+   * claim, a transfer or top-up request, urgency, secrecy or a move to another channel, a payee.
+   * `money` / `impersonation` intents are reported only when `isScam`; cues are listed only then.
+   */
+  scam: { probability: number; isScam: boolean; cues: Cue[] };
   /** What normalisation changed (evasion signals). */
   evasion: NormalizeStats;
   /** The normalised text that was scored. */
@@ -53,6 +65,8 @@ export interface ScoreOptions {
   explain?: boolean;
   /** The message's source (channel); used when the model was trained with it (`model.sources`). */
   source?: string;
+  /** The scam-intent model (default: the shipped one); null reports lexicon intents ungated. */
+  scam?: TextModel | null;
 }
 
 function hasLoneSurrogate(t: string): boolean {
@@ -96,24 +110,25 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
   try {
     if (typeof input === 'string') text = input;
     else if (input instanceof Uint8Array) {
-      // Decode at most 4 bytes per unit of the bound (plus slack) to avoid decoding megabytes.
-      const bytes = input.subarray(0, MAX_TEXT_LENGTH * 4 + 4);
+      // Decode at most as much as the link scan reads.
+      const bytes = input.subarray(0, MAX_LINK_SCAN);
       invalidUtf8 = !isUtf8(input);
       text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(bytes);
     }
     const truncated =
-      text.length > MAX_TEXT_LENGTH ||
-      (input instanceof Uint8Array && input.length > MAX_TEXT_LENGTH * 4 + 4);
-    let bounded = boundText(text);
+      text.length > MAX_TEXT_LENGTH || (input instanceof Uint8Array && input.length > MAX_LINK_SCAN);
+    const compact = compactText(text, MAX_TEXT_LENGTH);
+    let bounded = compact.text;
     if (hasLoneSurrogate(bounded)) {
       malformedString = true;
       bounded = wellFormed(bounded);
     }
-    const norm = normalize(bounded);
+    const masked = maskLinks(bounded);
+    const norm = normalize(masked);
     const domain = domainOf(model, opts.source);
     const explain = opts.explain ?? true;
     const triples: number[] | undefined = explain ? [] : undefined;
-    const v = extractFeatures(norm, model.bits, upperShare(bounded), domain, triples);
+    const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples);
     const logit = margin(model, v);
     const probability = sigmoid(logit);
     const topFeatures: TopFeature[] = [];
@@ -148,6 +163,34 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
         });
       }
     } else bias = model.w[v.idx[v.length - 1]!]!;
+    const scamModel = opts.scam === undefined ? defaultScamModel() : opts.scam;
+    let scam: TextScore['scam'] = { probability: 0, isScam: false, cues: [] };
+    let intents: IntentHit[] = [];
+    if (triples) {
+      intents = intentHits(bounded, norm, triples);
+      if (scamModel) {
+        let z = 0;
+        if (scamModel.bits <= model.bits && domain === 0) {
+          // same hashes, fewer bits: mask the spam model's slots (see scam/model.ts SCAM_BITS)
+          const m = (1 << scamModel.bits) - 1;
+          for (let k = 0; k < v.length; k++) z += scamModel.w[v.idx[k]! & m]! * v.val[k]!;
+        } else z = margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
+        const p = sigmoid(z);
+        const isScam = p >= scamModel.threshold;
+        // cues are looked for only in a message the model flags (they explain it and give spans)
+        scam = { probability: p, isScam, cues: isScam ? scamCues(bounded, norm) : [] };
+        intents = gateIntents(intents, scam, probability >= model.threshold, bounded);
+      }
+      if (compact.segments.length > 0) {
+        const remap = <T extends { start: number; end: number; original: string }>(h: T): T => {
+          const start = toOriginalOffset(compact, h.start);
+          const end = toOriginalOffset(compact, h.end);
+          return { ...h, start, end, original: text.slice(start, end) };
+        };
+        intents = intents.map(remap);
+        scam.cues = scam.cues.map(remap);
+      }
+    }
     return {
       probability,
       label: probability >= model.threshold ? 'spam' : 'ham',
@@ -156,7 +199,8 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
       logit,
       bias,
       topFeatures,
-      intents: triples ? intentHits(bounded, norm, triples) : [],
+      intents,
+      scam,
       truncated,
       invalidUtf8,
       malformedString,
@@ -174,6 +218,7 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
       bias: 0,
       topFeatures: [],
       intents: [],
+      scam: { probability: 0, isScam: false, cues: [] },
       truncated: false,
       invalidUtf8,
       malformedString,
@@ -185,9 +230,89 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
   }
 }
 
+const FRAUD_INTENTS = new Set(['money', 'impersonation']);
+/** Prize words that are also everyday wishes (恭喜发财, 发红包, congrats): a prize only in flagged messages. */
+const FESTIVE_PRIZE_TERMS = new Set([
+  '恭喜',
+  '红包',
+  '福利',
+  '幸运',
+  '赠送',
+  '皮肤',
+  'congratulations',
+  'congrats',
+  'free',
+  'bonus',
+  'reward',
+  'winner',
+  'won',
+  'selected',
+  'award',
+]);
+const CUE_INTENT: Partial<Record<Cue['cue'], 'money' | 'impersonation'>> = {
+  transfer: 'money',
+  payee: 'money',
+  identity: 'impersonation',
+};
+
+/**
+ * Learned, not listed: money / impersonation words alone are no intent; they are reported when the
+ * scam model says the message is a scam, together with the cues it rests on. Festive prize words
+ * ("恭喜发财 … 红包", "congrats") count only in a message the spam or scam model flags; the others
+ * (中奖, 兑换码, nitro, claim) and the remaining intents pass as found.
+ */
+function gateIntents(
+  hits: IntentHit[],
+  scam: TextScore['scam'],
+  spam: boolean,
+  original: string,
+): IntentHit[] {
+  const out = hits.filter((h) =>
+    FRAUD_INTENTS.has(h.intent)
+      ? scam.isScam
+      : h.intent === 'prize' && FESTIVE_PRIZE_TERMS.has(h.term)
+        ? spam || scam.isScam
+        : true,
+  );
+  if (!scam.isScam) return out;
+  const before = out.length;
+  for (const c of scam.cues) {
+    const intent = CUE_INTENT[c.cue];
+    if (!intent || out.some((h) => h.intent === intent && h.start <= c.start && h.end >= c.end)) continue;
+    const def = INTENTS.find((d) => d.name === intent)!;
+    out.push({
+      intent,
+      label: def.label,
+      labelZh: def.labelZh,
+      term: `cue:${c.cue}`,
+      start: c.start,
+      end: c.end,
+      original: original.slice(c.start, c.end),
+      normStart: -1,
+      normEnd: -1,
+    });
+  }
+  if (!out.some((h) => FRAUD_INTENTS.has(h.intent)) && out.length === before) {
+    // the model's call with no cue to point at: the whole message is the span
+    const def = INTENTS.find((d) => d.name === 'money')!;
+    out.push({
+      intent: 'money',
+      label: def.label,
+      labelZh: def.labelZh,
+      term: 'model:scam',
+      start: 0,
+      end: original.length,
+      original,
+      normStart: -1,
+      normEnd: -1,
+    });
+  }
+  return out.sort((a, b) => a.start - b.start || a.end - b.end || a.intent.localeCompare(b.intent));
+}
+
 /** The probability only (fast path for bulk evaluation). */
 export function scoreProbability(model: TextModel, text: string, source?: string): number {
-  const bounded = wellFormed(boundText(text));
+  const bounded = maskLinks(wellFormed(compactText(text, MAX_TEXT_LENGTH).text));
   const v = extractFeatures(normalize(bounded), model.bits, upperShare(bounded), domainOf(model, source));
   return sigmoid(margin(model, v));
 }

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../errors/index.ts';
 import { metrics } from './data.ts';
 import type { Metrics, ParsedData } from './data.ts';
 import { DEFAULT_MODEL_PATH, readLabelledFile, readModelFile, writeModelFile } from './loader.ts';
-import { balanceSources, nonZero, train } from './model.ts';
+import { balanceSources, DEFAULT_SOURCE_WEIGHTS, nonZero, train } from './model.ts';
 import { scoreProbability } from './score.ts';
 
 function reportBad(file: string, parsed: ParsedData, err: (s: string) => void): void {
@@ -64,6 +64,7 @@ export function runTrain(
   const examples = balanceSources(
     sources,
     opts.data.map((f) => sourceName(f)),
+    DEFAULT_SOURCE_WEIGHTS,
   );
   if (examples.length === 0) throw new GatehouseError('TEXT_DATA_INVALID', 'no valid examples in the data');
   const threshold = Number(opts.threshold);

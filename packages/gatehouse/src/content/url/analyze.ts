@@ -11,7 +11,8 @@ import { domainInfo, hostSuffixes } from './domain.ts';
 import type { DomainInfo } from './domain.ts';
 import { matchList } from './lists.ts';
 import type { DomainList } from './lists.ts';
-import { detectLookalike, officialBrand } from './lookalike.ts';
+import { lureWordsIn, RISKY_TLDS } from './fuzzy.ts';
+import { countryDomainBrand, detectLookalike, officialBrand } from './lookalike.ts';
 import type { LookalikeMatch } from './lookalike.ts';
 import { lookalikeReason, reason } from './messages.ts';
 import type { Reason } from './messages.ts';
@@ -101,10 +102,15 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
       reason('url.allowlisted', { entry: allowed.entry, match: allowed.match, list: allowed.source }),
     );
   if (official !== undefined) reasons.push(reason('url.official', { brand: official }));
+  const country =
+    official === undefined && !allowed && brands && info ? countryDomainBrand(info, brands) : undefined;
+  if (country !== undefined)
+    reasons.push(reason('url.brand-country', { brand: country, suffix: info!.publicSuffix }));
 
   let look: LookalikeMatch | null = null;
+  const lures = info && official === undefined && !allowed ? lureWordsIn(host, p.path) : [];
   if (!allowed && official === undefined && brands && info) {
-    look = detectLookalike(info, brands, p.path, suffixes);
+    look = detectLookalike(info, brands, p.path, suffixes, lures);
     if (look) reasons.push(lookalikeReason(look));
   }
 
@@ -154,6 +160,11 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
         if (isMixedScript(scripts)) reasons.push(reason('url.mixed-script', { scripts }));
       }
     }
+  }
+  if (info && official === undefined && !allowed) {
+    if (lures.length > 0) reasons.push(reason('url.lure', { words: lures }));
+    const tld = host.slice(host.lastIndexOf('.') + 1);
+    if (RISKY_TLDS.has(tld)) reasons.push(reason('url.tld-risk', { tld }));
   }
   const hiding = p.flagBits & HIDING_FLAGS;
   if (hiding) reasons.push(reason('url.obfuscated', { flags: flagNames(hiding) }));

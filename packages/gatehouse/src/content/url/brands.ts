@@ -16,6 +16,12 @@ export const BrandSchema = z
     name: z.string().trim().min(1).max(64),
     domains: z.array(z.string().trim().min(1).max(253)).min(1).max(1000),
     keywords: z.array(z.string().trim().min(1).max(63)).max(1000).optional(),
+    /**
+     * Whether the brand's domain labels under a country suffix (google.de, google.co.jp) are its own
+     * and never a lookalike (default true). Set false for a brand that runs no country sites (a game
+     * platform, a wallet), so that discord.co.uk stays a lookalike: see README "Country domains".
+     */
+    countryDomains: z.boolean().optional(),
   })
   .strict();
 
@@ -53,6 +59,8 @@ export interface BrandIndex {
   tldWords: Set<string>;
   /** official domains in the form matched inside paths, longest first */
   pathDomains: Array<[string, string]>;
+  /** registrable labels (4+ characters) of brands whose country domains are their own → brand */
+  countryLabels: Map<string, string>;
 }
 
 function fail(detail: string, extra?: Record<string, unknown>): never {
@@ -120,6 +128,7 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
   const targets: Target[] = [];
   const byKey = new Map<string, Target>();
   const pathDomains: Array<[string, string]> = [];
+  const countryLabels = new Map<string, string>();
   const add = (brand: string, text: string, kind: 'domain' | 'keyword', domain: string | null) => {
     const prev = byKey.get(text);
     if (prev && (prev.kind === 'domain' || kind === 'keyword')) return;
@@ -137,6 +146,8 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
       if (info.label && info.registeredDomain) {
         const labelU = domainInfo(info.registeredDomain).unicode.split('.')[0]!;
         add(b.name, labelU === info.label ? info.label : labelU, 'domain', info.registeredDomain);
+        if (b.countryDomains !== false && labelU === info.label && info.label.length >= 4)
+          countryLabels.set(info.label, b.name);
       }
     }
     for (const k of b.keywords ?? []) add(b.name, k.toLowerCase(), 'keyword', null);
@@ -172,5 +183,6 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
     dictionary: new Set(DICTIONARY.map(skeleton)),
     tldWords: new Set(TLD_WORDS.map(skeleton)),
     pathDomains,
+    countryLabels,
   };
 }

@@ -4,6 +4,7 @@ export type { UrlContext, UrlAnalysis, TextAnalysis, TextUrlAnalysis, Verdict } 
 export { extractUrls, parseUrl } from './parse.ts';
 export type { ExtractedUrl, Extraction, ExtractOptions, ParsedUrl, HostKind } from './parse.ts';
 export type { ObfuscationFlag } from './normalize.ts';
+export { mayHoldLink } from './normalize.ts';
 export { domainInfo, registeredDomain, toAscii, toUnicode, parseIpv4 } from './domain.ts';
 export type { DomainInfo, Ipv4, Ipv4Form } from './domain.ts';
 export { skeleton } from './confusables.ts';
@@ -17,3 +18,5 @@ export { loadBrands, watchBrands, loadDomainList, watchDomainList, watchFile } f
 export type { Watched, WatchOptions } from './loader.ts';
 export type { Reason } from './messages.ts';
 export { REASON_CODES } from './messages.ts';
+export { linksAcross, mayJoin, SplitLinkBuffer, TAIL_CHARS } from './split.ts';
+export type { SplitLink, SplitLinkBufferOptions, SplitLinks } from './split.ts';

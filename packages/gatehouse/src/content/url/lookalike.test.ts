@@ -12,6 +12,8 @@ const idx = compileBrands(
       name: 'discord',
       domains: ['discord.com', 'discord.gg', 'discordapp.com'],
       keywords: ['discord', 'nitro'],
+      // no country sites: discord.ru is a tld-swap (see popular.test.ts for brands that have them)
+      countryDomains: false,
     },
     { name: 'qq', domains: ['qq.com', 'tencent.com'], keywords: ['qq', 'tencent'] },
     { name: 'steam', domains: ['steamcommunity.com', 'steampowered.com'], keywords: ['steam'] },
@@ -71,7 +73,7 @@ const FAMILIES: Array<[string, string, string, Partial<LookalikeMatch>?]> = [
   ['discord-login.example.cn', 'brand-subdomain', 'discord'],
   ['paypal.secure-check.com', 'brand-subdomain', 'paypal'],
   ['steam.evil.cn', 'brand-subdomain', 'steam'],
-  ['tencent.ru', 'tld-swap', 'qq'],
+  ['tencent.net', 'tld-swap', 'qq'],
   ['nitro.xyz', 'keyword', 'discord'],
 ];
 

@@ -12,6 +12,7 @@ import type { Hit } from './automaton.ts';
 import { sameGlyph, scriptsOf, skeleton } from './confusables.ts';
 import type { DomainInfo } from './domain.ts';
 import { hostSuffixes, toUnicode } from './domain.ts';
+import { fuzzyBrand, lureWordsIn, RISKY_TLDS } from './fuzzy.ts';
 import { keyboardAdjacent } from './keyboard.ts';
 
 export type LookalikeRule =
@@ -34,7 +35,9 @@ export type LookalikeRule =
   | 'combosquatting'
   | 'keyword'
   | 'brand-subdomain'
-  | 'brand-path';
+  | 'brand-path'
+  | 'edit-distance'
+  | 'fuzzy-combo';
 
 export interface LookalikeMatch {
   rule: LookalikeRule;
@@ -56,6 +59,10 @@ export interface LookalikeMatch {
   scripts?: string[];
   /** true when the brand was found only after folding confusable characters */
   homoglyph?: boolean;
+  /** edit-distance / fuzzy-combo: Damerau–Levenshtein edits over the skeletons */
+  distance?: number;
+  /** fuzzy-combo: lure words next to the brand */
+  lures?: string[];
 }
 
 /** Strictness tier by brand label length: 0 (≤3), 1 (4–5), 2 (6–7), 3 (≥8). */
@@ -290,17 +297,85 @@ export function officialBrand(
   return undefined;
 }
 
+/**
+ * Country-code TLDs sold worldwide as generic names (and those registered for free): a brand's label
+ * under one of these is no country site, so it stays a lookalike (discord.gg aside, which a brand lists).
+ */
+const GENERIC_CC: ReadonlySet<string> = new Set([
+  'ac',
+  'ad',
+  'ai',
+  'as',
+  'bz',
+  'cc',
+  'cd',
+  'cf',
+  'cx',
+  'co',
+  'dj',
+  'fm',
+  'ga',
+  'gg',
+  'gq',
+  'im',
+  'io',
+  'la',
+  'ly',
+  'me',
+  'ml',
+  'ms',
+  'nu',
+  'pw',
+  'sc',
+  'sh',
+  'so',
+  'sr',
+  'st',
+  'su',
+  'tk',
+  'to',
+  'tv',
+  'vu',
+  'ws',
+]);
+
+/**
+ * The brand whose own country domain this is: the registrable label is exactly one of the brand's
+ * domain labels (4+ ASCII characters, no homoglyph) and the public suffix is a country's (ICANN
+ * section, a two-letter TLD, alone or under a second level: google.de, google.co.jp, google.com.hk),
+ * not a generic-use ccTLD, with no lure word in the host, and the brand does not opt out
+ * (`countryDomains: false`). Undefined otherwise.
+ */
+export function countryDomainBrand(info: DomainInfo, idx: BrandIndex): string | undefined {
+  const label = info.label;
+  const suffix = info.publicSuffix;
+  if (!label || !suffix || !info.icann || idx.countryLabels.size === 0) return undefined;
+  const brand = idx.countryLabels.get(label);
+  if (brand === undefined) return undefined;
+  const tld = suffix.slice(suffix.lastIndexOf('.') + 1);
+  if (tld.length !== 2 || !/^[a-z]{2}$/.test(tld)) return undefined;
+  // a generic-use ccTLD directly (google.io) is no country site; its country's second level is (com.co)
+  const levels = suffix.split('.').length;
+  if (levels === 1 && GENERIC_CC.has(tld)) return undefined;
+  // at most one level under the ccTLD (co.jp, com.hk); longer private-looking suffixes are not countries
+  if (levels > 2) return undefined;
+  if (info.subdomain !== '' && lureWordsIn(info.subdomain, '').length > 0) return undefined;
+  return brand;
+}
+
 /** Checks one registrable label (ASCII form and Unicode form). */
 function checkLabel(
   label: string,
   labelU: string,
   suffix: string | null,
   idx: BrandIndex,
+  baited = false,
 ): LookalikeMatch | null {
   const sk = skeleton(labelU);
   // 1. same skeleton: the brand label itself under another suffix, or a homoglyph of it
   const same = idx.bySkeleton.get(sk);
-  if (same) {
+  // a one-letter brand label ("t" of t.me) is no name of its own: t.co is not telegram
+  if (same && same[0]!.len >= 2) {
     const t = same[0]!;
     if (labelU === t.text) {
       const m = base(t, labelU, t.kind === 'domain' ? 'tld-swap' : 'keyword');
@@ -369,6 +444,17 @@ function checkLabel(
       }
     }
   }
+  // 5. several edits, scaled by the brand label's length, or a brand contained with edits (fuzzy.ts)
+  const fz = fuzzyBrand(sk, idx, baited);
+  if (fz) {
+    const m = base(fz.target, labelU, fz.rule);
+    m.distance = fz.distance;
+    if (fz.words) m.words = fz.words;
+    if (fz.lures && fz.lures.length > 0) m.lures = fz.lures;
+    if (fz.positions) m.positions = fz.positions;
+    if (sk !== labelU) m.homoglyph = true;
+    return m;
+  }
   return null;
 }
 
@@ -381,12 +467,20 @@ export function detectLookalike(
   idx: BrandIndex,
   path = '',
   suffixes?: readonly string[],
+  lures?: readonly string[],
 ): LookalikeMatch | null {
   if (idx.targets.length === 0 || officialBrand(info.host, idx, suffixes) !== undefined) return null;
   const reg = info.registeredDomain;
   if (info.label && reg) {
     const labelU = info.label.includes('xn--') ? toUnicode(info.label) : info.label;
-    const m = checkLabel(info.label, labelU, info.publicSuffix, idx);
+    // short brands several edits away count only next to bait: a lure word or a risky TLD
+    const tld = info.host.slice(info.host.lastIndexOf('.') + 1);
+    const baited = RISKY_TLDS.has(tld) || (lures ?? lureWordsIn(info.host, path)).length > 0;
+    // the brand's own country site (google.co.jp) is no tld-swap of it
+    const m =
+      countryDomainBrand(info, idx) === undefined
+        ? checkLabel(info.label, labelU, info.publicSuffix, idx, baited)
+        : null;
     if (m) return m;
   }
   if (info.subdomain !== '') {

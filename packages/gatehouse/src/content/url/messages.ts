@@ -33,6 +33,11 @@ const RULE_TEXT: Record<LookalikeRule, [string, string]> = {
   keyword: ['a brand keyword as the domain name', '以品牌关键词作为域名'],
   'brand-subdomain': ['the brand placed in a subdomain of another site', '品牌出现在其他网站的子域名中'],
   'brand-path': ["the brand's domain placed in the path of another site", '品牌域名出现在其他网站的路径中'],
+  'edit-distance': [
+    'a few letters changed (edit distance over look-alike characters)',
+    '改动了少数字符（形似字符折叠后的编辑距离）',
+  ],
+  'fuzzy-combo': ['a misspelt brand or a brand next to lure words', '品牌名拼写变形或与诱导词拼接'],
 };
 
 export function lookalikeReason(m: LookalikeMatch): Reason {
@@ -63,6 +68,11 @@ const MAKERS: Record<string, Maker> = {
     `在运营方白名单中（${s(v.entry)}）`,
   ],
   'url.official': (v) => [0, `Official domain of ${s(v.brand)}`, `${s(v.brand)} 的官方域名`],
+  'url.brand-country': (v) => [
+    0,
+    `${s(v.brand)}'s own name under a country suffix (.${s(v.suffix)}): not a lookalike, not trusted either`,
+    `${s(v.brand)} 在国家/地区后缀（.${s(v.suffix)}）下的同名域名：不视为仿冒，也不视为官方`,
+  ],
   'url.shortener': (v) => [
     25,
     `Link shortener ${s(v.service)} hides the destination`,
@@ -130,6 +140,16 @@ const MAKERS: Record<string, Maker> = {
     20,
     `${s(v.domain)} first seen on the platform ${s(v.ageHours)} h ago`,
     `${s(v.domain)} 于 ${s(v.ageHours)} 小时前首次在平台上出现`,
+  ],
+  'url.lure': (v) => [
+    (v.words as string[]).length >= 2 ? 25 : 15,
+    `Lure words in the link (${(v.words as string[]).join(', ')})`,
+    `链接中含有诱导词（${(v.words as string[]).join('、')}）`,
+  ],
+  'url.tld-risk': (v) => [
+    15,
+    `TLD much used by throwaway phishing sites (.${s(v.tld)})`,
+    `常被一次性钓鱼网站使用的顶级域名（.${s(v.tld)}）`,
   ],
   'text.truncated': (v) => [
     0,

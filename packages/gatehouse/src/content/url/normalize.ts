@@ -13,6 +13,8 @@ export const F_SPACED_DOT = 16;
 export const F_ZERO_WIDTH = 32;
 export const F_DEFANGED = 64;
 export const F_NO_SCHEME = 128;
+export const F_ENCODED_DOT = 256;
+export const F_COMMA_DOT = 512;
 
 export type ObfuscationFlag =
   | 'fullwidth'
@@ -22,7 +24,9 @@ export type ObfuscationFlag =
   | 'spaced-dot'
   | 'zero-width'
   | 'defanged-scheme'
-  | 'no-scheme';
+  | 'no-scheme'
+  | 'encoded-dot'
+  | 'comma-dot';
 
 const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_FULLWIDTH, 'fullwidth'],
@@ -33,6 +37,8 @@ const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_ZERO_WIDTH, 'zero-width'],
   [F_DEFANGED, 'defanged-scheme'],
   [F_NO_SCHEME, 'no-scheme'],
+  [F_ENCODED_DOT, 'encoded-dot'],
+  [F_COMMA_DOT, 'comma-dot'],
 ];
 
 /** Flag bits → names. */
@@ -44,7 +50,15 @@ export function flagNames(bits: number): ObfuscationFlag[] {
 
 /** Bits that mean someone hid a link on purpose ('no-scheme' alone is ordinary writing). */
 export const HIDING_FLAGS =
-  F_FULLWIDTH | F_UNICODE_DOT | F_BRACKET_DOT | F_DOT_WORD | F_SPACED_DOT | F_ZERO_WIDTH | F_DEFANGED;
+  F_FULLWIDTH |
+  F_UNICODE_DOT |
+  F_BRACKET_DOT |
+  F_DOT_WORD |
+  F_SPACED_DOT |
+  F_ZERO_WIDTH |
+  F_DEFANGED |
+  F_ENCODED_DOT |
+  F_COMMA_DOT;
 
 export interface Normalized {
   /** cleaned text */
@@ -52,7 +66,7 @@ export interface Normalized {
   /** map[i] = offset in the original of cleaned char i; map[text.length] = end of the scanned original. null = identity */
   map: Int32Array | null;
   /** trick bits per cleaned char; null = none */
-  flags: Uint8Array | null;
+  flags: Uint16Array | null;
   /** true when the input was longer than the scan limit and only its start was cleaned */
   truncated: boolean;
 }
@@ -69,8 +83,41 @@ export function isZeroWidth(c: number): boolean {
   );
 }
 
+/**
+ * Characters that read as a dot: the ideographic and full-width full stops, and look-alikes (middle
+ * dots · ・ ･ ∙ ⋅ ⸱ ꓸ, leaders ‥ ․, Arabic ۔, Syriac ܁ ܂, small ﹒). Only the first five are dots anywhere;
+ * the look-alikes count only between two host characters (see dotTokenAt).
+ */
 function isUnicodeDot(c: number): boolean {
-  return c === 0x3002 || c === 0xff61 || c === 0xff0e || c === 0xfe52 || c === 0x2024;
+  switch (c) {
+    case 0x3002:
+    case 0xff61:
+    case 0xff0e:
+    case 0xfe52:
+    case 0x2024:
+    case 0x00b7:
+    case 0x0387:
+    case 0x2025:
+    case 0x06d4:
+    case 0x0701:
+    case 0x0702:
+    case 0x30fb:
+    case 0xff65:
+    case 0x2219:
+    case 0x22c5:
+    case 0x2e31:
+    case 0x2e33:
+    case 0xa4f8:
+    case 0x16eb:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** "点" / "點" (Chinese for "dot"), read as a dot only between a host and a common TLD. */
+function isDotHanzi(c: number): boolean {
+  return c === 0x70b9 || c === 0x9ede;
 }
 
 function isAsciiAlnum(c: number): boolean {
@@ -92,7 +139,7 @@ function isWordish(c: number): boolean {
 }
 
 function isSpace(c: number): boolean {
-  return c === 32 || c === 0x3000 || c === 0xa0 || c === 9;
+  return c === 32 || c === 0x3000 || c === 0xa0 || c === 9 || c === 10 || c === 13;
 }
 
 function lower(c: number): number {
@@ -111,6 +158,22 @@ function dotTokenAt(t: string, i: number, end: number): number {
     lastDotFlag = F_UNICODE_DOT;
     return 1;
   }
+  if (c === 37 && i + 2 < end && t.charCodeAt(i + 1) === 50 && lower(t.charCodeAt(i + 2)) === 101) {
+    // "%2E", a percent-encoded dot
+    lastDotFlag = F_ENCODED_DOT;
+    return 3;
+  }
+  if (isDotHanzi(c)) {
+    // "discord-gift点com": only before a common TLD (…点赞, 3点半 are ordinary Chinese)
+    if (tldEnd(t, skipSpaces(t, i + 1, end), end) < 0) return 0;
+    lastDotFlag = F_DOT_WORD;
+    return 1;
+  }
+  if (c === 44 && i + 1 < end && COMMA_TLDS.has(tldWord(t, i + 1, end))) {
+    // "discord-gift,com": a comma for the dot, only before a TLD that is no English word
+    lastDotFlag = F_COMMA_DOT;
+    return 1;
+  }
   let close = -1;
   if (c === 91 || c === 0xff3b) close = c === 91 ? 93 : 0xff3d;
   else if (c === 40 || c === 0xff08) close = c === 40 ? 41 : 0xff09;
@@ -118,7 +181,7 @@ function dotTokenAt(t: string, i: number, end: number): number {
   else if (c === 60) close = 62;
   if (close < 0 || i + 2 >= end) return 0;
   const d = t.charCodeAt(i + 1);
-  if ((d === 46 || isUnicodeDot(d)) && t.charCodeAt(i + 2) === close) {
+  if ((d === 46 || isUnicodeDot(d) || isDotHanzi(d)) && t.charCodeAt(i + 2) === close) {
     lastDotFlag = F_BRACKET_DOT;
     return 3;
   }
@@ -154,16 +217,82 @@ const SPACED_TLDS = new Set([
   'tk',
 ]);
 
-function lowerTldAt(t: string, k: number, end: number): boolean {
+/** TLDs a comma may stand in front of ("gift,com"): none is an English word ("gross,net" stays text). */
+const COMMA_TLDS = new Set(['com', 'cn', 'xyz', 'ru', 'cc', 'tk', 'gg', 'vip', 'icu', 'cyou']);
+
+/** The lower-case ASCII word at k when a non-word character (or the end) follows it, else ''. */
+function tldWord(t: string, k: number, end: number): string {
   let j = k;
   while (j < end && j - k < 8) {
     const c = t.charCodeAt(j);
     if (c >= 97 && c <= 122) j++;
     else break;
   }
-  if (j === k) return false;
-  if (j < end && isWordish(t.charCodeAt(j))) return false;
-  return SPACED_TLDS.has(t.slice(k, j));
+  if (j === k || (j < end && isWordish(t.charCodeAt(j)))) return '';
+  return t.slice(k, j);
+}
+
+/**
+ * End of a common TLD written at k, either plainly ("com") or letter by letter ("c o m", one space
+ * between letters); -1 when there is none.
+ */
+function tldEnd(t: string, k: number, end: number): number {
+  const w = tldWord(t, k, end);
+  if (w !== '') return SPACED_TLDS.has(w) ? k + w.length : -1;
+  return spacedTldEnd(t, k, end);
+}
+
+/** "c o m": single lower-case letters one space apart that spell a common TLD; -1 when not. */
+function spacedTldEnd(t: string, k: number, end: number): number {
+  let word = '';
+  let j = k;
+  while (j < end && word.length < 8) {
+    const c = t.charCodeAt(j);
+    if (c < 97 || c > 122) break;
+    if (j + 1 < end && isWordish(t.charCodeAt(j + 1))) return -1;
+    word += t[j];
+    j++;
+    // go on only to another single letter ("c o m now" stops before "now")
+    if (
+      j + 1 < end &&
+      t.charCodeAt(j) === 32 &&
+      isLowerAscii(t.charCodeAt(j + 1)) &&
+      (j + 2 >= end || !isWordish(t.charCodeAt(j + 2)))
+    )
+      j++;
+    else break;
+  }
+  return word.length >= 2 && SPACED_TLDS.has(word) ? j : -1;
+}
+
+function isLowerAscii(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+
+/**
+ * For "点" and "," standing in for a dot: the label before holds a letter and, for a comma, is at least
+ * four characters long ("5点com" is a time, "yes,cn" a sentence).
+ */
+function wordBefore(t: string, i: number): boolean {
+  let a = i;
+  let letter = false;
+  while (a > 0 && i - a < 64) {
+    const c = t.charCodeAt(a - 1);
+    if (!isAsciiAlnum(c) && c !== 45) break;
+    if (c > 57) letter = true;
+    a--;
+  }
+  return letter && (lastDotFlag !== F_COMMA_DOT || i - a >= 4);
+}
+
+function skipSpaces(t: string, k: number, end: number): number {
+  let m = k;
+  while (m < end && m - k < 3 && isSpace(t.charCodeAt(m))) m++;
+  return m;
+}
+
+function lowerTldAt(t: string, k: number, end: number): boolean {
+  return tldEnd(t, k, end) >= 0;
 }
 
 /** "the dot com bubble": a few English words that are never a host name before " dot ". */
@@ -199,15 +328,52 @@ function stopWordBefore(t: string, i: number): boolean {
   return STOP_WORDS.has(t.slice(a, i).toLowerCase());
 }
 
+/**
+ * A cheap pre-check: could `t` hold a link, plain or written around a dot ("。", "点", "%2E", ",com",
+ * "(dot)")? False only when no dot of any spelling follows a host character. Callers skip the full
+ * extraction for texts where it is false (most chat: "。" after a Chinese character is no link).
+ */
+export function mayHoldLink(t: string): boolean {
+  const end = t.length;
+  for (let i = 0; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 46) return true;
+    if (c < 128) {
+      if (c === 37) {
+        if (i + 1 < end && t.charCodeAt(i + 1) === 50) return true;
+      } else if (c === 44) {
+        if (i > 0 && i + 1 < end && isAsciiAlnum(t.charCodeAt(i - 1)) && isLowerAscii(t.charCodeAt(i + 1)))
+          return true;
+      } else if ((c === 100 || c === 68) && i + 2 < end) {
+        if (lower(t.charCodeAt(i + 1)) === 111 && lower(t.charCodeAt(i + 2)) === 116) return true;
+      }
+      continue;
+    }
+    if (isUnicodeDot(c) || isDotHanzi(c)) {
+      let k = i;
+      while (k > 0 && i - k < 3 && (isSpace(t.charCodeAt(k - 1)) || isZeroWidth(t.charCodeAt(k - 1)))) k--;
+      const p = k > 0 ? t.charCodeAt(k - 1) : 0;
+      if (isAsciiAlnum(p) || isFullwidthAlnum(p) || p === 45 || (p >= 128 && isWordish(p) && p < 0x2e80))
+        return true;
+    }
+  }
+  return false;
+}
+
 function needsWork(t: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = t.charCodeAt(i);
     if (c >= 128 || c === 91 || c === 40 || c === 123 || c === 60) return true;
-    if (c === 32 && i + 1 < end) {
+    if ((c === 32 || c === 10 || c === 13) && i + 1 < end) {
       const n = t.charCodeAt(i + 1);
       if (n === 46 || n === 100 || n === 68 || n === 32) return true;
       if (i > 0 && t.charCodeAt(i - 1) === 46) return true;
-    }
+    } else if (c === 37) {
+      if (i + 1 < end && t.charCodeAt(i + 1) === 50) return true;
+    } else if (c === 44) {
+      if (i > 0 && i + 1 < end && isAsciiAlnum(t.charCodeAt(i - 1)) && isLowerAscii(t.charCodeAt(i + 1)))
+        return true;
+    } else if (c === 46 && i + 2 < end && t.charCodeAt(i + 2) === 32) return true;
   }
   return false;
 }
@@ -218,7 +384,7 @@ export function normalize(t: string, limit = Infinity): Normalized {
   const end = truncated ? limit : t.length;
   if (!needsWork(t, end)) return { text: truncated ? t.slice(0, end) : t, map: null, flags: null, truncated };
   const map = new Int32Array(end + 1);
-  const flags = new Uint8Array(end + 1);
+  const flags = new Uint16Array(end + 1);
   const parts: string[] = [];
   let n = 0;
   let pending = 0;
@@ -245,7 +411,9 @@ export function normalize(t: string, limit = Infinity): Normalized {
     }
     const prevWord = n > 0 && isAsciiAlnum(prev);
     if (prevWord && c !== 46 && !isSpace(c)) {
-      const len = dotTokenAt(t, i, end);
+      let len = dotTokenAt(t, i, end);
+      if (len > 0 && (lastDotFlag === F_DOT_WORD || lastDotFlag === F_COMMA_DOT) && !wordBefore(t, i))
+        len = 0;
       if (len > 0) {
         const k = skipZw(i + len);
         if (k < end && isWordish(t.charCodeAt(k))) {
@@ -253,8 +421,12 @@ export function normalize(t: string, limit = Infinity): Normalized {
           i += len;
           continue;
         }
-        if (k < end && isSpace(t.charCodeAt(k)) && lastDotFlag === F_UNICODE_DOT) {
-          // "qq。 com"
+        if (
+          k < end &&
+          isSpace(t.charCodeAt(k)) &&
+          (lastDotFlag === F_UNICODE_DOT || lastDotFlag === F_DOT_WORD)
+        ) {
+          // "qq。 com", "qq点 com"
           let m = k;
           while (m < end && m - k < 3 && isSpace(t.charCodeAt(m))) m++;
           if (lowerTldAt(t, m, end)) {
@@ -263,6 +435,15 @@ export function normalize(t: string, limit = Infinity): Normalized {
             continue;
           }
         }
+      }
+    }
+    if (prev === 46 && isLowerAscii(c) && n >= 2 && isAsciiAlnum(parts[n - 2]!.charCodeAt(0))) {
+      // "qq.c o m": a TLD spelled letter by letter after a host's dot
+      const e = spacedTldEnd(t, i, end);
+      if (e > i + 1 && e - i > 2) {
+        for (let k = i; k < e; k++) if (t.charCodeAt(k) !== 32) emit(t[k]!, k, F_SPACED_DOT);
+        i = e;
+        continue;
       }
     }
     if (prevWord && c === 46 && i + 1 < end && isSpace(t.charCodeAt(i + 1))) {

@@ -316,7 +316,7 @@ export interface ExtractedUrl {
 }
 
 export interface ExtractOptions {
-  /** scan at most this many characters of the text (default 200,000) */
+  /** scan at most this many characters of the text (default 1 Mi, the default request body limit) */
   maxScan?: number;
   /** stop after this many URLs (default 200) */
   maxUrls?: number;
@@ -356,7 +356,7 @@ const FILE_TLDS = new Set([
  * IPs with a port or path, javascript:/data: URLs, and all the obfuscated forms normalize.ts undoes.
  */
 export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction {
-  const maxScan = opts.maxScan ?? 200_000;
+  const maxScan = opts.maxScan ?? 1 << 20;
   const maxUrls = opts.maxUrls ?? 200;
   const norm = normalize(text, maxScan);
   const s = norm.text;

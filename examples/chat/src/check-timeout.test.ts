@@ -1,0 +1,81 @@
+/**
+ * The pre-send check has a timeout. When Gatehouse does not answer in time the chat fails open — the
+ * message is delivered and reported as unchecked through POST /v1/events, so the engine still sees it
+ * (and can retract it) — or, with checkFailure 'closed', refuses it and sends nothing. The network to
+ * Gatehouse is slowed for the check only (a test fetch); Gatehouse and everything else are real.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startEnv, User } from './testing.ts';
+
+/** A fetch whose pre-send check calls never answer (until the caller's timeout aborts them). */
+function stalledCheck(calls: { checks: number }): typeof fetch {
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.endsWith('/v1/check/message')) return fetch(input, init);
+    calls.checks++;
+    const signal = init?.signal;
+    return new Promise<Response>((_, reject) => {
+      if (!signal) return;
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+  };
+}
+
+test('fail open: a check that times out delivers the message and reports it to Gatehouse unchecked', async () => {
+  const calls = { checks: 0 };
+  const env = await startEnv({ checkTimeoutMs: 150, linkFetch: stalledCheck(calls) });
+  const alice = await new User(env.url).signUp('alice', 'Alice');
+  const bob = await new User(env.url).signUp('bob', 'Bob');
+  try {
+    await bob.connect();
+    await alice.call('POST', '/api/friends', { handle: 'bob' });
+    const t0 = Date.now();
+    const r = await alice.call<{ status: string; message: { id: string } }>('POST', '/api/messages', {
+      to: { user: bob.id },
+      text: 'the check is slow tonight',
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(calls.checks, 1, 'the check was asked');
+    assert.ok(Date.now() - t0 < 5_000, 'the sender did not wait for Gatehouse');
+    await bob.next((f) => f.type === 'message' && (f.message as { id: string }).id === r.body.message.id);
+    // the unchecked message reaches the engine through /v1/events, under its own id
+    await env.chat.gh.flush();
+    await env.gh.engine.drain();
+    const risk = await env.gh.engine.accountRisk(alice.id);
+    assert.ok(
+      risk.events.some((e) => e.id === r.body.message.id),
+      JSON.stringify(risk.events.map((e) => e.id)),
+    );
+  } finally {
+    alice.close();
+    bob.close();
+    await env.cleanup();
+  }
+});
+
+test('fail closed: a check that times out refuses the message; nothing is stored or delivered', async () => {
+  const calls = { checks: 0 };
+  const env = await startEnv({ checkTimeoutMs: 150, checkFailure: 'closed', linkFetch: stalledCheck(calls) });
+  const alice = await new User(env.url).signUp('carol', 'Carol');
+  const bob = await new User(env.url).signUp('dave', 'Dave');
+  try {
+    await alice.call('POST', '/api/friends', { handle: 'dave' });
+    const r = await alice.call<{ code: string; messageId: string; en: string; zh: string }>(
+      'POST',
+      '/api/messages',
+      { to: { user: bob.id }, text: 'must not leave unchecked' },
+    );
+    assert.equal(r.status, 503, JSON.stringify(r.body));
+    assert.equal(r.body.code, 'CHECK_UNAVAILABLE');
+    assert.equal(calls.checks, 1);
+    assert.equal(env.chat.db.message(r.body.messageId), undefined);
+    const conv = `/api/conversations/${encodeURIComponent(`dm:${alice.id}`)}/messages`;
+    const theirs = await bob.call<{ messages: unknown[] }>('GET', conv);
+    assert.equal(theirs.body.messages.length, 0);
+  } finally {
+    alice.close();
+    bob.close();
+    await env.cleanup();
+  }
+});

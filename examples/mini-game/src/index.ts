@@ -1,0 +1,1 @@
+export { startMiniGame, type MiniGame, type MiniGameOptions } from './app.ts';

@@ -1,0 +1,118 @@
+/**
+ * `gatehouse bench check`: the pre-send check over HTTP at a fixed 5,000 requests/s from a second
+ * process on loopback (keep-alive). Figures: requestsPerSecond (answered), p50Ms, p99Ms. Goal: p99 ≤ 2 ms.
+ * 20,000 accounts send in turn; a 5 s warm-up at the same rate first creates their state, so the
+ * figures are for the steady state (an account checked for the first time allocates its profile).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { registerBenchmark, percentile, type BenchOptions, type Figures } from './index.ts';
+import { loadConfig } from '../config/index.ts';
+import { createGatehouse } from '../gatehouse.ts';
+import { createLogger } from '../log/index.ts';
+import { tempDir } from '../testing/index.ts';
+import type { CheckLoadSpec } from './check-load.ts';
+
+const LOADGEN = fileURLToPath(new URL('./check-load.ts', import.meta.url));
+
+interface LoadResult {
+  count: number;
+  errors: number;
+  statuses: Record<string, number>;
+  durationMs: number;
+  latenciesMs: number[];
+}
+
+export function load(spec: CheckLoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', LOADGEN, JSON.stringify(spec)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`check load generator exited with ${code}`));
+      try {
+        resolve(JSON.parse(out) as LoadResult);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+/** Cumulative counts by bucket upper bound (ms) of the check route's server-side latency. */
+export async function serverHistogram(url: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (
+      !line.startsWith('gatehouse_http_request_duration_seconds_bucket') ||
+      !line.includes('/v1/check/message')
+    )
+      continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    const n = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (le) out.set(le === '+Inf' ? Infinity : Number(le) * 1000, n);
+  }
+  return out;
+}
+
+export function bucketPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
+  const les = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  for (const le of les) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= p * total) return le;
+  return Infinity;
+}
+
+export async function benchCheck(opts: BenchOptions): Promise<Figures> {
+  const t = tempDir('gatehouse-bench-check-');
+  const config = loadConfig({
+    env: {},
+    overrides: { dataDir: t.dir, port: 0, logLevel: 'silent', engineSnapshotSeconds: 0 },
+  });
+  const gh = await createGatehouse(config, { log: createLogger('silent') });
+  try {
+    const url = await gh.listen();
+    const { key } = await gh.keys.create('bench check', ['events:write']);
+    const rate = 5000;
+    const durationMs = Math.max(2000, Math.round(10_000 * opts.scale));
+    opts.log(`check: ${rate} req/s for ${durationMs / 1000} s from a second process`);
+    const before = await serverHistogram(url);
+    const r = await load({
+      url,
+      apiKey: key,
+      rate,
+      durationMs,
+      warmupMs: 5000,
+      connections: 32,
+      accounts: 20_000,
+    });
+    const after = await serverHistogram(url);
+    const ok = r.statuses['200'] ?? 0;
+    if (ok !== r.count) opts.log(`  non-200 answers: ${JSON.stringify(r.statuses)} errors ${r.errors}`);
+    const figures = {
+      requestsPerSecond: Math.round(ok / (r.durationMs / 1000)),
+      p50Ms: Math.round(percentile(r.latenciesMs, 50) * 1000) / 1000,
+      p99Ms: Math.round(percentile(r.latenciesMs, 99) * 1000) / 1000,
+      /** Server-side p99 (Fastify's own timing, from /metrics): the upper bound of its histogram bucket. */
+      serverP99BucketMs: bucketPercentile(before, after, 0.99),
+    };
+    opts.log(`  ${JSON.stringify(figures)}`);
+    return figures;
+  } finally {
+    await gh.close();
+    t.cleanup();
+  }
+}
+
+registerBenchmark({
+  name: 'check',
+  description: 'pre-send check over HTTP at 5,000 req/s from a second process: p50/p99 / 发送前检查延迟',
+  run: benchCheck,
+});

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, registerBenchmark, type BenchOptions, type Figures } from './index.ts';
+import { loadConfig } from '../config/index.ts';
+import { createGatehouse } from '../gatehouse.ts';
+import { createLogger } from '../log/index.ts';
+import { BENCH_REDIRECT, mint } from '../oauth/mint.ts';
+import { tempDir } from '../testing/index.ts';
+
+const LOADER = fileURLToPath(new URL('./oauth-load.ts', import.meta.url));
+
+/** Runs bench-load.ts in a second process with the spec in a file. */
+function load(
+  dir: string,
+  spec: object,
+): Promise<{ count: number; errors: number; statuses: Record<string, number>; durationMs: number }> {
+  const file = join(dir, `load-${randomBytes(4).toString('hex')}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', LOADER, file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited with ${code}`)),
+    );
+  });
+}
+
+/**
+ * Token endpoint (authorization code with PKCE; refresh with rotation) and userinfo requests per second,
+ * load from a second process, one server process (one core for the server's JavaScript). SQLite as
+ * shipped (WAL, synchronous FULL).
+ */
+async function run(opts: BenchOptions): Promise<Figures> {
+  const t = tempDir('gatehouse-bench-');
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir: t.dir,
+      port: 0,
+      logLevel: 'silent',
+      sqliteSynchronous: process.env.BENCH_SYNC ?? 'FULL',
+    },
+  });
+  const gh = await createGatehouse(config, { log: createLogger('silent') });
+  try {
+    const url = await gh.listen();
+    const ctx = { ip: '127.0.0.1', userAgent: 'bench' };
+    const acc = await gh.identity.createAccount(
+      { handle: 'bench.oauth', password: 'bench password oauth 1' },
+      ctx,
+    );
+    const { app, clientSecret } = await gh.oauth.registry.add({
+      name: { en: 'Bench Game', zh: '压测游戏' },
+      redirectUris: [BENCH_REDIRECT],
+      scopes: ['nickname', 'friend_count', 'offline_access'],
+      rateLimitPerMinute: 1_000_000,
+    });
+    const provider = await gh.oauth.provider();
+    const scope = 'openid nickname offline_access';
+    const auth = `Basic ${Buffer.from(`${encodeURIComponent(app.id)}:${encodeURIComponent(clientSecret!)}`).toString('base64')}`;
+    const headers = { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' };
+    const rounds = Math.max(1, Math.round(3 * opts.scale));
+    const durationMs = Math.max(1000, Math.round(3000 * opts.scale));
+    const supply = Math.max(500, Math.round(2000 * opts.scale));
+    // Rates per second of wall time, and per second of the server process's CPU time: the per-core
+    // figure, which holds on a shared machine where this process gets only part of a core.
+    const codes: number[] = [];
+    const refreshes: number[] = [];
+    const userinfos: number[] = [];
+    const cpu = { codes: [] as number[], refreshes: [] as number[], userinfos: [] as number[] };
+    const timed = async (r: Promise<{ ok: number; durationMs: number }>, started: NodeJS.CpuUsage) => {
+      const { ok, durationMs } = await r;
+      const used = process.cpuUsage(started);
+      return { wall: ok / (durationMs / 1000), perCpu: ok / ((used.user + used.system) / 1e6) };
+    };
+    // single-use bodies: each sent once, rate = all of them / the time they took
+    const measure = async (bodies: string[], path: string, extra: Record<string, string> = headers) => {
+      const r = await load(t.dir, {
+        once: true,
+        url,
+        concurrency: 16,
+        requests: bodies.map((body) => ({ method: 'POST', path, headers: extra, body })),
+      });
+      const ok = r.statuses['200'] ?? 0;
+      if (ok !== r.count)
+        throw new Error(`oauth bench ${path}: ${JSON.stringify(r.statuses)} errors ${r.errors}`);
+      return { ok, durationMs: r.durationMs };
+    };
+    const repeat = async (path: string, extra: Record<string, string>) => {
+      const r = await load(t.dir, {
+        url,
+        concurrency: 16,
+        durationMs,
+        rate: 0,
+        warmupMs: 300,
+        requests: [{ method: 'GET', path, headers: extra }],
+      });
+      const ok = r.statuses['200'] ?? 0;
+      if (ok !== r.count || ok === 0)
+        throw new Error(`oauth bench ${path}: ${JSON.stringify(r.statuses)} errors ${r.errors}`);
+      return { ok, durationMs: r.durationMs };
+    };
+    /**
+     * Single-use requests in batches of 250, each batch issued just before it is sent (a code lives 60 s):
+     * counts, wall time and server CPU time summed over the batches.
+     */
+    const batched = async (
+      make: (m: Awaited<ReturnType<typeof mint>>) => Promise<string>,
+      body: (value: string) => string,
+    ) => {
+      let ok = 0;
+      let wallMs = 0;
+      let cpuUs = 0;
+      for (let done = 0; done < supply; done += 250) {
+        const m = await mint(provider, { accountId: acc.id, clientId: app.id, scope });
+        const values: string[] = [];
+        for (let i = 0; i < Math.min(250, supply - done); i++) values.push(await make(m));
+        const started = process.cpuUsage();
+        const r = await measure(values.map(body), '/oidc/token');
+        const used = process.cpuUsage(started);
+        ok += r.ok;
+        wallMs += r.durationMs;
+        cpuUs += used.user + used.system;
+      }
+      return { wall: ok / (wallMs / 1000), perCpu: ok / (cpuUs / 1e6) };
+    };
+    for (let round = 0; round < rounds; round++) {
+      const verifier = randomBytes(32).toString('base64url');
+      const c = await batched(
+        (m) => m.code(verifier),
+        (x) =>
+          new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: x,
+            redirect_uri: BENCH_REDIRECT,
+            code_verifier: verifier,
+          }).toString(),
+      );
+      codes.push(c.wall);
+      cpu.codes.push(c.perCpu);
+      const r = await batched(
+        (m) => m.refreshToken(),
+        (x) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: x }).toString(),
+      );
+      refreshes.push(r.wall);
+      cpu.refreshes.push(r.perCpu);
+      const m = await mint(provider, { accountId: acc.id, clientId: app.id, scope });
+      const at = await m.accessToken();
+      const u = await timed(repeat('/oidc/me', { authorization: `Bearer ${at}` }), process.cpuUsage());
+      userinfos.push(u.wall);
+      cpu.userinfos.push(u.perCpu);
+      opts.log(
+        `  round ${round + 1}/${rounds}: per CPU-second code ${cpu.codes.at(-1)!.toFixed(0)}, refresh ${cpu.refreshes.at(-1)!.toFixed(0)}, userinfo ${cpu.userinfos.at(-1)!.toFixed(0)}; wall code ${codes.at(-1)!.toFixed(0)}/s, refresh ${refreshes.at(-1)!.toFixed(0)}/s, userinfo ${userinfos.at(-1)!.toFixed(0)}/s`,
+      );
+    }
+    return {
+      tokenAuthorizationCodePerCoreSecond: Math.round(median(cpu.codes)),
+      tokenRefreshPerCoreSecond: Math.round(median(cpu.refreshes)),
+      userinfoPerCoreSecond: Math.round(median(cpu.userinfos)),
+      tokenAuthorizationCodePerSecond: Math.round(median(codes)),
+      tokenRefreshPerSecond: Math.round(median(refreshes)),
+      userinfoPerSecond: Math.round(median(userinfos)),
+    };
+  } finally {
+    await gh.close();
+    t.cleanup();
+  }
+}
+
+registerBenchmark({
+  name: 'oauth',
+  description: 'token endpoint (authorization code + PKCE, refresh with rotation) and userinfo requests/s',
+  run,
+});

@@ -1,0 +1,86 @@
+/**
+ * The scale-out shape's NATS side: one connection per process, the deployment's JetStream stream
+ * (subjects partitioned by account, deduplicated by event id) and its lease bucket (key-value, with a
+ * TTL: a lease its owner stops renewing lapses).
+ */
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../log/index.ts';
+import { clusterNames, type ClusterNames } from './partition.ts';
+
+export interface ClusterLink {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  leases: KV;
+  names: ClusterNames;
+  partitions: number;
+  leaseMs: number;
+  close(): Promise<void>;
+}
+
+export interface LinkOptions {
+  natsUrl: string;
+  clusterName: string;
+  partitions: number;
+  leaseSeconds: number;
+  log: Logger;
+}
+
+const NS = 1_000_000;
+
+/** Connects (retrying forever on a lost connection) and makes sure the stream and bucket exist. */
+export async function openLink(o: LinkOptions): Promise<ClusterLink> {
+  const nc = await connect({
+    servers: o.natsUrl.split(','),
+    name: `gatehouse-${process.pid}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect')
+        o.log.warn({ nats: s.type }, 'NATS connection status changed');
+    }
+  })();
+  const names = clusterNames(o.clusterName);
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    name: names.stream,
+    subjects: [names.eventsAll],
+    // a republished row (the relay restarted before recording its position) is dropped by id
+    duplicate_window: 10 * 60_000 * NS,
+  };
+  try {
+    await jsm.streams.info(names.stream);
+  } catch {
+    await jsm.streams.add(config);
+  }
+  const js = jetstream(nc);
+  const leaseMs = o.leaseSeconds * 1000;
+  const leases = await new Kvm(js).create(names.bucket, { ttl: leaseMs, history: 1 });
+  return {
+    nc,
+    js,
+    leases,
+    names,
+    partitions: o.partitions,
+    leaseMs,
+    async close() {
+      await nc.drain().catch(() => nc.close());
+    },
+  };
+}
+
+/** Removes a deployment's stream and bucket (tests, with a name of their own). */
+export async function destroyCluster(natsUrl: string, clusterName: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl.split(',') });
+  try {
+    const names = clusterNames(clusterName);
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(names.stream).catch(() => undefined);
+    await jsm.streams.delete(`KV_${names.bucket}`).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,39 @@
+/** Which partition of the event stream an account belongs to: FNV-1a (32-bit) of its id, mod N. */
+export function partitionOf(account: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < account.length; i++) {
+    h ^= account.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+/** Names of one deployment's stream, bucket and subjects (all derived from clusterName). */
+export interface ClusterNames {
+  stream: string;
+  bucket: string;
+  /** Subject of partition p's events. */
+  events(p: number): string;
+  eventsAll: string;
+  /** Subject of partition p's pre-send checks (request/reply to its owner). */
+  check(p: number): string;
+  /** "There are new events in the log" (to the relay). */
+  pokeEvents: string;
+  /** "There are new outbox rows" (to the dispatcher). */
+  pokeOutbox: string;
+  /** Fingerprint sightings every engine worker shares (campaigns cross partitions). */
+  sightings: string;
+}
+
+export function clusterNames(name: string): ClusterNames {
+  return {
+    stream: `${name}_events`,
+    bucket: `${name}_leases`,
+    events: (p) => `${name}.ev.${p}`,
+    eventsAll: `${name}.ev.*`,
+    check: (p) => `${name}.check.${p}`,
+    pokeEvents: `${name}.poke.events`,
+    pokeOutbox: `${name}.poke.outbox`,
+    sightings: `${name}.fp`,
+  };
+}

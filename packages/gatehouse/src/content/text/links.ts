@@ -1,0 +1,78 @@
+/**
+ * Links are not spam evidence by themselves: the text model never sees them. Every link the URL part
+ * finds (with all its de-obfuscation) is blanked to spaces of the same length before normalisation,
+ * in training and in scoring alike, so offsets (intent spans) do not move and "see you tonight
+ * <news link>" scores as "see you tonight". Whether a link is risky is the URL part's verdict
+ * (lookalike, blocklist, lure words, …), reported next to the text score, never inside it.
+ */
+import { extractUrls } from '../url/parse.ts';
+
+function alnum(c: number): boolean {
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+  return (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a);
+}
+
+/**
+ * Quick test: can the text hold a link at all? "://", "%2", a non-ASCII dot-like mark or 点, a dot
+ * between two letters or digits, or a dot (or comma) before a lower-case word after a few spaces
+ * ("qq . com"). Ordinary sentences ("Hi. See you") skip the link scan.
+ */
+function mayHoldLink(t: string): boolean {
+  const n = t.length;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 128) {
+      if (c === 46 || c === 44) {
+        if (i === 0 || i + 1 >= n) continue;
+        let j = i + 1;
+        while (j < n && j - i <= 3 && (t.charCodeAt(j) === 32 || t.charCodeAt(j) === 10)) j++;
+        const d = j < n ? t.charCodeAt(j) : 0;
+        if (j === i + 1 ? alnum(d) && (c === 46 || (d >= 97 && d <= 122)) : d >= 97 && d <= 122) return true;
+        if (c === 46 && t.charCodeAt(i - 1) === 32 && alnum(d)) return true;
+      } else if (c === 58) {
+        if (t.charCodeAt(i + 1) === 47) return true;
+      } else if (c === 37) {
+        if (t.charCodeAt(i + 1) === 50) return true;
+      } else if (c === 91 || c === 40 || c === 123 || c === 60) {
+        // "[.]", "(dot)", "{.}", "<.>"
+        const d = t.charCodeAt(i + 1) | 32;
+        if (d === 46 || d === 100) return true;
+      } else if (c === 32 && (t.charCodeAt(i + 1) | 32) === 100 && (t.charCodeAt(i + 2) | 32) === 111)
+        return true; // " dot "
+      else if (
+        c >= 65 &&
+        c <= 122 &&
+        i + 2 < n &&
+        t.charCodeAt(i + 1) === 116 &&
+        t.charCodeAt(i + 2) === 116
+      ) {
+        // "http", "hxxp" without the ":" next to them are still scanned ("hxxps://")
+        if (t.startsWith('tp', i + 2) || t.startsWith('p:', i + 3) || t.startsWith('ps', i + 3)) return true;
+      }
+      continue;
+    }
+    // a dot-like mark or 点 right after a letter or digit (ASCII or full-width: "ｑｑ．ｃｏｍ")
+    if (i > 0 && alnum(t.charCodeAt(i - 1)) && DOT_LIKE.has(c)) return true;
+  }
+  return false;
+}
+
+const DOT_LIKE = new Set([
+  0x70b9, 0x9ede, 0x3002, 0xff0e, 0xff61, 0x00b7, 0x0387, 0x2025, 0x06d4, 0x0701, 0x0702, 0x30fb, 0x2024,
+  0x2219, 0x22c5, 0x2e31, 0x2e33, 0xa4f8, 0xff65, 0x16eb, 0xfe52, 0x3000,
+]);
+
+/** The text with every link replaced by spaces (same length); the text itself when it has none. */
+export function maskLinks(text: string): string {
+  if (!mayHoldLink(text)) return text;
+  const urls = extractUrls(text, { maxUrls: 64 }).urls;
+  if (urls.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const u of urls) {
+    if (u.start < at) continue;
+    out += text.slice(at, u.start) + ' '.repeat(u.end - u.start);
+    at = u.end;
+  }
+  return out + text.slice(at);
+}

@@ -1,0 +1,81 @@
+/**
+ * The scam-intent model: is this message asking for money or impersonating someone to get it? A
+ * logistic model (FTRL, the same hashed features as the spam model: CJK/pinyin/word n-grams,
+ * lexicon intents, structure) trained on data we write (generate.ts, declared template composition)
+ * against licensed real negatives (SMS Spam Collection ham and marketing spam, qq-group-ads chat and
+ * ads, training sides of the fixed split only). Its verdict gates the `money` and `impersonation`
+ * intents that scoring reports; cues.ts gives the spans.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { split } from '../data.ts';
+import { DATASETS, datasetPath, readLabelledFile, readModelFile } from '../loader.ts';
+import type { DatasetName } from '../loader.ts';
+import { balanceSources, train } from '../model.ts';
+import type { Example, TextModel } from '../model.ts';
+import { generateScamData } from './generate.ts';
+
+export const DEFAULT_SCAM_MODEL_PATH = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../../models/scam-default.bin',
+);
+
+/** Sets whose licence allows shipped weights (see the datasets README). */
+export const SCAM_REAL_SETS: readonly DatasetName[] = ['sms-spam-collection', 'qq-group-ads'];
+
+export const SCAM_THRESHOLD = 0.5;
+/**
+ * 2^18 slots (1 MB of weights, cache friendly): scoring reuses the spam model's 2^20-slot feature
+ * vector by masking its slots to 18 bits (features are hashed, so the low bits are the same hash).
+ */
+export const SCAM_BITS = 18;
+
+/**
+ * The training examples: generated scams and hard negatives, plus every real message of the
+ * licensed sets' training sides as a negative (marketing spam and ads are spam, not scams that ask
+ * a person for money). Sources are balanced: generated, then each real set.
+ */
+export function scamTrainingExamples(sets: readonly DatasetName[] = SCAM_REAL_SETS): Example[] {
+  const gen = generateScamData().map((e) => ({ text: e.text, label: e.label }));
+  const real = sets
+    .filter((n) => existsSync(datasetPath(n)))
+    .map((n) =>
+      split(readLabelledFile(datasetPath(n)).examples).train.map((e) => ({
+        text: e.text,
+        label: 0 as const,
+      })),
+    );
+  return balanceSources([gen, ...real]);
+}
+
+export function trainScamModel(sets: readonly DatasetName[] = SCAM_REAL_SETS): TextModel {
+  return train(scamTrainingExamples(sets), { threshold: SCAM_THRESHOLD, sourceDropout: 0, bits: SCAM_BITS });
+}
+
+let cached: TextModel | null | undefined;
+
+/** The shipped scam model (models/scam-default.bin), loaded once; null when the file is missing. */
+export function defaultScamModel(): TextModel | null {
+  if (cached === undefined) {
+    cached = existsSync(DEFAULT_SCAM_MODEL_PATH) ? readModelFile(DEFAULT_SCAM_MODEL_PATH) : null;
+  }
+  return cached;
+}
+
+/** For tests: whether the datasets needed to (re)train are present. */
+export function scamDataAvailable(): boolean {
+  return DATASETS.slice(0, 2).every((n) => existsSync(datasetPath(n)));
+}
+
+/** Reads the hand-written evaluation set (`category<TAB>text`), kept apart from training. */
+export function readScamEvalSet(): Array<{ category: string; text: string }> {
+  const path = resolve(dirname(fileURLToPath(import.meta.url)), 'eval.tsv');
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .map((l) => {
+      const tab = l.indexOf('\t');
+      return { category: l.slice(0, tab), text: l.slice(tab + 1) };
+    });
+}

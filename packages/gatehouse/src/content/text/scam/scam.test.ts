@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadDefaultTextModel } from '../loader.ts';
+import { scoreText } from '../score.ts';
+import { evalScam } from './eval.ts';
+import { defaultScamModel, scamDataAvailable, trainScamModel } from './model.ts';
+import { saveModel } from '../serialize.ts';
+
+const text = loadDefaultTextModel();
+const fraud = (t: string) =>
+  scoreText(text, t).intents.filter((h) => h.intent === 'money' || h.intent === 'impersonation');
+
+describe('scam intents are learned, not listed', () => {
+  it('the shipped scam model is present and flags scams with cue spans in the original text', () => {
+    assert.ok(defaultScamModel(), 'models/scam-default.bin');
+    const t = '表哥，我是小峰，原来的微信登不上了。我在外面急用钱，能先打三千到我朋友的卡上吗？别跟舅妈讲';
+    const r = scoreText(text, t);
+    assert.ok(r.scam.isScam, String(r.scam.probability));
+    const cues = new Set(r.scam.cues.map((c) => c.cue));
+    for (const c of ['transfer', 'urgency', 'secrecy'] as const)
+      assert.ok(cues.has(c), `${c}: ${JSON.stringify(r.scam.cues)}`);
+    for (const c of r.scam.cues) assert.equal(t.slice(c.start, c.end), c.original);
+    assert.ok(fraud(t).length > 0);
+    const en = fraud(
+      "Hey it's your nephew, lost my phone so texting from a friend's. Could you transfer $400 to this account today? please don't tell uncle",
+    );
+    assert.ok(en.length > 0, 'English');
+  });
+
+  it('ordinary messages about money, phones and hospitals, and holiday wishes fire no money, impersonation or prize intent', () => {
+    const plain = [
+      '新春快乐，万事如意，恭喜发财，红包拿来',
+      '中秋节快乐，给大家发个红包，祝阖家团圆',
+      '送你一张新年贺卡，打开有惊喜 https://card.example.org/y/2027',
+      '妈，我手机坏了，这两天用电脑发消息',
+      '昨天的饭钱我转你了，看一下',
+      '老板说明天开会改到十点',
+      'happy new year! red envelopes for everyone tonight',
+      "I'm at the hospital visiting grandpa, he's doing much better",
+      'I paid the rent already, send me your half when you can',
+    ];
+    for (const t of plain) {
+      const r = scoreText(text, t);
+      const bad = r.intents.filter(
+        (h) => h.intent === 'money' || h.intent === 'impersonation' || h.intent === 'prize',
+      );
+      assert.deepEqual(
+        bad,
+        [],
+        `${t}: ${JSON.stringify(bad.map((h) => h.original))} (scam ${r.scam.probability})`,
+      );
+    }
+  });
+
+  it(
+    'held-out evaluation set and real ham stay within the targets',
+    { skip: scamDataAvailable() ? false : 'datasets absent' },
+    () => {
+      const rows = new Map(evalScam('model', defaultScamModel()).map((r) => [r.set, r]));
+      assert.ok(rows.get('acquaintance needs money')!.rate >= 0.9);
+      assert.ok(rows.get('other fraud')!.rate >= 0.95);
+      assert.ok(rows.get('QQ group ham (validation)')!.rate <= 0.005);
+      assert.ok(rows.get('SMS ham (validation)')!.rate <= 0.01);
+    },
+  );
+
+  it(
+    'training is reproducible: a fresh model is byte-identical to the shipped one',
+    { skip: scamDataAvailable() ? false : 'datasets absent' },
+    () => {
+      assert.deepEqual(saveModel(trainScamModel()), saveModel(defaultScamModel()!));
+    },
+  );
+});

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadDefaultTextModel, scoreText } from '../text/index.ts';
+import { compactText, toOriginalOffset } from '../text/long.ts';
+import { analyzeText } from './analyze.ts';
+import { compileBrands } from './brands.ts';
+import { extractUrls } from './parse.ts';
+import { linksAcross, SplitLinkBuffer } from './split.ts';
+
+const hosts = (t: string) => extractUrls(t).urls.map((u) => u.parsed.host);
+
+test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', () => {
+  const cases: Array<[string, string, string]> = [
+    ['速领 nitro-drop点com 限时', 'nitro-drop.com', 'dot-word'],
+    ['steam-skins點ru/trade', 'steam-skins.ru', 'dot-word'],
+    ['客服 wx-pay-help 点 cn', 'wx-pay-help.cn', 'dot-word'],
+    ['see gift-box·xyz', 'gift-box.xyz', 'unicode-dot'],
+    ['快 boost-claim‥top', 'boost-claim.top', 'unicode-dot'],
+    ['login-check۔net', 'login-check.net', 'unicode-dot'],
+    ['acc-verify܁org', 'acc-verify.org', 'unicode-dot'],
+    ['reward-center・vip', 'reward-center.vip', 'unicode-dot'],
+    ['go: promo-pass%2ecom/claim', 'promo-pass.com', 'encoded-dot'],
+    ['go: promo-pass%2Ecn', 'promo-pass.cn', 'encoded-dot'],
+    ['claim at card-bonus . c o m today', 'card-bonus.com', 'spaced-dot'],
+    ['card-bonus.n e t', 'card-bonus.net', 'spaced-dot'],
+    ['visit prize-hub\n.com', 'prize-hub.com', 'spaced-dot'],
+    ['visit prize-hub.\r\nru', 'prize-hub.ru', 'spaced-dot'],
+    ['prize-hub,xyz', 'prize-hub.xyz', 'comma-dot'],
+    ['qq-safe[点]cn', 'qq-safe.cn', 'bracket-dot'],
+  ];
+  for (const [text, host, flag] of cases) {
+    const u = extractUrls(text).urls;
+    assert.deepEqual(
+      u.map((x) => x.parsed.host),
+      [host],
+      text,
+    );
+    assert.ok(u[0]!.flags.includes(flag as never), `${text}: ${u[0]!.flags.join(',')}`);
+    assert.ok(text.slice(u[0]!.start, u[0]!.end).length >= host.length - 2, 'span in the original');
+  }
+});
+
+test('ordinary sentences with 点, decimals, times and abbreviations stay text', () => {
+  const plain = [
+    '我们下午3点半在门口见',
+    '明天9点com会议改到10点',
+    '给我点个赞吧 ok点赞',
+    '这个点子不错，点com的时代过去了',
+    'pi is about 3.14 and e is 2.72',
+    'the train leaves at 3.5 past, i.e. soon',
+    'version 1.2.3 is out, e.g. the fix',
+    'Mr. Smith.\nComing tomorrow',
+    'U.S. a b c',
+    'gross,net and tare',
+    'yes,cn is short for china',
+    'Jean·Paul and 迈克尔·杰克逊',
+    'price: 12.50, net 10',
+    'a.m. c o m',
+    '100%2 of us',
+    'the dot com bubble',
+    'I said it, com on',
+  ];
+  for (const t of plain) assert.deepEqual(hosts(t), [], t);
+});
+
+test('a link after the first 64 KiB is found and scored', () => {
+  const filler = '今天天气不错，我们一起去公园散步吧。'.repeat(6000); // > 64 Ki units
+  assert.ok(filler.length > 65536);
+  const text = `${filler} 领取礼包加我薇信 discord-gift点com/nitro`;
+  const ctx = {
+    brands: compileBrands([{ name: 'discord', domains: ['discord.com'], keywords: ['discord'] }]),
+  };
+  const a = analyzeText(text, ctx);
+  assert.equal(a.urls.length, 1);
+  assert.equal(a.urls[0]!.host, 'discord-gift.com');
+  assert.notEqual(a.urls[0]!.verdict, 'clean');
+  // the text model sees the link's surroundings too, at a bounded size
+  const c = compactText(text, 4096);
+  assert.ok(c.text.length <= 4096);
+  assert.ok(c.text.includes('discord-gift点com'));
+  const at = c.text.indexOf('领取礼包');
+  assert.equal(text.slice(toOriginalOffset(c, at), toOriginalOffset(c, at) + 4), '领取礼包');
+  const model = loadDefaultTextModel();
+  const s = scoreText(model, text);
+  assert.equal(s.truncated, true);
+  const late = s.intents.find((h) => h.start > 65536);
+  assert.ok(late, 'an intent in the late part of the message');
+  assert.equal(text.slice(late.start, late.end), late.original);
+});
+
+test('a link split across two messages of one sender is joined, ordinary pairs are not', () => {
+  const joined: Array<[string, string, string]> = [
+    ['快去 discord-gift', '.com/claim 领取', 'discord-gift.com'],
+    ['steam-trade.', 'ru/offer', 'steam-trade.ru'],
+    ['登录 qq-security点', 'cn 验证', 'qq-security.cn'],
+    ['open nitro-pro', 'mo.xyz', 'nitro-promo.xyz'],
+  ];
+  for (const [a, b, host] of joined) {
+    const l = linksAcross(a, b);
+    assert.deepEqual(
+      l.map((x) => x.host),
+      [host],
+      `${a} | ${b}`,
+    );
+    assert.ok(l[0]!.startInPrevious < a.length && l[0]!.endInNext > 0);
+  }
+  const apart: Array<[string, string]> = [
+    ['check my', 'discord.com/channels'],
+    ['see you at 5.', '30 then'],
+    ['好的', '明天见 qq.com'],
+    ['look at this: ', 'bbc.co.uk'],
+    ['ok.', 'Com on now'],
+  ];
+  for (const [a, b] of apart) assert.deepEqual(linksAcross(a, b), [], `${a} | ${b}`);
+
+  const buf = new SplitLinkBuffer({ maxKeys: 2, maxGapMs: 60_000 });
+  assert.deepEqual(buf.take('u1', 'g1', 'try promo-', 1000), []);
+  // another sender or another conversation in between does not join
+  assert.deepEqual(buf.take('u2', 'g1', 'hi', 1500), []);
+  assert.deepEqual(
+    buf.take('u1', 'g1', 'gift.com now', 2000).map((l) => l.host),
+    ['promo-gift.com'],
+  );
+  assert.deepEqual(buf.take('u1', 'g2', 'gift.com', 2100), []);
+  // too late: no join
+  buf.take('u1', 'g1', 'try promo-', 3000);
+  assert.deepEqual(buf.take('u1', 'g1', 'gift.com', 100_000), []);
+  assert.ok(buf.size <= 2);
+});

@@ -1,0 +1,43 @@
+/**
+ * What every message detector reads: the message, the account and session state, the content
+ * verdict and the window counts, built once per message by the pipeline (pipeline.ts).
+ */
+import type { Limits } from '../config.ts';
+import type { SignalSink } from '../signals.ts';
+import type { AccountState, SessionState } from '../state.ts';
+import type { MessageSentEvent } from '../types.ts';
+import type { ContentVerdict } from '../verdict.ts';
+import type { LoginQrFinding } from '../../content/qr/index.ts';
+
+export interface MessageContext {
+  t: number;
+  ev: MessageSentEvent;
+  acct: AccountState;
+  sess: SessionState | undefined;
+  limits: Limits;
+  content: ContentVerdict;
+  script: number;
+  hour: number;
+  clientKey: string;
+  /** profile maturity in [0, 1] (messages learned / profileMatureMessages) */
+  maturity: number;
+  recipients: number;
+  newRecipients: number;
+  msgs1: number;
+  msgs10: number;
+  rcpt10: number;
+  newRcpt10: number;
+  groups10: number;
+  repeat10: number;
+  reporters60: number;
+  blockers60: number;
+  imageMatches: Array<{ hash: string; label: string; distance: number }>;
+  /** the platform's QR login shared in the message (image, link or wording) */
+  loginQr: LoginQrFinding | undefined;
+  victimContact: boolean;
+}
+
+export interface Detector<C> {
+  name: string;
+  run(ctx: C, out: SignalSink): void;
+}

@@ -1,0 +1,202 @@
+/** Sign-in context: how and where the session signed in, and what it does right after. */
+import type { SignalSink } from '../signals.ts';
+import { clamp01 } from '../signals.ts';
+import type { SessionState } from '../state.ts';
+import type { Detector, MessageContext } from './context.ts';
+import { burst, peakNow } from './velocity.ts';
+
+/** Sign-in context of a session, shared by message and sign-in events. */
+export function sessionSignals(sess: SessionState | undefined, t: number, out: SignalSink): void {
+  if (!sess) return;
+  const age = Math.max(0, t - sess.createdAt);
+  if (age < 24 * 3600_000) {
+    const mins = Math.round(age / 60_000);
+    // A fresh sign-in on a device, network and country the account already uses is the owner
+    // signing in again (app update, expired cookie): a quarter of the weight. Intruders sign in
+    // from their own machines and networks.
+    const familiar = !sess.deviceNew && !sess.networkNew && !sess.countryNew;
+    out.emit(
+      'session_new',
+      mins,
+      (1 - age / (24 * 3600_000)) * (familiar ? 0.25 : 1),
+      familiar
+        ? `session signed in ${mins} minutes ago on a device and network this account uses`
+        : `session signed in ${mins} minutes ago`,
+      familiar ? `会话在 ${mins} 分钟前于该账号常用的设备和网络上登录` : `会话在 ${mins} 分钟前登录`,
+    );
+  }
+  if (sess.confirmed)
+    out.emit(
+      'session_confirmed',
+      'owner',
+      1,
+      'the owner confirmed this session from an older one of theirs',
+      '账号主人已在其较早的会话中确认此会话',
+    );
+  else if (sess.method === 'qr') {
+    // approved by the owner's phone on the same network: the owner was there (a quarter)
+    out.emit(
+      'signin_qr',
+      sess.qrNear ? 'qr_near' : 'qr',
+      sess.qrNear ? 0.25 : 1,
+      sess.qrNear
+        ? 'session signed in by QR code, approved on the same network'
+        : 'session signed in by QR code scan',
+      sess.qrNear ? '会话通过扫码登录（在同一网络确认）' : '会话通过扫码登录',
+    );
+    if (sess.qrRelay > 0)
+      out.emit(
+        'signin_qr_relay',
+        sess.qrSignals ?? 'qr_network_mismatch',
+        sess.qrRelay,
+        `QR sign-in approved by a phone far from the requesting device (${sess.qrSignals ?? 'network mismatch'}): the shape of a relayed QR login`,
+        `扫码登录的确认手机与请求设备不在一处（${sess.qrSignals ?? '网络不一致'}）：疑似被转发的扫码登录`,
+      );
+  } else if (sess.method === 'device_code')
+    out.emit(
+      'signin_device_code',
+      'device_code',
+      1,
+      'session signed in by device code',
+      '会话通过设备码登录',
+    );
+  else if (sess.method === 'passkey')
+    out.emit('signin_passkey', 'passkey', 1, 'session signed in with a passkey', '会话通过通行密钥登录');
+  if (sess.deviceNew)
+    out.emit(
+      'device_new',
+      sess.device ?? '',
+      1,
+      'session on a device never used before',
+      '会话来自从未使用过的设备',
+    );
+  if (sess.networkNew)
+    out.emit(
+      'network_new',
+      sess.network ?? '',
+      1,
+      `session from a network never used before (${sess.network})`,
+      `会话来自从未使用过的网络（${sess.network}）`,
+    );
+  if (sess.countryNew)
+    out.emit(
+      'country_new',
+      sess.country ?? '',
+      1,
+      `session from a country never used before (${sess.country})`,
+      `会话来自从未登录过的国家/地区（${sess.country}）`,
+    );
+  if (sess.risk > 0)
+    out.emit(
+      'signin_risk',
+      sess.risk,
+      sess.risk,
+      'identity rated the sign-in risky',
+      '身份系统判定此次登录有风险',
+    );
+  if (sess.wave > 0)
+    out.emit(
+      'login_wave',
+      sess.wave,
+      sess.wave,
+      'signed in during a wave of new-device logins from the same network or device type',
+      '登录时同一网络或设备类型出现大批新设备登录',
+    );
+}
+
+export const session: Detector<MessageContext> = {
+  name: 'session',
+  run(c, out) {
+    if (c.ev.session === undefined) return;
+    if (!c.sess) {
+      out.emit(
+        'session_unknown',
+        c.ev.session,
+        1,
+        'session never seen in a sign-in event',
+        '会话未见登录记录',
+      );
+      return;
+    }
+    sessionSignals(c.sess, c.t, out);
+  },
+};
+
+export const newSessionBurst: Detector<MessageContext> = {
+  name: 'new_session_burst',
+  run(c, out) {
+    const s = c.sess;
+    // a burst right after signing in again on the usual phone is a person opening the app to greet
+    // everyone; right after a sign-in from a new device or network it is the QQ pattern
+    if (!s || !(s.deviceNew || s.networkNew || s.countryNew)) return;
+    const age = c.t - s.createdAt;
+    if (age > 3600_000) return;
+    const activity = Math.max(
+      burst(c.msgs10, peakNow(c, c.acct.peakMsgs10), 3),
+      burst(c.rcpt10, peakNow(c, c.acct.peakRcpt10), 2),
+      c.newRcpt10 >= 3 ? 0.5 : 0,
+      c.groups10 >= 3 ? 0.5 : 0,
+    );
+    if (activity > 0)
+      out.emit(
+        'new_session_burst',
+        Math.round(age / 60_000),
+        clamp01(activity * 2),
+        `a burst of messages right after a new sign-in (${Math.round(age / 60_000)} min)`,
+        `新登录 ${Math.round(age / 60_000)} 分钟后即大量发送消息`,
+      );
+  },
+};
+
+/** A session that is not the owner's usual one: signed in on a device, network or country new to the account. */
+function unusual(s: SessionState): boolean {
+  // a session the owner vouched for is theirs
+  return !s.confirmed && (s.deviceNew || s.networkNew || s.countryNew);
+}
+
+/**
+ * "Friend needs money": a money request from a session that is not the owner's usual one (signed
+ * in < 72 h ago on a new device, network or country). The account's own evidence is enough — no
+ * crowd needed: half strength for the first recipient (the message is held), full from the second.
+ */
+export const newSessionMoney: Detector<MessageContext> = {
+  name: 'new_session_money',
+  run(c, out) {
+    const s = c.sess;
+    if (!s || c.content.moneyTerm === undefined || !unusual(s)) return;
+    const age = c.t - s.createdAt;
+    if (age > 72 * 3600_000) return;
+    const n = s.moneyRcpt;
+    out.emit(
+      'new_session_money',
+      n,
+      (n >= 2 ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
+      `asks ${n} ${n === 1 ? 'person' : 'people'} for money from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 人要钱`,
+    );
+  },
+};
+
+/**
+ * A lone intruder's links: links to sites the account never linked, sent to contacts from a session
+ * signed in < 24 h ago on a new device, network or country. Strength grows with the recipients the
+ * session sent such links to (a group counts as many), so the first is held and a spread contained.
+ */
+export const sessionLinkSpread: Detector<MessageContext> = {
+  name: 'session_link_spread',
+  run(c, out) {
+    const s = c.sess;
+    if (!s || s.linkRcpt === 0 || !unusual(s) || c.acct.messages < 10) return;
+    if (!c.content.domains.some((d) => !c.acct.linkDomains.has(d))) return;
+    const age = c.t - s.createdAt;
+    if (age > 24 * 3600_000) return;
+    const n = s.linkRcpt;
+    out.emit(
+      'session_link_spread',
+      n,
+      (n >= 3 ? 1 : n === 2 ? 0.6 : 0.5) * c.maturity,
+      `links to a site this account never linked, sent to ${n} recipients from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 位联系人发送该账号从未分享过的网站链接`,
+    );
+  },
+};

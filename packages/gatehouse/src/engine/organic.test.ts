@@ -1,0 +1,236 @@
+// Organic spread or hijack (issue 14 items 1 and 2): content passed along by owners on their usual
+// sessions is never a campaign and never holds or freezes them; a campaign needs senders that show
+// compromise; a lone intruder is contained on the account's own evidence, with no crowd.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { loadBrands } from '../content/url/index.ts';
+import { createContentAnalyzer } from './content.ts';
+import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
+import type { Action, Decision } from './types.ts';
+
+const RANK: Record<Action, number> = { allow: 0, challenge: 1, hold: 2, block: 3, contain: 4 };
+const names = (d: Decision) =>
+  `${d.action}: ${d.signals.map((s) => `${s.name}=${s.logOdds.toFixed(2)}`).join(', ')}`;
+const has = (d: Decision, s: string) => d.signals.some((x) => x.name === s);
+
+let real: ReturnType<typeof createContentAnalyzer> | undefined;
+function realContent() {
+  const brands = loadBrands(fileURLToPath(new URL('../../config/brands.example.json', import.meta.url)));
+  return (real ??= createContentAnalyzer({ url: { brands } }));
+}
+
+/** `n` accounts with a month of daytime habits and their own friends; the clock at `day` + `hour`. */
+function society(sim: Sim, prefix: string, n: number, hour: number, friends = 25): string[] {
+  const accounts = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  for (const a of accounts)
+    sim.history(a, {
+      hours: [9, 21],
+      friends: Array.from({ length: friends }, (_, k) => `${a}-f${k}`),
+      ip: `10.${n}.${accounts.indexOf(a) % 250}.7`,
+    });
+  sim.t = T0 + 30 * DAY + hour * HOUR;
+  return accounts;
+}
+
+test('an e-card from a never-linked site sent to every friend by many owners at midnight: organic, no campaign, nobody held', () => {
+  const sim = new Sim({ content: realContent() });
+  const owners = society(sim, 'card', 24, 24);
+  const text = '送你一张新年贺卡，打开有惊喜 https://www.newyear-cards.cn/c/77ab';
+  for (const [i, a] of owners.entries()) {
+    sim.t += 20_000;
+    const d = sim.send(a, {
+      to: Array.from({ length: 25 }, (_, k) => `${a}-f${k}`),
+      text,
+      session: `${a}-s0`,
+      t: sim.t + i,
+    });
+    assert.ok(RANK[d.action] <= RANK.allow, names(d));
+    assert.ok(!has(d, 'campaign_member') && !has(d, 'campaign_forming'), names(d));
+  }
+  assert.deepEqual(sim.engine.campaigns(), []);
+  for (const a of owners) assert.equal(sim.engine.accountRisk(a)!.contained, false);
+});
+
+test('red-packet wishes and a holiday greeting to all friends, one by one, from the usual phone: allowed and explained', () => {
+  const sim = new Sim({ content: realContent() });
+  const [a] = society(sim, 'rp', 1, 24, 30);
+  let worst: Decision | undefined;
+  const wishes = ['新春快乐，恭喜发财，红包拿来 🧧', '过年好！红包多多，财源滚滚', 'Happy New Year! 🧨'];
+  for (let k = 0; k < 30; k++) {
+    sim.t += 4_000;
+    const d = sim.send(a!, { to: [`${a}-f${k}`], text: wishes[k % wishes.length]!, session: `${a}-s0` });
+    if (!worst || d.logit > worst.logit) worst = d;
+  }
+  assert.equal(worst!.action, 'allow', names(worst!));
+  assert.ok(has(worst!, 'familiar_context'), names(worst!));
+});
+
+test('a few owners on a new network pass on the same card as hundreds of others: still organic (their share is small), not contained', () => {
+  const sim = new Sim({ content: realContent() });
+  const owners = society(sim, 'mix', 30, 20);
+  const text = '给你的电子贺卡，点开看看吧 https://cards.example-greet.com/x/9';
+  // five of them are travelling: signed in an hour ago on a hotel network (same phone)
+  for (const [i, a] of owners.slice(0, 5).entries())
+    sim.login(a, { session: `${a}-hotel`, device: `${a}-phone`, ip: `192.0.2.${10 + i}` });
+  sim.t += 60 * MIN;
+  const decisions: Decision[] = [];
+  // the card goes around from usual phones first, then the travellers pass it on too
+  for (const [i, a] of [...owners.slice(5), ...owners.slice(0, 5)].entries()) {
+    sim.t += 10_000;
+    const travelling = owners.indexOf(a) < 5;
+    const d = sim.send(a, {
+      to: [`${a}-f1`, `${a}-f2`],
+      text,
+      session: travelling ? `${a}-hotel` : `${a}-s0`,
+      t: sim.t + i,
+    });
+    decisions.push(d);
+  }
+  assert.equal(sim.engine.campaigns().length, 0, JSON.stringify(sim.engine.campaigns()));
+  for (const d of decisions) assert.ok(d.action !== 'contain' && !has(d, 'campaign_member'), names(d));
+});
+
+test('the same content from hijacked sessions is a campaign; an owner forwarding it is recognised but neither a member nor raised by it', () => {
+  const sim = new Sim();
+  const hijacked = society(sim, 'hj', 6, 3);
+  for (const [i, a] of hijacked.entries()) {
+    sim.t += MIN;
+    sim.login(a, { session: `${a}-evil`, method: 'qr', device: `farm-${i}`, ip: `203.0.113.${40 + i}` });
+    sim.send(a, {
+      to: [`${a}-f3`, `${a}-f4`, `${a}-f5`],
+      text: '点击领取免费皮肤，验证账号马上到账 http://skin-gift-now.top/v',
+      session: `${a}-evil`,
+    });
+  }
+  const [c] = sim.engine.campaigns();
+  assert.ok(c && c.memberCount >= 5 && c.compromised60m! >= 5, JSON.stringify(c));
+  sim.history('fwd', { hours: [0, 23] });
+  const plain = sim.send('fwd', { to: ['fwd-f1'], text: 'hello', session: 'fwd-s0' });
+  const d = sim.send('fwd', {
+    to: ['fwd-f1'],
+    text: '点击领取免费皮肤，验证账号马上到账 http://skin-gift-now.top/v',
+    session: 'fwd-s0',
+  });
+  assert.deepEqual(d.campaigns, [c.id]);
+  assert.ok(!has(d, 'campaign_member') && !has(d, 'campaign_forming'), names(d));
+  assert.ok(!sim.engine.campaign(c.id)!.members.includes('fwd'));
+  assert.ok(d.action !== 'contain', names(d));
+  assert.equal(plain.action, 'allow');
+});
+
+test('a friend of a contained victim greeting everyone from the usual phone carries no victim prior; from a new device it does', () => {
+  const sim = new Sim();
+  const [victim, friend] = society(sim, 'vc', 2, 14);
+  sim.process({ id: 'fr-x', type: 'friend.added', time: sim.t, account: victim!, friend: friend! });
+  sim.engine.markVictim(victim!, sim.t);
+  sim.t += MIN;
+  const greet = sim.send(friend!, {
+    to: Array.from({ length: 25 }, (_, k) => `${friend}-f${k}`),
+    text: 'Happy holidays everyone!',
+    session: `${friend}-s0`,
+  });
+  assert.equal(greet.action, 'allow', names(greet));
+  assert.ok(!has(greet, 'victim_contact'), names(greet));
+  sim.login(friend!, { session: 'intruder', method: 'qr', device: 'pc-x', ip: '198.51.100.77' });
+  sim.t += MIN;
+  const x = sim.send(friend!, {
+    to: Array.from({ length: 25 }, (_, k) => `${friend}-f${k}`),
+    text: 'Happy holidays everyone!',
+    session: 'intruder',
+  });
+  assert.ok(has(x, 'victim_contact'), names(x));
+});
+
+test('quarantined content from an owner who shows no compromise is stopped as a message but never contains the account', () => {
+  const sim = new Sim();
+  const [a] = society(sim, 'qc', 1, 15);
+  sim.engine.quarantine('d:example-greet.com');
+  const d = sim.send(a!, {
+    to: Array.from({ length: 25 }, (_, k) => `${a}-f${k}`),
+    text: 'a card for you https://cards.example-greet.com/x/1',
+    session: `${a}-s0`,
+  });
+  assert.ok(has(d, 'content_quarantined'), names(d));
+  assert.ok(RANK[d.action] >= RANK.challenge, names(d));
+  assert.notEqual(d.action, 'contain', names(d));
+  assert.equal(sim.engine.accountRisk(a!)!.contained, false);
+});
+
+test('a lone intruder (owner-like phone, new network, daytime, slow) posting never-seen links to friends is held at once and contained within three recipients', () => {
+  for (const [label, lure] of [
+    ['album', '这是你吗？照片都传到网上了 http://photo-album-share.net/p/82731'],
+    ['survey', 'quick survey, takes a minute, you get a voucher https://survey-rewards.club/s/44'],
+    ['doc', '帮我看下这个文档，急 https://docs-share-cloud.com/d/7Hk'],
+  ] as const) {
+    const sim = new Sim({ content: realContent() });
+    const [a] = society(sim, `ll-${label}-`, 1, 14);
+    // same phone (device id) as the owner: only the network and the young session differ
+    sim.login(a!, { session: 'lone', device: `${a}-phone`, ip: '198.18.4.9' });
+    let reached = 0;
+    let contained = false;
+    for (let k = 0; k < 10 && !contained; k++) {
+      sim.t += 3 * MIN;
+      const d = sim.send(a!, { to: [`${a}-f${k}`], text: lure, session: 'lone' });
+      if (d.action === 'allow') reached++;
+      contained = d.action === 'contain';
+      if (k === 0) assert.ok(RANK[d.action] >= RANK.hold, `${label} first: ${names(d)}`);
+      if (k >= 2) assert.ok(contained, `${label} #${k + 1}: ${names(d)}`);
+    }
+    assert.equal(reached, 0, label);
+  }
+});
+
+test('a lone intruder posting one link to a group is contained on that message; the owner sharing links from home is not', () => {
+  const sim = new Sim({ content: realContent() });
+  const [a, owner] = society(sim, 'lg', 2, 11);
+  sim.process({
+    id: 'gj',
+    type: 'group.joined',
+    time: sim.t,
+    account: a!,
+    group: { id: 'g1', memberCount: 40 },
+  });
+  sim.login(a!, { session: 'lone', device: `${a}-phone`, ip: '198.18.9.9' });
+  sim.t += 5 * MIN;
+  const d = sim.send(a!, {
+    group: { id: 'g1', memberCount: 40 },
+    text: 'free trial of this app, sign up with my link https://promo-app-trial.net/r/5',
+    session: 'lone',
+  });
+  assert.equal(d.action, 'contain', names(d));
+  // the owner of another account shares a new site with five friends from the usual phone
+  for (let k = 0; k < 5; k++) {
+    sim.t += MIN;
+    const o = sim.send(owner!, {
+      to: [`${owner}-f${k}`],
+      text: 'this recipe site is great https://www.xiachufang.com/recipe/1001',
+      session: `${owner}-s0`,
+    });
+    assert.equal(o.action, 'allow', names(o));
+  }
+});
+
+test('"friend needs money" from a session that is not the owner’s usual one: held on the first request, contained on the second; the owner asking a friend is not', () => {
+  for (const [i, text] of [
+    '在吗？我这边出了点急事，能不能先借我3000，晚上就还你',
+    'are you free? I need to borrow $300 urgently, will pay you back tomorrow',
+    '帮个忙，转2000到我这个卡上，急用，别告诉别人',
+  ].entries()) {
+    const sim = new Sim({ content: realContent() });
+    const [a, owner] = society(sim, `mn${i}-`, 2, 15);
+    sim.login(a!, { session: 'lone', device: `${a}-phone`, ip: `198.18.7.${i + 1}` });
+    sim.t += 10 * MIN;
+    const first = sim.send(a!, { to: [`${a}-f0`], text, session: 'lone' });
+    assert.ok(RANK[first.action] >= RANK.hold, names(first));
+    sim.t += 4 * MIN;
+    const second = sim.send(a!, { to: [`${a}-f1`], text, session: 'lone' });
+    assert.equal(second.action, 'contain', names(second));
+    const own = sim.send(owner!, {
+      to: [`${owner}-f0`],
+      text: '晚饭钱转我一下哈，80',
+      session: `${owner}-s0`,
+    });
+    assert.ok(RANK[own.action] <= RANK.challenge, names(own));
+  }
+});

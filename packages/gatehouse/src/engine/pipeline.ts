@@ -1,0 +1,334 @@
+/**
+ * The message pipeline, as named steps:
+ *
+ *   context → detectors → campaigns → decide → learn
+ *
+ * `context` updates the account's windows and builds the MessageContext (content verdict, counts,
+ * session); `detectors` runs the message detectors; `campaigns` asks the campaign tracker what the
+ * content belongs to and emits the campaign signals; `decide` adds the familiar context, scores and
+ * decides; `learn` teaches the profile from messages not judged hold or worse.
+ */
+import type { EngineState } from './engine-state.ts';
+import type { CampaignResult } from './campaigns.ts';
+import type { MessageContext } from './detectors/index.ts';
+import { MESSAGE_DETECTORS, crowdSignals, familiarContext } from './detectors/index.ts';
+import { decide as decideAction, makeDecision } from './scoring.ts';
+import { lateWave } from './sessions.ts';
+import type { AccountState, SessionState } from './state.ts';
+import {
+  M_BLOCKERS_60,
+  M_DELIV,
+  M_GRP_10,
+  M_MSG,
+  M_NEW_RCPT,
+  M_RCPT_1,
+  M_RCPT_10,
+  M_RCPT_60,
+  M_REPEAT,
+  M_REPORTERS_60,
+  boundMap,
+} from './state.ts';
+import type { TextFeatures } from './text.ts';
+import { hash53, textFeatures } from './text.ts';
+import type { Campaign, Decision, MessageSentEvent } from './types.ts';
+import { joinedVerdict, type ContentVerdict } from './verdict.ts';
+import { W1, W10, W60, countDistinct, touchLastSeen } from './windows.ts';
+
+export interface MessageOutcome {
+  decision: Decision;
+  created: Campaign[] | undefined;
+}
+
+/** Per-message values the steps hand on (beyond the MessageContext the detectors read). */
+interface Step {
+  acctHash: number;
+  fp: number;
+  groupHash: number;
+}
+
+/** The conversation a message belongs to, for joining a sender's consecutive messages. */
+function conversationOf(ev: MessageSentEvent): string | undefined {
+  if (ev.group !== undefined) return `g:${ev.group.id}`;
+  const rc = ev.recipients;
+  if (rc === undefined || rc.length === 0 || rc.length > 16) return undefined;
+  return rc.length === 1 ? `r:${rc[0]}` : `r:${[...rc].sort().join('\u0001')}`;
+}
+
+export class MessagePipeline {
+  private readonly st: EngineState;
+  private readonly tf: TextFeatures = { fingerprint: 0, length: 0, script: -1 };
+  private rcptHashes = new Float64Array(1024);
+  private readonly noImages: MessageContext['imageMatches'] = [];
+  private readonly ctx: MessageContext;
+
+  constructor(st: EngineState) {
+    this.st = st;
+    this.ctx = {
+      t: 0,
+      ev: undefined as unknown as MessageSentEvent,
+      acct: undefined as unknown as AccountState,
+      sess: undefined,
+      limits: st.limits,
+      content: undefined as unknown as ContentVerdict,
+      script: -1,
+      hour: 0,
+      clientKey: '',
+      maturity: 0,
+      recipients: 0,
+      newRecipients: 0,
+      msgs1: 0,
+      msgs10: 0,
+      rcpt10: 0,
+      newRcpt10: 0,
+      groups10: 0,
+      repeat10: 0,
+      reporters60: 0,
+      blockers60: 0,
+      imageMatches: [],
+      loginQr: undefined,
+      victimContact: false,
+    };
+  }
+
+  run(ev: MessageSentEvent): MessageOutcome {
+    const step = this.context(ev);
+    this.detectors();
+    const found = this.campaigns(step);
+    const decision = this.decide(found.campaigns, step);
+    if ((decision.action === 'allow' || decision.action === 'challenge') && !this.ctx.acct.contained)
+      this.learn(step.groupHash);
+    return { decision, created: found.created };
+  }
+
+  /** Step 1: windows, content verdict, images, session → the MessageContext. */
+  private context(ev: MessageSentEvent): Step {
+    const st = this.st;
+    const t = ev.time;
+    const L = st.limits;
+    const acct = st.account(ev.account, t);
+    let sess: SessionState | undefined = ev.session !== undefined ? st.sessions.get(ev.session) : undefined;
+    if (sess && sess.account !== ev.account) sess = undefined;
+    if (ev.session !== undefined) acct.lastSession = ev.session;
+    const tf = textFeatures(ev.text, this.tf);
+    let content = st.verdicts.of(ev.text, ev.urls, tf.fingerprint);
+    // a link cut in two ("discord-gift" then ".com/nitro") is read across the sender's consecutive
+    // messages in one conversation (the group, or the recipients of a direct message)
+    const conversation = conversationOf(ev);
+    if (conversation !== undefined && ev.text.length > 0 && st.content.linksAcrossMessages) {
+      const joined = st.content.linksAcrossMessages(ev.account, conversation, ev.text, t);
+      if (joined !== undefined) content = joinedVerdict(st.content, joined, ev.urls);
+    }
+    const w = acct.windows();
+    const acctHash = hash53(acct.id);
+
+    w.add(M_MSG, t);
+    let nR = 0;
+    let nNew = 0;
+    const rc = ev.recipients;
+    if (rc !== undefined && rc.length > 0) {
+      if (this.rcptHashes.length < rc.length) this.rcptHashes = new Float64Array(rc.length);
+      const recent = (acct.recentRcpt ??= new Map());
+      for (let i = 0; i < rc.length; i++) {
+        const h = hash53(rc[i]!);
+        this.rcptHashes[i] = h;
+        const prev = touchLastSeen(recent, L.recentRecipients, h, t);
+        countDistinct(w, t, prev, M_RCPT_1, M_RCPT_10, M_RCPT_60);
+        if (!acct.known.has(h)) {
+          nNew++;
+          if (t - prev > 600_000) w.add(M_NEW_RCPT, t);
+        }
+      }
+      nR = rc.length;
+      w.add(M_DELIV, t, nR);
+    }
+    let groupHash = 0;
+    if (ev.group !== undefined) {
+      groupHash = hash53(ev.group.id, 7);
+      const prev = touchLastSeen((acct.recentGroups ??= new Map()), 64, groupHash, t);
+      countDistinct(w, t, prev, -1, M_GRP_10, -1);
+      nR++;
+      if (!acct.groups.get(groupHash)) nNew++;
+      w.add(M_DELIV, t, ev.group.memberCount ?? 1);
+    }
+    const fp = tf.fingerprint;
+    if (fp !== 0) {
+      const rt = acct.recentTexts;
+      for (let i = 0; i < rt.length; i++) {
+        if (rt[i] === fp) {
+          w.add(M_REPEAT, t);
+          break;
+        }
+      }
+      rt[acct.recentTextsAt] = fp;
+      acct.recentTextsAt = (acct.recentTextsAt + 1) % rt.length;
+    }
+
+    const images: MessageContext['imageMatches'] = ev.attachments.length === 0 ? this.noImages : [];
+    for (const at of ev.attachments) {
+      const m =
+        (at.pdq !== undefined ? st.content.matchImage(at.pdq) : undefined) ??
+        st.content.matchImage(at.sha256);
+      if (m) images.push({ hash: at.pdq ?? at.sha256, label: m.label, distance: m.distance });
+    }
+
+    const c = this.ctx;
+    c.t = t;
+    c.ev = ev;
+    c.acct = acct;
+    c.sess = sess;
+    c.content = content;
+    c.script = tf.script;
+    c.hour = new Date(t).getUTCHours();
+    c.clientKey = `${ev.client.kind}/${ev.client.name}`;
+    c.maturity = Math.min(1, acct.messages / L.profileMatureMessages);
+    c.recipients = nR;
+    c.newRecipients = nNew;
+    c.msgs1 = w.sum(M_MSG, t, W1);
+    c.msgs10 = w.sum(M_MSG, t, W10);
+    c.rcpt10 = w.sum(M_RCPT_10, t, W10);
+    c.newRcpt10 = w.sum(M_NEW_RCPT, t, W10);
+    c.groups10 = w.sum(M_GRP_10, t, W10);
+    c.repeat10 = w.sum(M_REPEAT, t, W10);
+    c.reporters60 = w.sum(M_REPORTERS_60, t, W60);
+    c.blockers60 = w.sum(M_BLOCKERS_60, t, W60);
+    c.imageMatches = images;
+    c.loginQr = st.content.loginQr?.(ev.text, ev.urls, qrPayloads(ev));
+    c.victimContact = st.victimContact(acctHash, t);
+    if (sess) {
+      lateWave(st, sess, t);
+      // what this session has sent so far that only an intruder's session does at once: links to
+      // sites the account never linked, money requests (recipients; a group counts as many)
+      const reach =
+        (rc?.length ?? 0) + (ev.group !== undefined ? Math.max(3, (ev.group.memberCount ?? 3) - 1) : 0);
+      if (content.moneyTerm !== undefined) sess.moneyRcpt += reach;
+      for (const d of content.domains)
+        if (!acct.linkDomains.has(d)) {
+          sess.linkRcpt += reach;
+          break;
+        }
+    }
+    return { acctHash, fp, groupHash };
+  }
+
+  /** Step 2: the message detectors. */
+  private detectors(): void {
+    const sink = this.st.sink;
+    sink.reset();
+    for (const d of MESSAGE_DETECTORS) d.run(this.ctx, sink);
+  }
+
+  /** Step 3: campaigns — what the content belongs to; the crowd signals. */
+  private campaigns(step: Step): CampaignResult {
+    const st = this.st;
+    const c = this.ctx;
+    const sink = st.sink;
+    const content = c.content;
+    const risky =
+      content.probability >= 0.5 ||
+      content.moneyTerm !== undefined ||
+      content.abuseTerm !== undefined ||
+      // a link makes content risky only when its analysis is not clean: a viral news link shared by
+      // many accounts is not a campaign (lookalikes, blocked and suspicious links are)
+      (content.worst !== undefined && content.worst.verdict !== 'clean') ||
+      c.imageMatches.length > 0 ||
+      c.loginQr !== undefined;
+    // organic or hijack: only a sender whose session (or state) shows compromise forms or joins a
+    // campaign and carries a victim's-contact prior (README, "Organic or hijack")
+    const compromised = sink.compromise >= st.limits.compromisedSender;
+    const found = st.campaigns.track({
+      ev: c.ev,
+      acct: c.acct,
+      acctHash: step.acctHash,
+      t: c.t,
+      fp: step.fp,
+      domains: content.domains,
+      deviating: sink.deviation >= st.limits.deviationThreshold,
+      compromised,
+      risky,
+    });
+    crowdSignals(c, found, compromised, st.limits.campaignMinSenders, sink);
+    return found;
+  }
+
+  /** Step 4: familiar context, score, decision, and the bookkeeping that follows it. */
+  private decide(campaigns: string[] | undefined, step: Step): Decision {
+    const st = this.st;
+    const c = this.ctx;
+    const sink = st.sink;
+    familiarContext(c, sink);
+    const ev = c.ev;
+    const logit = st.bias + sink.logit;
+    const action = decideAction(logit, sink.compromise, st.thresholds);
+    const decision = makeDecision(
+      ev.id,
+      ev.type,
+      c.acct.id,
+      ev.session,
+      c.t,
+      action,
+      logit,
+      sink.signals,
+      campaigns,
+    );
+    if (action !== 'allow') {
+      const keys: string[] = [];
+      if (step.fp !== 0) keys.push(`t:${step.fp.toString(36)}`);
+      for (const d of c.content.domains) keys.push(`d:${d}`);
+      for (const at of ev.attachments) keys.push(`i:${at.sha256.toLowerCase()}`);
+      if (keys.length > 0) decision.fingerprints = keys;
+    }
+    st.afterDecision(c.acct, c.sess, decision, c.t);
+    if (c.sess) c.sess.riskLogit = Math.max(c.sess.riskLogit, logit);
+    return decision;
+  }
+
+  /** Step 5: learn the profile (only from messages not judged hold or worse). */
+  private learn(groupHash: number): void {
+    const L = this.st.limits;
+    const c = this.ctx;
+    const acct = c.acct;
+    const t = c.t;
+    acct.messages++;
+    acct.hours[c.hour]!++;
+    if (c.script >= 0) acct.scripts[c.script]!++;
+    acct.clients.set(c.clientKey, (acct.clients.get(c.clientKey) ?? 0) + 1);
+    boundMap(acct.clients, 8);
+    if (c.content.domains.length > 0) {
+      acct.linksSent++;
+      for (const d of c.content.domains) acct.linkDomains.set(d, (acct.linkDomains.get(d) ?? 0) + 1);
+      boundMap(acct.linkDomains, L.linkDomains);
+    }
+    const rc = c.ev.recipients;
+    if (rc !== undefined) {
+      const known = acct.known;
+      for (let i = 0; i < rc.length; i++) {
+        const h = this.rcptHashes[i]!;
+        known.set(h, (known.get(h) ?? 0) + 1);
+      }
+      boundMap(known, L.knownRecipients);
+    }
+    if (groupHash !== 0) {
+      acct.groups.set(groupHash, (acct.groups.get(groupHash) ?? 0) + 1);
+      boundMap(acct.groups, L.knownGroups);
+    }
+    // Peaks learn from the completed 10-minute window before this one (lagged), so a burst in
+    // progress never raises its own baseline.
+    const w = acct.windows();
+    const lag = t - 600_000;
+    const k = Math.pow(0.5, Math.max(0, t - acct.peakAt) / L.peakHalfLifeMs);
+    acct.peakMsgs10 = Math.max(acct.peakMsgs10 * k, w.sum(M_MSG, lag, W10));
+    acct.peakRcpt10 = Math.max(acct.peakRcpt10 * k, w.sum(M_RCPT_10, lag, W10));
+    acct.peakGroups10 = Math.max(acct.peakGroups10 * k, w.sum(M_GRP_10, lag, W10));
+    if (t > acct.peakAt) acct.peakAt = t;
+  }
+}
+
+const NO_QR: readonly string[] = [];
+
+/** The QR text of the message's images (decoded by the platform, or by Gatehouse on arrival). */
+function qrPayloads(ev: MessageSentEvent): readonly string[] {
+  if (ev.attachments.length === 0) return NO_QR;
+  let out: string[] | undefined;
+  for (const a of ev.attachments) if (a.qr) (out ??= []).push(...a.qr);
+  return out ?? NO_QR;
+}

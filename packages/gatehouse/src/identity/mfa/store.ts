@@ -1,0 +1,172 @@
+import type { Db, Tx } from '../../store/db.ts';
+import type { PasskeysTable, QrLoginsTable, SigninChallengesTable, TotpFactorsTable } from './schema.ts';
+
+type Q = Db | Tx;
+
+/** The SQL of second factors, passkeys, sign-in challenges, QR logins and probation. */
+export const mfaStore = {
+  totp(q: Q, accountId: string) {
+    return q.selectFrom('totp_factors').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  },
+  /** A new pending enrolment replaces an unconfirmed one (never a confirmed one). */
+  async putPendingTotp(q: Q, row: TotpFactorsTable) {
+    await q
+      .deleteFrom('totp_factors')
+      .where('account_id', '=', row.account_id)
+      .where('confirmed_at', 'is', null)
+      .execute();
+    await q.insertInto('totp_factors').values(row).execute();
+  },
+  /**
+   * Accepts a code of time step `step`: only if no code of that step or a later one was accepted before
+   * (so a code replayed, even concurrently, counts once). `confirm` also marks the enrolment confirmed.
+   */
+  async acceptTotpStep(q: Q, accountId: string, step: number, confirmAt?: number): Promise<boolean> {
+    const r = await q
+      .updateTable('totp_factors')
+      .set(confirmAt !== undefined ? { last_step: step, confirmed_at: confirmAt } : { last_step: step })
+      .where('account_id', '=', accountId)
+      .where('last_step', '<', step)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  deleteTotp(q: Q, accountId: string) {
+    return q.deleteFrom('totp_factors').where('account_id', '=', accountId).executeTakeFirst();
+  },
+
+  passkeys(q: Q, accountId: string) {
+    return q
+      .selectFrom('passkeys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
+  },
+  passkey(q: Q, id: string) {
+    return q.selectFrom('passkeys').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  insertPasskey(q: Q, row: PasskeysTable) {
+    return q.insertInto('passkeys').values(row).execute();
+  },
+  usePasskey(q: Q, id: string, counter: number, at: number) {
+    return q.updateTable('passkeys').set({ counter, last_used_at: at }).where('id', '=', id).execute();
+  },
+  deletePasskey(q: Q, accountId: string, id: string) {
+    return q
+      .deleteFrom('passkeys')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  },
+  async hasSecondFactor(q: Q, accountId: string): Promise<{ totp: boolean; passkeys: number }> {
+    const [t, p] = await Promise.all([
+      q
+        .selectFrom('totp_factors')
+        .select('account_id')
+        .where('account_id', '=', accountId)
+        .where('confirmed_at', 'is not', null)
+        .executeTakeFirst(),
+      q
+        .selectFrom('passkeys')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .executeTakeFirst(),
+    ]);
+    return { totp: !!t, passkeys: Number(p?.n ?? 0) };
+  },
+
+  insertChallenge(q: Q, row: SigninChallengesTable) {
+    return q.insertInto('signin_challenges').values(row).execute();
+  },
+  challengeByHash(q: Q, tokenHash: string) {
+    return q
+      .selectFrom('signin_challenges')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+  },
+  /** Spends a challenge once: false when it was already spent (a concurrent use won). */
+  async spendChallenge(q: Q, id: string, at: number): Promise<boolean> {
+    const r = await q
+      .updateTable('signin_challenges')
+      .set({ used_at: at })
+      .where('id', '=', id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  /** Counts a wrong answer; returns the attempts so far. */
+  async failChallenge(q: Q, id: string): Promise<void> {
+    await q
+      .updateTable('signin_challenges')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+  },
+  setChallengeData(q: Q, id: string, data: string) {
+    return q.updateTable('signin_challenges').set({ data }).where('id', '=', id).execute();
+  },
+  pruneChallenges(q: Q, before: number) {
+    return q.deleteFrom('signin_challenges').where('expires_at', '<', before).execute();
+  },
+
+  insertQr(q: Q, row: QrLoginsTable) {
+    return q.insertInto('qr_logins').values(row).execute();
+  },
+  qrByCodeHash(q: Q, codeHash: string) {
+    return q.selectFrom('qr_logins').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+  },
+  qrById(q: Q, id: string) {
+    return q.selectFrom('qr_logins').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  /** Ends the still-pending codes of a key (a re-ask rotates the code). */
+  expirePendingOfKey(q: Q, publicKey: string, at: number) {
+    return q
+      .updateTable('qr_logins')
+      .set({ expires_at: at })
+      .where('public_key', '=', publicKey)
+      .where('state', '=', 'pending')
+      .where('expires_at', '>', at)
+      .execute();
+  },
+  /** Moves a login from `from` to its next state once; false when another request moved it first. */
+  async moveQr(
+    q: Q,
+    id: string,
+    from: QrLoginsTable['state'],
+    set: Partial<QrLoginsTable>,
+    notAfter?: number,
+  ): Promise<boolean> {
+    let qb = q.updateTable('qr_logins').set(set).where('id', '=', id).where('state', '=', from);
+    if (notAfter !== undefined) qb = qb.where('expires_at', '>', notAfter);
+    const r = await qb.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  lastSuccessfulSignin(q: Q, accountId: string) {
+    return q
+      .selectFrom('signins')
+      .select(['ip', 'at'])
+      .where('account_id', '=', accountId)
+      .where('success', '=', 1)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  },
+
+  setProbation(q: Q, sessionId: string, until: number | null, reason: string | null) {
+    return q
+      .updateTable('sessions')
+      .set({ probation_until: until, probation_reason: reason })
+      .where('id', '=', sessionId)
+      .execute();
+  },
+  probationSessions(q: Q, now: number) {
+    return q
+      .selectFrom('sessions')
+      .select(['id', 'account_id', 'probation_until'])
+      .where('probation_until', '>', now)
+      .where('revoked_at', 'is', null)
+      .execute();
+  },
+};

@@ -1,0 +1,105 @@
+import type { Core, PartModule, Wiring } from '../core/index.ts';
+import { operatorFreezeNotice, passwordChangedNotice } from '../notify/index.ts';
+import { localize } from '../response/index.ts';
+import { enqueueInTx } from '../webhooks/index.ts';
+import { MaxMindGeo } from './geo/geo.ts';
+import { signinOptionsFrom } from './mfa/options.ts';
+import { networkOf } from './network.ts';
+import { identityRoutes } from './routes.ts';
+import { IdentityService } from './service.ts';
+
+/** Accounts, sign-in and sessions: the service (notices in the change's transaction), its routes. */
+export function identityModule(core: Core, w: Wiring): PartModule<{ identity: IdentityService }> {
+  const { config, store } = core;
+  const geo =
+    config.geoipCityDatabase || config.geoipAsnDatabase
+      ? new MaxMindGeo({ city: config.geoipCityDatabase, asn: config.geoipAsnDatabase })
+      : undefined;
+  const notify = () => w.get('notify');
+  const identity = new IdentityService(store.db, {
+    counters: core.counters.counters,
+    argon2: {
+      memoryKiB: config.argon2MemoryKib,
+      iterations: config.argon2Iterations,
+      parallelism: config.argon2Parallelism,
+    },
+    sessionTtlMs: config.sessionTtlHours * 3_600_000,
+    sessionIdleMs: config.sessionIdleHours * 3_600_000,
+    loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
+    loginMaxUnknownFailuresPerAccount: config.loginMaxUnknownFailuresPerAccount,
+    loginWindowMs: config.loginWindowSeconds * 1000,
+    signupMaxPerIp: config.signupMaxPerIp,
+    passwordMinScore: config.passwordMinScore,
+    reauthMs: config.reauthMinutes * 60_000,
+    enqueueWebhook: enqueueInTx,
+    onCommit: () => {
+      core.drainer.poke();
+      w.get('dispatcher').poke();
+      notify().poke();
+    },
+    onSessionStartedTx: (tx, s) => notify().signedInTx(tx, s),
+    onPasswordChangedTx: (tx, p) => notify().enqueueInTx(tx, passwordChangedNotice(p)),
+    secretBox: core.box,
+    onCrossDeviceSessionTx: (tx, s) =>
+      notify().enqueueInTx(tx, {
+        kind: 'signin.cross_device_approved',
+        account: s.account,
+        key: `qr:${s.session}`,
+        session: s.session,
+        params: {
+          at: s.at,
+          device: s.device.label.slice(0, 200),
+          ...(s.approvedOn ? { approvedOn: networkOf(s.approvedOn).slice(0, 200) } : {}),
+          ip: s.ip.slice(0, 64),
+          probation: s.probation,
+        },
+      }),
+    spendRecoveryCode: (tx, account, code): Promise<boolean> =>
+      w.get('recovery').spendCodeAsSecondFactor(tx, account, code),
+    signin: signinOptionsFrom(config, core.ownUrl),
+    ...(geo ? { geo } : {}),
+  });
+  w.set('identity', identity);
+  return {
+    name: 'identity',
+    services: { identity },
+    routes: async (app) => {
+      await app.register(identityRoutes, {
+        identity,
+        keys: w.get('keys'),
+        config,
+        // an operator's freeze or unfreeze is the platform's business too (it shows the banner)
+        onOperatorStateChange: async (tx, c) => {
+          if (c.state === 'frozen')
+            await notify().enqueueInTx(
+              tx,
+              operatorFreezeNotice({ account: c.account, reason: c.reason, at: Date.now() }),
+            );
+          const base = { account: c.account, by: 'operator' as const, reason: c.reason };
+          await enqueueInTx(
+            tx,
+            c.state === 'frozen'
+              ? {
+                  type: 'account.frozen',
+                  account: c.account,
+                  payload: {
+                    ...base,
+                    kind: c.kind ?? 'sanction',
+                    reasons: [],
+                    decision: null,
+                    notice: localize('operatorFrozen', { reason: c.reason }),
+                  },
+                }
+              : {
+                  type: 'account.unfrozen',
+                  account: c.account,
+                  payload: { ...base, case: null, notice: localize('operatorUnfrozen', {}) },
+                },
+          );
+        },
+      });
+    },
+    start: () => identity.probation.refresh(),
+  };
+}

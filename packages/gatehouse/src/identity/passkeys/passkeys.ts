@@ -1,0 +1,278 @@
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { appendAuditInTx } from '../../audit/index.ts';
+import { newToken } from '../../crypto/index.ts';
+import { GatehouseError } from '../../errors/index.ts';
+import { rateLimited, RateLimiter } from '../../ratelimit/index.ts';
+import type { Db, Tx } from '../../store/db.ts';
+import type { RequestContext } from '../core.ts';
+import { issueChallenge, openChallenge, spendChallenge } from '../mfa/challenges.ts';
+import type { PasskeysTable } from '../mfa/schema.ts';
+import { attachWebauthn } from '../mfa/second-factor.ts';
+import { mfaStore as m } from '../mfa/store.ts';
+import { networkOf } from '../network.ts';
+import { accountView, sessionView, type Authenticated, type IdentityService } from '../service.ts';
+import { identityStore as q } from '../store.ts';
+
+/**
+ * Passkeys (WebAuthn) with @simplewebauthn/server: several per account, each with a name, registered
+ * and removed only by a re-authenticated session; usable as the first factor (a discoverable credential,
+ * no handle typed) and as the second factor after a password. Every ceremony's challenge is a
+ * single-use sign-in step (mfa/challenges.ts) bound to the relying party id and the platform's origins,
+ * so an assertion made for a phishing domain never verifies here.
+ */
+
+const MAX_PER_ACCOUNT = 20;
+const CEREMONY_MS = 5 * 60_000;
+const WINDOW_MS = 15 * 60_000;
+
+export interface PasskeyView {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  backedUp: boolean;
+}
+
+const view = (p: PasskeysTable): PasskeyView => ({
+  id: p.id,
+  name: p.name,
+  createdAt: p.created_at,
+  lastUsedAt: p.last_used_at,
+  backedUp: p.backed_up === 1,
+});
+
+const transportsOf = (p: PasskeysTable) => JSON.parse(p.transports) as string[];
+
+export class Passkeys {
+  private readonly id: IdentityService;
+  /** Ceremonies started per network (in memory: options check no credential; answers are counted in the database). */
+  private readonly options: RateLimiter;
+  constructor(id: IdentityService) {
+    this.id = id;
+    this.options = new RateLimiter({ limit: 300, windowMs: WINDOW_MS, now: id.now });
+  }
+
+  private limitOptions(ip: string): void {
+    const l = this.options.hit(networkOf(ip));
+    if (!l.allowed) throw rateLimited(l.retryAfterSeconds);
+  }
+  private get rp() {
+    const o = this.id.signinOpts;
+    return { id: o.rpId(), name: o.rpName, origins: o.rpOrigins() };
+  }
+
+  async list(accountId: string): Promise<PasskeyView[]> {
+    return (await m.passkeys(this.id.db, accountId)).map(view);
+  }
+
+  /** Registration, step 1 (re-authenticated): the creation options and the ceremony token. */
+  async registrationOptions(auth: Authenticated, name: string, ctx: RequestContext) {
+    this.id.requireReauth(auth.session);
+    const existing = await m.passkeys(this.id.db, auth.account.id);
+    if (existing.length >= MAX_PER_ACCOUNT)
+      throw new GatehouseError('VALIDATION_FAILED', `at most ${MAX_PER_ACCOUNT} passkeys per account`);
+    const options = await generateRegistrationOptions({
+      rpName: this.rp.name,
+      rpID: this.rp.id,
+      userName: auth.account.handle,
+      userID: new TextEncoder().encode(auth.account.id),
+      attestationType: 'none',
+      excludeCredentials: existing.map((p) => ({ id: p.id, transports: transportsOf(p) })),
+      authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+    });
+    const c = await issueChallenge(this.id.db, {
+      kind: 'passkey_register',
+      accountId: auth.account.id,
+      data: { challenge: options.challenge, name, session: auth.session.id },
+      ip: ctx.ip,
+      ttlMs: CEREMONY_MS,
+      now: this.id.now(),
+    });
+    return { ceremony: c.token, options: { ...options } };
+  }
+
+  /** Registration, step 2: the authenticator's answer; the passkey is stored under its name. */
+  async register(auth: Authenticated, ceremony: string, credential: unknown): Promise<PasskeyView> {
+    this.id.requireReauth(auth.session);
+    const t = this.id.now();
+    const ch = await openChallenge<{ challenge: string; name: string; session: string }>(
+      this.id.db,
+      ceremony,
+      'passkey_register',
+      t,
+    );
+    if (ch.account_id !== auth.account.id || ch.parsed.session !== auth.session.id)
+      throw new GatehouseError('SIGNIN_CHALLENGE_INVALID');
+    let info;
+    try {
+      const r = await verifyRegistrationResponse({
+        response: credential as RegistrationResponseJSON,
+        expectedChallenge: ch.parsed.challenge,
+        expectedOrigin: this.rp.origins,
+        expectedRPID: this.rp.id,
+        requireUserVerification: false,
+      });
+      if (!r.verified) throw new Error('not verified');
+      info = r.registrationInfo;
+    } catch (e) {
+      throw new GatehouseError('PASSKEY_INVALID', String((e as Error).message).slice(0, 200));
+    }
+    const row: PasskeysTable = {
+      id: info.credential.id,
+      account_id: auth.account.id,
+      name: ch.parsed.name,
+      public_key: Buffer.from(info.credential.publicKey).toString('base64url'),
+      counter: info.credential.counter,
+      transports: JSON.stringify(info.credential.transports ?? []),
+      backed_up: info.credentialBackedUp ? 1 : 0,
+      created_at: t,
+      last_used_at: null,
+    };
+    await this.id.db.transaction().execute(async (tx) => {
+      await spendChallenge(tx, ch.id, t);
+      if (await m.passkey(tx, row.id)) throw new GatehouseError('PASSKEY_INVALID', 'already registered');
+      await m.insertPasskey(tx, row);
+      await appendAuditInTx(tx, {
+        actor: `account:${auth.account.id}`,
+        action: 'passkey.registered',
+        subject: auth.account.id,
+        data: { passkey: row.id.slice(0, 32), name: row.name, session: auth.session.id },
+        at: t,
+      });
+    });
+    return view(row);
+  }
+
+  async remove(auth: Authenticated, passkeyId: string): Promise<void> {
+    this.id.requireReauth(auth.session);
+    const t = this.id.now();
+    await this.id.db.transaction().execute(async (tx) => {
+      const r = await m.deletePasskey(tx, auth.account.id, passkeyId);
+      if (Number(r.numDeletedRows) === 0) throw new GatehouseError('PASSKEY_NOT_FOUND');
+      await appendAuditInTx(tx, {
+        actor: `account:${auth.account.id}`,
+        action: 'passkey.removed',
+        subject: auth.account.id,
+        data: { passkey: passkeyId.slice(0, 32), session: auth.session.id },
+        at: t,
+      });
+    });
+  }
+
+  /** First factor, step 1: options for a discoverable passkey (no handle: nothing to enumerate). */
+  async signInOptions(ctx: RequestContext) {
+    this.limitOptions(ctx.ip);
+    const options = await generateAuthenticationOptions({
+      rpID: this.rp.id,
+      userVerification: 'preferred',
+    });
+    const c = await issueChallenge(this.id.db, {
+      kind: 'passkey_signin',
+      accountId: null,
+      data: { challenge: options.challenge },
+      ip: ctx.ip,
+      ttlMs: CEREMONY_MS,
+      now: this.id.now(),
+    });
+    return { ceremony: c.token, options: { ...options } };
+  }
+
+  /** First factor, step 2: the assertion; a session for the passkey's account. */
+  async signIn(
+    ceremony: string,
+    credential: unknown,
+    ctx: RequestContext,
+    deviceToken?: string,
+    bindingKey?: unknown,
+  ) {
+    await this.limit(`passkey|signin|${networkOf(ctx.ip)}`, 100);
+    const t = this.id.now();
+    const ch = await openChallenge<{ challenge: string }>(this.id.db, ceremony, 'passkey_signin', t);
+    const verified = await this.id.db.transaction().execute(async (tx) => {
+      const v = await this.verifyAssertion(tx, undefined, ch.parsed.challenge, credential);
+      if (v) await spendChallenge(tx, ch.id, t);
+      return v;
+    });
+    if (!verified) throw new GatehouseError('PASSKEY_INVALID');
+    const account = await q.accountById(this.id.db, verified.account_id);
+    if (!account || account.state !== 'active')
+      throw new GatehouseError(account?.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
+    const known = await this.id.guard.knownDevice(account.id, deviceToken);
+    const device = known ? deviceToken : undefined;
+    const issued = device ?? newToken('ghd');
+    const { token, session } = await this.id.startSession(account, 'passkey', ctx, issued, {
+      steppedUp: 'passkey',
+      ...(bindingKey !== undefined ? { bindingKey } : {}),
+    });
+    return {
+      token,
+      session: sessionView(session, session.id),
+      account: accountView(account),
+      ...(known ? {} : { deviceToken: issued }),
+    };
+  }
+
+  /** Second factor: options that allow only this account's passkeys, attached to the step. */
+  async secondFactorOptions(step: string, ctx: RequestContext) {
+    this.limitOptions(ctx.ip);
+    const probe = await openChallenge<unknown>(this.id.db, step, 'second_factor', this.id.now());
+    const keys = await m.passkeys(this.id.db, probe.account_id!);
+    if (keys.length === 0) throw new GatehouseError('PASSKEY_NOT_FOUND');
+    const options = await generateAuthenticationOptions({
+      rpID: this.rp.id,
+      userVerification: 'preferred',
+      allowCredentials: keys.map((p) => ({ id: p.id, transports: transportsOf(p) })),
+    });
+    await attachWebauthn(this.id, step, options.challenge);
+    return { options: { ...options } };
+  }
+
+  /** Second factor: the assertion must come from one of this account's passkeys. */
+  async verifySecondFactor(tx: Tx, accountId: string, challenge: string, credential: unknown) {
+    return !!(await this.verifyAssertion(tx, accountId, challenge, credential));
+  }
+
+  private async verifyAssertion(
+    tx: Db | Tx,
+    accountId: string | undefined,
+    challenge: string,
+    credential: unknown,
+  ): Promise<PasskeysTable | undefined> {
+    const c = credential as AuthenticationResponseJSON | undefined;
+    if (!c || typeof c.id !== 'string' || c.id.length > 1024) return undefined;
+    const p = await m.passkey(tx, c.id);
+    if (!p || (accountId !== undefined && p.account_id !== accountId)) return undefined;
+    try {
+      const r = await verifyAuthenticationResponse({
+        response: c,
+        expectedChallenge: challenge,
+        expectedOrigin: this.rp.origins,
+        expectedRPID: this.rp.id,
+        credential: {
+          id: p.id,
+          publicKey: Buffer.from(p.public_key, 'base64url'),
+          counter: p.counter,
+          transports: transportsOf(p) as never,
+        },
+        requireUserVerification: false,
+      });
+      if (!r.verified) return undefined;
+      await m.usePasskey(tx, p.id, r.authenticationInfo.newCounter, this.id.now());
+      return p;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async limit(key: string, limit: number): Promise<void> {
+    const r = await this.id.counters.reserve([{ key, limit, windowMs: WINDOW_MS }]);
+    if (!r.allowed) throw rateLimited(r.retryAfterSeconds);
+  }
+}

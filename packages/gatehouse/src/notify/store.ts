@@ -1,0 +1,366 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '../store/db.ts';
+import type {
+  NotifyChannelHealthTable,
+  NotifyDeliveriesTable,
+  NotifyLinksTable,
+  NotifyNoticesTable,
+} from './schema.ts';
+
+type Q = Db | Tx;
+type NoticePatch = Partial<
+  Pick<
+    NotifyNoticesTable,
+    | 'state'
+    | 'not_before'
+    | 'lease_until'
+    | 'planned_at'
+    | 'counted'
+    | 'coalesced_into'
+    | 'locale'
+    | 'outcome'
+  >
+>;
+
+/** All notify SQL. */
+export const notifyStore = {
+  /** Inserts a notice unless one with its dedup key exists; returns whether it was inserted. */
+  async insertNotice(q: Q, n: Omit<NotifyNoticesTable, 'seq'>): Promise<boolean> {
+    const r = await q
+      .insertInto('notify_notices')
+      .values(n)
+      .onConflict((oc) => oc.column('dedup_key').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  },
+  noticeByKey(q: Q, key: string) {
+    return q.selectFrom('notify_notices').selectAll().where('dedup_key', '=', key).executeTakeFirst();
+  },
+  notice(q: Q, id: string) {
+    return q.selectFrom('notify_notices').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  setNotice(q: Q, id: string, patch: NoticePatch) {
+    return q.updateTable('notify_notices').set(patch).where('id', '=', id).execute();
+  },
+  /** Notices to plan now (new, or held past their window), oldest first, leased to this planner. */
+  async claimDueNotices(q: Q, now: number, limit: number, leaseUntil: number): Promise<string[]> {
+    const due = await q
+      .selectFrom('notify_notices')
+      .select('id')
+      .where('state', 'in', ['new', 'held'])
+      .where('not_before', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    if (due.length === 0) return [];
+    const got = await q
+      .updateTable('notify_notices')
+      .set({ lease_until: leaseUntil })
+      .where(
+        'id',
+        'in',
+        due.map((d) => d.id),
+      )
+      .where('state', 'in', ['new', 'held'])
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .returning(['id', 'seq'])
+      .execute();
+    return got.sort((a, b) => a.seq - b.seq).map((r) => r.id);
+  },
+  /**
+   * Takes the account's planning lock until the transaction ends (PostgreSQL: the upserted row stays
+   * locked; SQLite: one writer at a time) and returns the account's language, if set.
+   */
+  async lockAccount(tx: Tx, account: string, now: number): Promise<string | null> {
+    const r = await tx
+      .insertInto('notify_accounts')
+      .values({ account_id: account, locale: null, touched_at: now })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet({ touched_at: now }))
+      .returning('locale')
+      .executeTakeFirstOrThrow();
+    return r.locale;
+  },
+  async locale(q: Q, account: string): Promise<string | null> {
+    const r = await q
+      .selectFrom('notify_accounts')
+      .select('locale')
+      .where('account_id', '=', account)
+      .executeTakeFirst();
+    return r?.locale ?? null;
+  },
+  setLocale(q: Q, account: string, locale: string, now: number) {
+    return q
+      .insertInto('notify_accounts')
+      .values({ account_id: account, locale, touched_at: now })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet({ locale, touched_at: now }))
+      .execute();
+  },
+  /** Planned notices of the account that count toward its hourly limit since `since`. */
+  async countCounted(q: Q, account: string, since: number): Promise<number> {
+    const r = await q
+      .selectFrom('notify_notices')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', account)
+      .where('counted', '=', 1)
+      .where('planned_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+  async lastPlannedAt(q: Q, account: string, kind: string): Promise<number | undefined> {
+    const r = await q
+      .selectFrom('notify_notices')
+      .select((eb) => eb.fn.max('planned_at').as('t'))
+      .where('account_id', '=', account)
+      .where('kind', '=', kind)
+      .where('state', '=', 'planned')
+      .executeTakeFirst();
+    return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
+  },
+  held(q: Q, account: string, kind: string) {
+    return q
+      .selectFrom('notify_notices')
+      .selectAll()
+      .where('account_id', '=', account)
+      .where('kind', '=', kind)
+      .where('state', '=', 'held')
+      .orderBy('seq')
+      .execute();
+  },
+  coalescedInto(q: Q, id: string) {
+    return q
+      .selectFrom('notify_notices')
+      .selectAll()
+      .where('coalesced_into', '=', id)
+      .orderBy('seq')
+      .execute();
+  },
+  notices(q: Q, account: string, limit: number) {
+    return q
+      .selectFrom('notify_notices')
+      .selectAll()
+      .where('account_id', '=', account)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+  },
+
+  insertDeliveries(q: Q, rows: Array<Omit<NotifyDeliveriesTable, 'seq'>>) {
+    if (rows.length === 0) return Promise.resolve();
+    return q
+      .insertInto('notify_deliveries')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['notice_id', 'channel', 'address']).doNothing())
+      .execute();
+  },
+  /** Due deliveries, leased to this dispatcher. */
+  async claimDueDeliveries(q: Q, now: number, limit: number, leaseUntil: number) {
+    const due = await q
+      .selectFrom('notify_deliveries')
+      .select('seq')
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .orderBy('next_attempt_at')
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    if (due.length === 0) return [];
+    return q
+      .updateTable('notify_deliveries')
+      .set({ lease_until: leaseUntil })
+      .where(
+        'seq',
+        'in',
+        due.map((d) => d.seq),
+      )
+      .where('state', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .returningAll()
+      .execute();
+  },
+  finishDelivery(
+    q: Q,
+    seq: number,
+    set: Pick<
+      NotifyDeliveriesTable,
+      'state' | 'attempts' | 'next_attempt_at' | 'done_at' | 'last_code' | 'last_error'
+    >,
+  ) {
+    return q
+      .updateTable('notify_deliveries')
+      .set({ ...set, lease_until: null })
+      .where('seq', '=', seq)
+      .execute();
+  },
+  deliveriesOf(q: Q, noticeIds: string[]) {
+    if (noticeIds.length === 0) return Promise.resolve([]);
+    return q
+      .selectFrom('notify_deliveries')
+      .selectAll()
+      .where('notice_id', 'in', noticeIds)
+      .orderBy('seq')
+      .execute();
+  },
+  async countPending(q: Q): Promise<number> {
+    const r = await q
+      .selectFrom('notify_deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+
+  async markHealth(
+    q: Q,
+    h: Pick<NotifyChannelHealthTable, 'account_id' | 'channel' | 'address' | 'last_code' | 'last_error'>,
+    failing: boolean,
+    now: number,
+  ): Promise<void> {
+    if (!failing) {
+      // a success clears a failing mark; addresses that never failed get no row
+      await q
+        .updateTable('notify_channel_health')
+        .set({ state: 'ok', failures: 0, since: now, last_code: null, last_error: null, updated_at: now })
+        .where('account_id', '=', h.account_id)
+        .where('channel', '=', h.channel)
+        .where('address', '=', h.address)
+        .where('state', '=', 'failing')
+        .execute();
+      return;
+    }
+    await q
+      .insertInto('notify_channel_health')
+      .values({ ...h, state: 'failing', failures: 1, since: now, updated_at: now })
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'channel', 'address']).doUpdateSet({
+          state: 'failing',
+          failures: sql`notify_channel_health.failures + 1`,
+          since: sql`case when notify_channel_health.state = 'failing' then notify_channel_health.since else ${now} end`,
+          last_code: h.last_code,
+          last_error: h.last_error,
+          updated_at: now,
+        }),
+      )
+      .execute();
+  },
+  health(q: Q, account: string) {
+    return q
+      .selectFrom('notify_channel_health')
+      .selectAll()
+      .where('account_id', '=', account)
+      .orderBy('channel')
+      .orderBy('address')
+      .execute();
+  },
+  async failingByChannel(q: Q): Promise<Array<{ channel: string; n: number }>> {
+    const rows = await q
+      .selectFrom('notify_channel_health')
+      .select(['channel', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', '=', 'failing')
+      .groupBy('channel')
+      .execute();
+    return rows.map((r) => ({ channel: r.channel, n: Number(r.n) }));
+  },
+
+  knownContexts(q: Q, account: string) {
+    return q
+      .selectFrom('notify_known_contexts')
+      .select(['kind', 'value'])
+      .where('account_id', '=', account)
+      .execute();
+  },
+  async noteContexts(
+    q: Q,
+    account: string,
+    contexts: Array<{ kind: string; value: string }>,
+    session: string,
+    now: number,
+  ): Promise<void> {
+    if (contexts.length === 0) return;
+    await q
+      .insertInto('notify_known_contexts')
+      .values(
+        contexts.map((c) => ({
+          account_id: account,
+          kind: c.kind,
+          value: c.value,
+          first_seen_at: now,
+          first_session: session,
+          last_seen_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'value']).doUpdateSet({ last_seen_at: now }))
+      .execute();
+  },
+  /** Forgets what a session taught (its device, network, country were the intruder's). */
+  forgetContextsOf(q: Q, account: string, session: string) {
+    return q
+      .deleteFrom('notify_known_contexts')
+      .where('account_id', '=', account)
+      .where('first_session', '=', session)
+      .execute();
+  },
+  pruneContexts(q: Q, account: string, before: number) {
+    return q
+      .deleteFrom('notify_known_contexts')
+      .where('account_id', '=', account)
+      .where('last_seen_at', '<', before)
+      .execute();
+  },
+
+  /**
+   * Deletes what is finished and older than `before`: ended deliveries, notices with no pending
+   * delivery left, and links that expired. Failing marks stay (they describe the address, not a notice).
+   */
+  async prune(q: Q, before: number): Promise<{ notices: number; deliveries: number }> {
+    const d = await q
+      .deleteFrom('notify_deliveries')
+      .where('state', 'in', ['sent', 'failed', 'dead'])
+      .where('done_at', '<', before)
+      .executeTakeFirst();
+    const n = await q
+      .deleteFrom('notify_notices')
+      .where('state', 'in', ['planned', 'suppressed', 'coalesced'])
+      .where('created_at', '<', before)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('notify_deliveries')
+              .select(sql`1`.as('one'))
+              .whereRef('notify_deliveries.notice_id', '=', 'notify_notices.id'),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    await q.deleteFrom('notify_links').where('expires_at', '<', before).execute();
+    return { notices: Number(n.numDeletedRows), deliveries: Number(d.numDeletedRows) };
+  },
+
+  insertLink(q: Q, l: NotifyLinksTable) {
+    return q
+      .insertInto('notify_links')
+      .values(l)
+      .onConflict((oc) => oc.column('notice_id').doNothing())
+      .execute();
+  },
+  linkOfNotice(q: Q, noticeId: string) {
+    return q.selectFrom('notify_links').selectAll().where('notice_id', '=', noticeId).executeTakeFirst();
+  },
+  linkByHash(q: Q, hash: string) {
+    return q.selectFrom('notify_links').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  },
+  /** Marks a link used; false when it already was (two clicks at once: one wins). */
+  async useLink(q: Q, id: string, now: number, ip: string): Promise<boolean> {
+    const r = await q
+      .updateTable('notify_links')
+      .set({ used_at: now, used_ip: ip })
+      .where('id', '=', id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  unuseLink(q: Q, id: string) {
+    return q.updateTable('notify_links').set({ used_at: null, used_ip: null }).where('id', '=', id).execute();
+  },
+};

@@ -1,0 +1,145 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { hashToken } from '../crypto/index.ts';
+import type { Db, Tx } from '../store/db.ts';
+import type { SecretBox } from '../webhooks/index.ts';
+import { GroupCommit } from './group-commit.ts';
+import { oauthStore as q } from './store.ts';
+
+/**
+ * Models whose id the provider looks up again from another key (session uid, user code): their id is
+ * kept sealed in the payload so the provider gets it back; every other credential's id is only ever
+ * looked up by itself and is not stored at all (the row key is its SHA-256).
+ */
+const SEALED_ID = new Set(['Session', 'DeviceCode']);
+/** Rows are kept this long past their expiry (an expired code still answers "expired", not "not found"). */
+const KEEP_EXPIRED_MS = 3_600_000;
+
+export interface AdapterHooks {
+  /** The client metadata of an app the provider asks about (undefined: unknown or suspended). */
+  client(id: string): Promise<AdapterPayload | undefined>;
+  /** Runs inside the transaction that writes a grant (new or changed scopes): the app.authorised event. */
+  onGrantSaved?(
+    tx: Tx,
+    grant: { id: string; before: AdapterPayload | undefined; after: AdapterPayload },
+  ): Promise<void>;
+  /** Runs inside the transaction that revokes a whole grant because a code or refresh token was reused. */
+  onReuse?(
+    tx: Tx,
+    info: { model: string; grantId: string | undefined; clientId: string | undefined },
+  ): Promise<void>;
+  now?: () => number;
+}
+
+/** Grant ids are references (tokens carry them), not credentials: kept as they are, the rest hashed. */
+const PLAIN_ID = new Set(['Grant']);
+const rowIdOf = (model: string, id: string) => (PLAIN_ID.has(model) ? id : hashToken(id));
+
+/**
+ * The oidc-provider storage adapter over Kysely (SQLite and PostgreSQL): one table for every model, with
+ * the grant, user-code and session-uid lookups the provider needs. Consuming a code or refresh token is
+ * one conditional update, so two concurrent redemptions cannot both succeed: the loser revokes the grant.
+ */
+export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new (name: string) => Adapter {
+  const now = hooks.now ?? Date.now;
+  // every write waits for its commit; writes of the same event-loop turn share it (group-commit.ts)
+  const gc = new GroupCommit(db);
+  return class KyselyAdapter implements Adapter {
+    readonly name: string;
+    constructor(name: string) {
+      this.name = name;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.name === 'Client') return;
+      const t = now();
+      const stored: AdapterPayload & { sealedId?: string } = { ...payload };
+      delete stored.jti;
+      if (SEALED_ID.has(this.name)) stored.sealedId = box.seal(id, `oauth:${this.name}`);
+      const row = {
+        model: this.name,
+        id: rowIdOf(this.name, id),
+        payload: JSON.stringify(stored),
+        grant_id: payload.grantId ?? null,
+        user_code: payload.userCode ? hashToken(payload.userCode) : null,
+        uid: payload.uid ?? null,
+        client_id: payload.clientId ?? null,
+        account_id: payload.accountId ?? null,
+        created_at: t,
+        expires_at: expiresIn ? t + expiresIn * 1000 : null,
+        consumed_at: null,
+      };
+      if (this.name === 'ReplayDetection') {
+        // one insert, not find-then-save: two concurrent uses of one proof cannot both pass
+        if (!(await gc.write((tx) => q.insertUnique(tx, row))))
+          throw new errors.InvalidDpopProof('DPoP proof JWT Replay detected');
+        return;
+      }
+      if (this.name === 'Grant' && hooks.onGrantSaved) {
+        await gc.write(async (tx) => {
+          const before = await q.findModel(tx, 'Grant', row.id);
+          await q.upsertModel(tx, row);
+          await hooks.onGrantSaved!(tx, {
+            id,
+            before: before ? (JSON.parse(before.payload) as AdapterPayload) : undefined,
+            after: payload,
+          });
+        });
+        return;
+      }
+      await gc.write((tx) => q.upsertModel(tx, row));
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.name === 'Client') return hooks.client(id);
+      const r = await q.findModel(db, this.name, rowIdOf(this.name, id));
+      return r ? this.revive(r, id) : undefined;
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const r = await q.findModelBy(db, this.name, 'user_code', hashToken(userCode));
+      return r ? this.revive(r) : undefined;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const r = await q.findModelBy(db, this.name, 'uid', uid);
+      return r ? this.revive(r) : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      const t = now();
+      const key = rowIdOf(this.name, id);
+      const reused = await gc.write(async (tx) => {
+        if (await q.consumeModel(tx, this.name, key, t)) return undefined;
+        const r = await q.findModel(tx, this.name, key);
+        const p = r ? (JSON.parse(r.payload) as AdapterPayload) : undefined;
+        // A concurrent redemption got there first: this one is a replay. The whole grant goes.
+        if (p?.grantId) await q.destroyGrantEverything(tx, p.grantId);
+        await hooks.onReuse?.(tx, { model: this.name, grantId: p?.grantId, clientId: p?.clientId });
+        return p ?? {};
+      });
+      if (reused) throw new errors.InvalidGrant(`${this.name} already consumed`);
+    }
+
+    async destroy(id: string): Promise<void> {
+      await gc.write((tx) => q.destroyModel(tx, this.name, rowIdOf(this.name, id)));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await gc.write((tx) => q.revokeByGrant(tx, this.name, grantId));
+    }
+
+    private revive(
+      r: { payload: string; consumed_at: number | null; expires_at: number | null },
+      id?: string,
+    ): AdapterPayload | undefined {
+      if (r.expires_at !== null && r.expires_at + KEEP_EXPIRED_MS < now()) return undefined;
+      const p = JSON.parse(r.payload) as AdapterPayload & { sealedId?: string };
+      const jti = id ?? (p.sealedId ? box.open(p.sealedId, `oauth:${this.name}`) : undefined);
+      delete p.sealedId;
+      if (jti !== undefined) p.jti = jti;
+      if (r.consumed_at !== null) p.consumed = Math.floor(r.consumed_at / 1000);
+      return p;
+    }
+  };
+}

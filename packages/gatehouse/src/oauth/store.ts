@@ -1,0 +1,286 @@
+import { CompiledQuery, sql, type QueryResult } from 'kysely';
+import type { Db, Tx } from '../store/db.ts';
+import type { OAuthAccessLogTable, OAuthAppsTable, OAuthKeysTable, OAuthModelsTable } from './schema.ts';
+
+type Q = Db | Tx;
+
+/**
+ * The provider reads and writes one row by key on every request: that SQL is built once per database
+ * (dialect) and run with new parameters, instead of being rebuilt by the query builder each time.
+ * `build` compiles the query with each parameter given as a marker naming its field; the markers' order
+ * in the compiled parameters is the order the values go in.
+ */
+const prepared = new WeakMap<object, Map<string, { sql: string; fields: string[] }>>();
+const MARK = '\u0000gh-param:';
+function preparedSql(
+  q: Q,
+  name: string,
+  build: (mark: (field: string) => string) => { compile(): { sql: string; parameters: readonly unknown[] } },
+): { sql: string; fields: string[] } {
+  const key = q.getExecutor().adapter;
+  let m = prepared.get(key);
+  if (!m) prepared.set(key, (m = new Map()));
+  let p = m.get(name);
+  if (!p) {
+    const c = build((f) => `${MARK}${f}`).compile();
+    const fields = c.parameters.map((v) => {
+      if (typeof v !== 'string' || !v.startsWith(MARK))
+        throw new Error(`prepared ${name}: a literal parameter`);
+      return v.slice(MARK.length);
+    });
+    m.set(name, (p = { sql: c.sql, fields }));
+  }
+  return p;
+}
+function runPrepared<R>(q: Q, p: { sql: string; fields: string[] }, values: object): Promise<QueryResult<R>> {
+  const v = values as Record<string, unknown>;
+  return q.executeQuery<R>(
+    CompiledQuery.raw(
+      p.sql,
+      p.fields.map((f) => v[f]),
+    ),
+  );
+}
+const MODEL_COLUMNS = [
+  'model',
+  'id',
+  'payload',
+  'grant_id',
+  'user_code',
+  'uid',
+  'client_id',
+  'account_id',
+  'created_at',
+  'expires_at',
+  'consumed_at',
+] as const;
+const marked = (mark: (f: string) => string) =>
+  Object.fromEntries(MODEL_COLUMNS.map((c) => [c, mark(c)])) as unknown as OAuthModelsTable;
+
+/** The OAuth part's SQL. */
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export const oauthStore = {
+  // ---- provider models -------------------------------------------------------------------------------
+  async upsertModel(q: Q, row: OAuthModelsTable): Promise<void> {
+    const p = preparedSql(q, 'upsertModel', (mark) => {
+      const m = marked(mark);
+      return q
+        .insertInto('oauth_models')
+        .values(m)
+        .onConflict((oc) =>
+          oc.columns(['model', 'id']).doUpdateSet({
+            payload: m.payload,
+            grant_id: m.grant_id,
+            user_code: m.user_code,
+            uid: m.uid,
+            client_id: m.client_id,
+            account_id: m.account_id,
+            expires_at: m.expires_at,
+          }),
+        );
+    });
+    await runPrepared(q, p, row);
+  },
+  /** Inserts a row that must be new; false when the (model, id) exists (a replayed proof). */
+  async insertUnique(q: Q, row: OAuthModelsTable): Promise<boolean> {
+    const p = preparedSql(q, 'insertUnique', (mark) =>
+      q
+        .insertInto('oauth_models')
+        .values(marked(mark))
+        .onConflict((oc) => oc.columns(['model', 'id']).doNothing()),
+    );
+    const r = await runPrepared(q, p, row);
+    return Number(r.numAffectedRows ?? 0n) > 0;
+  },
+  async findModel(
+    q: Q,
+    model: string,
+    id: string,
+  ): Promise<{ payload: string; consumed_at: number | null; expires_at: number | null } | undefined> {
+    const p = preparedSql(q, 'findModel', (mark) =>
+      q
+        .selectFrom('oauth_models')
+        .select(['payload', 'consumed_at', 'expires_at'])
+        .where('model', '=', mark('model'))
+        .where('id', '=', mark('id')),
+    );
+    const r = await runPrepared<{ payload: string; consumed_at: number | null; expires_at: number | null }>(
+      q,
+      p,
+      { model, id },
+    );
+    const row = r.rows[0];
+    return row ? { ...row, consumed_at: num(row.consumed_at), expires_at: num(row.expires_at) } : undefined;
+  },
+  findModelBy(q: Q, model: string, column: 'user_code' | 'uid', value: string) {
+    return q
+      .selectFrom('oauth_models')
+      .select(['payload', 'consumed_at', 'expires_at'])
+      .where('model', '=', model)
+      .where(column, '=', value)
+      .executeTakeFirst();
+  },
+  /** Marks consumed; returns false when it already was (or does not exist). */
+  async consumeModel(q: Q, model: string, id: string, at: number): Promise<boolean> {
+    const p = preparedSql(q, 'consumeModel', (mark) =>
+      q
+        .updateTable('oauth_models')
+        .set({ consumed_at: mark('at') as unknown as number })
+        .where('model', '=', mark('model'))
+        .where('id', '=', mark('id'))
+        .where('consumed_at', 'is', null),
+    );
+    const r = await runPrepared(q, p, { model, id, at });
+    return Number(r.numAffectedRows ?? 0n) > 0;
+  },
+  async destroyModel(q: Q, model: string, id: string): Promise<void> {
+    await q.deleteFrom('oauth_models').where('model', '=', model).where('id', '=', id).execute();
+  },
+  async revokeByGrant(q: Q, model: string, grantId: string): Promise<void> {
+    await q.deleteFrom('oauth_models').where('grant_id', '=', grantId).where('model', '=', model).execute();
+  },
+  /** Every token, code and the grant itself of a grant id, any model. */
+  async destroyGrantEverything(q: Q, grantId: string): Promise<number> {
+    const a = await q.deleteFrom('oauth_models').where('grant_id', '=', grantId).executeTakeFirst();
+    const b = await q
+      .deleteFrom('oauth_models')
+      .where('model', '=', 'Grant')
+      .where('id', '=', grantId)
+      .executeTakeFirst();
+    return Number(a.numDeletedRows) + Number(b.numDeletedRows);
+  },
+  grantsOfAccount(q: Q, accountId: string) {
+    return q
+      .selectFrom('oauth_models')
+      .select(['id', 'payload', 'client_id', 'created_at', 'expires_at'])
+      .where('model', '=', 'Grant')
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
+  },
+  grantsOfClient(q: Q, clientId: string) {
+    return q
+      .selectFrom('oauth_models')
+      .select(['id', 'account_id', 'created_at'])
+      .where('model', '=', 'Grant')
+      .where('client_id', '=', clientId)
+      .execute();
+  },
+  /** Deletes every grant, token and code of an app; returns how many rows went. */
+  async destroyClientEverything(q: Q, clientId: string): Promise<number> {
+    const r = await q
+      .deleteFrom('oauth_models')
+      .where('client_id', '=', clientId)
+      .where('model', '!=', 'Session')
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+  async pruneExpired(q: Q, before: number): Promise<number> {
+    const r = await q
+      .deleteFrom('oauth_models')
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<', before)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
+  // ---- apps ------------------------------------------------------------------------------------------
+  insertApp(q: Q, a: OAuthAppsTable) {
+    return q.insertInto('oauth_apps').values(a).execute();
+  },
+  appById(q: Q, id: string) {
+    return q.selectFrom('oauth_apps').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  apps(q: Q) {
+    return q.selectFrom('oauth_apps').selectAll().orderBy('created_at').execute();
+  },
+  async updateApp(
+    q: Q,
+    id: string,
+    set: Partial<Omit<OAuthAppsTable, 'id' | 'created_at'>>,
+    onlyIfStatus?: OAuthAppsTable['status'],
+  ): Promise<boolean> {
+    let u = q.updateTable('oauth_apps').set(set).where('id', '=', id);
+    if (onlyIfStatus) u = u.where('status', '=', onlyIfStatus);
+    const r = await u.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+
+  // ---- access log ------------------------------------------------------------------------------------
+  async insertAccess(q: Q, rows: Array<Omit<OAuthAccessLogTable, 'seq'>>): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200)
+      await q
+        .insertInto('oauth_access_log')
+        .values(rows.slice(i, i + 200))
+        .execute();
+  },
+  accessOfAccount(
+    q: Q,
+    accountId: string,
+    opts: { client?: string; from?: number; to?: number; limit: number },
+  ) {
+    let s = q.selectFrom('oauth_access_log').selectAll().where('account_id', '=', accountId);
+    if (opts.client) s = s.where('client_id', '=', opts.client);
+    if (opts.from !== undefined) s = s.where('at', '>=', opts.from);
+    if (opts.to !== undefined) s = s.where('at', '<=', opts.to);
+    return s.orderBy('seq', 'desc').limit(opts.limit).execute();
+  },
+  lastAccessByClient(q: Q, accountId: string) {
+    return q
+      .selectFrom('oauth_access_log')
+      .select(['client_id', (eb) => eb.fn.max('at').as('last')])
+      .where('account_id', '=', accountId)
+      .groupBy('client_id')
+      .execute();
+  },
+  /** Per account and field, how often the app read it (for the kill switch's incident). */
+  accessOfClient(q: Q, clientId: string, limit: number) {
+    return q
+      .selectFrom('oauth_access_log')
+      .select(['account_id', 'fields', 'resource', 'at', 'network'])
+      .where('client_id', '=', clientId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+  },
+  accessOfClientLog(q: Q, clientId: string, opts: { after?: number; limit: number }) {
+    let s = q.selectFrom('oauth_access_log').selectAll().where('client_id', '=', clientId);
+    if (opts.after !== undefined) s = s.where('seq', '<', opts.after);
+    return s.orderBy('seq', 'desc').limit(opts.limit).execute();
+  },
+
+  // ---- signing keys ----------------------------------------------------------------------------------
+  insertKey(q: Q, k: OAuthKeysTable) {
+    return q.insertInto('oauth_keys').values(k).execute();
+  },
+  /** Keys still published (not past their overlap), newest first. */
+  liveKeys(q: Q, now: number) {
+    return q
+      .selectFrom('oauth_keys')
+      .selectAll()
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at', 'desc')
+      .orderBy('kid', 'desc')
+      .execute();
+  },
+  async retireCurrent(q: Q, alg: string, at: number, expiresAt: number): Promise<number> {
+    const r = await q
+      .updateTable('oauth_keys')
+      .set({ retired_at: at, expires_at: expiresAt })
+      .where('alg', '=', alg)
+      .where('retired_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+  /** A fingerprint of the key set (changes when a key is added or retired). */
+  async keysVersion(q: Q): Promise<string> {
+    const r = await sql<{
+      n: number;
+      c: number | null;
+      r: number | null;
+    }>`select count(*) as n, max(created_at) as c, max(retired_at) as r from oauth_keys`.execute(q);
+    const row = r.rows[0];
+    return `${Number(row?.n ?? 0)}:${Number(row?.c ?? 0)}:${Number(row?.r ?? 0)}`;
+  },
+};

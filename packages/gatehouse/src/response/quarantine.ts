@@ -1,0 +1,52 @@
+import { GatehouseError } from '../errors/index.ts';
+import { responseStore as q } from './store.ts';
+import type { ResponseDeps } from './types.ts';
+
+/** Content quarantined platform-wide: listed, lifted by an operator, expired, restored to the engine. */
+export class Quarantine {
+  private readonly d: ResponseDeps;
+  private readonly now: () => number;
+  constructor(deps: ResponseDeps, now: () => number) {
+    this.d = deps;
+    this.now = now;
+  }
+
+  async list() {
+    return (await q.liveQuarantine(this.d.db, this.now())).map((r) => ({
+      key: r.key,
+      kind: r.kind,
+      decision: r.decision_id,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  async lift(key: string, actor: string): Promise<void> {
+    const t = this.now();
+    await this.d.db.transaction().execute(async (tx) => {
+      const r = await q.liftQuarantine(tx, key, t);
+      if (Number(r.numUpdatedRows) === 0)
+        throw new GatehouseError('NOT_FOUND', `no live quarantine for ${key}`);
+      await this.d.audit.appendInTx(tx, { actor, action: 'quarantine.lift', subject: key, data: {} });
+    });
+    this.d.engine.unquarantine(key);
+  }
+
+  /** Lifts quarantines whose time has come; how many. */
+  async expire(): Promise<number> {
+    const t = this.now();
+    const expired = await q.expiredQuarantine(this.d.db, t);
+    for (const r of expired) {
+      await q.liftQuarantine(this.d.db, r.key, t);
+      this.d.engine.unquarantine(r.key);
+    }
+    return expired.length;
+  }
+
+  /** Re-applies live quarantines to the engine after a restart; how many. */
+  async restore(): Promise<number> {
+    const live = await q.liveQuarantine(this.d.db, this.now());
+    for (const r of live) this.d.engine.quarantine(r.key);
+    return live.length;
+  }
+}

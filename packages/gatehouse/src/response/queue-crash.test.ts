@@ -1,0 +1,117 @@
+// The process dies with the response queue full: decisions were made durable (outbox) before they were
+// queued, the outbox was not recorded as published past the oldest unfinished one, so the next start
+// publishes them again and every one is acted on, exactly once. While full, /readyz says not ready and
+// /metrics shows the depth. On SQLite and PostgreSQL.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createGatehouse } from '../gatehouse.ts';
+import { createLogger } from '../log/index.ts';
+import { postgresSkip, testConfig, type Backend } from '../testing/index.ts';
+import { until } from '../testing/receiver.ts';
+
+const N = 150;
+
+for (const backend of ['sqlite', 'postgres'] as Backend[]) {
+  test(`${backend}: decisions queued when the process is killed with the queue full are acted on after restart`, async (t) => {
+    if (backend === 'postgres') {
+      const skip = await postgresSkip();
+      if (skip) return t.skip(skip);
+    }
+    const settings = { responseQueueMax: 100, outboxPollMs: 20 };
+    const { config, cleanup } = await testConfig(backend, { ...settings, sqliteSynchronous: 'FULL' });
+    try {
+      const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
+      const overrides = {
+        dataDir: config.dataDir,
+        databaseUrl: config.database.kind === 'postgres' ? config.database.url : '',
+        logLevel: 'silent',
+        argon2MemoryKib: 8192,
+        argon2Iterations: 1,
+        sqliteSynchronous: 'FULL',
+        ...settings,
+      };
+      const child = `
+        const { createGatehouse } = await import(${here('../gatehouse.ts')});
+        const { loadConfig } = await import(${here('../config/index.ts')});
+        const { persistDecisions } = await import(${here('../engine/persist.ts')});
+        const config = loadConfig({ env: {}, overrides: ${JSON.stringify(overrides)} });
+        const gh = await createGatehouse(config);
+        // the response work stalls (a slow database, say): the queue fills and stays full
+        gh.response.handle = () => new Promise(() => {});
+        await gh.start();
+        const t = Date.now();
+        const decisions = Array.from({ length: ${N} }, (_, i) => ({
+          id: 'dec:full-' + i, eventId: 'full-' + i, eventType: 'message.sent', account: 'acct-' + i,
+          session: 'ses_intruder_' + i, time: t, action: 'contain', logit: 9, risk: 0.9999,
+          reasons: [{ signal: 'url_lookalike', en: 'lookalike', zh: '仿冒' }],
+          signals: [{ name: 'url_lookalike', value: 'qq-login-game.com', strength: 1, weight: 4, logOdds: 4, reason: { en: 'lookalike', zh: '仿冒' } }],
+        }));
+        const wait = async (f) => { while (!f()) await new Promise((r) => setTimeout(r, 10)); };
+        // first a few: queued, not full; the drainer goes on and records what it published...
+        await persistDecisions(gh.store.db, decisions.slice(0, 60), [], t);
+        gh.drainer.poke();
+        await wait(() => gh.responseQueue.stats().depth === 60);
+        await new Promise((r) => setTimeout(r, 400));
+        // ...then the rest: the queue fills and the drainer waits for room
+        await persistDecisions(gh.store.db, decisions.slice(60), [], t);
+        gh.drainer.poke();
+        await wait(() => gh.responseQueue.full && gh.responseQueue.stats().waits > 0);
+        const ready = await gh.app.inject({ method: 'GET', url: '/readyz' });
+        const metrics = await gh.app.inject({ method: 'GET', url: '/metrics' });
+        const depth = /^gatehouse_response_queue_depth (\\d+)/m.exec(metrics.body)?.[1];
+        process.stdout.write(JSON.stringify({ ready: ready.statusCode, depth: Number(depth) }));
+        process.kill(process.pid, 'SIGKILL');
+      `;
+      const r = spawnSync(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      assert.equal(r.signal, 'SIGKILL', r.stderr);
+      const seen = JSON.parse(r.stdout) as { ready: number; depth: number };
+      assert.equal(seen.ready, 503, 'a full queue is back-pressure on /readyz');
+      assert.equal(seen.depth, 100, 'and shows on /metrics');
+
+      const gh = await createGatehouse(config, { log: createLogger('silent') });
+      try {
+        await gh.start();
+        const froze = () =>
+          gh.store.db
+            .selectFrom('response_actions')
+            .select('decision_id')
+            .where('kind', '=', 'freeze_account')
+            .where('decision_id', 'like', 'dec:full-%')
+            .execute();
+        await until(
+          async () => {
+            await gh.drainer.drain();
+            return (await froze()).length === N;
+          },
+          'every decision acted on',
+          30_000,
+        );
+        const rows = await froze();
+        assert.equal(new Set(rows.map((x) => x.decision_id)).size, N, 'each decision once');
+        const frozen = await gh.store.db
+          .selectFrom('webhook_messages')
+          .select('account')
+          .where('type', '=', 'account.frozen')
+          .execute();
+        assert.equal(new Set(frozen.map((m) => m.account)).size, N);
+        assert.equal(frozen.length, N, 'one freeze notice per account, none twice');
+        // ready again once the work behind the outbox (incidents' feed, the response queue) has caught up
+        await until(
+          async () =>
+            (await gh.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200 ? true : undefined,
+          'ready again after the backlog',
+        );
+      } finally {
+        await gh.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+}

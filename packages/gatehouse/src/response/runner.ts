@@ -1,0 +1,140 @@
+import { outboxStore } from '../bus/index.ts';
+import { newId } from '../crypto/index.ts';
+import { actionOf, type ActionContext } from './actions/index.ts';
+import type { PlannedStep, Policy } from './policy.ts';
+import { evaluatePolicy } from './policy.ts';
+import { yieldIfBusy } from './queue.ts';
+import { responseStore as q } from './store.ts';
+import type { DecisionInput, StepResult } from './types.ts';
+
+/**
+ * Runs a decision through the policy: each planned step is planned (shared by both modes), applied in
+ * enforce mode only, and recorded with its audit entry and `action.taken` in one transaction. Steps are
+ * idempotent per (decision, action): a decision redelivered after a crash does not act twice.
+ */
+export class Runner {
+  private readonly ctx: ActionContext;
+  constructor(ctx: ActionContext) {
+    this.ctx = ctx;
+  }
+
+  async handle(decision: DecisionInput): Promise<StepResult[]> {
+    const policy = this.ctx.deps.policy.current;
+    const { steps } = evaluatePolicy(policy, decision);
+    const out: StepResult[] = [];
+    for (const step of steps) {
+      out.push(await this.run(policy, decision, step, isRepeat(decision)));
+      // each step is its own transaction: let waiting requests (the pre-send check) in between
+      await yieldIfBusy();
+    }
+    return out;
+  }
+
+  /**
+   * A contained account's session (or all of them) was already revoked — its sessions, or its grants —
+   * by an earlier decision.
+   */
+  async alreadyRevoked(
+    d: DecisionInput,
+    kind: 'revoke_sessions' | 'revoke_grants' = 'revoke_sessions',
+  ): Promise<boolean> {
+    for (const r of await q.revokeDetails(this.ctx.deps.db, d.account, kind)) {
+      const x = JSON.parse(r.detail) as { scope?: string; session?: string | null };
+      if (x.scope === 'all' || (d.session !== undefined && x.session === d.session)) return true;
+    }
+    return false;
+  }
+
+  async run(policy: Policy, d: DecisionInput, step: PlannedStep, repeat: boolean): Promise<StepResult> {
+    const { deps, now } = this.ctx;
+    const t0 = performance.now();
+    const { kind } = step.action;
+    const def = actionOf(kind);
+    const skipped = (reason: string, ms = 0): StepResult => ({
+      kind,
+      rule: step.rule,
+      mode: step.mode,
+      status: 'skipped',
+      detail: { reason },
+      ms,
+    });
+    if (repeat && def.oncePerContainment) return skipped('already_contained');
+    // sessions and grants the first containment already revoked are not revoked again (as in batch.ts)
+    if (
+      repeat &&
+      (kind === 'revoke_sessions' || kind === 'revoke_grants') &&
+      (await this.alreadyRevoked(d, kind))
+    )
+      return skipped('already_revoked');
+    if (await q.actionDone(deps.db, d.id, kind)) return skipped('already_done');
+    let detail: Record<string, unknown>;
+    let status: StepResult['status'] = 'done';
+    try {
+      const plan = await def.plan(this.ctx, d, step.action.params, repeat);
+      // a decision of the pre-send check says so (its block/contain verdict means the message never left)
+      detail = d.checked ? { ...plan.detail, checked: d.action } : plan.detail;
+      const actionId = newId('act');
+      await deps.db.transaction().execute(async (tx) => {
+        if (step.mode === 'enforce') await plan.apply(tx);
+        await q.insertAction(tx, {
+          id: actionId,
+          decision_id: d.id,
+          account: d.account,
+          kind,
+          rule: step.rule,
+          mode: step.mode,
+          params: JSON.stringify(step.action.params),
+          status,
+          detail: JSON.stringify(detail),
+          policy_hash: policy.hash,
+          created_at: now(),
+        });
+        await deps.audit.appendInTx(tx, {
+          actor: `policy:${step.rule}`,
+          action: `${step.mode === 'dry-run' ? 'dry-run:' : ''}${kind}`,
+          subject: d.account,
+          data: { decision: d.id, params: step.action.params, detail, policy: policy.hash },
+        });
+        await outboxStore.append(tx, [
+          {
+            id: `action:${actionId}`,
+            type: 'action.taken',
+            time: now(),
+            account: d.account,
+            action: {
+              id: actionId,
+              kind,
+              mode: step.mode,
+              status,
+              rule: step.rule,
+              decision: d.id,
+              detail,
+              /** decision time → this action committed (the time the harm was allowed to continue). */
+              sinceDecisionMs: Math.max(0, now() - d.time),
+              ms: performance.now() - t0,
+            },
+          },
+        ]);
+      });
+      deps.onCommit?.();
+      if (step.mode === 'enforce') await plan.after?.();
+    } catch (err) {
+      if (/unique|duplicate/i.test(String((err as Error).message)))
+        return skipped('already_done', performance.now() - t0);
+      deps.log.error({ err, decision: d.id, kind }, 'response action failed');
+      status = 'failed';
+      detail = { error: (err as Error).message };
+    }
+    return { kind, rule: step.rule, mode: step.mode, status, detail, ms: performance.now() - t0 };
+  }
+}
+
+/**
+ * Every later message of a contained intruder is judged `contain` again, and the engine says so with
+ * `account_contained` (the first containing decision does not carry it): the account is already frozen
+ * and its owner told, so only what is new is done (its own message taken back, its own recipients
+ * warned), not another freeze notice per blocked message.
+ */
+export function isRepeat(d: DecisionInput): boolean {
+  return d.action === 'contain' && d.signals.some((s) => s.name === 'account_contained');
+}
