@@ -228,11 +228,15 @@ describe('identity over HTTP', () => {
     // the earlier tests' work behind the outbox (a freeze's bookkeeping) may still be settling
     // the report of the one answer that said ready (a second call could land on a new backlog)
     let last: unknown;
-    const ready = (await until(async () => {
-      const r = await raw('GET', '/readyz');
-      last = r.json;
-      return r.status === 200 ? r.json : undefined;
-    }, 'ready', 60_000).catch((e: Error) => {
+    const ready = (await until(
+      async () => {
+        const r = await raw('GET', '/readyz');
+        last = r.json;
+        return r.status === 200 ? r.json : undefined;
+      },
+      'ready',
+      60_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}; the last answer: ${JSON.stringify(last)}`);
     })) as {
       status: string;
