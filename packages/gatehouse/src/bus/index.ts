@@ -117,7 +117,8 @@ export class OutboxDrainer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private stopped = false;
+  /** Until `start()`: a process that opens Gatehouse without starting it (a CLI command) never drains. */
+  private stopped = true;
   private publishedSeq = 0;
   private recordedSeq = 0;
   private lastFlush = 0;

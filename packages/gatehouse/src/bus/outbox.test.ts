@@ -157,7 +157,7 @@ describeBackends('outbox drainer', (backend) => {
     seen1.length = 0;
     await append(['alo-1', 'alo-2']);
     // publish through the loop only, as a timer-driven drain would (drain() records at its end)
-    d1.poke();
+    d1.start();
     await until(() => seen1.length === 2, 'the first drainer to publish both');
     assert.deepEqual(await publishedAt(['alo-1', 'alo-2']), [null, null], 'not recorded yet');
     // the process dies here: no stop(), no flush
@@ -180,7 +180,11 @@ describeBackends('outbox drainer', (backend) => {
     });
     bus.subscribe('app.access', (e) => void seen.push(e.id));
     const d = new OutboxDrainer(store.db, bus, 3_600_000, silent);
+    // not started yet (a process that opened Gatehouse for a CLI command): a poke publishes nothing
     d.poke();
+    await d.stop(); // waits for any drain the poke started
+    assert.deepEqual(seen, [], 'a drainer that was never started does not publish');
+    d.start();
     await until(() => seen.includes('stop-3'), 'the third event');
     assert.deepEqual(
       seen.filter((id) => id.startsWith('stop-')),
