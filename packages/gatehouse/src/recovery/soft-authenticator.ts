@@ -48,6 +48,11 @@ export class SoftAuthenticator {
     return Buffer.from(JSON.stringify({ type, challenge, origin: this.origin, crossOrigin: false }));
   }
 
+  /** The private key (PKCS#8, base64), for handing the same credential to a browser's virtual authenticator. */
+  privateKeyPkcs8(): string {
+    return this.keys.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+  }
+
   /** The answer to creation options (RegistrationResponseJSON). */
   register(challenge: string) {
     const cred = Buffer.concat([
