@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { TimeChart } from '../../lib/chart.tsx';
 import { defineMessages, useLang } from '../../lib/i18n.ts';
+import { ActionForm, Table } from '../../lib/layout.tsx';
 import { Empty, ErrorBox, Loaded, useAsync } from '../../lib/ui.tsx';
 import { ReasonActions, Section, When } from '../parts.tsx';
 import { api, atLeast, useSession } from '../session.ts';
@@ -100,32 +101,20 @@ export function IncidentsAndCampaigns() {
       <Loaded state={incidents}>
         {(d) => (
           <Empty when={d.incidents.length === 0}>
-            <div class="table-wrap" tabIndex={0}>
-              <table id="incident-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('title')}</th>
-                    <th scope="col">{t('kind')}</th>
-                    <th scope="col">{t('status')}</th>
-                    <th scope="col">{t('opened')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.incidents.map((i) => (
-                    <tr key={i.id}>
-                      <td>
-                        <a href={`/console/incidents/${encodeURIComponent(i.id)}`}>{i.title}</a>
-                      </td>
-                      <td>{i.kind}</td>
-                      <td>{i.status}</td>
-                      <td>
-                        <When at={i.openedAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              id="incident-list"
+              columns={[
+                {
+                  head: t('title'),
+                  cell: (i) => <a href={`/console/incidents/${encodeURIComponent(i.id)}`}>{i.title}</a>,
+                },
+                { head: t('kind'), cell: (i) => i.kind },
+                { head: t('status'), cell: (i) => i.status },
+                { head: t('opened'), cell: (i) => <When at={i.openedAt} /> },
+              ]}
+              rows={d.incidents}
+              rowKey={(i) => i.id}
+            />
           </Empty>
         )}
       </Loaded>
@@ -133,36 +122,25 @@ export function IncidentsAndCampaigns() {
       <Loaded state={campaigns}>
         {(d) => (
           <Empty when={d.campaigns.length === 0}>
-            <div class="table-wrap" tabIndex={0}>
-              <table id="campaign-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('sample')}</th>
-                    <th scope="col">{t('kind')}</th>
-                    <th scope="col">{t('members')}</th>
-                    <th scope="col">{t('status')}</th>
-                    <th scope="col">{t('lastSeen')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.campaigns.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <a href={`/console/campaigns/${encodeURIComponent(c.id)}`}>
-                          {c.sample.slice(0, 80) || c.key}
-                        </a>
-                      </td>
-                      <td>{c.kind}</td>
-                      <td>{c.memberCount}</td>
-                      <td>{c.status}</td>
-                      <td>
-                        <When at={c.lastSeen} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              id="campaign-list"
+              columns={[
+                {
+                  head: t('sample'),
+                  cell: (c) => (
+                    <a href={`/console/campaigns/${encodeURIComponent(c.id)}`}>
+                      {c.sample.slice(0, 80) || c.key}
+                    </a>
+                  ),
+                },
+                { head: t('kind'), cell: (c) => c.kind },
+                { head: t('members'), cell: (c) => c.memberCount },
+                { head: t('status'), cell: (c) => c.status },
+                { head: t('lastSeen'), cell: (c) => <When at={c.lastSeen} /> },
+              ]}
+              rows={d.campaigns}
+              rowKey={(c) => c.id}
+            />
           </Empty>
         )}
       </Loaded>
@@ -353,19 +331,15 @@ export function IncidentPage() {
 function NoteForm({ id, onDone }: { id: string; onDone: () => void }) {
   useLang();
   const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>();
-  async function submit(e: Event) {
-    e.preventDefault();
-    try {
-      await api.post(`/v1/incidents/${id}/notes`, { text });
-      setText('');
-      onDone();
-    } catch (err) {
-      setError(err);
-    }
-  }
   return (
-    <form class="stack" onSubmit={submit}>
+    <ActionForm
+      submit={t('addNote')}
+      action={async () => {
+        await api.post(`/v1/incidents/${id}/notes`, { text });
+        setText('');
+        onDone();
+      }}
+    >
       <label>
         {t('note')}
         <textarea
@@ -376,9 +350,7 @@ function NoteForm({ id, onDone }: { id: string; onDone: () => void }) {
           required
         />
       </label>
-      <button type="submit">{t('addNote')}</button>
-      <ErrorBox error={error} />
-    </form>
+    </ActionForm>
   );
 }
 
