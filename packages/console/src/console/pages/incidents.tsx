@@ -148,6 +148,34 @@ export function IncidentsAndCampaigns() {
   );
 }
 
+interface Bucket {
+  at: number;
+  decisions: number;
+  accounts: number;
+}
+const TEN_MINUTES = 600_000;
+const filled = new WeakMap<object, Bucket[]>();
+const spreadOf = (s: { buckets: Bucket[] }): Bucket[] => {
+  let b = filled.get(s);
+  if (!b) filled.set(s, (b = continuous(s.buckets)));
+  return b;
+};
+
+/**
+ * The spread as a continuous series of 10-minute buckets, one empty bucket either side: the API lists
+ * only the buckets with decisions, and a chart of one point would span years.
+ */
+function continuous(buckets: Bucket[]): Bucket[] {
+  if (buckets.length === 0) return [];
+  const byAt = new Map(buckets.map((b) => [b.at, b]));
+  const first = Math.min(...byAt.keys()) - TEN_MINUTES;
+  const last = Math.max(...byAt.keys()) + TEN_MINUTES;
+  const out: Bucket[] = [];
+  for (let at = first; at <= last && out.length < 1000; at += TEN_MINUTES)
+    out.push(byAt.get(at) ?? { at, decisions: 0, accounts: 0 });
+  return out;
+}
+
 export function CampaignPage() {
   useLang();
   const { params } = useRoute();
@@ -222,8 +250,8 @@ export function CampaignPage() {
           <div class="card">
             <TimeChart
               title={t('spread')}
-              x={s.buckets.map((b) => b.at / 1000)}
-              ys={[s.buckets.map((b) => b.decisions), s.buckets.map((b) => b.accounts)]}
+              x={spreadOf(s).map((b) => b.at / 1000)}
+              ys={[spreadOf(s).map((b) => b.decisions), spreadOf(s).map((b) => b.accounts)]}
               series={[
                 { label: t('decisions'), color: '#a40e26' },
                 { label: t('accounts'), color: '#0550ae' },
