@@ -128,7 +128,7 @@ export async function lastSeqs(
 /** True when a NATS server answers at `url` within 2 s. */
 export async function natsAvailable(url: string): Promise<boolean> {
   try {
-    const nc = await connect({ servers: url.split(','), timeout: 2000, maxReconnectAttempts: 0 });
+    const nc = await connect({ servers: url.split(','), timeout: 10_000, maxReconnectAttempts: 0 });
     await nc.close();
     return true;
   } catch {

@@ -106,6 +106,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
           async () =>
             (await gh.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200 ? true : undefined,
           'ready again after the backlog',
+          60_000,
         );
       } finally {
         await gh.close();

@@ -227,10 +227,18 @@ describe('identity over HTTP', () => {
     assert.deepEqual((await raw('GET', '/healthz')).json, { status: 'ok' });
     // the earlier tests' work behind the outbox (a freeze's bookkeeping) may still be settling
     // the report of the one answer that said ready (a second call could land on a new backlog)
-    const ready = (await until(async () => {
-      const r = await raw('GET', '/readyz');
-      return r.status === 200 ? r.json : undefined;
-    }, 'ready')) as {
+    let last: unknown;
+    const ready = (await until(
+      async () => {
+        const r = await raw('GET', '/readyz');
+        last = r.json;
+        return r.status === 200 ? r.json : undefined;
+      },
+      'ready',
+      60_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; the last answer: ${JSON.stringify(last)}`);
+    })) as {
       status: string;
       checks: Record<string, { ok: boolean; kind?: string; pendingMigrations?: number }>;
     };

@@ -212,7 +212,7 @@ export class ChatPlatform implements Platform {
 
   /**
    * Reads, as one recipient of each accepted intruder message, the conversation in the chat: the message
-   * must now show as retracted by the platform. Waits (up to 15 s) for webhooks still on their way.
+   * must now show as retracted by the platform. Waits (up to 60 s: a loaded machine) for webhooks still on their way.
    */
   async verify(
     messages: Array<{ id: string; sender: string; to: Target }>,
@@ -220,7 +220,7 @@ export class ChatPlatform implements Platform {
   ): Promise<Omit<PlatformCheck, 'refusedByPlatform'>> {
     const pending = new Map(messages.map((m) => [m.id, m]));
     let retracted = 0;
-    const end = Date.now() + 15_000;
+    const end = Date.now() + 60_000;
     for (;;) {
       let done = messages.length - pending.size;
       for (const [id, m] of [...pending]) {
