@@ -160,6 +160,9 @@ describe('campaign page and appeals queue in Chromium', { skip }, () => {
         [`/v1/campaigns/${campaignId}/status`, { status: 'quarantined' }],
         [`/v1/recovery/operator-queue/${appeals[0]!.id}/approve`, { note: 'looks fine' }],
         [`/v1/recovery/operator-queue/${appeals[1]!.id}/deny`, { note: 'no' }],
+        // the containment appeals' operator routes, gated the same way
+        ['/v1/recovery/cases/rc_any/approve', { note: 'documents checked' }],
+        ['/v1/recovery/cases/rc_any/reject', { reason: 'no' }],
       ] as const) {
         const r = await c.call('POST', path, { body });
         assert.equal(r.status, 403, `${op.role} ${path}: ${r.text}`);
