@@ -1,6 +1,5 @@
 // Small pieces the console pages share: a reason + buttons form for operator actions, a time cell,
 // a JSON block, a result line.
-import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { defineMessages, fmtTime, useLang } from '../lib/i18n.ts';
 import { ErrorBox } from '../lib/ui.tsx';
@@ -97,11 +96,4 @@ export function Json({ value }: { value: unknown }) {
   return <pre tabIndex={0}>{JSON.stringify(value, null, 2)}</pre>;
 }
 
-export function Section({ title, id, children }: { title: string; id: string; children: ComponentChildren }) {
-  return (
-    <section class="card" aria-labelledby={`h-${id}`} id={id}>
-      <h2 id={`h-${id}`}>{title}</h2>
-      {children}
-    </section>
-  );
-}
+export { Section } from '../lib/layout.tsx';

@@ -48,6 +48,47 @@ export function useInterval(f: () => void, ms: number): void {
   }, [ms]);
 }
 
+/**
+ * Live data: the answer of `path` at once, then every event `event` of the Server-Sent Events stream
+ * `streamPath` (same origin, the session cookie goes with it). While the stream is down (refused, ended,
+ * reconnecting, or no EventSource) it polls `path` every `pollMs` instead. `streaming` says which.
+ */
+export function useLive<T>(
+  path: string,
+  streamPath: string,
+  event: string,
+  load: () => Promise<T>,
+  pollMs: number,
+): Async<T> & { streaming: boolean } {
+  const state = useAsync(load, [path]);
+  const [pushed, setPushed] = useState<T>();
+  const [streaming, setStreaming] = useState(false);
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    const es = new EventSource(streamPath);
+    es.addEventListener(event, (e) => {
+      setPushed(JSON.parse((e as MessageEvent<string>).data) as T);
+      setStreaming(true);
+    });
+    es.addEventListener('end', () => {
+      es.close();
+      setStreaming(false);
+    });
+    es.onerror = () => setStreaming(false);
+    return () => es.close();
+  }, [streamPath, event]);
+  useInterval(() => {
+    if (!streaming) state.reload();
+  }, pollMs);
+  // the newest of the two wins (a poll can answer after an event)
+  const newest =
+    pushed !== undefined &&
+    (state.data === undefined || (pushed as { at?: number }).at! >= (state.data as { at?: number }).at!)
+      ? pushed
+      : state.data;
+  return { ...state, data: newest, streaming };
+}
+
 /** The message of an error in the current language (problem+json titles come in both). */
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {

@@ -1,6 +1,5 @@
 // The security centre's own building blocks: plain-words text in the reader's language, actions that
 // ask for the password again when Gatehouse wants a fresh proof (REAUTH_REQUIRED), and sections.
-import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from '../lib/api.ts';
 import { defineMessages, getLang, useLang } from '../lib/i18n.ts';
@@ -35,14 +34,7 @@ const t = defineMessages({
   },
 });
 
-export function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
-  return (
-    <section class="card" id={id} aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>{title}</h2>
-      {children}
-    </section>
-  );
-}
+export { Section } from '../lib/layout.tsx';
 
 /**
  * Runs a state-changing call; when Gatehouse answers REAUTH_REQUIRED, asks for the password

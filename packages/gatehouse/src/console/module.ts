@@ -38,6 +38,7 @@ export function consoleModule(
         auth,
         keys,
         config,
+        log,
         activeCampaigns: () =>
           w
             .get('engine')

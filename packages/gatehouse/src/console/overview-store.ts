@@ -1,5 +1,6 @@
 // The live overview's counts, read from the parts' tables in a few grouped queries (one minute buckets
-// over the last hour). Reads only.
+// over the last hour). Reads only. Buckets are grouped by their output name `b`: PostgreSQL does not
+// take `group by <the same expression>` when its parameters are bound again ($3 is not $1).
 import { sql } from 'kysely';
 import type { Db } from '../store/db.ts';
 
@@ -32,7 +33,7 @@ export async function overviewCounts(db: Db, now: number, minutes = 60): Promise
         (eb) => eb.fn.countAll<number>().as('n'),
       ])
       .where('received_at', '>=', since)
-      .groupBy([sql`cast(${bucket} as integer)`, 'origin'])
+      .groupBy([sql`b`, 'origin'])
       .execute(),
     db
       .selectFrom('engine_decisions')
@@ -42,7 +43,7 @@ export async function overviewCounts(db: Db, now: number, minutes = 60): Promise
         (eb) => eb.fn.countAll<number>().as('n'),
       ])
       .where('created_at', '>=', since)
-      .groupBy([sql`cast(${dbucket} as integer)`, 'action'])
+      .groupBy([sql`b`, 'action'])
       .execute(),
     db
       .selectFrom('accounts')

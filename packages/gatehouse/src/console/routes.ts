@@ -1,5 +1,5 @@
 // The console's own endpoints (thin): operator sign-in and session, operator management (admin), and
-// the live overview. Everything else the console shows comes from the parts' existing routes, which
+// the live overview (polled, or streamed as Server-Sent Events by live.ts). Everything else the console shows comes from the parts' existing routes, which
 // accept a console session where they ask for an operator key (keys.sessions).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,8 +7,11 @@ import type { Config } from '../config/index.ts';
 import type { KeyService } from '../keys/index.ts';
 import { requireKey } from '../server/auth.ts';
 import { csrfFor } from '../server/auth.ts';
+import { GatehouseError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { ConsoleAuth } from './auth.ts';
+import { OverviewFeed } from './live.ts';
 import { operatorActorOf, type OperatorService } from './operators.ts';
 import { overviewCounts } from './overview-store.ts';
 import { ROLES } from './schema.ts';
@@ -21,6 +24,9 @@ export interface ConsoleRouteDeps {
   config: Pick<Config, 'cookieSecure'>;
   /** Campaigns the engine holds in memory that are still active. */
   activeCampaigns: () => number;
+  /** How often the live overview stream sends (default 2 s). */
+  liveIntervalMs?: number;
+  log?: Logger;
 }
 
 const Operator = z.object({
@@ -30,12 +36,31 @@ const Operator = z.object({
   createdAt: z.number(),
   disabledAt: z.number().nullable(),
 });
+const OverviewS = z.object({
+  at: z.number(),
+  minutes: z.array(z.number()),
+  events: z.array(z.number()),
+  checks: z.array(z.number()),
+  decisions: z.record(z.string(), z.array(z.number())),
+  decisionTotals: z.record(z.string(), z.number()),
+  containments: z.number(),
+  frozen: z.number(),
+  activeCampaigns: z.number(),
+  openIncidents: z.number(),
+  holdsAwaiting: z.number(),
+  webhooks: z.object({
+    pending: z.number(),
+    failing: z.number(),
+    dead: z.number(),
+    delivered: z.number(),
+  }),
+});
 const SessionAnswer = z.object({ operator: Operator, csrfToken: z.string(), expiresAt: z.number() });
 const tags = ['console'];
 
 export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app,
-  { db, operators, auth, keys, config, activeCampaigns },
+  { db, operators, auth, keys, config, activeCampaigns, liveIntervalMs = 2000, log },
 ) => {
   const admin = requireKey(keys, 'admin');
   const signedIn = auth.require();
@@ -165,39 +190,45 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
     },
   );
 
+  const overview = async () => {
+    const at = Date.now();
+    return { at, ...(await overviewCounts(db, at)), activeCampaigns: activeCampaigns() };
+  };
+  const canRead = requireKey(keys, 'response:read');
   app.get(
     '/v1/console/overview',
     {
-      preHandler: requireKey(keys, 'response:read'),
+      preHandler: canRead,
       schema: {
         tags,
         summary: 'Live overview: per-minute events, checks and decisions over the last hour; current counts',
-        response: {
-          200: z.object({
-            at: z.number(),
-            minutes: z.array(z.number()),
-            events: z.array(z.number()),
-            checks: z.array(z.number()),
-            decisions: z.record(z.string(), z.array(z.number())),
-            decisionTotals: z.record(z.string(), z.number()),
-            containments: z.number(),
-            frozen: z.number(),
-            activeCampaigns: z.number(),
-            openIncidents: z.number(),
-            holdsAwaiting: z.number(),
-            webhooks: z.object({
-              pending: z.number(),
-              failing: z.number(),
-              dead: z.number(),
-              delivered: z.number(),
-            }),
-          }),
-        },
+        response: { 200: OverviewS },
       },
     },
-    async () => {
-      const at = Date.now();
-      return { at, ...(await overviewCounts(db, at)), activeCampaigns: activeCampaigns() };
+    overview,
+  );
+
+  const feed = new OverviewFeed({ compute: overview, intervalMs: liveIntervalMs, maxStreams: 200, log });
+  app.addHook('preClose', async () => feed.closeAll()); // open streams must not hold the server's close
+  app.get(
+    '/v1/console/overview/stream',
+    {
+      preHandler: canRead,
+      schema: {
+        tags,
+        summary: 'The live overview as Server-Sent Events (text/event-stream)',
+        description:
+          'An `overview` event at once and then every few seconds, its data the GET /v1/console/overview answer (the 200 schema below). The operator is checked again before every event: a signed-out, disabled or demoted operator gets `event: end` and the stream closes. Clients fall back to polling GET /v1/console/overview.',
+        response: { 200: OverviewS },
+      },
+    },
+    async (req, reply) => {
+      if (feed.full()) throw new GatehouseError('RATE_LIMITED', 'Too many live overview streams are open');
+      reply.hijack();
+      feed.open(reply.raw, async () => {
+        await canRead(req);
+        return true;
+      });
     },
   );
 };

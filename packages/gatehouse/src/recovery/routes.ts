@@ -129,6 +129,10 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
             friendCodes: z.array(z.object({ friend: z.string(), code: z.string() })).optional(),
             needed: z.number().optional(),
             expiresAt: z.number().optional(),
+            webauthn: z
+              .record(z.string(), z.unknown())
+              .optional()
+              .describe('passkey: request options for navigator.credentials.get'),
           }),
         },
       },
@@ -147,12 +151,22 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
     {
       schema: {
         ...owner,
-        summary: 'Answer the current challenge (recovery code, emailed or texted code)',
-        body: z.strictObject({ code: Code }),
+        summary: 'Answer the current challenge (a code, or a passkey’s assertion)',
+        description:
+          'recovery_code, email_code, phone_code, totp: `code`. passkey: `credential`, the authenticator’s answer (AuthenticationResponseJSON) to the options the verification step returned.',
+        body: z.union([
+          z.strictObject({ code: Code }),
+          z.strictObject({ credential: z.record(z.string(), z.unknown()) }),
+        ]),
         response: { 200: stepAnswer({ outcome: z.string() }) },
       },
     },
-    async (req) => recovery.answer(await theCase(req), req.body.code, await ctx(req)),
+    async (req) =>
+      recovery.answer(
+        await theCase(req),
+        'code' in req.body ? { code: req.body.code } : { code: '', credential: req.body.credential },
+        await ctx(req),
+      ),
   );
 
   app.post(

@@ -18,9 +18,11 @@ import {
   RecoveryCodeVerifier,
   TrustedFriendsVerifier,
   VerifierRegistry,
+  type Answer,
   type StartOptions,
   type VerifierKind,
 } from './verifiers.ts';
+import { PasskeyVerifier, TotpVerifier } from './verifiers-signin.ts';
 
 export type { RecoveryDeps, CaseView, NextStep } from './context.ts';
 export type { RecoveryOptions } from './options.ts';
@@ -69,6 +71,9 @@ export class RecoveryService {
           scopeFor: x.scopeNow,
         }),
       );
+    const signin = { now: x.now, scopeFor: x.scopeNow, ttlMs: opts.codeTtlMs };
+    this.registry.register(new PasskeyVerifier(db, deps.identity, signin));
+    this.registry.register(new TotpVerifier(db, deps.identity, signin));
     for (const v of deps.verifiers ?? []) this.registry.register(v);
     deps.identity.onStateChange(cases.closeCasesOnStateChange(x));
   }
@@ -143,8 +148,9 @@ export class RecoveryService {
     return verification.startVerification(this.x, this.v, c, kind, opts, ctx);
   }
 
-  answer(c: RecoveryCasesTable, code: string, ctx: RequestContext) {
-    return verification.answer(this.x, this.v, c, code, ctx);
+  /** A code (recovery, emailed, texted, authenticator app) or, for a passkey, the assertion. */
+  answer(c: RecoveryCasesTable, ans: string | Pick<Answer, 'code' | 'credential'>, ctx: RequestContext) {
+    return verification.answer(this.x, this.v, c, typeof ans === 'string' ? { code: ans } : ans, ctx);
   }
 
   vouch(friendId: string, ownerHandle: string, code: string, ctx: RequestContext) {

@@ -131,12 +131,12 @@ export async function startVerification(
   return { case: await x.view(await x.mustCase(c.id), false), ...rest };
 }
 
-/** The owner answers the current challenge (recovery code, emailed or texted code). */
+/** The owner answers the current challenge (recovery code, emailed or texted code, TOTP code, passkey). */
 export async function answer(
   x: RecoveryContext,
   v: Verification,
   c: RecoveryCasesTable,
-  code: string,
+  ans: Pick<Answer, 'code' | 'credential'>,
   ctx: RequestContext,
 ) {
   if (!waiting(c, x.now())) x.requireState(c, ['verifying']);
@@ -147,7 +147,7 @@ export async function answer(
     );
   const verifier = v.registry.get(c.method as VerifierKind);
   if (!verifier) throw new GatehouseError('RECOVERY_METHOD_UNAVAILABLE');
-  const r = await attempt(x, c, verifier, { code }, APPELLANT, ctx);
+  const r = await attempt(x, c, verifier, ans, APPELLANT, ctx);
   return { case: await x.view(await x.mustCase(c.id), false), outcome: r.outcome };
 }
 

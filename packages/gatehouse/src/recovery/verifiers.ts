@@ -5,7 +5,7 @@ import { usableChannels, usableCodes, type FactorScope } from './factors.ts';
 import { maskAddress, type ChannelKind, type CodeSender } from './senders.ts';
 import { recoveryStore as q } from './store.ts';
 
-/** Every verification method an appeal can use. passkey and totp plug in when the sign-in factors land. */
+/** Every verification method an appeal can use (passkey and totp: verifiers-signin.ts). */
 export const VERIFIER_KINDS = [
   'passkey',
   'totp',
@@ -42,6 +42,8 @@ export interface StartResult {
   friendCodes?: Array<{ friend: string; code: string }>;
   needed?: number;
   expiresAt?: number;
+  /** passkey: the WebAuthn request options for the browser (navigator.credentials.get). */
+  webauthn?: Record<string, unknown>;
   /** One-time codes to store (hashed) for this case, replacing the live ones of this kind. */
   challenges?: Array<{ target: string; codeHash: string; expiresAt: number }>;
   /** Runs after the transaction commits (e.g. sending the code). */
@@ -52,6 +54,8 @@ export interface Answer {
   code: string;
   /** trusted_friends: the confirming friend's account (from their own signed-in session). */
   friend?: string;
+  /** passkey: the authenticator's assertion (AuthenticationResponseJSON). */
+  credential?: unknown;
 }
 
 export type CheckResult =

@@ -2,11 +2,11 @@
 // the risk timeline with each decision's signals and reasons, actions taken and planned (dry-run),
 // messages held, and the operator's buttons (freeze as containment or sanction, unfreeze, revoke
 // sessions, release holds), each with a reason.
-import { useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { qs } from '../../lib/api.ts';
 import { defineMessages, getLang, useLang } from '../../lib/i18n.ts';
-import { Empty, ErrorBox, Loaded, useAsync } from '../../lib/ui.tsx';
+import { ActionForm, Table } from '../../lib/layout.tsx';
+import { Empty, Loaded, useAsync } from '../../lib/ui.tsx';
 import { ReasonActions, Section, When } from '../parts.tsx';
 import { api, atLeast, useSession } from '../session.ts';
 import { explainSignal } from '../explain.ts';
@@ -168,28 +168,23 @@ export interface Hold {
 export function AccountSearch() {
   useLang();
   const { route } = useLocation();
-  const [error, setError] = useState<unknown>();
-  async function submit(e: Event) {
-    e.preventDefault();
-    const q = String(new FormData(e.currentTarget as HTMLFormElement).get('q') ?? '');
-    try {
-      const a = await api.get<{ id: string }>(`/v1/console/accounts/find${qs({ q })}`);
-      route(`/console/accounts/${encodeURIComponent(a.id)}`);
-    } catch (err) {
-      setError(err);
-    }
-  }
   return (
     <main id="content">
       <h1>{t('title')}</h1>
-      <form class="stack" onSubmit={submit} role="search">
+      <ActionForm
+        role="search"
+        submit={t('open')}
+        action={async (f) => {
+          const q = String(f.get('q') ?? '');
+          const a = await api.get<{ id: string }>(`/v1/console/accounts/find${qs({ q })}`);
+          route(`/console/accounts/${encodeURIComponent(a.id)}`);
+        }}
+      >
         <label>
           {t('find')}
           <input name="q" required />
         </label>
-        <button type="submit">{t('open')}</button>
-        <ErrorBox error={error} />
-      </form>
+      </ActionForm>
     </main>
   );
 }
@@ -308,34 +303,17 @@ export function AccountPage() {
         <Loaded state={sessions}>
           {(d) => (
             <Empty when={d.sessions.length === 0}>
-              <div class="table-wrap" tabIndex={0}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('device')}</th>
-                      <th scope="col">{t('ip')}</th>
-                      <th scope="col">{t('method')}</th>
-                      <th scope="col">{t('started')}</th>
-                      <th scope="col">{t('lastSeen')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.sessions.map((s) => (
-                      <tr key={s.id}>
-                        <td>{s.device.label}</td>
-                        <td>{s.ip}</td>
-                        <td>{s.method}</td>
-                        <td>
-                          <When at={s.createdAt} />
-                        </td>
-                        <td>
-                          <When at={s.lastSeenAt} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                columns={[
+                  { head: t('device'), cell: (s) => s.device.label },
+                  { head: t('ip'), cell: (s) => s.ip },
+                  { head: t('method'), cell: (s) => s.method },
+                  { head: t('started'), cell: (s) => <When at={s.createdAt} /> },
+                  { head: t('lastSeen'), cell: (s) => <When at={s.lastSeenAt} /> },
+                ]}
+                rows={d.sessions}
+                rowKey={(s) => s.id}
+              />
             </Empty>
           )}
         </Loaded>
@@ -344,32 +322,23 @@ export function AccountPage() {
         <Loaded state={signins}>
           {(d) => (
             <Empty when={d.signins.length === 0}>
-              <div class="table-wrap" tabIndex={0}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('when')}</th>
-                      <th scope="col">{t('result')}</th>
-                      <th scope="col">{t('ip')}</th>
-                      <th scope="col">{t('device')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.signins.map((s) => (
-                      <tr key={s.seq}>
-                        <td>
-                          <When at={s.at} />
-                        </td>
-                        <td>
-                          {s.success ? t('ok') : t('failed')} <span class="muted">{s.reason}</span>
-                        </td>
-                        <td>{s.ip}</td>
-                        <td>{s.device.label}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                columns={[
+                  { head: t('when'), cell: (s) => <When at={s.at} /> },
+                  {
+                    head: t('result'),
+                    cell: (s) => (
+                      <>
+                        {s.success ? t('ok') : t('failed')} <span class="muted">{s.reason}</span>
+                      </>
+                    ),
+                  },
+                  { head: t('ip'), cell: (s) => s.ip },
+                  { head: t('device'), cell: (s) => s.device.label },
+                ]}
+                rows={d.signins}
+                rowKey={(s) => s.seq}
+              />
             </Empty>
           )}
         </Loaded>
@@ -412,32 +381,17 @@ export function AccountPage() {
         <Loaded state={actions}>
           {(d) => (
             <Empty when={d.actions.length === 0}>
-              <div class="table-wrap" tabIndex={0}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('when')}</th>
-                      <th scope="col">{t('decision')}</th>
-                      <th scope="col">{t('rule')}</th>
-                      <th scope="col">{t('mode')}</th>
-                      <th scope="col">{t('status')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.actions.map((x) => (
-                      <tr key={x.id}>
-                        <td>
-                          <When at={x.createdAt} />
-                        </td>
-                        <td>{x.kind}</td>
-                        <td>{x.rule}</td>
-                        <td>{x.mode === 'dry-run' ? t('dryRun') : t('enforce')}</td>
-                        <td>{x.status}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                columns={[
+                  { head: t('when'), cell: (x) => <When at={x.createdAt} /> },
+                  { head: t('decision'), cell: (x) => x.kind },
+                  { head: t('rule'), cell: (x) => x.rule },
+                  { head: t('mode'), cell: (x) => (x.mode === 'dry-run' ? t('dryRun') : t('enforce')) },
+                  { head: t('status'), cell: (x) => x.status },
+                ]}
+                rows={d.actions}
+                rowKey={(x) => x.id}
+              />
             </Empty>
           )}
         </Loaded>

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { TimeChart } from '../../lib/chart.tsx';
 import { defineMessages, useLang } from '../../lib/i18n.ts';
+import { ActionForm, Table } from '../../lib/layout.tsx';
 import { Empty, ErrorBox, Loaded, useAsync } from '../../lib/ui.tsx';
 import { ReasonActions, Section, When } from '../parts.tsx';
 import { api, atLeast, useSession } from '../session.ts';
@@ -100,32 +101,20 @@ export function IncidentsAndCampaigns() {
       <Loaded state={incidents}>
         {(d) => (
           <Empty when={d.incidents.length === 0}>
-            <div class="table-wrap" tabIndex={0}>
-              <table id="incident-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('title')}</th>
-                    <th scope="col">{t('kind')}</th>
-                    <th scope="col">{t('status')}</th>
-                    <th scope="col">{t('opened')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.incidents.map((i) => (
-                    <tr key={i.id}>
-                      <td>
-                        <a href={`/console/incidents/${encodeURIComponent(i.id)}`}>{i.title}</a>
-                      </td>
-                      <td>{i.kind}</td>
-                      <td>{i.status}</td>
-                      <td>
-                        <When at={i.openedAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              id="incident-list"
+              columns={[
+                {
+                  head: t('title'),
+                  cell: (i) => <a href={`/console/incidents/${encodeURIComponent(i.id)}`}>{i.title}</a>,
+                },
+                { head: t('kind'), cell: (i) => i.kind },
+                { head: t('status'), cell: (i) => i.status },
+                { head: t('opened'), cell: (i) => <When at={i.openedAt} /> },
+              ]}
+              rows={d.incidents}
+              rowKey={(i) => i.id}
+            />
           </Empty>
         )}
       </Loaded>
@@ -133,41 +122,58 @@ export function IncidentsAndCampaigns() {
       <Loaded state={campaigns}>
         {(d) => (
           <Empty when={d.campaigns.length === 0}>
-            <div class="table-wrap" tabIndex={0}>
-              <table id="campaign-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('sample')}</th>
-                    <th scope="col">{t('kind')}</th>
-                    <th scope="col">{t('members')}</th>
-                    <th scope="col">{t('status')}</th>
-                    <th scope="col">{t('lastSeen')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.campaigns.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <a href={`/console/campaigns/${encodeURIComponent(c.id)}`}>
-                          {c.sample.slice(0, 80) || c.key}
-                        </a>
-                      </td>
-                      <td>{c.kind}</td>
-                      <td>{c.memberCount}</td>
-                      <td>{c.status}</td>
-                      <td>
-                        <When at={c.lastSeen} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              id="campaign-list"
+              columns={[
+                {
+                  head: t('sample'),
+                  cell: (c) => (
+                    <a href={`/console/campaigns/${encodeURIComponent(c.id)}`}>
+                      {c.sample.slice(0, 80) || c.key}
+                    </a>
+                  ),
+                },
+                { head: t('kind'), cell: (c) => c.kind },
+                { head: t('members'), cell: (c) => c.memberCount },
+                { head: t('status'), cell: (c) => c.status },
+                { head: t('lastSeen'), cell: (c) => <When at={c.lastSeen} /> },
+              ]}
+              rows={d.campaigns}
+              rowKey={(c) => c.id}
+            />
           </Empty>
         )}
       </Loaded>
     </main>
   );
+}
+
+interface Bucket {
+  at: number;
+  decisions: number;
+  accounts: number;
+}
+const TEN_MINUTES = 600_000;
+const filled = new WeakMap<object, Bucket[]>();
+const spreadOf = (s: { buckets: Bucket[] }): Bucket[] => {
+  let b = filled.get(s);
+  if (!b) filled.set(s, (b = continuous(s.buckets)));
+  return b;
+};
+
+/**
+ * The spread as a continuous series of 10-minute buckets, one empty bucket either side: the API lists
+ * only the buckets with decisions, and a chart of one point would span years.
+ */
+function continuous(buckets: Bucket[]): Bucket[] {
+  if (buckets.length === 0) return [];
+  const byAt = new Map(buckets.map((b) => [b.at, b]));
+  const first = Math.min(...byAt.keys()) - TEN_MINUTES;
+  const last = Math.max(...byAt.keys()) + TEN_MINUTES;
+  const out: Bucket[] = [];
+  for (let at = first; at <= last && out.length < 1000; at += TEN_MINUTES)
+    out.push(byAt.get(at) ?? { at, decisions: 0, accounts: 0 });
+  return out;
 }
 
 export function CampaignPage() {
@@ -244,8 +250,8 @@ export function CampaignPage() {
           <div class="card">
             <TimeChart
               title={t('spread')}
-              x={s.buckets.map((b) => b.at / 1000)}
-              ys={[s.buckets.map((b) => b.decisions), s.buckets.map((b) => b.accounts)]}
+              x={spreadOf(s).map((b) => b.at / 1000)}
+              ys={[spreadOf(s).map((b) => b.decisions), spreadOf(s).map((b) => b.accounts)]}
               series={[
                 { label: t('decisions'), color: '#a40e26' },
                 { label: t('accounts'), color: '#0550ae' },
@@ -353,19 +359,15 @@ export function IncidentPage() {
 function NoteForm({ id, onDone }: { id: string; onDone: () => void }) {
   useLang();
   const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>();
-  async function submit(e: Event) {
-    e.preventDefault();
-    try {
-      await api.post(`/v1/incidents/${id}/notes`, { text });
-      setText('');
-      onDone();
-    } catch (err) {
-      setError(err);
-    }
-  }
   return (
-    <form class="stack" onSubmit={submit}>
+    <ActionForm
+      submit={t('addNote')}
+      action={async () => {
+        await api.post(`/v1/incidents/${id}/notes`, { text });
+        setText('');
+        onDone();
+      }}
+    >
       <label>
         {t('note')}
         <textarea
@@ -376,9 +378,7 @@ function NoteForm({ id, onDone }: { id: string; onDone: () => void }) {
           required
         />
       </label>
-      <button type="submit">{t('addNote')}</button>
-      <ErrorBox error={error} />
-    </form>
+    </ActionForm>
   );
 }
 

@@ -1,8 +1,10 @@
 // 1. Live overview: events and checks per minute, decisions by kind, containments, campaigns,
-// incidents, holds awaiting review, webhook delivery health. Polled every 5 s; charts redraw in place.
+// incidents, holds awaiting review, webhook delivery health. Pushed by the server (Server-Sent Events,
+// /v1/console/overview/stream) every few seconds, polled every 5 s while the stream is down; charts
+// redraw in place.
 import { TimeChart } from '../../lib/chart.tsx';
 import { defineMessages, fmtNumber, useLang } from '../../lib/i18n.ts';
-import { Loaded, useAsync, useInterval } from '../../lib/ui.tsx';
+import { Loaded, useLive } from '../../lib/ui.tsx';
 import { api } from '../session.ts';
 
 export interface OverviewData {
@@ -40,6 +42,8 @@ const t = defineMessages({
     delivered: 'delivered in the last hour',
     none: 'No decisions in the last hour.',
     updated: 'Updated {time}',
+    live: 'live',
+    polling: 'refreshed every 5 s',
   },
   'zh-CN': {
     title: '实时总览',
@@ -60,6 +64,8 @@ const t = defineMessages({
     delivered: '近一小时已投递',
     none: '近一小时没有决策。',
     updated: '更新于 {time}',
+    live: '实时推送',
+    polling: '每 5 秒刷新',
   },
 });
 
@@ -67,8 +73,13 @@ const COLORS = ['#0550ae', '#a40e26', '#116329', '#8250df', '#bc4c00', '#57606a'
 
 export function Overview() {
   useLang();
-  const state = useAsync(() => api.get<OverviewData>('/v1/console/overview'), []);
-  useInterval(state.reload, 5000);
+  const state = useLive(
+    '/v1/console/overview',
+    '/v1/console/overview/stream',
+    'overview',
+    () => api.get<OverviewData>('/v1/console/overview'),
+    5000,
+  );
   return (
     <main id="content">
       <h1>{t('title')}</h1>
@@ -79,7 +90,10 @@ export function Overview() {
           return (
             <>
               <p class="muted" aria-live="polite">
-                {t('updated', { time: new Date(d.at).toLocaleTimeString() })}
+                {t('updated', { time: new Date(d.at).toLocaleTimeString() })} ·{' '}
+                <span id="live-mode" data-mode={state.streaming ? 'stream' : 'poll'}>
+                  {state.streaming ? t('live') : t('polling')}
+                </span>
               </p>
               <div class="grid">
                 <Stat id="stat-containments" label={t('containments')} value={d.containments} />

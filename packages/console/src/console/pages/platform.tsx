@@ -2,6 +2,7 @@
 // suspend/resume: the kill switch), the audit log with verify, and operators (admin).
 import { useState } from 'preact/hooks';
 import { defineMessages, getLang, useLang } from '../../lib/i18n.ts';
+import { ActionForm, Table } from '../../lib/layout.tsx';
 import { Empty, ErrorBox, Loaded, useAsync } from '../../lib/ui.tsx';
 import { Json, ReasonActions, Section, When } from '../parts.tsx';
 import { api, atLeast, useSession } from '../session.ts';
@@ -176,51 +177,38 @@ export function Webhooks() {
                   ]}
                 />
               ) : null}
-              <div class="table-wrap" tabIndex={0}>
-                <table id="dead-list">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('type')}</th>
-                      <th scope="col">{t('account')}</th>
-                      <th scope="col">{t('attempts')}</th>
-                      <th scope="col">{t('error')}</th>
-                      <th scope="col">{t('when')}</th>
-                      <th scope="col">{t('replay')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.deadLetters.map((x) => (
-                      <tr key={`${x.endpointId}:${x.messageId}`}>
-                        <td>{x.type}</td>
-                        <td>{x.account ?? '—'}</td>
-                        <td>{x.attempts}</td>
-                        <td>{x.lastError ?? '—'}</td>
-                        <td>
-                          <When at={x.deadAt} />
-                        </td>
-                        <td>
-                          {canReplay ? (
-                            <button
-                              type="button"
-                              class="secondary"
-                              onClick={() =>
-                                api
-                                  .post('/v1/webhooks/replay', {
-                                    messageIds: [x.messageId],
-                                    endpoint: x.endpointId,
-                                  })
-                                  .then(reload)
-                              }
-                            >
-                              {t('replay')}
-                            </button>
-                          ) : null}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                id="dead-list"
+                columns={[
+                  { head: t('type'), cell: (x) => x.type },
+                  { head: t('account'), cell: (x) => x.account ?? '—' },
+                  { head: t('attempts'), cell: (x) => x.attempts },
+                  { head: t('error'), cell: (x) => x.lastError ?? '—' },
+                  { head: t('when'), cell: (x) => <When at={x.deadAt} /> },
+                  {
+                    head: t('replay'),
+                    cell: (x) =>
+                      canReplay ? (
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() =>
+                            api
+                              .post('/v1/webhooks/replay', {
+                                messageIds: [x.messageId],
+                                endpoint: x.endpointId,
+                              })
+                              .then(reload)
+                          }
+                        >
+                          {t('replay')}
+                        </button>
+                      ) : null,
+                  },
+                ]}
+                rows={d.deadLetters}
+                rowKey={(x) => `${x.endpointId}:${x.messageId}`}
+              />
             </Empty>
           )}
         </Loaded>
@@ -263,33 +251,6 @@ function AccessAdmin() {
   const [created, setCreated] = useState<string>();
   const [opSecret, setOpSecret] = useState<unknown>();
   const [error, setError] = useState<unknown>();
-  async function createKey(e: Event) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget as HTMLFormElement);
-    try {
-      const r = await api.post<{ key: string }>('/v1/console/keys', {
-        name: f.get('name'),
-        scopes: String(f.get('scopes') ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      });
-      setCreated(r.key);
-      keys.reload();
-    } catch (err) {
-      setError(err);
-    }
-  }
-  async function addOperator(e: Event) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget as HTMLFormElement);
-    try {
-      setOpSecret(await api.post('/v1/console/operators', { handle: f.get('handle'), role: f.get('role') }));
-      ops.reload();
-    } catch (err) {
-      setError(err);
-    }
-  }
   return (
     <main id="content">
       <h1>{t('keys')}</h1>
@@ -297,49 +258,58 @@ function AccessAdmin() {
       <Section title={t('keys')} id="keys">
         <Loaded state={keys}>
           {(d) => (
-            <div class="table-wrap" tabIndex={0}>
-              <table id="key-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('name')}</th>
-                    <th scope="col">{t('scopes')}</th>
-                    <th scope="col">{t('lastUsed')}</th>
-                    <th scope="col">{t('revoke')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.keys.map((k) => (
-                    <tr key={k.id} data-key={k.id}>
-                      <td>
-                        {k.name} <code>{k.id}</code>
-                      </td>
-                      <td>{k.scopes.join(', ')}</td>
-                      <td>
-                        <When at={k.lastUsedAt} />
-                      </td>
-                      <td>
-                        {k.revokedAt ? (
-                          t('revoked')
-                        ) : (
-                          <button
-                            type="button"
-                            class="danger"
-                            onClick={() =>
-                              api.post(`/v1/console/keys/${k.id}/revoke`).then(keys.reload, setError)
-                            }
-                          >
-                            {t('revoke')}
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              id="key-list"
+              columns={[
+                {
+                  head: t('name'),
+                  cell: (k) => (
+                    <>
+                      {k.name} <code>{k.id}</code>
+                    </>
+                  ),
+                },
+                { head: t('scopes'), cell: (k) => k.scopes.join(', ') },
+                { head: t('lastUsed'), cell: (k) => <When at={k.lastUsedAt} /> },
+                {
+                  head: t('revoke'),
+                  cell: (k) =>
+                    k.revokedAt ? (
+                      t('revoked')
+                    ) : (
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() =>
+                          api.post(`/v1/console/keys/${k.id}/revoke`).then(keys.reload, setError)
+                        }
+                      >
+                        {t('revoke')}
+                      </button>
+                    ),
+                },
+              ]}
+              rows={d.keys}
+              rowKey={(k) => k.id}
+              rowAttrs={(k) => ({ 'data-key': k.id })}
+            />
           )}
         </Loaded>
-        <form class="stack" onSubmit={createKey}>
+        <ActionForm
+          submit={t('create')}
+          onError={setError}
+          action={async (f) => {
+            const r = await api.post<{ key: string }>('/v1/console/keys', {
+              name: f.get('name'),
+              scopes: String(f.get('scopes') ?? '')
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            });
+            setCreated(r.key);
+            keys.reload();
+          }}
+        >
           <label>
             {t('name')}
             <input name="name" required maxLength={100} />
@@ -348,8 +318,7 @@ function AccessAdmin() {
             {t('scopes')}
             <input name="scopes" required placeholder="events:write" />
           </label>
-          <button type="submit">{t('create')}</button>
-        </form>
+        </ActionForm>
         {created ? (
           <p role="status">
             {t('shownOnce')} <code id="new-key">{created}</code>
@@ -382,7 +351,16 @@ function AccessAdmin() {
             </ul>
           )}
         </Loaded>
-        <form class="stack" onSubmit={addOperator}>
+        <ActionForm
+          submit={t('add')}
+          onError={setError}
+          action={async (f) => {
+            setOpSecret(
+              await api.post('/v1/console/operators', { handle: f.get('handle'), role: f.get('role') }),
+            );
+            ops.reload();
+          }}
+        >
           <label>
             {t('handle')}
             <input name="handle" required minLength={3} maxLength={32} />
@@ -397,8 +375,7 @@ function AccessAdmin() {
               ))}
             </select>
           </label>
-          <button type="submit">{t('add')}</button>
-        </form>
+        </ActionForm>
         {opSecret ? (
           <div role="status">
             {t('secretOnce')}
@@ -535,32 +512,18 @@ export function Audit() {
       ) : null}
       <Loaded state={entries}>
         {(d) => (
-          <div class="table-wrap" tabIndex={0}>
-            <table id="audit-list">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">{t('when')}</th>
-                  <th scope="col">{t('actor')}</th>
-                  <th scope="col">{t('action')}</th>
-                  <th scope="col">{t('subject')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...d.entries].reverse().map((e) => (
-                  <tr key={e.seq}>
-                    <td>{e.seq}</td>
-                    <td>
-                      <When at={e.at} />
-                    </td>
-                    <td>{e.actor}</td>
-                    <td>{e.action}</td>
-                    <td>{e.subject}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            id="audit-list"
+            columns={[
+              { head: '#', cell: (e) => e.seq },
+              { head: t('when'), cell: (e) => <When at={e.at} /> },
+              { head: t('actor'), cell: (e) => e.actor },
+              { head: t('action'), cell: (e) => e.action },
+              { head: t('subject'), cell: (e) => e.subject },
+            ]}
+            rows={[...d.entries].reverse()}
+            rowKey={(e) => e.seq}
+          />
         )}
       </Loaded>
     </main>

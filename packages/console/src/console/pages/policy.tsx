@@ -2,6 +2,7 @@
 // (enforce) and would have done (dry-run) over the last day.
 import { useState } from 'preact/hooks';
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
+import { Table } from '../../lib/layout.tsx';
 import { Empty, ErrorBox, Loaded, useAsync } from '../../lib/ui.tsx';
 import { Section, When } from '../parts.tsx';
 import { api } from '../session.ts';
@@ -86,33 +87,28 @@ export function Policy() {
               ) : null}
               <Section title={t('rules')} id="rules">
                 <ErrorBox error={counts.error} />
-                <div class="table-wrap" tabIndex={0}>
-                  <table id="rule-table">
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('rule')}</th>
-                        <th scope="col">{t('mode')}</th>
-                        <th scope="col">{t('actions')}</th>
-                        <th scope="col">{t('did')}</th>
-                        <th scope="col">{t('would')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {p.rules.map((r) => (
-                        <tr key={r.id} data-rule={r.id}>
-                          <th scope="row">
-                            {r.id}
-                            {r.description ? <div class="muted">{r.description}</div> : null}
-                          </th>
-                          <td>{r.mode}</td>
-                          <td>{r.actions.join(', ')}</td>
-                          <td class="did">{sum(r.id, 'enforce')}</td>
-                          <td class="would">{sum(r.id, 'dry-run')}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <Table
+                  id="rule-table"
+                  columns={[
+                    {
+                      head: t('rule'),
+                      rowHeader: true,
+                      cell: (r) => (
+                        <>
+                          {r.id}
+                          {r.description ? <div class="muted">{r.description}</div> : null}
+                        </>
+                      ),
+                    },
+                    { head: t('mode'), cell: (r) => r.mode },
+                    { head: t('actions'), cell: (r) => r.actions.join(', ') },
+                    { head: t('did'), class: 'did', cell: (r) => sum(r.id, 'enforce') },
+                    { head: t('would'), class: 'would', cell: (r) => sum(r.id, 'dry-run') },
+                  ]}
+                  rows={p.rules}
+                  rowKey={(r) => r.id}
+                  rowAttrs={(r) => ({ 'data-rule': r.id })}
+                />
               </Section>
               <Section title={t('versions')} id="versions">
                 <Empty when={p.versions.length === 0}>

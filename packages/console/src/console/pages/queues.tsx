@@ -15,7 +15,7 @@ const t = defineMessages({
     statement: 'Statement',
     frozenFor: 'Frozen for',
     from: 'From',
-    approve: 'Approve (unfreeze path)',
+    approve: 'Approve (unfreeze)',
     reject: 'Reject',
     reporters: '{n} reporters, weight {w}',
     spam: 'Spam',
@@ -29,7 +29,7 @@ const t = defineMessages({
     statement: '申诉陈述',
     frozenFor: '冻结原因',
     from: '来源',
-    approve: '批准（进入解冻流程）',
+    approve: '批准（解冻）',
     reject: '驳回',
     reporters: '{n} 位举报人，权重 {w}',
     spam: '垃圾信息',
@@ -103,13 +103,17 @@ export function Queues() {
                           {
                             label: t('approve'),
                             run: (note) =>
-                              api.post(`/v1/recovery/cases/${encodeURIComponent(a.id)}/approve`, { note }),
+                              api.post(`/v1/recovery/operator-queue/${encodeURIComponent(a.id)}/approve`, {
+                                note,
+                              }),
                           },
                           {
                             label: t('reject'),
                             danger: true,
-                            run: (reason) =>
-                              api.post(`/v1/recovery/cases/${encodeURIComponent(a.id)}/reject`, { reason }),
+                            run: (note) =>
+                              api.post(`/v1/recovery/operator-queue/${encodeURIComponent(a.id)}/deny`, {
+                                note,
+                              }),
                           },
                         ]}
                       />

@@ -1,5 +1,5 @@
 // The appeal flow for a frozen account, from the first page to restored: start (handle), prove it is
-// you (recovery code, trusted friends, email or phone code), the pledge, a new password, the review of
+// you (recovery code, trusted friends, email or phone code, authenticator app, passkey), the pledge, a new password, the review of
 // signed-in devices and apps, finish, and the report of what happened while the owner was out.
 import { useState } from 'preact/hooks';
 import { fmtTime, useLang } from '../../lib/i18n.ts';
@@ -213,6 +213,23 @@ interface Started {
   sentTo?: string;
   friendCodes?: Array<{ friend: string; code: string }>;
   needed?: number;
+  /** passkey: the request options for navigator.credentials.get (JSON form). */
+  webauthn?: Record<string, unknown>;
+}
+
+type PKC = typeof PublicKeyCredential & {
+  parseRequestOptionsFromJSON?: (o: unknown) => PublicKeyCredentialRequestOptions;
+};
+
+/** Asks this device for a passkey assertion against the case's challenge; its JSON form for the API. */
+async function passkeyAssertion(options: Record<string, unknown>): Promise<unknown> {
+  const P = globalThis.PublicKeyCredential as PKC | undefined;
+  if (!P?.parseRequestOptionsFromJSON) throw new Error(t('noWebauthn'));
+  const cred = (await navigator.credentials.get({
+    publicKey: P.parseRequestOptionsFromJSON(options),
+  })) as (PublicKeyCredential & { toJSON(): unknown }) | null;
+  if (!cred) throw new Error(t('noWebauthn'));
+  return cred.toJSON();
 }
 
 function Verify({ owner, reload }: { owner: Owner; reload: () => void }) {
@@ -220,7 +237,9 @@ function Verify({ owner, reload }: { owner: Owner; reload: () => void }) {
   const [started, setStarted] = useState<Started | null>(null);
   const [choosing, setChoosing] = useState(owner.case.next.step === 'choose_method');
   const s = useStep(reload);
-  const answering = !choosing && (owner.case.next.step === 'answer' || started !== null);
+  // a passkey step needs this page's options (a reload loses them): choose again
+  const lostOptions = owner.case.method === 'passkey' && !started?.webauthn;
+  const answering = !choosing && !lostOptions && (owner.case.next.step === 'answer' || started !== null);
   const methodKey = (k: Method['kind']) => `m_${k}` as const;
   return (
     <Section id="verify" title={t('s2')}>
@@ -239,31 +258,29 @@ function Verify({ owner, reload }: { owner: Owner; reload: () => void }) {
       {choosing || !answering ? (
         <fieldset class="stack">
           <legend>{t('chooseMethod')}</legend>
-          {owner.methods
-            .filter((m) => m.kind !== 'passkey' && m.kind !== 'totp')
-            .map((m) => (
-              <div key={m.kind} class="item">
-                <span>
-                  {t(methodKey(m.kind))}
-                  {m.available ? '' : ` — ${t('unavailable')}`}
-                </span>
-                <button
-                  type="button"
-                  disabled={!m.available || s.busy}
-                  aria-label={`${t('use')}: ${t(methodKey(m.kind))}`}
-                  onClick={() =>
-                    s.run(async () => {
-                      setStarted(
-                        await call<Started>('POST', '/v1/recovery/case/verification', { method: m.kind }),
-                      );
-                      setChoosing(false);
-                    })
-                  }
-                >
-                  {t('use')}
-                </button>
-              </div>
-            ))}
+          {owner.methods.map((m) => (
+            <div key={m.kind} class="item">
+              <span>
+                {t(methodKey(m.kind))}
+                {m.available ? '' : ` — ${t('unavailable')}`}
+              </span>
+              <button
+                type="button"
+                disabled={!m.available || s.busy}
+                aria-label={`${t('use')}: ${t(methodKey(m.kind))}`}
+                onClick={() =>
+                  s.run(async () => {
+                    setStarted(
+                      await call<Started>('POST', '/v1/recovery/case/verification', { method: m.kind }),
+                    );
+                    setChoosing(false);
+                  })
+                }
+              >
+                {t('use')}
+              </button>
+            </div>
+          ))}
         </fieldset>
       ) : (
         <div class="stack">
@@ -280,6 +297,21 @@ function Verify({ owner, reload }: { owner: Owner; reload: () => void }) {
                 ))}
               </ul>
             </>
+          ) : started?.webauthn ? (
+            <button
+              type="button"
+              id="use-passkey"
+              disabled={s.busy}
+              onClick={() =>
+                s.run(async () =>
+                  call('POST', '/v1/recovery/case/verification/answer', {
+                    credential: await passkeyAssertion(started.webauthn!),
+                  }),
+                )
+              }
+            >
+              {t('usePasskey')}
+            </button>
           ) : (
             <form
               class="row"

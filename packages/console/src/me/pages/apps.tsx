@@ -1,6 +1,7 @@
 // Third-party apps the owner authorised: the fields each was granted, when, its last access, what it
 // read (the data access log), and revoke.
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
+import { Table } from '../../lib/layout.tsx';
 import { Empty, Loaded, useAsync } from '../../lib/ui.tsx';
 import { api } from '../session.ts';
 import { L, Section, useAction, type Localized } from '../ui.tsx';
@@ -112,28 +113,17 @@ export function Apps() {
         <Loaded state={log}>
           {(d) => (
             <Empty when={d.access.length === 0}>
-              <div class="table-wrap" tabIndex={0} role="region" aria-label={t('log')}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('when')}</th>
-                      <th scope="col">{t('app')}</th>
-                      <th scope="col">{t('read')}</th>
-                      <th scope="col">{t('from')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.access.map((x) => (
-                      <tr key={x.seq}>
-                        <td>{fmtTime(x.at)}</td>
-                        <td>{nameOf(x.client)}</td>
-                        <td>{x.fields.join(', ')}</td>
-                        <td>{x.network}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                label={t('log')}
+                columns={[
+                  { head: t('when'), cell: (x) => fmtTime(x.at) },
+                  { head: t('app'), cell: (x) => nameOf(x.client) },
+                  { head: t('read'), cell: (x) => x.fields.join(', ') },
+                  { head: t('from'), cell: (x) => x.network },
+                ]}
+                rows={d.access}
+                rowKey={(x) => x.seq}
+              />
             </Empty>
           )}
         </Loaded>

@@ -1,6 +1,7 @@
 // The security centre's first page: the account, pending "was this you?" questions, and where to go.
 import { useState } from 'preact/hooks';
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
+import { ActionForm } from '../../lib/layout.tsx';
 import { Empty, Loaded, useAsync } from '../../lib/ui.tsx';
 import { api, useMe } from '../session.ts';
 import { L, Section, useAction, type Localized } from '../ui.tsx';
@@ -117,13 +118,9 @@ export function Home() {
                       </button>
                     </div>
                     {stepUpFor === c.id ? (
-                      <form
-                        class="stack"
-                        onSubmit={(e) => {
-                          e.preventDefault();
-                          const code = String(
-                            new FormData(e.currentTarget as HTMLFormElement).get('code'),
-                          ).trim();
+                      <ActionForm
+                        action={(f) => {
+                          const code = String(f.get('code')).trim();
                           void act.run(async () => {
                             if (/^\d{6}$/.test(code)) await api.post('/v1/me/step-up/totp', { code });
                             else await api.post('/v1/me/step-up', { recoveryCode: code });
@@ -139,7 +136,7 @@ export function Home() {
                           <input name="code" autocomplete="one-time-code" required />
                         </label>
                         <button type="submit">{t('stepUpGo')}</button>
-                      </form>
+                      </ActionForm>
                     ) : null}
                   </li>
                 ))}

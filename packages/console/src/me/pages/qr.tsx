@@ -2,6 +2,7 @@
 // and approve / decline. Declining is the default.
 import { useState } from 'preact/hooks';
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
+import { ActionForm } from '../../lib/layout.tsx';
 import { Loaded, useAsync } from '../../lib/ui.tsx';
 import { api } from '../session.ts';
 import { deviceName, L, Section, useAction, type Localized } from '../ui.tsx';
@@ -62,11 +63,10 @@ export function Qr({ code: fromPath }: { code?: string }) {
       {code ? (
         <Ask code={code} />
       ) : (
-        <form
-          class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setCode(String(new FormData(e.currentTarget as HTMLFormElement).get('code')).trim());
+        <ActionForm
+          layout="row"
+          action={(f) => {
+            setCode(String(f.get('code')).trim());
           }}
         >
           <label>
@@ -74,7 +74,7 @@ export function Qr({ code: fromPath }: { code?: string }) {
             <input name="code" required />
           </label>
           <button type="submit">{t('show')}</button>
-        </form>
+        </ActionForm>
       )}
     </main>
   );

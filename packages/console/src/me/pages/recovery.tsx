@@ -3,6 +3,7 @@
 // changes to all of these with "this wasn't me".
 import { useState } from 'preact/hooks';
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
+import { ActionForm } from '../../lib/layout.tsx';
 import { Empty, Loaded, useAsync } from '../../lib/ui.tsx';
 import { api } from '../session.ts';
 import { L, Section, useAction, type Localized } from '../ui.tsx';
@@ -160,11 +161,11 @@ export function Recovery() {
       <Section id="friends" title={t('friends')}>
         <Loaded state={friends}>
           {(f) => (
-            <form
-              class="stack"
-              onSubmit={(e) => {
-                e.preventDefault();
-                const text = String(new FormData(e.currentTarget as HTMLFormElement).get('handles'));
+            <ActionForm
+              submit={t('saveFriends')}
+              busy={act.busy}
+              action={(f) => {
+                const text = String(f.get('handles'));
                 const handles = text
                   .split(/[\s,，]+/)
                   .map((h) => h.trim())
@@ -184,10 +185,7 @@ export function Recovery() {
               <p class="muted" id="friends-help">
                 {t('friendsHelp')} {f.usableFrom ? t('countsFrom', { time: fmtTime(f.usableFrom) }) : ''}
               </p>
-              <button type="submit" disabled={act.busy}>
-                {t('saveFriends')}
-              </button>
-            </form>
+            </ActionForm>
           )}
         </Loaded>
       </Section>
@@ -206,11 +204,12 @@ export function Recovery() {
                       </span>
                     </span>
                     {c.verified ? null : (
-                      <form
-                        class="row"
-                        onSubmit={(e) => {
-                          e.preventDefault();
-                          const code = String(new FormData(e.currentTarget as HTMLFormElement).get('code'));
+                      <ActionForm
+                        layout="row"
+                        submit={t('verify')}
+                        busy={act.busy}
+                        action={(f) => {
+                          const code = String(f.get('code'));
                           void act.run(async () => {
                             await api.post(`/v1/me/recovery/channels/${encodeURIComponent(c.id)}/verify`, {
                               code,
@@ -223,10 +222,7 @@ export function Recovery() {
                           {t('code', { address: c.address })}
                           <input name="code" inputMode="numeric" autocomplete="one-time-code" required />
                         </label>
-                        <button type="submit" disabled={act.busy}>
-                          {t('verify')}
-                        </button>
-                      </form>
+                      </ActionForm>
                     )}
                     <button
                       type="button"
@@ -247,11 +243,11 @@ export function Recovery() {
             </ul>
           )}
         </Loaded>
-        <form
-          class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const f = new FormData(e.currentTarget as HTMLFormElement);
+        <ActionForm
+          layout="row"
+          submit={t('addChannel')}
+          busy={act.busy}
+          action={(f) => {
             void act.run(async () => {
               await api.post('/v1/me/recovery/channels', { kind: f.get('kind'), address: f.get('address') });
               reloadAll();
@@ -269,10 +265,7 @@ export function Recovery() {
             {t('address')}
             <input name="address" required maxLength={254} />
           </label>
-          <button type="submit" disabled={act.busy}>
-            {t('addChannel')}
-          </button>
-        </form>
+        </ActionForm>
       </Section>
       <Section id="changes" title={t('changes')}>
         <Loaded state={changes}>
@@ -322,11 +315,11 @@ export function Recovery() {
             </ul>
           )}
         </Loaded>
-        <form
-          class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const f = new FormData(e.currentTarget as HTMLFormElement);
+        <ActionForm
+          layout="row"
+          submit={t('confirmFriend')}
+          busy={act.busy}
+          action={(f) => {
             void act.run(async () => {
               await api.post('/v1/me/recovery/vouch', { owner: f.get('owner'), code: f.get('code') });
               vouch.reload();
@@ -341,10 +334,7 @@ export function Recovery() {
             {t('vouchCode')}
             <input name="code" required />
           </label>
-          <button type="submit" disabled={act.busy}>
-            {t('confirmFriend')}
-          </button>
-        </form>
+        </ActionForm>
       </Section>
     </main>
   );

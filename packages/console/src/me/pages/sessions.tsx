@@ -1,5 +1,6 @@
 // Sessions and devices (with where they are, and "sign out"), and the sign-in history.
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
+import { Table } from '../../lib/layout.tsx';
 import { Empty, Loaded, useAsync } from '../../lib/ui.tsx';
 import { api } from '../session.ts';
 import { deviceName, L, Section, useAction, type Localized } from '../ui.tsx';
@@ -145,30 +146,25 @@ export function Sessions() {
         <Loaded state={signins}>
           {(d) => (
             <Empty when={d.signins.length === 0}>
-              <div class="table-wrap" tabIndex={0} role="region" aria-label={t('history')}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('when')}</th>
-                      <th scope="col">{t('result')}</th>
-                      <th scope="col">{t('device')}</th>
-                      <th scope="col">{t('where')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.signins.map((s) => (
-                      <tr key={s.seq}>
-                        <td>{fmtTime(s.at)}</td>
-                        <td class={s.success ? 'ok' : 'error'}>
-                          {s.success ? t('ok') : t('failed', { reason: s.reason })} · {s.method}
-                        </td>
-                        <td>{deviceName(s.device)}</td>
-                        <td>{place(s)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                label={t('history')}
+                columns={[
+                  { head: t('when'), cell: (s) => fmtTime(s.at) },
+                  {
+                    head: t('result'),
+                    class: (s) => (s.success ? 'ok' : 'error'),
+                    cell: (s) => (
+                      <>
+                        {s.success ? t('ok') : t('failed', { reason: s.reason })} · {s.method}
+                      </>
+                    ),
+                  },
+                  { head: t('device'), cell: (s) => deviceName(s.device) },
+                  { head: t('where'), cell: (s) => place(s) },
+                ]}
+                rows={d.signins}
+                rowKey={(s) => s.seq}
+              />
             </Empty>
           )}
         </Loaded>

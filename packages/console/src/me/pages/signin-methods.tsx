@@ -2,6 +2,7 @@
 // authenticator app (TOTP, set up from a QR code and confirmed with a first code).
 import { useState } from 'preact/hooks';
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
+import { ActionForm } from '../../lib/layout.tsx';
 import { Empty, Loaded, useAsync } from '../../lib/ui.tsx';
 import { api } from '../session.ts';
 import { Section, useAction } from '../ui.tsx';
@@ -121,11 +122,12 @@ export function SigninMethods() {
                   ))}
                 </ul>
               </Empty>
-              <form
-                class="row"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  const name = String(new FormData(e.currentTarget as HTMLFormElement).get('name'));
+              <ActionForm
+                layout="row"
+                submit={t('add')}
+                busy={act.busy}
+                action={(f) => {
+                  const name = String(f.get('name'));
                   void act.run(async () => {
                     await createPasskey(name);
                     factors.reload();
@@ -136,10 +138,7 @@ export function SigninMethods() {
                   {t('name')}
                   <input name="name" required maxLength={64} />
                 </label>
-                <button type="submit" disabled={act.busy}>
-                  {t('add')}
-                </button>
-              </form>
+              </ActionForm>
             </Section>
             <Section id="totp" title={t('totp')}>
               <p id="totp-state">
@@ -160,11 +159,11 @@ export function SigninMethods() {
                   {t('totpRemove')}
                 </button>
               ) : setup ? (
-                <form
-                  class="stack"
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    const code = String(new FormData(e.currentTarget as HTMLFormElement).get('code'));
+                <ActionForm
+                  submit={t('totpConfirm')}
+                  busy={act.busy}
+                  action={(f) => {
+                    const code = String(f.get('code'));
                     void act.run(async () => {
                       await api.post('/v1/me/totp/confirm', { code });
                       setSetup(null);
@@ -178,10 +177,7 @@ export function SigninMethods() {
                     {t('code')}
                     <input name="code" inputMode="numeric" autocomplete="one-time-code" required />
                   </label>
-                  <button type="submit" disabled={act.busy}>
-                    {t('totpConfirm')}
-                  </button>
-                </form>
+                </ActionForm>
               ) : (
                 <button
                   type="button"
