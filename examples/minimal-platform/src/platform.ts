@@ -287,12 +287,7 @@ export class Platform {
     const user = this.byHandle.get(String(b.handle));
     if (!user?.frozen) return send(res, 404, { code: 'NOTHING_TO_APPEAL' });
     // recovery:write: Gatehouse opens the case and answers the token the owner walks it with
-    const r = await this.gh.request<{ token: string }>(
-      'POST',
-      '/v1/recovery/cases',
-      { account: user.id },
-      'key',
-    );
+    const r = await this.gh.openRecoveryCase(user.id);
     send(res, 201, { token: r.token });
   }
 

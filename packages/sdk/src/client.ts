@@ -60,6 +60,8 @@ export interface Account {
   displayName: string;
   state: 'active' | 'frozen' | 'deleted';
   stateReason: string | null;
+  /** While frozen: `containment` (the owner may appeal) or `sanction` (operators decide); else null. */
+  freezeKind?: 'containment' | 'sanction' | null;
   createdAt: number;
 }
 
@@ -211,8 +213,17 @@ export class GatehouseClient {
   getAccount(id: string): Promise<Account> {
     return this.request('GET', `/v1/accounts/${encodeURIComponent(id)}`, undefined, 'key');
   }
-  freeze(id: string, reason: string): Promise<Account> {
-    return this.request('POST', `/v1/accounts/${encodeURIComponent(id)}/freeze`, { reason }, 'key');
+  /**
+   * Freezes an account. `kind` is `sanction` by default (the platform's enforcement: its appeal goes to
+   * the operators' queue) or `containment` (taken over: the owner may appeal and prove ownership).
+   */
+  freeze(id: string, reason: string, opts: { kind?: 'containment' | 'sanction' } = {}): Promise<Account> {
+    return this.request(
+      'POST',
+      `/v1/accounts/${encodeURIComponent(id)}/freeze`,
+      { reason, ...(opts.kind ? { kind: opts.kind } : {}) },
+      'key',
+    );
   }
   unfreeze(id: string, reason: string): Promise<Account> {
     return this.request('POST', `/v1/accounts/${encodeURIComponent(id)}/unfreeze`, { reason }, 'key');
@@ -361,7 +372,33 @@ export class GatehouseClient {
     return this.request('POST', `/v1/me/challenges/${encodeURIComponent(id)}`, { answer }, 'token');
   }
 
+  /**
+   * Proves more than this session with one of the owner's saved recovery codes (it is spent; only codes
+   * past their cooling-off count): a session that began after the suspicious activity may then answer
+   * "was this you?". A wrong code is RECOVERY_CODE_INVALID.
+   *
+   * @example
+   * await gh.withToken(newSessionToken).stepUp('ABCD-EFGH-JKMN');
+   * await gh.withToken(newSessionToken).answerChallenge(challenge.id, 'was_me');
+   */
+  stepUp(recoveryCode: string): Promise<{ steppedUpAt: number }> {
+    return this.request('POST', '/v1/me/step-up', { recoveryCode }, 'token');
+  }
+
   // ---- recovery: the owner's appeal, proxied by the platform (case token via withToken) ----
+
+  /**
+   * Opens an appeal for a frozen account on its owner's behalf (operator key with `recovery:write`), for
+   * a support desk or an "I can't sign in" page: hand the token to the owner, who walks the case with
+   * `withToken(token)`. Operators are never limited by other appeals, and may open one for a sanction.
+   *
+   * @example
+   * const { token } = await gh.openRecoveryCase(user.gatehouseId);
+   * const owner = gh.withToken(token); // …startVerification, answerVerification, acceptPledge…
+   */
+  openRecoveryCase(account: string): Promise<{ token: string; case: RecoveryCase }> {
+    return this.request('POST', '/v1/recovery/cases', { account }, 'key');
+  }
 
   /** The pledge the appellant accepts (its version and text in both languages). */
   recoveryPledge(): Promise<{ version: string } & Localized> {

@@ -100,3 +100,42 @@ test('challenges and the appeal through the SDK: typed answers and typed refusal
     (e: unknown) => e instanceof GatehouseApiError,
   );
 });
+
+test('stepUp and openRecoveryCase: a new session proves a saved code; a support desk opens the appeal of a locked-out owner', async () => {
+  const app = new GatehouseClient({ baseUrl: url });
+  const password = 'copper lantern meadow 42';
+  const acc = await app.createAccount({ handle: 'sdk.locked', password });
+  const s = await app.signIn({ handle: 'sdk.locked', password });
+  // the owner's saved codes (set up long ago in real life; here they count at once)
+  const r = await fetch(`${url}/v1/me/recovery/codes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}` },
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  const codes = ((await r.json()) as { codes: string[] }).codes;
+  const owner = app.withToken(s.token);
+  await assert.rejects(owner.stepUp('AAAA-BBBB-CCCC'), code('RECOVERY_CODE_INVALID'));
+  const up = await owner.stepUp(codes[0]!);
+  assert.equal(typeof up.steppedUpAt, 'number');
+  // a spent code does not step up again
+  await assert.rejects(owner.stepUp(codes[0]!), code('RECOVERY_CODE_INVALID'));
+
+  // frozen: the owner cannot sign in, and the platform's support desk opens the appeal for them
+  const desk = new GatehouseClient({
+    baseUrl: url,
+    apiKey: (await gh.keys.create('support desk', ['accounts:write', 'recovery:write'])).key,
+  });
+  const frozen = await desk.freeze(acc.id, 'suspected takeover', { kind: 'containment' });
+  assert.equal(frozen.freezeKind, 'containment');
+  await assert.rejects(platform.openRecoveryCase(acc.id), code('API_KEY_SCOPE'));
+  const opened = await desk.openRecoveryCase(acc.id);
+  assert.match(opened.token, /^ghr_/);
+  assert.equal(opened.case.state, 'opened');
+  const walked = await app.withToken(opened.token).recoveryCase();
+  assert.equal(walked.case.id, opened.case.id);
+  // the owner proves it with another saved code
+  const step = await app.withToken(opened.token).startVerification('recovery_code');
+  assert.equal(step.case.state, 'verifying');
+  const ok = await app.withToken(opened.token).answerVerification(codes[1]!);
+  assert.equal(ok.case.state, 'verified');
+});

@@ -352,6 +352,33 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       }, 'the session that made the change is ended');
     });
 
+    test('"sign out everywhere" and a rejected appeal each reach the owner by email, with the appeal page', async () => {
+      const rui = await owner('rui.en', 'en', 'rui@example.test');
+      const out = await call('POST', '/v1/me/sessions/revoke-all', { token: rui.token });
+      assert.equal(out.status, 200, out.text);
+      const [ended] = await waitMail('rui@example.test', /^Sessions of rui\.en were signed out$/);
+      assert.match(ended!.mail.text ?? '', /signed out everywhere/);
+
+      // contained, an appeal opened, and the operators reject it: the owner hears how it ended and where
+      // to appeal again
+      const frz = await call('POST', `/v1/accounts/${rui.id}/freeze`, {
+        token: opKey,
+        body: { reason: 'suspected takeover', kind: 'containment' },
+      });
+      assert.equal(frz.status, 200, frz.text);
+      const open = await call('POST', '/v1/recovery/appeals', { body: { handle: 'rui.en' } });
+      assert.equal(open.status, 201, open.text);
+      const caseId = (open.json.case as { id: string }).id;
+      const rej = await call('POST', `/v1/recovery/cases/${caseId}/reject`, {
+        token: opKey,
+        body: { reason: 'could not verify' },
+      });
+      assert.equal(rej.status, 200, rej.text);
+      const [done] = await waitMail('rui@example.test', /^The appeal for rui\.en was rejected$/);
+      assert.match(done!.mail.text ?? '', /could not verify/);
+      assert.ok((done!.mail.text ?? '').includes(`${url}/security/appeal`), done!.mail.text);
+    });
+
     test('a failing SMTP server is retried, then the address is marked failing (and cleared by a success)', async () => {
       const tao = await owner('tao.en', 'en', 'tao@example.test');
       const ivy = await owner('ivy.en', 'en', 'ivy@example.test');
@@ -472,7 +499,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       }
     });
 
-    test('security-critical notices are never dropped: a burst is coalesced into one follow-up message', async () => {
+    test('security-critical notices are never dropped: the first of a burst goes at once, the rest are coalesced into follow-ups', async () => {
       const ada = await owner('ada.en', 'en', 'ada@example.test');
       let current = pw('ada.en');
       for (let i = 0; i < 6; i++) {
@@ -484,25 +511,40 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         assert.equal(r.status, 200, r.text);
         current = next;
       }
-      const mails = await waitMail('ada@example.test', /password of ada\.en was changed/, 2);
       const view = await until(async () => {
         const v = await call('GET', `/v1/accounts/${ada.id}/notifications`, { token: opKey });
         const ns = (v.json.notices as Array<{ kind: string; state: string }>).filter(
           (n) => n.kind === 'password.changed',
         );
-        return ns.every((n) => n.state === 'planned' || n.state === 'coalesced') ? ns : undefined;
+        return ns.length === 6 && ns.every((n) => n.state === 'planned' || n.state === 'coalesced')
+          ? ns
+          : undefined;
       }, 'password notices settled');
-      assert.equal(view.length, 6);
-      assert.equal(view.filter((n) => n.state === 'planned').length, 2);
-      assert.equal(view.filter((n) => n.state === 'coalesced').length, 4);
+      // none dropped: each of the six went out on its own or inside a follow-up. How many coalescing
+      // windows six changes span depends on how fast the machine makes them (two on a quiet one), so the
+      // count of messages is whatever was planned, and what they list adds up to the rest.
+      const planned = view.filter((n) => n.state === 'planned').length;
+      const coalesced = view.filter((n) => n.state === 'coalesced').length;
+      assert.ok(planned >= 2 && coalesced >= 1, `planned ${planned}, coalesced ${coalesced}`);
+      const mails = await waitMail('ada@example.test', /password of ada\.en was changed/, planned);
       await gh.notify.flush();
       const all = mailsTo('ada@example.test').filter((m) =>
         /password of ada\.en was changed/.test(m.mail.subject ?? ''),
       );
-      assert.equal(all.length, 2);
-      const digest = mails[1]!.mail.text ?? '';
-      assert.match(digest, /Also in the last few minutes:/);
-      assert.equal((digest.match(/^- .*password of ada\.en was changed/gm) ?? []).length, 4);
+      assert.equal(all.length, planned, 'one message per planned notice');
+      assert.doesNotMatch(mails[0]!.mail.text ?? '', /Also in the last few minutes:/, 'the first at once');
+      const listed = mails
+        .slice(1)
+        .map((m) => (m.mail.text ?? '').match(/^- .*password of ada\.en was changed/gm)?.length ?? 0);
+      assert.ok(
+        mails.slice(1).some((m) => /Also in the last few minutes:/.test(m.mail.text ?? '')),
+        'a follow-up lists what it folded',
+      );
+      assert.equal(
+        listed.reduce((a, b) => a + b, 0),
+        coalesced,
+        'every folded notice is listed once',
+      );
     });
 
     test('nothing secret reached the log', async () => {

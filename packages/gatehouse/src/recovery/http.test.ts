@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Gatehouse } from '../gatehouse.ts';
+import { fileBackend } from '../testing/backends.ts';
 import { testGatehouse } from '../testing/index.ts';
 import type { CodeMessage, CodeSender } from './senders.ts';
 
@@ -25,9 +26,9 @@ const sender = new CaptureSender();
 
 before(async () => {
   // The flows here set factors up and appeal minutes later: no cooling-off and no friend delay (those
-  // defences have their own tests in account-control.test.ts).
+  // defences have their own tests in attacks.test.ts).
   ({ gh, cleanup } = await testGatehouse(
-    'sqlite',
+    fileBackend(),
     { recoveryFactorCoolingOffHours: 0, recoveryFriendDelayHours: 0 },
     { codeSender: sender },
   ));

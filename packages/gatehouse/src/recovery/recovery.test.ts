@@ -33,7 +33,7 @@ const OPTS: RecoveryOptions = {
   friendThreshold: 2,
   friendMax: 3,
   defaultWindowMs: 24 * HOUR,
-  // the defences of issue 10 have their own tests (account-control.test.ts); here factors count at once,
+  // the defences of issue 10 have their own tests (attacks.test.ts); here factors count at once,
   // cases live their whole TTL and friends need no wait
   factorCoolingOffMs: 0,
   unstartedCaseMs: 72 * HOUR,

@@ -249,6 +249,10 @@ describe('identity over HTTP', () => {
     assert.equal(ready.checks.database!.pendingMigrations, 0);
     // one process on SQLite counts in memory; PostgreSQL (without Redis) in the database
     assert.equal(ready.checks.counters!.kind, fileBackend() === 'sqlite' ? 'memory' : 'database');
+    // a sign-in of its own for the request metrics (the test passes alone, with a name filter)
+    const anon = new GatehouseClient({ baseUrl: url, userAgent: UA_DESKTOP });
+    await anon.createAccount({ handle: 'metrics.reader', password: 'lantern river metrics 7' });
+    await anon.signIn({ handle: 'metrics.reader', password: 'lantern river metrics 7' });
     const m = await raw('GET', '/metrics');
     assert.match(
       m.text,
