@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { postgresSkip, testGatehouse, type Backend } from '../testing/index.ts';
+import { until } from '../testing/receiver.ts';
 import { quorum, reporterWeight, reportTextKey } from './reports.ts';
 
 describe('report safeguards (pure)', () => {
@@ -74,14 +75,6 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
             reporters: number;
             status: string;
           }>;
-        const until = async <T>(f: () => Promise<T | undefined>, what: string): Promise<T> => {
-          for (let i = 0; i < 500; i++) {
-            const v = await f();
-            if (v !== undefined) return v;
-            await new Promise((r) => setTimeout(r, 10));
-          }
-          throw new Error(`timed out waiting for ${what}`);
-        };
         // the hook records reports after the consumer applies them: wait for the rows
         const recorded = (messageId: string, n: number) =>
           until(async () => {
