@@ -58,7 +58,7 @@ export interface AuditSink {
  * learns it from identity's `account.frozen` / `account.unfrozen`, the one channel.
  */
 export interface EngineControl {
-  /** The owner answered "it was me": the engine forgets the account's risk. */
+  /** The owner answered "it was me": the engine forgets the account's risk (and a containment it judged alone). */
   release(account: string): void;
   quarantine(key: string): void;
   unquarantine(key: string): void;
