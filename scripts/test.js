@@ -24,6 +24,7 @@ const SLOW = [
   /oauth\/flows\.test/,
   /console\/console\.browser\.test/,
   /cluster\/faults\.test/,
+  /store\/(store|append-order)\.test/,
 ];
 const slowness = (f) => {
   const i = SLOW.findIndex((re) => re.test(f));
@@ -79,7 +80,9 @@ const r = spawnSync(
   [
     '--test',
     '--test-concurrency=2',
-    '--test-timeout=120000',
+    // a bound on a hung test, not a speed check: CI runs on a loaded machine (3-5x slower than a quiet
+    // run), where a whole simulated society or the four-process fault test takes minutes
+    '--test-timeout=300000',
     '--disable-warning=ExperimentalWarning',
     // GATEHOUSE_TEST_TIMES=1: also a table of per-file wall times (scripts/test-times.js), slowest first
     ...(process.env.GATEHOUSE_TEST_TIMES

@@ -61,7 +61,7 @@ async function until<T>(
   f: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
 ): Promise<T> {
-  const end = Date.now() + 20_000;
+  const end = Date.now() + 60_000; // generous: CI runs on a loaded machine
   for (;;) {
     const v = await f();
     if (v !== undefined && v !== false) return v;

@@ -100,7 +100,18 @@ export const IdentityEvent = z.discriminatedUnion('type', [
     by: z.string(),
   }),
   z.object({ ...base, type: z.literal('password.changed') }),
-  z.object({ ...base, type: z.literal('account.frozen'), reason: z.string() }),
+  z.object({
+    ...base,
+    type: z.literal('account.frozen'),
+    reason: z.string(),
+    /**
+     * containment (taken over: the engine treats the account as a hijack victim and raises the prior of its
+     * contacts) or sanction. Absent in events written before it was added.
+     */
+    kind: z.enum(['containment', 'sanction']).optional(),
+    /** When the containment was decided (the decision's time); absent: the event's time. */
+    decidedAt: z.number().int().optional(),
+  }),
   z.object({ ...base, type: z.literal('account.unfrozen'), reason: z.string() }),
   z.object({ ...base, type: z.literal('account.deleted') }),
 ]);

@@ -42,180 +42,180 @@ describe('scale-out: an engine worker killed mid-stream', { skip }, () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  test('no event lost or applied twice, no duplicate effect, partitions taken over in < 10 s', async () => {
-    const name = `ghtest_${randomBytes(4).toString('hex')}`;
-    cleanups.push(() => destroyCluster(NATS, name));
-    // a prefix of its own: a concurrent `npm test` elsewhere sweeps gh_test_* schemas at its start
-    const schema = await pgSchemaUrl('gh_scale_');
-    cleanups.push(schema.cleanup);
-    const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
-    const store = openStore({ kind: 'postgres', url: schema.url });
-    cleanups.push(() => store.close());
-    await migrate(store);
-    const { key } = await new KeyService(store.db).create('fault test', ['admin']);
-    const env = {
-      GATEHOUSE_DATABASE_URL: schema.url,
-      GATEHOUSE_DATA_DIR: tmp.dir,
-      GATEHOUSE_NATS_URL: NATS,
-      GATEHOUSE_CLUSTER_NAME: name,
-      GATEHOUSE_CLUSTER_PARTITIONS: String(PARTITIONS),
-      GATEHOUSE_CLUSTER_LEASE_SECONDS: '3',
-      GATEHOUSE_CLUSTER_SNAPSHOT_SECONDS: '1',
-      GATEHOUSE_CLUSTER_CHECK_TIMEOUT_MS: '8000',
-      GATEHOUSE_SECRET_KEY: randomBytes(32).toString('base64'),
-      GATEHOUSE_LOG_LEVEL: 'warn',
-      GATEHOUSE_OUTBOX_POLL_MS: '50',
-    };
-    const dispatcher = await startRole('dispatcher', env);
-    procs.push(dispatcher);
-    const [a, b, api] = await Promise.all([
-      startRole('engine', env),
-      startRole('engine', env),
-      startRole('api', env),
-    ]);
-    procs.push(a, b, api);
-    const link = await openLink({
-      natsUrl: NATS,
-      clusterName: name,
-      partitions: PARTITIONS,
-      leaseSeconds: 3,
-      log: (await import('../log/index.ts')).createLogger('silent'),
-    });
-    cleanups.push(() => link.close());
-    // both workers own partitions (the second one's start handed some over)
-    await until(
-      async () => {
+  // four processes start on a machine that may be loaded (CI): generous deadlines for their starts
+  const START_MS = 180_000;
+  test(
+    'no event lost or applied twice, no duplicate effect, partitions taken over in < 10 s',
+    { timeout: 600_000 },
+    async () => {
+      const name = `ghtest_${randomBytes(4).toString('hex')}`;
+      cleanups.push(() => destroyCluster(NATS, name));
+      // a prefix of its own: a concurrent `npm test` elsewhere sweeps gh_test_* schemas at its start
+      const schema = await pgSchemaUrl('gh_scale_');
+      cleanups.push(schema.cleanup);
+      const tmp = tempDir();
+      cleanups.push(tmp.cleanup);
+      const store = openStore({ kind: 'postgres', url: schema.url });
+      cleanups.push(() => store.close());
+      await migrate(store);
+      const { key } = await new KeyService(store.db).create('fault test', ['admin']);
+      const env = {
+        GATEHOUSE_DATABASE_URL: schema.url,
+        GATEHOUSE_DATA_DIR: tmp.dir,
+        GATEHOUSE_NATS_URL: NATS,
+        GATEHOUSE_CLUSTER_NAME: name,
+        GATEHOUSE_CLUSTER_PARTITIONS: String(PARTITIONS),
+        GATEHOUSE_CLUSTER_LEASE_SECONDS: '3',
+        GATEHOUSE_CLUSTER_SNAPSHOT_SECONDS: '1',
+        GATEHOUSE_CLUSTER_CHECK_TIMEOUT_MS: '8000',
+        GATEHOUSE_SECRET_KEY: randomBytes(32).toString('base64'),
+        GATEHOUSE_LOG_LEVEL: 'warn',
+        GATEHOUSE_OUTBOX_POLL_MS: '50',
+      };
+      const dispatcher = await startRole('dispatcher', env, START_MS);
+      procs.push(dispatcher);
+      const [a, b, api] = await Promise.all([
+        startRole('engine', env, START_MS),
+        startRole('engine', env, START_MS),
+        startRole('api', env, START_MS),
+      ]);
+      procs.push(a, b, api);
+      const link = await openLink({
+        natsUrl: NATS,
+        clusterName: name,
+        partitions: PARTITIONS,
+        leaseSeconds: 3,
+        log: (await import('../log/index.ts')).createLogger('silent'),
+      });
+      cleanups.push(() => link.close());
+      // both workers own partitions (the second one's start handed some over)
+      await until(async () => {
         const o = await owners(link);
         const ids = new Set(o.values());
         return o.size === PARTITIONS && ids.size === 2;
-      },
-      'both workers own partitions',
-      30_000,
-    );
+      }, 'both workers own partitions');
 
-    const post = async (path: string, body: unknown) => {
-      const r = await fetch(`${api.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-    };
-    const check = async (i: number) =>
-      post('/v1/check/message', {
-        id: `chk-${i}`,
-        account: `acc_check${i % 7}`,
-        recipients: [`acc_friend${i % 5}`],
-        client,
-        text: 'see you at dinner',
-      });
-    const before = await check(1);
-    assert.equal(before.status, 200, JSON.stringify(before.body));
-
-    // 3,000 events over 150 accounts: ordinary chats, and a few accounts blasting a scam link
-    const t0 = Date.now() - 60_000;
-    const events = Array.from({ length: EVENTS }, (_, i) => {
-      const acc = i % 150;
-      const blaster = acc % 15 === 0 && i > EVENTS / 3;
-      return {
-        id: `ev-${i}`,
-        type: 'message.sent',
-        time: t0 + i * 10,
-        account: `acc_u${acc}`,
-        client,
-        recipients: blaster
-          ? Array.from({ length: 20 }, (_, k) => `acc_r${(i + k) % 400}`)
-          : [`acc_u${(acc + 1) % 150}`],
-        text: blaster
-          ? '免费领取游戏皮肤，点击 http://qq-skin-free.top/login 登录领取 free skins'
-          : `晚上一起吃饭吗 ${i % 13}`,
+      const post = async (path: string, body: unknown) => {
+        const r = await fetch(`${api.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: r.status, body: (await r.json()) as Record<string, unknown> };
       };
-    });
-    let killedAt = 0;
-    for (let i = 0; i < EVENTS; i += 250) {
-      const r = await post('/v1/events', { events: events.slice(i, i + 250) });
-      assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
-      assert.equal(r.body.accepted, 250);
-      if (i === 1500) {
-        a.child.kill('SIGKILL');
-        killedAt = Date.now();
-      }
-    }
-    assert.ok(killedAt > 0);
-    // every partition is B's again
-    await until(
-      async () => {
-        const o = await owners(link);
-        return o.size === PARTITIONS && [...o.values()].every((id) => isWorkerOf(id, b.child.pid));
-      },
-      'the survivor owns every partition',
-      20_000,
-    );
-    const takeoverMs = Date.now() - killedAt;
-    assert.ok(takeoverMs < 10_000, `partitions taken over in ${takeoverMs} ms`);
-    const afterKill = await check(2);
-    assert.equal(afterKill.status, 200, JSON.stringify(afterKill.body));
+      const check = async (i: number) =>
+        post('/v1/check/message', {
+          id: `chk-${i}`,
+          account: `acc_check${i % 7}`,
+          recipients: [`acc_friend${i % 5}`],
+          client,
+          text: 'see you at dinner',
+        });
+      const before = await check(1);
+      assert.equal(before.status, 200, JSON.stringify(before.body));
 
-    // every row relayed, every partition's snapshot covering its subject's last message
-    // the checks' rows are written by group commit just after their answers
-    const countLogged = async () =>
-      Number((await sql<{ n: string }>`select count(*) as n from events`.execute(store.db)).rows[0]!.n);
-    await until(async () => (await countLogged()) === EVENTS + 2, 'every event and check logged');
-    const logged = await countLogged();
-    let coverage: Awaited<ReturnType<typeof snapshotCoverage>> = [];
-    await until(
-      async () => {
+      // 3,000 events over 150 accounts: ordinary chats, and a few accounts blasting a scam link
+      const t0 = Date.now() - 60_000;
+      const events = Array.from({ length: EVENTS }, (_, i) => {
+        const acc = i % 150;
+        const blaster = acc % 15 === 0 && i > EVENTS / 3;
+        return {
+          id: `ev-${i}`,
+          type: 'message.sent',
+          time: t0 + i * 10,
+          account: `acc_u${acc}`,
+          client,
+          recipients: blaster
+            ? Array.from({ length: 20 }, (_, k) => `acc_r${(i + k) % 400}`)
+            : [`acc_u${(acc + 1) % 150}`],
+          text: blaster
+            ? '免费领取游戏皮肤，点击 http://qq-skin-free.top/login 登录领取 free skins'
+            : `晚上一起吃饭吗 ${i % 13}`,
+        };
+      });
+      let killedAt = 0;
+      // the takeover is timed from the kill to the moment it is seen, by a watcher that runs while the rest
+      // of the events go in (not to when the posting ended: on a loaded machine that is much later)
+      let takenOver: Promise<number> | undefined;
+      for (let i = 0; i < EVENTS; i += 250) {
+        const r = await post('/v1/events', { events: events.slice(i, i + 250) });
+        assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+        assert.equal(r.body.accepted, 250);
+        if (i === 1500) {
+          a.child.kill('SIGKILL');
+          killedAt = Date.now();
+          // every partition is B's again
+          takenOver = until(async () => {
+            const o = await owners(link);
+            const all = o.size === PARTITIONS && [...o.values()].every((id) => isWorkerOf(id, b.child.pid));
+            return all ? Date.now() : undefined;
+          }, 'the survivor owns every partition');
+        }
+      }
+      assert.ok(killedAt > 0 && takenOver);
+      const takeoverMs = (await takenOver) - killedAt;
+      assert.ok(takeoverMs < 10_000, `partitions taken over in ${takeoverMs} ms`);
+      const afterKill = await check(2);
+      assert.equal(afterKill.status, 200, JSON.stringify(afterKill.body));
+
+      // every row relayed, every partition's snapshot covering its subject's last message
+      // the checks' rows are written by group commit just after their answers
+      const countLogged = async () =>
+        Number((await sql<{ n: string }>`select count(*) as n from events`.execute(store.db)).rows[0]!.n);
+      const logged = await until(async () => {
+        const n = await countLogged();
+        return n === EVENTS + 2 ? n : undefined;
+      }, 'every event and check logged');
+      let coverage: Awaited<ReturnType<typeof snapshotCoverage>> = [];
+      await until(async () => {
         const last = await lastSeqs(NATS, `${name}_events`, (p) => `${name}.ev.${p}`, PARTITIONS);
         coverage = await snapshotCoverage(store.db, PARTITIONS);
         return last.every((s, p) => s === 0 || (coverage[p]?.position ?? 0) >= s);
-      },
-      'snapshots cover the stream',
-      30_000,
-    );
-    const applied = coverage.reduce((n, c) => n + (c?.events ?? 0), 0);
-    assert.equal(applied, logged, 'each logged event applied exactly once across the partitions');
+      }, 'snapshots cover the stream');
+      const applied = coverage.reduce((n, c) => n + (c?.events ?? 0), 0);
+      assert.equal(applied, logged, 'each logged event applied exactly once across the partitions');
 
-    // decisions: one decision.made each; actions at most one per decision and kind
-    const decisions = Number(
-      (await sql<{ n: string }>`select count(*) as n from engine_decisions`.execute(store.db)).rows[0]!.n,
-    );
-    assert.ok(decisions > 0, 'the blasters were decided on');
-    const made = await sql<{ id: string; n: string }>`
+      // decisions: one decision.made each; actions at most one per decision and kind
+      const decisions = Number(
+        (await sql<{ n: string }>`select count(*) as n from engine_decisions`.execute(store.db)).rows[0]!.n,
+      );
+      assert.ok(decisions > 0, 'the blasters were decided on');
+      const made = await sql<{ id: string; n: string }>`
       select id, count(*) as n from outbox where type = 'decision.made' group by id having count(*) > 1`.execute(
-      store.db,
-    );
-    assert.equal(made.rows.length, 0);
-    const doubled = await sql<{ n: string }>`
+        store.db,
+      );
+      assert.equal(made.rows.length, 0);
+      const doubled = await sql<{ n: string }>`
       select decision_id, kind, count(*) as n from response_actions group by decision_id, kind having count(*) > 1`.execute(
-      store.db,
-    );
-    assert.equal(doubled.rows.length, 0, 'no action taken twice for a decision');
-    const outboxDecisions = Number(
-      (
-        await sql<{ n: string }>`select count(*) as n from outbox where type = 'decision.made'`.execute(
-          store.db,
-        )
-      ).rows[0]!.n,
-    );
-    assert.equal(outboxDecisions, decisions, 'every decision reached the outbox once');
-    process.stdout.write(
-      `# scale-out fault test: ${logged} events, ${decisions} decisions, takeover ${takeoverMs} ms\n`,
-    );
+        store.db,
+      );
+      assert.equal(doubled.rows.length, 0, 'no action taken twice for a decision');
+      const outboxDecisions = Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from outbox where type = 'decision.made'`.execute(
+            store.db,
+          )
+        ).rows[0]!.n,
+      );
+      assert.equal(outboxDecisions, decisions, 'every decision reached the outbox once');
+      process.stdout.write(
+        `# scale-out fault test: ${logged} events, ${decisions} decisions, takeover ${takeoverMs} ms\n`,
+      );
 
-    // the dispatcher has acted on every decision (the outbox is drained), then every role stops cleanly
-    await until(
-      async () =>
-        Number(
-          (
-            await sql<{ n: string }>`select count(*) as n from outbox where published_at is null`.execute(
-              store.db,
-            )
-          ).rows[0]!.n,
-        ) === 0,
-      'the outbox drained by the dispatcher',
-      60_000,
-    );
-    for (const p of [api, b, dispatcher]) assert.equal(await stopRole(p), 0, `${p.role} stops cleanly`);
-  });
+      // the dispatcher has acted on every decision (the outbox is drained), then every role stops cleanly
+      await until(
+        async () =>
+          Number(
+            (
+              await sql<{ n: string }>`select count(*) as n from outbox where published_at is null`.execute(
+                store.db,
+              )
+            ).rows[0]!.n,
+          ) === 0,
+        'the outbox drained by the dispatcher',
+        60_000,
+      );
+      for (const p of [api, b, dispatcher]) assert.equal(await stopRole(p), 0, `${p.role} stops cleanly`);
+    },
+  );
 });

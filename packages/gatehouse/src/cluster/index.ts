@@ -103,8 +103,6 @@ export class Cluster {
     const all = [...Array(this.link.partitions).keys()];
     const of = (account: string) => [partitionOf(account, this.link.partitions)];
     Object.assign(engine.control, {
-      markVictim: (account: string, t?: number) =>
-        send({ op: 'markVictim', account, ...(t !== undefined ? { t } : {}) }, of(account)),
       release: (account: string) => send({ op: 'release', account }, of(account)),
       quarantine: (key: string) => send({ op: 'quarantine', key }, all),
       unquarantine: (key: string) => send({ op: 'unquarantine', key }, all),

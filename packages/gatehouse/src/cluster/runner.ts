@@ -36,10 +36,9 @@ const RETRY_MS = 250;
 
 /** A control record on the stream (the response part's operator controls on the engine). */
 export interface ControlOp {
-  op: 'markVictim' | 'release' | 'quarantine' | 'unquarantine';
+  op: 'release' | 'quarantine' | 'unquarantine';
   account?: string;
   key?: string;
-  t?: number;
 }
 
 /** What the api role sends and gets back over request/reply. */
@@ -169,8 +168,7 @@ export class PartitionRunner {
   }
 
   private control(c: ControlOp): void {
-    if (c.op === 'markVictim' && c.account) this.engine.markVictim(c.account, c.t);
-    else if (c.op === 'release' && c.account) this.engine.release(c.account);
+    if (c.op === 'release' && c.account) this.engine.release(c.account);
     else if (c.op === 'quarantine' && c.key) this.engine.quarantine(c.key);
     else if (c.op === 'unquarantine' && c.key) this.engine.unquarantine(c.key);
   }

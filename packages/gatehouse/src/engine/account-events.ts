@@ -101,6 +101,9 @@ export function onIdentity(st: EngineState, ev: IdentityEvent): Decision | undef
       return onChange(st, ev.account, ev.id, ev.type, t, 'password_changed_new_session', 'password');
     }
     case 'identity.account.frozen': {
+      // identity's frozen record is the one channel that says an account is contained (its own contain
+      // decision only anticipates it); a containment is a hijack victim, its contacts carry a raised prior
+      if (ev.kind === 'containment') st.markVictim(ev.account, ev.decidedAt ?? t);
       const a = st.account(ev.account, t);
       a.contained = true;
       a.containedAt = t;

@@ -141,7 +141,10 @@ export class Engine {
 
   // ------------------------------------------------------------------ operator actions
 
-  /** Confirms an account as a hijack victim: contains it and raises the prior of its contacts. */
+  /**
+   * Confirms an account as a hijack victim: contains it and raises the prior of its contacts. In a running
+   * service identity's `account.frozen` of a containment does this (account-events.ts); the simulators call it.
+   */
   markVictim(account: string, t = this.st.now()): void {
     this.st.markVictim(account, t);
   }

@@ -53,7 +53,13 @@ export function identityFromBus(e: SdkIdentityEvent): IdentityEvent | undefined 
     case 'password.changed':
       return { ...base, type: 'identity.password.changed' };
     case 'account.frozen':
-      return { ...base, type: 'identity.account.frozen', reason: e.reason };
+      return {
+        ...base,
+        type: 'identity.account.frozen',
+        reason: e.reason,
+        ...(e.kind ? { kind: e.kind } : {}),
+        ...(e.decidedAt !== undefined ? { decidedAt: e.decidedAt } : {}),
+      };
     case 'account.unfrozen':
       return { ...base, type: 'identity.account.unfrozen' };
   }

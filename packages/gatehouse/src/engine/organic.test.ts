@@ -142,6 +142,39 @@ test('a friend of a contained victim greeting everyone from the usual phone carr
   assert.ok(has(x, 'victim_contact'), names(x));
 });
 
+test("identity's account.frozen is the one channel: a containment marks the victim's contacts from the decision's time, a sanction does not, unfrozen releases", () => {
+  const sim = new Sim();
+  const [victim, friend, sanctioned, other] = society(sim, 'fz', 4, 14);
+  sim.process({ id: 'fz-f1', type: 'friend.added', time: sim.t, account: victim!, friend: friend! });
+  sim.process({ id: 'fz-f2', type: 'friend.added', time: sim.t, account: sanctioned!, friend: other! });
+  const decidedAt = sim.t - HOUR;
+  sim.process({
+    id: 'fz-c',
+    type: 'identity.account.frozen',
+    time: sim.t,
+    account: victim!,
+    kind: 'containment',
+    decidedAt,
+  });
+  sim.process({
+    id: 'fz-s',
+    type: 'identity.account.frozen',
+    time: sim.t,
+    account: sanctioned!,
+    kind: 'sanction',
+  });
+  assert.equal(sim.engine.accountRisk(victim!)!.contained, true);
+  assert.equal(sim.engine.accountRisk(sanctioned!)!.contained, true);
+  assert.equal(sim.engine.accountRisk(friend!)!.victimContact, true);
+  assert.equal(sim.engine.accountRisk(other!)!.victimContact, false, 'a sanction is no hijack');
+  // the prior runs from the decision's time, not the freeze's
+  const limit = decidedAt + 72 * HOUR;
+  assert.equal(sim.engine.accountRisk(friend!, limit - 1)!.victimContact, true);
+  assert.equal(sim.engine.accountRisk(friend!, limit)!.victimContact, false);
+  sim.process({ id: 'fz-u', type: 'identity.account.unfrozen', time: sim.t, account: victim! });
+  assert.equal(sim.engine.accountRisk(victim!)!.contained, false);
+});
+
 test('quarantined content from an owner who shows no compromise is stopped as a message but never contains the account', () => {
   const sim = new Sim();
   const [a] = society(sim, 'qc', 1, 15);

@@ -531,7 +531,6 @@ export class EngineService {
 
   /** The engine's operator controls (the response part drives them). */
   readonly control = {
-    markVictim: (account: string, t?: number) => this.engine.markVictim(account, t),
     release: (account: string) => this.engine.release(account),
     quarantine: (key: string) => this.engine.quarantine(key),
     unquarantine: (key: string) => this.engine.unquarantine(key),

@@ -72,6 +72,10 @@ export interface PasswordChangedEvent extends IdentityBase {
 export interface AccountFrozenEvent extends IdentityBase {
   type: 'identity.account.frozen';
   reason?: string;
+  /** containment: a hijack victim (its contacts carry a raised prior); absent in events logged before. */
+  kind?: 'containment' | 'sanction';
+  /** When the containment was decided (default: the event's time). */
+  decidedAt?: number;
 }
 export interface AccountUnfrozenEvent extends IdentityBase {
   type: 'identity.account.unfrozen';

@@ -10,6 +10,11 @@ export interface FreezeOptions {
   kind?: FreezeKind;
   /** When the compromise began, when the freezer knows it (a containment's window starts there). */
   since?: number;
+  /**
+   * When the containment was decided (the decision's time), carried by `account.frozen`: the engine marks
+   * the victim's contacts from then. Default: the freeze's own time.
+   */
+  decidedAt?: number;
   /** Runs inside the change's transaction; `changed` is false when the account already was in that state. */
   also?: (tx: Tx, changed: boolean) => Promise<void>;
 }
@@ -65,7 +70,14 @@ export async function setState(
       const why = frozen ? 'frozen' : 'deleted';
       announceRevoked(out, accountId, await q.revokeSessions(tx, ids, why, t), why, true);
     }
-    if (frozen) out.emit({ type: 'account.frozen', account: accountId, reason });
+    if (frozen)
+      out.emit({
+        type: 'account.frozen',
+        account: accountId,
+        reason,
+        kind,
+        ...(opts.decidedAt !== undefined ? { decidedAt: opts.decidedAt } : {}),
+      });
     else if (state === 'active') out.emit({ type: 'account.unfrozen', account: accountId, reason });
     else out.emit({ type: 'account.deleted', account: accountId });
     const action = frozen ? 'freeze' : state === 'active' ? 'unfreeze' : 'delete';

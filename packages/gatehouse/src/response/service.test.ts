@@ -16,7 +16,7 @@ const ctx = { ip: '198.51.100.4', userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chro
 function fakes() {
   const sent: PlatformMessage[] = [];
   const audit: string[] = [];
-  const engine = { quarantined: new Set<string>(), victims: [] as string[], released: [] as string[] };
+  const engine = { quarantined: new Set<string>(), released: [] as string[] };
   const notified: string[] = [];
   const messages: SentMessage[] = [];
   return {
@@ -34,7 +34,6 @@ function fakes() {
       delivery: { enqueueInTx: async (_tx: unknown, m: PlatformMessage) => void sent.push(m) },
       audit: { appendInTx: async (_tx: unknown, e: { action: string }) => void audit.push(e.action) },
       engine: {
-        markVictim: (a: string) => void engine.victims.push(a),
         release: (a: string) => void engine.released.push(a),
         quarantine: (k: string) => void engine.quarantined.add(k),
         unquarantine: (k: string) => void engine.quarantined.delete(k),
@@ -148,7 +147,20 @@ describeBackends('response service', (backend) => {
     );
     assert.match((warn.payload.warning as Record<string, string>).zh!, /盗用张华账号/);
     assert.deepEqual([...f.engine.quarantined].sort(), ['d:qq-login-game.com', 't:abc123']);
-    assert.deepEqual(f.engine.victims, [acc.id]);
+    // the engine learns the containment from identity's account.frozen (the one channel), at the decision's time
+    const frozen = await store.db
+      .selectFrom('outbox')
+      .select('payload')
+      .where('type', '=', 'account.frozen')
+      .where('account', '=', acc.id)
+      .execute();
+    assert.deepEqual(
+      frozen.map((e) => {
+        const p = JSON.parse(e.payload) as { kind?: string; decidedAt?: number };
+        return [p.kind, p.decidedAt];
+      }),
+      [['containment', now]],
+    );
     assert.deepEqual(f.notified, [acc.id]);
     assert.equal(f.audit.length, 7);
 

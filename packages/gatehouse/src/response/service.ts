@@ -146,11 +146,8 @@ export class ResponseService {
         r.account,
         `decision ${r.decision_id}: ${detail.reason ?? 'restored'}`,
         undefined,
-        {
-          kind: detail.kind ?? 'containment',
-        },
+        { kind: detail.kind ?? 'containment', decidedAt: r.created_at },
       );
-      this.d.engine.markVictim(r.account, r.created_at);
       this.d.log.warn(
         { account: r.account, decision: r.decision_id },
         'freeze re-applied: the process stopped before it took effect',

@@ -53,9 +53,12 @@ export interface AuditSink {
     entry: { actor: string; action: string; subject: string; data: Record<string, unknown> },
   ): Promise<void>;
 }
-/** Engine controls the response part uses. */
+/**
+ * Engine controls the response part uses. That an account is contained is not among them: the engine
+ * learns it from identity's `account.frozen` / `account.unfrozen`, the one channel.
+ */
 export interface EngineControl {
-  markVictim(account: string, t?: number): void;
+  /** The owner answered "it was me": the engine forgets the account's risk (and a containment it judged alone). */
   release(account: string): void;
   quarantine(key: string): void;
   unquarantine(key: string): void;

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type DatabaseIntrospector } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { auditMigrations } from '../audit/schema.ts';
 import { busMigrations } from '../bus/schema.ts';
@@ -16,7 +16,7 @@ import { rateLimitMigrations } from '../ratelimit/schema.ts';
 import { consoleMigrations } from '../console/schema.ts';
 import { clusterMigrations } from '../cluster/schema.ts';
 import { PartsMigrationProvider, type PartMigrations } from './migrations.ts';
-import type { Store } from './db.ts';
+import type { Db, Store } from './db.ts';
 
 export { openStore, lockAppendOrder, isPostgres, type Store, type Db, type Tx, type Dialect } from './db.ts';
 export type { DB } from './schema.ts';
@@ -56,7 +56,7 @@ async function migratorFor(store: Store): Promise<Migrator> {
     migrationTableSchema = r.rows[0]?.s;
   }
   return new Migrator({
-    db: store.db,
+    db: migrationTableSchema ? ownSchemaOnly(store.db, migrationTableSchema) : store.db,
     provider: new PartsMigrationProvider(store.dialect, MIGRATIONS),
     // parts add migrations independently: a newer part's lower-numbered migration still applies
     allowUnorderedMigrations: true,
@@ -71,6 +71,39 @@ async function migratorFor(store: Store): Promise<Migrator> {
  * time limit, so /readyz said "database: no answer" on a healthy database.)
  */
 const migrated = new WeakSet<Store>();
+
+/**
+ * The store as the migrator sees it on PostgreSQL: its introspector lists only the own schema's tables.
+ * Kysely's migrator asks whether its bookkeeping tables exist by listing every column of every table of
+ * every schema on the server, on each migrate and each readiness check: seconds per call on a server
+ * that holds many schemas (a test server: over ten seconds with a hundred), and an error when another
+ * schema is dropped meanwhile.
+ */
+function ownSchemaOnly(db: Db, schema: string): Db {
+  const introspection: DatabaseIntrospector = {
+    getSchemas: async () => [{ name: schema }],
+    getTables: async () => {
+      const r = await sql<{ name: string; kind: string }>`
+        select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'v', 'p', 'f')`.execute(db);
+      return r.rows.map((t) => ({
+        name: t.name,
+        schema,
+        isView: t.kind === 'v',
+        isForeign: t.kind === 'f',
+        columns: [],
+      }));
+    },
+  };
+  return new Proxy(db, {
+    get(target, p) {
+      if (p === 'introspection') return introspection;
+      const v: unknown = Reflect.get(target, p, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
 
 /** Applies pending migrations. Throws with the failing migration's name. */
 export async function migrate(store: Store): Promise<MigrationReport> {

@@ -128,9 +128,10 @@ export async function pgSchemaUrl(
   u.searchParams.set('options', `-c search_path=${schema} -c max_parallel_workers_per_gather=0`);
   return {
     url: u.toString(),
-    // Not dropped here: Kysely's migrator introspects every schema of the database, and a schema dropped
-    // while another test file migrates fails that file ("schema gh_test_… does not exist"). `npm test`
-    // drops the test schemas of earlier runs (created over an hour before) when it starts (scripts/test.js).
+    // Not dropped here: the migrator of a checkout older than store/index.ts's ownSchemaOnly introspects
+    // every schema of the database, and a schema dropped while such a test file migrates fails that file
+    // ("schema gh_test_… does not exist"; several checkouts share one server). `npm test` drops the test
+    // schemas of earlier runs (created over an hour before) when it starts (scripts/test.js).
     cleanup: async () => undefined,
   };
 }

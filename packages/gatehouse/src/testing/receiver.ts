@@ -47,11 +47,15 @@ export async function webhookReceiver(): Promise<{
   };
 }
 
-/** Polls `f` until it returns something other than undefined/false, or fails after `ms`. */
+/**
+ * Polls `f` until it returns something other than undefined/false, or fails after `ms`. The default is
+ * generous (CI runs on a loaded machine, 3-5x slower than a quiet run): a passing wait returns as soon as
+ * its condition holds, so only a failing test pays for it.
+ */
 export async function until<T>(
   f: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
-  ms = 20_000,
+  ms = 60_000,
 ): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {

@@ -56,7 +56,7 @@ test('large lists match by label walk', () => {
   assert.equal(matchList(list, 'a.b.d19999.example1.com'), null);
 });
 
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
+async function until(cond: () => boolean, ms = 60_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > ms) throw new Error('timed out waiting for reload');

@@ -34,9 +34,10 @@ export const freezeAccount = defineAction({
           },
         });
       },
+      // identity's frozen record is the one channel: its account.frozen (kind, decision time) tells the engine
       after: async () => {
         await ctx.deps.identity
-          .freeze(d.account, `decision ${d.id}: ${reason}`, undefined, { kind })
+          .freeze(d.account, `decision ${d.id}: ${reason}`, undefined, { kind, decidedAt: d.time })
           .catch((e: unknown) => {
             if (!(
               e instanceof GatehouseError &&
@@ -44,7 +45,6 @@ export const freezeAccount = defineAction({
             ))
               throw e;
           });
-        ctx.deps.engine.markVictim(d.account, d.time);
       },
     };
   },
