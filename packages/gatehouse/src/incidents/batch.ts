@@ -365,13 +365,15 @@ export class IncidentBatch {
   }
 
   private async finish(): Promise<void> {
-    for (const inc of this.loaded.values()) {
+    // in key order (incidents by id, accounts by name): writers that overlap take their locks alike
+    const byId = [...this.loaded.values()].sort((a, b) =>
+      a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0,
+    );
+    for (const inc of byId) {
       if (!inc.dirty) continue;
-      const rows = [...inc.accounts].map(([account, first_seen]) => ({
-        incident_id: inc.row.id,
-        account,
-        first_seen,
-      }));
+      const rows = [...inc.accounts]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([account, first_seen]) => ({ incident_id: inc.row.id, account, first_seen }));
       for (let i = 0; i < rows.length; i += CHUNK) await q.insertAccounts(this.tx, rows.slice(i, i + CHUNK));
       inc.facts.accounts = await q.accountCount(this.tx, inc.row.id);
       await q.update(this.tx, inc.row.id, { facts: JSON.stringify(inc.facts), updated_at: inc.updatedAt });
