@@ -257,11 +257,22 @@ export class IncidentBatch {
     const repeat = d.signals.some((s) => s.name === 'account_contained');
     if (d.action === 'contain') {
       const w = this.rule.massWindowMs;
-      const recent = (this.recent.list = this.recent.list.filter((x) => x.t > d.time - w));
-      recent.push({ t: d.time, account: d.account, decision: d.id });
+      // only first containments count towards a mass incident (a contained account's every later
+      // message is a repeat: kept out, the list stays as long as the accounts contained, not their
+      // messages, and pruning it per decision costs that, not the night's message count)
+      let recent = this.recent.list;
+      if (!repeat) {
+        // kept in time order (decisions come nearly in order: the insert looks from the end)
+        let at = recent.length;
+        while (at > 0 && recent[at - 1]!.t > d.time) at--;
+        recent.splice(at, 0, { t: d.time, account: d.account, decision: d.id });
+        let stale = 0;
+        while (stale < recent.length && recent[stale]!.t <= d.time - w) stale++;
+        if (stale > 0) recent = this.recent.list = recent.slice(stale);
+      }
       const mass = await this.openMass(d.time - w);
       if (mass) targets.push(mass);
-      else if (new Set(recent.map((x) => x.account)).size >= this.rule.massThreshold) {
+      else if (!repeat && new Set(recent.map((x) => x.account)).size >= this.rule.massThreshold) {
         const first = recent[0]!.t;
         const { inc } = await this.upsert(
           `mass:${first}`,

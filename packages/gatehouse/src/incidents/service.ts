@@ -115,7 +115,8 @@ export class IncidentService {
   async record(items: readonly IncidentWork[]): Promise<string[][]> {
     if (items.length === 0) return [];
     for (let attempt = 1; ; attempt++) {
-      const recent = { list: this.recentContains };
+      // a copy: a batch rolled back (and tried again) leaves the service's list as it was
+      const recent = { list: [...this.recentContains] };
       let batch: IncidentBatch | undefined;
       try {
         const out = await this.db.transaction().execute(async (tx) => {
