@@ -112,7 +112,11 @@ export class WebhookDispatcher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.timer = setInterval(() => this.poke(), this.opts.pollMs);
+    // the timer is for retries falling due and other processes' deliveries: a look woken by a commit
+    // within the last interval has already covered them
+    this.timer = setInterval(() => {
+      if (performance.now() - this.lastLook >= this.opts.pollMs / 2) this.poke();
+    }, this.opts.pollMs);
     this.timer.unref();
     if (this.opts.retentionMs) {
       const prune = () =>
