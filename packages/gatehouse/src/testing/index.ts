@@ -82,7 +82,7 @@ export function tempDir(prefix = 'gatehouse-test-'): { dir: string; cleanup: () 
 let pgAvailable: Promise<boolean> | undefined;
 export function postgresAvailable(): Promise<boolean> {
   pgAvailable ??= (async () => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
     try {
       await c.connect();
       await c.query('select 1');
