@@ -120,7 +120,7 @@ describeBackends('concurrent incident batches', (backend) => {
       // two writers, as two processes: each its own service (own memory of members)
       const a = new IncidentService(db, opts);
       const b = new IncidentService(db, opts);
-      const rounds = 8;
+      const rounds = 5;
       for (let r = 0; r < rounds; r++)
         await Promise.all([
           a.record(batch('a', r, CAMPAIGNS)),
