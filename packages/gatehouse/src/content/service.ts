@@ -161,7 +161,7 @@ export class ContentService {
    * (engine/content.ts) and judges the joined text.
    */
   linksAcrossMessages(sender: string, conversation: string, text: string, at: number): SplitLinks {
-    return this.splitLinks.takeJoined(sender, conversation, text, at, this.urlContext());
+    return this.splitLinks.takeJoined(sender, conversation, text, at, () => this.urlContext());
   }
 
   /** A bank match for a 64-hex value: an exact SHA-256 entry, else the nearest PDQ hash within 31 bits. */

@@ -32,7 +32,7 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
   let across = opts.linksAcrossMessages;
   if (!across) {
     const buffer = new SplitLinkBuffer();
-    across = (sender, conversation, text, at) => buffer.takeJoined(sender, conversation, text, at, urlCtx());
+    across = (sender, conversation, text, at) => buffer.takeJoined(sender, conversation, text, at, urlCtx);
   }
   const joined = across;
   return {

@@ -36,16 +36,11 @@ export function createMessageLog(
 ): MessageLogView {
   return {
     async sentBy(account, o) {
-      const rows = await engineStore.messagesSince(db, account, o.since, o.session ? o.limit * 4 : o.limit);
       // a message the pre-send check stopped (block or contain) reached nobody: it is never retracted
-      // nor its recipients warned (issue 20)
-      const stopped = await engineStore.stoppedByCheck(
-        db,
-        rows.map((r) => r.id),
-      );
+      // nor its recipients warned (issue 20); the query leaves those out
+      const rows = await engineStore.deliveredSince(db, account, o.since, o.session ? o.limit * 4 : o.limit);
       const out: SentMessage[] = [];
       for (const r of rows) {
-        if (stopped.has(r.id)) continue;
         const m = JSON.parse(r.payload) as MessageSentEvent;
         if (o.session !== undefined && m.session !== o.session) continue;
         out.push({

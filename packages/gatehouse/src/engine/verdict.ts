@@ -6,6 +6,7 @@
  */
 import { mayHoldLink } from '../content/url/index.ts';
 import { BoundedMap } from './bounded.ts';
+import { hash53 } from './text.ts';
 import type { ContentAnalyzer, IntentName, JoinedMessages, UrlVerdict } from './types.ts';
 
 /** What an intent means to the engine: asking for money, abuse wording, or nothing on its own. */
@@ -34,6 +35,8 @@ export interface ContentVerdict {
 const VERDICT_RANK = { clean: 0, suspicious: 1, lookalike: 2, blocked: 3 } as const;
 const MAX_CACHED_TEXT = 2048;
 const RECENT_FP_SLOTS = 65_536;
+/** Texts up to this long without a fingerprint are cached by their own hash. */
+const SHORT_TEXT = 32;
 
 /** Content verdicts with a cache for texts seen more than once recently. */
 export class ContentVerdicts {
@@ -49,11 +52,13 @@ export class ContentVerdicts {
   of(text: string, urls: readonly string[], fp: number): ContentVerdict {
     // Only texts whose fingerprint was seen recently go through the cache (one-off texts would
     // just churn it): a 64 Ki-slot table of recent fingerprints decides.
-    let cacheable = text.length <= MAX_CACHED_TEXT && fp !== 0;
+    // a text too short for a fingerprint ("好的", "ok") is among the commonest: its own hash gates it
+    const gate = fp !== 0 ? fp : text.length > 0 && text.length <= SHORT_TEXT ? hash53(text, 5) : 0;
+    let cacheable = text.length <= MAX_CACHED_TEXT && gate !== 0;
     if (cacheable) {
-      const slot = fp % RECENT_FP_SLOTS;
-      if (this.recentFp[slot] !== fp) {
-        this.recentFp[slot] = fp;
+      const slot = gate % RECENT_FP_SLOTS;
+      if (this.recentFp[slot] !== gate) {
+        this.recentFp[slot] = gate;
         cacheable = false;
       }
     }

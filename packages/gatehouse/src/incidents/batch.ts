@@ -257,11 +257,22 @@ export class IncidentBatch {
     const repeat = d.signals.some((s) => s.name === 'account_contained');
     if (d.action === 'contain') {
       const w = this.rule.massWindowMs;
-      const recent = (this.recent.list = this.recent.list.filter((x) => x.t > d.time - w));
-      recent.push({ t: d.time, account: d.account, decision: d.id });
+      // only first containments count towards a mass incident (a contained account's every later
+      // message is a repeat: kept out, the list stays as long as the accounts contained, not their
+      // messages, and pruning it per decision costs that, not the night's message count)
+      let recent = this.recent.list;
+      if (!repeat) {
+        // kept in time order (decisions come nearly in order: the insert looks from the end)
+        let at = recent.length;
+        while (at > 0 && recent[at - 1]!.t > d.time) at--;
+        recent.splice(at, 0, { t: d.time, account: d.account, decision: d.id });
+        let stale = 0;
+        while (stale < recent.length && recent[stale]!.t <= d.time - w) stale++;
+        if (stale > 0) recent = this.recent.list = recent.slice(stale);
+      }
       const mass = await this.openMass(d.time - w);
       if (mass) targets.push(mass);
-      else if (new Set(recent.map((x) => x.account)).size >= this.rule.massThreshold) {
+      else if (!repeat && new Set(recent.map((x) => x.account)).size >= this.rule.massThreshold) {
         const first = recent[0]!.t;
         const { inc } = await this.upsert(
           `mass:${first}`,
@@ -365,13 +376,15 @@ export class IncidentBatch {
   }
 
   private async finish(): Promise<void> {
-    for (const inc of this.loaded.values()) {
+    // in key order (incidents by id, accounts by name): writers that overlap take their locks alike
+    const byId = [...this.loaded.values()].sort((a, b) =>
+      a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0,
+    );
+    for (const inc of byId) {
       if (!inc.dirty) continue;
-      const rows = [...inc.accounts].map(([account, first_seen]) => ({
-        incident_id: inc.row.id,
-        account,
-        first_seen,
-      }));
+      const rows = [...inc.accounts]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([account, first_seen]) => ({ incident_id: inc.row.id, account, first_seen }));
       for (let i = 0; i < rows.length; i += CHUNK) await q.insertAccounts(this.tx, rows.slice(i, i + CHUNK));
       inc.facts.accounts = await q.accountCount(this.tx, inc.row.id);
       await q.update(this.tx, inc.row.id, { facts: JSON.stringify(inc.facts), updated_at: inc.updatedAt });

@@ -10,13 +10,23 @@ export interface IncidentFeedOptions {
   /** Items waiting or in flight at most; the bus (outbox drainer) waits for room beyond it. */
   max: number;
   log: Logger;
+  /** First wait before an item that failed alone is tried again (doubles, up to 30 s; default 500 ms). */
+  retryBaseMs?: number;
 }
 
 interface Item {
   w: IncidentWork;
   seq: number | undefined;
   at: number;
+  /** Failed tries of this item alone (it is kept, unacknowledged, and tried again after a backoff). */
+  failures: number;
+  /** When it is tried again (after a failure). */
+  due: number;
 }
+
+const RETRY_CAP_MS = 30_000;
+/** Rounds of tries drain() gives items that failed before it returns without them. */
+const DRAIN_ROUNDS = 3;
 
 /** Items written in one transaction at most. */
 const BATCH_MAX = 100;
@@ -34,6 +44,9 @@ export class IncidentFeed {
   private readonly svc: IncidentService;
   private readonly o: IncidentFeedOptions;
   private items: Item[] = [];
+  /** Items whose transaction failed even alone, waiting for their next try (never dropped). */
+  private retrying: Item[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<number, number>();
   private size = 0;
   /** Back-pressure with hysteresis: set when the bound is reached, cleared at half (readiness does not flap). */
@@ -41,7 +54,7 @@ export class IncidentFeed {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private room: Array<() => void> = [];
-  private readonly counts = { recorded: 0, batches: 0, waits: 0, failed: 0 };
+  private readonly counts = { recorded: 0, batches: 0, waits: 0, retries: 0 };
 
   constructor(svc: IncidentService, o: IncidentFeedOptions) {
     this.svc = svc;
@@ -84,7 +97,7 @@ export class IncidentFeed {
     }
     this.size++;
     if (seq !== undefined) this.pending.set(seq, (this.pending.get(seq) ?? 0) + 1);
-    this.items.push({ w, seq, at: Date.now() });
+    this.items.push({ w, seq, at: Date.now(), failures: 0, due: 0 });
     this.schedule(this.items.length >= BATCH_MAX ? 0 : this.o.windowMs);
   }
 
@@ -108,9 +121,11 @@ export class IncidentFeed {
   }
 
   stats() {
-    const oldest = this.items[0]?.at;
+    let oldest = this.items[0]?.at;
+    for (const i of this.retrying) if (oldest === undefined || i.at < oldest) oldest = i.at;
     return {
       depth: this.size,
+      retrying: this.retrying.length,
       max: this.o.max,
       full: this.full,
       oldestMs: oldest === undefined ? 0 : Date.now() - oldest,
@@ -148,18 +163,34 @@ export class IncidentFeed {
       (s) => s.batches,
     );
     gauge(
+      'gatehouse_incident_feed_retrying',
+      'Incident bookkeeping items whose transaction failed, kept and tried again after a backoff',
+      (s) => s.retrying,
+    );
+    gauge(
       'gatehouse_incident_feed_waits',
       'Times the outbox waited for room in the incident feed',
       (s) => s.waits,
     );
   }
 
-  /** Writes everything queued now and resolves when the feed is empty. */
+  /**
+   * Writes everything queued now and resolves when the feed is empty. Items whose transaction failed
+   * are tried again (after at most a second) a few rounds; one still failing then stays kept and
+   * unacknowledged (so it is published to the feed again after a restart) and drain returns: a
+   * shutdown never hangs on a database that is gone.
+   */
   async drain(): Promise<void> {
-    while (this.items.length > 0 || this.running) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      await (this.running ?? this.flush());
+    for (let round = 0; ; round++) {
+      while (this.items.length > 0 || this.running) {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        await (this.running ?? this.flush());
+      }
+      if (this.retrying.length === 0 || round >= DRAIN_ROUNDS) return;
+      await new Promise<void>((r) => setTimeout(r, Math.min(1000, this.nextRetryIn())));
+      for (const i of this.retrying) i.due = 0;
+      this.requeueDue();
     }
   }
 
@@ -179,20 +210,27 @@ export class IncidentFeed {
     this.running = (async () => {
       while (this.items.length > 0) {
         const batch = this.items.splice(0, BATCH_MAX);
+        const written: Item[] = [];
         try {
           await this.svc.record(batch.map((i) => i.w));
           this.counts.batches++;
+          written.push(...batch);
         } catch (err) {
-          // one bad item must not cost the others their bookkeeping: each alone
+          // one bad item must not cost the others their bookkeeping: each alone; an item that fails
+          // alone too is kept (still unacknowledged: the drainer does not record it as published) and
+          // tried again after a backoff, never dropped
           this.o.log.error({ err }, 'incident batch failed; recording one by one');
-          for (const i of batch)
-            await this.svc.record([i.w]).catch((e: unknown) => {
-              this.counts.failed++;
-              this.o.log.error({ err: e, kind: i.w.kind }, 'incident bookkeeping failed');
-            });
+          for (const i of batch) {
+            try {
+              await this.svc.record([i.w]);
+              written.push(i);
+            } catch (e) {
+              this.retry(i, e);
+            }
+          }
         }
-        this.counts.recorded += batch.length;
-        this.done(batch);
+        this.counts.recorded += written.length;
+        this.done(written);
         // let requests in between batches
         await new Promise<void>((r) => setImmediate(r));
       }
@@ -201,6 +239,49 @@ export class IncidentFeed {
       if (this.items.length > 0) this.schedule(this.o.windowMs);
     });
     return this.running;
+  }
+
+  private backoff(i: Item): number {
+    const base = this.o.retryBaseMs ?? 500;
+    return Math.min(RETRY_CAP_MS, base * 2 ** Math.min(i.failures - 1, 20));
+  }
+
+  private retry(i: Item, err: unknown): void {
+    i.failures++;
+    this.counts.retries++;
+    i.due = Date.now() + this.backoff(i);
+    this.retrying.push(i);
+    this.o.log.error(
+      { err, kind: i.w.kind, failures: i.failures },
+      'incident bookkeeping failed; kept, will try again',
+    );
+    this.armRetry();
+  }
+
+  private nextRetryIn(): number {
+    let next = Infinity;
+    for (const i of this.retrying) next = Math.min(next, i.due);
+    return Math.max(0, Math.min(RETRY_CAP_MS, next - Date.now()));
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer || this.retrying.length === 0) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.requeueDue();
+      this.armRetry();
+    }, this.nextRetryIn());
+    this.retryTimer.unref?.();
+  }
+
+  /** Puts the items whose backoff is over back in the queue (they are written with the next batch). */
+  private requeueDue(): void {
+    const now = Date.now();
+    const due = this.retrying.filter((i) => i.due <= now);
+    if (due.length === 0) return;
+    this.retrying = this.retrying.filter((i) => i.due > now);
+    this.items.unshift(...due);
+    this.schedule(0);
   }
 
   private done(items: Item[]): void {

@@ -1,6 +1,6 @@
 import { newId } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
-import type { Db, Tx } from '../store/db.ts';
+import { transientDbError, type Db, type Tx } from '../store/db.ts';
 import { IncidentBatch, KnownMembers, type IncidentWork, type RecentContains } from './batch.ts';
 import { renderMarkdown } from './report.ts';
 import type { IncidentsTable } from './schema.ts';
@@ -25,6 +25,9 @@ export type {
   IncidentOptions,
   PartIncidentInput,
 } from './types.ts';
+
+/** Tries of one batch's transaction when it fails transiently (a deadlock victim, a key taken meanwhile). */
+const RECORD_ATTEMPTS = 4;
 
 export interface IncidentView {
   id: string;
@@ -111,15 +114,25 @@ export class IncidentService {
    */
   async record(items: readonly IncidentWork[]): Promise<string[][]> {
     if (items.length === 0) return [];
-    const recent = { list: this.recentContains };
-    let batch: IncidentBatch | undefined;
-    const out = await this.db.transaction().execute((tx) => {
-      batch = new IncidentBatch(tx, this.opts, recent, items, this.members);
-      return batch.apply(items);
-    });
-    batch?.committed();
-    this.recentContains = recent.list;
-    return out;
+    for (let attempt = 1; ; attempt++) {
+      // a copy: a batch rolled back (and tried again) leaves the service's list as it was
+      const recent = { list: [...this.recentContains] };
+      let batch: IncidentBatch | undefined;
+      try {
+        const out = await this.db.transaction().execute(async (tx) => {
+          await q.lockWriters(tx);
+          batch = new IncidentBatch(tx, this.opts, recent, items, this.members);
+          return batch.apply(items);
+        });
+        batch?.committed();
+        this.recentContains = recent.list;
+        return out;
+      } catch (e) {
+        // rolled back whole: nothing of it was written, so running it again counts nothing twice
+        if (attempt >= RECORD_ATTEMPTS || !transientDbError(e)) throw e;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
+      }
+    }
   }
 
   /** A campaign was detected or grew. */
@@ -142,6 +155,7 @@ export class IncidentService {
    * timeline entry, so the incident commits with the change that caused it.
    */
   async recordInTx(tx: Tx, i: PartIncidentInput): Promise<{ id: string; created: boolean }> {
+    await q.lockWriters(tx);
     const { row, created } = await this.upsert(tx, i.key, i.kind, i.title, i.at);
     for (let n = 0; n < i.accounts.length; n += 500)
       await q.addAccounts(tx, row.id, [...new Set(i.accounts.slice(n, n + 500))], i.at);

@@ -1,9 +1,22 @@
-import type { Db, Tx } from '../store/db.ts';
+import { sql } from 'kysely';
+import { isPostgres, type Db, type Tx } from '../store/db.ts';
 import type { IncidentsTable } from './schema.ts';
 
 type Q = Db | Tx;
 
+const INCIDENTS_LOCK = 0x6768_696e; // "ghin"
+
 export const incidentStore = {
+  /**
+   * Serialises the transactions that write incidents (the feed's batches of every process, and the
+   * parts' recordInTx) on PostgreSQL: a transaction-scoped advisory lock per schema, taken before any
+   * incident row, so two writers never hold incident rows in opposite orders (they deadlocked). SQLite
+   * has a single writer already.
+   */
+  async lockWriters(tx: Tx): Promise<void> {
+    if (isPostgres(tx))
+      await sql`select pg_advisory_xact_lock(${INCIDENTS_LOCK}, hashtext(current_schema()))`.execute(tx);
+  },
   bySource(q: Q, key: string) {
     return q.selectFrom('incidents').selectAll().where('source_key', '=', key).executeTakeFirst();
   },

@@ -118,6 +118,22 @@ export async function lockAppendOrder(tx: Tx): Promise<void> {
   }
 }
 
+/**
+ * A failure that running the same transaction again can cure: a PostgreSQL deadlock victim (40P01), a
+ * serialization failure (40001), a lock not available (55P03), a key another transaction inserted
+ * meanwhile (23505), or SQLite busy.
+ */
+export function transientDbError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (
+    code === '40P01' ||
+    code === '40001' ||
+    code === '55P03' ||
+    code === '23505' ||
+    (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
+  );
+}
+
 /** True when the transaction runs on PostgreSQL. */
 export function isPostgres(q: Db | Tx): boolean {
   return q.getExecutor().adapter instanceof PostgresAdapter;

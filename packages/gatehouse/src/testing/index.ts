@@ -84,7 +84,7 @@ export function postgresAvailable(): Promise<boolean> {
   // a refused connection answers at once; a slow answer on a loaded machine (CI) is not an absent server,
   // so the wait is long and, when the server is required, tried a few times
   const once = async () => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 10_000 });
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
     try {
       await c.connect();
       await c.query('select 1');

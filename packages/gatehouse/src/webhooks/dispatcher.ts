@@ -15,6 +15,11 @@ export interface DispatcherOptions {
   maxAttempts: number;
   maxAgeMs: number;
   pollMs: number;
+  /**
+   * Wake-ups (pokes after commits) within this many ms of the last look share one query (default 5): a
+   * burst of commits costs one query, not one per commit, and a delivery waits at most this long.
+   */
+  wakeMs?: number;
   /** Finished deliveries and messages older than this are pruned (hourly); 0 or absent: never. */
   retentionMs?: number;
   log?: Logger;
@@ -37,7 +42,8 @@ type Delivery = WebhookDeliveriesTable & { seq: number; body: string };
 /**
  * Sends due deliveries: at most one in flight per (endpoint, account) queue, so each queue is delivered
  * in order, and at most `concurrency` in flight overall, so a slow account or endpoint does not stop the
- * others. Woken by poke() after commits and by a timer for retries that fall due.
+ * others. Woken by poke() after commits (coalesced: one look per `wakeMs` at most, however many commits
+ * poke it) and by a timer for retries that fall due.
  */
 export class WebhookDispatcher {
   private readonly db: Db;
@@ -50,7 +56,13 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pumping: Promise<number> | undefined;
+  /** The coalesced wake-up waiting for its turn. */
+  private wake: NodeJS.Timeout | undefined;
+  /** When the last look for due deliveries started (performance.now()). */
+  private lastLook = -Infinity;
   private again = false;
+  /** Looks for due deliveries (queries) since start: tests and metrics see the coalescing. */
+  looks = 0;
   private stopped = true;
   /** Deliveries acknowledged by this dispatcher since it was created. */
   delivered = 0;
@@ -100,7 +112,11 @@ export class WebhookDispatcher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.timer = setInterval(() => this.poke(), this.opts.pollMs);
+    // the timer is for retries falling due and other processes' deliveries: a look woken by a commit
+    // within the last interval has already covered them
+    this.timer = setInterval(() => {
+      if (performance.now() - this.lastLook >= this.opts.pollMs / 2) this.poke();
+    }, this.opts.pollMs);
     this.timer.unref();
     if (this.opts.retentionMs) {
       const prune = () =>
@@ -118,13 +134,32 @@ export class WebhookDispatcher {
     return this.db.transaction().execute((tx) => q.prune(tx, this.now() - this.opts.retentionMs!));
   }
 
-  /** Look for due deliveries soon (coalesces). */
+  /**
+   * Look for due deliveries soon. Coalesces: the first poke after a quiet spell looks at once (next
+   * turn of the event loop, so the commits of one turn share it); pokes within `wakeMs` of the last look,
+   * or while one runs, are folded into one look `wakeMs` after it.
+   */
   poke(): void {
     if (this.stopped) return;
     if (this.pumping) {
       this.again = true;
       return;
     }
+    if (this.wake) return;
+    const wait = Math.max(0, this.lastLook + (this.opts.wakeMs ?? 5) - performance.now());
+    this.wake = setTimeout(() => {
+      this.wake = undefined;
+      this.run();
+    }, wait);
+  }
+
+  /** Nothing running, in flight or scheduled. */
+  get idle(): boolean {
+    return !this.pumping && !this.wake && this.inflight.size === 0;
+  }
+
+  private run(): void {
+    if (this.stopped || this.pumping) return;
     this.pumping = this.pump().finally(() => {
       this.pumping = undefined;
       if (this.again && !this.stopped) {
@@ -150,6 +185,8 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.timer = undefined;
     this.pruneTimer = undefined;
@@ -163,6 +200,8 @@ export class WebhookDispatcher {
       const free = this.opts.concurrency - this.inflight.size;
       if (free <= 0) return 0;
       const now = this.now();
+      this.lastLook = performance.now();
+      this.looks++;
       const due = await q.dueHeads(this.db, now, free + this.busyQueues.size);
       const picked: Delivery[] = [];
       const queues = new Set<string>();

@@ -15,6 +15,7 @@ import type { GatehouseError } from '../errors/index.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
 import { postgresSkip, testConfig, testGatehouse, type Backend } from '../testing/index.ts';
+import { until } from '../testing/receiver.ts';
 import { racing } from '../testing/interleave.ts';
 import { sql } from 'kysely';
 import {
@@ -408,6 +409,40 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         (await gh.webhooks.feed(before)).messages.map((m) => m.id),
         [ra.id, rb.id],
       );
+    });
+
+    test('a burst of wake-ups costs one look; a wake-up still delivers promptly and in order', async () => {
+      const clock = { t: Date.now() };
+      const d = manualDispatcher(gh, clock, rx, { pollMs: 60_000, wakeMs: 5 });
+      const { endpoint, secret } = await gh.webhooks.addEndpoint({ url: rx.url, types: ['message.release'] });
+      try {
+        rx.secrets = [secret];
+        rx.mode = 'up';
+        await d.flush(); // nothing left over from earlier tests
+        const looks = d.looks;
+        d.start();
+        for (let i = 0; i < 100; i++) d.poke(); // a hundred commits in one burst
+        await until(() => d.idle && d.looks > looks, 'the burst handled');
+        assert.equal(d.looks - looks, 1, 'one query for the whole burst');
+        const seen = rx.effects.length;
+        for (let i = 0; i < 12; i++) {
+          await gh.webhooks.send({ ...probe(`acc_w${i % 3}`, i), at: clock.t });
+          d.poke();
+        }
+        await rx.waitFor(seen + 12);
+        for (let a = 0; a < 3; a++)
+          assert.deepEqual(
+            rx.effects
+              .slice(seen)
+              .filter((e) => e.account === `acc_w${a}`)
+              .map((e) => Number(e.data.message)),
+            [0, 1, 2, 3].map((k) => a + 3 * k),
+            'each account in order',
+          );
+      } finally {
+        await d.stop();
+        await gh.webhooks.remove(endpoint.id);
+      }
     });
 
     test('two dispatchers on one database never send a delivery twice', async () => {

@@ -50,6 +50,7 @@ function escape(s: string): string {
 export class LoginQrMatcher {
   private readonly prefixes: () => readonly string[];
   private key = '';
+  private given: readonly string[] | undefined;
   private list: readonly string[] = [];
   private bare: string[] = [];
   private linkRe: RegExp | undefined;
@@ -60,6 +61,9 @@ export class LoginQrMatcher {
 
   private compile(): void {
     const list = this.prefixes();
+    // the same list as last time (loginQrPrefixes answers unchanged settings with the same array)
+    if (list === this.given) return;
+    this.given = list;
     const key = list.join('\n');
     if (key === this.key) return;
     this.key = key;
@@ -139,12 +143,19 @@ function finding(
   return { intent: 'login_qr_shared', source, value, strength, en, zh };
 }
 
+let lastPrefixes: { key: string; list: readonly string[] } | undefined;
+
 /** The platform's login URL prefixes: the configured list, else `<origin>/qr/` of each own origin. */
-export function loginQrPrefixes(configured: string, ownOrigins: readonly string[]): string[] {
-  const list = configured
+export function loginQrPrefixes(configured: string, ownOrigins: readonly string[]): readonly string[] {
+  // asked on every message: the same settings give the same array, without parsing URLs again
+  const key = `${configured}\n${ownOrigins.join('\n')}`;
+  if (lastPrefixes?.key === key) return lastPrefixes.list;
+  let list = configured
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
-  if (list.length > 0) return list;
-  return [...new Set(ownOrigins.filter(Boolean).map((u) => `${new URL(u).origin}/qr/`))];
+  if (list.length === 0)
+    list = [...new Set(ownOrigins.filter(Boolean).map((u) => `${new URL(u).origin}/qr/`))];
+  lastPrefixes = { key, list };
+  return list;
 }

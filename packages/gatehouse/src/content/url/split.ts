@@ -129,7 +129,13 @@ export class SplitLinkBuffer {
   }
 
   /** The split links between this sender's previous message in `conversation` and `text`. */
-  take(sender: string, conversation: string, text: string, at: number, ctx: UrlContext = {}): SplitLink[] {
+  take(
+    sender: string,
+    conversation: string,
+    text: string,
+    at: number,
+    ctx: UrlContext | (() => UrlContext) = {},
+  ): SplitLink[] {
     return this.takeJoined(sender, conversation, text, at, ctx).links;
   }
 
@@ -139,7 +145,7 @@ export class SplitLinkBuffer {
     conversation: string,
     text: string,
     at: number,
-    ctx: UrlContext = {},
+    ctx: UrlContext | (() => UrlContext) = {},
   ): SplitLinks {
     const key = `${sender}\u0000${conversation}`;
     let entry = this.young.get(key);
@@ -160,7 +166,9 @@ export class SplitLinkBuffer {
       } else this.insert(key, { tail, at });
     } else if (inYoung) this.young.delete(key);
     if (prevTail === undefined || at - prevAt > this.maxGapMs || at < prevAt) return NONE;
-    const links = linksAcross(prevTail, text, ctx);
+    // the lists are read only for a cut that can be inside a host (most messages end the check here)
+    if (!mayJoin(prevTail, text)) return NONE;
+    const links = linksAcross(prevTail, text, typeof ctx === 'function' ? ctx() : ctx);
     return links.length === 0 ? NONE : { previous: prevTail, links };
   }
 
