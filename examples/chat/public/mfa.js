@@ -68,5 +68,41 @@ export function initMfa({ api, applySession }) {
     }
   };
 
+  // passkeys: WebAuthn in the browser with Gatehouse's options (JSON form), the answer back as JSON
+  const webauthn = () =>
+    window.PublicKeyCredential?.parseCreationOptionsFromJSON && navigator.credentials
+      ? window.PublicKeyCredential
+      : null;
+  $('passkey-signin').onclick = async () => {
+    $('auth-error').textContent = '';
+    const P = webauthn();
+    if (!P) return ($('auth-error').textContent = t('passkeyUnsupported'));
+    try {
+      const o = await api('POST', '/api/passkey/options');
+      const cred = await navigator.credentials.get({ publicKey: P.parseRequestOptionsFromJSON(o.options) });
+      applySession(await api('POST', '/api/passkey', { ceremony: o.ceremony, credential: cred.toJSON() }));
+    } catch (e) {
+      $('auth-error').textContent = e.message;
+    }
+  };
+  $('passkey-add').onsubmit = async (ev) => {
+    ev.preventDefault();
+    $('passkey-status').textContent = '';
+    const P = webauthn();
+    if (!P) return ($('passkey-status').textContent = t('passkeyUnsupported'));
+    try {
+      const name = $('passkey-name').value.trim();
+      const o = await api('POST', '/api/me/passkeys/options', { name });
+      const cred = await navigator.credentials.create({
+        publicKey: P.parseCreationOptionsFromJSON(o.options),
+      });
+      const k = await api('POST', '/api/me/passkeys', { ceremony: o.ceremony, credential: cred.toJSON() });
+      $('passkey-name').value = '';
+      $('passkey-status').textContent = t('passkeyAdded', { v: k.name });
+    } catch (e) {
+      $('passkey-status').textContent = e.message;
+    }
+  };
+
   return { secondStep };
 }

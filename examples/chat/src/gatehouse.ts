@@ -166,6 +166,23 @@ export interface GatehouseLink {
     input: { challenge: string; method: 'totp' | 'recovery_code'; code: string },
     browser?: Browser,
   ): Promise<{ account: Account; session: Session; token: string }>;
+  /**
+   * Passkeys (Gatehouse's `/v1/me/passkeys…` and `/v1/auth/passkey…`): the WebAuthn options for the
+   * browser, then its answer. Registering needs a session that proved its password recently.
+   */
+  passkeyOptions(token: string, name: string, browser?: Browser): Promise<PasskeyCeremony>;
+  passkeyRegister(
+    token: string,
+    ceremony: string,
+    credential: unknown,
+    browser?: Browser,
+  ): Promise<{ id: string; name: string }>;
+  passkeySignInOptions(browser?: Browser): Promise<PasskeyCeremony>;
+  passkeySignIn(
+    ceremony: string,
+    credential: unknown,
+    browser?: Browser,
+  ): Promise<{ account: Account; session: Session; token: string }>;
   /** Queues one event for the batching client (never throws, never waits). */
   report(event: ChatEvent): void;
   /** The synchronous pre-send check. */
@@ -175,6 +192,12 @@ export interface GatehouseLink {
   /** Sends every queued event. */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A WebAuthn ceremony: Gatehouse's single-use token and the options for the browser (JSON form). */
+export interface PasskeyCeremony {
+  ceremony: string;
+  options: unknown;
 }
 
 /** A pending authenticator-app enrolment: the secret as text, URI and QR image. */
@@ -338,6 +361,13 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
       as(browser).withToken(token).request('POST', '/v1/me/totp/confirm', { code }, 'token'),
     secondFactor: (input, browser) =>
       as(browser).request('POST', '/v1/auth/signin/second-factor', { ...input, mode: 'token' }),
+    passkeyOptions: (token, name, browser) =>
+      as(browser).withToken(token).request('POST', '/v1/me/passkeys/options', { name }, 'token'),
+    passkeyRegister: (token, ceremony, credential, browser) =>
+      as(browser).withToken(token).request('POST', '/v1/me/passkeys', { ceremony, credential }, 'token'),
+    passkeySignInOptions: (browser) => as(browser).request('POST', '/v1/auth/passkey/options'),
+    passkeySignIn: (ceremony, credential, browser) =>
+      as(browser).request('POST', '/v1/auth/passkey', { ceremony, credential, mode: 'token' }),
 
     report(event) {
       if (!events) return;
