@@ -1,6 +1,7 @@
 // The chat page: plain ES module, no build step. Every piece of user content goes in through
 // textContent / attributes, never innerHTML.
 import { defaultLang, getLang, pick, setLang, t } from './i18n.js';
+import { initMfa } from './mfa.js';
 import { initQr } from './qr.js';
 
 const $ = (id) => document.getElementById(id);
@@ -178,6 +179,8 @@ $('auth-form').onsubmit = async (ev) => {
     $('password').value = '';
     applySession(s);
   } catch (e) {
+    $('password').value = '';
+    if (mfa.secondStep(e)) return;
     $('auth-error').textContent = e.message;
     if (e.code === 'ACCOUNT_FROZEN') setFrozen(true, null);
   }
@@ -607,6 +610,7 @@ function rerender() {
 
 // ---------- start ----------
 initQr({ api, applySession });
+const mfa = initMfa({ api, applySession });
 setLang(defaultLang());
 $('lang').value = getLang();
 setMode(false);

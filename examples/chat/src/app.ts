@@ -15,6 +15,7 @@ import { ChatDb, type SessionRow } from './db.ts';
 import { ChatError } from './errors.ts';
 import { createGatehouseLink, WebhookError, type GatehouseLink } from './gatehouse.ts';
 import { Hub } from './hub.ts';
+import { registerMfaRoutes } from './mfa.ts';
 import { registerQrRoutes } from './qr.ts';
 
 export interface ChatOptions {
@@ -94,6 +95,7 @@ const STATIC: Record<string, string> = {
   '/app.js': 'app.js',
   '/i18n.js': 'i18n.js',
   '/qr.js': 'qr.js',
+  '/mfa.js': 'mfa.js',
   '/style.css': 'style.css',
 };
 const MIME: Record<string, string> = {
@@ -269,6 +271,7 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
   });
   app.get('/api/me', { preHandler: auth }, async (req) => sessionView(req.chatSession!));
   registerQrRoutes(app, { gh, chat, auth, browser, setSession, sessionView, parse });
+  registerMfaRoutes(app, { gh, chat, auth, browser, setSession, sessionView, parse });
   app.put('/api/me/profile', { preHandler: auth }, async (req) => {
     const b = parse(z.strictObject({ displayName: Name }), req.body);
     return chat.setDisplayName(me(req), b.displayName);

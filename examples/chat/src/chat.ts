@@ -150,6 +150,13 @@ export class ChatService {
     try {
       r = await this.gh.signIn(input, browser);
     } catch (e) {
+      // Gatehouse wants a second factor from this device or network: the page asks for it
+      if (e instanceof GatehouseApiError && e.code === 'SIGNIN_SECOND_FACTOR_REQUIRED') {
+        const p = e.problem as Record<string, unknown>;
+        throw Object.assign(ChatError.fromGatehouse(e.problem), {
+          extra: { challenge: p.challenge, methods: p.methods, signals: p.signals },
+        });
+      }
       if (e instanceof GatehouseApiError && e.code === 'ACCOUNT_FROZEN') {
         const known = this.db.userByHandle(input.handle);
         if (known) {
@@ -187,6 +194,15 @@ export class ChatService {
       } else this.log.warn({ err: e }, 'gatehouse unreachable; using the stored account');
     }
     return this.db.user(session.user_id);
+  }
+
+  /** The second step of a sign-in Gatehouse held (SIGNIN_SECOND_FACTOR_REQUIRED): the chat's session. */
+  async signInSecondFactor(
+    input: { challenge: string; method: 'totp' | 'recovery_code'; code: string },
+    browser?: Browser,
+  ): Promise<SessionRow> {
+    const r = await this.callGatehouse(() => this.gh.secondFactor(input, browser));
+    return this.adoptSignIn(r);
   }
 
   /** A sign-in Gatehouse finished another way (a QR approval): the chat's own session for it. */

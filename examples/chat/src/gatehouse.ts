@@ -155,6 +155,34 @@ export interface GatehouseLink {
     decision: { decision: 'approve' | 'decline'; inFrontOfMe: boolean },
     browser?: Browser,
   ): Promise<{ state: string; outcome?: string }>;
+  /**
+   * Second factors (Gatehouse's `/v1/me/totp…` and `/v1/auth/signin/second-factor`): enrol an
+   * authenticator app (the session must have proved its password recently), confirm it with a first
+   * code, and finish a sign-in that answered SIGNIN_SECOND_FACTOR_REQUIRED.
+   */
+  totpEnrol(token: string, browser?: Browser): Promise<TotpEnrolment>;
+  totpConfirm(token: string, code: string, browser?: Browser): Promise<{ confirmedAt: number }>;
+  secondFactor(
+    input: { challenge: string; method: 'totp' | 'recovery_code'; code: string },
+    browser?: Browser,
+  ): Promise<{ account: Account; session: Session; token: string }>;
+  /**
+   * Passkeys (Gatehouse's `/v1/me/passkeys…` and `/v1/auth/passkey…`): the WebAuthn options for the
+   * browser, then its answer. Registering needs a session that proved its password recently.
+   */
+  passkeyOptions(token: string, name: string, browser?: Browser): Promise<PasskeyCeremony>;
+  passkeyRegister(
+    token: string,
+    ceremony: string,
+    credential: unknown,
+    browser?: Browser,
+  ): Promise<{ id: string; name: string }>;
+  passkeySignInOptions(browser?: Browser): Promise<PasskeyCeremony>;
+  passkeySignIn(
+    ceremony: string,
+    credential: unknown,
+    browser?: Browser,
+  ): Promise<{ account: Account; session: Session; token: string }>;
   /** Queues one event for the batching client (never throws, never waits). */
   report(event: ChatEvent): void;
   /** The synchronous pre-send check. */
@@ -164,6 +192,19 @@ export interface GatehouseLink {
   /** Sends every queued event. */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A WebAuthn ceremony: Gatehouse's single-use token and the options for the browser (JSON form). */
+export interface PasskeyCeremony {
+  ceremony: string;
+  options: unknown;
+}
+
+/** A pending authenticator-app enrolment: the secret as text, URI and QR image. */
+export interface TotpEnrolment {
+  secret: string;
+  otpauthUri: string;
+  qrDataUrl: string;
 }
 
 /** A started QR login: what the requesting page shows (the QR image encodes `url`). */
@@ -314,6 +355,19 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
       as(browser)
         .withToken(token)
         .request('POST', `/v1/me/qr/${encodeURIComponent(code)}/decision`, decision, 'token'),
+    totpEnrol: (token, browser) =>
+      as(browser).withToken(token).request('POST', '/v1/me/totp', undefined, 'token'),
+    totpConfirm: (token, code, browser) =>
+      as(browser).withToken(token).request('POST', '/v1/me/totp/confirm', { code }, 'token'),
+    secondFactor: (input, browser) =>
+      as(browser).request('POST', '/v1/auth/signin/second-factor', { ...input, mode: 'token' }),
+    passkeyOptions: (token, name, browser) =>
+      as(browser).withToken(token).request('POST', '/v1/me/passkeys/options', { name }, 'token'),
+    passkeyRegister: (token, ceremony, credential, browser) =>
+      as(browser).withToken(token).request('POST', '/v1/me/passkeys', { ceremony, credential }, 'token'),
+    passkeySignInOptions: (browser) => as(browser).request('POST', '/v1/auth/passkey/options'),
+    passkeySignIn: (ceremony, credential, browser) =>
+      as(browser).request('POST', '/v1/auth/passkey', { ceremony, credential, mode: 'token' }),
 
     report(event) {
       if (!events) return;

@@ -37,7 +37,7 @@ export type WebhookToSend = {
   [T in WebhookType]: { id?: string; type: T; account?: string; data: WebhookPayload<T> };
 }[WebhookType];
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

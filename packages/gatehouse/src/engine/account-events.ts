@@ -117,8 +117,12 @@ export function onIdentity(st: EngineState, ev: IdentityEvent): Decision | undef
 
 /**
  * A QR sign-in's relay evidence joins its session (the session itself came with login.succeeded just
- * before): a relayed approval is compromise evidence for everything the session does, a near one
- * (phone and requester on one network) makes the QR sign-in itself unremarkable.
+ * before): a relayed approval is compromise evidence for everything the session does. A near one
+ * (the owner's signed-in phone approved it on the requester's own network) is the owner bringing in a
+ * device they hold in front of them: the device, network and country are vouched for by the account's
+ * own older session, so the session is on a familiar context (no device_new, network_new, country_new,
+ * login wave or new_client: none of them is compromise evidence any more). What it gives up is an
+ * intruder on the victim's own /24 (/48), which the proximity rule accepts by design.
  */
 function onSigninQr(
   st: EngineState,
@@ -129,6 +133,10 @@ function onSigninQr(
   s.qrRelay = ev.mismatch ? 1 : 0;
   s.qrNear = ev.sameNetwork && !ev.mismatch;
   s.qrSignals = ev.signals.map((x) => x.name).join(',') || undefined;
+  if (s.qrNear) {
+    s.deviceNew = s.networkNew = s.countryNew = false;
+    s.wave = 0;
+  }
   const a = st.account(ev.account, ev.time);
   return scoreAccountEvent(st, a, ev.id, ev.type, ev.time);
 }

@@ -51,6 +51,12 @@ const CheckAnswer = z.object({
     ),
   risk: z.number().describe('sigmoid of the summed log-odds of the signals, 0..1'),
   reasons: z.array(ReasonOut),
+  signals: z
+    .array(z.object({ signal: z.string(), value: z.union([z.number(), z.string()]), logOdds: z.number() }))
+    .optional()
+    .describe(
+      'When the answer is not a plain allow (verdict hold/block or action other than allow): every signal behind it with its observed value and log-odds contribution, largest first',
+    ),
   campaigns: z.array(z.string()),
   duplicate: z.boolean(),
   warnings: z.array(Warning),

@@ -64,6 +64,11 @@ export interface CheckAnswer {
   risk: number;
   /** The decision's reasons, after a hold by the response part's gate when there is one. */
   reasons: Array<{ signal: string; en: string; zh: string }>;
+  /**
+   * Every signal behind a decision that is not a plain allow, with its value and log-odds (the
+   * reasons are only the top three, in words): a held or challenged answer explains itself.
+   */
+  signals?: Array<{ signal: string; value: number | string; logOdds: number }>;
   campaigns: string[];
   duplicate: boolean;
 }
@@ -447,6 +452,12 @@ export class EngineService {
       campaigns: d.campaigns ?? [],
       duplicate: false,
     };
+    if (gated || d.action !== 'allow')
+      answer.signals = d.signals.map((x) => ({
+        signal: x.name,
+        value: x.value,
+        logOdds: Math.round(x.logOdds * 100) / 100,
+      }));
     return { answer, ev, decision: d };
   }
 

@@ -103,8 +103,8 @@ export class SignInGuard {
 
   /** The right password: the attempt's own counter starts again and the shared ones give it back. */
   async succeeded(t: AttemptTicket): Promise<void> {
-    await this.counters.clear([t.keys.own]);
-    await this.counters.release(t.keys.shared);
+    // two writes at once: with group commit one fsync covers both
+    await Promise.all([this.counters.clear([t.keys.own]), this.counters.release(t.keys.shared)]);
   }
 
   /** Remembers the network (and device) of a successful sign-in, in the sign-in's transaction. */

@@ -195,7 +195,9 @@ export class IdentityService {
         throw riskDenied(risk);
       }
     }
-    await this.guard.succeeded(ticket);
+    // the counters are settled while the sign-in goes on (their commit shares the session's fsync)
+    const settled = this.guard.succeeded(ticket);
+    settled.catch(() => undefined);
     if (account.state !== 'active') {
       await this.recordFailure(account, key, account.state === 'frozen' ? 'frozen' : 'deleted', ctx, device);
       throw new GatehouseError(account.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
@@ -211,6 +213,7 @@ export class IdentityService {
     const { token, session } = await this.startSession(account, 'password', ctx, deviceToken, {
       ...(input.bindingKey !== undefined ? { bindingKey: input.bindingKey } : {}),
     });
+    await settled;
     return {
       token,
       session: sessionView(session, session.id),

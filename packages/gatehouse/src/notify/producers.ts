@@ -46,15 +46,15 @@ export async function noteSignInTx(tx: Tx, s: SignInFacts): Promise<{ novel: str
     { kind: 'network', value: networkOf(s.ip) },
     ...(s.country ? [{ kind: 'country', value: s.country.toUpperCase().slice(0, 8) }] : []),
   ];
-  const known = await q.knownContexts(tx, s.account);
+  // only what this sign-in needs (is each value known, does its kind have any): never every context
+  const known = await q.contextsSeen(tx, s.account, contexts);
   const novel = contexts
-    .filter(
-      (c) =>
-        known.some((k) => k.kind === c.kind) && !known.some((k) => k.kind === c.kind && k.value === c.value),
-    )
+    .filter((c) => known.kinds.has(c.kind) && !known.values.has(`${c.kind}|${c.value}`))
     .map((c) => c.kind as 'device' | 'network' | 'country');
   await q.noteContexts(tx, s.account, contexts, s.session, s.at);
-  if (known.length > 200) await q.pruneContexts(tx, s.account, s.at - CONTEXT_RETENTION_MS);
+  // forget contexts not seen for the retention now and then (one sign-in in 32)
+  if (s.session.charCodeAt(s.session.length - 1) % 32 === 1)
+    await q.pruneContexts(tx, s.account, s.at - CONTEXT_RETENTION_MS);
   if (novel.length === 0) return { novel };
   const r = await enqueueNoticeInTx(
     tx,

@@ -263,12 +263,28 @@ export const notifyStore = {
     return rows.map((r) => ({ channel: r.channel, n: Number(r.n) }));
   },
 
-  knownContexts(q: Q, account: string) {
-    return q
-      .selectFrom('notify_known_contexts')
-      .select(['kind', 'value'])
-      .where('account_id', '=', account)
-      .execute();
+  /** Of these contexts: which kinds the account has any of, and which values it has (`kind|value`). */
+  async contextsSeen(
+    q: Q,
+    account: string,
+    contexts: ReadonlyArray<{ kind: string; value: string }>,
+  ): Promise<{ kinds: Set<string>; values: Set<string> }> {
+    const kinds = new Set<string>();
+    const values = new Set<string>();
+    // primary-key lookups: the value itself, else any value of its kind
+    const of = (kind: string) =>
+      q
+        .selectFrom('notify_known_contexts')
+        .select('value')
+        .where('account_id', '=', account)
+        .where('kind', '=', kind);
+    for (const c of contexts) {
+      if (await of(c.kind).where('value', '=', c.value).executeTakeFirst()) {
+        kinds.add(c.kind);
+        values.add(`${c.kind}|${c.value}`);
+      } else if (await of(c.kind).limit(1).executeTakeFirst()) kinds.add(c.kind);
+    }
+    return { kinds, values };
   },
   async noteContexts(
     q: Q,

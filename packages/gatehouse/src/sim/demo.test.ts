@@ -21,6 +21,21 @@ test('gatehouse demo (--once): the society through the chat, the summary, and UR
     assert.equal(m.chat.stillVisible, 0, table);
     assert.match(demo.text, /Summary \/ 摘要/);
     assert.match(demo.text, /Open \/ 打开/);
+    // the relayed QR approval: the phone was warned, the session came on probation, the lure was held
+    const qr = demo.qr;
+    assert.ok(
+      qr.warnings.some((w) => w.signal === 'qr_network_mismatch'),
+      JSON.stringify(qr.warnings),
+    );
+    assert.equal(qr.probation, true, JSON.stringify(qr));
+    assert.deepEqual(qr.signals, ['qr_network_mismatch=1']);
+    assert.ok(['held', 'blocked'].includes(qr.lure.status), JSON.stringify(qr.lure));
+    assert.ok(
+      qr.lure.reasons.length > 0 && qr.lure.reasons.every((r) => r.en && r.zh),
+      JSON.stringify(qr.lure),
+    );
+    assert.match(demo.text, /A relayed QR approval, stopped/);
+    assert.ok(demo.text.includes(qr.owner.handle));
     for (const u of [demo.urls.chat, demo.urls.gatehouse, demo.urls.openapi]) {
       assert.ok(demo.text.includes(u), u);
       assert.equal((await fetch(u)).status, 200, u);

@@ -13,6 +13,7 @@ import { appDemoLines, GAME_NAME, loadMiniGame, runAppDemo, type AppDemo } from 
 import { ChatPlatform } from './chat-platform.ts';
 import { freePort, startChatStack, type ChatStack } from './chat-stack.ts';
 import { metricsTable } from './metrics.ts';
+import { qrSceneLines, runQrRelayScene, type QrRelayScene } from './qr-demo.ts';
 import { replay, type ReplayResult } from './runner.ts';
 import { loadScenario } from './scenario.ts';
 
@@ -47,6 +48,8 @@ export interface Demo {
   people: DemoPerson[];
   /** The app step (undefined when the Mini Game package is not installed). */
   app: AppDemo | undefined;
+  /** The relayed QR approval put on probation, its lure held (qr-demo.ts). */
+  qr: QrRelayScene;
   /** The web console's operator the demo created (admin), with its password and TOTP secret. */
   operator: { handle: string; password: string; totpSecret: string; consoleUrl: string };
   /** The summary and the URLs, as printed. */
@@ -85,6 +88,7 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     const people = pickPeople(stack, result);
+    const qr = await runQrRelayScene(stack.chatUrl, prefix);
     app = startMiniGame
       ? await runAppDemo({
           gh: stack.gh,
@@ -147,6 +151,8 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
           ]
         : ['(the Mini Game is not installed: no app step / 未安装小游戏：跳过应用演示)']),
       '',
+      ...qrSceneLines(qr),
+      '',
       `Data / 数据目录: ${stack.dataDir}`,
     ];
     return {
@@ -156,6 +162,7 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
       key: stack.key,
       people,
       app,
+      qr,
       operator,
       text: lines.join('\n'),
       close: async () => {

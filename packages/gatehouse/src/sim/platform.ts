@@ -35,6 +35,8 @@ export interface SendAnswer {
   challenged: boolean;
   /** Signals behind the answer (the platform's own refusal, e.g. a frozen account, has its own name). */
   reasons: string[];
+  /** Every signal behind an answer that is not a plain allow, with its value and log-odds (direct transport). */
+  signals?: Array<{ signal: string; value: number | string; logOdds: number }>;
 }
 
 /** What the chat itself shows recipients after the run (chat transport only). */
@@ -106,6 +108,7 @@ type CheckAnswer = {
   verdict: 'allow' | 'hold' | 'block';
   action: string;
   reasons: Array<{ signal: string }>;
+  signals?: Array<{ signal: string; value: number | string; logOdds: number }>;
 };
 
 /** Straight against Gatehouse's HTTP API: identity routes for people, the pre-send check for messages. */
@@ -211,6 +214,7 @@ export class ApiPlatform implements Platform {
       contained: res.data.action === 'contain',
       challenged: res.data.action === 'challenge',
       reasons: res.data.reasons.map((r) => r.signal),
+      ...(res.data.signals ? { signals: res.data.signals } : {}),
     };
   }
 }

@@ -18,6 +18,8 @@ export interface QrSignIn {
   session: string;
   /** The session is on probation (identity found the approval relayed). */
   probation: boolean;
+  /** The relay signals the approval answered with (`name=value`). */
+  signals: string[];
 }
 
 /** One QR login: `requester` mints and collects, the owner's phone (`phoneToken`) sees the screen and approves. */
@@ -46,7 +48,7 @@ export async function apiQrSignIn(
   // the phone shows the context screen; the person (fooled, or at their own laptop) approves
   const screen = await api.call('GET', `/v1/me/qr/${m.data.code}`, undefined, onPhone);
   if (screen.status !== 200) return undefined;
-  const d = await api.call(
+  const d = await api.call<{ signals?: Array<{ name: string; value: number }> }>(
     'POST',
     `/v1/me/qr/${m.data.code}/decision`,
     { decision: 'approve', inFrontOfMe: true },
@@ -67,7 +69,11 @@ export async function apiQrSignIn(
     { ...from, ok: [200, 403, 409, 429] },
   );
   if (s.status !== 200) return undefined;
-  return { session: s.data.session.id, probation: s.data.session.probationUntil !== null };
+  return {
+    session: s.data.session.id,
+    probation: s.data.session.probationUntil !== null,
+    signals: (d.data.signals ?? []).map((x) => `${x.name}=${x.value}`),
+  };
 }
 
 /** Another address on the same /24 (the owner's laptop beside the phone). */
@@ -86,7 +92,13 @@ export interface QrRunRecord {
   /** Relayed approvals, by hijacked account: whether the session came on probation. */
   relayed: Map<string, { probation: boolean; sameCity: boolean }>;
   /** The owners' own QR logins: signed in, on probation, their first message not allowed. */
-  legit: Array<{ signedIn: boolean; probation: boolean; stepped: boolean; signals?: string[] }>;
+  legit: Array<{
+    signedIn: boolean;
+    probation: boolean;
+    stepped: boolean;
+    /** The answer's signals when it needed an extra step: `name=value (log-odds)` (or its reasons). */
+    signals?: string[];
+  }>;
 }
 
 export interface QrMetrics {
@@ -110,6 +122,8 @@ export interface QrMetrics {
   legitExtraStepShare: number;
   /** The signals behind those extra steps (most frequent first). */
   legitStepSignals: Record<string, number>;
+  /** Up to five of those answers in full (every signal with its value and log-odds). */
+  legitStepExamples: string[];
 }
 
 function count(xs: string[]): Map<string, number> {
@@ -167,8 +181,14 @@ export function qrMetrics(
     legitExtraStep: extra,
     legitExtraStepShare: share(extra, qr.legit.length),
     legitStepSignals: Object.fromEntries(
-      [...count(qr.legit.flatMap((l) => l.signals ?? []))].sort((a, b) => b[1] - a[1]).slice(0, 8),
+      [...count(qr.legit.flatMap((l) => (l.signals ?? []).map((x) => x.split('=')[0]!)))]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12),
     ),
+    legitStepExamples: qr.legit
+      .filter((l) => l.signals?.length)
+      .slice(0, 5)
+      .map((l) => l.signals!.join(', ')),
   };
 }
 
@@ -210,10 +230,19 @@ export function ownQrLogin(
         { kind: 'web', name: 'web-chat', version: '1.0' },
       ),
     );
+    const stepped = v.verdict !== 'allow' || v.challenged;
     rec.legit.push({
       signedIn: true,
       probation: q.probation,
-      stepped: v.verdict !== 'allow' || v.challenged,
+      stepped,
+      signals: [
+        ...(q.probation ? q.signals : []),
+        ...(!stepped
+          ? []
+          : v.signals
+            ? v.signals.map((x) => `${x.signal}=${x.value} (${x.logOdds})`)
+            : v.reasons),
+      ],
     });
   };
 }

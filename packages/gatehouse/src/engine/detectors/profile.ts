@@ -30,6 +30,8 @@ export const clientChange: Detector<MessageContext> = {
   run(c, out) {
     const a = c.acct;
     if (a.messages < 5 || a.clients.has(c.clientKey)) return;
+    // a device the owner's phone approved in person (a near QR sign-in) brings its client with it
+    if (c.sess?.qrNear) return;
     out.emit(
       'new_client',
       c.clientKey,

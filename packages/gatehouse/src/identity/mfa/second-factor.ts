@@ -2,6 +2,7 @@ import { appendAuditInTx } from '../../audit/index.ts';
 import { GatehouseError } from '../../errors/index.ts';
 import { rateLimited } from '../../ratelimit/index.ts';
 import type { RequestContext } from '../core.ts';
+import { parseDevice } from '../device.ts';
 import { networkOf } from '../network.ts';
 import type { AccountsTable } from '../schema.ts';
 import { accountView, sessionView, type IdentityService } from '../service.ts';
@@ -61,7 +62,31 @@ export async function askSecondFactorIfNeeded(
     ttlMs: id.signinOpts.challengeMs,
     now,
   });
-  const why = [...(step.newDevice ? ['new_device'] : []), ...(knownNetwork ? [] : ['new_network'])];
+  const device = parseDevice(ctx.userAgent).label;
+  // every held sign-in explains itself: each named signal with its value, in both languages
+  const signals = [
+    ...(step.newDevice
+      ? [
+          {
+            name: 'new_device',
+            value: device,
+            en: `No device token this account issued: a device it never signed in from (${device})`,
+            zh: `没有该账号签发的设备令牌：从未登录过的设备（${device}）`,
+          },
+        ]
+      : []),
+    ...(knownNetwork
+      ? []
+      : [
+          {
+            name: 'new_network',
+            value: network,
+            en: `A network this account never signed in from (${network})`,
+            zh: `该账号从未登录过的网络（${network}）`,
+          },
+        ]),
+  ];
+  const why = signals.map((x) => x.name);
   throw new GatehouseError(
     'SIGNIN_SECOND_FACTOR_REQUIRED',
     'This device or network is new to the account: confirm with your authenticator app, a passkey or a recovery code',
@@ -71,6 +96,7 @@ export async function askSecondFactorIfNeeded(
         expiresAt: c.expiresAt,
         methods,
         why,
+        signals,
         path: '/v1/auth/signin/second-factor',
         zh: '此设备或网络对该账号是新的：请用身份验证器应用、通行密钥或恢复码确认',
       },

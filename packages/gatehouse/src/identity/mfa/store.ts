@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Tx } from '../../store/db.ts';
 import type { PasskeysTable, QrLoginsTable, SigninChallengesTable, TotpFactorsTable } from './schema.ts';
 
@@ -48,8 +49,16 @@ export const mfaStore = {
   insertPasskey(q: Q, row: PasskeysTable) {
     return q.insertInto('passkeys').values(row).execute();
   },
+  /** A use: the signature counter only ever moves forward (two uses may commit out of order). */
   usePasskey(q: Q, id: string, counter: number, at: number) {
-    return q.updateTable('passkeys').set({ counter, last_used_at: at }).where('id', '=', id).execute();
+    return q
+      .updateTable('passkeys')
+      .set({
+        counter: sql<number>`case when counter < ${counter} then ${counter} else counter end`,
+        last_used_at: at,
+      })
+      .where('id', '=', id)
+      .execute();
   },
   deletePasskey(q: Q, accountId: string, id: string) {
     return q

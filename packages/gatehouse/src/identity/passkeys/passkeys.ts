@@ -195,21 +195,26 @@ export class Passkeys {
     await this.limit(`passkey|signin|${networkOf(ctx.ip)}`, 100);
     const t = this.id.now();
     const ch = await openChallenge<{ challenge: string }>(this.id.db, ceremony, 'passkey_signin', t);
-    const verified = await this.id.db.transaction().execute(async (tx) => {
-      const v = await this.verifyAssertion(tx, undefined, ch.parsed.challenge, credential);
-      if (v) await spendChallenge(tx, ch.id, t);
-      return v;
-    });
+    // verified on reads alone; the ceremony is spent and the counter moved in the session's own
+    // transaction (one commit, not two): a concurrent second use of the ceremony finds it spent there
+    // and rolls back with its session
+    const verified = await this.checkAssertion(this.id.db, undefined, ch.parsed.challenge, credential);
     if (!verified) throw new GatehouseError('PASSKEY_INVALID');
-    const account = await q.accountById(this.id.db, verified.account_id);
+    const [account, known] = await Promise.all([
+      q.accountById(this.id.db, verified.passkey.account_id),
+      this.id.guard.knownDevice(verified.passkey.account_id, deviceToken),
+    ]);
     if (!account || account.state !== 'active')
       throw new GatehouseError(account?.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
-    const known = await this.id.guard.knownDevice(account.id, deviceToken);
     const device = known ? deviceToken : undefined;
     const issued = device ?? newToken('ghd');
     const { token, session } = await this.id.startSession(account, 'passkey', ctx, issued, {
       steppedUp: 'passkey',
       ...(bindingKey !== undefined ? { bindingKey } : {}),
+      also: async (tx) => {
+        await spendChallenge(tx, ch.id, t);
+        await m.usePasskey(tx, verified.passkey.id, verified.counter, t);
+      },
     });
     return {
       token,
@@ -245,9 +250,22 @@ export class Passkeys {
     challenge: string,
     credential: unknown,
   ): Promise<PasskeysTable | undefined> {
+    const v = await this.checkAssertion(tx, accountId, challenge, credential);
+    if (!v) return undefined;
+    await m.usePasskey(tx, v.passkey.id, v.counter, this.id.now());
+    return v.passkey;
+  }
+
+  /** The passkey an assertion verifies against and its new signature counter (reads only), or undefined. */
+  private async checkAssertion(
+    q: Db | Tx,
+    accountId: string | undefined,
+    challenge: string,
+    credential: unknown,
+  ): Promise<{ passkey: PasskeysTable; counter: number } | undefined> {
     const c = credential as AuthenticationResponseJSON | undefined;
     if (!c || typeof c.id !== 'string' || c.id.length > 1024) return undefined;
-    const p = await m.passkey(tx, c.id);
+    const p = await m.passkey(q, c.id);
     if (!p || (accountId !== undefined && p.account_id !== accountId)) return undefined;
     try {
       const r = await verifyAuthenticationResponse({
@@ -263,9 +281,7 @@ export class Passkeys {
         },
         requireUserVerification: false,
       });
-      if (!r.verified) return undefined;
-      await m.usePasskey(tx, p.id, r.authenticationInfo.newCounter, this.id.now());
-      return p;
+      return r.verified ? { passkey: p, counter: r.authenticationInfo.newCounter } : undefined;
     } catch {
       return undefined;
     }

@@ -127,7 +127,12 @@ describe('the engine weighs QR sign-ins (HTTP)', () => {
           client: { kind: 'web', name: 'chat', version: '1.0' },
         },
       }),
-    ).json as { verdict: string; action: string; reasons: Reason[] };
+    ).json as {
+      verdict: string;
+      action: string;
+      reasons: Reason[];
+      signals?: Array<{ signal: string; value: unknown; logOdds: number }>;
+    };
 
   test('a relayed approval is weighed; both reasons are reported; the owner’s confirmation reaches the engine', async () => {
     const o = await owner('qre.relay');
@@ -145,6 +150,7 @@ describe('the engine weighs QR sign-ins (HTTP)', () => {
     // a plain message to a friend: the relay alone holds nothing (probation lets friends through)
     const friend = await check(o.id, sid, [o.friends[0]!], '在吗？');
     assert.equal(friend.verdict, 'allow', JSON.stringify(friend.reasons));
+    assert.equal(friend.signals, undefined, 'a plain allow lists no signals');
 
     // the intruder spreads the lure to a stranger: the engine holds it AND the probation holds it — both say so
     const lure = await check(o.id, sid, ['a-stranger'], '扫码登录就送永久皮肤，快来');
@@ -153,6 +159,14 @@ describe('the engine weighs QR sign-ins (HTTP)', () => {
     const signals = lure.reasons.map((r) => r.signal);
     assert.equal(signals[0], 'probation_session', JSON.stringify(signals));
     assert.ok(signals.length > 1, `the engine's own reasons are kept: ${JSON.stringify(signals)}`);
+    // the held answer explains itself: every signal behind it with its value and log-odds
+    const relay = lure.signals?.find((x) => x.signal === 'signin_qr_relay');
+    assert.equal(relay?.value, 'qr_network_mismatch', JSON.stringify(lure.signals));
+    assert.equal(relay.logOdds, 1.5);
+    assert.ok(
+      lure.signals!.some((x) => x.signal === 'login_qr_shared'),
+      JSON.stringify(lure.signals),
+    );
     const checked = await until(
       async () => (await decisions(o.id)).find((x) => x.eventType === 'message.sent'),
       'the checked message’s decision',

@@ -141,7 +141,14 @@ function suite(backend: Backend) {
           from: OWNER,
         }),
       );
-      assert.deepEqual(d.json, { state: 'approved', outcome: 'probation' });
+      // the probation explains itself: each relay signal with its value, in both languages
+      const dj = d.json as { state: string; outcome: string; signals: Array<Record<string, unknown>> };
+      assert.deepEqual([dj.state, dj.outcome], ['approved', 'probation']);
+      assert.deepEqual(
+        dj.signals.map((x) => [x.name, x.value]),
+        [['qr_network_mismatch', 1]],
+      );
+      assert.ok(dj.signals.every((x) => typeof x.en === 'string' && typeof x.zh === 'string'));
       const got = ok(
         await h.call('POST', `/v1/auth/qr/${m.id}/session`, {
           body: { signature: await evil.sign(m.id, m.challenge) },

@@ -211,7 +211,11 @@ export class QrLogin {
     code: string,
     d: { decision: 'approve' | 'decline'; inFrontOfMe?: boolean | undefined },
     ctx: RequestContext,
-  ): Promise<{ state: 'approved' | 'declined'; outcome?: 'session' | 'probation' }> {
+  ): Promise<{
+    state: 'approved' | 'declined';
+    outcome?: 'session' | 'probation';
+    signals: Array<{ name: RelaySignal['name']; value: number; en: string; zh: string }>;
+  }> {
     this.id.probation.assertNot(auth.session);
     await this.limitDecisions(auth.account.id);
     const row = await this.pending(code);
@@ -260,9 +264,11 @@ export class QrLogin {
       return ok;
     });
     if (!moved) await this.pending(code); // throws the typed reason (used or expired meanwhile)
+    // a probation explains itself: the relay signals behind it, with their values
+    const signals = s.signals.map((x) => ({ name: x.name, value: x.value, ...x.reason }));
     return approve
-      ? { state: 'approved', outcome: s.mismatch ? 'probation' : 'session' }
-      : { state: 'declined' };
+      ? { state: 'approved', outcome: s.mismatch ? 'probation' : 'session', signals }
+      : { state: 'declined', signals };
   }
 
   /** Step 3: the requester proves its key and gets the session (on probation when mismatched). */

@@ -165,6 +165,11 @@ export const qrRoutes: FastifyPluginAsyncZod<QrRouteDeps> = async (app, { identi
           200: z.object({
             state: z.enum(['approved', 'declined']),
             outcome: z.enum(['session', 'probation']).optional(),
+            signals: z
+              .array(z.object({ name: z.string(), value: z.number(), en: z.string(), zh: z.string() }))
+              .describe(
+                'the relay signals of this approval with their values (why a session goes on probation)',
+              ),
           }),
         },
       },

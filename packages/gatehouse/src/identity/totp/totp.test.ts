@@ -42,7 +42,13 @@ async function askSecondFactor(h: Harness, handle: string, from: { ip: string; u
     401,
     'SIGNIN_SECOND_FACTOR_REQUIRED',
   );
-  return r.json as { challenge: string; methods: string[]; why: string[]; expiresAt: number };
+  return r.json as {
+    challenge: string;
+    methods: string[];
+    why: string[];
+    signals: Array<{ name: string; value: string; en: string; zh: string }>;
+    expiresAt: number;
+  };
 }
 
 const liveSessions = (h: Harness, account: string) =>
@@ -104,6 +110,15 @@ function suite(backend: Backend) {
       const step = await askSecondFactor(h, o.handle, INTRUDER);
       assert.deepEqual(step.methods.sort(), ['recovery_code', 'totp']);
       assert.ok(step.why.includes('new_network') && step.why.includes('new_device'));
+      // the held sign-in explains itself: each signal with its value, zh and en
+      assert.deepEqual(
+        step.signals.map((x) => [x.name, x.value]),
+        [
+          ['new_device', step.signals[0]!.value],
+          ['new_network', '203.0.113.0/24'],
+        ],
+      );
+      assert.ok(step.signals.every((x) => x.en.length > 0 && x.zh.length > 0 && x.value !== ''));
       assert.equal((await liveSessions(h, o.id)).length, before, 'no session before the second factor');
       for (const guess of ['123456', '654321', '111111', '999999', '424242'])
         refused(
