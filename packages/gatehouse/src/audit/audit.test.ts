@@ -300,5 +300,38 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       );
       assert.equal((await audit.verify()).ok, true);
     });
+
+    test('verifying while the system appends finds nothing wrong (rows newer than the first head read are not "inserted")', async () => {
+      let written = 0;
+      const writer = (async () => {
+        for (; written < 60; written++)
+          await audit.append({
+            actor: 'system',
+            action: 'test.live',
+            subject: 'acc_live',
+            data: { n: written },
+          });
+      })();
+      const reports = [];
+      // small pages so that every verify spans many reads while rows arrive
+      while (written < 60 || reports.length < 3) reports.push(await audit.verify({ pageSize: 2 }));
+      await writer;
+      for (const r of reports) assert.equal(r.ok, true, JSON.stringify(r.problems));
+      // and a deleted tail is still found after the head moved on
+      const found = await tampered(async () => {
+        const last = await store.db
+          .selectFrom('audit_log')
+          .select('seq')
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirstOrThrow();
+        await store.db.deleteFrom('audit_log').where('seq', '=', last.seq).execute();
+      });
+      assert.equal(found.ok, false);
+      assert.ok(
+        found.problems.some((p) => p.kind === 'truncated'),
+        JSON.stringify(found.problems),
+      );
+    });
   });
 }

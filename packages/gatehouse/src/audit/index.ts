@@ -170,57 +170,76 @@ export class AuditService {
       found: `${p.file} line ${p.line}`,
       detail: `anchor ${p.file} line ${p.line}: ${p.detail}`,
     }));
-    const cp = await this.head();
     let prevHash = GENESIS_HASH;
     let prevSeq = 0;
     let count = 0;
     const pageSize = opts.pageSize ?? 1000;
-    for (;;) {
-      const rows = await auditStore.page(this.db, prevSeq, pageSize);
-      if (rows.length === 0) break;
-      for (const r of rows) {
-        count++;
-        if (r.seq !== prevSeq + 1) {
-          problems.push({
-            kind: 'deleted',
-            seq: prevSeq + 1,
-            expected: `seq ${prevSeq + 1}`,
-            found: `seq ${r.seq}`,
-            detail: `row${r.seq - prevSeq > 2 ? 's' : ''} ${prevSeq + 1}${r.seq - prevSeq > 2 ? `..${r.seq - 1}` : ''} missing before seq ${r.seq}`,
-          });
-        } else if (r.prev_hash !== prevHash) {
-          problems.push({
-            kind: 'inserted',
-            seq: r.seq,
-            expected: prevHash,
-            found: r.prev_hash,
-            detail: `seq ${r.seq} does not link to seq ${prevSeq}: it was forged or inserted, or seq ${prevSeq} was replaced with a recomputed hash`,
-          });
-        }
-        const computed = entryHash(r.prev_hash, r);
-        if (computed !== r.hash) {
-          problems.push({
-            kind: 'modified',
-            seq: r.seq,
-            expected: computed,
-            found: r.hash,
-            detail: `seq ${r.seq} was changed after it was written: its content hashes to ${computed.slice(0, 12)}…, the stored hash is ${r.hash.slice(0, 12)}…`,
-          });
-        }
-        const anchored = anchors.get(r.seq);
-        if (anchored !== undefined) {
-          anchors.delete(r.seq);
-          if (anchored !== r.hash)
+    // A live system appends while it is verified. The checkpoint moves in the same transaction as each
+    // append, so each round checks the rows up to a head read before it (a busy log cannot keep the scan
+    // going for ever); rows past it are then either newer appends (the head has moved on: check them in
+    // the next round) or rows added behind the log's back (the head has not: reported below).
+    let cp = await this.head();
+    let limit = cp.seq;
+    for (let round = 0; ; round++) {
+      scan: for (;;) {
+        const rows = await auditStore.page(this.db, prevSeq, pageSize);
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          if (r.seq > limit) break scan;
+          count++;
+          if (r.seq !== prevSeq + 1) {
+            problems.push({
+              kind: 'deleted',
+              seq: prevSeq + 1,
+              expected: `seq ${prevSeq + 1}`,
+              found: `seq ${r.seq}`,
+              detail: `row${r.seq - prevSeq > 2 ? 's' : ''} ${prevSeq + 1}${r.seq - prevSeq > 2 ? `..${r.seq - 1}` : ''} missing before seq ${r.seq}`,
+            });
+          } else if (r.prev_hash !== prevHash) {
+            problems.push({
+              kind: 'inserted',
+              seq: r.seq,
+              expected: prevHash,
+              found: r.prev_hash,
+              detail: `seq ${r.seq} does not link to seq ${prevSeq}: it was forged or inserted, or seq ${prevSeq} was replaced with a recomputed hash`,
+            });
+          }
+          const computed = entryHash(r.prev_hash, r);
+          if (computed !== r.hash) {
             problems.push({
               kind: 'modified',
               seq: r.seq,
-              expected: anchored,
+              expected: computed,
               found: r.hash,
-              detail: `seq ${r.seq} does not match the head recorded outside the database: the chain was rewritten up to here`,
+              detail: `seq ${r.seq} was changed after it was written: its content hashes to ${computed.slice(0, 12)}…, the stored hash is ${r.hash.slice(0, 12)}…`,
             });
+          }
+          const anchored = anchors.get(r.seq);
+          if (anchored !== undefined) {
+            anchors.delete(r.seq);
+            if (anchored !== r.hash)
+              problems.push({
+                kind: 'modified',
+                seq: r.seq,
+                expected: anchored,
+                found: r.hash,
+                detail: `seq ${r.seq} does not match the head recorded outside the database: the chain was rewritten up to here`,
+              });
+          }
+          prevHash = r.hash;
+          prevSeq = r.seq;
         }
-        prevHash = r.hash;
-        prevSeq = r.seq;
+      }
+      if ((await auditStore.page(this.db, prevSeq, 1)).length === 0) break;
+      const next = await this.head();
+      if (next.seq <= cp.seq) {
+        // nothing was appended through the log, yet rows follow: check them all, report them below
+        if (limit === Infinity) break;
+        limit = Infinity;
+      } else if (round >= 20) break;
+      else {
+        cp = next;
+        limit = next.seq;
       }
     }
     for (const [seq, hash] of anchors)
