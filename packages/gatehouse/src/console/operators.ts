@@ -235,7 +235,8 @@ export class OperatorService {
       row.last_seen_at + this.opts.sessionIdleMs <= t
     )
       throw new GatehouseError('UNAUTHENTICATED');
-    if (o.renew !== false && t - row.last_seen_at > TOUCH_EVERY_MS) await s.touchSession(this.db, row.session_id, t);
+    if (o.renew !== false && t - row.last_seen_at > TOUCH_EVERY_MS)
+      await s.touchSession(this.db, row.session_id, t);
     return {
       id: row.session_id,
       operator: { id: row.operator_id, handle: row.handle, role: row.role, createdAt: 0, disabledAt: null },
