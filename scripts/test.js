@@ -20,6 +20,9 @@ const SLOW = [
   /chat\/src\/(browser|hijack)\.test/,
   /console\/me-(centre|appeal)\.browser\.test/,
   /e2e\//,
+  // the PostgreSQL copies of slow suites take about twice as long as their SQLite runs
+  /server\/http\.postgres\.test/,
+  /recovery\/(attacks|e2e|http)\.postgres\.test/,
   /recovery\/(e2e|attacks|concurrency)\.test/,
   /oauth\/flows\.test/,
   /console\/console\.browser\.test/,

@@ -96,6 +96,12 @@ export const ACCESS_SETTINGS = {
     form: 'hours (integer)',
     doc: "An appeal verified by trusted friends alone goes on only after this delay (the owner's channels are alerted), unless another method also verified it",
   },
+  recoveryDeniedAppealCooldownDays: {
+    schema: int(0, 365),
+    default: 7,
+    form: 'days (integer 0-365)',
+    doc: 'After an operator denies a sanction appeal, how long the appellant cannot queue another for the same freeze (RECOVERY_APPEAL_RECENTLY_DENIED with Retry-After; operators are not limited; a new freeze starts afresh)',
+  },
   totpIssuer: {
     schema: z.string().min(1).max(64),
     default: 'Gatehouse',

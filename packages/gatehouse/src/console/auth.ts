@@ -1,7 +1,9 @@
 // The console's cookie sessions where the API asks for an operator: the cookie (HttpOnly, SameSite=Strict,
 // __Host- when secure) is checked, every state-changing request must carry the session's CSRF token, the
 // operator's role must have the route's scope, and every state-changing request an operator makes is
-// written to the audit log with its outcome.
+// written to the audit log with its outcome. A background read (a route with `config: { backgroundRead:
+// true }`, such as the live overview's stream and its poll) is checked like any other but does not renew
+// the session's idle timer: an open overview on an idle operator's screen must not keep the session alive.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appendAuditInTx } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
@@ -16,6 +18,10 @@ import { ROLE_SCOPES, roleAllows } from './roles.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     consoleSession?: OperatorSession;
+  }
+  interface FastifyContextConfig {
+    /** A read the page makes on its own (live updates), not an operator's action: no idle renewal. */
+    backgroundRead?: boolean;
   }
 }
 
@@ -42,7 +48,8 @@ export class ConsoleAuth implements OperatorSessions {
   async session(req: FastifyRequest): Promise<{ session: OperatorSession; token: string } | undefined> {
     const token = req.cookies?.[this.cookieName];
     if (!token) return undefined;
-    const session = await this.operators.authenticate(token);
+    const background = req.routeOptions.config?.backgroundRead === true;
+    const session = await this.operators.authenticate(token, { renew: !background });
     if (!SAFE_METHODS.has(req.method)) {
       const sent = req.headers['x-csrf-token'];
       if (typeof sent !== 'string' || !safeEqual(sent, csrfFor(token)))

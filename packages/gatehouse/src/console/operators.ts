@@ -219,8 +219,11 @@ export class OperatorService {
     return { token, session };
   }
 
-  /** The live session of a console cookie token; throws UNAUTHENTICATED otherwise. */
-  async authenticate(token: string): Promise<OperatorSession> {
+  /**
+   * The live session of a console cookie token; throws UNAUTHENTICATED otherwise. `renew: false` (a
+   * background read) checks the session without moving its idle timer.
+   */
+  async authenticate(token: string, o: { renew?: boolean } = {}): Promise<OperatorSession> {
     if (!token.startsWith('gho_') || token.length > 100) throw new GatehouseError('UNAUTHENTICATED');
     const row = await s.sessionByHash(this.db, hashToken(token));
     const t = this.now();
@@ -232,7 +235,8 @@ export class OperatorService {
       row.last_seen_at + this.opts.sessionIdleMs <= t
     )
       throw new GatehouseError('UNAUTHENTICATED');
-    if (t - row.last_seen_at > TOUCH_EVERY_MS) await s.touchSession(this.db, row.session_id, t);
+    if (o.renew !== false && t - row.last_seen_at > TOUCH_EVERY_MS)
+      await s.touchSession(this.db, row.session_id, t);
     return {
       id: row.session_id,
       operator: { id: row.operator_id, handle: row.handle, role: row.role, createdAt: 0, disabledAt: null },

@@ -199,6 +199,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
     '/v1/console/overview',
     {
       preHandler: canRead,
+      config: { backgroundRead: true }, // polled by the page: does not renew the console session
       schema: {
         tags,
         summary: 'Live overview: per-minute events, checks and decisions over the last hour; current counts',
@@ -214,6 +215,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
     '/v1/console/overview/stream',
     {
       preHandler: canRead,
+      config: { backgroundRead: true }, // its checks before every event do not renew the console session
       schema: {
         tags,
         summary: 'The live overview as Server-Sent Events (text/event-stream)',

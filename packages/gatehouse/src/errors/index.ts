@@ -384,6 +384,11 @@ export const ERRORS = {
     title: 'No such appeal in the queue',
     titleZh: '队列中没有该申诉',
   },
+  RECOVERY_APPEAL_RECENTLY_DENIED: {
+    status: 429,
+    title: 'An appeal of this freeze was denied recently; you can appeal again later',
+    titleZh: '本次冻结的申诉刚被驳回，请稍后再申诉',
+  },
   RECOVERY_CHANGE_NOT_FOUND: {
     status: 404,
     title: 'No such change to recovery settings, or the link has expired',

@@ -21,6 +21,8 @@ export interface RecoveryOptions {
   unstartedCaseMs: number;
   /** A case verified by trusted friends alone goes on only after this delay. */
   friendDelayMs: number;
+  /** After a denied sanction appeal, no new appeal of the same freeze from the appellant for this long. */
+  deniedAppealCooldownMs: number;
 }
 
 /** The recovery settings of a config, in the service's units. */
@@ -41,5 +43,6 @@ export function recoveryOptionsFrom(config: Config): RecoveryOptions {
     factorCoolingOffMs: config.recoveryFactorCoolingOffHours * 3_600_000,
     unstartedCaseMs: config.recoveryUnstartedCaseMinutes * 60_000,
     friendDelayMs: config.recoveryFriendDelayHours * 3_600_000,
+    deniedAppealCooldownMs: config.recoveryDeniedAppealCooldownDays * 86_400_000,
   };
 }

@@ -44,7 +44,12 @@ function view(r: RecoveryOperatorAppealsTable): OperatorAppealView {
   return { id: r.id, state: r.state, createdAt: r.created_at, decidedAt: r.decided_at, notice: NOTICE };
 }
 
-/** Queues an appeal of a sanction (one pending appeal per freeze: a repeat gets the pending one). */
+/**
+ * Queues an appeal of a sanction (one pending appeal per freeze: a repeat gets the pending one). After
+ * a denial, the appellant cannot queue another for the same freeze until the cool-down has passed (no
+ * endless deny/re-appeal loop flooding the queue); a new freeze starts afresh, and operators, who open
+ * cases themselves, are never limited.
+ */
 export async function openOperatorAppeal(
   x: RecoveryContext,
   account: AccountView,
@@ -55,6 +60,14 @@ export async function openOperatorAppeal(
   const pending = await q.pendingOperatorAppeal(x.db, account.id, freezeAt);
   if (pending) return view(pending);
   const t = x.now();
+  const denied = await q.lastDeniedOperatorAppeal(x.db, account.id, freezeAt);
+  if (denied !== null && t < denied + x.opts.deniedAppealCooldownMs) {
+    const retryAt = denied + x.opts.deniedAppealCooldownMs;
+    throw new GatehouseError('RECOVERY_APPEAL_RECENTLY_DENIED', undefined, {
+      extra: { retryAt },
+      headers: { 'retry-after': String(Math.max(1, Math.ceil((retryAt - t) / 1000))) },
+    });
+  }
   const row: RecoveryOperatorAppealsTable = {
     id: newId('apl'),
     account_id: account.id,

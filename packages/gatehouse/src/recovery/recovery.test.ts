@@ -38,6 +38,7 @@ const OPTS: RecoveryOptions = {
   factorCoolingOffMs: 0,
   unstartedCaseMs: 72 * HOUR,
   friendDelayMs: 0,
+  deniedAppealCooldownMs: 7 * 24 * HOUR,
 };
 const HOME: RequestContext = {
   ip: '203.0.113.10',

@@ -335,6 +335,17 @@ export const recoveryStore = {
       .where('state', '=', 'pending')
       .executeTakeFirst();
   },
+  /** The latest decision time of a denied appeal of this freeze, if any. */
+  async lastDeniedOperatorAppeal(q: Q, accountId: string, freezeAt: number): Promise<number | null> {
+    const r = await q
+      .selectFrom('recovery_operator_appeals')
+      .select((eb) => eb.fn.max('decided_at').as('at'))
+      .where('account_id', '=', accountId)
+      .where('freeze_at', '=', freezeAt)
+      .where('state', '=', 'denied')
+      .executeTakeFirst();
+    return r?.at == null ? null : Number(r.at);
+  },
   operatorAppeals(q: Q, f: { state?: string; limit: number; before?: number; id?: string }) {
     let qb = q
       .selectFrom('recovery_operator_appeals')

@@ -53,7 +53,16 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         await persistDecisions(gh.store.db, decisions.slice(0, 60), [], t);
         gh.drainer.poke();
         await wait(() => gh.responseQueue.stats().depth === 60);
-        await new Promise((r) => setTimeout(r, 400));
+        // (its flush path, run now rather than waited for: it records all it may, here none of the 60)
+        await gh.drainer.flush();
+        const outbox = (published) => {
+          let q = gh.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n'))
+            .where('payload', 'like', '%dec:full-%');
+          if (published) q = q.where('published_at', 'is not', null);
+          return q.executeTakeFirstOrThrow().then((r) => Number(r.n));
+        };
+        const firstRows = await outbox(false);
+        const markedEarly = await outbox(true);
         // ...then the rest: the queue fills and the drainer waits for room
         await persistDecisions(gh.store.db, decisions.slice(60), [], t);
         gh.drainer.poke();
@@ -61,7 +70,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         const ready = await gh.app.inject({ method: 'GET', url: '/readyz' });
         const metrics = await gh.app.inject({ method: 'GET', url: '/metrics' });
         const depth = /^gatehouse_response_queue_depth (\\d+)/m.exec(metrics.body)?.[1];
-        process.stdout.write(JSON.stringify({ ready: ready.statusCode, depth: Number(depth) }));
+        process.stdout.write(JSON.stringify({ ready: ready.statusCode, depth: Number(depth), firstRows, markedEarly }));
         process.kill(process.pid, 'SIGKILL');
       `;
       const r = spawnSync(
@@ -70,7 +79,14 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         { encoding: 'utf8', timeout: 120_000 },
       );
       assert.equal(r.signal, 'SIGKILL', r.stderr);
-      const seen = JSON.parse(r.stdout) as { ready: number; depth: number };
+      const seen = JSON.parse(r.stdout) as {
+        ready: number;
+        depth: number;
+        firstRows: number;
+        markedEarly: number;
+      };
+      assert.ok(seen.firstRows >= 60, `the first decisions are in the outbox (${seen.firstRows})`);
+      assert.equal(seen.markedEarly, 0, 'none recorded as published while their response work is unfinished');
       assert.equal(seen.ready, 503, 'a full queue is back-pressure on /readyz');
       assert.equal(seen.depth, 100, 'and shows on /metrics');
 

@@ -1,0 +1,106 @@
+// Over real HTTP: an operator's denial of a sanction appeal is not undone by appealing again at once
+// (the deny → re-appeal loop that flooded the operators' queue), while the operators can still open a
+// case and a new freeze of the account can be appealed. appeal-cooldown.postgres.test.ts runs it on
+// PostgreSQL.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DAY, harness, ok, OWNER, refused, settledOwner, STRANGER, type Harness } from './attack-harness.ts';
+import { fileBackend } from '../testing/backends.ts';
+
+let h: Harness;
+let n = 0;
+const uniq = (p: string) => `${p}${++n}`;
+
+before(async () => {
+  h = await harness(fileBackend());
+});
+after(async () => h?.cleanup());
+
+async function sanction(id: string, reason: string) {
+  ok(await h.call('POST', `/v1/accounts/${id}/freeze`, { key: h.op, body: { reason } }));
+}
+
+async function queueAppeal(handle: string, from = OWNER): Promise<string> {
+  const r = await h.call('POST', '/v1/recovery/appeals', { body: { handle, statement: 'please' }, from });
+  assert.equal(r.status, 202, r.text);
+  return (r.json.queued as { id: string }).id;
+}
+
+async function deny(id: string) {
+  assert.equal(
+    ok(await h.call('POST', `/v1/recovery/operator-queue/${id}/deny`, { key: h.op, body: { note: 'no' } }))
+      .json.state,
+    'denied',
+  );
+}
+
+async function pendingFor(handle: string): Promise<number> {
+  const list = ok(await h.call('GET', '/v1/recovery/operator-queue?limit=500', { key: h.op })).json
+    .appeals as Array<{ account: { handle: string } }>;
+  return list.filter((a) => a.account.handle === handle).length;
+}
+
+describe('a denied sanction appeal cools down before the same freeze can be appealed again', () => {
+  test('attack: deny → re-appeal at once, from the owner or anyone else, is refused with Retry-After; nothing is queued', async () => {
+    const spammer = await settledOwner(h, uniq('loop'));
+    await sanction(spammer.id, 'spam');
+    await deny(await queueAppeal(spammer.handle));
+    for (const from of [OWNER, STRANGER]) {
+      const r = refused(
+        await h.call('POST', '/v1/recovery/appeals', { body: { handle: spammer.handle }, from }),
+        429,
+        'RECOVERY_APPEAL_RECENTLY_DENIED',
+      );
+      const retry = Number(r.headers.get('retry-after'));
+      assert.ok(retry > 6 * 86_400 && retry <= 7 * 86_400, `Retry-After ${retry}`);
+      assert.match(r.text, /稍后再申诉/);
+    }
+    assert.equal(await pendingFor(spammer.handle), 0, 'no new appeal reached the queue');
+    // the operators are not limited: they can still open a case for the account
+    const opened = await h.call('POST', '/v1/recovery/cases', { key: h.op, body: { account: spammer.id } });
+    assert.equal(opened.status, 201, opened.text);
+    assert.equal(ok(await h.call('GET', `/v1/accounts/${spammer.id}`, { key: h.op })).json.state, 'frozen');
+  });
+
+  test("the owner's path: once the cool-down has passed the freeze can be appealed again, and a new freeze starts afresh", async () => {
+    const owner = await settledOwner(h, uniq('later'));
+    await sanction(owner.id, 'spam');
+    const first = await queueAppeal(owner.handle);
+    await deny(first);
+    refused(
+      await h.call('POST', '/v1/recovery/appeals', { body: { handle: owner.handle } }),
+      429,
+      'RECOVERY_APPEAL_RECENTLY_DENIED',
+    );
+    // the denial was 7 days ago: appealing the same freeze works again
+    await h.gh.store.db
+      .updateTable('recovery_operator_appeals')
+      .set((eb) => ({ decided_at: eb('decided_at', '-', 7 * DAY + 1000) }))
+      .where('id', '=', first)
+      .execute();
+    const again = await queueAppeal(owner.handle);
+    assert.notEqual(again, first);
+    await deny(again);
+    refused(
+      await h.call('POST', '/v1/recovery/appeals', { body: { handle: owner.handle } }),
+      429,
+      'RECOVERY_APPEAL_RECENTLY_DENIED',
+    );
+
+    // a later, different freeze is appealed and heard at once
+    ok(await h.call('POST', `/v1/accounts/${owner.id}/unfreeze`, { key: h.op, body: { reason: 'lifted' } }));
+    await sanction(owner.id, 'another matter');
+    const fresh = await queueAppeal(owner.handle);
+    assert.equal(await pendingFor(owner.handle), 1);
+    assert.equal(
+      ok(
+        await h.call('POST', `/v1/recovery/operator-queue/${fresh}/approve`, {
+          key: h.op,
+          body: { note: 'verified' },
+        }),
+      ).json.state,
+      'approved',
+    );
+    assert.equal(ok(await h.call('GET', `/v1/accounts/${owner.id}`, { key: h.op })).json.state, 'active');
+  });
+});
