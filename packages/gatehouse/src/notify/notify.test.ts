@@ -10,7 +10,11 @@ import type { Store } from '../store/index.ts';
 import { postgresSkip, testConfig, testGatehouse, testStore, type Backend } from '../testing/index.ts';
 import { runCli } from '../testing/cli.ts';
 import { until } from '../testing/receiver.ts';
+import { randomBytes } from 'node:crypto';
+import { parseChannelMap } from './catalogue.ts';
 import { enqueueNoticeInTx } from './enqueue.ts';
+import { LinkTokens } from './links.ts';
+import { planNotice } from './planner.ts';
 import { notifyStore } from './store.ts';
 import { sendTestMessage } from './testmessage.ts';
 import { testSmtp, writeKeyFile, type TestSmtp } from './testing.ts';
@@ -87,6 +91,43 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.deepEqual(r, { notices: 1, deliveries: 1 });
       assert.equal(await notifyStore.notice(store.db, done.id), undefined);
       assert.ok(await notifyStore.notice(store.db, busy.id));
+    });
+
+    test('notifyChannels decides where a notice goes: none sends nothing, a list keeps only its channels', async () => {
+      const plan = async (account: string, spec: string) => {
+        const { id } = await store.db
+          .transaction()
+          .execute((tx) => enqueueNoticeInTx(tx, { ...notice(`channels:${account}`), account }));
+        const r = await planNotice(
+          {
+            db: store.db,
+            available: new Set(['email', 'sms', 'inapp'] as const),
+            channelMap: parseChannelMap(spec),
+            contacts: async () => [
+              { channel: 'email', address: 'owner@example.test' },
+              { channel: 'sms', address: '+8613800000000' },
+            ],
+            links: new LinkTokens(randomBytes(32)),
+            defaultLocale: 'en',
+            maxPerHour: 10,
+            coalesceMs: 0,
+            linkTtlMs: 86_400_000,
+            now: () => Date.now(),
+          },
+          id,
+        );
+        assert.equal(r, 'planned');
+        const rows = await store.db
+          .selectFrom('notify_deliveries')
+          .select('channel')
+          .where('notice_id', '=', id)
+          .execute();
+        return rows.map((x) => x.channel).sort();
+      };
+      assert.deepEqual(await plan('acc_ch_default', ''), ['email', 'inapp', 'sms']);
+      assert.deepEqual(await plan('acc_ch_none', 'password.changed=none'), []);
+      assert.deepEqual(await plan('acc_ch_email', 'password.changed=email; *=inapp'), ['email']);
+      assert.deepEqual(await plan('acc_ch_star', '*=inapp'), ['inapp']);
     });
 
     test('a notice commits or rolls back with the change that causes it; parameters are checked', async () => {
