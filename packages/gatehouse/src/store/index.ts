@@ -65,14 +65,6 @@ async function migratorFor(store: Store): Promise<Migrator> {
 }
 
 /**
- * Stores known to have every migration of this build applied. Migrations are never undone, so once a
- * store has none pending it stays so: readiness then only pings. (Asking Kysely's migrator lists every
- * table of every schema on PostgreSQL — seconds on a server shared by many schemas, past the readiness
- * time limit, so /readyz said "database: no answer" on a healthy database.)
- */
-const migrated = new WeakSet<Store>();
-
-/**
  * The store as the migrator sees it on PostgreSQL: its introspector lists only the own schema's tables.
  * Kysely's migrator asks whether its bookkeeping tables exist by listing every column of every table of
  * every schema on the server, on each migrate and each readiness check: seconds per call on a server
@@ -117,7 +109,6 @@ export async function migrate(store: Store): Promise<MigrationReport> {
     });
   }
   const total = (await migrator.getMigrations()).length;
-  migrated.add(store);
   return { applied, total };
 }
 
@@ -129,7 +120,7 @@ export async function pendingMigrations(store: Store): Promise<string[]> {
 /** The database's readiness (for /readyz): it answers, and every migration has run. */
 export async function storeReadyCheck(store: Store): Promise<{ ok: boolean; [k: string]: unknown }> {
   await store.ping();
-  const pending = migrated.has(store) ? 0 : (await pendingMigrations(store)).length;
-  if (pending === 0) migrated.add(store);
+  // cheap on a shared server too: the migrator looks at its own schema only (ownSchemaOnly)
+  const pending = (await pendingMigrations(store)).length;
   return { ok: pending === 0, dialect: store.dialect, pendingMigrations: pending };
 }
