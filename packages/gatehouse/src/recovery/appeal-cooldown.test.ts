@@ -62,6 +62,21 @@ describe('a denied sanction appeal cools down before the same freeze can be appe
     assert.equal(ok(await h.call('GET', `/v1/accounts/${spammer.id}`, { key: h.op })).json.state, 'frozen');
   });
 
+  test('a burst of simultaneous appeals of one sanction queues exactly one appeal, and every caller gets it', async () => {
+    const owner = await settledOwner(h, uniq('burst'));
+    await sanction(owner.id, 'spam');
+    const froms = Array.from({ length: 8 }, (_, i) => ({ ip: `198.51.${100 + i}.7`, ua: OWNER.ua }));
+    const answers = await Promise.all(
+      froms.map((from) =>
+        h.call('POST', '/v1/recovery/appeals', { body: { handle: owner.handle, statement: 'please' }, from }),
+      ),
+    );
+    for (const r of answers) assert.equal(r.status, 202, r.text);
+    const ids = new Set(answers.map((r) => (r.json.queued as { id: string }).id));
+    assert.equal(ids.size, 1, `one appeal for every caller, got ${[...ids].join(', ')}`);
+    assert.equal(await pendingFor(owner.handle), 1, 'one appeal in the queue');
+  });
+
   test("the owner's path: once the cool-down has passed the freeze can be appealed again, and a new freeze starts afresh", async () => {
     const owner = await settledOwner(h, uniq('later'));
     await sanction(owner.id, 'spam');

@@ -1,7 +1,7 @@
 import { GatehouseError } from '../errors/index.ts';
 import { newId } from '../crypto/index.ts';
 import { parseDevice, type AccountView, type RequestContext } from '../identity/index.ts';
-import type { Tx } from '../store/db.ts';
+import { transientDbError, type Tx } from '../store/db.ts';
 import { keyActor, type RecoveryContext } from './context.ts';
 import type { RecoveryOperatorAppealsTable } from './schema.ts';
 import { recoveryStore as q } from './store.ts';
@@ -57,41 +57,50 @@ export async function openOperatorAppeal(
   statement: string,
 ): Promise<OperatorAppealView> {
   const freezeAt = account.frozenAt ?? 0;
-  const pending = await q.pendingOperatorAppeal(x.db, account.id, freezeAt);
-  if (pending) return view(pending);
-  const t = x.now();
-  const denied = await q.lastDeniedOperatorAppeal(x.db, account.id, freezeAt);
-  if (denied !== null && t < denied + x.opts.deniedAppealCooldownMs) {
-    const retryAt = denied + x.opts.deniedAppealCooldownMs;
-    throw new GatehouseError('RECOVERY_APPEAL_RECENTLY_DENIED', undefined, {
-      extra: { retryAt },
-      headers: { 'retry-after': String(Math.max(1, Math.ceil((retryAt - t) / 1000))) },
-    });
+  // Two appeals at the same moment: the one-pending index refuses the second insert (PostgreSQL), or
+  // the single writer orders them (SQLite); either way the loser finds the winner's appeal on its
+  // second pass and answers with it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await x.tx(async (tx) => {
+        const pending = await q.pendingOperatorAppeal(tx, account.id, freezeAt);
+        if (pending) return view(pending);
+        const t = x.now();
+        const denied = await q.lastDeniedOperatorAppeal(tx, account.id, freezeAt);
+        if (denied !== null && t < denied + x.opts.deniedAppealCooldownMs) {
+          const retryAt = denied + x.opts.deniedAppealCooldownMs;
+          throw new GatehouseError('RECOVERY_APPEAL_RECENTLY_DENIED', undefined, {
+            extra: { retryAt },
+            headers: { 'retry-after': String(Math.max(1, Math.ceil((retryAt - t) / 1000))) },
+          });
+        }
+        const row: RecoveryOperatorAppealsTable = {
+          id: newId('apl'),
+          account_id: account.id,
+          freeze_at: freezeAt,
+          statement: statement.normalize('NFC').slice(0, 2000),
+          ip: ctx.ip,
+          device: parseDevice(ctx.userAgent).label,
+          state: 'pending',
+          created_at: t,
+          decided_at: null,
+          decided_by: null,
+          note: null,
+        };
+        await q.insertOperatorAppeal(tx, row);
+        await x.emit(
+          tx,
+          'recovery.sanction_appeal.queued',
+          account.id,
+          { appeal: row.id, ip: ctx.ip },
+          'appellant',
+        );
+        return view(row);
+      });
+    } catch (e) {
+      if (attempt >= 3 || !transientDbError(e)) throw e;
+    }
   }
-  const row: RecoveryOperatorAppealsTable = {
-    id: newId('apl'),
-    account_id: account.id,
-    freeze_at: freezeAt,
-    statement: statement.normalize('NFC').slice(0, 2000),
-    ip: ctx.ip,
-    device: parseDevice(ctx.userAgent).label,
-    state: 'pending',
-    created_at: t,
-    decided_at: null,
-    decided_by: null,
-    note: null,
-  };
-  await x.tx(async (tx) => {
-    await q.insertOperatorAppeal(tx, row);
-    await x.emit(
-      tx,
-      'recovery.sanction_appeal.queued',
-      account.id,
-      { appeal: row.id, ip: ctx.ip },
-      'appellant',
-    );
-  });
-  return view(row);
 }
 
 export async function queue(

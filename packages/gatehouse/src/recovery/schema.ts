@@ -1,4 +1,4 @@
-import type { Generated, Kysely } from 'kysely';
+import { sql, type Generated, type Kysely } from 'kysely';
 import { seqColumn, type AnyDb, type PartMigrations } from '../store/migrations.ts';
 
 /**
@@ -406,6 +406,30 @@ export const recoveryMigrations: PartMigrations = {
         'deny_token_hash',
       ])
         await db.schema.alterTable('recovery_cases').dropColumn(col).execute();
+    },
+  }),
+  /**
+   * One pending sanction appeal per freeze, enforced by the database so that two appeals filed at the
+   * same moment cannot both enter the queue. Duplicates filed before this migration are closed (the
+   * earliest stays pending), never deleted.
+   */
+  '0630_recovery_one_pending_appeal': () => ({
+    async up(db: AnyDb) {
+      await sql`update recovery_operator_appeals set state = 'closed', note = 'duplicate pending appeal'
+        where state = 'pending' and exists (
+          select 1 from recovery_operator_appeals o
+          where o.account_id = recovery_operator_appeals.account_id
+            and o.freeze_at = recovery_operator_appeals.freeze_at
+            and o.state = 'pending'
+            and (o.created_at < recovery_operator_appeals.created_at
+              or (o.created_at = recovery_operator_appeals.created_at and o.id < recovery_operator_appeals.id)))`.execute(
+        db,
+      );
+      await sql`create unique index recovery_operator_appeals_one_pending
+        on recovery_operator_appeals (account_id, freeze_at) where state = 'pending'`.execute(db);
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex('recovery_operator_appeals_one_pending').execute();
     },
   }),
 };
