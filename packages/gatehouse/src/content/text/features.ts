@@ -216,6 +216,7 @@ export function extractFeatures(
   upperShare = 0,
   domain = 0,
   intentHits?: number[],
+  shared = false,
 ): FeatureVector {
   const t = norm.text;
   const n = t.length;
@@ -383,7 +384,7 @@ export function extractFeatures(
     }
     add(r, fmix(NAMED_HASH[BIAS_ID]! ^ domain) & mask, KIND_NAMED | KIND_DOMAIN, BIAS_ID, 0);
   }
-  return finish(r, mask);
+  return finish(r, mask, shared);
 }
 
 /** The domain key of a source name (non-zero). */
@@ -391,15 +392,67 @@ export function domainKey(source: string): number {
   return fmix(hashString(0x50c, source)) | 1;
 }
 
-/** Sorts by slot, merges duplicates (first origin wins), sets values, appends the bias. */
-function finish(r: Raw, mask: number): FeatureVector {
-  if (KEYS.length < r.n) KEYS = new Float64Array(Math.max(r.n, KEYS.length * 2));
-  const keys = KEYS.subarray(0, r.n);
-  for (let k = 0; k < r.n; k++) keys[k] = r.idx[k]! * 65536 + k;
-  keys.sort();
-  const cap = r.n + 1;
+/** Sorts keys[0, n) ascending in place (the keys are distinct): quicksort, insertion sort below 24. */
+function sortKeys(keys: Float64Array, n: number): void {
+  let lo = 0;
+  let hi = n - 1;
+  const stack = SORT_STACK;
+  let sp = 0;
+  for (;;) {
+    if (hi - lo < 24) {
+      for (let i = lo + 1; i <= hi; i++) {
+        const x = keys[i]!;
+        let j = i - 1;
+        while (j >= lo && keys[j]! > x) {
+          keys[j + 1] = keys[j]!;
+          j--;
+        }
+        keys[j + 1] = x;
+      }
+      if (sp === 0) return;
+      hi = stack[--sp]!;
+      lo = stack[--sp]!;
+      continue;
+    }
+    // median of three as the pivot
+    const mid = (lo + hi) >>> 1;
+    const a = keys[lo]!;
+    const b = keys[mid]!;
+    const c = keys[hi]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (keys[i]! < pivot) i++;
+      while (keys[j]! > pivot) j--;
+      if (i <= j) {
+        const t = keys[i]!;
+        keys[i] = keys[j]!;
+        keys[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // push the larger part, loop on the smaller (stack depth stays logarithmic)
+    if (j - lo > hi - i) {
+      stack[sp++] = lo;
+      stack[sp++] = j;
+      lo = i;
+    } else {
+      stack[sp++] = i;
+      stack[sp++] = hi;
+      hi = j;
+    }
+  }
+}
+
+const SORT_STACK = new Int32Array(128);
+/** The reused output of `extractFeatures(…, shared = true)`. */
+let SHARED_OUT: FeatureVector | undefined;
+
+function newVector(cap: number): FeatureVector {
   const ints = new Int32Array(cap * 3);
-  const out: FeatureVector = {
+  return {
     idx: ints.subarray(0, cap),
     val: new Float32Array(cap),
     kind: new Int8Array(cap),
@@ -407,6 +460,25 @@ function finish(r: Raw, mask: number): FeatureVector {
     b: ints.subarray(cap * 2),
     length: 0,
   };
+}
+
+/**
+ * Sorts by slot, merges duplicates (first origin wins), sets values, appends the bias. With
+ * `shared` the vector is a module buffer the next shared call overwrites (the scoring hot path).
+ */
+function finish(r: Raw, mask: number, shared: boolean): FeatureVector {
+  if (KEYS.length < r.n) KEYS = new Float64Array(Math.max(r.n, KEYS.length * 2));
+  const keys = KEYS;
+  for (let k = 0; k < r.n; k++) keys[k] = r.idx[k]! * 65536 + k;
+  sortKeys(keys, r.n);
+  const cap = r.n + 1;
+  let out: FeatureVector;
+  if (shared) {
+    if (SHARED_OUT === undefined || SHARED_OUT.idx.length < cap)
+      SHARED_OUT = newVector(Math.max(cap, (SHARED_OUT?.idx.length ?? 256) * 2));
+    out = SHARED_OUT;
+    out.length = 0;
+  } else out = newVector(cap);
   const biasIdx = NAMED_HASH[BIAS_ID]! & mask;
   let last = -1;
   let u = 0;

@@ -113,8 +113,8 @@ function push(b: CpBuffer, cp: number, s: number, e: number): CpBuffer {
 }
 
 /** Splits a string into code points (lone surrogates become U+FFFD) with their offsets. */
-export function toBuffer(text: string): CpBuffer {
-  const b = alloc(text.length);
+export function toBuffer(text: string, into?: CpBuffer): CpBuffer {
+  const b = take(into, text.length);
   let k = 0;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
@@ -135,13 +135,30 @@ export function toBuffer(text: string): CpBuffer {
   return b;
 }
 
-/** Builds the UTF-16 string and per-unit offset maps from a buffer. */
-export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats()): Normalized {
+let UNITS = new Uint16Array(256);
+let OFFSETS = new Int32Array(512);
+
+/**
+ * Builds the UTF-16 string and per-unit offset maps from a buffer. With `shared`, the offset maps
+ * are views of one module buffer, valid only until the next shared call (the scoring hot path,
+ * which reads them synchronously): no allocation of backing stores per message.
+ */
+export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats(), shared = false): Normalized {
   let units = 0;
   for (let i = 0; i < b.length; i++) units += b.cp[i]! > 0xffff ? 2 : 1;
-  const u = new Uint16Array(units);
-  const starts = new Int32Array(units);
-  const ends = new Int32Array(units);
+  if (UNITS.length < units) UNITS = new Uint16Array(Math.max(units, UNITS.length * 2));
+  const u = UNITS;
+  let starts: Int32Array;
+  let ends: Int32Array;
+  if (shared) {
+    if (OFFSETS.length < units * 2) OFFSETS = new Int32Array(Math.max(units * 2, OFFSETS.length * 2));
+    starts = OFFSETS.subarray(0, units);
+    ends = OFFSETS.subarray(units, units * 2);
+  } else {
+    const all = new Int32Array(units * 2);
+    starts = all.subarray(0, units);
+    ends = all.subarray(units);
+  }
   let k = 0;
   for (let i = 0; i < b.length; i++) {
     const c = b.cp[i]!;
@@ -159,7 +176,7 @@ export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats()): N
   }
   let text = '';
   for (let i = 0; i < units; i += 8192)
-    text += String.fromCharCode.apply(null, u.subarray(i, i + 8192) as unknown as number[]);
+    text += String.fromCharCode.apply(null, u.subarray(i, Math.min(units, i + 8192)) as unknown as number[]);
   return { text, starts, ends, stats };
 }
 
@@ -454,6 +471,13 @@ function wordClass(c: number): number {
   return 0;
 }
 
+const CS = {
+  ts: new Int32Array(256),
+  te: new Int32Array(256),
+  tc: new Int8Array(256),
+  drop: new Uint8Array(256),
+};
+
 /**
  * Joins single letters/characters separated by spaces or symbols ("加 薇 信" → "加薇信",
  * "v x" → "vx", "q.q" → "qq") and phone-like digit groups ("138-1234-5678" → "13812345678").
@@ -467,9 +491,17 @@ export function stepCollapse(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffe
   if (!separators) return b;
   // Tokens: [start, end) runs of one word class (CJK characters are each their own run of length
   // counted as the whole CJK run, so "加" alone is single but "你好" is not).
-  const ts = new Int32Array(n + 1);
-  const te = new Int32Array(n + 1);
-  const tc = new Int8Array(n + 1);
+  // scratch of one call (the step is synchronous): token starts and ends, token classes, drop marks
+  if (CS.ts.length < n + 1) {
+    const cap = Math.max(n + 1, CS.ts.length * 2);
+    CS.ts = new Int32Array(cap);
+    CS.te = new Int32Array(cap);
+    CS.tc = new Int8Array(cap);
+    CS.drop = new Uint8Array(cap);
+  }
+  const ts = CS.ts;
+  const te = CS.te;
+  const tc = CS.tc;
   let nt = 0;
   let i = 0;
   while (i < n) {
@@ -486,7 +518,8 @@ export function stepCollapse(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffe
     nt++;
     i = j;
   }
-  const drop = new Uint8Array(n);
+  const drop = CS.drop;
+  drop.fill(0, 0, n);
   let dropped = 0;
   const gapOk = (a: number, z: number, cjk: boolean): boolean => {
     if (z - a < 1 || z - a > 3) return false;
@@ -604,10 +637,27 @@ export function applyStep(name: StepName, text: string): string {
 
 /** Runs the whole pipeline (or the listed steps in pipeline order) and keeps the offset map. */
 export function normalize(text: string, steps: readonly StepName[] = STEP_NAMES): Normalized {
+  return run(text, steps, false);
+}
+
+/**
+ * As `normalize`, for the scoring hot path: `starts` / `ends` are views of a module buffer that the
+ * next `normalizeShared` call overwrites, so read them before normalising again.
+ */
+export function normalizeShared(text: string): Normalized {
+  return run(text, STEP_NAMES, true);
+}
+
+// Two code-point buffers, used in turn by the steps of one (synchronous) call and kept between
+// calls: allocating typed-array backing stores per message was most of normalisation's cost.
+let POOL_A = alloc(256);
+let POOL_B = alloc(256);
+
+function run(text: string, steps: readonly StepName[], shared: boolean): Normalized {
   const stats = emptyStats();
-  let b = toBuffer(text);
+  let b = toBuffer(text, POOL_A);
   // Two buffers, used in turn: each step writes into the spare one.
-  let spare = alloc(b.cp.length + 8);
+  let spare = take(POOL_B, b.length + 8);
   for (const name of STEP_NAMES) {
     if (steps !== STEP_NAMES && !steps.includes(name)) continue;
     const r = STEPS[name](b, stats, spare);
@@ -616,7 +666,11 @@ export function normalize(text: string, steps: readonly StepName[] = STEP_NAMES)
       b = r;
     }
   }
-  return fromBuffer(b, stats);
+  const out = fromBuffer(b, stats, shared);
+  // keep the grown buffers (a step may have replaced a pooled one with a larger one)
+  POOL_A = b.cp.length >= spare.cp.length ? b : spare;
+  POOL_B = POOL_A === b ? spare : b;
+  return out;
 }
 
 /** Maps a [start, end) span of the normalised text back to the original text's offsets. */
