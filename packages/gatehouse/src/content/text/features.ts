@@ -6,6 +6,8 @@
  *     replaced by their shape ("a9:6+" = letters then digits, 6 or more characters long); character
  *     3-grams inside words of 5+ characters ("c3:vap");
  *   - script joins: a CJK character touching a Latin word ("mix:加v");
+ *   - symbols after a token: an ASCII symbol right after a digit, a Latin letter or a CJK character,
+ *     by the class of what it follows ("sym:9+" in "出10+", "5h+"; "sym:a@");
  *   - structure: URLs, Chinese mobile numbers, long digit runs, QQ and WeChat ids, @handles, money
  *     amounts, urgency words, lexicon intents, evasion counts from normalisation, length and shape.
  * Each feature is hashed (FNV-1a over code units, murmur3 finaliser) into 2^bits slots. The hot path
@@ -16,7 +18,7 @@ import type { Normalized, NormalizeStats } from './normalize.ts';
 import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
 
 /** Bumped whenever extraction changes in a way that changes hashes or values (stored in model files). */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 export const KIND_CJK1 = 1;
 export const KIND_CJK2 = 2;
@@ -30,6 +32,8 @@ export const KIND_PY2 = 9;
 export const KIND_PY3 = 10;
 /** Flag on a kind: the source-specific copy of the feature. */
 export const KIND_DOMAIN = 16;
+/** An ASCII symbol right after a digit, a Latin word or a CJK character ("10+", "5h+", "出+"). */
+export const KIND_SYM = 11;
 
 /** Sparse feature vector with, for each feature, where it came from (for explanations). */
 export interface FeatureVector {
@@ -335,6 +339,18 @@ export function extractFeatures(
       continue;
     }
     if (c === 0x21) excl++;
+    if (c > 0x20 && c < 0x80 && i > 0) {
+      const d = t.charCodeAt(i - 1);
+      // the class of what the symbol follows: a digit, a Latin letter, a CJK character
+      const cls = isDigit(d) ? 0x39 : isWordUnit(d) ? 0x61 : d >= 0x2e80 && isCjk(d) ? 0x4e00 : 0;
+      if (cls !== 0) {
+        const sy = Math.imul(
+          Math.imul(Math.imul(FNV_OFFSET ^ KIND_SYM, FNV_PRIME) ^ cls, FNV_PRIME) ^ c,
+          FNV_PRIME,
+        );
+        add(r, fmix(sy) & mask, KIND_SYM, i - 1, i + 1);
+      }
+    }
     i += w;
   }
 
@@ -531,6 +547,11 @@ function baseName(kind: number, a: number, b: number, idx: number, norm: Normali
     }
     case KIND_MIX:
       return `mix:${t.slice(a, b)}`;
+    case KIND_SYM: {
+      const d = t.charCodeAt(a);
+      const cls = isDigit(d) ? '9' : isWordUnit(d) ? 'a' : '字';
+      return `sym:${cls}${t.slice(b - 1, b)}`;
+    }
     case KIND_WORD:
       return `w:${wordKey(t, a, b)}`;
     case KIND_WORD2: {
