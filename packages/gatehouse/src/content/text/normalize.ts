@@ -377,6 +377,10 @@ export function stepConfusables(b: CpBuffer, stats: NormalizeStats, spare?: CpBu
 
 /** Traditional Chinese (and TW/HK variants) → simplified, one character to one character. */
 export function stepT2S(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  // most text has no traditional character: look before copying
+  let any = false;
+  for (let i = 0; i < b.length && !any; i++) any = b.cp[i]! >= 0x3400 && T2S.has(b.cp[i]!);
+  if (!any) return b;
   const out = take(spare, b.length);
   for (let i = 0; i < b.length; i++) {
     const c = b.cp[i]!;
@@ -412,6 +416,13 @@ function isRunSeparator(c: number): boolean {
  * that contain at least one Chinese numeral: "加扣扣一二三四五六" → "加扣扣123456".
  */
 export function stepNumerals(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  // nothing to do without a circled digit or a Chinese numeral: look before copying
+  let any = false;
+  for (let i = 0; i < b.length && !any; i++) {
+    const c = b.cp[i]!;
+    any = c >= 0x2400 && (CIRCLED_DIGITS.has(c) || CHINESE_NUMERALS.has(c));
+  }
+  if (!any) return b;
   let out = take(spare, b.length + 4);
   let i = 0;
   while (i < b.length) {
@@ -648,6 +659,29 @@ export function normalizeShared(text: string): Normalized {
   return run(text, STEP_NAMES, true);
 }
 
+/**
+ * True when nfkc, halfwidth, invisible and confusables would change nothing: every code point is
+ * printable ASCII other than an upper-case letter, or a unified Han character (basic block or
+ * extension A), and every space stands alone between two other characters.
+ */
+function isPlain(b: CpBuffer): boolean {
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    const c = b.cp[i]!;
+    if (c > 0x20 && c < 0x7f) {
+      if (c >= 0x41 && c <= 0x5a) return false;
+      continue;
+    }
+    if (c === 0x20) {
+      if (i === 0 || i === n - 1 || b.cp[i - 1] === 0x20) return false;
+      continue;
+    }
+    if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf)) continue;
+    return false;
+  }
+  return true;
+}
+
 // Two code-point buffers, used in turn by the steps of one (synchronous) call and kept between
 // calls: allocating typed-array backing stores per message was most of normalisation's cost.
 let POOL_A = alloc(256);
@@ -658,8 +692,12 @@ function run(text: string, steps: readonly StepName[], shared: boolean): Normali
   let b = toBuffer(text, POOL_A);
   // Two buffers, used in turn: each step writes into the spare one.
   let spare = take(POOL_B, b.length + 8);
+  // plain text (see `isPlain`) is left as it is by the first four steps: they are skipped
+  const plain = steps === STEP_NAMES && isPlain(b);
   for (const name of STEP_NAMES) {
     if (steps !== STEP_NAMES && !steps.includes(name)) continue;
+    if (plain && (name === 'nfkc' || name === 'halfwidth' || name === 'invisible' || name === 'confusables'))
+      continue;
     const r = STEPS[name](b, stats, spare);
     if (r !== b) {
       spare = b;
