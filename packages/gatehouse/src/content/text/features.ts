@@ -160,6 +160,18 @@ function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
   r.n++;
 }
 
+function addNamed(r: Raw, id: number, mask: number): void {
+  add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
+}
+
+/** Where the intent scan of the current (synchronous) extraction reports its hits. */
+let HIT_SINK: number[] | undefined;
+
+function onIntent(k: number, s0: number, e0: number): void {
+  INTENT_COUNTS[k]!++;
+  HIT_SINK?.push(k, s0, e0);
+}
+
 function isWordUnit(c: number): boolean {
   return (
     (c >= 0x61 && c <= 0x7a) ||
@@ -235,7 +247,6 @@ export function extractFeatures(
     r.org = new Int32Array(cap * 3);
   }
   const lb = n <= 10 ? 0 : n <= 30 ? 1 : n <= 80 ? 2 : n <= 200 ? 3 : 4;
-  const named = (id: number) => add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
 
   let cjkChars = 0;
   let latinChars = 0;
@@ -364,31 +375,34 @@ export function extractFeatures(
       if (m[0].length === 0) re.lastIndex++;
       count++;
     }
-    if (count > 0) named(STRUCT_ID[s]!);
-    if (count > 1) named(STRUCT_ID[s]! + 1);
+    if (count > 0) addNamed(r, STRUCT_ID[s]!, mask);
+    if (count > 1) addNamed(r, STRUCT_ID[s]! + 1, mask);
   }
   const intentCounts = INTENT_COUNTS;
   intentCounts.fill(0);
-  scanIntents(t, (k, s0, e0) => {
-    intentCounts[k]!++;
-    intentHits?.push(k, s0, e0);
-  });
+  HIT_SINK = intentHits;
+  scanIntents(t, onIntent);
+  HIT_SINK = undefined;
   for (let k = 0; k < INTENT_COUNT; k++) {
-    if (intentCounts[k]! > 0) named(INTENT_ID[k]!);
-    if (intentCounts[k]! > 1) named(INTENT_ID[k]! + 1);
+    if (intentCounts[k]! > 0) addNamed(r, INTENT_ID[k]!, mask);
+    if (intentCounts[k]! > 1) addNamed(r, INTENT_ID[k]! + 1, mask);
   }
   const st = norm.stats;
   for (let e = 0; e < EVASION_NAMES.length; e++) {
     const v = st[EVASION_NAMES[e]!];
-    if (v > 0) named(EVASION_ID[e]! + bucketStat(v));
+    if (v > 0) addNamed(r, EVASION_ID[e]! + bucketStat(v), mask);
   }
-  named(LEN_ID + lb);
+  addNamed(r, LEN_ID + lb, mask);
   const alnum = digitChars + latinChars + cjkChars;
   const ds = alnum === 0 ? 0 : digitChars / alnum;
-  named(DIGITS_ID + (ds === 0 ? 0 : ds < 0.1 ? 1 : ds < 0.3 ? 2 : 3));
-  named(UPPER_ID + (upperShare === 0 ? 0 : upperShare < 0.2 ? 1 : upperShare < 0.5 ? 2 : 3));
-  named(SCRIPT_ID + (cjkChars > 0 && latinChars > 0 ? 2 : cjkChars > 0 ? 0 : latinChars > 0 ? 1 : 3));
-  if (excl > 0) named(EXCL_ID + (excl > 1 ? 1 : 0));
+  addNamed(r, DIGITS_ID + (ds === 0 ? 0 : ds < 0.1 ? 1 : ds < 0.3 ? 2 : 3), mask);
+  addNamed(r, UPPER_ID + (upperShare === 0 ? 0 : upperShare < 0.2 ? 1 : upperShare < 0.5 ? 2 : 3), mask);
+  addNamed(
+    r,
+    SCRIPT_ID + (cjkChars > 0 && latinChars > 0 ? 2 : cjkChars > 0 ? 0 : latinChars > 0 ? 1 : 3),
+    mask,
+  );
+  if (excl > 0) addNamed(r, EXCL_ID + (excl > 1 ? 1 : 0), mask);
 
   if (domain !== 0) {
     // Source-specific copies (feature augmentation for multi-source training, Daumé 2007): every
