@@ -184,6 +184,20 @@ function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
 }
 
+// Per BMP code point: is it a T2S key, a Chinese numeral or a circled digit (≥ U+2400)? One byte
+// read instead of map look-ups when a step first checks whether it has anything to do.
+const F_T2S = 1;
+const F_NUMERAL = 2;
+const FLAGS = new Uint8Array(0x10000);
+for (const c of T2S.keys()) if (c <= 0xffff && c >= 0x3400) FLAGS[c] = FLAGS[c]! | F_T2S;
+for (const c of CHINESE_NUMERALS.keys()) if (c <= 0xffff && c >= 0x2400) FLAGS[c] = FLAGS[c]! | F_NUMERAL;
+for (const c of CIRCLED_DIGITS.keys()) if (c <= 0xffff && c >= 0x2400) FLAGS[c] = FLAGS[c]! | F_NUMERAL;
+
+function hasFlag(c: number, f: number): boolean {
+  if (c <= 0xffff) return (FLAGS[c]! & f) !== 0;
+  return f === F_T2S ? T2S.has(c) : c >= 0x2400 && (CIRCLED_DIGITS.has(c) || CHINESE_NUMERALS.has(c));
+}
+
 // ---- step 1: NFKC ----------------------------------------------------------------------------
 
 /** NFKC per code point (ASCII and unified Han are already NFKC and skipped). */
@@ -379,7 +393,7 @@ export function stepConfusables(b: CpBuffer, stats: NormalizeStats, spare?: CpBu
 export function stepT2S(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
   // most text has no traditional character: look before copying
   let any = false;
-  for (let i = 0; i < b.length && !any; i++) any = b.cp[i]! >= 0x3400 && T2S.has(b.cp[i]!);
+  for (let i = 0; i < b.length && !any; i++) any = hasFlag(b.cp[i]!, F_T2S);
   if (!any) return b;
   const out = take(spare, b.length);
   for (let i = 0; i < b.length; i++) {
@@ -418,10 +432,7 @@ function isRunSeparator(c: number): boolean {
 export function stepNumerals(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
   // nothing to do without a circled digit or a Chinese numeral: look before copying
   let any = false;
-  for (let i = 0; i < b.length && !any; i++) {
-    const c = b.cp[i]!;
-    any = c >= 0x2400 && (CIRCLED_DIGITS.has(c) || CHINESE_NUMERALS.has(c));
-  }
+  for (let i = 0; i < b.length && !any; i++) any = hasFlag(b.cp[i]!, F_NUMERAL);
   if (!any) return b;
   let out = take(spare, b.length + 4);
   let i = 0;
@@ -659,6 +670,19 @@ export function normalizeShared(text: string): Normalized {
   return run(text, STEP_NAMES, true);
 }
 
+/** The normalisation of a text that normalises to itself (BMP only): offsets map unit to unit. */
+function identity(text: string, stats: NormalizeStats): Normalized {
+  const n = text.length;
+  if (OFFSETS.length < n * 2) OFFSETS = new Int32Array(Math.max(n * 2, OFFSETS.length * 2));
+  const starts = OFFSETS.subarray(0, n);
+  const ends = OFFSETS.subarray(n, n * 2);
+  for (let i = 0; i < n; i++) {
+    starts[i] = i;
+    ends[i] = i + 1;
+  }
+  return { text, starts, ends, stats };
+}
+
 /**
  * True when nfkc, halfwidth, invisible and confusables would change nothing: every code point is
  * printable ASCII other than an upper-case letter, or a unified Han character (basic block or
@@ -694,6 +718,7 @@ function run(text: string, steps: readonly StepName[], shared: boolean): Normali
   let spare = take(POOL_B, b.length + 8);
   // plain text (see `isPlain`) is left as it is by the first four steps: they are skipped
   const plain = steps === STEP_NAMES && isPlain(b);
+  let changed = false;
   for (const name of STEP_NAMES) {
     if (steps !== STEP_NAMES && !steps.includes(name)) continue;
     if (plain && (name === 'nfkc' || name === 'halfwidth' || name === 'invisible' || name === 'confusables'))
@@ -702,9 +727,11 @@ function run(text: string, steps: readonly StepName[], shared: boolean): Normali
     if (r !== b) {
       spare = b;
       b = r;
+      changed = true;
     }
   }
-  const out = fromBuffer(b, stats, shared);
+  // plain text that no step changed is its own normalisation: no string to build
+  const out = plain && !changed && shared ? identity(text, stats) : fromBuffer(b, stats, shared);
   // keep the grown buffers (a step may have replaced a pooled one with a larger one)
   POOL_A = b.cp.length >= spare.cp.length ? b : spare;
   POOL_B = POOL_A === b ? spare : b;
