@@ -127,6 +127,12 @@ const STRUCT_RE: readonly RegExp[] = [
   URGENCY_RE,
 ];
 
+for (const re of STRUCT_RE) {
+  re.lastIndex = 0;
+  if (re.test('')) throw new Error(`structure pattern ${re.source} matches the empty string`);
+  re.lastIndex = 0;
+}
+
 // ---- extraction ------------------------------------------------------------------------------
 
 interface Raw {
@@ -369,12 +375,10 @@ export function extractFeatures(
   for (let s = 0; s < STRUCT_RE.length; s++) {
     const re = STRUCT_RE[s]!;
     re.lastIndex = 0;
+    // only "one" and "two or more" matter: stop at the second match; `test` builds no match array
+    // (no pattern matches the empty string, checked at load, so each match moves lastIndex on)
     let count = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(t)) !== null) {
-      if (m[0].length === 0) re.lastIndex++;
-      count++;
-    }
+    while (count < 2 && re.test(t)) count++;
     if (count > 0) addNamed(r, STRUCT_ID[s]!, mask);
     if (count > 1) addNamed(r, STRUCT_ID[s]! + 1, mask);
   }
