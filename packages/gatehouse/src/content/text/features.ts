@@ -15,6 +15,7 @@
  */
 import { INTENT_COUNT, URGENCY_RE, intentName, scanIntents } from './intents.ts';
 import type { Normalized, NormalizeStats } from './normalize.ts';
+import { sortKeys } from './sort.ts';
 import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
 
 /** Bumped whenever extraction changes in a way that changes hashes or values (stored in model files). */
@@ -145,6 +146,7 @@ interface Raw {
 const MAX_RAW = 65535;
 const SCRATCH: Raw = { idx: new Int32Array(1024), org: new Int32Array(3072), n: 0 };
 let KEYS = new Float64Array(1024);
+const KEYS32 = new Int32Array(4096);
 const INTENT_COUNTS = new Uint16Array(INTENT_COUNT);
 
 function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
@@ -426,61 +428,6 @@ export function domainKey(source: string): number {
   return fmix(hashString(0x50c, source)) | 1;
 }
 
-/** Sorts keys[0, n) ascending in place (the keys are distinct): quicksort, insertion sort below 24. */
-function sortKeys(keys: Float64Array, n: number): void {
-  let lo = 0;
-  let hi = n - 1;
-  const stack = SORT_STACK;
-  let sp = 0;
-  for (;;) {
-    if (hi - lo < 24) {
-      for (let i = lo + 1; i <= hi; i++) {
-        const x = keys[i]!;
-        let j = i - 1;
-        while (j >= lo && keys[j]! > x) {
-          keys[j + 1] = keys[j]!;
-          j--;
-        }
-        keys[j + 1] = x;
-      }
-      if (sp === 0) return;
-      hi = stack[--sp]!;
-      lo = stack[--sp]!;
-      continue;
-    }
-    // median of three as the pivot
-    const mid = (lo + hi) >>> 1;
-    const a = keys[lo]!;
-    const b = keys[mid]!;
-    const c = keys[hi]!;
-    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (keys[i]! < pivot) i++;
-      while (keys[j]! > pivot) j--;
-      if (i <= j) {
-        const t = keys[i]!;
-        keys[i] = keys[j]!;
-        keys[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // push the larger part, loop on the smaller (stack depth stays logarithmic)
-    if (j - lo > hi - i) {
-      stack[sp++] = lo;
-      stack[sp++] = j;
-      lo = i;
-    } else {
-      stack[sp++] = i;
-      stack[sp++] = hi;
-      hi = j;
-    }
-  }
-}
-
-const SORT_STACK = new Int32Array(128);
 /** The reused output of `extractFeatures(…, shared = true)`. */
 let SHARED_OUT: FeatureVector | undefined;
 
@@ -501,10 +448,19 @@ function newVector(cap: number): FeatureVector {
  * `shared` the vector is a module buffer the next shared call overwrites (the scoring hot path).
  */
 function finish(r: Raw, mask: number, shared: boolean): FeatureVector {
-  if (KEYS.length < r.n) KEYS = new Float64Array(Math.max(r.n, KEYS.length * 2));
-  const keys = KEYS;
-  for (let k = 0; k < r.n; k++) keys[k] = r.idx[k]! * 65536 + k;
-  sortKeys(keys, r.n);
+  // Keys: slot and position, sorted. With up to 4,096 raw features (nearly every message) and up to
+  // 2^20 slots a key fits an int32 (slot × 4096 + position, offset by 2^31 so that the signed order
+  // is the unsigned one).
+  const small = r.n <= 4096 && mask <= 0xfffff;
+  const k32 = small ? KEYS32 : undefined;
+  if (small) {
+    for (let k = 0; k < r.n; k++) k32![k] = (r.idx[k]! * 4096 + k - 0x80000000) | 0;
+    sortKeys(k32!, r.n);
+  } else {
+    if (KEYS.length < r.n) KEYS = new Float64Array(Math.max(r.n, KEYS.length * 2));
+    for (let k = 0; k < r.n; k++) KEYS[k] = r.idx[k]! * 65536 + k;
+    KEYS.subarray(0, r.n).sort();
+  }
   const cap = r.n + 1;
   let out: FeatureVector;
   if (shared) {
@@ -517,10 +473,18 @@ function finish(r: Raw, mask: number, shared: boolean): FeatureVector {
   let last = -1;
   let u = 0;
   for (let k = 0; k < r.n; k++) {
-    const key = keys[k]!;
-    const idx = Math.floor(key / 65536);
+    let idx: number;
+    let pos: number;
+    if (k32 !== undefined) {
+      const key = (k32[k]! + 0x80000000) >>> 0;
+      idx = key >>> 12;
+      pos = key & 4095;
+    } else {
+      const key = KEYS[k]!;
+      idx = Math.floor(key / 65536);
+      pos = key - idx * 65536;
+    }
     if (idx === last || idx === biasIdx) continue;
-    const pos = key - idx * 65536;
     out.idx[u] = idx;
     out.kind[u] = r.org[pos * 3]!;
     out.a[u] = r.org[pos * 3 + 1]!;
