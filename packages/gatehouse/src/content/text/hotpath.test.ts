@@ -26,6 +26,8 @@ const TEXTS = [
   'h k x594 v.x 出10+ 5h+ 21+加我',
   'lone \ud800 surrogate 😀 ok',
   '恭喜发财，红包拿来！',
+  // longer than the pooled buffers keep (65,536 code points)
+  '加微信 abc 發 '.repeat(6000),
 ];
 
 describe('scoring hot path', () => {

@@ -135,6 +135,8 @@ export function toBuffer(text: string, into?: CpBuffer): CpBuffer {
   return b;
 }
 
+/** Code points a pooled buffer may keep between calls (scored texts are bounded well below this). */
+const MAX_POOLED = 65_536;
 let UNITS = new Uint16Array(256);
 let OFFSETS = new Int32Array(512);
 
@@ -146,11 +148,12 @@ let OFFSETS = new Int32Array(512);
 export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats(), shared = false): Normalized {
   let units = 0;
   for (let i = 0; i < b.length; i++) units += b.cp[i]! > 0xffff ? 2 : 1;
-  if (UNITS.length < units) UNITS = new Uint16Array(Math.max(units, UNITS.length * 2));
-  const u = UNITS;
+  // a very long text gets its own buffer (the pooled one stays small)
+  if (UNITS.length < units && units <= MAX_POOLED) UNITS = new Uint16Array(Math.max(units, UNITS.length * 2));
+  const u = UNITS.length >= units ? UNITS : new Uint16Array(units);
   let starts: Int32Array;
   let ends: Int32Array;
-  if (shared) {
+  if (shared && units <= MAX_POOLED) {
     if (OFFSETS.length < units * 2) OFFSETS = new Int32Array(Math.max(units * 2, OFFSETS.length * 2));
     starts = OFFSETS.subarray(0, units);
     ends = OFFSETS.subarray(units, units * 2);
@@ -673,9 +676,11 @@ export function normalizeShared(text: string): Normalized {
 /** The normalisation of a text that normalises to itself (BMP only): offsets map unit to unit. */
 function identity(text: string, stats: NormalizeStats): Normalized {
   const n = text.length;
-  if (OFFSETS.length < n * 2) OFFSETS = new Int32Array(Math.max(n * 2, OFFSETS.length * 2));
-  const starts = OFFSETS.subarray(0, n);
-  const ends = OFFSETS.subarray(n, n * 2);
+  if (OFFSETS.length < n * 2 && n <= MAX_POOLED)
+    OFFSETS = new Int32Array(Math.max(n * 2, OFFSETS.length * 2));
+  const all = OFFSETS.length >= n * 2 ? OFFSETS : new Int32Array(n * 2);
+  const starts = all.subarray(0, n);
+  const ends = all.subarray(n, n * 2);
   for (let i = 0; i < n; i++) {
     starts[i] = i;
     ends[i] = i + 1;
@@ -732,9 +737,15 @@ function run(text: string, steps: readonly StepName[], shared: boolean): Normali
   }
   // plain text that no step changed is its own normalisation: no string to build
   const out = plain && !changed && shared ? identity(text, stats) : fromBuffer(b, stats, shared);
-  // keep the grown buffers (a step may have replaced a pooled one with a larger one)
-  POOL_A = b.cp.length >= spare.cp.length ? b : spare;
-  POOL_B = POOL_A === b ? spare : b;
+  // keep the grown buffers (a step may have replaced a pooled one with a larger one), unless a
+  // very long text made them large: then they are let go
+  if (b.cp.length > MAX_POOLED || spare.cp.length > MAX_POOLED) {
+    POOL_A = alloc(256);
+    POOL_B = alloc(256);
+  } else {
+    POOL_A = b.cp.length >= spare.cp.length ? b : spare;
+    POOL_B = POOL_A === b ? spare : b;
+  }
   return out;
 }
 
