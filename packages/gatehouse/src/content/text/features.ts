@@ -6,6 +6,8 @@
  *     replaced by their shape ("a9:6+" = letters then digits, 6 or more characters long); character
  *     3-grams inside words of 5+ characters ("c3:vap");
  *   - script joins: a CJK character touching a Latin word ("mix:加v");
+ *   - symbols after a token: an ASCII symbol right after a digit, a Latin letter or a CJK character,
+ *     by the class of what it follows ("sym:9+" in "出10+", "5h+"; "sym:a@");
  *   - structure: URLs, Chinese mobile numbers, long digit runs, QQ and WeChat ids, @handles, money
  *     amounts, urgency words, lexicon intents, evasion counts from normalisation, length and shape.
  * Each feature is hashed (FNV-1a over code units, murmur3 finaliser) into 2^bits slots. The hot path
@@ -13,10 +15,11 @@
  */
 import { INTENT_COUNT, URGENCY_RE, intentName, scanIntents } from './intents.ts';
 import type { Normalized, NormalizeStats } from './normalize.ts';
+import { sortKeys } from './sort.ts';
 import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
 
 /** Bumped whenever extraction changes in a way that changes hashes or values (stored in model files). */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 export const KIND_CJK1 = 1;
 export const KIND_CJK2 = 2;
@@ -30,6 +33,8 @@ export const KIND_PY2 = 9;
 export const KIND_PY3 = 10;
 /** Flag on a kind: the source-specific copy of the feature. */
 export const KIND_DOMAIN = 16;
+/** An ASCII symbol right after a digit, a Latin word or a CJK character ("10+", "5h+", "出+"). */
+export const KIND_SYM = 11;
 
 /** Sparse feature vector with, for each feature, where it came from (for explanations). */
 export interface FeatureVector {
@@ -123,6 +128,12 @@ const STRUCT_RE: readonly RegExp[] = [
   URGENCY_RE,
 ];
 
+for (const re of STRUCT_RE) {
+  re.lastIndex = 0;
+  if (re.test('')) throw new Error(`structure pattern ${re.source} matches the empty string`);
+  re.lastIndex = 0;
+}
+
 // ---- extraction ------------------------------------------------------------------------------
 
 interface Raw {
@@ -135,6 +146,7 @@ interface Raw {
 const MAX_RAW = 65535;
 const SCRATCH: Raw = { idx: new Int32Array(1024), org: new Int32Array(3072), n: 0 };
 let KEYS = new Float64Array(1024);
+const KEYS32 = new Int32Array(4096);
 const INTENT_COUNTS = new Uint16Array(INTENT_COUNT);
 
 function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
@@ -154,6 +166,18 @@ function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
   r.org[o + 1] = a;
   r.org[o + 2] = b;
   r.n++;
+}
+
+function addNamed(r: Raw, id: number, mask: number): void {
+  add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
+}
+
+/** Where the intent scan of the current (synchronous) extraction reports its hits. */
+let HIT_SINK: number[] | undefined;
+
+function onIntent(k: number, s0: number, e0: number): void {
+  INTENT_COUNTS[k]!++;
+  HIT_SINK?.push(k, s0, e0);
 }
 
 function isWordUnit(c: number): boolean {
@@ -216,6 +240,7 @@ export function extractFeatures(
   upperShare = 0,
   domain = 0,
   intentHits?: number[],
+  shared = false,
 ): FeatureVector {
   const t = norm.text;
   const n = t.length;
@@ -230,7 +255,6 @@ export function extractFeatures(
     r.org = new Int32Array(cap * 3);
   }
   const lb = n <= 10 ? 0 : n <= 30 ? 1 : n <= 80 ? 2 : n <= 200 ? 3 : 4;
-  const named = (id: number) => add(r, NAMED_HASH[id]! & mask, KIND_NAMED, id, 0);
 
   let cjkChars = 0;
   let latinChars = 0;
@@ -334,6 +358,18 @@ export function extractFeatures(
       continue;
     }
     if (c === 0x21) excl++;
+    if (c > 0x20 && c < 0x80 && i > 0) {
+      const d = t.charCodeAt(i - 1);
+      // the class of what the symbol follows: a digit, a Latin letter, a CJK character
+      const cls = isDigit(d) ? 0x39 : isWordUnit(d) ? 0x61 : d >= 0x2e80 && isCjk(d) ? 0x4e00 : 0;
+      if (cls !== 0) {
+        const sy = Math.imul(
+          Math.imul(Math.imul(FNV_OFFSET ^ KIND_SYM, FNV_PRIME) ^ cls, FNV_PRIME) ^ c,
+          FNV_PRIME,
+        );
+        add(r, fmix(sy) & mask, KIND_SYM, i - 1, i + 1);
+      }
+    }
     i += w;
   }
 
@@ -341,37 +377,38 @@ export function extractFeatures(
   for (let s = 0; s < STRUCT_RE.length; s++) {
     const re = STRUCT_RE[s]!;
     re.lastIndex = 0;
+    // only "one" and "two or more" matter: stop at the second match; `test` builds no match array
+    // (no pattern matches the empty string, checked at load, so each match moves lastIndex on)
     let count = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(t)) !== null) {
-      if (m[0].length === 0) re.lastIndex++;
-      count++;
-    }
-    if (count > 0) named(STRUCT_ID[s]!);
-    if (count > 1) named(STRUCT_ID[s]! + 1);
+    while (count < 2 && re.test(t)) count++;
+    if (count > 0) addNamed(r, STRUCT_ID[s]!, mask);
+    if (count > 1) addNamed(r, STRUCT_ID[s]! + 1, mask);
   }
   const intentCounts = INTENT_COUNTS;
   intentCounts.fill(0);
-  scanIntents(t, (k, s0, e0) => {
-    intentCounts[k]!++;
-    intentHits?.push(k, s0, e0);
-  });
+  HIT_SINK = intentHits;
+  scanIntents(t, onIntent);
+  HIT_SINK = undefined;
   for (let k = 0; k < INTENT_COUNT; k++) {
-    if (intentCounts[k]! > 0) named(INTENT_ID[k]!);
-    if (intentCounts[k]! > 1) named(INTENT_ID[k]! + 1);
+    if (intentCounts[k]! > 0) addNamed(r, INTENT_ID[k]!, mask);
+    if (intentCounts[k]! > 1) addNamed(r, INTENT_ID[k]! + 1, mask);
   }
   const st = norm.stats;
   for (let e = 0; e < EVASION_NAMES.length; e++) {
     const v = st[EVASION_NAMES[e]!];
-    if (v > 0) named(EVASION_ID[e]! + bucketStat(v));
+    if (v > 0) addNamed(r, EVASION_ID[e]! + bucketStat(v), mask);
   }
-  named(LEN_ID + lb);
+  addNamed(r, LEN_ID + lb, mask);
   const alnum = digitChars + latinChars + cjkChars;
   const ds = alnum === 0 ? 0 : digitChars / alnum;
-  named(DIGITS_ID + (ds === 0 ? 0 : ds < 0.1 ? 1 : ds < 0.3 ? 2 : 3));
-  named(UPPER_ID + (upperShare === 0 ? 0 : upperShare < 0.2 ? 1 : upperShare < 0.5 ? 2 : 3));
-  named(SCRIPT_ID + (cjkChars > 0 && latinChars > 0 ? 2 : cjkChars > 0 ? 0 : latinChars > 0 ? 1 : 3));
-  if (excl > 0) named(EXCL_ID + (excl > 1 ? 1 : 0));
+  addNamed(r, DIGITS_ID + (ds === 0 ? 0 : ds < 0.1 ? 1 : ds < 0.3 ? 2 : 3), mask);
+  addNamed(r, UPPER_ID + (upperShare === 0 ? 0 : upperShare < 0.2 ? 1 : upperShare < 0.5 ? 2 : 3), mask);
+  addNamed(
+    r,
+    SCRIPT_ID + (cjkChars > 0 && latinChars > 0 ? 2 : cjkChars > 0 ? 0 : latinChars > 0 ? 1 : 3),
+    mask,
+  );
+  if (excl > 0) addNamed(r, EXCL_ID + (excl > 1 ? 1 : 0), mask);
 
   if (domain !== 0) {
     // Source-specific copies (feature augmentation for multi-source training, Daumé 2007): every
@@ -383,7 +420,7 @@ export function extractFeatures(
     }
     add(r, fmix(NAMED_HASH[BIAS_ID]! ^ domain) & mask, KIND_NAMED | KIND_DOMAIN, BIAS_ID, 0);
   }
-  return finish(r, mask);
+  return finish(r, mask, shared);
 }
 
 /** The domain key of a source name (non-zero). */
@@ -391,15 +428,12 @@ export function domainKey(source: string): number {
   return fmix(hashString(0x50c, source)) | 1;
 }
 
-/** Sorts by slot, merges duplicates (first origin wins), sets values, appends the bias. */
-function finish(r: Raw, mask: number): FeatureVector {
-  if (KEYS.length < r.n) KEYS = new Float64Array(Math.max(r.n, KEYS.length * 2));
-  const keys = KEYS.subarray(0, r.n);
-  for (let k = 0; k < r.n; k++) keys[k] = r.idx[k]! * 65536 + k;
-  keys.sort();
-  const cap = r.n + 1;
+/** The reused output of `extractFeatures(…, shared = true)`. */
+let SHARED_OUT: FeatureVector | undefined;
+
+function newVector(cap: number): FeatureVector {
   const ints = new Int32Array(cap * 3);
-  const out: FeatureVector = {
+  return {
     idx: ints.subarray(0, cap),
     val: new Float32Array(cap),
     kind: new Int8Array(cap),
@@ -407,14 +441,50 @@ function finish(r: Raw, mask: number): FeatureVector {
     b: ints.subarray(cap * 2),
     length: 0,
   };
+}
+
+/**
+ * Sorts by slot, merges duplicates (first origin wins), sets values, appends the bias. With
+ * `shared` the vector is a module buffer the next shared call overwrites (the scoring hot path).
+ */
+function finish(r: Raw, mask: number, shared: boolean): FeatureVector {
+  // Keys: slot and position, sorted. With up to 4,096 raw features (nearly every message) and up to
+  // 2^20 slots a key fits an int32 (slot × 4096 + position, offset by 2^31 so that the signed order
+  // is the unsigned one).
+  const small = r.n <= 4096 && mask <= 0xfffff;
+  const k32 = small ? KEYS32 : undefined;
+  if (small) {
+    for (let k = 0; k < r.n; k++) k32![k] = (r.idx[k]! * 4096 + k - 0x80000000) | 0;
+    sortKeys(k32!, r.n);
+  } else {
+    if (KEYS.length < r.n) KEYS = new Float64Array(Math.max(r.n, KEYS.length * 2));
+    for (let k = 0; k < r.n; k++) KEYS[k] = r.idx[k]! * 65536 + k;
+    KEYS.subarray(0, r.n).sort();
+  }
+  const cap = r.n + 1;
+  let out: FeatureVector;
+  if (shared) {
+    if (SHARED_OUT === undefined || SHARED_OUT.idx.length < cap)
+      SHARED_OUT = newVector(Math.max(cap, (SHARED_OUT?.idx.length ?? 256) * 2));
+    out = SHARED_OUT;
+    out.length = 0;
+  } else out = newVector(cap);
   const biasIdx = NAMED_HASH[BIAS_ID]! & mask;
   let last = -1;
   let u = 0;
   for (let k = 0; k < r.n; k++) {
-    const key = keys[k]!;
-    const idx = Math.floor(key / 65536);
+    let idx: number;
+    let pos: number;
+    if (k32 !== undefined) {
+      const key = (k32[k]! + 0x80000000) >>> 0;
+      idx = key >>> 12;
+      pos = key & 4095;
+    } else {
+      const key = KEYS[k]!;
+      idx = Math.floor(key / 65536);
+      pos = key - idx * 65536;
+    }
     if (idx === last || idx === biasIdx) continue;
-    const pos = key - idx * 65536;
     out.idx[u] = idx;
     out.kind[u] = r.org[pos * 3]!;
     out.a[u] = r.org[pos * 3 + 1]!;
@@ -459,6 +529,11 @@ function baseName(kind: number, a: number, b: number, idx: number, norm: Normali
     }
     case KIND_MIX:
       return `mix:${t.slice(a, b)}`;
+    case KIND_SYM: {
+      const d = t.charCodeAt(a);
+      const cls = isDigit(d) ? '9' : isWordUnit(d) ? 'a' : '字';
+      return `sym:${cls}${t.slice(b - 1, b)}`;
+    }
     case KIND_WORD:
       return `w:${wordKey(t, a, b)}`;
     case KIND_WORD2: {

@@ -113,8 +113,8 @@ function push(b: CpBuffer, cp: number, s: number, e: number): CpBuffer {
 }
 
 /** Splits a string into code points (lone surrogates become U+FFFD) with their offsets. */
-export function toBuffer(text: string): CpBuffer {
-  const b = alloc(text.length);
+export function toBuffer(text: string, into?: CpBuffer): CpBuffer {
+  const b = take(into, text.length);
   let k = 0;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
@@ -135,13 +135,33 @@ export function toBuffer(text: string): CpBuffer {
   return b;
 }
 
-/** Builds the UTF-16 string and per-unit offset maps from a buffer. */
-export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats()): Normalized {
+/** Code points a pooled buffer may keep between calls (scored texts are bounded well below this). */
+const MAX_POOLED = 65_536;
+let UNITS = new Uint16Array(256);
+let OFFSETS = new Int32Array(512);
+
+/**
+ * Builds the UTF-16 string and per-unit offset maps from a buffer. With `shared`, the offset maps
+ * are views of one module buffer, valid only until the next shared call (the scoring hot path,
+ * which reads them synchronously): no allocation of backing stores per message.
+ */
+export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats(), shared = false): Normalized {
   let units = 0;
   for (let i = 0; i < b.length; i++) units += b.cp[i]! > 0xffff ? 2 : 1;
-  const u = new Uint16Array(units);
-  const starts = new Int32Array(units);
-  const ends = new Int32Array(units);
+  // a very long text gets its own buffer (the pooled one stays small)
+  if (UNITS.length < units && units <= MAX_POOLED) UNITS = new Uint16Array(Math.max(units, UNITS.length * 2));
+  const u = UNITS.length >= units ? UNITS : new Uint16Array(units);
+  let starts: Int32Array;
+  let ends: Int32Array;
+  if (shared && units <= MAX_POOLED) {
+    if (OFFSETS.length < units * 2) OFFSETS = new Int32Array(Math.max(units * 2, OFFSETS.length * 2));
+    starts = OFFSETS.subarray(0, units);
+    ends = OFFSETS.subarray(units, units * 2);
+  } else {
+    const all = new Int32Array(units * 2);
+    starts = all.subarray(0, units);
+    ends = all.subarray(units);
+  }
   let k = 0;
   for (let i = 0; i < b.length; i++) {
     const c = b.cp[i]!;
@@ -159,12 +179,26 @@ export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats()): N
   }
   let text = '';
   for (let i = 0; i < units; i += 8192)
-    text += String.fromCharCode.apply(null, u.subarray(i, i + 8192) as unknown as number[]);
+    text += String.fromCharCode.apply(null, u.subarray(i, Math.min(units, i + 8192)) as unknown as number[]);
   return { text, starts, ends, stats };
 }
 
 function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+// Per BMP code point: is it a T2S key, a Chinese numeral or a circled digit (≥ U+2400)? One byte
+// read instead of map look-ups when a step first checks whether it has anything to do.
+const F_T2S = 1;
+const F_NUMERAL = 2;
+const FLAGS = new Uint8Array(0x10000);
+for (const c of T2S.keys()) if (c <= 0xffff && c >= 0x3400) FLAGS[c] = FLAGS[c]! | F_T2S;
+for (const c of CHINESE_NUMERALS.keys()) if (c <= 0xffff && c >= 0x2400) FLAGS[c] = FLAGS[c]! | F_NUMERAL;
+for (const c of CIRCLED_DIGITS.keys()) if (c <= 0xffff && c >= 0x2400) FLAGS[c] = FLAGS[c]! | F_NUMERAL;
+
+function hasFlag(c: number, f: number): boolean {
+  if (c <= 0xffff) return (FLAGS[c]! & f) !== 0;
+  return f === F_T2S ? T2S.has(c) : c >= 0x2400 && (CIRCLED_DIGITS.has(c) || CHINESE_NUMERALS.has(c));
 }
 
 // ---- step 1: NFKC ----------------------------------------------------------------------------
@@ -360,6 +394,10 @@ export function stepConfusables(b: CpBuffer, stats: NormalizeStats, spare?: CpBu
 
 /** Traditional Chinese (and TW/HK variants) → simplified, one character to one character. */
 export function stepT2S(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  // most text has no traditional character: look before copying
+  let any = false;
+  for (let i = 0; i < b.length && !any; i++) any = hasFlag(b.cp[i]!, F_T2S);
+  if (!any) return b;
   const out = take(spare, b.length);
   for (let i = 0; i < b.length; i++) {
     const c = b.cp[i]!;
@@ -395,6 +433,10 @@ function isRunSeparator(c: number): boolean {
  * that contain at least one Chinese numeral: "加扣扣一二三四五六" → "加扣扣123456".
  */
 export function stepNumerals(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
+  // nothing to do without a circled digit or a Chinese numeral: look before copying
+  let any = false;
+  for (let i = 0; i < b.length && !any; i++) any = hasFlag(b.cp[i]!, F_NUMERAL);
+  if (!any) return b;
   let out = take(spare, b.length + 4);
   let i = 0;
   while (i < b.length) {
@@ -454,6 +496,13 @@ function wordClass(c: number): number {
   return 0;
 }
 
+const CS = {
+  ts: new Int32Array(256),
+  te: new Int32Array(256),
+  tc: new Int8Array(256),
+  drop: new Uint8Array(256),
+};
+
 /**
  * Joins single letters/characters separated by spaces or symbols ("加 薇 信" → "加薇信",
  * "v x" → "vx", "q.q" → "qq") and phone-like digit groups ("138-1234-5678" → "13812345678").
@@ -467,9 +516,17 @@ export function stepCollapse(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffe
   if (!separators) return b;
   // Tokens: [start, end) runs of one word class (CJK characters are each their own run of length
   // counted as the whole CJK run, so "加" alone is single but "你好" is not).
-  const ts = new Int32Array(n + 1);
-  const te = new Int32Array(n + 1);
-  const tc = new Int8Array(n + 1);
+  // scratch of one call (the step is synchronous): token starts and ends, token classes, drop marks
+  if (CS.ts.length < n + 1) {
+    const cap = Math.max(n + 1, CS.ts.length * 2);
+    CS.ts = new Int32Array(cap);
+    CS.te = new Int32Array(cap);
+    CS.tc = new Int8Array(cap);
+    CS.drop = new Uint8Array(cap);
+  }
+  const ts = CS.ts;
+  const te = CS.te;
+  const tc = CS.tc;
   let nt = 0;
   let i = 0;
   while (i < n) {
@@ -486,7 +543,8 @@ export function stepCollapse(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffe
     nt++;
     i = j;
   }
-  const drop = new Uint8Array(n);
+  const drop = CS.drop;
+  drop.fill(0, 0, n);
   let dropped = 0;
   const gapOk = (a: number, z: number, cjk: boolean): boolean => {
     if (z - a < 1 || z - a > 3) return false;
@@ -604,19 +662,91 @@ export function applyStep(name: StepName, text: string): string {
 
 /** Runs the whole pipeline (or the listed steps in pipeline order) and keeps the offset map. */
 export function normalize(text: string, steps: readonly StepName[] = STEP_NAMES): Normalized {
+  return run(text, steps, false);
+}
+
+/**
+ * As `normalize`, for the scoring hot path: `starts` / `ends` are views of a module buffer that the
+ * next `normalizeShared` call overwrites, so read them before normalising again.
+ */
+export function normalizeShared(text: string): Normalized {
+  return run(text, STEP_NAMES, true);
+}
+
+/** The normalisation of a text that normalises to itself (BMP only): offsets map unit to unit. */
+function identity(text: string, stats: NormalizeStats): Normalized {
+  const n = text.length;
+  if (OFFSETS.length < n * 2 && n <= MAX_POOLED)
+    OFFSETS = new Int32Array(Math.max(n * 2, OFFSETS.length * 2));
+  const all = OFFSETS.length >= n * 2 ? OFFSETS : new Int32Array(n * 2);
+  const starts = all.subarray(0, n);
+  const ends = all.subarray(n, n * 2);
+  for (let i = 0; i < n; i++) {
+    starts[i] = i;
+    ends[i] = i + 1;
+  }
+  return { text, starts, ends, stats };
+}
+
+/**
+ * True when nfkc, halfwidth, invisible and confusables would change nothing: every code point is
+ * printable ASCII other than an upper-case letter, or a unified Han character (basic block or
+ * extension A), and every space stands alone between two other characters.
+ */
+function isPlain(b: CpBuffer): boolean {
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    const c = b.cp[i]!;
+    if (c > 0x20 && c < 0x7f) {
+      if (c >= 0x41 && c <= 0x5a) return false;
+      continue;
+    }
+    if (c === 0x20) {
+      if (i === 0 || i === n - 1 || b.cp[i - 1] === 0x20) return false;
+      continue;
+    }
+    if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf)) continue;
+    return false;
+  }
+  return true;
+}
+
+// Two code-point buffers, used in turn by the steps of one (synchronous) call and kept between
+// calls: allocating typed-array backing stores per message was most of normalisation's cost.
+let POOL_A = alloc(256);
+let POOL_B = alloc(256);
+
+function run(text: string, steps: readonly StepName[], shared: boolean): Normalized {
   const stats = emptyStats();
-  let b = toBuffer(text);
+  let b = toBuffer(text, POOL_A);
   // Two buffers, used in turn: each step writes into the spare one.
-  let spare = alloc(b.cp.length + 8);
+  let spare = take(POOL_B, b.length + 8);
+  // plain text (see `isPlain`) is left as it is by the first four steps: they are skipped
+  const plain = steps === STEP_NAMES && isPlain(b);
+  let changed = false;
   for (const name of STEP_NAMES) {
     if (steps !== STEP_NAMES && !steps.includes(name)) continue;
+    if (plain && (name === 'nfkc' || name === 'halfwidth' || name === 'invisible' || name === 'confusables'))
+      continue;
     const r = STEPS[name](b, stats, spare);
     if (r !== b) {
       spare = b;
       b = r;
+      changed = true;
     }
   }
-  return fromBuffer(b, stats);
+  // plain text that no step changed is its own normalisation: no string to build
+  const out = plain && !changed && shared ? identity(text, stats) : fromBuffer(b, stats, shared);
+  // keep the grown buffers (a step may have replaced a pooled one with a larger one), unless a
+  // very long text made them large: then they are let go
+  if (b.cp.length > MAX_POOLED || spare.cp.length > MAX_POOLED) {
+    POOL_A = alloc(256);
+    POOL_B = alloc(256);
+  } else {
+    POOL_A = b.cp.length >= spare.cp.length ? b : spare;
+    POOL_B = POOL_A === b ? spare : b;
+  }
+  return out;
 }
 
 /** Maps a [start, end) span of the normalised text back to the original text's offsets. */

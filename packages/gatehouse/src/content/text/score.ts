@@ -15,7 +15,7 @@ import type { IntentHit } from './intents.ts';
 import { INTENTS } from './lexicon.ts';
 import { MAX_TEXT_LENGTH, domainOf, margin, sigmoid, upperShare } from './model.ts';
 import type { TextModel } from './model.ts';
-import { normalize } from './normalize.ts';
+import { normalize, normalizeShared } from './normalize.ts';
 import type { NormalizeStats } from './normalize.ts';
 
 export interface TopFeature {
@@ -124,17 +124,18 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
       bounded = wellFormed(bounded);
     }
     const masked = maskLinks(bounded);
-    const norm = normalize(masked);
+    // shared buffers: the offsets and the feature vector are read only inside this call
+    const norm = normalizeShared(masked);
     const domain = domainOf(model, opts.source);
     const explain = opts.explain ?? true;
     const triples: number[] | undefined = explain ? [] : undefined;
-    const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples);
+    const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples, true);
     const logit = margin(model, v);
     const probability = sigmoid(logit);
     const topFeatures: TopFeature[] = [];
     let bias = 0;
-    if (explain) {
-      const topN = Math.max(0, Math.min(64, opts.top ?? 8));
+    const topN = explain ? Math.max(0, Math.min(64, opts.top ?? 8)) : 0;
+    if (topN > 0) {
       // Partial selection of the topN largest |contribution| (ties: lower index first).
       const best = new Int32Array(topN);
       const bestAbs = new Float64Array(topN);
@@ -313,6 +314,13 @@ function gateIntents(
 /** The probability only (fast path for bulk evaluation). */
 export function scoreProbability(model: TextModel, text: string, source?: string): number {
   const bounded = maskLinks(wellFormed(compactText(text, MAX_TEXT_LENGTH).text));
-  const v = extractFeatures(normalize(bounded), model.bits, upperShare(bounded), domainOf(model, source));
+  const v = extractFeatures(
+    normalizeShared(bounded),
+    model.bits,
+    upperShare(bounded),
+    domainOf(model, source),
+    undefined,
+    true,
+  );
   return sigmoid(margin(model, v));
 }
