@@ -92,6 +92,11 @@ export class LabelFollower {
     });
   }
 
+  /** The model already holds every label up to `seq` (it learned them again from the table). */
+  resumeAfter(seq: number): void {
+    this.applied = Math.max(this.applied ?? 0, seq);
+  }
+
   /** The position to save with the model. */
   get position(): number | undefined {
     return this.applied;

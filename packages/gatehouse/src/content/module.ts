@@ -27,6 +27,9 @@ export function contentModule(core: Core, w: Wiring): PartModule<{ content: Cont
     routes: async (app) => {
       await app.register(contentRoutes, { content, keys: w.get('keys') });
     },
+    start: async () => {
+      await content.start();
+    },
     stop: () => content.close(),
     dispose: () => content.close(),
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatehouseError } from '../errors/index.ts';
@@ -93,6 +93,9 @@ export class ContentService {
   private readonly db: Db | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private dirty = false;
+  /** The learned model file could not be read: `start()` learns the stored labels again. */
+  private relearnLabels = false;
+  private followMs = 0;
   private readonly follower: LabelFollower | undefined;
   private savedPosition: number | undefined;
   private readonly splitLinks = new SplitLinkBuffer();
@@ -106,7 +109,7 @@ export class ContentService {
     this.reportPolicy = opts.reportPolicy ?? DEFAULT_REPORT_POLICY;
     this.loginQr = new LoginQrMatcher(opts.loginQrUrls ?? (() => []));
     this.modelPath = opts.textModelFile || join(opts.dataDir, 'models', 'text.bin');
-    this.model = existsSync(this.modelPath) ? readModelFile(this.modelPath) : loadDefaultTextModel();
+    this.model = this.openModel(Boolean(opts.textModelFile));
     const onError = (what: string) => (err: unknown) =>
       this.log.error({ err: (err as Error).message }, `${what} reload failed; keeping the previous one`);
     this.brands = watchBrands(opts.brandsFile || DEFAULT_BRANDS_FILE, { onError: onError('brands') });
@@ -127,8 +130,55 @@ export class ContentService {
           this.markDirty();
         },
       });
-      this.follower.start(opts.followLabelsMs);
+      this.followMs = opts.followLabelsMs;
+      // after the labels are learned again, when they must be (start)
+      if (!this.relearnLabels) this.follower.start(opts.followLabelsMs);
     }
+  }
+
+  /**
+   * The model to start from. An operator's own model file must load (a bad one stops the start with
+   * TEXT_MODEL_INVALID). The online-learned file in the data directory is only a cache of the shipped
+   * model plus the labels in `content_labels`: when it cannot be read — written by a build with another
+   * feature version, or damaged — it is set aside (renamed, never deleted), the shipped model is used,
+   * and `start()` learns every label again.
+   */
+  private openModel(operatorFile: boolean): TextModel {
+    if (!existsSync(this.modelPath)) return loadDefaultTextModel();
+    try {
+      return readModelFile(this.modelPath);
+    } catch (err) {
+      if (operatorFile || !(err instanceof GatehouseError) || err.code !== 'TEXT_MODEL_INVALID') throw err;
+      const aside = `${this.modelPath}.unreadable-${Date.now()}`;
+      renameSync(this.modelPath, aside);
+      rmSync(`${this.modelPath}.seq`, { force: true });
+      this.relearnLabels = true;
+      this.log.warn(
+        { path: this.modelPath, setAside: aside, err: err.message },
+        'learned text model unreadable; starting from the shipped model and learning every label again',
+      );
+      return loadDefaultTextModel();
+    }
+  }
+
+  /** Learns every stored label again (after the learned model was set aside); returns how many. */
+  async start(): Promise<number> {
+    if (!this.relearnLabels || !this.db) return 0;
+    this.relearnLabels = false;
+    let from = 0;
+    let n = 0;
+    for (;;) {
+      const rows = await contentStore.labelsAfter(this.db, from, 1000);
+      if (rows.length === 0) break;
+      for (const r of rows) learn(this.model, r.text, r.label === 1 ? 1 : 0, r.source ?? undefined);
+      from = Number(rows[rows.length - 1]!.seq);
+      n += rows.length;
+    }
+    this.follower?.resumeAfter(from);
+    if (this.followMs) this.follower?.start(this.followMs);
+    if (n > 0) this.markDirty();
+    this.log.info({ labels: n }, 'text model: labels learned again');
+    return n;
   }
 
   /** Applies the labels other processes wrote since the last time (also runs on its own timer). */

@@ -14,6 +14,16 @@ export interface QueueItem {
 }
 
 export const contentStore = {
+  /** Stored labels after `seq`, in order (learning them again into a fresh model). */
+  labelsAfter(db: Db, seq: number, limit: number) {
+    return db
+      .selectFrom('content_labels')
+      .select(['seq', 'text', 'label', 'source'])
+      .where('seq', '>', seq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  },
   /**
    * The text of a reported message from the engine's event log (read only): the `message.sent` event
    * whose id is `messageId` (the default message id), sent by `sender`. Undefined when unknown.
