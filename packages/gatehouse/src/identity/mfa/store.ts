@@ -67,21 +67,24 @@ export const mfaStore = {
       .where('id', '=', id)
       .executeTakeFirst();
   },
+  /** Whether the account has a confirmed authenticator app, and how many passkeys (one statement). */
   async hasSecondFactor(q: Q, accountId: string): Promise<{ totp: boolean; passkeys: number }> {
-    const [t, p] = await Promise.all([
-      q
-        .selectFrom('totp_factors')
-        .select('account_id')
-        .where('account_id', '=', accountId)
-        .where('confirmed_at', 'is not', null)
-        .executeTakeFirst(),
-      q
-        .selectFrom('passkeys')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('account_id', '=', accountId)
-        .executeTakeFirst(),
-    ]);
-    return { totp: !!t, passkeys: Number(p?.n ?? 0) };
+    const r = await q
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('totp_factors')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('account_id', '=', accountId)
+          .where('confirmed_at', 'is not', null)
+          .as('totp'),
+        eb
+          .selectFrom('passkeys')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('account_id', '=', accountId)
+          .as('passkeys'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { totp: Number(r.totp ?? 0) > 0, passkeys: Number(r.passkeys ?? 0) };
   },
 
   insertChallenge(q: Q, row: SigninChallengesTable) {

@@ -200,10 +200,11 @@ export class Passkeys {
     // and rolls back with its session
     const verified = await this.checkAssertion(this.id.db, undefined, ch.parsed.challenge, credential);
     if (!verified) throw new GatehouseError('PASSKEY_INVALID');
-    const [account, known] = await Promise.all([
+    const [account, deviceSeen] = await Promise.all([
       q.accountById(this.id.db, verified.passkey.account_id),
-      this.id.guard.knownDevice(verified.passkey.account_id, deviceToken),
+      this.id.guard.deviceSeen(verified.passkey.account_id, deviceToken),
     ]);
+    const known = deviceSeen !== undefined;
     if (!account || account.state !== 'active')
       throw new GatehouseError(account?.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
     const device = known ? deviceToken : undefined;
@@ -211,6 +212,7 @@ export class Passkeys {
     const { token, session } = await this.id.startSession(account, 'passkey', ctx, issued, {
       steppedUp: 'passkey',
       ...(bindingKey !== undefined ? { bindingKey } : {}),
+      seen: { device: deviceSeen },
       also: async (tx) => {
         await spendChallenge(tx, ch.id, t);
         await m.usePasskey(tx, verified.passkey.id, verified.counter, t);
