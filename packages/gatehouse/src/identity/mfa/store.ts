@@ -90,6 +90,15 @@ export const mfaStore = {
   insertChallenge(q: Q, row: SigninChallengesTable) {
     return q.insertInto('signin_challenges').values(row).execute();
   },
+  /** Inserts a spent challenge; false when one with its hash exists (it was spent before). */
+  async insertSpentChallenge(q: Q, row: SigninChallengesTable): Promise<boolean> {
+    const r = await q
+      .insertInto('signin_challenges')
+      .values(row)
+      .onConflict((oc) => oc.column('token_hash').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  },
   challengeByHash(q: Q, tokenHash: string) {
     return q
       .selectFrom('signin_challenges')
