@@ -34,13 +34,20 @@ export interface IdentityOptions {
   reauthMs?: number;
   /** Signed platform webhooks (the webhooks part's enqueueInTx), in the change's own transaction. */
   enqueueWebhook?: EnqueueWebhook;
-  /** Called after a transaction that wrote outbox events has committed. */
-  onCommit?: () => void;
-  /** Runs in the transaction that starts a session (notify announces a sign-in from somewhere new). */
+  /**
+   * Called after a transaction that wrote to an outbox has committed, with what it wrote: bus events,
+   * platform webhooks, and whether another part wrote to its own outbox in it (a notice, a webhook of
+   * its own: `TxOut.noticed`). Wake only the dispatchers that have work.
+   */
+  onCommit?: (wrote: CommitWrites) => void;
+  /**
+   * Runs in the transaction that starts a session (notify announces a sign-in from somewhere new);
+   * true when it enqueued something (a notice).
+   */
   onSessionStartedTx?: (
     tx: Tx,
     s: { account: string; session: string; method: SignInMethod; ip: string; device: Device; at: number },
-  ) => Promise<unknown>;
+  ) => Promise<boolean>;
   /**
    * Runs in the transaction that starts a session approved on another device (a QR login): notify tells
    * the owner at once ("new sign-in from …, approved on …, was this you?"), saying when it is on probation.
@@ -91,6 +98,19 @@ export type RevokeReason = Extract<IdentityEvent, { type: 'session.revoked' }>['
 export interface TxOut {
   emit(e: EventInput): void;
   webhook<T extends AccountWebhookType>(type: T, payload: AccountWebhookPayload<T>): void;
+  /**
+   * Another part wrote to its outbox in this transaction (a notice, its own webhook, through a hook):
+   * its dispatchers are woken after commit. Every call of a hook that may do so says it.
+   */
+  noticed(): void;
+}
+
+/** What a committed identity transaction wrote to the outboxes (which dispatchers have work). */
+export interface CommitWrites {
+  events: number;
+  webhooks: number;
+  /** Another part's outbox (notices, its webhooks) was written through a hook. */
+  others: boolean;
 }
 
 /** A change of an account's state, seen by hooks inside the change's transaction. */
@@ -117,18 +137,23 @@ export async function inTx<T>(
 ): Promise<T> {
   const events: IdentityEvent[] = [];
   let webhooks = 0;
+  let others = false;
   const result = await db.transaction().execute(async (tx) => {
     const queued: WebhookMessageInput[] = [];
+    others = false;
     const r = await fn(tx, {
       emit: (e) => events.push({ ...e, id: newEventId(), time: t } as IdentityEvent),
       webhook: (type, payload) =>
         queued.push({ type, account: payload.account, payload } as WebhookMessageInput),
+      noticed: () => {
+        others = true;
+      },
     });
     await outboxStore.append(tx, events);
     if (opts.enqueueWebhook) for (const w of queued) await opts.enqueueWebhook(tx, w);
     webhooks = queued.length;
     return r;
   });
-  if (events.length || webhooks) opts.onCommit?.();
+  if (events.length || webhooks || others) opts.onCommit?.({ events: events.length, webhooks, others });
   return result;
 }

@@ -39,6 +39,14 @@ export interface AttemptTicket {
   /** Which counters hold this attempt (to reset or release after the outcome). */
   keys: { own: string; shared: string[] };
   known: { network: boolean; device: boolean };
+  /** When the account last signed in from this network and device (as far as read), for `remember`. */
+  seen: Seen;
+}
+
+/** When an account last signed in from a network and from a device (unknown: never, or not read). */
+export interface Seen {
+  network?: number | undefined;
+  device?: number | undefined;
 }
 
 export const deviceKey = (token: string) =>
@@ -48,6 +56,8 @@ export const deviceIdOf = (token: string) => `dev_${deviceKey(token).slice(0, 24
 const DEVICE_TOKEN_RE = /^ghd_[A-Za-z0-9_-]{43}$/;
 /** The first wait once the quick attempts are spent (then it doubles): longer than any burst lasts. */
 const DELAY_BASE_MS = 30_000;
+/** A context seen this recently is not written again at each sign-in (its last-seen time is this coarse). */
+export const REMEMBER_EVERY_MS = 3_600_000;
 
 export class SignInGuard {
   private readonly db: Db;
@@ -68,8 +78,9 @@ export class SignInGuard {
       a.accountId && a.deviceToken && DEVICE_TOKEN_RE.test(a.deviceToken)
         ? await q.knownContext(this.db, a.accountId, 'device', deviceKey(a.deviceToken))
         : undefined;
-    const knownNetwork =
-      !device && a.accountId ? !!(await q.knownContext(this.db, a.accountId, 'network', network)) : false;
+    const networkRow =
+      !device && a.accountId ? await q.knownContext(this.db, a.accountId, 'network', network) : undefined;
+    const knownNetwork = !!networkRow;
     const { windowMs } = this.limits;
     const progressive = {
       limit: 10_000,
@@ -98,6 +109,7 @@ export class SignInGuard {
       retryAfterSeconds: r.allowed ? 0 : r.retryAfterSeconds,
       keys: { own, shared: rules.map((x) => x.key).filter((k) => k !== own) },
       known: { network: knownNetwork, device: !!device },
+      seen: { network: networkRow?.last_at, device: device?.last_at },
     };
   }
 
@@ -107,15 +119,33 @@ export class SignInGuard {
     await Promise.all([this.counters.clear([t.keys.own]), this.counters.release(t.keys.shared)]);
   }
 
-  /** Remembers the network (and device) of a successful sign-in, in the sign-in's transaction. */
-  async remember(tx: Tx, accountId: string, ip: string, deviceToken: string | undefined, at: number) {
-    await q.rememberContext(tx, accountId, 'network', networkOf(ip), at);
-    if (deviceToken) await q.rememberContext(tx, accountId, 'device', deviceKey(deviceToken), at);
+  /**
+   * Remembers the network (and device) of a successful sign-in, in the sign-in's transaction: one
+   * statement, and none for a context the sign-in's own reads found seen within REMEMBER_EVERY_MS.
+   */
+  async remember(
+    tx: Tx,
+    accountId: string,
+    ip: string,
+    deviceToken: string | undefined,
+    at: number,
+    seen: Seen = {},
+  ) {
+    const fresh = (t: number | undefined) => t !== undefined && at - t < REMEMBER_EVERY_MS;
+    const rows: Array<{ kind: 'network' | 'device'; key: string }> = [];
+    if (!fresh(seen.network)) rows.push({ kind: 'network', key: networkOf(ip) });
+    if (deviceToken && !fresh(seen.device)) rows.push({ kind: 'device', key: deviceKey(deviceToken) });
+    await q.rememberContexts(tx, accountId, rows, at);
   }
 
   /** Whether the device token belongs to the account. */
   async knownDevice(accountId: string, token: string | undefined): Promise<boolean> {
-    if (!token || !DEVICE_TOKEN_RE.test(token)) return false;
-    return !!(await q.knownContext(this.db, accountId, 'device', deviceKey(token)));
+    return (await this.deviceSeen(accountId, token)) !== undefined;
+  }
+
+  /** When the account last signed in from the device of this token; undefined when it is not its. */
+  async deviceSeen(accountId: string, token: string | undefined): Promise<number | undefined> {
+    if (!token || !DEVICE_TOKEN_RE.test(token)) return undefined;
+    return (await q.knownContext(this.db, accountId, 'device', deviceKey(token)))?.last_at;
   }
 }

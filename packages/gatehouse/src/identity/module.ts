@@ -33,12 +33,13 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
     passwordMinScore: config.passwordMinScore,
     reauthMs: config.reauthMinutes * 60_000,
     enqueueWebhook: enqueueInTx,
-    onCommit: () => {
-      core.drainer.poke();
-      w.get('dispatcher').poke();
-      notify().poke();
+    // only the dispatchers with work: most sign-ins write events and no notice or webhook
+    onCommit: (wrote) => {
+      if (wrote.events) core.drainer.poke();
+      if (wrote.webhooks || wrote.others) w.get('dispatcher').poke();
+      if (wrote.others) notify().poke();
     },
-    onSessionStartedTx: (tx, s) => notify().signedInTx(tx, s),
+    onSessionStartedTx: async (tx, s) => (await notify().signedInTx(tx, s)).notice !== undefined,
     onPasswordChangedTx: (tx, p) => notify().enqueueInTx(tx, passwordChangedNotice(p)),
     secretBox: core.box,
     onCrossDeviceSessionTx: (tx, s) =>

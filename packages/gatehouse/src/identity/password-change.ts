@@ -55,6 +55,7 @@ export async function changePassword(
       notice: NOTICE.owner,
     });
     announceRevoked(out, p.accountId, done, 'password_changed', false);
+    out.noticed();
     await id.opts.onPasswordChangedTx?.(tx, {
       account: p.accountId,
       session: p.currentSessionId,
@@ -102,6 +103,7 @@ export async function resetPassword(
       notice: NOTICE.recovery,
     });
     announceRevoked(out, accountId, done, 'password_changed', true);
+    out.noticed();
     await id.opts.onPasswordChangedTx?.(tx, {
       account: accountId,
       via: 'recovery',

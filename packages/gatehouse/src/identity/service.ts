@@ -14,7 +14,7 @@ import {
 } from './core.ts';
 import { parseDevice } from './device.ts';
 import { placeName } from './geo/geo.ts';
-import { deviceIdOf, SignInGuard } from './limits.ts';
+import { deviceIdOf, SignInGuard, type Seen } from './limits.ts';
 import { DEFAULT_SIGNIN, type SigninOptions } from './mfa/options.ts';
 import { askSecondFactorIfNeeded } from './mfa/second-factor.ts';
 import { riskBeforeSession, riskDenied } from './risk/stuffing.ts';
@@ -212,6 +212,7 @@ export class IdentityService {
     await askSecondFactorIfNeeded(this, account, ctx, { deviceToken, newDevice: !ticket.known.device });
     const { token, session } = await this.startSession(account, 'password', ctx, deviceToken, {
       ...(input.bindingKey !== undefined ? { bindingKey: input.bindingKey } : {}),
+      seen: ticket.seen,
     });
     await settled;
     return {
@@ -241,6 +242,8 @@ export class IdentityService {
       bindingKey?: unknown;
       /** More work in the session's own transaction (its events, its records). */
       also?: (tx: Tx, out: TxOut, session: SessionsTable) => Promise<void>;
+      /** When the account last signed in from this network and device, as the caller read it. */
+      seen?: Seen;
     } = {},
   ): Promise<{ token: string; session: SessionsTable }> {
     const t = this.now();
@@ -283,7 +286,7 @@ export class IdentityService {
         at: t,
       });
       // a session on probation teaches nothing: its network and device stay unknown to the account
-      if (!extra.probation) await this.guard.remember(tx, account.id, ctx.ip, deviceToken, t);
+      if (!extra.probation) await this.guard.remember(tx, account.id, ctx.ip, deviceToken, t, extra.seen);
       out.emit({
         type: 'login.succeeded',
         account: account.id,
@@ -301,7 +304,7 @@ export class IdentityService {
         ip: ctx.ip,
         device,
       });
-      await this.opts.onSessionStartedTx?.(tx, {
+      const noticed = await this.opts.onSessionStartedTx?.(tx, {
         account: account.id,
         session: session.id,
         method,
@@ -309,6 +312,7 @@ export class IdentityService {
         device,
         at: t,
       });
+      if (noticed) out.noticed();
       await extra.also?.(tx, out, session);
     }, t);
     return { token, session };

@@ -35,6 +35,8 @@ export async function setState(
   const t = id.now();
   const kind: FreezeKind = opts.kind ?? 'containment';
   await id.tx(async (tx, out) => {
+    // the hooks and the caller's `also` write to other parts' outboxes (appeal cases, notices)
+    out.noticed();
     const a = await q.accountById(tx, accountId);
     if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
     if (a.state === 'deleted') throw new GatehouseError('ACCOUNT_DELETED');

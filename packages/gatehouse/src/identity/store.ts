@@ -126,10 +126,19 @@ export const identityStore = {
       .where('key', '=', key)
       .executeTakeFirst();
   },
-  async rememberContext(q: Q, accountId: string, kind: 'network' | 'device', key: string, now: number) {
+  /** Remembers contexts an account signed in from (new ones with their first time), in one statement. */
+  async rememberContexts(
+    q: Q,
+    accountId: string,
+    rows: ReadonlyArray<{ kind: 'network' | 'device'; key: string }>,
+    now: number,
+  ) {
+    if (rows.length === 0) return;
     await q
       .insertInto('known_contexts')
-      .values({ account_id: accountId, kind, key, first_at: now, last_at: now })
+      .values(
+        rows.map((r) => ({ account_id: accountId, kind: r.kind, key: r.key, first_at: now, last_at: now })),
+      )
       .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: now }))
       .execute();
   },

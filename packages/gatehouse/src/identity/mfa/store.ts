@@ -67,25 +67,37 @@ export const mfaStore = {
       .where('id', '=', id)
       .executeTakeFirst();
   },
+  /** Whether the account has a confirmed authenticator app, and how many passkeys (one statement). */
   async hasSecondFactor(q: Q, accountId: string): Promise<{ totp: boolean; passkeys: number }> {
-    const [t, p] = await Promise.all([
-      q
-        .selectFrom('totp_factors')
-        .select('account_id')
-        .where('account_id', '=', accountId)
-        .where('confirmed_at', 'is not', null)
-        .executeTakeFirst(),
-      q
-        .selectFrom('passkeys')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('account_id', '=', accountId)
-        .executeTakeFirst(),
-    ]);
-    return { totp: !!t, passkeys: Number(p?.n ?? 0) };
+    const r = await q
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('totp_factors')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('account_id', '=', accountId)
+          .where('confirmed_at', 'is not', null)
+          .as('totp'),
+        eb
+          .selectFrom('passkeys')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('account_id', '=', accountId)
+          .as('passkeys'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { totp: Number(r.totp ?? 0) > 0, passkeys: Number(r.passkeys ?? 0) };
   },
 
   insertChallenge(q: Q, row: SigninChallengesTable) {
     return q.insertInto('signin_challenges').values(row).execute();
+  },
+  /** Inserts a spent challenge; false when one with its hash exists (it was spent before). */
+  async insertSpentChallenge(q: Q, row: SigninChallengesTable): Promise<boolean> {
+    const r = await q
+      .insertInto('signin_challenges')
+      .values(row)
+      .onConflict((oc) => oc.column('token_hash').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   },
   challengeByHash(q: Q, tokenHash: string) {
     return q

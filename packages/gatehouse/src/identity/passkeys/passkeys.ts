@@ -13,6 +13,7 @@ import { rateLimited, RateLimiter } from '../../ratelimit/index.ts';
 import type { Db, Tx } from '../../store/db.ts';
 import type { RequestContext } from '../core.ts';
 import { issueChallenge, openChallenge, spendChallenge } from '../mfa/challenges.ts';
+import { openCeremony, refuseSpent, sealCeremony, spendCeremony } from './ceremony.ts';
 import type { PasskeysTable } from '../mfa/schema.ts';
 import { attachWebauthn } from '../mfa/second-factor.ts';
 import { mfaStore as m } from '../mfa/store.ts';
@@ -62,6 +63,12 @@ export class Passkeys {
   private limitOptions(ip: string): void {
     const l = this.options.hit(networkOf(ip));
     if (!l.allowed) throw rateLimited(l.retryAfterSeconds);
+  }
+  /** The server's secret key seals sign-in ceremonies (as it seals TOTP secrets). */
+  private get box() {
+    const b = this.id.opts.secretBox;
+    if (!b) throw new Error('passkey sign-in needs the server secret key (IdentityOptions.secretBox)');
+    return b;
   }
   private get rp() {
     const o = this.id.signinOpts;
@@ -166,22 +173,19 @@ export class Passkeys {
     });
   }
 
-  /** First factor, step 1: options for a discoverable passkey (no handle: nothing to enumerate). */
+  /**
+   * First factor, step 1: options for a discoverable passkey (no handle: nothing to enumerate). The
+   * ceremony is sealed with the server's secret key (passkeys/ceremony.ts): nothing is written until it
+   * is answered, and any instance that shares the key and the database can take the answer.
+   */
   async signInOptions(ctx: RequestContext) {
     this.limitOptions(ctx.ip);
     const options = await generateAuthenticationOptions({
       rpID: this.rp.id,
       userVerification: 'preferred',
     });
-    const c = await issueChallenge(this.id.db, {
-      kind: 'passkey_signin',
-      accountId: null,
-      data: { challenge: options.challenge },
-      ip: ctx.ip,
-      ttlMs: CEREMONY_MS,
-      now: this.id.now(),
-    });
-    return { ceremony: c.token, options: { ...options } };
+    const ceremony = sealCeremony(this.box, options.challenge, this.id.now() + CEREMONY_MS);
+    return { ceremony, options: { ...options } };
   }
 
   /** First factor, step 2: the assertion; a session for the passkey's account. */
@@ -194,16 +198,18 @@ export class Passkeys {
   ) {
     await this.limit(`passkey|signin|${networkOf(ctx.ip)}`, 100);
     const t = this.id.now();
-    const ch = await openChallenge<{ challenge: string }>(this.id.db, ceremony, 'passkey_signin', t);
+    const ch = openCeremony(this.box, ceremony, t);
+    await refuseSpent(this.id.db, ch);
     // verified on reads alone; the ceremony is spent and the counter moved in the session's own
-    // transaction (one commit, not two): a concurrent second use of the ceremony finds it spent there
+    // transaction (one commit): a concurrent or later second use of the ceremony finds it spent there
     // and rolls back with its session
-    const verified = await this.checkAssertion(this.id.db, undefined, ch.parsed.challenge, credential);
+    const verified = await this.checkAssertion(this.id.db, undefined, ch.challenge, credential);
     if (!verified) throw new GatehouseError('PASSKEY_INVALID');
-    const [account, known] = await Promise.all([
+    const [account, deviceSeen] = await Promise.all([
       q.accountById(this.id.db, verified.passkey.account_id),
-      this.id.guard.knownDevice(verified.passkey.account_id, deviceToken),
+      this.id.guard.deviceSeen(verified.passkey.account_id, deviceToken),
     ]);
+    const known = deviceSeen !== undefined;
     if (!account || account.state !== 'active')
       throw new GatehouseError(account?.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
     const device = known ? deviceToken : undefined;
@@ -211,8 +217,9 @@ export class Passkeys {
     const { token, session } = await this.id.startSession(account, 'passkey', ctx, issued, {
       steppedUp: 'passkey',
       ...(bindingKey !== undefined ? { bindingKey } : {}),
+      seen: { device: deviceSeen },
       also: async (tx) => {
-        await spendChallenge(tx, ch.id, t);
+        await spendCeremony(tx, ch, { accountId: account.id, ip: ctx.ip, now: t });
         await m.usePasskey(tx, verified.passkey.id, verified.counter, t);
       },
     });

@@ -15,7 +15,7 @@ export interface PasskeyRouteDeps {
   config: Pick<Config, 'cookieSecure' | 'cookieSameSite' | 'sessionTtlHours'>;
 }
 
-const Ceremony = z.string().min(1).max(100);
+const Ceremony = z.string().min(1).max(256);
 /** A WebAuthn JSON response (RegistrationResponseJSON / AuthenticationResponseJSON), checked by the library. */
 const Credential = z.record(z.string(), z.unknown());
 const Options = z.record(z.string(), z.unknown());

@@ -319,6 +319,7 @@ export class QrLogin {
           probationUntil: probation?.until ?? null,
           signals: (stored.signals ?? []).map((x) => ({ name: x.name, value: x.value })),
         });
+        out.noticed();
         await this.id.opts.onCrossDeviceSessionTx?.(tx, {
           account: account.id,
           session: s.id,
