@@ -16,10 +16,11 @@ import { AppAnomalyDetector, type AnomalyConfig } from './anomaly.ts';
 import { checkDpop } from './dpop.ts';
 import { SigningKeys } from './keys.ts';
 import type { PlatformFacts } from './platform.ts';
-import { buildProvider, pairwiseSub } from './provider.ts';
+import { buildProvider, PairwiseIds } from './provider.ts';
 import { AppRegistry, appView, type AppView } from './registry.ts';
 import { claimsFor, FIELD_BY_SCOPE, scopeSet, type ProfileFields } from './scopes.ts';
 import { oauthStore as q } from './store.ts';
+import { TokenCache } from './token-cache.ts';
 import { createHmac } from 'node:crypto';
 import { suspendApp, resumeApp, openAnomalyIncident } from './killswitch.ts';
 
@@ -92,6 +93,8 @@ export class OAuthService {
   readonly keys: SigningKeys;
   readonly accessLog: AccessLog;
   readonly anomalies: AppAnomalyDetector;
+  /** Access tokens and grants for the resource endpoints, forgotten on every deletion (token-cache.ts). */
+  readonly tokens: TokenCache;
   readonly d: OAuthDeps;
   readonly o: OAuthOptions;
   readonly now: () => number;
@@ -100,7 +103,7 @@ export class OAuthService {
   private building: Promise<Provider> | undefined;
   private readonly limiters = new Map<number, RateLimiter>();
   readonly userCodes: RateLimiter;
-  private readonly pairwiseSalt: Buffer;
+  private readonly pairwise: PairwiseIds;
   private pruner: NodeJS.Timeout | undefined;
 
   constructor(deps: OAuthDeps, opts: OAuthOptions) {
@@ -116,6 +119,7 @@ export class OAuthService {
       ...(deps.onCommit ? { onCommit: deps.onCommit } : {}),
     });
     this.anomalies = new AppAnomalyDetector(opts.anomaly);
+    this.tokens = new TokenCache({ now: this.now });
     this.accessLog.onRecord((r) => {
       for (const a of this.anomalies.observe({ ...r, network: r.network }))
         openAnomalyIncident(this, a).catch((err: unknown) =>
@@ -123,7 +127,9 @@ export class OAuthService {
         );
     });
     this.userCodes = new RateLimiter({ limit: opts.userCodesPerIp, windowMs: 10 * 60_000, now: this.now });
-    this.pairwiseSalt = createHmac('sha256', deps.secretKey).update('gatehouse-oauth|pairwise').digest();
+    this.pairwise = new PairwiseIds(
+      createHmac('sha256', deps.secretKey).update('gatehouse-oauth|pairwise').digest(),
+    );
   }
 
   /** Starts the pruning of expired rows. Signing keys are created when the provider is first built. */
@@ -185,10 +191,12 @@ export class OAuthService {
       adapter: kyselyAdapter(d.db, d.box, {
         client: (id) => this.registry.clientMetadata(id),
         onGrantSaved: (tx, g) => this.onGrantSaved(tx, g),
+        cache: this.tokens,
         now: this.now,
       }),
       jwks,
       secretKey: d.secretKey,
+      pairwise: this.pairwise,
       accessTokenTtlSeconds: this.o.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: this.o.refreshTokenTtlSeconds,
       sessionCookieName: this.o.sessionCookieName,
@@ -398,8 +406,7 @@ export class OAuthService {
 
   /** The app's pairwise id of an account (as in its ID tokens and userinfo). */
   subFor(app: AppView, accountId: string): string {
-    const sector = new URL(app.redirectUris[0]!).host;
-    return pairwiseSub(this.pairwiseSalt, sector, accountId);
+    return this.pairwise.of(this.pairwise.sectorOf(app.redirectUris[0]!), accountId);
   }
 
   // ---- grants -----------------------------------------------------------------------------------------
@@ -517,16 +524,21 @@ export class OAuthService {
   ): Promise<number> {
     if (grantIds.length === 0) return 0;
     const t = this.now();
-    await this.d.db.transaction().execute(async (tx) => {
-      for (const id of grantIds) await q.destroyGrantEverything(tx, id);
-      await this.d.appendAudit(tx, {
-        actor,
-        action: 'oauth.grants.revoke',
-        subject: accountId,
-        data: { grants: grantIds, reason },
-        at: t,
-      });
-    });
+    const forget = () => grantIds.forEach((id) => this.tokens.forgetGrant(id));
+    forget();
+    await this.d.db
+      .transaction()
+      .execute(async (tx) => {
+        for (const id of grantIds) await q.destroyGrantEverything(tx, id);
+        await this.d.appendAudit(tx, {
+          actor,
+          action: 'oauth.grants.revoke',
+          subject: accountId,
+          data: { grants: grantIds, reason },
+          at: t,
+        });
+      })
+      .finally(forget);
     return grantIds.length;
   }
 
