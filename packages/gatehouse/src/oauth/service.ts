@@ -77,7 +77,7 @@ export interface ResourceAuth {
   clientId: string;
   grantId: string | undefined;
   scopes: Set<string>;
-  app: AppView;
+  app: Readonly<AppView>;
   /** The account's display name as authenticate read it (the nickname's fallback). */
   displayName: string;
 }
@@ -237,7 +237,7 @@ export class OAuthService {
   }): Promise<Record<string, string | number>> {
     const r = await this.registry.cached(i.clientId);
     if (!r) return {};
-    const app = appView(r);
+    const app = this.registry.viewOf(r);
     const granted = scopeSet(i.scope);
     const needsProfile = [...granted].some((s) => FIELD_BY_SCOPE.get(s)?.claim);
     if (i.use === 'userinfo') this.limit(app, i.accountId);
@@ -276,7 +276,7 @@ export class OAuthService {
   }
 
   /** Per-app resource rate limit (reads per minute, per app across its users). */
-  private limit(app: AppView, accountId: string): void {
+  private limit(app: Readonly<AppView>, accountId: string): void {
     let l = this.limiters.get(app.rateLimitPerMinute);
     if (!l) {
       l = new RateLimiter({ limit: app.rateLimitPerMinute, windowMs: 60_000, now: this.now });
@@ -354,7 +354,7 @@ export class OAuthService {
         clientId: at.clientId,
         grantId: at.grantId,
         scopes: scopeSet(at.scope),
-        app: appView(r),
+        app: this.registry.viewOf(r),
         displayName: account.displayName,
       },
     };
@@ -405,7 +405,7 @@ export class OAuthService {
   }
 
   /** The app's pairwise id of an account (as in its ID tokens and userinfo). */
-  subFor(app: AppView, accountId: string): string {
+  subFor(app: Readonly<AppView>, accountId: string): string {
     return this.pairwise.of(this.pairwise.sectorOf(app.redirectUris[0]!), accountId);
   }
 
