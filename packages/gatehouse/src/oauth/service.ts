@@ -17,7 +17,7 @@ import { checkDpop } from './dpop.ts';
 import { SigningKeys } from './keys.ts';
 import type { PlatformFacts } from './platform.ts';
 import { buildProvider, PairwiseIds } from './provider.ts';
-import { AppRegistry, appView, type AppView } from './registry.ts';
+import { AppRegistry, type AppView } from './registry.ts';
 import { claimsFor, FIELD_BY_SCOPE, scopeSet, type ProfileFields } from './scopes.ts';
 import { oauthStore as q } from './store.ts';
 import { TokenCache } from './token-cache.ts';
