@@ -246,8 +246,9 @@ export class OAuthService {
       verified: app.verified,
       reviewed: app.reviewedScopes,
     });
+    // the read is answered only once its log row is durable
     if (i.use === 'userinfo')
-      this.accessLog.record({
+      await this.accessLog.record({
         client: i.clientId,
         account: i.accountId,
         grant: i.grantId ?? null,
@@ -371,7 +372,7 @@ export class OAuthService {
       verified: a.app.verified,
       reviewed: a.app.reviewedScopes,
     });
-    this.accessLog.record({
+    await this.accessLog.record({
       client: a.clientId,
       account: a.accountId,
       grant: a.grantId ?? null,
@@ -392,7 +393,7 @@ export class OAuthService {
       });
     this.limit(a.app, a.accountId);
     const friends = (await this.d.facts?.friends(a.accountId)) ?? [];
-    this.accessLog.record({
+    await this.accessLog.record({
       client: a.clientId,
       account: a.accountId,
       grant: a.grantId ?? null,
