@@ -47,6 +47,9 @@ export function accessEntry(r: Selectable<OAuthAccessLogTable>): AccessEntry {
  * in one transaction with one `app.access` bus event per app and user, so a read costs no commit of its
  * own under load.
  */
+/** The drainer is poked at most this often by the log (its events are notices; the rows are the record). */
+const POKE_MS = 50;
+
 export class AccessLog {
   private pending: AccessRecord[] = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -56,6 +59,8 @@ export class AccessLog {
   private readonly flushMs: number;
   private readonly log: Logger | undefined;
   private readonly onCommit: (() => void) | undefined;
+  private lastPoke = 0;
+  private pokeTimer: NodeJS.Timeout | undefined;
   private readonly listeners: Array<(r: AccessRecord & { network: string }) => void> = [];
 
   constructor(db: Db, opts: { flushMs: number; log?: Logger; onCommit?: () => void }) {
@@ -168,10 +173,31 @@ export class AccessLog {
         })),
       );
     });
-    this.onCommit?.();
+    this.poke();
+  }
+
+  /** The outbox drainer told of new `app.access` events, at most every POKE_MS (a poke is a drain). */
+  private poke(): void {
+    if (!this.onCommit || this.pokeTimer) return;
+    const wait = this.lastPoke + POKE_MS - Date.now();
+    if (wait <= 0) {
+      this.lastPoke = Date.now();
+      this.onCommit();
+      return;
+    }
+    this.pokeTimer = setTimeout(() => {
+      this.pokeTimer = undefined;
+      this.lastPoke = Date.now();
+      this.onCommit?.();
+    }, wait);
   }
 
   async close(): Promise<void> {
     await this.flush();
+    if (this.pokeTimer) {
+      clearTimeout(this.pokeTimer);
+      this.pokeTimer = undefined;
+      this.onCommit?.();
+    }
   }
 }

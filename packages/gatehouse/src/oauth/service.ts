@@ -56,6 +56,8 @@ export interface OAuthDeps {
   /** Profile fields and friends from the platform's events; absent (CLI): only Gatehouse's own data. */
   facts?: PlatformFacts;
   onCommit?: () => void;
+  /** After an access-log commit (only bus events, no webhooks): default `onCommit`. */
+  onAccessCommit?: () => void;
   now?: () => number;
 }
 
@@ -116,7 +118,7 @@ export class OAuthService {
     this.accessLog = new AccessLog(deps.db, {
       flushMs: opts.accessLogFlushMs,
       log: deps.log,
-      ...(deps.onCommit ? { onCommit: deps.onCommit } : {}),
+      ...((deps.onAccessCommit ?? deps.onCommit) ? { onCommit: deps.onAccessCommit ?? deps.onCommit } : {}),
     });
     this.anomalies = new AppAnomalyDetector(opts.anomaly);
     this.tokens = new TokenCache({ now: this.now });
