@@ -43,10 +43,10 @@ export const ACCESS_SETTINGS = {
     doc: 'Let the provider send back-channel logouts to loopback and private addresses (development, internal apps)',
   },
   oauthAccessLogFlushMs: {
-    schema: int(10, 10_000),
-    default: 200,
-    form: 'milliseconds (integer 10-10000)',
-    doc: 'How often the app data-access log is written (reads are batched; a graceful stop writes the rest)',
+    schema: int(0, 1000),
+    default: 0,
+    form: 'milliseconds (integer 0-1000)',
+    doc: 'How long an app read may wait to share the data-access log commit with other reads (0: the next event-loop turn); every read is answered only once its log row is durable',
   },
   trustedProxies: {
     schema: z.string().refine((v) =>

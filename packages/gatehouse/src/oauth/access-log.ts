@@ -40,19 +40,27 @@ export function accessEntry(r: Selectable<OAuthAccessLogTable>): AccessEntry {
 }
 
 /**
- * The per-app data-access log. Every resource read is recorded; rows are written in batches (one
- * transaction per flush, every `flushMs` or 500 reads) together with one `app.access` bus event per app
- * and user in the batch, so a read costs no fsync of its own. A graceful stop writes what is pending; a
- * crash loses at most the last `flushMs` of entries.
+ * The per-app data-access log. Every resource read is recorded, and durably before it is answered:
+ * `record` settles only after the transaction holding its row has committed, and a read whose row cannot
+ * be written fails (the app gets an error, not the data). Reads share commits (group commit): the reads
+ * of one event-loop turn (or of `flushMs`, when set) and those that arrive while a write is under way go
+ * in one transaction with one `app.access` bus event per app and user, so a read costs no commit of its
+ * own under load.
  */
+/** The drainer is poked at most this often by the log (its events are notices; the rows are the record). */
+const POKE_MS = 50;
+
 export class AccessLog {
   private pending: AccessRecord[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private scheduled = false;
   private flushing: Promise<void> | undefined;
   private readonly db: Db;
   private readonly flushMs: number;
   private readonly log: Logger | undefined;
   private readonly onCommit: (() => void) | undefined;
+  private lastPoke = 0;
+  private pokeTimer: NodeJS.Timeout | undefined;
   private readonly listeners: Array<(r: AccessRecord & { network: string }) => void> = [];
 
   constructor(db: Db, opts: { flushMs: number; log?: Logger; onCommit?: () => void }) {
@@ -67,8 +75,8 @@ export class AccessLog {
     this.listeners.push(fn);
   }
 
-  record(r: AccessRecord): void {
-    this.pending.push(r);
+  /** Records a read; settles once its row is committed (answer the read only then). */
+  record(r: AccessRecord): Promise<void> {
     const network = networkOf(r.ip);
     for (const l of this.listeners) {
       try {
@@ -77,22 +85,45 @@ export class AccessLog {
         this.log?.error({ err }, 'access-log listener failed');
       }
     }
-    if (this.pending.length >= 500) void this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushMs);
-      this.timer.unref();
-    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push(r);
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
   }
 
-  /** Writes everything recorded so far. */
+  /** A write soon: next turn (or after `flushMs`); a write under way takes the rest when it ends. */
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    const go = () => {
+      this.scheduled = false;
+      void this.flush();
+    };
+    if (this.flushMs > 0) setTimeout(go, this.flushMs);
+    else setImmediate(go);
+  }
+
+  /** Writes everything recorded so far (never throws: a failed write fails the reads that waited on it). */
   async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     while (this.flushing) await this.flushing;
     if (this.pending.length === 0) return;
     const batch = this.pending;
+    const waiters = this.waiters;
     this.pending = [];
-    this.flushing = this.write(batch).finally(() => (this.flushing = undefined));
+    this.waiters = [];
+    this.flushing = this.write(batch)
+      .then(
+        () => waiters.forEach((w) => w.resolve()),
+        (err: unknown) => {
+          this.log?.error({ err, entries: batch.length }, 'access log write failed; those reads fail');
+          waiters.forEach((w) => w.reject(err));
+        },
+      )
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.pending.length > 0) this.schedule();
+      });
     await this.flushing;
   }
 
@@ -119,44 +150,54 @@ export class AccessLog {
           reads: 1,
         });
     }
-    try {
-      await this.db.transaction().execute(async (tx) => {
-        await q.insertAccess(
-          tx,
-          batch.map((r) => ({
-            client_id: r.client,
-            account_id: r.account,
-            grant_id: r.grant,
-            resource: r.resource,
-            fields: JSON.stringify(r.fields),
-            ip: r.ip,
-            network: networkOf(r.ip),
-            at: r.at,
-          })),
-        );
-        await outboxStore.append(
-          tx,
-          [...events.values()].map((e) => ({
-            ...e,
-            type: 'app.access' as const,
-            fields: [...e.fields].sort(),
-          })),
-        );
-      });
-      this.onCommit?.();
-    } catch (err) {
-      // put them back for the next flush: a read is never silently dropped while the process lives
-      this.pending = [...batch, ...this.pending];
-      this.log?.error({ err, entries: batch.length }, 'access log write failed; will retry');
-      if (!this.timer) {
-        this.timer = setTimeout(() => void this.flush(), this.flushMs * 5);
-        this.timer.unref();
-      }
+    await this.db.transaction().execute(async (tx) => {
+      await q.insertAccess(
+        tx,
+        batch.map((r) => ({
+          client_id: r.client,
+          account_id: r.account,
+          grant_id: r.grant,
+          resource: r.resource,
+          fields: JSON.stringify(r.fields),
+          ip: r.ip,
+          network: networkOf(r.ip),
+          at: r.at,
+        })),
+      );
+      await outboxStore.append(
+        tx,
+        [...events.values()].map((e) => ({
+          ...e,
+          type: 'app.access' as const,
+          fields: [...e.fields].sort(),
+        })),
+      );
+    });
+    this.poke();
+  }
+
+  /** The outbox drainer told of new `app.access` events, at most every POKE_MS (a poke is a drain). */
+  private poke(): void {
+    if (!this.onCommit || this.pokeTimer) return;
+    const wait = this.lastPoke + POKE_MS - Date.now();
+    if (wait <= 0) {
+      this.lastPoke = Date.now();
+      this.onCommit();
+      return;
     }
+    this.pokeTimer = setTimeout(() => {
+      this.pokeTimer = undefined;
+      this.lastPoke = Date.now();
+      this.onCommit?.();
+    }, wait);
   }
 
   async close(): Promise<void> {
     await this.flush();
-    if (this.timer) clearTimeout(this.timer);
+    if (this.pokeTimer) {
+      clearTimeout(this.pokeTimer);
+      this.pokeTimer = undefined;
+      this.onCommit?.();
+    }
   }
 }

@@ -5,6 +5,7 @@ import type { Db, Tx } from '../store/db.ts';
 import type { SecretBox } from '../webhooks/index.ts';
 import { GroupCommit } from './group-commit.ts';
 import { oauthStore as q } from './store.ts';
+import type { TokenCache } from './token-cache.ts';
 
 /**
  * Models whose id the provider looks up again from another key (session uid, user code): their id is
@@ -28,8 +29,13 @@ export interface AdapterHooks {
     tx: Tx,
     info: { model: string; grantId: string | undefined; clientId: string | undefined },
   ): Promise<void>;
+  /** Access tokens and grants read on every resource request (token-cache.ts); forgotten on deletion. */
+  cache?: TokenCache;
   now?: () => number;
 }
+
+/** The models the resource endpoints read on every request: cached, the rest always read. */
+const CACHED = new Set(['AccessToken', 'Grant']);
 
 /** Grant ids are references (tokens carry them), not credentials: kept as they are, the rest hashed. */
 const PLAIN_ID = new Set(['Grant']);
@@ -44,6 +50,16 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
   const now = hooks.now ?? Date.now;
   // every write waits for its commit; writes of the same event-loop turn share it (group-commit.ts)
   const gc = new GroupCommit(db);
+  const cache = hooks.cache;
+  /** Runs a write that deletes or changes rows, forgetting them before it and again after its commit. */
+  const changing = async <T>(forget: () => void, write: () => Promise<T>): Promise<T> => {
+    forget();
+    try {
+      return await write();
+    } finally {
+      forget();
+    }
+  };
   return class KyselyAdapter implements Adapter {
     readonly name: string;
     constructor(name: string) {
@@ -76,24 +92,43 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
         return;
       }
       if (this.name === 'Grant' && hooks.onGrantSaved) {
-        await gc.write(async (tx) => {
-          const before = await q.findModel(tx, 'Grant', row.id);
-          await q.upsertModel(tx, row);
-          await hooks.onGrantSaved!(tx, {
-            id,
-            before: before ? (JSON.parse(before.payload) as AdapterPayload) : undefined,
-            after: payload,
-          });
-        });
+        await changing(
+          () => cache?.forget('Grant', row.id),
+          () =>
+            gc.write(async (tx) => {
+              const before = await q.findModel(tx, 'Grant', row.id);
+              await q.upsertModel(tx, row);
+              await hooks.onGrantSaved!(tx, {
+                id,
+                before: before ? (JSON.parse(before.payload) as AdapterPayload) : undefined,
+                after: payload,
+              });
+            }),
+        );
         return;
       }
-      await gc.write((tx) => q.upsertModel(tx, row));
+      if (CACHED.has(this.name) && cache)
+        await changing(
+          () => cache.forget(this.name, row.id),
+          () => gc.write((tx) => q.upsertModel(tx, row)),
+        );
+      else await gc.write((tx) => q.upsertModel(tx, row));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.name === 'Client') return hooks.client(id);
-      const r = await q.findModel(db, this.name, rowIdOf(this.name, id));
-      return r ? this.revive(r, id) : undefined;
+      const key = rowIdOf(this.name, id);
+      if (!cache || !CACHED.has(this.name)) {
+        const r = await q.findModel(db, this.name, key);
+        return r ? this.revive(r, id) : undefined;
+      }
+      const hit = cache.get(this.name, key);
+      if (hit) return hit;
+      const mark = cache.mark();
+      const r = await q.findModel(db, this.name, key);
+      const p = r ? this.revive(r, id) : undefined;
+      if (p) cache.set(this.name, key, p, mark);
+      return p;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -114,19 +149,30 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
         const r = await q.findModel(tx, this.name, key);
         const p = r ? (JSON.parse(r.payload) as AdapterPayload) : undefined;
         // A concurrent redemption got there first: this one is a replay. The whole grant goes.
-        if (p?.grantId) await q.destroyGrantEverything(tx, p.grantId);
+        if (p?.grantId) {
+          cache?.forgetGrant(p.grantId);
+          await q.destroyGrantEverything(tx, p.grantId);
+        }
         await hooks.onReuse?.(tx, { model: this.name, grantId: p?.grantId, clientId: p?.clientId });
         return p ?? {};
       });
-      if (reused) throw new errors.InvalidGrant(`${this.name} already consumed`);
+      if (reused) {
+        if (reused.grantId) cache?.forgetGrant(reused.grantId);
+        throw new errors.InvalidGrant(`${this.name} already consumed`);
+      }
     }
 
     async destroy(id: string): Promise<void> {
-      await gc.write((tx) => q.destroyModel(tx, this.name, rowIdOf(this.name, id)));
+      const key = rowIdOf(this.name, id);
+      const forget = () => (this.name === 'Grant' ? cache?.forgetGrant(id) : cache?.forget(this.name, key));
+      await changing(forget, () => gc.write((tx) => q.destroyModel(tx, this.name, key)));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await gc.write((tx) => q.revokeByGrant(tx, this.name, grantId));
+      await changing(
+        () => cache?.forgetGrant(grantId),
+        () => gc.write((tx) => q.revokeByGrant(tx, this.name, grantId)),
+      );
     }
 
     private revive(

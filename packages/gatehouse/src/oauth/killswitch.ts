@@ -32,6 +32,8 @@ export async function suspendApp(s: OAuthService, clientId: string, reason: stri
     throw new GatehouseError('APP_ALREADY_IN_STATE', 'the app is already suspended');
   await s.accessLog.flush();
   const t = s.now();
+  // its cached tokens go now and again after the commit (a read under way cannot cache one back)
+  s.tokens.forgetClient(clientId);
   const result = await s.d.db.transaction().execute(async (tx) => {
     if (!(await s.registry.setStatusInTx(tx, clientId, 'suspended', reason)))
       throw new GatehouseError('APP_ALREADY_IN_STATE', 'the app is already suspended');
@@ -98,6 +100,7 @@ export async function suspendApp(s: OAuthService, clientId: string, reason: stri
     });
     return { grants: grants.length, revoked, users: accounts.length, incident: incident.id };
   });
+  s.tokens.forgetClient(clientId);
   s.registry.forget(clientId);
   s.d.onCommit?.();
   return { app: await s.registry.get(clientId), ...result };

@@ -24,6 +24,8 @@ export function oauthModule(core: Core, w: Wiring): PartModule<{ oauth: OAuthSer
         core.drainer.poke();
         w.get('dispatcher').poke();
       },
+      // the access log writes bus events only: the webhook dispatcher has nothing new to look at
+      onAccessCommit: () => core.drainer.poke(),
     },
     oauthOptionsFrom(config),
   );

@@ -43,6 +43,8 @@ export interface ProviderDeps {
   jwks: { keys: JWK[] };
   /** 32 bytes: derives the cookie keys and the pairwise salt. */
   secretKey: Buffer;
+  /** The pairwise subjects (shared with the resource API); default: from `secretKey`. */
+  pairwise?: PairwiseIds;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   /** The account behind an id when it may still use apps (active), else undefined. */
@@ -77,13 +79,49 @@ export function pairwiseSub(salt: Buffer, sector: string, accountId: string): st
 }
 
 /**
+ * Pairwise subjects remembered (every userinfo and resource read needs one: an HMAC each otherwise).
+ * A pure function of salt, sector and account, so nothing here can go stale; bounded at `max` entries.
+ */
+export class PairwiseIds {
+  private readonly salt: Buffer;
+  private readonly max: number;
+  private readonly memo = new Map<string, string>();
+  private readonly hosts = new Map<string, string>();
+
+  constructor(salt: Buffer, max = 50_000) {
+    this.salt = salt;
+    this.max = max;
+  }
+
+  /** The sector of an app: the host of its (first) redirect URI. */
+  sectorOf(redirectUri: string): string {
+    let h = this.hosts.get(redirectUri);
+    if (h === undefined) {
+      if (this.hosts.size >= 10_000) this.hosts.clear();
+      this.hosts.set(redirectUri, (h = new URL(redirectUri).host));
+    }
+    return h;
+  }
+
+  of(sector: string, accountId: string): string {
+    const k = `${sector}|${accountId}`;
+    let v = this.memo.get(k);
+    if (v === undefined) {
+      if (this.memo.size >= this.max) this.memo.delete(this.memo.keys().next().value!);
+      this.memo.set(k, (v = pairwiseSub(this.salt, sector, accountId)));
+    }
+    return v;
+  }
+}
+
+/**
  * The oidc-provider configuration: PKCE S256 for every client, refresh rotation (reuse revokes the
  * grant), revocation, introspection, RP-initiated and back-channel logout, PAR, DPoP, the device grant
  * with a confirmation page that names the app and where the request came from, field-level scopes and
  * pairwise subjects, Gatehouse's own sign-in behind the login prompt.
  */
 export function buildProvider(d: ProviderDeps): Provider {
-  const pairwiseSalt = derive(d.secretKey, 'pairwise');
+  const pairwise = d.pairwise ?? new PairwiseIds(derive(d.secretKey, 'pairwise'));
   const policy = interactionPolicy.base();
   // The provider's own session follows Gatehouse's: once the Gatehouse session ends (sign-out, freeze,
   // revoked), the next authorisation asks to sign in again.
@@ -121,7 +159,7 @@ export function buildProvider(d: ProviderDeps): Provider {
     subjectTypes: ['pairwise'],
     // the sector is the redirect host (all of an app's redirect URIs share one), never the provider's guess
     pairwiseIdentifier: (_ctx, accountId, client) =>
-      pairwiseSub(pairwiseSalt, new URL(client.redirectUris![0]!).host, accountId),
+      pairwise.of(pairwise.sectorOf(client.redirectUris![0]!), accountId),
     sectorIdentifierUriValidate: () => false,
     clientDefaults: {
       grant_types: ['authorization_code'],

@@ -164,6 +164,8 @@ export class AppRegistry {
   private readonly cache = new Map<string, { at: number; row: OAuthAppsTable | undefined }>();
   /** The provider's view of a cached row, built (and its secret opened) once per row read. */
   private readonly metadata = new WeakMap<OAuthAppsTable, AdapterPayload>();
+  /** The view of a cached row, built once per row read (every resource request needs one). */
+  private readonly views = new WeakMap<OAuthAppsTable, Readonly<AppView>>();
   private readonly cacheMs: number;
 
   constructor(db: Db, box: SecretBox, opts: { now?: () => number; cacheMs?: number } = {}) {
@@ -280,6 +282,13 @@ export class AppRegistry {
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(id, { at: t, row });
     return row;
+  }
+
+  /** The view of a row `cached` returned, built once per row (read only: shared by the requests). */
+  viewOf(r: OAuthAppsTable): Readonly<AppView> {
+    let v = this.views.get(r);
+    if (!v) this.views.set(r, (v = appView(r)));
+    return v;
   }
 
   private async row(id: string): Promise<OAuthAppsTable> {

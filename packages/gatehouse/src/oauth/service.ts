@@ -16,10 +16,11 @@ import { AppAnomalyDetector, type AnomalyConfig } from './anomaly.ts';
 import { checkDpop } from './dpop.ts';
 import { SigningKeys } from './keys.ts';
 import type { PlatformFacts } from './platform.ts';
-import { buildProvider, pairwiseSub } from './provider.ts';
-import { AppRegistry, appView, type AppView } from './registry.ts';
+import { buildProvider, PairwiseIds } from './provider.ts';
+import { AppRegistry, type AppView } from './registry.ts';
 import { claimsFor, FIELD_BY_SCOPE, scopeSet, type ProfileFields } from './scopes.ts';
 import { oauthStore as q } from './store.ts';
+import { TokenCache } from './token-cache.ts';
 import { createHmac } from 'node:crypto';
 import { suspendApp, resumeApp, openAnomalyIncident } from './killswitch.ts';
 
@@ -55,6 +56,8 @@ export interface OAuthDeps {
   /** Profile fields and friends from the platform's events; absent (CLI): only Gatehouse's own data. */
   facts?: PlatformFacts;
   onCommit?: () => void;
+  /** After an access-log commit (only bus events, no webhooks): default `onCommit`. */
+  onAccessCommit?: () => void;
   now?: () => number;
 }
 
@@ -76,7 +79,7 @@ export interface ResourceAuth {
   clientId: string;
   grantId: string | undefined;
   scopes: Set<string>;
-  app: AppView;
+  app: Readonly<AppView>;
   /** The account's display name as authenticate read it (the nickname's fallback). */
   displayName: string;
 }
@@ -92,6 +95,8 @@ export class OAuthService {
   readonly keys: SigningKeys;
   readonly accessLog: AccessLog;
   readonly anomalies: AppAnomalyDetector;
+  /** Access tokens and grants for the resource endpoints, forgotten on every deletion (token-cache.ts). */
+  readonly tokens: TokenCache;
   readonly d: OAuthDeps;
   readonly o: OAuthOptions;
   readonly now: () => number;
@@ -100,7 +105,7 @@ export class OAuthService {
   private building: Promise<Provider> | undefined;
   private readonly limiters = new Map<number, RateLimiter>();
   readonly userCodes: RateLimiter;
-  private readonly pairwiseSalt: Buffer;
+  private readonly pairwise: PairwiseIds;
   private pruner: NodeJS.Timeout | undefined;
 
   constructor(deps: OAuthDeps, opts: OAuthOptions) {
@@ -113,9 +118,10 @@ export class OAuthService {
     this.accessLog = new AccessLog(deps.db, {
       flushMs: opts.accessLogFlushMs,
       log: deps.log,
-      ...(deps.onCommit ? { onCommit: deps.onCommit } : {}),
+      ...((deps.onAccessCommit ?? deps.onCommit) ? { onCommit: deps.onAccessCommit ?? deps.onCommit } : {}),
     });
     this.anomalies = new AppAnomalyDetector(opts.anomaly);
+    this.tokens = new TokenCache({ now: this.now });
     this.accessLog.onRecord((r) => {
       for (const a of this.anomalies.observe({ ...r, network: r.network }))
         openAnomalyIncident(this, a).catch((err: unknown) =>
@@ -123,7 +129,9 @@ export class OAuthService {
         );
     });
     this.userCodes = new RateLimiter({ limit: opts.userCodesPerIp, windowMs: 10 * 60_000, now: this.now });
-    this.pairwiseSalt = createHmac('sha256', deps.secretKey).update('gatehouse-oauth|pairwise').digest();
+    this.pairwise = new PairwiseIds(
+      createHmac('sha256', deps.secretKey).update('gatehouse-oauth|pairwise').digest(),
+    );
   }
 
   /** Starts the pruning of expired rows. Signing keys are created when the provider is first built. */
@@ -185,10 +193,12 @@ export class OAuthService {
       adapter: kyselyAdapter(d.db, d.box, {
         client: (id) => this.registry.clientMetadata(id),
         onGrantSaved: (tx, g) => this.onGrantSaved(tx, g),
+        cache: this.tokens,
         now: this.now,
       }),
       jwks,
       secretKey: d.secretKey,
+      pairwise: this.pairwise,
       accessTokenTtlSeconds: this.o.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: this.o.refreshTokenTtlSeconds,
       sessionCookieName: this.o.sessionCookieName,
@@ -229,7 +239,7 @@ export class OAuthService {
   }): Promise<Record<string, string | number>> {
     const r = await this.registry.cached(i.clientId);
     if (!r) return {};
-    const app = appView(r);
+    const app = this.registry.viewOf(r);
     const granted = scopeSet(i.scope);
     const needsProfile = [...granted].some((s) => FIELD_BY_SCOPE.get(s)?.claim);
     if (i.use === 'userinfo') this.limit(app, i.accountId);
@@ -238,8 +248,9 @@ export class OAuthService {
       verified: app.verified,
       reviewed: app.reviewedScopes,
     });
+    // the read is answered only once its log row is durable
     if (i.use === 'userinfo')
-      this.accessLog.record({
+      await this.accessLog.record({
         client: i.clientId,
         account: i.accountId,
         grant: i.grantId ?? null,
@@ -268,7 +279,7 @@ export class OAuthService {
   }
 
   /** Per-app resource rate limit (reads per minute, per app across its users). */
-  private limit(app: AppView, accountId: string): void {
+  private limit(app: Readonly<AppView>, accountId: string): void {
     let l = this.limiters.get(app.rateLimitPerMinute);
     if (!l) {
       l = new RateLimiter({ limit: app.rateLimitPerMinute, windowMs: 60_000, now: this.now });
@@ -346,7 +357,7 @@ export class OAuthService {
         clientId: at.clientId,
         grantId: at.grantId,
         scopes: scopeSet(at.scope),
-        app: appView(r),
+        app: this.registry.viewOf(r),
         displayName: account.displayName,
       },
     };
@@ -363,7 +374,7 @@ export class OAuthService {
       verified: a.app.verified,
       reviewed: a.app.reviewedScopes,
     });
-    this.accessLog.record({
+    await this.accessLog.record({
       client: a.clientId,
       account: a.accountId,
       grant: a.grantId ?? null,
@@ -384,7 +395,7 @@ export class OAuthService {
       });
     this.limit(a.app, a.accountId);
     const friends = (await this.d.facts?.friends(a.accountId)) ?? [];
-    this.accessLog.record({
+    await this.accessLog.record({
       client: a.clientId,
       account: a.accountId,
       grant: a.grantId ?? null,
@@ -397,9 +408,8 @@ export class OAuthService {
   }
 
   /** The app's pairwise id of an account (as in its ID tokens and userinfo). */
-  subFor(app: AppView, accountId: string): string {
-    const sector = new URL(app.redirectUris[0]!).host;
-    return pairwiseSub(this.pairwiseSalt, sector, accountId);
+  subFor(app: Readonly<AppView>, accountId: string): string {
+    return this.pairwise.of(this.pairwise.sectorOf(app.redirectUris[0]!), accountId);
   }
 
   // ---- grants -----------------------------------------------------------------------------------------
@@ -517,16 +527,21 @@ export class OAuthService {
   ): Promise<number> {
     if (grantIds.length === 0) return 0;
     const t = this.now();
-    await this.d.db.transaction().execute(async (tx) => {
-      for (const id of grantIds) await q.destroyGrantEverything(tx, id);
-      await this.d.appendAudit(tx, {
-        actor,
-        action: 'oauth.grants.revoke',
-        subject: accountId,
-        data: { grants: grantIds, reason },
-        at: t,
-      });
-    });
+    const forget = () => grantIds.forEach((id) => this.tokens.forgetGrant(id));
+    forget();
+    await this.d.db
+      .transaction()
+      .execute(async (tx) => {
+        for (const id of grantIds) await q.destroyGrantEverything(tx, id);
+        await this.d.appendAudit(tx, {
+          actor,
+          action: 'oauth.grants.revoke',
+          subject: accountId,
+          data: { grants: grantIds, reason },
+          at: t,
+        });
+      })
+      .finally(forget);
     return grantIds.length;
   }
 
