@@ -4,6 +4,8 @@
  * GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run), which turns absence into a failure.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -182,11 +184,26 @@ export async function testGatehouse(
 ): Promise<{ gh: Gatehouse; cleanup: () => Promise<void> }> {
   const { config, cleanup } = await testConfig(backend, extra, { migrated: true });
   const gh = await createGatehouse(config, { log: createLogger('silent'), ...opts });
+  const unused = unusedConnections(gh.app.server);
   return {
     gh,
     cleanup: async () => {
-      await gh.close();
+      const closed = gh.close();
+      // the test is over: a connection a client opened and never sent a request on (fetch's pool does
+      // so now and then) would hold the server's close until Node's header timeout, over a minute
+      for (const socket of unused()) socket.destroy();
+      await closed;
       await cleanup();
     },
   };
+}
+
+/** The server's connections on which nothing has arrived (yet), as a function asked at cleanup. */
+function unusedConnections(server: Server): () => Socket[] {
+  const open = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    open.add(s);
+    s.once('close', () => open.delete(s));
+  });
+  return () => [...open].filter((s) => s.bytesRead === 0);
 }

@@ -9,6 +9,7 @@
  * including its bookkeeping rows. Each test's schema is dropped at its cleanup.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { migrate, type Db } from '../store/index.ts';
@@ -18,8 +19,39 @@ export const PG_URL = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@
 /** Where the recorded statements name their own schema (the migrator's bookkeeping tables). */
 const SCHEMA_MARK = '__gatehouse_test_schema__';
 
-/** The recorded migration as one script with SCHEMA_MARK for the schema; undefined: cannot be replayed. */
-let recorded: Promise<string | undefined> | undefined;
+/** The environment variable naming the file that holds the run's recorded migration. */
+export const RECORDED_MIGRATION_ENV = 'GATEHOUSE_TEST_PG_MIGRATION';
+
+/**
+ * The recorded migration as one script with SCHEMA_MARK for the schema; undefined: cannot be replayed.
+ * `npm test` records it once for the whole run (scripts/test.js, recordMigration) and hands the file to
+ * every test process; a test process started otherwise records its own with its first migrated schema.
+ */
+let recorded: Promise<string | undefined> | undefined = fromRun();
+
+function fromRun(): Promise<string | undefined> | undefined {
+  const file = process.env[RECORDED_MIGRATION_ENV];
+  if (!file) return undefined;
+  try {
+    return Promise.resolve(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Migrates a schema of its own with the real migrator, drops it, and returns the replayable script
+ * (undefined when the migration cannot be replayed): for scripts/test.js.
+ */
+export async function recordMigration(): Promise<string | undefined> {
+  const schema = `gh_test_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create schema ${schema}`);
+  try {
+    return await migrateRecording(schemaUrl(schema), schema);
+  } finally {
+    await dropSchema(schema);
+  }
+}
 
 export interface PgSchema {
   url: string;
