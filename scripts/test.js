@@ -21,6 +21,9 @@ const SLOW = [
   /chat\/src\/(browser|hijack)\.test/,
   /console\/me-(centre|appeal)\.browser\.test/,
   /e2e\//,
+  // a child process killed with its queue full, then a restart, on both databases; notices over SMTP
+  /response\/queue-crash\.test/,
+  /notify\/smtp\.test/,
   // the PostgreSQL copies of slow suites take about twice as long as their SQLite runs
   /server\/http\.postgres\.test/,
   /recovery\/(attacks|e2e|http)\.postgres\.test/,
