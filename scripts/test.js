@@ -2,8 +2,9 @@
 // Runs every *.test.ts beside the code with Node's own test runner (type stripping, no build).
 // GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run) turns "server absent: skipped" into a failure.
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
-import { join } from 'node:path';
+import { globSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -20,6 +21,9 @@ const SLOW = [
   /chat\/src\/(browser|hijack)\.test/,
   /console\/me-(centre|appeal)\.browser\.test/,
   /e2e\//,
+  // a child process killed with its queue full, then a restart, on both databases; notices over SMTP
+  /response\/queue-crash\.test/,
+  /notify\/smtp\.test/,
   // the PostgreSQL copies of slow suites take about twice as long as their SQLite runs
   /server\/http\.postgres\.test/,
   /recovery\/(attacks|e2e|http)\.postgres\.test/,
@@ -44,10 +48,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// PostgreSQL test schemas (gh_test_<created, base 36>_<random>) are left by the test files (dropping one
-// while another file migrates would break it: the migrator reads every schema); drop those of runs long
-// finished before starting: created over an hour ago (or named without their time, as before), so that
-// a run never drops the schemas of another run on the same server (several checkouts share one).
+// PostgreSQL test schemas (gh_test_<created, base 36>_<random>) are dropped by each test's cleanup; a
+// killed run (or an older checkout) leaves some: drop those of runs long finished before starting:
+// created over an hour ago (or named without their time, as before), so that a run never drops the
+// schemas of another run on the same server (several checkouts share one).
+let pgReachable = false;
 await (async () => {
   const url = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   let c;
@@ -55,6 +60,7 @@ await (async () => {
     const { default: pg } = await import('pg');
     c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
     await c.connect();
+    pgReachable = true;
     // gh_scale_*: the scale-out fault test's schema
     const { rows } = await c.query(
       "select nspname from pg_namespace where nspname like 'gh\\_test\\_%' or nspname like 'gh\\_scale\\_%'",
@@ -72,6 +78,25 @@ await (async () => {
     await c?.end().catch(() => undefined);
   }
 })();
+
+// The migration, recorded once for the run: every test process makes its migrated PostgreSQL schemas by
+// replaying it (packages/gatehouse/src/testing/pg-schema.ts) instead of migrating one first itself
+// (behind the advisory lock that every migrator on the server shares).
+const recordedMigration = join(mkdtempSync(join(tmpdir(), 'gatehouse-test-')), 'migration.sql');
+const testEnv = { ...process.env };
+if (pgReachable)
+  try {
+    const { recordMigration, RECORDED_MIGRATION_ENV } =
+      await import('../packages/gatehouse/src/testing/pg-schema.ts');
+    const script = await recordMigration();
+    if (script !== undefined) {
+      writeFileSync(recordedMigration, script);
+      testEnv[RECORDED_MIGRATION_ENV] = recordedMigration;
+    }
+  } catch (e) {
+    // each test process records its own then
+    console.error(`# could not record the PostgreSQL migration once for the run: ${e?.message ?? e}`);
+  }
 
 // Node's compile cache, shared by the test files and the CLIs they spawn: every file is its own process
 // that loads the sources again, and type stripping them (amaro, wasm) was about a quarter of the CPU of a
@@ -98,6 +123,7 @@ const r = spawnSync(
       : []),
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, NODE_COMPILE_CACHE: compileCache } },
+  { stdio: 'inherit', env: { ...testEnv, NODE_COMPILE_CACHE: compileCache } },
 );
+rmSync(dirname(recordedMigration), { recursive: true, force: true });
 process.exit(r.status ?? 1);

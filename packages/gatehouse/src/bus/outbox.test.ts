@@ -37,7 +37,11 @@ const pgSkip = await postgresSkip();
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
   describe(`outbox (${backend})`, { skip: backend === 'postgres' ? pgSkip : undefined }, () => {
     test('an event committed just before the process is killed is published by the next start', async () => {
-      const { config, cleanup } = await testConfig(backend, { sqliteSynchronous: 'FULL' });
+      const { config, cleanup } = await testConfig(
+        backend,
+        { sqliteSynchronous: 'FULL' },
+        { migrated: true },
+      );
       try {
         const gatehouseTs = fileURLToPath(new URL('../gatehouse.ts', import.meta.url));
         const configTs = fileURLToPath(new URL('../config/index.ts', import.meta.url));
@@ -75,7 +79,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
 
     test('events are published in commit order and each exactly once per drain', async () => {
-      const { config, cleanup } = await testConfig(backend);
+      const { config, cleanup } = await testConfig(backend, {}, { migrated: true });
       const gh = await createGatehouse(config, { log: createLogger('silent') });
       try {
         const order: string[] = [];
@@ -97,7 +101,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
 
     test('the drainer records published rows in one statement per flush and prunes old ones', async () => {
-      const { config, cleanup } = await testConfig(backend);
+      const { config, cleanup } = await testConfig(backend, {}, { migrated: true });
       const gh = await createGatehouse(config, { log: createLogger('silent') });
       try {
         for (const h of ['p.one', 'p.two'])

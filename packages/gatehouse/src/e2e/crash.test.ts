@@ -20,7 +20,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     { skip: backend === 'postgres' ? pgSkip : undefined },
     () => {
       test('a decision committed just before the process is killed is still acted on after restart', async () => {
-        const { config, cleanup } = await testConfig(backend, { sqliteSynchronous: 'FULL' });
+        const { config, cleanup } = await testConfig(
+          backend,
+          { sqliteSynchronous: 'FULL' },
+          { migrated: true },
+        );
         try {
           const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
           const child = `

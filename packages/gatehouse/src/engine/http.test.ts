@@ -48,7 +48,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     }
 
     before(async () => {
-      ({ config, cleanup: dropConfig } = await testConfig(backend, { engineSnapshotSeconds: 0 }));
+      ({ config, cleanup: dropConfig } = await testConfig(
+        backend,
+        { engineSnapshotSeconds: 0 },
+        { migrated: true },
+      ));
       await boot();
       key = (await gh.keys.create('engine test', ['events:write', 'accounts:read'])).key;
       writeKey = (await gh.keys.create('engine operator', ['accounts:write'])).key;

@@ -38,7 +38,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       let n = 0;
 
       before(async () => {
-        ({ config, cleanup: dropConfig } = await testConfig(backend, { engineSnapshotSeconds: 0 }));
+        ({ config, cleanup: dropConfig } = await testConfig(
+          backend,
+          { engineSnapshotSeconds: 0 },
+          { migrated: true },
+        ));
         gh = await createGatehouse(config, { log: createLogger('silent') });
         url = await gh.listen();
         key = (await gh.keys.create('long test', ['events:write', 'accounts:read'])).key;

@@ -28,7 +28,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       let n = 0;
 
       before(async () => {
-        ({ config, cleanup: dropConfig } = await testConfig(backend, { engineSnapshotSeconds: 0 }));
+        ({ config, cleanup: dropConfig } = await testConfig(
+          backend,
+          { engineSnapshotSeconds: 0 },
+          { migrated: true },
+        ));
         gh = await createGatehouse(config, { log: createLogger(process.env.SPLIT_LOG ?? 'silent') });
         url = await gh.listen();
         key = (await gh.keys.create('split test', ['events:write', 'accounts:read'])).key;

@@ -20,7 +20,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       if (skip) return t.skip(skip);
     }
     const settings = { responseQueueMax: 100, outboxPollMs: 20 };
-    const { config, cleanup } = await testConfig(backend, { ...settings, sqliteSynchronous: 'FULL' });
+    const { config, cleanup } = await testConfig(
+      backend,
+      { ...settings, sqliteSynchronous: 'FULL' },
+      { migrated: true },
+    );
     try {
       const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
       const overrides = {

@@ -3,8 +3,9 @@
  * machine. PostgreSQL tests skip with a visible message when the server is absent, unless
  * GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run), which turns absence into a failure.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -13,8 +14,9 @@ import { createGatehouse, type CreateOptions, type Gatehouse } from '../gatehous
 import { IdentityService, type IdentityOptions } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
+import { pgSchemaUrl, PG_URL } from './pg-schema.ts';
 
-export const PG_URL = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { pgSchemaUrl, PG_URL } from './pg-schema.ts';
 export const REQUIRE_SERVICES = process.env.GATEHOUSE_REQUIRE_SERVICES === '1';
 
 /** Cheap but real Argon2id parameters for tests (the OWASP ones are tested on their own). */
@@ -112,41 +114,24 @@ export async function postgresSkip(): Promise<string | undefined> {
   return msg;
 }
 
-/** A fresh PostgreSQL schema so parallel test files never see each other's rows. */
-export async function pgSchemaUrl(
-  prefix = 'gh_test_',
-): Promise<{ url: string; cleanup: () => Promise<void> }> {
-  // its creation time in the name: `npm test` drops only the schemas of runs long finished
-  const schema = `${prefix}${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  // no parallel workers: a parallel worker of a catalogue query has been seen not to find a schema
-  // created a moment before (3F000 "schema does not exist", where: parallel worker)
-  u.searchParams.set('options', `-c search_path=${schema} -c max_parallel_workers_per_gather=0`);
-  return {
-    url: u.toString(),
-    // Not dropped here: the migrator of a checkout older than store/index.ts's ownSchemaOnly introspects
-    // every schema of the database, and a schema dropped while such a test file migrates fails that file
-    // ("schema gh_test_… does not exist"; several checkouts share one server). `npm test` drops the test
-    // schemas of earlier runs (created over an hour before) when it starts (scripts/test.js).
-    cleanup: async () => undefined,
-  };
-}
-
 export type Backend = 'sqlite' | 'postgres';
 
+/**
+ * A config on a fresh database: a data directory of its own (SQLite) or a schema of its own
+ * (PostgreSQL). `migrated`: the PostgreSQL schema comes with every migration applied (a quick copy of
+ * what the migrator makes, testing/pg-schema.ts), for tests that migrate first anyway; the SQLite
+ * database is always made by the migrator.
+ */
 export async function testConfig(
   backend: Backend,
   extra: Partial<Record<SettingKey, unknown>> = {},
+  opts: { migrated?: boolean } = {},
 ): Promise<{ config: Config; cleanup: () => Promise<void> }> {
   const tmp = tempDir();
   let databaseUrl = '';
   let dropSchema = async () => undefined as void;
   if (backend === 'postgres') {
-    const s = await pgSchemaUrl();
+    const s = await pgSchemaUrl('gh_test_', opts);
     databaseUrl = s.url;
     dropSchema = s.cleanup;
   }
@@ -180,7 +165,7 @@ export async function testConfig(
 }
 
 export async function testStore(backend: Backend): Promise<{ store: Store; cleanup: () => Promise<void> }> {
-  const { config, cleanup } = await testConfig(backend);
+  const { config, cleanup } = await testConfig(backend, {}, { migrated: true });
   const store = openStore(config.database, { sqliteSynchronous: 'NORMAL' });
   await migrate(store);
   return {
@@ -197,13 +182,28 @@ export async function testGatehouse(
   extra: Partial<Record<SettingKey, unknown>> = {},
   opts: CreateOptions = {},
 ): Promise<{ gh: Gatehouse; cleanup: () => Promise<void> }> {
-  const { config, cleanup } = await testConfig(backend, extra);
+  const { config, cleanup } = await testConfig(backend, extra, { migrated: true });
   const gh = await createGatehouse(config, { log: createLogger('silent'), ...opts });
+  const unused = unusedConnections(gh.app.server);
   return {
     gh,
     cleanup: async () => {
-      await gh.close();
+      const closed = gh.close();
+      // the test is over: a connection a client opened and never sent a request on (fetch's pool does
+      // so now and then) would hold the server's close until Node's header timeout, over a minute
+      for (const socket of unused()) socket.destroy();
+      await closed;
       await cleanup();
     },
   };
+}
+
+/** The server's connections on which nothing has arrived (yet), as a function asked at cleanup. */
+function unusedConnections(server: Server): () => Socket[] {
+  const open = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    open.add(s);
+    s.once('close', () => open.delete(s));
+  });
+  return () => [...open].filter((s) => s.bytesRead === 0);
 }

@@ -1,0 +1,197 @@
+/**
+ * Test-only: PostgreSQL schemas for tests, one per test, on the shared server of this machine.
+ *
+ * Running every migration through Kysely's migrator for each test was the largest fixed cost of the
+ * PostgreSQL suites (a hundred and forty DDL statements, each a round trip, behind one advisory lock
+ * that every schema of the server shares). A migrated schema is made once per process by the real
+ * migrator, whose statements are recorded; every further migrated schema replays that record as one
+ * multi-statement query (one round trip, one transaction), so it holds exactly what the migrator makes,
+ * including its bookkeeping rows. Each test's schema is dropped at its cleanup.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import pg from 'pg';
+import { migrate, type Db } from '../store/index.ts';
+
+export const PG_URL = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Where the recorded statements name their own schema (the migrator's bookkeeping tables). */
+const SCHEMA_MARK = '__gatehouse_test_schema__';
+
+/** The environment variable naming the file that holds the run's recorded migration. */
+export const RECORDED_MIGRATION_ENV = 'GATEHOUSE_TEST_PG_MIGRATION';
+
+/**
+ * The recorded migration as one script with SCHEMA_MARK for the schema; undefined: cannot be replayed.
+ * `npm test` records it once for the whole run (scripts/test.js, recordMigration) and hands the file to
+ * every test process; a test process started otherwise records its own with its first migrated schema.
+ */
+let recorded: Promise<string | undefined> | undefined = fromRun();
+
+function fromRun(): Promise<string | undefined> | undefined {
+  const file = process.env[RECORDED_MIGRATION_ENV];
+  if (!file) return undefined;
+  try {
+    return Promise.resolve(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Migrates a schema of its own with the real migrator, drops it, and returns the replayable script
+ * (undefined when the migration cannot be replayed): for scripts/test.js.
+ */
+export async function recordMigration(): Promise<string | undefined> {
+  const schema = `gh_test_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create schema ${schema}`);
+  try {
+    return await migrateRecording(schemaUrl(schema), schema);
+  } finally {
+    await dropSchema(schema);
+  }
+}
+
+export interface PgSchema {
+  url: string;
+  /** The schema's name (gh_test_<created, base 36>_<random>). */
+  schema: string;
+  /** Drops the schema (its tables and rows with it). */
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * A fresh PostgreSQL schema so parallel tests never see each other's rows; `migrated` gives it every
+ * migration already applied (as `migrate` would), otherwise it is empty.
+ */
+export async function pgSchemaUrl(prefix = 'gh_test_', opts: { migrated?: boolean } = {}): Promise<PgSchema> {
+  // its creation time in the name: `npm test` drops the schemas that a killed run left behind
+  const schema = `${prefix}${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
+  const url = schemaUrl(schema);
+  const made: PgSchema = { url, schema, cleanup: () => dropSchema(schema) };
+  if (!opts.migrated) {
+    await adminQuery(`create schema ${schema}`);
+    return made;
+  }
+  if (!recorded) {
+    // the first migrated schema of this process: the real migrator, recorded
+    let resolve!: (s: string | undefined) => void;
+    recorded = new Promise((r) => (resolve = r));
+    try {
+      await adminQuery(`create schema ${schema}`);
+      resolve(await migrateRecording(url, schema));
+    } catch (e) {
+      resolve(undefined);
+      throw e;
+    }
+    return made;
+  }
+  const script = await recorded;
+  if (script === undefined) {
+    await adminQuery(`create schema ${schema}`);
+    await migrateUrl(url);
+  } else
+    await adminQuery(
+      `create schema ${schema}; set search_path to ${schema}; ${script.replaceAll(SCHEMA_MARK, schema)}`,
+    );
+  return made;
+}
+
+function schemaUrl(schema: string): string {
+  const u = new URL(PG_URL);
+  // no parallel workers: a parallel worker of a catalogue query has been seen not to find a schema
+  // created a moment before (3F000 "schema does not exist", where: parallel worker).
+  // synchronous_commit=off: a commit does not wait for the server's WAL fsync (about ten milliseconds on
+  // this machine's disk, for every transaction of every test); what a commit wrote is visible to every
+  // session at once all the same, and only a crash of the PostgreSQL server itself could lose it — as
+  // sqliteSynchronous NORMAL does for the SQLite tests.
+  u.searchParams.set(
+    'options',
+    `-c search_path=${schema} -c max_parallel_workers_per_gather=0 -c synchronous_commit=off`,
+  );
+  return u.toString();
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_URL, options: '-c synchronous_commit=off' });
+  await admin.connect();
+  try {
+    await admin.query(text);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  // a connection a test left open may still hold a lock on a table: never wait long for it (a schema
+  // left here is dropped by the next `npm test` once it is an hour old, scripts/test.js)
+  await adminQuery(`set lock_timeout = 10000; drop schema if exists ${schema} cascade`).catch(
+    () => undefined,
+  );
+}
+
+async function migrateUrl(url: string): Promise<void> {
+  const db = new Kysely<never>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+  });
+  try {
+    await migrate({
+      db: db as unknown as Db,
+      dialect: 'postgres',
+      close: () => db.destroy(),
+      ping: async () => {},
+    });
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Migrates `schema` with the real migrator and returns its statements as a replayable script. */
+async function migrateRecording(url: string, schema: string): Promise<string | undefined> {
+  const log: CompiledQuery[] = [];
+  const db = new Kysely<never>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+    log: (e) => {
+      if (e.level === 'query') log.push(e.query);
+    },
+  });
+  try {
+    await migrate({
+      db: db as unknown as Db,
+      dialect: 'postgres',
+      close: () => db.destroy(),
+      ping: async () => {},
+    });
+  } finally {
+    await db.destroy();
+  }
+  return replayable(log, schema);
+}
+
+/**
+ * The statements that change the schema (reads, the migrator's lock and its transaction left out: the
+ * script runs as one transaction of its own), parameters written in as literals. Undefined when a
+ * statement cannot be written so with certainty (a parameter of another type, or dollar quoting, whose
+ * body may use $n itself): the caller then migrates each schema with the migrator.
+ */
+function replayable(log: readonly CompiledQuery[], schema: string): string | undefined {
+  const out: string[] = [];
+  for (const q of log) {
+    if (/^\s*(select|with|begin|commit|rollback)\b/i.test(q.sql)) continue;
+    if (q.parameters.length && /\$[A-Za-z_]*\$/.test(q.sql)) return undefined;
+    const literals: string[] = [];
+    for (const p of q.parameters) {
+      if (p === null) literals.push('null');
+      else if (typeof p === 'number' && Number.isFinite(p)) literals.push(String(p));
+      else if (typeof p === 'bigint') literals.push(p.toString());
+      else if (typeof p === 'boolean') literals.push(p ? 'true' : 'false');
+      else if (typeof p === 'string') literals.push(pg.Client.prototype.escapeLiteral(p));
+      else return undefined;
+    }
+    const text = q.sql.replace(/\$(\d+)\b/g, (_, n: string) => literals[Number(n) - 1] ?? `$${n}`);
+    if (/\$\d/.test(text.replace(/'(?:[^']|'')*'/g, ''))) return undefined;
+    out.push(text.replaceAll(schema, SCHEMA_MARK));
+  }
+  return out.join(';\n');
+}
