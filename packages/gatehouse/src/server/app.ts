@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -126,6 +127,18 @@ export async function buildServer(opts: ServerOptions) {
       },
     },
     transform: jsonSchemaTransform,
+  });
+
+  // A connection a client opened and never sent a request on (a browser's preconnect, a client's pool)
+  // would hold close() until Node's header timeout, a minute or more: it is cut when the server closes.
+  const connections = new Set<Socket>();
+  app.server.on('connection', (s: Socket) => {
+    connections.add(s);
+    s.once('close', () => connections.delete(s));
+  });
+  app.addHook('preClose', (done) => {
+    for (const s of connections) if (s.bytesRead === 0) s.destroy();
+    done();
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
