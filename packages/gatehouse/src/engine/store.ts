@@ -121,13 +121,15 @@ export const engineStore = {
    * or contain decision flagged `checked`) are left out in the query, so they are neither returned nor
    * parsed (a contained intruder's many blocked messages).
    */
-  deliveredSince(q: Q, account: string, since: number, limit: number) {
+  /** `afterSeq`: only rows appended after that one (an incremental read, see service-views.ts). */
+  deliveredSince(q: Q, account: string, since: number, limit: number, afterSeq = 0) {
     return q
       .selectFrom('events as e')
-      .select(['e.id', 'e.time', 'e.payload'])
+      .select(['e.seq', 'e.id', 'e.time', 'e.payload'])
       .where('e.account', '=', account)
       .where('e.type', '=', 'message.sent')
       .where('e.time', '>=', since)
+      .where('e.seq', '>', afterSeq)
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
