@@ -34,6 +34,7 @@ const SENT_CACHE_ACCOUNTS = 2_000;
 const SENT_CACHE_IDLE_MS = 10 * 60_000;
 /** Above this many messages since the compromise, an account is read in full each time (as on PostgreSQL). */
 const SENT_CACHE_ROWS = 10_000;
+const SENT_PAGE = 1_000;
 
 interface SentRow {
   seq: number;
@@ -43,11 +44,12 @@ interface SentRow {
 /**
  * What an account sent, for the response part. A contained account's later messages are handled in
  * batches, and each batch plans its retraction from everything the account sent since the compromise
- * began; reading (and parsing) all of it again for every batch made a mass incident quadratic. On
- * SQLite (one writer: the log's seq order is its commit order, and a message's delivered-or-stopped
- * state is written with it) what was read is remembered per account and only rows appended after it
- * are read, so every batch still sees exactly what a full read would. On PostgreSQL, where concurrent
- * transactions may commit out of seq order, every read is a full one.
+ * began; reading all of it again for every batch made a mass incident quadratic. On SQLite (one
+ * writer: the log's seq order is its commit order, and a message stopped by the pre-send check is
+ * written with its decision) what was read is remembered per account and only rows appended after the
+ * last one read (delivered or stopped) are read again, so every batch still sees exactly what a full
+ * read would. On PostgreSQL, where concurrent transactions may commit out of seq order, every read is
+ * a full one.
  */
 export function createMessageLog(
   db: Db,
@@ -74,20 +76,19 @@ export function createMessageLog(
     const now = Date.now();
     let c = cache.get(account);
     if (c && (c.since > since || now - c.used > SENT_CACHE_IDLE_MS)) c = undefined;
-    const fresh = await engineStore.deliveredSince(
-      db,
-      account,
-      c?.since ?? since,
-      SENT_CACHE_ROWS + 1,
-      c?.lastSeq,
-    );
-    if (!c) c = { since, lastSeq: 0, rows: [], used: now };
-    for (const r of fresh) c.rows.push(parse(r));
-    if (c.rows.length > SENT_CACHE_ROWS) {
-      cache.delete(account);
-      return undefined;
+    c ??= { since, lastSeq: 0, rows: [], used: now };
+    for (;;) {
+      const page = await engineStore.sentAfter(db, account, c.since, c.lastSeq, SENT_PAGE);
+      for (const r of page) {
+        c.lastSeq = r.seq;
+        if (!r.stopped) c.rows.push(parse(r));
+      }
+      if (c.rows.length > SENT_CACHE_ROWS) {
+        cache.delete(account);
+        return undefined;
+      }
+      if (page.length < SENT_PAGE) break;
     }
-    if (fresh.length > 0) c.lastSeq = fresh[fresh.length - 1]!.seq;
     c.used = now;
     cache.delete(account);
     cache.set(account, c);
