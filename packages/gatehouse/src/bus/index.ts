@@ -127,22 +127,17 @@ export class OutboxDrainer {
   private readonly pollMs: number;
   private readonly log: Logger | undefined;
   private readonly retentionMs: number;
-  private readonly wakeMs: number;
-  /** The coalesced wake-up waiting for its turn, and when the last look started (performance.now()). */
-  private wake: NodeJS.Timeout | undefined;
-  private lastLook = -Infinity;
   /** The lowest outbox seq whose deferred work is not done yet (undefined: none). */
   pendingFrom: (() => number | undefined) | undefined;
   /** Finishes the deferred work (`drain()` waits for it). */
   settle: (() => Promise<void>) | undefined;
 
-  constructor(db: Db, bus: Bus, pollMs: number, log?: Logger, retentionMs = 7 * 86_400_000, wakeMs = 5) {
+  constructor(db: Db, bus: Bus, pollMs: number, log?: Logger, retentionMs = 7 * 86_400_000) {
     this.db = db;
     this.bus = bus;
     this.pollMs = pollMs;
     this.log = log;
     this.retentionMs = retentionMs;
-    this.wakeMs = wakeMs;
   }
 
   start(): void {
@@ -152,32 +147,13 @@ export class OutboxDrainer {
     this.poke();
   }
 
-  /**
-   * Ask for a drain soon. Coalesces: pokes while a drain runs fold into one more after it, and pokes
-   * within `wakeMs` of the last look share one look `wakeMs` after it, so a burst of commits (the
-   * response work of a mass incident) costs one query per few milliseconds, not one per commit.
-   */
+  /** Ask for a drain soon (coalesces concurrent requests). */
   poke(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    if (this.wake) return;
-    const wait = this.lastLook + this.wakeMs - performance.now();
-    if (wait <= 0) {
-      this.run();
-      return;
-    }
-    this.wake = setTimeout(() => {
-      this.wake = undefined;
-      this.run();
-    }, wait);
-  }
-
-  private run(): void {
-    if (this.stopped || this.running) return;
-    this.lastLook = performance.now();
     this.running = this.loop().finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
@@ -239,8 +215,6 @@ export class OutboxDrainer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.wake) clearTimeout(this.wake);
-    this.wake = undefined;
     while (this.running) await this.running;
     await this.flush().catch((err: unknown) => this.log?.error({ err }, 'outbox flush failed at stop'));
   }
