@@ -139,6 +139,7 @@ export class EngineService {
   private snapTimer: NodeJS.Timeout | undefined;
   private unsubscribe: Array<() => void> = [];
   private closed = false;
+  private snapshotting: Promise<unknown> = Promise.resolve();
   private readonly checkLog: CheckLog;
   /**
    * False in the scale-out roles: this process only appends to the log (engine workers in cluster/ own
@@ -564,7 +565,14 @@ export class EngineService {
    * slices as concatenated gzip members), so a large state never becomes one string. The records
    * are taken synchronously (one consistent instant); compression and the write follow.
    */
-  async snapshot(): Promise<{ position: number; bytes: number }> {
+  snapshot(): Promise<{ position: number; bytes: number }> {
+    // one at a time: the timer's snapshot and the one taken at close share the temporary file
+    const next = this.snapshotting.then(() => this.writeSnapshot());
+    this.snapshotting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeSnapshot(): Promise<{ position: number; bytes: number }> {
     await this.drain();
     if (!this.consume) return { position: 0, bytes: 0 }; // writes pending checks first
     const header: SnapshotHeader = {

@@ -121,10 +121,38 @@ export const engineStore = {
    * or contain decision flagged `checked`) are left out in the query, so they are neither returned nor
    * parsed (a contained intruder's many blocked messages).
    */
+  /**
+   * The account's messages since `since` appended after `afterSeq`, each with whether the pre-send check
+   * stopped it: an incremental read moves past stopped messages too (service-views.ts).
+   */
+  async sentAfter(q: Q, account: string, since: number, afterSeq: number, limit: number) {
+    const rows = await q
+      .selectFrom('events as e')
+      .select(({ exists, selectFrom }) => [
+        'e.seq',
+        exists(
+          selectFrom('engine_decisions as d')
+            .select(sql`1`.as('one'))
+            .whereRef('d.event_id', '=', 'e.id')
+            .where('d.action', 'in', ['block', 'contain'])
+            .where('d.detail', 'like', '%"checked":true%'),
+        ).as('stopped'),
+        'e.payload',
+      ])
+      .where('e.account', '=', account)
+      .where('e.type', '=', 'message.sent')
+      .where('e.time', '>=', since)
+      .where('e.seq', '>', afterSeq)
+      .orderBy('e.seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ seq: r.seq, stopped: Boolean(r.stopped), payload: r.payload }));
+  },
+
   deliveredSince(q: Q, account: string, since: number, limit: number) {
     return q
       .selectFrom('events as e')
-      .select(['e.id', 'e.time', 'e.payload'])
+      .select(['e.seq', 'e.id', 'e.time', 'e.payload'])
       .where('e.account', '=', account)
       .where('e.type', '=', 'message.sent')
       .where('e.time', '>=', since)

@@ -71,9 +71,15 @@ export async function handleBatch(
 
   const t0 = performance.now();
   const planned: Array<{ g: Group; plan: BatchPlan; id: string }> = [];
+  // the kinds of one batch share the account's display name (one identity read, not one per kind)
+  const names = new Map<string, Promise<string>>();
+  const bctx: ActionContext = {
+    ...ctx,
+    displayName: (a) => names.get(a) ?? (names.set(a, ctx.displayName(a)), names.get(a)!),
+  };
   for (const g of groups.values()) {
     const def = actionOf(g.step.action.kind);
-    planned.push({ g, plan: await def.planBatch!(ctx, g.ds, g.step.action.params), id: newId('act') });
+    planned.push({ g, plan: await def.planBatch!(bctx, g.ds, g.step.action.params), id: newId('act') });
     await yieldIfBusy();
   }
   const account = ds[0]!.account;

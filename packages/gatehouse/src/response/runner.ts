@@ -12,8 +12,12 @@ import type { DecisionInput, StepResult } from './types.ts';
  * enforce mode only, and recorded with its audit entry and `action.taken` in one transaction. Steps are
  * idempotent per (decision, action): a decision redelivered after a crash does not act twice.
  */
+/** Revocations found recorded that a runner remembers (per account, kind and session). */
+const REVOKED_REMEMBERED = 20_000;
+
 export class Runner {
   private readonly ctx: ActionContext;
+  private readonly revoked = new Set<string>();
   constructor(ctx: ActionContext) {
     this.ctx = ctx;
   }
@@ -38,9 +42,17 @@ export class Runner {
     d: DecisionInput,
     kind: 'revoke_sessions' | 'revoke_grants' = 'revoke_sessions',
   ): Promise<boolean> {
+    // a recorded revocation stays recorded: a yes is remembered (each later batch of a contained
+    // account asks again), a no is asked again next time
+    const key = `${kind}|${d.account}|${d.session ?? ''}`;
+    if (this.revoked.has(key)) return true;
     for (const r of await q.revokeDetails(this.ctx.deps.db, d.account, kind)) {
       const x = JSON.parse(r.detail) as { scope?: string; session?: string | null };
-      if (x.scope === 'all' || (d.session !== undefined && x.session === d.session)) return true;
+      if (x.scope === 'all' || (d.session !== undefined && x.session === d.session)) {
+        if (this.revoked.size >= REVOKED_REMEMBERED) this.revoked.delete(this.revoked.keys().next().value!);
+        this.revoked.add(key);
+        return true;
+      }
     }
     return false;
   }

@@ -59,8 +59,8 @@ export async function startSimGatehouse(
       port: o.port ?? 0,
       logLevel: 'silent',
       sqliteSynchronous: 'NORMAL',
-      outboxPollMs: 20,
-      webhookPollMs: 50,
+      // the outbox and webhook timers keep their defaults: commits poke the drainer and the dispatcher,
+      // and faster polling only costs queries on the event loop the pre-send check shares
       webhookRetryBaseMs: 200,
       cookieSecure: false,
       ...SIM_SETTINGS,

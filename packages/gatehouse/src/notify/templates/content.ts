@@ -69,15 +69,25 @@ export function safeParams<T>(v: T): T {
   return v;
 }
 
+/** Built formats by locale and time zone: building one costs far more than using it (a few at most). */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** Formats epoch-ms times for a locale and an IANA time zone ("2026年5月1日 12:03 (Asia/Shanghai)"). */
 export function timeFormatter(locale: Locale, timeZone: string): (t: number) => string {
-  const f = new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-  });
-  return (t) => `${f.format(new Date(t))} (${timeZone})`;
+  const key = `${locale}|${timeZone}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+    });
+    if (formats.size >= 64) formats.clear();
+    formats.set(key, f);
+  }
+  const format = f;
+  return (t) => `${format.format(new Date(t))} (${timeZone})`;
 }
