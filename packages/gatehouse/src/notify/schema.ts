@@ -234,4 +234,17 @@ export const notifyMigrations: PartMigrations = {
         await db.schema.dropTable(t).execute();
     },
   }),
+  /** A notice's coalesced notices are read by the notice they joined (a full scan grew with the table). */
+  '1810_notify_coalesced_index': () => ({
+    async up(db: AnyDb) {
+      await db.schema
+        .createIndex('notify_notices_coalesced')
+        .on('notify_notices')
+        .columns(['coalesced_into', 'seq'])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex('notify_notices_coalesced').execute();
+    },
+  }),
 };
