@@ -94,8 +94,8 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   // routes (so the OpenAPI document), metrics, bus subscriptions and readiness in this order (keys has none)
   const modules: PartModule[] = [identity, webhooks, audit, content, response, parts.incidents, engine];
   modules.push(recovery, notify, oauth, parts.console, cluster);
-  // the text model first (it may learn the stored labels again), the outbox drainer and the dispatchers; the engine before what the response restores into it
-  const startOrder = [content, base, webhooks, notify, engine, oauth, audit, identity, response, cluster];
+  // the outbox drainer, the text model (it may learn the stored labels again), the dispatchers; the engine before what the response restores into it
+  const startOrder = [base, content, webhooks, notify, engine, oauth, audit, identity, response, cluster];
   // intake first, then the outbox drained to its subscribers, then what they enqueued
   const stopOrder = [oauth, cluster, engine, base, response, notify, webhooks, audit, content];
 

@@ -165,18 +165,34 @@ export class OutboxDrainer {
 
   /** Drains everything committed so far and records it as published. */
   async drain(): Promise<void> {
-    while (this.running) await this.running;
-    await this.loop();
+    await this.loopAlone();
     if (this.settle) {
       // the deferred work too, and what it committed in turn (whose own deferred work follows)
       for (let round = 0; round < 5; round++) {
         await this.settle();
         const seen = this.publishedSeq;
-        await this.loop();
+        await this.loopAlone();
         if (this.publishedSeq === seen) break;
       }
     }
     await this.flush();
+  }
+
+  /**
+   * One drain loop while no other runs: a poke (a commit, the timer, `start()`) during it waits for it
+   * and runs after, so two loops never read the same rows and publish them twice.
+   */
+  private async loopAlone(): Promise<void> {
+    while (this.running) await this.running;
+    const run: Promise<void> = this.loop().finally(() => {
+      if (this.running === run) this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.poke();
+      }
+    });
+    this.running = run;
+    await run;
   }
 
   private async loop(): Promise<void> {

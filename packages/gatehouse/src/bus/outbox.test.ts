@@ -151,6 +151,24 @@ describeBackends('outbox drainer', (backend) => {
       (r) => r.published_at,
     );
 
+  test('a drain and pokes at the same moment (start, commits) publish each row once', async () => {
+    const bus = new InProcessBus(silent);
+    const seen: string[] = [];
+    bus.subscribe('app.access', (e) => void seen.push(e.id));
+    const d = new OutboxDrainer(store.db, bus, 3_600_000, silent);
+    await d.drain();
+    seen.length = 0;
+    const ids = Array.from({ length: 40 }, (_, i) => `once-${i}`);
+    await append(ids);
+    const draining = d.drain();
+    d.start();
+    for (let i = 0; i < 5; i++) d.poke();
+    await draining;
+    await d.drain();
+    await d.stop();
+    assert.deepEqual([...seen].sort(), [...ids].sort(), 'every row once');
+  });
+
   test('published but not yet recorded when the drainer stops uncleanly: the next drainer publishes it again (at least once)', async () => {
     const first = new InProcessBus(silent);
     const seen1: string[] = [];
