@@ -106,6 +106,16 @@ describeBackends('message log', (backend) => {
         (await log.sentBy('acct-a', { since: T0, limit: 3 })).map((m) => m.recipients),
         [['m1-to'], ['m2-to'], ['m5-to']],
       );
+
+      // two batches of the account reading at the same moment: each sees every message once
+      await send(db, backend, 'acct-a', [
+        { id: 'm8', at: 7000, session: 's1' },
+        { id: 'm9', at: 8000, session: 's2' },
+      ]);
+      const both = await Promise.all([ids(log, { since: T0 }), ids(log, { since: T0 })]);
+      const expected = await ids(full(), { since: T0 });
+      assert.deepEqual(both, [expected, expected]);
+      assert.deepEqual(expected, ['m1', 'm2', 'm5', 'm7', 'm8', 'm9']);
     } finally {
       await cleanup();
     }

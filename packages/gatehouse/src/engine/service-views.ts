@@ -58,6 +58,17 @@ export function createMessageLog(
 ): MessageLogView {
   const incremental = !isPostgres(db);
   const cache = new Map<string, { since: number; lastSeq: number; rows: SentRow[]; used: number }>();
+  // one read of an account at a time: two interleaved reads would both append the same new rows
+  const turns = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(account: string, fn: () => Promise<T>): Promise<T> => {
+    const next = (turns.get(account) ?? Promise.resolve()).then(fn, fn);
+    const settled = next.catch(() => undefined);
+    turns.set(account, settled);
+    void settled.then(() => {
+      if (turns.get(account) === settled) turns.delete(account);
+    });
+    return next;
+  };
   const parse = (r: { seq: number; payload: string }): SentRow => {
     const m = JSON.parse(r.payload) as MessageSentEvent;
     return {
@@ -100,7 +111,7 @@ export function createMessageLog(
       // a message the pre-send check stopped (block or contain) reached nobody: it is never retracted
       // nor its recipients warned (issue 20); the query leaves those out
       const scan = o.session ? o.limit * 4 : o.limit;
-      let rows = incremental ? await remembered(account, o.since) : undefined;
+      let rows = incremental ? await inTurn(account, () => remembered(account, o.since)) : undefined;
       if (rows && rows.length > scan) rows = rows.slice(0, scan);
       rows ??= (await engineStore.deliveredSince(db, account, o.since, scan)).map(parse);
       const out: SentMessage[] = [];

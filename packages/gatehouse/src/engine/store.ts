@@ -117,11 +117,6 @@ export const engineStore = {
   },
 
   /**
-   * The messages of an account since `since` that left it: those the pre-send check stopped (a block
-   * or contain decision flagged `checked`) are left out in the query, so they are neither returned nor
-   * parsed (a contained intruder's many blocked messages).
-   */
-  /**
    * The account's messages since `since` appended after `afterSeq`, each with whether the pre-send check
    * stopped it: an incremental read moves past stopped messages too (service-views.ts).
    */
@@ -149,6 +144,11 @@ export const engineStore = {
     return rows.map((r) => ({ seq: r.seq, stopped: Boolean(r.stopped), payload: r.payload }));
   },
 
+  /**
+   * The messages of an account since `since` that left it: those the pre-send check stopped (a block
+   * or contain decision flagged `checked`) are left out in the query, so they are neither returned nor
+   * parsed (a contained intruder's many blocked messages).
+   */
   deliveredSince(q: Q, account: string, since: number, limit: number) {
     return q
       .selectFrom('events as e')
