@@ -85,15 +85,16 @@ export class ConsoleAuth implements OperatorSessions {
   }
 
   /**
-   * An onResponse hook for the root server: "operator X did METHOD route → status" for every
-   * state-changing request an operator made through the console, whatever its outcome.
+   * An onSend hook for the root server: "operator X did METHOD route → status" for every
+   * state-changing request an operator made through the console, whatever its outcome. It runs
+   * before the answer leaves, so an operator who has the answer finds the entry in the audit log.
    */
   auditHook() {
-    return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    return async <P>(req: FastifyRequest, reply: FastifyReply, payload: P): Promise<P> => {
       const session = req.consoleSession;
-      if (!session || SAFE_METHODS.has(req.method)) return;
+      if (!session || SAFE_METHODS.has(req.method)) return payload;
       const route = req.routeOptions.url ?? req.url.split('?')[0]!;
-      if (route === '/v1/console/signout') return; // audited by the sign-out itself
+      if (route === '/v1/console/signout') return payload; // audited by the sign-out itself
       const params = (req.params ?? {}) as Record<string, unknown>;
       await this.operators.db
         .transaction()
@@ -106,6 +107,7 @@ export class ConsoleAuth implements OperatorSessions {
           }),
         )
         .catch((err: unknown) => this.log.error({ err }, 'console audit entry not written'));
+      return payload;
     };
   }
 }

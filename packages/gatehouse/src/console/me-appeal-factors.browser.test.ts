@@ -169,7 +169,7 @@ describe('appeal with a passkey or an authenticator app in Chromium', () => {
     await assertAccessible(page, 'appeal: authenticator app step (zh, phone)');
     // the next time step's code (the one that confirmed the app was spent)
     const code = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
-    await page.getByLabel('验证码').fill(code);
+    await page.getByLabel('验证码', { exact: true }).fill(code);
     await page.getByRole('button', { name: '验证' }).click();
     await page.getByLabel('我已阅读并接受承诺书').waitFor();
 

@@ -111,11 +111,11 @@ describe('appeal flow in Chromium', () => {
     await useCode.waitFor();
     await step(page, 'appeal: choose a method (zh, phone)', 'me-appeal-verify');
     await useCode.click();
-    await page.getByLabel('验证码').fill('WRONG-CODE-0000');
+    await page.getByLabel('验证码', { exact: true }).fill('WRONG-CODE-0000');
     await page.getByRole('button', { name: '验证' }).click();
     await page.locator('#verify [role="alert"]').waitFor(); // a wrong code is refused, with its code
     assert.match(await page.locator('#verify [role="alert"]').innerText(), /RECOVERY_CODE_INVALID/);
-    await page.getByLabel('验证码').fill(owner.codes[0]!);
+    await page.getByLabel('验证码', { exact: true }).fill(owner.codes[0]!);
     await page.getByRole('button', { name: '验证' }).click();
 
     // the pledge

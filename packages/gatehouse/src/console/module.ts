@@ -30,7 +30,7 @@ export function consoleModule(
     name: 'console',
     services: { operators },
     routes: async (app) => {
-      app.addHook('onResponse', auth.auditHook());
+      app.addHook('onSend', auth.auditHook());
       await app.register(consoleStatic, { ...(opts.dist ? { dist: opts.dist } : {}) });
       await app.register(consoleRoutes, {
         db: core.store.db,
