@@ -28,4 +28,5 @@ export { clientContext } from './client.ts';
 export { parseDevice } from './device.ts';
 export { identityRoutes } from './routes.ts';
 export { signinOptionsFrom, type SigninOptions } from './mfa/options.ts';
+export { revertSecondFactors, type SecondFactorsReverted } from './mfa/revert.ts';
 export { MaxMindGeo, distanceKm, type GeoLookup, type GeoPlace } from './geo/geo.ts';

@@ -216,6 +216,11 @@ export class RecoveryContext {
     });
   }
 
+  /** The details recorded by a case's latest event of `step`. */
+  caseStep(caseId: string, step: string): Promise<Record<string, unknown> | undefined> {
+    return q.stepDetails(this.db, caseId, step);
+  }
+
   async mustCase(caseId: string): Promise<RecoveryCasesTable> {
     const c = await q.caseById(this.db, caseId);
     if (!c) throw new GatehouseError('RECOVERY_CASE_NOT_FOUND');

@@ -90,6 +90,7 @@ function baseReport(): Omit<OwnerReport, 'messages' | 'retracted'> {
     decision: null,
     warned: { count: 7 },
     restored: null,
+    signInFactors: null,
     sessionsRevoked: 1,
     verifiedBy: 'recovery_code',
     restoredAt: null,

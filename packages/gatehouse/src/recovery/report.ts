@@ -1,4 +1,4 @@
-import type { IdentityService } from '../identity/index.ts';
+import type { IdentityService, SecondFactorsReverted } from '../identity/index.ts';
 import type { RecoveryContext } from './context.ts';
 import type { LoggedEvent } from './ports.ts';
 import type { RestorePlan } from './restore.ts';
@@ -33,6 +33,8 @@ export interface OwnerReport {
   retracted: { count: number } | null;
   warned: { count: number } | null;
   restored: (RestorePlan & { sent: boolean }) | null;
+  /** Sign-in factors put right at the restore (the intruder's removed, the owner's back); null: none known. */
+  signInFactors: SecondFactorsReverted | null;
   sessionsRevoked: number;
   verifiedBy: string | null;
   restoredAt: number | null;
@@ -140,6 +142,19 @@ export function reportMarkdown(r: OwnerReport, lang: 'en' | 'zh'): string {
       : `- Recipients warned: ${r.warned ? r.warned.count : unknown}`,
   );
   L.push(zh ? `- 退出的会话：${r.sessionsRevoked}` : `- Sessions signed out: ${r.sessionsRevoked}`);
+  const f = r.signInFactors;
+  if (f && (f.passkeysRemoved.length > 0 || f.totpRemoved))
+    L.push(
+      zh
+        ? `- 删除了入侵者添加的登录方式：通行密钥 ${f.passkeysRemoved.length} 个${f.totpRemoved ? '、身份验证器应用 1 个' : ''}`
+        : `- Removed the sign-in methods the intruder added: ${f.passkeysRemoved.length} passkeys${f.totpRemoved ? ', 1 authenticator app' : ''}`,
+    );
+  if (f && (f.passkeysRestored.length > 0 || f.totpRestored))
+    L.push(
+      zh
+        ? `- 恢复了入侵者删除的您的登录方式：通行密钥 ${f.passkeysRestored.length} 个${f.totpRestored ? '、身份验证器应用 1 个' : ''}`
+        : `- Put back your sign-in methods the intruder removed: ${f.passkeysRestored.length} passkeys${f.totpRestored ? ', 1 authenticator app' : ''}`,
+    );
   if (r.restored) {
     const what = zh
       ? `好友 ${r.restored.friends.length} 位、群 ${r.restored.groups.length} 个、资料项 ${r.restored.profile.length} 个`
@@ -196,6 +211,8 @@ export async function buildReport(x: RecoveryContext, c: RecoveryCasesTable): Pr
   }
   const sessions = await x.identity.sessionsForReview(c.account_id, c.window_start, c.window_end);
   const restore = c.restore ? (JSON.parse(c.restore) as (RestorePlan & { sent: boolean }) | null) : null;
+  const restoreStep = c.state === 'restored' ? await x.caseStep(c.id, 'restore') : undefined;
+  const signInFactors = (restoreStep?.signInFactors ?? null) as SecondFactorsReverted | null;
   return {
     case: c.id,
     account: { id: account.id, handle: account.handle },
@@ -209,6 +226,7 @@ export async function buildReport(x: RecoveryContext, c: RecoveryCasesTable): Pr
     retracted: facts?.retracted ? { count: facts.retracted.count } : null,
     warned: facts?.warned ? { count: facts.warned.count } : null,
     restored: restore,
+    signInFactors,
     sessionsRevoked: sessions.filter(
       (s) => s.createdAt >= c.window_start && s.createdAt <= c.window_end && s.revokedAt !== null,
     ).length,

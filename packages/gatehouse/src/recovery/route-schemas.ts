@@ -87,6 +87,15 @@ export const ReportS = z.object({
   retracted: z.object({ count: z.number() }).nullable(),
   warned: z.object({ count: z.number() }).nullable(),
   restored: z.unknown().describe('the restore plan sent to the platform (friends, groups, profile), or null'),
+  signInFactors: z
+    .object({
+      passkeysRemoved: z.array(z.string()).describe('passkeys registered during the takeover: removed'),
+      passkeysRestored: z.array(z.string()).describe('the owner’s passkeys removed during it: back'),
+      totpRemoved: z.boolean().describe('an authenticator app set up during the takeover: removed'),
+      totpRestored: z.boolean().describe('the owner’s authenticator app removed during it: back'),
+    })
+    .nullable()
+    .describe('sign-in factors put right at the restore; null when the window was not known'),
   sessionsRevoked: z.number(),
   verifiedBy: z.string().nullable(),
   restoredAt: z.number().nullable(),

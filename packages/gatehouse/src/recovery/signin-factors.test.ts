@@ -251,6 +251,96 @@ function suite(backend: Backend) {
       const view = ok(await h0.call('GET', '/v1/recovery/case', { token: c, from: INTRUDER }));
       assert.notEqual((view.json.case as { state: string }).state, 'verified');
     });
+
+    test('attack: the intruder swaps the owner’s passkey and app for its own; the restore takes the intruder’s passkey away and gives the owner’s back', async (tt) => {
+      if (skip) return tt.skip(skip);
+      const a = await signUp(h0, `sf.swap.${backend}`);
+      const token = await signIn(h0, a.handle);
+      const codes = ok(await h0.call('POST', '/v1/me/recovery/codes', { token })).json.codes as string[];
+      const app = await addTotp(h0, token, OWNER);
+      const mine = await addPasskey(h0, token, OWNER, 'my laptop');
+      await age(h0, a.id, 30);
+      await ageSigninFactors(h0, a.id, 30);
+
+      // a phishing page relays the password and a live code of the app: the intruder is in
+      const step = refused(
+        await h0.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD },
+          from: INTRUDER,
+        }),
+        401,
+        'SIGNIN_SECOND_FACTOR_REQUIRED',
+      ).json as { challenge: string };
+      const it = ok(
+        await h0.call('POST', '/v1/auth/signin/second-factor', {
+          body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1) },
+          from: INTRUDER,
+        }),
+      ).json.token as string;
+      ok(await h0.call('POST', '/v1/me/reauth', { token: it, from: INTRUDER, body: { password: PASSWORD } }));
+      // it removes the owner's passkey and app and registers a passkey of its own
+      const listed = ok(await h0.call('GET', '/v1/me/passkeys', { token: it, from: INTRUDER })).json
+        .passkeys as Array<{ id: string }>;
+      assert.deepEqual(
+        listed.map((p) => p.id),
+        [mine.id],
+      );
+      ok(await h0.call('DELETE', `/v1/me/passkeys/${mine.id}`, { token: it, from: INTRUDER }), 204);
+      ok(await h0.call('DELETE', '/v1/me/totp', { token: it, from: INTRUDER }), 204);
+      const theirs = await addPasskey(h0, it, INTRUDER, 'backup');
+      const passkeySignIn = async (key: SoftAuthenticator, from: From) => {
+        const o = ok(await h0.call('POST', '/v1/auth/passkey/options', { from })).json as {
+          ceremony: string;
+          options: { challenge: string };
+        };
+        return h0.call('POST', '/v1/auth/passkey', {
+          body: { ceremony: o.ceremony, credential: key.assert(o.options.challenge) },
+          from,
+        });
+      };
+      // the intruder's passkey signs in on its own: left in place, it would be a way back in
+      assert.equal((ok(await passkeySignIn(theirs, INTRUDER)).json.account as { id: string }).id, a.id);
+      await contain(h0, a.id);
+
+      // the owner takes it back with a recovery code saved long ago
+      const { token: c } = await appeal(h0, a.handle, OWNER, 'recovery_code');
+      assert.equal(ok(await answer(h0, c, { code: codes[0] })).json.outcome, 'verified');
+      const done = await walkToRestored(h0, c, 'amber valley kestrel 2033');
+      const report = done.json.report as {
+        signInFactors: {
+          passkeysRemoved: string[];
+          passkeysRestored: string[];
+          totpRemoved: boolean;
+          totpRestored: boolean;
+        } | null;
+      };
+      assert.deepEqual(report.signInFactors, {
+        passkeysRemoved: [theirs.id.slice(0, 32)],
+        passkeysRestored: [mine.id.slice(0, 32)],
+        totpRemoved: false,
+        totpRestored: true,
+      });
+
+      // the intruder's passkey no longer opens the account; the owner's does again
+      const denied = await passkeySignIn(theirs, INTRUDER);
+      assert.equal(denied.status, 401);
+      assert.equal(denied.json.code, 'PASSKEY_INVALID');
+      const back = ok(await passkeySignIn(mine, OWNER));
+      assert.equal((back.json.account as { id: string }).id, a.id);
+      const factors = ok(await h0.call('GET', '/v1/me/second-factors', { token: back.json.token as string }))
+        .json as { totp: { enrolled: boolean; confirmedAt: number | null }; passkeys: Array<{ id: string }> };
+      assert.equal(factors.totp.enrolled, true, 'the owner’s authenticator app is back');
+      assert.notEqual(factors.totp.confirmedAt, null);
+      assert.deepEqual(
+        factors.passkeys.map((p) => p.id),
+        [mine.id],
+      );
+      const audit = ok(await h0.call('GET', '/v1/audit?limit=200', { key: h0.op })).json.entries as Array<{
+        action: string;
+        subject: string;
+      }>;
+      assert.ok(audit.some((e) => e.action === 'second_factors.reverted' && e.subject === a.id));
+    });
   });
 }
 

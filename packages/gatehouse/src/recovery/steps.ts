@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors/index.ts';
-import type { RequestContext } from '../identity/index.ts';
+import { revertSecondFactors, type RequestContext } from '../identity/index.ts';
 import { requireContainment } from './cases.ts';
 import { accountActor, APPELLANT, wrongState, type CaseView, type RecoveryContext } from './context.ts';
 import { CURRENT_PLEDGE } from './pledge.ts';
@@ -247,11 +247,21 @@ export async function finish(
         });
         sent = true;
       }
-      // recovery settings changed inside a known window are the intruder's: undone
+      // recovery settings and sign-in factors changed inside a known window are the intruder's: undone
+      // (a passkey the intruder registered would sign it straight back in)
       const factorsReverted =
         c.window_basis === 'default'
           ? null
           : await q.revertFactors(tx, c.account_id, c.window_start, c.window_end, t);
+      const signInFactors =
+        c.window_basis === 'default'
+          ? null
+          : await revertSecondFactors(
+              tx,
+              c.account_id,
+              { from: c.window_start, to: c.window_end, caseId: c.id },
+              t,
+            );
       const restore = plan ? { ...plan, sent: sent || !needed } : null;
       if (
         !(await q.transition(tx, c.id, ['pledged'], {
@@ -266,6 +276,7 @@ export async function finish(
         plan,
         sent: restore?.sent ?? false,
         factorsReverted,
+        signInFactors,
         ...(plan === null ? { why: 'event log not available' } : {}),
         ...(needed && !sent ? { why: 'webhook delivery not available' } : {}),
       });

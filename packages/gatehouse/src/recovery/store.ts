@@ -96,6 +96,18 @@ export const recoveryStore = {
       .execute();
   },
 
+  /** The details of a case's latest event of one step, or undefined. */
+  async stepDetails(q: Q, caseId: string, step: string): Promise<Record<string, unknown> | undefined> {
+    const row = await q
+      .selectFrom('recovery_case_events')
+      .select('details')
+      .where('case_id', '=', caseId)
+      .where('step', '=', step)
+      .orderBy('seq', 'desc')
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.details) as Record<string, unknown>) : undefined;
+  },
+
   insertChallenges(q: Q, rows: RecoveryChallengesTable[]) {
     if (rows.length === 0) return Promise.resolve();
     return q.insertInto('recovery_challenges').values(rows).execute();

@@ -99,6 +99,13 @@ export interface Report {
     profile?: Array<{ field: string }>;
     sent?: boolean;
   } | null;
+  /** Sign-in factors put right at the restore; null when the compromise window was not known. */
+  signInFactors: {
+    passkeysRemoved: string[];
+    passkeysRestored: string[];
+    totpRemoved: boolean;
+    totpRestored: boolean;
+  } | null;
   sessionsRevoked: number;
   restoredAt: number | null;
   apps: Array<{ client: string; name: Localized; fields: string[]; reads: number }> | null;

@@ -16,6 +16,10 @@ const t = defineMessages({
     retracted: '{n} messages were withdrawn from the people who received them.',
     warned: '{n} people were warned not to trust them.',
     sessions: '{n} sessions were signed out.',
+    factorsRemoved:
+      'Sign-in methods the intruder added were removed: {passkeys} passkeys, {apps} authenticator apps.',
+    factorsRestored:
+      'Your sign-in methods the intruder removed are back: {passkeys} passkeys, {apps} authenticator apps.',
     restored: 'What was put back',
     restoredList: '{friends} friends, {groups} groups and {fields} profile fields restored.',
     apps: 'Apps that read your data in that time',
@@ -34,6 +38,8 @@ const t = defineMessages({
     retracted: '已从收件人处撤回 {n} 条消息。',
     warned: '已提醒 {n} 人不要相信这些消息。',
     sessions: '已让 {n} 个会话退出登录。',
+    factorsRemoved: '已删除入侵者添加的登录方式：通行密钥 {passkeys} 个，身份验证器应用 {apps} 个。',
+    factorsRestored: '入侵者删除的你的登录方式已恢复：通行密钥 {passkeys} 个，身份验证器应用 {apps} 个。',
     restored: '已恢复的内容',
     restoredList: '已恢复 {friends} 位好友、{groups} 个群和 {fields} 项资料。',
     apps: '这段时间读取过你数据的应用',
@@ -45,6 +51,7 @@ const t = defineMessages({
 export function ReportView({ report: r }: { report: Report }) {
   useLang();
   const restored = r.restored;
+  const f = r.signInFactors;
   return (
     <div class="stack report" id="report">
       <h3>{t('entered')}</h3>
@@ -85,6 +92,16 @@ export function ReportView({ report: r }: { report: Report }) {
         {r.retracted ? <li>{t('retracted', { n: r.retracted.count })}</li> : null}
         {r.warned ? <li>{t('warned', { n: r.warned.count })}</li> : null}
         <li>{t('sessions', { n: r.sessionsRevoked })}</li>
+        {f && (f.passkeysRemoved.length > 0 || f.totpRemoved) ? (
+          <li id="report-factors-removed">
+            {t('factorsRemoved', { passkeys: f.passkeysRemoved.length, apps: f.totpRemoved ? 1 : 0 })}
+          </li>
+        ) : null}
+        {f && (f.passkeysRestored.length > 0 || f.totpRestored) ? (
+          <li id="report-factors-restored">
+            {t('factorsRestored', { passkeys: f.passkeysRestored.length, apps: f.totpRestored ? 1 : 0 })}
+          </li>
+        ) : null}
       </ul>
       {restored ? (
         <>

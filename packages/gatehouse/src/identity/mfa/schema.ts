@@ -71,9 +71,27 @@ export interface QrLoginsTable {
   session_id: string | null;
 }
 
+/**
+ * A second factor the account's holder removed, kept so that a recovery can put the owner's back when an
+ * intruder removed it during a takeover. `row` is the removed row as JSON (a passkey's public key, or the
+ * app's sealed secret: never a secret in clear).
+ */
+export interface RemovedSecondFactorsTable {
+  id: string;
+  account_id: string;
+  kind: 'passkey' | 'totp';
+  row: string;
+  /** The session that removed it. */
+  session_id: string | null;
+  removed_at: number;
+  /** When a recovery put it back (it is then live again). */
+  restored_at: number | null;
+}
+
 export interface MfaTables {
   totp_factors: TotpFactorsTable;
   passkeys: PasskeysTable;
+  removed_second_factors: RemovedSecondFactorsTable;
   signin_challenges: SigninChallengesTable;
   qr_logins: QrLoginsTable;
 }
@@ -162,6 +180,28 @@ export const mfaMigrations: PartMigrations = {
     async down(db: AnyDb) {
       for (const col of ['binding_key', 'bound_until', 'binding_challenge'])
         await db.schema.alterTable('sessions').dropColumn(col).execute();
+    },
+  }),
+  '1202_identity_removed_second_factors': () => ({
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('removed_second_factors')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('row', 'text', (c) => c.notNull())
+        .addColumn('session_id', 'text')
+        .addColumn('removed_at', 'bigint', (c) => c.notNull())
+        .addColumn('restored_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('removed_second_factors_account')
+        .on('removed_second_factors')
+        .columns(['account_id', 'removed_at'])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable('removed_second_factors').execute();
     },
   }),
 };

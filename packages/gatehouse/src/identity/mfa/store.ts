@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../store/db.ts';
-import type { PasskeysTable, QrLoginsTable, SigninChallengesTable, TotpFactorsTable } from './schema.ts';
+import type {
+  PasskeysTable,
+  QrLoginsTable,
+  RemovedSecondFactorsTable,
+  SigninChallengesTable,
+  TotpFactorsTable,
+} from './schema.ts';
 
 type Q = Db | Tx;
 
@@ -30,6 +36,9 @@ export const mfaStore = {
       .where('last_step', '<', step)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  },
+  insertTotp(q: Q, row: TotpFactorsTable) {
+    return q.insertInto('totp_factors').values(row).execute();
   },
   deleteTotp(q: Q, accountId: string) {
     return q.deleteFrom('totp_factors').where('account_id', '=', accountId).executeTakeFirst();
@@ -66,6 +75,50 @@ export const mfaStore = {
       .where('account_id', '=', accountId)
       .where('id', '=', id)
       .executeTakeFirst();
+  },
+  /** Keeps a removed factor's row so that a recovery can put it back (see `revertSecondFactors`). */
+  keepRemoved(q: Q, row: RemovedSecondFactorsTable) {
+    return q.insertInto('removed_second_factors').values(row).execute();
+  },
+  /** Factors removed inside [from, to] and not put back yet, oldest first. */
+  removedBetween(q: Q, accountId: string, from: number, to: number) {
+    return q
+      .selectFrom('removed_second_factors')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('restored_at', 'is', null)
+      .where('removed_at', '>=', from)
+      .where('removed_at', '<=', to)
+      .orderBy('removed_at')
+      .execute();
+  },
+  markRestored(q: Q, id: string, at: number) {
+    return q.updateTable('removed_second_factors').set({ restored_at: at }).where('id', '=', id).execute();
+  },
+  /** Passkeys registered inside [from, to]: deleted, their ids returned. */
+  async deletePasskeysCreatedBetween(q: Q, accountId: string, from: number, to: number) {
+    const rows = await q
+      .deleteFrom('passkeys')
+      .where('account_id', '=', accountId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<=', to)
+      .returning(['id'])
+      .execute();
+    return rows.map((r) => r.id);
+  },
+  /** The authenticator app, when it was set up or confirmed inside [from, to]: deleted. */
+  async deleteTotpSetUpBetween(q: Q, accountId: string, from: number, to: number): Promise<boolean> {
+    const r = await q
+      .deleteFrom('totp_factors')
+      .where('account_id', '=', accountId)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('created_at', '>=', from), eb('created_at', '<=', to)]),
+          eb.and([eb('confirmed_at', '>=', from), eb('confirmed_at', '<=', to)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   },
   /** Whether the account has a confirmed authenticator app, and how many passkeys (one statement). */
   async hasSecondFactor(q: Q, accountId: string): Promise<{ totp: boolean; passkeys: number }> {

@@ -15,6 +15,7 @@ import type { RequestContext } from '../core.ts';
 import { issueChallenge, openChallenge, spendChallenge } from '../mfa/challenges.ts';
 import { openCeremony, refuseSpent, sealCeremony, spendCeremony } from './ceremony.ts';
 import type { PasskeysTable } from '../mfa/schema.ts';
+import { keepRemovedFactor } from '../mfa/revert.ts';
 import { attachWebauthn } from '../mfa/second-factor.ts';
 import { mfaStore as m } from '../mfa/store.ts';
 import { networkOf } from '../network.ts';
@@ -161,6 +162,10 @@ export class Passkeys {
     this.id.requireReauth(auth.session);
     const t = this.id.now();
     await this.id.db.transaction().execute(async (tx) => {
+      const row = await m.passkey(tx, passkeyId);
+      if (!row || row.account_id !== auth.account.id) throw new GatehouseError('PASSKEY_NOT_FOUND');
+      // kept, so that a recovery can put the owner's passkey back when an intruder removed it
+      await keepRemovedFactor(tx, auth.account.id, { kind: 'passkey', row }, auth.session.id, t);
       const r = await m.deletePasskey(tx, auth.account.id, passkeyId);
       if (Number(r.numDeletedRows) === 0) throw new GatehouseError('PASSKEY_NOT_FOUND');
       await appendAuditInTx(tx, {

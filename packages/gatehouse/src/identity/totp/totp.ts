@@ -4,6 +4,7 @@ import { appendAuditInTx } from '../../audit/index.ts';
 import { GatehouseError } from '../../errors/index.ts';
 import { rateLimited } from '../../ratelimit/index.ts';
 import type { Db, Tx } from '../../store/db.ts';
+import { keepRemovedFactor } from '../mfa/revert.ts';
 import { mfaStore as m } from '../mfa/store.ts';
 import type { Authenticated, IdentityService } from '../service.ts';
 
@@ -146,6 +147,11 @@ export class Totp {
     const accountId = auth.account.id;
     const t = this.id.now();
     await this.id.db.transaction().execute(async (tx) => {
+      const row = await m.totp(tx, accountId);
+      if (!row) throw new GatehouseError('TOTP_NOT_ENROLLED');
+      // a confirmed app is kept, so that a recovery can put it back when an intruder removed it
+      if (row.confirmed_at !== null)
+        await keepRemovedFactor(tx, accountId, { kind: 'totp', row }, auth.session.id, t);
       const r = await m.deleteTotp(tx, accountId);
       if (Number(r.numDeletedRows) === 0) throw new GatehouseError('TOTP_NOT_ENROLLED');
       await appendAuditInTx(tx, {
