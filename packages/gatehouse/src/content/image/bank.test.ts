@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isGatehouseError } from '../../errors/index.ts';
-import { HashBank, PdqBank, Sha256Bank } from './bank.ts';
+import { PdqBank } from './bank.ts';
+import { HashBank, Sha256Bank } from './hash-bank.ts';
 import type { PdqHash } from './pdq.ts';
 import { hammingDistance, pdqToHex } from './pdq.ts';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { GatehouseError, isGatehouseError } from '../../errors/index.ts';
-import type { BankEntry, HashBank } from './bank.ts';
+import type { BankEntry, HashBank } from './hash-bank.ts';
 import { DEFAULT_RADIUS, MAX_RADIUS } from './bank.ts';
 import { pdqDihedralImage, pdqHashImage, readImageFile } from './decode.ts';
 import type { ExportFormat, ImportFormat } from './format.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isGatehouseError } from '../../errors/index.ts';
-import { HashBank } from './bank.ts';
+import { HashBank } from './hash-bank.ts';
 import { bankFromSnapshot, bankToSnapshot, isSnapshot } from './snapshot.ts';
 import {
   bankFromText,

@@ -15,8 +15,8 @@
  * - `tsv` — export only: `<hash>\t<label>` per line, a plain hash list.
  */
 import { GatehouseError } from '../../errors/index.ts';
-import type { BankEntry, SignalType } from './bank.ts';
-import { HashBank } from './bank.ts';
+import type { BankEntry, SignalType } from './hash-bank.ts';
+import { HashBank } from './hash-bank.ts';
 import { isPdqHex } from './pdq.ts';
 
 export type ImportFormat = 'hma' | 'csv';

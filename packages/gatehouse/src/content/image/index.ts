@@ -23,8 +23,10 @@ export {
   probeImage,
   readImageFile,
 } from './decode.ts';
-export type { AddOptions, BankEntry, PdqEntry, PdqMatch, Sha256Entry, SignalType } from './bank.ts';
-export { DEFAULT_RADIUS, HashBank, MAX_RADIUS, PdqBank, Sha256Bank } from './bank.ts';
+export type { AddOptions, PdqEntry, PdqMatch } from './bank.ts';
+export type { BankEntry, Sha256Entry, SignalType } from './hash-bank.ts';
+export { DEFAULT_RADIUS, MAX_RADIUS, PdqBank } from './bank.ts';
+export { HashBank, Sha256Bank } from './hash-bank.ts';
 export type { ExportFormat, HashRecord, ImportFormat, ImportSummary, ParseResult } from './format.ts';
 export { bankFromSnapshot, bankToSnapshot, isSnapshot } from './snapshot.ts';
 export {

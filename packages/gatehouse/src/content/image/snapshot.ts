@@ -13,8 +13,8 @@
  * About 37 bytes per PDQ hash plus its label text; loads without parsing hex.
  */
 import { GatehouseError } from '../../errors/index.ts';
-import { HashBank, QUALITY_UNKNOWN } from './bank.ts';
-import type { BankEntry } from './bank.ts';
+import { QUALITY_UNKNOWN } from './bank.ts';
+import { HashBank, type BankEntry } from './hash-bank.ts';
 import { pdqFromHex } from './pdq.ts';
 
 const MAGIC = 'GHBANK1\n';
