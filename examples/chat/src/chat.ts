@@ -15,7 +15,6 @@ import {
   type GatehouseLink,
   type Reason,
   type VerifiedWebhook,
-  type WebhookAction,
 } from './gatehouse.ts';
 import {
   dmConv,
@@ -25,74 +24,24 @@ import {
   type MessageRow,
   type SessionRow,
   type UserRow,
-  type WarningRow,
 } from './db.ts';
 import type { Hub } from './hub.ts';
+import {
+  extractUrls,
+  IMAGE_TYPES,
+  looksLike,
+  newId,
+  warningView,
+  type Logger,
+  type MessageView,
+  type SendInput,
+  type SendResult,
+  type UserView,
+  type WarningView,
+} from './views.ts';
+import { applyWebhookAction, type ActionTarget } from './webhook-actions.ts';
 
-export interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export const IMAGE_TYPES: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-};
-export const MAX_TEXT = 4000;
-export const MAX_ATTACHMENTS = 4;
-
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
-}
-
-const URL_RE = /\bhttps?:\/\/[^\s<>"'）》】]+|\bwww\.[^\s<>"'）》】]+/giu;
-/** The links in a text (as written, trailing punctuation trimmed). */
-export function extractUrls(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(URL_RE)) {
-    const u = m[0].replace(/[.,;:!?，。；：！？)\]]+$/u, '');
-    if (u && !out.includes(u)) out.push(u);
-  }
-  return out.slice(0, 100);
-}
-
-export interface UserView {
-  id: string;
-  handle: string;
-  displayName: string;
-  state: 'active' | 'frozen';
-}
-export interface MessageView {
-  id: string;
-  conv: string;
-  sender: string;
-  senderName: string;
-  text: string;
-  urls: string[];
-  attachments: AttachmentRef[];
-  state: MessageRow['state'];
-  createdAt: number;
-}
-export interface WarningView {
-  id: string;
-  conv: string;
-  messageId: string | null;
-  en: string;
-  zh: string;
-  createdAt: number;
-}
-
-export interface SendInput {
-  to: { user: string } | { group: string };
-  text: string;
-  attachments: string[];
-}
-export type SendResult =
-  | { status: 'delivered'; message: MessageView }
-  | { status: 'held'; message: MessageView; reasons: CheckResult['reasons'] };
+export { IMAGE_TYPES, MAX_ATTACHMENTS, MAX_TEXT } from './views.ts';
 
 export class ChatService {
   private readonly db: ChatDb;
@@ -553,7 +502,7 @@ export class ChatService {
   handleWebhook(w: VerifiedWebhook): boolean {
     if (!this.db.markWebhook(w.id, w.type, this.now())) return false;
     try {
-      this.act(w.action);
+      applyWebhookAction(this.actionTarget(), w.action);
     } catch (e) {
       this.db.unmarkWebhook(w.id); // let Gatehouse retry
       throw e;
@@ -561,125 +510,20 @@ export class ChatService {
     return true;
   }
 
-  private act(a: WebhookAction): void {
-    switch (a.kind) {
-      case 'message.retracted':
-        for (const id of a.messageIds) {
-          const m = this.db.message(id);
-          if (!m || m.state === 'retracted') continue;
-          if (a.account && m.sender !== a.account) continue;
-          this.db.setMessageState(id, 'retracted', this.now());
-          for (const u of this.participants(m))
-            this.hub.push([u], { type: 'message.retracted', id, conv: this.viewConv(m, u) });
-        }
-        return;
-      case 'recipient.warned': {
-        const messages = a.messageIds.map((id) => this.db.message(id)).filter((m): m is MessageRow => !!m);
-        const targets = new Map<string, string>(); // recipient -> conversation as they see it
-        for (const m of messages)
-          for (const u of this.participants(m))
-            if (u !== m.sender && (a.recipients.length === 0 || a.recipients.includes(u) || m.group_id))
-              if (!targets.has(u)) targets.set(u, this.viewConv(m, u));
-        for (const g of a.groups)
-          if (this.db.group(g))
-            for (const u of this.db.members(g))
-              if (u !== a.account && !targets.has(u)) targets.set(u, groupConv(g));
-        if (a.account)
-          for (const r of a.recipients)
-            if (r !== a.account && !targets.has(r)) targets.set(r, `dm:${a.account}`);
-        for (const [u, conv] of targets) {
-          if (!this.db.user(u)) continue;
-          const w: WarningRow = {
-            id: newId('warn'),
-            user_id: u,
-            conv,
-            message_id: messages.find((m) => this.participants(m).includes(u))?.id ?? null,
-            text_en: a.text.en,
-            text_zh: a.text.zh,
-            created_at: this.now(),
-          };
-          this.db.addWarning(w);
-          this.hub.push([u], { type: 'warning', warning: warningView(w) });
-        }
-        return;
-      }
-      case 'account.frozen':
-        this.freeze(a.account, a.reason, a.notice, a.reasons);
-        return;
-      case 'account.unfrozen':
-        if (this.db.setState(a.account, 'active', null))
-          this.hub.push([a.account], { type: 'account', state: 'active', reason: a.reason });
-        return;
-      case 'session.revoked': {
-        const u = this.db.user(a.account);
-        if (!u) return;
-        if (!a.all && a.session) {
-          // one session (the intruder's): that browser is signed out, frozen or not
-          this.hub.endSessions(a.account, this.db.deleteSessionsByGh(a.session), 'session_revoked');
-        } else if (u.state === 'frozen' || a.reason === 'frozen') {
-          // every session of a frozen account: keep them read-only so the owner sees the frozen banner
-          this.db.dropGhTokens(a.account);
-        } else {
-          this.hub.endSessions(a.account, this.db.deleteSessionsOf(a.account), 'session_revoked');
-        }
-        return;
-      }
-      case 'hold.placed':
-        // Gatehouse held a message after the fact: take it back from recipients until it is released.
-        for (const id of a.messageIds) {
-          const m = this.db.message(id);
-          if (!m || m.state !== 'delivered' || (a.account && m.sender !== a.account)) continue;
-          this.db.setMessageState(id, 'held', this.now());
-          for (const u of this.participants(m))
-            this.hub.push([u], {
-              type: u === m.sender ? 'message' : 'message.withdrawn',
-              ...(u === m.sender
-                ? { message: this.messageView({ ...m, state: 'held' }, u) }
-                : { id, conv: this.viewConv(m, u) }),
-            });
-        }
-        return;
-      case 'hold.released':
-        for (const id of a.messageIds) {
-          const m = this.db.message(id);
-          if (!m || m.state !== 'held') continue;
-          this.db.setMessageState(id, 'delivered', this.now());
-          this.deliver({ ...m, state: 'delivered' });
-        }
-        return;
-      case 'hold.expired':
-        for (const id of a.messageIds) {
-          const m = this.db.message(id);
-          if (!m || m.state !== 'held') continue;
-          this.db.setMessageState(id, 'expired', this.now());
-          this.hub.push([m.sender], {
-            type: 'message',
-            message: this.messageView({ ...m, state: 'expired' }, m.sender),
-          });
-        }
-        return;
-      case 'restore': {
-        if (!this.db.user(a.account)) return;
-        for (const f of a.friends)
-          if (this.db.user(f) && this.db.addFriendship(a.account, f, this.now()))
-            this.hub.push([a.account, f], { type: 'friends.changed' });
-        for (const g of a.groups)
-          if (this.db.group(g) && this.db.join(g, a.account, this.now()))
-            this.hub.push(this.db.members(g), { type: 'groups.changed' });
-        for (const p of a.profile)
-          if (['displayName', 'display_name', 'name'].includes(p.field) && p.value) {
-            this.db.setDisplayName(a.account, p.value);
-            this.pushProfile(a.account);
-          }
-        return;
-      }
-      case 'notice':
-        this.hub.push([a.account], { type: 'notice', en: a.text.en, zh: a.text.zh });
-        return;
-      case 'ignored':
-        this.log.info({ type: a.type }, 'webhook type not acted on');
-        return;
-    }
+  /** What a webhook's action may touch (webhook-actions.ts). */
+  private actionTarget(): ActionTarget {
+    return {
+      db: this.db,
+      hub: this.hub,
+      log: this.log,
+      now: this.now,
+      participants: (m) => this.participants(m),
+      viewConv: (m, viewer) => this.viewConv(m, viewer),
+      messageView: (m, viewer) => this.messageView(m, viewer),
+      deliver: (m) => this.deliver(m),
+      freeze: (...args) => this.freeze(...args),
+      pushProfile: (userId) => this.pushProfile(userId),
+    };
   }
 
   freeze(
@@ -715,36 +559,5 @@ export class ChatService {
     const u = this.db.user(id);
     if (!u) throw new ChatError('UNAUTHENTICATED');
     return u;
-  }
-}
-
-function warningView(w: WarningRow): WarningView {
-  return {
-    id: w.id,
-    conv: w.conv,
-    messageId: w.message_id,
-    en: w.text_en,
-    zh: w.text_zh,
-    createdAt: w.created_at,
-  };
-}
-
-/** Checks the magic bytes of an image against its declared type. */
-function looksLike(mime: string, b: Buffer): boolean {
-  switch (mime) {
-    case 'image/png':
-      return b.length > 8 && b.readUInt32BE(0) === 0x89504e47;
-    case 'image/jpeg':
-      return b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
-    case 'image/gif':
-      return b.length > 6 && b.subarray(0, 4).toString('latin1') === 'GIF8';
-    case 'image/webp':
-      return (
-        b.length > 12 &&
-        b.subarray(0, 4).toString('latin1') === 'RIFF' &&
-        b.subarray(8, 12).toString('latin1') === 'WEBP'
-      );
-    default:
-      return false;
   }
 }
