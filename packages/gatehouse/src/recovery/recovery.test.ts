@@ -5,88 +5,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AccountRestore, RecoveryCaseEvent } from '@gatehouse/sdk';
 import { appendAuditInTx } from '../audit/index.ts';
-import { GatehouseError, type ErrorCode } from '../errors/index.ts';
-import type { IdentityService, RequestContext } from '../identity/index.ts';
+import type { IdentityService } from '../identity/index.ts';
 import type { Store } from '../store/index.ts';
 import { enqueueInTx } from '../webhooks/index.ts';
 import { postgresSkip, testIdentity, testStore, type Backend } from '../testing/index.ts';
-import { isBreachedPassword } from '../identity/index.ts';
 import { normaliseCode } from './codes.ts';
 import { CURRENT_PLEDGE } from './pledge.ts';
-import type { AccountEventLog, LoggedEvent } from './ports.ts';
 import { reportMarkdown } from './report.ts';
-import { planRestore } from './restore.ts';
-import type { CodeMessage, CodeSender } from './senders.ts';
 import { RecoveryService, type RecoveryDeps, type RecoveryOptions } from './service.ts';
-
-const HOUR = 3_600_000;
-const OPTS: RecoveryOptions = {
-  caseTtlMs: 72 * HOUR,
-  maxOpenCases: 3,
-  appealsPerIp: 100,
-  maxWrongAnswers: 5,
-  lockoutMs: 15 * 60_000,
-  attemptsPerAccount: 100,
-  attemptsPerIp: 1000,
-  codeTtlMs: 15 * 60_000,
-  sendsPerCase: 3,
-  friendThreshold: 2,
-  friendMax: 3,
-  defaultWindowMs: 24 * HOUR,
-  // the defences of issue 10 have their own tests (attacks.test.ts); here factors count at once,
-  // cases live their whole TTL and friends need no wait
-  factorCoolingOffMs: 0,
-  unstartedCaseMs: 72 * HOUR,
-  friendDelayMs: 0,
-  deniedAppealCooldownMs: 7 * 24 * HOUR,
-};
-const HOME: RequestContext = {
-  ip: '203.0.113.10',
-  userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36',
-};
-const INTRUDER: RequestContext = {
-  ip: '198.51.100.66',
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36',
-};
-const NEW_PASSWORD = 'lantern river 2026 tea';
-
-/** Captures codes instead of sending them (test only). */
-class CaptureSender implements CodeSender {
-  readonly delivery = 'test-capture';
-  readonly kinds = ['email', 'phone'] as const;
-  readonly sent: CodeMessage[] = [];
-  async send(msg: CodeMessage) {
-    this.sent.push(msg);
-  }
-  last(): string {
-    return this.sent[this.sent.length - 1]!.code;
-  }
-}
-
-/** An in-memory event log for the test (the engine provides the real one). */
-class ListLog implements AccountEventLog {
-  events: LoggedEvent[] = [];
-  async between(account: string, from: number, to: number, opts: { types?: readonly string[] } = {}) {
-    return this.events.filter(
-      (e) =>
-        e.account === account &&
-        e.time >= from &&
-        e.time <= to &&
-        (!opts.types || opts.types.includes(e.type)),
-    );
-  }
-}
-
-async function rejects(p: Promise<unknown>, code: ErrorCode): Promise<GatehouseError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof GatehouseError, `expected GatehouseError ${code}, got ${String(e)}`);
-    assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${code}, but it succeeded`);
-}
+import {
+  CaptureSender,
+  HOME,
+  HOUR,
+  INTRUDER,
+  ListLog,
+  NEW_PASSWORD,
+  OPTS,
+  rejects,
+} from './service-fixture.ts';
 
 function suite(backend: Backend) {
   describe(`recovery on ${backend}`, () => {
@@ -633,34 +569,3 @@ function suite(backend: Backend) {
 
 suite('sqlite');
 suite('postgres');
-
-describe('restore plan and breached list (pure)', () => {
-  test('removed-then-re-added friends, rejoined groups and reverted fields need nothing', () => {
-    const ev = (type: string, time: number, extra: Record<string, unknown>): LoggedEvent => ({
-      id: `${type}${time}`,
-      type,
-      time,
-      account: 'a',
-      ...extra,
-    });
-    const plan = planRestore([
-      ev('friend.removed', 1, { friend: 'x' }),
-      ev('friend.removed', 2, { friend: 'y' }),
-      ev('friend.added', 3, { friend: 'y' }),
-      ev('group.left', 4, { group: { id: 'g1' } }),
-      ev('group.left', 5, { group: { id: 'g2' } }),
-      ev('group.joined', 6, { group: { id: 'g2' } }),
-      ev('profile.changed', 7, { field: 'nickname', old: 'A', new: 'B' }),
-      ev('profile.changed', 8, { field: 'nickname', old: 'B', new: 'C' }),
-      ev('profile.changed', 9, { field: 'avatar', old: 'p1', new: 'p2' }),
-      ev('profile.changed', 10, { field: 'avatar', old: 'p2', new: 'p1' }),
-    ]);
-    assert.deepEqual(plan, { friends: ['x'], groups: ['g1'], profile: [{ field: 'nickname', value: 'A' }] });
-  });
-  test('the breached list knows common passwords and not good passphrases', () => {
-    for (const p of ['password123', 'Baseball1', 'qwertyuiop', 'iloveyou1'])
-      assert.equal(isBreachedPassword(p), true, p);
-    for (const p of [NEW_PASSWORD, 'correct horse battery staple', 'x9!fQ2#mLp'])
-      assert.equal(isBreachedPassword(p), false, p);
-  });
-});
