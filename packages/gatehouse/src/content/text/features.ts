@@ -13,8 +13,9 @@
  * Each feature is hashed (FNV-1a over code units, murmur3 finaliser) into 2^bits slots. The hot path
  * works on typed arrays; names are rebuilt only for the few features an explanation shows.
  */
-import { INTENT_COUNT, URGENCY_RE, intentName, scanIntents } from './intents.ts';
+import { INTENT_COUNT, INTENT_PATTERNS, URGENCY_RE, intentName, scanIntents } from './intents.ts';
 import type { Normalized, NormalizeStats } from './normalize.ts';
+import { RegexGate } from './prefilter.ts';
 import { sortKeys } from './sort.ts';
 import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
 
@@ -117,7 +118,8 @@ const UPPER_ID = namedId('upper:0');
 const SCRIPT_ID = namedId('script:cjk');
 const EXCL_ID = namedId('punct:!');
 
-const STRUCT_RE: readonly RegExp[] = [
+/** The structure patterns, by STRUCT_NAMES index. */
+export const STRUCT_RE: readonly RegExp[] = [
   /(?:https?:\/\/|www\.|t\.me\/)|[a-z0-9-]{2,}\.(?:com|net|org|cn|me|top|xyz|cc|co|uk|info|vip|club|io|app|link|site|ly|tk|ru|biz|mobi)(?![a-z])/g,
   /(?<!\d)1[3-9]\d{9}(?!\d)/g,
   /\d{7,}/g,
@@ -132,6 +134,17 @@ for (const re of STRUCT_RE) {
   re.lastIndex = 0;
   if (re.test('')) throw new Error(`structure pattern ${re.source} matches the empty string`);
   re.lastIndex = 0;
+}
+/** Which structure and intent patterns can match a text (structure bits first, then intents). */
+const GATE = new RegexGate([...STRUCT_RE, ...INTENT_PATTERNS]);
+let GATED = true;
+
+/**
+ * Turns the pattern prefilter off (every pattern runs on every text) or back on; for the test that
+ * the prefiltered extraction equals the plain one on real messages.
+ */
+export function setPatternPrefilter(on: boolean): void {
+  GATED = on;
 }
 
 // ---- extraction ------------------------------------------------------------------------------
@@ -149,6 +162,9 @@ let KEYS = new Float64Array(1024);
 const KEYS32 = new Int32Array(4096);
 const INTENT_COUNTS = new Uint16Array(INTENT_COUNT);
 
+/** Whether the current (synchronous) extraction records where each feature came from. */
+let ORIGINS = true;
+
 function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
   if (r.n >= MAX_RAW) return;
   if (r.n === r.idx.length) {
@@ -160,11 +176,13 @@ function add(r: Raw, idx: number, kind: number, a: number, b: number): void {
     r.idx = i2;
     r.org = o2;
   }
-  const o = r.n * 3;
   r.idx[r.n] = idx;
-  r.org[o] = kind;
-  r.org[o + 1] = a;
-  r.org[o + 2] = b;
+  if (ORIGINS) {
+    const o = r.n * 3;
+    r.org[o] = kind;
+    r.org[o + 1] = a;
+    r.org[o + 2] = b;
+  }
   r.n++;
 }
 
@@ -232,7 +250,8 @@ function bucketStat(v: number): number {
  * Extracts the hashed feature vector of a normalised message. `upperShare` is the share of upper
  * case letters among the original's ASCII letters (case is folded by normalisation); `domain` a
  * source key (0 = none); `intentHits`, when given, receives the lexicon hits as (intent, start, end)
- * triples in normalised offsets, so scoring need not scan twice.
+ * triples in normalised offsets, so scoring need not scan twice. With `origins` false the vector's
+ * `kind`, `a` and `b` are not filled (no explanation will name its features; the hot path).
  */
 export function extractFeatures(
   norm: Normalized,
@@ -241,7 +260,10 @@ export function extractFeatures(
   domain = 0,
   intentHits?: number[],
   shared = false,
+  origins = true,
 ): FeatureVector {
+  // source copies are built from the origins
+  ORIGINS = origins || domain !== 0;
   const t = norm.text;
   const n = t.length;
   const mask = (1 << bits) - 1;
@@ -373,8 +395,10 @@ export function extractFeatures(
     i += w;
   }
 
-  // Structure features.
+  // Structure features (a pattern that cannot begin anywhere in the text is not run).
+  const gate = GATED ? GATE.of(t) : -1;
   for (let s = 0; s < STRUCT_RE.length; s++) {
+    if ((gate & (1 << s)) === 0) continue;
     const re = STRUCT_RE[s]!;
     re.lastIndex = 0;
     // only "one" and "two or more" matter: stop at the second match; `test` builds no match array
@@ -387,7 +411,7 @@ export function extractFeatures(
   const intentCounts = INTENT_COUNTS;
   intentCounts.fill(0);
   HIT_SINK = intentHits;
-  scanIntents(t, onIntent);
+  scanIntents(t, onIntent, gate >>> STRUCT_RE.length);
   HIT_SINK = undefined;
   for (let k = 0; k < INTENT_COUNT; k++) {
     if (intentCounts[k]! > 0) addNamed(r, INTENT_ID[k]!, mask);
@@ -486,9 +510,11 @@ function finish(r: Raw, mask: number, shared: boolean): FeatureVector {
     }
     if (idx === last || idx === biasIdx) continue;
     out.idx[u] = idx;
-    out.kind[u] = r.org[pos * 3]!;
-    out.a[u] = r.org[pos * 3 + 1]!;
-    out.b[u] = r.org[pos * 3 + 2]!;
+    if (ORIGINS) {
+      out.kind[u] = r.org[pos * 3]!;
+      out.a[u] = r.org[pos * 3 + 1]!;
+      out.b[u] = r.org[pos * 3 + 2]!;
+    }
     u++;
     last = idx;
   }

@@ -7,6 +7,7 @@ import { INTENTS, URGENCY } from './lexicon.ts';
 import type { IntentName } from './lexicon.ts';
 import type { Normalized } from './normalize.ts';
 import { toOriginalSpan } from './normalize.ts';
+import { RegexGate } from './prefilter.ts';
 
 export interface IntentHit {
   intent: IntentName;
@@ -54,9 +55,21 @@ const COMPILED: ReadonlyArray<{ name: IntentName; label: string; labelZh: string
 
 export const URGENCY_RE: RegExp = compile([...URGENCY.zh, ...URGENCY.en], []);
 
-/** Calls `onHit(intentIndex, normStart, normEnd)` for each intent match; no allocation beyond the regex's. */
-export function scanIntents(norm: string, onHit: (intent: number, start: number, end: number) => void): void {
+/** The intent patterns, by intent index (for a combined `RegexGate`). */
+export const INTENT_PATTERNS: readonly RegExp[] = COMPILED.map((c) => c.re);
+const GATE = new RegexGate(INTENT_PATTERNS);
+
+/**
+ * Calls `onHit(intentIndex, normStart, normEnd)` for each intent match; no allocation beyond the
+ * regex's. `gate`: bit i set when intent i's pattern can match (prefilter.ts; computed when absent).
+ */
+export function scanIntents(
+  norm: string,
+  onHit: (intent: number, start: number, end: number) => void,
+  gate: number = GATE.of(norm),
+): void {
   for (let i = 0; i < COMPILED.length; i++) {
+    if ((gate & (1 << i)) === 0) continue;
     const re = COMPILED[i]!.re;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;

@@ -129,12 +129,13 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
     const domain = domainOf(model, opts.source);
     const explain = opts.explain ?? true;
     const triples: number[] | undefined = explain ? [] : undefined;
-    const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples, true);
+    const topN = explain ? Math.max(0, Math.min(64, opts.top ?? 8)) : 0;
+    // the features' origins are read only to name the top features
+    const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples, true, topN > 0);
     const logit = margin(model, v);
     const probability = sigmoid(logit);
     const topFeatures: TopFeature[] = [];
     let bias = 0;
-    const topN = explain ? Math.max(0, Math.min(64, opts.top ?? 8)) : 0;
     if (topN > 0) {
       // Partial selection of the topN largest |contribution| (ties: lower index first).
       const best = new Int32Array(topN);
@@ -321,6 +322,7 @@ export function scoreProbability(model: TextModel, text: string, source?: string
     domainOf(model, source),
     undefined,
     true,
+    false,
   );
   return sigmoid(margin(model, v));
 }

@@ -376,6 +376,80 @@ const HAM_EN: Slot = [
   'Happy Diwali to you all{x}',
   'rent is paid, you can send me your half whenever{x}',
 ];
+const ERRAND = {
+  who: [
+    '刚给客服打了电话',
+    '我问了银行',
+    '去了趟派出所',
+    '在医院排队',
+    '营业厅的人说',
+    '物业那边回复了',
+    '学校老师说',
+    '快递公司说',
+    '车管所说',
+    '社区工作人员说',
+    '保险公司打电话来',
+    '我在网上问了客服',
+  ],
+  did: [
+    '办证要先预约',
+    '退款三个工作日到账',
+    '补卡要带身份证',
+    '材料交齐了',
+    '已经登记好了',
+    '号排到下午了',
+    '理赔要等审核',
+    '明天就能处理',
+    '手续费免了',
+    '要本人去一趟',
+  ],
+  then: ['我约了下周一', '到时候我去拿', '不用我们操心', '你不用管了', '我晚点再问问', '下班顺路办', ''],
+};
+const BORROW = {
+  ask: ['借我用一下', '能借我', '借我看看', '把你的', '帮我带一下', '先借我'],
+  thing: [
+    '充电宝',
+    '雨伞',
+    '笔记',
+    '自行车',
+    '相机',
+    '梯子',
+    '耳机',
+    '那本书',
+    '充电线',
+    '电钻',
+    '你的车',
+    '行李箱',
+  ],
+  back: ['，用完就还', '吗', '，谢啦', '，马上还你'],
+};
+const ERRAND_EN = {
+  who: [
+    'I called customer service',
+    'the bank told me',
+    'I went to the police station',
+    'the hospital said',
+    'the school office said',
+    'the landlord said',
+    'the insurance company called',
+  ],
+  did: [
+    'the refund takes three working days',
+    'I need my ID to renew it',
+    'the form is all done',
+    'they sorted it out',
+    'the appointment is on Monday',
+    'the new card is in the post',
+  ],
+  then: ["so we're fine", 'nothing to do for now', "I'll pick it up later", 'no need to call them'],
+};
+const SETTLE_EN: Slot = [
+  "I'll sort the bill, pay me back whenever",
+  "let's split it later",
+  'lunch is on me',
+  'got your transfer, thanks',
+  'I already paid for the tickets',
+];
 const TAIL: Slot = ['', '', '', '！', '～', ' 😂', '哈哈', '。', ' 🎉', '!!'];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -528,6 +602,22 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
             'paid the bill already',
           ]),
         ],
+        true,
+      ),
+    );
+  }
+  // Everyday errands that name an institution or a transfer but ask nothing of the reader: the
+  // customer service, bank, police station or hospital mentioned in passing (zh and en, the English
+  // ones sometimes ending in a settled bill); a thing (never money) borrowed from a friend. Half as
+  // many as the other negatives, and borrowing in every other round: more (and a family of settled
+  // shared bills) taught "借我 … 还你" as ordinary and cost acquaintance recall.
+  for (let i = 0; i < n / 2; i++) {
+    neg(fill(r, compose(r, [pick(r, ERRAND.who), pick(r, ERRAND.did), pick(r, ERRAND.then), pick(r, TAIL)])));
+    if (i % 2 === 0) neg(fill(r, `${pick(r, BORROW.ask)}${pick(r, BORROW.thing)}${pick(r, BORROW.back)}{x}`));
+    neg(
+      compose(
+        r,
+        [pick(r, ERRAND_EN.who), pick(r, ERRAND_EN.did), pick(r, r() < 0.5 ? ERRAND_EN.then : SETTLE_EN)],
         true,
       ),
     );

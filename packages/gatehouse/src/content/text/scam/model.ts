@@ -70,7 +70,16 @@ export function scamDataAvailable(): boolean {
 
 /** Reads the hand-written evaluation set (`category<TAB>text`), kept apart from training. */
 export function readScamEvalSet(): Array<{ category: string; text: string }> {
-  const path = resolve(dirname(fileURLToPath(import.meta.url)), 'eval.tsv');
+  return readTsv('eval.tsv');
+}
+
+/** The ordinary-chat evaluation set (eval-chat.tsv, categories "chat" and "chat-b"); never trained on. */
+export function readChatEvalSet(): Array<{ category: string; text: string }> {
+  return readTsv('eval-chat.tsv');
+}
+
+function readTsv(name: string): Array<{ category: string; text: string }> {
+  const path = resolve(dirname(fileURLToPath(import.meta.url)), name);
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter((l) => l.includes('\t'))
