@@ -2,9 +2,10 @@
  * The OAuth benchmark's load generator, run as a second process (like bench/loadgen.ts, whose closed
  * loop it uses for repeatable requests). Single-use requests (codes, rotating refresh tokens) are sent
  * exactly once each, N at a time, and the rate is count / time to send them all. The spec comes in a
- * file (the lists are too long for a command line).
+ * file (the lists are too long for a command line). It warms up (repeatable requests), prints `ready`, and
+ * sends its requests once a line arrives on stdin.
  *
- *   node oauth-load.ts SPEC.json   →   {"count":…,"statuses":{…},"durationMs":…}
+ *   node oauth-load.ts SPEC.json   →   ready, then {"count":…,"statuses":{…},"durationMs":…}
  */
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
@@ -48,6 +49,13 @@ export async function runOnce(spec: OnceSpec) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as (OnceSpec & { once: true }) | LoadSpec;
-  const r = 'once' in spec ? await runOnce(spec) : await runLoad(spec);
-  process.stdout.write(JSON.stringify(r));
+  // The server measures its CPU time per request: it starts its clock only once this process is up
+  // (starting a process costs the server's process tens of milliseconds: the fork of a large heap) and the
+  // warm-up is over (its requests are not counted), when it answers "ready" with a line on stdin.
+  if (!('once' in spec) && spec.warmupMs) await runLoad({ ...spec, durationMs: spec.warmupMs, warmupMs: 0 });
+  process.stdout.write('ready\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  const r = 'once' in spec ? await runOnce(spec) : await runLoad({ ...spec, warmupMs: 0 });
+  const { latenciesMs: _, ...out } = r as typeof r & { latenciesMs?: number[] };
+  process.stdout.write(JSON.stringify(out));
 }

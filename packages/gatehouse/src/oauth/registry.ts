@@ -162,6 +162,8 @@ export class AppRegistry {
   private readonly box: SecretBox;
   private readonly now: () => number;
   private readonly cache = new Map<string, { at: number; row: OAuthAppsTable | undefined }>();
+  /** Moves on every `forget`: a row read while an app was forgotten is not cached (see `cached`). */
+  private epoch = 0;
   /** The provider's view of a cached row, built (and its secret opened) once per row read. */
   private readonly metadata = new WeakMap<OAuthAppsTable, AdapterPayload>();
   /** The view of a cached row, built once per row read (every resource request needs one). */
@@ -270,15 +272,23 @@ export class AppRegistry {
   }
 
   forget(id: string): void {
+    this.epoch++;
     this.cache.delete(id);
   }
 
-  /** The app's row, cached for a second (every token request asks for its client). */
+  /**
+   * The app's row, cached for a second (every token request asks for its client). A read that was under
+   * way while an app was forgotten (a suspension or change committing meanwhile) answers its own request
+   * but is not cached: on PostgreSQL it can finish after the suspension committed and forgot the app, and
+   * caching it would let this process treat a suspended app as active for up to a second.
+   */
   async cached(id: string): Promise<OAuthAppsTable | undefined> {
     const t = this.now();
     const c = this.cache.get(id);
     if (c && t - c.at < this.cacheMs) return c.row;
+    const mark = this.epoch;
     const row = await q.appById(this.db, id);
+    if (mark !== this.epoch) return row;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(id, { at: t, row });
     return row;

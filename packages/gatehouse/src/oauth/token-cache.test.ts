@@ -2,6 +2,7 @@
  * The token cache of the resource endpoints: a revoked token or grant is refused at once in this process
  * even when its row was cached; a read under way when something was forgotten cannot cache it back;
  * another process's deletion is seen once the entry ages out (the TTL bound), on SQLite and PostgreSQL.
+ * The app registry's cache follows the same rule (a suspended app is never cached back as active).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -140,6 +141,27 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
           return r.status === 401;
         }, 'the deleted token refused after the cache TTL');
         await refused(config, tokens.access_token);
+      },
+    );
+
+    test(
+      'the app registry: a row read while the app was forgotten (a suspension committing) is not cached',
+      { skip },
+      async () => {
+        const app = await addApp(f.gh);
+        const reg = f.gh.oauth.registry;
+        reg.forget(app.id);
+        const read = reg.cached(app.id); // a read under way…
+        reg.forget(app.id); // …while a suspension commits and forgets the app
+        assert.equal((await read)?.status, 'active', 'the read answers its own request');
+        // the suspension's row, written without telling this registry again: the next read must see it
+        await f.gh.store.db
+          .updateTable('oauth_apps')
+          .set({ status: 'suspended' })
+          .where('id', '=', app.id)
+          .execute();
+        assert.equal((await reg.cached(app.id))?.status, 'suspended');
+        assert.equal(await reg.clientMetadata(app.id), undefined, 'the provider is told the app is gone');
       },
     );
   });
