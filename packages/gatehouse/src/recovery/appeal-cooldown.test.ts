@@ -1,10 +1,22 @@
-// Over real HTTP: an operator's denial of a sanction appeal is not undone by appealing again at once
-// (the deny → re-appeal loop that flooded the operators' queue), while the operators can still open a
-// case and a new freeze of the account can be appealed. appeal-cooldown.postgres.test.ts runs it on
-// PostgreSQL.
+// Over real HTTP, sanction appeals: a sanctioned spammer cannot unban itself with its recovery code (its
+// appeal waits in the operators' queue; issue 10's attack 7), and an operator's denial is not undone by
+// appealing again at once (the deny → re-appeal loop that flooded the operators' queue), while the
+// operators can still open a case and a new freeze of the account can be appealed.
+// appeal-cooldown.postgres.test.ts runs it on PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DAY, harness, ok, OWNER, refused, settledOwner, STRANGER, type Harness } from './attack-harness.ts';
+import {
+  appeal,
+  DAY,
+  harness,
+  ok,
+  OWNER,
+  refused,
+  settledOwner,
+  signIn,
+  STRANGER,
+  type Harness,
+} from './attack-harness.ts';
 import { fileBackend } from '../testing/backends.ts';
 
 let h: Harness;
@@ -117,5 +129,103 @@ describe('a denied sanction appeal cools down before the same freeze can be appe
       'approved',
     );
     assert.equal(ok(await h.call('GET', `/v1/accounts/${owner.id}`, { key: h.op })).json.state, 'active');
+  });
+});
+
+describe('issue 10: sanctions are not self-service', () => {
+  test('attack 7: a sanctioned spammer cannot unban itself with its recovery code; its appeal waits in the operator queue', async () => {
+    const spammer = await settledOwner(h, uniq('spam'));
+    // the platform's enforcement: an operator freeze is a sanction unless it says otherwise
+    const fz = ok(
+      await h.call('POST', `/v1/accounts/${spammer.id}/freeze`, {
+        key: h.op,
+        body: { reason: 'spam campaign' },
+      }),
+    );
+    assert.equal(fz.json.freezeKind, 'sanction');
+    const q = await h.call('POST', '/v1/recovery/appeals', {
+      body: { handle: spammer.handle, statement: 'I did nothing wrong' },
+      from: STRANGER,
+    });
+    assert.equal(q.status, 202, q.text);
+    assert.equal(q.json.token, undefined, 'no self-service token for a sanction');
+    const queued = q.json.queued as { id: string; state: string };
+    assert.equal(queued.state, 'pending');
+    // asking again gets the same pending appeal, not a second one
+    assert.equal(
+      (
+        (await h.call('POST', '/v1/recovery/appeals', { body: { handle: spammer.handle }, from: STRANGER }))
+          .json.queued as { id: string }
+      ).id,
+      queued.id,
+    );
+    const list = ok(await h.call('GET', '/v1/recovery/operator-queue', { key: h.op })).json.appeals as Array<{
+      id: string;
+      statement: string;
+      account: { handle: string };
+    }>;
+    const item = list.find((a) => a.id === queued.id)!;
+    assert.equal(item.statement, 'I did nothing wrong');
+    const denied = ok(
+      await h.call('POST', `/v1/recovery/operator-queue/${queued.id}/deny`, {
+        key: h.op,
+        body: { note: 'repeated spam' },
+      }),
+    );
+    assert.equal(denied.json.state, 'denied');
+    assert.equal(ok(await h.call('GET', `/v1/accounts/${spammer.id}`, { key: h.op })).json.state, 'frozen');
+    refused(
+      await h.call('POST', `/v1/recovery/operator-queue/${queued.id}/approve`, {
+        key: h.op,
+        body: { note: 'x' },
+      }),
+      409,
+      'RECOVERY_WRONG_STATE',
+    );
+    const audit = (await h.gh.audit.list({ subject: `account:${spammer.id}`, limit: 100 })).map(
+      (e) => e.action,
+    );
+    assert.ok(
+      audit.includes('recovery.sanction_appeal.queued') && audit.includes('recovery.sanction_appeal.denied'),
+      audit.join(),
+    );
+
+    // A containment turned into a sanction closes the owner's self-service case.
+    const other = await settledOwner(h, uniq('sun'));
+    ok(
+      await h.call('POST', `/v1/accounts/${other.id}/freeze`, {
+        key: h.op,
+        body: { reason: 'hijack', kind: 'containment' },
+      }),
+    );
+    const { token } = await appeal(h, other.handle, OWNER, 'recovery_code');
+    ok(
+      await h.call('POST', `/v1/accounts/${other.id}/freeze`, {
+        key: h.op,
+        body: { reason: 'it was spam after all' },
+      }),
+    );
+    // the sanction closed the owner's self-service case at once
+    const closed = refused(
+      await h.call('POST', '/v1/recovery/case/verification/answer', {
+        token,
+        body: { code: other.codes[0] },
+      }),
+      409,
+      'RECOVERY_WRONG_STATE',
+    );
+    assert.equal(closed.json.state, 'superseded');
+    // The owner of a sanctioned account is heard by an operator: approval unfreezes it, audited.
+    const q2 = (await h.call('POST', '/v1/recovery/appeals', { body: { handle: other.handle }, from: OWNER }))
+      .json.queued as { id: string };
+    const approved = ok(
+      await h.call('POST', `/v1/recovery/operator-queue/${q2.id}/approve`, {
+        key: h.op,
+        body: { note: 'verified by phone' },
+      }),
+    );
+    assert.equal(approved.json.state, 'approved');
+    assert.equal(ok(await h.call('GET', `/v1/accounts/${other.id}`, { key: h.op })).json.state, 'active');
+    await signIn(h, other.handle);
   });
 });

@@ -1,7 +1,8 @@
 // Issue 10, over real HTTP against a Gatehouse with trustProxy on and the production defaults of the
 // account-control settings: each attack that used to work now fails, and the owner's own path works.
 // (Attack 5, sign-in guessing, is in identity/signin-limits.test.ts; attack 6, "was this you?", in
-// identity/challenge-trust.test.ts.) attacks.postgres.test.ts runs the same suite on PostgreSQL.
+// identity/challenge-trust.test.ts; attack 7, a sanctioned spammer's own appeal, in appeal-cooldown.test.ts.)
+// attacks.postgres.test.ts runs the same suite on PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -339,102 +340,6 @@ describe('issue 10: account control an intruder can neither take nor keep', () =
     assert.equal((rep.json.entry as { ip: string }).ip, INTRUDER.ip);
     assert.equal((rep.json.account as { handle: string }).handle, owner.handle);
     assert.equal(caseOf(ok(await h.call('GET', '/v1/recovery/case', { token: mine }))).details, true);
-  });
-
-  test('attack 7: a sanctioned spammer cannot unban itself with its recovery code; its appeal waits in the operator queue', async () => {
-    const spammer = await settledOwner(h, uniq('spam'));
-    // the platform's enforcement: an operator freeze is a sanction unless it says otherwise
-    const fz = ok(
-      await h.call('POST', `/v1/accounts/${spammer.id}/freeze`, {
-        key: h.op,
-        body: { reason: 'spam campaign' },
-      }),
-    );
-    assert.equal(fz.json.freezeKind, 'sanction');
-    const q = await h.call('POST', '/v1/recovery/appeals', {
-      body: { handle: spammer.handle, statement: 'I did nothing wrong' },
-      from: STRANGER,
-    });
-    assert.equal(q.status, 202, q.text);
-    assert.equal(q.json.token, undefined, 'no self-service token for a sanction');
-    const queued = q.json.queued as { id: string; state: string };
-    assert.equal(queued.state, 'pending');
-    // asking again gets the same pending appeal, not a second one
-    assert.equal(
-      (
-        (await h.call('POST', '/v1/recovery/appeals', { body: { handle: spammer.handle }, from: STRANGER }))
-          .json.queued as { id: string }
-      ).id,
-      queued.id,
-    );
-    const list = ok(await h.call('GET', '/v1/recovery/operator-queue', { key: h.op })).json.appeals as Array<{
-      id: string;
-      statement: string;
-      account: { handle: string };
-    }>;
-    const item = list.find((a) => a.id === queued.id)!;
-    assert.equal(item.statement, 'I did nothing wrong');
-    const denied = ok(
-      await h.call('POST', `/v1/recovery/operator-queue/${queued.id}/deny`, {
-        key: h.op,
-        body: { note: 'repeated spam' },
-      }),
-    );
-    assert.equal(denied.json.state, 'denied');
-    assert.equal(ok(await h.call('GET', `/v1/accounts/${spammer.id}`, { key: h.op })).json.state, 'frozen');
-    refused(
-      await h.call('POST', `/v1/recovery/operator-queue/${queued.id}/approve`, {
-        key: h.op,
-        body: { note: 'x' },
-      }),
-      409,
-      'RECOVERY_WRONG_STATE',
-    );
-    const audit = (await h.gh.audit.list({ subject: `account:${spammer.id}`, limit: 100 })).map(
-      (e) => e.action,
-    );
-    assert.ok(
-      audit.includes('recovery.sanction_appeal.queued') && audit.includes('recovery.sanction_appeal.denied'),
-      audit.join(),
-    );
-
-    // A containment turned into a sanction closes the owner's self-service case.
-    const other = await settledOwner(h, uniq('sun'));
-    ok(
-      await h.call('POST', `/v1/accounts/${other.id}/freeze`, {
-        key: h.op,
-        body: { reason: 'hijack', kind: 'containment' },
-      }),
-    );
-    const { token } = await appeal(h, other.handle, OWNER, 'recovery_code');
-    ok(
-      await h.call('POST', `/v1/accounts/${other.id}/freeze`, {
-        key: h.op,
-        body: { reason: 'it was spam after all' },
-      }),
-    );
-    // the sanction closed the owner's self-service case at once
-    const closed = refused(
-      await h.call('POST', '/v1/recovery/case/verification/answer', {
-        token,
-        body: { code: other.codes[0] },
-      }),
-      409,
-      'RECOVERY_WRONG_STATE',
-    );
-    assert.equal(closed.json.state, 'superseded');
-    // The owner of a sanctioned account is heard by an operator: approval unfreezes it, audited.
-    const q2 = (await h.call('POST', '/v1/recovery/appeals', { body: { handle: other.handle }, from: OWNER }))
-      .json.queued as { id: string };
-    const approved = ok(
-      await h.call('POST', `/v1/recovery/operator-queue/${q2.id}/approve`, {
-        key: h.op,
-        body: { note: 'verified by phone' },
-      }),
-    );
-    assert.equal(approved.json.state, 'approved');
-    assert.equal(ok(await h.call('GET', `/v1/accounts/${other.id}`, { key: h.op })).json.state, 'active');
-    await signIn(h, other.handle);
   });
 
   test('attack 8: trusted friends see where an appeal comes from, the owner is alerted, and friends alone only go on after a delay', async () => {
