@@ -17,28 +17,23 @@
  *                   "加薇信", "v x" → "vx", "q.q" → "qq"), digit groups of a phone-like number joined
  *                   ("138-1234-5678" → "13812345678"), runs of spaces squeezed
  */
-import { CHINESE_NUMERALS, CIRCLED_DIGITS, CONFUSABLES, T2S, isCjk } from './tables.ts';
+import {
+  alloc,
+  emptyStats,
+  fromBuffer,
+  identityOf,
+  MAX_POOLED,
+  push,
+  take,
+  toBuffer,
+  type CpBuffer,
+  type Normalized,
+  type NormalizeStats,
+} from './cp-buffer.ts';
+import { CHINESE_NUMERALS, CIRCLED_DIGITS, CJK_PUNCT, CONFUSABLES, T2S, isCjk } from './tables.ts';
 
-/** A code-point buffer with the original offsets of each code point. */
-export interface CpBuffer {
-  cp: Int32Array;
-  start: Int32Array;
-  end: Int32Array;
-  length: number;
-}
-
-/** What each step changed, by count: signals of evasion for the model and for explanations. */
-export interface NormalizeStats {
-  nfkc: number;
-  halfwidth: number;
-  invisible: number;
-  combining: number;
-  decorative: number;
-  confusables: number;
-  t2s: number;
-  numerals: number;
-  collapsed: number;
-}
+export type { CpBuffer, Normalized, NormalizeStats } from './cp-buffer.ts';
+export { emptyStats, fromBuffer, toBuffer } from './cp-buffer.ts';
 
 export type StepName = 'nfkc' | 'halfwidth' | 'invisible' | 'confusables' | 't2s' | 'numerals' | 'collapse';
 
@@ -51,137 +46,6 @@ export const STEP_NAMES: readonly StepName[] = [
   'numerals',
   'collapse',
 ];
-
-export interface Normalized {
-  /** The normalised text. */
-  text: string;
-  /** For each UTF-16 unit of `text`: start offset (UTF-16) in the original text. */
-  starts: Int32Array;
-  /** For each UTF-16 unit of `text`: end offset (exclusive) in the original text. */
-  ends: Int32Array;
-  stats: NormalizeStats;
-}
-
-export function emptyStats(): NormalizeStats {
-  return {
-    nfkc: 0,
-    halfwidth: 0,
-    invisible: 0,
-    combining: 0,
-    decorative: 0,
-    confusables: 0,
-    t2s: 0,
-    numerals: 0,
-    collapsed: 0,
-  };
-}
-
-function alloc(capacity: number): CpBuffer {
-  capacity = Math.max(16, capacity);
-  // One backing store for the three arrays: allocation dominates the cost on short messages.
-  const all = new Int32Array(capacity * 3);
-  return {
-    cp: all.subarray(0, capacity),
-    start: all.subarray(capacity, capacity * 2),
-    end: all.subarray(capacity * 2),
-    length: 0,
-  };
-}
-
-function take(spare: CpBuffer | undefined, capacity: number): CpBuffer {
-  if (spare && spare.cp.length >= capacity) {
-    spare.length = 0;
-    return spare;
-  }
-  return alloc(capacity);
-}
-
-function push(b: CpBuffer, cp: number, s: number, e: number): CpBuffer {
-  if (b.length === b.cp.length) {
-    const n = alloc(Math.max(16, b.cp.length * 2));
-    n.cp.set(b.cp);
-    n.start.set(b.start);
-    n.end.set(b.end);
-    n.length = b.length;
-    b = n;
-  }
-  b.cp[b.length] = cp;
-  b.start[b.length] = s;
-  b.end[b.length] = e;
-  b.length++;
-  return b;
-}
-
-/** Splits a string into code points (lone surrogates become U+FFFD) with their offsets. */
-export function toBuffer(text: string, into?: CpBuffer): CpBuffer {
-  const b = take(into, text.length);
-  let k = 0;
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    const s = i;
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
-        i++;
-      } else c = 0xfffd;
-    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    b.cp[k] = c;
-    b.start[k] = s;
-    b.end[k] = i + 1;
-    k++;
-  }
-  b.length = k;
-  return b;
-}
-
-/** Code points a pooled buffer may keep between calls (scored texts are bounded well below this). */
-const MAX_POOLED = 65_536;
-let UNITS = new Uint16Array(256);
-let OFFSETS = new Int32Array(512);
-
-/**
- * Builds the UTF-16 string and per-unit offset maps from a buffer. With `shared`, the offset maps
- * are views of one module buffer, valid only until the next shared call (the scoring hot path,
- * which reads them synchronously): no allocation of backing stores per message.
- */
-export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats(), shared = false): Normalized {
-  let units = 0;
-  for (let i = 0; i < b.length; i++) units += b.cp[i]! > 0xffff ? 2 : 1;
-  // a very long text gets its own buffer (the pooled one stays small)
-  if (UNITS.length < units && units <= MAX_POOLED) UNITS = new Uint16Array(Math.max(units, UNITS.length * 2));
-  const u = UNITS.length >= units ? UNITS : new Uint16Array(units);
-  let starts: Int32Array;
-  let ends: Int32Array;
-  if (shared && units <= MAX_POOLED) {
-    if (OFFSETS.length < units * 2) OFFSETS = new Int32Array(Math.max(units * 2, OFFSETS.length * 2));
-    starts = OFFSETS.subarray(0, units);
-    ends = OFFSETS.subarray(units, units * 2);
-  } else {
-    const all = new Int32Array(units * 2);
-    starts = all.subarray(0, units);
-    ends = all.subarray(units);
-  }
-  let k = 0;
-  for (let i = 0; i < b.length; i++) {
-    const c = b.cp[i]!;
-    if (c > 0xffff) {
-      const v = c - 0x10000;
-      u[k] = 0xd800 + (v >> 10);
-      starts[k] = b.start[i]!;
-      ends[k] = b.end[i]!;
-      k++;
-      u[k] = 0xdc00 + (v & 0x3ff);
-    } else u[k] = c;
-    starts[k] = b.start[i]!;
-    ends[k] = b.end[i]!;
-    k++;
-  }
-  let text = '';
-  for (let i = 0; i < units; i += 8192)
-    text += String.fromCharCode.apply(null, u.subarray(i, Math.min(units, i + 8192)) as unknown as number[]);
-  return { text, starts, ends, stats };
-}
 
 function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
@@ -231,33 +95,6 @@ export function stepNfkc(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): 
 }
 
 // ---- step 2: full-width → half-width ---------------------------------------------------------
-
-const CJK_PUNCT: Record<number, number> = {
-  0x3001: 0x2c, // 、 → ,
-  0x3002: 0x2e, // 。 → .
-  0x300c: 0x22, // 「
-  0x300d: 0x22, // 」
-  0x300e: 0x22, // 『
-  0x300f: 0x22, // 』
-  0x3010: 0x5b, // 【
-  0x3011: 0x5d, // 】
-  0x3014: 0x5b, // 〔
-  0x3015: 0x5d, // 〕
-  0x3008: 0x3c, // 〈
-  0x3009: 0x3e, // 〉
-  0x300a: 0x3c, // 《
-  0x300b: 0x3e, // 》
-  0x2018: 0x27,
-  0x2019: 0x27,
-  0x201c: 0x22,
-  0x201d: 0x22,
-  0x2014: 0x2d, // — em dash
-  0x2013: 0x2d, // – en dash
-  0x2026: 0x2e, // … → .
-  0x00b7: 0x2e, // · middle dot
-  0x30fb: 0x2e, // ・ katakana middle dot
-  0x2022: 0x2e, // • bullet
-};
 
 /** Full-width forms (U+FF01–FF5E) → ASCII, U+3000 → space, common CJK punctuation → ASCII. */
 export function stepHalfwidth(b: CpBuffer, stats: NormalizeStats, spare?: CpBuffer): CpBuffer {
@@ -673,21 +510,6 @@ export function normalizeShared(text: string): Normalized {
   return run(text, STEP_NAMES, true);
 }
 
-/** The normalisation of a text that normalises to itself (BMP only): offsets map unit to unit. */
-function identity(text: string, stats: NormalizeStats): Normalized {
-  const n = text.length;
-  if (OFFSETS.length < n * 2 && n <= MAX_POOLED)
-    OFFSETS = new Int32Array(Math.max(n * 2, OFFSETS.length * 2));
-  const all = OFFSETS.length >= n * 2 ? OFFSETS : new Int32Array(n * 2);
-  const starts = all.subarray(0, n);
-  const ends = all.subarray(n, n * 2);
-  for (let i = 0; i < n; i++) {
-    starts[i] = i;
-    ends[i] = i + 1;
-  }
-  return { text, starts, ends, stats };
-}
-
 /**
  * True when nfkc, halfwidth, invisible and confusables would change nothing: every code point is
  * printable ASCII other than an upper-case letter, or a unified Han character (basic block or
@@ -736,7 +558,7 @@ function run(text: string, steps: readonly StepName[], shared: boolean): Normali
     }
   }
   // plain text that no step changed is its own normalisation: no string to build
-  const out = plain && !changed && shared ? identity(text, stats) : fromBuffer(b, stats, shared);
+  const out = plain && !changed && shared ? identityOf(text, stats) : fromBuffer(b, stats, shared);
   // keep the grown buffers (a step may have replaced a pooled one with a larger one), unless a
   // very long text made them large: then they are let go
   if (b.cp.length > MAX_POOLED || spare.cp.length > MAX_POOLED) {
