@@ -31,6 +31,11 @@ export interface Attempt {
   /** A device token the client presented (its hash is matched against the account's devices). */
   deviceToken?: string | undefined;
   accountId?: string | undefined;
+  /**
+   * When the account last signed in from this network and from the device of `deviceToken`, as the caller
+   * read them already (identity/store.ts `accountForSignIn`); the guard reads them itself when absent.
+   */
+  seen?: Seen | undefined;
 }
 
 export interface AttemptTicket {
@@ -49,11 +54,12 @@ export interface Seen {
   device?: number | undefined;
 }
 
+/** The key of a device token in the account's known contexts (its SHA-256, never the token). */
 export const deviceKey = (token: string) =>
   createHash('sha256').update(`gatehouse-device|${token}`).digest('hex');
 /** The stable id of a device in events and session records: derived from its token, never the token. */
 export const deviceIdOf = (token: string) => `dev_${deviceKey(token).slice(0, 24)}`;
-const DEVICE_TOKEN_RE = /^ghd_[A-Za-z0-9_-]{43}$/;
+export const DEVICE_TOKEN_RE = /^ghd_[A-Za-z0-9_-]{43}$/;
 /** The first wait once the quick attempts are spent (then it doubles): longer than any burst lasts. */
 const DELAY_BASE_MS = 30_000;
 /** A context seen this recently is not written again at each sign-in (its last-seen time is this coarse). */
@@ -74,13 +80,17 @@ export class SignInGuard {
   /** Counts the attempt before the password is checked; `allowed: false` means do not check it. */
   async reserve(a: Attempt): Promise<AttemptTicket> {
     const network = networkOf(a.ip);
-    const device =
+    const dKey =
       a.accountId && a.deviceToken && DEVICE_TOKEN_RE.test(a.deviceToken)
-        ? await q.knownContext(this.db, a.accountId, 'device', deviceKey(a.deviceToken))
+        ? deviceKey(a.deviceToken)
         : undefined;
-    const networkRow =
-      !device && a.accountId ? await q.knownContext(this.db, a.accountId, 'network', network) : undefined;
-    const knownNetwork = !!networkRow;
+    const read = async (kind: 'network' | 'device', key: string) =>
+      (await q.knownContext(this.db, a.accountId!, kind, key))?.last_at;
+    const deviceAt = dKey ? (a.seen ? a.seen.device : await read('device', dKey)) : undefined;
+    const device = deviceAt !== undefined ? { key: dKey!, last_at: deviceAt } : undefined;
+    const networkAt =
+      !device && a.accountId ? (a.seen ? a.seen.network : await read('network', network)) : undefined;
+    const knownNetwork = networkAt !== undefined;
     const { windowMs } = this.limits;
     const progressive = {
       limit: 10_000,
@@ -109,7 +119,7 @@ export class SignInGuard {
       retryAfterSeconds: r.allowed ? 0 : r.retryAfterSeconds,
       keys: { own, shared: rules.map((x) => x.key).filter((k) => k !== own) },
       known: { network: knownNetwork, device: !!device },
-      seen: { network: networkRow?.last_at, device: device?.last_at },
+      seen: { network: networkAt, device: device?.last_at },
     };
   }
 

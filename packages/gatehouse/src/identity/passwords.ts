@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { GatehouseError } from '../errors/index.ts';
 import { isBreachedPassword } from './breached.ts';
+import { processHashGate, type HashGate } from './hash-gate.ts';
 import { estimateStrength } from './strength.ts';
 
 export interface Argon2Params {
@@ -86,22 +87,27 @@ export function checkPasswordStrength(
 
 export class PasswordHasher {
   readonly params: Argon2Params;
+  /** Bounds the hashes running at once (identity/hash-gate.ts): by default the process's one gate. */
+  readonly gate: HashGate;
   private dummy: Promise<string> | undefined;
 
-  constructor(params: Argon2Params) {
+  constructor(params: Argon2Params, gate: HashGate = processHashGate) {
     this.params = params;
+    this.gate = gate;
   }
 
   hash(password: string): Promise<string> {
-    return hash(password, {
-      memoryCost: this.params.memoryKiB,
-      timeCost: this.params.iterations,
-      parallelism: this.params.parallelism,
-    });
+    return this.gate.run(() =>
+      hash(password, {
+        memoryCost: this.params.memoryKiB,
+        timeCost: this.params.iterations,
+        parallelism: this.params.parallelism,
+      }),
+    );
   }
 
   verify(hashed: string, password: string): Promise<boolean> {
-    return verify(hashed, password).catch(() => false);
+    return this.gate.run(() => verify(hashed, password)).catch(() => false);
   }
 
   /**

@@ -14,7 +14,8 @@ import {
 } from './core.ts';
 import { parseDevice } from './device.ts';
 import { placeName } from './geo/geo.ts';
-import { deviceIdOf, SignInGuard, type Seen } from './limits.ts';
+import { deviceIdOf, deviceKey, DEVICE_TOKEN_RE, SignInGuard, type Seen } from './limits.ts';
+import { networkOf } from './network.ts';
 import { DEFAULT_SIGNIN, type SigninOptions } from './mfa/options.ts';
 import { askSecondFactorIfNeeded } from './mfa/second-factor.ts';
 import { riskBeforeSession, riskDenied } from './risk/stuffing.ts';
@@ -169,12 +170,25 @@ export class IdentityService {
     const key = handleKey(input.handle);
     if (input.bindingKey !== undefined) bindingKeyOf(input.bindingKey);
     const device = parseDevice(ctx.userAgent);
-    const account = await q.accountByHandleKey(this.db, key);
+    // the account, its known network and device and its second factors: one statement
+    const read = await q.accountForSignIn(
+      this.db,
+      { handleKey: key },
+      {
+        network: networkOf(ctx.ip),
+        deviceKey:
+          input.deviceToken && DEVICE_TOKEN_RE.test(input.deviceToken)
+            ? deviceKey(input.deviceToken)
+            : undefined,
+      },
+    );
+    const account = read?.account;
     const ticket = await this.guard.reserve({
       handleKey: key,
       ip: ctx.ip,
       deviceToken: input.deviceToken,
       accountId: account?.id,
+      seen: read?.seen,
     });
     if (!ticket.allowed) {
       await this.recordFailure(account, key, 'rate_limited', ctx, device);
@@ -209,7 +223,11 @@ export class IdentityService {
     }
     const deviceToken = ticket.known.device ? input.deviceToken : newToken('ghd');
     // a second factor, when the account has one and this device or network is new to it
-    await askSecondFactorIfNeeded(this, account, ctx, { deviceToken, newDevice: !ticket.known.device });
+    await askSecondFactorIfNeeded(this, account, ctx, {
+      deviceToken,
+      newDevice: !ticket.known.device,
+      read: { factors: read!.factors, knownNetwork: read!.seen.network !== undefined },
+    });
     const { token, session } = await this.startSession(account, 'password', ctx, deviceToken, {
       ...(input.bindingKey !== undefined ? { bindingKey: input.bindingKey } : {}),
       seen: ticket.seen,

@@ -3,6 +3,15 @@ import type { AccountState, AccountsTable, FreezeKind, SessionsTable, SigninsTab
 
 type Q = Db | Tx;
 
+/** What a sign-in reads of its account before checking anything (`accountForSignIn`). */
+export interface SignInRead {
+  account: AccountsTable;
+  /** When the account last signed in from this network and this device; undefined: never. */
+  seen: { network: number | undefined; device: number | undefined };
+  /** Its second factors: a confirmed authenticator app, how many passkeys. */
+  factors: { totp: boolean; passkeys: number };
+}
+
 /** All identity SQL. */
 export const identityStore = {
   insertAccount(q: Q, a: AccountsTable) {
@@ -10,6 +19,59 @@ export const identityStore = {
   },
   accountByHandleKey(q: Q, handleKey: string) {
     return q.selectFrom('accounts').selectAll().where('handle_key', '=', handleKey).executeTakeFirst();
+  },
+  /**
+   * A sign-in's reads in one statement: the account (by handle key or id), when it last signed in from
+   * this network and from this device (by their keys; undefined: never) and which second factors it
+   * has. One fixed shape, so one prepared statement.
+   */
+  async accountForSignIn(
+    q: Q,
+    by: { handleKey: string } | { id: string },
+    ctx: { network: string; deviceKey?: string | undefined },
+  ): Promise<SignInRead | undefined> {
+    const row = await q
+      .selectFrom('accounts')
+      .selectAll('accounts')
+      .select((eb) => {
+        const seen = (kind: 'network' | 'device', key: string) =>
+          eb
+            .selectFrom('known_contexts')
+            .select('known_contexts.last_at')
+            .whereRef('known_contexts.account_id', '=', 'accounts.id')
+            .where('known_contexts.kind', '=', kind)
+            .where('known_contexts.key', '=', key);
+        return [
+          seen('network', ctx.network).as('seen_network'),
+          // no device key: '' names no device (keys are SHA-256 hex)
+          seen('device', ctx.deviceKey ?? '').as('seen_device'),
+          eb
+            .selectFrom('totp_factors')
+            .select(eb.fn.countAll<number>().as('n'))
+            .whereRef('totp_factors.account_id', '=', 'accounts.id')
+            .where('totp_factors.confirmed_at', 'is not', null)
+            .as('factor_totp'),
+          eb
+            .selectFrom('passkeys')
+            .select(eb.fn.countAll<number>().as('n'))
+            .whereRef('passkeys.account_id', '=', 'accounts.id')
+            .as('factor_passkeys'),
+        ];
+      })
+      .where(
+        'handleKey' in by ? 'accounts.handle_key' : 'accounts.id',
+        '=',
+        'handleKey' in by ? by.handleKey : by.id,
+      )
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { seen_network, seen_device, factor_totp, factor_passkeys, ...account } = row;
+    const at = (x: unknown) => (x === null || x === undefined ? undefined : Number(x));
+    return {
+      account,
+      seen: { network: at(seen_network), device: ctx.deviceKey ? at(seen_device) : undefined },
+      factors: { totp: Number(factor_totp ?? 0) > 0, passkeys: Number(factor_passkeys ?? 0) },
+    };
   },
   accountById(q: Q, id: string) {
     return q.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();

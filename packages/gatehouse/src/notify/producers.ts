@@ -27,6 +27,11 @@ export interface SignInFacts {
 }
 
 const CONTEXT_RETENTION_MS = 180 * 86_400_000;
+/**
+ * A known context seen this recently is not written again at each sign-in: its last-seen time (which
+ * only the retention reads, in months) is this coarse.
+ */
+export const CONTEXT_NOTE_EVERY_MS = 3_600_000;
 
 /** "Chrome on Windows (desktop)": a browser or OS update is not a new device. */
 export function deviceKey(d: SignInFacts['device']): string {
@@ -51,7 +56,12 @@ export async function noteSignInTx(tx: Tx, s: SignInFacts): Promise<{ novel: str
   const novel = contexts
     .filter((c) => known.kinds.has(c.kind) && !known.values.has(`${c.kind}|${c.value}`))
     .map((c) => c.kind as 'device' | 'network' | 'country');
-  await q.noteContexts(tx, s.account, contexts, s.session, s.at);
+  // one statement for every context, none when each was seen within the hour
+  const stale = contexts.some((c) => {
+    const seen = known.lastSeen.get(`${c.kind}|${c.value}`);
+    return seen === undefined || s.at - seen >= CONTEXT_NOTE_EVERY_MS;
+  });
+  if (stale) await q.noteContexts(tx, s.account, contexts, s.session, s.at);
   // forget contexts not seen for the retention now and then (one sign-in in 32)
   if (s.session.charCodeAt(s.session.length - 1) % 32 === 1)
     await q.pruneContexts(tx, s.account, s.at - CONTEXT_RETENTION_MS);

@@ -263,28 +263,43 @@ export const notifyStore = {
     return rows.map((r) => ({ channel: r.channel, n: Number(r.n) }));
   },
 
-  /** Of these contexts: which kinds the account has any of, and which values it has (`kind|value`). */
+  /**
+   * Of these contexts, in one statement: which kinds the account has any of, which values it has
+   * (`kind|value`) and when each known value was last seen. Primary-key lookups only (the value itself,
+   * and any value of its kind), never every context of the account.
+   */
   async contextsSeen(
     q: Q,
     account: string,
     contexts: ReadonlyArray<{ kind: string; value: string }>,
-  ): Promise<{ kinds: Set<string>; values: Set<string> }> {
+  ): Promise<{ kinds: Set<string>; values: Set<string>; lastSeen: Map<string, number> }> {
     const kinds = new Set<string>();
     const values = new Set<string>();
-    // primary-key lookups: the value itself, else any value of its kind
-    const of = (kind: string) =>
-      q
-        .selectFrom('notify_known_contexts')
-        .select('value')
-        .where('account_id', '=', account)
-        .where('kind', '=', kind);
-    for (const c of contexts) {
-      if (await of(c.kind).where('value', '=', c.value).executeTakeFirst()) {
+    const lastSeen = new Map<string, number>();
+    if (contexts.length === 0) return { kinds, values, lastSeen };
+    const row = (await q
+      .selectNoFrom((eb) =>
+        contexts.flatMap((c, i) => {
+          const of = eb
+            .selectFrom('notify_known_contexts')
+            .where('account_id', '=', account)
+            .where('kind', '=', c.kind);
+          return [
+            of.select('last_seen_at').where('value', '=', c.value).as(`v${i}`),
+            of.select(eb.lit(1).as('one')).limit(1).as(`k${i}`),
+          ];
+        }),
+      )
+      .executeTakeFirstOrThrow()) as Record<string, number | string | null>;
+    contexts.forEach((c, i) => {
+      const seen = row[`v${i}`];
+      if (seen !== null && seen !== undefined) {
         kinds.add(c.kind);
         values.add(`${c.kind}|${c.value}`);
-      } else if (await of(c.kind).limit(1).executeTakeFirst()) kinds.add(c.kind);
-    }
-    return { kinds, values };
+        lastSeen.set(`${c.kind}|${c.value}`, Number(seen));
+      } else if (row[`k${i}`] !== null && row[`k${i}`] !== undefined) kinds.add(c.kind);
+    });
+    return { kinds, values, lastSeen };
   },
   async noteContexts(
     q: Q,

@@ -24,13 +24,21 @@ export interface SecondFactorStep {
   /** The device token the session will remember (a new one when the device was not known). */
   deviceToken: string | undefined;
   newDevice: boolean;
+  /**
+   * What the sign-in read already (identity/store.ts `accountForSignIn`): the account's second factors and
+   * whether it signed in from this network before. Read here when absent.
+   */
+  read?: { factors: { totp: boolean; passkeys: number }; knownNetwork: boolean };
 }
 
 const WINDOW_MS = 15 * 60_000;
 
 /** Which second factors the account has; empty when it has none (then no step is asked). */
 export async function secondFactorMethods(id: IdentityService, accountId: string) {
-  const f = await m.hasSecondFactor(id.db, accountId);
+  return methodsOf(id, await m.hasSecondFactor(id.db, accountId));
+}
+
+function methodsOf(id: IdentityService, f: { totp: boolean; passkeys: number }): SecondFactorMethod[] {
   const out: SecondFactorMethod[] = [];
   if (f.totp) out.push('totp');
   if (f.passkeys > 0) out.push('passkey');
@@ -48,10 +56,12 @@ export async function askSecondFactorIfNeeded(
   ctx: RequestContext,
   step: SecondFactorStep,
 ): Promise<void> {
-  const methods = await secondFactorMethods(id, account.id);
+  const methods = step.read ? methodsOf(id, step.read.factors) : await secondFactorMethods(id, account.id);
   if (methods.length === 0) return;
   const network = networkOf(ctx.ip);
-  const knownNetwork = !!(await q.knownContext(id.db, account.id, 'network', network));
+  const knownNetwork = step.read
+    ? step.read.knownNetwork
+    : !!(await q.knownContext(id.db, account.id, 'network', network));
   if (!step.newDevice && knownNetwork) return;
   const now = id.now();
   const c = await issueChallenge(id.db, {

@@ -18,6 +18,7 @@ import type { PasskeysTable } from '../mfa/schema.ts';
 import { keepRemovedFactor } from '../mfa/revert.ts';
 import { attachWebauthn } from '../mfa/second-factor.ts';
 import { mfaStore as m } from '../mfa/store.ts';
+import { deviceKey, DEVICE_TOKEN_RE } from '../limits.ts';
 import { networkOf } from '../network.ts';
 import { accountView, sessionView, type Authenticated, type IdentityService } from '../service.ts';
 import { identityStore as q } from '../store.ts';
@@ -210,10 +211,17 @@ export class Passkeys {
     // and rolls back with its session
     const verified = await this.checkAssertion(this.id.db, undefined, ch.challenge, credential);
     if (!verified) throw new GatehouseError('PASSKEY_INVALID');
-    const [account, deviceSeen] = await Promise.all([
-      q.accountById(this.id.db, verified.passkey.account_id),
-      this.id.guard.deviceSeen(verified.passkey.account_id, deviceToken),
-    ]);
+    // the account and when it last signed in from this device and network: one statement
+    const read = await q.accountForSignIn(
+      this.id.db,
+      { id: verified.passkey.account_id },
+      {
+        network: networkOf(ctx.ip),
+        deviceKey: deviceToken && DEVICE_TOKEN_RE.test(deviceToken) ? deviceKey(deviceToken) : undefined,
+      },
+    );
+    const account = read?.account;
+    const deviceSeen = read?.seen.device;
     const known = deviceSeen !== undefined;
     if (!account || account.state !== 'active')
       throw new GatehouseError(account?.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
@@ -222,7 +230,7 @@ export class Passkeys {
     const { token, session } = await this.id.startSession(account, 'passkey', ctx, issued, {
       steppedUp: 'passkey',
       ...(bindingKey !== undefined ? { bindingKey } : {}),
-      seen: { device: deviceSeen },
+      seen: { device: deviceSeen, network: read!.seen.network },
       also: async (tx) => {
         await spendCeremony(tx, ch, { accountId: account.id, ip: ctx.ip, now: t });
         await m.usePasskey(tx, verified.passkey.id, verified.counter, t);
