@@ -3,7 +3,8 @@ import { GatehouseError } from '../errors/index.ts';
 import { rateLimited } from '../ratelimit/index.ts';
 import type { Tx } from '../store/db.ts';
 import type { RequestContext } from './core.ts';
-import { announceRevoked, type IdentityService } from './service.ts';
+import { announceRevoked } from './revoke.ts';
+import type { IdentityService } from './service.ts';
 import { identityStore as q } from './store.ts';
 
 const NOTICE = {

@@ -1,5 +1,4 @@
 import type { SignInMethod } from '@gatehouse/sdk';
-import { appendAuditInTx } from '../audit/index.ts';
 import { hashToken, newId, newToken, safeEqual } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { AttemptCounters, rateLimited, RateLimiter, type CounterStore } from '../ratelimit/index.ts';
@@ -29,11 +28,13 @@ import { checkPasswordStrength, DEFAULT_MIN_SCORE, PasswordHasher } from './pass
 import type { AccountsTable, SessionsTable } from './schema.ts';
 import { setState, type FreezeOptions } from './state.ts';
 import { identityStore as q } from './store.ts';
+import { revokeSessions, sessionsForReview } from './revoke.ts';
 import { assertMayConfirm, markStepUp, reauthenticate, requireReauth } from './trust.ts';
 
 import { accountView, sessionView, type AccountView, type SessionView } from './views.ts';
 
 export type { IdentityOptions, RequestContext } from './core.ts';
+export { announceRevoked } from './revoke.ts';
 export { accountView, sessionView, type AccountView, type SessionView } from './views.ts';
 
 export interface Authenticated {
@@ -429,48 +430,9 @@ export class IdentityService {
     return placeName(this.opts.geo?.lookup(ip)) ?? null;
   }
 
-  /**
-   * Sessions of an account that are live now or were created in [from, to] (live or not), oldest first:
-   * what an owner reviews after a compromise.
-   */
-  async sessionsForReview(
-    accountId: string,
-    from: number,
-    to: number,
-  ): Promise<Array<SessionView & { revokedAt: number | null; revokedReason: string | null }>> {
-    const t = this.now();
-    const byId = new Map<string, SessionsTable>();
-    for (const s of await q.sessionsCreatedBetween(this.db, accountId, from, to)) byId.set(s.id, s);
-    for (const s of await q.liveSessions(this.db, accountId, t)) byId.set(s.id, s);
-    return [...byId.values()]
-      .sort((a, b) => a.created_at - b.created_at)
-      .map((s) => ({ ...sessionView(s), revokedAt: s.revoked_at, revokedReason: s.revoked_reason }));
-  }
-
-  /**
-   * Ends sessions. One by one (`all` false) the platform gets `session.revoked` per session; `all` (every
-   * live session of the account) it gets one `sessions.revoked_all`.
-   */
-  private async revoke(
-    accountId: string,
-    ids: string[],
-    reason: RevokeReason,
-    opts: { actor?: string | undefined; all: boolean },
-  ): Promise<string[]> {
-    return this.tx(async (tx, out) => {
-      const t = this.now();
-      const done = await q.revokeSessions(tx, ids, reason, t);
-      announceRevoked(out, accountId, done, reason, opts.all);
-      if (opts.actor && done.length)
-        await appendAuditInTx(tx, {
-          actor: opts.actor,
-          action: 'session.revoke',
-          subject: accountId,
-          data: { sessions: done, reason },
-          at: t,
-        });
-      return done;
-    });
+  /** Sessions live now or created in [from, to], oldest first: what an owner reviews after a compromise. */
+  sessionsForReview(accountId: string, from: number, to: number) {
+    return sessionsForReview(this, accountId, from, to);
   }
 
   async revokeSession(
@@ -482,7 +444,7 @@ export class IdentityService {
     const s = await q.sessionById(this.db, sessionId);
     if (!s || s.account_id !== accountId || s.revoked_at !== null)
       throw new GatehouseError('SESSION_NOT_FOUND');
-    await this.revoke(accountId, [sessionId], reason, { actor, all: false });
+    await revokeSessions(this, accountId, [sessionId], reason, { actor, all: false });
   }
 
   async revokeOthers(
@@ -491,7 +453,8 @@ export class IdentityService {
     reason: RevokeReason = 'others',
   ): Promise<string[]> {
     const live = await q.liveSessions(this.db, accountId, this.now());
-    return this.revoke(
+    return revokeSessions(
+      this,
       accountId,
       live.filter((s) => s.id !== currentId).map((s) => s.id),
       reason,
@@ -501,7 +464,8 @@ export class IdentityService {
 
   async revokeAll(accountId: string, reason: RevokeReason = 'everywhere', actor?: string): Promise<string[]> {
     const live = await q.liveSessions(this.db, accountId, this.now());
-    return this.revoke(
+    return revokeSessions(
+      this,
       accountId,
       live.map((s) => s.id),
       reason,
@@ -602,18 +566,4 @@ export class IdentityService {
   ): Promise<void> {
     return assertMayConfirm(this, sessionId, opts);
   }
-}
-
-/** Tells the platform which sessions ended: one by one, or all of the account's at once. */
-export function announceRevoked(
-  out: TxOut,
-  account: string,
-  sessions: string[],
-  reason: RevokeReason,
-  all: boolean,
-): void {
-  for (const id of sessions) out.emit({ type: 'session.revoked', account, session: id, reason });
-  if (all) {
-    if (sessions.length) out.webhook('sessions.revoked_all', { account, sessions, reason });
-  } else for (const id of sessions) out.webhook('session.revoked', { account, session: id, reason });
 }

@@ -2,7 +2,8 @@ import { appendAuditInTx } from '../audit/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Tx } from '../store/db.ts';
 import type { AccountsTable, FreezeKind } from './schema.ts';
-import { announceRevoked, type AccountView, type IdentityService } from './service.ts';
+import { announceRevoked } from './revoke.ts';
+import type { AccountView, IdentityService } from './service.ts';
 import { identityStore as q } from './store.ts';
 
 export interface FreezeOptions {
