@@ -9,3 +9,4 @@ import './response.ts';
 import './oauth.ts';
 import './passkeys.ts';
 import './scaleout.ts';
+import './soak.ts';

@@ -9,12 +9,19 @@ export interface Benchmark {
   description: string;
   /** Runs the benchmark and returns its figures (the JSON object `gatehouse bench NAME --json` prints). */
   run(opts: BenchOptions): Promise<Figures>;
+  /** False for a benchmark too long for `bench all` (it runs only by name). */
+  inAll?: boolean;
 }
 
 export interface BenchOptions {
   /** Scale factor: 1 is the full benchmark; smaller values run a quick smoke version. */
   scale: number;
   log: (line: string) => void;
+  /** `--minutes` and `--rate`, for the benchmarks that take them (soak). */
+  minutes?: number;
+  rate?: number;
+  /** Samples over time a benchmark records (soak: memory), written beside its figures. */
+  series?: Array<Record<string, number>>;
 }
 
 const registry = new Map<string, Benchmark>();
@@ -57,12 +64,26 @@ export function table(rows: Array<{ bench: string; figure: string; value: number
   return [line(cells[0]!), sep, ...cells.slice(1).map(line)].join('\n');
 }
 
-export function writeResults(dir: string, name: string, figures: Figures): string {
+export function writeResults(
+  dir: string,
+  name: string,
+  figures: Figures,
+  series?: Array<Record<string, number>>,
+): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({ name, at: new Date().toISOString(), node: process.version, figures }, null, 2),
-  );
+  const body = { name, at: new Date().toISOString(), node: process.version, figures };
+  writeFileSync(file, JSON.stringify(series?.length ? { ...body, series } : body, null, 2));
   return file;
+}
+
+/** Formats samples over time (rows of the same keys) as an aligned text table. */
+export function seriesTable(rows: Array<Record<string, number>>): string {
+  if (rows.length === 0) return '';
+  const keys = Object.keys(rows[0]!);
+  const cells = [keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? '')))];
+  const w = keys.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => `| ${c.map((v, i) => v.padStart(w[i]!)).join(' | ')} |`;
+  const sep = `|${w.map((n) => '-'.repeat(n + 1)).join('-|')}:|`;
+  return [line(cells[0]!), sep, ...cells.slice(1).map(line)].join('\n');
 }

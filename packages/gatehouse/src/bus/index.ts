@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { BusEventOf, BusEventType } from './events.ts';
+import type { DrainLease } from './lease.ts';
 import { outboxStore } from './store.ts';
 
+export { DrainLease } from './lease.ts';
 export { busMigrations, type BusTables } from './schema.ts';
 export {
   ActionTakenEvent,
@@ -112,6 +114,9 @@ export class InProcessBus implements Bus {
  * queue) holds the record back below the oldest event whose work is not done (`pendingFrom`), so that
  * work is published again after a crash. The drainer yields to the event loop every few milliseconds
  * so that a long backlog never stalls requests.
+ *
+ * With a `lease` (PostgreSQL, several dispatcher processes) only the drainer holding it publishes and
+ * records; the others stand by, and take over within the lease's time when the holder dies (bus/lease.ts).
  */
 export class OutboxDrainer {
   private timer: NodeJS.Timeout | undefined;
@@ -127,17 +132,63 @@ export class OutboxDrainer {
   private readonly pollMs: number;
   private readonly log: Logger | undefined;
   private readonly retentionMs: number;
+  private readonly lease: DrainLease | undefined;
+  /** Whether this drainer held the lease at its last look, and when it last renewed it. */
+  private holding = false;
+  private renewedAt = -Infinity;
   /** The lowest outbox seq whose deferred work is not done yet (undefined: none). */
   pendingFrom: (() => number | undefined) | undefined;
   /** Finishes the deferred work (`drain()` waits for it). */
   settle: (() => Promise<void>) | undefined;
 
-  constructor(db: Db, bus: Bus, pollMs: number, log?: Logger, retentionMs = 7 * 86_400_000) {
+  constructor(
+    db: Db,
+    bus: Bus,
+    pollMs: number,
+    log?: Logger,
+    retentionMs = 7 * 86_400_000,
+    lease?: DrainLease,
+  ) {
     this.db = db;
     this.bus = bus;
     this.pollMs = pollMs;
     this.log = log;
     this.retentionMs = retentionMs;
+    this.lease = lease;
+  }
+
+  /** Whether this drainer may publish now (no lease, or it holds the lease: renewed every third of it). */
+  get active(): boolean {
+    return !this.lease || this.holding;
+  }
+
+  /**
+   * Takes or renews the lease when a third of it has passed. Taking it (first, or after another holder)
+   * starts from what is recorded in the table: the previous holder's unrecorded rows are published again.
+   */
+  private async mayDrain(): Promise<boolean> {
+    const lease = this.lease;
+    if (!lease) return true;
+    const t = performance.now();
+    if (this.holding && t - this.renewedAt < lease.ttlMs / 3) return true;
+    const held = await lease.hold();
+    if (held !== this.holding) {
+      this.publishedSeq = 0;
+      this.recordedSeq = 0;
+      if (held) this.log?.info({ owner: lease.owner }, 'outbox drain lease taken');
+      else this.log?.warn({ owner: lease.owner }, 'outbox drain lease lost: another drainer publishes');
+    }
+    this.holding = held;
+    if (held) this.renewedAt = t;
+    return held;
+  }
+
+  private async release(): Promise<void> {
+    if (!this.lease || !this.holding) return;
+    this.holding = false;
+    await this.lease
+      .release()
+      .catch((err: unknown) => this.log?.error({ err }, 'outbox drain lease not released; it lapses'));
   }
 
   start(): void {
@@ -176,6 +227,8 @@ export class OutboxDrainer {
       }
     }
     await this.flush();
+    // a drain after stop() (the last one before the process ends) gives the lease up again
+    if (this.stopped) await this.release();
   }
 
   /**
@@ -198,6 +251,7 @@ export class OutboxDrainer {
   private async loop(): Promise<void> {
     try {
       for (;;) {
+        if (!(await this.mayDrain())) return;
         const rows = await outboxStore.unpublished(this.db, 500, this.publishedSeq);
         if (rows.length === 0) break;
         let slice = performance.now();
@@ -221,8 +275,8 @@ export class OutboxDrainer {
     this.lastFlush = now;
     const pending = this.pendingFrom?.();
     const upto = pending === undefined ? this.publishedSeq : Math.min(this.publishedSeq, pending - 1);
-    if (upto > this.recordedSeq) {
-      await outboxStore.markPublishedUpTo(this.db, upto, now);
+    if (upto > this.recordedSeq && this.active) {
+      await outboxStore.markPublishedUpTo(this.db, upto, now, this.lease?.owner);
       this.recordedSeq = upto;
       await outboxStore.prune(this.db, now - this.retentionMs);
     }
@@ -233,5 +287,6 @@ export class OutboxDrainer {
     if (this.timer) clearInterval(this.timer);
     while (this.running) await this.running;
     await this.flush().catch((err: unknown) => this.log?.error({ err }, 'outbox flush failed at stop'));
+    await this.release();
   }
 }

@@ -11,8 +11,17 @@ export interface OutboxTable {
   published_at: number | null;
 }
 
+/** Who drains the outbox (PostgreSQL, several dispatcher processes): one row, leased until `until`. */
+export interface OutboxLeaseTable {
+  name: string;
+  owner: string;
+  /** Epoch ms on the database's clock. */
+  until: number;
+}
+
 export interface BusTables {
   outbox: OutboxTable;
+  outbox_lease: OutboxLeaseTable;
 }
 
 export const busMigrations: PartMigrations = {
@@ -38,6 +47,19 @@ export const busMigrations: PartMigrations = {
     },
     async down(db: AnyDb) {
       await db.schema.dropTable('outbox').execute();
+    },
+  }),
+  '0705_outbox_lease': () => ({
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('outbox_lease')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('until', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable('outbox_lease').execute();
     },
   }),
 };

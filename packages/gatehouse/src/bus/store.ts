@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { lockAppendOrder, type Db, type Tx } from '../store/db.ts';
 import { checkBusEvent, type CatalogueEvent } from './events.ts';
 
@@ -5,6 +6,8 @@ import { checkBusEvent, type CatalogueEvent } from './events.ts';
  * Outbox SQL. `append` must run inside the transaction of the state change it reports; each event is
  * checked against the catalogue (bus/events.ts) first.
  */
+const DRAIN_LEASE = 'drain';
+
 export const outboxStore = {
   /**
    * Appends in `seq` order = commit order: on PostgreSQL the append takes the append-order lock (held
@@ -42,14 +45,52 @@ export const outboxStore = {
       .execute();
   },
 
-  /** Marks every row up to `uptoSeq` published (one statement for a whole run of events). */
-  async markPublishedUpTo(db: Db, uptoSeq: number, at: number): Promise<void> {
-    await db
+  /**
+   * Marks every row up to `uptoSeq` published (one statement for a whole run of events). With `owner`
+   * (several drainers on PostgreSQL) only while that drainer holds the drain lease: a drainer that lost
+   * it records nothing, and the new holder publishes those rows again (at least once).
+   */
+  async markPublishedUpTo(db: Db, uptoSeq: number, at: number, owner?: string): Promise<void> {
+    let q = db
       .updateTable('outbox')
       .set({ published_at: at })
       .where('seq', '<=', uptoSeq)
-      .where('published_at', 'is', null)
-      .execute();
+      .where('published_at', 'is', null);
+    if (owner !== undefined)
+      q = q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('outbox_lease')
+            .select(sql`1`.as('one'))
+            .where('name', '=', DRAIN_LEASE)
+            .where('owner', '=', owner),
+        ),
+      );
+    await q.execute();
+  },
+
+  /**
+   * Takes or renews the drain lease for `ttlMs` (PostgreSQL; times on the database's clock, so the
+   * processes' clocks do not matter). True when `owner` holds it afterwards: it was free, lapsed or
+   * already this owner's. The row is locked by the upsert, so two drainers never both get it.
+   */
+  async holdDrainLease(db: Db, owner: string, ttlMs: number): Promise<boolean> {
+    const now = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+    const r = await sql<{ owner: string }>`
+      insert into outbox_lease (name, owner, until) values (${DRAIN_LEASE}, ${owner}, ${now} + ${ttlMs})
+      on conflict (name) do update set owner = excluded.owner, until = excluded.until
+        where outbox_lease.owner = excluded.owner or outbox_lease.until <= ${now}
+      returning owner`.execute(db);
+    return r.rows.length === 1;
+  },
+
+  /** Gives the drain lease up (a clean stop: the next drainer takes over at once). */
+  async releaseDrainLease(db: Db, owner: string): Promise<void> {
+    await db.deleteFrom('outbox_lease').where('name', '=', DRAIN_LEASE).where('owner', '=', owner).execute();
+  },
+
+  /** The drain lease's holder and expiry (database clock), if any. */
+  drainLease(db: Db) {
+    return db.selectFrom('outbox_lease').selectAll().where('name', '=', DRAIN_LEASE).executeTakeFirst();
   },
 
   /** Deletes published rows older than `before` (the outbox is a queue, not an archive). */

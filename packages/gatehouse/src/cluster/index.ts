@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/index.ts';
-import { OutboxDrainer, type Bus } from '../bus/index.ts';
+import { DrainLease, OutboxDrainer, type Bus } from '../bus/index.ts';
 import type { EngineService } from '../engine/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
@@ -77,7 +77,9 @@ export class Cluster {
   /** The outbox drainer of this role (the real one only in the dispatcher, poked over NATS). */
   outboxDrainer(db: Db, bus: Bus): OutboxDrainer {
     if (this.role !== 'dispatcher') return new PokingDrainer(this.link, db, bus);
-    const d = new OutboxDrainer(db, bus, this.config.outboxPollMs, this.log);
+    // several dispatchers may run: one drains at a time, the others take over when it dies
+    const lease = new DrainLease(db, this.config.outboxLeaseSeconds * 1000);
+    const d = new OutboxDrainer(db, bus, this.config.outboxPollMs, this.log, undefined, lease);
     const sub = this.link.nc.subscribe(this.link.names.pokeOutbox, { callback: () => d.poke() });
     this.unsub.push(() => sub.unsubscribe());
     return d;

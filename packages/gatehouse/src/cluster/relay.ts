@@ -3,7 +3,10 @@
  * advisory lock) onto the JetStream stream, each row on its account's partition subject, with its
  * event id as the message id (JetStream drops a republished row inside the duplicate window). Its
  * position is recorded in `cluster_relay` after each batch; one relay runs at a time (a lease in the
- * bucket), so rows reach the stream in log order and each account's events stay in order.
+ * bucket), so rows reach the stream in log order and each account's events stay in order. Within a
+ * batch each partition's rows are published one after another and a partition stops at its first
+ * failure (`publishInOrder`), so a NATS failure mid-batch never puts an account's later event on the
+ * stream before an earlier one.
  */
 import type { KV } from '@nats-io/kv';
 import type { Logger } from '../log/index.ts';
@@ -25,6 +28,57 @@ export interface StreamRow {
   payload: string;
 }
 
+/** The publish seam: one log row onto its partition's subject, with the row's id as the message id. */
+export type PublishRow = (partition: number, row: StreamRow) => Promise<unknown>;
+
+/**
+ * Publishes a batch of log rows (in `seq` order) keeping each partition's order: the partitions side by
+ * side, each partition's rows one after another (the next only once the stream has acknowledged the
+ * one before), and a partition stops at its first failure, so none of its rows is on the stream after
+ * one that is not. Returns the last `seq` below which every row is on the stream (the relay's new
+ * position; `from` when the batch's first row failed) and the first error, if any. The retry starts
+ * after that position: the failed partition's rows follow in order, and rows of other partitions that
+ * were published already are dropped by the stream's duplicate window (same message id).
+ */
+export async function publishInOrder(
+  rows: ReadonlyArray<{ seq: number; id: string; received_at: number; origin: string; payload: string }>,
+  from: number,
+  partitions: number,
+  publish: PublishRow,
+): Promise<{ upto: number; error?: unknown }> {
+  const byPartition = new Map<number, Array<(typeof rows)[number]>>();
+  for (const r of rows) {
+    const p = partitionOf(accountOf(r.payload), partitions);
+    let list = byPartition.get(p);
+    if (!list) byPartition.set(p, (list = []));
+    list.push(r);
+  }
+  let firstFailed = Infinity;
+  let error: unknown;
+  await Promise.all(
+    [...byPartition].map(async ([p, list]) => {
+      for (const r of list) {
+        try {
+          await publish(p, { id: r.id, receivedAt: r.received_at, origin: r.origin, payload: r.payload });
+        } catch (err) {
+          if (r.seq < firstFailed) {
+            firstFailed = r.seq;
+            error = err;
+          }
+          return;
+        }
+      }
+    }),
+  );
+  if (firstFailed === Infinity) return { upto: rows.length ? rows[rows.length - 1]!.seq : from };
+  let upto = from;
+  for (const r of rows) {
+    if (r.seq >= firstFailed) break;
+    upto = r.seq;
+  }
+  return { upto, error };
+}
+
 export class StreamRelay {
   position = 0;
   published = 0;
@@ -39,11 +93,15 @@ export class StreamRelay {
   private stopped = false;
   private unsub: (() => void) | undefined;
 
+  private readonly publish: PublishRow;
+
   constructor(link: ClusterLink, db: Db, log: Logger, owner: string) {
     this.link = link;
     this.db = db;
     this.log = log;
     this.owner = owner;
+    this.publish = (p, row) =>
+      this.link.js.publish(this.link.names.events(p), JSON.stringify(row), { msgID: row.id });
   }
 
   get active(): boolean {
@@ -105,29 +163,19 @@ export class StreamRelay {
       if (!(await this.holdLease(this.link.leases))) return;
       this.lastRenew = now;
     }
-    const { js, names, partitions } = this.link;
     for (;;) {
       if (this.stopped) return;
       const rows = await engineStore.after(this.db, this.position, BATCH);
       if (rows.length === 0) return;
-      // published in order on one connection; awaited together
-      await Promise.all(
-        rows.map((r) => {
-          const account = accountOf(r.payload);
-          const row: StreamRow = {
-            id: r.id,
-            receivedAt: r.received_at,
-            origin: r.origin,
-            payload: r.payload,
-          };
-          return js.publish(names.events(partitionOf(account, partitions)), JSON.stringify(row), {
-            msgID: r.id,
-          });
-        }),
-      );
-      this.position = rows[rows.length - 1]!.seq;
-      this.published += rows.length;
-      await clusterStore.setRelayPosition(this.db, RELAY, this.position);
+      const { upto, error } = await publishInOrder(rows, this.position, this.link.partitions, this.publish);
+      const done = rows.filter((r) => r.seq <= upto).length;
+      if (upto > this.position) {
+        this.position = upto;
+        await clusterStore.setRelayPosition(this.db, RELAY, this.position);
+      }
+      this.published += done;
+      // the failed partition's rows (and the rest after the position) are published again on the retry
+      if (error !== undefined) throw error;
       if (Date.now() - this.lastRenew > this.link.leaseMs / 3) {
         if (!(await this.holdLease(this.link.leases))) return;
         this.lastRenew = Date.now();

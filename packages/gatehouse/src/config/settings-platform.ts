@@ -190,6 +190,12 @@ export const PLATFORM_SETTINGS = {
     form: 'milliseconds (integer)',
     doc: 'How often the outbox drainer looks for unpublished events',
   },
+  outboxLeaseSeconds: {
+    schema: int(2, 3600),
+    default: 10,
+    form: 'seconds (integer)',
+    doc: 'PostgreSQL: one process at a time drains the outbox under a lease; a dead holder is replaced within this time',
+  },
   secretKey: {
     schema: z
       .string()

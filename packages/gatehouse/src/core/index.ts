@@ -4,7 +4,7 @@
  * (`gatehouse.ts`): its bus subscriptions, routes, metrics and lifecycle. See docs/ARCHITECTURE.md.
  */
 import type { Registry } from 'prom-client';
-import { InProcessBus, OutboxDrainer, type Bus } from '../bus/index.ts';
+import { DrainLease, InProcessBus, OutboxDrainer, type Bus } from '../bus/index.ts';
 import { openCluster, type Cluster, type Work } from '../cluster/index.ts';
 import type { Config } from '../config/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
@@ -99,7 +99,15 @@ export async function openCore(
     store,
     bus,
     drainer:
-      cluster?.outboxDrainer(store.db, bus) ?? new OutboxDrainer(store.db, bus, config.outboxPollMs, log),
+      cluster?.outboxDrainer(store.db, bus) ??
+      new OutboxDrainer(
+        store.db,
+        bus,
+        config.outboxPollMs,
+        log,
+        undefined,
+        store.dialect === 'postgres' ? new DrainLease(store.db, config.outboxLeaseSeconds * 1000) : undefined,
+      ),
     cluster,
     runs: (work) => !cluster || cluster.runs(work),
     counters: sharedCounters(config, store.db, log),

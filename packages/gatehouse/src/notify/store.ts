@@ -63,6 +63,7 @@ export const notifyStore = {
         due.map((d) => d.id),
       )
       .where('state', 'in', ['new', 'held'])
+      .where('not_before', '<=', now)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
       .returning(['id', 'seq'])
       .execute();
@@ -166,18 +167,23 @@ export const notifyStore = {
       .limit(limit)
       .execute();
     if (due.length === 0) return [];
-    return q
-      .updateTable('notify_deliveries')
-      .set({ lease_until: leaseUntil })
-      .where(
-        'seq',
-        'in',
-        due.map((d) => d.seq),
-      )
-      .where('state', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .returningAll()
-      .execute();
+    return (
+      q
+        .updateTable('notify_deliveries')
+        .set({ lease_until: leaseUntil })
+        .where(
+          'seq',
+          'in',
+          due.map((d) => d.seq),
+        )
+        .where('state', '=', 'pending')
+        // checked again on the locked row: a delivery another dispatcher tried and rescheduled since the
+        // read above is not sent again before its time
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+        .returningAll()
+        .execute()
+    );
   },
   finishDelivery(
     q: Q,

@@ -29,6 +29,13 @@ export function openStore(
 ): Store {
   if (database.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+    // A connection the server closed (a restart, a failover, an idle timeout) is dropped from the pool
+    // and the next query opens a new one; the query or transaction that was using it fails with the
+    // error. Without these listeners its 'error' event ended the process: an idle connection's reaches
+    // the pool, a checked-out one's (inside a transaction, between two statements) the client
+    // (cluster/restarts.test.ts: every role died when PostgreSQL restarted).
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

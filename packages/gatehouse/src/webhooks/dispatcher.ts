@@ -219,7 +219,9 @@ export class WebhookDispatcher {
         now + this.opts.timeoutMs + 30_000,
       );
       for (const d of picked) {
-        if (!claimed.has(d.seq)) continue;
+        const attempts = claimed.get(d.seq);
+        if (attempts === undefined) continue;
+        d.attempts = attempts;
         const queue = `${d.endpoint_id}\u0000${d.account_key}`;
         this.busyQueues.add(queue);
         const p = this.attempt(d).finally(() => {

@@ -115,18 +115,25 @@ export const webhooksStore = {
       .limit(limit)
       .execute();
   },
-  /** Takes the leases of deliveries; returns the seqs this dispatcher got (others may hold the rest). */
-  async claim(q: Q, seqs: number[], now: number, until: number): Promise<Set<number>> {
-    if (seqs.length === 0) return new Set();
+  /**
+   * Takes the leases of deliveries; returns the ones this dispatcher got, with their attempt counts as
+   * of the claim (others may hold the rest). The conditions are checked again on the locked row, so of
+   * several dispatchers that read the same due rows exactly one gets each, and a row another dispatcher
+   * has meanwhile delivered, or tried and rescheduled, is not taken (its `attempts` and
+   * `next_attempt_at` moved on since the read).
+   */
+  async claim(q: Q, seqs: number[], now: number, until: number): Promise<Map<number, number>> {
+    if (seqs.length === 0) return new Map();
     const rows = await q
       .updateTable('webhook_deliveries')
       .set({ lease_until: until })
       .where('seq', 'in', seqs)
       .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .returning('seq')
+      .returning(['seq', 'attempts'])
       .execute();
-    return new Set(rows.map((r) => r.seq));
+    return new Map(rows.map((r) => [r.seq, r.attempts]));
   },
   finish(
     q: Q,
