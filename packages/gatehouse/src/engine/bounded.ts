@@ -13,6 +13,11 @@ export class BoundedMap<K, V> {
   private readonly half: number;
   /** Entries dropped so far. */
   evicted = 0;
+  /**
+   * Told of every entry just before it is handed out, replaced, deleted or evicted (an incremental
+   * snapshot copies it then, before it can change); undefined when nobody watches.
+   */
+  private watcher: ((k: K, v: V) => void) | undefined;
 
   constructor(cap: number) {
     this.half = Math.max(1, Math.floor(cap / 2));
@@ -24,13 +29,32 @@ export class BoundedMap<K, V> {
 
   get(k: K): V | undefined {
     const v = this.young.get(k);
-    if (v !== undefined) return v;
+    if (v !== undefined) {
+      if (this.watcher) this.watcher(k, v);
+      return v;
+    }
     const o = this.old.get(k);
     if (o !== undefined) {
+      if (this.watcher) this.watcher(k, o);
       this.old.delete(k);
       this.insert(k, o);
     }
     return o;
+  }
+
+  /** The value without touching it: no move to the young generation, no watcher. */
+  peek(k: K): V | undefined {
+    return this.young.get(k) ?? this.old.get(k);
+  }
+
+  /** Starts telling `w` of entries about to be handed out or to change (one watcher at a time). */
+  watch(w: (k: K, v: V) => void): void {
+    if (this.watcher) throw new Error('bounded map already watched');
+    this.watcher = w;
+  }
+
+  unwatch(): void {
+    this.watcher = undefined;
   }
 
   has(k: K): boolean {
@@ -38,6 +62,10 @@ export class BoundedMap<K, V> {
   }
 
   set(k: K, v: V): this {
+    if (this.watcher) {
+      const prev = this.peek(k);
+      if (prev !== undefined) this.watcher(k, prev);
+    }
     if (this.young.has(k)) this.young.set(k, v);
     else {
       this.old.delete(k);
@@ -47,16 +75,22 @@ export class BoundedMap<K, V> {
   }
 
   delete(k: K): boolean {
+    if (this.watcher) {
+      const prev = this.peek(k);
+      if (prev !== undefined) this.watcher(k, prev);
+    }
     return this.young.delete(k) || this.old.delete(k);
   }
 
   clear(): void {
+    if (this.watcher) for (const [k, v] of this.entries()) this.watcher(k, v);
     this.young.clear();
     this.old.clear();
   }
 
   private insert(k: K, v: V): void {
     if (this.young.size >= this.half) {
+      if (this.watcher) for (const [ok, ov] of this.old) this.watcher(ok, ov);
       this.evicted += this.old.size;
       this.old = this.young;
       this.young = new Map();

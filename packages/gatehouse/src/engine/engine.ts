@@ -16,7 +16,13 @@ import { onAccountEvent, onIdentity } from './account-events.ts';
 import { MessagePipeline } from './pipeline.ts';
 import { accountRiskView, type AccountRiskView } from './risk-view.ts';
 import { toPreSend } from './scoring.ts';
-import { restoreInto, snapshotRecords, type SnapshotRecord } from './snapshot.ts';
+import {
+  beginSnapshot,
+  restoreInto,
+  snapshotRecords,
+  type IncrementalSnapshot,
+  type SnapshotRecord,
+} from './snapshot.ts';
 import { hash53 } from './text.ts';
 import type {
   Campaign,
@@ -222,6 +228,14 @@ export class Engine {
    */
   snapshotRecords(): Generator<SnapshotRecord> {
     return snapshotRecords(this.st);
+  }
+
+  /**
+   * A snapshot of this instant read out later, a few lines at a time, while events go on being
+   * applied (copy-on-write; see snapshot.ts). One at a time.
+   */
+  beginSnapshot(): IncrementalSnapshot {
+    return beginSnapshot(this.st);
   }
 
   /** The whole state as one list of records (tests and small states; the service streams). */

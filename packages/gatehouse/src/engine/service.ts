@@ -38,7 +38,12 @@ import type { Campaign, CheckResult, ContentAnalyzer, Decision, EngineEvent } fr
 import { createContentAnalyzer } from './content.ts';
 import { IDENTITY_TYPES, identityFromBus } from './identity-events.ts';
 import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
-import { readSnapshotFile, writeSnapshotFile, type SnapshotHeader } from './snapshot-file.ts';
+import {
+  readSnapshotFile,
+  writeSnapshotFile,
+  type SnapshotHeader,
+  type SnapshotResult,
+} from './snapshot-file.ts';
 
 export const MAX_BATCH = 1000;
 const CHECK_FLUSH_MS = 5;
@@ -562,27 +567,35 @@ export class EngineService {
   /**
    * Writes the state and its log position atomically (tmp file + rename). The file is gzip'd JSON
    * lines: a header, then one record per account / session / fingerprint … (compressed in 1 MiB
-   * slices as concatenated gzip members), so a large state never becomes one string. The records
-   * are taken synchronously (one consistent instant); compression and the write follow.
+   * slices as concatenated gzip members), so a large state never becomes one string. The snapshot
+   * is of one instant (the header's position), begun synchronously after a drain; the records are
+   * then serialised a few milliseconds at a time, copy-on-write (an entry the engine reaches for
+   * before its turn is copied first), so checks and the consumer keep running meanwhile.
    */
-  snapshot(): Promise<{ position: number; bytes: number }> {
+  snapshot(): Promise<SnapshotResult> {
     // one at a time: the timer's snapshot and the one taken at close share the temporary file
     const next = this.snapshotting.then(() => this.writeSnapshot());
     this.snapshotting = next.catch(() => undefined);
     return next;
   }
 
-  private async writeSnapshot(): Promise<{ position: number; bytes: number }> {
+  private async writeSnapshot(): Promise<SnapshotResult> {
     await this.drain();
-    if (!this.consume) return { position: 0, bytes: 0 }; // writes pending checks first
+    if (!this.consume) return { position: 0, bytes: 0, yields: 0, longestSliceMs: 0, copiedEarly: 0 }; // writes pending checks first
+    // no await between here and beginSnapshot: the header and the state are of the same instant
     const header: SnapshotHeader = {
       version: 2,
       position: this.position,
       applied: [...this.liveApplied],
       takenAt: this.now(),
     };
-    const bytes = await writeSnapshotFile(this.snapshotPath, header, this.engine.snapshotRecords());
-    return { position: header.position, bytes };
+    const snap = this.engine.beginSnapshot();
+    try {
+      const w = await writeSnapshotFile(this.snapshotPath, header, snap.lines);
+      return { position: header.position, ...w, copiedEarly: snap.copiedEarly() };
+    } finally {
+      snap.abort();
+    }
   }
 
   private async loadSnapshot(): Promise<void> {

@@ -2,13 +2,25 @@
  * The snapshot file (<dataDir>/engine/snapshot.json.gz): gzip'd JSON lines, a header with the log
  * position the state covers, then the engine's snapshot records (snapshot.ts), compressed in 1 MiB
  * slices as concatenated gzip members, so a large state never becomes one string.
+ *
+ * Writing never holds the event loop for long: the lines are pulled a few milliseconds at a time
+ * (the pre-send checks waiting in between are answered), each slice is compressed on libuv's thread
+ * pool (the async zlib API) and appended to the temporary file as it is ready.
  */
 import { createReadStream, mkdirSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createGunzip, gzip } from 'node:zlib';
 import type { SnapshotRecord } from './snapshot.ts';
+
+const gzipAsync = promisify(gzip);
+/** Uncompressed bytes per gzip member. */
+const SLICE_BYTES = 1 << 20;
+/** Longest stretch the writer serialises before it lets the event loop run. */
+const SLICE_MS = 4;
 
 export interface SnapshotHeader {
   version: 2;
@@ -19,32 +31,72 @@ export interface SnapshotHeader {
   takenAt: number;
 }
 
-/** Writes header + records atomically (tmp file + rename); returns the compressed size. */
+export interface SnapshotWriteStats {
+  /** Compressed size. */
+  bytes: number;
+  /** Times the writer let the event loop run. */
+  yields: number;
+  /** The longest stretch it held the loop (ms). */
+  longestSliceMs: number;
+}
+
+/** What a written snapshot covers and how it was written. */
+export interface SnapshotResult extends SnapshotWriteStats {
+  /** The last log seq the snapshot covers. */
+  position: number;
+  /** Entries copied ahead of their turn because the engine reached for them during the write. */
+  copiedEarly: number;
+}
+
+/**
+ * Writes header + the records' JSON lines atomically (tmp file + rename). `lines` may read a live
+ * state (an incremental snapshot, snapshot.ts): it is pulled in slices of a few milliseconds, and
+ * the event loop runs between them.
+ */
 export async function writeSnapshotFile(
   path: string,
   header: SnapshotHeader,
-  records: Iterable<SnapshotRecord>,
-): Promise<number> {
-  const chunks: Buffer[] = [];
-  let batch: string[] = [JSON.stringify(['file', header])];
-  let size = 0;
-  // the records are taken synchronously (one consistent instant); compression and the write follow
-  for (const rec of records) {
-    const line = JSON.stringify(rec);
-    batch.push(line);
-    size += line.length;
-    if (size > 1 << 20) {
-      chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
-      batch = [];
-      size = 0;
-    }
-  }
-  if (batch.length > 0) chunks.push(gzipSync(`${batch.join('\n')}\n`, { level: 1 }));
+  lines: Iterator<string>,
+): Promise<SnapshotWriteStats> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
-  await writeFile(tmp, chunks);
+  const fh = await open(tmp, 'w');
+  const stats: SnapshotWriteStats = { bytes: 0, yields: 0, longestSliceMs: 0 };
+  try {
+    let batch: string[] = [JSON.stringify(['file', header])];
+    let size = 0;
+    const flush = async () => {
+      const gz = await gzipAsync(`${batch.join('\n')}\n`, { level: 1 });
+      batch = [];
+      size = 0;
+      await fh.write(gz);
+      stats.bytes += gz.length;
+    };
+    for (let done = false; !done;) {
+      const began = performance.now();
+      while (performance.now() - began < SLICE_MS) {
+        const r = lines.next();
+        if (r.done) {
+          done = true;
+          break;
+        }
+        batch.push(r.value);
+        size += r.value.length;
+        if (size > SLICE_BYTES) break;
+      }
+      stats.longestSliceMs = Math.max(stats.longestSliceMs, performance.now() - began);
+      if (size > SLICE_BYTES || (done && batch.length > 0)) await flush();
+      else await yieldToLoop();
+      stats.yields++;
+    }
+  } catch (err) {
+    lines.return?.();
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
   await rename(tmp, path);
-  return chunks.reduce((n, c) => n + c.length, 0);
+  return stats;
 }
 
 /** Streams the file's records into `add`; returns its header (throws when missing or of another version). */

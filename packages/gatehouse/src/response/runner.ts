@@ -1,6 +1,6 @@
 import { outboxStore } from '../bus/index.ts';
 import { newId } from '../crypto/index.ts';
-import { actionOf, type ActionContext } from './actions/index.ts';
+import { actionOf, type ActionContext, type Plan } from './actions/index.ts';
 import type { PlannedStep, Policy } from './policy.ts';
 import { evaluatePolicy } from './policy.ts';
 import { yieldIfBusy } from './queue.ts';
@@ -9,7 +9,11 @@ import type { DecisionInput, StepResult } from './types.ts';
 
 /**
  * Runs a decision through the policy: each planned step is planned (shared by both modes), applied in
- * enforce mode only, and recorded with its audit entry and `action.taken` in one transaction. Steps are
+ * enforce mode only, and recorded with its audit entry and `action.taken`. The steps of one decision
+ * (a first containment: freeze, revoke, retract, warn, quarantine, notify) commit together in ONE
+ * transaction, each still with its own action record, audit entry and `action.taken`; their effects
+ * outside the store (`after`) follow the commit in policy order. Should that transaction fail (a step's
+ * effect, or another worker that recorded some of the steps), each step runs alone as before. Steps are
  * idempotent per (decision, action): a decision redelivered after a crash does not act twice.
  */
 /** Revocations found recorded that a runner remembers (per account, kind and session). */
@@ -25,6 +29,10 @@ export class Runner {
   async handle(decision: DecisionInput): Promise<StepResult[]> {
     const policy = this.ctx.deps.policy.current;
     const { steps } = evaluatePolicy(policy, decision);
+    if (steps.length > 1) {
+      const together = await this.runTogether(policy, decision, steps, isRepeat(decision));
+      if (together) return together;
+    }
     const out: StepResult[] = [];
     for (const step of steps) {
       out.push(await this.run(policy, decision, step, isRepeat(decision)));
@@ -55,6 +63,109 @@ export class Runner {
       }
     }
     return false;
+  }
+
+  /**
+   * The decision's steps planned one after another and committed in one transaction; undefined when
+   * it could not be done so (a plan or the transaction failed: the caller runs each step alone).
+   */
+  private async runTogether(
+    policy: Policy,
+    d: DecisionInput,
+    steps: PlannedStep[],
+    repeat: boolean,
+  ): Promise<StepResult[] | undefined> {
+    const { deps, now } = this.ctx;
+    const t0 = performance.now();
+    const done = await q.actionsDoneFor(deps.db, [d.id]);
+    const out: StepResult[] = [];
+    const planned: Array<{ step: PlannedStep; plan: Plan; detail: Record<string, unknown>; at: number }> = [];
+    try {
+      for (const step of steps) {
+        const { kind } = step.action;
+        const def = actionOf(kind);
+        const skip = (reason: string) =>
+          out.push({ kind, rule: step.rule, mode: step.mode, status: 'skipped', detail: { reason }, ms: 0 });
+        if (repeat && def.oncePerContainment) skip('already_contained');
+        else if (
+          repeat &&
+          (kind === 'revoke_sessions' || kind === 'revoke_grants') &&
+          (await this.alreadyRevoked(d, kind))
+        )
+          skip('already_revoked');
+        else if (done.has(`${d.id}|${kind}`)) skip('already_done');
+        else {
+          const plan = await def.plan(this.ctx, d, step.action.params, repeat);
+          const detail = d.checked ? { ...plan.detail, checked: d.action } : plan.detail;
+          planned.push({ step, plan, detail, at: out.length });
+          out.push({ kind, rule: step.rule, mode: step.mode, status: 'done', detail, ms: 0 });
+          await yieldIfBusy();
+        }
+      }
+      if (planned.length === 0) return out;
+      await deps.db.transaction().execute(async (tx) => {
+        for (const { step, plan, detail } of planned) {
+          const { kind } = step.action;
+          const actionId = newId('act');
+          if (step.mode === 'enforce') await plan.apply(tx);
+          await q.insertAction(tx, {
+            id: actionId,
+            decision_id: d.id,
+            account: d.account,
+            kind,
+            rule: step.rule,
+            mode: step.mode,
+            params: JSON.stringify(step.action.params),
+            status: 'done',
+            detail: JSON.stringify(detail),
+            policy_hash: policy.hash,
+            created_at: now(),
+          });
+          await deps.audit.appendInTx(tx, {
+            actor: `policy:${step.rule}`,
+            action: `${step.mode === 'dry-run' ? 'dry-run:' : ''}${kind}`,
+            subject: d.account,
+            data: { decision: d.id, params: step.action.params, detail, policy: policy.hash },
+          });
+          await outboxStore.append(tx, [
+            {
+              id: `action:${actionId}`,
+              type: 'action.taken',
+              time: now(),
+              account: d.account,
+              action: {
+                id: actionId,
+                kind,
+                mode: step.mode,
+                status: 'done',
+                rule: step.rule,
+                decision: d.id,
+                detail,
+                /** decision time → this action committed (the time the harm was allowed to continue). */
+                sinceDecisionMs: Math.max(0, now() - d.time),
+                ms: performance.now() - t0,
+              },
+            },
+          ]);
+        }
+      });
+    } catch (err) {
+      // nothing was committed: each step alone says what failed (or finds what another worker did)
+      deps.log.debug({ err, decision: d.id }, 'response steps not done together; each alone');
+      return undefined;
+    }
+    deps.onCommit?.();
+    for (const { step, plan, at } of planned) {
+      if (step.mode === 'enforce')
+        try {
+          await plan.after?.();
+        } catch (err) {
+          deps.log.error({ err, decision: d.id, kind: step.action.kind }, 'response action failed');
+          out[at] = { ...out[at]!, status: 'failed', detail: { error: (err as Error).message } };
+        }
+      out[at]!.ms = performance.now() - t0;
+    }
+    return out;
   }
 
   async run(policy: Policy, d: DecisionInput, step: PlannedStep, repeat: boolean): Promise<StepResult> {
