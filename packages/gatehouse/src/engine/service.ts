@@ -17,24 +17,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_EVENT_ID, parsePlatformEvent } from '@gatehouse/sdk';
-import type {
-  EventRejectionReason,
-  IdentityEvent as SdkIdentityEvent,
-  MessageSentEvent,
-} from '@gatehouse/sdk';
-import type { Bus } from '../bus/index.ts';
+import type { IdentityEvent as SdkIdentityEvent, MessageSentEvent } from '@gatehouse/sdk';
 import { GatehouseError } from '../errors/index.ts';
-import type { Logger } from '../log/index.ts';
-import type { Db, Dialect } from '../store/db.ts';
-import type { EngineOptions } from './engine.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
-import type { Config } from '../config/index.ts';
 import { openCheckLog, type CheckLog } from './check-log.ts';
 import { explainDecision } from './explain.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
-import type { Campaign, CheckResult, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
+import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
 import { createContentAnalyzer } from './content.ts';
 import { IDENTITY_TYPES, identityFromBus } from './identity-events.ts';
 import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
@@ -51,78 +42,8 @@ const CHECK_FLUSH_MS = 5;
 const CHECK_RETRY_MS = 200;
 const DRAIN_CHUNK = 500;
 
-export type EventResult =
-  | { index: number; id: string | null; status: 'accepted' | 'duplicate' }
-  | { index: number; id: string | null; status: 'rejected'; reason: EventRejectionReason; detail: string };
-
-export interface IngestAnswer {
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  results: EventResult[];
-}
-
-export interface CheckAnswer {
-  id: string;
-  verdict: CheckResult['verdict'];
-  action: Decision['action'];
-  risk: number;
-  /** The decision's reasons, after a hold by the response part's gate when there is one. */
-  reasons: Array<{ signal: string; en: string; zh: string }>;
-  /**
-   * Every signal behind a decision that is not a plain allow, with its value and log-odds (the
-   * reasons are only the top three, in words): a held or challenged answer explains itself.
-   */
-  signals?: Array<{ signal: string; value: number | string; logOdds: number }>;
-  campaigns: string[];
-  duplicate: boolean;
-}
-
-export interface EngineServiceOptions {
-  db: Db;
-  bus: Bus;
-  log: Logger;
-  dataDir: string;
-  /** Seconds between snapshots; 0 = only at close. */
-  snapshotSeconds: number;
-  /** Content analysis (Gatehouse passes its ContentService; default: the pure content/text + content/url functions). */
-  content?: ContentAnalyzer;
-  engine?: Omit<EngineOptions, 'content'>;
-  /** The store's dialect (PostgreSQL appends take an advisory lock; default sqlite). */
-  dialect?: Dialect;
-  /** The database, so SQLite check-log writes can run on a worker thread with their own connection. */
-  database?: Config['database'];
-  sqliteSynchronous?: 'FULL' | 'NORMAL';
-  /** Called after a transaction that appended to the outbox (pokes the outbox drainer). */
-  onCommit?: () => void;
-  /**
-   * Consulted by the pre-send check for messages the engine allows: a reason to hold them anyway
-   * (the response part's throttle on an account), or undefined.
-   */
-  gate?: (
-    account: string,
-    now: number,
-    ev: MessageSentEvent,
-  ) => { signal: string; en: string; zh: string } | undefined;
-  /**
-   * Consulted by the pre-send check for every message, whatever the engine decided: a restriction of
-   * the sending session (a probation session writing outside the close circle). Its reason is reported
-   * beside the engine's when both hold; it only ever raises allow to hold.
-   */
-  restrict?: (
-    account: string,
-    now: number,
-    ev: MessageSentEvent,
-  ) => { signal: string; en: string; zh: string } | undefined;
-  /**
-   * Hook: called with every accepted `message.reported` event the consumer applies (the content part
-   * records it for its report-learning queue). Must not throw; it is not awaited.
-   */
-  onReport?: (ev: Extract<EngineEvent, { type: 'message.reported' }>) => void;
-  now?: () => number;
-  /** Where check batches are written (default: a worker thread on an SQLite file); tests inject one. */
-  checkLog?: CheckLog;
-}
+export type { CheckAnswer, EngineServiceOptions, EventResult, IngestAnswer } from './service-types.ts';
+import type { CheckAnswer, EngineServiceOptions, EventResult, IngestAnswer } from './service-types.ts';
 
 export class EngineService {
   engine: Engine;
