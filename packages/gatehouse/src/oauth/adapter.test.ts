@@ -11,6 +11,8 @@ import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
 import { SecretBox } from '../webhooks/index.ts';
 import { kyselyAdapter } from './adapter.ts';
 import { SigningKeys } from './keys.ts';
+import { oauthStore } from './store.ts';
+import { appRow } from './test-fixture.ts';
 
 const box = new SecretBox(Buffer.alloc(32, 7));
 
@@ -25,6 +27,8 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     before(async () => {
       if (skip) return;
       ({ store, cleanup } = await testStore(backend));
+      await oauthStore.insertApp(store.db, appRow('app_known', 'active', now));
+      await oauthStore.insertApp(store.db, appRow('app_suspended', 'suspended', now));
       A = kyselyAdapter(store.db, box, {
         client: async (id) => (id === 'app_known' ? { client_id: id } : undefined),
         onReuse: async (_tx, r) => void reused.push(`${r.model}:${r.grantId}`),
@@ -134,6 +138,39 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         assert.equal(await at.find('at-1'), undefined, 'tokens of the grant revoked');
         assert.equal(await new A('Grant').find('g3'), undefined, 'the grant itself revoked');
         assert.deepEqual(reused, ['AuthorizationCode:g3']);
+      },
+    );
+
+    test(
+      "a suspended (or unknown) app's grants, tokens and codes are refused with the spec's error, nothing saved",
+      { skip },
+      async () => {
+        const expect: Array<[string, string]> = [
+          ['AccessToken', 'invalid_grant'],
+          ['RefreshToken', 'invalid_grant'],
+          ['AuthorizationCode', 'access_denied'],
+          ['DeviceCode', 'access_denied'],
+          ['Grant', 'access_denied'],
+        ];
+        for (const clientId of ['app_suspended', 'app_never_registered'])
+          for (const [model, error] of expect) {
+            const a = new A(model);
+            const id = `${model}-${clientId}-refused`;
+            await assert.rejects(
+              a.upsert(id, { jti: id, clientId, accountId: 'acc_1', grantId: 'g-refused' }, 60),
+              (e: Error & { error?: string; status?: number }) => e.error === error && e.status === 400,
+              `${model} of ${clientId}`,
+            );
+          }
+        const left = await store.db
+          .selectFrom('oauth_models')
+          .select('model')
+          .where('client_id', 'in', ['app_suspended', 'app_never_registered'])
+          .execute();
+        assert.deepEqual(left, []);
+        // the same models of the active app are saved
+        await new A('AccessToken').upsert('at-ok', { jti: 'at-ok', clientId: 'app_known' }, 60);
+        assert.ok(await new A('AccessToken').find('at-ok'));
       },
     );
 

@@ -37,6 +37,39 @@ export interface AdapterHooks {
 /** The models the resource endpoints read on every request: cached, the rest always read. */
 const CACHED = new Set(['AccessToken', 'Grant']);
 
+/**
+ * Models that carry an app's authority. Each is saved only if its app is active in the same transaction,
+ * under a lock the kill switch also takes (store.appStatusForSave), so no grant, token or code of an app
+ * is saved after, or concurrently with, its suspension committing, in any process.
+ */
+const GUARDED = new Set([
+  'Grant',
+  'AccessToken',
+  'RefreshToken',
+  'AuthorizationCode',
+  'DeviceCode',
+  'ClientCredentials',
+  'BackchannelAuthenticationRequest',
+]);
+/** Those the token endpoint saves: refused there as invalid_grant (RFC 6749 5.2: the grant was revoked). */
+const TOKEN_ENDPOINT = new Set(['AccessToken', 'RefreshToken', 'ClientCredentials']);
+
+/**
+ * A save refused because the app is not active (suspended or gone): the spec's error, never a 500. The
+ * token endpoint answers invalid_grant; the authorisation and device endpoints, and the consent page
+ * (interactions.ts), access_denied.
+ */
+export class AppNotActive extends errors.AccessDenied {
+  constructor(clientId: string) {
+    super('the app has been suspended', { detail: `app ${clientId} is not active` });
+  }
+}
+function notActive(model: string, clientId: string): Error {
+  return TOKEN_ENDPOINT.has(model)
+    ? new errors.InvalidGrant({ detail: `app ${clientId} is suspended: its grants were revoked` })
+    : new AppNotActive(clientId);
+}
+
 /** Grant ids are references (tokens carry them), not credentials: kept as they are, the rest hashed. */
 const PLAIN_ID = new Set(['Grant']);
 const rowIdOf = (model: string, id: string) => (PLAIN_ID.has(model) ? id : hashToken(id));
@@ -91,28 +124,37 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
           throw new errors.InvalidDpopProof('DPoP proof JWT Replay detected');
         return;
       }
+      const clientId = GUARDED.has(this.name) ? payload.clientId : undefined;
+      /** The insert, refused (false) when the app is not active; the refusal is thrown after the commit. */
+      const save = async (tx: Tx, write: () => Promise<void>): Promise<boolean> => {
+        if (clientId !== undefined && (await q.appStatusForSave(tx, clientId)) !== 'active') return false;
+        await write();
+        return true;
+      };
+      let saved: boolean;
       if (this.name === 'Grant' && hooks.onGrantSaved) {
-        await changing(
+        saved = await changing(
           () => cache?.forget('Grant', row.id),
           () =>
-            gc.write(async (tx) => {
-              const before = await q.findModel(tx, 'Grant', row.id);
-              await q.upsertModel(tx, row);
-              await hooks.onGrantSaved!(tx, {
-                id,
-                before: before ? (JSON.parse(before.payload) as AdapterPayload) : undefined,
-                after: payload,
-              });
-            }),
+            gc.write((tx) =>
+              save(tx, async () => {
+                const before = await q.findModel(tx, 'Grant', row.id);
+                await q.upsertModel(tx, row);
+                await hooks.onGrantSaved!(tx, {
+                  id,
+                  before: before ? (JSON.parse(before.payload) as AdapterPayload) : undefined,
+                  after: payload,
+                });
+              }),
+            ),
         );
-        return;
-      }
-      if (CACHED.has(this.name) && cache)
-        await changing(
+      } else if (CACHED.has(this.name) && cache)
+        saved = await changing(
           () => cache.forget(this.name, row.id),
-          () => gc.write((tx) => q.upsertModel(tx, row)),
+          () => gc.write((tx) => save(tx, () => q.upsertModel(tx, row))),
         );
-      else await gc.write((tx) => q.upsertModel(tx, row));
+      else saved = await gc.write((tx) => save(tx, () => q.upsertModel(tx, row)));
+      if (!saved) throw notActive(this.name, clientId!);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {

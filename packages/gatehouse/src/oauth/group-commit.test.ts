@@ -11,6 +11,7 @@ import { SecretBox } from '../webhooks/index.ts';
 import { kyselyAdapter } from './adapter.ts';
 import { GroupCommit } from './group-commit.ts';
 import { oauthStore as q } from './store.ts';
+import { appRow } from './test-fixture.ts';
 
 const row = (id: string, grant: string | null = null) => ({
   model: 'AccessToken',
@@ -34,6 +35,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     before(async () => {
       if (skip) return;
       ({ store, cleanup } = await testStore(backend));
+      await q.insertApp(store.db, appRow('app_x'));
     });
     after(async () => {
       if (!skip) await cleanup();

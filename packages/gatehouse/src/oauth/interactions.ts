@@ -6,6 +6,7 @@ import { safeEqual } from '../crypto/index.ts';
 import { GatehouseError, isGatehouseError } from '../errors/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { CSRF_COOKIE, csrfFor, sessionCookieName } from '../server/auth.ts';
+import { AppNotActive } from './adapter.ts';
 import { consentPage, errorPage, loginPage, pickLang, type AppBadge, type Lang } from './pages.ts';
 import { INTERACTION_PREFIX } from './provider.ts';
 import { FIELD_SCOPES, scopeSet } from './scopes.ts';
@@ -250,7 +251,18 @@ export async function interactionRoutes(app: FastifyInstance, d: InteractionDeps
       rejected.scope = [...scopeSet(rejected.scope)].filter((s) => !accepted.includes(s)).join(' ');
     grant.addOIDCScope(accepted.join(' '));
     if (declined.length) grant.rejectOIDCScope(declined.join(' '));
-    const id = await grant.save();
+    let id: string;
+    try {
+      id = await grant.save();
+    } catch (e) {
+      // the app was suspended while the user was on this page: no grant was saved
+      if (e instanceof AppNotActive)
+        return finish(provider, req, reply, {
+          error: 'access_denied',
+          error_description: e.error_description,
+        });
+      throw e;
+    }
     await d.oauth.recordGrantOrigin(id, { accountId, clientId, session: auth.session.id, ip: req.ip });
     return finish(provider, req, reply, { consent: { grantId: id } });
   });

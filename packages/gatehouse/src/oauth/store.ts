@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type QueryResult } from 'kysely';
-import type { Db, Tx } from '../store/db.ts';
+import { isPostgres, type Db, type Tx } from '../store/db.ts';
 import type { OAuthAccessLogTable, OAuthAppsTable, OAuthKeysTable, OAuthModelsTable } from './schema.ts';
 
 type Q = Db | Tx;
@@ -120,6 +120,21 @@ export const oauthStore = {
       .where('model', '=', model)
       .where(column, '=', value)
       .executeTakeFirst();
+  },
+  /**
+   * The app's status, read inside the transaction that saves one of its grants, tokens or codes. On
+   * PostgreSQL the row is share-locked until that transaction ends: the kill switch's update of the same
+   * row waits for it (and its delete then sees what it saved), and a save that comes after the update
+   * waits for the kill switch's commit and reads `suspended`. Saves of one app do not wait for each
+   * other (share locks). SQLite needs no lock: its transactions take the write lock when they begin.
+   */
+  async appStatusForSave(tx: Tx, clientId: string): Promise<string | undefined> {
+    const p = preparedSql(tx, 'appStatusForSave', (mark) => {
+      const s = tx.selectFrom('oauth_apps').select('status').where('id', '=', mark('id'));
+      return isPostgres(tx) ? s.forShare() : s;
+    });
+    const r = await runPrepared<{ status: string }>(tx, p, { id: clientId });
+    return r.rows[0]?.status;
   },
   /** Marks consumed; returns false when it already was (or does not exist). */
   async consumeModel(q: Q, model: string, id: string, at: number): Promise<boolean> {

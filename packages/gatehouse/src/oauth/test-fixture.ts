@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import type { Gatehouse } from '../gatehouse.ts';
 import { testGatehouse, type Backend } from '../testing/index.ts';
 import type { AppInput } from './registry.ts';
+import type { OAuthAppsTable } from './schema.ts';
 import { readForm, TestBrowser } from './test-browser.ts';
 
 export const PASSWORD = 'correct horse battery staple 42';
@@ -32,6 +33,30 @@ export async function fixture(
 }
 
 export const REDIRECT = 'http://127.0.0.1:9/cb';
+
+/** An app's registry row, for the storage tests that run the adapter without a registry. */
+export function appRow(id: string, status: OAuthAppsTable['status'] = 'active', at = 1): OAuthAppsTable {
+  return {
+    id,
+    name: id,
+    name_zh: id,
+    kind: 'confidential',
+    secret_enc: null,
+    redirect_uris: '[]',
+    post_logout_redirect_uris: '[]',
+    grant_types: '["authorization_code"]',
+    scopes: '[]',
+    reviewed_scopes: '[]',
+    verified: 0,
+    backchannel_logout_uri: null,
+    jwks_uri: null,
+    rate_limit_per_minute: 600,
+    status,
+    status_reason: null,
+    created_at: at,
+    updated_at: at,
+  };
+}
 
 export async function addApp(
   gh: Gatehouse,
