@@ -8,6 +8,7 @@
  */
 import type { SimApi } from './api.ts';
 import { apiQrSignIn, type QrSignIn } from './qr.ts';
+import type { ScenarioMessage } from './scenario.ts';
 import type { Person } from './society.ts';
 
 export interface Client {
@@ -23,6 +24,15 @@ export interface Content {
   text: string;
   urls: string[];
   attachments: Array<{ sha256: string; mime: string }>;
+}
+
+/** What a scenario's message carries: its text (with its link), the link, its image. */
+export function content(m: ScenarioMessage): Content {
+  return {
+    text: m.url ? `${m.text} ${m.url}` : m.text,
+    urls: m.url ? [m.url] : [],
+    attachments: m.image ? [{ sha256: m.image, mime: 'image/jpeg' }] : [],
+  };
 }
 
 export interface SendAnswer {

@@ -10,13 +10,14 @@
  */
 import type { Rng } from './rng.ts';
 import { hashSeed, seededRng } from './rng.ts';
-import type { Scenario, ScenarioMessage } from './scenario.ts';
+import type { Scenario } from './scenario.ts';
 import { benignText, buildSociety, inWindow, type Person, type Society } from './society.ts';
 import { pool, SimApi } from './api.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
 import {
   ApiPlatform,
+  content,
   type Client,
   type Content,
   type Platform,
@@ -591,12 +592,4 @@ async function play(
     );
   }
   return rec;
-}
-
-function content(m: ScenarioMessage): Content {
-  return {
-    text: m.url ? `${m.text} ${m.url}` : m.text,
-    urls: m.url ? [m.url] : [],
-    attachments: m.image ? [{ sha256: m.image, mime: 'image/jpeg' }] : [],
-  };
 }
