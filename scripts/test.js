@@ -37,7 +37,11 @@ const SLOW = [
  * Files that get a process of their own instead of sharing one (scripts/test/run.js): they change
  * process-wide state that the next file in the same process would inherit.
  */
-const ISOLATED = [];
+const ISOLATED = [
+  // one TCP socket of the demo stays open over 30 s after demo.close() when the file runs alone (not
+  // yet understood; in a full run it closed in time)
+  /sim\/demo\.test/,
+];
 const slowness = (f) => {
   const i = SLOW.findIndex((re) => re.test(f));
   return i < 0 ? 0 : SLOW.length - i;
