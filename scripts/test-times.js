@@ -1,41 +1,50 @@
 #!/usr/bin/env node
-// per-file timing reporter: wall time from first to last event of a file, and the sum of top-level durations
+// Per-file timing reporter (GATEHOUSE_TEST_TIMES=1 npm test): the wall time and the CPU time of each file
+// in its test process (sent by scripts/test/run.js as a `gatehouse:file` event; without one, the wall
+// time from a file's first to its last event), and the sum of its top-level tests' durations. Slowest
+// CPU first: on a shared machine CPU is the figure that load does not inflate.
 import { writeFileSync } from 'node:fs';
 export default async function* (source) {
   const files = new Map();
   const t0 = Date.now();
   for await (const ev of source) {
     const d = ev.data ?? {};
-    if (!d.file) continue;
+    const file = d.testFile ?? d.file;
+    if (!file) continue;
     const now = Date.now();
-    let f = files.get(d.file);
-    if (!f) files.set(d.file, (f = { first: now, last: now, top: 0, fail: 0, pass: 0 }));
+    let f = files.get(file);
+    if (!f) files.set(file, (f = { first: now, last: now, top: 0, fail: 0, pass: 0 }));
     f.last = now;
+    if (ev.type === 'gatehouse:file') {
+      f.cpu = d.cpu;
+      f.wall = d.wall;
+    }
     if ((ev.type === 'test:pass' || ev.type === 'test:fail') && d.nesting === 0) {
       f.top += d.details?.duration_ms ?? 0;
       if (ev.type === 'test:fail') f.fail++;
       else f.pass++;
     }
-    if (ev.type === 'test:fail' && d.nesting === 0) yield `FAIL ${d.file} :: ${d.name}\n`;
+    if (ev.type === 'test:fail' && d.nesting === 0) yield `FAIL ${file} :: ${d.name}\n`;
   }
   const rows = [...files].map(([k, v]) => ({
     file: k.replace(/^.*?\/(packages|examples)\//, '$1/'),
-    wall: (v.last - v.first) / 1000,
+    wall: v.wall ?? (v.last - v.first) / 1000,
+    cpu: v.cpu ?? null,
     top: v.top / 1000,
     fail: v.fail,
     pass: v.pass,
   }));
-  rows.sort((a, b) => b.wall - a.wall);
+  rows.sort((a, b) => (b.cpu ?? b.wall) - (a.cpu ?? a.wall));
+  const cpu = rows.reduce((s, r) => s + (r.cpu ?? 0), 0);
   const out = process.env.GATEHOUSE_TEST_TIMES_OUT ?? 'test-times.json';
-  writeFileSync(out, JSON.stringify({ total: (Date.now() - t0) / 1000, rows }, null, 1));
+  writeFileSync(out, JSON.stringify({ total: (Date.now() - t0) / 1000, cpu, rows }, null, 1));
+  const n = (x) => (x === null ? '-' : x.toFixed(1)).padStart(7);
   yield (
-    `total ${(Date.now() - t0) / 1000}s\n` +
+    `total ${(Date.now() - t0) / 1000}s wall, ${cpu.toFixed(1)}s CPU in the test processes (not the processes they spawn)\n` +
+    `${'wall'.padStart(7)} ${'cpu'.padStart(7)} ${'tests'.padStart(7)}\n` +
     rows
       .slice(0, 40)
-      .map(
-        (r) =>
-          `${r.wall.toFixed(1).padStart(7)} ${r.top.toFixed(1).padStart(7)} ${r.fail ? 'F' : ' '} ${r.file}`,
-      )
+      .map((r) => `${n(r.wall)} ${n(r.cpu)} ${n(r.top)} ${r.fail ? 'F' : ' '} ${r.file}`)
       .join('\n') +
     '\n'
   );

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Runs every *.test.ts beside the code with Node's own test runner (type stripping, no build).
 // GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run) turns "server absent: skipped" into a failure.
-import { spawnSync } from 'node:child_process';
 import { globSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runFiles } from './test/run.js';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -32,6 +32,15 @@ const SLOW = [
   /console\/console\.browser\.test/,
   /cluster\/faults\.test/,
   /store\/(store|append-order)\.test/,
+];
+/**
+ * Files that get a process of their own instead of sharing one (scripts/test/run.js): they change
+ * process-wide state that the next file in the same process would inherit.
+ */
+const ISOLATED = [
+  // one TCP socket of the demo stays open over 30 s after demo.close() when the file runs alone (not
+  // yet understood; in a full run it closed in time)
+  /sim\/demo\.test/,
 ];
 const slowness = (f) => {
   const i = SLOW.findIndex((re) => re.test(f));
@@ -98,32 +107,19 @@ if (pgReachable)
     console.error(`# could not record the PostgreSQL migration once for the run: ${e?.message ?? e}`);
   }
 
-// Node's compile cache, shared by the test files and the CLIs they spawn: every file is its own process
-// that loads the sources again, and type stripping them (amaro, wasm) was about a quarter of the CPU of a
-// Gatehouse start. The cache is keyed by the file's content and the Node version, so it is never stale.
+// Node's compile cache, shared by the test processes and the CLIs they spawn. The cache is keyed by the
+// file's content and the Node version, so it is never stale.
 const compileCache =
   process.env.NODE_COMPILE_CACHE || join(process.cwd(), 'node_modules', '.cache', 'node-compile');
-const r = spawnSync(
-  process.execPath,
-  [
-    '--test',
-    '--test-concurrency=2',
-    // a bound on a hung test, not a speed check: CI runs on a loaded machine (3-5x slower than a quiet
-    // run), where a whole simulated society or the four-process fault test takes minutes
-    '--test-timeout=300000',
-    '--disable-warning=ExperimentalWarning',
-    // GATEHOUSE_TEST_TIMES=1: also a table of per-file wall times (scripts/test-times.js), slowest first
-    ...(process.env.GATEHOUSE_TEST_TIMES
-      ? [
-          '--test-reporter=spec',
-          '--test-reporter-destination=stdout',
-          '--test-reporter=./scripts/test-times.js',
-          '--test-reporter-destination=stderr',
-        ]
-      : []),
-    ...files,
-  ],
-  { stdio: 'inherit', env: { ...testEnv, NODE_COMPILE_CACHE: compileCache } },
-);
+const status = await runFiles(files, {
+  env: { ...testEnv, NODE_COMPILE_CACHE: compileCache },
+  // a bound on a hung test, not a speed check: CI runs on a loaded machine (3-5x slower than a quiet
+  // run), where a whole simulated society or the four-process fault test takes minutes
+  timeoutMs: 300_000,
+  jobs: Number(process.env.GATEHOUSE_TEST_JOBS) || 3,
+  isolated: (f) => ISOLATED.some((re) => re.test(f)),
+  // GATEHOUSE_TEST_TIMES=1: also a table of per-file wall and CPU times (scripts/test-times.js)
+  times: Boolean(process.env.GATEHOUSE_TEST_TIMES),
+});
 rmSync(dirname(recordedMigration), { recursive: true, force: true });
-process.exit(r.status ?? 1);
+process.exit(status);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../testing/cli.ts';
@@ -82,17 +82,19 @@ test('an invalid setting stops start-up with a message naming the key and the ex
 
 test('serve prints where it listens, answers, and stops cleanly on SIGTERM', async () => {
   const t = tempDir();
+  let child: ChildProcess | undefined;
   try {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '-d', t.dir], {
+    const c = spawn(process.execPath, [BIN, 'serve', '--port', '0', '-d', t.dir], {
       env: { ...cleanEnv, GATEHOUSE_LOG_LEVEL: 'warn' },
     });
+    child = c;
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    c.stdout.on('data', (d) => (out += d));
     let err = '';
-    child.stderr.on('data', (d) => (err += d));
+    c.stderr.on('data', (d) => (err += d));
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listen line: ${out} ${err}`)), 30_000);
-      child.stdout.on('data', () => {
+      const timer = setTimeout(() => reject(new Error(`no listen line: ${out} ${err}`)), 120_000);
+      c.stdout.on('data', () => {
         const m = /listening on (http:\/\/[^\s]+)/.exec(out);
         if (m) {
           clearTimeout(timer);
@@ -101,11 +103,13 @@ test('serve prints where it listens, answers, and stops cleanly on SIGTERM', asy
       });
     });
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
+    const exit = new Promise<number | null>((resolve) => c.on('exit', (code) => resolve(code)));
+    c.kill('SIGTERM');
     assert.equal(await exit, 0, err);
     assert.match(out, /stopped/);
   } finally {
+    // a failed start must not leave the server running (it would keep the test process alive)
+    if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     t.cleanup();
   }
 });

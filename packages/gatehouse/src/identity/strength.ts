@@ -1,6 +1,8 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import { createRequire } from 'node:module';
+import type * as ZxcvbnCore from '@zxcvbn-ts/core';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
+import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
 
 /**
  * The strength estimate behind every new password (sign-up, change, recovery): zxcvbn-ts with its common
@@ -67,9 +69,18 @@ const SUGGESTIONS: Record<string, { en: string; zh: string }> = {
 
 let factory: ZxcvbnFactory | undefined;
 
-/** Built on first use: loading and ranking the dictionaries takes about half a second. */
+/**
+ * Built on first use: loading and ranking the dictionaries takes about half a second, and the modules
+ * themselves are loaded here too (not imported at the top), so that a process that never checks a new
+ * password (most CLI commands and tests) does not parse them.
+ */
 function estimator(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
+  if (factory) return factory;
+  const require = createRequire(import.meta.url);
+  const { ZxcvbnFactory: Factory } = require('@zxcvbn-ts/core') as typeof ZxcvbnCore;
+  const zxcvbnCommon = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
+  const zxcvbnEn = require('@zxcvbn-ts/language-en') as typeof ZxcvbnEn;
+  factory = new Factory({
     dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
     graphs: zxcvbnCommon.adjacencyGraphs,
     // Few l33t substitutions are tried: the full search costs tens of ms per long passphrase, and the

@@ -10,8 +10,8 @@
  */
 import { createRequire } from 'node:module';
 import { from, to } from 'opencc-js/preset';
-import { pinyin } from 'pinyin-pro';
 import type { DictGroup } from 'opencc-js/core';
+import type * as PinyinPro from 'pinyin-pro';
 
 function singleCharPairs(groups: readonly DictGroup[] | undefined, into: Map<number, number>): void {
   for (const group of groups ?? []) {
@@ -184,6 +184,9 @@ const HAN_FIRST = 0x4e00;
 const HAN_LAST = 0x9fff;
 
 function buildPinyin(): { str: string[]; hash: Int32Array } {
+  // loaded here, on first use: pinyin-pro's dictionary is a large module that most processes (every CLI
+  // command, every test that never normalises Chinese text) would otherwise parse for nothing
+  const { pinyin } = createRequire(import.meta.url)('pinyin-pro') as typeof PinyinPro;
   const str: string[] = new Array<string>(HAN_LAST - HAN_FIRST + 1).fill('');
   const hash = new Int32Array(HAN_LAST - HAN_FIRST + 1);
   for (let c = HAN_FIRST; c <= HAN_LAST; c++) {
@@ -198,16 +201,17 @@ function buildPinyin(): { str: string[]; hash: Int32Array } {
   return { str, hash };
 }
 
-const PINYIN = buildPinyin();
+/** Built on the first lookup (about 21,000 characters through pinyin-pro). */
+let PINYIN: { str: string[]; hash: Int32Array } | undefined;
 
 /** Toneless pinyin hash of a unified Han character (0 when none). */
 export function pinyinHash(cp: number): number {
-  return cp >= HAN_FIRST && cp <= HAN_LAST ? PINYIN.hash[cp - HAN_FIRST]! : 0;
+  return cp >= HAN_FIRST && cp <= HAN_LAST ? (PINYIN ??= buildPinyin()).hash[cp - HAN_FIRST]! : 0;
 }
 
 /** Toneless pinyin of a unified Han character ('' when none). */
 export function pinyinOf(cp: number): string {
-  return cp >= HAN_FIRST && cp <= HAN_LAST ? PINYIN.str[cp - HAN_FIRST]! : '';
+  return cp >= HAN_FIRST && cp <= HAN_LAST ? (PINYIN ??= buildPinyin()).str[cp - HAN_FIRST]! : '';
 }
 
 /** Common CJK punctuation → its ASCII counterpart (the halfwidth step). */

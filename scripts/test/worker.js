@@ -1,0 +1,73 @@
+// One test process of scripts/test.js: runs the test files the parent sends it, one after another, each
+// inside a suite of its own (so that a file's top-level before/after hooks stay the file's), and reports
+// every test event to the parent over IPC (scripts/test/ipc-reporter.js). After a file it checks that the
+// file left no handle open (a server, socket, timer or child process that would keep a process alive):
+// that is a failure of the file, and the parent replaces this process with a fresh one.
+import { describe } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { relative } from 'node:path';
+import { hub } from './hub.js';
+
+/** Resources that keep the event loop alive, counted by type. */
+const resources = () => {
+  const n = new Map();
+  for (const r of process.getActiveResourcesInfo()) n.set(r, (n.get(r) ?? 0) + 1);
+  return n;
+};
+const extra = (before) => {
+  const out = [];
+  for (const [type, count] of resources()) {
+    const more = count - (before.get(type) ?? 0);
+    if (more > 0) out.push(`${type} x${more}`);
+  }
+  return out;
+};
+/**
+ * How long a file's handles may take to close after its last test (a server's close, a socket's end):
+ * generous, it costs nothing to a file that closes its handles (the demo's last socket once took > 10 s).
+ */
+const SETTLE_MS = Number(process.env.GATEHOUSE_TEST_SETTLE_MS ?? 30_000);
+
+async function runFile(file) {
+  const before = resources();
+  const env = { ...process.env };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const ended = new Promise((resolve) => hub.once('file-end', resolve));
+  describe(relative(process.cwd(), file), async () => {
+    await import(pathToFileURL(file).href);
+    process.send({ type: 'imported' });
+  });
+  await ended;
+  const cpu1 = process.cpuUsage(cpu0);
+  // a positive signal: poll until the handles the file opened are closed, with a deadline
+  const deadline = Date.now() + SETTLE_MS;
+  let leaked = extra(before);
+  while (leaked.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    leaked = extra(before);
+  }
+  const envChanged = [...new Set([...Object.keys(env), ...Object.keys(process.env)])].filter(
+    (k) => env[k] !== process.env[k],
+  );
+  // a file's environment changes are its own: the next file starts from the same environment
+  for (const k of envChanged) {
+    if (env[k] === undefined) delete process.env[k];
+    else process.env[k] = env[k];
+  }
+  process.send({
+    type: 'done',
+    file,
+    leaked,
+    envChanged,
+    cpu: (cpu1.user + cpu1.system) / 1e6,
+    wall: (performance.now() - t0) / 1000,
+  });
+}
+
+let chain = Promise.resolve();
+process.on('message', (m) => {
+  if (m.type === 'run') chain = chain.then(() => runFile(m.file));
+  else if (m.type === 'exit') chain.then(() => process.exit(0));
+});
+process.send({ type: 'ready' });
