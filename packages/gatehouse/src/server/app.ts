@@ -28,6 +28,20 @@ export interface ServerOptions {
 }
 
 /**
+ * The process's own metrics (CPU, memory, event-loop delay, GC), collected once per process: they
+ * describe the process, not one server in it, and their event-loop monitor cannot be stopped, so a
+ * process that builds servers one after another (tests, the CLI) must not start one per server.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
  * The HTTP shell shared by every part: JSON parsing that rejects invalid UTF-8, RFC 9457 problems for
  * every error, Prometheus metrics, health and readiness, and an OpenAPI document built from the route
  * schemas. Parts register their routes on it as plugins.
@@ -80,8 +94,8 @@ export async function buildServer(opts: ServerOptions) {
   await app.register(fastifyCookie);
 
   // Metrics: request counts and latencies by route pattern (not raw URL, to bound cardinality).
+  processMetrics();
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'gatehouse_http_requests_total',
     help: 'HTTP requests',
@@ -151,7 +165,7 @@ export async function buildServer(opts: ServerOptions) {
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);
-    return registry.metrics();
+    return Registry.merge([processMetrics(), registry]).metrics();
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

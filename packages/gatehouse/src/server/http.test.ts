@@ -260,6 +260,9 @@ describe('identity over HTTP', () => {
     );
     assert.match(m.text, /gatehouse_http_request_duration_seconds_bucket/);
     assert.match(m.text, /gatehouse_dependency_up\{dependency="database"\} 1/);
+    // the process's own metrics, collected once per process however many servers it builds
+    assert.match(m.text, /process_cpu_user_seconds_total/);
+    assert.match(m.text, /nodejs_eventloop_lag_seconds/);
     const doc = (await raw('GET', '/openapi.json')).json as {
       openapi: string;
       paths: Record<string, unknown>;
