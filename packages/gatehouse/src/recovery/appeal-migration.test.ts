@@ -3,12 +3,10 @@
 // closed (never deleted), and from then on the database refuses a second pending appeal. SQLite and
 // PostgreSQL.
 import assert from 'node:assert/strict';
-import { sql, type Kysely } from 'kysely';
-import { Migrator } from 'kysely/migration';
+import type { Kysely } from 'kysely';
 import { describe, test } from 'node:test';
 import { openStore } from '../store/db.ts';
-import { MIGRATIONS } from '../store/index.ts';
-import { PartsMigrationProvider } from '../store/migrations.ts';
+import { migratorFor } from '../store/index.ts';
 import { postgresSkip, testConfig, type Backend } from '../testing/index.ts';
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
@@ -21,15 +19,9 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const { config, cleanup } = await testConfig(backend);
       const store = openStore(config.database, { sqliteSynchronous: 'NORMAL' });
       try {
-        let schema: string | undefined;
-        if (store.dialect === 'postgres')
-          schema = (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s;
-        const migrator = new Migrator({
-          db: store.db,
-          provider: new PartsMigrationProvider(store.dialect, MIGRATIONS),
-          allowUnorderedMigrations: true,
-          ...(schema ? { migrationTableSchema: schema } : {}),
-        });
+        // the store's own migrator (on PostgreSQL it looks at its own schema only: listing every schema
+        // on the server fails when another test drops its schema meanwhile)
+        const migrator = await migratorFor(store);
         const before = await migrator.migrateTo('0620_recovery_account_control');
         assert.equal(before.error, undefined);
         const db = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;

@@ -49,7 +49,7 @@ export interface MigrationReport {
  * The migrator, with its bookkeeping tables in the connection's own schema on PostgreSQL (without it,
  * Kysely may find another schema's migration tables on the same server and not create its own).
  */
-async function migratorFor(store: Store): Promise<Migrator> {
+export async function migratorFor(store: Store): Promise<Migrator> {
   let migrationTableSchema: string | undefined;
   if (store.dialect === 'postgres') {
     const r = await sql<{ s: string }>`select current_schema() as s`.execute(store.db);
