@@ -1,6 +1,7 @@
 import { outboxStore } from '../bus/index.ts';
 import { newId } from '../crypto/index.ts';
 import { actionOf, type ActionContext, type Plan } from './actions/index.ts';
+import type { Tx } from '../store/db.ts';
 import type { PlannedStep, Policy } from './policy.ts';
 import { evaluatePolicy } from './policy.ts';
 import { yieldIfBusy } from './queue.ts';
@@ -75,7 +76,7 @@ export class Runner {
     steps: PlannedStep[],
     repeat: boolean,
   ): Promise<StepResult[] | undefined> {
-    const { deps, now } = this.ctx;
+    const { deps } = this.ctx;
     const t0 = performance.now();
     const done = await q.actionsDoneFor(deps.db, [d.id]);
     const out: StepResult[] = [];
@@ -104,50 +105,8 @@ export class Runner {
       }
       if (planned.length === 0) return out;
       await deps.db.transaction().execute(async (tx) => {
-        for (const { step, plan, detail } of planned) {
-          const { kind } = step.action;
-          const actionId = newId('act');
-          if (step.mode === 'enforce') await plan.apply(tx);
-          await q.insertAction(tx, {
-            id: actionId,
-            decision_id: d.id,
-            account: d.account,
-            kind,
-            rule: step.rule,
-            mode: step.mode,
-            params: JSON.stringify(step.action.params),
-            status: 'done',
-            detail: JSON.stringify(detail),
-            policy_hash: policy.hash,
-            created_at: now(),
-          });
-          await deps.audit.appendInTx(tx, {
-            actor: `policy:${step.rule}`,
-            action: `${step.mode === 'dry-run' ? 'dry-run:' : ''}${kind}`,
-            subject: d.account,
-            data: { decision: d.id, params: step.action.params, detail, policy: policy.hash },
-          });
-          await outboxStore.append(tx, [
-            {
-              id: `action:${actionId}`,
-              type: 'action.taken',
-              time: now(),
-              account: d.account,
-              action: {
-                id: actionId,
-                kind,
-                mode: step.mode,
-                status: 'done',
-                rule: step.rule,
-                decision: d.id,
-                detail,
-                /** decision time → this action committed (the time the harm was allowed to continue). */
-                sinceDecisionMs: Math.max(0, now() - d.time),
-                ms: performance.now() - t0,
-              },
-            },
-          ]);
-        }
+        for (const { step, plan, detail } of planned)
+          await recordStep(this.ctx, tx, policy, d, step, plan, { status: 'done', detail, t0 });
       });
     } catch (err) {
       // nothing was committed: each step alone says what failed (or finds what another worker did)
@@ -169,7 +128,7 @@ export class Runner {
   }
 
   async run(policy: Policy, d: DecisionInput, step: PlannedStep, repeat: boolean): Promise<StepResult> {
-    const { deps, now } = this.ctx;
+    const { deps } = this.ctx;
     const t0 = performance.now();
     const { kind } = step.action;
     const def = actionOf(kind);
@@ -196,49 +155,9 @@ export class Runner {
       const plan = await def.plan(this.ctx, d, step.action.params, repeat);
       // a decision of the pre-send check says so (its block/contain verdict means the message never left)
       detail = d.checked ? { ...plan.detail, checked: d.action } : plan.detail;
-      const actionId = newId('act');
-      await deps.db.transaction().execute(async (tx) => {
-        if (step.mode === 'enforce') await plan.apply(tx);
-        await q.insertAction(tx, {
-          id: actionId,
-          decision_id: d.id,
-          account: d.account,
-          kind,
-          rule: step.rule,
-          mode: step.mode,
-          params: JSON.stringify(step.action.params),
-          status,
-          detail: JSON.stringify(detail),
-          policy_hash: policy.hash,
-          created_at: now(),
-        });
-        await deps.audit.appendInTx(tx, {
-          actor: `policy:${step.rule}`,
-          action: `${step.mode === 'dry-run' ? 'dry-run:' : ''}${kind}`,
-          subject: d.account,
-          data: { decision: d.id, params: step.action.params, detail, policy: policy.hash },
-        });
-        await outboxStore.append(tx, [
-          {
-            id: `action:${actionId}`,
-            type: 'action.taken',
-            time: now(),
-            account: d.account,
-            action: {
-              id: actionId,
-              kind,
-              mode: step.mode,
-              status,
-              rule: step.rule,
-              decision: d.id,
-              detail,
-              /** decision time → this action committed (the time the harm was allowed to continue). */
-              sinceDecisionMs: Math.max(0, now() - d.time),
-              ms: performance.now() - t0,
-            },
-          },
-        ]);
-      });
+      await deps.db
+        .transaction()
+        .execute((tx) => recordStep(this.ctx, tx, policy, d, step, plan, { status, detail, t0 }));
       deps.onCommit?.();
       if (step.mode === 'enforce') await plan.after?.();
     } catch (err) {
@@ -260,4 +179,62 @@ export class Runner {
  */
 export function isRepeat(d: DecisionInput): boolean {
   return d.action === 'contain' && d.signals.some((s) => s.name === 'account_contained');
+}
+
+/**
+ * One step inside transaction `tx`: its plan applied (enforce mode), its action record, its audit entry
+ * and its `action.taken` event.
+ */
+async function recordStep(
+  ctx: ActionContext,
+  tx: Tx,
+  policy: Policy,
+  d: DecisionInput,
+  step: PlannedStep,
+  plan: Plan,
+  r: { status: StepResult['status']; detail: Record<string, unknown>; t0: number },
+): Promise<void> {
+  const { deps, now } = ctx;
+  const { kind } = step.action;
+  const actionId = newId('act');
+  if (step.mode === 'enforce') await plan.apply(tx);
+  await q.insertAction(tx, {
+    id: actionId,
+    decision_id: d.id,
+    account: d.account,
+    kind,
+    rule: step.rule,
+    mode: step.mode,
+    params: JSON.stringify(step.action.params),
+    status: r.status,
+    detail: JSON.stringify(r.detail),
+    policy_hash: policy.hash,
+    created_at: now(),
+  });
+  await deps.audit.appendInTx(tx, {
+    actor: `policy:${step.rule}`,
+    action: `${step.mode === 'dry-run' ? 'dry-run:' : ''}${kind}`,
+    subject: d.account,
+    data: { decision: d.id, params: step.action.params, detail: r.detail, policy: policy.hash },
+  });
+  await outboxStore.append(tx, [
+    {
+      id: `action:${actionId}`,
+      type: 'action.taken',
+      time: now(),
+      account: d.account,
+      action: {
+        id: actionId,
+        kind,
+        mode: step.mode,
+        status: r.status,
+        rule: step.rule,
+        decision: d.id,
+        detail: r.detail,
+        /** decision time → this action committed (the time the harm was allowed to continue). */
+        sinceDecisionMs: Math.max(0, now() - d.time),
+        ms: performance.now() - r.t0,
+      },
+    },
+  ]);
 }
