@@ -82,21 +82,27 @@ export function tempDir(prefix = 'gatehouse-test-'): { dir: string; cleanup: () 
 }
 
 let pgAvailable: Promise<boolean> | undefined;
+/** Whether the PostgreSQL server at `url` accepts a connection and answers a query. */
+export async function pgAnswers(url: string, connectionTimeoutMillis?: number): Promise<boolean> {
+  const c = new pg.Client({
+    connectionString: url,
+    ...(connectionTimeoutMillis ? { connectionTimeoutMillis } : {}),
+  });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 export function postgresAvailable(): Promise<boolean> {
   // a refused connection answers at once; a slow answer on a loaded machine (CI) is not an absent server,
   // so the wait is long and, when the server is required, tried a few times
-  const once = async () => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
-    try {
-      await c.connect();
-      await c.query('select 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
+  const once = () => pgAnswers(PG_URL, 15_000);
   pgAvailable ??= (async () => {
     for (let i = 0; i < (REQUIRE_SERVICES ? 3 : 1); i++) if (await once()) return true;
     return false;

@@ -6,9 +6,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
 import { natsAvailable } from '../cluster/procs.ts';
-import { tempDir } from './index.ts';
+import { pgAnswers, tempDir } from './index.ts';
 import { until } from './receiver.ts';
 
 /** A free loopback port (listen on 0, close). */
@@ -112,22 +111,7 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const start = async () => {
     run('pg_ctl', ['-D', data, '-o', opts, '-l', join(tmp.dir, 'log'), '-w', 'start']);
-    await until(
-      async () => {
-        const c = new pg.Client({ connectionString: url });
-        try {
-          await c.connect();
-          await c.query('select 1');
-          return true;
-        } catch {
-          return false;
-        } finally {
-          await c.end().catch(() => undefined);
-        }
-      },
-      'the private PostgreSQL to answer',
-      30_000,
-    );
+    await until(() => pgAnswers(url), 'the private PostgreSQL to answer', 30_000);
   };
   const crash = async () => {
     run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
