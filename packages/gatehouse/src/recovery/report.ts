@@ -155,6 +155,12 @@ export function reportMarkdown(r: OwnerReport, lang: 'en' | 'zh'): string {
         ? `- 恢复了入侵者删除的您的登录方式：通行密钥 ${f.passkeysRestored.length} 个${f.totpRestored ? '、身份验证器应用 1 个' : ''}`
         : `- Put back your sign-in methods the intruder removed: ${f.passkeysRestored.length} passkeys${f.totpRestored ? ', 1 authenticator app' : ''}`,
     );
+  if (f && (f.passkeysLeftRemoved.length > 0 || f.totpLeftRemoved))
+    L.push(
+      zh
+        ? `- 未恢复从入侵开始前登录的会话中删除的登录方式：通行密钥 ${f.passkeysLeftRemoved.length} 个${f.totpLeftRemoved ? '、身份验证器应用 1 个' : ''}（可能是您自己删除的，例如丢失的手机）。如果它们是您的且设备仍在您手中，请重新添加。`
+        : `- Not put back, because they were removed from a session that began before the takeover (you may have removed them yourself, for example a lost phone): ${f.passkeysLeftRemoved.length} passkeys${f.totpLeftRemoved ? ', 1 authenticator app' : ''}. If they were yours and the device is still with you, add them again.`,
+    );
   if (r.restored) {
     const what = zh
       ? `好友 ${r.restored.friends.length} 位、群 ${r.restored.groups.length} 个、资料项 ${r.restored.profile.length} 个`
@@ -212,7 +218,18 @@ export async function buildReport(x: RecoveryContext, c: RecoveryCasesTable): Pr
   const sessions = await x.identity.sessionsForReview(c.account_id, c.window_start, c.window_end);
   const restore = c.restore ? (JSON.parse(c.restore) as (RestorePlan & { sent: boolean }) | null) : null;
   const restoreStep = c.state === 'restored' ? await x.caseStep(c.id, 'restore') : undefined;
-  const signInFactors = (restoreStep?.signInFactors ?? null) as SecondFactorsReverted | null;
+  const reverted = (restoreStep?.signInFactors ?? null) as Partial<SecondFactorsReverted> | null;
+  // restores recorded before the "left removed" fields existed lack them
+  const signInFactors: SecondFactorsReverted | null = reverted
+    ? {
+        passkeysRemoved: reverted.passkeysRemoved ?? [],
+        passkeysRestored: reverted.passkeysRestored ?? [],
+        totpRemoved: reverted.totpRemoved ?? false,
+        totpRestored: reverted.totpRestored ?? false,
+        passkeysLeftRemoved: reverted.passkeysLeftRemoved ?? [],
+        totpLeftRemoved: reverted.totpLeftRemoved ?? false,
+      }
+    : null;
   return {
     case: c.id,
     account: { id: account.id, handle: account.handle },

@@ -93,6 +93,12 @@ export const ReportS = z.object({
       passkeysRestored: z.array(z.string()).describe('the owner’s passkeys removed during it: back'),
       totpRemoved: z.boolean().describe('an authenticator app set up during the takeover: removed'),
       totpRestored: z.boolean().describe('the owner’s authenticator app removed during it: back'),
+      passkeysLeftRemoved: z
+        .array(z.string())
+        .describe('passkeys removed during it from a session that began before it: not put back'),
+      totpLeftRemoved: z
+        .boolean()
+        .describe('an authenticator app removed during it from a session that began before it: not put back'),
     })
     .nullable()
     .describe('sign-in factors put right at the restore; null when the window was not known'),

@@ -319,6 +319,8 @@ function suite(backend: Backend) {
         passkeysRestored: [mine.id.slice(0, 32)],
         totpRemoved: false,
         totpRestored: true,
+        passkeysLeftRemoved: [],
+        totpLeftRemoved: false,
       });
 
       // the intruder's passkey no longer opens the account; the owner's does again
@@ -340,6 +342,79 @@ function suite(backend: Backend) {
         subject: string;
       }>;
       assert.ok(audit.some((e) => e.action === 'second_factors.reverted' && e.subject === a.id));
+    });
+
+    test('a passkey the owner removed from their own older session during the takeover (a lost phone) stays removed; the one the intruder removed comes back', async (tt) => {
+      if (skip) return tt.skip(skip);
+      const a = await signUp(h0, `sf.lost.${backend}`);
+      const token = await signIn(h0, a.handle);
+      const codes = ok(await h0.call('POST', '/v1/me/recovery/codes', { token })).json.codes as string[];
+      const app = await addTotp(h0, token, OWNER);
+      const phone = await addPasskey(h0, token, OWNER, 'old phone');
+      const laptop = await addPasskey(h0, token, OWNER, 'laptop');
+      await age(h0, a.id, 30);
+      await ageSigninFactors(h0, a.id, 30);
+
+      // the intruder gets in with the password and a relayed code: the compromise window begins
+      const step = refused(
+        await h0.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD },
+          from: INTRUDER,
+        }),
+        401,
+        'SIGNIN_SECOND_FACTOR_REQUIRED',
+      ).json as { challenge: string };
+      const it = ok(
+        await h0.call('POST', '/v1/auth/signin/second-factor', {
+          body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1) },
+          from: INTRUDER,
+        }),
+      ).json.token as string;
+      // meanwhile the owner, on their own laptop session from before, removes the passkey of a lost phone
+      ok(await h0.call('POST', '/v1/me/reauth', { token, from: OWNER, body: { password: PASSWORD } }));
+      ok(await h0.call('DELETE', `/v1/me/passkeys/${phone.id}`, { token, from: OWNER }), 204);
+      // and the intruder removes the laptop's passkey
+      ok(await h0.call('POST', '/v1/me/reauth', { token: it, from: INTRUDER, body: { password: PASSWORD } }));
+      ok(await h0.call('DELETE', `/v1/me/passkeys/${laptop.id}`, { token: it, from: INTRUDER }), 204);
+      await contain(h0, a.id);
+
+      const { token: c } = await appeal(h0, a.handle, OWNER, 'recovery_code');
+      assert.equal(ok(await answer(h0, c, { code: codes[0] })).json.outcome, 'verified');
+      const done = await walkToRestored(h0, c, 'willow orchard heron 2034');
+      const report = done.json.report as { signInFactors: Record<string, unknown> | null };
+      assert.deepEqual(report.signInFactors, {
+        passkeysRemoved: [],
+        passkeysRestored: [laptop.id.slice(0, 32)],
+        totpRemoved: false,
+        totpRestored: false,
+        passkeysLeftRemoved: [phone.id.slice(0, 32)],
+        totpLeftRemoved: false,
+      });
+      const passkeySignIn = async (key: SoftAuthenticator, from: From) => {
+        const o = ok(await h0.call('POST', '/v1/auth/passkey/options', { from })).json as {
+          ceremony: string;
+          options: { challenge: string };
+        };
+        return h0.call('POST', '/v1/auth/passkey', {
+          body: { ceremony: o.ceremony, credential: key.assert(o.options.challenge) },
+          from,
+        });
+      };
+      // whoever holds the lost phone cannot sign in with it; the laptop's passkey works again
+      const lost = await passkeySignIn(phone, INTRUDER);
+      assert.equal(lost.status, 401);
+      assert.equal(lost.json.code, 'PASSKEY_INVALID');
+      assert.equal((ok(await passkeySignIn(laptop, OWNER)).json.account as { id: string }).id, a.id);
+      // the owner's report says what was left and why, in both languages
+      for (const lang of ['en', 'zh'] as const) {
+        const text = ok(
+          await h0.call('GET', `/v1/recovery/case/report?format=markdown&lang=${lang}`, {
+            token: c,
+            from: OWNER,
+          }),
+        );
+        assert.match(text.text, lang === 'en' ? /Not put back.*1 passkeys/ : /未恢复.*通行密钥 1 个/);
+      }
     });
   });
 }

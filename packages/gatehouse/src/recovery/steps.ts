@@ -208,6 +208,11 @@ export async function finish(
   });
   const plan: RestorePlan | null = events ? planRestore(events) : null;
   const needed = plan !== null && plan.friends.length + plan.groups.length + plan.profile.length > 0;
+  // the sessions the owner named as not theirs at the review: what they removed comes back
+  const reviewed = await x.caseStep(c.id, 'sessions_reviewed');
+  const intruderSessions = [reviewed?.revoked, reviewed?.alreadyEnded].flatMap((l) =>
+    Array.isArray(l) ? l.filter((id): id is string => typeof id === 'string') : [],
+  );
   const t = x.now();
   await x.identity.unfreeze(
     c.account_id,
@@ -259,7 +264,7 @@ export async function finish(
           : await revertSecondFactors(
               tx,
               c.account_id,
-              { from: c.window_start, to: c.window_end, caseId: c.id },
+              { from: c.window_start, to: c.window_end, caseId: c.id, intruderSessions },
               t,
             );
       const restore = plan ? { ...plan, sent: sent || !needed } : null;

@@ -105,6 +105,8 @@ export interface Report {
     passkeysRestored: string[];
     totpRemoved: boolean;
     totpRestored: boolean;
+    passkeysLeftRemoved: string[];
+    totpLeftRemoved: boolean;
   } | null;
   sessionsRevoked: number;
   restoredAt: number | null;

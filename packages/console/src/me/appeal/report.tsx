@@ -20,6 +20,8 @@ const t = defineMessages({
       'Sign-in methods the intruder added were removed: {passkeys} passkeys, {apps} authenticator apps.',
     factorsRestored:
       'Your sign-in methods the intruder removed are back: {passkeys} passkeys, {apps} authenticator apps.',
+    factorsLeftRemoved:
+      'Not put back, because they were removed from a session that began before the takeover (you may have removed them yourself, for example a lost phone): {passkeys} passkeys, {apps} authenticator apps. If they were yours and the device is still with you, add them again.',
     restored: 'What was put back',
     restoredList: '{friends} friends, {groups} groups and {fields} profile fields restored.',
     apps: 'Apps that read your data in that time',
@@ -40,6 +42,8 @@ const t = defineMessages({
     sessions: '已让 {n} 个会话退出登录。',
     factorsRemoved: '已删除入侵者添加的登录方式：通行密钥 {passkeys} 个，身份验证器应用 {apps} 个。',
     factorsRestored: '入侵者删除的你的登录方式已恢复：通行密钥 {passkeys} 个，身份验证器应用 {apps} 个。',
+    factorsLeftRemoved:
+      '从入侵开始前登录的会话中删除的登录方式未恢复（可能是你自己删除的，例如丢失的手机）：通行密钥 {passkeys} 个，身份验证器应用 {apps} 个。如果它们是你的且设备仍在你手中，请重新添加。',
     restored: '已恢复的内容',
     restoredList: '已恢复 {friends} 位好友、{groups} 个群和 {fields} 项资料。',
     apps: '这段时间读取过你数据的应用',
@@ -100,6 +104,14 @@ export function ReportView({ report: r }: { report: Report }) {
         {f && (f.passkeysRestored.length > 0 || f.totpRestored) ? (
           <li id="report-factors-restored">
             {t('factorsRestored', { passkeys: f.passkeysRestored.length, apps: f.totpRestored ? 1 : 0 })}
+          </li>
+        ) : null}
+        {f && (f.passkeysLeftRemoved.length > 0 || f.totpLeftRemoved) ? (
+          <li id="report-factors-left-removed">
+            {t('factorsLeftRemoved', {
+              passkeys: f.passkeysLeftRemoved.length,
+              apps: f.totpLeftRemoved ? 1 : 0,
+            })}
           </li>
         ) : null}
       </ul>

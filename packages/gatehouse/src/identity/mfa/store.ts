@@ -92,6 +92,16 @@ export const mfaStore = {
       .orderBy('removed_at')
       .execute();
   },
+  /** When each of the account's sessions among `ids` began. */
+  sessionsStarted(q: Q, accountId: string, ids: string[]) {
+    if (ids.length === 0) return Promise.resolve([]);
+    return q
+      .selectFrom('sessions')
+      .select(['id', 'created_at'])
+      .where('account_id', '=', accountId)
+      .where('id', 'in', ids)
+      .execute();
+  },
   markRestored(q: Q, id: string, at: number) {
     return q.updateTable('removed_second_factors').set({ restored_at: at }).where('id', '=', id).execute();
   },
