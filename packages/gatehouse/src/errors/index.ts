@@ -21,6 +21,16 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, title: 'Too many requests; retry later', titleZh: '请求过于频繁，请稍后再试' },
   INTERNAL: { status: 500, title: 'Internal error', titleZh: '内部错误' },
   NOT_READY: { status: 503, title: 'The service is not ready', titleZh: '服务尚未就绪' },
+  STORE_BUSY: {
+    status: 503,
+    title: 'The database is busy; retry shortly',
+    titleZh: '数据库繁忙，请稍后重试',
+  },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    title: 'The database cannot be reached; retry shortly',
+    titleZh: '暂时无法连接数据库，请稍后重试',
+  },
   ENGINE_UNAVAILABLE: {
     status: 503,
     title: 'No engine worker answered for this account; retry shortly',

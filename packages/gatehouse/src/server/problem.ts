@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERRORS, GatehouseError, isGatehouseError, problem, type ErrorCode } from '../errors/index.ts';
+import { storeUnreachable, transientDbError } from '../store/db.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -52,6 +53,19 @@ export function toGatehouseError(err: unknown): GatehouseError {
             : 'BAD_REQUEST';
     return new GatehouseError(code, ERRORS[code].title);
   }
+  // a database that is busy (lock timeout, deadlock victim, serialization failure) or unreachable is a
+  // temporary condition the client can retry, not an internal error (23505 is a conflict the route names)
+  const dbCode = (e as { code?: unknown } | null)?.code;
+  if (dbCode !== '23505' && transientDbError(e))
+    return new GatehouseError('STORE_BUSY', ERRORS.STORE_BUSY.title, {
+      cause: err,
+      headers: { 'retry-after': '1' },
+    });
+  if (storeUnreachable(e))
+    return new GatehouseError('STORE_UNAVAILABLE', ERRORS.STORE_UNAVAILABLE.title, {
+      cause: err,
+      headers: { 'retry-after': '2' },
+    });
   return new GatehouseError('INTERNAL', 'Internal error', { cause: err });
 }
 

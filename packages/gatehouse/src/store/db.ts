@@ -141,6 +141,29 @@ export function transientDbError(e: unknown): boolean {
   );
 }
 
+/**
+ * A failure to reach the database at all: the connection refused, reset or ended (a PostgreSQL restart,
+ * 57P01 admin shutdown, 57P03 starting up, 08xxx connection exceptions) or the pool's wait timed out.
+ */
+export function storeUnreachable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string')
+    return (
+      code === 'ECONNREFUSED' ||
+      code === 'ECONNRESET' ||
+      code === 'EPIPE' ||
+      code === 'ETIMEDOUT' ||
+      code === '57P01' ||
+      code === '57P02' ||
+      code === '57P03' ||
+      code.startsWith('08')
+    );
+  const message = e instanceof Error ? e.message : '';
+  return /^Connection terminated|^timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    message,
+  );
+}
+
 /** True when the transaction runs on PostgreSQL. */
 export function isPostgres(q: Db | Tx): boolean {
   return q.getExecutor().adapter instanceof PostgresAdapter;
