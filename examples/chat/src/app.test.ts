@@ -60,6 +60,39 @@ describe('chat API against a real embedded Gatehouse', () => {
     assert.match(c, /SameSite=Lax/i);
   });
 
+  test('a browser keeps the device token Gatehouse gave it: its next sign-in is the same device to Gatehouse, another browser is not', async () => {
+    const handle = 'erin';
+    const first = await new User(env.url).signUp(handle, 'Erin');
+    assert.match(first.deviceCookie, /^chat_device=ghd_/, 'the first sign-in set the device cookie');
+    const deviceOf = async (sessionCookie: string) => {
+      const s = env.chat.db.session(sessionCookie.split('=')[1]!)!;
+      const row = await env.gh.store.db
+        .selectFrom('sessions')
+        .select('device')
+        .where('id', '=', s.gh_session!)
+        .executeTakeFirstOrThrow();
+      return (JSON.parse(row.device) as { id?: string }).id;
+    };
+    const firstDevice = await deviceOf(first.cookie);
+    assert.ok(firstDevice, 'Gatehouse recorded a device id, not only the User-Agent label');
+    // the same browser signs out and in again: it sends its device cookie, Gatehouse knows the device
+    const same = new User(env.url);
+    same.deviceCookie = first.deviceCookie;
+    await same.signIn(handle);
+    assert.equal(same.deviceCookie, first.deviceCookie, 'a known device gets no new token');
+    assert.equal(await deviceOf(same.cookie), firstDevice);
+    // another browser with the same User-Agent is another device
+    const other = await new User(env.url).signIn(handle);
+    assert.match(other.deviceCookie, /^chat_device=ghd_/);
+    assert.notEqual(other.deviceCookie, first.deviceCookie);
+    assert.notEqual(await deviceOf(other.cookie), firstDevice);
+    // a forged or malformed device cookie is ignored (not forwarded), the sign-in still works
+    const forged = new User(env.url);
+    forged.deviceCookie = 'chat_device=not-a-token';
+    await forged.signIn(handle);
+    assert.match(forged.deviceCookie, /^chat_device=ghd_/);
+  });
+
   test('wrong password is Gatehouse’s error with both languages', async () => {
     const u = new User(env.url);
     const r = await u.call<{ code: string; message: string; messageZh: string }>('POST', '/api/signin', {

@@ -88,6 +88,13 @@ export interface ChatServer {
 }
 
 export const SESSION_COOKIE = 'chat_session';
+/**
+ * The device token Gatehouse gave this browser at its first sign-in, sent back at every later one so that
+ * Gatehouse knows the device (a new device with a second factor is asked for it; guesses from elsewhere
+ * never lock this one out). HttpOnly; kept longer than a session.
+ */
+export const DEVICE_COOKIE = 'chat_device';
+const DEVICE_TOKEN = /^ghd_[A-Za-z0-9_-]{43}$/;
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'public');
 const STATIC: Record<string, string> = {
   '/': 'index.html',
@@ -201,8 +208,12 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
     path: '/',
     maxAge: 30 * 24 * 3600,
   };
-  const setSession = (reply: FastifyReply, s: SessionRow) =>
+  /** The chat's session cookie, and the device cookie when Gatehouse gave this browser a new token. */
+  const setSession = (reply: FastifyReply, s: SessionRow, deviceToken?: string) => {
     reply.setCookie(SESSION_COOKIE, s.id, cookieOpts);
+    if (deviceToken && DEVICE_TOKEN.test(deviceToken))
+      reply.setCookie(DEVICE_COOKIE, deviceToken, { ...cookieOpts, maxAge: 400 * 24 * 3600 });
+  };
 
   /** Authenticates the cookie; on state-changing requests also checks the CSRF header. */
   const auth = async (req: FastifyRequest) => {
@@ -215,7 +226,14 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
   };
   const me = (req: FastifyRequest) => req.chatSession!.user_id;
   /** The person behind a request, forwarded to Gatehouse at sign-up and sign-in. */
-  const browser = (req: FastifyRequest) => ({ userAgent: req.headers['user-agent'], ip: req.ip });
+  const browser = (req: FastifyRequest) => {
+    const device = req.cookies[DEVICE_COOKIE];
+    return {
+      userAgent: req.headers['user-agent'],
+      ip: req.ip,
+      ...(device && DEVICE_TOKEN.test(device) ? { deviceToken: device } : {}),
+    };
+  };
   const sessionView = (s: SessionRow) => {
     const u = chat.mustUser(s.user_id);
     return {
@@ -254,14 +272,14 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
       z.strictObject({ handle: Handle, password: z.string().min(1).max(1024), displayName: Name.optional() }),
       req.body,
     );
-    const { session } = await chat.signUp(b, browser(req));
-    setSession(reply, session);
+    const { session, deviceToken } = await chat.signUp(b, browser(req));
+    setSession(reply, session, deviceToken);
     return reply.code(201).send(sessionView(session));
   });
   app.post('/api/signin', async (req, reply) => {
     const b = parse(z.strictObject({ handle: Handle, password: z.string().min(1).max(1024) }), req.body);
-    const { session } = await chat.signIn(b, browser(req));
-    setSession(reply, session);
+    const { session, deviceToken } = await chat.signIn(b, browser(req));
+    setSession(reply, session, deviceToken);
     return sessionView(session);
   });
   app.post('/api/signout', { preHandler: auth }, async (req, reply) => {

@@ -81,7 +81,7 @@ export class ChatService {
   async signUp(
     input: { handle: string; password: string; displayName?: string },
     browser?: Browser,
-  ): Promise<{ session: SessionRow; user: UserRow }> {
+  ): Promise<{ session: SessionRow; user: UserRow; deviceToken?: string }> {
     const account = await this.callGatehouse(() => this.gh.signUp(input, browser));
     this.saveAccount(account);
     return this.signIn({ handle: input.handle, password: input.password }, browser);
@@ -94,7 +94,7 @@ export class ChatService {
   async signIn(
     input: { handle: string; password: string },
     browser?: Browser,
-  ): Promise<{ session: SessionRow; user: UserRow }> {
+  ): Promise<{ session: SessionRow; user: UserRow; deviceToken?: string }> {
     let r: Awaited<ReturnType<GatehouseLink['signIn']>>;
     try {
       r = await this.gh.signIn(input, browser);
@@ -117,7 +117,11 @@ export class ChatService {
     }
     this.saveAccount(r.account);
     const session = this.createSession(r.account.id, r.token, r.session.id);
-    return { session, user: this.db.user(r.account.id)! };
+    return {
+      session,
+      user: this.db.user(r.account.id)!,
+      ...(r.deviceToken ? { deviceToken: r.deviceToken } : {}),
+    };
   }
 
   async signOut(session: SessionRow): Promise<void> {
@@ -149,9 +153,9 @@ export class ChatService {
   async signInSecondFactor(
     input: { challenge: string; method: 'totp' | 'recovery_code'; code: string },
     browser?: Browser,
-  ): Promise<SessionRow> {
+  ): Promise<{ session: SessionRow; deviceToken?: string }> {
     const r = await this.callGatehouse(() => this.gh.secondFactor(input, browser));
-    return this.adoptSignIn(r);
+    return { session: this.adoptSignIn(r), ...(r.deviceToken ? { deviceToken: r.deviceToken } : {}) };
   }
 
   /** A sign-in Gatehouse finished another way (a QR approval): the chat's own session for it. */

@@ -111,6 +111,16 @@ export interface VerifiedWebhook {
 export interface Browser {
   userAgent?: string | undefined;
   ip?: string | undefined;
+  /** The device token Gatehouse gave this browser at an earlier sign-in (the chat keeps it in a cookie). */
+  deviceToken?: string | undefined;
+}
+
+/** A finished sign-in; `deviceToken` when Gatehouse gave this browser a new one to keep. */
+export interface SignedIn {
+  account: Account;
+  session: Session;
+  token: string;
+  deviceToken?: string;
 }
 
 export interface Capabilities {
@@ -130,10 +140,7 @@ export interface GatehouseLink {
     input: { handle: string; password: string; displayName?: string },
     browser?: Browser,
   ): Promise<Account>;
-  signIn(
-    input: { handle: string; password: string },
-    browser?: Browser,
-  ): Promise<{ account: Account; session: Session; token: string }>;
+  signIn(input: { handle: string; password: string }, browser?: Browser): Promise<SignedIn>;
   signOut(token: string): Promise<void>;
   me(token: string): Promise<Account>;
   /**
@@ -143,11 +150,7 @@ export interface GatehouseLink {
    */
   qrStart(publicKey: unknown, browser?: Browser): Promise<QrStart>;
   qrState(id: string, browser?: Browser): Promise<{ state: string }>;
-  qrCollect(
-    id: string,
-    signature: string,
-    browser?: Browser,
-  ): Promise<{ account: Account; session: Session; token: string }>;
+  qrCollect(id: string, signature: string, browser?: Browser): Promise<SignedIn>;
   qrContext(token: string, code: string, browser?: Browser): Promise<unknown>;
   qrDecide(
     token: string,
@@ -165,7 +168,7 @@ export interface GatehouseLink {
   secondFactor(
     input: { challenge: string; method: 'totp' | 'recovery_code'; code: string },
     browser?: Browser,
-  ): Promise<{ account: Account; session: Session; token: string }>;
+  ): Promise<SignedIn>;
   /**
    * Passkeys (Gatehouse's `/v1/me/passkeys…` and `/v1/auth/passkey…`): the WebAuthn options for the
    * browser, then its answer. Registering needs a session that proved its password recently.
@@ -178,11 +181,7 @@ export interface GatehouseLink {
     browser?: Browser,
   ): Promise<{ id: string; name: string }>;
   passkeySignInOptions(browser?: Browser): Promise<PasskeyCeremony>;
-  passkeySignIn(
-    ceremony: string,
-    credential: unknown,
-    browser?: Browser,
-  ): Promise<{ account: Account; session: Session; token: string }>;
+  passkeySignIn(ceremony: string, credential: unknown, browser?: Browser): Promise<SignedIn>;
   /** Queues one event for the batching client (never throws, never waits). */
   report(event: ChatEvent): void;
   /** The synchronous pre-send check. */
@@ -337,7 +336,8 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
   return {
     capabilities,
     signUp: (input, browser) => as(browser).createAccount(input),
-    signIn: (input, browser) => as(browser).signIn(input),
+    signIn: (input, browser) =>
+      as(browser).signIn({ ...input, ...(browser?.deviceToken ? { deviceToken: browser.deviceToken } : {}) }),
     signOut: (token) => client.withToken(token).signOut(),
     me: (token) => client.withToken(token).me(),
     qrStart: (publicKey, browser) => as(browser).request('POST', '/v1/auth/qr', { publicKey }),
@@ -367,7 +367,12 @@ export function createGatehouseLink(opts: LinkOptions): GatehouseLink {
       as(browser).withToken(token).request('POST', '/v1/me/passkeys', { ceremony, credential }, 'token'),
     passkeySignInOptions: (browser) => as(browser).request('POST', '/v1/auth/passkey/options'),
     passkeySignIn: (ceremony, credential, browser) =>
-      as(browser).request('POST', '/v1/auth/passkey', { ceremony, credential, mode: 'token' }),
+      as(browser).request('POST', '/v1/auth/passkey', {
+        ceremony,
+        credential,
+        mode: 'token',
+        ...(browser?.deviceToken ? { deviceToken: browser.deviceToken } : {}),
+      }),
 
     report(event) {
       if (!events) return;

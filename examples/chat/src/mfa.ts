@@ -18,7 +18,7 @@ export interface MfaRouteDeps {
   chat: ChatService;
   auth: (req: FastifyRequest) => Promise<void>;
   browser: (req: FastifyRequest) => Browser;
-  setSession: (reply: FastifyReply, s: SessionRow) => void;
+  setSession: (reply: FastifyReply, s: SessionRow, deviceToken?: string) => void;
   sessionView: (s: SessionRow) => unknown;
   parse: <T extends z.ZodType>(schema: T, v: unknown) => z.output<T>;
 }
@@ -43,8 +43,8 @@ export function registerMfaRoutes(app: FastifyInstance, d: MfaRouteDeps): void {
       }),
       req.body,
     );
-    const session = await chat.signInSecondFactor(b, browser(req));
-    d.setSession(reply, session);
+    const { session, deviceToken } = await chat.signInSecondFactor(b, browser(req));
+    d.setSession(reply, session, deviceToken);
     return d.sessionView(session);
   });
 
@@ -58,7 +58,7 @@ export function registerMfaRoutes(app: FastifyInstance, d: MfaRouteDeps): void {
     const b = parse(z.strictObject({ ceremony: Ceremony, credential: Credential }), req.body);
     const r = await chat.gatehouse(() => gh.passkeySignIn(b.ceremony, b.credential, browser(req)));
     const session = chat.adoptSignIn(r);
-    d.setSession(reply, session);
+    d.setSession(reply, session, r.deviceToken);
     return d.sessionView(session);
   });
   app.post('/api/me/passkeys/options', { preHandler: auth }, async (req) => {

@@ -18,7 +18,7 @@ export interface QrRouteDeps {
   chat: ChatService;
   auth: (req: FastifyRequest) => Promise<void>;
   browser: (req: FastifyRequest) => Browser;
-  setSession: (reply: FastifyReply, s: SessionRow) => void;
+  setSession: (reply: FastifyReply, s: SessionRow, deviceToken?: string) => void;
   sessionView: (s: SessionRow) => unknown;
   parse: <T extends z.ZodType>(schema: T, v: unknown) => z.output<T>;
 }
@@ -56,7 +56,7 @@ export function registerQrRoutes(app: FastifyInstance, d: QrRouteDeps): void {
     const b = parse(z.strictObject({ signature: z.string().min(1).max(200) }), req.body);
     const r = await chat.gatehouse(() => gh.qrCollect(id, b.signature, browser(req)));
     const session = chat.adoptSignIn(r);
-    d.setSession(reply, session);
+    d.setSession(reply, session, r.deviceToken);
     return d.sessionView(session);
   });
 

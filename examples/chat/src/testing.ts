@@ -13,7 +13,7 @@ import {
 } from '../../../packages/gatehouse/src/webhooks/index.ts';
 import { testGatehouse, tempDir } from '../../../packages/gatehouse/src/testing/index.ts';
 import type { Gatehouse } from '../../../packages/gatehouse/src/gatehouse.ts';
-import { createChatServer, SESSION_COOKIE, type ChatOptions, type ChatServer } from './app.ts';
+import { createChatServer, DEVICE_COOKIE, SESSION_COOKIE, type ChatOptions, type ChatServer } from './app.ts';
 import { createGatehouseLink, type GatehouseLink } from './gatehouse.ts';
 
 export interface Env {
@@ -149,6 +149,8 @@ export class User {
   /** The browser's User-Agent (forwarded to Gatehouse at sign-in). */
   userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36';
   cookie = '';
+  /** The device cookie (`chat_device=…`) the chat set at this browser's first sign-in, sent back after. */
+  deviceCookie = '';
   csrf = '';
   id = '';
   handle = '';
@@ -171,7 +173,8 @@ export class User {
       'user-agent': this.userAgent,
       ...headers,
     };
-    if (this.cookie) h.cookie = this.cookie;
+    const jar = [this.cookie, this.deviceCookie].filter(Boolean).join('; ');
+    if (jar) h.cookie = jar;
     if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
     let payload: string | Buffer | undefined;
     if (Buffer.isBuffer(body)) payload = body;
@@ -182,6 +185,8 @@ export class User {
     const res = await fetch(this.base + path, { method, headers: h, ...(payload ? { body: payload } : {}) });
     const set = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
     if (set) this.cookie = set.split(';')[0]!;
+    const device = res.headers.getSetCookie().find((c) => c.startsWith(`${DEVICE_COOKIE}=`));
+    if (device) this.deviceCookie = device.split(';')[0]!;
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   }

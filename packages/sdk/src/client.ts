@@ -175,10 +175,15 @@ export class GatehouseClient {
   createAccount(input: { handle: string; password: string; displayName?: string }): Promise<Account> {
     return this.request('POST', '/v1/accounts', input);
   }
+  /**
+   * `deviceToken`: the token an earlier sign-in from this device answered (keep it on the device, e.g. in
+   * an HttpOnly cookie); a sign-in from a device without one answers a new `deviceToken` to keep.
+   */
   signIn(input: {
     handle: string;
     password: string;
-  }): Promise<{ account: Account; session: Session; token: string }> {
+    deviceToken?: string;
+  }): Promise<{ account: Account; session: Session; token: string; deviceToken?: string }> {
     return this.request('POST', '/v1/auth/signin', { ...input, mode: 'token' });
   }
   signOut(): Promise<void> {
