@@ -76,6 +76,15 @@ export interface Session {
   current: boolean;
 }
 
+/** Sessions ended by the account's holder; `kept`: older ones a session this new may not end yet. */
+export interface SessionsEnded {
+  revoked: number;
+  kept?: number;
+  /** When this session may end the kept ones (ms since the epoch). */
+  keptUntil?: number;
+  notice?: Localized;
+}
+
 export interface Signin {
   seq: number;
   success: boolean;
@@ -199,13 +208,18 @@ export class GatehouseClient {
   revokeSession(id: string): Promise<void> {
     return this.request('DELETE', `/v1/me/sessions/${encodeURIComponent(id)}`, undefined, 'token');
   }
-  revokeOtherSessions(): Promise<{ revoked: number }> {
+  /**
+   * Ends my other sessions. From a session younger than the server's sessionEndOthersMinAgeHours (a
+   * passkey sign-in is exempt), the sessions that began before it stay signed in: `kept` says how many,
+   * `notice` why (zh/en). The same holds for `signOutEverywhere` and `changePassword`.
+   */
+  revokeOtherSessions(): Promise<SessionsEnded> {
     return this.request('POST', '/v1/me/sessions/revoke-others', undefined, 'token');
   }
-  signOutEverywhere(): Promise<{ revoked: number }> {
+  signOutEverywhere(): Promise<SessionsEnded> {
     return this.request('POST', '/v1/me/sessions/revoke-all', undefined, 'token');
   }
-  changePassword(currentPassword: string, newPassword: string): Promise<{ revoked: number }> {
+  changePassword(currentPassword: string, newPassword: string): Promise<SessionsEnded> {
     return this.request('POST', '/v1/me/password', { currentPassword, newPassword }, 'token');
   }
   async signins(limit = 50): Promise<Signin[]> {

@@ -124,6 +124,17 @@ describe('security centre in Chromium', () => {
     await page.locator('#signins table').waitFor();
     await assertAccessible(page, '/me/sessions (zh-CN, phone)');
     await screenshot(page, 'me-sessions');
+    // this browser signed in after the stranger: a session this new cannot sign out an older one
+    // (identity/session-age.ts), and the page says so in Chinese
+    await stranger.getByRole('button', { name: /退出登录/ }).click();
+    await page.getByText(/新登录的会话暂时不能让更早登录的会话退出/).waitFor();
+    assert.equal((await h.call('GET', '/v1/me', { token: strangerToken })).status, 200, 'still signed in');
+    // a day later it may
+    await h.gh.store.db
+      .updateTable('sessions')
+      .set((eb) => ({ created_at: eb('created_at', '-', 25 * 3_600_000) }))
+      .where('account_id', '=', owner.id)
+      .execute();
     await stranger.getByRole('button', { name: /退出登录/ }).click();
     await stranger.waitFor({ state: 'detached' });
     assert.equal(

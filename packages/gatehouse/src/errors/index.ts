@@ -82,6 +82,12 @@ export const ERRORS = {
   ACCOUNT_DELETED: { status: 410, title: 'The account has been deleted', titleZh: '账号已删除' },
   ACCOUNT_NOT_FOUND: { status: 404, title: 'No such account', titleZh: '账号不存在' },
   SESSION_NOT_FOUND: { status: 404, title: 'No such session', titleZh: '会话不存在' },
+  SESSION_TOO_NEW_TO_END_OTHERS: {
+    status: 403,
+    title:
+      'A session this new cannot sign out sessions that began before it; try again later from this one, or now from an older one',
+    titleZh: '新登录的会话暂时不能让更早登录的会话退出；请稍后再试，或在更早登录的设备上操作',
+  },
   WEAK_PASSWORD: { status: 400, title: 'The password is too weak', titleZh: '密码强度不足' },
   KEY_NOT_FOUND: { status: 404, title: 'No such API key', titleZh: 'API 密钥不存在' },
   // sign-in steps, second factors, passkeys, QR login (issue 12)

@@ -32,6 +32,8 @@ export interface IdentityOptions {
   passwordMinScore?: number;
   /** How long a re-authentication (password again) lets a session change recovery factors (default 10 min). */
   reauthMs?: number;
+  /** How long a new session may not sign out older ones (default 24 h; 0: off): `session-age.ts`. */
+  endOthersMinAgeMs?: number;
   /** Signed platform webhooks (the webhooks part's enqueueInTx), in the change's own transaction. */
   enqueueWebhook?: EnqueueWebhook;
   /**
@@ -68,7 +70,15 @@ export interface IdentityOptions {
   /** Runs in the transaction that changes a password (notify tells the owner). */
   onPasswordChangedTx?: (
     tx: Tx,
-    p: { account: string; session?: string; via: 'settings' | 'recovery'; sessionsEnded: number; at: number },
+    p: {
+      account: string;
+      session?: string;
+      via: 'settings' | 'recovery';
+      sessionsEnded: number;
+      /** Older sessions kept signed in (the change came from a session too new to end them). */
+      sessionsKept?: number;
+      at: number;
+    },
   ) => Promise<unknown>;
   /** Seals secrets at rest with the server's secret key (TOTP secrets); the webhooks part's SecretBox. */
   secretBox?: { seal(plain: string, context: string): string; open(sealed: string, context: string): string };

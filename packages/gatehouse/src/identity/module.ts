@@ -32,6 +32,7 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
     signupMaxPerIp: config.signupMaxPerIp,
     passwordMinScore: config.passwordMinScore,
     reauthMs: config.reauthMinutes * 60_000,
+    endOthersMinAgeMs: config.sessionEndOthersMinAgeHours * 3_600_000,
     enqueueWebhook: enqueueInTx,
     // only the dispatchers with work: most sign-ins write events and no notice or webhook
     onCommit: (wrote) => {

@@ -3,7 +3,7 @@ import { GatehouseError } from '../errors/index.ts';
 import { rateLimited } from '../ratelimit/index.ts';
 import type { Tx } from '../store/db.ts';
 import type { RequestContext } from './core.ts';
-import { announceRevoked } from './revoke.ts';
+import { announceRevoked, endableFrom, keptFields, type EndedOwn } from './revoke.ts';
 import type { IdentityService } from './service.ts';
 import { identityStore as q } from './store.ts';
 
@@ -12,13 +12,21 @@ const NOTICE = {
     en: 'The password of your account was changed, and your other devices were signed out. If this was not you, open an appeal at once.',
     zh: '您账号的密码已修改，其他设备已退出登录。如果不是您本人操作，请立即申诉。',
   },
+  /** Changed from a session too new to sign out the older ones (`session-age.ts`): they stay signed in. */
+  ownerKept: {
+    en: 'The password of your account was changed from a device that signed in recently; your devices that were signed in before it stay signed in. If this was not you, use "this wasn\'t me" or open an appeal at once.',
+    zh: '您账号的密码已在一台刚登录的设备上修改；在它之前登录的设备仍保持登录。如果不是您本人操作，请立即点击“这不是我”或申诉。',
+  },
   recovery: {
     en: 'The password of your account was reset at the end of an appeal, and every device was signed out.',
     zh: '您账号的密码已在申诉完成时重置，所有设备均已退出登录。',
   },
 };
 
-/** Changes the password after checking the current one (counted like a sign-in) and ends every other session. */
+/**
+ * Changes the password after checking the current one (counted like a sign-in) and ends every other
+ * session — but from a session too new to end older ones (`session-age.ts`), those stay signed in.
+ */
 export async function changePassword(
   id: IdentityService,
   p: {
@@ -28,7 +36,7 @@ export async function changePassword(
     next: string;
     ctx?: RequestContext | undefined;
   },
-): Promise<{ revoked: number }> {
+): Promise<EndedOwn> {
   const a = await q.accountById(id.db, p.accountId);
   if (!a) throw new GatehouseError('ACCOUNT_NOT_FOUND');
   const current = await q.sessionById(id.db, p.currentSessionId);
@@ -42,18 +50,24 @@ export async function changePassword(
   id.checkNewPassword(p.next, a.handle, a.display_name);
   const hash = await id.hasher.hash(p.next);
   const t = id.now();
-  const revoked = await id.tx(async (tx, out) => {
+  const result = await id.tx(async (tx, out) => {
     await q.setPasswordHash(tx, p.accountId, hash, t);
-    const others = (await q.liveSessions(tx, p.accountId, t))
-      .filter((s) => s.id !== p.currentSessionId)
-      .map((s) => s.id);
-    const done = await q.revokeSessions(tx, others, 'password_changed', t);
+    const live = (await q.liveSessions(tx, p.accountId, t)).filter((s) => s.id !== p.currentSessionId);
+    const { end, kept, keptUntil } = current
+      ? endableFrom(id, current, live)
+      : { end: live, kept: [], keptUntil: null };
+    const done = await q.revokeSessions(
+      tx,
+      end.map((s) => s.id),
+      'password_changed',
+      t,
+    );
     out.emit({ type: 'password.changed', account: p.accountId });
     out.webhook('password.changed', {
       account: p.accountId,
       via: 'owner',
       sessionsRevoked: done.length,
-      notice: NOTICE.owner,
+      notice: kept.length ? NOTICE.ownerKept : NOTICE.owner,
     });
     announceRevoked(out, p.accountId, done, 'password_changed', false);
     out.noticed();
@@ -62,11 +76,12 @@ export async function changePassword(
       session: p.currentSessionId,
       via: 'settings',
       sessionsEnded: done.length,
+      ...(kept.length ? { sessionsKept: kept.length } : {}),
       at: t,
     });
-    return done.length;
+    return { revoked: done.length, ...keptFields(kept.length, keptUntil) };
   });
-  return { revoked };
+  return result;
 }
 
 /**

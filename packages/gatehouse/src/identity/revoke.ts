@@ -1,5 +1,7 @@
 import { appendAuditInTx } from '../audit/index.ts';
+import { GatehouseError } from '../errors/index.ts';
 import type { RevokeReason, TxOut } from './core.ts';
+import { assertMayEnd, DEFAULT_END_OTHERS_MIN_AGE_MS, endable, keptNotice } from './session-age.ts';
 import type { SessionsTable } from './schema.ts';
 import type { IdentityService } from './service.ts';
 import { identityStore as q } from './store.ts';
@@ -44,6 +46,64 @@ export function revokeSessions(
       });
     return done;
   });
+}
+
+/** What ending one's own sessions did: how many ended, and the older ones a new session had to keep. */
+export interface EndedOwn {
+  revoked: number;
+  kept?: number;
+  /** When this session may end the kept ones. */
+  keptUntil?: number;
+  notice?: { en: string; zh: string };
+}
+
+const minAge = (id: IdentityService) => id.opts.endOthersMinAgeMs ?? DEFAULT_END_OTHERS_MIN_AGE_MS;
+
+/** What a change that ends the holder's other sessions may end from `current` (`session-age.ts`). */
+export function endableFrom(id: IdentityService, current: SessionsTable, others: readonly SessionsTable[]) {
+  return endable(current, others, minAge(id), id.now());
+}
+
+/** The answer's fields for older sessions kept signed in. */
+export function keptFields(kept: number, keptUntil: number | null): Omit<EndedOwn, 'revoked'> {
+  return kept > 0 && keptUntil !== null ? { kept, keptUntil, notice: keptNotice(kept, keptUntil) } : {};
+}
+
+/**
+ * The account's holder ends its other sessions (`others`) or every session, this one too (`all`), under
+ * the new-session rule: a session too new ends only itself and sessions that began after it.
+ */
+export async function endOwnSessions(
+  id: IdentityService,
+  accountId: string,
+  current: SessionsTable,
+  scope: 'others' | 'all',
+): Promise<EndedOwn> {
+  const live = await q.liveSessions(id.db, accountId, id.now());
+  const { end, kept, keptUntil } = endableFrom(
+    id,
+    current,
+    live.filter((s) => s.id !== current.id),
+  );
+  const ids = [...end.map((s) => s.id), ...(scope === 'all' ? [current.id] : [])];
+  const done = await revokeSessions(id, accountId, ids, scope === 'all' ? 'everywhere' : 'others', {
+    all: scope === 'all' && kept.length === 0,
+  });
+  return { revoked: done.length, ...keptFields(kept.length, keptUntil) };
+}
+
+/** The account's holder ends one of its sessions from `current` (refused for an older one while too new). */
+export async function endOwnSession(
+  id: IdentityService,
+  accountId: string,
+  current: SessionsTable,
+  targetId: string,
+): Promise<void> {
+  const target = await q.sessionById(id.db, targetId);
+  if (!target || target.account_id !== accountId || target.revoked_at !== null)
+    throw new GatehouseError('SESSION_NOT_FOUND');
+  assertMayEnd(current, target, minAge(id), id.now());
+  await revokeSessions(id, accountId, [targetId], 'user', { all: false });
 }
 
 /**

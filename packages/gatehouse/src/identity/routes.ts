@@ -27,7 +27,17 @@ const Signin = z.object({
   device: DeviceS,
   at: z.number(),
 });
-const Revoked = z.object({ revoked: z.number() });
+const Revoked = z.object({
+  revoked: z.number(),
+  kept: z
+    .number()
+    .optional()
+    .describe(
+      'older sessions kept signed in: this session is too new to end them (sessionEndOthersMinAgeHours)',
+    ),
+  keptUntil: z.number().optional().describe('when this session may end them'),
+  notice: Localized.optional().describe('why they were kept, for the person (zh/en)'),
+});
 const IdParam = z.strictObject({ id: z.string().min(1).max(100) });
 const Paging = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -180,11 +190,13 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         response: { 204: NoContent },
         tags: ['me'],
         summary: 'End one of my sessions',
+        description:
+          'A session younger than sessionEndOthersMinAgeHours (24 h by default; a passkey sign-in is exempt) cannot end a session that began before it: 403 SESSION_TOO_NEW_TO_END_OTHERS.',
         params: IdParam,
       },
     },
     async (req, reply) => {
-      await identity.revokeSession(req.auth!.account.id, req.params.id, 'user');
+      await identity.endOwnSession(req.auth!, req.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -193,11 +205,15 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
     '/v1/me/sessions/revoke-others',
     {
       preHandler: session,
-      schema: { tags: ['me'], summary: 'End all my other sessions', response: { 200: Revoked } },
+      schema: {
+        tags: ['me'],
+        summary: 'End all my other sessions',
+        description:
+          'From a session younger than sessionEndOthersMinAgeHours (a passkey sign-in is exempt), the sessions that began before it stay signed in: the answer counts them (kept) and says why.',
+        response: { 200: Revoked },
+      },
     },
-    async (req) => ({
-      revoked: (await identity.revokeOthers(req.auth!.account.id, req.auth!.session.id)).length,
-    }),
+    async (req) => identity.endOwnSessions(req.auth!, 'others'),
   );
 
   app.post(
@@ -207,9 +223,9 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
       schema: { tags: ['me'], summary: 'Sign out everywhere (this session too)', response: { 200: Revoked } },
     },
     async (req, reply) => {
-      const n = (await identity.revokeAll(req.auth!.account.id, 'everywhere')).length;
+      const r = await identity.endOwnSessions(req.auth!, 'all');
       reply.clearCookie(cookieName, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
-      return { revoked: n };
+      return r;
     },
   );
 
@@ -220,6 +236,8 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
       schema: {
         tags: ['me'],
         summary: 'Change my password (ends every other session)',
+        description:
+          'From a session younger than sessionEndOthersMinAgeHours (a passkey sign-in is exempt), the sessions that began before it stay signed in (kept in the answer).',
         body: z.strictObject({
           currentPassword: z.string().min(1).max(1024),
           newPassword: z.string().min(1).max(1024),

@@ -28,7 +28,7 @@ import { checkPasswordStrength, DEFAULT_MIN_SCORE, PasswordHasher } from './pass
 import type { AccountsTable, SessionsTable } from './schema.ts';
 import { setState, type FreezeOptions } from './state.ts';
 import { identityStore as q } from './store.ts';
-import { revokeSessions, sessionsForReview } from './revoke.ts';
+import { endOwnSession, endOwnSessions, revokeSessions, sessionsForReview, type EndedOwn } from './revoke.ts';
 import { assertMayConfirm, markStepUp, reauthenticate, requireReauth } from './trust.ts';
 
 import { accountView, sessionView, type AccountView, type SessionView } from './views.ts';
@@ -447,6 +447,16 @@ export class IdentityService {
     await revokeSessions(this, accountId, [sessionId], reason, { actor, all: false });
   }
 
+  /** The holder ends one of its sessions (a session too new cannot end an older one: `session-age.ts`). */
+  endOwnSession(auth: Authenticated, sessionId: string): Promise<void> {
+    return endOwnSession(this, auth.account.id, auth.session, sessionId);
+  }
+
+  /** The holder ends its other sessions, or all (this one too); a session too new keeps older ones. */
+  endOwnSessions(auth: Authenticated, scope: 'others' | 'all') {
+    return endOwnSessions(this, auth.account.id, auth.session, scope);
+  }
+
   async revokeOthers(
     accountId: string,
     currentId: string,
@@ -473,14 +483,17 @@ export class IdentityService {
     );
   }
 
-  /** Changes the password (after checking the current one) and revokes every other session. */
+  /**
+   * Changes the password (after checking the current one) and revokes every other session (the older ones
+   * stay when this session is too new to end them: `session-age.ts`).
+   */
   changePassword(
     accountId: string,
     currentSessionId: string,
     current: string,
     next: string,
     ctx?: RequestContext,
-  ): Promise<{ revoked: number }> {
+  ): Promise<EndedOwn> {
     return changePassword(this, { accountId, currentSessionId, current, next, ctx });
   }
 

@@ -91,6 +91,8 @@ export const CATALOGUE = {
       at,
       via: z.enum(['settings', 'recovery']),
       sessionsEnded: z.number().int().nonnegative(),
+      /** Older sessions kept signed in: the change came from a session too new to end them. */
+      sessionsKept: z.number().int().positive().optional(),
     }),
     critical: true,
     channels: ['email', 'sms', 'inapp'],

@@ -94,6 +94,7 @@ export function passwordChangedNotice(p: {
   session?: string;
   via: 'settings' | 'recovery';
   sessionsEnded: number;
+  sessionsKept?: number;
   at: number;
 }): NoticeInput {
   return {
@@ -101,7 +102,12 @@ export function passwordChangedNotice(p: {
     account: p.account,
     key: `password:${p.at}:${p.session ?? p.via}`,
     ...(p.session ? { session: p.session } : {}),
-    params: { at: p.at, via: p.via, sessionsEnded: p.sessionsEnded },
+    params: {
+      at: p.at,
+      via: p.via,
+      sessionsEnded: p.sessionsEnded,
+      ...(p.sessionsKept ? { sessionsKept: p.sessionsKept } : {}),
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 // Sessions and devices (with where they are, and "sign out"), and the sign-in history.
+import { useState } from 'preact/hooks';
 import { defineMessages, fmtTime, useLang } from '../../lib/i18n.ts';
 import { Table } from '../../lib/layout.tsx';
 import { Empty, Loaded, useAsync } from '../../lib/ui.tsx';
@@ -80,10 +81,17 @@ export function Sessions() {
   const sessions = useAsync(() => api.get<{ sessions: SessionRow[] }>('/v1/me/sessions'), []);
   const signins = useAsync(() => api.get<{ signins: SigninRow[] }>('/v1/me/signins?limit=50'), []);
   const act = useAction();
+  // a session too new to sign out older ones keeps them (the answer says why: identity/session-age.ts)
+  const [kept, setKept] = useState<Localized | null>(null);
   return (
     <main>
       <h1>{t('title')}</h1>
       {act.feedback}
+      {kept ? (
+        <p class="notice" role="status" id="sessions-kept">
+          {L(kept)}
+        </p>
+      ) : null}
       <Section id="sessions" title={t('title')}>
         <Loaded state={sessions}>
           {(d) => (
@@ -130,7 +138,10 @@ export function Sessions() {
                   disabled={act.busy}
                   onClick={() =>
                     act.run(async () => {
-                      await api.post('/v1/me/sessions/revoke-others');
+                      const r = await api.post<{ revoked: number; notice?: Localized }>(
+                        '/v1/me/sessions/revoke-others',
+                      );
+                      setKept(r.notice ?? null);
                       sessions.reload();
                     })
                   }

@@ -87,11 +87,19 @@ export const EN: Templates = {
       ['When', x.time(p.at)],
       ['How', p.via === 'recovery' ? 'account recovery' : 'account settings'],
       ['Other sessions signed out', String(p.sessionsEnded)],
+      ...(p.sessionsKept
+        ? [['Older sessions kept signed in', String(p.sessionsKept)] as [string, string]]
+        : []),
     ],
     advice: [
       p.via === 'recovery'
         ? 'This happened while the account was being recovered.'
         : 'If this was you, there is nothing to do.',
+      ...(p.sessionsKept
+        ? [
+            'It was changed from a device that signed in recently, so your devices that were signed in before it were not signed out: you can still act from them.',
+          ]
+        : []),
       NOT_ME_ADVICE,
     ],
     actions: [...notMe(x), { label: 'Review your sessions', url: x.page }],

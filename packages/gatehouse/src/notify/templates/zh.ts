@@ -81,9 +81,13 @@ export const ZH: Templates = {
       ['时间', x.time(p.at)],
       ['方式', p.via === 'recovery' ? '账号找回' : '账号设置'],
       ['已退出的其他会话', String(p.sessionsEnded)],
+      ...(p.sessionsKept ? [['仍保持登录的较早会话', String(p.sessionsKept)] as [string, string]] : []),
     ],
     advice: [
       p.via === 'recovery' ? '此次更改发生在账号找回过程中。' : '如果是你本人，无需任何操作。',
+      ...(p.sessionsKept
+        ? ['此次更改来自一台刚登录的设备，因此在它之前登录的设备没有被退出：你仍可以在这些设备上操作。']
+        : []),
       NOT_ME_ADVICE,
     ],
     actions: [...notMe(x), { label: '查看你的会话', url: x.page }],
