@@ -70,6 +70,33 @@ async function ageSigninFactors(h: Harness, accountId: string, days: number) {
     .execute();
 }
 
+/** The password and a live code of the owner's app, relayed by a phishing page: the intruder's token. */
+async function relayedSignIn(h: Harness, handle: string, secret: string): Promise<string> {
+  const step = refused(
+    await h.call('POST', '/v1/auth/signin', { body: { handle, password: PASSWORD }, from: INTRUDER }),
+    401,
+    'SIGNIN_SECOND_FACTOR_REQUIRED',
+  ).json as { challenge: string };
+  return ok(
+    await h.call('POST', '/v1/auth/signin/second-factor', {
+      body: { challenge: step.challenge, method: 'totp', code: totp(secret, 1) },
+      from: INTRUDER,
+    }),
+  ).json.token as string;
+}
+
+/** A first-factor passkey sign-in with `key`. */
+async function passkeySignIn(h: Harness, key: SoftAuthenticator, from: From) {
+  const o = ok(await h.call('POST', '/v1/auth/passkey/options', { from })).json as {
+    ceremony: string;
+    options: { challenge: string };
+  };
+  return h.call('POST', '/v1/auth/passkey', {
+    body: { ceremony: o.ceremony, credential: key.assert(o.options.challenge) },
+    from,
+  });
+}
+
 async function contain(h: Harness, accountId: string) {
   ok(
     await h.call('POST', `/v1/accounts/${accountId}/freeze`, {
@@ -263,20 +290,7 @@ function suite(backend: Backend) {
       await ageSigninFactors(h0, a.id, 30);
 
       // a phishing page relays the password and a live code of the app: the intruder is in
-      const step = refused(
-        await h0.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD },
-          from: INTRUDER,
-        }),
-        401,
-        'SIGNIN_SECOND_FACTOR_REQUIRED',
-      ).json as { challenge: string };
-      const it = ok(
-        await h0.call('POST', '/v1/auth/signin/second-factor', {
-          body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1) },
-          from: INTRUDER,
-        }),
-      ).json.token as string;
+      const it = await relayedSignIn(h0, a.handle, app.secret);
       ok(await h0.call('POST', '/v1/me/reauth', { token: it, from: INTRUDER, body: { password: PASSWORD } }));
       // it removes the owner's passkey and app and registers a passkey of its own
       const listed = ok(await h0.call('GET', '/v1/me/passkeys', { token: it, from: INTRUDER })).json
@@ -288,18 +302,8 @@ function suite(backend: Backend) {
       ok(await h0.call('DELETE', `/v1/me/passkeys/${mine.id}`, { token: it, from: INTRUDER }), 204);
       ok(await h0.call('DELETE', '/v1/me/totp', { token: it, from: INTRUDER }), 204);
       const theirs = await addPasskey(h0, it, INTRUDER, 'backup');
-      const passkeySignIn = async (key: SoftAuthenticator, from: From) => {
-        const o = ok(await h0.call('POST', '/v1/auth/passkey/options', { from })).json as {
-          ceremony: string;
-          options: { challenge: string };
-        };
-        return h0.call('POST', '/v1/auth/passkey', {
-          body: { ceremony: o.ceremony, credential: key.assert(o.options.challenge) },
-          from,
-        });
-      };
       // the intruder's passkey signs in on its own: left in place, it would be a way back in
-      assert.equal((ok(await passkeySignIn(theirs, INTRUDER)).json.account as { id: string }).id, a.id);
+      assert.equal((ok(await passkeySignIn(h0, theirs, INTRUDER)).json.account as { id: string }).id, a.id);
       await contain(h0, a.id);
 
       // the owner takes it back with a recovery code saved long ago
@@ -324,10 +328,10 @@ function suite(backend: Backend) {
       });
 
       // the intruder's passkey no longer opens the account; the owner's does again
-      const denied = await passkeySignIn(theirs, INTRUDER);
+      const denied = await passkeySignIn(h0, theirs, INTRUDER);
       assert.equal(denied.status, 401);
       assert.equal(denied.json.code, 'PASSKEY_INVALID');
-      const back = ok(await passkeySignIn(mine, OWNER));
+      const back = ok(await passkeySignIn(h0, mine, OWNER));
       assert.equal((back.json.account as { id: string }).id, a.id);
       const factors = ok(await h0.call('GET', '/v1/me/second-factors', { token: back.json.token as string }))
         .json as { totp: { enrolled: boolean; confirmedAt: number | null }; passkeys: Array<{ id: string }> };
@@ -356,20 +360,7 @@ function suite(backend: Backend) {
       await ageSigninFactors(h0, a.id, 30);
 
       // the intruder gets in with the password and a relayed code: the compromise window begins
-      const step = refused(
-        await h0.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD },
-          from: INTRUDER,
-        }),
-        401,
-        'SIGNIN_SECOND_FACTOR_REQUIRED',
-      ).json as { challenge: string };
-      const it = ok(
-        await h0.call('POST', '/v1/auth/signin/second-factor', {
-          body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1) },
-          from: INTRUDER,
-        }),
-      ).json.token as string;
+      const it = await relayedSignIn(h0, a.handle, app.secret);
       // meanwhile the owner, on their own laptop session from before, removes the passkey of a lost phone
       ok(await h0.call('POST', '/v1/me/reauth', { token, from: OWNER, body: { password: PASSWORD } }));
       ok(await h0.call('DELETE', `/v1/me/passkeys/${phone.id}`, { token, from: OWNER }), 204);
@@ -390,21 +381,11 @@ function suite(backend: Backend) {
         passkeysLeftRemoved: [phone.id.slice(0, 32)],
         totpLeftRemoved: false,
       });
-      const passkeySignIn = async (key: SoftAuthenticator, from: From) => {
-        const o = ok(await h0.call('POST', '/v1/auth/passkey/options', { from })).json as {
-          ceremony: string;
-          options: { challenge: string };
-        };
-        return h0.call('POST', '/v1/auth/passkey', {
-          body: { ceremony: o.ceremony, credential: key.assert(o.options.challenge) },
-          from,
-        });
-      };
       // whoever holds the lost phone cannot sign in with it; the laptop's passkey works again
-      const lost = await passkeySignIn(phone, INTRUDER);
+      const lost = await passkeySignIn(h0, phone, INTRUDER);
       assert.equal(lost.status, 401);
       assert.equal(lost.json.code, 'PASSKEY_INVALID');
-      assert.equal((ok(await passkeySignIn(laptop, OWNER)).json.account as { id: string }).id, a.id);
+      assert.equal((ok(await passkeySignIn(h0, laptop, OWNER)).json.account as { id: string }).id, a.id);
       // the owner's report says what was left and why, in both languages
       for (const lang of ['en', 'zh'] as const) {
         const text = ok(
