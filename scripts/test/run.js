@@ -238,7 +238,14 @@ export async function runFiles(files, o) {
       );
     events.write({
       type: 'gatehouse:file',
-      data: { file, testFile: file, cpu: r.cpu, wall: r.wall, crashed: Boolean(r.crashed || r.silent) },
+      data: {
+        file,
+        testFile: file,
+        cpu: r.cpu,
+        children: r.children,
+        wall: r.wall,
+        crashed: Boolean(r.crashed || r.silent),
+      },
     });
   };
 
