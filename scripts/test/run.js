@@ -195,6 +195,7 @@ export async function runFiles(files, o) {
   /** Reports a finished file: its events one level up (the worker's per-file suite is not shown). */
   const report = (file, r, alone) => {
     const rel = relative(process.cwd(), file);
+    let registered = 0;
     for (const ev of r.events) {
       const d = ev.data ?? {};
       // the file the event belongs to (a test made by a helper has the helper's file as its location)
@@ -213,12 +214,17 @@ export async function runFiles(files, o) {
         }
         continue;
       }
+      if (ev.type === 'test:pass' || ev.type === 'test:fail') registered++;
       emit({ type: ev.type, data: { ...d, nesting: d.nesting - 1 } });
     }
     const fail = (what, message) => {
       runnerFailures++;
       emit(fileFailure(file, `${rel}: ${what}`, message));
     };
+    if (registered === 0 && !r.crashed && !r.silent)
+      // a suite file imported by another file of the same process registers nothing the second time (an
+      // ES module runs once per process): load it as an instance of its own (testing/backends.ts)
+      fail('registered no tests', `${rel} registered no tests in its test process`);
     if (r.crashed)
       fail(
         'its test process exited',
