@@ -19,21 +19,28 @@ const filters = process.argv.slice(2);
  * order of a first run; later runs order by the wall times the last run recorded (below).
  */
 const SLOW = [
-  /sim\/sim\.test/,
-  /sim\/(chat-platform|demo)\.test/,
-  /chat\/src\/(browser|hijack)\.test/,
-  /console\/me-(centre|appeal)\.browser\.test/,
-  /e2e\//,
-  // a child process killed with its queue full, then a restart, on both databases; notices over SMTP
+  // longest first, as a full run measured them (a loaded machine's wall times, December 2026)
+  // a child process killed with its queue full, then a restart, on both databases
   /response\/queue-crash\.test/,
+  /sim\/sim\.test/,
+  // notices over SMTP, retries, bursts: on both databases
   /notify\/smtp\.test/,
   // the PostgreSQL copies of slow suites take about twice as long as their SQLite runs
   /server\/http\.postgres\.test/,
+  /bus\/dispatchers\.test/,
+  // real processes on a NATS server and a PostgreSQL cluster of their own, restarted and killed
+  /cluster\/(faults|restarts)\.test/,
+  /oauth\/flows\.test/,
+  /sim\/(demo|chat-platform)\.test/,
+  /bus\/outbox\.test/,
+  /engine\/http\.test/,
+  /chat\/src\/(browser|hijack)\.test/,
+  /\.browser\.test/,
+  /server\/http\.test/,
+  /oauth\/killswitch\.test/,
+  /e2e\//,
   /recovery\/(attacks|e2e|http)\.postgres\.test/,
   /recovery\/(e2e|attacks|concurrency)\.test/,
-  /oauth\/flows\.test/,
-  /console\/console\.browser\.test/,
-  /cluster\/faults\.test/,
   /store\/(store|append-order)\.test/,
 ];
 /**
