@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts beside the code with Node's own test runner (type stripping, no build).
 // GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run) turns "server absent: skipped" into a failure.
-import { globSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runFiles } from './test/run.js';
@@ -14,23 +14,33 @@ if (major < 22) {
   process.exit(1);
 }
 const filters = process.argv.slice(2);
-/** Files that take far longer than the rest (whole simulated societies, browsers, end-to-end flows). */
+/**
+ * Files that take far longer than the rest (whole simulated societies, browsers, end-to-end flows): the
+ * order of a first run; later runs order by the wall times the last run recorded (below).
+ */
 const SLOW = [
-  /sim\/sim\.test/,
-  /sim\/(chat-platform|demo)\.test/,
-  /chat\/src\/(browser|hijack)\.test/,
-  /console\/me-(centre|appeal)\.browser\.test/,
-  /e2e\//,
-  // a child process killed with its queue full, then a restart, on both databases; notices over SMTP
+  // longest first, as a full run measured them (a loaded machine's wall times, December 2026)
+  // a child process killed with its queue full, then a restart, on both databases
   /response\/queue-crash\.test/,
+  /sim\/sim\.test/,
+  // notices over SMTP, retries, bursts: on both databases
   /notify\/smtp\.test/,
   // the PostgreSQL copies of slow suites take about twice as long as their SQLite runs
   /server\/http\.postgres\.test/,
+  /bus\/dispatchers\.test/,
+  // real processes on a NATS server and a PostgreSQL cluster of their own, restarted and killed
+  /cluster\/(faults|restarts)\.test/,
+  /oauth\/flows\.test/,
+  /sim\/(demo|chat-platform)\.test/,
+  /bus\/outbox\.test/,
+  /engine\/http\.test/,
+  /chat\/src\/(browser|hijack)\.test/,
+  /\.browser\.test/,
+  /server\/http\.test/,
+  /oauth\/killswitch\.test/,
+  /e2e\//,
   /recovery\/(attacks|e2e|http)\.postgres\.test/,
   /recovery\/(e2e|attacks|concurrency)\.test/,
-  /oauth\/flows\.test/,
-  /console\/console\.browser\.test/,
-  /cluster\/faults\.test/,
   /store\/(store|append-order)\.test/,
 ];
 /**
@@ -46,13 +56,23 @@ const slowness = (f) => {
   const i = SLOW.findIndex((re) => re.test(f));
   return i < 0 ? 0 : SLOW.length - i;
 };
+// Each run records every file's wall time here (scripts/test/run.js); the next run starts the longest
+// first, so that the workers finish together (longest-first scheduling). A file the record does not
+// know (new, or a first run) counts as long when SLOW names it.
+const timesFile = join(process.cwd(), 'node_modules', '.cache', 'gatehouse-test-times.json');
+let recorded = {};
+try {
+  recorded = JSON.parse(readFileSync(timesFile, 'utf8'));
+} catch {
+  // a first run: SLOW alone orders it
+}
+const expected = (f) => recorded[f] ?? (slowness(f) > 0 ? 1000 + slowness(f) : 0);
 const files = globSync(['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts'], {
   exclude: (p) => p.includes('node_modules'),
 })
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort()
-  // the longest files start first, so that the two workers finish together (longest-first scheduling)
-  .sort((a, b) => slowness(b) - slowness(a));
+  .sort((a, b) => expected(b) - expected(a));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -120,6 +140,7 @@ const status = await runFiles(files, {
   isolated: (f) => ISOLATED.some((re) => re.test(f)),
   // GATEHOUSE_TEST_TIMES=1: also a table of per-file wall and CPU times (scripts/test-times.js)
   times: Boolean(process.env.GATEHOUSE_TEST_TIMES),
+  recordTimes: timesFile,
 });
 rmSync(dirname(recordedMigration), { recursive: true, force: true });
 process.exit(status);

@@ -14,7 +14,8 @@
 // - a file whose import (top-level code) takes longer than the per-test timeout: it fails, and its
 //   worker is killed.
 import { fork } from 'node:child_process';
-import { relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { spec } from 'node:test/reporters';
 import { inspect } from 'node:util';
@@ -120,8 +121,11 @@ class Worker {
     clearTimeout(c.watchdog);
     c.resolve({ ...result, events: c.events });
   }
-  /** Runs one file; resolves with its events and the worker's verdict on it. */
-  run(file) {
+  /**
+   * Runs one file; resolves with its events and the worker's verdict on it. `alone`: the process ends
+   * after this file, so it does not wait for the file's handles to close.
+   */
+  run(file, alone = false) {
     if (this.exited) return Promise.resolve({ crashed: this.exited, events: [] });
     return new Promise((resolve) => {
       const c = { file, events: [], resolve };
@@ -132,7 +136,7 @@ class Worker {
         this.kill();
       }, this.timeoutMs);
       this.current = c;
-      this.child.send({ type: 'run', file });
+      this.child.send({ type: 'run', file, alone });
     });
   }
   kill() {
@@ -149,7 +153,7 @@ class Worker {
 /**
  * Runs `files` (sorted longest first) and reports them; resolves with the exit status (0: all passed).
  * @param {string[]} files
- * @param {{env: object, timeoutMs: number, jobs: number, isolated: (f: string) => boolean, times: boolean}} o
+ * @param {{env: object, timeoutMs: number, jobs: number, isolated: (f: string) => boolean, times: boolean, recordTimes?: string}} o
  */
 export async function runFiles(files, o) {
   const t0 = Date.now();
@@ -168,6 +172,8 @@ export async function runFiles(files, o) {
     );
   }
 
+  /** Wall seconds per file (relative path), kept in `o.recordTimes` for the next run's order. */
+  const walls = {};
   const counts = { tests: 0, suites: 0, passed: 0, failed: 0, cancelled: 0, skipped: 0, todo: 0 };
   let runnerFailures = 0;
   const emit = (ev) => {
@@ -189,6 +195,7 @@ export async function runFiles(files, o) {
   /** Reports a finished file: its events one level up (the worker's per-file suite is not shown). */
   const report = (file, r, alone) => {
     const rel = relative(process.cwd(), file);
+    let registered = 0;
     for (const ev of r.events) {
       const d = ev.data ?? {};
       // the file the event belongs to (a test made by a helper has the helper's file as its location)
@@ -207,12 +214,17 @@ export async function runFiles(files, o) {
         }
         continue;
       }
+      if (ev.type === 'test:pass' || ev.type === 'test:fail') registered++;
       emit({ type: ev.type, data: { ...d, nesting: d.nesting - 1 } });
     }
     const fail = (what, message) => {
       runnerFailures++;
       emit(fileFailure(file, `${rel}: ${what}`, message));
     };
+    if (registered === 0 && !r.crashed && !r.silent)
+      // a suite file imported by another file of the same process registers nothing the second time (an
+      // ES module runs once per process): load it as an instance of its own (testing/backends.ts)
+      fail('registered no tests', `${rel} registered no tests in its test process`);
     if (r.crashed)
       fail(
         'its test process exited',
@@ -236,9 +248,17 @@ export async function runFiles(files, o) {
         `${rel} left handles open after its last test: ${r.leaked.join(', ')}; close them in an after() hook ` +
           '(a file that must leave them belongs in ISOLATED of scripts/test.js)',
       );
+    if (typeof r.wall === 'number' && !r.crashed && !r.silent) walls[rel] = Math.round(r.wall * 10) / 10;
     events.write({
       type: 'gatehouse:file',
-      data: { file, testFile: file, cpu: r.cpu, wall: r.wall, crashed: Boolean(r.crashed || r.silent) },
+      data: {
+        file,
+        testFile: file,
+        cpu: r.cpu,
+        children: r.children,
+        wall: r.wall,
+        crashed: Boolean(r.crashed || r.silent),
+      },
     });
   };
 
@@ -250,7 +270,7 @@ export async function runFiles(files, o) {
       const alone = o.isolated(file);
       const w = alone || !worker ? new Worker(o) : worker;
       if (!alone) worker = w;
-      const r = await w.run(file);
+      const r = await w.run(file, alone);
       report(file, r, alone);
       if (alone || r.crashed || r.silent || r.leaked?.length) {
         if (alone) await w.close();
@@ -263,6 +283,21 @@ export async function runFiles(files, o) {
     await worker?.close();
   };
   await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, slot));
+
+  if (o.recordTimes)
+    try {
+      // merged into the earlier record: a run of a few files keeps the others' times
+      let before = {};
+      try {
+        before = JSON.parse(readFileSync(o.recordTimes, 'utf8'));
+      } catch {
+        // none yet
+      }
+      mkdirSync(dirname(o.recordTimes), { recursive: true });
+      writeFileSync(o.recordTimes, JSON.stringify({ ...before, ...walls }, null, 1));
+    } catch {
+      // a read-only checkout: the next run orders by SLOW
+    }
 
   const ok = counts.failed === 0 && counts.cancelled === 0 && runnerFailures === 0;
   for (const [k, v] of Object.entries({

@@ -3,6 +3,7 @@
 // every test event to the parent over IPC (scripts/test/ipc-reporter.js). After a file it checks that the
 // file left no handle open (a server, socket, timer or child process that would keep a process alive):
 // that is a failure of the file, and the parent replaces this process with a fresh one.
+import { readFileSync } from 'node:fs';
 import { describe } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { relative } from 'node:path';
@@ -28,10 +29,27 @@ const extra = (before) => {
  */
 const SETTLE_MS = Number(process.env.GATEHOUSE_TEST_SETTLE_MS ?? 30_000);
 
-async function runFile(file) {
+/**
+ * CPU seconds of the processes this one spawned and reaped (the CLIs, servers and browsers a file
+ * starts): cutime + cstime of /proc/self/stat, in clock ticks (100 a second); 0 where there is no /proc.
+ */
+const childCpu = () => {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 16 and 17 of proc(5), counted from the state (field 3) here
+    return (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+};
+
+/** @param {string} file @param {number} settleMs how long its handles may take to close */
+async function runFile(file, settleMs) {
   const before = resources();
   const env = { ...process.env };
   const cpu0 = process.cpuUsage();
+  const children0 = childCpu();
   const t0 = performance.now();
   const ended = new Promise((resolve) => hub.once('file-end', resolve));
   describe(relative(process.cwd(), file), async () => {
@@ -40,8 +58,9 @@ async function runFile(file) {
   });
   await ended;
   const cpu1 = process.cpuUsage(cpu0);
+  const children = childCpu() - children0;
   // a positive signal: poll until the handles the file opened are closed, with a deadline
-  const deadline = Date.now() + SETTLE_MS;
+  const deadline = Date.now() + settleMs;
   let leaked = extra(before);
   while (leaked.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
@@ -61,13 +80,15 @@ async function runFile(file) {
     leaked,
     envChanged,
     cpu: (cpu1.user + cpu1.system) / 1e6,
+    children,
     wall: (performance.now() - t0) / 1000,
   });
 }
 
 let chain = Promise.resolve();
 process.on('message', (m) => {
-  if (m.type === 'run') chain = chain.then(() => runFile(m.file));
+  // a file alone in its process (ISOLATED) has its handles ended by the process's exit: no wait for them
+  if (m.type === 'run') chain = chain.then(() => runFile(m.file, m.alone ? 1000 : SETTLE_MS));
   else if (m.type === 'exit') chain.then(() => process.exit(0));
 });
 process.send({ type: 'ready' });

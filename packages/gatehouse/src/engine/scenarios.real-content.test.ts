@@ -11,4 +11,4 @@ const options: Partial<EngineOptions> = {
   }),
 };
 (globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.test.scenarioOptions')] = options;
-await import('./scenarios.test.ts');
+await import(new URL('./scenarios.test.ts?real-content', import.meta.url).href);

@@ -5,11 +5,14 @@ import { toPreSend } from './scoring.ts';
 import type { Action, Decision } from './types.ts';
 import type { EngineOptions } from './engine.ts';
 
-// The fast runs use the lexicon test analyzer; scenarios.real-content.test.ts loads this file with the
-// real content analyzer and the shipped model in its place.
+// The fast runs use the lexicon test analyzer; scenarios.real-content.test.ts loads this file as a module
+// instance of its own (`?real-content`: both files may share one test process) with the real content
+// analyzer and the shipped model in its place.
 const scenarioOptions =
-  ((globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.test.scenarioOptions')] as
-    Partial<EngineOptions> | undefined) ?? {};
+  (new URL(import.meta.url).searchParams.has('real-content')
+    ? ((globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.test.scenarioOptions')] as
+        Partial<EngineOptions> | undefined)
+    : undefined) ?? {};
 
 const RANK: Record<Action, number> = { allow: 0, challenge: 1, hold: 2, block: 3, contain: 4 };
 const atLeast = (d: Decision, a: Action) =>

@@ -24,7 +24,7 @@ let n = 0;
 const uniq = (p: string) => `${p}${++n}`;
 
 before(async () => {
-  h = await harness(fileBackend());
+  h = await harness(fileBackend(import.meta));
 });
 after(async () => h?.cleanup());
 

@@ -1,4 +1,4 @@
 // The suite of e2e.test.ts, run on PostgreSQL.
 import { onPostgres } from '../testing/backends.ts';
 
-await onPostgres(() => import('./e2e.test.ts'));
+await onPostgres(new URL('./e2e.test.ts', import.meta.url));

@@ -23,7 +23,7 @@ before(async () => {
   receiver = await webhookReceiver();
   received = receiver.received;
   // the owner's codes were made long before the hijack: no cooling-off in this story
-  ({ gh, cleanup } = await testGatehouse(fileBackend(), {
+  ({ gh, cleanup } = await testGatehouse(fileBackend(import.meta), {
     webhookPollMs: 20,
     recoveryFactorCoolingOffHours: 0,
   }));

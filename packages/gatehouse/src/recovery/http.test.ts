@@ -28,7 +28,7 @@ before(async () => {
   // The flows here set factors up and appeal minutes later: no cooling-off and no friend delay (those
   // defences have their own tests in attacks.test.ts).
   ({ gh, cleanup } = await testGatehouse(
-    fileBackend(),
+    fileBackend(import.meta),
     { recoveryFactorCoolingOffHours: 0, recoveryFriendDelayHours: 0 },
     { codeSender: sender },
   ));

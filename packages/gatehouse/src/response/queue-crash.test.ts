@@ -19,7 +19,8 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const skip = await postgresSkip();
       if (skip) return t.skip(skip);
     }
-    const settings = { responseQueueMax: 100, outboxPollMs: 20 };
+    // the killed process holds the PostgreSQL drain lease: the restart takes it over once it lapses
+    const settings = { responseQueueMax: 100, outboxPollMs: 20, outboxLeaseSeconds: 2 };
     const { config, cleanup } = await testConfig(
       backend,
       { ...settings, sqliteSynchronous: 'FULL' },

@@ -1,4 +1,4 @@
 // The suite of http.test.ts, run on PostgreSQL.
 import { onPostgres } from '../testing/backends.ts';
 
-await onPostgres(() => import('./http.test.ts'));
+await onPostgres(new URL('./http.test.ts', import.meta.url));

@@ -22,7 +22,7 @@ let operatorKey: string;
 let readOnlyKey: string;
 
 before(async () => {
-  ({ gh, cleanup } = await testGatehouse(fileBackend(), { bodyLimit: 64 * 1024 }));
+  ({ gh, cleanup } = await testGatehouse(fileBackend(import.meta), { bodyLimit: 64 * 1024 }));
   url = await gh.listen();
   operatorKey = (await gh.keys.create('test operator', ['accounts:read', 'accounts:write'])).key;
   readOnlyKey = (await gh.keys.create('read only', ['accounts:read'])).key;
@@ -248,7 +248,7 @@ describe('identity over HTTP', () => {
     assert.ok(Object.values(ready.checks).every((c) => c.ok));
     assert.equal(ready.checks.database!.pendingMigrations, 0);
     // one process on SQLite counts in memory; PostgreSQL (without Redis) in the database
-    assert.equal(ready.checks.counters!.kind, fileBackend() === 'sqlite' ? 'memory' : 'database');
+    assert.equal(ready.checks.counters!.kind, fileBackend(import.meta) === 'sqlite' ? 'memory' : 'database');
     // a sign-in of its own for the request metrics (the test passes alone, with a name filter)
     const anon = new GatehouseClient({ baseUrl: url, userAgent: UA_DESKTOP });
     await anon.createAccount({ handle: 'metrics.reader', password: 'lantern river metrics 7' });

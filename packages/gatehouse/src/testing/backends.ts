@@ -19,22 +19,24 @@ export function describeBackends(name: string, fn: (backend: Backend) => void): 
     );
 }
 
-const FILE_BACKEND = Symbol.for('gatehouse.test.fileBackend');
-
 /**
  * The database a whole suite file runs on: SQLite, or PostgreSQL when its `*.postgres.test.ts` sibling
- * loads it through `onPostgres` (each test file runs in a process of its own).
+ * loads it through `onPostgres`. Called with the suite file's `import.meta`: the PostgreSQL run is a
+ * module instance of its own (`x.test.ts?backend=postgres`), so that both runs register their tests and
+ * each keeps its database when the two files share a test process (scripts/test/run.js): a process-wide
+ * flag, or one module instance for both, ran one of them on the other's database or not at all.
  */
-export function fileBackend(): Backend {
-  return ((globalThis as Record<symbol, unknown>)[FILE_BACKEND] as Backend | undefined) ?? 'sqlite';
+export function fileBackend(meta: ImportMeta): Backend {
+  return new URL(meta.url).searchParams.get('backend') === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-/** Loads a suite file (`() => import('./x.test.ts')`) with `fileBackend()` answering postgres. */
-export async function onPostgres(load: () => Promise<unknown>): Promise<void> {
+/** Loads a suite file (`new URL('./x.test.ts', import.meta.url)`) with `fileBackend` answering postgres. */
+export async function onPostgres(suite: URL): Promise<void> {
   if (pgSkip) {
     describe('PostgreSQL run', { skip: pgSkip }, () => undefined);
     return;
   }
-  (globalThis as Record<symbol, unknown>)[FILE_BACKEND] = 'postgres';
-  await load();
+  const url = new URL(suite);
+  url.searchParams.set('backend', 'postgres');
+  await import(url.href);
 }

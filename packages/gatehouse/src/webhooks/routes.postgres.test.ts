@@ -1,4 +1,4 @@
 // The suite of routes.test.ts, run on PostgreSQL.
 import { onPostgres } from '../testing/backends.ts';
 
-await onPostgres(() => import('./routes.test.ts'));
+await onPostgres(new URL('./routes.test.ts', import.meta.url));

@@ -14,7 +14,7 @@ let readKey: string;
 let accountsKey: string;
 
 before(async () => {
-  ({ gh, cleanup } = await testGatehouse(fileBackend()));
+  ({ gh, cleanup } = await testGatehouse(fileBackend(import.meta)));
   url = await gh.listen();
   writeKey = (await gh.keys.create('hooks', ['webhooks:read', 'webhooks:write', 'audit:read'])).key;
   readKey = (await gh.keys.create('feed reader', ['webhooks:read'])).key;
