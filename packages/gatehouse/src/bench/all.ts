@@ -7,6 +7,7 @@ import '../engine/bench.ts';
 import './check.ts';
 import './response.ts';
 import './oauth.ts';
+import './oauth-baseline.ts';
 import './passkeys.ts';
 import './scaleout.ts';
 import './soak.ts';

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, registerBenchmark, type BenchOptions, type Figures } from './index.ts';
@@ -17,7 +19,32 @@ const LOADER = fileURLToPath(new URL('./oauth-load.ts', import.meta.url));
  * counted from the moment the generator is up and warmed up to the end of its requests: starting it
  * (a fork of this large process) and its uncounted warm-up requests are not the endpoint's cost.
  */
-function load(
+/**
+ * `GATEHOUSE_BENCH_PROF=DIR`: a CPU profile of the server process for each measured window only (not the
+ * minting, start-up or warm-up), one `.cpuprofile` per window in DIR.
+ */
+const PROF_DIR = process.env.GATEHOUSE_BENCH_PROF;
+let profSession: Session | undefined;
+let profCount = 0;
+async function profStart(): Promise<void> {
+  if (!PROF_DIR) return;
+  profSession ??= new Session();
+  profSession.connect();
+  await profSession.post('Profiler.enable');
+  await profSession.post('Profiler.setSamplingInterval', { interval: 250 });
+  await profSession.post('Profiler.start');
+}
+async function profStop(label: string): Promise<void> {
+  if (!PROF_DIR || !profSession) return;
+  const { profile } = await profSession.post('Profiler.stop');
+  profSession.disconnect();
+  writeFileSync(
+    join(PROF_DIR, `${String(++profCount).padStart(3, '0')}-${label}.cpuprofile`),
+    JSON.stringify(profile),
+  );
+}
+
+export function load(
   dir: string,
   spec: object,
 ): Promise<{
@@ -40,8 +67,10 @@ function load(
       out += d;
       if (!started && out.startsWith('ready\n')) {
         out = out.slice('ready\n'.length);
-        started = process.cpuUsage();
-        child.stdin.end('go\n');
+        void profStart().then(() => {
+          started = process.cpuUsage();
+          child.stdin.end('go\n');
+        });
       }
     });
     child.stdout.on('end', () => {
@@ -50,13 +79,54 @@ function load(
       used = u.user + u.system;
     });
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 && started
-        ? resolve({ ...JSON.parse(out), cpuUs: used })
-        : reject(new Error(`load generator exited with ${code}`)),
-    );
+    child.on('close', (code) => {
+      const first = (spec as { requests: Array<{ path: string; body?: string }> }).requests[0];
+      const label = `${first?.path ?? ''}-${/grant_type=(\w+)/.exec(first?.body ?? '')?.[1] ?? ''}`.replace(
+        /\W+/g,
+        '_',
+      );
+      void profStop(label).then(() =>
+        code === 0 && started
+          ? resolve({ ...JSON.parse(out), cpuUs: used })
+          : reject(new Error(`load generator exited with ${code}`)),
+      );
+    });
   });
 }
+
+interface Idle {
+  /** Process CPU (every thread: the loop, the garbage collector's helpers, the thread pool) per second. */
+  cpuMsPerSecond: number;
+  /** The event loop's thread alone. */
+  mainMsPerSecond: number;
+  /** Garbage collection pauses and work reported by V8 (main thread) per second. */
+  gcMsPerSecond: number;
+}
+
+/** The server process's CPU over 2 s with no request, and how much of it the garbage collector took. */
+async function idle(ms = 2000): Promise<Idle> {
+  let gc = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc += e.duration;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const cpu = process.cpuUsage();
+  const main = process.threadCpuUsage();
+  const wall = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const c = process.cpuUsage(cpu);
+  const m = process.threadCpuUsage(main);
+  const sec = (performance.now() - wall) / 1000;
+  obs.disconnect();
+  return {
+    cpuMsPerSecond: (c.user + c.system) / 1000 / sec,
+    mainMsPerSecond: (m.user + m.system) / 1000 / sec,
+    gcMsPerSecond: gc / sec,
+  };
+}
+
+const idleLine = (i: Idle) =>
+  `${i.cpuMsPerSecond.toFixed(1)} ms per second (event loop thread ${i.mainMsPerSecond.toFixed(1)}, garbage collection ${i.gcMsPerSecond.toFixed(1)})`;
 
 /**
  * Token endpoint (authorization code with PKCE; refresh with rotation) and userinfo requests per second,
@@ -155,14 +225,11 @@ async function run(opts: BenchOptions): Promise<Figures> {
       return { wall: ok / (wallMs / 1000), perCpu: ok / (cpuUs / 1e6) };
     };
     // What the server spends with no request at all (other parts' timers and pollers): on a loaded
-    // machine, where few requests fit in a window, it weighs on the per-request figures; reported apart.
-    const idleStarted = process.cpuUsage();
-    const idleWall = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const idleUsed = process.cpuUsage(idleStarted);
-    const idleCpuMsPerSecond =
-      (idleUsed.user + idleUsed.system) / 1000 / ((performance.now() - idleWall) / 1000);
-    opts.log(`  server CPU with no requests: ${idleCpuMsPerSecond.toFixed(1)} ms per second`);
+    // machine, where few requests fit in a window, it weighs on the per-request figures; reported apart,
+    // once after start-up and once after the rounds, with the garbage collector's part (in `bench all` the
+    // heap the earlier benchmarks left is collected while this one starts: that is not this server's work).
+    const before = await idle();
+    opts.log(`  server CPU with no requests, after start: ${idleLine(before)}`);
     for (let round = 0; round < rounds; round++) {
       const verifier = randomBytes(32).toString('base64url');
       const c = await batched(
@@ -192,6 +259,8 @@ async function run(opts: BenchOptions): Promise<Figures> {
         `  round ${round + 1}/${rounds}: per CPU-second code ${cpu.codes.at(-1)!.toFixed(0)}, refresh ${cpu.refreshes.at(-1)!.toFixed(0)}, userinfo ${cpu.userinfos.at(-1)!.toFixed(0)}; wall code ${codes.at(-1)!.toFixed(0)}/s, refresh ${refreshes.at(-1)!.toFixed(0)}/s, userinfo ${userinfos.at(-1)!.toFixed(0)}/s`,
       );
     }
+    const after = await idle();
+    opts.log(`  server CPU with no requests, after the rounds: ${idleLine(after)}`);
     return {
       tokenAuthorizationCodePerCoreSecond: Math.round(median(cpu.codes)),
       tokenRefreshPerCoreSecond: Math.round(median(cpu.refreshes)),
@@ -199,7 +268,9 @@ async function run(opts: BenchOptions): Promise<Figures> {
       tokenAuthorizationCodePerSecond: Math.round(median(codes)),
       tokenRefreshPerSecond: Math.round(median(refreshes)),
       userinfoPerSecond: Math.round(median(userinfos)),
-      serverIdleCpuMsPerSecond: Math.round(idleCpuMsPerSecond * 10) / 10,
+      serverIdleCpuMsPerSecond: Math.round(before.cpuMsPerSecond * 10) / 10,
+      serverIdleGcMsPerSecond: Math.round(before.gcMsPerSecond * 10) / 10,
+      serverIdleCpuMsPerSecondAfterRounds: Math.round(after.cpuMsPerSecond * 10) / 10,
     };
   } finally {
     await gh.close();

@@ -84,6 +84,20 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
   // every write waits for its commit; writes of the same event-loop turn share it (group-commit.ts)
   const gc = new GroupCommit(db);
   const cache = hooks.cache;
+  /**
+   * An app's status as read in one transaction: the saves that share a group commit read it once. The
+   * first read locks the app row until the commit (PostgreSQL `FOR SHARE`; SQLite's write lock is held
+   * from `BEGIN IMMEDIATE`), so the status cannot change before the transaction ends and a later save of
+   * the same transaction may use it.
+   */
+  const statusIn = new WeakMap<Tx, Map<string, Promise<string | undefined>>>();
+  const appStatus = (tx: Tx, clientId: string): Promise<string | undefined> => {
+    let m = statusIn.get(tx);
+    if (!m) statusIn.set(tx, (m = new Map()));
+    let s = m.get(clientId);
+    if (!s) m.set(clientId, (s = q.appStatusForSave(tx, clientId)));
+    return s;
+  };
   /** Runs a write that deletes or changes rows, forgetting them before it and again after its commit. */
   const changing = async <T>(forget: () => void, write: () => Promise<T>): Promise<T> => {
     forget();
@@ -127,7 +141,7 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
       const clientId = GUARDED.has(this.name) ? payload.clientId : undefined;
       /** The insert, refused (false) when the app is not active; the refusal is thrown after the commit. */
       const save = async (tx: Tx, write: () => Promise<void>): Promise<boolean> => {
-        if (clientId !== undefined && (await q.appStatusForSave(tx, clientId)) !== 'active') return false;
+        if (clientId !== undefined && (await appStatus(tx, clientId)) !== 'active') return false;
         await write();
         return true;
       };
