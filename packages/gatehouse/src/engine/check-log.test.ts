@@ -1,10 +1,14 @@
 // A failed check-log write never drops answered checks: the batch goes back in front and is retried.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { describeBackends } from '../testing/backends.ts';
 import { InProcessBus } from '../bus/index.ts';
 import { createLogger } from '../log/index.ts';
 import { testStore, tempDir } from '../testing/index.ts';
+import { openStore } from '../store/index.ts';
+import { openCheckLog } from './check-log.ts';
 import { writeCheckBatch } from './persist.ts';
 import { EngineService } from './service.ts';
 import { until } from '../testing/receiver.ts';
@@ -54,4 +58,30 @@ describeBackends('check log', (backend) => {
       rmDir();
     }
   });
+});
+
+// On an SQLite file the check-log worker checkpoints the write-ahead log, so that no COMMIT on the
+// main connection (the event loop that answers checks) runs a checkpoint; SQLite only.
+test('the check-log worker checkpoints the log; the main connection does not while it runs', async () => {
+  const { dir, cleanup } = tempDir();
+  const database = { kind: 'sqlite' as const, path: join(dir, 'gatehouse.db') };
+  const store = openStore(database, { sqliteSynchronous: 'NORMAL' });
+  const pragma = async (q: string) =>
+    Number(Object.values((await sql.raw<Record<string, unknown>>(q).execute(store.db)).rows[0]!)[0]);
+  try {
+    assert.equal(await pragma('pragma wal_autocheckpoint'), 1000, 'SQLite default before');
+    const log = openCheckLog(store.db, database, 'NORMAL', createLogger('silent'), 'sqlite');
+    assert.ok(log.checkpoint, 'the worker log checkpoints');
+    await sql`create table t (id integer primary key, v text)`.execute(store.db);
+    for (let i = 0; i < 50; i++) await sql`insert into t (v) values (${'x'.repeat(2000)})`.execute(store.db);
+    const r = await log.checkpoint();
+    assert.equal(await pragma('pragma wal_autocheckpoint'), 0, 'off on the main connection');
+    assert.ok(r.log > 0, `frames in the log: ${JSON.stringify(r)}`);
+    assert.equal(r.checkpointed, r.log, `every frame copied: ${JSON.stringify(r)}`);
+    await log.close();
+    assert.equal(await pragma('pragma wal_autocheckpoint'), 1000, 'back on once the worker stopped');
+  } finally {
+    await store.close();
+    cleanup();
+  }
 });

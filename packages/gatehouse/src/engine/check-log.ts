@@ -3,7 +3,15 @@
  * with its own connection (WAL lets it write beside the main connection), so the fsync of a commit
  * never blocks the event loop that answers checks. On PostgreSQL (asynchronous I/O) and in-memory
  * SQLite they are written on the main thread.
+ *
+ * The same worker checkpoints the write-ahead log (PASSIVE, every `CHECKPOINT_MS`), and the main
+ * connection's automatic checkpoint is turned off while it runs: SQLite runs an automatic checkpoint
+ * inside the COMMIT that takes the log past 1,000 pages, on whichever connection that is, and a
+ * checkpoint copies the log into the database file and syncs it. On the main connection that held the
+ * event loop, and every check waiting behind it, for tens of milliseconds at a time in a mass incident
+ * (docs/scenarios.md). When the worker stops, the main connection checkpoints itself again.
  */
+import { sql } from 'kysely';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -15,8 +23,22 @@ import type { Decision } from './types.ts';
 export interface CheckLog {
   /** Writes a batch; resolves with the ids that were already in the log. */
   write(events: NewEvent[], decisions: Decision[]): Promise<string[]>;
+  /** A checkpoint of the write-ahead log now, where this log runs them (the SQLite worker). */
+  checkpoint?(): Promise<CheckpointResult>;
   close(): Promise<void>;
 }
+
+/** `pragma wal_checkpoint`'s answer: frames in the log, and how many of them are now in the database. */
+export interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+/** How often the worker checkpoints the write-ahead log, ms. */
+export const CHECKPOINT_MS = 1000;
+/** SQLite's default automatic checkpoint (pages), restored on the main connection when the worker stops. */
+const AUTO_CHECKPOINT_PAGES = 1000;
 
 export function openCheckLog(
   db: Db,
@@ -27,7 +49,7 @@ export function openCheckLog(
 ): CheckLog {
   if (database?.kind === 'sqlite' && database.path !== ':memory:') {
     try {
-      return new WorkerCheckLog(database, sync ?? 'FULL', log);
+      return new WorkerCheckLog(db, database, sync ?? 'FULL', log);
     } catch (err) {
       log.warn({ err }, 'check-log worker unavailable; writing on the main thread');
     }
@@ -38,19 +60,27 @@ export function openCheckLog(
   };
 }
 
-type Reply = { seq: number; ok: true; duplicates: string[] } | { seq: number; ok: false; error: string };
+type Reply =
+  | { seq: number; ok: true; duplicates?: string[]; checkpoint?: CheckpointResult }
+  | { seq: number; ok: false; error: string };
 
 class WorkerCheckLog implements CheckLog {
   private readonly worker: Worker;
+  private readonly db: Db;
+  private readonly log: Logger;
   private seq = 0;
   private readonly pending = new Map<
     number,
-    { resolve: (d: string[]) => void; reject: (e: Error) => void }
+    { resolve: (r: Extract<Reply, { ok: true }>) => void; reject: (e: Error) => void }
   >();
+  /** Set once the main connection no longer checkpoints by itself. */
+  private readonly handedOver: Promise<void>;
 
-  constructor(database: Config['database'], sync: 'FULL' | 'NORMAL', log: Logger) {
+  constructor(db: Db, database: Config['database'], sync: 'FULL' | 'NORMAL', log: Logger) {
+    this.db = db;
+    this.log = log;
     this.worker = new Worker(new URL('./check-log-worker.ts', import.meta.url), {
-      workerData: { database, sync },
+      workerData: { database, sync, checkpointMs: CHECKPOINT_MS },
       execArgv: ['--disable-warning=ExperimentalWarning'],
     });
     this.worker.unref();
@@ -58,25 +88,48 @@ class WorkerCheckLog implements CheckLog {
       const p = this.pending.get(m.seq);
       if (!p) return;
       this.pending.delete(m.seq);
-      if (m.ok) p.resolve(m.duplicates);
+      if (m.ok) p.resolve(m);
       else p.reject(new Error(m.error));
     });
     this.worker.on('error', (err) => {
       log.error({ err }, 'check-log worker failed');
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      void this.autoCheckpoint(AUTO_CHECKPOINT_PAGES);
     });
+    this.handedOver = this.autoCheckpoint(0);
   }
 
-  write(events: NewEvent[], decisions: Decision[]): Promise<string[]> {
+  /** The main connection's automatic checkpoint (0: off). A failure is logged: it costs latency only. */
+  private async autoCheckpoint(pages: number): Promise<void> {
+    try {
+      await sql`pragma wal_autocheckpoint = ${sql.raw(String(pages))}`.execute(this.db);
+    } catch (err) {
+      this.log.warn({ err, pages }, 'could not set the automatic checkpoint');
+    }
+  }
+
+  private ask(m: Record<string, unknown>): Promise<Extract<Reply, { ok: true }>> {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.worker.postMessage({ seq, events, decisions });
+      this.worker.postMessage({ seq, ...m });
     });
   }
 
+  async write(events: NewEvent[], decisions: Decision[]): Promise<string[]> {
+    return (await this.ask({ events, decisions })).duplicates ?? [];
+  }
+
+  async checkpoint(): Promise<CheckpointResult> {
+    await this.handedOver;
+    const r = await this.ask({ kind: 'checkpoint' });
+    return r.checkpoint!;
+  }
+
   async close(): Promise<void> {
+    await this.handedOver;
     await this.worker.terminate();
+    await this.autoCheckpoint(AUTO_CHECKPOINT_PAGES);
   }
 }
