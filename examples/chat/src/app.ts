@@ -42,6 +42,8 @@ export interface ChatOptions {
   checkTimeoutMs?: number;
   /** When the check fails or times out: deliver and report it unchecked (`open`, default) or refuse (`closed`). */
   checkFailure?: 'open' | 'closed';
+  /** Fail open: waits before each new ask of a message delivered without a verdict (ChatService). */
+  recheckDelaysMs?: number[];
   /** For tests: a ready link instead of one built from the options. */
   link?: GatehouseLink;
   /**
@@ -160,6 +162,7 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
     log,
     dataDir: opts.dataDir,
     ...(opts.checkFailure ? { checkFailure: opts.checkFailure } : {}),
+    ...(opts.recheckDelaysMs ? { recheckDelaysMs: opts.recheckDelaysMs } : {}),
   });
   const maxUpload = opts.maxUploadBytes ?? 5 * 1024 * 1024;
   const apps = (opts.apps ?? []).map((a) => parseAppLink(`${a.name}=${a.url}`));
@@ -462,6 +465,7 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
     async close() {
       hub.closeAll();
       await app.close();
+      chat.closeRechecks();
       await gh.close();
       db.close();
     },

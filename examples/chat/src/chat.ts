@@ -11,6 +11,7 @@ import {
   GatehouseApiError,
   type Account,
   type Browser,
+  type CheckInput,
   type CheckResult,
   type GatehouseLink,
   type Reason,
@@ -48,6 +49,9 @@ export class ChatService {
   private readonly hub: Hub;
   private readonly gh: GatehouseLink;
   private readonly checkFailure: 'open' | 'closed';
+  private readonly recheckDelaysMs: readonly number[];
+  /** Re-asks of messages delivered without a verdict, still waiting (reported at close). */
+  private readonly rechecks = new Map<string, { timer: NodeJS.Timeout; report: () => void }>();
   private readonly log: Logger;
   private readonly attachmentsDir: string;
   private readonly now: () => number;
@@ -64,12 +68,18 @@ export class ChatService {
      * and can retract it; `closed` refuses it (503 CHECK_UNAVAILABLE) and nothing is sent.
      */
     checkFailure?: 'open' | 'closed';
+    /**
+     * Fail open: how long to wait before each new ask of a message delivered without a verdict (a late
+     * "block" takes it back); after the last, it is reported as unchecked. Default 250 ms, 1 s, 4 s.
+     */
+    recheckDelaysMs?: readonly number[];
     now?: () => number;
   }) {
     this.db = deps.db;
     this.hub = deps.hub;
     this.gh = deps.gh;
     this.checkFailure = deps.checkFailure ?? 'open';
+    this.recheckDelaysMs = deps.recheckDelaysMs ?? [250, 1_000, 4_000];
     this.log = deps.log;
     this.attachmentsDir = join(deps.dataDir, 'attachments');
     mkdirSync(this.attachmentsDir, { recursive: true });
@@ -388,6 +398,7 @@ export class ChatService {
     // The pre-send check also records the message in Gatehouse (same id); only when it could not,
     // the message.sent event goes out through the batching client.
     let recorded = false;
+    let unchecked = false;
     try {
       verdict = await this.gh.check(common);
       recorded = this.gh.capabilities.check;
@@ -405,6 +416,7 @@ export class ChatService {
       // unchecked (POST /v1/events, below) so the engine still sees it and can retract it afterwards.
       this.log.warn({ err: e, message: id }, 'pre-send check failed; delivering (fail open)');
       verdict = { decision: 'allow', reasons: [] };
+      unchecked = true;
     }
     // the id names the message in Gatehouse (its retractions and incidents), though it is not stored here
     if (verdict.decision === 'block')
@@ -424,7 +436,8 @@ export class ChatService {
       retracted_at: null,
     };
     this.db.insertMessage(row);
-    if (!recorded) this.gh.report({ type: 'message.sent', ...common });
+    if (unchecked) this.recheck(common);
+    else if (!recorded) this.gh.report({ type: 'message.sent', ...common });
     if (row.state === 'held') {
       const view = this.messageView(row, userId);
       this.hub.push([userId], { type: 'message', message: view });
@@ -432,6 +445,49 @@ export class ChatService {
     }
     this.deliver(row);
     return { status: 'delivered', message: this.messageView(row, userId) };
+  }
+
+  /**
+   * A message delivered without a verdict (the check failed; fail open) is asked about again: Gatehouse
+   * may have judged it after all (the check of a repeated id answers the verdict it recorded) or judges
+   * it now. A late "block" or "hold" takes it back from its recipients, as a retraction webhook would —
+   * the message was stopped by Gatehouse, so no retraction webhook will come for it. When Gatehouse
+   * cannot be asked after the last try, the message is reported as unchecked (POST /v1/events) so that
+   * the engine still sees it (and retracts it if the account is contained later).
+   */
+  private recheck(input: CheckInput, attempt = 0): void {
+    const id = input.messageId;
+    const report = () => {
+      this.rechecks.delete(id);
+      this.gh.report({ type: 'message.sent', ...input });
+    };
+    if (attempt >= this.recheckDelaysMs.length) return report();
+    const timer = setTimeout(() => {
+      this.rechecks.delete(id);
+      this.gh.check(input).then(
+        (v) => {
+          if (v.decision === 'block' || v.decision === 'hold') {
+            this.log.info({ message: id, decision: v.decision }, 'late verdict: taking the message back');
+            applyWebhookAction(this.actionTarget(), {
+              kind: 'message.retracted',
+              messageIds: [id],
+              account: input.account,
+            });
+          }
+        },
+        () => this.recheck(input, attempt + 1),
+      );
+    }, this.recheckDelaysMs[attempt]);
+    timer.unref();
+    this.rechecks.set(id, { timer, report });
+  }
+
+  /** Messages still waiting for a late verdict are reported as unchecked now (the chat is closing). */
+  closeRechecks(): void {
+    for (const { timer, report } of [...this.rechecks.values()]) {
+      clearTimeout(timer);
+      report();
+    }
   }
 
   private deliver(row: MessageRow): void {
