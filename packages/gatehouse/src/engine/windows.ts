@@ -26,16 +26,9 @@ export class WindowCounters {
   fine: Int32Array;
   coarseTags: Int32Array;
   coarse: Int32Array;
-  /**
-   * Per metric, the latest event time added (an upper bound): a window that starts after that
-   * time's bucket sums to 0 without a scan (most metrics — reports, blocks, new recipients, groups —
-   * are 0 in most windows). +Infinity when unknown (restored from JSON): the scan always runs.
-   */
-  private readonly last: Float64Array;
 
   constructor(metrics: number) {
     this.k = metrics;
-    this.last = new Float64Array(metrics).fill(-Infinity);
     this.fineTags = new Int32Array(FINE_N).fill(-1);
     this.fine = new Int32Array(FINE_N * metrics);
     this.coarseTags = new Int32Array(COARSE_N).fill(-1);
@@ -44,7 +37,6 @@ export class WindowCounters {
 
   add(metric: number, t: number, n = 1): void {
     const k = this.k;
-    if (t > this.last[metric]!) this.last[metric] = t;
     let idx = Math.floor(t / FINE_MS);
     let slot = idx % FINE_N;
     let tag = this.fineTags[slot]!;
@@ -71,10 +63,8 @@ export class WindowCounters {
   sum(metric: number, t: number, window: number): number {
     const k = this.k;
     let s = 0;
-    const last = this.last[metric]!;
     if (window === W1) {
       const end = Math.floor(t / FINE_MS);
-      if (Math.floor(last / FINE_MS) < end - 5) return 0;
       for (let idx = end - 5; idx <= end; idx++) {
         const slot = idx % FINE_N;
         if (this.fineTags[slot] === idx) s += this.fine[slot * k + metric]!;
@@ -83,7 +73,6 @@ export class WindowCounters {
     }
     const end = Math.floor(t / COARSE_MS);
     const nb = window === W10 ? 5 : 30;
-    if (Math.floor(last / COARSE_MS) < end - nb + 1) return 0;
     for (let idx = end - nb + 1; idx <= end; idx++) {
       const slot = idx % COARSE_N;
       if (this.coarseTags[slot] === idx) s += this.coarse[slot * k + metric]!;
@@ -103,7 +92,6 @@ export class WindowCounters {
 
   static fromJSON(j: { k: number; ft: number[]; f: number[]; ct: number[]; c: number[] }): WindowCounters {
     const w = new WindowCounters(j.k);
-    w.last.fill(Infinity);
     w.fineTags.set(j.ft);
     w.fine.set(j.f);
     w.coarseTags.set(j.ct);
