@@ -33,6 +33,8 @@ export class BoundedMap<K, V> {
       if (this.watcher) this.watcher(k, v);
       return v;
     }
+    // a miss in a map whose entries all sit in the young generation ends here (the common case)
+    if (this.old.size === 0) return undefined;
     const o = this.old.get(k);
     if (o !== undefined) {
       if (this.watcher) this.watcher(k, o);

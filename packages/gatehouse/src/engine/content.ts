@@ -26,6 +26,9 @@ export interface ContentOptions {
   loginQr?: LoginQrMatcher;
 }
 
+/** The engine's scoring options: no top features (scoring then records no feature origins). */
+const SCORE_OPTS = { top: 0 } as const;
+
 export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyzer {
   const model = opts.textModel ?? loadDefaultTextModel();
   const urlCtx = typeof opts.url === 'function' ? opts.url : () => (opts.url as UrlContext | undefined) ?? {};
@@ -37,14 +40,12 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
   const joined = across;
   return {
     scoreText(text: string): TextScore {
-      const r = scoreText(model, text, { top: 0 });
+      const r = scoreText(model, text, SCORE_OPTS);
       // the content part's intent names as they are (the engine classes them in verdict.ts)
-      const intents: TextScore['intents'] = r.intents.map((h) => ({
-        intent: h.intent,
-        term: h.original,
-        start: h.start,
-        end: h.end,
-      }));
+      const intents: TextScore['intents'] =
+        r.intents.length === 0
+          ? []
+          : r.intents.map((h) => ({ intent: h.intent, term: h.original, start: h.start, end: h.end }));
       return { probability: r.probability, intents };
     },
     analyzeUrls(text: string, urls: readonly string[]): UrlVerdict[] {

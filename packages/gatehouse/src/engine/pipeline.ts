@@ -100,6 +100,19 @@ export class MessagePipeline {
     return { decision, created: found.created };
   }
 
+  private lastClient = { kind: '', name: '', key: '/' };
+
+  /** `kind/name`, without building the string again when the client is the previous message's. */
+  private clientKeyOf(kind: string, name: string): string {
+    const l = this.lastClient;
+    if (kind !== l.kind || name !== l.name) {
+      l.kind = kind;
+      l.name = name;
+      l.key = `${kind}/${name}`;
+    }
+    return l.key;
+  }
+
   /** Step 1: windows, content verdict, images, session → the MessageContext. */
   private context(ev: MessageSentEvent): Step {
     const st = this.st;
@@ -178,8 +191,8 @@ export class MessagePipeline {
     c.sess = sess;
     c.content = content;
     c.script = tf.script;
-    c.hour = new Date(t).getUTCHours();
-    c.clientKey = `${ev.client.kind}/${ev.client.name}`;
+    c.hour = utcHour(t);
+    c.clientKey = this.clientKeyOf(ev.client.kind, ev.client.name);
     c.maturity = Math.min(1, acct.messages / L.profileMatureMessages);
     c.recipients = nR;
     c.newRecipients = nNew;
@@ -324,6 +337,13 @@ export class MessagePipeline {
 }
 
 const NO_QR: readonly string[] = [];
+const HOUR_MS = 3_600_000;
+
+/** `new Date(t).getUTCHours()` without the Date (UTC has no leap seconds in JS time). */
+function utcHour(t: number): number {
+  const h = Math.floor(t / HOUR_MS) % 24;
+  return h < 0 ? h + 24 : h;
+}
 
 /** The QR text of the message's images (decoded by the platform, or by Gatehouse on arrival). */
 function qrPayloads(ev: MessageSentEvent): readonly string[] {

@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { extractFeatures, featureName } from './features.ts';
 import { intentHits } from './intents.ts';
 import { maskLinks } from './links.ts';
-import { scamCues, type Cue } from './scam/cues.ts';
+import { readerAsk, scamCues, type Cue } from './scam/cues.ts';
 import { defaultScamModel } from './scam/model.ts';
 import { compactText, MAX_LINK_SCAN, toOriginalOffset } from './long.ts';
 import type { IntentHit } from './intents.ts';
@@ -46,7 +46,9 @@ export interface TextScore {
   binary: boolean;
   /**
    * The scam-intent model's verdict (scam/model.ts) and the structure cues with spans: an identity
-   * claim, a transfer or top-up request, urgency, secrecy or a move to another channel, a payee.
+   * claim, a transfer or top-up request, urgency, secrecy or a move to another channel, a payee, and
+   * `ask`: where the sender asks the reader to pay, hand over a code or follow a script (who pays
+   * whom, scam/cues.ts). `isScam` = the model fires AND the message asks the reader for something;
    * `money` / `impersonation` intents are reported only when `isScam`; cues are listed only then.
    */
   scam: { probability: number; isScam: boolean; cues: Cue[] };
@@ -178,9 +180,18 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
           for (let k = 0; k < v.length; k++) z += scamModel.w[v.idx[k]! & m]! * v.val[k]!;
         } else z = margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
         const p = sigmoid(z);
-        const isScam = p >= scamModel.threshold;
+        // who pays whom: the model's call counts only when the sender asks the reader for something
+        // (to pay, hand over a code, follow a script); reports, offers and gifts ask nothing
+        const ask = p >= scamModel.threshold ? readerAsk(bounded, norm) : null;
+        const isScam = ask !== null;
         // cues are looked for only in a message the model flags (they explain it and give spans)
-        scam = { probability: p, isScam, cues: isScam ? scamCues(bounded, norm) : [] };
+        scam = {
+          probability: p,
+          isScam,
+          cues: ask
+            ? [ask, ...scamCues(bounded, norm)].sort((a, b) => a.start - b.start || a.end - b.end)
+            : [],
+        };
         intents = gateIntents(intents, scam, probability >= model.threshold, bounded);
       }
       if (compact.segments.length > 0) {

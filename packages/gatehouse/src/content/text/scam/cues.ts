@@ -8,7 +8,7 @@
 import type { Normalized } from '../normalize.ts';
 import { toOriginalSpan } from '../normalize.ts';
 
-export type CueName = 'identity' | 'transfer' | 'urgency' | 'secrecy' | 'payee';
+export type CueName = 'identity' | 'transfer' | 'urgency' | 'secrecy' | 'payee' | 'ask';
 
 export interface Cue {
   cue: CueName;
@@ -58,6 +58,83 @@ const CUES: ReadonlyArray<[CueName, RegExp]> = [
     /卡号|账户|账号|收款(?:码|人)?|这个卡|这张卡|卡上|安全账户|监管账户|\d{4}\s?\d{4}\s?\d{4}|account|sort code|(?:send|give) me the codes/gu,
   ],
 ];
+
+/**
+ * Who pays whom: the sender asks the READER to do something — pay, transfer, lend, top up, buy or
+ * cover something (to the sender, to an account, as a fee), hand over a code, card number or password,
+ * or follow a scam script's instruction (press, click, scan, download, add, call, reply, keep it
+ * secret). Grammar, not phrases: the reader as the subject of a paying verb (你先转, can you send), the
+ * sender or an account as its object or destination (转我, 借我, 打到这个卡上, send me, to this account),
+ * a fee that must be paid (先交…费, pay the fee), a clause-initial imperative (请…, please …, just pay, a
+ * bare "send/transfer/verify …" after a clause break). A message that only reports a payment (过去时
+ * "转你了", "got a refund", "我先交了"), offers to pay (我转你, I'll pay you) or gives the reader
+ * something (取件码是…) asks nothing of the reader. A paying verb followed by 了/的/过 is a report,
+ * not a request.
+ */
+const PAY_ZH = '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充|交|缴纳|缴|买|存)';
+const ASK_RE = new RegExp(
+  [
+    // the reader as the subject of a paying verb: 你(先|能不能|现在 …)转/打/借 …
+    `[你您](?:先|能不能|能|可以|可不可以|就|帮我|帮忙|赶紧|马上|现在|今天|直接|快|再|给我|还是)*[^，。！？,.!?了的过]{0,6}?${PAY_ZH}(?![了的过])`,
+    // the sender (or someone they name) as the paying verb's object: 转我 / 借我 / 打给我 / 给我转 / 帮我付
+    `${PAY_ZH}(?:一下|下|点|个)?(?:给)?我(?![们的])`,
+    // the reader pays on the sender's behalf: 帮我(给朋友)转个账 / 替我交
+    `(?:给|帮|替)我[^，。！？,.!?]{0,6}?${PAY_ZH}`,
+    // a subject-less (imperative) paying verb at a clause start: 垫付佣金 / 先转 / 缴纳保证金
+    `(?:^|[，。！？,.!?\\s])(?:先|再|请)?(?:垫付|垫|缴纳|支付|充值|打款|汇款)|先(?:转|打|汇|交|付|充)`,
+    // 请 + a paying verb anywhere (补课费请转到…), and a destination at the sender (转到我这里)
+    `请(?:先|立即|马上|尽快|直接)?${PAY_ZH}`,
+    `(?:到|给)我(?:这里|这边|这儿|这)`,
+    // pay-to-get: a deposit or top-up that earns a bonus (首充一万送三千, 存500返100)
+    `(?:充|存|投|交|付)[^，。！？,.!?]{0,3}?${NUM}[^，。！？,.!?]{0,3}?(?:送|返|得|赚|拿)`,
+    // money to the sender after a short object (打点钱给我, 先给我用), a fee with its price (入会费888,
+    // 交一笔服务费), where to pay (卡号 6222…, a card-length number), what to keep from others (别告诉,
+    // 不要打电话问), and a screen share
+    `${PAY_ZH}[^，。！？,.!?]{0,4}?给我|先给我`,
+    `(?:费|保证金|押金|定金)${NUM}|交[^，。！？,.!?]{0,4}?(?:费|金)`,
+    '卡号[^，。！？,.!?]{0,3}?\\d{4}|\\d{4}\\s?\\d{4,6}\\s?\\d{4}',
+    '(?:别|不要|先别|千万别|不能|不得)(?:告诉|跟|声张|打电话|挂断|让)|屏幕共享|远程',
+    // an institution's identity claimed to the reader about the reader's own account or case
+    '(?:我是|这里是|这边是|我们是)[^，。！？,.!?]{0,10}?(?:公安|警|检察|法院|客服|专员|银行|理赔|网警|反诈)[^。！？!?]{0,12}?[你您]',
+    // a clause-initial 借 (借点钱周转), 帮忙 + a paying verb, an urgent need of the sender's own (我急用,
+    // clause-initial 急需), and a payee handed to the reader (收款码在这, 账户信息我发你)
+    `(?:^|[，。！？,.!?\\s])借(?![了的过])|帮忙${PAY_ZH}|(?:^|[，。！？,.!?\\s]|我)(?:急用|急需)`,
+    '(?:收款码|收款账户|账户信息|卡号|账号)[^，。！？,.!?]{0,4}?(?:在这|发你|给你|如下|是)',
+    // an obligation put on the reader at a clause start: 需要注销 / 必须 / 务必
+    '(?:^|[，。！？,.!?\\s])(?:需要|需|必须|务必|要求)(?:您|你)?',
+    // to an account or card: 打到这个卡上 / 转入安全账户 / 汇到下面的账户
+    `(?:转|打|汇|存|充|付)[^，。！？,.!?]{0,6}?(?:到|入|进|至)[^，。！？,.!?]{0,8}?(?:卡|账户|账号|号上|支付宝|微信)`,
+    // a fee that must be paid first: 先交…费 / 需缴纳 / 只需支付 / 请先充值
+    `(?:先|需|需要|要|得|必须|只需|只要|即可|才能|请)[^，。！？,.!?]{0,4}?(?:交|付|缴|支付|充值|充)`,
+    // a code, number or password handed over
+    '(?:提供|发我|发给我|告诉我|报一下|输入|填写|核对|确认)[^，。！？,.!?]{0,8}?(?:验证码|密码|卡号|账号|身份证|银行卡)',
+    // a script's instruction to the reader (clause-initial 请, and the script's own verbs)
+    '(?:^|[，。！？,.!?:：;；】\\]\\s])(?:请|麻烦你|务必|立即|马上|赶紧|尽快)',
+    '配合|按(?:\\d|[一二三四五六七八九]|提示|要求)|点击|扫码|下载|添加|加(?:我)?(?:的)?(?:微信|qq|vx|好友|群)|进群|入群|联系(?:客服|我|专员|办案|民警)|回复\\d|拨打|不要挂断|保密|私聊',
+    // English: the reader as the subject (can you send …), the sender or an account as the object
+    '\\b(?:can|could|would|will) you\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|move|give)\\b',
+    '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b',
+    "\\b(?:to|into) (?:this|my|our|the following|a safe|a new|the new|my friend'?s|his|her) (?:\\w+ )?(?:account|card|wallet|number)",
+    // a fee or fine that must be paid, and an imperative (clause-initial or after please / just …)
+    '\\b(?:pay|paying|send|transfer) (?:the|a|your|this|our)? ?(?:\\w+ ){0,2}(?:fee|fine|penalty|deposit|charge|tax|bail)',
+    "(?<!\\b(?:i|we)(?:'ll| will| can| have| had| just)? )\\b(?:wire|transfer|send) [£$€]?\\d|\\binstall (?:this|the|our)\\b",
+    '\\b(?:unless you|you must|you need to|you have to|need you to|i need to borrow|need to borrow)\\b',
+    '(?:^|[,.!?:;\\-]\\s*|\\b(?:please|pls|just|kindly|urgently|now)\\s)(?:send|transfer|wire|lend|pay|buy|move|call|click|verify|confirm|update|reply|text|contact|download|install|press|claim|tell|give|deposit|settle|unlock|renew|top up)\\b',
+    '\\bwith (?:gift cards?|itunes|steam cards?|bitcoin|btc|crypto)\\b|\\bkeep (?:this|it) between|\\b(?:verify|confirm|update) your\\b',
+
+    "\\bdon'?t tell|\\b(?:your|card|bank|billing|login|account) (?:details|number|password|pin|codes?)\\b|\\bthe codes?\\b",
+  ].join('|'),
+  'gu',
+);
+
+/** The first place where the sender asks the reader to pay, hand over a credential or act (see ASK_RE). */
+export function readerAsk(original: string, norm: Normalized): Cue | null {
+  ASK_RE.lastIndex = 0;
+  const m = ASK_RE.exec(norm.text);
+  if (!m) return null;
+  const o = toOriginalSpan(norm, m.index, m.index + m[0].length);
+  return { cue: 'ask', start: o.start, end: o.end, original: original.slice(o.start, o.end) };
+}
 
 /** Every cue in a message, with spans in the original text. */
 export function scamCues(original: string, norm: Normalized): Cue[] {

@@ -13,7 +13,7 @@ import { detectIntents } from '../intents.ts';
 import type { TextModel } from '../model.ts';
 import { normalize } from '../normalize.ts';
 import { scoreText } from '../score.ts';
-import { defaultScamModel, readChatEvalSet, readScamEvalSet, trainScamModel } from './model.ts';
+import { defaultScamModel, readChatEvalSet, readEvalSetC, readScamEvalSet, trainScamModel } from './model.ts';
 
 export interface ScamEvalRow {
   set: string;
@@ -55,6 +55,18 @@ export function evalScam(mode: 'model' | 'lexicon', scam: TextModel | null): Sca
         : 'ordinary chat A (its misses informed the generator)',
       e.text,
     );
+  // set C: written before the "who pays whom" gate, scored once before it and once after
+  for (const e of readEvalSetC()) {
+    const kind =
+      e.category === 'chat'
+        ? 'ordinary chat C'
+        : e.category === 'acquaintance'
+          ? 'acquaintance needs money C'
+          : 'other fraud C';
+    add(`set C: ${kind}`, e.text);
+    if (/^[\x20-\x7e’]+$/.test(e.text) && e.category !== 'chat')
+      add('set C:   of which English fraud', e.text);
+  }
   for (const [set, name] of [
     ['sms-spam-collection', 'SMS'],
     ['qq-group-ads', 'QQ group'],

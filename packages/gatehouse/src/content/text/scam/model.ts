@@ -78,6 +78,15 @@ export function readChatEvalSet(): Array<{ category: string; text: string }> {
   return readTsv('eval-chat.tsv');
 }
 
+/**
+ * Set C (eval-c.tsv): ordinary chat (category "chat") and fraud written after the ordinary-chat B
+ * misses were known and BEFORE the "who pays whom" gate (score.ts) was written; scored once before
+ * and once after that change; never trained on.
+ */
+export function readEvalSetC(): Array<{ category: string; text: string }> {
+  return readTsv('eval-c.tsv');
+}
+
 function readTsv(name: string): Array<{ category: string; text: string }> {
   const path = resolve(dirname(fileURLToPath(import.meta.url)), name);
   return readFileSync(path, 'utf8')

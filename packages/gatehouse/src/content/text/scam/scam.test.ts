@@ -4,6 +4,8 @@ import { loadDefaultTextModel } from '../loader.ts';
 import { scoreText } from '../score.ts';
 import { evalScam } from './eval.ts';
 import { defaultScamModel, scamDataAvailable, trainScamModel } from './model.ts';
+import { readerAsk } from './cues.ts';
+import { normalize } from '../normalize.ts';
 import { saveModel } from '../serialize.ts';
 
 const text = loadDefaultTextModel();
@@ -52,6 +54,36 @@ describe('scam intents are learned, not listed', () => {
     }
   });
 
+  it('who pays whom: a request to the reader is an ask; reports, offers and gifts are not', () => {
+    const asks = (t: string) => readerAsk(t, normalize(t));
+    for (const t of [
+      '你先转我两千，明天还你',
+      '帮我给这个供应商付一笔定金',
+      '把钱打到下面这个账户',
+      '办理前需先交三百元工本费',
+      '请提供银行卡号和验证码',
+      '首充五百返一百',
+      '别跟你爸说，卡号6222 0202 2589 7681',
+      'could you wire me 300 today',
+      'please transfer the money to my friend’s account',
+      'you must pay the fine by gift card',
+      'buy two gift cards and text me the codes',
+    ])
+      assert.ok(asks(t), `ask: ${t}`);
+    for (const t of [
+      '饭钱我转你了，看一下',
+      '我请客，下次你来',
+      '你上次垫的车费我还你了',
+      '快递到了，取件码是6612',
+      '退款已经到账了',
+      '他把房租交了',
+      'got my refund today, 40 back',
+      "I'll pay you back on friday",
+      'the bill was 60, I covered it',
+    ])
+      assert.equal(asks(t), null, `no ask: ${t} -> ${JSON.stringify(asks(t))}`);
+  });
+
   it(
     'held-out evaluation set and real ham stay within the targets',
     { skip: scamDataAvailable() ? false : 'datasets absent' },
@@ -61,13 +93,16 @@ describe('scam intents are learned, not listed', () => {
       assert.ok(rows.get('other fraud')!.rate >= 0.95);
       assert.ok(rows.get('QQ group ham (validation)')!.rate <= 0.005);
       assert.ok(rows.get('SMS ham (validation)')!.rate <= 0.01);
-      // ordinary chat written for the evaluation (eval-chat.tsv; measured 0 of 195, 2 of 124, 0 of 40;
+      // ordinary chat written for the evaluation (eval-chat.tsv; measured 0 of 195, 0 of 124, 0 of 40;
       // the model before its errand/borrow/settle negatives flagged 3, 3 and 1)
       const chatA = rows.get('ordinary chat A (its misses informed the generator)')!;
       const chatB = rows.get('ordinary chat B, written after the generator change')!;
       assert.ok(chatA.n >= 190 && chatB.n >= 120);
       assert.ok(chatA.rate <= 0.005, `chat A ${chatA.fired}`);
-      assert.ok(chatB.rate <= 0.02, `chat B ${chatB.fired}`);
+      // with the who-pays-whom gate: 0 of 124 (2 before); set C (eval-c.tsv) 0 of 129 (2 before)
+      assert.ok(chatB.rate <= 0.005, `chat B ${chatB.fired}`);
+      const chatC = rows.get('set C: ordinary chat C')!;
+      assert.ok(chatC.n >= 120 && chatC.rate <= 0.005, `chat C ${chatC.fired}`);
       assert.ok(rows.get('hand-written chat (incl. holiday wishes)')!.rate <= 0.025);
     },
   );
