@@ -165,6 +165,15 @@ export const identityStore = {
   ) {
     if (rows.length === 0) return;
     if (rows.length === 1) await rememberOne(q, { accountId, ...rows[0]!, now });
+    else if (rows.length === 2)
+      await rememberTwo(q, {
+        accountId,
+        kind0: rows[0]!.kind,
+        key0: rows[0]!.key,
+        kind1: rows[1]!.kind,
+        key1: rows[1]!.key,
+        now,
+      });
     else
       await q
         .insertInto('known_contexts')
@@ -232,6 +241,17 @@ const rememberOne = precompiled(
       .values({ account_id: p.accountId, kind: p.kind, key: p.key, first_at: p.now, last_at: p.now })
       .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: p.now })),
 );
+/** A sign-in from a network and a device both new (or not seen within the hour). */
+const rememberTwo = precompiled(
+  (q, p: { accountId: string; kind0: string; key0: string; kind1: string; key1: string; now: number }) =>
+    q
+      .insertInto('known_contexts')
+      .values([
+        { account_id: p.accountId, kind: p.kind0, key: p.key0, first_at: p.now, last_at: p.now },
+        { account_id: p.accountId, kind: p.kind1, key: p.key1, first_at: p.now, last_at: p.now },
+      ])
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: p.now })),
+);
 const sessionByTokenHash = precompiled((q, p: { tokenHash: string }) =>
   q
     .selectFrom('sessions')
@@ -251,5 +271,6 @@ export const signInStatements = {
   insertSession,
   insertSignin,
   rememberOne,
+  rememberTwo,
   sessionByTokenHash,
 };
