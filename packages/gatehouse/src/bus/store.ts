@@ -9,6 +9,17 @@ import { checkBusEvent, type CatalogueEvent } from './events.ts';
  */
 const DRAIN_LEASE = 'drain';
 
+/** The drainer's read, at every poke and poll. */
+const unpublishedRows = precompiled((q, p: { limit: number; afterSeq: number }) =>
+  q
+    .selectFrom('outbox')
+    .select(['seq', 'payload'])
+    .where('published_at', 'is', null)
+    .where('seq', '>', p.afterSeq)
+    .orderBy('seq')
+    .limit(p.limit),
+);
+
 /** Appends of up to this many events (a state change writes one to a few) run a statement compiled once. */
 const APPEND_COMPILED = 4;
 const appendRows = precompiled((q, p: Record<string, unknown>) => {
@@ -60,14 +71,7 @@ export const outboxStore = {
   },
 
   async unpublished(db: Db, limit: number, afterSeq = 0): Promise<Array<{ seq: number; payload: string }>> {
-    return db
-      .selectFrom('outbox')
-      .select(['seq', 'payload'])
-      .where('published_at', 'is', null)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    return (await unpublishedRows(db, { limit, afterSeq })).rows;
   },
 
   /**
@@ -136,3 +140,6 @@ export const outboxStore = {
     return Number(r.n);
   },
 };
+
+/** The statements compiled once above (tests check their shapes). */
+export const outboxStatements = { unpublishedRows, appendRows };
