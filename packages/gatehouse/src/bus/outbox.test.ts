@@ -10,6 +10,7 @@ import type { Store } from '../store/index.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { until } from '../testing/receiver.ts';
 import { InProcessBus, OutboxDrainer, outboxStore, type BusEvent } from './index.ts';
+import { outboxStatements } from './store.ts';
 
 test('the in-process bus matches exact types, prefixes and "*", and survives a failing handler', async () => {
   const bus = new InProcessBus();
@@ -150,6 +151,33 @@ describeBackends('outbox drainer', (backend) => {
     (await store.db.selectFrom('outbox').select(['id', 'published_at']).where('id', 'in', ids).execute()).map(
       (r) => r.published_at,
     );
+
+  test('appends of one to a few events (statements compiled once) and of many: every event once, in order', async () => {
+    const bus = new InProcessBus(silent);
+    const seen: string[] = [];
+    bus.subscribe('app.access', (e) => void seen.push(e.id));
+    const d = new OutboxDrainer(store.db, bus, 3_600_000, silent);
+    await d.drain();
+    seen.length = 0;
+    const all: string[] = [];
+    for (const n of [1, 2, 3, 4, 6, 2, 1]) {
+      const ids = Array.from({ length: n }, (_, i) => `shape-${all.length + i}`);
+      all.push(...ids);
+      await append(ids);
+    }
+    await d.drain();
+    await d.stop();
+    assert.deepEqual(seen, all);
+    const rows = await store.db
+      .selectFrom('outbox')
+      .select(['id', 'account', 'type'])
+      .where('id', 'in', all)
+      .execute();
+    assert.equal(rows.length, all.length);
+    for (const r of rows) assert.deepEqual([r.type, r.account], ['app.access', `acct-${r.id}`]);
+    assert.equal(outboxStatements.appendRows.fixedShapes(store.db), 4, 'one to four events');
+    assert.equal(outboxStatements.unpublishedRows.fixedShapes(store.db), 1);
+  });
 
   test('a drain and pokes at the same moment (start, commits) publish each row once', async () => {
     const bus = new InProcessBus(silent);

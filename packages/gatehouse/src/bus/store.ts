@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { precompiled } from '../store/compiled.ts';
 import { lockAppendOrder, type Db, type Tx } from '../store/db.ts';
 import { checkBusEvent, type CatalogueEvent } from './events.ts';
 
@@ -7,6 +8,33 @@ import { checkBusEvent, type CatalogueEvent } from './events.ts';
  * checked against the catalogue (bus/events.ts) first.
  */
 const DRAIN_LEASE = 'drain';
+
+/** The drainer's read, at every poke and poll. */
+const unpublishedRows = precompiled((q, p: { limit: number; afterSeq: number }) =>
+  q
+    .selectFrom('outbox')
+    .select(['seq', 'payload'])
+    .where('published_at', 'is', null)
+    .where('seq', '>', p.afterSeq)
+    .orderBy('seq')
+    .limit(p.limit),
+);
+
+/** Appends of up to this many events (a state change writes one to a few) run a statement compiled once. */
+const APPEND_COMPILED = 4;
+const appendRows = precompiled((q, p: Record<string, unknown>) => {
+  const n = Object.keys(p).length / 5;
+  return q.insertInto('outbox').values(
+    Array.from({ length: n }, (_, i) => ({
+      id: p[`id${i}`] as string,
+      type: p[`type${i}`] as string,
+      account: p[`account${i}`] as string | null,
+      payload: p[`payload${i}`] as string,
+      created_at: p[`created${i}`] as number,
+      published_at: null,
+    })),
+  );
+});
 
 export const outboxStore = {
   /**
@@ -19,30 +47,31 @@ export const outboxStore = {
     if (events.length === 0) return;
     for (const e of events) checkBusEvent(e);
     await lockAppendOrder(tx);
-    await tx
-      .insertInto('outbox')
-      .values(
-        events.map((e) => ({
-          id: e.id,
-          type: e.type,
-          account: 'account' in e && typeof e.account === 'string' ? e.account : null,
-          payload: JSON.stringify(e),
-          created_at: e.time,
-          published_at: null,
-        })),
-      )
-      .execute();
+    const rows = events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      account: 'account' in e && typeof e.account === 'string' ? e.account : null,
+      payload: JSON.stringify(e),
+      created_at: e.time,
+      published_at: null,
+    }));
+    if (rows.length > APPEND_COMPILED) {
+      await tx.insertInto('outbox').values(rows).execute();
+      return;
+    }
+    const p: Record<string, unknown> = {};
+    rows.forEach((r, i) => {
+      p[`id${i}`] = r.id;
+      p[`type${i}`] = r.type;
+      p[`account${i}`] = r.account;
+      p[`payload${i}`] = r.payload;
+      p[`created${i}`] = r.created_at;
+    });
+    await appendRows(tx, p);
   },
 
   async unpublished(db: Db, limit: number, afterSeq = 0): Promise<Array<{ seq: number; payload: string }>> {
-    return db
-      .selectFrom('outbox')
-      .select(['seq', 'payload'])
-      .where('published_at', 'is', null)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    return (await unpublishedRows(db, { limit, afterSeq })).rows;
   },
 
   /**
@@ -111,3 +140,6 @@ export const outboxStore = {
     return Number(r.n);
   },
 };
+
+/** The statements compiled once above (tests check their shapes). */
+export const outboxStatements = { unpublishedRows, appendRows };

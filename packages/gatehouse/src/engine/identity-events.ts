@@ -2,10 +2,14 @@
 import type { IdentityEvent as SdkIdentityEvent } from '@gatehouse/sdk';
 import type { IdentityEvent } from './types.ts';
 
-/** Identity bus events the engine consumes, mapped to its input types. */
+/**
+ * Identity bus events the engine consumes, mapped to its input types. Not `session.created`: identity
+ * writes it in the same transaction as the sign-in's `login.succeeded`, right after it, and the engine
+ * learns nothing from it (engine/account-events.ts ignores a session it has already seen): taking it cost
+ * every sign-in a second write to the event log and a second drain.
+ */
 export const IDENTITY_TYPES = [
   'login.succeeded',
-  'session.created',
   'session.revoked',
   'signin.qr',
   'session.confirmed',

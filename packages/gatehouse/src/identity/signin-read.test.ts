@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { postgresSkip, testIdentity, testStore, type Backend } from '../testing/index.ts';
 import type { Store } from '../store/index.ts';
 import { deviceKey } from './limits.ts';
-import { identityStore as q } from './store.ts';
+import { identityStore as q, signInStatements } from './store.ts';
 
 const CTX = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0' };
 const DEVICE = `ghd_${'d'.repeat(43)}`;
@@ -91,6 +91,16 @@ function suite(backend: Backend) {
       assert.deepEqual(given.seen, own.seen);
       const noToken = await id.guard.reserve({ ...attempt, deviceToken: undefined, seen: noDevice!.seen });
       assert.deepEqual(noToken.known, { network: false, device: false });
+
+      // a whole sign-in and a request with its session: every statement on the way compiled once
+      const third = await id.createAccount(
+        { handle: `third.${backend}`, password: 'a long passphrase 44' },
+        CTX,
+      );
+      const signed = await id.signIn({ handle: third.handle, password: 'a long passphrase 44' }, CTX);
+      assert.equal((await id.authenticate(signed.token)).session.id, signed.session.id);
+      for (const [name, st] of Object.entries(signInStatements))
+        assert.equal(st.fixedShapes(db), 1, `${name}: one fixed shape`);
     });
   });
 }

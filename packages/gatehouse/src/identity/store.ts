@@ -1,3 +1,4 @@
+import { precompiled } from '../store/compiled.ts';
 import type { Db, Tx } from '../store/db.ts';
 import type { AccountState, AccountsTable, FreezeKind, SessionsTable, SigninsTable } from './schema.ts';
 
@@ -30,40 +31,13 @@ export const identityStore = {
     by: { handleKey: string } | { id: string },
     ctx: { network: string; deviceKey?: string | undefined },
   ): Promise<SignInRead | undefined> {
-    const row = await q
-      .selectFrom('accounts')
-      .selectAll('accounts')
-      .select((eb) => {
-        const seen = (kind: 'network' | 'device', key: string) =>
-          eb
-            .selectFrom('known_contexts')
-            .select('known_contexts.last_at')
-            .whereRef('known_contexts.account_id', '=', 'accounts.id')
-            .where('known_contexts.kind', '=', kind)
-            .where('known_contexts.key', '=', key);
-        return [
-          seen('network', ctx.network).as('seen_network'),
-          // no device key: '' names no device (keys are SHA-256 hex)
-          seen('device', ctx.deviceKey ?? '').as('seen_device'),
-          eb
-            .selectFrom('totp_factors')
-            .select(eb.fn.countAll<number>().as('n'))
-            .whereRef('totp_factors.account_id', '=', 'accounts.id')
-            .where('totp_factors.confirmed_at', 'is not', null)
-            .as('factor_totp'),
-          eb
-            .selectFrom('passkeys')
-            .select(eb.fn.countAll<number>().as('n'))
-            .whereRef('passkeys.account_id', '=', 'accounts.id')
-            .as('factor_passkeys'),
-        ];
-      })
-      .where(
-        'handleKey' in by ? 'accounts.handle_key' : 'accounts.id',
-        '=',
-        'handleKey' in by ? by.handleKey : by.id,
-      )
-      .executeTakeFirst();
+    // no device key: '' names no device (keys are SHA-256 hex)
+    const p = { network: ctx.network, deviceKey: ctx.deviceKey ?? '' };
+    const { rows } =
+      'handleKey' in by
+        ? await signInReadByHandle(q, { ...p, by: by.handleKey })
+        : await signInReadById(q, { ...p, by: by.id });
+    const row = rows[0];
     if (!row) return undefined;
     const { seen_network, seen_device, factor_totp, factor_passkeys, ...account } = row;
     const at = (x: unknown) => (x === null || x === undefined ? undefined : Number(x));
@@ -119,23 +93,17 @@ export const identityStore = {
       .execute();
   },
 
-  insertSession(q: Q, s: SessionsTable) {
-    return q.insertInto('sessions').values(s).execute();
+  async insertSession(q: Q, s: SessionsTable) {
+    await insertSession(q, s);
   },
-  sessionByTokenHash(q: Q, tokenHash: string) {
-    return q
-      .selectFrom('sessions')
-      .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-      .selectAll('sessions')
-      .select(['accounts.state as account_state', 'accounts.handle as handle'])
-      .where('sessions.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+  async sessionByTokenHash(q: Q, tokenHash: string) {
+    return (await sessionByTokenHash(q, { tokenHash })).rows[0];
   },
   sessionById(q: Q, id: string) {
     return q.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   },
-  touchSession(q: Q, id: string, now: number) {
-    return q.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+  async touchSession(q: Q, id: string, now: number) {
+    await touchSession(q, { id, now });
   },
   liveSessions(q: Q, accountId: string, now: number) {
     return q
@@ -196,21 +164,113 @@ export const identityStore = {
     now: number,
   ) {
     if (rows.length === 0) return;
-    await q
-      .insertInto('known_contexts')
-      .values(
-        rows.map((r) => ({ account_id: accountId, kind: r.kind, key: r.key, first_at: now, last_at: now })),
-      )
-      .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: now }))
-      .execute();
+    if (rows.length === 1) await rememberOne(q, { accountId, ...rows[0]!, now });
+    else if (rows.length === 2)
+      await rememberTwo(q, {
+        accountId,
+        kind0: rows[0]!.kind,
+        key0: rows[0]!.key,
+        kind1: rows[1]!.kind,
+        key1: rows[1]!.key,
+        now,
+      });
+    else
+      await q
+        .insertInto('known_contexts')
+        .values(
+          rows.map((r) => ({ account_id: accountId, kind: r.kind, key: r.key, first_at: now, last_at: now })),
+        )
+        .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: now }))
+        .execute();
   },
 
-  insertSignin(q: Q, s: Omit<SigninsTable, 'seq'>) {
-    return q.insertInto('signins').values(s).execute();
+  async insertSignin(q: Q, s: Omit<SigninsTable, 'seq'>) {
+    await insertSignin(q, s);
   },
   signins(q: Q, accountId: string, limit: number, before?: number) {
     let qb = q.selectFrom('signins').selectAll().where('account_id', '=', accountId);
     if (before !== undefined) qb = qb.where('seq', '<', before);
     return qb.orderBy('seq', 'desc').limit(limit).execute();
   },
+};
+
+// The sign-in's statements, compiled once (store/compiled.ts): a sign-in runs them at every attempt.
+
+/** The account (by handle key or id), when it last signed in from this network and device, its factors. */
+function signInRead(column: 'accounts.handle_key' | 'accounts.id') {
+  return precompiled((q, p: { by: string; network: string; deviceKey: string }) =>
+    q
+      .selectFrom('accounts')
+      .selectAll('accounts')
+      .select((eb) => {
+        const seen = (kind: 'network' | 'device', key: string) =>
+          eb
+            .selectFrom('known_contexts')
+            .select('known_contexts.last_at')
+            .whereRef('known_contexts.account_id', '=', 'accounts.id')
+            .where('known_contexts.kind', '=', kind)
+            .where('known_contexts.key', '=', key);
+        return [
+          seen('network', p.network).as('seen_network'),
+          seen('device', p.deviceKey).as('seen_device'),
+          eb
+            .selectFrom('totp_factors')
+            .select(eb.fn.countAll<number>().as('n'))
+            .whereRef('totp_factors.account_id', '=', 'accounts.id')
+            .where('totp_factors.confirmed_at', 'is not', null)
+            .as('factor_totp'),
+          eb
+            .selectFrom('passkeys')
+            .select(eb.fn.countAll<number>().as('n'))
+            .whereRef('passkeys.account_id', '=', 'accounts.id')
+            .as('factor_passkeys'),
+        ];
+      })
+      .where(column, '=', p.by),
+  );
+}
+const signInReadByHandle = signInRead('accounts.handle_key');
+const signInReadById = signInRead('accounts.id');
+
+const insertSession = precompiled((q, s: SessionsTable) => q.insertInto('sessions').values(s));
+const insertSignin = precompiled((q, s: Omit<SigninsTable, 'seq'>) => q.insertInto('signins').values(s));
+const rememberOne = precompiled(
+  (q, p: { accountId: string; kind: 'network' | 'device'; key: string; now: number }) =>
+    q
+      .insertInto('known_contexts')
+      .values({ account_id: p.accountId, kind: p.kind, key: p.key, first_at: p.now, last_at: p.now })
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: p.now })),
+);
+/** A sign-in from a network and a device both new (or not seen within the hour). */
+const rememberTwo = precompiled(
+  (q, p: { accountId: string; kind0: string; key0: string; kind1: string; key1: string; now: number }) =>
+    q
+      .insertInto('known_contexts')
+      .values([
+        { account_id: p.accountId, kind: p.kind0, key: p.key0, first_at: p.now, last_at: p.now },
+        { account_id: p.accountId, kind: p.kind1, key: p.key1, first_at: p.now, last_at: p.now },
+      ])
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'key']).doUpdateSet({ last_at: p.now })),
+);
+const sessionByTokenHash = precompiled((q, p: { tokenHash: string }) =>
+  q
+    .selectFrom('sessions')
+    .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+    .selectAll('sessions')
+    .select(['accounts.state as account_state', 'accounts.handle as handle'])
+    .where('sessions.token_hash', '=', p.tokenHash),
+);
+const touchSession = precompiled((q, p: { id: string; now: number }) =>
+  q.updateTable('sessions').set({ last_seen_at: p.now }).where('id', '=', p.id),
+);
+
+/** The statements above (tests check that each compiles to one fixed shape). */
+export const signInStatements = {
+  signInReadByHandle,
+  signInReadById,
+  insertSession,
+  insertSignin,
+  rememberOne,
+  rememberTwo,
+  sessionByTokenHash,
 };

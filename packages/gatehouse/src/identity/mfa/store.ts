@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { precompiled } from '../../store/compiled.ts';
 import type { Db, Tx } from '../../store/db.ts';
 import type {
   PasskeysTable,
@@ -52,22 +53,15 @@ export const mfaStore = {
       .orderBy('created_at')
       .execute();
   },
-  passkey(q: Q, id: string) {
-    return q.selectFrom('passkeys').selectAll().where('id', '=', id).executeTakeFirst();
+  async passkey(q: Q, id: string) {
+    return (await passkeyById(q, { id })).rows[0];
   },
   insertPasskey(q: Q, row: PasskeysTable) {
     return q.insertInto('passkeys').values(row).execute();
   },
   /** A use: the signature counter only ever moves forward (two uses may commit out of order). */
-  usePasskey(q: Q, id: string, counter: number, at: number) {
-    return q
-      .updateTable('passkeys')
-      .set({
-        counter: sql<number>`case when counter < ${counter} then ${counter} else counter end`,
-        last_used_at: at,
-      })
-      .where('id', '=', id)
-      .execute();
+  async usePasskey(q: Q, id: string, counter: number, at: number) {
+    await usePasskey(q, { id, counter, at });
   },
   deletePasskey(q: Q, accountId: string, id: string) {
     return q
@@ -155,19 +149,11 @@ export const mfaStore = {
   },
   /** Inserts a spent challenge; false when one with its hash exists (it was spent before). */
   async insertSpentChallenge(q: Q, row: SigninChallengesTable): Promise<boolean> {
-    const r = await q
-      .insertInto('signin_challenges')
-      .values(row)
-      .onConflict((oc) => oc.column('token_hash').doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+    const r = await insertSpentChallenge(q, row);
+    return Number(r.numAffectedRows ?? 0) === 1;
   },
-  challengeByHash(q: Q, tokenHash: string) {
-    return q
-      .selectFrom('signin_challenges')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
+  async challengeByHash(q: Q, tokenHash: string) {
+    return (await challengeByHash(q, { tokenHash })).rows[0];
   },
   /** Spends a challenge once: false when it was already spent (a concurrent use won). */
   async spendChallenge(q: Q, id: string, at: number): Promise<boolean> {
@@ -254,3 +240,29 @@ export const mfaStore = {
       .execute();
   },
 };
+
+// A passkey sign-in's statements, compiled once (store/compiled.ts).
+const passkeyById = precompiled((q, p: { id: string }) =>
+  q.selectFrom('passkeys').selectAll().where('id', '=', p.id),
+);
+const usePasskey = precompiled((q, p: { id: string; counter: number; at: number }) =>
+  q
+    .updateTable('passkeys')
+    .set({
+      counter: sql<number>`case when counter < ${p.counter} then ${p.counter} else counter end`,
+      last_used_at: p.at,
+    })
+    .where('id', '=', p.id),
+);
+const insertSpentChallenge = precompiled((q, row: SigninChallengesTable) =>
+  q
+    .insertInto('signin_challenges')
+    .values(row)
+    .onConflict((oc) => oc.column('token_hash').doNothing()),
+);
+const challengeByHash = precompiled((q, p: { tokenHash: string }) =>
+  q.selectFrom('signin_challenges').selectAll().where('token_hash', '=', p.tokenHash),
+);
+
+/** The statements above (tests check that each compiles to one fixed shape). */
+export const passkeyStatements = { passkeyById, usePasskey, insertSpentChallenge, challengeByHash };

@@ -7,6 +7,7 @@ import { GatehouseError } from '../../errors/index.ts';
 import { postgresSkip, testStore, type Backend } from '../../testing/index.ts';
 import { SecretBox } from '../../webhooks/index.ts';
 import type { Store } from '../../store/index.ts';
+import { passkeyStatements } from '../mfa/store.ts';
 import { openCeremony, refuseSpent, sealCeremony, spendCeremony } from './ceremony.ts';
 
 const CHALLENGE = randomBytes(32).toString('base64url');
@@ -67,6 +68,9 @@ function suite(backend: Backend) {
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       assert.ok(invalid(lost.reason), String(lost.reason));
+      // the spend and its check run statements compiled once (store/compiled.ts)
+      assert.equal(passkeyStatements.insertSpentChallenge.fixedShapes(db), 1);
+      assert.equal(passkeyStatements.challengeByHash.fixedShapes(db), 1);
     });
   });
 }
