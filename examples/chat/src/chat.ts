@@ -11,7 +11,6 @@ import {
   GatehouseApiError,
   type Account,
   type Browser,
-  type CheckInput,
   type CheckResult,
   type GatehouseLink,
   type Reason,
@@ -40,6 +39,7 @@ import {
   type UserView,
   type WarningView,
 } from './views.ts';
+import { LateVerdicts } from './late-verdict.ts';
 import { applyWebhookAction, type ActionTarget } from './webhook-actions.ts';
 
 export { IMAGE_TYPES, MAX_ATTACHMENTS, MAX_TEXT } from './views.ts';
@@ -49,9 +49,8 @@ export class ChatService {
   private readonly hub: Hub;
   private readonly gh: GatehouseLink;
   private readonly checkFailure: 'open' | 'closed';
-  private readonly recheckDelaysMs: readonly number[];
-  /** Re-asks of messages delivered without a verdict, still waiting (reported at close). */
-  private readonly rechecks = new Map<string, { timer: NodeJS.Timeout; report: () => void }>();
+  /** Messages delivered without a verdict, asked about again (late-verdict.ts). */
+  private readonly late: LateVerdicts;
   private readonly log: Logger;
   private readonly attachmentsDir: string;
   private readonly now: () => number;
@@ -79,7 +78,13 @@ export class ChatService {
     this.hub = deps.hub;
     this.gh = deps.gh;
     this.checkFailure = deps.checkFailure ?? 'open';
-    this.recheckDelaysMs = deps.recheckDelaysMs ?? [250, 1_000, 4_000];
+    this.late = new LateVerdicts({
+      gh: deps.gh,
+      log: deps.log,
+      delaysMs: deps.recheckDelaysMs ?? [250, 1_000, 4_000],
+      takeBack: (id, account) =>
+        applyWebhookAction(this.actionTarget(), { kind: 'message.retracted', messageIds: [id], account }),
+    });
     this.log = deps.log;
     this.attachmentsDir = join(deps.dataDir, 'attachments');
     mkdirSync(this.attachmentsDir, { recursive: true });
@@ -436,7 +441,7 @@ export class ChatService {
       retracted_at: null,
     };
     this.db.insertMessage(row);
-    if (unchecked) this.recheck(common);
+    if (unchecked) this.late.recheck(common);
     else if (!recorded) this.gh.report({ type: 'message.sent', ...common });
     if (row.state === 'held') {
       const view = this.messageView(row, userId);
@@ -447,47 +452,9 @@ export class ChatService {
     return { status: 'delivered', message: this.messageView(row, userId) };
   }
 
-  /**
-   * A message delivered without a verdict (the check failed; fail open) is asked about again: Gatehouse
-   * may have judged it after all (the check of a repeated id answers the verdict it recorded) or judges
-   * it now. A late "block" or "hold" takes it back from its recipients, as a retraction webhook would —
-   * the message was stopped by Gatehouse, so no retraction webhook will come for it. When Gatehouse
-   * cannot be asked after the last try, the message is reported as unchecked (POST /v1/events) so that
-   * the engine still sees it (and retracts it if the account is contained later).
-   */
-  private recheck(input: CheckInput, attempt = 0): void {
-    const id = input.messageId;
-    const report = () => {
-      this.rechecks.delete(id);
-      this.gh.report({ type: 'message.sent', ...input });
-    };
-    if (attempt >= this.recheckDelaysMs.length) return report();
-    const timer = setTimeout(() => {
-      this.rechecks.delete(id);
-      this.gh.check(input).then(
-        (v) => {
-          if (v.decision === 'block' || v.decision === 'hold') {
-            this.log.info({ message: id, decision: v.decision }, 'late verdict: taking the message back');
-            applyWebhookAction(this.actionTarget(), {
-              kind: 'message.retracted',
-              messageIds: [id],
-              account: input.account,
-            });
-          }
-        },
-        () => this.recheck(input, attempt + 1),
-      );
-    }, this.recheckDelaysMs[attempt]);
-    timer.unref();
-    this.rechecks.set(id, { timer, report });
-  }
-
   /** Messages still waiting for a late verdict are reported as unchecked now (the chat is closing). */
   closeRechecks(): void {
-    for (const { timer, report } of [...this.rechecks.values()]) {
-      clearTimeout(timer);
-      report();
-    }
+    this.late.close();
   }
 
   private deliver(row: MessageRow): void {
