@@ -47,15 +47,20 @@ export async function openLink(o: LinkOptions): Promise<ClusterLink> {
   const jsm = await jetstreamManager(nc);
   const config = {
     name: names.stream,
-    subjects: [names.eventsAll],
+    // events by partition, and the fingerprint sightings every partition replays from its snapshot
+    subjects: [names.eventsAll, names.sightings],
     // a republished row (the relay restarted before recording its position) is dropped by id
     duplicate_window: 10 * 60_000 * NS,
   };
+  let info: Awaited<ReturnType<typeof jsm.streams.info>> | undefined;
   try {
-    await jsm.streams.info(names.stream);
+    info = await jsm.streams.info(names.stream);
   } catch {
     await jsm.streams.add(config);
   }
+  // a stream made before the sightings were on it gets their subject
+  if (info && !config.subjects.every((x) => info.config.subjects?.includes(x)))
+    await jsm.streams.update(names.stream, { ...info.config, subjects: config.subjects });
   const js = jetstream(nc);
   const leaseMs = o.leaseSeconds * 1000;
   const leases = await new Kvm(js).create(names.bucket, { ttl: leaseMs, history: 1 });
