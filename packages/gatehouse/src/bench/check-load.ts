@@ -1,8 +1,11 @@
 /**
  * Load generator for `gatehouse bench check`, run as a second process: an open loop at a fixed rate
  * of POST /v1/check/message with a fresh message id each time (ids repeat nothing, so every request
- * is scored), over keep-alive connections. Latency is measured from each request's scheduled time.
- * Prints one JSON line: {count, errors, statuses, durationMs, latenciesMs}.
+ * is scored), over keep-alive connections. Latency is measured from each request's scheduled time (the
+ * figure). Beside it, to tell where a tail comes from: `lagMs`, how late this process handed each
+ * request to the client after its scheduled time (its own timers, GC, or the OS not running it: a
+ * second process on the same cores), and `sentMs`, from that hand-over to the answer.
+ * Prints one JSON line: {count, errors, statuses, durationMs, latenciesMs, lagMs, sentMs}.
  */
 import { Pool } from 'undici';
 
@@ -29,11 +32,14 @@ export async function runCheckLoad(spec: CheckLoadSpec) {
   const pool = new Pool(spec.url, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${spec.apiKey}` };
   const lat: number[] = [];
+  const lagMs: number[] = [];
+  const sentMs: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
   let n = 0;
   const one = async (measure: boolean, scheduled: number) => {
     const i = n++;
+    const handed = performance.now();
     const a = i % spec.accounts;
     const body = JSON.stringify({
       id: `bench-${process.pid}-${i}`,
@@ -48,7 +54,10 @@ export async function runCheckLoad(spec: CheckLoadSpec) {
       await res.body.dump();
       if (measure) {
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-        lat.push(performance.now() - scheduled);
+        const done = performance.now();
+        lat.push(done - scheduled);
+        lagMs.push(handed - scheduled);
+        sentMs.push(done - handed);
       }
     } catch {
       if (measure) errors++;
@@ -75,7 +84,7 @@ export async function runCheckLoad(spec: CheckLoadSpec) {
   await loop(spec.warmupMs, false);
   const durationMs = await loop(spec.durationMs, true);
   await pool.close();
-  return { count: lat.length, errors, statuses, durationMs, latenciesMs: lat };
+  return { count: lat.length, errors, statuses, durationMs, latenciesMs: lat, lagMs, sentMs };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { registerBenchmark, percentile, type BenchOptions, type Figures } from './index.ts';
-import { bucketPercentile, load, serverHistogram } from './check.ts';
+import { bucketPercentile, load, loadgenSplit, serverHistogram } from './check.ts';
 import { KeyService } from '../keys/index.ts';
 import { createLogger } from '../log/index.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
@@ -137,6 +137,7 @@ export async function benchScaleoutCheck(opts: BenchOptions): Promise<Figures> {
       p50Ms: Math.round(percentile(r.latenciesMs, 50) * 1000) / 1000,
       p99Ms: Math.round(percentile(r.latenciesMs, 99) * 1000) / 1000,
       serverP99BucketMs: bucketPercentile(before, after, 0.99),
+      ...loadgenSplit(r),
     };
     opts.log(`  ${JSON.stringify(figures)}`);
     return figures;

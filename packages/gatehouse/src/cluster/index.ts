@@ -18,6 +18,9 @@ import { openLink, type ClusterLink } from './nats.ts';
 import { partitionOf } from './partition.ts';
 import { StreamRelay, type StreamRow } from './relay.ts';
 import { remoteCheck } from './remote-check.ts';
+import type { Probation } from '../identity/qr/probation.ts';
+import type { ThrottleGate } from '../response/throttle.ts';
+import { GateShare } from './gates.ts';
 import type { ControlOp } from './runner.ts';
 import { EngineWorker } from './worker.ts';
 
@@ -59,6 +62,7 @@ export class Cluster {
   readonly link: ClusterLink;
   worker: EngineWorker | undefined;
   relay: StreamRelay | undefined;
+  gates: GateShare | undefined;
   private readonly config: Config;
   private readonly log: Logger;
   private unsub: Array<() => void> = [];
@@ -111,10 +115,25 @@ export class Cluster {
     });
   }
 
+  /**
+   * The pre-send check's gates: every role announces the throttles (response part) and probations
+   * (identity) it sets or lifts; engine workers, which answer the checks, apply them (cluster/gates.ts).
+   */
+  wireThrottles(gate: ThrottleGate, db: Db): void {
+    this.gates ??= new GateShare(this.link, db, this.log);
+    this.gates.announceThrottles(gate);
+  }
+
+  wireProbation(p: Probation, db: Db): void {
+    this.gates ??= new GateShare(this.link, db, this.log);
+    this.gates.announceProbation(p);
+  }
+
   /** Starts the role's own work (after the root started the shared parts). */
   async start(db: Db, engine: EngineService, onOutbox: () => void): Promise<void> {
     const owner = `${this.role}-${process.pid}-${randomUUID().slice(0, 6)}`;
     if (this.role === 'engine') {
+      await this.gates?.follow();
       this.worker = new EngineWorker({
         link: this.link,
         db,
@@ -134,6 +153,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     for (const u of this.unsub) u();
+    this.gates?.stop();
     await this.worker?.stop();
     await this.relay?.stop();
   }

@@ -21,8 +21,12 @@ export interface ClusterNames {
   pokeEvents: string;
   /** "There are new outbox rows" (to the dispatcher). */
   pokeOutbox: string;
-  /** Fingerprint sightings every engine worker shares (campaigns cross partitions). */
+  /** Fingerprint sightings every engine worker shares (campaigns cross partitions; on the stream). */
   sightings: string;
+  /** Throttles set or lifted by the response part (to the engine workers answering checks). */
+  throttles: string;
+  /** Sessions put on probation or confirmed by identity (to the engine workers answering checks). */
+  probation: string;
 }
 
 export function clusterNames(name: string): ClusterNames {
@@ -35,5 +39,7 @@ export function clusterNames(name: string): ClusterNames {
     pokeEvents: `${name}.poke.events`,
     pokeOutbox: `${name}.poke.outbox`,
     sightings: `${name}.fp`,
+    throttles: `${name}.throttle`,
+    probation: `${name}.probation`,
   };
 }

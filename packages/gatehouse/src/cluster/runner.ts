@@ -56,6 +56,10 @@ export interface RunnerDeps {
   onApplied?: (n: number) => void;
   /** Shares a fingerprint sighting of this partition with every other partition. */
   share?: (partition: number, s: Sighting) => void;
+  /** Called with the number of other partitions' sightings applied. */
+  onSightings?: (n: number) => void;
+  /** Publishes the sightings shared so far (taken synchronously at the call). */
+  sendShared?: () => Promise<void>;
 }
 
 export class PartitionRunner {
@@ -64,6 +68,8 @@ export class PartitionRunner {
   engine!: Engine;
   /** The last stream sequence applied. */
   position = 0;
+  /** The last stream sequence of the fingerprint sightings applied (other partitions' senders). */
+  fpPosition = 0;
   /** The last stream sequence whose decisions are in PostgreSQL. */
   committed = 0;
   applied = 0;
@@ -80,6 +86,8 @@ export class PartitionRunner {
   private checkTimer: NodeJS.Timeout | undefined;
   private checkFlushing: Promise<void> | undefined;
   private messages: ConsumerMessages | undefined;
+  private sightings: ConsumerMessages | undefined;
+  private consumingSightings: Promise<void> | undefined;
   private checkSub: Subscription | undefined;
   private consuming: Promise<void> | undefined;
   private gate: Promise<void> | undefined;
@@ -100,6 +108,7 @@ export class PartitionRunner {
       for (const line of text.split('\n')) if (line) restorer.add(JSON.parse(line) as SnapshotRecord);
       this.engine = restorer.done();
       this.position = Number(snap.position);
+      this.fpPosition = Number(snap.fp_position);
       for (const id of JSON.parse(snap.applied) as string[]) this.liveApplied.add(id);
     } else {
       this.engine = this.d.service.newEngine();
@@ -117,6 +126,16 @@ export class PartitionRunner {
     });
     this.messages = await consumer.consume({ max_messages: 2000 });
     this.consuming = this.consume(this.messages);
+    // other partitions' sightings, durable on the stream: from the snapshot's position, so sightings
+    // that arrived after it are applied again to the restored state (a campaign spread over a takeover)
+    const fp = await js.consumers.get(names.stream, {
+      filter_subjects: names.sightings,
+      ...(this.fpPosition > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.fpPosition + 1 }
+        : { deliver_policy: DeliverPolicy.All }),
+    });
+    this.sightings = await fp.consume({ max_messages: 1000 });
+    this.consumingSightings = this.consumeSightings(this.sightings);
     this.checkSub = this.d.link.nc.subscribe(names.check(this.partition), {
       callback: (err, m) => {
         if (!err) this.onCheck(m);
@@ -137,6 +156,27 @@ export class PartitionRunner {
         continue;
       }
       this.apply(row);
+    }
+  }
+
+  private async consumeSightings(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      if (this.stopped) break;
+      if (m.seq <= this.fpPosition) continue;
+      this.fpPosition = m.seq;
+      let batch: Array<[number, Sighting]>;
+      try {
+        batch = m.json<Array<[number, Sighting]>>();
+      } catch {
+        continue;
+      }
+      let n = 0;
+      for (const [from, sg] of batch)
+        if (from !== this.partition) {
+          this.engine.campaignTracker.observeRemote(sg);
+          n++;
+        }
+      this.d.onSightings?.(n);
     }
   }
 
@@ -211,11 +251,6 @@ export class PartitionRunner {
       this.flushing = undefined;
     });
     await this.flushing;
-  }
-
-  /** Another partition's sighting (not while this one is paused for a snapshot: it is taken then). */
-  observeRemote(sg: Sighting): void {
-    if (!this.stopped && this.engine) this.engine.campaignTracker.observeRemote(sg);
   }
 
   // ------------------------------------------------------------------ pre-send checks
@@ -306,12 +341,16 @@ export class PartitionRunner {
     try {
       await this.flushChecks();
       await this.flush();
+      // the state and both positions are read in one synchronous stretch (nothing is applied meanwhile)
       const records: string[] = [];
       for (const r of this.engine.snapshotRecords()) records.push(JSON.stringify(r));
       const data = gzipSync(records.join('\n'), { level: 1 }).toString('base64');
+      const [position, fpPosition] = [this.position, this.fpPosition];
+      await this.d.sendShared?.();
       return await clusterStore.putSnapshot(this.d.db, {
         partition: this.partition,
-        position: this.position,
+        position,
+        fpPosition,
         leaseRev: this.leaseRev,
         applied: [...this.liveApplied],
         data,
@@ -331,6 +370,8 @@ export class PartitionRunner {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.checkTimer) clearTimeout(this.checkTimer);
     this.messages?.stop();
+    this.sightings?.stop();
     await this.consuming?.catch(() => undefined);
+    await this.consumingSightings?.catch(() => undefined);
   }
 }

@@ -12,6 +12,8 @@ export interface ClusterSnapshotsTable {
   /** Base64 of the gzip'd snapshot records (engine/snapshot.ts), one JSON record per line. */
   data: string;
   taken_at: number;
+  /** The last stream sequence of the fingerprint sightings (`<name>.fp`) the state includes. */
+  fp_position: number;
 }
 
 /** How far the relay has published the event log onto the stream. */
@@ -46,6 +48,17 @@ export const clusterMigrations: PartMigrations = {
     async down(db: AnyDb) {
       await db.schema.dropTable('cluster_relay').execute();
       await db.schema.dropTable('cluster_snapshots').execute();
+    },
+  }),
+  '1601_cluster_sightings': () => ({
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable('cluster_snapshots')
+        .addColumn('fp_position', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.alterTable('cluster_snapshots').dropColumn('fp_position').execute();
     },
   }),
 };

@@ -13,7 +13,15 @@ export const clusterStore = {
   /** Writes a partition's snapshot unless one written under a newer lease is there already. */
   async putSnapshot(
     db: Db,
-    s: { partition: number; position: number; leaseRev: number; applied: string[]; data: string; at: number },
+    s: {
+      partition: number;
+      position: number;
+      fpPosition: number;
+      leaseRev: number;
+      applied: string[];
+      data: string;
+      at: number;
+    },
   ): Promise<boolean> {
     const row = {
       partition: s.partition,
@@ -22,6 +30,7 @@ export const clusterStore = {
       applied: JSON.stringify(s.applied),
       data: s.data,
       taken_at: s.at,
+      fp_position: s.fpPosition,
     };
     const r = await db
       .insertInto('cluster_snapshots')
@@ -35,6 +44,7 @@ export const clusterStore = {
             applied: row.applied,
             data: row.data,
             taken_at: row.taken_at,
+            fp_position: row.fp_position,
           })
           .where('cluster_snapshots.lease_rev', '<=', row.lease_rev),
       )

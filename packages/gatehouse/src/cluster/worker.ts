@@ -39,8 +39,7 @@ export class EngineWorker {
   private stopped = false;
   private outgoing: Array<[number, Sighting]> = [];
   private sendTimer: NodeJS.Timeout | undefined;
-  private unsub: (() => void) | undefined;
-  /** Sightings received from other partitions (applied to this worker's partitions). */
+  /** Sightings of other partitions applied to this worker's partitions. */
   sightingsIn = 0;
 
   constructor(o: WorkerOptions) {
@@ -48,41 +47,48 @@ export class EngineWorker {
   }
 
   /**
-   * Content fingerprints and campaigns cross partitions: every sighting a partition counts goes to
-   * every other partition (here and in other workers) within ~50 ms over NATS, and is counted there
-   * too; a partition's snapshot holds what it had counted.
+   * Content fingerprints and campaigns cross partitions: every sighting a partition counts goes, batched
+   * every 50 ms, onto the stream (`<name>.fp`), which every partition consumes (here and in other
+   * workers) and counts; a partition's snapshot holds what it had counted and the sightings' stream
+   * position, so a partition restored after its worker died replays the sightings after it. A batch
+   * whose publish failed is sent again with the next (the sightings of a partition's own events are
+   * also derived again when a new owner replays them).
    */
   private share(partition: number, s: Sighting): void {
     this.outgoing.push([partition, s]);
-    this.sendTimer ??= setTimeout(() => {
-      this.sendTimer = undefined;
-      const batch = this.outgoing;
-      this.outgoing = [];
-      this.o.link.nc.publish(this.o.link.names.sightings, JSON.stringify(batch));
-    }, 50);
+    this.scheduleSend(50);
   }
 
-  private receive(batch: Array<[number, Sighting]>): void {
-    for (const [from, s] of batch)
-      for (const r of this.runners.values())
-        if (r.partition !== from) {
-          r.observeRemote(s);
-          this.sightingsIn++;
-        }
+  private scheduleSend(ms: number): void {
+    if (this.stopped) return;
+    this.sendTimer ??= setTimeout(() => {
+      this.sendTimer = undefined;
+      this.sendSightings().catch((err: unknown) => {
+        this.o.log.warn({ err }, 'fingerprint sightings not published; retrying');
+        this.scheduleSend(500);
+      });
+    }, ms);
+  }
+
+  /**
+   * Publishes the sightings counted so far (taken at the call, synchronously); on failure they are put
+   * back and the promise rejects. A snapshot waits for it: a sighting of an event the snapshot covers
+   * is on the stream before the snapshot is written (a new owner does not apply that event again).
+   */
+  private sendSightings(): Promise<void> {
+    const batch = this.outgoing;
+    this.outgoing = [];
+    if (batch.length === 0) return Promise.resolve();
+    return this.o.link.js.publish(this.o.link.names.sightings, JSON.stringify(batch)).then(
+      () => undefined,
+      (err: unknown) => {
+        this.outgoing = batch.concat(this.outgoing);
+        throw err;
+      },
+    );
   }
 
   async start(): Promise<void> {
-    const sub = this.o.link.nc.subscribe(this.o.link.names.sightings, {
-      callback: (err, m) => {
-        if (err) return;
-        try {
-          this.receive(m.json<Array<[number, Sighting]>>());
-        } catch (e) {
-          this.o.log.warn({ err: e }, 'fingerprint sightings not applied');
-        }
-      },
-    });
-    this.unsub = () => sub.unsubscribe();
     this.selfRev = await this.o.link.leases.put(`w.${this.id}`, String(Date.now()));
     await this.tick();
     this.timer = setInterval(() => {
@@ -166,6 +172,8 @@ export class EngineWorker {
           onCommit: this.o.onCommit,
           onApplied: (n) => (this.applied += n),
           share: (q, sg) => this.share(q, sg),
+          onSightings: (n) => (this.sightingsIn += n),
+          sendShared: () => this.sendSightings(),
         });
         this.opening.set(p, r);
       }
@@ -209,7 +217,6 @@ export class EngineWorker {
     if (this.timer) clearInterval(this.timer);
     if (this.snapTimer) clearInterval(this.snapTimer);
     if (this.renewTimer) clearInterval(this.renewTimer);
-    this.unsub?.();
     if (this.sendTimer) clearTimeout(this.sendTimer);
     while (this.ticking) await this.ticking;
     while (this.renewing) await this.renewing;
@@ -217,6 +224,9 @@ export class EngineWorker {
       await this.release(p).catch((err: unknown) =>
         this.o.log.error({ err, partition: p }, 'partition hand-over failed'),
       );
+    await this.sendSightings().catch((err: unknown) =>
+      this.o.log.error({ err }, 'fingerprint sightings not published at stop'),
+    );
     await this.o.link.leases.delete(`w.${this.id}`, { previousSeq: this.selfRev }).catch(() => undefined);
   }
 }

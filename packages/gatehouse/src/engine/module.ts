@@ -41,8 +41,10 @@ export function engineModule(
     // the response part's holds (asked when the engine allows); a probation session's messages outside
     // the close circle (asked always, so its reason is reported beside the engine's)
     gate: (account, now) => w.get('response').gate(account, now),
-    restrict: (_a, now, ev) =>
-      w.get('identity').probation.gate(ev, now, (a, other) => engine.engine.isFriend(a, other)),
+    // (friends as the engine scoring the check knows them: an engine worker's partition, not this
+    // service's own engine, which an engine worker does not feed)
+    restrict: (_a, now, ev, scoring) =>
+      w.get('identity').probation.gate(ev, now, (a, other) => scoring.isFriend(a, other)),
     // user reports feed the content part's review queue (issue 14 item 8); learning waits for an operator
     onReport: (ev) =>
       void content
@@ -58,6 +60,7 @@ export function engineModule(
   w.set('engine', engine);
   // a scale-out role's engine appends to the log; workers own the partitions (cluster/)
   core.cluster?.wireEngine(engine);
+  core.cluster?.wireProbation(w.get('identity').probation, store.db);
   // events and checks naming an account id Gatehouse never gave out are accepted with a warning
   const knownAccounts = new KnownAccounts({ lookup: (ids) => w.get('identity').existingIds(ids) });
   return {

@@ -5,7 +5,7 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Db, Dialect } from '../store/db.ts';
 import type { CheckLog } from './check-log.ts';
-import type { EngineOptions } from './engine.ts';
+import type { Engine, EngineOptions } from './engine.ts';
 import type { CheckResult, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
 
 export type EventResult =
@@ -70,6 +70,8 @@ export interface EngineServiceOptions {
     account: string,
     now: number,
     ev: MessageSentEvent,
+    /** The engine the check is scored on (an engine worker's partition, or the service's own). */
+    engine: Engine,
   ) => { signal: string; en: string; zh: string } | undefined;
   /**
    * Hook: called with every accepted `message.reported` event the consumer applies (the content part

@@ -368,7 +368,7 @@ export class EngineService {
     // a session's restriction is asked whatever the engine decided (both reasons are reported); the
     // gate (a throttle, which counts what it lets through) only for messages the engine allows
     const gated =
-      this.opts.restrict?.(ev.account, now, ev) ??
+      this.opts.restrict?.(ev.account, now, ev, engine) ??
       (r.verdict === 'allow' ? this.opts.gate?.(ev.account, now, ev) : undefined);
     const answer: CheckAnswer = {
       id: ev.id,

@@ -47,6 +47,8 @@ export function responseModule(
     },
   });
   w.set('response', response);
+  // the scale-out shape: throttles reach the engine workers that answer the checks
+  core.cluster?.wireThrottles(response.throttles, store.db);
   w.set('policy', policy);
   // Decisions reach the response part through the bus (at least once; handling is idempotent) and a
   // bounded queue: the outbox waits when it is full, the pre-send check never does. (Incidents take

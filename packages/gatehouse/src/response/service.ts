@@ -35,7 +35,8 @@ const MAX_RETRACT = 10_000;
 export class ResponseService {
   private readonly d: ResponseDeps;
   private readonly now: () => number;
-  private readonly throttles = new ThrottleGate();
+  /** The pre-send check's throttles (the scale-out shape shares their changes: cluster/throttles.ts). */
+  readonly throttles = new ThrottleGate();
   private readonly runner: Runner;
   private readonly ctx: ActionContext;
   private readonly challenges: Challenges;

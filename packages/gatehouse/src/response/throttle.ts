@@ -10,18 +10,57 @@ export class ThrottleGate {
     string,
     { perMinute: number; until: number; windowStart: number; count: number }
   >();
+  private changedDuringSync: Set<string> | undefined;
+
+  /**
+   * Told of every throttle this process sets or lifts (null), so the scale-out shape can tell the
+   * processes that answer the account's checks (cluster/); not told of what `apply` or `restore` load.
+   */
+  onChange: ((account: string, t: { perMinute: number; until: number } | null) => void) | undefined;
 
   set(account: string, perMinute: number, until: number): void {
-    this.live.set(account, { perMinute, until, windowStart: 0, count: 0 });
+    this.apply(account, perMinute, until);
+    this.onChange?.(account, { perMinute, until });
   }
 
   delete(account: string): void {
-    this.live.delete(account);
+    this.apply(account, null, 0);
+    this.onChange?.(account, null);
+  }
+
+  /** A throttle set (or lifted: null) by another process; a throttle already in force keeps its count. */
+  apply(account: string, perMinute: number | null, until: number): void {
+    this.changedDuringSync?.add(account);
+    if (perMinute === null) return void this.live.delete(account);
+    const t = this.live.get(account);
+    if (t && t.perMinute === perMinute) t.until = until;
+    else this.live.set(account, { perMinute, until, windowStart: 0, count: 0 });
+  }
+
+  /**
+   * Makes the gate the throttles in force in the database (a backstop for a change announced while
+   * this process could not hear it); throttles already in force keep their counts.
+   */
+  async sync(db: Db, now: number): Promise<void> {
+    // a change applied while the rows are read is newer than they are: it stays as it is
+    const changed = (this.changedDuringSync = new Set());
+    let rows: Awaited<ReturnType<typeof q.liveThrottles>>;
+    try {
+      rows = await q.liveThrottles(db, now);
+    } finally {
+      this.changedDuringSync = undefined;
+    }
+    const seen = new Set<string>();
+    for (const r of rows) {
+      seen.add(r.account);
+      if (!changed.has(r.account)) this.apply(r.account, r.per_minute, r.until);
+    }
+    for (const a of this.live.keys()) if (!seen.has(a) && !changed.has(a)) this.live.delete(a);
   }
 
   /** Loads the throttles in force after a restart. */
   async restore(db: Db, now: number): Promise<void> {
-    for (const r of await q.liveThrottles(db, now)) this.set(r.account, r.per_minute, r.until);
+    for (const r of await q.liveThrottles(db, now)) this.apply(r.account, r.per_minute, r.until);
   }
 
   /** Counts a message of the account; a reason to hold it when the account is over its rate. */

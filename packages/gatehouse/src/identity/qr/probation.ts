@@ -32,6 +32,7 @@ export class Probation {
   private readonly until = new Map<string, number>();
   private loadedAt = -Infinity;
   private loading: Promise<void> | undefined;
+  private duringLoad: Map<string, number | null> | undefined;
 
   constructor(db: Db, now: () => number) {
     this.db = db;
@@ -49,21 +50,38 @@ export class Probation {
       });
   }
 
+  /**
+   * Told of every probation this process begins or ends, so the scale-out shape can tell the engine
+   * workers that answer the account's checks at once (cluster/); not told of what `apply` loads.
+   */
+  onChange: ((sessionId: string, until: number | null) => void) | undefined;
+
   note(sessionId: string, until: number | null): void {
+    this.apply(sessionId, until);
+    this.onChange?.(sessionId, until);
+  }
+
+  /** A probation begun or ended by another process (or by this one: `note`). */
+  apply(sessionId: string, until: number | null): void {
     if (until === null) this.until.delete(sessionId);
     else this.until.set(sessionId, until);
+    // a re-read in flight may have missed it: it is applied again after the re-read
+    this.duringLoad?.set(sessionId, until);
   }
 
   /** Re-reads the index (all live probation sessions). */
   async refresh(): Promise<void> {
     this.loading ??= (async () => {
       const t = this.now();
+      const during = (this.duringLoad = new Map());
       const rows = await m.probationSessions(this.db, t);
       this.until.clear();
       for (const r of rows) this.until.set(r.id, r.probation_until!);
+      for (const [id, u] of during) this.apply(id, u);
       this.loadedAt = t;
     })().finally(() => {
       this.loading = undefined;
+      this.duringLoad = undefined;
     });
     return this.loading;
   }
