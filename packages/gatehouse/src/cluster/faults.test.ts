@@ -219,7 +219,12 @@ describe('scale-out: an engine worker killed mid-stream', { skip }, () => {
         'the outbox drained by the dispatcher',
         60_000,
       );
-      for (const p of [api, b, dispatcher]) assert.equal(await stopRole(p), 0, `${p.role} stops cleanly`);
+      for (const p of [api, b, dispatcher])
+        assert.equal(
+          await stopRole(p),
+          0,
+          `${p.role} stops cleanly; its log ends:\n${p.output().slice(-3000)}`,
+        );
     },
   );
 });

@@ -356,6 +356,11 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
     await until(async () => (await decided(inA)) >= 4, 'the four hijacked senders in A decided on');
     const formed = await until(async () => ((await campaigns()) > 0 ? campaigns() : undefined), 'a campaign');
     assert.ok(formed >= 1);
-    for (const p of [api, b, dispatcher]) assert.equal(await stopRole(p), 0, `${p.role} stops cleanly`);
+    for (const p of [api, b, dispatcher])
+      assert.equal(
+        await stopRole(p),
+        0,
+        `${p.role} stops cleanly; its log ends:\n${p.output().slice(-3000)}`,
+      );
   });
 });

@@ -20,6 +20,8 @@ export interface RoleProcess {
   /** Where it listens (every role serves /healthz and /metrics). */
   url: string;
   exited: Promise<number | null>;
+  /** The last 8,000 characters it wrote (its log, stdout and stderr), for a failure's message. */
+  output(): string;
 }
 
 /** Starts `gatehouse serve --role <role>` with `env` (GATEHOUSE_* settings); resolves once it listens. */
@@ -39,8 +41,13 @@ export function startRole(
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let out = '';
   let err = '';
+  let tail = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
+    tail = (tail + d.toString()).slice(-8000);
+  });
+  child.stdout!.on('data', (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-8000);
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -52,7 +59,7 @@ export function startRole(
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ role, child, url: m[1]!, exited });
+        resolve({ role, child, url: m[1]!, exited, output: () => tail });
       }
     });
     void exited.then((code) => {

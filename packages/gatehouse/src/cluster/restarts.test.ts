@@ -185,6 +185,11 @@ describe('scale-out: NATS and PostgreSQL restarted mid-run', { skip }, () => {
     process.stdout.write(
       `# restart test: ${EVENTS} events acknowledged and applied; ${refused} requests refused while PostgreSQL was down\n`,
     );
-    for (const p of [api, engine, dispatcher]) assert.equal(await stopRole(p), 0, `${p.role} stops cleanly`);
+    for (const p of [api, engine, dispatcher])
+      assert.equal(
+        await stopRole(p),
+        0,
+        `${p.role} stops cleanly; its log ends:\n${p.output().slice(-3000)}`,
+      );
   });
 });

@@ -6,6 +6,7 @@
  * position they cover is snapshotted, so a takeover replays at most what the last snapshot did not
  * cover and re-derives the same decisions, which are then skipped: no effect happens twice.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import type { ConsumerMessages } from '@nats-io/jetstream';
 import { DeliverPolicy } from '@nats-io/jetstream';
@@ -33,6 +34,8 @@ import { clusterStore } from './store.ts';
 
 const CHECK_FLUSH_MS = 5;
 const RETRY_MS = 250;
+/** How long a partition's stop waits for its stream consumers' loops to end. */
+const STOP_WAIT_MS = 2_000;
 
 /** A control record on the stream (the response part's operator controls on the engine). */
 export interface ControlOp {
@@ -371,7 +374,14 @@ export class PartitionRunner {
     if (this.checkTimer) clearTimeout(this.checkTimer);
     this.messages?.stop();
     this.sightings?.stop();
-    await this.consuming?.catch(() => undefined);
-    await this.consumingSightings?.catch(() => undefined);
+    // the loops see `stopped` and apply nothing more; a consumer whose iterator does not end (seen after a
+    // NATS restart) must not hold the process's stop past its deadline: the state is saved above
+    const loops = Promise.all([
+      this.consuming?.catch(() => undefined),
+      this.consumingSightings?.catch(() => undefined),
+    ]).then(() => true);
+    const ended = await Promise.race([loops, delay(STOP_WAIT_MS, false, { ref: false })]);
+    if (!ended)
+      this.d.log.warn({ partition: this.partition }, 'stream consumers did not end in time; leaving them');
   }
 }
