@@ -209,8 +209,8 @@ export class GatehouseClient {
     return this.request('DELETE', `/v1/me/sessions/${encodeURIComponent(id)}`, undefined, 'token');
   }
   /**
-   * Ends my other sessions. From a session younger than the server's sessionEndOthersMinAgeHours (a
-   * passkey sign-in is exempt), the sessions that began before it stay signed in: `kept` says how many,
+   * Ends my other sessions. From a session younger than the server's sessionEndOthersMinAgeHours
+   * (whatever its sign-in method), the sessions that began before it stay signed in: `kept` says how many,
    * `notice` why (zh/en). The same holds for `signOutEverywhere` and `changePassword`.
    */
   revokeOtherSessions(): Promise<SessionsEnded> {

@@ -82,7 +82,7 @@ export const ACCESS_SETTINGS = {
     schema: int(0, 24 * 30),
     default: 24,
     form: 'hours (integer; 0: off)',
-    doc: "For this long after it began, a session (other than a passkey sign-in) may sign out only itself and sessions that began after it, never an older one (an intruder's new session cannot kick the owner out); a password change from it keeps the older sessions signed in",
+    doc: "For this long after it began, a session (whatever its sign-in method) may sign out only itself and sessions that began after it, never an older one (an intruder's new session cannot kick the owner out); a password change from it keeps the older sessions signed in",
   },
   recoveryFactorCoolingOffHours: {
     schema: int(0, 24 * 365),

@@ -191,7 +191,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         tags: ['me'],
         summary: 'End one of my sessions',
         description:
-          'A session younger than sessionEndOthersMinAgeHours (24 h by default; a passkey sign-in is exempt) cannot end a session that began before it: 403 SESSION_TOO_NEW_TO_END_OTHERS.',
+          'A session younger than sessionEndOthersMinAgeHours (24 h by default) cannot end a session that began before it: 403 SESSION_TOO_NEW_TO_END_OTHERS.',
         params: IdParam,
       },
     },
@@ -209,7 +209,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         tags: ['me'],
         summary: 'End all my other sessions',
         description:
-          'From a session younger than sessionEndOthersMinAgeHours (a passkey sign-in is exempt), the sessions that began before it stay signed in: the answer counts them (kept) and says why.',
+          'From a session younger than sessionEndOthersMinAgeHours, the sessions that began before it stay signed in: the answer counts them (kept) and says why.',
         response: { 200: Revoked },
       },
     },
@@ -237,7 +237,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
         tags: ['me'],
         summary: 'Change my password (ends every other session)',
         description:
-          'From a session younger than sessionEndOthersMinAgeHours (a passkey sign-in is exempt), the sessions that began before it stay signed in (kept in the answer).',
+          'From a session younger than sessionEndOthersMinAgeHours, the sessions that began before it stay signed in (kept in the answer).',
         body: z.strictObject({
           currentPassword: z.string().min(1).max(1024),
           newPassword: z.string().min(1).max(1024),

@@ -6,14 +6,14 @@ import type { SessionsTable } from './schema.ts';
  * intruder's first move with a stolen password is to end the owner's sessions, so that the owner no longer
  * sees the alerts or can answer "this wasn't me"). For `minAgeMs` after it began, a session may end itself
  * and sessions that began after it, never one that began before it; the older sessions keep the power to
- * end it. A passkey sign-in is exempt: a passkey cannot be phished or relayed to another site. 0 turns the
- * rule off (setting `sessionEndOthersMinAgeHours`).
+ * end it. No sign-in method is exempt: an intruder holding the password can register a passkey of its
+ * own and sign in with it at once. 0 turns the rule off (setting `sessionEndOthersMinAgeHours`).
  */
 export const DEFAULT_END_OTHERS_MIN_AGE_MS = 24 * 3_600_000;
 
 /** From when `s` may end sessions that began before it. */
 export function mayEndOlderFrom(s: SessionsTable, minAgeMs: number): number {
-  return s.method === 'passkey' ? s.created_at : s.created_at + minAgeMs;
+  return s.created_at + minAgeMs;
 }
 
 /** Splits `others` into those `current` may end now and the older ones it may not end yet. */
