@@ -8,6 +8,7 @@
  * announced while it could not hear it). The count of a throttled account's messages in the current
  * minute lives with the worker answering its checks (a new owner starts the minute again).
  */
+import { z } from 'zod';
 import type { Probation } from '../identity/qr/probation.ts';
 import type { Logger } from '../log/index.ts';
 import type { ThrottleGate } from '../response/throttle.ts';
@@ -16,16 +17,17 @@ import type { ClusterLink } from './nats.ts';
 
 const SYNC_MS = 5_000;
 
-interface ThrottleChange {
-  account: string;
-  perMinute: number | null;
-  until: number;
-}
+/** A throttle set (`perMinute`) or lifted (null) on an account: the contract of `<name>.throttle`. */
+const ThrottleChange = z.object({
+  account: z.string().min(1).max(200),
+  perMinute: z.number().int().nonnegative().nullable(),
+  until: z.number(),
+});
+type ThrottleChange = z.infer<typeof ThrottleChange>;
 
-interface ProbationChange {
-  session: string;
-  until: number | null;
-}
+/** A probation begun (`until`) or ended (null) on a session: the contract of `<name>.probation`. */
+const ProbationChange = z.object({ session: z.string().min(1).max(200), until: z.number().nullable() });
+type ProbationChange = z.infer<typeof ProbationChange>;
 
 export class GateShare {
   private timer: NodeJS.Timeout | undefined;
@@ -63,12 +65,12 @@ export class GateShare {
     };
   }
 
-  private on<T>(subject: string, apply: (c: T) => void): void {
+  private on<T>(subject: string, schema: z.ZodType<T>, apply: (c: T) => void): void {
     const sub = this.link.nc.subscribe(subject, {
       callback: (err, m) => {
         if (err) return;
         try {
-          apply(m.json<T>());
+          apply(schema.parse(m.json()));
           this.heard++;
         } catch (e) {
           this.log.warn({ err: e, subject }, 'gate change not applied');
@@ -82,13 +84,11 @@ export class GateShare {
   async follow(): Promise<void> {
     const { throttles, probation } = this;
     if (throttles)
-      this.on<ThrottleChange>(this.link.names.throttles, (c) => {
-        if (typeof c.account === 'string') throttles.apply(c.account, c.perMinute, c.until);
-      });
+      this.on(this.link.names.throttles, ThrottleChange, (c) =>
+        throttles.apply(c.account, c.perMinute, c.until),
+      );
     if (probation)
-      this.on<ProbationChange>(this.link.names.probation, (c) => {
-        if (typeof c.session === 'string') probation.apply(c.session, c.until);
-      });
+      this.on(this.link.names.probation, ProbationChange, (c) => probation.apply(c.session, c.until));
     await this.sync();
     this.timer = setInterval(() => {
       this.sync().catch((err: unknown) => this.log.warn({ err }, 'gates not re-read'));
