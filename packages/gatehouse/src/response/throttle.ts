@@ -58,9 +58,9 @@ export class ThrottleGate {
     for (const a of this.live.keys()) if (!seen.has(a) && !changed.has(a)) this.live.delete(a);
   }
 
-  /** Loads the throttles in force after a restart. */
-  async restore(db: Db, now: number): Promise<void> {
-    for (const r of await q.liveThrottles(db, now)) this.apply(r.account, r.per_minute, r.until);
+  /** Loads the throttles in force after a restart (a sync of an empty gate). */
+  restore(db: Db, now: number): Promise<void> {
+    return this.sync(db, now);
   }
 
   /** Counts a message of the account; a reason to hold it when the account is over its rate. */
