@@ -3,7 +3,7 @@
  * (subjects partitioned by account, deduplicated by event id) and its lease bucket (key-value, with a
  * TTL: a lease its owner stops renewing lapses).
  */
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../log/index.ts';
@@ -13,6 +13,7 @@ export interface ClusterLink {
   nc: NatsConnection;
   js: JetStreamClient;
   leases: KV;
+  jsm: JetStreamManager;
   names: ClusterNames;
   partitions: number;
   leaseMs: number;
@@ -71,6 +72,7 @@ export async function openLink(o: LinkOptions): Promise<ClusterLink> {
     nc,
     js,
     leases,
+    jsm,
     names,
     partitions: o.partitions,
     leaseMs,
@@ -78,6 +80,27 @@ export async function openLink(o: LinkOptions): Promise<ClusterLink> {
       await nc.drain().catch(() => nc.close());
     },
   };
+}
+
+/**
+ * The live entries of the lease bucket (key → value), read with one stream-info request for the keys
+ * and one get per key. Not `KV.keys()`: its ordered consumer can wait forever when entries expire
+ * (the bucket's TTL) between its count and its delivery — a worker's lease round then hung, and with
+ * it the worker's stop (CI: the scale-out gate test's start never ended).
+ */
+export async function leaseEntries(link: ClusterLink, prefix = ''): Promise<Map<string, string>> {
+  const stream = `KV_${link.names.bucket}`;
+  const head = `$KV.${link.names.bucket}.`;
+  const info = await link.jsm.streams.info(stream, { subjects_filter: `${head}${prefix}>` });
+  const keys = Object.keys(info.state.subjects ?? {}).map((s) => s.slice(head.length));
+  const out = new Map<string, string>();
+  await Promise.all(
+    keys.map(async (k) => {
+      const e = await link.leases.get(k);
+      if (e && e.operation === 'PUT') out.set(k, e.string());
+    }),
+  );
+  return out;
 }
 
 /** Removes a deployment's stream and bucket (tests, with a name of their own). */

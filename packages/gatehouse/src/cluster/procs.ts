@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Db } from '../store/db.ts';
-import type { ClusterLink } from './nats.ts';
+import { leaseEntries, type ClusterLink } from './nats.ts';
 import { clusterStore } from './store.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
@@ -79,10 +79,7 @@ export async function stopRole(p: RoleProcess): Promise<number | null> {
 /** Partition → owning worker id (from the lease bucket). */
 export async function owners(link: ClusterLink): Promise<Map<number, string>> {
   const out = new Map<number, string>();
-  for await (const k of await link.leases.keys('p.*')) {
-    const e = await link.leases.get(k);
-    if (e && e.operation === 'PUT') out.set(Number(k.slice(2)), e.string());
-  }
+  for (const [k, v] of await leaseEntries(link, 'p.')) out.set(Number(k.slice(2)), v);
   return out;
 }
 

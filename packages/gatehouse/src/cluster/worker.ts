@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { EngineService, Sighting } from '../engine/index.ts';
-import type { ClusterLink } from './nats.ts';
+import { leaseEntries, type ClusterLink } from './nats.ts';
 import { PartitionRunner } from './runner.ts';
 
 export interface WorkerOptions {
@@ -148,9 +148,8 @@ export class EngineWorker {
     if (this.stopped) return;
     const kv = this.o.link.leases;
     await this.renewOnce();
-    const keys = new Set<string>();
-    for await (const k of await kv.keys()) keys.add(k);
-    const workers = [...keys].filter((k) => k.startsWith('w.')).length || 1;
+    const keys = await leaseEntries(this.o.link);
+    const workers = [...keys.keys()].filter((k) => k.startsWith('w.')).length || 1;
     const P = this.o.link.partitions;
     const fair = Math.ceil(P / workers);
     if (this.runners.size < fair) {

@@ -59,7 +59,15 @@ export async function until<T>(
 ): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = await f();
+    // a probe that never settles fails at the deadline too (it does not hang the test to its timeout)
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what} (its probe did not settle)`)),
+        Math.max(0, end - Date.now()) + 1000,
+      );
+    });
+    const v = await Promise.race([Promise.resolve(f()), late]).finally(() => clearTimeout(timer));
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
