@@ -171,6 +171,7 @@ export async function openCluster(config: Config, log: Logger): Promise<Cluster 
     clusterName: config.clusterName,
     partitions: config.clusterPartitions,
     leaseSeconds: config.clusterLeaseSeconds,
+    streamMaxAgeHours: config.clusterStreamMaxAgeHours,
     log,
   });
   return new Cluster(config, link, log);

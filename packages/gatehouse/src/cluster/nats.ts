@@ -25,6 +25,8 @@ export interface LinkOptions {
   clusterName: string;
   partitions: number;
   leaseSeconds: number;
+  /** The stream's retention (0: everything); undefined leaves an existing stream's as it is. */
+  streamMaxAgeHours?: number;
   log: Logger;
 }
 
@@ -55,6 +57,7 @@ export async function openLink(o: LinkOptions): Promise<ClusterLink> {
     subjects: [names.eventsAll, names.sightings],
     // a republished row (the relay restarted before recording its position) is dropped by id
     duplicate_window: 10 * 60_000 * NS,
+    ...(o.streamMaxAgeHours !== undefined ? { max_age: o.streamMaxAgeHours * 3_600_000 * NS } : {}),
   };
   let info: Awaited<ReturnType<typeof jsm.streams.info>> | undefined;
   try {
@@ -62,9 +65,17 @@ export async function openLink(o: LinkOptions): Promise<ClusterLink> {
   } catch {
     await jsm.streams.add(config);
   }
-  // a stream made before the sightings were on it gets their subject
-  if (info && !config.subjects.every((x) => info.config.subjects?.includes(x)))
-    await jsm.streams.update(names.stream, { ...info.config, subjects: config.subjects });
+  // a stream made before the sightings were on it gets their subject; a changed retention applies
+  if (
+    info &&
+    (!config.subjects.every((x) => info.config.subjects?.includes(x)) ||
+      (config.max_age !== undefined && info.config.max_age !== config.max_age))
+  )
+    await jsm.streams.update(names.stream, {
+      ...info.config,
+      subjects: config.subjects,
+      ...(config.max_age !== undefined ? { max_age: config.max_age } : {}),
+    });
   const js = jetstream(nc);
   const leaseMs = o.leaseSeconds * 1000;
   const leases = await new Kvm(js).create(names.bucket, { ttl: leaseMs, history: 1 });

@@ -121,6 +121,15 @@ export class PartitionRunner {
     const share = this.d.share;
     if (share) this.engine.campaignTracker.onSighting = (sg) => share(this.partition, sg);
     const { js, names } = this.d.link;
+    if (this.position > 0) {
+      // the stream's retention (clusterStreamMaxAgeHours) dropped events this snapshot had not seen
+      const first = (await this.d.link.jsm.streams.info(names.stream)).state.first_seq;
+      if (first > this.position + 1)
+        this.d.log.warn(
+          { partition: this.partition, position: this.position, streamFirst: first },
+          'partition snapshot is older than the event stream keeps: events between them are not replayed',
+        );
+    }
     const consumer = await js.consumers.get(names.stream, {
       filter_subjects: names.events(this.partition),
       ...(this.position > 0

@@ -41,6 +41,12 @@ export const CLUSTER_SETTINGS = {
     form: 'seconds (integer)',
     doc: 'How often an engine worker writes each owned partition’s state to PostgreSQL (a takeover replays the stream after it)',
   },
+  clusterStreamMaxAgeHours: {
+    schema: int(0, 87_600),
+    default: 168,
+    form: 'hours (integer; 0 keeps everything)',
+    doc: 'How long the event stream keeps events and fingerprint sightings (a takeover replays only what follows the partition’s latest snapshot, written every clusterSnapshotSeconds; the events stay in PostgreSQL)',
+  },
   clusterCheckTimeoutMs: {
     schema: int(10, 60_000),
     default: 2000,
