@@ -25,7 +25,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRouteDeps> = async (app, { 
   app.get(
     '/v1/audit',
     {
-      preHandler: requireKey(keys, 'audit:read'),
+      onRequest: requireKey(keys, 'audit:read'),
       schema: {
         security: [{ operatorKey: [] }],
         tags: ['audit'],

@@ -77,7 +77,7 @@ export class ConsoleAuth implements OperatorSessions {
     };
   }
 
-  /** A preHandler for console routes that need a signed-in operator of any role. */
+  /** An onRequest hook for console routes that need a signed-in operator of any role. */
   require() {
     return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
       if (!(await this.session(req))) throw new GatehouseError('UNAUTHENTICATED');

@@ -51,7 +51,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/holds',
     {
-      preHandler: requireKey(keys, 'response:read'),
+      onRequest: requireKey(keys, 'response:read'),
       schema: {
         tags,
         summary: 'Messages held for review, oldest first, with the message and the decision that held it',
@@ -87,7 +87,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/policy/counts',
     {
-      preHandler: requireKey(keys, 'response:read'),
+      onRequest: requireKey(keys, 'response:read'),
       schema: {
         tags,
         summary: 'Actions per policy rule over the last day: enforce (did) and dry-run (would have done)',
@@ -116,7 +116,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/policy/source',
     {
-      preHandler: requireKey(keys, 'response:read'),
+      onRequest: requireKey(keys, 'response:read'),
       schema: {
         tags,
         summary: 'The policy YAML in force, or of an earlier version (by hash)',
@@ -136,7 +136,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/accounts/find',
     {
-      preHandler: requireKey(keys, 'accounts:read'),
+      onRequest: requireKey(keys, 'accounts:read'),
       schema: {
         tags,
         summary: 'Find an account by id or handle',
@@ -154,7 +154,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/webhooks/health',
     {
-      preHandler: requireKey(keys, 'webhooks:read'),
+      onRequest: requireKey(keys, 'webhooks:read'),
       schema: {
         tags,
         summary: 'Per endpoint: pending, retrying, dead, delivered in 24 h, the last error',
@@ -181,7 +181,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/campaigns/:id/spread',
     {
-      preHandler: requireKey(keys, 'response:read'),
+      onRequest: requireKey(keys, 'response:read'),
       schema: {
         tags,
         summary:
@@ -208,7 +208,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/audit/verify',
     {
-      preHandler: requireKey(keys, 'audit:read'),
+      onRequest: requireKey(keys, 'audit:read'),
       schema: {
         tags,
         summary: 'Recompute the audit hash chain (as gatehouse audit verify)',
@@ -236,7 +236,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.get(
     '/v1/console/keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         summary: 'API keys (never their secrets)',
@@ -249,7 +249,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.post(
     '/v1/console/keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         summary: 'Create an API key for a machine; the key is shown once',
@@ -267,7 +267,7 @@ export const consoleDataRoutes: FastifyPluginAsyncZod<ConsoleDataDeps> = async (
   app.post(
     '/v1/console/keys/:id/revoke',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         summary: 'Revoke an API key',

@@ -102,7 +102,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.get(
     '/v1/console/session',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags,
         summary: 'The signed-in operator and the CSRF token',
@@ -119,7 +119,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.post(
     '/v1/console/signout',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: { tags, summary: 'End the console session', response: { 204: z.null() } },
     },
     async (req, reply) => {
@@ -132,7 +132,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.get(
     '/v1/console/operators',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags, summary: 'Operators', response: { 200: z.object({ operators: z.array(Operator) }) } },
     },
     async () => ({ operators: await operators.list() }),
@@ -141,7 +141,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.post(
     '/v1/console/operators',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         summary: 'Create an operator; the password and TOTP secret are shown once',
@@ -161,7 +161,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.post(
     '/v1/console/operators/:id/role',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         summary: "Change an operator's role",
@@ -176,7 +176,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.post(
     '/v1/console/operators/:id/disable',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         summary: 'Disable an operator (ends their sessions)',
@@ -198,7 +198,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.get(
     '/v1/console/overview',
     {
-      preHandler: canRead,
+      onRequest: canRead,
       config: { backgroundRead: true }, // polled by the page: does not renew the console session
       schema: {
         tags,
@@ -214,7 +214,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app.get(
     '/v1/console/overview/stream',
     {
-      preHandler: canRead,
+      onRequest: canRead,
       config: { backgroundRead: true }, // its checks before every event do not renew the console session
       schema: {
         tags,

@@ -84,7 +84,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
   app.post(
     '/v1/content/text/score',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Score a text: probability, top features, intents with spans',
@@ -109,7 +109,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
   app.post(
     '/v1/content/text/labels',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary:
@@ -130,7 +130,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
   app.post(
     '/v1/content/urls/analyze',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary:
@@ -151,7 +151,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
   app.get(
     '/v1/content/reports/queue',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary:
@@ -169,7 +169,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
   app.post(
     '/v1/content/reports/queue/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary:
@@ -185,7 +185,7 @@ export const contentRoutes: FastifyPluginAsyncZod<{ content: ContentService; key
   app.post(
     '/v1/content/images/match',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Match a PDQ hash or SHA-256 (64 hex) against the hash bank',

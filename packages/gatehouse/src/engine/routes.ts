@@ -175,7 +175,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app.post(
     '/v1/events',
     {
-      preHandler: write,
+      onRequest: write,
       bodyLimit: eventsBodyLimit,
       schema: {
         ...op,
@@ -207,7 +207,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app.post(
     '/v1/check/message',
     {
-      preHandler: write,
+      onRequest: write,
       // room for a text of MAX_TEXT_BYTES even when JSON escapes some of it; a longer text gets the
       // typed TEXT_TOO_LONG from the event parser, a body beyond this one PAYLOAD_TOO_LARGE
       bodyLimit: CHECK_BODY_LIMIT,
@@ -240,7 +240,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app.get(
     '/v1/accounts/:id/risk',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         tags: ['operator'],
@@ -255,7 +255,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app.get(
     '/v1/campaigns',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         tags: ['operator'],
@@ -269,7 +269,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app.get(
     '/v1/campaigns/:id',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         tags: ['operator'],
@@ -284,7 +284,7 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app.post(
     '/v1/campaigns/:id/status',
     {
-      preHandler: operate,
+      onRequest: operate,
       schema: {
         ...op,
         tags: ['operator'],

@@ -143,7 +143,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.post(
     '/v1/auth/signout',
     {
-      preHandler: session,
+      onRequest: session,
       schema: { response: { 204: NoContent }, tags: ['sessions'], summary: 'Sign out (end this session)' },
     },
     async (req, reply) => {
@@ -155,14 +155,14 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
 
   app.get(
     '/v1/me',
-    { preHandler: session, schema: { tags: ['me'], summary: 'My account', response: { 200: Account } } },
+    { onRequest: session, schema: { tags: ['me'], summary: 'My account', response: { 200: Account } } },
     async (req) => identity.getAccount(req.auth!.account.id),
   );
 
   app.get(
     '/v1/me/sessions',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         summary: 'My live sessions',
@@ -185,7 +185,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.delete(
     '/v1/me/sessions/:id',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         response: { 204: NoContent },
         tags: ['me'],
@@ -204,7 +204,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.post(
     '/v1/me/sessions/revoke-others',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         summary: 'End all my other sessions',
@@ -219,7 +219,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.post(
     '/v1/me/sessions/revoke-all',
     {
-      preHandler: session,
+      onRequest: session,
       schema: { tags: ['me'], summary: 'Sign out everywhere (this session too)', response: { 200: Revoked } },
     },
     async (req, reply) => {
@@ -232,7 +232,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.post(
     '/v1/me/password',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         summary: 'Change my password (ends every other session)',
@@ -258,7 +258,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.post(
     '/v1/me/reauth',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         summary: 'Confirm my password again (needed before changing how the account is recovered)',
@@ -277,7 +277,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.get(
     '/v1/me/signins',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         summary: 'My sign-in history',
@@ -300,7 +300,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.get(
     '/v1/accounts/:id',
     {
-      preHandler: read,
+      onRequest: read,
       schema: { ...op, summary: 'An account', params: IdParam, response: { 200: Account } },
     },
     async (req) => identity.getAccount(req.params.id),
@@ -308,7 +308,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.get(
     '/v1/accounts/:id/sessions',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: "An account's live sessions",
@@ -324,7 +324,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.get(
     '/v1/accounts/:id/signins',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: "An account's sign-in history",
@@ -342,7 +342,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
     app.post(
       state === 'frozen' ? '/v1/accounts/:id/freeze' : '/v1/accounts/:id/unfreeze',
       {
-        preHandler: write,
+        onRequest: write,
         schema: {
           ...op,
           summary:
@@ -371,7 +371,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.post(
     '/v1/accounts/:id/sessions/revoke-all',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: "End all of an account's sessions",
@@ -387,7 +387,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.delete(
     '/v1/accounts/:id/sessions/:sid',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         response: { 204: NoContent },
         ...op,
@@ -403,7 +403,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteDeps> = async (
   app.delete(
     '/v1/accounts/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { ...op, summary: 'Delete an account', params: IdParam, response: { 200: Account } },
     },
     async (req) => identity.deleteAccount(req.params.id, actor(req)),

@@ -73,7 +73,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ incidents: IncidentService;
   app.get(
     '/v1/incidents',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Incidents, most recently updated first',
@@ -94,7 +94,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ incidents: IncidentService;
   app.get(
     '/v1/incidents/:id',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'An incident with accounts, timeline and notes',
@@ -107,7 +107,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ incidents: IncidentService;
   app.get(
     '/v1/incidents/:id/export',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Export as a personal-information incident notice (JSON or Markdown)',
@@ -127,7 +127,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ incidents: IncidentService;
   app.post(
     '/v1/incidents/:id/notes',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         response: { 204: NoContent },
         ...op,
@@ -144,7 +144,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ incidents: IncidentService;
   app.post(
     '/v1/incidents/:id/status',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         response: { 204: NoContent },
         ...op,

@@ -85,7 +85,7 @@ export const notifyRoutes: FastifyPluginAsyncZod<NotifyRouteDeps> = async (
   app.get(
     '/v1/me/notifications',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary:
@@ -99,7 +99,7 @@ export const notifyRoutes: FastifyPluginAsyncZod<NotifyRouteDeps> = async (
   app.put(
     '/v1/me/notifications',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Set the language of my notices',
@@ -115,7 +115,7 @@ export const notifyRoutes: FastifyPluginAsyncZod<NotifyRouteDeps> = async (
   app.get(
     '/v1/accounts/:id/notifications',
     {
-      preHandler: requireKey(keys, 'accounts:read'),
+      onRequest: requireKey(keys, 'accounts:read'),
       schema: {
         ...op,
         summary: "An account's notice language, addresses and recent notices",
@@ -132,7 +132,7 @@ export const notifyRoutes: FastifyPluginAsyncZod<NotifyRouteDeps> = async (
   app.put(
     '/v1/accounts/:id/locale',
     {
-      preHandler: requireKey(keys, 'accounts:write'),
+      onRequest: requireKey(keys, 'accounts:write'),
       schema: {
         ...op,
         summary: 'Set the language of an account’s notices (the platform knows its users’ language)',

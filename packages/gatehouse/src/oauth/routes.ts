@@ -127,7 +127,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.get(
     '/v1/me/apps',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Apps I authorised: fields granted, when, last access',
@@ -139,7 +139,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.delete(
     '/v1/me/apps/:client',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Revoke an app (every grant and token)',
@@ -153,7 +153,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.get(
     '/v1/me/apps/access',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'What apps read of mine: fields, when, from which network',
@@ -173,7 +173,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.post(
     '/v1/oauth/apps',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Register an app (its client secret is shown once)',
@@ -186,7 +186,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.get(
     '/v1/oauth/apps',
     {
-      preHandler: read,
+      onRequest: read,
       schema: { ...op, summary: 'Registered apps', response: { 200: z.object({ apps: z.array(AppOut) }) } },
     },
     async () => ({
@@ -195,13 +195,13 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   );
   app.get(
     '/v1/oauth/apps/:id',
-    { preHandler: read, schema: { ...op, summary: 'An app', params: IdParam, response: { 200: AppOut } } },
+    { onRequest: read, schema: { ...op, summary: 'An app', params: IdParam, response: { 200: AppOut } } },
     async (req) => oauth.registry.get(req.params.id),
   );
   app.patch(
     '/v1/oauth/apps/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Change an app (redirects, ceiling, review, verification, limit)',
@@ -215,7 +215,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.post(
     '/v1/oauth/apps/:id/suspend',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Kill switch: suspend the app platform-wide, revoke everything, tell its users',
@@ -229,7 +229,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.post(
     '/v1/oauth/apps/:id/resume',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Let a suspended app work again',
@@ -243,7 +243,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.get(
     '/v1/oauth/apps/:id/access',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: "An app's data-access log",
@@ -260,7 +260,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteDeps> = async (app, d)
   app.get(
     '/v1/oauth/keys',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Signing keys (public facts only)',

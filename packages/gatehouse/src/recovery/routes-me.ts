@@ -38,7 +38,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.get(
     '/v1/me/recovery/vouch-requests',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Appeals I am asked to confirm as a trusted friend, with where each comes from',
@@ -51,7 +51,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.post(
     '/v1/me/recovery/vouch',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: "Confirm a friend's appeal with the code they gave me",
@@ -74,7 +74,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.post(
     '/v1/me/recovery/codes',
     {
-      preHandler: reauthed,
+      onRequest: reauthed,
       schema: {
         ...me,
         summary: 'Generate 10 new one-time recovery codes (shown once)',
@@ -92,7 +92,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.get(
     '/v1/me/recovery/codes',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'How many unused recovery codes I have, and from when they count',
@@ -115,7 +115,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.put(
     '/v1/me/recovery/friends',
     {
-      preHandler: reauthed,
+      onRequest: reauthed,
       schema: {
         ...me,
         summary: 'Choose my trusted friends (who can confirm an appeal for me)',
@@ -132,14 +132,14 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   );
   app.get(
     '/v1/me/recovery/friends',
-    { preHandler: session, schema: { ...me, summary: 'My trusted friends', response: { 200: Friends } } },
+    { onRequest: session, schema: { ...me, summary: 'My trusted friends', response: { 200: Friends } } },
     async (req) => recovery.friendsStatus(req.auth!.account.id),
   );
 
   app.get(
     '/v1/me/recovery/channels',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'My recovery email addresses and phone numbers',
@@ -151,7 +151,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.post(
     '/v1/me/recovery/channels',
     {
-      preHandler: reauthed,
+      onRequest: reauthed,
       schema: {
         ...me,
         summary: 'Add an email address or phone number; a code is sent to prove it',
@@ -165,7 +165,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.post(
     '/v1/me/recovery/channels/:id/verify',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Prove a channel with the code sent to it',
@@ -179,7 +179,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.delete(
     '/v1/me/recovery/channels/:id',
     {
-      preHandler: reauthed,
+      onRequest: reauthed,
       schema: { ...me, summary: 'Remove a channel', params: IdParam, response: { 204: NoContent } },
     },
     async (req, reply) => {
@@ -191,7 +191,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.get(
     '/v1/me/recovery/changes',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Changes to how my account is recovered (last 30 days), each with "this wasn\'t me"',
@@ -217,7 +217,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.post(
     '/v1/me/recovery/changes/:id/not-me',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: '"This wasn\'t me": contain the account at once (frozen, every session ended)',
@@ -231,7 +231,7 @@ export const meRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (
   app.post(
     '/v1/me/step-up',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         security: [{ session: [] }],

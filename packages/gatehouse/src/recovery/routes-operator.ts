@@ -16,7 +16,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
   app.get(
     '/v1/recovery/cases',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Appeal cases, newest first',
@@ -34,7 +34,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
   app.post(
     '/v1/recovery/cases',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Open a case for a frozen account (hand the returned token to the owner)',
@@ -49,7 +49,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
   app.get(
     '/v1/recovery/cases/:id',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'A case with its full history',
@@ -77,7 +77,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
   app.get(
     '/v1/recovery/cases/:id/report',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: "The owner's report for a case",
@@ -97,7 +97,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
   app.post(
     '/v1/recovery/cases/:id/reject',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Reject an appeal (the account stays frozen)',
@@ -111,7 +111,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
   app.post(
     '/v1/recovery/cases/:id/approve',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Approve a manual verification (the owner goes on to the pledge)',
@@ -140,7 +140,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
   app.get(
     '/v1/recovery/operator-queue',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Appeals of sanctions waiting for (or decided by) an operator, oldest first',
@@ -158,7 +158,7 @@ export const operatorRoutes: FastifyPluginAsyncZod<RecoveryRouteDeps> = async (a
     app.post(
       `/v1/recovery/operator-queue/:id/${decision}`,
       {
-        preHandler: write,
+        onRequest: write,
         schema: {
           ...op,
           summary:

@@ -79,7 +79,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.get(
     '/v1/me/challenges',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         summary: 'Pending "was this you?" challenges on my account',
@@ -105,7 +105,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.post(
     '/v1/me/challenges/:id',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         tags: ['me'],
         summary: 'Answer a challenge: "was_me" releases held messages; "not_me" contains the account at once',
@@ -134,7 +134,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.get(
     '/v1/actions',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Actions taken or (dry-run) planned, newest first',
@@ -179,7 +179,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.post(
     '/v1/holds/:message/release',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         response: { 204: NoContent },
         ...op,
@@ -196,7 +196,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.post(
     '/v1/holds/:message/confirm',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         response: { 204: NoContent },
         ...op,
@@ -213,7 +213,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.get(
     '/v1/quarantine',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Live content quarantines',
@@ -238,7 +238,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.delete(
     '/v1/quarantine/:key',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         response: { 204: NoContent },
         ...op,
@@ -255,7 +255,7 @@ export const responseRoutes: FastifyPluginAsyncZod<ResponseRouteDeps> = async (
   app.get(
     '/v1/policy',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary:

@@ -34,7 +34,7 @@ function bearer(req: FastifyRequest): string | undefined {
 }
 
 /**
- * A preHandler that authenticates a user by bearer token (apps) or session cookie (browsers). Cookie
+ * An onRequest hook (before the body is read: a stranger costs no parsing and learns nothing from validation errors) that authenticates a user by bearer token (apps) or session cookie (browsers). Cookie
  * requests that change state must carry the CSRF token in the X-CSRF-Token header.
  */
 export function requireSession(identity: IdentityService, config: Pick<Config, 'cookieSecure'>) {
@@ -57,7 +57,7 @@ export function requireSession(identity: IdentityService, config: Pick<Config, '
 }
 
 /**
- * A preHandler that requires an operator API key with the given scope (Bearer ghk_… or X-API-Key), or
+ * An onRequest hook that requires an operator API key with the given scope (Bearer ghk_… or X-API-Key), or
  * an operator's web console session whose role has the scope (keys.sessions).
  */
 export function requireKey(keys: KeyService, scope: Scope) {

@@ -362,10 +362,19 @@ describe('bad input on every endpoint', () => {
       401,
       'SESSION_INVALID',
     );
+    // credentials come first: a stranger's bad query is refused as a stranger, not validated
     expectProblem(
       await raw('GET', '/v1/me/signins?limit=abc', {
         headers: { authorization: `Bearer ghs_${'A'.repeat(43)}` },
       }),
+      401,
+      'SESSION_INVALID',
+    );
+    const client = new GatehouseClient({ baseUrl: url });
+    await client.createAccount({ handle: 'bad.query', password: 'long enough pw 7' });
+    const { token } = await client.signIn({ handle: 'bad.query', password: 'long enough pw 7' });
+    expectProblem(
+      await raw('GET', '/v1/me/signins?limit=abc', { headers: { authorization: `Bearer ${token}` } }),
       400,
       'VALIDATION_FAILED',
     );

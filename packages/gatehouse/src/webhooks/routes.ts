@@ -56,7 +56,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.post(
     '/v1/webhooks/endpoints',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Add an endpoint; the answer holds its signing secret, shown once',
@@ -74,7 +74,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.get(
     '/v1/webhooks/endpoints',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Endpoints (never their secrets)',
@@ -86,7 +86,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.get(
     '/v1/webhooks/endpoints/:id',
     {
-      preHandler: read,
+      onRequest: read,
       schema: { ...op, summary: 'One endpoint', params: IdParam, response: { 200: Endpoint } },
     },
     async (req) => webhooks.getEndpoint(req.params.id),
@@ -94,7 +94,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.patch(
     '/v1/webhooks/endpoints/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: "Change an endpoint's types or description",
@@ -112,7 +112,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.post(
     '/v1/webhooks/endpoints/:id/rotate',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Rotate the signing secret; both secrets sign until the overlap ends',
@@ -125,7 +125,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.delete(
     '/v1/webhooks/endpoints/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         response: { 204: NoContent },
         ...op,
@@ -141,7 +141,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.get(
     '/v1/webhooks/dead',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Dead letters: deliveries that gave up',
@@ -157,7 +157,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.post(
     '/v1/webhooks/replay',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         ...op,
         summary: 'Put dead letters back in their queues, in order',
@@ -176,7 +176,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.get(
     '/v1/webhooks/messages/:id',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: "A message's deliveries and their attempts",
@@ -206,7 +206,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app
   app.get(
     '/v1/webhooks/feed',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         ...op,
         summary: 'Pull feed: every message in commit order (same ids as webhooks)',

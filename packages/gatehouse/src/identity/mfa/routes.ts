@@ -53,7 +53,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<MfaRouteDeps> = async (app, { iden
   app.get(
     '/v1/me/second-factors',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'My second factors: the authenticator app and passkeys',
@@ -74,7 +74,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<MfaRouteDeps> = async (app, { iden
   app.post(
     '/v1/me/totp',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Start setting up an authenticator app (re-authenticated session)',
@@ -96,7 +96,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<MfaRouteDeps> = async (app, { iden
   app.post(
     '/v1/me/step-up/totp',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Prove more than this session: a code from my authenticator app',
@@ -112,7 +112,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<MfaRouteDeps> = async (app, { iden
   app.post(
     '/v1/me/totp/confirm',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Confirm the authenticator app with its first code',
@@ -126,7 +126,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<MfaRouteDeps> = async (app, { iden
   app.delete(
     '/v1/me/totp',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Remove the authenticator app (re-authenticated)',

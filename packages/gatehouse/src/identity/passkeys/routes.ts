@@ -39,7 +39,7 @@ export const passkeyRoutes: FastifyPluginAsyncZod<PasskeyRouteDeps> = async (
   app.get(
     '/v1/me/passkeys',
     {
-      preHandler: session,
+      onRequest: session,
       schema: { ...me, summary: 'My passkeys', response: { 200: z.object({ passkeys: z.array(PasskeyS) }) } },
     },
     async (req) => ({ passkeys: await identity.passkeys.list(req.auth!.account.id) }),
@@ -48,7 +48,7 @@ export const passkeyRoutes: FastifyPluginAsyncZod<PasskeyRouteDeps> = async (
   app.post(
     '/v1/me/passkeys/options',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Start adding a passkey (re-authenticated session): creation options for the browser',
@@ -62,7 +62,7 @@ export const passkeyRoutes: FastifyPluginAsyncZod<PasskeyRouteDeps> = async (
   app.post(
     '/v1/me/passkeys',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Finish adding a passkey with the authenticator’s answer',
@@ -79,7 +79,7 @@ export const passkeyRoutes: FastifyPluginAsyncZod<PasskeyRouteDeps> = async (
   app.delete(
     '/v1/me/passkeys/:id',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Remove a passkey (re-authenticated session)',

@@ -105,7 +105,7 @@ export const qrRoutes: FastifyPluginAsyncZod<QrRouteDeps> = async (app, { identi
   app.get(
     '/v1/me/qr/:code',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'What a scanned QR login asks (the approving phone)',
@@ -150,7 +150,7 @@ export const qrRoutes: FastifyPluginAsyncZod<QrRouteDeps> = async (app, { identi
   app.post(
     '/v1/me/qr/:code/decision',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Approve or decline a scanned QR login (one decision per code)',
@@ -180,7 +180,7 @@ export const qrRoutes: FastifyPluginAsyncZod<QrRouteDeps> = async (app, { identi
   app.post(
     '/v1/me/sessions/:id/confirm',
     {
-      preHandler: session,
+      onRequest: session,
       schema: {
         ...me,
         summary: 'Confirm a session on probation as mine (from an older session of mine)',
