@@ -4,13 +4,14 @@ import type { AdapterPayload } from 'oidc-provider';
 import { newEventId, outboxStore } from '../bus/index.ts';
 import { hashToken } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
-import type { IdentityService } from '../identity/index.ts';
+import type { AccountView, IdentityService } from '../identity/index.ts';
 import type { PartIncidentInput } from '../incidents/index.ts';
 import type { Logger } from '../log/index.ts';
 import { RateLimiter } from '../ratelimit/index.ts';
 import type { Db, Tx } from '../store/db.ts';
 import type { EnqueueWebhook, SecretBox } from '../webhooks/index.ts';
 import { AccessLog, accessEntry, type AccessEntry } from './access-log.ts';
+import { AccountCache } from './account-cache.ts';
 import { kyselyAdapter } from './adapter.ts';
 import { AppAnomalyDetector, type AnomalyConfig } from './anomaly.ts';
 import { checkDpop } from './dpop.ts';
@@ -45,7 +46,7 @@ export interface OAuthDeps {
   /** The server's secret key (32 bytes): cookie keys and the pairwise salt derive from it. */
   secretKey: Buffer;
   log: Logger;
-  identity: Pick<IdentityService, 'getAccount' | 'authenticate'>;
+  identity: Pick<IdentityService, 'getAccount' | 'authenticate' | 'onStateChange'>;
   /** The incidents part: opens or joins an incident inside the caller's transaction. */
   incidents: { recordInTx(tx: Tx, i: PartIncidentInput): Promise<{ id: string; created: boolean }> };
   enqueueWebhook: EnqueueWebhook;
@@ -97,6 +98,8 @@ export class OAuthService {
   readonly anomalies: AppAnomalyDetector;
   /** Access tokens and grants for the resource endpoints, forgotten on every deletion (token-cache.ts). */
   readonly tokens: TokenCache;
+  /** The accounts behind the tokens, forgotten when their state changes (account-cache.ts). */
+  readonly accounts: AccountCache<AccountView>;
   readonly d: OAuthDeps;
   readonly o: OAuthOptions;
   readonly now: () => number;
@@ -122,6 +125,10 @@ export class OAuthService {
     });
     this.anomalies = new AppAnomalyDetector(opts.anomaly);
     this.tokens = new TokenCache({ now: this.now });
+    this.accounts = new AccountCache((id) => deps.identity.getAccount(id).catch(() => undefined), {
+      now: this.now,
+    });
+    deps.identity.onStateChange(async (_tx, c) => this.accounts.changing(c.account, c.to));
     this.accessLog.onRecord((r) => {
       for (const a of this.anomalies.observe({ ...r, network: r.network }))
         openAnomalyIncident(this, a).catch((err: unknown) =>
@@ -203,7 +210,7 @@ export class OAuthService {
       refreshTokenTtlSeconds: this.o.refreshTokenTtlSeconds,
       sessionCookieName: this.o.sessionCookieName,
       account: async (id) => {
-        const a = await d.identity.getAccount(id).catch(() => undefined);
+        const a = await this.accounts.get(id);
         return a && a.state === 'active'
           ? { id: a.id, handle: a.handle, displayName: a.displayName }
           : undefined;
@@ -266,9 +273,7 @@ export class OAuthService {
   private async profileFields(accountId: string, granted: Set<string>, known?: { displayName: string }) {
     const [platform, account, friends] = await Promise.all([
       this.d.facts ? this.d.facts.profile(accountId) : ({} as Omit<ProfileFields, 'friendCount'>),
-      granted.has('nickname')
-        ? (known ?? this.d.identity.getAccount(accountId).catch(() => undefined))
-        : undefined,
+      granted.has('nickname') ? (known ?? this.accounts.get(accountId)) : undefined,
       granted.has('friend_count') ? (this.d.facts?.friends(accountId) ?? []) : undefined,
     ]);
     return {
@@ -322,7 +327,7 @@ export class OAuthService {
       throw invalid('the access token is invalid, expired or revoked');
     const r = await this.registry.cached(at.clientId);
     if (!r || r.status !== 'active') throw invalid('the app is suspended or unknown');
-    const account = await this.d.identity.getAccount(at.accountId).catch(() => undefined);
+    const account = await this.accounts.get(at.accountId);
     if (!account || account.state !== 'active') throw invalid('the account cannot use apps now');
     if (at.jkt) {
       if (scheme !== 'dpop')
