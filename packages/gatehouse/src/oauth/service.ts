@@ -15,6 +15,7 @@ import { AccountCache } from './account-cache.ts';
 import { kyselyAdapter } from './adapter.ts';
 import { AppAnomalyDetector, type AnomalyConfig } from './anomaly.ts';
 import { checkDpop } from './dpop.ts';
+import { GroupCommit } from './group-commit.ts';
 import { SigningKeys } from './keys.ts';
 import type { PlatformFacts } from './platform.ts';
 import { buildProvider, PairwiseIds } from './provider.ts';
@@ -100,6 +101,8 @@ export class OAuthService {
   readonly tokens: TokenCache;
   /** The accounts behind the tokens, forgotten when their state changes (account-cache.ts). */
   readonly accounts: AccountCache<AccountView>;
+  /** The provider's writes and the resource API's DPoP proof ids, in shared commits (group-commit.ts). */
+  readonly writes: GroupCommit;
   readonly d: OAuthDeps;
   readonly o: OAuthOptions;
   readonly now: () => number;
@@ -125,6 +128,7 @@ export class OAuthService {
     });
     this.anomalies = new AppAnomalyDetector(opts.anomaly);
     this.tokens = new TokenCache({ now: this.now });
+    this.writes = new GroupCommit(deps.db);
     this.accounts = new AccountCache((id) => deps.identity.getAccount(id).catch(() => undefined), {
       now: this.now,
     });
@@ -201,6 +205,7 @@ export class OAuthService {
         client: (id) => this.registry.clientMetadata(id),
         onGrantSaved: (tx, g) => this.onGrantSaved(tx, g),
         cache: this.tokens,
+        writes: this.writes,
         now: this.now,
       }),
       jwks,
@@ -339,19 +344,15 @@ export class OAuthService {
         accessToken: value,
         jkt: at.jkt,
         unique: (jti, exp) =>
-          q.insertUnique(this.d.db, {
-            model: 'ResourceDPoP',
-            id: hashToken(`${at.clientId}|${jti}`),
-            payload: '{}',
-            grant_id: null,
-            user_code: null,
-            uid: null,
-            client_id: at.clientId ?? null,
-            account_id: null,
-            created_at: this.now(),
-            expires_at: exp * 1000,
-            consumed_at: null,
-          }),
+          this.writes.write((tx) =>
+            q.insertResourceDpop(
+              tx,
+              hashToken(`${at.clientId}|${jti}`),
+              at.clientId!,
+              this.now(),
+              exp * 1000,
+            ),
+          ),
       });
     } else if (scheme !== 'bearer')
       throw invalid('this token is not DPoP-bound: send it as Authorization: Bearer');

@@ -103,6 +103,22 @@ export const oauthStore = {
     const r = await runPrepared(q, p, row);
     return Number(r.numAffectedRows ?? 0n) > 0;
   },
+  /** A DPoP proof id seen at the resource API; false when it was already there (a replay). */
+  insertResourceDpop(q: Q, id: string, clientId: string, now: number, expiresAt: number): Promise<boolean> {
+    return oauthStore.insertUnique(q, {
+      model: 'ResourceDPoP',
+      id,
+      payload: '{}',
+      grant_id: null,
+      user_code: null,
+      uid: null,
+      client_id: clientId,
+      account_id: null,
+      created_at: now,
+      expires_at: expiresAt,
+      consumed_at: null,
+    });
+  },
   async findModel(
     q: Q,
     model: string,
