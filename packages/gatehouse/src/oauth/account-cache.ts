@@ -55,7 +55,11 @@ export class AccountCache<A extends { state: string }> {
   changing(id: string, to: string): void {
     this.epoch++;
     this.rows.delete(id);
-    this.held.set(id, { to, until: this.now() + this.holdMs });
+    const t = this.now();
+    // an account changed and never read here again leaves its hold: they go once past (bounded by the
+    // changes made within `holdMs`)
+    if (this.held.size >= this.max) for (const [k, h] of this.held) if (h.until <= t) this.held.delete(k);
+    this.held.set(id, { to, until: t + this.holdMs });
   }
 
   /** Whether a row read with `state` may be cached: no change of this account is still unconfirmed. */
