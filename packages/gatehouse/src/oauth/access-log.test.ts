@@ -66,6 +66,31 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       },
     );
 
+    test('the rows of one commit keep their order and values', { skip }, async () => {
+      const log = new AccessLog(store.db, { flushMs: 0 });
+      const batch = Array.from({ length: 7 }, (_, i) => ({
+        ...read(i),
+        client: 'app_order',
+        grant: i % 2 ? `grant_${i}` : null,
+        fields: i % 3 ? ['nickname', 'avatar'] : [],
+        ip: i % 2 ? '203.0.113.7' : '2001:db8::1',
+        at: 1_700_000_000_000 + i,
+      }));
+      await Promise.all(batch.map((r) => log.record(r)));
+      const rows = await store.db
+        .selectFrom('oauth_access_log')
+        .selectAll()
+        .where('client_id', '=', 'app_order')
+        .orderBy('seq')
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => [r.account_id, r.grant_id, JSON.parse(r.fields), r.ip, r.at, r.resource]),
+        batch.map((r) => [r.account, r.grant, r.fields, r.ip, r.at, r.resource]),
+      );
+      assert.ok(rows.every((r) => typeof r.at === 'number' && r.network.length > 0));
+      await log.close();
+    });
+
     test('a read whose row cannot be written fails (the app gets no data)', { skip }, async () => {
       const failing = {
         transaction: () => ({

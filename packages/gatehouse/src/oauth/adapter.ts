@@ -31,6 +31,8 @@ export interface AdapterHooks {
   ): Promise<void>;
   /** Access tokens and grants read on every resource request (token-cache.ts); forgotten on deletion. */
   cache?: TokenCache;
+  /** The group commit the writes share (default: one of the adapter's own). */
+  writes?: GroupCommit;
   now?: () => number;
 }
 
@@ -82,7 +84,7 @@ const rowIdOf = (model: string, id: string) => (PLAIN_ID.has(model) ? id : hashT
 export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new (name: string) => Adapter {
   const now = hooks.now ?? Date.now;
   // every write waits for its commit; writes of the same event-loop turn share it (group-commit.ts)
-  const gc = new GroupCommit(db);
+  const gc = hooks.writes ?? new GroupCommit(db);
   const cache = hooks.cache;
   /**
    * An app's status as read in one transaction: the saves that share a group commit read it once. The

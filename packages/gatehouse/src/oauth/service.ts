@@ -4,16 +4,18 @@ import type { AdapterPayload } from 'oidc-provider';
 import { newEventId, outboxStore } from '../bus/index.ts';
 import { hashToken } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
-import type { IdentityService } from '../identity/index.ts';
+import type { AccountView, IdentityService } from '../identity/index.ts';
 import type { PartIncidentInput } from '../incidents/index.ts';
 import type { Logger } from '../log/index.ts';
 import { RateLimiter } from '../ratelimit/index.ts';
 import type { Db, Tx } from '../store/db.ts';
 import type { EnqueueWebhook, SecretBox } from '../webhooks/index.ts';
 import { AccessLog, accessEntry, type AccessEntry } from './access-log.ts';
+import { AccountCache } from './account-cache.ts';
 import { kyselyAdapter } from './adapter.ts';
 import { AppAnomalyDetector, type AnomalyConfig } from './anomaly.ts';
 import { checkDpop } from './dpop.ts';
+import { GroupCommit } from './group-commit.ts';
 import { SigningKeys } from './keys.ts';
 import type { PlatformFacts } from './platform.ts';
 import { buildProvider, PairwiseIds } from './provider.ts';
@@ -45,7 +47,7 @@ export interface OAuthDeps {
   /** The server's secret key (32 bytes): cookie keys and the pairwise salt derive from it. */
   secretKey: Buffer;
   log: Logger;
-  identity: Pick<IdentityService, 'getAccount' | 'authenticate'>;
+  identity: Pick<IdentityService, 'getAccount' | 'authenticate' | 'onStateChange'>;
   /** The incidents part: opens or joins an incident inside the caller's transaction. */
   incidents: { recordInTx(tx: Tx, i: PartIncidentInput): Promise<{ id: string; created: boolean }> };
   enqueueWebhook: EnqueueWebhook;
@@ -97,6 +99,10 @@ export class OAuthService {
   readonly anomalies: AppAnomalyDetector;
   /** Access tokens and grants for the resource endpoints, forgotten on every deletion (token-cache.ts). */
   readonly tokens: TokenCache;
+  /** The accounts behind the tokens, forgotten when their state changes (account-cache.ts). */
+  readonly accounts: AccountCache<AccountView>;
+  /** The provider's writes and the resource API's DPoP proof ids, in shared commits (group-commit.ts). */
+  readonly writes: GroupCommit;
   readonly d: OAuthDeps;
   readonly o: OAuthOptions;
   readonly now: () => number;
@@ -122,6 +128,11 @@ export class OAuthService {
     });
     this.anomalies = new AppAnomalyDetector(opts.anomaly);
     this.tokens = new TokenCache({ now: this.now });
+    this.writes = new GroupCommit(deps.db);
+    this.accounts = new AccountCache((id) => deps.identity.getAccount(id).catch(() => undefined), {
+      now: this.now,
+    });
+    deps.identity.onStateChange(async (_tx, c) => this.accounts.changing(c.account, c.to));
     this.accessLog.onRecord((r) => {
       for (const a of this.anomalies.observe({ ...r, network: r.network }))
         openAnomalyIncident(this, a).catch((err: unknown) =>
@@ -194,6 +205,7 @@ export class OAuthService {
         client: (id) => this.registry.clientMetadata(id),
         onGrantSaved: (tx, g) => this.onGrantSaved(tx, g),
         cache: this.tokens,
+        writes: this.writes,
         now: this.now,
       }),
       jwks,
@@ -203,7 +215,7 @@ export class OAuthService {
       refreshTokenTtlSeconds: this.o.refreshTokenTtlSeconds,
       sessionCookieName: this.o.sessionCookieName,
       account: async (id) => {
-        const a = await d.identity.getAccount(id).catch(() => undefined);
+        const a = await this.accounts.get(id);
         return a && a.state === 'active'
           ? { id: a.id, handle: a.handle, displayName: a.displayName }
           : undefined;
@@ -266,9 +278,7 @@ export class OAuthService {
   private async profileFields(accountId: string, granted: Set<string>, known?: { displayName: string }) {
     const [platform, account, friends] = await Promise.all([
       this.d.facts ? this.d.facts.profile(accountId) : ({} as Omit<ProfileFields, 'friendCount'>),
-      granted.has('nickname')
-        ? (known ?? this.d.identity.getAccount(accountId).catch(() => undefined))
-        : undefined,
+      granted.has('nickname') ? (known ?? this.accounts.get(accountId)) : undefined,
       granted.has('friend_count') ? (this.d.facts?.friends(accountId) ?? []) : undefined,
     ]);
     return {
@@ -322,7 +332,7 @@ export class OAuthService {
       throw invalid('the access token is invalid, expired or revoked');
     const r = await this.registry.cached(at.clientId);
     if (!r || r.status !== 'active') throw invalid('the app is suspended or unknown');
-    const account = await this.d.identity.getAccount(at.accountId).catch(() => undefined);
+    const account = await this.accounts.get(at.accountId);
     if (!account || account.state !== 'active') throw invalid('the account cannot use apps now');
     if (at.jkt) {
       if (scheme !== 'dpop')
@@ -334,19 +344,15 @@ export class OAuthService {
         accessToken: value,
         jkt: at.jkt,
         unique: (jti, exp) =>
-          q.insertUnique(this.d.db, {
-            model: 'ResourceDPoP',
-            id: hashToken(`${at.clientId}|${jti}`),
-            payload: '{}',
-            grant_id: null,
-            user_code: null,
-            uid: null,
-            client_id: at.clientId ?? null,
-            account_id: null,
-            created_at: this.now(),
-            expires_at: exp * 1000,
-            consumed_at: null,
-          }),
+          this.writes.write((tx) =>
+            q.insertResourceDpop(
+              tx,
+              hashToken(`${at.clientId}|${jti}`),
+              at.clientId!,
+              this.now(),
+              exp * 1000,
+            ),
+          ),
       });
     } else if (scheme !== 'bearer')
       throw invalid('this token is not DPoP-bound: send it as Authorization: Bearer');

@@ -4,6 +4,16 @@ import type { OAuthAccessLogTable, OAuthAppsTable, OAuthKeysTable, OAuthModelsTa
 
 type Q = Db | Tx;
 
+const ACCESS_COLUMNS = 'client_id, account_id, grant_id, resource, fields, ip, network, at';
+const INSERT_ACCESS_SQLITE =
+  `insert into oauth_access_log (${ACCESS_COLUMNS}) select ` +
+  [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `json_extract(value, '$[${i}]')`).join(', ') +
+  ' from json_each(?) order by key';
+const INSERT_ACCESS_PG =
+  `insert into oauth_access_log (${ACCESS_COLUMNS}) select ` +
+  [0, 1, 2, 3, 4, 5, 6].map((i) => `r.v->>${i}`).join(', ') +
+  ', (r.v->>7)::bigint from jsonb_array_elements($1::jsonb) with ordinality as r(v, n) order by r.n';
+
 /**
  * The provider reads and writes one row by key on every request: that SQL is built once per database
  * (dialect) and run with new parameters, instead of being rebuilt by the query builder each time.
@@ -92,6 +102,22 @@ export const oauthStore = {
     );
     const r = await runPrepared(q, p, row);
     return Number(r.numAffectedRows ?? 0n) > 0;
+  },
+  /** A DPoP proof id seen at the resource API; false when it was already there (a replay). */
+  insertResourceDpop(q: Q, id: string, clientId: string, now: number, expiresAt: number): Promise<boolean> {
+    return oauthStore.insertUnique(q, {
+      model: 'ResourceDPoP',
+      id,
+      payload: '{}',
+      grant_id: null,
+      user_code: null,
+      uid: null,
+      client_id: clientId,
+      account_id: null,
+      created_at: now,
+      expires_at: expiresAt,
+      consumed_at: null,
+    });
   },
   async findModel(
     q: Q,
@@ -223,12 +249,17 @@ export const oauthStore = {
   },
 
   // ---- access log ------------------------------------------------------------------------------------
+  /**
+   * Every row of a batch in one statement of one fixed text per database: the rows go in as one JSON
+   * parameter, taken apart by the database in their order (the builder compiled a new statement for every
+   * batch size; one commit holds the reads of an event-loop turn).
+   */
   async insertAccess(q: Q, rows: Array<Omit<OAuthAccessLogTable, 'seq'>>): Promise<void> {
-    for (let i = 0; i < rows.length; i += 200)
-      await q
-        .insertInto('oauth_access_log')
-        .values(rows.slice(i, i + 200))
-        .execute();
+    if (rows.length === 0) return;
+    const json = JSON.stringify(
+      rows.map((r) => [r.client_id, r.account_id, r.grant_id, r.resource, r.fields, r.ip, r.network, r.at]),
+    );
+    await q.executeQuery(CompiledQuery.raw(isPostgres(q) ? INSERT_ACCESS_PG : INSERT_ACCESS_SQLITE, [json]));
   },
   accessOfAccount(
     q: Q,
