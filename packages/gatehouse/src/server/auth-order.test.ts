@@ -44,7 +44,8 @@ describe('credentials are checked before the body is read', () => {
         ['POST', '/v1/check/message'],
         ['POST', '/v1/accounts/acc_nobody/freeze'],
       ] as const) {
-        for (const headers of [{}, { authorization: 'Bearer ghk_not_a_real_key' }]) {
+        const strangers: Array<Record<string, string>> = [{}, { authorization: 'Bearer ghk_not_a_real_key' }];
+        for (const headers of strangers) {
           const r = await call(method, path, body, headers);
           assert.equal(r.status, 401, `${method} ${path}: ${r.text.slice(0, 300)}`);
           assert.equal(r.code, 'API_KEY_INVALID');
@@ -61,7 +62,11 @@ describe('credentials are checked before the body is read', () => {
         const none = await call(method, path, body);
         assert.equal(none.status, 401, none.text.slice(0, 300));
         assert.equal(none.code, 'UNAUTHENTICATED');
-        for (const headers of [{ authorization: 'Bearer ghs_forged' }, { cookie: 'gh_session=forged' }]) {
+        const forgers: Array<Record<string, string>> = [
+          { authorization: 'Bearer ghs_forged' },
+          { cookie: 'gh_session=forged' },
+        ];
+        for (const headers of forgers) {
           const forged = await call(method, path, body, headers);
           assert.equal(forged.status, 401, forged.text.slice(0, 300));
           assert.doesNotMatch(forged.text, /body\.|expected|validation/i, 'nothing about the schema');
