@@ -7,8 +7,8 @@
  * total (`rssMb`, whose slope over the second half is the figure). Beside it, whether the engine
  * workers kept up: `partitionsBehindAtEnd`, the partitions whose latest snapshot did not yet cover their
  * last event in the stream when the load stopped, and `catchUpSeconds`, how long until every one did
- * (at most 120 s; -1 if not: a worker that falls behind shows here, not as memory). Not part of
- * `bench all`.
+ * (at most 120 s; -1 if not: a worker that falls behind shows here, not as memory), with the events
+ * their snapshots had applied then and after the wait (rising: slow; flat: stuck). Not part of `bench all`.
  */
 import { readFileSync } from 'node:fs';
 import { registerBenchmark, type BenchOptions, type Figures } from './index.ts';
@@ -49,16 +49,27 @@ export async function benchSoakCluster(opts: BenchOptions): Promise<Figures> {
       return { rssMb: Math.round(total * 10) / 10, ...row };
     };
     const figures = await soak({ url: api.url, key: s.key, memory }, opts);
-    const behind = async () => {
+    // per partition: covered when its latest snapshot's position reaches its last event in the stream
+    const progress = async () => {
       const last = await lastSeqs(NATS, `${s.name}_events`, (p) => `${s.name}.ev.${p}`, PARTITIONS);
       const cov = await snapshotCoverage(s.store.db, PARTITIONS);
-      return last.filter((q, p) => q > 0 && (cov[p]?.position ?? 0) < q).length;
+      return {
+        behind: last.filter((q, p) => q > 0 && (cov[p]?.position ?? 0) < q).length,
+        applied: cov.reduce((n, c) => n + (c?.events ?? 0), 0),
+      };
     };
     const stopped = Date.now();
-    const atEnd = await behind();
-    const caughtUp = await waitFor(async () => (await behind()) === 0, 120_000);
-    const catchUpSeconds = caughtUp ? Math.round((Date.now() - stopped) / 100) / 10 : -1;
-    return { ...figures, partitionsBehindAtEnd: atEnd, catchUpSeconds };
+    const atEnd = await progress();
+    let after = atEnd;
+    const caughtUp = await waitFor(async () => (after = await progress()).behind === 0, 120_000);
+    return {
+      ...figures,
+      partitionsBehindAtEnd: atEnd.behind,
+      catchUpSeconds: caughtUp ? Math.round((Date.now() - stopped) / 100) / 10 : -1,
+      // events the snapshots say the workers applied: still rising while behind is slow, flat is stuck
+      eventsAppliedAtEnd: atEnd.applied,
+      eventsAppliedAfterWait: after.applied,
+    };
   } finally {
     await s.close();
   }
