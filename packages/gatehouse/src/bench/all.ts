@@ -11,3 +11,4 @@ import './oauth-baseline.ts';
 import './passkeys.ts';
 import './scaleout.ts';
 import './soak.ts';
+import './soak-cluster.ts';

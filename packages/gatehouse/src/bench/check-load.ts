@@ -82,6 +82,8 @@ export async function runCheckLoad(spec: CheckLoadSpec) {
     return performance.now() - start;
   };
   await loop(spec.warmupMs, false);
+  // the bench (the parent) samples the server over the measured seconds only
+  process.send?.('measuring');
   const durationMs = await loop(spec.durationMs, true);
   await pool.close();
   return { count: lat.length, errors, statuses, durationMs, latenciesMs: lat, lagMs, sentMs };
@@ -90,4 +92,5 @@ export async function runCheckLoad(spec: CheckLoadSpec) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const spec = JSON.parse(process.argv[2] ?? '{}') as CheckLoadSpec;
   process.stdout.write(JSON.stringify(await runCheckLoad(spec)));
+  process.disconnect?.();
 }

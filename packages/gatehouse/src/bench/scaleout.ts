@@ -29,9 +29,9 @@ import {
 
 const PG = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS = process.env.GATEHOUSE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-const PARTITIONS = 16;
+export const PARTITIONS = 16;
 
-interface Shape {
+export interface Shape {
   env: Record<string, string>;
   store: Store;
   link: ClusterLink;
@@ -41,7 +41,8 @@ interface Shape {
   close(): Promise<void>;
 }
 
-async function shape(engines: number): Promise<Shape> {
+/** A dispatcher, an api and `engines` engine workers on this machine's PostgreSQL and NATS (and `extra` settings). */
+export async function shape(engines: number, extra: Record<string, string> = {}): Promise<Shape> {
   const name = `ghbench_${randomBytes(4).toString('hex')}`;
   const schema = `gh_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG });
@@ -64,6 +65,7 @@ async function shape(engines: number): Promise<Shape> {
     GATEHOUSE_CLUSTER_SNAPSHOT_SECONDS: '5',
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString('base64'),
     GATEHOUSE_LOG_LEVEL: 'error',
+    ...extra,
   };
   const procs: RoleProcess[] = [await startRole('dispatcher', env)];
   procs.push(
@@ -100,7 +102,7 @@ async function shape(engines: number): Promise<Shape> {
   };
 }
 
-async function waitFor(f: () => Promise<boolean>, ms: number): Promise<boolean> {
+export async function waitFor(f: () => Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await f()) return true;

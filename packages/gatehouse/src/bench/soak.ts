@@ -38,19 +38,46 @@ function slope(xs: number[], ys: number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+export const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+/** Where a soak sends its events, and how the memory of what it soaks is read. */
+export interface SoakTarget {
+  url: string;
+  key: string;
+  /** Memory now, MB: `rssMb` (the total), and any other columns for the series (`heapUsedMb` gives heap figures). */
+  memory(): Record<string, number>;
+}
 
 export async function benchSoak(opts: BenchOptions): Promise<Figures> {
-  const minutes = opts.minutes ?? 10;
-  const rate = opts.rate ?? 5000;
   const t = tempDir('gatehouse-bench-soak-');
   const config = loadConfig({ env: {}, overrides: { dataDir: t.dir, port: 0, logLevel: 'silent' } });
   const gh = await createGatehouse(config, { log: createLogger('silent') });
   try {
     const url = await gh.listen();
-    const target = new Pool(url, { connections: 16, pipelining: 1, keepAliveTimeout: 30_000 });
     const { key } = await gh.keys.create('bench soak', ['events:write']);
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const memory = () => {
+      const m = process.memoryUsage();
+      return {
+        rssMb: mb(m.rss),
+        heapUsedMb: mb(m.heapUsed),
+        heapTotalMb: mb(m.heapTotal),
+        externalMb: mb(m.external),
+      };
+    };
+    return await soak({ url, key, memory }, opts);
+  } finally {
+    await gh.close();
+    t.cleanup();
+  }
+}
+
+/** Sends `--rate` events/s to `target` for `--minutes` and samples its memory (see the top of this file). */
+export async function soak(target: SoakTarget, opts: BenchOptions): Promise<Figures> {
+  const minutes = opts.minutes ?? 10;
+  const rate = opts.rate ?? 5000;
+  const pool = new Pool(target.url, { connections: 16, pipelining: 1, keepAliveTimeout: 30_000 });
+  try {
+    const headers = { authorization: `Bearer ${target.key}`, 'content-type': 'application/json' };
     const perBatch = Math.max(1, Math.round(rate / 100));
     const durationMs = Math.round(minutes * 60_000);
     const sampleMs = minutes < 2 ? 5000 : 10_000;
@@ -77,7 +104,7 @@ export async function benchSoak(opts: BenchOptions): Promise<Figures> {
       });
       offered += n;
       try {
-        const res = await target.request({
+        const res = await pool.request({
           method: 'POST',
           path: '/v1/events',
           headers,
@@ -95,14 +122,10 @@ export async function benchSoak(opts: BenchOptions): Promise<Figures> {
     let lastAck = 0;
     let lastAt = start;
     const sample = () => {
-      const m = process.memoryUsage();
       const now = performance.now();
       const row = {
         seconds: Math.round((now - start) / 100) / 10,
-        rssMb: mb(m.rss),
-        heapUsedMb: mb(m.heapUsed),
-        heapTotalMb: mb(m.heapTotal),
-        externalMb: mb(m.external),
+        ...target.memory(),
         eventsPerSecond: Math.round((acknowledged - lastAck) / ((now - lastAt) / 1000)),
         acknowledged,
       };
@@ -130,12 +153,26 @@ export async function benchSoak(opts: BenchOptions): Promise<Figures> {
     await Promise.all(inflight);
     clearInterval(sampler);
     sample();
-    await target.close();
     opts.series?.push(...series);
     const half = series.filter((r) => r.seconds! >= durationMs / 2000);
     const x = half.map((r) => r.seconds! / 60);
     const first = half[0] ?? series[0]!;
     const last = series[series.length - 1]!;
+    const perMin = (key: string) =>
+      Math.round(
+        slope(
+          x,
+          half.map((r) => r[key]!),
+        ) * 100,
+      ) / 100;
+    const heap: Figures =
+      last.heapUsedMb === undefined
+        ? {}
+        : {
+            heapMbSecondHalfStart: first.heapUsedMb!,
+            heapMbEnd: last.heapUsedMb,
+            heapSlopeMbPerMin: perMin('heapUsedMb'),
+          };
     return {
       minutes,
       rateOffered: rate,
@@ -147,26 +184,11 @@ export async function benchSoak(opts: BenchOptions): Promise<Figures> {
       rssMbSecondHalfStart: first.rssMb!,
       rssMbEnd: last.rssMb!,
       rssMbMax: Math.max(...series.map((r) => r.rssMb!)),
-      rssSlopeMbPerMin:
-        Math.round(
-          slope(
-            x,
-            half.map((r) => r.rssMb!),
-          ) * 100,
-        ) / 100,
-      heapMbSecondHalfStart: first.heapUsedMb!,
-      heapMbEnd: last.heapUsedMb!,
-      heapSlopeMbPerMin:
-        Math.round(
-          slope(
-            x,
-            half.map((r) => r.heapUsedMb!),
-          ) * 100,
-        ) / 100,
+      rssSlopeMbPerMin: perMin('rssMb'),
+      ...heap,
     };
   } finally {
-    await gh.close();
-    t.cleanup();
+    await pool.close();
   }
 }
 
