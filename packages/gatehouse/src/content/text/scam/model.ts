@@ -87,6 +87,15 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
   return readTsv('eval-c.tsv');
 }
 
+/**
+ * Set D (eval-d.tsv): 40 money requests between acquaintances, 40 other frauds and 137 ordinary
+ * messages, half of each in English, written for issue 14 item 4 before the training data changed;
+ * never trained on.
+ */
+export function readEvalSetD(): Array<{ category: string; text: string }> {
+  return readTsv('eval-d.tsv');
+}
+
 function readTsv(name: string): Array<{ category: string; text: string }> {
   const path = resolve(dirname(fileURLToPath(import.meta.url)), name);
   return readFileSync(path, 'utf8')
