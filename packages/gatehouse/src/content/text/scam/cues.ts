@@ -114,14 +114,27 @@ const ASK_RE = new RegExp(
     // English: the reader as the subject (can you send …), the sender or an account as the object
     '\\b(?:can|could|would|will) you\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|move|give)\\b',
     '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b',
-    "\\b(?:to|into) (?:this|my|our|the following|a safe|a new|the new|my friend'?s|his|her) (?:\\w+ )?(?:account|card|wallet|number)",
+    "\\b(?:to|into) (?:this|my|our|the following|the attached|the below|the above|a safe|a new|the new|my friend'?s|his|her) (?:\\w+ )?(?:account|card|wallet|number)",
     // a fee or fine that must be paid, and an imperative (clause-initial or after please / just …)
     '\\b(?:pay|paying|send|transfer) (?:the|a|your|this|our)? ?(?:\\w+ ){0,2}(?:fee|fine|penalty|deposit|charge|tax|bail)',
     "(?<!\\b(?:i|we)(?:'ll| will| can| have| had| just)? )\\b(?:wire|transfer|send) [£$€]?\\d|\\binstall (?:this|the|our)\\b",
     '\\b(?:unless you|you must|you need to|you have to|need you to|i need to borrow|need to borrow)\\b',
-    '(?:^|[,.!?:;\\-]\\s*|\\b(?:please|pls|just|kindly|urgently|now)\\s)(?:send|transfer|wire|lend|pay|buy|move|call|click|verify|confirm|update|reply|text|contact|download|install|press|claim|tell|give|deposit|settle|unlock|renew|top up)\\b',
+    '(?:^|[,.!?:;\\-]\\s*|\\b(?:please|pls|just|kindly|urgently|now)\\s)(?:send|transfer|wire|lend|pay|buy|move|call|click|verify|confirm|update|reply|text|contact|download|install|press|claim|tell|give|deposit|settle|unlock|renew|top up|process|arrange|authori[sz]e)\\b',
     '\\bwith (?:gift cards?|itunes|steam cards?|bitcoin|btc|crypto)\\b|\\bkeep (?:this|it) between|\\b(?:verify|confirm|update) your\\b',
 
+    // the sender's own need put to the reader (i need £700, need 300 quid), a fee the reader's parcel
+    // or account needs (needs an additional customs fee, start with a $100 deposit), help asked with a
+    // payment (help me with the fees), and 凑 / 代付 asked of the reader (帮我凑一下, 帮忙代付)
+    '\\bi need (?:[£$€]\\s?\\d|\\d[\\d,.]*\\s?(?:pounds|dollars|euros|quid|bucks|k)\\b)',
+    // a request put as a question or a favour: any chance you could cover, would you mind paying,
+    // can you help me out with the rent
+    '\\byou (?:could|can) (?:\\w+ ){0,2}(?:send|transfer|wire|pay|cover|lend|spot|front|help)\\b',
+    '\\bwould you mind (?:paying|sending|transferring|covering|lending|buying)\\b',
+    '\\b(?:can|could|would) you (?:\\w+ ){0,2}help (?:me |us )?(?:out )?with\\b',
+    '\\b(?:needs?|requires?) (?:an? |the )?(?:\\w+ ){0,2}(?:fee|payment|deposit|charge)s?\\b',
+    '\\bstart (?:with|by paying) (?:a|an|the) ',
+    '\\bhelp (?:me |us )?(?:with|to pay|pay) (?:the |my |our |a |this )?(?:\\w+ )?(?:fees?|costs?|payment|bill|deposit|fine)\\b',
+    '(?:给|帮|替)我[^，。！？,.!?]{0,4}?(?:凑|代付)|帮忙(?:凑|代付)',
     "\\bdon'?t tell|\\b(?:your|card|bank|billing|login|account) (?:details|number|password|pin|codes?)\\b|\\bthe codes?\\b",
   ].join('|'),
   'gu',

@@ -13,7 +13,14 @@ import { detectIntents } from '../intents.ts';
 import type { TextModel } from '../model.ts';
 import { normalize } from '../normalize.ts';
 import { scoreText } from '../score.ts';
-import { defaultScamModel, readChatEvalSet, readEvalSetC, readScamEvalSet, trainScamModel } from './model.ts';
+import {
+  defaultScamModel,
+  readChatEvalSet,
+  readEvalSetC,
+  readEvalSetD,
+  readScamEvalSet,
+  trainScamModel,
+} from './model.ts';
 
 export interface ScamEvalRow {
   set: string;
@@ -66,6 +73,18 @@ export function evalScam(mode: 'model' | 'lexicon', scam: TextModel | null): Sca
     add(`set C: ${kind}`, e.text);
     if (/^[\x20-\x7e’]+$/.test(e.text) && e.category !== 'chat')
       add('set C:   of which English fraud', e.text);
+  }
+  // set D: written for issue 14 item 4 BEFORE that change (more English and more money requests
+  // between acquaintances), scored once on the model before it; never trained on
+  for (const e of readEvalSetD()) {
+    const kind =
+      e.category === 'chat'
+        ? 'ordinary chat D'
+        : e.category === 'acquaintance'
+          ? 'acquaintance needs money D'
+          : 'other fraud D';
+    add(`set D: ${kind}`, e.text);
+    if (!/[\u3400-\u9fff]/u.test(e.text)) add(`set D:   of which English (${e.category})`, e.text);
   }
   for (const [set, name] of [
     ['sms-spam-collection', 'SMS'],

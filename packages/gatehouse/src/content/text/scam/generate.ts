@@ -17,6 +17,7 @@ import {
   ZH,
   type Slot,
 } from './templates.ts';
+import { COLLECT, EN_ACQ, EN_FRAUD, EN_HAM, EN_LATER, FAVOUR, REMIND, SMALL_LOAN } from './templates-en.ts';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -38,6 +39,10 @@ function fill(r: () => number, t: string): string {
   return t
     .replaceAll('{n}', pick(r, ZH.amt))
     .replaceAll('{m}', pick(r, EN.m))
+    .replaceAll(
+      '{b}',
+      pick(r, ['150', '300', '450', '800', '1200', '2000', '2,500', '95', 'five hundred', 'a thousand']),
+    )
     .replaceAll('{d}', String(1000 + Math.floor(r() * 9000)) + ' ' + String(1000 + Math.floor(r() * 9000)))
     .replaceAll('{x}', pick(r, TAIL));
 }
@@ -59,23 +64,47 @@ export interface ScamExample {
 /** `n` generated examples per category (positives) and `n` × 2 negatives, deterministic by seed. */
 export function generateScamData(n = 600, seed = 7): ScamExample[] {
   const r = prng(seed);
+  const opt = (p: number, xs: Slot) => (r() < p ? pick(r, xs) : '');
   const out: ScamExample[] = [];
   const pos = (category: string, text: string) => out.push({ text, label: 1, category });
   for (let i = 0; i < n; i++) {
-    const opt = (p: number, xs: Slot) => (r() < p ? pick(r, xs) : '');
     // acquaintance needs money
-    const who = r() < 0.5 ? pick(r, ZH.kin) : r() < 0.5 ? pick(r, ZH.friend) : pick(r, ZH.boss);
+    for (let k = 0; k < 3; k++) {
+      const who = r() < 0.5 ? pick(r, ZH.kin) : r() < 0.5 ? pick(r, ZH.friend) : pick(r, ZH.boss);
+      pos(
+        'acquaintance',
+        compose(r, [
+          opt(0.3, ZH.open),
+          r() < 0.5 ? who : pick(r, r() < 0.5 ? ZH.whoKin : ZH.whoFriend),
+          opt(0.6, ZH.why),
+          opt(0.4, ZH.newNum),
+          opt(0.6, ZH.urgent),
+          pick(r, ZH.ask),
+          opt(0.35, ZH.payee),
+          opt(0.35, ZH.secret),
+          opt(0.4, ZH.later),
+        ]),
+      );
+    }
+    // someone speaking for a relative in trouble, and a boss ordering a payment
     pos(
       'acquaintance',
       compose(r, [
-        r() < 0.5 ? who : pick(r, r() < 0.5 ? ZH.whoKin : ZH.whoFriend),
-        opt(0.6, ZH.why),
-        opt(0.4, ZH.newNum),
-        opt(0.6, ZH.urgent),
-        pick(r, ZH.ask),
-        opt(0.35, ZH.payee),
-        opt(0.35, ZH.secret),
-        opt(0.4, ZH.later),
+        pick(r, ZH.proxy),
+        pick(r, ZH.proxyWhy),
+        pick(r, ZH.proxyAsk),
+        opt(0.4, ZH.urgent),
+        opt(0.3, ZH.secret),
+      ]),
+    );
+    pos(
+      'acquaintance',
+      compose(r, [
+        pick(r, ZH.boss),
+        opt(0.5, ['我在开会', '我在外地出差', '我在陪客户', '我现在不方便接电话', '这是我新微信']),
+        pick(r, ZH.bossOrder),
+        opt(0.4, ZH.urgent),
+        opt(0.4, ['别在群里说', '先别声张', '办完跟我说一声', '账号我发你', '不要打电话确认']),
       ]),
     );
     pos(
@@ -86,6 +115,25 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
         true,
       ),
     );
+    // the same scheme with the wider English vocabulary (templates-en.ts), twice as often
+    for (let k = 0; k < 2; k++)
+      pos(
+        'acquaintance-en',
+        compose(
+          r,
+          [
+            pick(r, EN_ACQ.who),
+            opt(0.5, EN_ACQ.channel),
+            opt(0.6, EN_ACQ.why),
+            pick(r, EN_ACQ.ask),
+            opt(0.3, EN_ACQ.payee),
+            opt(0.4, EN_ACQ.urgent),
+            opt(0.3, EN_ACQ.secret),
+            opt(0.3, EN_ACQ.later),
+          ],
+          true,
+        ),
+      );
     pos(
       'police',
       compose(r, [
@@ -136,6 +184,20 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
         true,
       ),
     );
+    for (let k = 0; k < 2; k++)
+      pos(
+        'other-en',
+        compose(
+          r,
+          [
+            opt(0.7, EN_FRAUD.claim),
+            pick(r, EN_FRAUD.issue),
+            pick(r, EN_FRAUD.order),
+            opt(0.5, EN_FRAUD.threat),
+          ],
+          true,
+        ),
+      );
   }
   // hard negatives by composition: the same people, mishaps and money words, but nothing asked
   const life = [
@@ -157,7 +219,6 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
   ];
   const neg = (text: string) => out.push({ text, label: 0, category: 'ham' });
   for (let i = 0; i < n; i++) {
-    const opt = (p: number, xs: Slot) => (r() < p ? pick(r, xs) : '');
     neg(
       compose(r, [
         r() < 0.5 ? pick(r, ZH.kin) : pick(r, ZH.friend),
@@ -166,6 +227,14 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
         opt(0.5, life),
       ]),
     );
+    for (let k = 0; k < 2; k++)
+      neg(
+        compose(
+          r,
+          [pick(r, EN_HAM.open), opt(0.5, EN_HAM.mishap), pick(r, EN_HAM.favour), opt(0.3, EN_LATER)],
+          true,
+        ),
+      );
     neg(
       compose(
         r,
@@ -199,6 +268,40 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
         true,
       ),
     );
+  }
+  // everyday favours that involve paying for something ordinary (FAVOUR, templates-en.ts)
+  for (let i = 0; i < n / 2; i++) {
+    const remind = (t: string, zh: boolean) =>
+      t
+        .replaceAll('{bill}', pick(r, zh ? REMIND.billZh : REMIND.bill))
+        .replaceAll('{thing}', pick(r, zh ? REMIND.thingZh : REMIND.thing));
+    neg(compose(r, [opt(0.4, EN_HAM.open), remind(pick(r, REMIND.en), false), opt(0.3, EN_LATER)], true));
+    neg(fill(r, `${remind(pick(r, REMIND.zh), true)}{x}`));
+    const C = COLLECT;
+    const collect = (t: string, zh: boolean) =>
+      t
+        .replaceAll('{who}', pick(r, C.who))
+        .replaceAll('{thing}', pick(r, C.thing))
+        .replaceAll('{s}', pick(r, zh ? C.s : C.sEn))
+        .replaceAll('{c}', pick(r, zh ? C.c : C.cEn));
+    neg(fill(r, `${collect(pick(r, C.zh), true)}{x}`));
+    neg(compose(r, [opt(0.4, EN_HAM.open), collect(pick(r, C.en), false), opt(0.3, EN_LATER)], true));
+    const L = SMALL_LOAN;
+    neg(fill(r, compose(r, [`${pick(r, L.askZh)}${pick(r, L.amtZh)}`, pick(r, L.whyZh), pick(r, L.backZh)])));
+    neg(compose(r, [`${pick(r, L.askEn)} ${pick(r, L.amtEn)}`, pick(r, L.whyEn), pick(r, L.backEn)], true));
+    neg(
+      compose(
+        r,
+        [
+          opt(0.4, EN_HAM.open),
+          `${pick(r, FAVOUR.askEn)} ${pick(r, FAVOUR.thingEn)}`,
+          pick(r, FAVOUR.backEn),
+        ],
+        true,
+      ),
+    );
+    if (i % 2 === 0)
+      neg(fill(r, `${pick(r, FAVOUR.askZh)}${pick(r, FAVOUR.thingZh)}，${pick(r, FAVOUR.backZh)}{x}`));
   }
   for (let i = 0; i < n * 2; i++) {
     const zh = r() < 0.65;

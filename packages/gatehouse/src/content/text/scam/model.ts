@@ -13,6 +13,7 @@ import { split } from '../data.ts';
 import { DATASETS, datasetPath, readLabelledFile, readModelFile } from '../loader.ts';
 import type { DatasetName } from '../loader.ts';
 import { balanceSources, train } from '../model.ts';
+import { loadModel, saveModel } from '../serialize.ts';
 import type { Example, TextModel } from '../model.ts';
 import { generateScamData } from './generate.ts';
 
@@ -32,25 +33,67 @@ export const SCAM_THRESHOLD = 0.5;
 export const SCAM_BITS = 18;
 
 /**
- * The training examples: generated scams and hard negatives, plus every real message of the
- * licensed sets' training sides as a negative (marketing spam and ads are spam, not scams that ask
- * a person for money). Sources are balanced: generated, then each real set.
+ * The training examples of one generator seed: generated scams and hard negatives, plus the licensed
+ * sets' training sides as negatives: SMS ham and every QQ group message (chat and game-trading ads
+ * ask no one for money). SMS marketing spam is left out on both sides: it mixes adverts with prize
+ * schemes ("you have won … call / claim"), so it is neither a clean scam nor a clean non-scam, and as
+ * a negative it taught the model that English prize and fee wording is ordinary. Sources are
+ * balanced: generated, then each real set.
  */
-export function scamTrainingExamples(sets: readonly DatasetName[] = SCAM_REAL_SETS): Example[] {
-  const gen = generateScamData().map((e) => ({ text: e.text, label: e.label }));
+export function scamTrainingExamples(
+  sets: readonly DatasetName[] = SCAM_REAL_SETS,
+  seed = SCAM_SEEDS[0]!,
+): Example[] {
+  const gen = generateScamData(600, seed).map((e) => ({ text: e.text, label: e.label }));
   const real = sets
     .filter((n) => existsSync(datasetPath(n)))
     .map((n) =>
-      split(readLabelledFile(datasetPath(n)).examples).train.map((e) => ({
-        text: e.text,
-        label: 0 as const,
-      })),
+      split(readLabelledFile(datasetPath(n)).examples)
+        .train.filter((e) => n !== 'sms-spam-collection' || e.label === 0)
+        .map((e) => ({ text: e.text, label: 0 as const })),
     );
   return balanceSources([gen, ...real]);
 }
 
+/**
+ * Generator seeds of the shipped model, fixed before any evaluation: one model per seed, weights
+ * averaged (bagging), so the verdict on a borderline message does not hang on one draw of templates.
+ */
+export const SCAM_SEEDS: readonly number[] = [7, 8, 9, 10, 11];
+
 export function trainScamModel(sets: readonly DatasetName[] = SCAM_REAL_SETS): TextModel {
-  return train(scamTrainingExamples(sets), { threshold: SCAM_THRESHOLD, sourceDropout: 0, bits: SCAM_BITS });
+  const models = SCAM_SEEDS.map((seed) =>
+    train(scamTrainingExamples(sets, seed), { threshold: SCAM_THRESHOLD, sourceDropout: 0, bits: SCAM_BITS }),
+  );
+  return averageModels(models);
+}
+
+/** The mean of models of one shape (w and the FTRL n per slot); z is rebuilt by a save/load round trip. */
+function averageModels(models: readonly TextModel[]): TextModel {
+  const first = models[0]!;
+  const k = models.length;
+  const avg: TextModel = {
+    ...first,
+    w: new Float32Array(first.w.length),
+    z: new Float64Array(first.z.length),
+    n: new Float64Array(first.n.length),
+    meta: {
+      ...first.meta,
+      examples: models.reduce((s, m) => s + m.meta.examples, 0),
+      updates: models.reduce((s, m) => s + m.meta.updates, 0),
+    },
+  };
+  for (let i = 0; i < avg.w.length; i++) {
+    let w = 0;
+    let n = 0;
+    for (const m of models) {
+      w += m.w[i]!;
+      n += m.n[i]!;
+    }
+    avg.w[i] = w / k;
+    avg.n[i] = n / k;
+  }
+  return loadModel(saveModel(avg));
 }
 
 let cached: TextModel | null | undefined;
@@ -85,6 +128,15 @@ export function readChatEvalSet(): Array<{ category: string; text: string }> {
  */
 export function readEvalSetC(): Array<{ category: string; text: string }> {
   return readTsv('eval-c.tsv');
+}
+
+/**
+ * Set D (eval-d.tsv): 40 money requests between acquaintances, 40 other frauds and 137 ordinary
+ * messages, half of each in English, written for issue 14 item 4 before the training data changed;
+ * never trained on.
+ */
+export function readEvalSetD(): Array<{ category: string; text: string }> {
+  return readTsv('eval-d.tsv');
 }
 
 function readTsv(name: string): Array<{ category: string; text: string }> {

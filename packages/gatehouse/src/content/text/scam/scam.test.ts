@@ -3,7 +3,17 @@ import { describe, it } from 'node:test';
 import { loadDefaultTextModel } from '../loader.ts';
 import { scoreText } from '../score.ts';
 import { evalScam } from './eval.ts';
-import { defaultScamModel, scamDataAvailable, trainScamModel } from './model.ts';
+import {
+  defaultScamModel,
+  readChatEvalSet,
+  readEvalSetC,
+  readEvalSetD,
+  readScamEvalSet,
+  SCAM_SEEDS,
+  scamDataAvailable,
+  trainScamModel,
+} from './model.ts';
+import { generateScamData } from './generate.ts';
 import { readerAsk } from './cues.ts';
 import { normalize } from '../normalize.ts';
 import { saveModel } from '../serialize.ts';
@@ -68,6 +78,11 @@ describe('scam intents are learned, not listed', () => {
       'please transfer the money to my friend’s account',
       'you must pay the fine by gift card',
       'buy two gift cards and text me the codes',
+      'any chance you could cover 300 for me till friday',
+      'would you mind paying the invoice for me',
+      'I need £700 for the embassy, please hurry',
+      'your parcel needs an additional customs fee of $2',
+      '哥们，对方不放人，帮我凑一下',
     ])
       assert.ok(asks(t), `ask: ${t}`);
     for (const t of [
@@ -80,6 +95,9 @@ describe('scam intents are learned, not listed', () => {
       'got my refund today, 40 back',
       "I'll pay you back on friday",
       'the bill was 60, I covered it',
+      'I need 5 minutes, start without me',
+      'the form needs a passport photo',
+      '我把凑的钱都交给班长了',
     ])
       assert.equal(asks(t), null, `no ask: ${t} -> ${JSON.stringify(asks(t))}`);
   });
@@ -104,8 +122,46 @@ describe('scam intents are learned, not listed', () => {
       const chatC = rows.get('set C: ordinary chat C')!;
       assert.ok(chatC.n >= 120 && chatC.rate <= 0.005, `chat C ${chatC.fired}`);
       assert.ok(rows.get('hand-written chat (incl. holiday wishes)')!.rate <= 0.025);
+      // set C (written by an earlier session) and set D (written before the issue 14 item 4 change);
+      // before it: C acquaintance 11/15, C English fraud 4/10, D acquaintance 25/40, D other 25/40
+      const at = (k: string) => rows.get(k)!.rate;
+      assert.ok(at('set C: acquaintance needs money C') >= 0.9);
+      assert.ok(at('set C:   of which English fraud') >= 0.9);
+      assert.ok(at('set D: acquaintance needs money D') >= 0.8);
+      assert.ok(at('set D: other fraud D') >= 0.85);
+      assert.ok(at('set D:   of which English (fraud)') >= 0.8);
+      assert.ok(at('set D: ordinary chat D') <= 0.005);
     },
   );
+
+  it('the generated training data stays apart from every evaluation set', () => {
+    // no evaluation message is contained in a generated one, compared without case,
+    // spaces and punctuation; sets C and D share no 10-character Chinese run and no 6-word English
+    // run with the generated data, apart from three everyday English phrases in D
+    const flat = (t: string) => t.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+    const runs = (t: string): string[] => {
+      const cjk = t.replace(/[^\u3400-\u9fff]/gu, '');
+      const words = t.toLowerCase().match(/[a-z']+/g) ?? [];
+      const out: string[] = [];
+      for (let i = 0; i + 10 <= cjk.length; i++) out.push(cjk.slice(i, i + 10));
+      for (let i = 0; i + 6 <= words.length; i++) out.push(words.slice(i, i + 6).join(' '));
+      return out;
+    };
+    const gen = SCAM_SEEDS.flatMap((seed) => generateScamData(600, seed).map((e) => e.text));
+    const genFlat = gen.map(flat);
+    const genRuns = new Set(gen.flatMap(runs));
+    const sets = { eval: readScamEvalSet(), chat: readChatEvalSet(), C: readEvalSetC(), D: readEvalSetD() };
+    for (const [name, rows] of Object.entries(sets))
+      for (const r of rows) {
+        const f = flat(r.text);
+        const i = genFlat.findIndex((g) => g.includes(f));
+        assert.equal(i, -1, `${name}: ${r.text} ~ ${gen[i]}`);
+      }
+    const shared = (rows: Array<{ text: string }>) =>
+      rows.filter((r) => runs(r.text).some((x) => genRuns.has(x)));
+    assert.deepEqual(shared(sets.C), []);
+    assert.ok(shared(sets.D).length <= 3, JSON.stringify(shared(sets.D)));
+  });
 
   it(
     'training is reproducible: a fresh model is byte-identical to the shipped one',
