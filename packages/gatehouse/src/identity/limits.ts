@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CounterRule, CounterStore } from '../ratelimit/index.ts';
 import type { Db, Tx } from '../store/db.ts';
 import { networkOf } from './network.ts';
@@ -55,8 +55,7 @@ export interface Seen {
 }
 
 /** The key of a device token in the account's known contexts (its SHA-256, never the token). */
-export const deviceKey = (token: string) =>
-  createHash('sha256').update(`gatehouse-device|${token}`).digest('hex');
+export const deviceKey = (token: string) => hash('sha256', `gatehouse-device|${token}`, 'hex');
 /** The stable id of a device in events and session records: derived from its token, never the token. */
 export const deviceIdOf = (token: string) => `dev_${deviceKey(token).slice(0, 24)}`;
 export const DEVICE_TOKEN_RE = /^ghd_[A-Za-z0-9_-]{43}$/;

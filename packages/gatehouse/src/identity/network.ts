@@ -8,6 +8,8 @@ import ipaddr from 'ipaddr.js';
 
 /** The address in canonical form (IPv4-mapped IPv6 → IPv4), or undefined when it is not an IP address. */
 export function canonicalIp(text: string): string | undefined {
+  // the common case, a dotted quad in its canonical form, needs no parser
+  if (DOTTED_QUAD.test(text)) return text;
   const t = text.trim();
   if (!ipaddr.isValid(t)) return undefined;
   const a = ipaddr.parse(t);
@@ -16,8 +18,12 @@ export function canonicalIp(text: string): string | undefined {
   return a.toString();
 }
 
+/** A canonical IPv4 address: four decimal octets 0-255 without leading zeros (ipaddr.js reads "010" as octal). */
+const DOTTED_QUAD = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** The network an address belongs to: "203.0.113.0/24", "2001:db8:1:2::/64". */
 export function networkOf(ip: string): string {
+  if (DOTTED_QUAD.test(ip)) return `${ip.slice(0, ip.lastIndexOf('.'))}.0/24`;
   const c = canonicalIp(ip);
   if (!c) return `raw:${ip.slice(0, 64)}`;
   const a = ipaddr.parse(c);
