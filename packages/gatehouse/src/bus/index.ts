@@ -103,6 +103,9 @@ export class InProcessBus implements Bus {
   }
 }
 
+/** Outbox rows the drainer reads at a time. */
+const PAGE = 500;
+
 /**
  * Moves committed outbox rows onto the bus in commit order (appends take the append-order lock on
  * PostgreSQL, so `seq` order is commit order and reading "after the last seq" skips nothing). Runs on a timer and when poked after a
@@ -252,7 +255,7 @@ export class OutboxDrainer {
     try {
       for (;;) {
         if (!(await this.mayDrain())) return;
-        const rows = await outboxStore.unpublished(this.db, 500, this.publishedSeq);
+        const rows = await outboxStore.unpublished(this.db, PAGE, this.publishedSeq);
         if (rows.length === 0) break;
         let slice = performance.now();
         for (const r of rows) {
@@ -263,6 +266,9 @@ export class OutboxDrainer {
             slice = performance.now();
           }
         }
+        // a short page was all there was: what commits meanwhile pokes again (`again`), the timer
+        // catches the rest (another process's commits)
+        if (rows.length < PAGE) break;
       }
       if (Date.now() - this.lastFlush >= this.pollMs * 5) await this.flush();
     } catch (err) {
