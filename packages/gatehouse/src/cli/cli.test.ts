@@ -71,8 +71,9 @@ test('migrate, then keys create, list and revoke against a data directory', asyn
   }
 });
 
-test('an invalid setting stops start-up with a message naming the key and the expected form', () => {
-  const r = run(['serve'], { GATEHOUSE_PORT: '99999' });
+test('an invalid setting stops start-up with a message naming the key and the expected form', async () => {
+  // in-process (the same main as the binary): the settings are read before anything starts
+  const r = await runCli(['serve'], { GATEHOUSE_PORT: '99999' });
   assert.equal(r.status, 2);
   assert.match(
     r.stderr,

@@ -7,6 +7,7 @@ import { GatehouseClient } from '@gatehouse/sdk';
 import { ERRORS } from '../errors/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { fileBackend } from '../testing/backends.ts';
+import { rawRequest } from '../testing/http.ts';
 import { testGatehouse } from '../testing/index.ts';
 import { until } from '../testing/receiver.ts';
 
@@ -34,15 +35,15 @@ async function raw(
   path: string,
   init: { body?: string | Buffer; headers?: Record<string, string> } = {},
 ) {
-  const res = await fetch(`${url}${path}`, { method, headers: init.headers, body: init.body });
-  const text = await res.text();
+  // node:http, not fetch: the fuzz below sends thousands of requests (testing/http.ts)
+  const { status, headers, text } = await rawRequest(`${url}${path}`, { method, ...init });
   let json: Record<string, unknown> = {};
   try {
     json = JSON.parse(text);
   } catch {
     /* not JSON */
   }
-  return { status: res.status, headers: res.headers, json, text };
+  return { status, headers, json, text };
 }
 
 function expectProblem(

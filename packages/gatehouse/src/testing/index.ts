@@ -21,11 +21,19 @@ export const REQUIRE_SERVICES = process.env.GATEHOUSE_REQUIRE_SERVICES === '1';
 
 /** Cheap but real Argon2id parameters for tests (the OWASP ones are tested on their own). */
 export const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1, argon2Parallelism: 1 };
+/**
+ * No zxcvbn estimate of new passwords (passwordMinScore 0, as the simulator runs): it costs about 10 ms
+ * of CPU per sign-up and password change, thousands in a run. The length, common, handle, repetition
+ * and breached-list checks still apply; the estimate is tested where a test sets a score
+ * (identity/passwords.test.ts, identity/challenge-trust.test.ts).
+ */
+export const NO_STRENGTH_ESTIMATE = { passwordMinScore: 0 };
 
-/** An identity core over `db` with cheap Argon2id and roomy limits; `opts` overrides any of them. */
+/** An identity core over `db` with cheap Argon2id, no strength estimate and roomy limits; `opts` overrides any of them. */
 export function testIdentity(db: Store['db'], opts: Partial<IdentityOptions> = {}): IdentityService {
   return new IdentityService(db, {
     argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+    passwordMinScore: NO_STRENGTH_ESTIMATE.passwordMinScore,
     sessionTtlMs: 86_400_000,
     sessionIdleMs: 86_400_000,
     loginMaxFailuresPerAccount: 5,
@@ -158,6 +166,7 @@ export async function testConfig(
       recoveryFactorCoolingOffHours: 0,
       recoveryFriendDelayHours: 0,
       ...FAST_ARGON2,
+      ...NO_STRENGTH_ESTIMATE,
       ...extra,
     },
   });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../testing/cli.ts';
 import { checkDomain, formatTable } from './command.ts';
 import { loadBrands } from './loader.ts';
 
@@ -23,7 +24,7 @@ test('checkDomain and the table', () => {
   assert.match(t, /dsicord\.com\s+lookalike\s+discord\s+transposition\(dsicord→discord\)/);
 });
 
-test('gatehouse domains check --json reads stdin and prints JSON lines', () => {
+test('gatehouse domains check --json reads stdin and prints JSON lines', async () => {
   const r = spawnSync(process.execPath, [bin, 'domains', 'check', '--brands', brandsFile, '--json'], {
     input: 'qq-login-game.com\n\n# comment\ndiscord.com\nhttp://1.2.3.4:8080/x\n',
     encoding: 'utf8',
@@ -40,11 +41,8 @@ test('gatehouse domains check --json reads stdin and prints JSON lines', () => {
   assert.equal(lines[0]!.brand, 'qq');
   assert.equal(lines[1]!.verdict, 'clean');
   assert.equal(lines[2]!.verdict, 'suspicious');
-  const bad = spawnSync(process.execPath, [bin, 'domains', 'check', '--brands', '/nonexistent/brands.json'], {
-    input: '',
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  // in-process (the same main as the binary): the brands file is read before stdin
+  const bad = await runCli(['domains', 'check', '--brands', '/nonexistent/brands.json']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /BRANDS_INVALID/);
 });
