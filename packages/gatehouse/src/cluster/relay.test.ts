@@ -104,7 +104,7 @@ test('a publish failing mid-batch keeps each account’s order on the stream; no
     await until(
       () => [...stream.subjects.values()].reduce((n, l) => n + l.length, 0) === rows.length,
       'every row on the stream',
-      20_000,
+      120_000,
     );
     for (const a of accts) {
       const got = stream.subjects.get(names.events(partitionOf(a, PARTITIONS))) ?? [];

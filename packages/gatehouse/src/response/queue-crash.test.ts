@@ -111,7 +111,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
             return (await froze()).length === N;
           },
           'every decision acted on',
-          30_000,
+          120_000,
         );
         const rows = await froze();
         assert.equal(new Set(rows.map((x) => x.decision_id)).size, N, 'each decision once');
