@@ -61,7 +61,12 @@ export async function startEnv(
   } = {},
   wrapLink?: (link: GatehouseLink) => GatehouseLink,
 ): Promise<Env> {
-  const { registerWebhooks, gatehouseConfig, linkFetch, ...chatOpts } = extra;
+  const { registerWebhooks, gatehouseConfig, linkFetch, ...given } = extra;
+  // The chat's default check timeout is 500 ms, after which it fails open (delivers, reports the message,
+  // retracts it on the late verdict). On a loaded test machine an answer can take longer, and a test of
+  // what the pre-send check decides would then meet the fail-open path; check-timeout.test.ts tests that
+  // path on purpose with its own timeout.
+  const chatOpts: typeof given = { checkTimeoutMs: 10_000, ...given };
   const { gh, cleanup: ghCleanup } = await testGatehouse('sqlite', {
     webhookRetryBaseMs: 50,
     webhookPollMs: 20,
