@@ -203,7 +203,7 @@ export async function benchScaleout(opts: BenchOptions): Promise<Figures> {
     const acceptedMs = Date.now() - t0;
     // all applied: snapshots cover each partition's last stream message
     const covered = await waitFor(async () => {
-      const last = await lastSeqs(NATS, `${s.name}_events`, (p) => `${s.name}.ev.${p}`, PARTITIONS);
+      const last = await lastSeqs(NATS, s.name, PARTITIONS);
       const cov = await snapshotCoverage(s.store.db, PARTITIONS);
       return last.every((q, p) => q === 0 || (cov[p]?.position ?? 0) >= q);
     }, 600_000);

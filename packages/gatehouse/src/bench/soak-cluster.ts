@@ -51,7 +51,7 @@ export async function benchSoakCluster(opts: BenchOptions): Promise<Figures> {
     const figures = await soak({ url: api.url, key: s.key, memory }, opts);
     // per partition: covered when its latest snapshot's position reaches its last event in the stream
     const progress = async () => {
-      const last = await lastSeqs(NATS, `${s.name}_events`, (p) => `${s.name}.ev.${p}`, PARTITIONS);
+      const last = await lastSeqs(NATS, s.name, PARTITIONS);
       const cov = await snapshotCoverage(s.store.db, PARTITIONS);
       return {
         behind: last.filter((q, p) => q > 0 && (cov[p]?.position ?? 0) < q).length,

@@ -168,7 +168,7 @@ describe('scale-out: an engine worker killed mid-stream', { skip }, () => {
       }, 'every event and check logged');
       let coverage: Awaited<ReturnType<typeof snapshotCoverage>> = [];
       await until(async () => {
-        const last = await lastSeqs(NATS, `${name}_events`, (p) => `${name}.ev.${p}`, PARTITIONS);
+        const last = await lastSeqs(NATS, name, PARTITIONS);
         coverage = await snapshotCoverage(store.db, PARTITIONS);
         // the relay may still be publishing logged rows: wait for a stream that holds all of them
         return (

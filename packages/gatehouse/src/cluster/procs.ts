@@ -10,6 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Db } from '../store/db.ts';
 import { leaseEntries, type ClusterLink } from './nats.ts';
+import { clusterNames } from './partition.ts';
 import { clusterStore } from './store.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
@@ -108,19 +109,17 @@ export async function snapshotCoverage(
   return out;
 }
 
-/** The last stream sequence of each partition's subject (0 when it has none). */
-export async function lastSeqs(
-  natsUrl: string,
-  stream: string,
-  subject: (p: number) => string,
-  partitions: number,
-): Promise<number[]> {
+/** The last stream sequence of each partition's subject in a deployment's stream (0 when it has none). */
+export async function lastSeqs(natsUrl: string, clusterName: string, partitions: number): Promise<number[]> {
+  const names = clusterNames(clusterName);
   const nc = await connect({ servers: natsUrl.split(',') });
   try {
     const jsm = await jetstreamManager(nc);
     const out: number[] = [];
     for (let p = 0; p < partitions; p++) {
-      const m = await jsm.streams.getMessage(stream, { last_by_subj: subject(p) }).catch(() => null);
+      const m = await jsm.streams
+        .getMessage(names.stream, { last_by_subj: names.events(p) })
+        .catch(() => null);
       out.push(m?.seq ?? 0);
     }
     return out;

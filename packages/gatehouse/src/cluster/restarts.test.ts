@@ -155,7 +155,7 @@ describe('scale-out: NATS and PostgreSQL restarted mid-run', { skip }, () => {
     let coverage: Awaited<ReturnType<typeof snapshotCoverage>> = [];
     await until(
       async () => {
-        const last = await lastSeqs(nats.url, `${name}_events`, (p) => `${name}.ev.${p}`, PARTITIONS);
+        const last = await lastSeqs(nats.url, name, PARTITIONS);
         coverage = await snapshotCoverage(store.db, PARTITIONS);
         // the relay may still be publishing what the log holds (it catches up after the restarts): the
         // snapshots must cover a stream that holds every event, not the stream as it is at one moment
