@@ -100,6 +100,13 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       }
       assert.ok(f.gh.oauth.accounts.stats.hits > hits, 'the account was served from the cache');
     };
+    /** A new app's tokens for the account, read until its account is cached. */
+    const warmedToken = async () => {
+      const config = await rp(f.url, await addApp(f.gh));
+      const { tokens } = await codeFlow(f, config);
+      await warm(config, tokens.access_token);
+      return { config, tokens };
+    };
 
     test(
       'freezing the account: its cached tokens are refused at once, and work at once when unfrozen',
@@ -107,10 +114,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         skip,
       },
       async () => {
-        const app = await addApp(f.gh);
-        const config = await rp(f.url, app);
-        const { tokens } = await codeFlow(f, config);
-        await warm(config, tokens.access_token);
+        const { config, tokens } = await warmedToken();
         await f.gh.identity.freeze(f.account.id, 'test freeze');
         try {
           await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
@@ -128,10 +132,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         skip,
       },
       async () => {
-        const app = await addApp(f.gh);
-        const config = await rp(f.url, app);
-        const { tokens } = await codeFlow(f, config);
-        await warm(config, tokens.access_token);
+        const { config, tokens } = await warmedToken();
         const set = (state: 'frozen' | 'active') =>
           f.gh.store.db.updateTable('accounts').set({ state }).where('id', '=', f.account.id).execute();
         await set('frozen');
