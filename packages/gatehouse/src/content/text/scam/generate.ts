@@ -248,7 +248,10 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
     const N = NOTICE;
     const notice = compose(r, [pick(r, N.status), pick(r, N.action), pick(r, N.threat)]);
     pos('other', r() < 0.7 ? `【${pick(r, N.brand)}】${notice}` : notice);
-    pos('other', compose(r, [opt(0.5, SHOP.claim), pick(r, SHOP.item), pick(r, SHOP.ask), opt(0.5, SHOP.end)]));
+    pos(
+      'other',
+      compose(r, [opt(0.5, SHOP.claim), pick(r, SHOP.item), pick(r, SHOP.ask), opt(0.5, SHOP.end)]),
+    );
     pos(
       'customer',
       pick(r, CLAIM.open) + compose(r, [pick(r, CLAIM.issue), opt(0.7, CLAIM.offer), pick(r, CLAIM.ask)]),

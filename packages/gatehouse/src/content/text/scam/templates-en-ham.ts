@@ -269,7 +269,7 @@ export const EN_HAM_MORE: Slot = [
   'my card did not work abroad so I used cash, sorted',
   'sold the bike on marketplace, buyer paid cash',
   'the landlord returned the deposit today',
-  'honey, can you pick up milk on the way home',
+  'honey, grab some eggs if you are passing the shop',
   'we are finally visiting you in may!',
 ];
 

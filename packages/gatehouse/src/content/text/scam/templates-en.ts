@@ -208,7 +208,7 @@ export const EN_ACQ2 = {
     "they won't let me check out of the hotel",
     "my card doesn't work over here",
     "I'm stranded and can't get home",
-    'my bank froze my card while I am travelling',
+    'the bank blocked my card while I am travelling',
     "my phone wallet won't work abroad",
     'I got robbed last night',
     'the embassy is closed until next week',
