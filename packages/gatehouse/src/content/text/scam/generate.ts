@@ -17,7 +17,19 @@ import {
   ZH,
   type Slot,
 } from './templates.ts';
-import { COLLECT, EN_ACQ, EN_FRAUD, EN_HAM, EN_LATER, FAVOUR, REMIND, SMALL_LOAN } from './templates-en.ts';
+import { EN_ACQ, EN_ACQ2 } from './templates-en.ts';
+import { EN_FRAUD, EN_MORE } from './templates-en-fraud.ts';
+import {
+  COLLECT,
+  EN_HAM,
+  EN_HAM_MORE,
+  EN_LATER,
+  FAVOUR,
+  OWN_MONEY,
+  REMIND,
+  SMALL_LOAN,
+} from './templates-en-ham.ts';
+import { CLAIM, HOOK, NOTICE, SHOP, ZH_ACQ, ZH_HAM_MORE } from './templates-zh-more.ts';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -44,15 +56,28 @@ function fill(r: () => number, t: string): string {
       pick(r, ['150', '300', '450', '800', '1200', '2000', '2,500', '95', 'five hundred', 'a thousand']),
     )
     .replaceAll('{d}', String(1000 + Math.floor(r() * 9000)) + ' ' + String(1000 + Math.floor(r() * 9000)))
+    .replaceAll('{c}', String(1000 + Math.floor(r() * 9000)))
+    .replaceAll('{goods}', pick(r, CLAIM.goods))
     .replaceAll('{x}', pick(r, TAIL));
 }
 
-/** Joins 2–5 parts in a shuffled-but-plausible order with Chinese or English punctuation. */
+/**
+ * Joins 2–5 parts in a shuffled-but-plausible order with Chinese or English punctuation: each
+ * optional part is dropped with p 0.12, a quarter of the messages swap two neighbouring parts after
+ * the first (the ask before the reason, the excuse after the ask), and each join draws its own
+ * separator, so no slot order or punctuation is a tell.
+ */
 function compose(r: () => number, parts: string[], en = false): string {
   const kept = parts.filter((p) => p !== '' && r() > 0.12);
   const use = kept.length >= 2 ? kept : parts.filter((p) => p !== '');
-  const sep = en ? pick(r, [', ', '. ', ' - ', ' ']) : pick(r, ['，', '，', '。', ' ', '！']);
-  return fill(r, use.join(sep));
+  if (use.length >= 3 && r() < 0.25) {
+    const i = 1 + Math.floor(r() * (use.length - 2));
+    [use[i], use[i + 1]] = [use[i + 1]!, use[i]!];
+  }
+  const seps = en ? [', ', '. ', ' - ', ' '] : ['，', '，', '。', ' ', '！'];
+  let out = use[0]!;
+  for (let i = 1; i < use.length; i++) out += pick(r, seps) + use[i]!;
+  return fill(r, out);
 }
 
 export interface ScamExample {
@@ -67,6 +92,7 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
   const opt = (p: number, xs: Slot) => (r() < p ? pick(r, xs) : '');
   const out: ScamExample[] = [];
   const pos = (category: string, text: string) => out.push({ text, label: 1, category });
+  const neg = (text: string) => out.push({ text, label: 0, category: 'ham' });
   for (let i = 0; i < n; i++) {
     // acquaintance needs money
     for (let k = 0; k < 3; k++) {
@@ -199,6 +225,89 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
         ),
       );
   }
+  // the schemes of templates-zh-more.ts and the EN_ACQ2 / EN_MORE variants (issue 14 item 4, second
+  // round): an old contact or a relative abroad asking for a purchase or payment on their behalf,
+  // notice SMS to a phishing page, purchase fraud, fake refunds, credit, task, romance and game-trade
+  // schemes; blackmail, marketplace deposits and English notices
+  for (let i = 0; i < n; i++) {
+    const A = ZH_ACQ;
+    const who = r() < 0.5 ? pick(r, A.whoFriend) : r() < 0.5 ? pick(r, ZH.whoFriend) : pick(r, ZH.kin);
+    pos(
+      'acquaintance',
+      compose(r, [
+        opt(0.5, A.reconnect),
+        who,
+        r() < 0.6 ? pick(r, A.why) : pick(r, ZH.why),
+        opt(0.3, ZH.urgent),
+        r() < 0.6 ? pick(r, A.ask) : pick(r, ZH.ask),
+        opt(0.2, ZH.payee),
+        opt(0.2, ZH.secret),
+        opt(0.5, r() < 0.5 ? A.later : ZH.later),
+      ]),
+    );
+    const N = NOTICE;
+    const notice = compose(r, [pick(r, N.status), pick(r, N.action), pick(r, N.threat)]);
+    pos('other', r() < 0.7 ? `【${pick(r, N.brand)}】${notice}` : notice);
+    pos(
+      'other',
+      compose(r, [opt(0.5, SHOP.claim), pick(r, SHOP.item), pick(r, SHOP.ask), opt(0.5, SHOP.end)]),
+    );
+    pos(
+      'customer',
+      pick(r, CLAIM.open) + compose(r, [pick(r, CLAIM.issue), opt(0.7, CLAIM.offer), pick(r, CLAIM.ask)]),
+    );
+    const H = HOOK;
+    const hook = pick(r, [
+      [H.credit, H.creditAsk],
+      [H.task, H.taskAsk],
+      [H.romance, H.romanceAsk],
+      [H.game, H.gameAsk],
+    ] as const);
+    pos(
+      'other',
+      compose(r, [
+        hook[0] === H.romance ? opt(0.7, ['亲爱的', '宝贝', '哥哥', '老公', '亲']) : '',
+        pick(r, hook[0]),
+        pick(r, hook[1]),
+        opt(0.3, ZH.urgent),
+      ]),
+    );
+    const E = EN_ACQ2;
+    pos(
+      'acquaintance-en',
+      compose(
+        r,
+        [
+          r() < 0.3 ? pick(r, E.romance) : r() < 0.6 ? pick(r, E.who) : pick(r, EN_ACQ.who),
+          r() < 0.7 ? pick(r, E.why) : pick(r, EN_ACQ.why),
+          opt(0.3, EN_ACQ.urgent),
+          r() < 0.7 ? pick(r, E.ask) : pick(r, EN_ACQ.ask),
+          opt(0.4, EN_ACQ.later),
+        ],
+        true,
+      ),
+    );
+    const M = EN_MORE;
+    const kind = r();
+    pos(
+      'other-en',
+      compose(
+        r,
+        kind < 0.34
+          ? [pick(r, M.blackmail), pick(r, M.blackmailAsk), opt(0.8, M.blackmailThreat)]
+          : kind < 0.67
+            ? [pick(r, M.listing), pick(r, M.listingAsk), opt(0.3, EN_ACQ.urgent)]
+            : [opt(0.6, EN_FRAUD.claim), pick(r, M.notice), pick(r, M.noticeAsk), opt(0.5, EN_FRAUD.threat)],
+        true,
+      ),
+    );
+    // their negatives: real notices, purchases, travel, couples and reconnecting chat
+    neg(fill(r, pick(r, ZH_HAM_MORE)));
+    neg(fill(r, pick(r, EN_HAM_MORE)));
+    const O = OWN_MONEY;
+    neg(compose(r, [opt(0.3, EN_HAM.open), pick(r, O.en), pick(r, O.busyEn), opt(0.3, EN_LATER)], true));
+    neg(compose(r, [r() < 0.5 ? pick(r, O.zh) : pick(r, ZH.kin), pick(r, O.busyZh), pick(r, TAIL)]));
+  }
   // hard negatives by composition: the same people, mishaps and money words, but nothing asked
   const life = [
     '我到家了',
@@ -217,7 +326,6 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
     '新号码存一下',
     '不用担心',
   ];
-  const neg = (text: string) => out.push({ text, label: 0, category: 'ham' });
   for (let i = 0; i < n; i++) {
     neg(
       compose(r, [
@@ -269,7 +377,7 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
       ),
     );
   }
-  // everyday favours that involve paying for something ordinary (FAVOUR, templates-en.ts)
+  // everyday favours that involve paying for something ordinary (FAVOUR, templates-en-ham.ts)
   for (let i = 0; i < n / 2; i++) {
     const remind = (t: string, zh: boolean) =>
       t

@@ -123,13 +123,15 @@ describe('scam intents are learned, not listed', () => {
       assert.ok(chatC.n >= 120 && chatC.rate <= 0.005, `chat C ${chatC.fired}`);
       assert.ok(rows.get('hand-written chat (incl. holiday wishes)')!.rate <= 0.025);
       // set C (written by an earlier session) and set D (written before the issue 14 item 4 change);
-      // before it: C acquaintance 11/15, C English fraud 4/10, D acquaintance 25/40, D other 25/40
+      // before it: C acquaintance 11/15, C English fraud 4/10, D acquaintance 25/40, D other 25/40;
+      // after the first round 34/40 and 35/40, after the second (templates-zh-more.ts, EN_ACQ2,
+      // EN_MORE) 38/40 and 40/40
       const at = (k: string) => rows.get(k)!.rate;
       assert.ok(at('set C: acquaintance needs money C') >= 0.9);
       assert.ok(at('set C:   of which English fraud') >= 0.9);
-      assert.ok(at('set D: acquaintance needs money D') >= 0.8);
-      assert.ok(at('set D: other fraud D') >= 0.85);
-      assert.ok(at('set D:   of which English (fraud)') >= 0.8);
+      assert.ok(at('set D: acquaintance needs money D') >= 0.9);
+      assert.ok(at('set D: other fraud D') >= 0.95);
+      assert.ok(at('set D:   of which English (fraud)') >= 0.9);
       assert.ok(at('set D: ordinary chat D') <= 0.005);
     },
   );
