@@ -134,7 +134,23 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
     const topN = explain ? Math.max(0, Math.min(64, opts.top ?? 8)) : 0;
     // the features' origins are read only to name the top features
     const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples, true, topN > 0);
-    const logit = margin(model, v);
+    const scamModel = triples ? (opts.scam === undefined ? defaultScamModel() : opts.scam) : null;
+    // same hashes, fewer bits: the scam model reads the spam model's slots masked to its own bits (see
+    // scam/model.ts SCAM_BITS), in the same pass over the vector (the two weight look-ups overlap)
+    const sharedSlots = scamModel !== null && scamModel.bits <= model.bits && domain === 0;
+    let logit = 0;
+    let scamLogit = 0;
+    if (sharedSlots) {
+      const w = model.w;
+      const sw = scamModel.w;
+      const m = (1 << scamModel.bits) - 1;
+      for (let k = 0; k < v.length; k++) {
+        const i = v.idx[k]!;
+        const x = v.val[k]!;
+        logit += w[i]! * x;
+        scamLogit += sw[i & m]! * x;
+      }
+    } else logit = margin(model, v);
     const probability = sigmoid(logit);
     const topFeatures: TopFeature[] = [];
     let bias = 0;
@@ -167,18 +183,14 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
         });
       }
     } else bias = model.w[v.idx[v.length - 1]!]!;
-    const scamModel = opts.scam === undefined ? defaultScamModel() : opts.scam;
     let scam: TextScore['scam'] = { probability: 0, isScam: false, cues: [] };
     let intents: IntentHit[] = [];
     if (triples) {
       intents = intentHits(bounded, norm, triples);
       if (scamModel) {
-        let z = 0;
-        if (scamModel.bits <= model.bits && domain === 0) {
-          // same hashes, fewer bits: mask the spam model's slots (see scam/model.ts SCAM_BITS)
-          const m = (1 << scamModel.bits) - 1;
-          for (let k = 0; k < v.length; k++) z += scamModel.w[v.idx[k]! & m]! * v.val[k]!;
-        } else z = margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
+        const z = sharedSlots
+          ? scamLogit
+          : margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
         const p = sigmoid(z);
         // who pays whom: the model's call counts only when the sender asks the reader for something
         // (to pay, hand over a code, follow a script); reports, offers and gifts ask nothing
