@@ -104,6 +104,11 @@ function looksBinary(t: string): boolean {
   return n > 0 && ctl / n > 0.1;
 }
 
+// Scratch of the top-feature selection (scoring is synchronous; topN is at most 64): only the first
+// `have` slots, written in the call, are ever read.
+const TOP_BEST = new Int32Array(64);
+const TOP_ABS = new Float64Array(64);
+
 /** Scores one message. `input` may be a string or raw bytes; anything else scores as empty. */
 export function scoreText(model: TextModel, input: string | Uint8Array, opts: ScoreOptions = {}): TextScore {
   let text = '';
@@ -156,8 +161,8 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
     let bias = 0;
     if (topN > 0) {
       // Partial selection of the topN largest |contribution| (ties: lower index first).
-      const best = new Int32Array(topN);
-      const bestAbs = new Float64Array(topN);
+      const best = TOP_BEST;
+      const bestAbs = TOP_ABS;
       let have = 0;
       const last = v.length - 1;
       bias = model.w[v.idx[last]!]! * v.val[last]!;
