@@ -1,12 +1,16 @@
 /**
  * The scoring hot path's shortcuts give the same results as the plain code: the in-place key sort,
- * normalisation with skipped steps and shared buffers, and the shared feature vector.
+ * normalisation with skipped steps and shared buffers, the shared feature vector, and the scam cues'
+ * per-script regexes (the English alternatives only on texts with Latin letters, the Chinese ones only
+ * on texts with CJK characters).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { extractFeatures, featureName } from './features.ts';
 import { normalize, normalizeShared, STEP_NAMES } from './normalize.ts';
 import { prng } from './model.ts';
+import { readChatEvalSet, readEvalSetC, readEvalSetD, readScamEvalSet } from './scam/model.ts';
+import { readerAsk, scamCues, scriptsOf, setScriptSplit } from './scam/cues.ts';
 import { sortKeys } from './sort.ts';
 
 const TEXTS = [
@@ -92,5 +96,31 @@ describe('scoring hot path', () => {
     const v = extractFeatures(n, 20);
     const names = Array.from({ length: v.length }, (_, k) => featureName(v, k, n));
     for (const f of ['sym:9+', 'sym:a+', 'sym:字+']) assert.ok(names.includes(f), f);
+  });
+  it('the per-script cue regexes find what the full ones find (ask and every cue, with spans)', () => {
+    const texts = [
+      ...TEXTS,
+      ...[readScamEvalSet(), readChatEvalSet(), readEvalSetC(), readEvalSetD()].flat().map((e) => e.text),
+      '卡号 6222 0212 3456 7890',
+      '6222 0212 3456 7890',
+      'pay the fee 6222 0212 3456 7890 转账',
+    ];
+    assert.deepEqual(
+      ['', '123 456', 'ok', '好', 'ok好'].map((t) => scriptsOf(t)),
+      [0, 0, 1, 2, 3],
+    );
+    let asks = 0;
+    for (const t of texts) {
+      const n = normalize(t);
+      const split = [readerAsk(t, n), scamCues(t, n)];
+      setScriptSplit(false);
+      try {
+        assert.deepEqual(split, [readerAsk(t, n), scamCues(t, n)], t);
+      } finally {
+        setScriptSplit(true);
+      }
+      if (split[0]) asks++;
+    }
+    assert.ok(asks > 100, `asks found in ${asks} texts`);
   });
 });

@@ -104,6 +104,11 @@ function looksBinary(t: string): boolean {
   return n > 0 && ctl / n > 0.1;
 }
 
+// Scratch of the top-feature selection (scoring is synchronous; topN is at most 64): only the first
+// `have` slots, written in the call, are ever read.
+const TOP_BEST = new Int32Array(64);
+const TOP_ABS = new Float64Array(64);
+
 /** Scores one message. `input` may be a string or raw bytes; anything else scores as empty. */
 export function scoreText(model: TextModel, input: string | Uint8Array, opts: ScoreOptions = {}): TextScore {
   let text = '';
@@ -134,14 +139,30 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
     const topN = explain ? Math.max(0, Math.min(64, opts.top ?? 8)) : 0;
     // the features' origins are read only to name the top features
     const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples, true, topN > 0);
-    const logit = margin(model, v);
+    const scamModel = triples ? (opts.scam === undefined ? defaultScamModel() : opts.scam) : null;
+    // same hashes, fewer bits: the scam model reads the spam model's slots masked to its own bits (see
+    // scam/model.ts SCAM_BITS), in the same pass over the vector (the two weight look-ups overlap)
+    const sharedSlots = scamModel !== null && scamModel.bits <= model.bits && domain === 0;
+    let logit = 0;
+    let scamLogit = 0;
+    if (sharedSlots) {
+      const w = model.w;
+      const sw = scamModel.w;
+      const m = (1 << scamModel.bits) - 1;
+      for (let k = 0; k < v.length; k++) {
+        const i = v.idx[k]!;
+        const x = v.val[k]!;
+        logit += w[i]! * x;
+        scamLogit += sw[i & m]! * x;
+      }
+    } else logit = margin(model, v);
     const probability = sigmoid(logit);
     const topFeatures: TopFeature[] = [];
     let bias = 0;
     if (topN > 0) {
       // Partial selection of the topN largest |contribution| (ties: lower index first).
-      const best = new Int32Array(topN);
-      const bestAbs = new Float64Array(topN);
+      const best = TOP_BEST;
+      const bestAbs = TOP_ABS;
       let have = 0;
       const last = v.length - 1;
       bias = model.w[v.idx[last]!]! * v.val[last]!;
@@ -167,18 +188,14 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
         });
       }
     } else bias = model.w[v.idx[v.length - 1]!]!;
-    const scamModel = opts.scam === undefined ? defaultScamModel() : opts.scam;
     let scam: TextScore['scam'] = { probability: 0, isScam: false, cues: [] };
     let intents: IntentHit[] = [];
     if (triples) {
       intents = intentHits(bounded, norm, triples);
       if (scamModel) {
-        let z = 0;
-        if (scamModel.bits <= model.bits && domain === 0) {
-          // same hashes, fewer bits: mask the spam model's slots (see scam/model.ts SCAM_BITS)
-          const m = (1 << scamModel.bits) - 1;
-          for (let k = 0; k < v.length; k++) z += scamModel.w[v.idx[k]! & m]! * v.val[k]!;
-        } else z = margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
+        const z = sharedSlots
+          ? scamLogit
+          : margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
         const p = sigmoid(z);
         // who pays whom: the model's call counts only when the sender asks the reader for something
         // (to pay, hand over a code, follow a script); reports, offers and gifts ask nothing

@@ -17,47 +17,120 @@ export interface Cue {
   original: string;
 }
 
+/**
+ * What an alternative cannot match without: `latin` (an ASCII letter), `cjk` (a character at or
+ * above U+2E80, Han and CJK punctuation) or neither (digits, as in a card number). A message without
+ * Latin letters never needs the English alternatives, one without CJK characters never the Chinese
+ * ones: dropping them leaves every match as it was (an alternative that cannot match changes neither
+ * where the first match is nor which alternative wins there) and shortens each regex scan.
+ */
+type Needs = 'latin' | 'cjk' | '';
+type Alt = readonly [Needs, string];
+const LATIN = 1;
+const CJK = 2;
+
+/** The scripts a (normalised) text holds: LATIN | CJK bits. */
+export function scriptsOf(t: string): number {
+  let bits = 0;
+  for (let i = 0; i < t.length && bits !== (LATIN | CJK); i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x2e80) bits |= CJK;
+    else if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) bits |= LATIN;
+  }
+  return bits;
+}
+
+/** One regex per script set (index: LATIN | CJK bits), each with the alternatives it can match. */
+function byScripts(alts: readonly Alt[]): readonly RegExp[] {
+  return [0, 1, 2, 3].map(
+    (bits) =>
+      new RegExp(
+        alts
+          .filter(([needs]) => needs === '' || (needs === 'latin' ? bits & LATIN : bits & CJK))
+          .map(([, src]) => src)
+          .join('|') || '(?!)',
+        'gu',
+      ),
+  );
+}
+
+let SPLIT = true;
+
+/**
+ * Turns the per-script regexes off (every alternative runs on every text) or back on; for the test
+ * that both give the same cues on real messages.
+ */
+export function setScriptSplit(on: boolean): void {
+  SPLIT = on;
+}
+
 const NUM = '(?:\\d[\\d,.]*|[一二两三四五六七八九十百千万]+)';
-const CUES: ReadonlyArray<[CueName, RegExp]> = [
+const CUE_ALTS: ReadonlyArray<[CueName, readonly Alt[]]> = [
   [
     'identity',
-    new RegExp(
+    [
       [
+        'cjk',
         '(?:我是|是我|这里是|这边是|我们是)[^，。！？,.!?]{0,10}?(?:公安|警|检察|法院|客服|专员|银行|老师|班主任|领导|经理|主任|总|老板|财务|同学|同事|朋友|室友|儿子|女儿|侄|外甥|表|堂|弟|妹|哥|姐|爸|妈)',
-        '(?:这是我|我的)?(?:新号|新微信|新qq)',
+      ],
+      ['cjk', '(?:这是我|我的)?(?:新号|新微信|新qq)'],
+      [
+        'latin',
         "(?:this is|it'?s|i'?m|hello this is|hi it'?s)\\s(?:me|your\\s\\w+|the\\s\\w+|\\w+\\s(?:support|security|department|office|unit|agent))",
-        '(?:police|officer|agent|support|security team|tax office|fraud department)',
-      ].join('|'),
-      'gu',
-    ),
+      ],
+      ['latin', '(?:police|officer|agent|support|security team|tax office|fraud department)'],
+    ],
   ],
   [
     'transfer',
-    new RegExp(
+    [
       [
+        'cjk',
         `(?:转|打|汇|借|垫付|垫|付|充|交|缴纳|缴|存|给)(?:我|给我|过来|到|一下|个|笔)?[^，。！？,.!?]{0,6}?${NUM}\\s?(?:元|块|万|千)?`,
+      ],
+      [
+        'cjk',
         '(?:转账|转到|转入|打款|汇款|借钱|借点钱|充值|手续费|保证金|解冻金|工本费|服务费|会员费|押金|定金|入会费|报名费|罚款|赔偿|退款|理赔)',
+      ],
+      [
+        'latin',
         '(?:send|transfer|wire|lend|borrow|pay|buy)\\b[^,.!?]{0,24}?(?:[£$€]\\s?\\d|\\d+\\s?(?:pounds|dollars)|gift cards?|fee|money|fine|invoice|btc)',
-        '(?:fee|deposit|fine|refund)\\b',
-        '(?:帮我|替我|给我)(?:付|买|充|交|垫|打)',
-        '(?:额度|下款|放款|贷款|借款|返利|佣金|本金|提现)',
-      ].join('|'),
-      'gu',
-    ),
+      ],
+      ['latin', '(?:fee|deposit|fine|refund)\\b'],
+      ['cjk', '(?:帮我|替我|给我)(?:付|买|充|交|垫|打)'],
+      ['cjk', '(?:额度|下款|放款|贷款|借款|返利|佣金|本金|提现)'],
+    ],
   ],
   [
     'urgency',
-    /急用|很急|着急|马上|立即|立刻|赶紧|尽快|今天之内|今天截止|越快越好|十万火急|逾期|即将|urgent(?:ly)?|asap|right now|immediately|today|before \d/gu,
+    [
+      ['cjk', '急用|很急|着急|马上|立即|立刻|赶紧|尽快|今天之内|今天截止|越快越好|十万火急|逾期|即将'],
+      ['latin', 'urgent(?:ly)?|asap|right now|immediately|today|before \\d'],
+    ],
   ],
   [
     'secrecy',
-    /(?:别|不要|先别|千万别|不能)(?:告诉|跟[^，。]{0,4}(?:说|讲|提)|声张|打电话|挂断)|保密|私聊|加(?:我)?(?:的)?(?:微信|qq|vx|好友)|添加[^，。]{0,6}(?:qq|微信)|下载[^，。]{0,8}(?:软件|app)|屏幕共享|扫码|don'?t tell|keep (?:this|it) between|just text|install (?:this|the) app/gu,
+    [
+      [
+        'cjk',
+        '(?:别|不要|先别|千万别|不能)(?:告诉|跟[^，。]{0,4}(?:说|讲|提)|声张|打电话|挂断)|保密|私聊|加(?:我)?(?:的)?(?:微信|qq|vx|好友)|添加[^，。]{0,6}(?:qq|微信)|下载[^，。]{0,8}(?:软件|app)|屏幕共享|扫码',
+      ],
+      ['latin', "don'?t tell|keep (?:this|it) between|just text|install (?:this|the) app"],
+    ],
   ],
   [
     'payee',
-    /卡号|账户|账号|收款(?:码|人)?|这个卡|这张卡|卡上|安全账户|监管账户|\d{4}\s?\d{4}\s?\d{4}|account|sort code|(?:send|give) me the codes/gu,
+    [
+      ['cjk', '卡号|账户|账号|收款(?:码|人)?|这个卡|这张卡|卡上|安全账户|监管账户'],
+      ['', '\\d{4}\\s?\\d{4}\\s?\\d{4}'],
+      ['latin', 'account|sort code|(?:send|give) me the codes'],
+    ],
   ],
 ];
+const CUES: ReadonlyArray<[CueName, readonly RegExp[]]> = CUE_ALTS.map(([cue, alts]) => [
+  cue,
+  byScripts(alts),
+]);
 
 /**
  * Who pays whom: the sender asks the READER to do something — pay, transfer, lend, top up, buy or
@@ -72,78 +145,120 @@ const CUES: ReadonlyArray<[CueName, RegExp]> = [
  * not a request.
  */
 const PAY_ZH = '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充|交|缴纳|缴|买|存)';
-const ASK_RE = new RegExp(
+const ASK_ALTS: readonly Alt[] = [
+  // the reader as the subject of a paying verb: 你(先|能不能|现在 …)转/打/借 …
   [
-    // the reader as the subject of a paying verb: 你(先|能不能|现在 …)转/打/借 …
+    'cjk',
     `[你您](?:先|能不能|能|可以|可不可以|就|帮我|帮忙|赶紧|马上|现在|今天|直接|快|再|给我|还是)*[^，。！？,.!?了的过]{0,6}?${PAY_ZH}(?![了的过])`,
-    // the sender (or someone they name) as the paying verb's object: 转我 / 借我 / 打给我 / 给我转 / 帮我付
-    `${PAY_ZH}(?:一下|下|点|个)?(?:给)?我(?![们的])`,
-    // the reader pays on the sender's behalf: 帮我(给朋友)转个账 / 替我交
-    `(?:给|帮|替)我[^，。！？,.!?]{0,6}?${PAY_ZH}`,
-    // a subject-less (imperative) paying verb at a clause start: 垫付佣金 / 先转 / 缴纳保证金
-    `(?:^|[，。！？,.!?\\s])(?:先|再|请)?(?:垫付|垫|缴纳|支付|充值|打款|汇款)|先(?:转|打|汇|交|付|充)`,
-    // 请 + a paying verb anywhere (补课费请转到…), and a destination at the sender (转到我这里)
-    `请(?:先|立即|马上|尽快|直接)?${PAY_ZH}`,
-    `(?:到|给)我(?:这里|这边|这儿|这)`,
-    // pay-to-get: a deposit or top-up that earns a bonus (首充一万送三千, 存500返100)
-    `(?:充|存|投|交|付)[^，。！？,.!?]{0,3}?${NUM}[^，。！？,.!?]{0,3}?(?:送|返|得|赚|拿)`,
-    // money to the sender after a short object (打点钱给我, 先给我用), a fee with its price (入会费888,
-    // 交一笔服务费), where to pay (卡号 6222…, a card-length number), what to keep from others (别告诉,
-    // 不要打电话问), and a screen share
-    `${PAY_ZH}[^，。！？,.!?]{0,4}?给我|先给我`,
-    `(?:费|保证金|押金|定金)${NUM}|交[^，。！？,.!?]{0,4}?(?:费|金)`,
-    '卡号[^，。！？,.!?]{0,3}?\\d{4}|\\d{4}\\s?\\d{4,6}\\s?\\d{4}',
-    '(?:别|不要|先别|千万别|不能|不得)(?:告诉|跟|声张|打电话|挂断|让)|屏幕共享|远程',
-    // an institution's identity claimed to the reader about the reader's own account or case
+  ],
+  // the sender (or someone they name) as the paying verb's object: 转我 / 借我 / 打给我 / 给我转 / 帮我付
+  ['cjk', `${PAY_ZH}(?:一下|下|点|个)?(?:给)?我(?![们的])`],
+  // the reader pays on the sender's behalf: 帮我(给朋友)转个账 / 替我交
+  ['cjk', `(?:给|帮|替)我[^，。！？,.!?]{0,6}?${PAY_ZH}`],
+  // a subject-less (imperative) paying verb at a clause start: 垫付佣金 / 先转 / 缴纳保证金
+  ['cjk', `(?:^|[，。！？,.!?\\s])(?:先|再|请)?(?:垫付|垫|缴纳|支付|充值|打款|汇款)|先(?:转|打|汇|交|付|充)`],
+  // 请 + a paying verb anywhere (补课费请转到…), and a destination at the sender (转到我这里)
+  ['cjk', `请(?:先|立即|马上|尽快|直接)?${PAY_ZH}`],
+  ['cjk', `(?:到|给)我(?:这里|这边|这儿|这)`],
+  // pay-to-get: a deposit or top-up that earns a bonus (首充一万送三千, 存500返100)
+  ['cjk', `(?:充|存|投|交|付)[^，。！？,.!?]{0,3}?${NUM}[^，。！？,.!?]{0,3}?(?:送|返|得|赚|拿)`],
+  // money to the sender after a short object (打点钱给我, 先给我用), a fee with its price (入会费888,
+  // 交一笔服务费), where to pay (卡号 6222…, a card-length number), what to keep from others (别告诉,
+  // 不要打电话问), and a screen share
+  ['cjk', `${PAY_ZH}[^，。！？,.!?]{0,4}?给我|先给我`],
+  ['cjk', `(?:费|保证金|押金|定金)${NUM}|交[^，。！？,.!?]{0,4}?(?:费|金)`],
+  ['cjk', '卡号[^，。！？,.!?]{0,3}?\\d{4}'],
+  ['', '\\d{4}\\s?\\d{4,6}\\s?\\d{4}'],
+  ['cjk', '(?:别|不要|先别|千万别|不能|不得)(?:告诉|跟|声张|打电话|挂断|让)|屏幕共享|远程'],
+  // an institution's identity claimed to the reader about the reader's own account or case
+  [
+    'cjk',
     '(?:我是|这里是|这边是|我们是)[^，。！？,.!?]{0,10}?(?:公安|警|检察|法院|客服|专员|银行|理赔|网警|反诈)[^。！？!?]{0,12}?[你您]',
-    // a clause-initial 借 (借点钱周转), 帮忙 + a paying verb, an urgent need of the sender's own (我急用,
-    // clause-initial 急需), and a payee handed to the reader (收款码在这, 账户信息我发你)
-    `(?:^|[，。！？,.!?\\s])借(?![了的过])|帮忙${PAY_ZH}|(?:^|[，。！？,.!?\\s]|我)(?:急用|急需)`,
-    '(?:收款码|收款账户|账户信息|卡号|账号)[^，。！？,.!?]{0,4}?(?:在这|发你|给你|如下|是)',
-    // an obligation put on the reader at a clause start: 需要注销 / 必须 / 务必
-    '(?:^|[，。！？,.!?\\s])(?:需要|需|必须|务必|要求)(?:您|你)?',
-    // to an account or card: 打到这个卡上 / 转入安全账户 / 汇到下面的账户
+  ],
+  // a clause-initial 借 (借点钱周转), 帮忙 + a paying verb, an urgent need of the sender's own (我急用,
+  // clause-initial 急需), and a payee handed to the reader (收款码在这, 账户信息我发你)
+  ['cjk', `(?:^|[，。！？,.!?\\s])借(?![了的过])|帮忙${PAY_ZH}|(?:^|[，。！？,.!?\\s]|我)(?:急用|急需)`],
+  ['cjk', '(?:收款码|收款账户|账户信息|卡号|账号)[^，。！？,.!?]{0,4}?(?:在这|发你|给你|如下|是)'],
+  // an obligation put on the reader at a clause start: 需要注销 / 必须 / 务必
+  ['cjk', '(?:^|[，。！？,.!?\\s])(?:需要|需|必须|务必|要求)(?:您|你)?'],
+  // to an account or card: 打到这个卡上 / 转入安全账户 / 汇到下面的账户
+  [
+    'cjk',
     `(?:转|打|汇|存|充|付)[^，。！？,.!?]{0,6}?(?:到|入|进|至)[^，。！？,.!?]{0,8}?(?:卡|账户|账号|号上|支付宝|微信)`,
-    // a fee that must be paid first: 先交…费 / 需缴纳 / 只需支付 / 请先充值
-    `(?:先|需|需要|要|得|必须|只需|只要|即可|才能|请)[^，。！？,.!?]{0,4}?(?:交|付|缴|支付|充值|充)`,
-    // a code, number or password handed over
+  ],
+  // a fee that must be paid first: 先交…费 / 需缴纳 / 只需支付 / 请先充值
+  ['cjk', `(?:先|需|需要|要|得|必须|只需|只要|即可|才能|请)[^，。！？,.!?]{0,4}?(?:交|付|缴|支付|充值|充)`],
+  // a code, number or password handed over
+  [
+    'cjk',
     '(?:提供|发我|发给我|告诉我|报一下|输入|填写|核对|确认)[^，。！？,.!?]{0,8}?(?:验证码|密码|卡号|账号|身份证|银行卡)',
-    // a script's instruction to the reader (clause-initial 请, and the script's own verbs)
-    '(?:^|[，。！？,.!?:：;；】\\]\\s])(?:请|麻烦你|务必|立即|马上|赶紧|尽快)',
+  ],
+  // a script's instruction to the reader (clause-initial 请, and the script's own verbs)
+  ['cjk', '(?:^|[，。！？,.!?:：;；】\\]\\s])(?:请|麻烦你|务必|立即|马上|赶紧|尽快)'],
+  [
+    'cjk',
     '配合|按(?:\\d|[一二三四五六七八九]|提示|要求)|点击|扫码|下载|添加|加(?:我)?(?:的)?(?:微信|qq|vx|好友|群)|进群|入群|联系(?:客服|我|专员|办案|民警)|回复\\d|拨打|不要挂断|保密|私聊',
-    // English: the reader as the subject (can you send …), the sender or an account as the object
+  ],
+  // English: the reader as the subject (can you send …), the sender or an account as the object
+  [
+    'latin',
     '\\b(?:can|could|would|will) you\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|move|give)\\b',
-    '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b',
+  ],
+  ['latin', '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b'],
+  [
+    'latin',
     "\\b(?:to|into) (?:this|my|our|the following|the attached|the below|the above|a safe|a new|the new|my friend'?s|his|her) (?:\\w+ )?(?:account|card|wallet|number)",
-    // a fee or fine that must be paid, and an imperative (clause-initial or after please / just …)
+  ],
+  // a fee or fine that must be paid, and an imperative (clause-initial or after please / just …)
+  [
+    'latin',
     '\\b(?:pay|paying|send|transfer) (?:the|a|your|this|our)? ?(?:\\w+ ){0,2}(?:fee|fine|penalty|deposit|charge|tax|bail)',
+  ],
+  [
+    'latin',
     "(?<!\\b(?:i|we)(?:'ll| will| can| have| had| just)? )\\b(?:wire|transfer|send) [£$€]?\\d|\\binstall (?:this|the|our)\\b",
+  ],
+  [
+    'latin',
     '\\b(?:unless you|you must|you need to|you have to|need you to|i need to borrow|need to borrow)\\b',
+  ],
+  [
+    'latin',
     '(?:^|[,.!?:;\\-]\\s*|\\b(?:please|pls|just|kindly|urgently|now)\\s)(?:send|transfer|wire|lend|pay|buy|move|call|click|verify|confirm|update|reply|text|contact|download|install|press|claim|tell|give|deposit|settle|unlock|renew|top up|process|arrange|authori[sz]e)\\b',
+  ],
+  [
+    'latin',
     '\\bwith (?:gift cards?|itunes|steam cards?|bitcoin|btc|crypto)\\b|\\bkeep (?:this|it) between|\\b(?:verify|confirm|update) your\\b',
+  ],
 
-    // the sender's own need put to the reader (i need £700, need 300 quid), a fee the reader's parcel
-    // or account needs (needs an additional customs fee, start with a $100 deposit), help asked with a
-    // payment (help me with the fees), and 凑 / 代付 asked of the reader (帮我凑一下, 帮忙代付)
-    '\\bi need (?:[£$€]\\s?\\d|\\d[\\d,.]*\\s?(?:pounds|dollars|euros|quid|bucks|k)\\b)',
-    // a request put as a question or a favour: any chance you could cover, would you mind paying,
-    // can you help me out with the rent
-    '\\byou (?:could|can) (?:\\w+ ){0,2}(?:send|transfer|wire|pay|cover|lend|spot|front|help)\\b',
-    '\\bwould you mind (?:paying|sending|transferring|covering|lending|buying)\\b',
-    '\\b(?:can|could|would) you (?:\\w+ ){0,2}help (?:me |us )?(?:out )?with\\b',
-    '\\b(?:needs?|requires?) (?:an? |the )?(?:\\w+ ){0,2}(?:fee|payment|deposit|charge)s?\\b',
-    '\\bstart (?:with|by paying) (?:a|an|the) ',
+  // the sender's own need put to the reader (i need £700, need 300 quid), a fee the reader's parcel
+  // or account needs (needs an additional customs fee, start with a $100 deposit), help asked with a
+  // payment (help me with the fees), and 凑 / 代付 asked of the reader (帮我凑一下, 帮忙代付)
+  ['latin', '\\bi need (?:[£$€]\\s?\\d|\\d[\\d,.]*\\s?(?:pounds|dollars|euros|quid|bucks|k)\\b)'],
+  // a request put as a question or a favour: any chance you could cover, would you mind paying,
+  // can you help me out with the rent
+  ['latin', '\\byou (?:could|can) (?:\\w+ ){0,2}(?:send|transfer|wire|pay|cover|lend|spot|front|help)\\b'],
+  ['latin', '\\bwould you mind (?:paying|sending|transferring|covering|lending|buying)\\b'],
+  ['latin', '\\b(?:can|could|would) you (?:\\w+ ){0,2}help (?:me |us )?(?:out )?with\\b'],
+  ['latin', '\\b(?:needs?|requires?) (?:an? |the )?(?:\\w+ ){0,2}(?:fee|payment|deposit|charge)s?\\b'],
+  ['latin', '\\bstart (?:with|by paying) (?:a|an|the) '],
+  [
+    'latin',
     '\\bhelp (?:me |us )?(?:with|to pay|pay) (?:the |my |our |a |this )?(?:\\w+ )?(?:fees?|costs?|payment|bill|deposit|fine)\\b',
-    '(?:给|帮|替)我[^，。！？,.!?]{0,4}?(?:凑|代付)|帮忙(?:凑|代付)',
+  ],
+  ['cjk', '(?:给|帮|替)我[^，。！？,.!?]{0,4}?(?:凑|代付)|帮忙(?:凑|代付)'],
+  [
+    'latin',
     "\\bdon'?t tell|\\b(?:your|card|bank|billing|login|account) (?:details|number|password|pin|codes?)\\b|\\bthe codes?\\b",
-  ].join('|'),
-  'gu',
-);
+  ],
+];
+const ASK_RE = byScripts(ASK_ALTS);
 
 /** The first place where the sender asks the reader to pay, hand over a credential or act (see ASK_RE). */
 export function readerAsk(original: string, norm: Normalized): Cue | null {
-  ASK_RE.lastIndex = 0;
-  const m = ASK_RE.exec(norm.text);
+  const re = ASK_RE[SPLIT ? scriptsOf(norm.text) : LATIN | CJK]!;
+  re.lastIndex = 0;
+  const m = re.exec(norm.text);
   if (!m) return null;
   const o = toOriginalSpan(norm, m.index, m.index + m[0].length);
   return { cue: 'ask', start: o.start, end: o.end, original: original.slice(o.start, o.end) };
@@ -153,7 +268,9 @@ export function readerAsk(original: string, norm: Normalized): Cue | null {
 export function scamCues(original: string, norm: Normalized): Cue[] {
   const out: Cue[] = [];
   const t = norm.text;
-  for (const [cue, re] of CUES) {
+  const scripts = SPLIT ? scriptsOf(t) : LATIN | CJK;
+  for (const [cue, res] of CUES) {
+    const re = res[scripts]!;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(t)) !== null) {
