@@ -178,6 +178,8 @@ const ASK_ALTS: readonly Alt[] = [
   // a clause-initial 借 (借点钱周转), 帮忙 + a paying verb, an urgent need of the sender's own (我急用,
   // clause-initial 急需), and a payee handed to the reader (收款码在这, 账户信息我发你)
   ['cjk', `(?:^|[，。！？,.!?\\s])借(?![了的过])|帮忙${PAY_ZH}|(?:^|[，。！？,.!?\\s]|我)(?:急用|急需)`],
+  // a subject-less request to lend put as a question at a clause start (能不能周转一万, 可不可以先借点)
+  ['cjk', '(?:^|[，。！？,.!?\\s])(?:能不能|能否|可不可以|可否)(?:先|帮忙)?(?:借|周转)(?![了的过])'],
   ['cjk', '(?:收款码|收款账户|账户信息|卡号|账号)[^，。！？,.!?]{0,4}?(?:在这|发你|给你|如下|是)'],
   // an obligation put on the reader at a clause start: 需要注销 / 必须 / 务必
   ['cjk', '(?:^|[，。！？,.!?\\s])(?:需要|需|必须|务必|要求)(?:您|你)?'],

@@ -18,6 +18,7 @@ import {
   readChatEvalSet,
   readEvalSetC,
   readEvalSetD,
+  readEvalSetE,
   readScamEvalSet,
   trainScamModel,
 } from './model.ts';
@@ -85,6 +86,17 @@ export function evalScam(mode: 'model' | 'lexicon', scam: TextModel | null): Sca
           : 'other fraud D';
     add(`set D: ${kind}`, e.text);
     if (!/[\u3400-\u9fff]/u.test(e.text)) add(`set D:   of which English (${e.category})`, e.text);
+  }
+  // set E: written after set D's misses informed the generator; scored once, never trained on
+  for (const e of readEvalSetE()) {
+    const kind =
+      e.category === 'chat'
+        ? 'ordinary chat E'
+        : e.category === 'acquaintance'
+          ? 'acquaintance needs money E'
+          : 'other fraud E';
+    add(`set E: ${kind}`, e.text);
+    if (!/[\u3400-\u9fff]/u.test(e.text)) add(`set E:   of which English (${e.category})`, e.text);
   }
   for (const [set, name] of [
     ['sms-spam-collection', 'SMS'],

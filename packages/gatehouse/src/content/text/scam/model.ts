@@ -139,6 +139,14 @@ export function readEvalSetD(): Array<{ category: string; text: string }> {
   return readTsv('eval-d.tsv');
 }
 
+/**
+ * Set E (eval-e.tsv): written after set D had informed the generator (its misses were read), and scored
+ * once on the model of that change; never trained on and never used to change training.
+ */
+export function readEvalSetE(): Array<{ category: string; text: string }> {
+  return readTsv('eval-e.tsv');
+}
+
 function readTsv(name: string): Array<{ category: string; text: string }> {
   const path = resolve(dirname(fileURLToPath(import.meta.url)), name);
   return readFileSync(path, 'utf8')

@@ -8,6 +8,7 @@ import {
   readChatEvalSet,
   readEvalSetC,
   readEvalSetD,
+  readEvalSetE,
   readScamEvalSet,
   SCAM_SEEDS,
   scamDataAvailable,
@@ -152,7 +153,13 @@ describe('scam intents are learned, not listed', () => {
     const gen = SCAM_SEEDS.flatMap((seed) => generateScamData(600, seed).map((e) => e.text));
     const genFlat = gen.map(flat);
     const genRuns = new Set(gen.flatMap(runs));
-    const sets = { eval: readScamEvalSet(), chat: readChatEvalSet(), C: readEvalSetC(), D: readEvalSetD() };
+    const sets = {
+      eval: readScamEvalSet(),
+      chat: readChatEvalSet(),
+      C: readEvalSetC(),
+      D: readEvalSetD(),
+      E: readEvalSetE(),
+    };
     for (const [name, rows] of Object.entries(sets))
       for (const r of rows) {
         const f = flat(r.text);
