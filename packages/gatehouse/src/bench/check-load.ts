@@ -4,8 +4,9 @@
  * is scored), over keep-alive connections. Latency is measured from each request's scheduled time (the
  * figure). Beside it, to tell where a tail comes from: `lagMs`, how late this process handed each
  * request to the client after its scheduled time (its own timers, GC, or the OS not running it: a
- * second process on the same cores), and `sentMs`, from that hand-over to the answer.
- * Prints one JSON line: {count, errors, statuses, durationMs, latenciesMs, lagMs, sentMs}.
+ * second process on the same cores), and `sentMs`, from that hand-over to the answer; `cpuMs`, this
+ * process's own CPU time over the measured seconds (on 2 cores it is taken from the server's share).
+ * Prints one JSON line: {count, errors, statuses, durationMs, latenciesMs, lagMs, sentMs, cpuMs}.
  */
 import { Pool } from 'undici';
 
@@ -84,9 +85,12 @@ export async function runCheckLoad(spec: CheckLoadSpec) {
   await loop(spec.warmupMs, false);
   // the bench (the parent) samples the server over the measured seconds only
   process.send?.('measuring');
+  const cpuFrom = process.cpuUsage();
   const durationMs = await loop(spec.durationMs, true);
+  const cpu = process.cpuUsage(cpuFrom);
   await pool.close();
-  return { count: lat.length, errors, statuses, durationMs, latenciesMs: lat, lagMs, sentMs };
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { count: lat.length, errors, statuses, durationMs, latenciesMs: lat, lagMs, sentMs, cpuMs };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

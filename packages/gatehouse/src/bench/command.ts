@@ -12,7 +12,7 @@ export function registerBench(program: Command): void {
     .option('--scale <n>', 'scale factor (1 = full run; smaller = quick)', '1')
     .option('--out <dir>', 'directory for the JSON results', 'bench-results')
     .option('--minutes <n>', 'soak: how long (minutes, default 10)')
-    .option('--rate <n>', 'soak: events per second (default 5000)')
+    .option('--rate <n>', 'soak, check: requests or events per second (default 5000)')
     .addHelpText(
       'after',
       () =>

@@ -95,6 +95,18 @@ export class KnownAccounts {
     this.counter.inc({ route: 'check' });
     return [warning(account)];
   }
+
+  /**
+   * forCheck's answer when memory has it (a known id, or an unknown one asked within UNKNOWN_TTL_MS),
+   * without waiting; undefined when the database must be asked (call forCheck).
+   */
+  forCheckNow(account: string): UnknownAccountWarning[] | undefined {
+    if (this.known.has(account)) return [];
+    const until = this.unknownUntil.get(account);
+    if (until === undefined || until <= this.now()) return undefined;
+    this.counter.inc({ route: 'check' });
+    return [warning(account)];
+  }
 }
 
 function warning(account: string): UnknownAccountWarning {

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Reason } from '@gatehouse/sdk';
 import { z } from 'zod';
@@ -6,8 +5,10 @@ import { MAX_TEXT_BYTES, messageSent, platformEvent } from '@gatehouse/sdk';
 import { readAttachmentImages } from '../content/qr/index.ts';
 import type { KeyService } from '../keys/index.ts';
 import { requireKey } from '../server/auth.ts';
-import { validatedBy } from '../server/schemas.ts';
+import { validatedAsObject, validatedBy } from '../server/schemas.ts';
+import { checkAnswerJson, type CheckReply } from './check-json.ts';
 import type { KnownAccounts } from './known-accounts.ts';
+import type { CheckAnswer as EngineCheckAnswer } from './service-types.ts';
 import type { EngineService } from './service.ts';
 import { MAX_BATCH } from './service.ts';
 
@@ -19,7 +20,7 @@ const EventResult = z.object({
   reason: z.string().optional(),
   detail: z.string().optional(),
 });
-const Warning = z.object({
+export const Warning = z.object({
   code: z.literal('unknown_account'),
   account: z.string(),
   indexes: z.array(z.number()).optional(),
@@ -33,7 +34,7 @@ const IngestAnswer = z.object({
   results: z.array(EventResult),
   warnings: z.array(Warning),
 });
-const CheckAnswer = z.object({
+export const CheckAnswer = z.object({
   id: z.string(),
   verdict: z
     .enum(['allow', 'hold', 'block'])
@@ -114,31 +115,6 @@ const RiskTimeline = z.object({
 });
 const IdParam = z.strictObject({ id: z.string().min(1).max(200) });
 
-const KEY_CACHE_MS = 1000;
-
-/**
- * The ingestion and check endpoints are hot: a key verified in the last second is trusted again
- * without a database read (a revoked key stops working within a second).
- */
-function cachedKey(verify: (req: FastifyRequest) => Promise<void>) {
-  const ok = new Map<string, { until: number; operator: FastifyRequest['operator'] }>();
-  return async (req: FastifyRequest): Promise<void> => {
-    const presented = req.headers.authorization ?? req.headers['x-api-key'];
-    const k = typeof presented === 'string' ? presented : undefined;
-    const now = Date.now();
-    const hit = k !== undefined ? ok.get(k) : undefined;
-    if (hit && hit.until > now) {
-      req.operator = hit.operator;
-      return;
-    }
-    await verify(req);
-    if (k !== undefined) {
-      if (ok.size > 1000) ok.clear();
-      ok.set(k, { until: now + KEY_CACHE_MS, operator: req.operator });
-    }
-  };
-}
-
 export interface EngineRouteDeps {
   engine: EngineService;
   keys: KeyService;
@@ -167,7 +143,8 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
   app,
   { engine, keys, eventsBodyLimit, accounts, readImages = (items) => readAttachmentImages(items) },
 ) => {
-  const write = cachedKey(requireKey(keys, 'events:write'));
+  // a key verified in the last second is answered from memory (keys/: revocation here drops it at once)
+  const write = requireKey(keys, 'events:write');
   const read = requireKey(keys, 'accounts:read');
   const operate = requireKey(keys, 'accounts:write');
   const op = { security: [{ operatorKey: [] }] };
@@ -225,17 +202,32 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
         body: CheckBody,
         response: { 200: CheckAnswer },
       },
-      // the event parser answers EVENT_INVALID with its reason
-      ...validatedBy(z.record(z.string(), z.unknown())),
+      // the event parser answers EVENT_INVALID with its reason; any JSON object passes on to it
+      ...validatedAsObject(),
+      // the answer is written by check-json.ts (held to CheckAnswer by its test), not walked by zod
+      serializerCompiler: () => (data) => checkAnswerJson(data as CheckReply),
     },
-    async (req) => {
-      await readImages([req.body]);
-      const answer = engine.remoteCheck ? await engine.remoteCheck(req.body) : engine.check(req.body);
-      // the check succeeded, so the body named an account
-      const account = String(req.body.account);
-      return { ...answer, warnings: accounts ? await accounts.forCheck(account) : [] };
+    // in the embedded default nothing here waits: the key is known, the engine answers from memory and
+    // the account's warning is cached (images to read, a scale-out engine or a new account id await)
+    (req): CheckReply | Promise<CheckReply> => {
+      const body = req.body;
+      const run = () => check(body, engine.remoteCheck ? engine.remoteCheck(body) : engine.check(body));
+      return Array.isArray(body.attachments) ? readImages([body]).then(run) : run();
     },
   );
+
+  /** The answer with the account's warnings; the check succeeded, so the body named an account. */
+  function check(
+    body: Record<string, unknown>,
+    answer: EngineCheckAnswer | Promise<EngineCheckAnswer>,
+  ): CheckReply | Promise<CheckReply> {
+    if (answer instanceof Promise) return answer.then((a) => check(body, a));
+    if (!accounts) return { ...answer, warnings: [] };
+    const account = String(body.account);
+    const known = accounts.forCheckNow(account);
+    if (known) return { ...answer, warnings: known };
+    return accounts.forCheck(account).then((warnings) => ({ ...answer, warnings }));
+  }
 
   app.get(
     '/v1/accounts/:id/risk',

@@ -8,7 +8,7 @@ import type { GatehouseError } from '../errors/index.ts';
 import type { Store } from '../store/index.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { testStore } from '../testing/index.ts';
-import { KeyService, parseScopes } from './index.ts';
+import { KeyService, parseScopes, VERIFIED_TTL_MS } from './index.ts';
 
 test('scopes are parsed strictly: known names only, at least one, duplicates merged', () => {
   assert.deepEqual(parseScopes(' accounts:read, events:write ,accounts:read'), [
@@ -105,5 +105,28 @@ describeBackends('API keys', (backend) => {
     now += 31_000;
     await keys.verify(key, 'accounts:read');
     assert.equal(await lastUsed(), now);
+  });
+
+  test('a verified key is remembered for VERIFIED_TTL_MS: revoked here it fails at once, revoked by another process within that time', async () => {
+    const { key, view } = await keys.create('remembered', ['accounts:read']);
+    await keys.verify(key, 'accounts:read');
+    assert.equal(keys.verifiedNow(key, 'accounts:read')?.id, view.id, 'answered from memory');
+    assert.equal(keys.verifiedNow(`${key.slice(0, -1)}x`, 'accounts:read'), undefined, 'only the exact key');
+    assert.throws(
+      () => keys.verifiedNow(key, 'accounts:write'),
+      (e: GatehouseError) => e.code === 'API_KEY_SCOPE',
+    );
+    // another process (the CLI) revokes it: this one notices when the memory expires
+    await new KeyService(store.db, () => now).revoke(view.id, 'cli');
+    assert.equal((await keys.verify(key, 'accounts:read')).id, view.id);
+    now += VERIFIED_TTL_MS + 1;
+    await assert.rejects(keys.verify(key, 'accounts:read'), invalid);
+    assert.equal(keys.verifiedNow(key, 'accounts:read'), undefined, 'a refused key is not remembered');
+
+    const b = await keys.create('revoked here', ['accounts:read']);
+    await keys.verify(b.key, 'accounts:read');
+    await keys.revoke(b.view.id);
+    assert.equal(keys.verifiedNow(b.key, 'accounts:read'), undefined);
+    await assert.rejects(keys.verify(b.key, 'accounts:read'), invalid);
   });
 });

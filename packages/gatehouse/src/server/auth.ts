@@ -58,12 +58,12 @@ export function requireSession(identity: IdentityService, config: Pick<Config, '
 
 /**
  * An onRequest hook that requires an operator API key with the given scope (Bearer ghk_… or X-API-Key), or
- * an operator's web console session whose role has the scope (keys.sessions).
+ * an operator's web console session whose role has the scope (keys.sessions). A key verified in the
+ * last second is answered in this turn of the event loop (KeyService.verifiedNow): the hot routes (the
+ * pre-send check, ingestion) wait on nothing to authenticate.
  */
 export function requireKey(keys: KeyService, scope: Scope) {
-  return async (req: FastifyRequest): Promise<void> => {
-    const h = req.headers['x-api-key'];
-    const presented = bearer(req) ?? (typeof h === 'string' ? h : undefined);
+  const slow = async (req: FastifyRequest, presented: string | undefined): Promise<void> => {
     if (!presented && keys.sessions) {
       // an operator signed in to the web console (cookie session, CSRF, role checked there)
       const op = await keys.sessions.verify(req, scope);
@@ -78,5 +78,16 @@ export function requireKey(keys: KeyService, scope: Scope) {
         'An operator API key is required (Authorization: Bearer ghk_…)',
       );
     req.operator = await keys.verify(presented, scope);
+  };
+  // an onRequest hook with `done`, or awaited by a caller: answered in this turn when the key is known
+  // (done called, nothing returned), else a promise (Fastify waits on it); API_KEY_SCOPE is thrown
+  return (req: FastifyRequest, _reply?: FastifyReply, done?: () => void): Promise<void> | undefined => {
+    const h = req.headers['x-api-key'];
+    const presented = bearer(req) ?? (typeof h === 'string' ? h : undefined);
+    const known = presented ? keys.verifiedNow(presented, scope) : undefined;
+    if (!known) return slow(req, presented);
+    req.operator = known;
+    done?.();
+    return undefined;
   };
 }

@@ -13,5 +13,22 @@ export function validatedBy(lenient: z.ZodType): { validatorCompiler: FastifySch
   return { validatorCompiler: (route) => validatorCompiler({ ...route, schema: lenient }) };
 }
 
+const AnyObject = z.record(z.string(), z.unknown());
+
+/**
+ * validatedBy(any JSON object), for a route that checks the fields itself (the pre-send check): a plain
+ * object is handed on as parsed, without a second copy; anything else gets the schema's error, worded as
+ * every other validation error.
+ */
+export function validatedAsObject(): { validatorCompiler: FastifySchemaCompiler<unknown> } {
+  return {
+    validatorCompiler: (route) => {
+      const strict = validatorCompiler({ ...route, schema: AnyObject });
+      return (data: unknown) =>
+        typeof data === 'object' && data !== null && !Array.isArray(data) ? { value: data } : strict(data);
+    },
+  };
+}
+
 /** The response of a route that answers 204 with no body. */
 export const NoContent = z.null().describe('No content');
