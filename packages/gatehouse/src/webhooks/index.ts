@@ -91,8 +91,8 @@ export function typeMatches(patterns: string[], type: string): boolean {
 
 /**
  * The live endpoints as one transaction read them: its later messages (a first containment enqueues
- * five or six) reuse the read. Only enqueueInTx fills it, and no transaction enqueues and then changes
- * endpoints.
+ * five or six) reuse the read. Only enqueueInTx fills it, only for a transaction (a Kysely instance
+ * passed instead lives on), and no transaction enqueues and then changes endpoints.
  */
 const endpointsOfTx = new WeakMap<Tx, ReturnType<typeof q.liveEndpoints>>();
 
@@ -134,8 +134,11 @@ export async function enqueueInTx(tx: Tx, msg: WebhookMessageInput): Promise<{ i
     body: JSON.stringify(body),
     created_at: at,
   });
-  let live = endpointsOfTx.get(tx);
-  if (!live) endpointsOfTx.set(tx, (live = q.liveEndpoints(tx)));
+  let live = tx.isTransaction ? endpointsOfTx.get(tx) : undefined;
+  if (!live) {
+    live = q.liveEndpoints(tx);
+    if (tx.isTransaction) endpointsOfTx.set(tx, live);
+  }
   const endpoints = (await live).filter((e) => typeMatches(JSON.parse(e.types) as string[], msg.type));
   await q.insertDeliveries(
     tx,
