@@ -87,6 +87,7 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
       ...(o.liveSeconds ? { liveSeconds: o.liveSeconds } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
+    await platform.gatehouse.close();
     const people = pickPeople(stack, result);
     const qr = await runQrRelayScene(stack.chatUrl, prefix);
     app = startMiniGame

@@ -6,10 +6,11 @@ import { keepRecoveryCodes, recoverOwner } from './recovery.ts';
 
 test('a frozen owner walks the recovery case over HTTP with a kept code; a second appeal fails with its step named', async () => {
   const { gh, cleanup } = await testGatehouse('sqlite', { trustProxy: true });
+  let api: SimApi | undefined;
   try {
     const url = await gh.listen();
     const { key } = await gh.keys.create('sim', ['events:write']);
-    const api = new SimApi(url, key);
+    api = new SimApi(url, key);
     const ua = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile';
     const ip = '198.51.100.7';
     const o = { key: false, ua, ip };
@@ -37,6 +38,7 @@ test('a frozen owner walks the recovery case over HTTP with a kept code; a secon
     assert.equal(again.state, 'failed');
     assert.match(again.error ?? '', /^appeal: .*RECOVERY_NOT_ELIGIBLE/);
   } finally {
+    await api?.close();
     await cleanup();
   }
 });

@@ -166,6 +166,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       cast: rec.cast,
     };
   } finally {
+    // the client's kept-alive connections (a platform given by the caller is the caller's to close)
+    if (!opts.platform) await platform.gatehouse.close();
     await embedded?.close();
   }
 }

@@ -1,9 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Driver,
+  type SqliteDialectConfig,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/index.ts';
+import { BUSY_TIMEOUT_MS, yieldOnBusy } from './begin.ts';
 import { GroupCommitDialect, WalSync } from './group-commit.ts';
 import type { DB } from './schema.ts';
 
@@ -54,7 +64,7 @@ export function openStore(
   const groupCommit = (opts.sqliteSynchronous ?? 'FULL') === 'FULL' && database.path !== ':memory:';
   sqlite.pragma(`synchronous = ${groupCommit ? 'NORMAL' : (opts.sqliteSynchronous ?? 'FULL')}`);
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const wal = groupCommit ? new WalSync(database.path) : undefined;
   let dialect: SqliteDialect;
   if (wal) {
@@ -62,8 +72,9 @@ export function openStore(
       { database: withStatementCache(sqlite, () => gc.driver.wrote()) },
       wal,
     );
+    yieldOnBusy(gc.driver, sqlite);
     dialect = gc;
-  } else dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+  } else dialect = new YieldingSqliteDialect({ database: withStatementCache(sqlite) }, sqlite);
   const db = new Kysely<DB>({ dialect });
   return {
     db,
@@ -77,6 +88,18 @@ export function openStore(
       await sql`select 1`.execute(db);
     },
   };
+}
+
+/** SQLite whose transactions wait for the write lock without blocking the event loop (begin.ts). */
+class YieldingSqliteDialect extends SqliteDialect {
+  private readonly sqlite: Database.Database;
+  constructor(config: SqliteDialectConfig, sqlite: Database.Database) {
+    super(config);
+    this.sqlite = sqlite;
+  }
+  override createDriver(): Driver {
+    return yieldOnBusy(super.createDriver(), this.sqlite);
+  }
 }
 
 /**

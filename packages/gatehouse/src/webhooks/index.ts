@@ -90,6 +90,13 @@ export function typeMatches(patterns: string[], type: string): boolean {
 }
 
 /**
+ * The live endpoints as one transaction read them: its later messages (a first containment enqueues
+ * five or six) reuse the read. Only enqueueInTx fills it, only for a transaction (a Kysely instance
+ * passed instead lives on), and no transaction enqueues and then changes endpoints.
+ */
+const endpointsOfTx = new WeakMap<Tx, ReturnType<typeof q.liveEndpoints>>();
+
+/**
  * Writes a message to the outbox inside the caller's transaction (a decision, an action): one row in the
  * pull feed and one delivery per endpoint whose types match. It commits or rolls back with the caller's
  * state change; once committed, a dispatcher delivers it even if this process dies first. Call the
@@ -127,9 +134,12 @@ export async function enqueueInTx(tx: Tx, msg: WebhookMessageInput): Promise<{ i
     body: JSON.stringify(body),
     created_at: at,
   });
-  const endpoints = (await q.liveEndpoints(tx)).filter((e) =>
-    typeMatches(JSON.parse(e.types) as string[], msg.type),
-  );
+  let live = tx.isTransaction ? endpointsOfTx.get(tx) : undefined;
+  if (!live) {
+    live = q.liveEndpoints(tx);
+    if (tx.isTransaction) endpointsOfTx.set(tx, live);
+  }
+  const endpoints = (await live).filter((e) => typeMatches(JSON.parse(e.types) as string[], msg.type));
   await q.insertDeliveries(
     tx,
     endpoints.map((e) => ({
