@@ -87,22 +87,34 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       });
       const ids = delivered.map((m) => m.id);
       const stopped = later.map((m) => m.id);
-      const batch = await until(
-        () =>
-          receiver.received.find(
-            (m) =>
-              m.type === 'message.retract' && Array.isArray(m.data.messages) && m.data.messages.length > 1,
-          ),
-        'one retraction for the later messages',
+      // Retractions naming the later messages, until every one is named. On a loaded machine the burst can
+      // straddle the batch window: a few batches are fine, one webhook per message is not.
+      const retractsOf = () =>
+        receiver.received.filter(
+          (m) =>
+            m.type === 'message.retract' &&
+            Array.isArray(m.data.messages) &&
+            (m.data.messages as Array<{ id: string }>).some((x) => ids.includes(x.id)),
+        );
+      const batches0 = await until(() => {
+        const r = retractsOf();
+        const named = new Set(r.flatMap((m) => (m.data.messages as Array<{ id: string }>).map((x) => x.id)));
+        return ids.every((id) => named.has(id)) ? r : undefined;
+      }, 'retractions naming every later message');
+      assert.ok(batches0.length <= 3, `coalesced: ${batches0.length} webhooks for ${ids.length} messages`);
+      assert.ok(
+        batches0.some((m) => (m.data.messages as unknown[]).length >= ids.length / 2),
+        'most of the burst in one webhook',
       );
-      const named = (batch.data.messages as Array<{ id: string; recipients: string[] }>).map((m) => m.id);
-      assert.deepEqual([...named].sort(), [...ids].sort(), 'one webhook names every later message');
+      const named = batches0.flatMap((b) => (b.data.messages as Array<{ id: string }>).map((m) => m.id));
+      assert.deepEqual([...named].sort(), [...ids].sort(), 'the webhooks name every later message once');
       assert.deepEqual(
-        [...(batch.data.recipients as string[])].sort(),
+        [...new Set(batches0.flatMap((b) => b.data.recipients as string[]))].sort(),
         friends.slice(3, 15).sort(),
         'and every recipient',
       );
-      for (const id of ids) assert.ok((batch.data.decisions as string[]).includes(`dec:${id}`), id);
+      const decided = batches0.flatMap((b) => b.data.decisions as string[]);
+      for (const id of ids) assert.ok(decided.includes(`dec:${id}`), id);
       await gh.drainer.drain();
       const retracts = receiver.received.filter((m) => m.type === 'message.retract');
       for (const id of stopped)
