@@ -89,6 +89,11 @@ export class EngineService {
       (account) => this.engine.suspectSession(account),
     );
     this.eventLog = createEventLog(opts.db);
+    // identity writes the events the engine consumes to the log itself (`identityLog`); the bus brings
+    // only what an older version left in the outbox. Subscribed from the start: the drainer, which starts
+    // first, publishes such rows at once
+    for (const t of IDENTITY_TYPES)
+      this.unsubscribe.push(opts.bus.subscribe(t, (e) => this.onIdentity(e), { passive: true }));
     this.checkLog =
       opts.checkLog ??
       openCheckLog(opts.db, opts.database, opts.sqliteSynchronous, opts.log, opts.dialect ?? 'sqlite');
@@ -98,13 +103,8 @@ export class EngineService {
     return join(this.opts.dataDir, 'engine', 'snapshot.json.gz');
   }
 
-  /**
-   * Restores the snapshot (if any), subscribes to identity events (passively: identity writes them to
-   * the log itself, `identityLog`) and starts the consumer.
-   */
+  /** Restores the snapshot (if any) and starts the consumer. */
   async start(): Promise<void> {
-    for (const t of IDENTITY_TYPES)
-      this.unsubscribe.push(this.opts.bus.subscribe(t, (e) => this.onIdentity(e), { passive: true }));
     this.started = true;
     if (!this.consume) return;
     await this.loadSnapshot();
@@ -239,7 +239,7 @@ export class EngineService {
     const fresh = rows.filter((r) => !known.has(r.id));
     if (fresh.length === 0) return;
     await this.opts.db.transaction().execute((tx) => engineStore.append(tx, fresh, this.opts.dialect));
-    this.poke();
+    this.identityLog.committed();
   }
 
   // ------------------------------------------------------------------ consumer
@@ -309,9 +309,6 @@ export class EngineService {
         if (res.campaignsGrown) grown.push(...res.campaignsGrown);
       }
       await this.persistDecisions(decisions, campaigns, grown);
-      // a short chunk was all there was: an append meanwhile pokes again (`drainAgain`), the timer
-      // catches another process's (one read per poke instead of a second, empty one)
-      if (rows.length < DRAIN_CHUNK) return;
     }
   }
 
