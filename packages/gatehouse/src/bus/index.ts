@@ -39,6 +39,15 @@ export interface Delivery {
 
 export type Handler = (event: BusEvent, delivery?: Delivery) => void | Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * A passive subscription gets the matching events that reach the bus but does not ask producers to
+   * publish them (`wants` does not count it): a consumer that receives its events another way and
+   * takes from the bus only what an older producer still put there (the engine's identity events).
+   */
+  passive?: boolean;
+}
+
 export interface Bus {
   publish(event: BusEvent, delivery?: Delivery): Promise<void>;
   /**
@@ -48,8 +57,16 @@ export interface Bus {
   subscribe<T extends BusEventType>(
     type: T,
     handler: (event: BusEventOf<T>, delivery?: Delivery) => void | Promise<void>,
+    opts?: SubscribeOptions,
   ): () => void;
-  subscribe(pattern: string, handler: Handler): () => void;
+  subscribe(pattern: string, handler: Handler, opts?: SubscribeOptions): () => void;
+  /**
+   * Whether an active subscription matches events of this type: a producer may leave an event nobody
+   * consumes out of the outbox (identity's `session.created`, `login.failed`). Every module subscribes
+   * before the service starts and in every role alike, so the answer is the same in each process of a
+   * deployment and after a restart; a subscription added later sees only events written after it.
+   */
+  wants(type: string): boolean;
   close(): Promise<void>;
 }
 
@@ -69,7 +86,9 @@ function matches(pattern: string, type: string): boolean {
  * does not stop the others (handlers must be idempotent: delivery is at least once).
  */
 export class InProcessBus implements Bus {
-  private readonly subs: Array<{ pattern: string; handler: Handler }> = [];
+  private readonly subs: Array<{ pattern: string; handler: Handler; passive: boolean }> = [];
+  /** `wants` answers by type, cached until the subscriptions change. */
+  private readonly wanted = new Map<string, boolean>();
   private readonly log: Logger | undefined;
   constructor(log?: Logger) {
     this.log = log;
@@ -87,19 +106,31 @@ export class InProcessBus implements Bus {
   subscribe<T extends BusEventType>(
     type: T,
     handler: (event: BusEventOf<T>, delivery?: Delivery) => void | Promise<void>,
+    opts?: SubscribeOptions,
   ): () => void;
-  subscribe(pattern: string, handler: Handler): () => void;
-  subscribe(pattern: string, handler: Handler): () => void {
+  subscribe(pattern: string, handler: Handler, opts?: SubscribeOptions): () => void;
+  subscribe(pattern: string, handler: Handler, opts: SubscribeOptions = {}): () => void {
     // events reach the bus only through the outbox, which checked each against its type's schema
-    const entry = { pattern, handler };
+    const entry = { pattern, handler, passive: opts.passive === true };
     this.subs.push(entry);
+    this.wanted.clear();
     return () => {
       const i = this.subs.indexOf(entry);
       if (i >= 0) this.subs.splice(i, 1);
+      this.wanted.clear();
     };
+  }
+  wants(type: string): boolean {
+    let w = this.wanted.get(type);
+    if (w === undefined) {
+      w = this.subs.some((s) => !s.passive && matches(s.pattern, type));
+      this.wanted.set(type, w);
+    }
+    return w;
   }
   async close(): Promise<void> {
     this.subs.length = 0;
+    this.wanted.clear();
   }
 }
 

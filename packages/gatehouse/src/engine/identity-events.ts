@@ -1,5 +1,8 @@
 /** Identity bus events the engine consumes, mapped to its input types (`identity.*`). */
-import type { IdentityEvent as SdkIdentityEvent } from '@gatehouse/sdk';
+import { MAX_EVENT_ID, type IdentityEvent as SdkIdentityEvent } from '@gatehouse/sdk';
+import { precompiled } from '../store/compiled.ts';
+import type { Tx } from '../store/db.ts';
+import { engineStore, type NewEvent } from './store.ts';
 import type { IdentityEvent } from './types.ts';
 
 /**
@@ -17,6 +20,50 @@ export const IDENTITY_TYPES = [
   'account.frozen',
   'account.unfrozen',
 ] as const;
+
+const CONSUMED: ReadonlySet<string> = new Set(IDENTITY_TYPES);
+
+/**
+ * The event log rows of the identity events the engine consumes (the others are left out). Written in
+ * identity's own transaction (engine/service.ts `identityLog`), or from the bus for an event an older
+ * producer put in the outbox; either way under the same id, so the log holds each once.
+ */
+export function identityRows(events: readonly SdkIdentityEvent[], receivedAt: number): NewEvent[] {
+  const rows: NewEvent[] = [];
+  for (const e of events) {
+    if (!CONSUMED.has(e.type)) continue;
+    const ev = identityFromBus(e);
+    if (!ev) continue;
+    rows.push({
+      id: ev.id.slice(0, MAX_EVENT_ID + 16),
+      type: ev.type,
+      account: ev.account,
+      time: ev.time,
+      received_at: receivedAt,
+      origin: 'identity',
+      payload: JSON.stringify(ev),
+    });
+  }
+  return rows;
+}
+
+/** One identity row appended to the log (a sign-in's one row): one statement compiled once. */
+const appendOne = precompiled((q, r: NewEvent) =>
+  q
+    .insertInto('events')
+    .values(r)
+    .onConflict((oc) => oc.column('id').doNothing()),
+);
+
+/**
+ * Appends identity rows inside identity's transaction. On PostgreSQL through the log's own append (it
+ * takes the log's lock, already held when identity took it first); on SQLite, the single writer, one row
+ * by the statement compiled once. Ids are new (a UUID per event), so none is there already.
+ */
+export async function appendIdentityRows(tx: Tx, rows: NewEvent[], dialect: 'sqlite' | 'postgres') {
+  if (dialect === 'postgres' || rows.length !== 1) await engineStore.append(tx, rows, dialect);
+  else await appendOne(tx, rows[0]!);
+}
 
 /** Maps the SDK's identity event (the one definition, as the identity part publishes it) to the engine's input. */
 export function identityFromBus(e: SdkIdentityEvent): IdentityEvent | undefined {

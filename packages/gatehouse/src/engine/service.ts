@@ -16,8 +16,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_EVENT_ID, parsePlatformEvent } from '@gatehouse/sdk';
+import { parsePlatformEvent } from '@gatehouse/sdk';
 import type { IdentityEvent as SdkIdentityEvent, MessageSentEvent } from '@gatehouse/sdk';
+import type { Tx } from '../store/db.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
@@ -27,7 +28,7 @@ import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
 import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
 import { createContentAnalyzer } from './content.ts';
-import { IDENTITY_TYPES, identityFromBus } from './identity-events.ts';
+import { appendIdentityRows, IDENTITY_TYPES, identityRows } from './identity-events.ts';
 import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
 import {
   readSnapshotFile,
@@ -65,6 +66,8 @@ export class EngineService {
   private snapTimer: NodeJS.Timeout | undefined;
   private unsubscribe: Array<() => void> = [];
   private closed = false;
+  /** After `start()`: a process that opens Gatehouse without starting it (a CLI command) never consumes. */
+  private started = false;
   private snapshotting: Promise<unknown> = Promise.resolve();
   private readonly checkLog: CheckLog;
   /**
@@ -86,6 +89,11 @@ export class EngineService {
       (account) => this.engine.suspectSession(account),
     );
     this.eventLog = createEventLog(opts.db);
+    // identity writes the events the engine consumes to the log itself (`identityLog`); the bus brings
+    // only what an older version left in the outbox. Subscribed from the start: the drainer, which starts
+    // first, publishes such rows at once
+    for (const t of IDENTITY_TYPES)
+      this.unsubscribe.push(opts.bus.subscribe(t, (e) => this.onIdentity(e), { passive: true }));
     this.checkLog =
       opts.checkLog ??
       openCheckLog(opts.db, opts.database, opts.sqliteSynchronous, opts.log, opts.dialect ?? 'sqlite');
@@ -95,10 +103,9 @@ export class EngineService {
     return join(this.opts.dataDir, 'engine', 'snapshot.json.gz');
   }
 
-  /** Restores the snapshot (if any), subscribes to identity events and starts the consumer. */
+  /** Restores the snapshot (if any) and starts the consumer. */
   async start(): Promise<void> {
-    for (const t of IDENTITY_TYPES)
-      this.unsubscribe.push(this.opts.bus.subscribe(t, (e) => this.onIdentity(e)));
+    this.started = true;
     if (!this.consume) return;
     await this.loadSnapshot();
     this.pollTimer = setInterval(() => this.poke(), 250);
@@ -196,22 +203,43 @@ export class EngineService {
     return undefined;
   }
 
+  /**
+   * Identity's side of the log: the events the engine consumes are appended in the identity change's
+   * own transaction (identity/core.ts `inTx`), so a committed sign-in is in the log at its commit: no
+   * second transaction, no trip through the outbox, nothing lost when the process stops or dies before
+   * a drain. Identity pokes the consumer after the commit.
+   */
+  readonly identityLog = {
+    /** PostgreSQL: the log's append lock, first in the transaction (an append of nothing takes it). */
+    lock: async (tx: Tx): Promise<void> => {
+      if (this.opts.dialect === 'postgres') await engineStore.append(tx, [], 'postgres');
+    },
+    append: async (tx: Tx, events: readonly SdkIdentityEvent[]): Promise<number> => {
+      const rows = identityRows(events, this.now());
+      if (rows.length > 0) await appendIdentityRows(tx, rows, this.opts.dialect ?? 'sqlite');
+      return rows.length;
+    },
+    /** After the commit: the consumer (or, in a scale-out role, the relay) reads the log. */
+    committed: (): void => {
+      if (this.started && !this.closed) this.poke();
+    },
+  };
+
+  /**
+   * An identity event that reached the bus (a passive subscription): one an older version, or an
+   * identity service without the engine's log, put in the outbox. Appended unless already in the log.
+   */
   private async onIdentity(e: SdkIdentityEvent): Promise<void> {
-    const ev = identityFromBus(e);
-    if (!ev) return;
-    const row: NewEvent[] = [
-      {
-        id: ev.id.slice(0, MAX_EVENT_ID + 16),
-        type: ev.type,
-        account: ev.account,
-        time: ev.time,
-        received_at: this.now(),
-        origin: 'identity',
-        payload: JSON.stringify(ev),
-      },
-    ];
-    await this.opts.db.transaction().execute((tx) => engineStore.append(tx, row, this.opts.dialect));
-    this.poke();
+    const rows = identityRows([e], this.now());
+    if (rows.length === 0) return;
+    const known = await engineStore.existingIds(
+      this.opts.db,
+      rows.map((r) => r.id),
+    );
+    const fresh = rows.filter((r) => !known.has(r.id));
+    if (fresh.length === 0) return;
+    await this.opts.db.transaction().execute((tx) => engineStore.append(tx, fresh, this.opts.dialect));
+    this.identityLog.committed();
   }
 
   // ------------------------------------------------------------------ consumer

@@ -38,10 +38,20 @@ export interface IdentityOptions {
   enqueueWebhook?: EnqueueWebhook;
   /**
    * Called after a transaction that wrote to an outbox has committed, with what it wrote: bus events,
-   * platform webhooks, and whether another part wrote to its own outbox in it (a notice, a webhook of
-   * its own: `TxOut.noticed`). Wake only the dispatchers that have work.
+   * events for the engine's log, platform webhooks, and whether another part wrote to its own outbox in
+   * it (a notice, a webhook of its own: `TxOut.noticed`). Wake only the dispatchers that have work.
    */
   onCommit?: (wrote: CommitWrites) => void;
+  /**
+   * Whether an event of this type goes to the outbox (absent: every event does). The module answers
+   * with `PUBLISHED_ON_DEMAND`: the sign-in's own events only when a bus subscriber asks for them.
+   */
+  publishes?: (type: IdentityEvent['type']) => boolean;
+  /**
+   * The engine's event log, written in the change's own transaction: the engine sees every sign-in,
+   * freeze and revocation that committed (after a crash too) without a second transaction of its own.
+   */
+  engineLog?: EngineLogPort;
   /**
    * Runs in the transaction that starts a session (notify announces a sign-in from somewhere new);
    * true when it enqueued something (a notice).
@@ -115,9 +125,38 @@ export interface TxOut {
   noticed(): void;
 }
 
+/**
+ * The events of every sign-in attempt, which reach the outbox only when a bus subscriber consumes their
+ * type (`Bus.wants`): `login.succeeded`, whose one consumer, the engine, gets it in the transaction
+ * (`EngineLogPort`); `session.created` and `login.failed`, which nothing subscribes to. Each was an
+ * outbox row, a drain and a publish per sign-in for nobody. Every other identity event always goes to
+ * the outbox, whoever subscribes (a process started later, after a crash, still gets it).
+ */
+export const PUBLISHED_ON_DEMAND: ReadonlySet<IdentityEvent['type']> = new Set([
+  'login.succeeded',
+  'session.created',
+  'login.failed',
+]);
+
+/** The engine's side of identity's transactions (engine/service.ts `identityLog`). */
+export interface EngineLogPort {
+  /**
+   * Takes the event log's append lock (PostgreSQL) first thing in an identity transaction that may
+   * report to the engine: the log's lock is always taken before the append-order lock (audit, outbox,
+   * webhooks) that the change may take, as the engine's own check batches take them, so the two never
+   * wait for each other in opposite orders.
+   */
+  lock(tx: Tx): Promise<void>;
+  /** Appends the events of the transaction the engine consumes; how many. */
+  append(tx: Tx, events: readonly IdentityEvent[]): Promise<number>;
+}
+
 /** What a committed identity transaction wrote to the outboxes (which dispatchers have work). */
 export interface CommitWrites {
+  /** Bus events written to the outbox. */
   events: number;
+  /** Events written to the engine's log. */
+  logged: number;
   webhooks: number;
   /** Another part's outbox (notices, its webhooks) was written through a hook. */
   others: boolean;
@@ -136,21 +175,28 @@ export interface StateChange {
 export type StateHook = (tx: Tx, change: StateChange) => Promise<void>;
 
 /**
- * Runs a state change with its bus events (outbox) and platform webhooks in one transaction; the events
- * carry `t`, the change's own time.
+ * Runs a state change with its bus events (outbox: the types someone subscribes to), the engine's copy
+ * of them (its event log) and platform webhooks in one transaction; the events carry `t`, the change's
+ * own time. `reports: false` says the change emits nothing the engine consumes (a failed sign-in): it
+ * does not take the event log's lock first.
  */
 export async function inTx<T>(
   db: Db,
   opts: IdentityOptions,
   fn: (tx: Tx, out: TxOut) => Promise<T>,
   t: number,
+  reports = true,
 ): Promise<T> {
-  const events: IdentityEvent[] = [];
+  let events: IdentityEvent[] = [];
+  let published = 0;
+  let logged = 0;
   let webhooks = 0;
   let others = false;
   const result = await db.transaction().execute(async (tx) => {
     const queued: WebhookMessageInput[] = [];
+    events = [];
     others = false;
+    if (reports && opts.engineLog) await opts.engineLog.lock(tx);
     const r = await fn(tx, {
       emit: (e) => events.push({ ...e, id: newEventId(), time: t } as IdentityEvent),
       webhook: (type, payload) =>
@@ -159,11 +205,16 @@ export async function inTx<T>(
         others = true;
       },
     });
-    await outboxStore.append(tx, events);
+    logged = opts.engineLog && events.length > 0 ? await opts.engineLog.append(tx, events) : 0;
+    const publishes = opts.publishes;
+    const outbox = publishes ? events.filter((e) => publishes(e.type)) : events;
+    await outboxStore.append(tx, outbox);
+    published = outbox.length;
     if (opts.enqueueWebhook) for (const w of queued) await opts.enqueueWebhook(tx, w);
     webhooks = queued.length;
     return r;
   });
-  if (events.length || webhooks || others) opts.onCommit?.({ events: events.length, webhooks, others });
+  if (published || logged || webhooks || others)
+    opts.onCommit?.({ events: published, logged, webhooks, others });
   return result;
 }

@@ -14,6 +14,9 @@ function suite(backend: Backend) {
       if (backend === 'postgres') skip = await postgresSkip();
       if (skip) return;
       h = await harness(backend);
+      // the outbox carries an identity event only when a bus subscriber consumes it (identity/core.ts):
+      // this test reads login.succeeded there, as a subscriber gets it
+      h.gh.bus.subscribe('login.succeeded', () => undefined);
     });
     after(async () => h?.cleanup());
 

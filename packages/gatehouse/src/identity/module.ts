@@ -5,6 +5,7 @@ import { enqueueInTx } from '../webhooks/index.ts';
 import { MaxMindGeo } from './geo/geo.ts';
 import { signinOptionsFrom } from './mfa/options.ts';
 import { networkOf } from './network.ts';
+import { PUBLISHED_ON_DEMAND } from './core.ts';
 import { identityRoutes } from './routes.ts';
 import { IdentityService } from './service.ts';
 
@@ -34,8 +35,16 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
     reauthMs: config.reauthMinutes * 60_000,
     endOthersMinAgeMs: config.sessionEndOthersMinAgeHours * 3_600_000,
     enqueueWebhook: enqueueInTx,
-    // only the dispatchers with work: most sign-ins write events and no notice or webhook
+    // a sign-in's events reach the outbox only for a bus subscriber; the engine's copy of every event
+    // it consumes goes to its log in the same transaction
+    publishes: (type) => !PUBLISHED_ON_DEMAND.has(type) || core.bus.wants(type),
+    engineLog: {
+      lock: (tx) => w.get('engine').identityLog.lock(tx),
+      append: (tx, events) => w.get('engine').identityLog.append(tx, events),
+    },
+    // only the dispatchers with work: most sign-ins write to the engine's log and nothing else
     onCommit: (wrote) => {
+      if (wrote.logged) w.get('engine').identityLog.committed();
       if (wrote.events) core.drainer.poke();
       if (wrote.webhooks || wrote.others) w.get('dispatcher').poke();
       if (wrote.others) notify().poke();

@@ -89,9 +89,12 @@ export class IdentityService {
     this.probation = new Probation(db, this.now);
   }
 
-  /** Runs a state change with its events and webhooks in one transaction (events carry time `t`). */
-  tx<T>(fn: (tx: Tx, out: TxOut) => Promise<T>, t = this.now()): Promise<T> {
-    return inTx(this.db, this.opts, fn, t);
+  /**
+   * Runs a state change with its events and webhooks in one transaction (events carry time `t`);
+   * `reports: false` for a change that emits nothing the engine consumes (identity/core.ts inTx).
+   */
+  tx<T>(fn: (tx: Tx, out: TxOut) => Promise<T>, t = this.now(), reports = true): Promise<T> {
+    return inTx(this.db, this.opts, fn, t, reports);
   }
 
   /** The strength rules (breached list and zxcvbn included) for a new password of this handle. */
@@ -344,29 +347,34 @@ export class IdentityService {
     ctx: RequestContext,
     device: ReturnType<typeof parseDevice>,
   ): Promise<void> {
-    await this.tx(async (tx, out) => {
-      await q.insertSignin(tx, {
-        account_id: account?.id ?? null,
-        handle: key.slice(0, 64),
-        success: 0,
-        reason,
-        method: 'password',
-        ip: ctx.ip,
-        user_agent: ctx.userAgent.slice(0, 512),
-        device: JSON.stringify(device),
-        session_id: null,
-        at: this.now(),
-      });
-      if (account)
-        out.emit({
-          type: 'login.failed',
-          account: account.id,
+    await this.tx(
+      async (tx, out) => {
+        await q.insertSignin(tx, {
+          account_id: account?.id ?? null,
+          handle: key.slice(0, 64),
+          success: 0,
           reason,
+          method: 'password',
           ip: ctx.ip,
-          userAgent: ctx.userAgent.slice(0, 512),
-          device,
+          user_agent: ctx.userAgent.slice(0, 512),
+          device: JSON.stringify(device),
+          session_id: null,
+          at: this.now(),
         });
-    });
+        if (account)
+          out.emit({
+            type: 'login.failed',
+            account: account.id,
+            reason,
+            ip: ctx.ip,
+            userAgent: ctx.userAgent.slice(0, 512),
+            device,
+          });
+        // login.failed is not among the types the engine consumes (engine/identity-events.ts)
+      },
+      this.now(),
+      false,
+    );
   }
 
   /** Resolves a session token to its live session and account, or throws SESSION_INVALID. */
