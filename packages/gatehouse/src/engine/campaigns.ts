@@ -122,9 +122,26 @@ export class CampaignTracker {
     this.byFingerprint = new BoundedMap(limits.maxCampaigns);
   }
 
-  /** Looks at one message's fingerprints: joins, creates or counts towards campaigns. */
+  /** The accumulator of `track`, refilled per message (no allocation per message). */
+  private readonly pass: Pass = {
+    m: undefined as unknown as TrackedMessage,
+    campaigns: undefined,
+    created: undefined,
+    forming: 0,
+    quarantinedKey: undefined,
+  };
+
+  /**
+   * Looks at one message's fingerprints: joins, creates or counts towards campaigns. The result is
+   * valid until the next call (it is the tracker's own accumulator).
+   */
   track(m: TrackedMessage): CampaignResult {
-    const p: Pass = { m, campaigns: undefined, created: undefined, forming: 0, quarantinedKey: undefined };
+    const p = this.pass;
+    p.m = m;
+    p.campaigns = undefined;
+    p.created = undefined;
+    p.forming = 0;
+    p.quarantinedKey = undefined;
     const { fp, deviating } = m;
     if (fp !== 0) this.see(p, 'text', fp, undefined, undefined);
     // near-duplicate text (MinHash bands): tracked for deviating senders; looked up for everyone
@@ -140,14 +157,15 @@ export class CampaignTracker {
       const k = `i:${h}`;
       this.see(p, 'image', fingerprintNumber(k), k, h);
     }
-    let campaigns = p.campaigns;
+    let campaigns = p.campaigns as string[] | undefined;
     if (campaigns && campaigns.length > 1) campaigns = [...new Set(campaigns)];
     const acct = m.acct;
     if (acct.pendingCampaigns) {
       for (const id of acct.pendingCampaigns) if (!campaigns?.includes(id)) (campaigns ??= []).push(id);
       acct.pendingCampaigns = undefined;
     }
-    return { campaigns, created: p.created, forming: p.forming, quarantinedKey: p.quarantinedKey };
+    p.campaigns = campaigns;
+    return p;
   }
 
   /**
@@ -194,7 +212,7 @@ export class CampaignTracker {
   ): void {
     const { m } = p;
     const t = m.t;
-    if (this.quarantinedFp.has(num)) p.quarantinedKey = key ?? `t:${num.toString(36)}`;
+    if (this.quarantinedFp.size > 0 && this.quarantinedFp.has(num)) p.quarantinedKey = key ?? `t:${num.toString(36)}`;
     const cid = this.byFingerprint.get(num);
     const cr = cid !== undefined ? this.byId.get(cid) : undefined;
     if (cr !== undefined) {
