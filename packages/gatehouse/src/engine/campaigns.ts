@@ -6,7 +6,7 @@
  */
 import type { Limits } from './config.ts';
 import type { CampaignFindings } from './detectors/index.ts';
-import { BoundedMap } from './bounded.ts';
+import { BoundedMap, HashKeyedMap } from './bounded.ts';
 import type { AccountState } from './state.ts';
 import { F_CMP_60, F_DEV_60, F_SEND_10, F_SEND_60, FINGERPRINT_METRICS, FingerprintState } from './state.ts';
 import { hash53, nearDuplicateKeysOfLast } from './text.ts';
@@ -99,8 +99,8 @@ interface Pass {
 export class CampaignTracker {
   readonly limits: Limits;
   /** fingerprint number → state, for fingerprints sent by deviating accounts */
-  readonly fingerprints: BoundedMap<number, FingerprintState>;
-  readonly byFingerprint: BoundedMap<number, string>;
+  readonly fingerprints: HashKeyedMap<FingerprintState>;
+  readonly byFingerprint: HashKeyedMap<string>;
   readonly byId: BoundedMap<string, CampaignRecord>;
   readonly quarantined = new Set<string>();
   private readonly quarantinedFp = new Set<number>();
@@ -117,9 +117,9 @@ export class CampaignTracker {
     this.limits = limits;
     this.accounts = accounts;
     this.stats = stats;
-    this.fingerprints = new BoundedMap(limits.maxFingerprints);
+    this.fingerprints = new HashKeyedMap(limits.maxFingerprints);
     this.byId = new BoundedMap(limits.maxCampaigns);
-    this.byFingerprint = new BoundedMap(limits.maxCampaigns);
+    this.byFingerprint = new HashKeyedMap(limits.maxCampaigns);
   }
 
   /** The accumulator of `track`, refilled per message (no allocation per message). */
@@ -212,8 +212,10 @@ export class CampaignTracker {
   ): void {
     const { m } = p;
     const t = m.t;
-    if (this.quarantinedFp.size > 0 && this.quarantinedFp.has(num)) p.quarantinedKey = key ?? `t:${num.toString(36)}`;
-    const cid = this.byFingerprint.get(num);
+    if (this.quarantinedFp.size > 0 && this.quarantinedFp.has(num))
+      p.quarantinedKey = key ?? `t:${num.toString(36)}`;
+    // most fingerprints are in no campaign and tracked by nobody: a bit says so without a lookup
+    const cid = this.byFingerprint.mayHave(num) ? this.byFingerprint.get(num) : undefined;
     const cr = cid !== undefined ? this.byId.get(cid) : undefined;
     if (cr !== undefined) {
       if (cr.status !== 'dismissed') {
@@ -229,7 +231,7 @@ export class CampaignTracker {
     // Fingerprints are created only by accounts that break their own habits (COMPA) or show
     // compromise; once one exists, every sender of it is counted (distinct senders per window).
     if (!m.deviating && !m.compromised) {
-      const st = this.fingerprints.get(num);
+      const st = this.fingerprints.mayHave(num) ? this.fingerprints.get(num) : undefined;
       if (st !== undefined) {
         this.onSighting?.(sighting(kind, num, st.key, st.sample, m));
         if (t > st.lastSeen) st.lastSeen = t;

@@ -104,8 +104,7 @@ export class Engine {
     if (ev.type === 'message.sent') {
       decision = this.pipeline.run(ev);
       created = this.pipeline.created;
-    }
-    else if (ev.type.startsWith('identity.'))
+    } else if (ev.type.startsWith('identity.'))
       decision = onIdentity(st, ev as Extract<EngineEvent, { type: `identity.${string}` }>);
     else
       decision = onAccountEvent(

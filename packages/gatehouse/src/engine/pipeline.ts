@@ -34,7 +34,6 @@ import type { Campaign, Decision, MessageSentEvent } from './types.ts';
 import { joinedVerdict, type ContentVerdict } from './verdict.ts';
 import { W1, W10, W60, countDistinct, touchLastSeen } from './windows.ts';
 
-
 /** Per-message values the steps hand on (beyond the MessageContext the detectors read). */
 interface Step {
   acctHash: number;
