@@ -175,7 +175,7 @@ function accountSignals(st: EngineState, a: AccountState, t: number): SignalSink
   if (w) reportSignals(w.sum(M_REPORTERS_60, t, W60), w.sum(M_BLOCKERS_60, t, W60), sink);
   sessionSignals(st.lastSessionOf(a), t, sink);
   // a victim's contact carries the prior only when its own session shows compromise
-  if (st.victimContact(hash53(a.id), t) && (a.contained || sink.compromise >= st.limits.compromisedSender))
+  if (st.victimContact(a.hash, t) && (a.contained || sink.compromise >= st.limits.compromisedSender))
     victimSignal(sink);
   if (a.contained) containedSignal(sink);
   return sink;

@@ -96,9 +96,15 @@ export class BoundedMap<K, V> {
       this.evicted += this.old.size;
       this.old = this.young;
       this.young = new Map();
+      this.young.set(k, v);
+      this.rotated();
+      return;
     }
     this.young.set(k, v);
   }
+
+  /** Called right after a generation was evicted (with the entry that caused it inserted). */
+  protected rotated(): void {}
 
   /** Oldest generation first. */
   *entries(): IterableIterator<[K, V]> {
@@ -118,5 +124,46 @@ export class BoundedMap<K, V> {
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();
+  }
+}
+
+/**
+ * A BoundedMap keyed by well-mixed hashes (hash53) with a presence bitmap: `mayHave` answers
+ * "certainly absent" from one bit instead of a lookup in a large map. Every key set marks its bit;
+ * the bitmap is rebuilt from the surviving keys whenever a generation is evicted (amortised O(1)
+ * per insert), so a key whose bit is clear is never in the map and reading it would change nothing.
+ */
+export class HashKeyedMap<V> extends BoundedMap<number, V> {
+  private readonly bits: Int32Array;
+  private readonly mask: number;
+
+  constructor(cap: number) {
+    super(cap);
+    // about 8 bits per entry (≈ 12 % of misses still look up when full), 512 B … 1 MiB
+    let n = 1 << 12;
+    while (n < cap * 8 && n < 1 << 23) n *= 2;
+    this.bits = new Int32Array(n >>> 5);
+    this.mask = n - 1;
+  }
+
+  override set(k: number, v: V): this {
+    super.set(k, v);
+    this.mark(k);
+    return this;
+  }
+
+  mayHave(k: number): boolean {
+    const b = k & this.mask;
+    return (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+  }
+
+  protected override rotated(): void {
+    this.bits.fill(0);
+    for (const k of this.keys()) this.mark(k);
+  }
+
+  private mark(k: number): void {
+    const b = k & this.mask;
+    this.bits[b >>> 5]! |= 1 << (b & 31);
   }
 }

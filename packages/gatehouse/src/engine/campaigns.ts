@@ -6,7 +6,7 @@
  */
 import type { Limits } from './config.ts';
 import type { CampaignFindings } from './detectors/index.ts';
-import { BoundedMap } from './bounded.ts';
+import { BoundedMap, HashKeyedMap } from './bounded.ts';
 import type { AccountState } from './state.ts';
 import { F_CMP_60, F_DEV_60, F_SEND_10, F_SEND_60, FINGERPRINT_METRICS, FingerprintState } from './state.ts';
 import { hash53, nearDuplicateKeysOfLast } from './text.ts';
@@ -99,8 +99,8 @@ interface Pass {
 export class CampaignTracker {
   readonly limits: Limits;
   /** fingerprint number → state, for fingerprints sent by deviating accounts */
-  readonly fingerprints: BoundedMap<number, FingerprintState>;
-  readonly byFingerprint: BoundedMap<number, string>;
+  readonly fingerprints: HashKeyedMap<FingerprintState>;
+  readonly byFingerprint: HashKeyedMap<string>;
   readonly byId: BoundedMap<string, CampaignRecord>;
   readonly quarantined = new Set<string>();
   private readonly quarantinedFp = new Set<number>();
@@ -117,14 +117,31 @@ export class CampaignTracker {
     this.limits = limits;
     this.accounts = accounts;
     this.stats = stats;
-    this.fingerprints = new BoundedMap(limits.maxFingerprints);
+    this.fingerprints = new HashKeyedMap(limits.maxFingerprints);
     this.byId = new BoundedMap(limits.maxCampaigns);
-    this.byFingerprint = new BoundedMap(limits.maxCampaigns);
+    this.byFingerprint = new HashKeyedMap(limits.maxCampaigns);
   }
 
-  /** Looks at one message's fingerprints: joins, creates or counts towards campaigns. */
+  /** The accumulator of `track`, refilled per message (no allocation per message). */
+  private readonly pass: Pass = {
+    m: undefined as unknown as TrackedMessage,
+    campaigns: undefined,
+    created: undefined,
+    forming: 0,
+    quarantinedKey: undefined,
+  };
+
+  /**
+   * Looks at one message's fingerprints: joins, creates or counts towards campaigns. The result is
+   * valid until the next call (it is the tracker's own accumulator).
+   */
   track(m: TrackedMessage): CampaignResult {
-    const p: Pass = { m, campaigns: undefined, created: undefined, forming: 0, quarantinedKey: undefined };
+    const p = this.pass;
+    p.m = m;
+    p.campaigns = undefined;
+    p.created = undefined;
+    p.forming = 0;
+    p.quarantinedKey = undefined;
     const { fp, deviating } = m;
     if (fp !== 0) this.see(p, 'text', fp, undefined, undefined);
     // near-duplicate text (MinHash bands): tracked for deviating senders; looked up for everyone
@@ -140,14 +157,15 @@ export class CampaignTracker {
       const k = `i:${h}`;
       this.see(p, 'image', fingerprintNumber(k), k, h);
     }
-    let campaigns = p.campaigns;
+    let campaigns = p.campaigns as string[] | undefined;
     if (campaigns && campaigns.length > 1) campaigns = [...new Set(campaigns)];
     const acct = m.acct;
     if (acct.pendingCampaigns) {
       for (const id of acct.pendingCampaigns) if (!campaigns?.includes(id)) (campaigns ??= []).push(id);
       acct.pendingCampaigns = undefined;
     }
-    return { campaigns, created: p.created, forming: p.forming, quarantinedKey: p.quarantinedKey };
+    p.campaigns = campaigns;
+    return p;
   }
 
   /**
@@ -194,8 +212,10 @@ export class CampaignTracker {
   ): void {
     const { m } = p;
     const t = m.t;
-    if (this.quarantinedFp.has(num)) p.quarantinedKey = key ?? `t:${num.toString(36)}`;
-    const cid = this.byFingerprint.get(num);
+    if (this.quarantinedFp.size > 0 && this.quarantinedFp.has(num))
+      p.quarantinedKey = key ?? `t:${num.toString(36)}`;
+    // most fingerprints are in no campaign and tracked by nobody: a bit says so without a lookup
+    const cid = this.byFingerprint.mayHave(num) ? this.byFingerprint.get(num) : undefined;
     const cr = cid !== undefined ? this.byId.get(cid) : undefined;
     if (cr !== undefined) {
       if (cr.status !== 'dismissed') {
@@ -211,7 +231,7 @@ export class CampaignTracker {
     // Fingerprints are created only by accounts that break their own habits (COMPA) or show
     // compromise; once one exists, every sender of it is counted (distinct senders per window).
     if (!m.deviating && !m.compromised) {
-      const st = this.fingerprints.get(num);
+      const st = this.fingerprints.mayHave(num) ? this.fingerprints.get(num) : undefined;
       if (st !== undefined) {
         this.onSighting?.(sighting(kind, num, st.key, st.sample, m));
         if (t > st.lastSeen) st.lastSeen = t;

@@ -5,7 +5,7 @@
  */
 import type { Limits, Thresholds, Weights } from './config.ts';
 import { BIAS, DEFAULT_LIMITS, DEFAULT_THRESHOLDS, defaultWeights } from './config.ts';
-import { BoundedMap } from './bounded.ts';
+import { BoundedMap, HashKeyedMap } from './bounded.ts';
 import { CampaignTracker } from './campaigns.ts';
 import { SignalSink } from './signals.ts';
 import type { NetworkState, SessionState } from './state.ts';
@@ -43,7 +43,7 @@ export class EngineState {
   readonly sessions: BoundedMap<string, SessionState>;
   readonly networks: BoundedMap<string, NetworkState>;
   /** account hash → time until which it is a contact of a confirmed victim */
-  readonly victims: BoundedMap<number, number>;
+  readonly victims: HashKeyedMap<number>;
   readonly campaigns: CampaignTracker;
   readonly verdicts: ContentVerdicts;
   readonly stats: EngineStats = {
@@ -67,7 +67,7 @@ export class EngineState {
     this.accounts = new BoundedMap(L.maxAccounts);
     this.sessions = new BoundedMap(L.maxSessions);
     this.networks = new BoundedMap(L.maxNetworks);
-    this.victims = new BoundedMap(L.maxVictimContacts);
+    this.victims = new HashKeyedMap(L.maxVictimContacts);
     this.campaigns = new CampaignTracker(L, this.accounts, this.stats);
     this.verdicts = new ContentVerdicts(this.content, L.contentCache);
   }
@@ -91,7 +91,8 @@ export class EngineState {
 
   /** Whether the account (by hash) is a contact of a recent victim at time t. */
   victimContact(accountHash: number, t: number): boolean {
-    return (this.victims.get(accountHash) ?? 0) > t;
+    // most accounts are no victim's contact: one bit says so without a lookup
+    return (this.victims.mayHave(accountHash) ? (this.victims.get(accountHash) ?? 0) : 0) > t;
   }
 
   /** Bookkeeping after every decision: account risk, containment, the victim's contacts. */
@@ -116,7 +117,8 @@ export class EngineState {
   markContacts(a: AccountState, t: number): void {
     const until = t + this.limits.victimPriorMs;
     const mark = (h: number) => {
-      if ((this.victims.get(h) ?? 0) < until) this.victims.set(h, until);
+      const v = this.victims;
+      if ((v.mayHave(h) ? (v.get(h) ?? 0) : 0) < until) v.set(h, until);
     };
     for (const h of a.friends) mark(h);
     for (const h of a.known.keys()) mark(h);

@@ -101,8 +101,10 @@ export class Engine {
     st.stats.events++;
     let decision: Decision | undefined;
     let created: Campaign[] | undefined;
-    if (ev.type === 'message.sent') ({ decision, created } = this.pipeline.run(ev));
-    else if (ev.type.startsWith('identity.'))
+    if (ev.type === 'message.sent') {
+      decision = this.pipeline.run(ev);
+      created = this.pipeline.created;
+    } else if (ev.type.startsWith('identity.'))
       decision = onIdentity(st, ev as Extract<EngineEvent, { type: `identity.${string}` }>);
     else
       decision = onAccountEvent(

@@ -9,7 +9,7 @@
  * decides; `learn` teaches the profile from messages not judged hold or worse.
  */
 import type { EngineState } from './engine-state.ts';
-import type { CampaignResult } from './campaigns.ts';
+import type { CampaignResult, TrackedMessage } from './campaigns.ts';
 import type { MessageContext } from './detectors/index.ts';
 import { MESSAGE_DETECTORS, crowdSignals, familiarContext } from './detectors/index.ts';
 import { decide as decideAction, makeDecision } from './scoring.ts';
@@ -34,16 +34,26 @@ import type { Campaign, Decision, MessageSentEvent } from './types.ts';
 import { joinedVerdict, type ContentVerdict } from './verdict.ts';
 import { W1, W10, W60, countDistinct, touchLastSeen } from './windows.ts';
 
-export interface MessageOutcome {
-  decision: Decision;
-  created: Campaign[] | undefined;
-}
-
 /** Per-message values the steps hand on (beyond the MessageContext the detectors read). */
 interface Step {
   acctHash: number;
   fp: number;
   groupHash: number;
+}
+
+/** The tracker's view of the message being processed (one object, refilled per message). */
+function emptyTracked(): TrackedMessage {
+  return {
+    ev: undefined as unknown as MessageSentEvent,
+    acct: undefined as unknown as AccountState,
+    acctHash: 0,
+    t: 0,
+    fp: 0,
+    domains: [],
+    deviating: false,
+    compromised: false,
+    risky: false,
+  };
 }
 
 /** The conversation a message belongs to, for joining a sender's consecutive messages. */
@@ -60,6 +70,9 @@ export class MessagePipeline {
   private rcptHashes = new Float64Array(1024);
   private readonly noImages: MessageContext['imageMatches'] = [];
   private readonly ctx: MessageContext;
+  /** The per-message step values and the tracker's view, reused (no allocation per message). */
+  private readonly step: Step = { acctHash: 0, fp: 0, groupHash: 0 };
+  private readonly tracked: TrackedMessage = emptyTracked();
 
   constructor(st: EngineState) {
     this.st = st;
@@ -90,14 +103,18 @@ export class MessagePipeline {
     };
   }
 
-  run(ev: MessageSentEvent): MessageOutcome {
+  /** Campaigns the last message completed (read right after `run`). */
+  created: Campaign[] | undefined;
+
+  run(ev: MessageSentEvent): Decision {
     const step = this.context(ev);
     this.detectors();
     const found = this.campaigns(step);
+    this.created = found.created;
     const decision = this.decide(found.campaigns, step);
     if ((decision.action === 'allow' || decision.action === 'challenge') && !this.ctx.acct.contained)
       this.learn(step.groupHash);
-    return { decision, created: found.created };
+    return decision;
   }
 
   private lastClient = { kind: '', name: '', key: '/' };
@@ -126,13 +143,14 @@ export class MessagePipeline {
     let content = st.verdicts.of(ev.text, ev.urls, tf.fingerprint);
     // a link cut in two ("discord-gift" then ".com/nitro") is read across the sender's consecutive
     // messages in one conversation (the group, or the recipients of a direct message)
-    const conversation = conversationOf(ev);
-    if (conversation !== undefined && ev.text.length > 0 && st.content.linksAcrossMessages) {
-      const joined = st.content.linksAcrossMessages(ev.account, conversation, ev.text, t);
+    const conversation =
+      ev.text.length > 0 && st.content.linksAcrossMessages ? conversationOf(ev) : undefined;
+    if (conversation !== undefined) {
+      const joined = st.content.linksAcrossMessages!(ev.account, conversation, ev.text, t);
       if (joined !== undefined) content = joinedVerdict(st.content, joined, ev.urls);
     }
     const w = acct.windows();
-    const acctHash = hash53(acct.id);
+    const acctHash = acct.hash;
 
     w.add(M_MSG, t);
     let nR = 0;
@@ -220,7 +238,11 @@ export class MessagePipeline {
           break;
         }
     }
-    return { acctHash, fp, groupHash };
+    const step = this.step;
+    step.acctHash = acctHash;
+    step.fp = fp;
+    step.groupHash = groupHash;
+    return step;
   }
 
   /** Step 2: the message detectors. */
@@ -248,17 +270,17 @@ export class MessagePipeline {
     // organic or hijack: only a sender whose session (or state) shows compromise forms or joins a
     // campaign and carries a victim's-contact prior (README, "Organic or hijack")
     const compromised = sink.compromise >= st.limits.compromisedSender;
-    const found = st.campaigns.track({
-      ev: c.ev,
-      acct: c.acct,
-      acctHash: step.acctHash,
-      t: c.t,
-      fp: step.fp,
-      domains: content.domains,
-      deviating: sink.deviation >= st.limits.deviationThreshold,
-      compromised,
-      risky,
-    });
+    const m = this.tracked;
+    m.ev = c.ev;
+    m.acct = c.acct;
+    m.acctHash = step.acctHash;
+    m.t = c.t;
+    m.fp = step.fp;
+    m.domains = content.domains;
+    m.deviating = sink.deviation >= st.limits.deviationThreshold;
+    m.compromised = compromised;
+    m.risky = risky;
+    const found = st.campaigns.track(m);
     crowdSignals(c, found, compromised, st.limits.campaignMinSenders, sink);
     return found;
   }

@@ -23,7 +23,21 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-const byContribution = (a: Signal, b: Signal) => b.logOdds - a.logOdds;
+/**
+ * Sorts by contribution, largest first, in place and stably (the order Array.prototype.sort gives
+ * with `b.logOdds - a.logOdds`): an insertion sort over a handful of signals allocates nothing.
+ */
+function sortByContribution(signals: Signal[]): void {
+  for (let i = 1; i < signals.length; i++) {
+    const s = signals[i]!;
+    let j = i - 1;
+    while (j >= 0 && s.logOdds - signals[j]!.logOdds > 0) {
+      signals[j + 1] = signals[j]!;
+      j--;
+    }
+    signals[j + 1] = s;
+  }
+}
 
 export function makeDecision(
   eventId: string,
@@ -36,7 +50,7 @@ export function makeDecision(
   signals: Signal[],
   campaigns: string[] | undefined,
 ): Decision {
-  if (signals.length > 1) signals.sort(byContribution);
+  if (signals.length > 1) sortByContribution(signals);
   const reasons: Decision['reasons'] = [];
   for (let i = 0; i < signals.length && reasons.length < 3; i++) {
     const s = signals[i]!;

@@ -7,7 +7,7 @@ import { scoreAccountEvent } from './account-events.ts';
 import type { EngineState } from './engine-state.ts';
 import { clamp01 } from './signals.ts';
 import { NetworkState, SessionState, boundMap } from './state.ts';
-import { hash53, networkOf } from './text.ts';
+import { networkOf } from './text.ts';
 import type { Decision, LoginSucceededEvent, SessionCreatedEvent } from './types.ts';
 import { W10, countDistinct, touchLastSeen } from './windows.ts';
 
@@ -16,7 +16,7 @@ export function onLogin(st: EngineState, ev: LoginSucceededEvent | SessionCreate
   const L = st.limits;
   const a = st.account(ev.account, t);
   const s = new SessionState(ev.session, ev.account, ev.method ?? 'unknown', t);
-  const ah = hash53(a.id);
+  const ah = a.hash;
   if (ev.device) {
     s.device = ev.device.id;
     s.deviceNew = a.devices.size > 0 && !a.devices.has(ev.device.id);

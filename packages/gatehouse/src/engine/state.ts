@@ -4,7 +4,7 @@
  * (login waves). Every collection is bounded; every class serialises to plain JSON.
  */
 import type { Decision, FingerprintKind, SignInMethod } from './types.ts';
-import { NUM_SCRIPTS } from './text.ts';
+import { NUM_SCRIPTS, hash53 } from './text.ts';
 import { WindowCounters } from './windows.ts';
 
 // account window metrics
@@ -76,8 +76,12 @@ export class AccountState {
   /** campaigns this account was found to belong to after the fact (signal on its next events) */
   pendingCampaigns: string[] | undefined;
 
+  /** `hash53(id)`, computed once (it keys victim contacts and fingerprint senders). */
+  readonly hash: number;
+
   constructor(id: string, t: number) {
     this.id = id;
+    this.hash = hash53(id);
     this.firstSeen = t;
     this.lastSeen = t;
   }

@@ -62,13 +62,12 @@ export class ContentVerdicts {
         cacheable = false;
       }
     }
+    if (!cacheable) return analyze(this.content, text, urls);
     const key = urls.length === 0 ? text : `${text}\u0001${urls.join('\u0001')}`;
-    if (cacheable) {
-      const hit = this.cache.get(key);
-      if (hit) return hit;
-    }
+    const hit = this.cache.get(key);
+    if (hit) return hit;
     const r = analyze(this.content, text, urls);
-    if (cacheable) this.cache.set(key, r);
+    this.cache.set(key, r);
     return r;
   }
 }

@@ -22,80 +22,93 @@ export const WINDOW_MS = [60_000, 600_000, 3_600_000] as const;
 
 export class WindowCounters {
   readonly k: number;
-  fineTags: Int32Array;
-  fine: Int32Array;
-  coarseTags: Int32Array;
-  coarse: Int32Array;
+  /**
+   * One buffer per entity (one allocation, not four): [fine tags | fine counts | coarse tags |
+   * coarse counts]; a tag is the bucket's absolute index, −1 when the bucket was never used.
+   */
+  private readonly buf: Int32Array;
+  private readonly fineAt: number;
+  private readonly coarseTagsAt: number;
+  private readonly coarseAt: number;
 
   constructor(metrics: number) {
     this.k = metrics;
-    this.fineTags = new Int32Array(FINE_N).fill(-1);
-    this.fine = new Int32Array(FINE_N * metrics);
-    this.coarseTags = new Int32Array(COARSE_N).fill(-1);
-    this.coarse = new Int32Array(COARSE_N * metrics);
+    this.fineAt = FINE_N;
+    this.coarseTagsAt = FINE_N + FINE_N * metrics;
+    this.coarseAt = this.coarseTagsAt + COARSE_N;
+    const buf = new Int32Array(this.coarseAt + COARSE_N * metrics);
+    for (let i = 0; i < FINE_N; i++) buf[i] = -1;
+    for (let i = this.coarseTagsAt; i < this.coarseAt; i++) buf[i] = -1;
+    this.buf = buf;
   }
 
   add(metric: number, t: number, n = 1): void {
     const k = this.k;
+    const buf = this.buf;
     let idx = Math.floor(t / FINE_MS);
     let slot = idx % FINE_N;
-    let tag = this.fineTags[slot]!;
-    if (tag !== idx) {
-      if (tag < idx) {
-        this.fineTags[slot] = idx;
-        this.fine.fill(0, slot * k, slot * k + k);
-        this.fine[slot * k + metric] = n;
-      }
-    } else this.fine[slot * k + metric]! += n;
+    let tag = buf[slot]!;
+    if (tag === idx) buf[this.fineAt + slot * k + metric]! += n;
+    else if (tag < idx) {
+      buf[slot] = idx;
+      const at = this.fineAt + slot * k;
+      for (let i = 0; i < k; i++) buf[at + i] = 0;
+      buf[at + metric] = n;
+    }
     idx = Math.floor(t / COARSE_MS);
     slot = idx % COARSE_N;
-    tag = this.coarseTags[slot]!;
-    if (tag !== idx) {
-      if (tag < idx) {
-        this.coarseTags[slot] = idx;
-        this.coarse.fill(0, slot * k, slot * k + k);
-        this.coarse[slot * k + metric] = n;
-      }
-    } else this.coarse[slot * k + metric]! += n;
+    tag = buf[this.coarseTagsAt + slot]!;
+    if (tag === idx) buf[this.coarseAt + slot * k + metric]! += n;
+    else if (tag < idx) {
+      buf[this.coarseTagsAt + slot] = idx;
+      const at = this.coarseAt + slot * k;
+      for (let i = 0; i < k; i++) buf[at + i] = 0;
+      buf[at + metric] = n;
+    }
   }
 
   /** Sum of `metric` over the window (W1, W10 or W60) ending at time t. */
   sum(metric: number, t: number, window: number): number {
     const k = this.k;
+    const buf = this.buf;
     let s = 0;
     if (window === W1) {
       const end = Math.floor(t / FINE_MS);
+      const at = this.fineAt + metric;
       for (let idx = end - 5; idx <= end; idx++) {
         const slot = idx % FINE_N;
-        if (this.fineTags[slot] === idx) s += this.fine[slot * k + metric]!;
+        if (buf[slot] === idx) s += buf[at + slot * k]!;
       }
       return s;
     }
     const end = Math.floor(t / COARSE_MS);
     const nb = window === W10 ? 5 : 30;
+    const tags = this.coarseTagsAt;
+    const at = this.coarseAt + metric;
     for (let idx = end - nb + 1; idx <= end; idx++) {
       const slot = idx % COARSE_N;
-      if (this.coarseTags[slot] === idx) s += this.coarse[slot * k + metric]!;
+      if (buf[tags + slot] === idx) s += buf[at + slot * k]!;
     }
     return s;
   }
 
   toJSON(): unknown {
+    const b = this.buf;
     return {
       k: this.k,
-      ft: Array.from(this.fineTags),
-      f: Array.from(this.fine),
-      ct: Array.from(this.coarseTags),
-      c: Array.from(this.coarse),
+      ft: Array.from(b.subarray(0, this.fineAt)),
+      f: Array.from(b.subarray(this.fineAt, this.coarseTagsAt)),
+      ct: Array.from(b.subarray(this.coarseTagsAt, this.coarseAt)),
+      c: Array.from(b.subarray(this.coarseAt)),
     };
   }
 
   static fromJSON(j: { k: number; ft: number[]; f: number[]; ct: number[]; c: number[] }): WindowCounters {
     const w = new WindowCounters(j.k);
-    w.fineTags.set(j.ft);
-    w.fine.set(j.f);
-    w.coarseTags.set(j.ct);
-    w.coarse.set(j.c);
+    w.buf.set(j.ft, 0);
+    w.buf.set(j.f, w.fineAt);
+    w.buf.set(j.ct, w.coarseTagsAt);
+    w.buf.set(j.c, w.coarseAt);
     return w;
   }
 }
