@@ -77,12 +77,14 @@ describe('scale-out: an engine worker killed mid-stream', { skip }, () => {
       };
       const dispatcher = await startRole('dispatcher', env, START_MS);
       procs.push(dispatcher);
+      // a process is killed by after() from the moment it listens: when another of its batch fails to
+      // start, the ones already up must not outlive the file
+      const tracked = (p: Promise<RoleProcess>) => p.then((r) => (procs.push(r), r));
       const [a, b, api] = await Promise.all([
-        startRole('engine', env, START_MS),
-        startRole('engine', env, START_MS),
-        startRole('api', env, START_MS),
+        tracked(startRole('engine', env, START_MS)),
+        tracked(startRole('engine', env, START_MS)),
+        tracked(startRole('api', env, START_MS)),
       ]);
-      procs.push(a, b, api);
       const link = await openLink({
         natsUrl: NATS,
         clusterName: name,

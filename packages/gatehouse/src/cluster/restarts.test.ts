@@ -73,11 +73,13 @@ describe('scale-out: NATS and PostgreSQL restarted mid-run', { skip }, () => {
     const START_MS = 180_000;
     const dispatcher = await startRole('dispatcher', env, START_MS);
     procs.push(dispatcher);
+    // a process is killed by after() from the moment it listens: when another of its batch fails to
+    // start, the ones already up must not outlive the file
+    const tracked = (p: Promise<RoleProcess>) => p.then((r) => (procs.push(r), r));
     const [engine, api] = await Promise.all([
-      startRole('engine', env, START_MS),
-      startRole('api', env, START_MS),
+      tracked(startRole('engine', env, START_MS)),
+      tracked(startRole('api', env, START_MS)),
     ]);
-    procs.push(engine, api);
     const link = await openLink({
       natsUrl: nats.url,
       clusterName: name,
