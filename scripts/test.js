@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts beside the code with Node's own test runner (type stripping, no build).
 // GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run) turns "server absent: skipped" into a failure.
-import { globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runFiles } from './test/run.js';
@@ -127,6 +127,32 @@ if (pgReachable)
     console.error(`# could not record the PostgreSQL migration once for the run: ${e?.message ?? e}`);
   }
 
+// One Chromium for the run (a Playwright browser server) when a file drives a browser: each file connects
+// to it and makes contexts of its own (packages/gatehouse/src/testing/browser.ts) instead of starting one.
+const CHROMIUM = '/usr/bin/chromium';
+const usesBrowser = (f) => /testBrowser|browser-harness|demo-browser/.test(readFileSync(f, 'utf8'));
+let browserServer;
+if (existsSync(CHROMIUM) && files.some(usesBrowser))
+  try {
+    const { chromium } = await import('playwright-core');
+    browserServer = await chromium.launchServer({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    testEnv.GATEHOUSE_TEST_BROWSER_WS = browserServer.wsEndpoint();
+  } catch (e) {
+    // each browser test launches its own then
+    console.error(`# could not start the run's shared Chromium: ${e?.message ?? e}`);
+  }
+
 // Node's compile cache, shared by the test processes and the CLIs they spawn. The cache is keyed by the
 // file's content and the Node version, so it is never stale.
 const compileCache =
@@ -142,5 +168,6 @@ const status = await runFiles(files, {
   times: Boolean(process.env.GATEHOUSE_TEST_TIMES),
   recordTimes: timesFile,
 });
+await browserServer?.close().catch(() => undefined);
 rmSync(dirname(recordedMigration), { recursive: true, force: true });
 process.exit(status);

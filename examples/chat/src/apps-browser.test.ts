@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { testBrowser } from '../../../packages/gatehouse/src/testing/browser.ts';
 import { startMiniGame, type MiniGame } from '../../mini-game/src/app.ts';
 import { parseAppLink } from './app.ts';
 import { startEnv, type Env } from './testing.ts';
@@ -62,7 +63,7 @@ before(async () => {
     port: gamePort,
     allowInsecure: true,
   });
-  browser = await chromium.launch({
+  browser = await testBrowser({
     executablePath: CHROMIUM,
     args: [
       '--headless',

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { testBrowser } from '../../../packages/gatehouse/src/testing/browser.ts';
 import { startEnv, type Env } from './testing.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,7 +37,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   env = await startEnv({ registerWebhooks: true });
-  browser = await chromium.launch({
+  browser = await testBrowser({
     executablePath: CHROMIUM,
     args: [
       '--headless',

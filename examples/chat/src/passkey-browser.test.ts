@@ -8,7 +8,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { testBrowser } from '../../../packages/gatehouse/src/testing/browser.ts';
 import { freePort, startEnv, type Env } from './testing.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,7 +34,7 @@ before(async () => {
     trustProxy: true,
     gatehouseConfig: { trustProxy: true, passkeyRpId: 'localhost', passkeyOrigins: origin },
   });
-  browser = await chromium.launch({
+  browser = await testBrowser({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
   });

@@ -9,7 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { testBrowser } from '../../../packages/gatehouse/src/testing/browser.ts';
 import { startEnv, type Env } from './testing.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -31,7 +32,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   env = await startEnv({ trustProxy: true, gatehouseConfig: { trustProxy: true } });
-  browser = await chromium.launch({
+  browser = await testBrowser({
     executablePath: CHROMIUM,
     args: [
       '--headless',

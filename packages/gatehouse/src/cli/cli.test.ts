@@ -12,7 +12,9 @@ function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...cleanEnv, ...env },
-    timeout: 60_000,
+    // a bound on a hung binary, not a speed check: a Node start took over 60 s on a loaded machine
+    // (status null, killed), as the serve test below allows 120 s for its listen line
+    timeout: 300_000,
   });
 }
 

@@ -76,14 +76,16 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
     };
     dispatcher = await startRole('dispatcher', env, START_MS);
     procs.push(dispatcher);
+    // a process is killed by after() from the moment it listens: when another of its batch fails to
+    // start, the ones already up must not outlive the file
+    const tracked = (p: Promise<RoleProcess>) => p.then((r) => (procs.push(r), r));
     const started = await Promise.all([
-      startRole('engine', env, START_MS),
-      startRole('engine', env, START_MS),
-      startRole('api', env, START_MS),
+      tracked(startRole('engine', env, START_MS)),
+      tracked(startRole('engine', env, START_MS)),
+      tracked(startRole('api', env, START_MS)),
     ]);
     engines = started.slice(0, 2);
     api = started[2]!;
-    procs.push(...started);
     link = await openLink({
       natsUrl: NATS,
       clusterName: name,

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { testBrowser } from '../testing/browser.ts';
 import { REQUIRE_SERVICES } from '../testing/index.ts';
 import { CONSOLE_DIST } from './static.ts';
 
@@ -52,8 +53,9 @@ export function ensureConsoleBuilt(): void {
   assert.equal(r.status, 0, 'the console build failed');
 }
 
+/** The run's shared Chromium, or one of the file's own (testing/browser.ts). */
 export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return testBrowser({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
 /** A fresh browser context (own cookies) with a language, at phone or desktop width. */
