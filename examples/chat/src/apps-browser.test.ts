@@ -63,18 +63,7 @@ before(async () => {
     port: gamePort,
     allowInsecure: true,
   });
-  browser = await testBrowser({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await testBrowser();
 });
 after(async () => {
   await browser?.close();

@@ -37,18 +37,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   env = await startEnv({ registerWebhooks: true });
-  browser = await testBrowser({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await testBrowser();
 });
 after(async () => {
   await browser?.close();

@@ -31,10 +31,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   env = await startEnv({ trustProxy: true, gatehouseConfig: { trustProxy: true } });
-  browser = await testBrowser({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-  });
+  browser = await testBrowser();
 });
 after(async () => {
   await browser?.close();

@@ -34,10 +34,7 @@ before(async () => {
     trustProxy: true,
     gatehouseConfig: { trustProxy: true, passkeyRpId: 'localhost', passkeyOrigins: origin },
   });
-  browser = await testBrowser({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-  });
+  browser = await testBrowser();
 });
 after(async () => {
   await browser?.close();

@@ -11,20 +11,11 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { testBrowser } from '../testing/browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, testBrowser } from '../testing/browser.ts';
 import { REQUIRE_SERVICES } from '../testing/index.ts';
 import { CONSOLE_DIST } from './static.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** Where the screenshots referenced by docs/console.md go. */
 export const SCREENSHOTS = join(ROOT, 'docs', 'console');

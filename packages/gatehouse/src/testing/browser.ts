@@ -5,6 +5,18 @@
 // file) launches its own. Never imported by production code.
 import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
 
+/** Debian's Chromium and the flags every Gatehouse browser test starts it with. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** The environment variable that names the run's shared Chromium (a Playwright browser server). */
 export const SHARED_BROWSER_ENV = 'GATEHOUSE_TEST_BROWSER_WS';
 
@@ -12,7 +24,9 @@ export const SHARED_BROWSER_ENV = 'GATEHOUSE_TEST_BROWSER_WS';
  * The run's shared Chromium when there is one, else one launched with `options`. `browser.close()` ends
  * it either way: for the shared one it closes this file's contexts and connection, not the browser.
  */
-export async function testBrowser(options: LaunchOptions): Promise<Browser> {
+export async function testBrowser(
+  options: LaunchOptions = { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
+): Promise<Browser> {
   const ws = process.env[SHARED_BROWSER_ENV];
   if (ws)
     try {

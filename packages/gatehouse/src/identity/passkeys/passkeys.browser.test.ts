@@ -20,9 +20,9 @@ import {
   signUp,
   type Harness,
 } from '../../recovery/attack-harness.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../testing/browser.ts';
 import { postgresSkip, REQUIRE_SERVICES, type Backend } from '../../testing/index.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 let browserSkip: string | undefined;
 if (!existsSync(CHROMIUM)) {
   if (REQUIRE_SERVICES)
@@ -43,18 +43,7 @@ before(async () => {
   });
   await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
   pageOrigin = `http://localhost:${(page.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 after(async () => {
   await browser?.close();
