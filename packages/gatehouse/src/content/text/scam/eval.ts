@@ -76,28 +76,22 @@ export function evalScam(mode: 'model' | 'lexicon', scam: TextModel | null): Sca
       add('set C:   of which English fraud', e.text);
   }
   // set D: written for issue 14 item 4 BEFORE that change (more English and more money requests
-  // between acquaintances), scored once on the model before it; never trained on
-  for (const e of readEvalSetD()) {
-    const kind =
-      e.category === 'chat'
-        ? 'ordinary chat D'
-        : e.category === 'acquaintance'
-          ? 'acquaintance needs money D'
-          : 'other fraud D';
-    add(`set D: ${kind}`, e.text);
-    if (!/[\u3400-\u9fff]/u.test(e.text)) add(`set D:   of which English (${e.category})`, e.text);
-  }
-  // set E: written after set D's misses informed the generator; scored once, never trained on
-  for (const e of readEvalSetE()) {
-    const kind =
-      e.category === 'chat'
-        ? 'ordinary chat E'
-        : e.category === 'acquaintance'
-          ? 'acquaintance needs money E'
-          : 'other fraud E';
-    add(`set E: ${kind}`, e.text);
-    if (!/[\u3400-\u9fff]/u.test(e.text)) add(`set E:   of which English (${e.category})`, e.text);
-  }
+  // between acquaintances), scored once on the model before it; never trained on. Set E: written after
+  // set D's misses informed the generator; scored once, never trained on
+  for (const [name, rows] of [
+    ['D', readEvalSetD()],
+    ['E', readEvalSetE()],
+  ] as const)
+    for (const e of rows) {
+      const kind =
+        e.category === 'chat'
+          ? 'ordinary chat'
+          : e.category === 'acquaintance'
+            ? 'acquaintance needs money'
+            : 'other fraud';
+      add(`set ${name}: ${kind} ${name}`, e.text);
+      if (!/[\u3400-\u9fff]/u.test(e.text)) add(`set ${name}:   of which English (${e.category})`, e.text);
+    }
   for (const [set, name] of [
     ['sms-spam-collection', 'SMS'],
     ['qq-group-ads', 'QQ group'],
