@@ -185,9 +185,23 @@ export type ParseEventResult =
   | { ok: true; event: PlatformEvent }
   | { ok: false; id: string | undefined; reason: EventRejectionReason; detail: string };
 
+/** Issues a detail names at most; more are counted ("and 3 more"). */
+const DETAIL_ISSUES = 5;
+
+/** `path: message` for each issue (a newcomer fixes every field in one round trip, not one per call). */
+function describeIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): string {
+  const parts = issues
+    .slice(0, DETAIL_ISSUES)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));
+  const more = issues.length - parts.length;
+  return (parts.join('; ') || 'invalid') + (more > 0 ? `; and ${more} more` : '');
+}
+
 /**
  * Validates one platform event. Never throws; a bad event gets a stable reason code and a short
- * detail (the first validation issue).
+ * detail (up to DETAIL_ISSUES validation issues, `path: message` each, in the schema's order).
  */
 export function parsePlatformEvent(input: unknown): ParseEventResult {
   const obj = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
@@ -220,11 +234,8 @@ export function parsePlatformEvent(input: unknown): ParseEventResult {
       };
   }
   const r = SCHEMAS[type as PlatformEventType].safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const at = issue && issue.path.length ? `${issue.path.join('.')}: ` : '';
-    return { ok: false, id: eid, reason: 'invalid_event', detail: `${at}${issue?.message ?? 'invalid'}` };
-  }
+  if (!r.success)
+    return { ok: false, id: eid, reason: 'invalid_event', detail: describeIssues(r.error.issues) };
   return { ok: true, event: r.data as PlatformEvent };
 }
 
