@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { extractFeatures, featureName } from './features.ts';
 import { normalize, normalizeShared, STEP_NAMES } from './normalize.ts';
 import { prng } from './model.ts';
-import { readChatEvalSet, readEvalSetC, readEvalSetD, readScamEvalSet } from './scam/model.ts';
+import { readChatEvalSet, readEvalSetC, readLetterSet, readScamEvalSet } from './scam/model.ts';
 import { readerAsk, scamCues, scriptsOf, setScriptSplit } from './scam/cues.ts';
 import { sortKeys } from './sort.ts';
 
@@ -100,7 +100,7 @@ describe('scoring hot path', () => {
   it('the per-script cue regexes find what the full ones find (ask and every cue, with spans)', () => {
     const texts = [
       ...TEXTS,
-      ...[readScamEvalSet(), readChatEvalSet(), readEvalSetC(), readEvalSetD()].flat().map((e) => e.text),
+      ...[readScamEvalSet(), readChatEvalSet(), readEvalSetC(), readLetterSet('D')].flat().map((e) => e.text),
       '卡号 6222 0212 3456 7890',
       '6222 0212 3456 7890',
       'pay the fee 6222 0212 3456 7890 转账',

@@ -179,7 +179,12 @@ const ASK_ALTS: readonly Alt[] = [
   // clause-initial 急需), and a payee handed to the reader (收款码在这, 账户信息我发你)
   ['cjk', `(?:^|[，。！？,.!?\\s])借(?![了的过])|帮忙${PAY_ZH}|(?:^|[，。！？,.!?\\s]|我)(?:急用|急需)`],
   // a subject-less request to lend put as a question at a clause start (能不能周转一万, 可不可以先借点)
-  ['cjk', '(?:^|[，。！？,.!?\\s])(?:能不能|能否|可不可以|可否)(?:先|帮忙)?(?:借|周转)(?![了的过])'],
+  ['cjk', '(?:^|[，。！？,.!?\\s])(?:能不能|能否|可不可以|可否|能|可以)(?:先|帮忙)?(?:借|周转)(?![了的过])'],
+  // an account or card named before its paying verb: 给这个账户打二十万 / 往下面的卡里转 / 向该账号汇款
+  [
+    'cjk',
+    `(?:给|往|向|朝)(?:这个|这张|下面的?|以下|该|我的|我)?[^，。！？,.!?]{0,3}?(?:账户|账号|卡号|卡里|卡上|卡)[^，。！？,.!?]{0,6}?${PAY_ZH}(?![了的过])`,
+  ],
   ['cjk', '(?:收款码|收款账户|账户信息|卡号|账号)[^，。！？,.!?]{0,4}?(?:在这|发你|给你|如下|是)'],
   // an obligation put on the reader at a clause start: 需要注销 / 必须 / 务必
   ['cjk', '(?:^|[，。！？,.!?\\s])(?:需要|需|必须|务必|要求)(?:您|你)?'],
@@ -204,7 +209,7 @@ const ASK_ALTS: readonly Alt[] = [
   // English: the reader as the subject (can you send …), the sender or an account as the object
   [
     'latin',
-    '\\b(?:can|could|would|will) you\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|move|give)\\b',
+    '\\b(?:can|could|would|will) (?:you|u|ya)\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|spare|move|give|venmo|paypal|zelle|western union|moneygram|e-?transfer|cash ?app|revolut)\\b',
   ],
   ['latin', '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b'],
   [
@@ -241,7 +246,15 @@ const ASK_ALTS: readonly Alt[] = [
   // can you help me out with the rent
   ['latin', '\\byou (?:could|can) (?:\\w+ ){0,2}(?:send|transfer|wire|pay|cover|lend|spot|front|help)\\b'],
   ['latin', '\\bwould you mind (?:paying|sending|transferring|covering|lending|buying)\\b'],
-  ['latin', '\\b(?:can|could|would) you (?:\\w+ ){0,2}help (?:me |us )?(?:out )?with\\b'],
+  ['latin', '\\b(?:can|could|would) (?:you|u) (?:\\w+ ){0,2}help (?:me |us )?(?:out )?with\\b'],
+  // a plea for help after a shortfall the sender names (we are short 40,000 rupees … please can you
+  // help), something asked to be spared (can you spare anything), a bill to pay on the sender's behalf
+  [
+    'latin',
+    "\\b(?:we'?re|we are|i'?m|i am) (?:\\w+ )?short (?:of |by )?(?:[£$€₹]\\s?\\d|\\d|about|around|some)",
+  ],
+  ['latin', '\\b(?:can|could) (?:you|u) (?:please )?(?:spare|help)\\b[^.]{0,12}?(?:\\?|$)'],
+  ['latin', '\\bpay (?:a|the|this|my) (?:\\w+ )?(?:bill|invoice|fee|fine) for (?:me|us)\\b'],
   ['latin', '\\b(?:needs?|requires?) (?:an? |the )?(?:\\w+ ){0,2}(?:fee|payment|deposit|charge)s?\\b'],
   ['latin', '\\bstart (?:with|by paying) (?:a|an|the) '],
   [

@@ -17,8 +17,8 @@ import {
   defaultScamModel,
   readChatEvalSet,
   readEvalSetC,
-  readEvalSetD,
-  readEvalSetE,
+  LETTER_SETS,
+  readLetterSet,
   readScamEvalSet,
   trainScamModel,
 } from './model.ts';
@@ -75,14 +75,9 @@ export function evalScam(mode: 'model' | 'lexicon', scam: TextModel | null): Sca
     if (/^[\x20-\x7e’]+$/.test(e.text) && e.category !== 'chat')
       add('set C:   of which English fraud', e.text);
   }
-  // set D: written for issue 14 item 4 BEFORE that change (more English and more money requests
-  // between acquaintances), scored once on the model before it; never trained on. Set E: written after
-  // set D's misses informed the generator; scored once, never trained on
-  for (const [name, rows] of [
-    ['D', readEvalSetD()],
-    ['E', readEvalSetE()],
-  ] as const)
-    for (const e of rows) {
+  // the lettered sets (model.ts LETTER_SETS: which were read for a change and which were scored once)
+  for (const name of LETTER_SETS)
+    for (const e of readLetterSet(name)) {
       const kind =
         e.category === 'chat'
           ? 'ordinary chat'

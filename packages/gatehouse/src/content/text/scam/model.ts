@@ -131,20 +131,17 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
 }
 
 /**
- * Set D (eval-d.tsv): 40 money requests between acquaintances, 40 other frauds and 137 ordinary
- * messages, half of each in English, written for issue 14 item 4 before the training data changed;
- * never trained on.
+ * The lettered evaluation sets, never trained on. D (eval-d.tsv): 40 money requests between
+ * acquaintances, 40 other frauds and 137 ordinary messages, half of each in English, written for issue
+ * 14 item 4 before the training data changed. E: written after D had informed the generator, scored once
+ * on that change. F: written on 6 December 2026 before the second change and read for it (a development
+ * set from then on: its misses named the hardship, captive and payment-app gaps). G: written after that
+ * change and scored once; not read for any change.
  */
-export function readEvalSetD(): Array<{ category: string; text: string }> {
-  return readTsv('eval-d.tsv');
-}
-
-/**
- * Set E (eval-e.tsv): written after set D had informed the generator (its misses were read), and scored
- * once on the model of that change; never trained on and never used to change training.
- */
-export function readEvalSetE(): Array<{ category: string; text: string }> {
-  return readTsv('eval-e.tsv');
+export type LetterSet = 'D' | 'E' | 'F' | 'G';
+export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G'];
+export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
+  return readTsv(`eval-${letter.toLowerCase()}.tsv`);
 }
 
 function readTsv(name: string): Array<{ category: string; text: string }> {

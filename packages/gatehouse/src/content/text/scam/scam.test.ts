@@ -7,8 +7,8 @@ import {
   defaultScamModel,
   readChatEvalSet,
   readEvalSetC,
-  readEvalSetD,
-  readEvalSetE,
+  LETTER_SETS,
+  readLetterSet,
   readScamEvalSet,
   SCAM_SEEDS,
   scamDataAvailable,
@@ -84,6 +84,12 @@ describe('scam intents are learned, not listed', () => {
       'I need £700 for the embassy, please hurry',
       'your parcel needs an additional customs fee of $2',
       '哥们，对方不放人，帮我凑一下',
+      '你先从公司账上给这个账户打二十万',
+      '实在没办法才开口，能借多少是多少',
+      'can u pay a bill for me',
+      'can you western union me 800',
+      'we are short 40,000 rupees for the operation, please can you help',
+      'could you spare anything?',
     ])
       assert.ok(asks(t), `ask: ${t}`);
     for (const t of [
@@ -99,6 +105,8 @@ describe('scam intents are learned, not listed', () => {
       'I need 5 minutes, start without me',
       'the form needs a passport photo',
       '我把凑的钱都交给班长了',
+      '我往卡里存了两千',
+      "I'm short on time today",
     ])
       assert.equal(asks(t), null, `no ask: ${t} -> ${JSON.stringify(asks(t))}`);
   });
@@ -157,8 +165,7 @@ describe('scam intents are learned, not listed', () => {
       eval: readScamEvalSet(),
       chat: readChatEvalSet(),
       C: readEvalSetC(),
-      D: readEvalSetD(),
-      E: readEvalSetE(),
+      ...Object.fromEntries(LETTER_SETS.map((l) => [l, readLetterSet(l)])),
     };
     for (const [name, rows] of Object.entries(sets))
       for (const r of rows) {
@@ -169,7 +176,7 @@ describe('scam intents are learned, not listed', () => {
     const shared = (rows: Array<{ text: string }>) =>
       rows.filter((r) => runs(r.text).some((x) => genRuns.has(x)));
     assert.deepEqual(shared(sets.C), []);
-    assert.ok(shared(sets.D).length <= 3, JSON.stringify(shared(sets.D)));
+    assert.ok(shared(readLetterSet('D')).length <= 3, JSON.stringify(shared(readLetterSet('D'))));
   });
 
   it(

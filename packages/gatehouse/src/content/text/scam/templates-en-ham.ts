@@ -271,6 +271,10 @@ export const EN_HAM_MORE: Slot = [
   'the landlord returned the deposit today',
   'honey, grab some eggs if you are passing the shop',
   'we are finally visiting you in may!',
+  'dad is in hospital for tests, I will be off work this week',
+  'got laid off today, updating my CV tonight',
+  'money is tight this month so I will skip the trip',
+  'the hospital bill was mostly covered by insurance, phew',
 ];
 
 /**
