@@ -262,6 +262,15 @@ const ASK_ALTS: readonly Alt[] = [
     '\\bhelp (?:me |us )?(?:with|to pay|pay) (?:the |my |our |a |this )?(?:\\w+ )?(?:fees?|costs?|payment|bill|deposit|fine)\\b',
   ],
   ['cjk', '(?:给|帮|替)我[^，。！？,.!?]{0,4}?(?:凑|代付)|帮忙(?:凑|代付)'],
+  // a plea to be helped or saved (求你帮帮我, 救救我), the sender asking to borrow (could I borrow), a sum
+  // needed by a deadline (need 1500 by tomorrow), and money put in on the sender's venture (put in 1k)
+  ['cjk', '求(?:求)?(?:你|您)?(?:帮帮|救救|帮)我|救救我|帮帮我吧'],
+  ['latin', '\\b(?:could|can|may) i (?:please |possibly )?borrow\\b'],
+  [
+    'latin',
+    '\\bneed (?:[£$€]\\s?)?\\d[\\d,.]*\\s?k?\\b(?: \\w+)? (?:by|before|today|tonight|tomorrow|asap|now)\\b',
+  ],
+  ['latin', '\\b(?:could|can|would) (?:you|u) (?:\\w+ ){0,2}(?:put in|invest|chip in)\\b'],
   [
     'latin',
     "\\bdon'?t tell|\\b(?:your|card|bank|billing|login|account) (?:details|number|password|pin|codes?)\\b|\\bthe codes?\\b",

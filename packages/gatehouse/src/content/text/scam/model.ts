@@ -136,10 +136,11 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * 14 item 4 before the training data changed. E: written after D had informed the generator, scored once
  * on that change. F: written on 6 December 2026 before the second change and read for it (a development
  * set from then on: its misses named the hardship, captive and payment-app gaps). G: written after that
- * change and scored once; not read for any change.
+ * change, scored once, then read for a third change (a development set too). H: written after the
+ * third change and scored once; its misses were read for the notes only, never for a change.
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G';
-export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G'];
+export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H';
+export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H'];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
 }

@@ -204,6 +204,9 @@ export const EN_ACQ2 = {
     "Hi, it's your friend from book club",
     "Hey, it's Jo from the school run",
     "hi, it's your old teammate",
+    'Hey, we met travelling last summer',
+    'remember me from the trip?',
+    "hi, it's me from the campsite",
   ],
   romance: ['My love', 'Darling', 'Sweetheart', 'Honey', 'My dear', 'Baby'],
   why: [
@@ -232,6 +235,10 @@ export const EN_ACQ2 = {
     'my wife was laid off last month',
     'the bailiffs are coming tomorrow',
     'my mum needs an operation we cannot pay for',
+    'my landlord is kicking me out tonight',
+    'my car got towed and impounded',
+    'I lost at cards and they want paying',
+    'I am starting a business and need a backer',
   ],
   ask: [
     'can you book me a ticket home',
