@@ -68,6 +68,8 @@ export class MessagePipeline {
   private readonly st: EngineState;
   private readonly tf: TextFeatures = { fingerprint: 0, length: 0, script: -1 };
   private rcptHashes = new Float64Array(1024);
+  /** Messages the account had sent to the first recipient before this one (read in `learn`). */
+  private sentToFirst = 0;
   private readonly noImages: MessageContext['imageMatches'] = [];
   private readonly ctx: MessageContext;
   /** The per-message step values and the tracker's view, reused (no allocation per message). */
@@ -164,10 +166,13 @@ export class MessagePipeline {
         this.rcptHashes[i] = h;
         const prev = touchLastSeen(recent, L.recentRecipients, h, t);
         countDistinct(w, t, prev, M_RCPT_1, M_RCPT_10, M_RCPT_60);
-        if (!acct.known.has(h)) {
+        const sent = acct.known.get(h);
+        if (sent === undefined) {
           nNew++;
           if (t - prev > 600_000) w.add(M_NEW_RCPT, t);
         }
+        // a single recipient's count is remembered for `learn` (nothing changes it in between)
+        if (i === 0) this.sentToFirst = sent ?? 0;
       }
       nR = rc.length;
       w.add(M_DELIV, t, nR);
@@ -336,10 +341,12 @@ export class MessagePipeline {
     const rc = c.ev.recipients;
     if (rc !== undefined) {
       const known = acct.known;
-      for (let i = 0; i < rc.length; i++) {
-        const h = this.rcptHashes[i]!;
-        known.set(h, (known.get(h) ?? 0) + 1);
-      }
+      if (rc.length === 1) known.set(this.rcptHashes[0]!, this.sentToFirst + 1);
+      else
+        for (let i = 0; i < rc.length; i++) {
+          const h = this.rcptHashes[i]!;
+          known.set(h, (known.get(h) ?? 0) + 1);
+        }
       boundMap(known, L.knownRecipients);
     }
     if (groupHash !== 0) {

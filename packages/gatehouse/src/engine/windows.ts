@@ -20,6 +20,27 @@ export const W10 = 1;
 export const W60 = 2;
 export const WINDOW_MS = [60_000, 600_000, 3_600_000] as const;
 
+/**
+ * Buffers of window counters are cut from shared 16 KiB slabs, one run of slabs per metric count (so
+ * accounts, fingerprints and networks, which live and die at different rates, do not pin each
+ * other's slabs): a typed array of its own would be an off-heap allocation per new fingerprint, a
+ * large share of the engine's time. A slab is freed when none of its buffers is alive.
+ */
+const SLAB_INTS = 4096;
+const slabs = new Map<number, { buf: ArrayBuffer; at: number }>();
+
+function slabInts(kind: number, n: number): Int32Array {
+  if (n > SLAB_INTS >> 2) return new Int32Array(n);
+  let s = slabs.get(kind);
+  if (s === undefined || s.at + n > SLAB_INTS) {
+    s = { buf: new ArrayBuffer(SLAB_INTS * 4), at: 0 };
+    slabs.set(kind, s);
+  }
+  const a = new Int32Array(s.buf, s.at * 4, n);
+  s.at += n;
+  return a;
+}
+
 export class WindowCounters {
   readonly k: number;
   /**
@@ -36,7 +57,7 @@ export class WindowCounters {
     this.fineAt = FINE_N;
     this.coarseTagsAt = FINE_N + FINE_N * metrics;
     this.coarseAt = this.coarseTagsAt + COARSE_N;
-    const buf = new Int32Array(this.coarseAt + COARSE_N * metrics);
+    const buf = slabInts(metrics, this.coarseAt + COARSE_N * metrics);
     for (let i = 0; i < FINE_N; i++) buf[i] = -1;
     for (let i = this.coarseTagsAt; i < this.coarseAt; i++) buf[i] = -1;
     this.buf = buf;

@@ -61,6 +61,20 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+/**
+ * `fmix(h) & mask`, the feature's slot. The same value, but a small integer whatever the hash: an
+ * unsigned 32-bit result above 2^30 is a heap number each time it leaves a function that was not
+ * inlined (garbage on the scoring hot path).
+ */
+function slot(h: number, mask: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h & mask;
+}
+
 /** FNV-1a over a string's UTF-16 units, seeded with a kind; returns the un-finalised state. */
 export function hashString(kind: number, s: string): number {
   let h = Math.imul(FNV_OFFSET ^ kind, FNV_PRIME);
@@ -298,15 +312,15 @@ export function extractFeatures(
     if (c >= 0x2e80 && isCjk(c)) {
       cjkChars++;
       let h = Math.imul(Math.imul(FNV_OFFSET ^ KIND_CJK1, FNV_PRIME) ^ c, FNV_PRIME);
-      add(r, fmix(h) & mask, KIND_CJK1, i, i + w);
+      add(r, slot(h, mask), KIND_CJK1, i, i + w);
       if (p1 >= 0) {
         h = Math.imul(FNV_OFFSET ^ KIND_CJK2, FNV_PRIME);
         for (let k = p1; k < i + w; k++) h = Math.imul(h ^ t.charCodeAt(k), FNV_PRIME);
-        add(r, fmix(h) & mask, KIND_CJK2, p1, i + w);
+        add(r, slot(h, mask), KIND_CJK2, p1, i + w);
         if (p2 >= 0) {
           let g = Math.imul(FNV_OFFSET ^ KIND_CJK3, FNV_PRIME);
           for (let k = p2; k < i + w; k++) g = Math.imul(g ^ t.charCodeAt(k), FNV_PRIME);
-          add(r, fmix(g) & mask, KIND_CJK3, p2, i + w);
+          add(r, slot(g, mask), KIND_CJK3, p2, i + w);
         }
       }
       // Pinyin bigrams and trigrams: homophone swaps (薇信, 威信 → "wei xin") share them.
@@ -315,13 +329,13 @@ export function extractFeatures(
         const py1 = pinyinHash(t.charCodeAt(p1));
         if (py1 !== 0) {
           const base = Math.imul(Math.imul(FNV_OFFSET ^ KIND_PY2, FNV_PRIME) ^ py1, FNV_PRIME) ^ py0;
-          add(r, fmix(Math.imul(base, FNV_PRIME)) & mask, KIND_PY2, p1, i + w);
+          add(r, slot(Math.imul(base, FNV_PRIME), mask), KIND_PY2, p1, i + w);
           if (p2 >= 0) {
             const py2 = pinyinHash(t.charCodeAt(p2));
             if (py2 !== 0) {
               let g = Math.imul(Math.imul(FNV_OFFSET ^ KIND_PY3, FNV_PRIME) ^ py2, FNV_PRIME);
               g = Math.imul(g ^ py1, FNV_PRIME) ^ py0;
-              add(r, fmix(Math.imul(g, FNV_PRIME)) & mask, KIND_PY3, p2, i + w);
+              add(r, slot(Math.imul(g, FNV_PRIME), mask), KIND_PY3, p2, i + w);
             }
           }
         }
@@ -332,14 +346,14 @@ export function extractFeatures(
           Math.imul(Math.imul(FNV_OFFSET ^ KIND_MIX, FNV_PRIME) ^ t.charCodeAt(i - 1), FNV_PRIME) ^ c,
           FNV_PRIME,
         );
-        add(r, fmix(m) & mask, KIND_MIX, i - 1, i + w);
+        add(r, slot(m, mask), KIND_MIX, i - 1, i + w);
       }
       if (i + w < n && isWordUnit(t.charCodeAt(i + w))) {
         const m = Math.imul(
           Math.imul(Math.imul(FNV_OFFSET ^ KIND_MIX, FNV_PRIME) ^ c, FNV_PRIME) ^ t.charCodeAt(i + w),
           FNV_PRIME,
         );
-        add(r, fmix(m) & mask, KIND_MIX, i, i + w + 1);
+        add(r, slot(m, mask), KIND_MIX, i, i + w + 1);
       }
       p2 = p1;
       p1 = i;
@@ -358,7 +372,7 @@ export function extractFeatures(
         else latinChars++;
       }
       const wh = wordHash(t, i, j);
-      add(r, fmix(wh) & mask, KIND_WORD, i, j);
+      add(r, slot(wh, mask), KIND_WORD, i, j);
       // Character 3-grams inside longer Latin words ("anretoolbox" → "too", "ool", "olb" …): catch
       // unseen compounds and product names glued to other words.
       if (j - i >= 5) {
@@ -367,12 +381,12 @@ export function extractFeatures(
           g = Math.imul(g ^ t.charCodeAt(k), FNV_PRIME);
           g = Math.imul(g ^ t.charCodeAt(k + 1), FNV_PRIME);
           g = Math.imul(g ^ t.charCodeAt(k + 2), FNV_PRIME);
-          add(r, fmix(g) & mask, KIND_WCHAR, k, k + 3);
+          add(r, slot(g, mask), KIND_WCHAR, k, k + 3);
         }
       }
       if (prevWordStart >= 0) {
         const bh = Math.imul(Math.imul(FNV_OFFSET ^ KIND_WORD2, FNV_PRIME) ^ prevWordHash, FNV_PRIME) ^ wh;
-        add(r, fmix(Math.imul(bh, FNV_PRIME)) & mask, KIND_WORD2, prevWordStart, j);
+        add(r, slot(Math.imul(bh, FNV_PRIME), mask), KIND_WORD2, prevWordStart, j);
       }
       prevWordHash = wh;
       prevWordStart = i;
@@ -389,7 +403,7 @@ export function extractFeatures(
           Math.imul(Math.imul(FNV_OFFSET ^ KIND_SYM, FNV_PRIME) ^ cls, FNV_PRIME) ^ c,
           FNV_PRIME,
         );
-        add(r, fmix(sy) & mask, KIND_SYM, i - 1, i + 1);
+        add(r, slot(sy, mask), KIND_SYM, i - 1, i + 1);
       }
     }
     i += w;
@@ -440,9 +454,9 @@ export function extractFeatures(
     const n0 = r.n;
     for (let k = 0; k < n0; k++) {
       const o = k * 3;
-      add(r, fmix(r.idx[k]! ^ domain) & mask, r.org[o]! | KIND_DOMAIN, r.org[o + 1]!, r.org[o + 2]!);
+      add(r, slot(r.idx[k]! ^ domain, mask), r.org[o]! | KIND_DOMAIN, r.org[o + 1]!, r.org[o + 2]!);
     }
-    add(r, fmix(NAMED_HASH[BIAS_ID]! ^ domain) & mask, KIND_NAMED | KIND_DOMAIN, BIAS_ID, 0);
+    add(r, slot(NAMED_HASH[BIAS_ID]! ^ domain, mask), KIND_NAMED | KIND_DOMAIN, BIAS_ID, 0);
   }
   return finish(r, mask, shared);
 }

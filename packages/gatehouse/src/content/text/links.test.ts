@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { extractUrls } from '../url/parse.ts';
-import { maskLinks } from './links.ts';
+import { mayHoldLink, maskLinks } from './links.ts';
 import { loadDefaultTextModel, scoreText } from './index.ts';
 
 test('every link the URL part finds is blanked for the text model, at the same offsets', () => {
@@ -51,4 +51,28 @@ test('a link alone never turns ordinary chat into spam (text API)', () => {
       const withLink = scoreText(model, `${c} ${l}`).probability;
       assert.ok(Math.abs(withLink - plain) < 1e-9, `${c} + ${l}: ${plain} → ${withLink}`);
     }
+});
+
+test('", word" alone skips the link scan; a link elsewhere in such a text is still found and blanked', () => {
+  // a comma and a space before a word is how sentences go on: no scan (the cost of chat text)
+  for (const t of ['Sorry, I will call you later', 'ok, see you soon', '好的, thanks', 'hey, how are you?'])
+    assert.equal(mayHoldLink(t), false, t);
+  // links the other quick tests do not see, in a text with ", word": the scan still runs
+  const withLink = [
+    'hi, javascript:alert(1)',
+    'hey, ftp：//files',
+    'ok, see abc . 中国',
+    'ok, see 中国·com',
+    'so, visit gift-box . COM',
+    'well, go gift-box dot com',
+  ];
+  for (const t of withLink) {
+    assert.equal(mayHoldLink(t), true, t);
+    const urls = extractUrls(t).urls;
+    const m = maskLinks(t);
+    for (const u of urls) assert.equal(m.slice(u.start, u.end).trim(), '', `${t} → ${m}`);
+  }
+  // the narrowing never hides a link the scan finds
+  const sample = ['see, abc.com', 'yes, prize-hub,xyz', 'ok, qq-safe[点]cn', 'no, a%2ecom', 'k, x。com'];
+  for (const t of sample) if (extractUrls(t).urls.length > 0) assert.equal(mayHoldLink(t), true, t);
 });

@@ -5,6 +5,7 @@
  * <news link>" scores as "see you tonight". Whether a link is risky is the URL part's verdict
  * (lookalike, blocklist, lure words, …), reported next to the text score, never inside it.
  */
+import { isUnicodeDot, isZeroWidth } from '../url/normalize.ts';
 import { extractUrls } from '../url/parse.ts';
 
 function alnum(c: number): boolean {
@@ -17,8 +18,11 @@ function alnum(c: number): boolean {
  * between two letters or digits, or a dot (or comma) before a lower-case word after a few spaces
  * ("qq . com"). Ordinary sentences ("Hi. See you") skip the link scan.
  */
-function mayHoldLink(t: string): boolean {
+export function mayHoldLink(t: string): boolean {
   const n = t.length;
+  // ", word": how a sentence goes on, never a link by itself (a comma stands for a dot only right
+  // before the TLD, "gift,com"); the text is scanned only when something else in it can be one
+  let commaWord = false;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
     if (c < 128) {
@@ -27,7 +31,11 @@ function mayHoldLink(t: string): boolean {
         let j = i + 1;
         while (j < n && j - i <= 3 && (t.charCodeAt(j) === 32 || t.charCodeAt(j) === 10)) j++;
         const d = j < n ? t.charCodeAt(j) : 0;
-        if (j === i + 1 ? alnum(d) && (c === 46 || (d >= 97 && d <= 122)) : d >= 97 && d <= 122) return true;
+        if (j === i + 1 ? alnum(d) && (c === 46 || (d >= 97 && d <= 122)) : d >= 97 && d <= 122) {
+          if (c === 46 || j === i + 1) return true;
+          commaWord = true;
+          continue;
+        }
         if (c === 46 && t.charCodeAt(i - 1) === 32 && alnum(d)) return true;
       } else if (c === 58) {
         if (t.charCodeAt(i + 1) === 47) return true;
@@ -54,7 +62,39 @@ function mayHoldLink(t: string): boolean {
     // a dot-like mark or 点 right after a letter or digit (ASCII or full-width: "ｑｑ．ｃｏｍ")
     if (i > 0 && alnum(t.charCodeAt(i - 1)) && DOT_LIKE.has(c)) return true;
   }
+  return commaWord && mayFormLink(t);
+}
+
+/**
+ * Whether the URL scan (url/parse.ts) can find anything at all in `t`: each link it finds has a
+ * scheme's ":" (or "：") or a host's dot, and a dot comes only from ".", a dot look-alike, 点 / 點,
+ * "%2E", a comma right before a TLD, or the word "dot". Broad on purpose (any "." not at the end
+ * counts): it only narrows the ", word" case above, and must never say no where the scan finds a link.
+ */
+function mayFormLink(t: string): boolean {
+  const n = t.length;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 128) {
+      if (c === 58 || c === 37) return true;
+      if (c === 46) {
+        let j = i + 1;
+        while (j < n && (isLinkSpace(t.charCodeAt(j)) || t.charCodeAt(j) === 46)) j++;
+        if (j < n) return true;
+      } else if (c === 44) {
+        const d = i + 1 < n ? t.charCodeAt(i + 1) : 0;
+        if (d >= 97 && d <= 122) return true;
+      } else if ((c | 32) === 100 && (t.charCodeAt(i + 1) | 32) === 111 && (t.charCodeAt(i + 2) | 32) === 116)
+        return true;
+      continue;
+    }
+    if (c === 0xff1a || c === 0xff05 || c === 0x70b9 || c === 0x9ede || isUnicodeDot(c)) return true;
+  }
   return false;
+}
+
+function isLinkSpace(c: number): boolean {
+  return c === 32 || c === 0x3000 || c === 0xa0 || c === 9 || c === 10 || c === 13 || isZeroWidth(c);
 }
 
 const DOT_LIKE = new Set([

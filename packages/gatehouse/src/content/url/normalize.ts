@@ -88,7 +88,7 @@ export function isZeroWidth(c: number): boolean {
  * dots · ・ ･ ∙ ⋅ ⸱ ꓸ, leaders ‥ ․, Arabic ۔, Syriac ܁ ܂, small ﹒). Only the first five are dots anywhere;
  * the look-alikes count only between two host characters (see dotTokenAt).
  */
-function isUnicodeDot(c: number): boolean {
+export function isUnicodeDot(c: number): boolean {
   switch (c) {
     case 0x3002:
     case 0xff61:

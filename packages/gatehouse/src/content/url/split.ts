@@ -99,15 +99,52 @@ export interface SplitLinkBufferOptions {
   maxGapMs?: number;
 }
 
-/**
- * The last message tail per (sender, conversation): `take` returns the links split across the
- * previous message and this one, and remembers this one's tail. Memory: maxKeys × TAIL_CHARS.
- */
+/** No links across the cut (shared, frozen). */
 const NONE: SplitLinks = Object.freeze({ previous: '', links: [] as SplitLink[] });
 
 interface Tail {
+  sender: string;
+  conversation: string;
   tail: string;
   at: number;
+  /** Another (sender, conversation) whose key hashes alike (rare): a chain per hash. */
+  next: Tail | undefined;
+}
+
+/**
+ * The buffer's key: a 30-bit hash of (sender, conversation), a small integer the Map keys without
+ * building, flattening and hashing a joined string per message. Keys that hash alike share a
+ * chain, so the buffer holds exactly what a map keyed by the pair would.
+ */
+function pairHash(sender: string, conversation: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sender.length; i++) h = Math.imul(h ^ sender.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xffff, 0x01000193);
+  for (let i = 0; i < conversation.length; i++) h = Math.imul(h ^ conversation.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 2;
+}
+
+function find(m: Map<number, Tail>, h: number, sender: string, conversation: string): Tail | undefined {
+  for (let e = m.get(h); e !== undefined; e = e.next)
+    if (e.sender === sender && e.conversation === conversation) return e;
+  return undefined;
+}
+
+/** Unlinks `t` (present in `m` under `h`). */
+function unlink(m: Map<number, Tail>, h: number, t: Tail): void {
+  const first = m.get(h)!;
+  if (first === t) {
+    if (t.next === undefined) m.delete(h);
+    else m.set(h, t.next);
+  } else {
+    let e = first;
+    while (e.next !== t) e = e.next!;
+    e.next = t.next;
+  }
+  t.next = undefined;
 }
 
 /**
@@ -118,8 +155,11 @@ interface Tail {
  * host (it ends in a host character or a dot-like mark) is kept.
  */
 export class SplitLinkBuffer {
-  private young = new Map<string, Tail>();
-  private old = new Map<string, Tail>();
+  private young = new Map<number, Tail>();
+  private old = new Map<number, Tail>();
+  /** Entries (pairs) per generation; a chain holds several under one Map key. */
+  private youngN = 0;
+  private oldN = 0;
   private readonly half: number;
   private readonly maxGapMs: number;
 
@@ -147,12 +187,15 @@ export class SplitLinkBuffer {
     at: number,
     ctx: UrlContext | (() => UrlContext) = {},
   ): SplitLinks {
-    const key = `${sender}\u0000${conversation}`;
-    let entry = this.young.get(key);
+    const h = pairHash(sender, conversation);
+    let entry = find(this.young, h, sender, conversation);
     const inYoung = entry !== undefined;
-    if (!inYoung) {
-      entry = this.old.get(key);
-      if (entry !== undefined) this.old.delete(key);
+    if (!inYoung && this.oldN > 0) {
+      entry = find(this.old, h, sender, conversation);
+      if (entry !== undefined) {
+        unlink(this.old, h, entry);
+        this.oldN--;
+      }
     }
     const prevTail = entry?.tail;
     const prevAt = entry?.at ?? 0;
@@ -162,9 +205,12 @@ export class SplitLinkBuffer {
       if (entry !== undefined) {
         entry.tail = tail;
         entry.at = at;
-        if (!inYoung) this.insert(key, entry);
-      } else this.insert(key, { tail, at });
-    } else if (inYoung) this.young.delete(key);
+        if (!inYoung) this.insert(h, entry);
+      } else this.insert(h, { sender, conversation, tail, at, next: undefined });
+    } else if (inYoung) {
+      unlink(this.young, h, entry!);
+      this.youngN--;
+    }
     if (prevTail === undefined || at - prevAt > this.maxGapMs || at < prevAt) return NONE;
     // the lists are read only for a cut that can be inside a host (most messages end the check here)
     if (!mayJoin(prevTail, text)) return NONE;
@@ -172,15 +218,24 @@ export class SplitLinkBuffer {
     return links.length === 0 ? NONE : { previous: prevTail, links };
   }
 
-  private insert(key: string, t: Tail): void {
-    if (this.young.size >= this.half) {
+  private insert(h: number, t: Tail): void {
+    if (this.youngN >= this.half) {
       this.old = this.young;
+      this.oldN = this.youngN;
       this.young = new Map();
+      this.youngN = 0;
     }
-    this.young.set(key, t);
+    t.next = this.young.get(h);
+    this.young.set(h, t);
+    this.youngN++;
+  }
+
+  /** The key of a pair (for tests of pairs that hash alike). */
+  hashOf(sender: string, conversation: string): number {
+    return pairHash(sender, conversation);
   }
 
   get size(): number {
-    return this.young.size + this.old.size;
+    return this.youngN + this.oldN;
   }
 }
