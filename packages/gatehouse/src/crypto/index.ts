@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A random opaque token: prefix + 32 random bytes in base64url (256 bits). */
 export function newToken(prefix: string): string {
@@ -9,9 +9,12 @@ export function newId(prefix: string, bytes = 12): string {
   return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
 }
 
-/** SHA-256 hex of a token: what the database stores instead of the token. */
+/**
+ * SHA-256 hex of a token: what the database stores instead of the token. One-shot `hash` (the same
+ * digest as createHash, without a Hash object per call: every request with a key or session hashes it).
+ */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Constant-time comparison of two strings (false when lengths differ, without early exit on content). */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MAX_TEXT_BYTES, messageSent, platformEvent } from '@gatehouse/sdk';
 import { readAttachmentImages } from '../content/qr/index.ts';
 import type { KeyService } from '../keys/index.ts';
-import { requireKey } from '../server/auth.ts';
+import { keyKnownNow, requireKey } from '../server/auth.ts';
 import { validatedAsObject, validatedBy } from '../server/schemas.ts';
 import { checkAnswerJson, type CheckReply } from './check-json.ts';
 import type { KnownAccounts } from './known-accounts.ts';
@@ -209,12 +209,26 @@ export const engineRoutes: FastifyPluginAsyncZod<EngineRouteDeps> = async (
     },
     // in the embedded default nothing here waits: the key is known, the engine answers from memory and
     // the account's warning is cached (images to read, a scale-out engine or a new account id await)
-    (req): CheckReply | Promise<CheckReply> => {
-      const body = req.body;
-      const run = () => check(body, engine.remoteCheck ? engine.remoteCheck(body) : engine.check(body));
-      return Array.isArray(body.attachments) ? readImages([body]).then(run) : run();
-    },
+    (req) => answerCheck(req.body),
   );
+
+  // the same check ahead of Fastify for a request that a known key sends as plain JSON (server/fast-route.ts):
+  // the route above answers everything else, and what the fast route hands back to it
+  app.fastRoutes?.add({
+    method: 'POST',
+    url: '/v1/check/message',
+    bodyLimit: CHECK_BODY_LIMIT,
+    accept: keyKnownNow(keys, 'events:write'),
+    handle: (body) => {
+      const reply = answerCheck(body);
+      return reply instanceof Promise ? reply.then(checkAnswerJson) : checkAnswerJson(reply);
+    },
+  });
+
+  function answerCheck(body: Record<string, unknown>): CheckReply | Promise<CheckReply> {
+    const run = () => check(body, engine.remoteCheck ? engine.remoteCheck(body) : engine.check(body));
+    return Array.isArray(body.attachments) ? readImages([body]).then(run) : run();
+  }
 
   /** The answer with the account's warnings; the check succeeded, so the body named an account. */
   function check(

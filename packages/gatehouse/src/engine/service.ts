@@ -23,6 +23,7 @@ import { GatehouseError } from '../errors/index.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
 import { openCheckLog, type CheckLog } from './check-log.ts';
+import { plainMessageSent } from './check-body.ts';
 import { explainDecision } from './explain.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
@@ -376,7 +377,10 @@ export class EngineService {
       typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : {};
     // a check is about a message being sent now: `time` may be left out (or null)
     obj.time ??= now;
-    const p = parsePlatformEvent({ type: 'message.sent', ...obj });
+    const sent = { type: 'message.sent', ...obj };
+    // the common plainly valid body read by hand (check-body.ts); anything else by the event parser
+    const plain = plainMessageSent(sent);
+    const p = plain ? { ok: true as const, event: plain } : parsePlatformEvent(sent);
     if (!p.ok && p.reason === 'text_too_long')
       throw new GatehouseError('TEXT_TOO_LONG', p.detail, { extra: { reason: p.reason } });
     if (!p.ok) throw new GatehouseError('EVENT_INVALID', p.detail, { extra: { reason: p.reason } });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { safeEqual } from '../crypto/index.ts';
@@ -26,7 +27,7 @@ export function csrfFor(sessionToken: string): string {
   return createHash('sha256').update(`gatehouse-csrf|${sessionToken}`).digest('base64url');
 }
 
-function bearer(req: FastifyRequest): string | undefined {
+function bearer(req: { headers: IncomingHttpHeaders }): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
   const m = /^Bearer\s+(\S+)$/i.exec(h);
@@ -82,12 +83,33 @@ export function requireKey(keys: KeyService, scope: Scope) {
   // an onRequest hook with `done`, or awaited by a caller: answered in this turn when the key is known
   // (done called, nothing returned), else a promise (Fastify waits on it); API_KEY_SCOPE is thrown
   return (req: FastifyRequest, _reply?: FastifyReply, done?: () => void): Promise<void> | undefined => {
-    const h = req.headers['x-api-key'];
-    const presented = bearer(req) ?? (typeof h === 'string' ? h : undefined);
+    const presented = presentedKey(req);
     const known = presented ? keys.verifiedNow(presented, scope) : undefined;
     if (!known) return slow(req, presented);
     req.operator = known;
     done?.();
     return undefined;
+  };
+}
+
+/** The operator API key a request presents (Bearer ghk_… or X-API-Key), if any. */
+function presentedKey(req: { headers: IncomingHttpHeaders }): string | undefined {
+  const h = req.headers['x-api-key'];
+  return bearer(req) ?? (typeof h === 'string' ? h : undefined);
+}
+
+/**
+ * requireKey's answer when memory has it, for a route answered ahead of Fastify (server/fast-route.ts):
+ * true for a key verified in the last second that has the scope. False for anything else (no key, an
+ * unknown or revoked one, a console session) and a throw (API_KEY_SCOPE): the route then leaves the
+ * request to Fastify, whose requireKey answers it.
+ */
+export function keyKnownNow(
+  keys: KeyService,
+  scope: Scope,
+): (req: { headers: IncomingHttpHeaders }) => boolean {
+  return (req) => {
+    const presented = presentedKey(req);
+    return presented !== undefined && keys.verifiedNow(presented, scope) !== undefined;
   };
 }

@@ -69,14 +69,22 @@ export function toGatehouseError(err: unknown): GatehouseError {
   return new GatehouseError('INTERNAL', 'Internal error', { cause: err });
 }
 
-export function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** The problem document answering `err` for the request path `path` (its status and extra headers beside it). */
+export function problemOf(
+  err: unknown,
+  path: string,
+): { ge: GatehouseError; body: ReturnType<typeof problem>; headers: Record<string, string> | undefined } {
   const ge = toGatehouseError(err);
+  const detail = ge.status >= 500 ? undefined : ge.message;
+  return { ge, body: problem(ge.code, detail, ge.extra, path), headers: ge.headers };
+}
+
+export function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { ge, body, headers } = problemOf(err, req.url.split('?')[0]!);
   if (ge.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ code: ge.code }, 'request rejected');
-  if (ge.headers) for (const [k, v] of Object.entries(ge.headers)) reply.header(k, v);
-  const detail = ge.status >= 500 ? undefined : ge.message;
-  return reply
-    .code(ge.status)
-    .type('application/problem+json; charset=utf-8')
-    .send(problem(ge.code, detail, ge.extra, req.url.split('?')[0]));
+  if (headers) for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+  return reply.code(ge.status).type(PROBLEM_TYPE).send(body);
 }
+
+export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
