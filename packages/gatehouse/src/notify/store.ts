@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { precompiled } from '../store/compiled.ts';
 import type { Db, Tx } from '../store/db.ts';
 import type {
   NotifyChannelHealthTable,
@@ -283,20 +284,11 @@ export const notifyStore = {
     const values = new Set<string>();
     const lastSeen = new Map<string, number>();
     if (contexts.length === 0) return { kinds, values, lastSeen };
-    const row = (await q
-      .selectNoFrom((eb) =>
-        contexts.flatMap((c, i) => {
-          const of = eb
-            .selectFrom('notify_known_contexts')
-            .where('account_id', '=', account)
-            .where('kind', '=', c.kind);
-          return [
-            of.select('last_seen_at').where('value', '=', c.value).as(`v${i}`),
-            of.select(eb.lit(1).as('one')).limit(1).as(`k${i}`),
-          ];
-        }),
-      )
-      .executeTakeFirstOrThrow()) as Record<string, number | string | null>;
+    // a select without a table: always one row
+    const row = (await contextsSeenRead(q, contextParams(account, contexts))).rows[0] as Record<
+      string,
+      number | string | null
+    >;
     contexts.forEach((c, i) => {
       const seen = row[`v${i}`];
       if (seen !== null && seen !== undefined) {
@@ -315,20 +307,7 @@ export const notifyStore = {
     now: number,
   ): Promise<void> {
     if (contexts.length === 0) return;
-    await q
-      .insertInto('notify_known_contexts')
-      .values(
-        contexts.map((c) => ({
-          account_id: account,
-          kind: c.kind,
-          value: c.value,
-          first_seen_at: now,
-          first_session: session,
-          last_seen_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['account_id', 'kind', 'value']).doUpdateSet({ last_seen_at: now }))
-      .execute();
+    await noteContextRows(q, { ...contextParams(account, contexts), session, now });
   },
   /** Forgets what a session taught (its device, network, country were the intruder's). */
   forgetContextsOf(q: Q, account: string, session: string) {
@@ -338,12 +317,8 @@ export const notifyStore = {
       .where('first_session', '=', session)
       .execute();
   },
-  pruneContexts(q: Q, account: string, before: number) {
-    return q
-      .deleteFrom('notify_known_contexts')
-      .where('account_id', '=', account)
-      .where('last_seen_at', '<', before)
-      .execute();
+  async pruneContexts(q: Q, account: string, before: number): Promise<void> {
+    await pruneContextRows(q, { account, before });
   },
 
   /**
@@ -401,3 +376,76 @@ export const notifyStore = {
     return q.updateTable('notify_links').set({ used_at: null, used_ip: null }).where('id', '=', id).execute();
   },
 };
+
+// A sign-in's statements, compiled once per shape (store/compiled.ts): one per number of contexts (a
+// device and a network, and a country when known), bound to their kinds and values.
+
+/** The account and its contexts as bound values: `k0`/`v0`, `k1`/`v1`, … (kinds and values). */
+type ContextParams = Record<string, string | number>;
+
+function contextParams(
+  account: string,
+  contexts: ReadonlyArray<{ kind: string; value: string }>,
+): ContextParams {
+  const p: ContextParams = { account };
+  contexts.forEach((c, i) => {
+    p[`k${i}`] = c.kind;
+    p[`v${i}`] = c.value;
+  });
+  return p;
+}
+
+/** How many contexts a record of `contextParams` binds (its shape: the keys it defines). */
+function contextCount(p: ContextParams): number {
+  let n = 0;
+  while (`k${n}` in p) n++;
+  return n;
+}
+
+/** Per context: when the account last saw its value (`v<i>`), and whether its kind has any (`k<i>`). */
+const contextsSeenRead = precompiled((q, p: ContextParams) =>
+  q.selectNoFrom((eb) =>
+    Array.from({ length: contextCount(p) }, (_, i) => {
+      const of = eb
+        .selectFrom('notify_known_contexts')
+        .where('account_id', '=', p.account as string)
+        .where('kind', '=', p[`k${i}`] as string);
+      return [
+        of
+          .select('last_seen_at')
+          .where('value', '=', p[`v${i}`] as string)
+          .as(`v${i}`),
+        of.select(eb.lit(1).as('one')).limit(1).as(`k${i}`),
+      ];
+    }).flat(),
+  ),
+);
+
+/** Remembers the contexts (new ones with this session and time as their first). */
+const noteContextRows = precompiled((q, p: ContextParams) =>
+  q
+    .insertInto('notify_known_contexts')
+    .values(
+      Array.from({ length: contextCount(p) }, (_, i) => ({
+        account_id: p.account as string,
+        kind: p[`k${i}`] as string,
+        value: p[`v${i}`] as string,
+        first_seen_at: p.now as number,
+        first_session: p.session as string,
+        last_seen_at: p.now as number,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'kind', 'value']).doUpdateSet({ last_seen_at: p.now as number }),
+    ),
+);
+
+const pruneContextRows = precompiled((q, p: { account: string; before: number }) =>
+  q
+    .deleteFrom('notify_known_contexts')
+    .where('account_id', '=', p.account)
+    .where('last_seen_at', '<', p.before),
+);
+
+/** The statements above (tests check that each compiles to one fixed shape). */
+export const contextStatements = { contextsSeenRead, noteContextRows, pruneContextRows };
