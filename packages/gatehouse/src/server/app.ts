@@ -12,7 +12,7 @@ import {
 import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
 import sjson from 'secure-json-parse';
 import { GatehouseError } from '../errors/index.ts';
-import type { Logger } from '../log/index.ts';
+import { requestLogger, type Logger } from '../log/index.ts';
 import { sendProblem } from './problem.ts';
 import type { ReadyReport } from './readiness.ts';
 
@@ -49,6 +49,7 @@ function processMetrics(): Registry {
 export async function buildServer(opts: ServerOptions) {
   const app = Fastify({
     loggerInstance: opts.log,
+    childLoggerFactory: (logger, bindings, o) => requestLogger(logger as Logger, bindings, o),
     bodyLimit: opts.bodyLimit,
     trustProxy: opts.trustProxy,
     requestIdHeader: 'x-request-id',
