@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { GatehouseClient } from '@gatehouse/sdk';
 import { createGatehouse } from '../gatehouse.ts';
 import { testConfig } from '../testing/index.ts';
-import { createLogger } from './index.ts';
+import { createLogger, requestLogger } from './index.ts';
 
 test('request logs are structured, one child logger per request, and never hold passwords, tokens or cookies', async () => {
   const lines: string[] = [];
@@ -34,4 +34,24 @@ test('request logs are structured, one child logger per request, and never hold 
     await gh.close();
     await cleanup();
   }
+});
+
+test('a silent logger gives each request itself (no child to build); any other level a bound child', () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const silent = createLogger('silent', sink);
+  assert.equal(requestLogger(silent, { reqId: 'req-1' }, {}), silent);
+  const info = createLogger('info', sink);
+  const child = requestLogger(info, { reqId: 'req-2' }, {});
+  assert.notEqual(child, info);
+  child.info({ password: 'hunter2 secret', token: 'ghs_x' }, 'hello');
+  const line = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+  assert.equal(line.reqId, 'req-2');
+  assert.equal(line.password, '[redacted]');
+  assert.equal(line.token, '[redacted]');
 });

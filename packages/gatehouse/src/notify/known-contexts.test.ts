@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { postgresSkip, testStore, type Backend } from '../testing/index.ts';
 import type { Store } from '../store/index.ts';
 import { CONTEXT_NOTE_EVERY_MS, deviceKey, noteSignInTx, type SignInFacts } from './producers.ts';
-import { notifyStore as q } from './store.ts';
+import { contextStatements, notifyStore as q } from './store.ts';
 
 const CHROME = { label: 'Chrome on Windows', browser: 'Chrome 126', os: 'Windows 10', deviceType: 'desktop' };
 
@@ -103,6 +103,38 @@ function suite(backend: Backend) {
           ['network', '198.51.100.0/24', t0 + CONTEXT_NOTE_EVERY_MS],
           ['network', '203.0.113.0/24', t1],
         ],
+      );
+    });
+
+    test('the read and the writes are compiled once per number of contexts, never per value', async (tt) => {
+      if (skip) return tt.skip(skip);
+      const db = s!.store.db;
+      const statements = Object.entries(contextStatements);
+      const shapes = () => statements.map(([name, st]) => [name, st.fixedShapes(db)]);
+      const round = async (n: number) => {
+        for (let i = 0; i < 3; i++) {
+          const account = `acc_ctx_shape${n}_${i}`;
+          await signIn({ account, at: 1_000 + i, ip: `192.0.${n}.${i}` });
+          await signIn({ account, at: 2_000 + i, country: i % 2 ? 'CN' : 'IN' });
+          await q.pruneContexts(db, account, 1_500);
+        }
+      };
+      await round(1);
+      const once = shapes();
+      assert.ok(
+        once.every(([, n]) => Number(n) >= 1),
+        `each statement has a fixed shape: ${JSON.stringify(once)}`,
+      );
+      await round(2);
+      assert.deepEqual(shapes(), once, 'other accounts, networks and countries: no new shape');
+      assert.deepEqual(
+        (await rows('acc_ctx_shape2_0')).map((r) => [r.kind, r.value]),
+        [
+          ['country', 'IN'],
+          ['device', deviceKey(CHROME)],
+          ['network', '198.51.100.0/24'],
+        ],
+        'the network not seen since was pruned',
       );
     });
   });

@@ -15,7 +15,7 @@ import { parseChannelMap } from './catalogue.ts';
 import { enqueueNoticeInTx } from './enqueue.ts';
 import { LinkTokens } from './links.ts';
 import { planNotice } from './planner.ts';
-import { notifyStore } from './store.ts';
+import { noticeStatements, notifyStore } from './store.ts';
 import { sendTestMessage } from './testmessage.ts';
 import { testSmtp, writeKeyFile, type TestSmtp } from './testing.ts';
 
@@ -128,6 +128,48 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.deepEqual(await plan('acc_ch_none', 'password.changed=none'), []);
       assert.deepEqual(await plan('acc_ch_email', 'password.changed=email; *=inapp'), ['email']);
       assert.deepEqual(await plan('acc_ch_star', '*=inapp'), ['inapp']);
+    });
+
+    test('enqueueing and planning a notice run statements compiled once, never per account or value', async () => {
+      const opts = {
+        db: store.db,
+        available: new Set(['inapp'] as const),
+        channelMap: parseChannelMap(''),
+        contacts: async () => [],
+        links: new LinkTokens(randomBytes(32)),
+        defaultLocale: 'en' as const,
+        maxPerHour: 10,
+        coalesceMs: 0,
+        linkTtlMs: 86_400_000,
+        now: () => Date.now(),
+      };
+      const round = async (n: number) => {
+        for (let i = 0; i < 3; i++) {
+          const account = `acc_shape_${n}_${i}`;
+          const { id } = await store.db
+            .transaction()
+            .execute((tx) => enqueueNoticeInTx(tx, { ...notice(`shape:${n}:${i}`), account }));
+          assert.equal(await planNotice(opts, id), 'planned');
+          const d = await notifyStore.deliveriesOf(store.db, [id]);
+          assert.deepEqual(
+            d.map((x) => [x.channel, x.address]),
+            [['inapp', account]],
+          );
+        }
+      };
+      const shapes = () => Object.entries(noticeStatements).map(([k, st]) => [k, st.fixedShapes(store.db)]);
+      await round(1);
+      const once = shapes();
+      for (const k of [
+        'insertNoticeRow',
+        'noticeById',
+        'setNoticeFields',
+        'lockAccountRow',
+        'insertDelivery',
+      ])
+        assert.ok(Number(once.find(([n]) => n === k)![1]) >= 1, `${k} compiled: ${JSON.stringify(once)}`);
+      await round(2);
+      assert.deepEqual(shapes(), once, 'other accounts and notices: no new shape');
     });
 
     test('a notice commits or rolls back with the change that causes it; parameters are checked', async () => {

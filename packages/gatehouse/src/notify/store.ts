@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
+import { precompiled } from '../store/compiled.ts';
 import type { Db, Tx } from '../store/db.ts';
 import type {
   NotifyChannelHealthTable,
   NotifyDeliveriesTable,
   NotifyLinksTable,
   NotifyNoticesTable,
+  NoticeRow,
 } from './schema.ts';
 
 type Q = Db | Tx;
@@ -26,21 +28,18 @@ type NoticePatch = Partial<
 export const notifyStore = {
   /** Inserts a notice unless one with its dedup key exists; returns whether it was inserted. */
   async insertNotice(q: Q, n: Omit<NotifyNoticesTable, 'seq'>): Promise<boolean> {
-    const r = await q
-      .insertInto('notify_notices')
-      .values(n)
-      .onConflict((oc) => oc.column('dedup_key').doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    const r = await insertNoticeRow(q, n);
+    return Number(r.numAffectedRows ?? 0) > 0;
   },
   noticeByKey(q: Q, key: string) {
     return q.selectFrom('notify_notices').selectAll().where('dedup_key', '=', key).executeTakeFirst();
   },
-  notice(q: Q, id: string) {
-    return q.selectFrom('notify_notices').selectAll().where('id', '=', id).executeTakeFirst();
+  async notice(q: Q, id: string): Promise<NoticeRow | undefined> {
+    return (await noticeById(q, { id })).rows[0];
   },
-  setNotice(q: Q, id: string, patch: NoticePatch) {
-    return q.updateTable('notify_notices').set(patch).where('id', '=', id).execute();
+  /** Sets the patch's fields (compiled once per set of fields: a planner writes a few). */
+  async setNotice(q: Q, id: string, patch: NoticePatch): Promise<void> {
+    await setNoticeFields(q, { ...patch, id });
   },
   /** Notices to plan now (new, or held past their window), oldest first, leased to this planner. */
   async claimDueNotices(q: Q, now: number, limit: number, leaseUntil: number): Promise<string[]> {
@@ -74,12 +73,8 @@ export const notifyStore = {
    * locked; SQLite: one writer at a time) and returns the account's language, if set.
    */
   async lockAccount(tx: Tx, account: string, now: number): Promise<string | null> {
-    const r = await tx
-      .insertInto('notify_accounts')
-      .values({ account_id: account, locale: null, touched_at: now })
-      .onConflict((oc) => oc.column('account_id').doUpdateSet({ touched_at: now }))
-      .returning('locale')
-      .executeTakeFirstOrThrow();
+    const r = (await lockAccountRow(tx, { account, now })).rows[0];
+    if (!r) throw new Error('notify: the account row was not upserted');
     return r.locale;
   },
   async locale(q: Q, account: string): Promise<string | null> {
@@ -99,34 +94,14 @@ export const notifyStore = {
   },
   /** Planned notices of the account that count toward its hourly limit since `since`. */
   async countCounted(q: Q, account: string, since: number): Promise<number> {
-    const r = await q
-      .selectFrom('notify_notices')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('account_id', '=', account)
-      .where('counted', '=', 1)
-      .where('planned_at', '>=', since)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return Number((await countCountedRows(q, { account, since })).rows[0]?.n ?? 0);
   },
   async lastPlannedAt(q: Q, account: string, kind: string): Promise<number | undefined> {
-    const r = await q
-      .selectFrom('notify_notices')
-      .select((eb) => eb.fn.max('planned_at').as('t'))
-      .where('account_id', '=', account)
-      .where('kind', '=', kind)
-      .where('state', '=', 'planned')
-      .executeTakeFirst();
-    return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
+    const t = (await lastPlanned(q, { account, kind })).rows[0]?.t;
+    return t === null || t === undefined ? undefined : Number(t);
   },
-  held(q: Q, account: string, kind: string) {
-    return q
-      .selectFrom('notify_notices')
-      .selectAll()
-      .where('account_id', '=', account)
-      .where('kind', '=', kind)
-      .where('state', '=', 'held')
-      .orderBy('seq')
-      .execute();
+  async held(q: Q, account: string, kind: string): Promise<NoticeRow[]> {
+    return (await heldNotices(q, { account, kind })).rows;
   },
   coalescedInto(q: Q, id: string) {
     return q
@@ -146,9 +121,14 @@ export const notifyStore = {
       .execute();
   },
 
-  insertDeliveries(q: Q, rows: Array<Omit<NotifyDeliveriesTable, 'seq'>>) {
-    if (rows.length === 0) return Promise.resolve();
-    return q
+  async insertDeliveries(q: Q, rows: Array<Omit<NotifyDeliveriesTable, 'seq'>>): Promise<void> {
+    if (rows.length === 0) return;
+    // one address (a notice in the app alone, the usual case): one compiled statement
+    if (rows.length === 1) {
+      await insertDelivery(q, rows[0]!);
+      return;
+    }
+    await q
       .insertInto('notify_deliveries')
       .values(rows)
       .onConflict((oc) => oc.columns(['notice_id', 'channel', 'address']).doNothing())
@@ -283,20 +263,11 @@ export const notifyStore = {
     const values = new Set<string>();
     const lastSeen = new Map<string, number>();
     if (contexts.length === 0) return { kinds, values, lastSeen };
-    const row = (await q
-      .selectNoFrom((eb) =>
-        contexts.flatMap((c, i) => {
-          const of = eb
-            .selectFrom('notify_known_contexts')
-            .where('account_id', '=', account)
-            .where('kind', '=', c.kind);
-          return [
-            of.select('last_seen_at').where('value', '=', c.value).as(`v${i}`),
-            of.select(eb.lit(1).as('one')).limit(1).as(`k${i}`),
-          ];
-        }),
-      )
-      .executeTakeFirstOrThrow()) as Record<string, number | string | null>;
+    // a select without a table: always one row
+    const row = (await contextsSeenRead(q, contextParams(account, contexts))).rows[0] as Record<
+      string,
+      number | string | null
+    >;
     contexts.forEach((c, i) => {
       const seen = row[`v${i}`];
       if (seen !== null && seen !== undefined) {
@@ -315,20 +286,7 @@ export const notifyStore = {
     now: number,
   ): Promise<void> {
     if (contexts.length === 0) return;
-    await q
-      .insertInto('notify_known_contexts')
-      .values(
-        contexts.map((c) => ({
-          account_id: account,
-          kind: c.kind,
-          value: c.value,
-          first_seen_at: now,
-          first_session: session,
-          last_seen_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['account_id', 'kind', 'value']).doUpdateSet({ last_seen_at: now }))
-      .execute();
+    await noteContextRows(q, { ...contextParams(account, contexts), session, now });
   },
   /** Forgets what a session taught (its device, network, country were the intruder's). */
   forgetContextsOf(q: Q, account: string, session: string) {
@@ -338,12 +296,8 @@ export const notifyStore = {
       .where('first_session', '=', session)
       .execute();
   },
-  pruneContexts(q: Q, account: string, before: number) {
-    return q
-      .deleteFrom('notify_known_contexts')
-      .where('account_id', '=', account)
-      .where('last_seen_at', '<', before)
-      .execute();
+  async pruneContexts(q: Q, account: string, before: number): Promise<void> {
+    await pruneContextRows(q, { account, before });
   },
 
   /**
@@ -374,12 +328,8 @@ export const notifyStore = {
     return { notices: Number(n.numDeletedRows), deliveries: Number(d.numDeletedRows) };
   },
 
-  insertLink(q: Q, l: NotifyLinksTable) {
-    return q
-      .insertInto('notify_links')
-      .values(l)
-      .onConflict((oc) => oc.column('notice_id').doNothing())
-      .execute();
+  async insertLink(q: Q, l: NotifyLinksTable): Promise<void> {
+    await insertLinkRow(q, l);
   },
   linkOfNotice(q: Q, noticeId: string) {
     return q.selectFrom('notify_links').selectAll().where('notice_id', '=', noticeId).executeTakeFirst();
@@ -400,4 +350,151 @@ export const notifyStore = {
   unuseLink(q: Q, id: string) {
     return q.updateTable('notify_links').set({ used_at: null, used_ip: null }).where('id', '=', id).execute();
   },
+};
+
+// A sign-in's statements, compiled once per shape (store/compiled.ts): one per number of contexts (a
+// device and a network, and a country when known), bound to their kinds and values.
+
+/** The account and its contexts as bound values: `k0`/`v0`, `k1`/`v1`, … (kinds and values). */
+type ContextParams = Record<string, string | number>;
+
+function contextParams(
+  account: string,
+  contexts: ReadonlyArray<{ kind: string; value: string }>,
+): ContextParams {
+  const p: ContextParams = { account };
+  contexts.forEach((c, i) => {
+    p[`k${i}`] = c.kind;
+    p[`v${i}`] = c.value;
+  });
+  return p;
+}
+
+/** How many contexts a record of `contextParams` binds (its shape: the keys it defines). */
+function contextCount(p: ContextParams): number {
+  let n = 0;
+  while (`k${n}` in p) n++;
+  return n;
+}
+
+/** Per context: when the account last saw its value (`v<i>`), and whether its kind has any (`k<i>`). */
+const contextsSeenRead = precompiled((q, p: ContextParams) =>
+  q.selectNoFrom((eb) =>
+    Array.from({ length: contextCount(p) }, (_, i) => {
+      const of = eb
+        .selectFrom('notify_known_contexts')
+        .where('account_id', '=', p.account as string)
+        .where('kind', '=', p[`k${i}`] as string);
+      return [
+        of
+          .select('last_seen_at')
+          .where('value', '=', p[`v${i}`] as string)
+          .as(`v${i}`),
+        of.select(eb.lit(1).as('one')).limit(1).as(`k${i}`),
+      ];
+    }).flat(),
+  ),
+);
+
+/** Remembers the contexts (new ones with this session and time as their first). */
+const noteContextRows = precompiled((q, p: ContextParams) =>
+  q
+    .insertInto('notify_known_contexts')
+    .values(
+      Array.from({ length: contextCount(p) }, (_, i) => ({
+        account_id: p.account as string,
+        kind: p[`k${i}`] as string,
+        value: p[`v${i}`] as string,
+        first_seen_at: p.now as number,
+        first_session: p.session as string,
+        last_seen_at: p.now as number,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'kind', 'value']).doUpdateSet({ last_seen_at: p.now as number }),
+    ),
+);
+
+const pruneContextRows = precompiled((q, p: { account: string; before: number }) =>
+  q
+    .deleteFrom('notify_known_contexts')
+    .where('account_id', '=', p.account)
+    .where('last_seen_at', '<', p.before),
+);
+
+/** The statements above (tests check that each compiles to one fixed shape). */
+export const contextStatements = { contextsSeenRead, noteContextRows, pruneContextRows };
+
+// A notice's statements, from its enqueueing in the producer's transaction to its planning, compiled
+// once per shape (store/compiled.ts): a sign-in from a new network makes one notice.
+
+const insertNoticeRow = precompiled((q, n: Omit<NotifyNoticesTable, 'seq'>) =>
+  q
+    .insertInto('notify_notices')
+    .values(n)
+    .onConflict((oc) => oc.column('dedup_key').doNothing()),
+);
+const noticeById = precompiled((q, p: { id: string }) =>
+  q.selectFrom('notify_notices').selectAll().where('id', '=', p.id),
+);
+const setNoticeFields = precompiled((q, p: NoticePatch & { id: string }) => {
+  const { id, ...patch } = p;
+  return q.updateTable('notify_notices').set(patch).where('id', '=', id);
+});
+const lockAccountRow = precompiled((q, p: { account: string; now: number }) =>
+  q
+    .insertInto('notify_accounts')
+    .values({ account_id: p.account, locale: null, touched_at: p.now })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet({ touched_at: p.now }))
+    .returning('locale'),
+);
+const countCountedRows = precompiled((q, p: { account: string; since: number }) =>
+  q
+    .selectFrom('notify_notices')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', p.account)
+    .where('counted', '=', 1)
+    .where('planned_at', '>=', p.since),
+);
+const lastPlanned = precompiled((q, p: { account: string; kind: string }) =>
+  q
+    .selectFrom('notify_notices')
+    .select((eb) => eb.fn.max('planned_at').as('t'))
+    .where('account_id', '=', p.account)
+    .where('kind', '=', p.kind)
+    .where('state', '=', 'planned'),
+);
+const heldNotices = precompiled((q, p: { account: string; kind: string }) =>
+  q
+    .selectFrom('notify_notices')
+    .selectAll()
+    .where('account_id', '=', p.account)
+    .where('kind', '=', p.kind)
+    .where('state', '=', 'held')
+    .orderBy('seq'),
+);
+const insertDelivery = precompiled((q, d: Omit<NotifyDeliveriesTable, 'seq'>) =>
+  q
+    .insertInto('notify_deliveries')
+    .values(d)
+    .onConflict((oc) => oc.columns(['notice_id', 'channel', 'address']).doNothing()),
+);
+const insertLinkRow = precompiled((q, l: NotifyLinksTable) =>
+  q
+    .insertInto('notify_links')
+    .values(l)
+    .onConflict((oc) => oc.column('notice_id').doNothing()),
+);
+
+/** The statements above (tests check that each compiles to fixed shapes). */
+export const noticeStatements = {
+  insertNoticeRow,
+  noticeById,
+  setNoticeFields,
+  lockAccountRow,
+  countCountedRows,
+  lastPlanned,
+  heldNotices,
+  insertDelivery,
+  insertLinkRow,
 };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isPostgres, type Db } from '../store/db.ts';
 
 /**
@@ -33,7 +33,12 @@ export interface CounterStore {
   count(key: string, windowMs: number): Promise<number>;
 }
 
-const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+/**
+ * How a counter's logical key is stored (SHA-256, hex) in every store: the database, memory and Redis.
+ * One-shot hashing (no Hash object per key): a sign-in hashes five or six keys.
+ */
+export const hashCounterKey = (key: string): string => hash('sha256', key, 'hex');
+const hashKey = hashCounterKey;
 
 /** The wait before attempt number `count` (0-based) of a rule with a progressive delay. */
 export function delayBefore(count: number, delay: NonNullable<CounterRule['delay']>): number {

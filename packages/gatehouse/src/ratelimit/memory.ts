@@ -1,5 +1,10 @@
-import { createHash } from 'node:crypto';
-import { delayBefore, type CounterRule, type CounterStore, type Reservation } from './counters.ts';
+import {
+  delayBefore,
+  hashCounterKey as hashKey,
+  type CounterRule,
+  type CounterStore,
+  type Reservation,
+} from './counters.ts';
 
 interface Counter {
   windowStart: number;
@@ -7,8 +12,6 @@ interface Counter {
   lastAt: number;
   expiresAt: number;
 }
-
-const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /**
  * The attempt counters of the embedded default (one process on SQLite): in this process's memory, so an

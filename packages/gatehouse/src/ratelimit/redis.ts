@@ -1,7 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GatehouseError } from '../errors/index.ts';
-import type { CounterRule, CounterStore, Reservation } from './counters.ts';
+import {
+  hashCounterKey as sha256,
+  type CounterRule,
+  type CounterStore,
+  type Reservation,
+} from './counters.ts';
 
 /**
  * The attempt counters in Redis, shared by every Gatehouse process that names the same `redisUrl`:
@@ -55,8 +59,6 @@ for _, k in ipairs(KEYS) do
 end
 return 0
 `;
-
-const sha256 = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /** Retry-After while the counters are unreachable. */
 const UNAVAILABLE_RETRY_SECONDS = 5;

@@ -10,7 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
 import { GatehouseError } from '../errors/index.ts';
-import type { Logger } from '../log/index.ts';
+import { requestLogger, type Logger } from '../log/index.ts';
 import { FastRoutes } from './fast-route.ts';
 import { parseJsonBody } from './json-body.ts';
 import { sendProblem } from './problem.ts';
@@ -56,6 +56,7 @@ function processMetrics(): Registry {
 export async function buildServer(opts: ServerOptions) {
   const app = Fastify({
     loggerInstance: opts.log,
+    childLoggerFactory: (logger, bindings, o) => requestLogger(logger as Logger, bindings, o),
     bodyLimit: opts.bodyLimit,
     trustProxy: opts.trustProxy,
     requestIdHeader: 'x-request-id',

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { SplitLinkBuffer } from './split.ts';
 
 /** Two (sender, conversation) pairs whose buffer keys hash alike, found by search. */
-function collidingPairs(): Array<[string, string]> {
+function collidingPairs(): [[string, string], [string, string]] {
   const buf = new SplitLinkBuffer();
   const seen = new Map<number, string>();
   const hash = (buf as unknown as { hashOf(s: string, c: string): number }).hashOf.bind(buf);
