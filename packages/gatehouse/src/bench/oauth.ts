@@ -10,6 +10,7 @@ import { loadConfig } from '../config/index.ts';
 import { createGatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
 import { BENCH_REDIRECT, mint } from '../oauth/mint.ts';
+import { userinfoStats } from '../oauth/userinfo.ts';
 import { tempDir } from '../testing/index.ts';
 
 const LOADER = fileURLToPath(new URL('./oauth-load.ts', import.meta.url));
@@ -230,7 +231,10 @@ async function run(opts: BenchOptions): Promise<Figures> {
     // heap the earlier benchmarks left is collected while this one starts: that is not this server's work).
     const before = await idle();
     opts.log(`  server CPU with no requests, after start: ${idleLine(before)}`);
+    const writes = gh.oauth.writes.stats;
+    const tokens = gh.oauth.tokens.stats;
     for (let round = 0; round < rounds; round++) {
+      const w0 = { ...writes };
       const verifier = randomBytes(32).toString('base64url');
       const c = await batched(
         (m) => m.code(verifier),
@@ -250,9 +254,16 @@ async function run(opts: BenchOptions): Promise<Figures> {
       );
       refreshes.push(r.wall);
       cpu.refreshes.push(r.perCpu);
+      opts.log(
+        `  round ${round + 1}: token endpoint ${writes.writes - w0.writes} provider writes in ${writes.commits - w0.commits} commits (minting included); token cache ${tokens.hits} hits, ${tokens.misses} misses so far`,
+      );
       const m = await mint(provider, { accountId: acc.id, clientId: app.id, scope });
       const at = await m.accessToken();
+      const s0 = { ...userinfoStats };
       const u = await timed(repeat('/oidc/me', { authorization: `Bearer ${at}` }));
+      opts.log(
+        `  round ${round + 1}: userinfo fast path served ${userinfoStats.served - s0.served}, handed to the provider ${userinfoStats.handedOn - s0.handedOn}`,
+      );
       userinfos.push(u.wall);
       cpu.userinfos.push(u.perCpu);
       opts.log(
