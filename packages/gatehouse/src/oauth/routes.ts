@@ -23,7 +23,7 @@ import {
   Suspended,
 } from './route-schemas.ts';
 import type { OAuthService } from './service.ts';
-import { activeAccount, fastUserinfo } from './userinfo.ts';
+import { activeAccount, fastUserinfo, type UserinfoDeps } from './userinfo.ts';
 
 export interface OAuthRouteDeps {
   oauth: OAuthService;
@@ -42,7 +42,8 @@ const callbacks = new WeakMap<Provider, (req: IncomingMessage, res: ServerRespon
 async function providerMount(app: FastifyInstance, { oauth }: { oauth: OAuthService }): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
-  const userinfoDeps = {
+  const userinfoDeps: UserinfoDeps = {
+    clientMetadata: (id) => oauth.registry.clientMetadata(id),
     account: (id: string) => activeAccount(oauth.accounts, id),
     claims: (i: Parameters<OAuthService['claims']>[0]) => oauth.claims(i),
   };

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type Provider from 'oidc-provider';
+import type { Client } from 'oidc-provider';
 import type { AccountView } from '../identity/index.ts';
 import type { AccountCache } from './account-cache.ts';
 import type { ProviderDeps } from './provider.ts';
@@ -25,7 +26,7 @@ import { ROUTES } from './provider.ts';
  */
 export async function fastUserinfo(
   provider: Provider,
-  d: Pick<ProviderDeps, 'account' | 'claims'>,
+  d: UserinfoDeps,
   req: { method: string; url: string; headers: IncomingHttpHeaders; remoteAddress: string | undefined },
   opts: { trustProxy: boolean },
 ): Promise<{ body: string; headers: Record<string, string> } | undefined> {
@@ -35,7 +36,12 @@ export async function fastUserinfo(
   if (h['transfer-encoding'] !== undefined || (h['content-length'] ?? '0') !== '0') return undefined;
   const m = BEARER.exec(h.authorization ?? '');
   if (!m) return undefined;
-  const r = await answer(provider, d, m[1]!, clientIp(h, req.remoteAddress, opts.trustProxy));
+  let r: Awaited<ReturnType<typeof answer>>;
+  try {
+    r = await answer(provider, d, m[1]!, clientIp(h, req.remoteAddress, opts.trustProxy));
+  } catch {
+    r = undefined;
+  }
   if (r) userinfoStats.served++;
   else userinfoStats.handedOn++;
   return r;
@@ -44,9 +50,34 @@ export async function fastUserinfo(
 /** Reads the fast path answered, and those it looked at and handed to the provider (tests). */
 export const userinfoStats = { served: 0, handedOn: 0 };
 
+export interface UserinfoDeps extends Pick<ProviderDeps, 'account' | 'claims'> {
+  /** What the provider's adapter answers for a client id (the registry: undefined when suspended). */
+  clientMetadata(id: string): Promise<object | undefined>;
+}
+
+/**
+ * The provider's Client per metadata object the registry returned. `Client.find` would hash the
+ * metadata's JSON on every call to find the same instance; the registry hands out one object per
+ * cached row (a new one when the row changes), so the object itself is the key. Per provider: a key
+ * rotation builds a new one.
+ */
+const clients = new WeakMap<Provider, WeakMap<object, Client>>();
+async function clientOf(provider: Provider, d: UserinfoDeps, id: string): Promise<Client | undefined> {
+  const metadata = await d.clientMetadata(id);
+  if (!metadata) return undefined;
+  let byMeta = clients.get(provider);
+  if (!byMeta) clients.set(provider, (byMeta = new WeakMap()));
+  let c = byMeta.get(metadata);
+  if (!c) {
+    c = await provider.Client.find(id);
+    if (c) byMeta.set(metadata, c);
+  }
+  return c;
+}
+
 async function answer(
   provider: Provider,
-  d: Pick<ProviderDeps, 'account' | 'claims'>,
+  d: UserinfoDeps,
   token: string,
   ip: string,
 ): Promise<{ body: string; headers: Record<string, string> } | undefined> {
@@ -54,7 +85,7 @@ async function answer(
   if (!at?.accountId || !at.clientId || !at.grantId || !at.scopes.has('openid')) return undefined;
   if (at.jkt !== undefined || at['x5t#S256'] !== undefined || at.aud !== undefined) return undefined;
   if (at.claims !== undefined) return undefined;
-  const client = await provider.Client.find(at.clientId);
+  const client = await clientOf(provider, d, at.clientId);
   if (!client || client.userinfoSignedResponseAlg || client.userinfoEncryptedResponseAlg) return undefined;
   const account = await d.account(at.accountId);
   if (!account) return undefined;
