@@ -172,6 +172,8 @@ async function run(opts: BenchOptions): Promise<Figures> {
     const refreshes: number[] = [];
     const userinfos: number[] = [];
     const cpu = { codes: [] as number[], refreshes: [] as number[], userinfos: [] as number[] };
+    const viaProvider: number[] = [];
+    const viaProviderNet: number[] = [];
     const netCpu = { codes: [] as number[], refreshes: [] as number[], userinfos: [] as number[] };
     // Also net of what the server spends with no request (other parts' pollers, measured just before
     // the rounds): on a loaded machine few requests fit in a window and that background work, counted in
@@ -200,14 +202,14 @@ async function run(opts: BenchOptions): Promise<Figures> {
         throw new Error(`oauth bench ${path}: ${JSON.stringify(r.statuses)} errors ${r.errors}`);
       return { ok, durationMs: r.durationMs, cpuUs: r.cpuUs };
     };
-    const repeat = async (path: string, extra: Record<string, string>) => {
+    const repeat = async (path: string, extra: Record<string, string>, method = 'GET') => {
       const r = await load(t.dir, {
         url,
         concurrency: 16,
         durationMs,
         rate: 0,
         warmupMs: 300,
-        requests: [{ method: 'GET', path, headers: extra }],
+        requests: [{ method, path, headers: extra }],
       });
       const ok = r.statuses['200'] ?? 0;
       if (ok !== r.count || ok === 0)
@@ -280,11 +282,15 @@ async function run(opts: BenchOptions): Promise<Figures> {
       opts.log(
         `  round ${round + 1}: userinfo fast path served ${userinfoStats.served - s0.served}, handed to the provider ${userinfoStats.handedOn - s0.handedOn}`,
       );
+      // the provider's own userinfo route in the same round (a POST never takes the fast path)
+      const p = await timed(repeat('/oidc/me', { authorization: `Bearer ${at}` }, 'POST'));
+      viaProvider.push(p.perCpu);
+      viaProviderNet.push(p.perNetCpu);
       userinfos.push(u.wall);
       cpu.userinfos.push(u.perCpu);
       netCpu.userinfos.push(u.perNetCpu);
       opts.log(
-        `  round ${round + 1}/${rounds}: per CPU-second code ${cpu.codes.at(-1)!.toFixed(0)}, refresh ${cpu.refreshes.at(-1)!.toFixed(0)}, userinfo ${cpu.userinfos.at(-1)!.toFixed(0)}; wall code ${codes.at(-1)!.toFixed(0)}/s, refresh ${refreshes.at(-1)!.toFixed(0)}/s, userinfo ${userinfos.at(-1)!.toFixed(0)}/s`,
+        `  round ${round + 1}/${rounds}: per CPU-second code ${cpu.codes.at(-1)!.toFixed(0)}, refresh ${cpu.refreshes.at(-1)!.toFixed(0)}, userinfo ${cpu.userinfos.at(-1)!.toFixed(0)} (the provider's route ${viaProvider.at(-1)!.toFixed(0)}); wall code ${codes.at(-1)!.toFixed(0)}/s, refresh ${refreshes.at(-1)!.toFixed(0)}/s, userinfo ${userinfos.at(-1)!.toFixed(0)}/s`,
       );
     }
     const after = await idle();
@@ -296,6 +302,8 @@ async function run(opts: BenchOptions): Promise<Figures> {
       tokenAuthorizationCodePerCoreSecondNetOfIdle: Math.round(median(netCpu.codes)),
       tokenRefreshPerCoreSecondNetOfIdle: Math.round(median(netCpu.refreshes)),
       userinfoPerCoreSecondNetOfIdle: Math.round(median(netCpu.userinfos)),
+      userinfoProviderRoutePerCoreSecond: Math.round(median(viaProvider)),
+      userinfoProviderRoutePerCoreSecondNetOfIdle: Math.round(median(viaProviderNet)),
       tokenAuthorizationCodePerSecond: Math.round(median(codes)),
       tokenRefreshPerSecond: Math.round(median(refreshes)),
       userinfoPerSecond: Math.round(median(userinfos)),
