@@ -15,10 +15,16 @@ interface Pending {
  *
  * If the shared transaction fails, each write of it is retried alone in its own transaction, so one
  * bad write (a constraint, a hook that throws) fails only its own caller.
+ *
+ * One transaction at a time: the writes that arrive while one is under way (its statements, its
+ * commit, the log's fsync) wait and go together in the next. Started on every turn instead, a token
+ * request's three writes met few others (2.6 writes per commit measured at 16 requests in flight), and
+ * each transaction's BEGIN and COMMIT cost more CPU than its writes.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
+  private flushing = false;
   private readonly db: Db;
   /** Commits so far and the writes they carried (for the benchmark's notes and tests). */
   readonly stats = { commits: 0, writes: 0 };
@@ -31,18 +37,34 @@ export class GroupCommit {
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
+    });
+  }
+
+  /** A transaction on the next turn, unless one is under way (its end schedules the next). */
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
-    this.scheduled = false;
     if (batch.length === 0) return;
+    this.flushing = true;
+    try {
+      await this.commit(batch);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
     let results: unknown[];
     try {
       results = await this.db.transaction().execute(async (tx) => {
@@ -52,15 +74,18 @@ export class GroupCommit {
       });
     } catch {
       // nothing of the batch was committed: each write again, alone
-      for (const p of batch)
-        this.db
-          .transaction()
-          .execute((tx) => p.run(tx))
-          .then((v) => {
-            this.stats.commits++;
-            this.stats.writes++;
-            p.resolve(v);
-          }, p.reject);
+      await Promise.all(
+        batch.map((p) =>
+          this.db
+            .transaction()
+            .execute((tx) => p.run(tx))
+            .then((v) => {
+              this.stats.commits++;
+              this.stats.writes++;
+              p.resolve(v);
+            }, p.reject),
+        ),
+      );
       return;
     }
     this.stats.commits++;

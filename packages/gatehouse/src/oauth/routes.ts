@@ -23,6 +23,7 @@ import {
   Suspended,
 } from './route-schemas.ts';
 import type { OAuthService } from './service.ts';
+import { activeAccount, fastUserinfo, type UserinfoDeps } from './userinfo.ts';
 
 export interface OAuthRouteDeps {
   oauth: OAuthService;
@@ -41,6 +42,11 @@ const callbacks = new WeakMap<Provider, (req: IncomingMessage, res: ServerRespon
 async function providerMount(app: FastifyInstance, { oauth }: { oauth: OAuthService }): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  const userinfoDeps: UserinfoDeps = {
+    clientMetadata: (id) => oauth.registry.clientMetadata(id),
+    account: (id: string) => activeAccount(oauth.accounts, id),
+    claims: (i: Parameters<OAuthService['claims']>[0]) => oauth.claims(i),
+  };
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0];
     if (req.method === 'POST' && path === ROUTES.code_verification) {
@@ -59,6 +65,20 @@ async function providerMount(app: FastifyInstance, { oauth }: { oauth: OAuthServ
           );
     }
     const provider = await oauth.provider();
+    if (req.method === 'GET' && req.url === ROUTES.userinfo) {
+      const r = await fastUserinfo(
+        provider,
+        userinfoDeps,
+        {
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          remoteAddress: req.raw.socket.remoteAddress,
+        },
+        { trustProxy: oauth.o.trustProxy },
+      );
+      if (r) return reply.code(200).headers(r.headers).send(r.body);
+    }
     let cb = callbacks.get(provider);
     if (!cb) callbacks.set(provider, (cb = provider.callback()));
     reply.hijack();

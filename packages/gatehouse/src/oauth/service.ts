@@ -23,6 +23,7 @@ import { AppRegistry, type AppView } from './registry.ts';
 import { claimsFor, FIELD_BY_SCOPE, scopeSet, type ProfileFields } from './scopes.ts';
 import { oauthStore as q } from './store.ts';
 import { TokenCache } from './token-cache.ts';
+import { activeAccount } from './userinfo.ts';
 import { createHmac } from 'node:crypto';
 import { suspendApp, resumeApp, openAnomalyIncident } from './killswitch.ts';
 
@@ -214,12 +215,7 @@ export class OAuthService {
       accessTokenTtlSeconds: this.o.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: this.o.refreshTokenTtlSeconds,
       sessionCookieName: this.o.sessionCookieName,
-      account: async (id) => {
-        const a = await this.accounts.get(id);
-        return a && a.state === 'active'
-          ? { id: a.id, handle: a.handle, displayName: a.displayName }
-          : undefined;
-      },
+      account: (id) => activeAccount(this.accounts, id),
       claims: (i) => this.claims(i),
       app: async (id) => {
         const r = await this.registry.cached(id);
