@@ -59,8 +59,6 @@ interface TimelineRow {
 
 const cap = <T>(xs: T[], n: number) => (xs.length > n ? xs.slice(0, n) : xs);
 const CHUNK = 200;
-/** A batch runs at most this long (ms) before it yields to the event loop. */
-const SLICE_MS = 4;
 
 /**
  * Applies many pieces of incident bookkeeping (campaigns, decisions, actions) in ONE transaction, in
@@ -103,17 +101,10 @@ export class IncidentBatch {
   /** Applies the items in order; returns, per item, the incidents it touched. */
   async apply(items: readonly IncidentWork[]): Promise<string[][]> {
     const out: string[][] = [];
-    let slice = performance.now();
     for (const i of items) {
       if (i.kind === 'campaign') out.push([await this.campaign(i.campaign)]);
       else if (i.kind === 'decision') out.push(await this.decision(i.decision));
       else out.push(await this.action(i.action));
-      // statements are synchronous on SQLite: let waiting requests (the pre-send check) in between
-      // items once a slice is used up (the transaction stays open; nothing else writes meanwhile)
-      if (performance.now() - slice > SLICE_MS) {
-        await new Promise<void>((r) => setImmediate(r));
-        slice = performance.now();
-      }
     }
     await this.finish();
     return out;
