@@ -7,6 +7,7 @@ import { postgresSkip, testIdentity, testStore, type Backend } from '../testing/
 import type { Store } from '../store/index.ts';
 import {
   appendAuditInTx,
+  appendAuditManyInTx,
   AuditService,
   entryHash,
   canonicalJson,
@@ -247,6 +248,50 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(r.ok, true, JSON.stringify(r.problems));
       assert.equal(r.head.seq, before + 40);
       assert.equal(r.count, before + 40);
+    });
+
+    test('entries appended together chain exactly as one by one, concurrently with single appends', async () => {
+      const before = (await audit.head()).seq;
+      const entries = (n: number, k: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          actor: 'policy:contain-hijack',
+          action: 'test.many',
+          subject: `m${k}`,
+          data: { k, i },
+          at: 1_700_000_000_000 + i,
+        }));
+      const out = await Promise.all([
+        store.db.transaction().execute((tx) => appendAuditManyInTx(tx, entries(7, 0))),
+        store.db.transaction().execute((tx) => appendAuditManyInTx(tx, entries(130, 1))),
+        store.db
+          .transaction()
+          .execute((tx) => appendAuditInTx(tx, { actor: 'system', action: 'test.one', subject: 'm2' })),
+        store.db.transaction().execute((tx) => appendAuditManyInTx(tx, [])),
+      ]);
+      assert.equal(out[0].length, 7);
+      assert.equal(out[1].length, 130);
+      assert.deepEqual(out[3], []);
+      // each call's entries are consecutive, in the order given
+      for (const xs of [out[0], out[1]])
+        xs.forEach((x, i) => i > 0 && assert.equal(x.seq, xs[i - 1]!.seq + 1));
+      const r = await audit.verify({ pageSize: 50 });
+      assert.equal(r.ok, true, JSON.stringify(r.problems));
+      assert.equal(r.head.seq, before + 138);
+      assert.equal(r.checkpoint.count, r.count);
+      const rows = (await audit.list({ subject: 'm1', limit: 500 })).sort((a, b) => a.seq - b.seq);
+      assert.deepEqual(
+        rows.map((e) => e.data.i),
+        Array.from({ length: 130 }, (_, i) => i),
+      );
+      await assert.rejects(
+        store.db
+          .transaction()
+          .execute((tx) =>
+            appendAuditManyInTx(tx, [...entries(2, 3), { actor: 'x', action: '', subject: 'y' }]),
+          ),
+        /action/,
+      );
+      assert.equal((await audit.head()).seq, before + 138);
     });
 
     test('a rolled-back transaction leaves no entry', async () => {

@@ -17,6 +17,10 @@ export const auditStore = {
   insert(tx: Tx, row: AuditLogTable) {
     return tx.insertInto('audit_log').values(row).execute();
   },
+  /** Several rows in one statement (consecutive seqs of one append). */
+  insertMany(tx: Tx, rows: AuditLogTable[]) {
+    return tx.insertInto('audit_log').values(rows).execute();
+  },
   async saveCheckpoint(tx: Tx, c: AuditCheckpointTable): Promise<void> {
     await tx
       .updateTable('audit_checkpoint')

@@ -3,6 +3,9 @@ import { IncidentFeed } from './feed.ts';
 import { incidentRoutes } from './routes.ts';
 import { IncidentService } from './service.ts';
 
+/** The incident feed's window as a multiple of `responseBatchMs`. */
+const INCIDENT_WINDOW_FACTOR = 5;
+
 /**
  * Incidents: campaigns, decisions and actions from the bus, gathered per window and written in one
  * transaction per batch (feed.ts), bounded: a full feed makes the outbox wait and /readyz say so.
@@ -15,7 +18,10 @@ export function incidentsModule(core: Core, w: Wiring): PartModule<{ incidents: 
     contact: config.incidentContact,
   });
   const feed = new IncidentFeed(incidents, {
-    windowMs: config.responseBatchMs,
+    // bookkeeping, read by operators: a longer window than the response's (200 ms → 1 s), so a mass
+    // incident costs a few batches a second on the event loop the pre-send check shares, not one per
+    // response window (0 still writes at once)
+    windowMs: config.responseBatchMs * INCIDENT_WINDOW_FACTOR,
     max: config.responseQueueMax,
     log,
   });

@@ -20,6 +20,12 @@ export interface DispatcherOptions {
   maxAttempts: number;
   maxAgeMs: number;
   pollMs: number;
+  /**
+   * Wake-ups (pokes after commits) within this many ms of the last look share one look (default 20): a
+   * burst of commits (a mass incident's sign-ins and containments) costs two queries, not two per
+   * commit, on the event loop the pre-send check shares; a notice waits at most this long more.
+   */
+  wakeMs?: number;
   concurrency: number;
   /** Finished notices and deliveries older than this are deleted (hourly); 0: never. */
   retentionMs: number;
@@ -55,6 +61,8 @@ export class NotifyDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pumping: Promise<number> | undefined;
+  private wake: NodeJS.Timeout | undefined;
+  private lastLook = -Infinity;
   private again = false;
   private stopped = true;
   private metrics:
@@ -123,12 +131,28 @@ export class NotifyDispatcher {
     return this.db.transaction().execute((tx) => q.prune(tx, this.now() - this.o.retentionMs));
   }
 
+  /**
+   * Look for due notices and deliveries soon. Coalesces: the first poke after a quiet spell looks on the
+   * next turn of the event loop (the commits of one turn share it); pokes within `wakeMs` of the last
+   * look, or while one runs, are folded into one look `wakeMs` after it.
+   */
   poke(): void {
     if (this.stopped) return;
     if (this.pumping) {
       this.again = true;
       return;
     }
+    if (this.wake) return;
+    const wait = Math.max(0, this.lastLook + (this.o.wakeMs ?? 20) - performance.now());
+    this.wake = setTimeout(() => {
+      this.wake = undefined;
+      this.run();
+    }, wait);
+  }
+
+  private run(): void {
+    if (this.stopped || this.pumping) return;
+    this.lastLook = performance.now();
     this.pumping = this.pump().finally(() => {
       this.pumping = undefined;
       if (this.again && !this.stopped) {
@@ -151,6 +175,8 @@ export class NotifyDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.timer = undefined;
     this.pruneTimer = undefined;

@@ -47,11 +47,16 @@ export type PlatformMessage = WebhookMessageInput & { account: string };
 export interface PlatformDelivery {
   enqueueInTx(tx: Tx, msg: PlatformMessage): Promise<void>;
 }
+export interface AuditEntryIn {
+  actor: string;
+  action: string;
+  subject: string;
+  data: Record<string, unknown>;
+}
 export interface AuditSink {
-  appendInTx(
-    tx: Tx,
-    entry: { actor: string; action: string; subject: string; data: Record<string, unknown> },
-  ): Promise<void>;
+  appendInTx(tx: Tx, entry: AuditEntryIn): Promise<void>;
+  /** Several entries in order, as one appendInTx each (the audit part: in 3 statements in all). */
+  appendManyInTx?(tx: Tx, entries: AuditEntryIn[]): Promise<void>;
 }
 /**
  * Engine controls the response part uses. That an account is contained is not among them: the engine

@@ -16,8 +16,10 @@ export interface DispatcherOptions {
   maxAgeMs: number;
   pollMs: number;
   /**
-   * Wake-ups (pokes after commits) within this many ms of the last look share one query (default 5): a
-   * burst of commits costs one query, not one per commit, and a delivery waits at most this long.
+   * Wake-ups (pokes after commits) within this many ms of the last look share one query (default 25): a
+   * burst of commits costs one query, not one per commit, and a delivery waits at most this long (in a
+   * mass incident a look every 5 ms was ~1,200 due-heads queries in a 5,000-account replay's live phase,
+   * on the event loop the pre-send check shares).
    */
   wakeMs?: number;
   /** Finished deliveries and messages older than this are pruned (hourly); 0 or absent: never. */
@@ -146,7 +148,7 @@ export class WebhookDispatcher {
       return;
     }
     if (this.wake) return;
-    const wait = Math.max(0, this.lastLook + (this.opts.wakeMs ?? 5) - performance.now());
+    const wait = Math.max(0, this.lastLook + (this.opts.wakeMs ?? 25) - performance.now());
     this.wake = setTimeout(() => {
       this.wake = undefined;
       this.run();
