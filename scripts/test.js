@@ -6,6 +6,8 @@ import { existsSync, globSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runFiles } from './test/run.js';
+// the one place that names the Chromium and its flags (Node >= 22.18 strips the types)
+import { CHROMIUM, CHROMIUM_ARGS } from '../packages/gatehouse/src/testing/browser.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -144,24 +146,12 @@ if (pgReachable)
 
 // One Chromium for the run (a Playwright browser server) when a file drives a browser: each file connects
 // to it and makes contexts of its own (packages/gatehouse/src/testing/browser.ts) instead of starting one.
-const CHROMIUM = '/usr/bin/chromium';
 const usesBrowser = (f) => /testBrowser|browser-harness|demo-browser/.test(readFileSync(f, 'utf8'));
 let browserServer;
 if (existsSync(CHROMIUM) && files.some(usesBrowser))
   try {
     const { chromium } = await import('playwright-core');
-    browserServer = await chromium.launchServer({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browserServer = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     testEnv.GATEHOUSE_TEST_BROWSER_WS = browserServer.wsEndpoint();
   } catch (e) {
     // each browser test launches its own then
