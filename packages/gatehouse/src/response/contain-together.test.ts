@@ -89,6 +89,8 @@ describeBackends('first containment', (backend) => {
       },
       audit: {
         appendInTx: async (_tx: unknown, e: { action: string; data: unknown }) => void audit.push(e),
+        appendManyInTx: async (_tx: unknown, es: Array<{ action: string; data: unknown }>) =>
+          void audit.push(...es),
       },
       engine: {
         release: () => undefined,

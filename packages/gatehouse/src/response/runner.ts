@@ -239,8 +239,7 @@ async function recordSteps(
     });
   }
   // one audit entry per step, as before, appended together (3 statements, not 3 per step)
-  if (deps.audit.appendManyInTx) await deps.audit.appendManyInTx(tx, entries);
-  else for (const e of entries) await deps.audit.appendInTx(tx, e);
+  await deps.audit.appendManyInTx(tx, entries);
   await q.insertActions(tx, rows);
   const t = now();
   const ms = performance.now() - t0;

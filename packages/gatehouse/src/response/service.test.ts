@@ -32,7 +32,11 @@ function fakes() {
         compromiseStart: async (_a: string, _s: string | undefined, at: number) => at - 60_000,
       },
       delivery: { enqueueInTx: async (_tx: unknown, m: PlatformMessage) => void sent.push(m) },
-      audit: { appendInTx: async (_tx: unknown, e: { action: string }) => void audit.push(e.action) },
+      audit: {
+        appendInTx: async (_tx: unknown, e: { action: string }) => void audit.push(e.action),
+        appendManyInTx: async (_tx: unknown, es: Array<{ action: string }>) =>
+          void audit.push(...es.map((e) => e.action)),
+      },
       engine: {
         release: (a: string) => void engine.released.push(a),
         quarantine: (k: string) => void engine.quarantined.add(k),

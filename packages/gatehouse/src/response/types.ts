@@ -56,7 +56,7 @@ export interface AuditEntryIn {
 export interface AuditSink {
   appendInTx(tx: Tx, entry: AuditEntryIn): Promise<void>;
   /** Several entries in order, as one appendInTx each (the audit part: in 3 statements in all). */
-  appendManyInTx?(tx: Tx, entries: AuditEntryIn[]): Promise<void>;
+  appendManyInTx(tx: Tx, entries: AuditEntryIn[]): Promise<void>;
 }
 /**
  * Engine controls the response part uses. That an account is contained is not among them: the engine
