@@ -71,10 +71,16 @@ export function initQr({ api, applySession }) {
   };
   $('qr-approve-form').onsubmit = async (ev) => {
     ev.preventDefault();
-    code = $('qr-code').value.trim();
-    if (!code) return;
+    // a previous code's facts must never stand beside a new code: hide them until this one loads
+    box.hidden = true;
+    $('qr-facts').replaceChildren();
+    $('qr-warnings').replaceChildren();
+    code = '';
+    const asked = $('qr-code').value.trim();
+    if (!asked) return;
     try {
-      const c = await api('POST', '/api/me/qr/context', { code });
+      const c = await api('POST', '/api/me/qr/context', { code: asked });
+      code = asked;
       const d = c.requester.device;
       const facts = [
         t('qrDevice', { v: d.label || [d.browser, d.os].filter(Boolean).join(' / ') }),
@@ -108,6 +114,7 @@ export function initQr({ api, applySession }) {
     }
   };
   const decide = async (decision) => {
+    if (!code) return;
     if (decision === 'approve' && !$('qr-front').checked) return say(t('qrNeedFront'), 'error');
     try {
       await api('POST', '/api/me/qr/decision', { code, decision, inFrontOfMe: $('qr-front').checked });

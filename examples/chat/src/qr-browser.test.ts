@@ -102,7 +102,26 @@ test(
     // the relay: a page on another network (in Chinese) asks; the phone sees why and declines
     const evil = await page(INTRUDER_IP, 'zh-CN');
     const relayed = await showQr(evil);
-    await check(phone, relayed);
+    // the first code's "same network" facts must not stand beside the relayed code while it
+    // loads: hold the context request until the page has been looked at
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let asked!: () => void;
+    const requested = new Promise<void>((r) => (asked = r));
+    await phone.route('**/api/me/qr/context', async (route) => {
+      asked();
+      await held;
+      await route.continue();
+    });
+    await phone.fill('[data-testid="qr-code"]', relayed);
+    await phone.click('[data-testid="qr-check"]');
+    await requested;
+    assert.equal(await phone.isHidden('[data-testid="qr-context"]'), true);
+    assert.equal(await phone.locator('#qr-facts li').count(), 0);
+    release();
+    await phone.unroute('**/api/me/qr/context');
+    await phone.waitForSelector('[data-testid="qr-context"]:not([hidden])');
+    await phone.locator('#qr-facts li').first().waitFor();
     assert.match((await phone.textContent('[data-testid="qr-facts"]'))!, /different network/);
     const signals = await phone
       .locator('#qr-warnings li')
