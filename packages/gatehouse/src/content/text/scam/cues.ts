@@ -265,6 +265,8 @@ const ASK_ALTS: readonly Alt[] = [
   // a plea to be helped or saved (求你帮帮我, 救救我), the sender asking to borrow (could I borrow), a sum
   // needed by a deadline (need 1500 by tomorrow), and money put in on the sender's venture (put in 1k)
   ['cjk', '求(?:求)?(?:你|您)?(?:帮帮|救救|帮)我|救救我|帮帮我吧'],
+  // a ransom's demand: cash to be got ready, the police kept out (准备好二十万现金, 不许报警)
+  ['cjk', '准备好?[^，。！？,.!?]{0,8}?(?:现金|赎金)|不(?:许|准|得)报警'],
   ['latin', '\\b(?:could|can|may) i (?:please |possibly )?borrow\\b'],
   [
     'latin',

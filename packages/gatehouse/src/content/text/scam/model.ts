@@ -139,8 +139,8 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * change, scored once, then read for a third change (a development set too). H: written after the
  * third change and scored once; its misses were read for the notes only, never for a change.
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H';
-export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H'];
+export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I';
+export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I'];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
 }

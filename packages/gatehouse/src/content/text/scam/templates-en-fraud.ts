@@ -55,6 +55,10 @@ export const EN_FRAUD = {
     'Giveaway team',
   ],
   issue: [
+    'your computer is infected',
+    'your PC has been hacked and your files are at risk',
+    'our AI trading bot earns 30% a week, guaranteed',
+    'your son is with us',
     'a suspicious charge of $899',
     'your account will be closed',
     'your account has been locked',
@@ -107,6 +111,10 @@ export const EN_FRAUD = {
     'a relative left you funds abroad',
   ],
   order: [
+    'ring the 1-800 helpline immediately',
+    'do not turn off your computer and call us now',
+    'minimum deposit $250 to start earning',
+    'bring $20,000 in cash and do not call the police',
     'move your savings to a safe account',
     'pay the fine in gift cards',
     'confirm your card number and code',
