@@ -273,6 +273,7 @@ export function buildProvider(d: ProviderDeps): Provider {
       return {
         accountId: acc.id,
         claims: async (use, scope) => {
+          if (use === 'id_token' && idTokenSubOnly) return { sub: acc.id };
           const clientId = ctx.oidc.client?.clientId ?? '';
           const claims = await d.claims({
             accountId: acc.id,
@@ -301,6 +302,19 @@ export function buildProvider(d: ProviderDeps): Provider {
       : {}),
   };
 
+  /**
+   * ID tokens carry no claim of a scope but `sub` (the fields go to userinfo): with conformIdTokenClaims,
+   * userinfo on and no resource indicators (so no access token audience) the provider masks every ID
+   * token it issues to the `openid` scope, and without the claims parameter nothing else is asked for.
+   * `findAccount`'s claims for an ID token are then only `sub`: the profile is not read for them (it was
+   * read on every token request, then dropped by the mask).
+   */
+  const f = configuration.features!;
+  const idTokenSubOnly =
+    configuration.conformIdTokenClaims === true &&
+    f.userinfo?.enabled === true &&
+    f.claimsParameter?.enabled !== true &&
+    f.resourceIndicators?.enabled !== true;
   const provider = new Provider(d.issuer, configuration);
   provider.proxy = d.trustProxy;
   if (d.onError) {
