@@ -19,7 +19,9 @@
  * young-generation collections sweep).
  *
  * `GATEHOUSE_BENCH_PROF=DIR`: a CPU profile of the server process over the measured seconds only (not
- * the start-up, seeding or warm-up), written to DIR/check-<rate>.cpuprofile.
+ * the start-up, seeding or warm-up), written to DIR/check-<rate>.cpuprofile; with
+ * `GATEHOUSE_BENCH_HEAP_PROF=1` also where its heap was allocated (sampled, garbage included), in
+ * DIR/check-<rate>.heapprofile.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -236,7 +238,16 @@ class MeasuredProfile {
     this.started = s
       .post('Profiler.enable')
       .then(() => s.post('Profiler.setSamplingInterval', { interval: 100 }))
-      .then(() => s.post('Profiler.start'));
+      .then(() => s.post('Profiler.start'))
+      .then(() =>
+        process.env.GATEHOUSE_BENCH_HEAP_PROF
+          ? s.post('HeapProfiler.startSampling', {
+              samplingInterval: 4096,
+              includeObjectsCollectedByMajorGC: true,
+              includeObjectsCollectedByMinorGC: true,
+            })
+          : undefined,
+      );
     return this.started;
   }
 
@@ -244,9 +255,13 @@ class MeasuredProfile {
     if (!this.dir || !this.session) return;
     await this.started;
     const { profile } = await this.session.post('Profiler.stop');
+    const heap = process.env.GATEHOUSE_BENCH_HEAP_PROF
+      ? (await this.session.post('HeapProfiler.stopSampling')).profile
+      : undefined;
     this.session.disconnect();
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(join(this.dir, `${this.label}.cpuprofile`), JSON.stringify(profile));
+    if (heap) writeFileSync(join(this.dir, `${this.label}.heapprofile`), JSON.stringify(heap));
   }
 }
 
