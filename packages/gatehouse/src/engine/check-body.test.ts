@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePlatformEvent } from '@gatehouse/sdk';
-import { plainMessageSent } from './check-body.ts';
+import { checkedEvent, plainMessageSent } from './check-body.ts';
 
 const valid = () => ({
   type: 'message.sent',
@@ -146,9 +146,9 @@ test('a body read as sent (type and time defaulted) is read as the filled-in cop
       if (v === undefined) delete body[f];
       else body[f] = structuredClone(v);
     }
-    const copy: Record<string, unknown> = { ...body };
-    copy.time ??= now;
-    const filled = { type: 'message.sent', ...copy };
+    const filled = checkedEvent(body, now);
+    assert.equal(filled.type, Object.hasOwn(body, 'type') ? body.type : 'message.sent');
+    assert.equal(filled.time, body.time ?? now);
     const asSent = plainMessageSent(body, now);
     assert.equal(JSON.stringify(asSent), JSON.stringify(plainMessageSent(filled)), JSON.stringify(body));
     if (asSent) taken++;

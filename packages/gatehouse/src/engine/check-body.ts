@@ -74,3 +74,10 @@ export function plainMessageSent(obj: Record<string, unknown>, now?: number): Me
   ev.client = { kind: c.kind, name: c.name, version };
   return ev as MessageSentEvent;
 }
+
+/** A check's body as the event parser reads it: a message.sent, sent now unless it says when (not null). */
+export function checkedEvent(body: object | undefined, now: number): Record<string, unknown> {
+  const obj: Record<string, unknown> = body ? { ...body } : {};
+  obj.time ??= now;
+  return { type: 'message.sent', ...obj };
+}

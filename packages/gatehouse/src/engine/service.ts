@@ -23,7 +23,7 @@ import { GatehouseError } from '../errors/index.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
 import { openCheckLog, type CheckLog } from './check-log.ts';
-import { plainMessageSent } from './check-body.ts';
+import { checkedEvent, plainMessageSent } from './check-body.ts';
 import { explainDecision } from './explain.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
@@ -586,13 +586,6 @@ export class EngineService {
     }
     return { events: n, position: this.position };
   }
-}
-
-/** A check's body as the event parser reads it: a message.sent, sent now unless it says when (not null). */
-function checkedEvent(body: object | undefined, now: number): Record<string, unknown> {
-  const obj: Record<string, unknown> = body ? { ...body } : {};
-  obj.time ??= now;
-  return { type: 'message.sent', ...obj };
 }
 
 export function toRow(ev: EngineEvent, now: number, origin: 'api' | 'check'): NewEvent {
