@@ -14,9 +14,14 @@
  * `serverCpuMsPerCheck` is the server process's CPU time (all its threads, user + system) over the
  * measured seconds divided by the checks answered: what a check costs, the figure that load on the
  * machine disturbs least (the load generator runs in its own process and is not in it).
+ * `serverMainThreadCpuMsPerCheck` is the event loop's share of it (the rest is the check-log worker), and
+ * `serverHeapBytesPerCheck` the main thread's JavaScript heap allocated per check (the garbage its
+ * young-generation collections sweep).
  *
  * `GATEHOUSE_BENCH_PROF=DIR`: a CPU profile of the server process over the measured seconds only (not
- * the start-up, seeding or warm-up), written to DIR/check-<rate>.cpuprofile.
+ * the start-up, seeding or warm-up), written to DIR/check-<rate>.cpuprofile; with
+ * `GATEHOUSE_BENCH_HEAP_PROF=1` also where its heap was allocated (sampled, garbage included), in
+ * DIR/check-<rate>.heapprofile.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +29,7 @@ import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { registerBenchmark, percentile, type BenchOptions, type Figures } from './index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -176,6 +182,8 @@ export async function benchCheck(opts: BenchOptions): Promise<Figures> {
       /** Server-side p99 (Fastify's own timing, from /metrics): the upper bound of its histogram bucket. */
       serverP99BucketMs: bucketPercentile(before, after, 0.99),
       serverCpuMsPerCheck: Math.round((cpu / Math.max(1, r.count)) * 10_000) / 10_000,
+      serverMainThreadCpuMsPerCheck: Math.round((probe.mainCpu() / Math.max(1, r.count)) * 10_000) / 10_000,
+      serverHeapBytesPerCheck: Math.round(probe.allocated() / Math.max(1, r.count)),
       ...(r.cpuMs === undefined
         ? {}
         : { loadgenCpuMsPerCheck: Math.round((r.cpuMs / Math.max(1, r.count)) * 10_000) / 10_000 }),
@@ -230,7 +238,16 @@ class MeasuredProfile {
     this.started = s
       .post('Profiler.enable')
       .then(() => s.post('Profiler.setSamplingInterval', { interval: 100 }))
-      .then(() => s.post('Profiler.start'));
+      .then(() => s.post('Profiler.start'))
+      .then(() =>
+        process.env.GATEHOUSE_BENCH_HEAP_PROF
+          ? s.post('HeapProfiler.startSampling', {
+              samplingInterval: 4096,
+              includeObjectsCollectedByMajorGC: true,
+              includeObjectsCollectedByMinorGC: true,
+            })
+          : undefined,
+      );
     return this.started;
   }
 
@@ -238,9 +255,13 @@ class MeasuredProfile {
     if (!this.dir || !this.session) return;
     await this.started;
     const { profile } = await this.session.post('Profiler.stop');
+    const heap = process.env.GATEHOUSE_BENCH_HEAP_PROF
+      ? (await this.session.post('HeapProfiler.stopSampling')).profile
+      : undefined;
     this.session.disconnect();
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(join(this.dir, `${this.label}.cpuprofile`), JSON.stringify(profile));
+    if (heap) writeFileSync(join(this.dir, `${this.label}.heapprofile`), JSON.stringify(heap));
   }
 }
 
@@ -264,11 +285,20 @@ export class ProcessProbe {
   private running = false;
   private cpuFrom: NodeJS.CpuUsage | undefined;
   private cpuMs = 0;
+  private mainFrom: NodeJS.CpuUsage | undefined;
+  private mainMs = 0;
+  private gcProfiler: GCProfiler | undefined;
+  private heapFrom = 0;
+  private allocatedBytes = 0;
 
   start(): void {
     if (this.running) return;
     this.running = true;
     this.cpuFrom = process.cpuUsage();
+    this.mainFrom = process.threadCpuUsage();
+    this.heapFrom = getHeapStatistics().used_heap_size;
+    this.gcProfiler = new GCProfiler();
+    this.gcProfiler.start();
     this.delay.enable();
     this.gc.observe({ entryTypes: ['gc'] });
   }
@@ -278,6 +308,16 @@ export class ProcessProbe {
     this.running = false;
     const c = process.cpuUsage(this.cpuFrom);
     this.cpuMs = (c.user + c.system) / 1000;
+    const m = process.threadCpuUsage(this.mainFrom);
+    this.mainMs = (m.user + m.system) / 1000;
+    // allocated = what each collection found in use before it, less what the previous one left
+    let from = this.heapFrom;
+    let bytes = 0;
+    for (const g of this.gcProfiler?.stop()?.statistics ?? []) {
+      bytes += Math.max(0, g.beforeGC.heapStatistics.usedHeapSize - from);
+      from = g.afterGC.heapStatistics.usedHeapSize;
+    }
+    this.allocatedBytes = bytes + Math.max(0, getHeapStatistics().used_heap_size - from);
     this.delay.disable();
     this.gc.disconnect();
   }
@@ -285,6 +325,16 @@ export class ProcessProbe {
   /** This process's CPU time (ms, every thread) between start() and stop(). */
   cpu(): number {
     return this.cpuMs;
+  }
+
+  /** The main thread's CPU time (ms) between start() and stop(). */
+  mainCpu(): number {
+    return this.mainMs;
+  }
+
+  /** Bytes the main thread's JavaScript heap allocated between start() and stop(). */
+  allocated(): number {
+    return this.allocatedBytes;
   }
 
   figures(): Record<string, number> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePlatformEvent } from '@gatehouse/sdk';
-import { plainMessageSent } from './check-body.ts';
+import { checkedEvent, plainMessageSent } from './check-body.ts';
 
 const valid = () => ({
   type: 'message.sent',
@@ -128,4 +128,30 @@ test('an ISO time, attachments and a text near the limit are left to the event p
   assert.equal(plainMessageSent({ ...valid(), time: '2026-12-06T08:00:00+08:00' }), undefined);
   assert.equal(plainMessageSent({ ...valid(), attachments: [] }), undefined);
   assert.equal(plainMessageSent({ ...valid(), text: 'a'.repeat(400_000) }), undefined);
+});
+
+test('a body read as sent (type and time defaulted) is read as the filled-in copy the service made before', () => {
+  const r = rng(61);
+  const now = 1_760_000_123_456;
+  let taken = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const body: Record<string, unknown> = valid();
+    if (r() < 0.5) delete body.type;
+    if (r() < 0.3) delete body.time;
+    else if (r() < 0.1) body.time = null;
+    const changes = Math.floor(r() * 3);
+    for (let c = 0; c < changes; c++) {
+      const f = FIELDS[Math.floor(r() * FIELDS.length)]!;
+      const v = ODD[Math.floor(r() * ODD.length)];
+      if (v === undefined) delete body[f];
+      else body[f] = structuredClone(v);
+    }
+    const filled = checkedEvent(body, now);
+    assert.equal(filled.type, Object.hasOwn(body, 'type') ? body.type : 'message.sent');
+    assert.equal(filled.time, body.time ?? now);
+    const asSent = plainMessageSent(body, now);
+    assert.equal(JSON.stringify(asSent), JSON.stringify(plainMessageSent(filled)), JSON.stringify(body));
+    if (asSent) taken++;
+  }
+  assert.ok(taken > 1000, `taken ${taken}`);
 });

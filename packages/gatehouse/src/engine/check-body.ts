@@ -16,10 +16,15 @@ const MAX_TIME = 8.64e15;
 
 const plainId = (v: unknown): v is string => typeof v === 'string' && PLAIN_ID.test(v);
 
-/** The parsed event when `obj` (with `type` and `time` filled by the caller) is plainly valid, else undefined. */
-export function plainMessageSent(obj: Record<string, unknown>): MessageSentEvent | undefined {
-  const { id, time, account, type, messageId, session, recipients, group, text, urls, attachments, client } =
-    obj;
+/**
+ * The parsed event when `obj` is plainly valid, else undefined. With `now`, `obj` is the check's body as
+ * sent: a missing `type` is message.sent and a missing (or null) `time` is `now`, as in
+ * `{ type: 'message.sent', ...body, time: body.time ?? now }`, without making that copy.
+ */
+export function plainMessageSent(obj: Record<string, unknown>, now?: number): MessageSentEvent | undefined {
+  const { id, account, messageId, session, recipients, group, text, urls, attachments, client } = obj;
+  const type = now !== undefined && !Object.hasOwn(obj, 'type') ? 'message.sent' : obj.type;
+  const time = now !== undefined ? (obj.time ?? now) : obj.time;
   if (type !== 'message.sent' || !plainId(id) || !plainId(account)) return undefined;
   if (typeof time !== 'number' || !Number.isInteger(time) || time < 0 || time > MAX_TIME) return undefined;
   if (attachments !== undefined) return undefined;
@@ -68,4 +73,11 @@ export function plainMessageSent(obj: Record<string, unknown>): MessageSentEvent
   if (typeof version !== 'string' || version.length > 64) return undefined;
   ev.client = { kind: c.kind, name: c.name, version };
   return ev as MessageSentEvent;
+}
+
+/** A check's body as the event parser reads it: a message.sent, sent now unless it says when (not null). */
+export function checkedEvent(body: object | undefined, now: number): Record<string, unknown> {
+  const obj: Record<string, unknown> = body ? { ...body } : {};
+  obj.time ??= now;
+  return { type: 'message.sent', ...obj };
 }

@@ -48,3 +48,34 @@ test('the check answer is written exactly as its schema would serialize it', () 
     assert.ok(!checkAnswerJson(a).includes('not for clients'));
   }
 });
+
+test('the common answer written from its template is what the schema would serialize', () => {
+  const ids = ['m', 'm-"q"\\', '\u2028\u2029', '中文 id', '\ud83d\ude00', 'a\u007fb', 'x'.repeat(128)];
+  const risks = [0, 1, 0.5, 1e-7, 0.123456789012345, 5e-324, 1 - 1e-16];
+  const verdicts = [
+    ['allow', 'allow'],
+    ['hold', 'challenge'],
+    ['block', 'contain'],
+    ['hold', 'allow'],
+  ] as const;
+  let n = 0;
+  for (const id of ids)
+    for (const risk of risks)
+      for (const [verdict, action] of verdicts)
+        for (const duplicate of [false, true]) {
+          const a: CheckReply = {
+            id,
+            verdict,
+            action,
+            risk,
+            reasons: [],
+            campaigns: [],
+            duplicate,
+            warnings: [],
+          };
+          assert.equal(checkAnswerJson(a), zodJson(a));
+          assert.deepEqual(JSON.parse(checkAnswerJson(a)), a);
+          n++;
+        }
+  assert.equal(n, ids.length * risks.length * verdicts.length * 2);
+});

@@ -11,6 +11,20 @@ import type { CheckAnswer } from './service-types.ts';
 export type CheckReply = CheckAnswer & { warnings: UnknownAccountWarning[] };
 
 export function checkAnswerJson(a: CheckReply): string {
+  // the common answer (nothing to explain, nothing to warn of) from a template: only the values written
+  if (
+    a.reasons.length === 0 &&
+    a.signals === undefined &&
+    a.campaigns.length === 0 &&
+    a.warnings.length === 0 &&
+    typeof a.id === 'string' &&
+    typeof a.risk === 'number' &&
+    typeof a.duplicate === 'boolean'
+  )
+    return (
+      `{"id":${JSON.stringify(a.id)},"verdict":${JSON.stringify(a.verdict)},"action":${JSON.stringify(a.action)},` +
+      `"risk":${JSON.stringify(a.risk)},"reasons":[],"campaigns":[],"duplicate":${a.duplicate},"warnings":[]}`
+    );
   const out: Record<string, unknown> = {
     id: a.id,
     verdict: a.verdict,

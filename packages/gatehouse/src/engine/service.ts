@@ -23,7 +23,7 @@ import { GatehouseError } from '../errors/index.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
 import { openCheckLog, type CheckLog } from './check-log.ts';
-import { plainMessageSent } from './check-body.ts';
+import { checkedEvent, plainMessageSent } from './check-body.ts';
 import { explainDecision } from './explain.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
@@ -373,14 +373,11 @@ export class EngineService {
     now: number,
     prior: (id: string) => CheckAnswer | undefined,
   ): { answer: CheckAnswer; ev: MessageSentEvent; decision?: Decision } {
-    const obj: Record<string, unknown> =
-      typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : {};
-    // a check is about a message being sent now: `time` may be left out (or null)
-    obj.time ??= now;
-    const sent = { type: 'message.sent', ...obj };
-    // the common plainly valid body read by hand (check-body.ts); anything else by the event parser
-    const plain = plainMessageSent(sent);
-    const p = plain ? { ok: true as const, event: plain } : parsePlatformEvent(sent);
+    const body = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : undefined;
+    // the common plainly valid body read by hand (check-body.ts, `type` and `time` defaulted as below);
+    // anything else by the event parser
+    const plain = body ? plainMessageSent(body as Record<string, unknown>, now) : undefined;
+    const p = plain ? { ok: true as const, event: plain } : parsePlatformEvent(checkedEvent(body, now));
     if (!p.ok && p.reason === 'text_too_long')
       throw new GatehouseError('TEXT_TOO_LONG', p.detail, { extra: { reason: p.reason } });
     if (!p.ok) throw new GatehouseError('EVENT_INVALID', p.detail, { extra: { reason: p.reason } });
