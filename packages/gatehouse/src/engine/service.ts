@@ -310,6 +310,9 @@ export class EngineService {
         if (res.campaignsGrown) grown.push(...res.campaignsGrown);
       }
       await this.persistDecisions(decisions, campaigns, grown);
+      // a short read was the end of the log: a row committed since pokes (or the poll finds it), and
+      // reading again for nothing cost every sign-in a second statement
+      if (rows.length < DRAIN_CHUNK) return;
     }
   }
 

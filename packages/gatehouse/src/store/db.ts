@@ -15,6 +15,7 @@ import pg from 'pg';
 import type { Config } from '../config/index.ts';
 import { BUSY_TIMEOUT_MS, yieldOnBusy } from './begin.ts';
 import { GroupCommitDialect, WalSync } from './group-commit.ts';
+import { SqliteLiteralLimitCompiler } from './sqlite-compiler.ts';
 import type { DB } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -75,6 +76,8 @@ export function openStore(
     yieldOnBusy(gc.driver, sqlite);
     dialect = gc;
   } else dialect = new YieldingSqliteDialect({ database: withStatementCache(sqlite) }, sqlite);
+  // LIMIT and OFFSET numbers in the SQL: a bound one made SQLite compile the statement again at each run
+  dialect.createQueryCompiler = () => new SqliteLiteralLimitCompiler();
   const db = new Kysely<DB>({ dialect });
   return {
     db,
