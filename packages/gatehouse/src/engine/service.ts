@@ -266,7 +266,6 @@ export class EngineService {
       });
   }
 
-  /** Applies everything in the log so far. */
   /** Applies everything in the log; pending pre-send checks are written to it first. */
   async drain(): Promise<void> {
     await this.flushChecks();
