@@ -125,12 +125,26 @@ interface Core {
 
 const NO_CUES: Cue[] = [];
 const NO_HITS: IntentHit[] = [];
+const NO_FEATURES: TopFeature[] = [];
+// The pass's result, refilled by each call (scoring is synchronous; callers read it right away).
+const CORE: Core = {
+  probability: 0,
+  logit: 0,
+  bias: 0,
+  topFeatures: NO_FEATURES,
+  intents: NO_HITS,
+  scam: { probability: 0, isScam: false, cues: NO_CUES },
+  bounded: '',
+  malformedString: false,
+  norm: undefined as unknown as Normalized,
+};
 
 /**
  * The one scoring pass behind `scoreText` and `scoreForEngine`: compaction, link masking,
  * normalisation, features, both models, the intents and their gating. With `lean` the parts only a
  * report reads are left out (top features; `scam.cues` of a message the scam model does not flag);
- * probability, intents and the scam verdict are the same either way.
+ * probability, intents and the scam verdict are the same either way. The result is a module object
+ * the next call refills: read it before scoring again.
  */
 function scoreCore(model: TextModel, text: string, opts: ScoreOptions, lean: boolean): Core {
   const compact = compactText(text, MAX_TEXT_LENGTH);
@@ -167,7 +181,7 @@ function scoreCore(model: TextModel, text: string, opts: ScoreOptions, lean: boo
     }
   } else logit = margin(model, v);
   const probability = sigmoid(logit);
-  const topFeatures: TopFeature[] = [];
+  const topFeatures: TopFeature[] = lean ? NO_FEATURES : [];
   let bias: number;
   if (topN > 0) {
     // Partial selection of the topN largest |contribution| (ties: lower index first).
@@ -236,7 +250,17 @@ function scoreCore(model: TextModel, text: string, opts: ScoreOptions, lean: boo
       scam.cues = scam.cues.map(remap);
     }
   }
-  return { probability, logit, bias, topFeatures, intents, scam, bounded, malformedString, norm };
+  const c = CORE;
+  c.probability = probability;
+  c.logit = logit;
+  c.bias = bias;
+  c.topFeatures = topFeatures;
+  c.intents = intents;
+  c.scam = scam;
+  c.bounded = bounded;
+  c.malformedString = malformedString;
+  c.norm = norm;
+  return c;
 }
 
 /** Scores one message. `input` may be a string or raw bytes; anything else scores as empty. */
