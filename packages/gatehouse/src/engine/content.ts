@@ -4,7 +4,7 @@
  * protected brands, block/allow lists). Image banks plug in through `matchImage` when available.
  */
 import type { TextModel } from '../content/text/index.ts';
-import { loadDefaultTextModel, scoreText } from '../content/text/index.ts';
+import { loadDefaultTextModel, scoreForEngine } from '../content/text/index.ts';
 import type { UrlContext } from '../content/url/index.ts';
 import { analyzeText, analyzeUrl, SplitLinkBuffer, type SplitLinks } from '../content/url/index.ts';
 import type { ContentAnalyzer, ImageMatch, JoinedMessages, TextScore, UrlVerdict } from './types.ts';
@@ -26,9 +26,6 @@ export interface ContentOptions {
   loginQr?: LoginQrMatcher;
 }
 
-/** The engine's scoring options: no top features (scoring then records no feature origins). */
-const SCORE_OPTS = { top: 0 } as const;
-
 export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyzer {
   const model = opts.textModel ?? loadDefaultTextModel();
   const urlCtx = typeof opts.url === 'function' ? opts.url : () => (opts.url as UrlContext | undefined) ?? {};
@@ -40,7 +37,8 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
   const joined = across;
   return {
     scoreText(text: string): TextScore {
-      const r = scoreText(model, text, SCORE_OPTS);
+      // the content part's engine entry: scoreText's probability and intents, without the report
+      const r = scoreForEngine(model, text);
       // the content part's intent names as they are (the engine classes them in verdict.ts)
       const intents: TextScore['intents'] =
         r.intents.length === 0

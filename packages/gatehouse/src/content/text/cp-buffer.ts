@@ -111,6 +111,15 @@ export function toBuffer(text: string, into?: CpBuffer): CpBuffer {
 export const MAX_POOLED = 65_536;
 let UNITS = new Uint16Array(256);
 let OFFSETS = new Int32Array(512);
+/**
+ * Offset views are made once per length, not per call (a typed-array view is an object): views of
+ * OFFSETS (dropped when it grows) and of IDENTITY (0, 1, 2, …; never written), for lengths up to
+ * VIEW_CAP. Like OFFSETS they are shared: read them before normalising again.
+ */
+const VIEW_CAP = 1024;
+const SHARED_VIEWS: Array<[Int32Array, Int32Array] | undefined> = [];
+const IDENTITY = Int32Array.from({ length: VIEW_CAP + 1 }, (_, i) => i);
+const IDENTITY_VIEWS: Array<[Int32Array, Int32Array] | undefined> = [];
 
 /**
  * Builds the UTF-16 string and per-unit offset maps from a buffer. With `shared`, the offset maps
@@ -126,9 +135,19 @@ export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats(), sh
   let starts: Int32Array;
   let ends: Int32Array;
   if (shared && units <= MAX_POOLED) {
-    if (OFFSETS.length < units * 2) OFFSETS = new Int32Array(Math.max(units * 2, OFFSETS.length * 2));
-    starts = OFFSETS.subarray(0, units);
-    ends = OFFSETS.subarray(units, units * 2);
+    if (OFFSETS.length < units * 2) {
+      OFFSETS = new Int32Array(Math.max(units * 2, OFFSETS.length * 2));
+      SHARED_VIEWS.length = 0;
+    }
+    const v = units <= VIEW_CAP ? SHARED_VIEWS[units] : undefined;
+    if (v !== undefined) {
+      starts = v[0];
+      ends = v[1];
+    } else {
+      starts = OFFSETS.subarray(0, units);
+      ends = OFFSETS.subarray(units, units * 2);
+      if (units <= VIEW_CAP) SHARED_VIEWS[units] = [starts, ends];
+    }
   } else {
     const all = new Int32Array(units * 2);
     starts = all.subarray(0, units);
@@ -158,8 +177,16 @@ export function fromBuffer(b: CpBuffer, stats: NormalizeStats = emptyStats(), sh
 /** The normalisation of a text that normalises to itself (BMP only): offsets map unit to unit. */
 export function identityOf(text: string, stats: NormalizeStats): Normalized {
   const n = text.length;
-  if (OFFSETS.length < n * 2 && n <= MAX_POOLED)
+  if (n <= VIEW_CAP) {
+    // the identity map of a short text: views of one constant 0, 1, 2, … array, made once per length
+    let v = IDENTITY_VIEWS[n];
+    if (v === undefined) v = IDENTITY_VIEWS[n] = [IDENTITY.subarray(0, n), IDENTITY.subarray(1, n + 1)];
+    return { text, starts: v[0], ends: v[1], stats };
+  }
+  if (OFFSETS.length < n * 2 && n <= MAX_POOLED) {
     OFFSETS = new Int32Array(Math.max(n * 2, OFFSETS.length * 2));
+    SHARED_VIEWS.length = 0;
+  }
   const all = OFFSETS.length >= n * 2 ? OFFSETS : new Int32Array(n * 2);
   const starts = all.subarray(0, n);
   const ends = all.subarray(n, n * 2);

@@ -3,8 +3,8 @@
  * structure features, an FTRL-trained logistic model with online updates, lexicon intents with
  * original-text spans, and explainable scores. Pure functions; file access only in loader.ts.
  */
-export { scoreText, scoreProbability } from './score.ts';
-export type { ScoreOptions, TextScore, TopFeature } from './score.ts';
+export { scoreForEngine, scoreText, scoreProbability } from './score.ts';
+export type { EngineTextScore, ScoreOptions, TextScore, TopFeature } from './score.ts';
 export { balanceSources, createModel, learn, train, MAX_TEXT_LENGTH } from './model.ts';
 export type { Example, FtrlParams, TextModel, TrainOptions } from './model.ts';
 export { loadModel, saveModel } from './serialize.ts';

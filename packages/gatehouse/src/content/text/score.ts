@@ -16,7 +16,7 @@ import { INTENTS } from './lexicon.ts';
 import { MAX_TEXT_LENGTH, domainOf, margin, sigmoid, upperShare } from './model.ts';
 import type { TextModel } from './model.ts';
 import { normalize, normalizeShared } from './normalize.ts';
-import type { NormalizeStats } from './normalize.ts';
+import type { Normalized, NormalizeStats } from './normalize.ts';
 
 export interface TopFeature {
   /** Human-readable feature, e.g. "zh:加微信", "w2:free entry", "intent:prize". */
@@ -109,6 +109,160 @@ function looksBinary(t: string): boolean {
 const TOP_BEST = new Int32Array(64);
 const TOP_ABS = new Float64Array(64);
 
+/** What one scoring pass found, before it is dressed as a `TextScore` (or read by the engine). */
+interface Core {
+  probability: number;
+  logit: number;
+  bias: number;
+  topFeatures: TopFeature[];
+  intents: IntentHit[];
+  scam: TextScore['scam'];
+  /** The text that was scored (compacted, made well-formed). */
+  bounded: string;
+  malformedString: boolean;
+  norm: Normalized;
+}
+
+const NO_CUES: Cue[] = [];
+const NO_HITS: IntentHit[] = [];
+const NO_FEATURES: TopFeature[] = [];
+// The pass's result, refilled by each call (scoring is synchronous; callers read it right away).
+const CORE: Core = {
+  probability: 0,
+  logit: 0,
+  bias: 0,
+  topFeatures: NO_FEATURES,
+  intents: NO_HITS,
+  scam: { probability: 0, isScam: false, cues: NO_CUES },
+  bounded: '',
+  malformedString: false,
+  norm: undefined as unknown as Normalized,
+};
+
+/**
+ * The one scoring pass behind `scoreText` and `scoreForEngine`: compaction, link masking,
+ * normalisation, features, both models, the intents and their gating. With `lean` the parts only a
+ * report reads are left out (top features; `scam.cues` of a message the scam model does not flag);
+ * probability, intents and the scam verdict are the same either way. The result is a module object
+ * the next call refills: read it before scoring again.
+ */
+function scoreCore(model: TextModel, text: string, opts: ScoreOptions, lean: boolean): Core {
+  const compact = compactText(text, MAX_TEXT_LENGTH);
+  let bounded = compact.text;
+  let malformedString = false;
+  if (hasLoneSurrogate(bounded)) {
+    malformedString = true;
+    bounded = wellFormed(bounded);
+  }
+  const masked = maskLinks(bounded);
+  // shared buffers: the offsets and the feature vector are read only inside this call
+  const norm = normalizeShared(masked);
+  const domain = domainOf(model, opts.source);
+  const explain = opts.explain ?? true;
+  const triples: number[] | undefined = explain ? [] : undefined;
+  const topN = explain && !lean ? Math.max(0, Math.min(64, opts.top ?? 8)) : 0;
+  // the features' origins are read only to name the top features
+  const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples, true, topN > 0);
+  const scamModel = triples ? (opts.scam === undefined ? defaultScamModel() : opts.scam) : null;
+  // same hashes, fewer bits: the scam model reads the spam model's slots masked to its own bits (see
+  // scam/model.ts SCAM_BITS), in the same pass over the vector (the two weight look-ups overlap)
+  const sharedSlots = scamModel !== null && scamModel.bits <= model.bits && domain === 0;
+  let logit = 0;
+  let scamLogit = 0;
+  if (sharedSlots) {
+    const w = model.w;
+    const sw = scamModel.w;
+    const m = (1 << scamModel.bits) - 1;
+    for (let k = 0; k < v.length; k++) {
+      const i = v.idx[k]!;
+      const x = v.val[k]!;
+      logit += w[i]! * x;
+      scamLogit += sw[i & m]! * x;
+    }
+  } else logit = margin(model, v);
+  const probability = sigmoid(logit);
+  const topFeatures: TopFeature[] = lean ? NO_FEATURES : [];
+  let bias: number;
+  if (topN > 0) {
+    // Partial selection of the topN largest |contribution| (ties: lower index first).
+    const best = TOP_BEST;
+    const bestAbs = TOP_ABS;
+    let have = 0;
+    const last = v.length - 1;
+    bias = model.w[v.idx[last]!]! * v.val[last]!;
+    for (let k = 0; k < last; k++) {
+      const a = Math.abs(model.w[v.idx[k]!]! * v.val[k]!);
+      if (a === 0 || topN === 0 || (have === topN && a <= bestAbs[have - 1]!)) continue;
+      let q = have < topN ? have++ : have - 1;
+      while (q > 0 && bestAbs[q - 1]! < a) {
+        best[q] = best[q - 1]!;
+        bestAbs[q] = bestAbs[q - 1]!;
+        q--;
+      }
+      best[q] = k;
+      bestAbs[q] = a;
+    }
+    for (let q = 0; q < have; q++) {
+      const k = best[q]!;
+      const weight = model.w[v.idx[k]!]!;
+      topFeatures.push({
+        feature: featureName(v, k, norm, opts.source),
+        weight,
+        contribution: weight * v.val[k]!,
+      });
+    }
+  } else bias = model.w[v.idx[v.length - 1]!]!;
+  let scam: TextScore['scam'] = { probability: 0, isScam: false, cues: lean ? NO_CUES : [] };
+  let intents: IntentHit[] = lean ? NO_HITS : [];
+  if (triples) {
+    // staged: no lexicon hit and no scam verdict leave nothing to build, gate or remap (the full
+    // path gives [] for them too; scoreForEngine's equality with it is tested on the data sets)
+    if (!lean || triples.length > 0) intents = intentHits(bounded, norm, triples);
+    if (scamModel) {
+      const z = sharedSlots
+        ? scamLogit
+        : margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
+      const p = sigmoid(z);
+      // who pays whom: the model's call counts only when the sender asks the reader for something
+      // (to pay, hand over a code, follow a script); reports, offers and gifts ask nothing
+      const ask = p >= scamModel.threshold ? readerAsk(bounded, norm) : null;
+      const isScam = ask !== null;
+      // cues are looked for only in a message the model flags (they explain it and give spans)
+      scam = {
+        probability: p,
+        isScam,
+        cues: ask
+          ? [ask, ...scamCues(bounded, norm)].sort((a, b) => a.start - b.start || a.end - b.end)
+          : lean
+            ? NO_CUES
+            : [],
+      };
+      if (!lean || intents.length > 0 || isScam)
+        intents = gateIntents(intents, scam, probability >= model.threshold, bounded);
+    }
+    if (compact.segments.length > 0) {
+      const remap = <T extends { start: number; end: number; original: string }>(h: T): T => {
+        const start = toOriginalOffset(compact, h.start);
+        const end = toOriginalOffset(compact, h.end);
+        return { ...h, start, end, original: text.slice(start, end) };
+      };
+      intents = intents.map(remap);
+      scam.cues = scam.cues.map(remap);
+    }
+  }
+  const c = CORE;
+  c.probability = probability;
+  c.logit = logit;
+  c.bias = bias;
+  c.topFeatures = topFeatures;
+  c.intents = intents;
+  c.scam = scam;
+  c.bounded = bounded;
+  c.malformedString = malformedString;
+  c.norm = norm;
+  return c;
+}
+
 /** Scores one message. `input` may be a string or raw bytes; anything else scores as empty. */
 export function scoreText(model: TextModel, input: string | Uint8Array, opts: ScoreOptions = {}): TextScore {
   let text = '';
@@ -124,121 +278,33 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
     }
     const truncated =
       text.length > MAX_TEXT_LENGTH || (input instanceof Uint8Array && input.length > MAX_LINK_SCAN);
-    const compact = compactText(text, MAX_TEXT_LENGTH);
-    let bounded = compact.text;
-    if (hasLoneSurrogate(bounded)) {
-      malformedString = true;
-      bounded = wellFormed(bounded);
-    }
-    const masked = maskLinks(bounded);
-    // shared buffers: the offsets and the feature vector are read only inside this call
-    const norm = normalizeShared(masked);
-    const domain = domainOf(model, opts.source);
-    const explain = opts.explain ?? true;
-    const triples: number[] | undefined = explain ? [] : undefined;
-    const topN = explain ? Math.max(0, Math.min(64, opts.top ?? 8)) : 0;
-    // the features' origins are read only to name the top features
-    const v = extractFeatures(norm, model.bits, upperShare(masked), domain, triples, true, topN > 0);
-    const scamModel = triples ? (opts.scam === undefined ? defaultScamModel() : opts.scam) : null;
-    // same hashes, fewer bits: the scam model reads the spam model's slots masked to its own bits (see
-    // scam/model.ts SCAM_BITS), in the same pass over the vector (the two weight look-ups overlap)
-    const sharedSlots = scamModel !== null && scamModel.bits <= model.bits && domain === 0;
-    let logit = 0;
-    let scamLogit = 0;
-    if (sharedSlots) {
-      const w = model.w;
-      const sw = scamModel.w;
-      const m = (1 << scamModel.bits) - 1;
-      for (let k = 0; k < v.length; k++) {
-        const i = v.idx[k]!;
-        const x = v.val[k]!;
-        logit += w[i]! * x;
-        scamLogit += sw[i & m]! * x;
-      }
-    } else logit = margin(model, v);
-    const probability = sigmoid(logit);
-    const topFeatures: TopFeature[] = [];
-    let bias = 0;
-    if (topN > 0) {
-      // Partial selection of the topN largest |contribution| (ties: lower index first).
-      const best = TOP_BEST;
-      const bestAbs = TOP_ABS;
-      let have = 0;
-      const last = v.length - 1;
-      bias = model.w[v.idx[last]!]! * v.val[last]!;
-      for (let k = 0; k < last; k++) {
-        const a = Math.abs(model.w[v.idx[k]!]! * v.val[k]!);
-        if (a === 0 || topN === 0 || (have === topN && a <= bestAbs[have - 1]!)) continue;
-        let q = have < topN ? have++ : have - 1;
-        while (q > 0 && bestAbs[q - 1]! < a) {
-          best[q] = best[q - 1]!;
-          bestAbs[q] = bestAbs[q - 1]!;
-          q--;
-        }
-        best[q] = k;
-        bestAbs[q] = a;
-      }
-      for (let q = 0; q < have; q++) {
-        const k = best[q]!;
-        const weight = model.w[v.idx[k]!]!;
-        topFeatures.push({
-          feature: featureName(v, k, norm, opts.source),
-          weight,
-          contribution: weight * v.val[k]!,
-        });
-      }
-    } else bias = model.w[v.idx[v.length - 1]!]!;
-    let scam: TextScore['scam'] = { probability: 0, isScam: false, cues: [] };
-    let intents: IntentHit[] = [];
-    if (triples) {
-      intents = intentHits(bounded, norm, triples);
-      if (scamModel) {
-        const z = sharedSlots
-          ? scamLogit
-          : margin(scamModel, extractFeatures(norm, scamModel.bits, upperShare(masked), 0));
-        const p = sigmoid(z);
-        // who pays whom: the model's call counts only when the sender asks the reader for something
-        // (to pay, hand over a code, follow a script); reports, offers and gifts ask nothing
-        const ask = p >= scamModel.threshold ? readerAsk(bounded, norm) : null;
-        const isScam = ask !== null;
-        // cues are looked for only in a message the model flags (they explain it and give spans)
-        scam = {
-          probability: p,
-          isScam,
-          cues: ask
-            ? [ask, ...scamCues(bounded, norm)].sort((a, b) => a.start - b.start || a.end - b.end)
-            : [],
-        };
-        intents = gateIntents(intents, scam, probability >= model.threshold, bounded);
-      }
-      if (compact.segments.length > 0) {
-        const remap = <T extends { start: number; end: number; original: string }>(h: T): T => {
-          const start = toOriginalOffset(compact, h.start);
-          const end = toOriginalOffset(compact, h.end);
-          return { ...h, start, end, original: text.slice(start, end) };
-        };
-        intents = intents.map(remap);
-        scam.cues = scam.cues.map(remap);
-      }
-    }
+    const c = scoreCore(model, text, opts, false);
+    malformedString = c.malformedString;
+    const probability = c.probability;
     return {
       probability,
       label: probability >= model.threshold ? 'spam' : 'ham',
       isSpam: probability >= model.threshold,
       threshold: model.threshold,
-      logit,
-      bias,
-      topFeatures,
-      intents,
-      scam,
+      logit: c.logit,
+      bias: c.bias,
+      topFeatures: c.topFeatures,
+      intents: c.intents,
+      scam: c.scam,
       truncated,
       invalidUtf8,
       malformedString,
-      binary: looksBinary(bounded),
-      evasion: norm.stats,
-      normalized: norm.text,
+      binary: looksBinary(c.bounded),
+      evasion: c.norm.stats,
+      normalized: c.norm.text,
     };
   } catch (e) {
+    // as reported before the pass failed: the check comes first in it
+    try {
+      malformedString = hasLoneSurrogate(compactText(text, MAX_TEXT_LENGTH).text);
+    } catch {
+      // the pass failed before the check
+    }
     return {
       probability: 0,
       label: 'ham',
@@ -257,6 +323,33 @@ export function scoreText(model: TextModel, input: string | Uint8Array, opts: Sc
       normalized: '',
       error: e instanceof Error ? e.message : String(e),
     };
+  }
+}
+
+/** What the engine reads of a message's score (scoreForEngine). */
+export interface EngineTextScore {
+  /** As `scoreText(model, text).probability`. */
+  probability: number;
+  /** As `scoreText(model, text).intents` (the array may be shared and frozen when empty: read it only). */
+  intents: readonly IntentHit[];
+}
+
+const ENGINE_ERROR: EngineTextScore = Object.freeze({ probability: 0, intents: Object.freeze([]) });
+
+/**
+ * The engine's scoring entry: the same pass as `scoreText` (same probability, same gated intents
+ * with the same spans), staged for ordinary chat: the report-only parts (top features, the binary
+ * check, the evasion report, the result's dressing) are never built, and a message with no lexicon
+ * hit that the scam model does not flag skips building, gating and remapping intents.
+ * `score.engine.test.ts` checks on every message of the shared data sets that it gives what
+ * `scoreText` gives.
+ */
+export function scoreForEngine(model: TextModel, text: string): EngineTextScore {
+  try {
+    const c = scoreCore(model, text, {}, true);
+    return { probability: c.probability, intents: c.intents };
+  } catch {
+    return ENGINE_ERROR;
   }
 }
 
