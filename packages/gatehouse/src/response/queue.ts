@@ -11,11 +11,6 @@ import type { DecisionInput } from './types.ts';
  *
  * Coalescing: decisions `batchKey` names (a contained account's later messages) wait up to `batchMs`
  * and are handled together by `handleBatch`: one transaction, one audit entry, one webhook per batch.
- * The window counts from a decision's arrival, not from when the worker reaches it, and a batch takes
- * the key's later decisions until the worker starts it: behind a backlog, batches grow instead of
- * multiplying (a queue that falls behind does less work per decision, not more). A key's decisions that
- * arrive while one of its account's decisions that is handled alone waits or runs keep their place
- * behind it (order per account). Work is taken oldest first, batches and single decisions alike.
  *
  * Back-pressure: at `max` decisions (waiting, batched or in flight), `push` waits for room; the outbox
  * drainer waits with it and `full` reports it to /readyz. Nothing is lost: the drainer records an
@@ -38,13 +33,6 @@ interface Item {
   d: DecisionInput;
   seq: number | undefined;
   at: number;
-  /** The batch key (undefined: handled alone). */
-  key: string | undefined;
-}
-
-interface Batch {
-  key: string;
-  items: Item[];
 }
 
 export interface QueueStats {
@@ -56,8 +44,6 @@ export interface QueueStats {
   handled: number;
   batches: number;
   batchedDecisions: number;
-  /** Batches whose window is over, waiting for the worker (they still take their account's decisions). */
-  readyBatches: number;
   /** Times `push` had to wait for room. */
   waits: number;
 }
@@ -82,11 +68,7 @@ export class ResponseQueue {
   private readonly o: ResponseQueueOptions;
   private waiting: Item[] = [];
   private readonly batches = new Map<string, { items: Item[]; timer: NodeJS.Timeout | undefined }>();
-  private ready: Batch[] = [];
-  /** Ready batches the worker has not started, by key: they still take the key's later decisions. */
-  private readonly readyByKey = new Map<string, Batch>();
-  /** Decisions handled alone that wait or run, per account (a batch of the account waits behind them). */
-  private readonly alone = new Map<string, number>();
+  private ready: Item[][] = [];
   private readonly pending = new Map<number, number>();
   private size = 0;
   /** Back-pressure with hysteresis: set when the bound is reached, cleared at half (readiness does not flap). */
@@ -110,16 +92,8 @@ export class ResponseQueue {
     }
     this.size++;
     if (seq !== undefined) this.pending.set(seq, (this.pending.get(seq) ?? 0) + 1);
-    const key = this.o.batchMs > 0 ? this.o.batchKey(d) : undefined;
-    const item: Item = { d, seq, at: Date.now(), key };
-    // gathered at once (the window counts from arrival), unless the account has a decision handled
-    // alone before it: then in order, behind that one
-    if (key !== undefined && !this.closing && !this.alone.has(d.account)) this.collect(key, item);
-    else {
-      if (key === undefined) this.alone.set(d.account, (this.alone.get(d.account) ?? 0) + 1);
-      this.waiting.push(item);
-    }
-    if (this.waiting.length || this.ready.length) this.kick();
+    this.waiting.push({ d, seq, at: Date.now() });
+    this.kick();
   }
 
   /** Depth, fullness, the oldest decision's age and what was handled, on /metrics. */
@@ -193,13 +167,12 @@ export class ResponseQueue {
     let oldest = Infinity;
     for (const i of this.waiting) oldest = Math.min(oldest, i.at);
     for (const b of this.batches.values()) for (const i of b.items) oldest = Math.min(oldest, i.at);
-    for (const b of this.ready) for (const i of b.items) oldest = Math.min(oldest, i.at);
+    for (const b of this.ready) for (const i of b) oldest = Math.min(oldest, i.at);
     return {
       depth: this.size,
       max: this.o.max,
       full: this.full,
       oldestMs: oldest === Infinity ? 0 : Date.now() - oldest,
-      readyBatches: this.ready.length,
       ...this.counts,
     };
   }
@@ -210,7 +183,7 @@ export class ResponseQueue {
     for (const [key, b] of this.batches) {
       if (b.timer) clearTimeout(b.timer);
       this.batches.delete(key);
-      this.makeReady(key, b.items);
+      this.ready.push(b.items);
     }
     this.kick();
     while (this.size > 0) await new Promise<void>((r) => this.idle.push(r));
@@ -232,17 +205,8 @@ export class ResponseQueue {
 
   private async work(): Promise<void> {
     for (;;) {
-      // oldest first, batch or single decision: a first containment is not kept waiting behind the
-      // batches of accounts already contained (which meanwhile take those accounts' later decisions)
-      const next = this.waiting[0];
-      const ready =
-        this.ready.length && (!next || this.ready[0]!.items[0]!.at <= next.at)
-          ? this.ready.shift()
-          : undefined;
-      if (ready) {
-        // started: the batch takes no more decisions
-        if (this.readyByKey.get(ready.key) === ready) this.readyByKey.delete(ready.key);
-        const batch = ready.items;
+      const batch = this.ready.shift();
+      if (batch) {
         // a batch's decisions are collected at once (the window is the window) and go through the
         // per-decision work when the batch runs
         for (const i of batch) {
@@ -255,8 +219,9 @@ export class ResponseQueue {
       } else {
         const item = this.waiting.shift();
         if (!item) return;
-        if (item.key !== undefined && !this.closing) {
-          this.collect(item.key, item);
+        const key = this.o.batchMs > 0 && !this.closing ? this.o.batchKey(item.d) : undefined;
+        if (key !== undefined) {
+          this.collect(key, item);
           continue;
         }
         await this.before(item);
@@ -275,12 +240,6 @@ export class ResponseQueue {
   }
 
   private collect(key: string, item: Item): void {
-    // a ready batch the worker has not reached yet still takes it (behind a backlog: one batch, not more)
-    const waiting = this.readyByKey.get(key);
-    if (waiting && waiting.items.length < BATCH_MAX) {
-      waiting.items.push(item);
-      return;
-    }
     let b = this.batches.get(key);
     if (!b) {
       b = { items: [], timer: undefined };
@@ -289,7 +248,7 @@ export class ResponseQueue {
       own.timer = setTimeout(() => {
         if (this.batches.get(key) !== own) return;
         this.batches.delete(key);
-        this.makeReady(key, own.items);
+        this.ready.push(own.items);
         this.kick();
       }, this.o.batchMs);
       own.timer.unref?.();
@@ -298,14 +257,8 @@ export class ResponseQueue {
     if (b.items.length >= BATCH_MAX) {
       if (b.timer) clearTimeout(b.timer);
       this.batches.delete(key);
-      this.makeReady(key, b.items);
+      this.ready.push(b.items);
     }
-  }
-
-  private makeReady(key: string, items: Item[]): void {
-    const b = { key, items };
-    this.ready.push(b);
-    this.readyByKey.set(key, b);
   }
 
   private async run(items: Item[], f: () => Promise<unknown>): Promise<void> {
@@ -322,11 +275,6 @@ export class ResponseQueue {
     for (const i of items) {
       this.size--;
       if (this.size <= this.o.max / 2) this.saturated = false;
-      if (i.key === undefined) {
-        const n = (this.alone.get(i.d.account) ?? 1) - 1;
-        if (n <= 0) this.alone.delete(i.d.account);
-        else this.alone.set(i.d.account, n);
-      }
       if (i.seq === undefined) continue;
       const n = (this.pending.get(i.seq) ?? 1) - 1;
       if (n <= 0) this.pending.delete(i.seq);
