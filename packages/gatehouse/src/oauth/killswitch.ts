@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { newEventId, outboxStore } from '../bus/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { transientDbError } from '../store/db.ts';
@@ -30,7 +31,10 @@ async function retryingTransient<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (e) {
-      if (attempt >= 5 || !transientDbError(e)) throw e;
+      if (attempt >= 8 || !transientDbError(e)) throw e;
+      // under steady token traffic an immediate retry meets the next batched save in the same embrace:
+      // wait a growing, jittered moment so the batch in flight commits first
+      await new Promise<void>((r) => setTimeout(r, attempt * (10 + randomInt(20))));
     }
   }
 }
