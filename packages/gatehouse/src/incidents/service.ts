@@ -1,6 +1,6 @@
 import { newId } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
-import { transientDbError, type Db, type Tx } from '../store/db.ts';
+import { retryTransient, type Db, type Tx } from '../store/db.ts';
 import { IncidentBatch, KnownMembers, type IncidentWork, type RecentContains } from './batch.ts';
 import { renderMarkdown } from './report.ts';
 import type { IncidentsTable } from './schema.ts';
@@ -114,25 +114,20 @@ export class IncidentService {
    */
   async record(items: readonly IncidentWork[]): Promise<string[][]> {
     if (items.length === 0) return [];
-    for (let attempt = 1; ; attempt++) {
+    // rolled back whole: nothing of a failed try was written, so running it again counts nothing twice
+    return retryTransient(async () => {
       // a copy: a batch rolled back (and tried again) leaves the service's list as it was
       const recent = { list: [...this.recentContains] };
       let batch: IncidentBatch | undefined;
-      try {
-        const out = await this.db.transaction().execute(async (tx) => {
-          await q.lockWriters(tx);
-          batch = new IncidentBatch(tx, this.opts, recent, items, this.members);
-          return batch.apply(items);
-        });
-        batch?.committed();
-        this.recentContains = recent.list;
-        return out;
-      } catch (e) {
-        // rolled back whole: nothing of it was written, so running it again counts nothing twice
-        if (attempt >= RECORD_ATTEMPTS || !transientDbError(e)) throw e;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
-      }
-    }
+      const out = await this.db.transaction().execute(async (tx) => {
+        await q.lockWriters(tx);
+        batch = new IncidentBatch(tx, this.opts, recent, items, this.members);
+        return batch.apply(items);
+      });
+      batch?.committed();
+      this.recentContains = recent.list;
+      return out;
+    }, RECORD_ATTEMPTS);
   }
 
   /** A campaign was detected or grew. */

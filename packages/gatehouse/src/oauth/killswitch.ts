@@ -1,7 +1,6 @@
-import { randomInt } from 'node:crypto';
 import { newEventId, outboxStore } from '../bus/index.ts';
 import { GatehouseError } from '../errors/index.ts';
-import { transientDbError } from '../store/db.ts';
+import { retryTransient } from '../store/db.ts';
 import type { Anomaly } from './anomaly.ts';
 import { appView } from './registry.ts';
 import type { OAuthService } from './service.ts';
@@ -22,22 +21,12 @@ function suspendedNotice(name: { en: string; zh: string }, fields: string[]): { 
 }
 
 /**
- * Runs the kill switch's transaction again when PostgreSQL chose it as a deadlock victim: a token save
+ * Tries of the kill switch's transaction: PostgreSQL may choose it as a deadlock victim — a token save
  * batched (group-commit.ts) after a consumption of one of the app's rows holds that row while waiting
- * for the app's lock, which the kill switch holds while waiting to delete the row.
+ * for the app's lock, which the kill switch holds while waiting to delete the row; under steady token
+ * traffic several tries in a row can meet it.
  */
-async function retryingTransient<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (e) {
-      if (attempt >= 8 || !transientDbError(e)) throw e;
-      // under steady token traffic an immediate retry meets the next batched save in the same embrace:
-      // wait a growing, jittered moment so the batch in flight commits first
-      await new Promise<void>((r) => setTimeout(r, attempt * (10 + randomInt(20))));
-    }
-  }
-}
+const SUSPEND_ATTEMPTS = 8;
 
 /**
  * The kill switch: in ONE transaction the app is marked suspended, every grant, token and code it holds
@@ -58,73 +47,75 @@ export async function suspendApp(s: OAuthService, clientId: string, reason: stri
   // save of the app's grants, tokens and codes takes too (store.appStatusForSave). A save that got the
   // lock first has committed before the delete below runs (and is deleted); one that comes later reads
   // `suspended` and is refused. SQLite: one writer at a time, the same order.
-  const result = await retryingTransient(() =>
-    s.d.db.transaction().execute(async (tx) => {
-      if (!(await s.registry.setStatusInTx(tx, clientId, 'suspended', reason)))
-        throw new GatehouseError('APP_ALREADY_IN_STATE', 'the app is already suspended');
-      const grants = await q.grantsOfClient(tx, clientId);
-      const reads = await q.accessOfClient(tx, clientId, MAX_LOG_ROWS);
-      const perUser = new Map<string, Set<string>>();
-      const fieldCount = new Map<string, Set<string>>();
-      for (const g of grants)
-        if (g.account_id && !perUser.has(g.account_id)) perUser.set(g.account_id, new Set());
-      for (const r of reads) {
-        const f = perUser.get(r.account_id) ?? new Set<string>();
-        perUser.set(r.account_id, f);
-        for (const x of JSON.parse(r.fields) as string[]) {
-          f.add(x);
-          const c = fieldCount.get(x) ?? new Set<string>();
-          c.add(r.account_id);
-          fieldCount.set(x, c);
+  const result = await retryTransient(
+    () =>
+      s.d.db.transaction().execute(async (tx) => {
+        if (!(await s.registry.setStatusInTx(tx, clientId, 'suspended', reason)))
+          throw new GatehouseError('APP_ALREADY_IN_STATE', 'the app is already suspended');
+        const grants = await q.grantsOfClient(tx, clientId);
+        const reads = await q.accessOfClient(tx, clientId, MAX_LOG_ROWS);
+        const perUser = new Map<string, Set<string>>();
+        const fieldCount = new Map<string, Set<string>>();
+        for (const g of grants)
+          if (g.account_id && !perUser.has(g.account_id)) perUser.set(g.account_id, new Set());
+        for (const r of reads) {
+          const f = perUser.get(r.account_id) ?? new Set<string>();
+          perUser.set(r.account_id, f);
+          for (const x of JSON.parse(r.fields) as string[]) {
+            f.add(x);
+            const c = fieldCount.get(x) ?? new Set<string>();
+            c.add(r.account_id);
+            fieldCount.set(x, c);
+          }
+          if (r.resource === 'friends') f.add('friends');
         }
-        if (r.resource === 'friends') f.add('friends');
-      }
-      const revoked = await q.destroyClientEverything(tx, clientId);
-      const accounts = [...perUser.keys()];
-      const incident = await s.d.incidents.recordInTx(tx, {
-        key: `app-suspended:${clientId}:${t}`,
-        kind: 'app_suspended',
-        title: `App suspended: ${app.name.en}`,
-        at: t,
-        accounts,
-        timeline: {
-          kind: 'app.suspended',
-          summary: `${app.name.en} (${clientId}) suspended by ${actor}: ${reason}; ${grants.length} grants and ${revoked} tokens/codes revoked; ${accounts.length} users affected`,
-          data: { client: clientId, actor, reason, grants: grants.length, revoked },
-        },
-        app: {
-          client: clientId,
-          name: app.name.en,
-          reason,
-          fieldsRead: Object.fromEntries([...fieldCount].map(([k, v]) => [k, v.size])),
-          accountsRead: new Set(reads.map((r) => r.account_id)).size,
-        },
-      });
-      const events = [];
-      for (const [account, f] of perUser) {
-        const fieldsRead = [...f].sort();
-        const payload = {
-          account,
-          client: clientId,
-          app: app.name,
-          reason,
-          incident: incident.id,
-          fieldsRead,
-          notice: suspendedNotice(app.name, fieldsRead),
-        };
-        await s.d.enqueueWebhook(tx, { type: 'app.suspended', account, payload });
-        events.push({ id: newEventId(), type: 'app.suspended' as const, time: t, ...payload });
-      }
-      await outboxStore.append(tx, events);
-      await s.d.appendAudit(tx, {
-        actor,
-        action: 'oauth.app.suspend',
-        subject: clientId,
-        data: { reason, grants: grants.length, revoked, users: accounts.length, incident: incident.id },
-        at: t,
-      });
-      return { grants: grants.length, revoked, users: accounts.length, incident: incident.id };
-    }),
+        const revoked = await q.destroyClientEverything(tx, clientId);
+        const accounts = [...perUser.keys()];
+        const incident = await s.d.incidents.recordInTx(tx, {
+          key: `app-suspended:${clientId}:${t}`,
+          kind: 'app_suspended',
+          title: `App suspended: ${app.name.en}`,
+          at: t,
+          accounts,
+          timeline: {
+            kind: 'app.suspended',
+            summary: `${app.name.en} (${clientId}) suspended by ${actor}: ${reason}; ${grants.length} grants and ${revoked} tokens/codes revoked; ${accounts.length} users affected`,
+            data: { client: clientId, actor, reason, grants: grants.length, revoked },
+          },
+          app: {
+            client: clientId,
+            name: app.name.en,
+            reason,
+            fieldsRead: Object.fromEntries([...fieldCount].map(([k, v]) => [k, v.size])),
+            accountsRead: new Set(reads.map((r) => r.account_id)).size,
+          },
+        });
+        const events = [];
+        for (const [account, f] of perUser) {
+          const fieldsRead = [...f].sort();
+          const payload = {
+            account,
+            client: clientId,
+            app: app.name,
+            reason,
+            incident: incident.id,
+            fieldsRead,
+            notice: suspendedNotice(app.name, fieldsRead),
+          };
+          await s.d.enqueueWebhook(tx, { type: 'app.suspended', account, payload });
+          events.push({ id: newEventId(), type: 'app.suspended' as const, time: t, ...payload });
+        }
+        await outboxStore.append(tx, events);
+        await s.d.appendAudit(tx, {
+          actor,
+          action: 'oauth.app.suspend',
+          subject: clientId,
+          data: { reason, grants: grants.length, revoked, users: accounts.length, incident: incident.id },
+          at: t,
+        });
+        return { grants: grants.length, revoked, users: accounts.length, incident: incident.id };
+      }),
+    SUSPEND_ATTEMPTS,
   );
   s.tokens.forgetClient(clientId);
   s.registry.forget(clientId);

@@ -1,7 +1,7 @@
 import { GatehouseError } from '../errors/index.ts';
 import { newId } from '../crypto/index.ts';
 import { parseDevice, type AccountView, type RequestContext } from '../identity/index.ts';
-import { transientDbError, type Tx } from '../store/db.ts';
+import { retryTransient, type Tx } from '../store/db.ts';
 import { keyActor, type RecoveryContext } from './context.ts';
 import type { RecoveryOperatorAppealsTable } from './schema.ts';
 import { recoveryStore as q } from './store.ts';
@@ -60,9 +60,9 @@ export async function openOperatorAppeal(
   // Two appeals at the same moment: the one-pending index refuses the second insert (PostgreSQL), or
   // the single writer orders them (SQLite); either way the loser finds the winner's appeal on its
   // second pass and answers with it.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await x.tx(async (tx) => {
+  return retryTransient(
+    () =>
+      x.tx(async (tx) => {
         const pending = await q.pendingOperatorAppeal(tx, account.id, freezeAt);
         if (pending) return view(pending);
         const t = x.now();
@@ -96,11 +96,9 @@ export async function openOperatorAppeal(
           'appellant',
         );
         return view(row);
-      });
-    } catch (e) {
-      if (attempt >= 3 || !transientDbError(e)) throw e;
-    }
-  }
+      }),
+    3,
+  );
 }
 
 export async function queue(

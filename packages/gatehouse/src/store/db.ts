@@ -168,6 +168,23 @@ export function transientDbError(e: unknown): boolean {
 }
 
 /**
+ * Runs a transaction again while it fails transiently (`transientDbError`), up to `attempts` tries,
+ * waiting a jittered, doubling moment between them (an immediate retry tends to meet the same
+ * competing writer in the same embrace). `run` must build everything it writes anew: a rolled-back
+ * try leaves nothing behind.
+ */
+export async function retryTransient<T>(run: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (attempt >= attempts || !transientDbError(e)) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** Math.min(attempt, 6)));
+    }
+  }
+}
+
+/**
  * A failure to reach the database at all: the connection refused, reset or ended (a PostgreSQL restart,
  * 57P01 admin shutdown, 57P03 starting up, 08xxx connection exceptions) or the pool's wait timed out.
  */
