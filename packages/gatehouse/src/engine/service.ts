@@ -255,15 +255,9 @@ export class EngineService {
       this.drainAgain = true;
       return;
     }
-    this.draining = this.drainLoop()
-      .catch((err: unknown) => this.opts.log.error({ err }, 'engine consumer failed; will retry'))
-      .finally(() => {
-        this.draining = undefined;
-        if (this.drainAgain && !this.closed) {
-          this.drainAgain = false;
-          this.poke();
-        }
-      });
+    this.consumeOnce().catch((err: unknown) =>
+      this.opts.log.error({ err }, 'engine consumer failed; will retry'),
+    );
   }
 
   /** Applies everything in the log; pending pre-send checks are written to it first. */
@@ -271,7 +265,27 @@ export class EngineService {
     await this.flushChecks();
     if (!this.consume) return;
     while (this.draining) await this.draining;
-    await this.drainLoop();
+    await this.consumeOnce();
+  }
+
+  /**
+   * Runs the consumer loop as THE one loop (a poke meanwhile asks for another run after it). Never two
+   * at once: a loop claims a row (moves the position past it) before it fetches a check row's payload,
+   * and a drain that ran beside a poke's loop returned, and a snapshot took its position, while that
+   * row was not yet in the state (the restored snapshot lacked the event for good).
+   */
+  private consumeOnce(): Promise<void> {
+    const run = this.drainLoop();
+    this.draining = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.draining = undefined;
+        if (this.drainAgain && !this.closed) {
+          this.drainAgain = false;
+          this.poke();
+        }
+      });
+    return run;
   }
 
   private async drainLoop(): Promise<void> {
@@ -281,32 +295,42 @@ export class EngineService {
       const decisions: Decision[] = [];
       const campaigns: Campaign[] = [];
       const grown: Campaign[] = [];
-      for (const r of rows) {
-        if (r.seq <= this.position) continue;
-        this.position = r.seq;
-        if (this.liveApplied.delete(r.id)) continue;
-        let ev: EngineEvent;
-        try {
-          // a check row not applied by this process (written before a restart): fetch its payload
+      try {
+        for (const r of rows) {
+          if (r.seq <= this.position) continue;
+          if (this.liveApplied.delete(r.id)) {
+            this.position = r.seq;
+            continue;
+          }
+          // a check row not applied by this process (written before a restart): fetch its payload. A
+          // failed read fails the loop before the position passes the row (the next run reads it again).
           const payload = r.origin === 'check' ? await engineStore.payloadOf(this.opts.db, r.id) : r.payload;
+          this.position = r.seq;
           if (payload === undefined) continue;
-          ev = JSON.parse(payload) as EngineEvent;
-        } catch {
-          continue;
+          let ev: EngineEvent;
+          try {
+            ev = JSON.parse(payload) as EngineEvent;
+          } catch {
+            continue;
+          }
+          let res: ReturnType<Engine['process']>;
+          try {
+            res = this.engine.process(ev, { receivedAt: r.received_at });
+          } catch (err) {
+            // a bug must not stall the log: skip the event, loudly
+            this.opts.log.error({ err, seq: r.seq, id: r.id }, 'engine failed on an event; skipped');
+            continue;
+          }
+          if (res.status !== 'accepted') continue;
+          if (ev.type === 'message.reported') this.opts.onReport?.(ev);
+          if (res.decision && res.decision.action !== 'allow') decisions.push(res.decision);
+          if (res.campaignsCreated) campaigns.push(...res.campaignsCreated);
+          if (res.campaignsGrown) grown.push(...res.campaignsGrown);
         }
-        let res: ReturnType<Engine['process']>;
-        try {
-          res = this.engine.process(ev, { receivedAt: r.received_at });
-        } catch (err) {
-          // a bug must not stall the log: skip the event, loudly
-          this.opts.log.error({ err, seq: r.seq, id: r.id }, 'engine failed on an event; skipped');
-          continue;
-        }
-        if (res.status !== 'accepted') continue;
-        if (ev.type === 'message.reported') this.opts.onReport?.(ev);
-        if (res.decision && res.decision.action !== 'allow') decisions.push(res.decision);
-        if (res.campaignsCreated) campaigns.push(...res.campaignsCreated);
-        if (res.campaignsGrown) grown.push(...res.campaignsGrown);
+      } catch (err) {
+        // the events applied before the failed read keep their decisions
+        await this.persistDecisions(decisions, campaigns, grown);
+        throw err;
       }
       await this.persistDecisions(decisions, campaigns, grown);
       // a short read was the end of the log: a row committed since pokes (or the poll finds it), and

@@ -12,7 +12,8 @@ import { createLogger } from '../log/index.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { tempDir, testStore } from '../testing/index.ts';
 import type { SnapshotRecord } from './snapshot.ts';
-import { EngineService } from './service.ts';
+import { EngineService, toRow } from './service.ts';
+import { engineStore } from './store.ts';
 
 test('snapshots asked for at once are written one after another, each complete', async () => {
   const { store, cleanup } = await testStore('sqlite');
@@ -123,6 +124,81 @@ describeBackends('engine snapshot while checks flow', (backend) => {
       assert.deepEqual(stateOf(other), stateOf(svc));
     } finally {
       await other?.close();
+      await svc.close();
+      await cleanup();
+      rmDir();
+    }
+  });
+});
+
+describeBackends('a drain beside the consumer loop', (backend) => {
+  test('returns only once a check row that loop claimed is in the state', async () => {
+    const { store, cleanup } = await testStore(backend);
+    const { dir, cleanup: rmDir } = tempDir();
+    // the payloads of the last two rows are read slowly: whichever loop claimed one is still waiting
+    // for it when the other loop has finished its rows
+    const slow = (payload: unknown) =>
+      typeof payload !== 'string'
+        ? 0
+        : payload.includes('"elsewhere-19"')
+          ? 200
+          : payload.includes('"elsewhere-18"')
+            ? 100
+            : 0;
+    const db = store.db.withPlugin({
+      transformQuery: (a) => a.node,
+      transformResult: async (a) => {
+        const rows = a.result.rows as Array<Record<string, unknown>>;
+        const ms = rows.length === 1 ? slow(rows[0]!.payload) : 0;
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+        return a.result;
+      },
+    });
+    const svc = new EngineService({
+      db,
+      bus: new InProcessBus(createLogger('silent')),
+      log: createLogger('silent'),
+      dataDir: dir,
+      snapshotSeconds: 0,
+      dialect: backend,
+    });
+    try {
+      await svc.start();
+      // check rows written by another process (or before a restart): this one must fetch each payload
+      const now = Date.now();
+      const rows = Array.from({ length: 20 }, (_, i) =>
+        toRow(
+          {
+            id: `elsewhere-${i}`,
+            type: 'message.sent',
+            time: now - 1000 + i,
+            account: `acct-${i}`,
+            recipients: ['friend-1'],
+            text: `checked elsewhere ${i}`,
+            urls: [],
+            attachments: [],
+            client: { kind: 'mobile', name: 'QQ', version: '9.0' },
+          },
+          now,
+          'check',
+        ),
+      );
+      await store.db.transaction().execute((tx) => engineStore.append(tx, rows, backend));
+      // a drain (a snapshot's, a test's) while polls and commits start the loop
+      let drained = false;
+      const drain = svc.drain().finally(() => {
+        drained = true;
+      });
+      for (let pokes = 0; !drained && pokes < 10; pokes++) {
+        await yieldToLoop(); // the drain's own loop has begun reading
+        svc.poke();
+      }
+      await drain;
+      const last = await engineStore.lastSeq(store.db);
+      assert.equal(svc.position, last);
+      for (let i = 0; i < 20; i++)
+        assert.ok(svc.engine.accountRisk(`acct-${i}`), `acct-${i} is in the state`);
+    } finally {
       await svc.close();
       await cleanup();
       rmDir();
