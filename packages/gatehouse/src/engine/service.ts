@@ -17,13 +17,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePlatformEvent } from '@gatehouse/sdk';
-import type { IdentityEvent as SdkIdentityEvent, MessageSentEvent } from '@gatehouse/sdk';
+import type { IdentityEvent as SdkIdentityEvent } from '@gatehouse/sdk';
 import type { Tx } from '../store/db.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { Engine } from './engine.ts';
 import { BoundedMap } from './bounded.ts';
 import { openCheckLog, type CheckLog } from './check-log.ts';
-import { checkedEvent, plainMessageSent } from './check-body.ts';
+import { evaluateCheck, timeBound } from './check-evaluate.ts';
 import { explainDecision } from './explain.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
@@ -153,7 +153,7 @@ export class EngineService {
         continue;
       }
       const ev = p.event;
-      const bound = this.timeBound(ev.time, now);
+      const bound = timeBound(this.engine.limits, ev.time, now);
       if (bound) {
         results[i] = { index: i, id: ev.id, status: 'rejected', reason: bound.reason, detail: bound.detail };
         continue;
@@ -184,24 +184,6 @@ export class EngineService {
       else if (r.status === 'duplicate') duplicates++;
       else rejected++;
     return { accepted, duplicates, rejected, results };
-  }
-
-  private timeBound(
-    time: number,
-    now: number,
-  ): { reason: 'too_old' | 'too_far_in_future'; detail: string } | undefined {
-    const L = this.engine.limits;
-    if (time < now - L.maxPastMs)
-      return {
-        reason: 'too_old',
-        detail: `event time is more than ${L.maxPastMs / 3_600_000} h in the past`,
-      };
-    if (time > now + L.maxFutureMs)
-      return {
-        reason: 'too_far_in_future',
-        detail: `event time is more than ${L.maxFutureMs / 60_000} min in the future`,
-      };
-    return undefined;
   }
 
   /**
@@ -393,54 +375,8 @@ export class EngineService {
    * Scores a pre-send check on `engine` (this service's or an engine worker's partition): parses it,
    * answers a repeated id from `prior`, applies the message and consults the gate. Throws EVENT_INVALID.
    */
-  evaluate(
-    engine: Engine,
-    input: unknown,
-    now: number,
-    prior: (id: string) => CheckAnswer | undefined,
-  ): { answer: CheckAnswer; ev: MessageSentEvent; decision?: Decision } {
-    const body = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : undefined;
-    // the common plainly valid body read by hand (check-body.ts, `type` and `time` defaulted as below);
-    // anything else by the event parser
-    const plain = body ? plainMessageSent(body as Record<string, unknown>, now) : undefined;
-    const p = plain ? { ok: true as const, event: plain } : parsePlatformEvent(checkedEvent(body, now));
-    if (!p.ok && p.reason === 'text_too_long')
-      throw new GatehouseError('TEXT_TOO_LONG', p.detail, { extra: { reason: p.reason } });
-    if (!p.ok) throw new GatehouseError('EVENT_INVALID', p.detail, { extra: { reason: p.reason } });
-    if (p.event.type !== 'message.sent')
-      throw new GatehouseError('EVENT_INVALID', 'only message.sent can be checked', {
-        extra: { reason: 'invalid_event' },
-      });
-    const ev: MessageSentEvent = p.event;
-    const seen = prior(ev.id);
-    if (seen) return { answer: { ...seen, duplicate: true }, ev };
-    const bound = this.timeBound(ev.time, now);
-    if (bound) throw new GatehouseError('EVENT_INVALID', bound.detail, { extra: { reason: bound.reason } });
-    const r = engine.checkMessage(ev, { receivedAt: now });
-    if (!('verdict' in r))
-      throw new GatehouseError('EVENT_INVALID', r.detail, { extra: { reason: r.reason } });
-    const d = r.decision;
-    // a session's restriction is asked whatever the engine decided (both reasons are reported); the
-    // gate (a throttle, which counts what it lets through) only for messages the engine allows
-    const gated =
-      this.opts.restrict?.(ev.account, now, ev, engine) ??
-      (r.verdict === 'allow' ? this.opts.gate?.(ev.account, now, ev) : undefined);
-    const answer: CheckAnswer = {
-      id: ev.id,
-      verdict: gated && r.verdict === 'allow' ? 'hold' : r.verdict,
-      action: d.action,
-      risk: d.risk,
-      reasons: gated ? [gated, ...d.reasons] : d.reasons,
-      campaigns: d.campaigns ?? [],
-      duplicate: false,
-    };
-    if (gated || d.action !== 'allow')
-      answer.signals = d.signals.map((x) => ({
-        signal: x.name,
-        value: x.value,
-        logOdds: Math.round(x.logOdds * 100) / 100,
-      }));
-    return { answer, ev, decision: d };
+  evaluate(engine: Engine, input: unknown, now: number, prior: (id: string) => CheckAnswer | undefined) {
+    return evaluateCheck(engine, input, now, prior, this.opts);
   }
 
   /** Writes the pending pre-send check events (and their decisions) to the log. */
