@@ -61,6 +61,8 @@ export class EngineService {
   private checkTimer: NodeJS.Timeout | undefined;
   private checkFlushing: Promise<void> | undefined;
   private readonly recentChecks = new BoundedMap<string, CheckAnswer>(20_000);
+  /** Identity rows the consumer applied before `identityLog.committed` was told of them. */
+  private readonly drainedIdentity = new BoundedMap<string, true>(4096);
   private draining: Promise<void> | undefined;
   private drainAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -202,11 +204,37 @@ export class EngineService {
       if (rows.length > 0) await appendIdentityRows(tx, rows, this.opts.dialect ?? 'sqlite');
       return rows.length;
     },
-    /** After the commit: the consumer (or, in a scale-out role, the relay) reads the log. */
-    committed: (): void => {
-      if (this.started && !this.closed) this.poke();
+    /**
+     * After the commit: the events are applied at once (a pre-send check right after a sign-in knows
+     * its session, however far behind the consumer is), then the consumer (or, in a scale-out role, the
+     * relay) reads the log and skips them.
+     */
+    committed: (events?: readonly SdkIdentityEvent[]): void => {
+      if (!this.started || this.closed) return;
+      if (events && this.consume) this.applyCommitted(events);
+      this.poke();
     },
   };
+
+  /**
+   * Identity events committed by this process, applied before the consumer reaches their rows (which it
+   * then skips, as it does the checks' rows) — unless it has already applied them (`drainedIdentity`).
+   * Their decisions are written with the checks' next group commit.
+   */
+  private applyCommitted(events: readonly SdkIdentityEvent[]): void {
+    const now = this.now();
+    for (const row of identityRows(events, now)) {
+      if (this.drainedIdentity.delete(row.id) || this.liveApplied.has(row.id)) continue;
+      const res = this.engine.process(JSON.parse(row.payload) as EngineEvent, { receivedAt: now });
+      this.liveApplied.add(row.id);
+      if (res.status !== 'accepted' || !res.decision || res.decision.action === 'allow') continue;
+      this.checkDecisions.push(res.decision);
+      this.checkTimer ??= setTimeout(() => {
+        this.checkTimer = undefined;
+        this.flushChecks().catch((err: unknown) => this.opts.log.error({ err }, 'check log flush failed'));
+      }, CHECK_FLUSH_MS);
+    }
+  }
 
   /**
    * An identity event that reached the bus (a passive subscription): one an older version, or an
@@ -284,6 +312,7 @@ export class EngineService {
             this.position = r.seq;
             continue;
           }
+          if (r.origin === 'identity') this.drainedIdentity.set(r.id, true);
           // a check row not applied by this process (written before a restart): fetch its payload. A
           // failed read fails the loop before the position passes the row (the next run reads it again).
           const payload = r.origin === 'check' ? await engineStore.payloadOf(this.opts.db, r.id) : r.payload;

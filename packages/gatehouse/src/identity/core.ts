@@ -157,6 +157,8 @@ export interface CommitWrites {
   events: number;
   /** Events written to the engine's log. */
   logged: number;
+  /** The transaction's identity events (the engine applies those it logged at once: engine/service.ts). */
+  emitted: readonly IdentityEvent[];
   webhooks: number;
   /** Another part's outbox (notices, its webhooks) was written through a hook. */
   others: boolean;
@@ -215,6 +217,6 @@ export async function inTx<T>(
     return r;
   });
   if (published || logged || webhooks || others)
-    opts.onCommit?.({ events: published, logged, webhooks, others });
+    opts.onCommit?.({ events: published, logged, webhooks, others, emitted: events });
   return result;
 }

@@ -44,7 +44,7 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
     },
     // only the dispatchers with work: most sign-ins write to the engine's log and nothing else
     onCommit: (wrote) => {
-      if (wrote.logged) w.get('engine').identityLog.committed();
+      if (wrote.logged) w.get('engine').identityLog.committed(wrote.emitted);
       if (wrote.events) core.drainer.poke();
       if (wrote.webhooks || wrote.others) w.get('dispatcher').poke();
       if (wrote.others) notify().poke();
