@@ -46,6 +46,15 @@ test('an invalid value names the key, its source and the expected form', () => {
       /integer 0-65535/.test(e.message),
   );
   assert.throws(() => loadConfig({ env: { GATEHOUSE_ARGON2_MEMORY_KIB: '10' } }), /argon2MemoryKib.*KiB/);
+  // a number outside its bounds says which bound (an integer was told it was not an integer)
+  assert.throws(
+    () => loadConfig({ overrides: { loginMaxFailuresPerIp: 1_000_000 } }),
+    /loginMaxFailuresPerIp .*expected integer \(at most 100000\)/,
+  );
+  assert.throws(
+    () => loadConfig({ env: { GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP: '0' } }),
+    /expected integer \(at least 1\)/,
+  );
   assert.throws(() => loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'mysql://x' } }), /databaseUrl/);
   assert.throws(
     () => loadConfig({ env: { GATEHOUSE_PROT: '1' } }),

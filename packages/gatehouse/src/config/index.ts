@@ -105,7 +105,9 @@ export function loadConfig(
     const r = def.schema.safeParse(raw);
     if (!r.success) {
       // a check that names what is wrong (an unknown notice kind) says so; values of secrets never
-      const custom = def.secret ? undefined : r.error.issues.find((i) => i.code === 'custom')?.message;
+      const custom = def.secret
+        ? undefined
+        : (outOfRange(r.error.issues) ?? r.error.issues.find((i) => i.code === 'custom')?.message);
       throw new GatehouseError(
         'CONFIG_INVALID',
         `invalid value ${def.secret ? '(not shown: secret)' : JSON.stringify(raw)} for ${key} (${source}): expected ${def.form}${custom ? ` (${custom})` : ''}`,
@@ -153,4 +155,15 @@ export function settingsTable(): string {
     '|---|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/** "at most 100000" / "at least 1" for a number outside its bounds (the form alone said "expected integer"). */
+function outOfRange(
+  issues: readonly { code: string; maximum?: unknown; minimum?: unknown }[],
+): string | undefined {
+  for (const i of issues) {
+    if (i.code === 'too_big' && i.maximum !== undefined) return `at most ${String(i.maximum)}`;
+    if (i.code === 'too_small' && i.minimum !== undefined) return `at least ${String(i.minimum)}`;
+  }
+  return undefined;
 }
