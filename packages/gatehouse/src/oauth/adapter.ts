@@ -41,8 +41,9 @@ const CACHED = new Set(['AccessToken', 'Grant']);
 
 /**
  * Models that carry an app's authority. Each is saved only if its app is active in the same transaction,
- * under a lock the kill switch also takes (store.appStatusForSave), so no grant, token or code of an app
- * is saved after, or concurrently with, its suspension committing, in any process.
+ * under a lock the kill switch also takes (store.lockAppsForSave), so no grant, token or code of an app
+ * is saved after, or concurrently with, its suspension committing, in any process. Every write names
+ * the app whose rows it touches (gc.write's `app`): the group commit takes those locks before any row.
  */
 const GUARDED = new Set([
   'Grant',
@@ -86,20 +87,6 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
   // every write waits for its commit; writes of the same event-loop turn share it (group-commit.ts)
   const gc = hooks.writes ?? new GroupCommit(db);
   const cache = hooks.cache;
-  /**
-   * An app's status as read in one transaction: the saves that share a group commit read it once. The
-   * first read locks the app row until the commit (PostgreSQL `FOR SHARE`; SQLite's write lock is held
-   * from `BEGIN IMMEDIATE`), so the status cannot change before the transaction ends and a later save of
-   * the same transaction may use it.
-   */
-  const statusIn = new WeakMap<Tx, Map<string, Promise<string | undefined>>>();
-  const appStatus = (tx: Tx, clientId: string): Promise<string | undefined> => {
-    let m = statusIn.get(tx);
-    if (!m) statusIn.set(tx, (m = new Map()));
-    let s = m.get(clientId);
-    if (!s) m.set(clientId, (s = q.appStatusForSave(tx, clientId)));
-    return s;
-  };
   /** Runs a write that deletes or changes rows, forgetting them before it and again after its commit. */
   const changing = async <T>(forget: () => void, write: () => Promise<T>): Promise<T> => {
     forget();
@@ -141,9 +128,11 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
         return;
       }
       const clientId = GUARDED.has(this.name) ? payload.clientId : undefined;
+      // the app's lock before any row of the transaction (group-commit.ts: the kill switch's lock order)
+      const app = payload.clientId ? { client: payload.clientId } : undefined;
       /** The insert, refused (false) when the app is not active; the refusal is thrown after the commit. */
       const save = async (tx: Tx, write: () => Promise<void>): Promise<boolean> => {
-        if (clientId !== undefined && (await appStatus(tx, clientId)) !== 'active') return false;
+        if (clientId !== undefined && (await gc.appStatus(tx, clientId)) !== 'active') return false;
         await write();
         return true;
       };
@@ -152,24 +141,26 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
         saved = await changing(
           () => cache?.forget('Grant', row.id),
           () =>
-            gc.write((tx) =>
-              save(tx, async () => {
-                const before = await q.findModel(tx, 'Grant', row.id);
-                await q.upsertModel(tx, row);
-                await hooks.onGrantSaved!(tx, {
-                  id,
-                  before: before ? (JSON.parse(before.payload) as AdapterPayload) : undefined,
-                  after: payload,
-                });
-              }),
+            gc.write(
+              (tx) =>
+                save(tx, async () => {
+                  const before = await q.findModel(tx, 'Grant', row.id);
+                  await q.upsertModel(tx, row);
+                  await hooks.onGrantSaved!(tx, {
+                    id,
+                    before: before ? (JSON.parse(before.payload) as AdapterPayload) : undefined,
+                    after: payload,
+                  });
+                }),
+              app,
             ),
         );
       } else if (CACHED.has(this.name) && cache)
         saved = await changing(
           () => cache.forget(this.name, row.id),
-          () => gc.write((tx) => save(tx, () => q.upsertModel(tx, row))),
+          () => gc.write((tx) => save(tx, () => q.upsertModel(tx, row)), app),
         );
-      else saved = await gc.write((tx) => save(tx, () => q.upsertModel(tx, row)));
+      else saved = await gc.write((tx) => save(tx, () => q.upsertModel(tx, row)), app);
       if (!saved) throw notActive(this.name, clientId!);
     }
 
@@ -202,18 +193,21 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
     async consume(id: string): Promise<void> {
       const t = now();
       const key = rowIdOf(this.name, id);
-      const reused = await gc.write(async (tx) => {
-        if (await q.consumeModel(tx, this.name, key, t)) return undefined;
-        const r = await q.findModel(tx, this.name, key);
-        const p = r ? (JSON.parse(r.payload) as AdapterPayload) : undefined;
-        // A concurrent redemption got there first: this one is a replay. The whole grant goes.
-        if (p?.grantId) {
-          cache?.forgetGrant(p.grantId);
-          await q.destroyGrantEverything(tx, p.grantId);
-        }
-        await hooks.onReuse?.(tx, { model: this.name, grantId: p?.grantId, clientId: p?.clientId });
-        return p ?? {};
-      });
+      const reused = await gc.write(
+        async (tx) => {
+          if (await q.consumeModel(tx, this.name, key, t)) return undefined;
+          const r = await q.findModel(tx, this.name, key);
+          const p = r ? (JSON.parse(r.payload) as AdapterPayload) : undefined;
+          // A concurrent redemption got there first: this one is a replay. The whole grant goes.
+          if (p?.grantId) {
+            cache?.forgetGrant(p.grantId);
+            await q.destroyGrantEverything(tx, p.grantId);
+          }
+          await hooks.onReuse?.(tx, { model: this.name, grantId: p?.grantId, clientId: p?.clientId });
+          return p ?? {};
+        },
+        { row: { model: this.name, id: key } },
+      );
       if (reused) {
         if (reused.grantId) cache?.forgetGrant(reused.grantId);
         throw new errors.InvalidGrant(`${this.name} already consumed`);
@@ -223,13 +217,14 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
     async destroy(id: string): Promise<void> {
       const key = rowIdOf(this.name, id);
       const forget = () => (this.name === 'Grant' ? cache?.forgetGrant(id) : cache?.forget(this.name, key));
-      await changing(forget, () => gc.write((tx) => q.destroyModel(tx, this.name, key)));
+      const app = { row: { model: this.name, id: key } };
+      await changing(forget, () => gc.write((tx) => q.destroyModel(tx, this.name, key), app));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await changing(
         () => cache?.forgetGrant(grantId),
-        () => gc.write((tx) => q.revokeByGrant(tx, this.name, grantId)),
+        () => gc.write((tx) => q.revokeByGrant(tx, this.name, grantId), { grant: grantId }),
       );
     }
 

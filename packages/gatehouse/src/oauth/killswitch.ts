@@ -21,10 +21,11 @@ function suspendedNotice(name: { en: string; zh: string }, fields: string[]): { 
 }
 
 /**
- * Tries of the kill switch's transaction: PostgreSQL may choose it as a deadlock victim — a token save
- * batched (group-commit.ts) after a consumption of one of the app's rows holds that row while waiting
- * for the app's lock, which the kill switch holds while waiting to delete the row; under steady token
- * traffic several tries in a row can meet it.
+ * Tries of the kill switch's transaction, a safety net only: the batched saves (group-commit.ts) take
+ * the app's lock before any row, in the kill switch's order, so they no longer deadlock with it (they
+ * took it after a consumed code or another write of the batch: a deadlock victim under steady token
+ * traffic, CI suspend-race; killswitch-lock-order.test.ts). A try run again is logged and counted in
+ * the result's `attempts`.
  */
 const SUSPEND_ATTEMPTS = 8;
 
@@ -44,9 +45,11 @@ export async function suspendApp(s: OAuthService, clientId: string, reason: stri
   // its cached tokens go now and again after the commit (a read under way cannot cache one back)
   s.tokens.forgetClient(clientId);
   // The status update is the transaction's first statement: it takes the app's row lock, which every
-  // save of the app's grants, tokens and codes takes too (store.appStatusForSave). A save that got the
-  // lock first has committed before the delete below runs (and is deleted); one that comes later reads
-  // `suspended` and is refused. SQLite: one writer at a time, the same order.
+  // write of the app's grants, tokens and codes takes too, before anything else (group-commit.ts,
+  // store.lockAppsForSave). A save that got the lock first has committed before the delete below runs
+  // (and is deleted); one that comes later reads `suspended` and is refused. SQLite: one writer at a
+  // time, the same order.
+  let attempts = 1;
   const result = await retryTransient(
     () =>
       s.d.db.transaction().execute(async (tx) => {
@@ -116,11 +119,16 @@ export async function suspendApp(s: OAuthService, clientId: string, reason: stri
         return { grants: grants.length, revoked, users: accounts.length, incident: incident.id };
       }),
     SUSPEND_ATTEMPTS,
+    (err, attempt) => {
+      attempts = attempt + 1;
+      s.d.log.warn({ err, client: clientId, attempt }, 'kill switch transaction failed; running it again');
+    },
   );
   s.tokens.forgetClient(clientId);
   s.registry.forget(clientId);
   s.d.onCommit?.();
-  return { app: await s.registry.get(clientId), ...result };
+  // attempts: how many times the transaction ran (1 unless a try was a deadlock victim or similar)
+  return { app: await s.registry.get(clientId), ...result, attempts };
 }
 
 /** Lets a suspended app work again (its users must authorise it anew: nothing is restored). */

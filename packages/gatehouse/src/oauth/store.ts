@@ -67,6 +67,23 @@ const MODEL_COLUMNS = [
 const marked = (mark: (f: string) => string) =>
   Object.fromEntries(MODEL_COLUMNS.map((c) => [c, mark(c)])) as unknown as OAuthModelsTable;
 
+/** Apps to lock before a transaction's writes: by id, by a row of theirs, by a grant's rows. */
+export interface AppRefs {
+  clients: string[];
+  rows: Array<{ model: string; id: string }>;
+  grants: string[];
+}
+/** Fixed texts (no query builder per batch): the apps by id alone (token saves), or found from rows. */
+const LOCK_APPS_BY_ID =
+  'select a.id, a.status from oauth_apps a where a.id = any($1::text[]) order by a.id for share of a';
+const LOCK_APPS_BY_ROW =
+  'with ids as (select unnest($1::text[]) as id' +
+  ' union select m.client_id from oauth_models m join unnest($2::text[], $3::text[]) as k(model, id)' +
+  ' on m.model = k.model and m.id = k.id' +
+  ' union select m.client_id from oauth_models m where m.grant_id = any($4::text[])' +
+  " union select m.client_id from oauth_models m where m.model = 'Grant' and m.id = any($4::text[]))" +
+  ' select a.id, a.status from oauth_apps a where a.id in (select id from ids) order by a.id for share of a';
+
 /** The OAuth part's SQL. */
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -153,6 +170,8 @@ export const oauthStore = {
    * row waits for it (and its delete then sees what it saved), and a save that comes after the update
    * waits for the kill switch's commit and reads `suspended`. Saves of one app do not wait for each
    * other (share locks). SQLite needs no lock: its transactions take the write lock when they begin.
+   * The group commit locks the apps of its writes first (`lockAppsForSave`); this is for an app it was
+   * not told of, and for SQLite.
    */
   async appStatusForSave(tx: Tx, clientId: string): Promise<string | undefined> {
     const p = preparedSql(tx, 'appStatusForSave', (mark) => {
@@ -161,6 +180,25 @@ export const oauthStore = {
     });
     const r = await runPrepared<{ status: string }>(tx, p, { id: clientId });
     return r.rows[0]?.status;
+  },
+  /**
+   * PostgreSQL: share-locks the rows of the apps a transaction's writes touch — named, owning one of the
+   * given rows, or owning a given grant's rows — one statement, in app id order, before the writes (the
+   * lock order, group-commit.ts), and returns their statuses. Saves of one app do not wait for each other.
+   */
+  async lockAppsForSave(tx: Tx, refs: AppRefs): Promise<Array<{ id: string; status: string }>> {
+    const byRow = refs.rows.length > 0 || refs.grants.length > 0;
+    const r = await tx.executeQuery<{ id: string; status: string }>(
+      byRow
+        ? CompiledQuery.raw(LOCK_APPS_BY_ROW, [
+            refs.clients,
+            refs.rows.map((x) => x.model),
+            refs.rows.map((x) => x.id),
+            refs.grants,
+          ])
+        : CompiledQuery.raw(LOCK_APPS_BY_ID, [refs.clients]),
+    );
+    return r.rows;
   },
   /** Marks consumed; returns false when it already was (or does not exist). */
   async consumeModel(q: Q, model: string, id: string, at: number): Promise<boolean> {

@@ -171,14 +171,19 @@ export function transientDbError(e: unknown): boolean {
  * Runs a transaction again while it fails transiently (`transientDbError`), up to `attempts` tries,
  * waiting a jittered, doubling moment between them (an immediate retry tends to meet the same
  * competing writer in the same embrace). `run` must build everything it writes anew: a rolled-back
- * try leaves nothing behind.
+ * try leaves nothing behind. `onRetry` hears of each failed try that is run again (logs, counts).
  */
-export async function retryTransient<T>(run: () => Promise<T>, attempts: number): Promise<T> {
+export async function retryTransient<T>(
+  run: () => Promise<T>,
+  attempts: number,
+  onRetry?: (e: unknown, attempt: number) => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (e) {
       if (attempt >= attempts || !transientDbError(e)) throw e;
+      onRetry?.(e, attempt);
       await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** Math.min(attempt, 6)));
     }
   }
