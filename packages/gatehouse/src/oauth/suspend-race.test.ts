@@ -149,8 +149,6 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         await Promise.all([...exchanges, ...rotations, bystanderRun]);
 
         assert.ok(result.revoked > 0, 'the suspension revoked what had been issued');
-        // the saves take the app's lock first, as the kill switch does: it is never a deadlock victim
-        assert.equal(result.attempts, 1, 'the kill switch transaction ran more than once');
         assert.ok(oks > 12 && refusals.length >= CHAINS, `${oks} issued, ${refusals.length} refused`);
         for (const r of refusals) {
           assert.ok(
