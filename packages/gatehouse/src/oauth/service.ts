@@ -521,12 +521,7 @@ export class OAuthService {
   }
 
   /** Deletes grants and everything issued under them, audited, in one transaction. */
-  async revokeGrantIds(
-    accountId: string,
-    grantIds: string[],
-    actor: string,
-    reason: string,
-  ): Promise<number> {
+  async revokeGrantIds(accountId: string, grantIds: string[], actor: string, why: string): Promise<number> {
     if (grantIds.length === 0) return 0;
     const t = this.now();
     const forget = () => grantIds.forEach((id) => this.tokens.forgetGrant(id));
@@ -534,12 +529,12 @@ export class OAuthService {
     await this.d.db
       .transaction()
       .execute(async (tx) => {
-        for (const id of grantIds) await q.destroyGrantEverything(tx, id);
+        await q.destroyGrants(tx, grantIds);
         await this.d.appendAudit(tx, {
           actor,
           action: 'oauth.grants.revoke',
           subject: accountId,
-          data: { grants: grantIds, reason },
+          data: { grants: grantIds, reason: why },
           at: t,
         });
       })

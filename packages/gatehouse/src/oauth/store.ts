@@ -229,6 +229,14 @@ export const oauthStore = {
       .executeTakeFirst();
     return Number(a.numDeletedRows) + Number(b.numDeletedRows);
   },
+  /**
+   * Grants revoked by their owner or by a containment, with everything issued under them; on PostgreSQL
+   * their apps' locks first, in the order the batched saves and the kill switch take them (group-commit.ts).
+   */
+  async destroyGrants(tx: Tx, grantIds: string[]): Promise<void> {
+    if (isPostgres(tx)) await oauthStore.lockAppsForSave(tx, { clients: [], rows: [], grants: grantIds });
+    for (const id of grantIds) await oauthStore.destroyGrantEverything(tx, id);
+  },
   grantsOfAccount(q: Q, accountId: string) {
     return q
       .selectFrom('oauth_models')
