@@ -63,6 +63,8 @@ const TOKEN_ENDPOINT = new Set(['AccessToken', 'RefreshToken', 'ClientCredential
  * (interactions.ts), access_denied.
  */
 export class AppNotActive extends errors.AccessDenied {
+  /** isAppNotActive (provider-base.ts) tells it apart where the library is not loaded. */
+  readonly appNotActive = true;
   constructor(clientId: string) {
     super('the app has been suspended', { detail: `app ${clientId} is not active` });
   }

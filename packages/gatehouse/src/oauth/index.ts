@@ -16,7 +16,7 @@ export {
 export { AppRegistry, AppInput, type AppView } from './registry.ts';
 export { SigningKeys } from './keys.ts';
 export { FIELD_SCOPES, ALL_SCOPES, claimsFor, maskPhone, maskEmail } from './scopes.ts';
-export { ROUTES as OIDC_ROUTES } from './provider.ts';
+export { ROUTES as OIDC_ROUTES } from './provider-base.ts';
 export { AppAnomalyDetector, ANOMALY_DEFAULTS, ANOMALY_WEIGHTS, ANOMALY_BIAS } from './anomaly.ts';
 
 import type { Config } from '../config/index.ts';

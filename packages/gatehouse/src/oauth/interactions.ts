@@ -6,9 +6,8 @@ import { safeEqual } from '../crypto/index.ts';
 import { GatehouseError, isGatehouseError } from '../errors/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { CSRF_COOKIE, csrfFor, sessionCookieName } from '../server/auth.ts';
-import { AppNotActive } from './adapter.ts';
 import { consentPage, errorPage, loginPage, pickLang, type AppBadge, type Lang } from './pages.ts';
-import { INTERACTION_PREFIX } from './provider.ts';
+import { INTERACTION_PREFIX, isAppNotActive } from './provider-base.ts';
 import { FIELD_SCOPES, scopeSet } from './scopes.ts';
 import type { OAuthService } from './service.ts';
 
@@ -256,7 +255,7 @@ export async function interactionRoutes(app: FastifyInstance, d: InteractionDeps
       id = await grant.save();
     } catch (e) {
       // the app was suspended while the user was on this page: no grant was saved
-      if (e instanceof AppNotActive)
+      if (isAppNotActive(e))
         return finish(provider, req, reply, {
           error: 'access_denied',
           error_description: e.error_description,

@@ -1,117 +1,14 @@
 import { createHmac } from 'node:crypto';
-import Provider, {
-  interactionPolicy,
-  type Adapter,
-  type Configuration,
-  type KoaContextWithOIDC,
-} from 'oidc-provider';
-import type { JWK } from 'jose';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { networkOf } from '../engine/index.ts';
-import {
-  deviceConfirmPage,
-  deviceInputPage,
-  errorPage,
-  logoutPage,
-  messagePage,
-  pickLang,
-  type AppBadge,
-} from './pages.ts';
+import { deviceConfirmPage, deviceInputPage, errorPage, logoutPage, messagePage, pickLang } from './pages.ts';
 import { ALL_SCOPES, claimsConfig } from './scopes.ts';
+import { INTERACTION_PREFIX, PairwiseIds, ROUTES, type ProviderDeps } from './provider-base.ts';
 
-/** Every path the provider answers; the Fastify server hands these to it untouched (no body parser). */
-export const ROUTES = {
-  authorization: '/oidc/auth',
-  token: '/oidc/token',
-  userinfo: '/oidc/me',
-  jwks: '/oidc/jwks',
-  revocation: '/oidc/token/revocation',
-  introspection: '/oidc/token/introspection',
-  end_session: '/oidc/session/end',
-  pushed_authorization_request: '/oidc/request',
-  device_authorization: '/oidc/device/auth',
-  code_verification: '/oidc/device',
-} as const;
-export const INTERACTION_PREFIX = '/oidc/interaction';
-
-export interface ProviderDeps {
-  issuer: string;
-  /** Read the client address from X-Forwarded-For (only behind your own proxy). */
-  trustProxy: boolean;
-  /** Allow outgoing requests (back-channel logout) to loopback and private addresses. */
-  fetchPrivateAddresses: boolean;
-  adapter: new (name: string) => Adapter;
-  jwks: { keys: JWK[] };
-  /** 32 bytes: derives the cookie keys and the pairwise salt. */
-  secretKey: Buffer;
-  /** The pairwise subjects (shared with the resource API); default: from `secretKey`. */
-  pairwise?: PairwiseIds;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  /** The account behind an id when it may still use apps (active), else undefined. */
-  account(id: string): Promise<{ id: string; handle: string; displayName: string } | undefined>;
-  /** Claims for granted scopes; `use` is "id_token" or "userinfo" (a userinfo read is logged by the callee). */
-  claims(input: {
-    accountId: string;
-    clientId: string;
-    scope: string;
-    use: string;
-    ip: string;
-    grantId: string | undefined;
-    /** The account as findAccount read it (its display name is the nickname's fallback). */
-    account: { displayName: string };
-  }): Promise<Record<string, string | number>>;
-  /** The app's name and verification for the device pages. */
-  app(clientId: string): Promise<AppBadge | undefined>;
-  /** Whether the browser's Gatehouse session (cookie) is live and for which account. */
-  gatehouseSession(cookie: string | undefined): Promise<string | undefined>;
-  sessionCookieName: string;
-  /** Back-channel logout and other provider errors worth a log line. */
-  onError?(event: string, err: unknown): void;
-}
+export { INTERACTION_PREFIX, pairwiseSub, PairwiseIds, ROUTES, type ProviderDeps } from './provider-base.ts';
 
 function derive(secret: Buffer, label: string): Buffer {
   return createHmac('sha256', secret).update(`gatehouse-oauth|${label}`).digest();
-}
-
-/** Pairwise subject: one id per user and sector (the app's redirect host), unlinkable across sectors. */
-export function pairwiseSub(salt: Buffer, sector: string, accountId: string): string {
-  return createHmac('sha256', salt).update(`${sector}|${accountId}`).digest('base64url');
-}
-
-/**
- * Pairwise subjects remembered (every userinfo and resource read needs one: an HMAC each otherwise).
- * A pure function of salt, sector and account, so nothing here can go stale; bounded at `max` entries.
- */
-export class PairwiseIds {
-  private readonly salt: Buffer;
-  private readonly max: number;
-  private readonly memo = new Map<string, string>();
-  private readonly hosts = new Map<string, string>();
-
-  constructor(salt: Buffer, max = 50_000) {
-    this.salt = salt;
-    this.max = max;
-  }
-
-  /** The sector of an app: the host of its (first) redirect URI. */
-  sectorOf(redirectUri: string): string {
-    let h = this.hosts.get(redirectUri);
-    if (h === undefined) {
-      if (this.hosts.size >= 10_000) this.hosts.clear();
-      this.hosts.set(redirectUri, (h = new URL(redirectUri).host));
-    }
-    return h;
-  }
-
-  of(sector: string, accountId: string): string {
-    const k = `${sector}|${accountId}`;
-    let v = this.memo.get(k);
-    if (v === undefined) {
-      if (this.memo.size >= this.max) this.memo.delete(this.memo.keys().next().value!);
-      this.memo.set(k, (v = pairwiseSub(this.salt, sector, accountId)));
-    }
-    return v;
-  }
 }
 
 /**

@@ -10,7 +10,7 @@ import type { KeyService } from '../keys/index.ts';
 import { requireKey, requireSession } from '../server/auth.ts';
 import { interactionRoutes } from './interactions.ts';
 import { errorPage, pickLang } from './pages.ts';
-import { ROUTES } from './provider.ts';
+import { ROUTES } from './provider-base.ts';
 import { AppInput, AppPatch } from './registry.ts';
 import {
   AccessEntryOut,

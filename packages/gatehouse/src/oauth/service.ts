@@ -12,13 +12,12 @@ import type { Db, Tx } from '../store/db.ts';
 import type { EnqueueWebhook, SecretBox } from '../webhooks/index.ts';
 import { AccessLog, accessEntry, type AccessEntry } from './access-log.ts';
 import { AccountCache } from './account-cache.ts';
-import { kyselyAdapter } from './adapter.ts';
 import { AppAnomalyDetector, type AnomalyConfig } from './anomaly.ts';
 import { checkDpop } from './dpop.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SigningKeys } from './keys.ts';
 import type { PlatformFacts } from './platform.ts';
-import { buildProvider, PairwiseIds } from './provider.ts';
+import { PairwiseIds } from './provider-base.ts';
 import { AppRegistry, type AppView } from './registry.ts';
 import { claimsFor, FIELD_BY_SCOPE, scopeSet, type ProfileFields } from './scopes.ts';
 import { oauthStore as q } from './store.ts';
@@ -179,7 +178,7 @@ export class OAuthService {
         }
         if (!this.issuer) throw new GatehouseError('NOT_READY', 'the OpenID Connect issuer is not known yet');
         await this.keys.ensure();
-        const provider = this.build(await this.keys.jwks());
+        const provider = await this.build(await this.keys.jwks());
         this.current = { provider, version: await this.keys.version(), checkedAt: t, issuer: this.issuer };
         return provider;
       } finally {
@@ -196,8 +195,13 @@ export class OAuthService {
     return r;
   }
 
-  private build(jwks: { keys: JWK[] }): Provider {
+  /** The library is loaded here, when the provider is first built (provider-base.ts). */
+  private async build(jwks: { keys: JWK[] }): Promise<Provider> {
     const d = this.d;
+    const [{ buildProvider }, { kyselyAdapter }] = await Promise.all([
+      import('./provider.ts'),
+      import('./adapter.ts'),
+    ]);
     return buildProvider({
       issuer: this.issuer,
       trustProxy: this.o.trustProxy,

@@ -3,8 +3,8 @@ import type Provider from 'oidc-provider';
 import type { Client } from 'oidc-provider';
 import type { AccountView } from '../identity/index.ts';
 import type { AccountCache } from './account-cache.ts';
-import type { ProviderDeps } from './provider.ts';
-import { ROUTES } from './provider.ts';
+import type { ProviderDeps } from './provider-base.ts';
+import { ROUTES } from './provider-base.ts';
 
 /**
  * Userinfo's common case answered without the provider's Koa stack: a GET with a Bearer token in the

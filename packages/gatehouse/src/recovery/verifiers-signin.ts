@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { generateAuthenticationOptions } from '@simplewebauthn/server';
+import { webauthn } from '../identity/passkeys/webauthn.ts';
 import { safeEqual } from '../crypto/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { IdentityService } from '../identity/index.ts';
@@ -61,7 +61,9 @@ export class PasskeyVerifier implements Verifier {
   async start(c: CaseRef): Promise<StartResult> {
     const keys = await this.usable(this.db, c.accountId, c.scope);
     if (keys.length === 0) throw new GatehouseError('RECOVERY_METHOD_UNAVAILABLE');
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webauthn()
+    ).generateAuthenticationOptions({
       rpID: this.identity.signinOpts.rpId(),
       userVerification: 'preferred',
       allowCredentials: keys.map((p) => ({

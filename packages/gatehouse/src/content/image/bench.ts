@@ -2,7 +2,7 @@
  * Image benchmark: PDQ hashes per second on 512 × 512 JPEGs (decode + hash), and PDQ bank
  * lookups per second (radius 31) at 1,000,000 banked random hashes. `scale` shrinks both.
  */
-import sharp from 'sharp';
+import { loadSharp } from './decode.ts';
 import { median } from '../../bench/index.ts';
 import { PdqBank } from './bank.ts';
 import { pdqHashImage } from './decode.ts';
@@ -46,6 +46,7 @@ async function syntheticJpeg(seed: number): Promise<Buffer> {
       for (let k = 0; k < 3; k++) px[(y * n + x) * 3 + k] = Math.max(0, Math.min(255, v[k]! + noise));
     }
   }
+  const sharp = await loadSharp();
   return sharp(px, { raw: { width: n, height: n, channels: 3 } })
     .jpeg({ quality: 85 })
     .toBuffer();

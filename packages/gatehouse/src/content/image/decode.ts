@@ -4,8 +4,7 @@
  * decoded, so a decompression bomb (huge declared size in a tiny file) is refused at once.
  */
 import { open } from 'node:fs/promises';
-import sharp from 'sharp';
-import type { Metadata } from 'sharp';
+import type { Metadata, default as Sharp } from 'sharp';
 import { GatehouseError } from '../../errors/index.ts';
 import type { PdqDihedral, PdqResult } from './pdq.ts';
 import { lumaFromPixels, pdqDihedralFromLuma, pdqFromLuma } from './pdq.ts';
@@ -61,9 +60,6 @@ export interface ImageInfo {
   format: string;
 }
 
-// One-shot decodes of distinct images: libvips' operation cache only holds memory.
-sharp.cache(false);
-
 function limitsOf(l: Partial<DecodeLimits> | undefined): DecodeLimits {
   return { ...DEFAULT_LIMITS, ...l };
 }
@@ -92,10 +88,21 @@ function checkBytes(input: Uint8Array, limits: DecodeLimits): void {
   }
 }
 
+let sharpLib: Promise<typeof Sharp> | undefined;
+/** sharp (libvips), loaded with the first image, not when the process starts. */
+export function loadSharp(): Promise<typeof Sharp> {
+  return (sharpLib ??= import('sharp').then((m) => {
+    // one-shot decodes of distinct images: libvips' operation cache only holds memory
+    m.default.cache(false);
+    return m.default;
+  }));
+}
+
 /** Reads the header only: format and declared size, with the byte and pixel limits enforced. */
 export async function probeImage(input: Uint8Array, l?: Partial<DecodeLimits>): Promise<ImageInfo> {
   const limits = limitsOf(l);
   checkBytes(input, limits);
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     // limitInputPixels: false here so that our own, typed check below reports the size.
@@ -129,6 +136,7 @@ export async function decodeImage(
 ): Promise<DecodedImage> {
   const limits = limitsOf(l);
   const info = await probeImage(input, limits);
+  const sharp = await loadSharp();
   try {
     let pipe = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1 })
       .timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutSeconds)) })

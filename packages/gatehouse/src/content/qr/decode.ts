@@ -5,10 +5,9 @@
  * code stays readable; the work stays bounded).
  */
 import jsqr from 'jsqr';
-import sharp from 'sharp';
 import type { OutputInfo } from 'sharp';
 import type { DecodeLimits } from '../image/decode.ts';
-import { DEFAULT_LIMITS, imageErrorFrom, probeImage } from '../image/decode.ts';
+import { DEFAULT_LIMITS, imageErrorFrom, loadSharp, probeImage } from '../image/decode.ts';
 
 // jsQR is a CommonJS bundle whose function is its `default` export (typed as the module's)
 const jsQR = jsqr.default;
@@ -23,6 +22,7 @@ export const QR_MAX_SIDE = 1200;
 export async function decodeQr(input: Uint8Array, l?: Partial<DecodeLimits>): Promise<string | undefined> {
   const limits = { ...DEFAULT_LIMITS, ...l };
   const info = await probeImage(input, limits);
+  const sharp = await loadSharp();
   let raw: { data: Buffer; info: OutputInfo };
   try {
     let pipe = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1 })

@@ -1,11 +1,5 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { webauthn } from './webauthn.ts';
 import { appendAuditInTx } from '../../audit/index.ts';
 import { newToken } from '../../crypto/index.ts';
 import { GatehouseError } from '../../errors/index.ts';
@@ -87,7 +81,9 @@ export class Passkeys {
     const existing = await m.passkeys(this.id.db, auth.account.id);
     if (existing.length >= MAX_PER_ACCOUNT)
       throw new GatehouseError('VALIDATION_FAILED', `at most ${MAX_PER_ACCOUNT} passkeys per account`);
-    const options = await generateRegistrationOptions({
+    const options = await (
+      await webauthn()
+    ).generateRegistrationOptions({
       rpName: this.rp.name,
       rpID: this.rp.id,
       userName: auth.account.handle,
@@ -121,7 +117,9 @@ export class Passkeys {
       throw new GatehouseError('SIGNIN_CHALLENGE_INVALID');
     let info;
     try {
-      const r = await verifyRegistrationResponse({
+      const r = await (
+        await webauthn()
+      ).verifyRegistrationResponse({
         response: credential as RegistrationResponseJSON,
         expectedChallenge: ch.parsed.challenge,
         expectedOrigin: this.rp.origins,
@@ -186,7 +184,9 @@ export class Passkeys {
    */
   async signInOptions(ctx: RequestContext) {
     this.limitOptions(ctx.ip);
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webauthn()
+    ).generateAuthenticationOptions({
       rpID: this.rp.id,
       userVerification: 'preferred',
     });
@@ -250,7 +250,9 @@ export class Passkeys {
     const probe = await openChallenge<unknown>(this.id.db, step, 'second_factor', this.id.now());
     const keys = await m.passkeys(this.id.db, probe.account_id!);
     if (keys.length === 0) throw new GatehouseError('PASSKEY_NOT_FOUND');
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webauthn()
+    ).generateAuthenticationOptions({
       rpID: this.rp.id,
       userVerification: 'preferred',
       allowCredentials: keys.map((p) => ({ id: p.id, transports: transportsOf(p) })),
@@ -288,7 +290,9 @@ export class Passkeys {
     const p = await m.passkey(q, c.id);
     if (!p || (accountId !== undefined && p.account_id !== accountId)) return undefined;
     try {
-      const r = await verifyAuthenticationResponse({
+      const r = await (
+        await webauthn()
+      ).verifyAuthenticationResponse({
         response: c,
         expectedChallenge: challenge,
         expectedOrigin: this.rp.origins,
