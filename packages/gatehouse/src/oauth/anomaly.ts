@@ -72,26 +72,55 @@ export interface Anomaly {
   grant?: string;
 }
 
-interface AppWindow {
-  start: number;
-  friends: Set<string>;
-  profiles: Set<string>;
-  networks: Set<string>;
-  grantNetworks: Map<string, Set<string>>;
-  fired: Set<string>;
+/**
+ * Values seen in the last window, each with its latest sighting, oldest first (a value seen again moves
+ * to the back), so the expired ones are dropped from the front. Bounded at `max` values.
+ */
+class Recent {
+  private readonly m = new Map<string, number>();
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  see(v: string, t: number): void {
+    if (this.m.delete(v) || this.m.size < this.max) this.m.set(v, t);
+  }
+  /** Drops what was last seen before `cutoff`. */
+  expire(cutoff: number): void {
+    for (const [v, t] of this.m) {
+      if (t >= cutoff) return;
+      this.m.delete(v);
+    }
+  }
+  get size(): number {
+    return this.m.size;
+  }
+  values(): IterableIterator<string> {
+    return this.m.keys();
+  }
 }
 
+/**
+ * One app: what it read in the last `windowMs` (a window that slides with each read — in fixed,
+ * clock-aligned windows a scrape across a boundary was split in two and neither half counted: the
+ * breadth incident was missed), its usual breadth and spread (sampled once per `windowMs`), and when each
+ * kind of anomaly last fired (at most once per `windowMs`).
+ */
 interface AppState {
-  w: AppWindow;
+  friends: Recent;
+  profiles: Recent;
+  networks: Recent;
+  grantNetworks: Map<string, Recent>;
+  fired: Map<'breadth' | 'networks', number>;
+  /** The clock-aligned window the baselines were last sampled in. */
+  sampled: number;
+  /** The app's first read: a window it began in was not seen whole and is no sample of its usual. */
+  since: number;
   baseAccounts: number | undefined;
   baseNetworks: number | undefined;
 }
 
-const add = (s: Set<string>, v: string, max: number) => {
-  if (s.size < max) s.add(v);
-};
-
-/** Keeps the per-app windows and says when a read makes an anomaly (once per app, kind and window). */
+/** Keeps each app's last window and says when a read makes an anomaly (once per app, kind and window). */
 export class AppAnomalyDetector {
   private readonly apps = new Map<string, AppState>();
   private readonly c: AnomalyConfig;
@@ -100,32 +129,45 @@ export class AppAnomalyDetector {
   }
 
   private state(client: string, t: number): AppState {
-    const start = t - (t % this.c.windowMs);
+    const c = this.c;
+    const aligned = t - (t % c.windowMs);
     let s = this.apps.get(client);
     if (!s) {
-      s = { w: this.fresh(start), baseAccounts: undefined, baseNetworks: undefined };
+      s = {
+        friends: new Recent(c.maxTracked),
+        profiles: new Recent(c.maxTracked),
+        networks: new Recent(c.maxTracked),
+        grantNetworks: new Map(),
+        fired: new Map(),
+        sampled: aligned,
+        since: t,
+        baseAccounts: undefined,
+        baseNetworks: undefined,
+      };
       this.apps.set(client, s);
-    } else if (s.w.start !== start) {
-      // roll the window: the finished one feeds the app's usual breadth and spread
-      const accounts = new Set([...s.w.friends, ...s.w.profiles]).size;
-      const a = this.c.alpha;
-      s.baseAccounts = s.baseAccounts === undefined ? accounts : a * accounts + (1 - a) * s.baseAccounts;
-      s.baseNetworks =
-        s.baseNetworks === undefined ? s.w.networks.size : a * s.w.networks.size + (1 - a) * s.baseNetworks;
-      s.w = this.fresh(start);
+      return s;
     }
+    const cutoff = t - c.windowMs;
+    if (s.sampled !== aligned) {
+      // once per window: the last window's breadth and spread feed the app's usual — unless the app
+      // began in it (a scrape by a new app would otherwise be its own usual)
+      if (s.since <= s.sampled) {
+        const accounts = new Set([...s.friends.values(), ...s.profiles.values()]).size;
+        const a = c.alpha;
+        s.baseAccounts = s.baseAccounts === undefined ? accounts : a * accounts + (1 - a) * s.baseAccounts;
+        s.baseNetworks =
+          s.baseNetworks === undefined ? s.networks.size : a * s.networks.size + (1 - a) * s.baseNetworks;
+      }
+      s.sampled = aligned;
+      for (const [g, n] of s.grantNetworks) {
+        n.expire(cutoff);
+        if (n.size === 0) s.grantNetworks.delete(g);
+      }
+    }
+    s.friends.expire(cutoff);
+    s.profiles.expire(cutoff);
+    s.networks.expire(cutoff);
     return s;
-  }
-
-  private fresh(start: number): AppWindow {
-    return {
-      start,
-      friends: new Set(),
-      profiles: new Set(),
-      networks: new Set(),
-      grantNetworks: new Map(),
-      fired: new Set(),
-    };
   }
 
   /** One read. Returns the anomalies it completes (usually none). */
@@ -139,17 +181,23 @@ export class AppAnomalyDetector {
   }): Anomaly[] {
     const c = this.c;
     const s = this.state(r.client, r.at);
-    const w = s.w;
-    add(r.resource === 'friends' ? w.friends : w.profiles, r.account, c.maxTracked);
-    add(w.networks, r.network, c.maxTracked);
-    let gn: Set<string> | undefined;
+    (r.resource === 'friends' ? s.friends : s.profiles).see(r.account, r.at);
+    s.networks.see(r.network, r.at);
+    let gn: Recent | undefined;
     if (r.grant) {
-      gn = w.grantNetworks.get(r.grant);
-      if (!gn && w.grantNetworks.size < c.maxTracked) w.grantNetworks.set(r.grant, (gn = new Set()));
-      if (gn) add(gn, r.network, 64);
+      gn = s.grantNetworks.get(r.grant);
+      if (!gn && s.grantNetworks.size < c.maxTracked) s.grantNetworks.set(r.grant, (gn = new Recent(64)));
+      if (gn) {
+        gn.expire(r.at - c.windowMs);
+        gn.see(r.network, r.at);
+      }
     }
     const out: Anomaly[] = [];
-    const window = { start: w.start, end: w.start + c.windowMs };
+    const window = { start: r.at - c.windowMs, end: r.at };
+    const quiet = (kind: 'breadth' | 'networks') => {
+      const at = s.fired.get(kind);
+      return at === undefined || r.at - at >= c.windowMs;
+    };
     const sig = (name: AnomalySignalName, value: number, threshold: number): AnomalySignal => ({
       name,
       value: Math.round(value * 100) / 100,
@@ -158,19 +206,19 @@ export class AppAnomalyDetector {
     });
 
     // breadth: how many users' data this app read in the window, against its usual
-    if (!w.fired.has('breadth')) {
+    if (quiet('breadth')) {
       const signals: AnomalySignal[] = [];
-      if (w.friends.size >= c.friendsBreadth)
-        signals.push(sig('app_friends_breadth', w.friends.size, c.friendsBreadth));
-      if (w.profiles.size >= c.profileBreadth)
-        signals.push(sig('app_profile_breadth', w.profiles.size, c.profileBreadth));
+      if (s.friends.size >= c.friendsBreadth)
+        signals.push(sig('app_friends_breadth', s.friends.size, c.friendsBreadth));
+      if (s.profiles.size >= c.profileBreadth)
+        signals.push(sig('app_profile_breadth', s.profiles.size, c.profileBreadth));
       const usual = Math.max(s.baseAccounts ?? 0, c.baselineFloor);
-      const accounts = Math.max(w.friends.size, w.profiles.size);
+      const accounts = Math.max(s.friends.size, s.profiles.size);
       if (signals.length && accounts >= c.jumpFactor * usual)
         signals.push(sig('app_rate_jump', accounts / usual, c.jumpFactor));
       const score = ANOMALY_BIAS + signals.reduce((n, x) => n + x.weight, 0);
       if (signals.length && score >= 0) {
-        w.fired.add('breadth');
+        s.fired.set('breadth', r.at);
         out.push({
           client: r.client,
           kind: 'app_reading_breadth',
@@ -178,22 +226,22 @@ export class AppAnomalyDetector {
           window,
           score,
           signals,
-          accounts: [...new Set([...w.friends, ...w.profiles])].slice(0, 1000),
+          accounts: [...new Set([...s.friends.values(), ...s.profiles.values()])].slice(0, 1000),
         });
       }
     }
 
     // spread: the app's tokens (one grant's, or all of them) used from many networks
-    if (!w.fired.has('networks')) {
+    if (quiet('networks')) {
       const signals: AnomalySignal[] = [];
       if (gn && gn.size >= c.grantNetworks)
         signals.push(sig('grant_many_networks', gn.size, c.grantNetworks));
       const usualNets = Math.max(s.baseNetworks ?? 0, c.networksFloor);
-      if (w.networks.size >= c.appNetworksMin && w.networks.size >= c.appNetworksFactor * usualNets)
-        signals.push(sig('app_networks_jump', w.networks.size, c.appNetworksFactor * usualNets));
+      if (s.networks.size >= c.appNetworksMin && s.networks.size >= c.appNetworksFactor * usualNets)
+        signals.push(sig('app_networks_jump', s.networks.size, c.appNetworksFactor * usualNets));
       const score = ANOMALY_BIAS + signals.reduce((n, x) => n + x.weight, 0);
       if (signals.length && score >= 0) {
-        w.fired.add('networks');
+        s.fired.set('networks', r.at);
         out.push({
           client: r.client,
           kind: 'app_token_networks',

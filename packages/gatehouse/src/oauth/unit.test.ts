@@ -105,6 +105,23 @@ describe('anomaly detection', () => {
     assert.equal(read(d, 'u30', t + 31).length, 0, 'once per window');
   });
 
+  test('a scrape across a clock-aligned ten-minute boundary is one window: an incident', () => {
+    const d = new AppAnomalyDetector();
+    const boundary = 1_800_000_000_000; // a multiple of ten minutes
+    let out: ReturnType<AppAnomalyDetector['observe']> = [];
+    // 15 users' friend lists in the last seconds before the boundary, 15 in the first after it
+    for (let i = 0; i < 15; i++) out = out.concat(read(d, `u${i}`, boundary - 15_000 + i * 1000));
+    for (let i = 15; i < 30; i++) out = out.concat(read(d, `u${i}`, boundary + (i - 15) * 1000));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.kind, 'app_reading_breadth');
+    assert.equal(out[0]!.accounts.length, 30);
+    // reads spread over more than ten minutes are not one window
+    const slow = new AppAnomalyDetector();
+    let slowOut = 0;
+    for (let i = 0; i < 30; i++) slowOut += read(slow, `u${i}`, boundary + i * 25_000).length;
+    assert.equal(slowOut, 0);
+  });
+
   test('an app that always reads that many is its own usual: no jump, no incident', () => {
     const d = new AppAnomalyDetector({ windowMs: 1000 });
     let fired = 0;
