@@ -162,9 +162,12 @@ export async function openAnomalyIncident(s: OAuthService, a: Anomaly): Promise<
     a.kind === 'app_reading_breadth'
       ? `read the data of many users at an unusual rate`
       : `tokens used from many networks`;
+  // the window slides; the key names the clock-aligned window the anomaly fired in, so that processes
+  // that each saw it then record one incident
+  const aligned = Math.floor(a.at / (a.window.end - a.window.start));
   const id = await s.d.db.transaction().execute(async (tx) => {
     const inc = await s.d.incidents.recordInTx(tx, {
-      key: `app-anomaly:${a.client}:${a.kind}:${a.window.start}`,
+      key: `app-anomaly:${a.client}:${a.kind}:${aligned}`,
       kind: 'app_anomaly',
       title: `App anomaly: ${name} ${what}`,
       at: a.at,
