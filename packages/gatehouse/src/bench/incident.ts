@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { replay } from '../sim/runner.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { registerBenchmark, type BenchOptions, type Figures } from './index.ts';
 
@@ -17,6 +16,7 @@ const SCENARIO = join(import.meta.dirname, '../../../../scenarios/qq-incident.ya
 export async function benchIncident(opts: BenchOptions): Promise<Figures> {
   const accounts = Math.max(200, Math.round(2000 * opts.scale));
   opts.log(`incident: qq-incident, ${accounts} accounts, seed 5`);
+  const { replay } = await import('../sim/runner.ts');
   const r = await replay({
     scenario: loadScenario(SCENARIO),
     accounts,

@@ -11,7 +11,6 @@
  * 10,000 accounts in turn, so after the first seconds every account has its state and growth would be
  * a leak, not new accounts. Not part of `bench all` (it runs for minutes).
  */
-import { Pool } from 'undici';
 import { loadConfig } from '../config/index.ts';
 import { createGatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
@@ -75,6 +74,7 @@ export async function benchSoak(opts: BenchOptions): Promise<Figures> {
 export async function soak(target: SoakTarget, opts: BenchOptions): Promise<Figures> {
   const minutes = opts.minutes ?? 10;
   const rate = opts.rate ?? 5000;
+  const { Pool } = await import('undici');
   const pool = new Pool(target.url, { connections: 16, pipelining: 1, keepAliveTimeout: 30_000 });
   try {
     const headers = { authorization: `Bearer ${target.key}`, 'content-type': 'application/json' };

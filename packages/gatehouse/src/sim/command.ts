@@ -4,9 +4,7 @@ import type { Command } from 'commander';
 import { GatehouseError } from '../errors/index.ts';
 import { metricsJson, metricsTable } from './metrics.ts';
 import { htmlReport } from './report.ts';
-import { DEFAULT_SCENARIO, runDemo } from './demo.ts';
-import { replay } from './runner.ts';
-import { loadScenario } from './scenario.ts';
+import { DEFAULT_SCENARIO, loadScenario } from './scenario.ts';
 
 /**
  * `gatehouse replay --scenario FILE`: plays a simulated society through Gatehouse's HTTP API (an
@@ -65,6 +63,8 @@ export function registerSim(program: Command): void {
         if (opts.via !== 'api' && opts.via !== 'chat')
           throw new GatehouseError('BAD_REQUEST', '--via must be api or chat');
         const progress = progressOnStderr();
+        // the simulator (its HTTP client, the society) is loaded for the command that runs it
+        const { replay } = await import('./runner.ts');
         const res = await replay({
           scenario: sc,
           seed,
@@ -160,6 +160,7 @@ export function registerDemo(program: Command): void {
         process.stderr.write(
           'Starting Gatehouse and the reference chat… / 正在启动 Gatehouse 和参考聊天平台…\n',
         );
+        const { runDemo } = await import('./demo.ts');
         const demo = await runDemo({
           dataDir: opts.dataDir,
           port: int(opts.port, '--port', 0, 65535),

@@ -7,7 +7,6 @@
  * person and switched off by the operator: its next read is refused (app-demo.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { SimApi } from './api.ts';
 import { appDemoLines, GAME_NAME, loadMiniGame, runAppDemo, type AppDemo } from './app-demo.ts';
 import { ChatPlatform } from './chat-platform.ts';
@@ -17,7 +16,8 @@ import { qrSceneLines, runQrRelayScene, type QrRelayScene } from './qr-demo.ts';
 import { replay, type ReplayResult } from './runner.ts';
 import { loadScenario } from './scenario.ts';
 
-export const DEFAULT_SCENARIO = join(import.meta.dirname, '../../../../scenarios/qq-incident.yaml');
+export { DEFAULT_SCENARIO } from './scenario.ts';
+import { DEFAULT_SCENARIO } from './scenario.ts';
 
 export interface DemoOptions {
   dataDir: string;

@@ -3,9 +3,13 @@
  * (`attack.share: Too big: expected number to be <=1`). The schema is documented in docs/scenarios.md.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { GatehouseError } from '../errors/index.ts';
+
+/** The scenario `gatehouse demo` plays unless told another. */
+export const DEFAULT_SCENARIO = join(import.meta.dirname, '../../../../scenarios/qq-incident.yaml');
 
 const share = z.number().min(0).max(1);
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import nodemailer, { type NodemailerError, type Transporter } from 'nodemailer';
+import type { NodemailerError, Transporter } from 'nodemailer';
 import { GatehouseError } from '../../errors/index.ts';
 import { errorText, type Channel, type OutgoingMessage, type SendOutcome } from './types.ts';
 
@@ -54,14 +54,17 @@ export function loadDkim(
 export class EmailChannel implements Channel {
   readonly name = 'email' as const;
   readonly delivery: string;
-  private readonly transport: Transporter;
+  /** The transport, made at the first message (nodemailer is loaded then, not at start). */
+  private transport: Promise<Transporter> | undefined;
+  private readonly connect: () => Promise<Transporter>;
   private readonly domain: string;
 
   constructor(s: SmtpSettings) {
     this.delivery = `smtp ${s.host}:${s.port}`;
     const at = s.from.lastIndexOf('@');
     this.domain = at >= 0 ? s.from.slice(at + 1).replace(/[>\s].*$/, '') : 'gatehouse.invalid';
-    this.transport = nodemailer.createTransport(
+    const ca = s.caFile ? { ca: readFileSync(s.caFile, 'utf8') } : {};
+    const options = [
       {
         host: s.host,
         port: s.port,
@@ -69,7 +72,7 @@ export class EmailChannel implements Channel {
         requireTLS: s.security === 'starttls',
         ignoreTLS: s.security === 'none',
         ...(s.user ? { auth: { user: s.user, pass: s.password } } : {}),
-        tls: { minVersion: 'TLSv1.2', ...(s.caFile ? { ca: readFileSync(s.caFile, 'utf8') } : {}) },
+        tls: { minVersion: 'TLSv1.2' as const, ...ca },
         connectionTimeout: s.timeoutMs,
         greetingTimeout: s.timeoutMs,
         socketTimeout: s.timeoutMs,
@@ -80,12 +83,15 @@ export class EmailChannel implements Channel {
         disableUrlAccess: true,
       },
       { from: s.from, ...(s.replyTo ? { replyTo: s.replyTo } : {}) },
-    );
+    ] as const;
+    this.connect = () =>
+      (this.transport ??= import('nodemailer').then((m) => m.default.createTransport(...options)));
   }
 
   async send(m: OutgoingMessage): Promise<SendOutcome> {
     try {
-      const info = (await this.transport.sendMail({
+      const transport = await this.connect();
+      const info = (await transport.sendMail({
         to: m.to,
         subject: m.email.subject,
         text: m.email.text,
@@ -112,7 +118,7 @@ export class EmailChannel implements Channel {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((t) => t.close());
   }
 }
 
