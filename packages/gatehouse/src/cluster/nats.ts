@@ -3,9 +3,9 @@
  * (subjects partitioned by account, deduplicated by event id) and its lease bucket (key-value, with a
  * TTL: a lease its owner stops renewing lapses).
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../log/index.ts';
 import { clusterNames, type ClusterNames } from './partition.ts';
 
@@ -32,8 +32,24 @@ export interface LinkOptions {
 
 const NS = 1_000_000;
 
+/** The NATS client, loaded by a scale-out role when it connects (the embedded default never does). */
+async function nats() {
+  const [js, kv, transport] = await Promise.all([
+    import('@nats-io/jetstream'),
+    import('@nats-io/kv'),
+    import('@nats-io/transport-node'),
+  ]);
+  return {
+    jetstream: js.jetstream,
+    jetstreamManager: js.jetstreamManager,
+    Kvm: kv.Kvm,
+    connect: transport.connect,
+  };
+}
+
 /** Connects (retrying forever on a lost connection) and makes sure the stream and bucket exist. */
 export async function openLink(o: LinkOptions): Promise<ClusterLink> {
+  const { connect, jetstream, jetstreamManager, Kvm } = await nats();
   const nc = await connect({
     servers: o.natsUrl.split(','),
     name: `gatehouse-${process.pid}`,
@@ -116,6 +132,7 @@ export async function leaseEntries(link: ClusterLink, prefix = ''): Promise<Map<
 
 /** Removes a deployment's stream and bucket (tests, with a name of their own). */
 export async function destroyCluster(natsUrl: string, clusterName: string): Promise<void> {
+  const { connect, jetstreamManager } = await nats();
   const nc = await connect({ servers: natsUrl.split(',') });
   try {
     const names = clusterNames(clusterName);

@@ -1,4 +1,9 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+
+/** ioredis, loaded when a Redis is configured (the embedded default keeps its counters in memory). */
+const ioredis = (): typeof IoRedis => createRequire(import.meta.url)('ioredis') as typeof IoRedis;
 import { GatehouseError } from '../errors/index.ts';
 import {
   hashCounterKey as sha256,
@@ -86,7 +91,7 @@ export interface RedisCountersOptions {
 
 /** Opens a client that fails fast when Redis is away (no offline queue, bounded retries). */
 export function openRedis(url: string, commandTimeoutMs = 1_000): Redis {
-  const client = new Redis(url, {
+  const client = new (ioredis().Redis)(url, {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
