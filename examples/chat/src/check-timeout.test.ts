@@ -1,6 +1,7 @@
 /**
  * The pre-send check has a timeout. When Gatehouse does not answer in time the chat fails open — the
- * message is delivered and asked about again; a late "block" takes it back, and when Gatehouse cannot
+ * message is delivered and asked about again; a late "block" takes it back (and reports it: it was
+ * delivered, though Gatehouse logged it as stopped), and when Gatehouse cannot
  * be asked at all it is reported as unchecked through POST /v1/events, so the engine still sees it (and
  * can retract it) — or, with checkFailure 'closed', refuses it and sends nothing. The network to
  * Gatehouse is slowed for the check only (a test fetch); Gatehouse and everything else are real.
@@ -117,10 +118,17 @@ test('fail open, late verdict: the check judged the message "block" but its answ
     assert.equal(m.state, 'retracted');
     assert.equal(m.text, '');
     assert.equal(calls.checks, 2, 'asked twice: the first answer lost, the second the recorded verdict');
-    // Gatehouse holds the message once (the second ask was its recorded answer, not a second message)
+    // Gatehouse holds the message once (the second ask was its recorded answer, not a second message)…
+    await env.chat.rechecksSettled();
     await env.gh.engine.drain();
     const risk = await env.gh.engine.accountRisk(alice.id);
     assert.equal(risk.events.filter((e) => e.id === id).length, 1);
+    // …and is told that it was delivered: the chat reported it (Gatehouse logs it as delivered:<id>, so
+    // it retracts it and warns its recipient when the account is contained)
+    assert.ok(
+      risk.events.some((e) => e.id === `delivered:${id}`),
+      `reported as delivered: ${risk.events.map((e) => e.id).join(', ')}`,
+    );
   } finally {
     alice.close();
     bob.close();
