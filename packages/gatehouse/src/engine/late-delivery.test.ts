@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatehouseClient } from '@gatehouse/sdk';
 import { describeBackends } from '../testing/backends.ts';
-import { ordinaryDay, testGatehouse } from '../testing/index.ts';
+import { ordinaryDay, testGatehouse, testStore } from '../testing/index.ts';
+import { writeCheckBatch } from './persist.ts';
+import { createMessageLog } from './service-views.ts';
+import { engineStore, type NewEvent } from './store.ts';
+import type { Decision } from './types.ts';
 import { until, webhookReceiver, type ReceivedWebhook } from '../testing/receiver.ts';
 
 const PHONE = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36';
@@ -130,6 +134,64 @@ describeBackends('late delivery', (backend) => {
     } finally {
       await cleanup();
       receiver.close();
+    }
+  });
+
+  test('reported before the check record was written: the stop of the check does not hide a delivered message', async () => {
+    const { store, cleanup } = await testStore(backend);
+    try {
+      const db = store.db;
+      const t = Date.now() - 1000;
+      const row = (id: string, origin: 'api' | 'check'): NewEvent => ({
+        id,
+        type: 'message.sent',
+        account: 'acct-a',
+        time: t,
+        received_at: t,
+        origin,
+        payload: JSON.stringify({
+          id,
+          type: 'message.sent',
+          time: t,
+          account: 'acct-a',
+          recipients: [`${id}-to`],
+        }),
+      });
+      const contain = (id: string): Decision => ({
+        id: `dec:${id}`,
+        eventId: id,
+        eventType: 'message.sent',
+        account: 'acct-a',
+        time: t,
+        action: 'contain',
+        logit: 9,
+        risk: 0.9999,
+        reasons: [],
+        signals: [],
+        checked: true,
+      });
+      // the platform's report of late-1 reached the log first (the check's group commit was slow)…
+      await db.transaction().execute((tx) => engineStore.append(tx, [row('late-1', 'api')], backend));
+      // …then the check's records: late-1 (already logged) and stop-1, both judged contain
+      const dup = await writeCheckBatch(
+        db,
+        [row('late-1', 'check'), row('stop-1', 'check')],
+        [contain('late-1'), contain('stop-1')],
+        Date.now(),
+        backend,
+      );
+      assert.deepEqual(dup, ['late-1']);
+      const sent = await createMessageLog(db, () => undefined).sentBy('acct-a', { since: t - 1, limit: 10 });
+      assert.deepEqual(
+        sent.map((m) => m.id),
+        ['late-1'],
+        'the reported message was delivered; the other one the check stopped',
+      );
+      const published = await db.selectFrom('outbox').select(['id', 'payload']).execute();
+      const late = published.find((r) => r.id === 'decision:late-1');
+      assert.ok(late && !(JSON.parse(late.payload) as { decision: Decision }).decision.checked);
+    } finally {
+      await cleanup();
     }
   });
 });

@@ -24,6 +24,21 @@ export const engineStore = {
     return out;
   },
 
+  /** Ids among `ids` that the platform reported through POST /v1/events (origin `api`). */
+  async reportedIds(q: Q, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await q
+        .selectFrom('events')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('origin', '=', 'api')
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  },
+
   /**
    * Of the message ids among `ids`, those the pre-send check logged and stopped (a block or contain
    * decision flagged `checked`), with their logged rows (late-delivery.ts).
