@@ -123,10 +123,12 @@ test('fail open, late verdict: the check judged the message "block" but its answ
     await env.gh.engine.drain();
     const risk = await env.gh.engine.accountRisk(alice.id);
     assert.equal(risk.events.filter((e) => e.id === id).length, 1);
-    // …and is told that it was delivered: the chat reported it (Gatehouse logs it as delivered:<id>, so
-    // it retracts it and warns its recipient when the account is contained)
+    // …and is told that it was delivered: the chat reported it, so Gatehouse counts it among the messages
+    // that left the account (retracted, its recipient warned, when the account is contained) — whether the
+    // report came after the check's record (logged again as delivered:<id>) or before it
+    const sent = await env.gh.engine.messageLog.sentBy(alice.id, { since: 0, limit: 100 });
     assert.ok(
-      risk.events.some((e) => e.id === `delivered:${id}`),
+      sent.some((m) => m.id === id),
       `reported as delivered: ${risk.events.map((e) => e.id).join(', ')}`,
     );
   } finally {
