@@ -86,6 +86,8 @@ export interface ChatServer {
   hub: Hub;
   gh: GatehouseLink;
   listen(): Promise<string>;
+  /** Every message delivered without a verdict has its late verdict or its report, and reports are sent. */
+  rechecksSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -462,6 +464,7 @@ export async function createChatServer(opts: ChatOptions): Promise<ChatServer> {
       const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       return `http://${h}:${a.port}`;
     },
+    rechecksSettled: () => chat.rechecksSettled(),
     async close() {
       hub.closeAll();
       await app.close();

@@ -457,6 +457,12 @@ export class ChatService {
     this.late.close();
   }
 
+  /** Every message delivered without a verdict has its late verdict or its report, and reports are sent. */
+  async rechecksSettled(): Promise<void> {
+    await this.late.idle();
+    await this.gh.flush();
+  }
+
   private deliver(row: MessageRow): void {
     for (const u of this.participants(row))
       this.hub.push([u], { type: 'message', message: this.messageView(row, u) });

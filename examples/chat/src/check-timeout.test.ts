@@ -1,6 +1,7 @@
 /**
  * The pre-send check has a timeout. When Gatehouse does not answer in time the chat fails open — the
- * message is delivered and asked about again; a late "block" takes it back, and when Gatehouse cannot
+ * message is delivered and asked about again; a late "block" takes it back (and reports it: it was
+ * delivered, though Gatehouse logged it as stopped), and when Gatehouse cannot
  * be asked at all it is reported as unchecked through POST /v1/events, so the engine still sees it (and
  * can retract it) — or, with checkFailure 'closed', refuses it and sends nothing. The network to
  * Gatehouse is slowed for the check only (a test fetch); Gatehouse and everything else are real.
@@ -117,10 +118,19 @@ test('fail open, late verdict: the check judged the message "block" but its answ
     assert.equal(m.state, 'retracted');
     assert.equal(m.text, '');
     assert.equal(calls.checks, 2, 'asked twice: the first answer lost, the second the recorded verdict');
-    // Gatehouse holds the message once (the second ask was its recorded answer, not a second message)
+    // Gatehouse holds the message once (the second ask was its recorded answer, not a second message)…
+    await env.chat.rechecksSettled();
     await env.gh.engine.drain();
     const risk = await env.gh.engine.accountRisk(alice.id);
     assert.equal(risk.events.filter((e) => e.id === id).length, 1);
+    // …and is told that it was delivered: the chat reported it, so Gatehouse counts it among the messages
+    // that left the account (retracted, its recipient warned, when the account is contained) — whether the
+    // report came after the check's record (logged again as delivered:<id>) or before it
+    const sent = await env.gh.engine.messageLog.sentBy(alice.id, { since: 0, limit: 100 });
+    assert.ok(
+      sent.some((m) => m.id === id),
+      `reported as delivered: ${risk.events.map((e) => e.id).join(', ')}`,
+    );
   } finally {
     alice.close();
     bob.close();

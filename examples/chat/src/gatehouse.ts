@@ -436,7 +436,12 @@ export function readAction(msg: TypedWebhookMessage): WebhookAction {
   switch (msg.type) {
     case 'message.retract':
       // a message the pre-send check held or blocked was never delivered: nothing to withdraw
-      return { kind: 'message.retracted', account: msg.data.account, messageIds: [msg.data.message] };
+      // a batch (a contained account's later messages) names every message in `messages`; `message` is its first
+      return {
+        kind: 'message.retracted',
+        account: msg.data.account,
+        messageIds: [...new Set([msg.data.message, ...(msg.data.messages ?? []).map((m) => m.id)])],
+      };
     case 'recipients.warn':
       return {
         kind: 'recipient.warned',

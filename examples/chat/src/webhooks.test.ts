@@ -99,6 +99,38 @@ describe('webhooks delivered by Gatehouse (outbox, dispatcher, Standard Webhooks
     assert.equal((await alice.call<{ warnings: unknown[] }>('GET', '/api/warnings')).body.warnings.length, 0);
   });
 
+  test('retract, a batch: every message the webhook names is withdrawn, not only the first', async () => {
+    const ids: string[] = [];
+    for (const text of ['first of the blast http://pay.example', 'second of the blast http://pay.example']) {
+      const sent = await alice.call<{ message: { id: string } }>('POST', '/api/messages', {
+        to: { user: bob.id },
+        text,
+      });
+      ids.push(sent.body.message.id);
+    }
+    await send({
+      id: 'w-retract-batch',
+      type: 'message.retract',
+      account: alice.id,
+      data: {
+        message: ids[0]!,
+        messages: ids.map((id) => ({ id, recipients: [bob.id], group: null })),
+        account: alice.id,
+        recipients: [bob.id],
+        group: null,
+        decision: 'dec_b1',
+        decisions: ['dec_b1', 'dec_b2'],
+        notice: RETRACTED,
+      },
+    });
+    const conv = `/api/conversations/${encodeURIComponent(`dm:${alice.id}`)}/messages`;
+    const h = await bob.call<{ messages: { id: string; state: string }[] }>('GET', conv);
+    assert.deepEqual(
+      ids.map((id) => h.body.messages.find((m) => m.id === id)?.state),
+      ['retracted', 'retracted'],
+    );
+  });
+
   test('frozen and unfrozen: the owner sees the state and cannot send while frozen', async () => {
     await send({
       type: 'account.frozen',

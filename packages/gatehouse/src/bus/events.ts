@@ -54,6 +54,7 @@ export const DecisionSchema: z.ZodType<Decision> = z.object({
   campaigns: z.array(z.string()).optional(),
   fingerprints: z.array(z.string()).optional(),
   checked: z.boolean().optional(),
+  messageId: z.string().optional(),
 });
 
 /** The engine's Campaign (engine/types.ts). */

@@ -104,6 +104,8 @@ export class Engine {
     if (ev.type === 'message.sent') {
       decision = this.pipeline.run(ev);
       created = this.pipeline.created;
+      // the platform's message id, where the event's differs (a late delivery: late-delivery.ts)
+      if (ev.messageId !== undefined && ev.messageId !== ev.id) decision.messageId = ev.messageId;
     } else if (ev.type.startsWith('identity.'))
       decision = onIdentity(st, ev as Extract<EngineEvent, { type: `identity.${string}` }>);
     else

@@ -65,8 +65,21 @@ export async function writeCheckBatch(
 ): Promise<string[]> {
   return db.transaction().execute(async (tx) => {
     const inserted = events.length > 0 ? await engineStore.append(tx, events, dialect) : new Set<string>();
-    if (decisions.length > 0) await persistDecisionsTx(tx, decisions, [], now);
-    return events.filter((e) => !inserted.has(e.id)).map((e) => e.id);
+    const dup = events.filter((e) => !inserted.has(e.id)).map((e) => e.id);
+    let ds = decisions;
+    if (dup.length > 0 && decisions.length > 0) {
+      // reported through POST /v1/events before this record was written: the platform's check timed out
+      // and it delivered the message (fail open), whatever the check answered (late-delivery.ts)
+      const reported = await engineStore.reportedIds(tx, dup);
+      if (reported.size > 0)
+        ds = decisions.map((d) => {
+          if (!reported.has(d.eventId)) return d;
+          const { checked: _stopped, ...delivered } = d;
+          return delivered;
+        });
+    }
+    if (ds.length > 0) await persistDecisionsTx(tx, ds, [], now);
+    return dup;
   });
 }
 

@@ -25,6 +25,7 @@ import { BoundedMap } from './bounded.ts';
 import { openCheckLog, type CheckLog } from './check-log.ts';
 import { evaluateCheck, timeBound } from './check-evaluate.ts';
 import { explainDecision } from './explain.ts';
+import { appendLateDeliveries } from './late-delivery.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
 import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
@@ -170,13 +171,17 @@ export class EngineService {
       results[i] = { index: i, id: ev.id, status: 'accepted' };
     }
     if (rows.length > 0) {
-      const inserted = await this.opts.db
-        .transaction()
-        .execute((tx) => engineStore.append(tx, rows, this.opts.dialect));
+      let late = 0;
+      const inserted = await this.opts.db.transaction().execute(async (tx) => {
+        const ins = await engineStore.append(tx, rows, this.opts.dialect);
+        // a message the check stopped, reported by a platform that failed open: it was delivered
+        late = await appendLateDeliveries(tx, rows, ins, now, this.opts.dialect);
+        return ins;
+      });
       for (let k = 0; k < rows.length; k++)
         if (!inserted.has(rows[k]!.id))
           results[rowIndex[k]!] = { index: rowIndex[k]!, id: rows[k]!.id, status: 'duplicate' };
-      if (inserted.size > 0) this.poke();
+      if (inserted.size > 0 || late > 0) this.poke();
     }
     let accepted = 0;
     let duplicates = 0;

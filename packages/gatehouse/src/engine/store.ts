@@ -24,6 +24,44 @@ export const engineStore = {
     return out;
   },
 
+  /** Ids among `ids` that the platform reported through POST /v1/events (origin `api`). */
+  async reportedIds(q: Q, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await q
+        .selectFrom('events')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('origin', '=', 'api')
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  },
+
+  /**
+   * Of the message ids among `ids`, those the pre-send check logged and stopped (a block or contain
+   * decision flagged `checked`), with their logged rows (late-delivery.ts).
+   */
+  stoppedChecks(q: Q, ids: string[]) {
+    return q
+      .selectFrom('events as e')
+      .select(['e.id', 'e.account', 'e.time', 'e.payload'])
+      .where('e.id', 'in', ids)
+      .where('e.type', '=', 'message.sent')
+      .where('e.origin', '=', 'check')
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('engine_decisions as d')
+            .select(sql`1`.as('one'))
+            .whereRef('d.event_id', '=', 'e.id')
+            .where('d.action', 'in', ['block', 'contain'])
+            .where('d.detail', 'like', '%"checked":true%'),
+        ),
+      )
+      .execute();
+  },
+
   /**
    * Appends events inside transaction `tx`; ids already present are skipped. Returns the ids
    * actually inserted. On PostgreSQL the appends are serialised with a transaction-scoped advisory

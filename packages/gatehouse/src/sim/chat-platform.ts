@@ -38,9 +38,17 @@ export class ChatPlatform implements Platform {
   private readonly owners = new Map<number, Browser>();
   private readonly byAccount = new Map<string, Browser>();
 
-  constructor(chatUrl: string, gatehouse: SimApi) {
+  private readonly settled: (() => Promise<void>) | undefined;
+
+  /** `settled`: the chat's own wait for its late verdicts and reports (ChatHandle.rechecksSettled). */
+  constructor(chatUrl: string, gatehouse: SimApi, settled?: () => Promise<void>) {
     this.url = chatUrl.replace(/\/+$/, '');
     this.gatehouse = gatehouse;
+    this.settled = settled;
+  }
+
+  async settle(): Promise<void> {
+    await this.settled?.();
   }
 
   clientOf(): Client {

@@ -16,6 +16,8 @@ import { startSimGatehouse } from './embedded.ts';
 /** The chat's in-process server, as far as the stack needs it. */
 export interface ChatHandle {
   listen(): Promise<string>;
+  /** Every message delivered without a verdict has its late verdict or its report, and reports are sent. */
+  rechecksSettled(): Promise<void>;
   close(): Promise<void>;
   db: {
     user(id: string): { state: string } | undefined;

@@ -74,7 +74,9 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
   let app: AppDemo | undefined;
   try {
     const prefix = `demo-${randomBytes(3).toString('hex')}-`;
-    const platform = new ChatPlatform(stack.chatUrl, new SimApi(stack.gatehouseUrl, stack.key));
+    const platform = new ChatPlatform(stack.chatUrl, new SimApi(stack.gatehouseUrl, stack.key), () =>
+      stack.chat.rechecksSettled(),
+    );
     const result = await replay({
       scenario: sc,
       seed: o.seed,

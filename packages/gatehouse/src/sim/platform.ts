@@ -107,6 +107,11 @@ export interface Platform {
     content: Content,
     client: Client,
   ): Promise<SendAnswer>;
+  /**
+   * After the live phase: the platform's own work on what was sent is done (the chat: every message
+   * delivered without a verdict asked about again or reported), so Gatehouse has heard of all of it.
+   */
+  settle?(): Promise<void>;
   /** After the run: what recipients see of the intruder messages the platform accepted. */
   verify?(
     messages: Array<{ id: string; sender: string; to: Target }>,

@@ -26,7 +26,7 @@ import {
 } from './platform.ts';
 import { ChatPlatform } from './chat-platform.ts';
 import { keepRecoveryCodes, recoverOwner } from './recovery.ts';
-import { readFeed, responseSettled, waitForEngine } from './settle.ts';
+import { platformSettled, readFeed, responseSettled, waitForEngine } from './settle.ts';
 import { ownQrLogin, qrOf, sameCityIp } from './qr.ts';
 
 const HOUR = 3_600_000;
@@ -136,7 +136,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     const { startChatStack } = await import('./chat-stack.ts');
     const st = await startChatStack({});
     embedded = st;
-    platform = new ChatPlatform(st.chatUrl, new SimApi(st.gatehouseUrl, st.key));
+    platform = new ChatPlatform(st.chatUrl, new SimApi(st.gatehouseUrl, st.key), () =>
+      st.chat.rechecksSettled(),
+    );
   } else if (opts.url) {
     if (!opts.key) throw new GatehouseError('BAD_REQUEST', '--key is required with --url');
     platform = new ApiPlatform(new SimApi(opts.url, opts.key), () => eid('m'));
@@ -549,7 +551,8 @@ async function play(
   const wait = liveStart + liveMs - Date.now();
   if (wait > 0) await sleep(wait);
 
-  // Let the response part finish (its queue empty), then read the feed until it stops growing.
+  // The platform's late reports in and applied, the response part done (its queue empty), then the feed.
+  if (platform.settle) await platformSettled(api, () => platform.settle!(), `${run}settled`);
   await responseSettled(api, progress);
   rec.feed = await readFeed(api, new Set(accts.map((a) => a.id)), progress);
   rec.liveStart = liveStart;

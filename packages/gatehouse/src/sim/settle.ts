@@ -19,6 +19,30 @@ export async function waitForEngine(api: SimApi, sentinel: string): Promise<void
   }
 }
 
+/**
+ * The platform's own work on what was sent done (`settle`: the chat's late verdicts and reports), then
+ * the engine caught up with it: an event after those reports (`sentinel`) is in its state.
+ */
+export async function platformSettled(
+  api: SimApi,
+  settle: () => Promise<void>,
+  sentinel: string,
+): Promise<void> {
+  await settle();
+  await api.call('POST', '/v1/events', {
+    events: [
+      {
+        id: sentinel,
+        type: 'friend.added',
+        time: Date.now(),
+        account: sentinel,
+        friend: `${sentinel}-nobody`,
+      },
+    ],
+  });
+  await waitForEngine(api, sentinel);
+}
+
 /** Waits (at most 10 minutes) until the server's response queue is empty, as its /metrics say. */
 export async function responseSettled(
   api: SimApi,
