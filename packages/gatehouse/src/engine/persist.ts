@@ -70,7 +70,7 @@ export async function writeCheckBatch(
     if (dup.length > 0 && decisions.length > 0) {
       // reported through POST /v1/events before this record was written: the platform's check timed out
       // and it delivered the message (fail open), whatever the check answered (late-delivery.ts)
-      const reported = await engineStore.reportedIds(tx, dup);
+      const reported = await engineStore.existingIds(tx, dup, 'api');
       if (reported.size > 0)
         ds = decisions.map((d) => {
           if (!reported.has(d.eventId)) return d;

@@ -10,31 +10,16 @@ export type NewDecision = Omit<DecisionsTable, 'seq'>;
 
 /** All engine SQL: the event log and the decisions table. */
 export const engineStore = {
-  /** Ids among `ids` that are already in the log. */
-  async existingIds(q: Q, ids: string[]): Promise<Set<string>> {
+  /** Ids among `ids` that are already in the log; of one origin when given (`api`: POST /v1/events). */
+  async existingIds(q: Q, ids: string[], origin?: NewEvent['origin']): Promise<Set<string>> {
     const out = new Set<string>();
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await q
+      let s = q
         .selectFrom('events')
         .select('id')
-        .where('id', 'in', ids.slice(i, i + 500))
-        .execute();
-      for (const r of rows) out.add(r.id);
-    }
-    return out;
-  },
-
-  /** Ids among `ids` that the platform reported through POST /v1/events (origin `api`). */
-  async reportedIds(q: Q, ids: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await q
-        .selectFrom('events')
-        .select('id')
-        .where('id', 'in', ids.slice(i, i + 500))
-        .where('origin', '=', 'api')
-        .execute();
-      for (const r of rows) out.add(r.id);
+        .where('id', 'in', ids.slice(i, i + 500));
+      if (origin) s = s.where('origin', '=', origin);
+      for (const r of await s.execute()) out.add(r.id);
     }
     return out;
   },
