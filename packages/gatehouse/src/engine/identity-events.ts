@@ -29,22 +29,28 @@ const CONSUMED: ReadonlySet<string> = new Set(IDENTITY_TYPES);
  * producer put in the outbox; either way under the same id, so the log holds each once.
  */
 export function identityRows(events: readonly SdkIdentityEvent[], receivedAt: number): NewEvent[] {
-  const rows: NewEvent[] = [];
+  return consumedIdentity(events).map(({ id, ev }) => ({
+    id,
+    type: ev.type,
+    account: ev.account,
+    time: ev.time,
+    received_at: receivedAt,
+    origin: 'identity',
+    payload: JSON.stringify(ev),
+  }));
+}
+
+/** The events the engine consumes among `events`, as its input, with the id of their log rows. */
+export function consumedIdentity(
+  events: readonly SdkIdentityEvent[],
+): Array<{ id: string; ev: IdentityEvent }> {
+  const out: Array<{ id: string; ev: IdentityEvent }> = [];
   for (const e of events) {
     if (!CONSUMED.has(e.type)) continue;
     const ev = identityFromBus(e);
-    if (!ev) continue;
-    rows.push({
-      id: ev.id.slice(0, MAX_EVENT_ID + 16),
-      type: ev.type,
-      account: ev.account,
-      time: ev.time,
-      received_at: receivedAt,
-      origin: 'identity',
-      payload: JSON.stringify(ev),
-    });
+    if (ev) out.push({ id: ev.id.slice(0, MAX_EVENT_ID + 16), ev });
   }
-  return rows;
+  return out;
 }
 
 /** One identity row appended to the log (a sign-in's one row): one statement compiled once. */

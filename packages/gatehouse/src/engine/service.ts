@@ -30,7 +30,7 @@ import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
 import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
 import { createContentAnalyzer } from './content.ts';
-import { appendIdentityRows, IDENTITY_TYPES, identityRows } from './identity-events.ts';
+import { appendIdentityRows, consumedIdentity, IDENTITY_TYPES, identityRows } from './identity-events.ts';
 import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
 import {
   readSnapshotFile,
@@ -228,17 +228,22 @@ export class EngineService {
    */
   private applyCommitted(events: readonly SdkIdentityEvent[]): void {
     const now = this.now();
-    for (const row of identityRows(events, now)) {
-      if (this.drainedIdentity.delete(row.id) || this.liveApplied.has(row.id)) continue;
-      const res = this.engine.process(JSON.parse(row.payload) as EngineEvent, { receivedAt: now });
-      this.liveApplied.add(row.id);
+    for (const { id, ev } of consumedIdentity(events)) {
+      if (this.drainedIdentity.delete(id) || this.liveApplied.has(id)) continue;
+      const res = this.engine.process(ev, { receivedAt: now });
+      this.liveApplied.add(id);
       if (res.status !== 'accepted' || !res.decision || res.decision.action === 'allow') continue;
       this.checkDecisions.push(res.decision);
-      this.checkTimer ??= setTimeout(() => {
-        this.checkTimer = undefined;
-        this.flushChecks().catch((err: unknown) => this.opts.log.error({ err }, 'check log flush failed'));
-      }, CHECK_FLUSH_MS);
+      this.flushSoon(CHECK_FLUSH_MS);
     }
+  }
+
+  /** A group commit of the pending checks (and decisions) `ms` from now, unless one is already due. */
+  private flushSoon(ms: number): void {
+    this.checkTimer ??= setTimeout(() => {
+      this.checkTimer = undefined;
+      this.flushChecks().catch((err: unknown) => this.opts.log.error({ err }, 'check log flush failed'));
+    }, ms);
   }
 
   /**
@@ -383,10 +388,7 @@ export class EngineService {
       d.checked = true;
       this.checkDecisions.push(d);
     }
-    this.checkTimer ??= setTimeout(() => {
-      this.checkTimer = undefined;
-      this.flushChecks().catch((err: unknown) => this.opts.log.error({ err }, 'check log flush failed'));
-    }, CHECK_FLUSH_MS);
+    this.flushSoon(CHECK_FLUSH_MS);
     return answer;
   }
 
@@ -430,13 +432,7 @@ export class EngineService {
         // write is idempotent by event id)
         this.checkEvents = events.concat(this.checkEvents);
         this.checkDecisions = decisions.concat(this.checkDecisions);
-        if (!this.closed)
-          this.checkTimer ??= setTimeout(() => {
-            this.checkTimer = undefined;
-            this.flushChecks().catch((e: unknown) =>
-              this.opts.log.error({ err: e }, 'check log flush failed; retrying'),
-            );
-          }, CHECK_RETRY_MS);
+        if (!this.closed) this.flushSoon(CHECK_RETRY_MS);
         throw err;
       }
       // an id already in the log (sent through /v1/events too) was applied twice; forget it here
