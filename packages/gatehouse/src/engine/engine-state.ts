@@ -96,13 +96,16 @@ export class EngineState {
   }
 
   /** Bookkeeping after every decision: account risk, containment, the victim's contacts. */
-  afterDecision(a: AccountState, s: SessionState | undefined, d: Decision, t: number): void {
-    // account risk: the max of this event's logit and the previous one decayed by 1 logit per hour
-    const prev = Number.isFinite(a.riskLogit)
-      ? a.riskLogit - Math.max(0, t - a.riskAt) / 3600_000
-      : -Infinity;
-    a.riskLogit = Math.max(prev, d.logit);
-    a.riskAt = Math.max(a.riskAt, t);
+  afterDecision(a: AccountState, s: SessionState | undefined, d: Decision, t: number, evidence = true): void {
+    // account risk: the max of this event's logit and the previous one decayed by 1 logit per hour (a
+    // late delivery's copy, `evidence` false, was weighed when the check judged the message)
+    if (evidence) {
+      const prev = Number.isFinite(a.riskLogit)
+        ? a.riskLogit - Math.max(0, t - a.riskAt) / 3600_000
+        : -Infinity;
+      a.riskLogit = Math.max(prev, d.logit);
+      a.riskAt = Math.max(a.riskAt, t);
+    }
     if (d.action === 'contain' && !a.contained) {
       a.contained = true;
       a.containedAt = t;

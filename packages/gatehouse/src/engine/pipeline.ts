@@ -30,12 +30,14 @@ import {
 } from './state.ts';
 import type { TextFeatures } from './text.ts';
 import { hash53, textFeatures } from './text.ts';
-import type { Campaign, Decision, MessageSentEvent } from './types.ts';
+import { DELIVERED_PREFIX, type Campaign, type Decision, type MessageSentEvent } from './types.ts';
 import { joinedVerdict, type ContentVerdict } from './verdict.ts';
 import { W1, W10, W60, countDistinct, touchLastSeen } from './windows.ts';
 
 /** Per-message values the steps hand on (beyond the MessageContext the detectors read). */
 interface Step {
+  /** A late delivery's copy: the check counted the message already (`context`). */
+  counted: boolean;
   acctHash: number;
   fp: number;
   groupHash: number;
@@ -73,7 +75,7 @@ export class MessagePipeline {
   private readonly noImages: MessageContext['imageMatches'] = [];
   private readonly ctx: MessageContext;
   /** The per-message step values and the tracker's view, reused (no allocation per message). */
-  private readonly step: Step = { acctHash: 0, fp: 0, groupHash: 0 };
+  private readonly step: Step = { counted: false, acctHash: 0, fp: 0, groupHash: 0 };
   private readonly tracked: TrackedMessage = emptyTracked();
 
   constructor(st: EngineState) {
@@ -132,9 +134,14 @@ export class MessagePipeline {
     return l.key;
   }
 
-  /** Step 1: windows, content verdict, images, session → the MessageContext. */
+  /**
+   * Step 1: windows, content verdict, images, session → the MessageContext. A late delivery's copy
+   * (late-delivery.ts: the check judged and counted the message already) is judged from the windows as
+   * they are: counting it again would make one delivered message two (messages, recipients, repeats).
+   */
   private context(ev: MessageSentEvent): Step {
     const st = this.st;
+    const counted = ev.messageId !== undefined && ev.id.startsWith(DELIVERED_PREFIX);
     const t = ev.time;
     const L = st.limits;
     const acct = st.account(ev.account, t);
@@ -154,7 +161,7 @@ export class MessagePipeline {
     const w = acct.windows();
     const acctHash = acct.hash;
 
-    w.add(M_MSG, t);
+    if (!counted) w.add(M_MSG, t);
     let nR = 0;
     let nNew = 0;
     const rc = ev.recipients;
@@ -164,30 +171,32 @@ export class MessagePipeline {
       for (let i = 0; i < rc.length; i++) {
         const h = hash53(rc[i]!);
         this.rcptHashes[i] = h;
-        const prev = touchLastSeen(recent, L.recentRecipients, h, t);
-        countDistinct(w, t, prev, M_RCPT_1, M_RCPT_10, M_RCPT_60);
         const sent = acct.known.get(h);
-        if (sent === undefined) {
-          nNew++;
-          if (t - prev > 600_000) w.add(M_NEW_RCPT, t);
+        if (sent === undefined) nNew++;
+        if (!counted) {
+          const prev = touchLastSeen(recent, L.recentRecipients, h, t);
+          countDistinct(w, t, prev, M_RCPT_1, M_RCPT_10, M_RCPT_60);
+          if (sent === undefined && t - prev > 600_000) w.add(M_NEW_RCPT, t);
         }
         // a single recipient's count is remembered for `learn` (nothing changes it in between)
         if (i === 0) this.sentToFirst = sent ?? 0;
       }
       nR = rc.length;
-      w.add(M_DELIV, t, nR);
+      if (!counted) w.add(M_DELIV, t, nR);
     }
     let groupHash = 0;
     if (ev.group !== undefined) {
       groupHash = hash53(ev.group.id, 7);
-      const prev = touchLastSeen((acct.recentGroups ??= new Map()), 64, groupHash, t);
-      countDistinct(w, t, prev, -1, M_GRP_10, -1);
       nR++;
       if (!acct.groups.get(groupHash)) nNew++;
-      w.add(M_DELIV, t, ev.group.memberCount ?? 1);
+      if (!counted) {
+        const prev = touchLastSeen((acct.recentGroups ??= new Map()), 64, groupHash, t);
+        countDistinct(w, t, prev, -1, M_GRP_10, -1);
+        w.add(M_DELIV, t, ev.group.memberCount ?? 1);
+      }
     }
     const fp = tf.fingerprint;
-    if (fp !== 0) {
+    if (fp !== 0 && !counted) {
       const rt = acct.recentTexts;
       for (let i = 0; i < rt.length; i++) {
         if (rt[i] === fp) {
@@ -230,7 +239,7 @@ export class MessagePipeline {
     c.imageMatches = images;
     c.loginQr = st.content.loginQr?.(ev.text, ev.urls, qrPayloads(ev));
     c.victimContact = st.victimContact(acctHash, t);
-    if (sess) {
+    if (sess && !counted) {
       lateWave(st, sess, t);
       // what this session has sent so far that only an intruder's session does at once: links to
       // sites the account never linked, money requests (recipients; a group counts as many)
@@ -244,6 +253,7 @@ export class MessagePipeline {
         }
     }
     const step = this.step;
+    step.counted = counted;
     step.acctHash = acctHash;
     step.fp = fp;
     step.groupHash = groupHash;
@@ -317,8 +327,9 @@ export class MessagePipeline {
       for (const at of ev.attachments) keys.push(`i:${at.sha256.toLowerCase()}`);
       if (keys.length > 0) decision.fingerprints = keys;
     }
-    st.afterDecision(c.acct, c.sess, decision, c.t);
-    if (c.sess) c.sess.riskLogit = Math.max(c.sess.riskLogit, logit);
+    // a late delivery's copy adds no evidence: the account's and session's risk are the check's judgement's
+    st.afterDecision(c.acct, c.sess, decision, c.t, !step.counted);
+    if (c.sess && !step.counted) c.sess.riskLogit = Math.max(c.sess.riskLogit, logit);
     return decision;
   }
 

@@ -213,6 +213,12 @@ export interface Decision {
   messageId?: string;
 }
 
+/**
+ * The id prefix of a late delivery's copy in the event log (late-delivery.ts): a message the check
+ * stopped and the platform delivered all the same, judged again as delivered without being counted twice.
+ */
+export const DELIVERED_PREFIX = 'delivered:';
+
 export type PreSendVerdict = 'allow' | 'hold' | 'block';
 
 export interface CheckResult {
