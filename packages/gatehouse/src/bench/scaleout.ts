@@ -41,65 +41,107 @@ export interface Shape {
   close(): Promise<void>;
 }
 
-/** A dispatcher, an api and `engines` engine workers on this machine's PostgreSQL and NATS (and `extra` settings). */
+/**
+ * A dispatcher, an api and `engines` engine workers on this machine's PostgreSQL and NATS (and `extra`
+ * settings). What it made is removed by `close()` — and at once when making it fails (a role that does not
+ * start): the roles already started are stopped, the stream, bucket and schema dropped. The schema is named
+ * like the fault test's (`gh_scale_<created>_<random>`), so a run killed before its cleanup leaves nothing
+ * that `npm test` does not drop an hour later.
+ */
 export async function shape(engines: number, extra: Record<string, string> = {}): Promise<Shape> {
   const name = `ghbench_${randomBytes(4).toString('hex')}`;
-  const schema = `gh_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const u = new URL(PG);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  const tmp = tempDir('gatehouse-bench-scaleout-');
-  const store = openStore({ kind: 'postgres', url: u.toString() });
-  await migrate(store);
-  const { key } = await new KeyService(store.db).create('bench scaleout', ['admin']);
-  const env = {
-    GATEHOUSE_DATABASE_URL: u.toString(),
-    GATEHOUSE_DATA_DIR: tmp.dir,
-    GATEHOUSE_NATS_URL: NATS,
-    GATEHOUSE_CLUSTER_NAME: name,
-    GATEHOUSE_CLUSTER_PARTITIONS: String(PARTITIONS),
-    GATEHOUSE_CLUSTER_LEASE_SECONDS: '3',
-    GATEHOUSE_CLUSTER_SNAPSHOT_SECONDS: '5',
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString('base64'),
-    GATEHOUSE_LOG_LEVEL: 'error',
-    ...extra,
+  const schema = `gh_scale_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  // what to undo, in the order it was made (undone last first); each step runs whatever the others do
+  const undo: Array<() => unknown> = [];
+  const teardown = async () => {
+    for (const f of undo.splice(0).reverse())
+      await Promise.resolve()
+        .then(f)
+        .catch(() => undefined);
   };
-  const procs: RoleProcess[] = [await startRole('dispatcher', env)];
-  procs.push(
-    ...(await Promise.all([
-      startRole('api', env),
-      ...Array.from({ length: engines }, () => startRole('engine', env)),
-    ])),
-  );
-  const link = await openLink({
-    natsUrl: NATS,
-    clusterName: name,
-    partitions: PARTITIONS,
-    leaseSeconds: 3,
-    log: createLogger('silent'),
-  });
-  return {
-    env,
-    store,
-    link,
-    key,
-    name,
-    procs,
-    async close() {
-      for (const p of procs) await stopRole(p).catch(() => undefined);
-      await link.close();
-      await store.close();
-      await destroyCluster(NATS, name);
+  try {
+    const admin = new pg.Client({ connectionString: PG });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    undo.push(async () => {
       const c = new pg.Client({ connectionString: PG });
       await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
-      tmp.cleanup();
-    },
-  };
+      try {
+        await c.query(`drop schema if exists ${schema} cascade`);
+      } finally {
+        await c.end();
+      }
+    });
+    const u = new URL(PG);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    const tmp = tempDir('gatehouse-bench-scaleout-');
+    undo.push(() => tmp.cleanup());
+    const store = openStore({ kind: 'postgres', url: u.toString() });
+    undo.push(() => store.close());
+    await migrate(store);
+    const { key } = await new KeyService(store.db).create('bench scaleout', ['admin']);
+    const env = {
+      GATEHOUSE_DATABASE_URL: u.toString(),
+      GATEHOUSE_DATA_DIR: tmp.dir,
+      GATEHOUSE_NATS_URL: NATS,
+      GATEHOUSE_CLUSTER_NAME: name,
+      GATEHOUSE_CLUSTER_PARTITIONS: String(PARTITIONS),
+      GATEHOUSE_CLUSTER_LEASE_SECONDS: '3',
+      GATEHOUSE_CLUSTER_SNAPSHOT_SECONDS: '5',
+      GATEHOUSE_SECRET_KEY: randomBytes(32).toString('base64'),
+      GATEHOUSE_LOG_LEVEL: 'error',
+      ...extra,
+    };
+    undo.push(() => destroyCluster(NATS, name));
+    const procs: RoleProcess[] = [];
+    // the roles (also those a benchmark restarts later, pushed onto `procs`), stopped before the rest
+    undo.push(async () => {
+      for (const p of procs) await stop(p);
+    });
+    procs.push(await startRole('dispatcher', env));
+    const started = await Promise.allSettled([
+      startRole('api', env),
+      ...Array.from({ length: engines }, () => startRole('engine', env)),
+    ]);
+    for (const r of started) if (r.status === 'fulfilled') procs.push(r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const link = await openLink({
+      natsUrl: NATS,
+      clusterName: name,
+      partitions: PARTITIONS,
+      leaseSeconds: 3,
+      log: createLogger('silent'),
+    });
+    undo.push(() => link.close());
+    return { env, store, link, key, name, procs, close: teardown };
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}
+
+/** Stops a role gracefully; one that has not exited 30 s after SIGTERM is killed. */
+async function stop(p: RoleProcess): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((r) => {
+    timer = setTimeout(() => {
+      p.child.kill('SIGKILL');
+      r();
+    }, 30_000);
+  });
+  try {
+    await Promise.race([stopRole(p).catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits until the engine workers own every partition; a clear error after 30 s instead of a run on fewer. */
+async function allOwned(link: ClusterLink): Promise<void> {
+  if (!(await waitFor(async () => (await owners(link)).size === PARTITIONS, 30_000)))
+    throw new Error(`the engine workers did not take all ${PARTITIONS} partitions within 30 s`);
 }
 
 export async function waitFor(f: () => Promise<boolean>, ms: number): Promise<boolean> {
@@ -115,7 +157,7 @@ export async function benchScaleoutCheck(opts: BenchOptions): Promise<Figures> {
   const s = await shape(2);
   try {
     const api = s.procs[1]!;
-    await waitFor(async () => (await owners(s.link)).size === PARTITIONS, 30_000);
+    await allOwned(s.link);
     // GH_BENCH_RATE: another rate than the goal's 5,000/s (to find what this machine sustains)
     const rate = Number(process.env.GH_BENCH_RATE ?? 5000) || 5000;
     const durationMs = Math.max(2000, Math.round(10_000 * opts.scale));
@@ -156,7 +198,7 @@ export async function benchScaleout(opts: BenchOptions): Promise<Figures> {
   try {
     const api = s.procs[1]!;
     const engines = s.procs.slice(2);
-    await waitFor(async () => (await owners(s.link)).size === PARTITIONS, 30_000);
+    await allOwned(s.link);
     opts.log(`scaleout: ${total} events, an engine worker SIGKILLed ${kills} times`);
     const batch = 1000;
     const killEvery = Math.floor(total / (kills + 1));
