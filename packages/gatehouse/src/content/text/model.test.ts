@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isGatehouseError } from '../../errors/index.ts';
-import { balanceSources, learn, nonZero, train } from './model.ts';
+import { balanceSources, learn, nonZero, train, weightOf } from './model.ts';
 import type { Example } from './model.ts';
 import { scoreText } from './score.ts';
 import { loadModel, saveModel } from './serialize.ts';
@@ -60,6 +60,43 @@ describe('text model', () => {
     // Header: magic, version, bits.
     assert.equal(String.fromCharCode(...bytes.subarray(0, 4)), 'GHTM');
     assert.equal(bytes[8], 16);
+  });
+
+  it('a loaded model builds its FTRL accumulators when it first learns, and learns on from where it stopped', () => {
+    const m = train(DATA, { bits: 16, epochs: 5 });
+    const bytes = saveModel(m);
+    const built = (x: object) => Object.getOwnPropertyDescriptor(x, 'z')?.value !== undefined;
+    const a = loadModel(bytes);
+    assert.equal(built(a), false, 'scoring needs only the weights: no accumulators at load');
+    for (const t of [...SPAM, ...HAM]) assert.equal(scoreText(a, t).probability, scoreText(m, t).probability);
+    assert.equal(built(a), false, 'scoring builds none either');
+    // read first, or first built by learning: the same model after the same lessons
+    const b = loadModel(bytes);
+    assert.equal(b.n.length, 1 << 16);
+    assert.equal(built(b), true);
+    // z is rebuilt so that the FTRL formula gives each stored weight back
+    let stored = 0;
+    for (let i = 0; i < b.w.length; i++)
+      if (b.w[i] !== 0) {
+        stored++;
+        assert.equal(Math.fround(weightOf(b.params, b.z[i]!, b.n[i]!)), b.w[i]);
+      }
+    assert.equal(stored, nonZero(m));
+    const lessons: Array<[string, 0 | 1]> = [
+      ['兼职日结，私聊领红包', 1],
+      ['see you at lunch', 0],
+      ['FREE prize, text WIN now', 1],
+    ];
+    for (const [t, l] of lessons) {
+      learn(a, t, l);
+      learn(b, t, l);
+      learn(m, t, l);
+    }
+    assert.equal(built(a), true);
+    assert.deepEqual(saveModel(a), saveModel(b));
+    // the trained original (its exact accumulators) and the loaded copy learn alike
+    for (const [t] of lessons)
+      assert.ok(Math.abs(scoreText(a, t).probability - scoreText(m, t).probability) < 0.02, t);
   });
 
   it('rejects damaged files with a typed error', () => {

@@ -83,19 +83,21 @@ export const DEFAULT_PARAMS: FtrlParams = { alpha: 1, beta: 1, l1: 0.05, l2: 0.1
 /** Messages longer than this (UTF-16 units) are featurised on the prefix only. */
 export const MAX_TEXT_LENGTH = 4096;
 
+/** A fresh model; `accumulators: false` leaves z and n empty for the caller to provide (serialize.ts). */
 export function createModel(
-  opts: { bits?: number; params?: Partial<FtrlParams>; threshold?: number } = {},
+  opts: { bits?: number; params?: Partial<FtrlParams>; threshold?: number; accumulators?: boolean } = {},
 ): TextModel {
   const bits = opts.bits ?? DEFAULT_BITS;
   const size = 1 << bits;
+  const acc = opts.accumulators === false ? 0 : size;
   return {
     bits,
     featureVersion: FEATURE_VERSION,
     params: { ...DEFAULT_PARAMS, ...opts.params },
     threshold: opts.threshold ?? DEFAULT_THRESHOLD,
     w: new Float32Array(size),
-    z: new Float64Array(size),
-    n: new Float64Array(size),
+    z: new Float64Array(acc),
+    n: new Float64Array(acc),
     meta: { epochs: 0, seed: 0, examples: 0, updates: 0 },
     sources: [],
   };
