@@ -74,18 +74,19 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
       GATEHOUSE_LOG_LEVEL: 'warn',
       GATEHOUSE_OUTBOX_POLL_MS: '50',
     };
-    dispatcher = await startRole('dispatcher', env, START_MS);
-    procs.push(dispatcher);
     // a process is killed by after() from the moment it listens: when another of its batch fails to
-    // start, the ones already up must not outlive the file
+    // start, the ones already up must not outlive the file. The four start together (on two cores a
+    // dispatcher started alone first left one idle for its start-up)
     const tracked = (p: Promise<RoleProcess>) => p.then((r) => (procs.push(r), r));
     const started = await Promise.all([
+      tracked(startRole('dispatcher', env, START_MS)),
       tracked(startRole('engine', env, START_MS)),
       tracked(startRole('engine', env, START_MS)),
       tracked(startRole('api', env, START_MS)),
     ]);
-    engines = started.slice(0, 2);
-    api = started[2]!;
+    dispatcher = started[0]!;
+    engines = started.slice(1, 3);
+    api = started[3]!;
     link = await openLink({
       natsUrl: NATS,
       clusterName: name,
