@@ -54,7 +54,8 @@ describe('scale-out: an engine worker killed mid-stream', { skip }, () => {
       const name = `ghtest_${randomBytes(4).toString('hex')}`;
       cleanups.push(() => destroyCluster(NATS, name));
       // a prefix of its own: a concurrent `npm test` elsewhere sweeps gh_test_* schemas at its start
-      const schema = await pgSchemaUrl('gh_scale_');
+      // migrated by replaying the run's recorded migration (testing/pg-schema.ts), not by the migrator
+      const schema = await pgSchemaUrl('gh_scale_', { migrated: true });
       cleanups.push(schema.cleanup);
       const tmp = tempDir();
       cleanups.push(tmp.cleanup);

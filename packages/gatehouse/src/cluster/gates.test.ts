@@ -51,7 +51,8 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
   before(async () => {
     name = `ghtest_${randomBytes(4).toString('hex')}`;
     cleanups.push(() => destroyCluster(NATS, name));
-    const schema = await pgSchemaUrl('gh_scale_');
+    // migrated by replaying the run's recorded migration (testing/pg-schema.ts), not by the migrator
+    const schema = await pgSchemaUrl('gh_scale_', { migrated: true });
     cleanups.push(schema.cleanup);
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
