@@ -94,7 +94,8 @@ const crashOnce = () =>
     const r = spawnSync(
       process.execPath,
       ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
-      { encoding: 'utf8', timeout: 120_000 },
+      // a bound on a hung child (it does both databases' work, each bounded by 120 s before)
+      { encoding: 'utf8', timeout: 240_000 },
     );
     let seen: Seen[] = [];
     try {
