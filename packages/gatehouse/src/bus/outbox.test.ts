@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createGatehouse } from '../gatehouse.ts';
+import type { Config } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { postgresSkip, testConfig, testGatehouse, testStore, type Backend } from '../testing/index.ts';
 import { enqueueInTx } from '../webhooks/index.ts';
@@ -35,34 +36,64 @@ test('the in-process bus matches exact types, prefixes and "*", and survives a f
 
 const pgSkip = await postgresSkip();
 
+type Crashed = {
+  config: Config;
+  cleanup: () => Promise<void>;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  account: string;
+};
+/**
+ * One child process for both databases (one Node start-up instead of two): it commits an account (and
+ * its event) on each and dies by SIGKILL before any drain can run. Each backend's test reads its own.
+ */
+let crashed: Promise<Map<Backend, Crashed>> | undefined;
+const crashOnce = () =>
+  (crashed ??= (async () => {
+    const backends = (['sqlite', 'postgres'] as Backend[]).filter((b) => b === 'sqlite' || !pgSkip);
+    const made = await Promise.all(
+      backends.map((b) => testConfig(b, { sqliteSynchronous: 'FULL' }, { migrated: true })),
+    );
+    const gatehouseTs = fileURLToPath(new URL('../gatehouse.ts', import.meta.url));
+    const configTs = fileURLToPath(new URL('../config/index.ts', import.meta.url));
+    const dbs = made.map(({ config }) => ({
+      dataDir: config.dataDir,
+      databaseUrl: config.database.kind === 'postgres' ? config.database.url : '',
+    }));
+    const child = `
+      const { createGatehouse } = await import(${JSON.stringify(gatehouseTs)});
+      const { loadConfig } = await import(${JSON.stringify(configTs)});
+      const ids = [];
+      for (const db of ${JSON.stringify(dbs)}) {
+        const config = loadConfig({ env: {}, overrides: { ...db, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
+        const gh = await createGatehouse(config);
+        const a = await gh.identity.createAccount({ handle: 'crash.victim', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
+        ids.push(a.id);
+      }
+      process.stdout.write(ids.join(' '));
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
+      { encoding: 'utf8' },
+    );
+    const ids = r.stdout.trim().split(' ');
+    return new Map(
+      backends.map((b, i) => [
+        b,
+        { ...made[i]!, signal: r.signal, stderr: r.stderr, account: ids[i] ?? '' } satisfies Crashed,
+      ]),
+    );
+  })());
+
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
   describe(`outbox (${backend})`, { skip: backend === 'postgres' ? pgSkip : undefined }, () => {
     test('an event committed just before the process is killed is published by the next start', async () => {
-      const { config, cleanup } = await testConfig(
-        backend,
-        { sqliteSynchronous: 'FULL' },
-        { migrated: true },
-      );
+      const { config, cleanup, ...r } = (await crashOnce()).get(backend)!;
       try {
-        const gatehouseTs = fileURLToPath(new URL('../gatehouse.ts', import.meta.url));
-        const configTs = fileURLToPath(new URL('../config/index.ts', import.meta.url));
-        // The child commits an account (and its event) and dies by SIGKILL before any drain can run.
-        const child = `
-          const { createGatehouse } = await import(${JSON.stringify(gatehouseTs)});
-          const { loadConfig } = await import(${JSON.stringify(configTs)});
-          const config = loadConfig({ env: {}, overrides: { dataDir: ${JSON.stringify(config.dataDir)}, databaseUrl: ${JSON.stringify(config.database.kind === 'postgres' ? config.database.url : '')}, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
-          const gh = await createGatehouse(config);
-          const a = await gh.identity.createAccount({ handle: 'crash.victim', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
-          process.stdout.write(a.id);
-          process.kill(process.pid, 'SIGKILL');
-        `;
-        const r = spawnSync(
-          process.execPath,
-          ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
-          { encoding: 'utf8' },
-        );
         assert.equal(r.signal, 'SIGKILL', r.stderr);
-        const accountId = r.stdout.trim();
+        const accountId = r.account;
         assert.match(accountId, /^acc_/);
 
         const gh = await createGatehouse(config, { log: createLogger('silent') });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../testing/cli.ts';
@@ -8,19 +8,9 @@ import { tempDir } from '../testing/index.ts';
 const BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
 
-function run(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...cleanEnv, ...env },
-    // a bound on a hung binary, not a speed check: a Node start took over 60 s on a loaded machine
-    // (status null, killed), as the serve test below allows 120 s for its listen line
-    timeout: 300_000,
-  });
-}
-
 test('every command has --help', async () => {
-  // the real binary once; the rest in-process (testing/cli.ts)
-  const top = run(['--help']);
+  // in-process (testing/cli.ts, the binary's own main): the serve test below runs the real binary
+  const top = await runCli(['--help']);
   assert.equal(top.status, 0);
   for (const cmd of ['serve', 'migrate', 'keys', 'bench']) {
     assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));

@@ -54,7 +54,8 @@ describe('scale-out: an engine worker killed mid-stream', { skip }, () => {
       const name = `ghtest_${randomBytes(4).toString('hex')}`;
       cleanups.push(() => destroyCluster(NATS, name));
       // a prefix of its own: a concurrent `npm test` elsewhere sweeps gh_test_* schemas at its start
-      const schema = await pgSchemaUrl('gh_scale_');
+      // migrated by replaying the run's recorded migration (testing/pg-schema.ts), not by the migrator
+      const schema = await pgSchemaUrl('gh_scale_', { migrated: true });
       cleanups.push(schema.cleanup);
       const tmp = tempDir();
       cleanups.push(tmp.cleanup);
@@ -75,12 +76,12 @@ describe('scale-out: an engine worker killed mid-stream', { skip }, () => {
         GATEHOUSE_LOG_LEVEL: 'warn',
         GATEHOUSE_OUTBOX_POLL_MS: '50',
       };
-      const dispatcher = await startRole('dispatcher', env, START_MS);
-      procs.push(dispatcher);
       // a process is killed by after() from the moment it listens: when another of its batch fails to
-      // start, the ones already up must not outlive the file
+      // start, the ones already up must not outlive the file. The four start together (on two cores a
+      // dispatcher started alone first left one idle for its start-up)
       const tracked = (p: Promise<RoleProcess>) => p.then((r) => (procs.push(r), r));
-      const [a, b, api] = await Promise.all([
+      const [dispatcher, a, b, api] = await Promise.all([
+        tracked(startRole('dispatcher', env, START_MS)),
         tracked(startRole('engine', env, START_MS)),
         tracked(startRole('engine', env, START_MS)),
         tracked(startRole('api', env, START_MS)),

@@ -51,7 +51,8 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
   before(async () => {
     name = `ghtest_${randomBytes(4).toString('hex')}`;
     cleanups.push(() => destroyCluster(NATS, name));
-    const schema = await pgSchemaUrl('gh_scale_');
+    // migrated by replaying the run's recorded migration (testing/pg-schema.ts), not by the migrator
+    const schema = await pgSchemaUrl('gh_scale_', { migrated: true });
     cleanups.push(schema.cleanup);
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
@@ -74,18 +75,19 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
       GATEHOUSE_LOG_LEVEL: 'warn',
       GATEHOUSE_OUTBOX_POLL_MS: '50',
     };
-    dispatcher = await startRole('dispatcher', env, START_MS);
-    procs.push(dispatcher);
     // a process is killed by after() from the moment it listens: when another of its batch fails to
-    // start, the ones already up must not outlive the file
+    // start, the ones already up must not outlive the file. The four start together (on two cores a
+    // dispatcher started alone first left one idle for its start-up)
     const tracked = (p: Promise<RoleProcess>) => p.then((r) => (procs.push(r), r));
     const started = await Promise.all([
+      tracked(startRole('dispatcher', env, START_MS)),
       tracked(startRole('engine', env, START_MS)),
       tracked(startRole('engine', env, START_MS)),
       tracked(startRole('api', env, START_MS)),
     ]);
-    engines = started.slice(0, 2);
-    api = started[2]!;
+    dispatcher = started[0]!;
+    engines = started.slice(1, 3);
+    api = started[3]!;
     link = await openLink({
       natsUrl: NATS,
       clusterName: name,

@@ -71,12 +71,12 @@ describe('scale-out: NATS and PostgreSQL restarted mid-run', { skip }, () => {
       GATEHOUSE_OUTBOX_POLL_MS: '50',
     };
     const START_MS = 180_000;
-    const dispatcher = await startRole('dispatcher', env, START_MS);
-    procs.push(dispatcher);
     // a process is killed by after() from the moment it listens: when another of its batch fails to
-    // start, the ones already up must not outlive the file
+    // start, the ones already up must not outlive the file. The three start together (on two cores a
+    // dispatcher started alone first left one idle for its start-up)
     const tracked = (p: Promise<RoleProcess>) => p.then((r) => (procs.push(r), r));
-    const [engine, api] = await Promise.all([
+    const [dispatcher, engine, api] = await Promise.all([
+      tracked(startRole('dispatcher', env, START_MS)),
       tracked(startRole('engine', env, START_MS)),
       tracked(startRole('api', env, START_MS)),
     ]);

@@ -36,6 +36,14 @@ const CHECK_FLUSH_MS = 5;
 const RETRY_MS = 250;
 /** How long a partition's stop waits for its stream consumers' loops to end. */
 const STOP_WAIT_MS = 2_000;
+/**
+ * How long one pull of the partition's consumers lasts (nats.js `expires`; its idle heartbeat is half of
+ * it). nats.js also waits this long (jittered: 0.5-1.5 times) between its checks that an ordered consumer
+ * still exists after a reconnect: with its default of 30 s, a partition stood still for 15-45 s after a
+ * NATS server restart (the restart test measured 46 s from the last event logged to the snapshots
+ * covering it); with 5 s, a few seconds, for one pull request per consumer every 5 s when idle.
+ */
+const PULL_EXPIRES_MS = 5_000;
 
 /** A control record on the stream (the response part's operator controls on the engine). */
 export interface ControlOp {
@@ -136,7 +144,7 @@ export class PartitionRunner {
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.position + 1 }
         : { deliver_policy: DeliverPolicy.All }),
     });
-    this.messages = await consumer.consume({ max_messages: 2000 });
+    this.messages = await consumer.consume({ max_messages: 2000, expires: PULL_EXPIRES_MS });
     this.consuming = this.consume(this.messages);
     // other partitions' sightings, durable on the stream: from the snapshot's position, so sightings
     // that arrived after it are applied again to the restored state (a campaign spread over a takeover)
@@ -146,7 +154,7 @@ export class PartitionRunner {
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.fpPosition + 1 }
         : { deliver_policy: DeliverPolicy.All }),
     });
-    this.sightings = await fp.consume({ max_messages: 1000 });
+    this.sightings = await fp.consume({ max_messages: 1000, expires: PULL_EXPIRES_MS });
     this.consumingSightings = this.consumeSightings(this.sightings);
     this.checkSub = this.d.link.nc.subscribe(names.check(this.partition), {
       callback: (err, m) => {

@@ -8,11 +8,72 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createGatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
+import type { Config } from '../config/index.ts';
 import type { DecisionInput } from '../response/index.ts';
 import { postgresSkip, testConfig, type Backend } from '../testing/index.ts';
 import { until } from '../testing/receiver.ts';
 
 const pgSkip = await postgresSkip();
+
+type Crashed = {
+  config: Config;
+  cleanup: () => Promise<void>;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  account: string;
+};
+/**
+ * One child process for both databases (one Node start-up instead of two): it commits the decision on
+ * each, then is SIGKILLed. Each backend's test reads what its database saw.
+ */
+let crashed: Promise<Map<Backend, Crashed>> | undefined;
+const crashOnce = () =>
+  (crashed ??= (async () => {
+    const backends = (['sqlite', 'postgres'] as Backend[]).filter((b) => b === 'sqlite' || !pgSkip);
+    const made = await Promise.all(
+      backends.map((b) => testConfig(b, { sqliteSynchronous: 'FULL' }, { migrated: true })),
+    );
+    const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
+    const dbs = made.map(({ config }) => ({
+      dataDir: config.dataDir,
+      databaseUrl: config.database.kind === 'postgres' ? config.database.url : '',
+    }));
+    const child = `
+      const { createGatehouse } = await import(${here('../gatehouse.ts')});
+      const { loadConfig } = await import(${here('../config/index.ts')});
+      const { persistDecisions } = await import(${here('../engine/persist.ts')});
+      const ids = [];
+      for (const db of ${JSON.stringify(dbs)}) {
+        const config = loadConfig({ env: {}, overrides: { ...db, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
+        const gh = await createGatehouse(config);
+        const a = await gh.identity.createAccount({ handle: 'crash.owner', displayName: '王芳', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
+        const t = Date.now();
+        const decision = {
+          id: 'dec:crash-1', eventId: 'crash-1', eventType: 'message.sent', account: a.id, session: 'ses_intruder', time: t,
+          action: 'contain', logit: 9, risk: 0.9999,
+          reasons: [{ signal: 'url_lookalike', en: 'link to a lookalike of qq', zh: '仿冒 qq 的链接' }],
+          signals: [{ name: 'url_lookalike', value: 'qq-login-game.com', strength: 1, weight: 4, logOdds: 4, reason: { en: 'lookalike', zh: '仿冒' } }],
+          fingerprints: ['d:qq-login-game.com'],
+        };
+        await persistDecisions(gh.store.db, [decision], [], t);
+        ids.push(a.id);
+      }
+      process.stdout.write(ids.join(' '));
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
+      { encoding: 'utf8' },
+    );
+    const ids = r.stdout.trim().split(' ');
+    return new Map(
+      backends.map((b, i) => [
+        b,
+        { ...made[i]!, signal: r.signal, stderr: r.stderr, account: ids[i] ?? '' } satisfies Crashed,
+      ]),
+    );
+  })());
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
   describe(
@@ -20,39 +81,10 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     { skip: backend === 'postgres' ? pgSkip : undefined },
     () => {
       test('a decision committed just before the process is killed is still acted on after restart', async () => {
-        const { config, cleanup } = await testConfig(
-          backend,
-          { sqliteSynchronous: 'FULL' },
-          { migrated: true },
-        );
+        const { config, cleanup, ...r } = (await crashOnce()).get(backend)!;
         try {
-          const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
-          const child = `
-      const { createGatehouse } = await import(${here('../gatehouse.ts')});
-      const { loadConfig } = await import(${here('../config/index.ts')});
-      const { persistDecisions } = await import(${here('../engine/persist.ts')});
-      const config = loadConfig({ env: {}, overrides: { dataDir: ${JSON.stringify(config.dataDir)}, databaseUrl: ${JSON.stringify(config.database.kind === 'postgres' ? config.database.url : '')}, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
-      const gh = await createGatehouse(config);
-      const a = await gh.identity.createAccount({ handle: 'crash.owner', displayName: '王芳', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
-      const t = Date.now();
-      const decision = {
-        id: 'dec:crash-1', eventId: 'crash-1', eventType: 'message.sent', account: a.id, session: 'ses_intruder', time: t,
-        action: 'contain', logit: 9, risk: 0.9999,
-        reasons: [{ signal: 'url_lookalike', en: 'link to a lookalike of qq', zh: '仿冒 qq 的链接' }],
-        signals: [{ name: 'url_lookalike', value: 'qq-login-game.com', strength: 1, weight: 4, logOdds: 4, reason: { en: 'lookalike', zh: '仿冒' } }],
-        fingerprints: ['d:qq-login-game.com'],
-      };
-      await persistDecisions(gh.store.db, [decision], [], t);
-      process.stdout.write(a.id);
-      process.kill(process.pid, 'SIGKILL');
-    `;
-          const r = spawnSync(
-            process.execPath,
-            ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
-            { encoding: 'utf8' },
-          );
           assert.equal(r.signal, 'SIGKILL', r.stderr);
-          const account = r.stdout.trim();
+          const account = r.account;
           assert.match(account, /^acc_/);
 
           const gh = await createGatehouse(config, { log: createLogger('silent') });
