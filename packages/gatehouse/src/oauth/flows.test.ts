@@ -251,7 +251,9 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
           form: { csrf: String(consent.fields.csrf), decision: 'allow', scope: ['nickname'] },
         });
         assert.ok('page' in finished && /完成|Done/.test(finished.page));
-        const tokens = await oidc.pollDeviceAuthorizationGrant(config, start);
+        // the user has answered before the device polls: its first poll gets the tokens (openid-client
+        // would first wait the grant's interval, 5 s, for nothing)
+        const tokens = await oidc.pollDeviceAuthorizationGrant(config, { ...start, interval: 0 });
         const ui = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
         assert.equal(ui.nickname, 'Alice 爱丽丝');
         // the user code cannot be used again
@@ -280,10 +282,14 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       await browser.request(new URL(cform.action, f.url).toString(), {
         form: { ...cform.fields, abort: 'yes' },
       });
-      await assert.rejects(oidc.pollDeviceAuthorizationGrant(config, start), (e: oidc.ResponseBodyError) => {
-        assert.equal(e.error, 'access_denied');
-        return true;
-      });
+      // answered before the device polls: its first poll gets the refusal (no interval to wait first)
+      await assert.rejects(
+        oidc.pollDeviceAuthorizationGrant(config, { ...start, interval: 0 }),
+        (e: oidc.ResponseBodyError) => {
+          assert.equal(e.error, 'access_denied');
+          return true;
+        },
+      );
     });
 
     test('RP-initiated logout and back-channel logout to the app', { skip }, async () => {

@@ -68,6 +68,12 @@ export interface TrainOptions {
    * shared weights also work alone, for messages scored without a source. Default 0.3.
    */
   sourceDropout?: number;
+  /**
+   * Feature vectors of texts already featurised for a model of these bits (featurize with no source):
+   * examples without a source whose text is here are not featurised again (several models trained on
+   * partly the same texts share the work). The vectors are only read.
+   */
+  featurized?: ReadonlyMap<string, FeatureVector>;
 }
 
 export interface Example {
@@ -241,7 +247,10 @@ export function train(examples: readonly Example[], opts: TrainOptions = {}): Te
   const epochs = opts.epochs ?? DEFAULT_EPOCHS;
   const seed = opts.seed ?? DEFAULT_SEED;
   model.sources = [...new Set(examples.flatMap((e) => (e.source === undefined ? [] : [e.source])))].sort();
-  const vecs = examples.map((e) => featurize(model, e.text, e.source));
+  const known = opts.featurized;
+  const vecs = examples.map(
+    (e) => (e.source === undefined ? known?.get(e.text) : undefined) ?? featurize(model, e.text, e.source),
+  );
   const dropout = opts.sourceDropout ?? DEFAULT_SOURCE_DROPOUT;
   const shared = examples.map((e, i) =>
     e.source !== undefined && dropout > 0 ? featurize(model, e.text) : vecs[i]!,

@@ -23,6 +23,42 @@ const text = loadDefaultTextModel();
 const fraud = (t: string) =>
   scoreText(text, t).intents.filter((h) => h.intent === 'money' || h.intent === 'impersonation');
 
+/**
+ * The needles that occur in the haystack: one pass of a rolling hash (Rabin-Karp) over it, windows as
+ * long as the shortest needle, each hash hit compared in full.
+ */
+function occurring(haystack: string, needles: Iterable<string>): Set<string> {
+  const list = [...new Set(needles)];
+  const found = new Set<string>();
+  if (list.length === 0) return found;
+  const k = Math.min(...list.map((n) => n.length));
+  assert.ok(k > 0, 'an empty needle');
+  const B = 0x01000193;
+  const hash = (s: string, from: number) => {
+    let h = 0;
+    for (let j = 0; j < k; j++) h = (Math.imul(h, B) + s.charCodeAt(from + j)) | 0;
+    return h;
+  };
+  const byHash = new Map<number, string[]>();
+  for (const n of list) {
+    const h = hash(n, 0);
+    const b = byHash.get(h);
+    if (b) b.push(n);
+    else byHash.set(h, [n]);
+  }
+  // B^(k-1): the weight of the character leaving the window
+  let top = 1;
+  for (let j = 1; j < k; j++) top = Math.imul(top, B);
+  let h = haystack.length >= k ? hash(haystack, 0) : 0;
+  for (let i = 0; i + k <= haystack.length; i++) {
+    if (i > 0)
+      h = (Math.imul(h - Math.imul(haystack.charCodeAt(i - 1), top), B) + haystack.charCodeAt(i + k - 1)) | 0;
+    const b = byHash.get(h);
+    if (b) for (const n of b) if (!found.has(n) && haystack.startsWith(n, i)) found.add(n);
+  }
+  return found;
+}
+
 describe('scam intents are learned, not listed', () => {
   it('the shipped scam model is present and flags scams with cue spans in the original text', () => {
     assert.ok(defaultScamModel(), 'models/scam-default.bin');
@@ -160,25 +196,60 @@ describe('scam intents are learned, not listed', () => {
     };
     // the five seeds repeat about a fifth of their texts: each distinct text is compared once
     const gen = [...new Set(SCAM_SEEDS.flatMap((seed) => generateScamData(600, seed).map((e) => e.text)))];
-    const genFlat = gen.map(flat);
-    // one search of all the flattened texts (joined by a newline, which no flattened text contains, so a
-    // match never spans two) answers whether any contains the message; the index is looked up only for
-    // the failure's message (one includes() per generated text was 4 of this test's CPU-seconds)
-    const genJoined = genFlat.join('\n');
-    const genRuns = new Set<string>();
-    for (const g of gen) for (const x of runs(g)) genRuns.add(x);
+    // all the generated texts as one string each way (joined by NUL, which no text contains and no
+    // needle below holds, so a match never spans two texts), searched once for all the evaluation
+    // messages (occurring below): one search per message, and a set of every run of every generated text,
+    // were 3 of this test's CPU-seconds
+    assert.ok(!gen.some((g) => g.includes('\0')));
+    const lower = gen.join('\0').toLowerCase();
+    // flat() of each text, NUL-separated (lower-casing the joined texts lower-cases each alike)
+    const genFlat = lower.replace(/[^\p{L}\p{N}\0]/gu, '');
+    // each text's Chinese characters, as runs() reads them
+    const genCjk = lower.replace(/[^\u3400-\u9fff\0]/gu, '');
+    // each text's words as runs() reads them, between spaces (a 6-word run between spaces is a run)
+    const genWords = ` ${(lower.match(/[a-z']+|\0/g) ?? []).join(' ')} `;
+    const cjkRun = /^[\u3400-\u9fff]{10}$/;
+    /** Which of the runs some generated text has (found in genCjk or genWords). */
+    const runsInGen = (xs: string[]) => {
+      const words = occurring(
+        genWords,
+        xs.filter((x) => !cjkRun.test(x)).map((x) => ` ${x} `),
+      );
+      return new Set([
+        ...occurring(
+          genCjk,
+          xs.filter((x) => cjkRun.test(x)),
+        ),
+        ...[...words].map((x) => x.slice(1, -1)),
+      ]);
+    };
+    // the searches find what is there: a generated message flattened, a part of another, and runs of both
+    // kinds of generated texts
+    const probe = [flat(gen[0]!), flat(gen.at(-1)!).slice(1, -1)];
+    assert.equal(occurring(genFlat, probe).size, 2, 'the search finds generated texts');
+    const zhRun = runs(gen.find((g) => runs(g).some((x) => cjkRun.test(x)))!).find((x) => cjkRun.test(x))!;
+    const enRun = runs(gen.findLast((g) => runs(g).some((x) => !cjkRun.test(x)))!).find(
+      (x) => !cjkRun.test(x),
+    )!;
+    assert.equal(runsInGen([zhRun, enRun]).size, 2, `the search finds runs: ${zhRun}, ${enRun}`);
     const sets = {
       eval: readScamEvalSet(),
       chat: readChatEvalSet(),
       C: readEvalSetC(),
       ...Object.fromEntries(LETTER_SETS.map((l) => [l, readLetterSet(l)])),
     };
+    const contained = occurring(
+      genFlat,
+      Object.values(sets).flatMap((rows) => rows.map((r) => flat(r.text))),
+    );
     for (const [name, rows] of Object.entries(sets))
       for (const r of rows) {
         const f = flat(r.text);
-        const i = genJoined.includes(f) ? genFlat.findIndex((g) => g.includes(f)) : -1;
+        // the index is looked up only for the failure's message
+        const i = contained.has(f) ? gen.findIndex((g) => flat(g).includes(f)) : -1;
         assert.equal(i, -1, `${name}: ${r.text} ~ ${gen[i]}`);
       }
+    const genRuns = runsInGen([...sets.C, ...readLetterSet('D')].flatMap((r) => runs(r.text)));
     const shared = (rows: Array<{ text: string }>) =>
       rows.filter((r) => runs(r.text).some((x) => genRuns.has(x)));
     assert.deepEqual(shared(sets.C), []);
