@@ -1,5 +1,6 @@
 // A failed check-log write never drops answered checks: the batch goes back in front and is retried.
 import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
@@ -81,6 +82,52 @@ test('the check-log worker checkpoints the log; the main connection does not whi
     await log.close();
     assert.equal(await pragma('pragma wal_autocheckpoint'), 1000, 'back on once the worker stopped');
   } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+// Under steady writes a PASSIVE checkpoint copies the log but SQLite never starts it over (new commits
+// land between the checkpoints): the file grew without bound. Past its bound the worker truncates it.
+test('the check-log worker keeps the write-ahead log within its bound under steady writes', async () => {
+  const { dir, cleanup } = tempDir();
+  const database = { kind: 'sqlite' as const, path: join(dir, 'gatehouse.db') };
+  const store = openStore(database, { sqliteSynchronous: 'NORMAL' });
+  const limit = 256 * 1024;
+  const log = openCheckLog(store.db, database, 'NORMAL', createLogger('silent'), 'sqlite', {
+    checkpointMs: 20,
+    walLimitBytes: limit,
+  });
+  const walSize = () => (existsSync(`${database.path}-wal`) ? statSync(`${database.path}-wal`).size : 0);
+  try {
+    await sql`create table t (id integer primary key, v text)`.execute(store.db);
+    await log.checkpoint!();
+    // about 40 times the bound, one small transaction at a time, with the timer's checkpoints between
+    let written = 0;
+    let largest = 0;
+    for (let i = 0; i < 2_000; i++) {
+      await store.db.transaction().execute(async (tx) => {
+        await sql`insert into t (v) values (${'x'.repeat(3000)})`.execute(tx);
+        await sql`update t set v = ${'y'.repeat(3000)} where id = ${1 + (i % 50)}`.execute(tx);
+      });
+      written++;
+      largest = Math.max(largest, walSize());
+    }
+    // a checkpoint after the writes: the log is within its bound (truncated, or started over in place;
+    // the file's frames carry 24-byte headers beside their pages)
+    const within = limit * 1.1;
+    let r = await log.checkpoint!();
+    for (let k = 0; k < 50 && walSize() > within; k++) r = await log.checkpoint!();
+    assert.ok(walSize() <= within, `log ${walSize()} bytes, bound ${limit}: ${JSON.stringify(r)}`);
+    assert.ok(largest < 20 * limit, `the log reached ${largest} bytes while written (bound ${limit})`);
+    const n = Number(
+      Object.values(
+        (await sql.raw<Record<string, unknown>>('select count(*) from t').execute(store.db)).rows[0]!,
+      )[0],
+    );
+    assert.equal(n, written, 'every committed row is there');
+  } finally {
+    await log.close();
     await store.close();
     cleanup();
   }

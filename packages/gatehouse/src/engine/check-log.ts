@@ -9,7 +9,9 @@
  * inside the COMMIT that takes the log past 1,000 pages, on whichever connection that is, and a
  * checkpoint copies the log into the database file and syncs it. On the main connection that held the
  * event loop, and every check waiting behind it, for tens of milliseconds at a time in a mass incident
- * (docs/scenarios.md). When the worker stops, the main connection checkpoints itself again.
+ * (docs/scenarios.md). When the worker stops, the main connection checkpoints itself again. Under steady
+ * writes a PASSIVE checkpoint never lets SQLite start the log over, so a log past `WAL_LIMIT_BYTES` is
+ * truncated (check-log-worker.ts): the file stays within its bound instead of growing with every write.
  */
 import { sql } from 'kysely';
 import { Worker } from 'node:worker_threads';
@@ -28,15 +30,27 @@ export interface CheckLog {
   close(): Promise<void>;
 }
 
-/** `pragma wal_checkpoint`'s answer: frames in the log, and how many of them are now in the database. */
+/**
+ * `pragma wal_checkpoint`'s answer: frames in the log, and how many of them are now in the database;
+ * `truncated`: the log was over its bound and is empty now.
+ */
 export interface CheckpointResult {
   busy: number;
   log: number;
   checkpointed: number;
+  truncated?: boolean;
 }
 
 /** How often the worker checkpoints the write-ahead log, ms. */
 export const CHECKPOINT_MS = 1000;
+/** The write-ahead log's bound: past it, the worker's checkpoint truncates the log (check-log-worker.ts). */
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** The worker's timings, set by tests. */
+export interface CheckLogTimings {
+  checkpointMs?: number;
+  walLimitBytes?: number;
+}
 /** SQLite's default automatic checkpoint (pages), restored on the main connection when the worker stops. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 
@@ -46,10 +60,11 @@ export function openCheckLog(
   sync: 'FULL' | 'NORMAL' | undefined,
   log: Logger,
   dialect: Dialect,
+  timings: CheckLogTimings = {},
 ): CheckLog {
   if (database?.kind === 'sqlite' && database.path !== ':memory:') {
     try {
-      return new WorkerCheckLog(db, database, sync ?? 'FULL', log);
+      return new WorkerCheckLog(db, database, sync ?? 'FULL', log, timings);
     } catch (err) {
       log.warn({ err }, 'check-log worker unavailable; writing on the main thread');
     }
@@ -76,11 +91,22 @@ class WorkerCheckLog implements CheckLog {
   /** Set once the main connection no longer checkpoints by itself. */
   private readonly handedOver: Promise<void>;
 
-  constructor(db: Db, database: Config['database'], sync: 'FULL' | 'NORMAL', log: Logger) {
+  constructor(
+    db: Db,
+    database: Config['database'],
+    sync: 'FULL' | 'NORMAL',
+    log: Logger,
+    timings: CheckLogTimings,
+  ) {
     this.db = db;
     this.log = log;
     this.worker = new Worker(new URL('./check-log-worker.ts', import.meta.url), {
-      workerData: { database, sync, checkpointMs: CHECKPOINT_MS },
+      workerData: {
+        database,
+        sync,
+        checkpointMs: timings.checkpointMs ?? CHECKPOINT_MS,
+        walLimitBytes: timings.walLimitBytes ?? WAL_LIMIT_BYTES,
+      },
       execArgv: ['--disable-warning=ExperimentalWarning'],
     });
     this.worker.unref();
