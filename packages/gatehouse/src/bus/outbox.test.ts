@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createGatehouse } from '../gatehouse.ts';
-import type { Config } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { postgresSkip, testConfig, testGatehouse, testStore, type Backend } from '../testing/index.ts';
 import { enqueueInTx } from '../webhooks/index.ts';
 import type { Store } from '../store/index.ts';
 import { describeBackends } from '../testing/backends.ts';
+import { crashChild, srcModule, type Crashed } from '../testing/crash-child.ts';
 import { until } from '../testing/receiver.ts';
 import { InProcessBus, OutboxDrainer, outboxStore, type BusEvent } from './index.ts';
 import { outboxStatements } from './store.ts';
@@ -36,33 +34,17 @@ test('the in-process bus matches exact types, prefixes and "*", and survives a f
 
 const pgSkip = await postgresSkip();
 
-type Crashed = {
-  config: Config;
-  cleanup: () => Promise<void>;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  account: string;
-};
 /**
  * One child process for both databases (one Node start-up instead of two): it commits an account (and
  * its event) on each and dies by SIGKILL before any drain can run. Each backend's test reads its own.
  */
-let crashed: Promise<Map<Backend, Crashed>> | undefined;
+let crashed: Promise<Map<Backend, Crashed<string>>> | undefined;
 const crashOnce = () =>
-  (crashed ??= (async () => {
-    const backends = (['sqlite', 'postgres'] as Backend[]).filter((b) => b === 'sqlite' || !pgSkip);
-    const made = await Promise.all(
-      backends.map((b) => testConfig(b, { sqliteSynchronous: 'FULL' }, { migrated: true })),
-    );
-    const gatehouseTs = fileURLToPath(new URL('../gatehouse.ts', import.meta.url));
-    const configTs = fileURLToPath(new URL('../config/index.ts', import.meta.url));
-    const dbs = made.map(({ config }) => ({
-      dataDir: config.dataDir,
-      databaseUrl: config.database.kind === 'postgres' ? config.database.url : '',
-    }));
-    const child = `
-      const { createGatehouse } = await import(${JSON.stringify(gatehouseTs)});
-      const { loadConfig } = await import(${JSON.stringify(configTs)});
+  (crashed ??= crashChild<string>(
+    pgSkip,
+    (dbs) => `
+      const { createGatehouse } = await import(${srcModule('gatehouse.ts')});
+      const { loadConfig } = await import(${srcModule('config/index.ts')});
       const ids = [];
       for (const db of ${JSON.stringify(dbs)}) {
         const config = loadConfig({ env: {}, overrides: { ...db, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
@@ -70,22 +52,10 @@ const crashOnce = () =>
         const a = await gh.identity.createAccount({ handle: 'crash.victim', password: 'survives a crash' }, { ip: '127.0.0.1', userAgent: 'x' });
         ids.push(a.id);
       }
-      process.stdout.write(ids.join(' '));
+      process.stdout.write(JSON.stringify(ids));
       process.kill(process.pid, 'SIGKILL');
-    `;
-    const r = spawnSync(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
-      { encoding: 'utf8' },
-    );
-    const ids = r.stdout.trim().split(' ');
-    return new Map(
-      backends.map((b, i) => [
-        b,
-        { ...made[i]!, signal: r.signal, stderr: r.stderr, account: ids[i] ?? '' } satisfies Crashed,
-      ]),
-    );
-  })());
+    `,
+  ));
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
   describe(`outbox (${backend})`, { skip: backend === 'postgres' ? pgSkip : undefined }, () => {
@@ -93,7 +63,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const { config, cleanup, ...r } = (await crashOnce()).get(backend)!;
       try {
         assert.equal(r.signal, 'SIGKILL', r.stderr);
-        const accountId = r.account;
+        const accountId = r.result ?? '';
         assert.match(accountId, /^acc_/);
 
         const gh = await createGatehouse(config, { log: createLogger('silent') });

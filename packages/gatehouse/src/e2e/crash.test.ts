@@ -3,45 +3,28 @@
 // publishes the decision from the outbox and the response part freezes the account and queues the
 // webhooks: the action happens, exactly once.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createGatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
-import type { Config } from '../config/index.ts';
 import type { DecisionInput } from '../response/index.ts';
-import { postgresSkip, testConfig, type Backend } from '../testing/index.ts';
+import { postgresSkip, type Backend } from '../testing/index.ts';
+import { crashChild, srcModule, type Crashed } from '../testing/crash-child.ts';
 import { until } from '../testing/receiver.ts';
 
 const pgSkip = await postgresSkip();
 
-type Crashed = {
-  config: Config;
-  cleanup: () => Promise<void>;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  account: string;
-};
 /**
  * One child process for both databases (one Node start-up instead of two): it commits the decision on
  * each, then is SIGKILLed. Each backend's test reads what its database saw.
  */
-let crashed: Promise<Map<Backend, Crashed>> | undefined;
+let crashed: Promise<Map<Backend, Crashed<string>>> | undefined;
 const crashOnce = () =>
-  (crashed ??= (async () => {
-    const backends = (['sqlite', 'postgres'] as Backend[]).filter((b) => b === 'sqlite' || !pgSkip);
-    const made = await Promise.all(
-      backends.map((b) => testConfig(b, { sqliteSynchronous: 'FULL' }, { migrated: true })),
-    );
-    const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
-    const dbs = made.map(({ config }) => ({
-      dataDir: config.dataDir,
-      databaseUrl: config.database.kind === 'postgres' ? config.database.url : '',
-    }));
-    const child = `
-      const { createGatehouse } = await import(${here('../gatehouse.ts')});
-      const { loadConfig } = await import(${here('../config/index.ts')});
-      const { persistDecisions } = await import(${here('../engine/persist.ts')});
+  (crashed ??= crashChild<string>(
+    pgSkip,
+    (dbs) => `
+      const { createGatehouse } = await import(${srcModule('gatehouse.ts')});
+      const { loadConfig } = await import(${srcModule('config/index.ts')});
+      const { persistDecisions } = await import(${srcModule('engine/persist.ts')});
       const ids = [];
       for (const db of ${JSON.stringify(dbs)}) {
         const config = loadConfig({ env: {}, overrides: { ...db, logLevel: 'silent', argon2MemoryKib: 8192, argon2Iterations: 1 } });
@@ -58,22 +41,10 @@ const crashOnce = () =>
         await persistDecisions(gh.store.db, [decision], [], t);
         ids.push(a.id);
       }
-      process.stdout.write(ids.join(' '));
+      process.stdout.write(JSON.stringify(ids));
       process.kill(process.pid, 'SIGKILL');
-    `;
-    const r = spawnSync(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
-      { encoding: 'utf8' },
-    );
-    const ids = r.stdout.trim().split(' ');
-    return new Map(
-      backends.map((b, i) => [
-        b,
-        { ...made[i]!, signal: r.signal, stderr: r.stderr, account: ids[i] ?? '' } satisfies Crashed,
-      ]),
-    );
-  })());
+    `,
+  ));
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
   describe(
@@ -84,7 +55,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         const { config, cleanup, ...r } = (await crashOnce()).get(backend)!;
         try {
           assert.equal(r.signal, 'SIGKILL', r.stderr);
-          const account = r.account;
+          const account = r.result ?? '';
           assert.match(account, /^acc_/);
 
           const gh = await createGatehouse(config, { log: createLogger('silent') });

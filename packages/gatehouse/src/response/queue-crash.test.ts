@@ -3,13 +3,11 @@
 // publishes them again and every one is acted on, exactly once. While full, /readyz says not ready and
 // /metrics shows the depth. On SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createGatehouse } from '../gatehouse.ts';
-import type { Config } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
-import { postgresSkip, testConfig, type Backend } from '../testing/index.ts';
+import { postgresSkip, type Backend } from '../testing/index.ts';
+import { crashChild, srcModule, type Crashed } from '../testing/crash-child.ts';
 import { until } from '../testing/receiver.ts';
 
 const N = 150;
@@ -18,40 +16,29 @@ const pgSkip = await postgresSkip();
 // the killed process holds the PostgreSQL drain lease: the restart takes it over once it lapses
 const settings = { responseQueueMax: 100, outboxPollMs: 20, outboxLeaseSeconds: 2 };
 type Seen = { ready: number; depth: number; firstRows: number; markedEarly: number };
-type Crashed = {
-  config: Config;
-  cleanup: () => Promise<void>;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  seen: Seen | undefined;
+/** The child's settings on each database (beside its dataDir and databaseUrl). */
+const childSettings = {
+  logLevel: 'silent',
+  argon2MemoryKib: 8192,
+  argon2Iterations: 1,
+  sqliteSynchronous: 'FULL',
+  ...settings,
 };
 /**
  * One child process for both databases (one Node start-up instead of two): on each it fills the
  * response queue as below, then it is SIGKILLed with both queues full. Each backend's test reads its own.
  */
-let crashed: Promise<Map<Backend, Crashed>> | undefined;
+let crashed: Promise<Map<Backend, Crashed<Seen>>> | undefined;
 const crashOnce = () =>
-  (crashed ??= (async () => {
-    const backends = (['sqlite', 'postgres'] as Backend[]).filter((b) => b === 'sqlite' || !pgSkip);
-    const made = await Promise.all(
-      backends.map((b) => testConfig(b, { ...settings, sqliteSynchronous: 'FULL' }, { migrated: true })),
-    );
-    const here = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
-    const overrides = made.map(({ config }) => ({
-      dataDir: config.dataDir,
-      databaseUrl: config.database.kind === 'postgres' ? config.database.url : '',
-      logLevel: 'silent',
-      argon2MemoryKib: 8192,
-      argon2Iterations: 1,
-      sqliteSynchronous: 'FULL',
-      ...settings,
-    }));
-    const child = `
-      const { createGatehouse } = await import(${here('../gatehouse.ts')});
-      const { loadConfig } = await import(${here('../config/index.ts')});
-      const { persistDecisions } = await import(${here('../engine/persist.ts')});
+  (crashed ??= crashChild<Seen>(
+    pgSkip,
+    (dbs) => `
+      const { createGatehouse } = await import(${srcModule('gatehouse.ts')});
+      const { loadConfig } = await import(${srcModule('config/index.ts')});
+      const { persistDecisions } = await import(${srcModule('engine/persist.ts')});
       const out = [];
-      for (const overrides of ${JSON.stringify(overrides)}) {
+      for (const db of ${JSON.stringify(dbs)}) {
+        const overrides = { ...db, ...${JSON.stringify(childSettings)} };
         const config = loadConfig({ env: {}, overrides });
         const gh = await createGatehouse(config);
         // the response work stalls (a slow database, say): the queue fills and stays full
@@ -90,26 +77,10 @@ const crashOnce = () =>
       }
       process.stdout.write(JSON.stringify(out));
       process.kill(process.pid, 'SIGKILL');
-    `;
-    const r = spawnSync(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', child],
-      // a bound on a hung child (it does both databases' work, each bounded by 120 s before)
-      { encoding: 'utf8', timeout: 240_000 },
-    );
-    let seen: Seen[] = [];
-    try {
-      seen = JSON.parse(r.stdout) as Seen[];
-    } catch {
-      // the test's assertion on the signal reports it (with stderr)
-    }
-    return new Map(
-      backends.map((b, i) => [
-        b,
-        { ...made[i]!, signal: r.signal, stderr: r.stderr, seen: seen[i] } satisfies Crashed,
-      ]),
-    );
-  })());
+    `,
+    // a bound on a hung child (it does both databases' work, each bounded by 120 s before)
+    { settings, timeoutMs: 240_000 },
+  ));
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
   test(`${backend}: decisions queued when the process is killed with the queue full are acted on after restart`, async (t) => {
@@ -117,7 +88,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     const { config, cleanup, ...r } = (await crashOnce()).get(backend)!;
     try {
       assert.equal(r.signal, 'SIGKILL', r.stderr);
-      const seen = r.seen!;
+      const seen = r.result!;
       assert.ok(seen.firstRows >= 60, `the first decisions are in the outbox (${seen.firstRows})`);
       assert.equal(seen.markedEarly, 0, 'none recorded as published while their response work is unfinished');
       assert.equal(seen.ready, 503, 'a full queue is back-pressure on /readyz');
