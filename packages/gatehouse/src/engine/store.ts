@@ -9,6 +9,15 @@ export type NewEvent = Omit<EventsTable, 'seq'>;
 export type NewDecision = Omit<DecisionsTable, 'seq'>;
 
 /** All engine SQL: the event log and the decisions table. */
+/**
+ * A message (`events as e`) the pre-send check stopped: logged by the check (origin `check`) and judged
+ * block or contain — the decisions the check flags `checked`. The flag is not read from the decision's
+ * JSON (kilobytes of signals and reasons per decision): a check's decision loses it only when the
+ * platform had reported the message first, and then the log's row is the report's (origin `api`,
+ * persist.ts `writeCheckBatch`), so the origin says the same.
+ */
+const STOPPED_BY_CHECK = sql<boolean>`(e.origin = 'check' and exists (select 1 from engine_decisions as d where d.event_id = e.id and d.action in ('block', 'contain')))`;
+
 export const engineStore = {
   /** Ids among `ids` that are already in the log; of one origin when given (`api`: POST /v1/events). */
   async existingIds(q: Q, ids: string[], origin?: NewEvent['origin']): Promise<Set<string>> {
@@ -34,16 +43,7 @@ export const engineStore = {
       .select(['e.id', 'e.account', 'e.time', 'e.payload'])
       .where('e.id', 'in', ids)
       .where('e.type', '=', 'message.sent')
-      .where('e.origin', '=', 'check')
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('engine_decisions as d')
-            .select(sql`1`.as('one'))
-            .whereRef('d.event_id', '=', 'e.id')
-            .where('d.action', 'in', ['block', 'contain'])
-            .where('d.detail', 'like', '%"checked":true%'),
-        ),
-      )
+      .where(STOPPED_BY_CHECK)
       .execute();
   },
 
@@ -146,17 +146,7 @@ export const engineStore = {
   async sentAfter(q: Q, account: string, since: number, afterSeq: number, limit: number) {
     const rows = await q
       .selectFrom('events as e')
-      .select(({ exists, selectFrom }) => [
-        'e.seq',
-        exists(
-          selectFrom('engine_decisions as d')
-            .select(sql`1`.as('one'))
-            .whereRef('d.event_id', '=', 'e.id')
-            .where('d.action', 'in', ['block', 'contain'])
-            .where('d.detail', 'like', '%"checked":true%'),
-        ).as('stopped'),
-        'e.payload',
-      ])
+      .select(['e.seq', STOPPED_BY_CHECK.as('stopped'), 'e.payload'])
       .where('e.account', '=', account)
       .where('e.type', '=', 'message.sent')
       .where('e.time', '>=', since)
@@ -179,18 +169,7 @@ export const engineStore = {
       .where('e.account', '=', account)
       .where('e.type', '=', 'message.sent')
       .where('e.time', '>=', since)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('engine_decisions as d')
-              .select(sql`1`.as('one'))
-              .whereRef('d.event_id', '=', 'e.id')
-              .where('d.action', 'in', ['block', 'contain'])
-              // the decision's JSON: a quote inside a string is escaped, so this is the flag itself
-              .where('d.detail', 'like', '%"checked":true%'),
-          ),
-        ),
-      )
+      .where(sql<boolean>`not ${STOPPED_BY_CHECK}`)
       .orderBy('e.seq')
       .limit(limit)
       .execute();
