@@ -8,7 +8,6 @@ const EVENT_LOG_LOCK = 0x6768_6576; // "ghev"
 export type NewEvent = Omit<EventsTable, 'seq'>;
 export type NewDecision = Omit<DecisionsTable, 'seq'>;
 
-/** All engine SQL: the event log and the decisions table. */
 /**
  * A message (`events as e`) the pre-send check stopped: logged by the check (origin `check`) and judged
  * block or contain — the decisions the check flags `checked`. The flag is not read from the decision's
@@ -18,6 +17,7 @@ export type NewDecision = Omit<DecisionsTable, 'seq'>;
  */
 const STOPPED_BY_CHECK = sql<boolean>`(e.origin = 'check' and exists (select 1 from engine_decisions as d where d.event_id = e.id and d.action in ('block', 'contain')))`;
 
+/** All engine SQL: the event log and the decisions table. */
 export const engineStore = {
   /** Ids among `ids` that are already in the log; of one origin when given (`api`: POST /v1/events). */
   async existingIds(q: Q, ids: string[], origin?: NewEvent['origin']): Promise<Set<string>> {
