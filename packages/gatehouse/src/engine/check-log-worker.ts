@@ -41,8 +41,7 @@ async function walCheckpoint(mode: 'PASSIVE' | 'TRUNCATE'): Promise<Checkpoint> 
  * bound (216 MB for a 5 MB database while a replay created 2,000 accounts; 2.7 GB at 50,000). A log past
  * `walLimitBytes` is truncated: a TRUNCATE checkpoint, which waits at most `TRUNCATE_WAIT_MS` for the
  * writer and readers of the moment and otherwise tries again at the next turn of the timer. While it
- * holds the write lock the main connection's BEGIN retries on later turns of its event loop (begin.ts),
- * but a statement that writes outside a transaction waits in its busy handler: hence a large bound.
+ * holds the write lock the main connection's writes wait on later turns of its event loop (begin.ts).
  */
 async function checkpoint(): Promise<Checkpoint> {
   const r = await walCheckpoint('PASSIVE');

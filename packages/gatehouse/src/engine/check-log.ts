@@ -45,9 +45,9 @@ export interface CheckpointResult {
 export const CHECKPOINT_MS = 1000;
 /**
  * The write-ahead log's bound: past it, the worker's checkpoint truncates the log (check-log-worker.ts).
- * A truncation holds the write lock while it syncs the database and cuts the file, and a statement that
- * writes outside a transaction on the main connection waits that long (its busy handler sleeps the
- * event loop), so truncations are kept rare: a replay creating accounts as fast as it can wrote ~18 MB
+ * A truncation holds the write lock while it syncs the database and cuts the file, and the main
+ * connection's writes wait that long (on later turns of its event loop, store/begin.ts), so truncations
+ * are kept rare: a replay creating accounts as fast as it can wrote ~18 MB
  * of log a second (one truncation every half minute at this bound, far fewer at a live phase's rate), and
  * the file stays within about half a gigabyte instead of growing with every write (2.7 GB in a
  * 50,000-account replay).
