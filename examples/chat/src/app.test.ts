@@ -285,6 +285,8 @@ describe('chat API against a real embedded Gatehouse', () => {
 
   test('Gatehouse received the chat’s events (batched) and its messages (through the pre-send check)', async () => {
     await env.chat.gh.flush();
+    // the checks' records reach the event log by group commit, a moment after their answers
+    await env.gh.engine.drain();
     const r = await fetch(`${env.ghUrl}/v1/accounts/${alice.id}/risk`, {
       headers: { authorization: `Bearer ${env.apiKey}` },
     });
