@@ -9,7 +9,8 @@
  * account `contain`, whose response retracts it and warns its recipients; otherwise a later containment
  * retracts it with the session's other messages — and the message log counts it as delivered once (the
  * check's own row stays stopped). The engine judges the copy from the account's windows as the check
- * left them (`pipeline.ts`): the message is not counted twice, nor its risk weighed twice. A second report of the same message adds nothing (the id is taken).
+ * left them (`pipeline.ts`): the message is not counted twice, nor its risk weighed twice. A second
+ * report of the same message adds nothing (the id is taken).
  * Should the report reach the log before the check's own record (its group commit was slow), the check's
  * decision is written without `checked` (persist.ts `writeCheckBatch`): the message is delivered there too.
  */

@@ -78,7 +78,8 @@ export function trainScamModel(sets: readonly DatasetName[] = SCAM_REAL_SETS): T
   // generated ones) are featurised once for the five models: the same vectors, a third less work
   const seen = new Map<string, number>();
   for (const examples of perSeed) for (const e of examples) seen.set(e.text, (seen.get(e.text) ?? 0) + 1);
-  const shape = createModel({ bits: SCAM_BITS });
+  // only its bits and (no) sources are read: no FTRL accumulators
+  const shape = createModel({ bits: SCAM_BITS, accumulators: false });
   const featurized = new Map<string, FeatureVector>();
   for (const [text, n] of seen) if (n > 1) featurized.set(text, featurize(shape, text));
   const models = perSeed.map((examples) =>
