@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { laneTurn } from '../core/lane.ts';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { BusEventOf, BusEventType } from './events.ts';
@@ -288,14 +289,11 @@ export class OutboxDrainer {
         if (!(await this.mayDrain())) return;
         const rows = await outboxStore.unpublished(this.db, PAGE, this.publishedSeq);
         if (rows.length === 0) break;
-        let slice = performance.now();
         for (const r of rows) {
+          // the subscribers' work takes turns with the other background loops (core/lane.ts)
+          await laneTurn();
           await this.bus.publish(JSON.parse(r.payload) as BusEvent, { seq: r.seq });
           this.publishedSeq = r.seq;
-          if (performance.now() - slice > 4) {
-            await new Promise((resolve) => setImmediate(resolve));
-            slice = performance.now();
-          }
         }
         // a short page was all there was: what commits meanwhile pokes again (`again`), the timer
         // catches the rest (another process's commits)

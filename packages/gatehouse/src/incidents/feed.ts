@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Bus } from '../bus/index.ts';
+import { laneTurn } from '../core/lane.ts';
 import type { Logger } from '../log/index.ts';
 import type { IncidentWork } from './batch.ts';
 import type { IncidentService } from './service.ts';
@@ -209,6 +210,7 @@ export class IncidentFeed {
     if (this.running) return this.running;
     this.running = (async () => {
       while (this.items.length > 0) {
+        await laneTurn();
         const batch = this.items.splice(0, BATCH_MAX);
         const written: Item[] = [];
         try {
@@ -231,8 +233,8 @@ export class IncidentFeed {
         }
         this.counts.recorded += written.length;
         this.done(written);
-        // let requests in between batches
-        await new Promise<void>((r) => setImmediate(r));
+        // requests in between batches (core/lane.ts)
+        await laneTurn();
       }
     })().finally(() => {
       this.running = undefined;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { laneTurn } from '../core/lane.ts';
 import type { Logger } from '../log/index.ts';
 import { maskAddress } from '../recovery/index.ts';
 import type { Db } from '../store/db.ts';
@@ -190,9 +191,12 @@ export class NotifyDispatcher {
     let work = 0;
     try {
       for (;;) {
+        // notices take turns with the other background loops (core/lane.ts)
+        await laneTurn();
         const t = this.now();
         const ids = await q.claimDueNotices(this.db, t, 100, t + LEASE_MS);
         for (const id of ids) {
+          await laneTurn();
           const r = await this.plan(id);
           if (r !== 'skipped') work++;
         }
@@ -239,6 +243,7 @@ export class NotifyDispatcher {
   private async attempt(d: DeliveryRow): Promise<void> {
     const to = maskedTo(d.channel, d.address);
     try {
+      await laneTurn();
       const channel = this.o.channels[d.channel as ChannelName];
       const n = await q.notice(this.db, d.notice_id);
       const outcome =
@@ -251,6 +256,7 @@ export class NotifyDispatcher {
               error: `channel ${d.channel} is not configured`,
             } as const)
           : await channel.send(await compose({ ...this.o.compose, db: this.db, links: this.o.links }, n, d));
+      await laneTurn();
       const at = this.now();
       const attempts = d.attempts + 1;
       const failed = !outcome.ok && outcome.permanent;

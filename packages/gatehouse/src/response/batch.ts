@@ -1,9 +1,9 @@
 import { outboxStore } from '../bus/index.ts';
+import { laneTurn } from '../core/lane.ts';
 import { newId } from '../crypto/index.ts';
 import { actionOf, type ActionContext, type BatchPlan } from './actions/index.ts';
 import type { PlannedStep } from './policy.ts';
 import { evaluatePolicy } from './policy.ts';
-import { yieldIfBusy } from './queue.ts';
 import { isRepeat, type Runner } from './runner.ts';
 import type { ActionsTable } from './schema.ts';
 import { responseStore as q } from './store.ts';
@@ -65,7 +65,7 @@ export async function handleBatch(
   }
   for (const [d, step] of alone) {
     await runner.run(policy, d, step, isRepeat(d));
-    await yieldIfBusy();
+    await laneTurn();
   }
   if (groups.size === 0) return;
 
@@ -80,7 +80,7 @@ export async function handleBatch(
   for (const g of groups.values()) {
     const def = actionOf(g.step.action.kind);
     planned.push({ g, plan: await def.planBatch!(bctx, g.ds, g.step.action.params), id: newId('act') });
-    await yieldIfBusy();
+    await laneTurn();
   }
   const account = ds[0]!.account;
   const checked = (d: DecisionInput) => (d.checked ? { checked: d.action } : {});

@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
+import { laneTurn } from '../core/lane.ts';
 import type { Logger } from '../log/index.ts';
 import type { DecisionInput } from './types.ts';
 
@@ -49,20 +50,6 @@ export interface QueueStats {
 }
 
 const BATCH_MAX = 500;
-/** Response work runs at most this long before it lets waiting requests (the pre-send check) in. */
-const SLICE_MS = 8;
-let sliceStart = performance.now();
-
-/**
- * Cooperative time slicing for the response work (database calls on SQLite are synchronous): yields to
- * the event loop once the current slice is used up, so checks wait at most about a slice behind it,
- * while a backlog is still worked through at full speed rather than one step per event-loop turn.
- */
-export async function yieldIfBusy(): Promise<void> {
-  if (performance.now() - sliceStart < SLICE_MS) return;
-  await new Promise<void>((r) => setImmediate(r));
-  sliceStart = performance.now();
-}
 
 export class ResponseQueue {
   private readonly o: ResponseQueueOptions;
@@ -205,13 +192,14 @@ export class ResponseQueue {
 
   private async work(): Promise<void> {
     for (;;) {
+      await laneTurn();
       const batch = this.ready.shift();
       if (batch) {
         // a batch's decisions are collected at once (the window is the window) and go through the
         // per-decision work when the batch runs
         for (const i of batch) {
           await this.before(i);
-          await yieldIfBusy();
+          await laneTurn();
         }
         await this.run(batch, () => this.o.handleBatch(batch.map((i) => i.d)));
         this.counts.batches++;
@@ -227,7 +215,7 @@ export class ResponseQueue {
         await this.before(item);
         await this.run([item], () => this.o.handle(item.d));
       }
-      await yieldIfBusy();
+      await laneTurn();
     }
   }
 

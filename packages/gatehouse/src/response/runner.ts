@@ -1,10 +1,10 @@
 import { outboxStore } from '../bus/index.ts';
+import { laneTurn } from '../core/lane.ts';
 import { newId } from '../crypto/index.ts';
 import { actionOf, type ActionContext, type Plan } from './actions/index.ts';
 import type { Tx } from '../store/db.ts';
 import type { PlannedStep, Policy } from './policy.ts';
 import { evaluatePolicy } from './policy.ts';
-import { yieldIfBusy } from './queue.ts';
 import type { ActionsTable } from './schema.ts';
 import { responseStore as q } from './store.ts';
 import type { AuditEntryIn, DecisionInput, StepResult } from './types.ts';
@@ -39,7 +39,7 @@ export class Runner {
     for (const step of steps) {
       out.push(await this.run(policy, decision, step, isRepeat(decision)));
       // each step is its own transaction: let waiting requests (the pre-send check) in between
-      await yieldIfBusy();
+      await laneTurn();
     }
     return out;
   }
@@ -107,7 +107,7 @@ export class Runner {
           const detail = d.checked ? { ...plan.detail, checked: d.action } : plan.detail;
           planned.push({ step, plan, detail, at: out.length });
           out.push({ kind, rule: step.rule, mode: step.mode, status: 'done', detail, ms: 0 });
-          await yieldIfBusy();
+          await laneTurn();
         }
       }
       if (planned.length === 0) return out;

@@ -8,7 +8,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { Counter, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
+import { laneStats } from '../core/lane.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { requestLogger, type Logger } from '../log/index.ts';
 import { FastRoutes } from './fast-route.ts';
@@ -107,6 +108,16 @@ export async function buildServer(opts: ServerOptions) {
     labelNames: ['method', 'route'],
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
+  });
+  // the background lane (core/lane.ts): loops waiting for their turn now (work piling up behind the
+  // requests shows here and in each part's queue figures, not in the requests' latency)
+  new Gauge({
+    name: 'gatehouse_background_lane_waiting',
+    help: 'Background loops (outbox, response, incidents, notices, webhooks) waiting for their turn',
+    registers: [registry],
+    collect() {
+      this.set(laneStats().waiting);
+    },
   });
   // per request: label objects made once per method, route and status (the hot routes answer thousands a
   // second), and hooks that call back instead of making a promise each

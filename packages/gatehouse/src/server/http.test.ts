@@ -261,6 +261,8 @@ describe('identity over HTTP', () => {
     );
     assert.match(m.text, /gatehouse_http_request_duration_seconds_bucket/);
     assert.match(m.text, /gatehouse_dependency_up\{dependency="database"\} 1/);
+    // the background lane's queue (core/lane.ts)
+    assert.match(m.text, /gatehouse_background_lane_waiting \d+/);
     // the process's own metrics, collected once per process however many servers it builds
     assert.match(m.text, /process_cpu_user_seconds_total/);
     assert.match(m.text, /nodejs_eventloop_lag_seconds/);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { laneTurn } from '../core/lane.ts';
 import type { Logger } from '../log/index.ts';
 import type { Db } from '../store/db.ts';
 import type { SecretBox } from './secrets.ts';
@@ -201,6 +202,7 @@ export class WebhookDispatcher {
     try {
       const free = this.opts.concurrency - this.inflight.size;
       if (free <= 0) return 0;
+      await laneTurn();
       const now = this.now();
       this.lastLook = performance.now();
       this.looks++;
@@ -260,6 +262,8 @@ export class WebhookDispatcher {
 
   private async attempt(d: Delivery): Promise<void> {
     try {
+      // deliveries take turns with the other background loops (core/lane.ts)
+      await laneTurn();
       const endpoint = await q.endpoint(this.db, d.endpoint_id);
       const startedAt = this.now();
       if (!endpoint) {
@@ -311,6 +315,7 @@ export class WebhookDispatcher {
         }
       }
       const latency = Math.round((performance.now() - t0) * 100) / 100;
+      await laneTurn();
       const at = this.now();
       const attempts = d.attempts + 1;
       const ok = error === null;
