@@ -290,8 +290,9 @@ export class OutboxDrainer {
         const rows = await outboxStore.unpublished(this.db, PAGE, this.publishedSeq);
         if (rows.length === 0) break;
         for (const r of rows) {
-          // the subscribers' work takes turns with the other background loops (core/lane.ts)
-          await laneTurn();
+          // the subscribers' work takes turns with the other background loops, ahead of them: the engine's
+          // view of sessions and sign-ins comes through here (core/lane.ts)
+          await laneTurn(true);
           await this.bus.publish(JSON.parse(r.payload) as BusEvent, { seq: r.seq });
           this.publishedSeq = r.seq;
         }

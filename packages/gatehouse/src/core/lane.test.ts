@@ -69,3 +69,12 @@ test('within a slice, work goes on without waiting for another turn', async () =
   await laneTurn();
   assert.equal(laneStats().waits, before + 1, 'a call after the slice is used up waits for a turn');
 });
+
+test('a loop that asks to go first is resumed ahead of the loops already waiting', async () => {
+  const log: string[] = [];
+  busy(SLICE_MS + 1);
+  const later = [laneTurn().then(() => log.push('a')), laneTurn().then(() => log.push('b'))];
+  const first = laneTurn(true).then(() => log.push('first'));
+  await Promise.all([...later, first]);
+  assert.deepEqual(log, ['first', 'a', 'b']);
+});

@@ -34,12 +34,17 @@ function schedule(): void {
   setImmediate(next);
 }
 
-/** Resolves when the caller may run background work: at once within the current slice, else at its turn. */
-export function laneTurn(): Promise<void> {
+/**
+ * Resolves when the caller may run background work: at once within the current slice, else at its turn.
+ * `first`: ahead of the loops already waiting — the outbox drainer, which carries identity events (a new
+ * session, a sign-in) to the engine that answers the checks, is not kept behind the response work.
+ */
+export function laneTurn(first = false): Promise<void> {
   if (performance.now() < sliceEnd) return Promise.resolve();
   counts.waits++;
   return new Promise<void>((resolve) => {
-    waiting.push(resolve);
+    if (first) waiting.unshift(resolve);
+    else waiting.push(resolve);
     schedule();
   });
 }

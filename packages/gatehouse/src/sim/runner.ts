@@ -45,8 +45,9 @@ export interface ReplayOptions {
   via?: 'api' | 'chat';
   /**
    * The embedded Gatehouse (no `url`, `via` api) in a child process of its own (embedded-process.ts), as
-   * beside a real platform, instead of in this process (the default): the simulator's load then does
-   * not share Gatehouse's event loop, but the simulator also no longer slows down with Gatehouse.
+   * beside a real platform, instead of in this process (the API's default; `gatehouse replay` sets it
+   * unless `--in-process`): the simulator's load then does not share Gatehouse's event loop, and the
+   * simulator no longer slows down with Gatehouse — as a platform's traffic does not.
    */
   ownProcess?: boolean;
   /** A ready platform (the demo's chat); `url`, `key` and `via` are then ignored. */
