@@ -86,6 +86,12 @@ export const PLATFORM_SETTINGS = {
     form: 'hours (integer)',
     doc: 'A session unused this long ends',
   },
+  consoleLiveIntervalMs: {
+    schema: int(50, 60_000),
+    default: 2000,
+    form: 'milliseconds (integer)',
+    doc: "How often the console's live overview stream (GET /v1/console/overview/stream) sends the overview",
+  },
   argon2MemoryKib: {
     schema: int(8 * 1024, 4 * 1024 * 1024),
     default: 19456,

@@ -39,6 +39,7 @@ export function consoleModule(
         keys,
         config,
         log,
+        liveIntervalMs: config.consoleLiveIntervalMs,
         activeCampaigns: () =>
           w
             .get('engine')

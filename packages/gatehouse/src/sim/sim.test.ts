@@ -51,8 +51,9 @@ test('a small society: qq-incident is detected, new-year freezes and holds nobod
   // 100 accounts: seed 3 hijacks 5 of them (a run costs about half the CPU of 200, and the test runs four)
   const accounts = 100;
   const run = (sc: typeof qq) => replay({ scenario: sc, seed: 3, accounts, liveSeconds: 3 });
-  const [q1, n1] = [await run(qq), await run(ny)];
-  const [q2, n2] = [await run(qq), await run(ny)];
+  // the four runs at once: each has its own embedded Gatehouse and its own database, and most of a run
+  // is waiting (its live phase in real time, the feed's quiet period)
+  const [q1, n1, q2, n2] = await Promise.all([run(qq), run(ny), run(qq), run(ny)]);
   const m = q1.metrics;
   assert.equal(m.accounts, accounts);
   assert.ok(m.hijacked > 0 && m.detected > 0, metricsTable([m]));
