@@ -178,7 +178,11 @@ test('check latency, checks over the timeout and the response lag per second; a 
   assert.deepEqual(m.checkLatencyMs, { checks: 4, p50: 4, p99: 80, max: 80, timeoutMs: 50, overTimeout: 1 });
   // m1: 700 − 100; m2: 1900 − 1200 (its last webhook); m3: 1800 − 1300
   assert.deepEqual(m.responseLagMs, { decisions: 3, p50: 600, p99: 700, max: 700 });
-  assert.deepEqual(m.webhooks, { count: 4, perSecond: 2.1 });
+  assert.deepEqual(m.webhooks, {
+    count: 4,
+    perSecond: 2.1,
+    byType: { 'account.frozen': 1, 'message.retract': 3 },
+  });
   assert.equal(m.perSecond.length, 2);
   assert.deepEqual(m.perSecond[0], {
     s: 0,

@@ -105,8 +105,11 @@ export interface Metrics {
   responseLagMs: { decisions: number; p50: number | null; p99: number | null; max: number | null };
   /** Per second of the live phase: checks, their p99 and timeouts, and the response lag. */
   perSecond: LiveSecond[];
-  /** Webhooks Gatehouse enqueued for the society from the live phase on, and how many a second. */
-  webhooks: { count: number; perSecond: number };
+  /**
+   * Webhooks Gatehouse enqueued for the society from the live phase on: how many, how many a second, and
+   * per type (owners' notices per kind: one enqueued before the live phase and sent after counts too).
+   */
+  webhooks: { count: number; perSecond: number; byType: Record<string, number> };
   /** Most frequent signals behind non-allow answers to benign messages. */
   benignSignals: Record<string, number>;
   /** Most frequent reasons in `message.hold` webhooks for benign accounts (live and history phases). */
@@ -257,12 +260,19 @@ function liveLatency(
   // decision → its last webhook (the decision id is "dec:" + the checked message's id)
   const lastHook = new Map<string, number>();
   let hooks = 0;
+  const byType: Record<string, number> = {};
   let lastAt = liveStart;
   for (const m of rec.feed) {
     const t = Date.parse(m.timestamp);
     if (!Number.isFinite(t)) continue;
     if (t >= liveStart) {
       hooks++;
+      // an owner's notice by its kind (a containment's own notice, which has none: `decision`)
+      const k =
+        m.type === 'owner.notify'
+          ? `owner.notify:${(m.data as { notice?: { kind: string } | null }).notice?.kind ?? 'decision'}`
+          : m.type;
+      byType[k] = (byType[k] ?? 0) + 1;
       lastAt = Math.max(lastAt, t);
     }
     const ids = [m.data.decision, ...(Array.isArray(m.data.decisions) ? m.data.decisions : [])];
@@ -316,6 +326,7 @@ function liveLatency(
     webhooks: {
       count: hooks,
       perSecond: lastAt > liveStart ? Math.round((hooks / ((lastAt - liveStart) / 1000)) * 10) / 10 : 0,
+      byType,
     },
   };
 }
