@@ -39,7 +39,6 @@ export function consoleModule(
         keys,
         config,
         log,
-        liveIntervalMs: config.consoleLiveIntervalMs,
         activeCampaigns: () =>
           w
             .get('engine')

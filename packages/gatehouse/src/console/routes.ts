@@ -21,11 +21,9 @@ export interface ConsoleRouteDeps {
   operators: OperatorService;
   auth: ConsoleAuth;
   keys: KeyService;
-  config: Pick<Config, 'cookieSecure'>;
+  config: Pick<Config, 'cookieSecure' | 'consoleLiveIntervalMs'>;
   /** Campaigns the engine holds in memory that are still active. */
   activeCampaigns: () => number;
-  /** How often the live overview stream sends (default 2 s). */
-  liveIntervalMs?: number;
   log?: Logger;
 }
 
@@ -60,7 +58,7 @@ const tags = ['console'];
 
 export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
   app,
-  { db, operators, auth, keys, config, activeCampaigns, liveIntervalMs = 2000, log },
+  { db, operators, auth, keys, config, activeCampaigns, log },
 ) => {
   const admin = requireKey(keys, 'admin');
   const signedIn = auth.require();
@@ -209,7 +207,12 @@ export const consoleRoutes: FastifyPluginAsyncZod<ConsoleRouteDeps> = async (
     overview,
   );
 
-  const feed = new OverviewFeed({ compute: overview, intervalMs: liveIntervalMs, maxStreams: 200, log });
+  const feed = new OverviewFeed({
+    compute: overview,
+    intervalMs: config.consoleLiveIntervalMs,
+    maxStreams: 200,
+    log,
+  });
   app.addHook('preClose', async () => feed.closeAll()); // open streams must not hold the server's close
   app.get(
     '/v1/console/overview/stream',

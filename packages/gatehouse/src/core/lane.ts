@@ -16,13 +16,12 @@ export const SLICE_MS = 2;
 const waiting: Array<() => void> = [];
 let sliceEnd = 0;
 let scheduled = false;
-const counts = { turns: 0, waits: 0 };
+const counts = { waits: 0 };
 
 function next(): void {
   scheduled = false;
   const resume = waiting.shift();
   if (!resume) return;
-  counts.turns++;
   sliceEnd = performance.now() + SLICE_MS;
   resume();
   if (waiting.length > 0) schedule();
@@ -49,7 +48,7 @@ export function laneTurn(first = false): Promise<void> {
   });
 }
 
-/** Slices granted, times a loop had to wait for one, loops waiting now (/metrics shows the last). */
-export function laneStats(): { turns: number; waits: number; waiting: number } {
+/** Times a loop had to wait for a turn, and loops waiting now (/metrics shows the second). */
+export function laneStats(): { waits: number; waiting: number } {
   return { ...counts, waiting: waiting.length };
 }

@@ -210,6 +210,7 @@ export class IncidentFeed {
     if (this.running) return this.running;
     this.running = (async () => {
       while (this.items.length > 0) {
+        // each batch at its turn: requests in between (core/lane.ts)
         await laneTurn();
         const batch = this.items.splice(0, BATCH_MAX);
         const written: Item[] = [];
@@ -233,8 +234,6 @@ export class IncidentFeed {
         }
         this.counts.recorded += written.length;
         this.done(written);
-        // requests in between batches (core/lane.ts)
-        await laneTurn();
       }
     })().finally(() => {
       this.running = undefined;

@@ -215,7 +215,6 @@ export class ResponseQueue {
         await this.before(item);
         await this.run([item], () => this.o.handle(item.d));
       }
-      await laneTurn();
     }
   }
 

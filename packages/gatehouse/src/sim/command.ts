@@ -75,7 +75,7 @@ export function registerSim(program: Command): void {
           checkTimeoutMs,
           // Gatehouse beside the simulator, not under it: the check latency measured is Gatehouse's, not
           // that of the simulator's own HTTP clients sharing its event loop (docs/scenarios.md)
-          ...(opts.inProcess || opts.url || opts.via === 'chat' ? {} : { ownProcess: true }),
+          ...(opts.inProcess ? {} : { ownProcess: true }),
           onProgress: progress.update,
         });
         progress.stop();
