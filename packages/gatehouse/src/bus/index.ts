@@ -137,12 +137,14 @@ export class InProcessBus implements Bus {
 
 /** Outbox rows the drainer reads at a time. */
 const PAGE = 500;
+/** Sequence numbers recorded as published, and old rows pruned, per statement. */
+const RECORD_RUN = 128;
 
 /**
  * Moves committed outbox rows onto the bus in commit order (appends take the append-order lock on
  * PostgreSQL, so `seq` order is commit order and reading "after the last seq" skips nothing). Runs on a timer and when poked after a
- * commit. It remembers in memory how far it has published and records that in the table in one
- * statement per flush interval, not per event, so a busy system does not pay a second fsync for every
+ * commit. It remembers in memory how far it has published and records that in the table once
+ * per flush interval (a few statements of RECORD_RUN rows, each a turn of the lane), not per event, so a busy system does not pay a second fsync for every
  * transaction. An event that was committed but not yet recorded as published when the process died is
  * published again by the next drainer that starts: delivery is at least once, nothing acknowledged is
  * lost, and handlers must be idempotent. A handler that only queues an event's work (the response
@@ -311,10 +313,21 @@ export class OutboxDrainer {
     this.lastFlush = now;
     const pending = this.pendingFrom?.();
     const upto = pending === undefined ? this.publishedSeq : Math.min(this.publishedSeq, pending - 1);
-    if (upto > this.recordedSeq && this.active) {
-      await outboxStore.markPublishedUpTo(this.db, upto, now, this.lease?.owner);
-      this.recordedSeq = upto;
-      await outboxStore.prune(this.db, now - this.retentionMs);
+    if (upto <= this.recordedSeq || !this.active) return;
+    // after a start or a lease change nothing is known: from the oldest row still unrecorded; then in
+    // runs of RECORD_RUN sequence numbers, each a turn of the lane (one statement over a whole flush
+    // interval of a mass incident blocked the event loop for 8 ms and more on SQLite)
+    if (this.recordedSeq === 0)
+      this.recordedSeq = Math.max(0, ((await outboxStore.oldestUnpublished(this.db)) ?? upto + 1) - 1);
+    while (this.recordedSeq < upto) {
+      await laneTurn(true);
+      const to = Math.min(upto, this.recordedSeq + RECORD_RUN);
+      await outboxStore.markPublished(this.db, this.recordedSeq, to, now, this.lease?.owner);
+      this.recordedSeq = to;
+    }
+    for (;;) {
+      await laneTurn();
+      if (!((await outboxStore.prune(this.db, now - this.retentionMs, RECORD_RUN)) >= RECORD_RUN)) break;
     }
   }
 

@@ -102,7 +102,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       }
     });
 
-    test('the drainer records published rows in one statement per flush and prunes old ones', async () => {
+    test('the drainer records published rows at its flush and prunes old ones', async () => {
       const { config, cleanup } = await testConfig(backend, {}, { migrated: true });
       const gh = await createGatehouse(config, { log: createLogger('silent') });
       try {
@@ -178,6 +178,44 @@ describeBackends('outbox drainer', (backend) => {
     for (const r of rows) assert.deepEqual([r.type, r.account], ['app.access', `acct-${r.id}`]);
     assert.equal(outboxStatements.appendRows.fixedShapes(store.db), 4, 'one to four events');
     assert.equal(outboxStatements.unpublishedRows.fixedShapes(store.db), 1);
+  });
+
+  test('a backlog of several recording runs is recorded whole; pruning in runs deletes only old published rows', async () => {
+    const bus = new InProcessBus(silent);
+    const seen: string[] = [];
+    bus.subscribe('app.access', (e) => void seen.push(e.id));
+    await new OutboxDrainer(store.db, bus, 3_600_000, silent).drain();
+    seen.length = 0;
+    const ids = Array.from({ length: 700 }, (_, i) => `run-${i}`);
+    for (let i = 0; i < ids.length; i += 100) await append(ids.slice(i, i + 100));
+    // a new drainer knows nothing recorded: it starts from the oldest unrecorded row
+    const d = new OutboxDrainer(store.db, bus, 3_600_000, silent);
+    await d.drain();
+    await d.stop();
+    assert.deepEqual(seen, ids, 'every row once, in order');
+    assert.ok(
+      (await publishedAt(ids)).every((t) => t !== null),
+      'all recorded',
+    );
+    await append(['run-unpublished']);
+    const published = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('outbox')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('published_at', 'is not', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await published();
+    assert.equal(await outboxStore.prune(store.db, Date.now() + 1, 128), 128);
+    assert.equal(await published(), before - 128);
+    assert.equal(await outboxStore.prune(store.db, Date.now() + 1), before - 128);
+    assert.equal(await published(), 0);
+    assert.deepEqual(await publishedAt(['run-unpublished']), [null], 'an unpublished row is never pruned');
+    assert.equal(await outboxStore.prune(store.db, 0), 0, 'nothing older than the epoch');
+    await new OutboxDrainer(store.db, bus, 3_600_000, silent).drain();
   });
 
   test('a drain and pokes at the same moment (start, commits) publish each row once', async () => {

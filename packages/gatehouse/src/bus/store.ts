@@ -75,14 +75,15 @@ export const outboxStore = {
   },
 
   /**
-   * Marks every row up to `uptoSeq` published (one statement for a whole run of events). With `owner`
-   * (several drainers on PostgreSQL) only while that drainer holds the drain lease: a drainer that lost
-   * it records nothing, and the new holder publishes those rows again (at least once).
+   * Marks the rows after `afterSeq` up to `uptoSeq` published (one statement for a run of events). With
+   * `owner` (several drainers on PostgreSQL) only while that drainer holds the drain lease: a drainer that
+   * lost it records nothing, and the new holder publishes those rows again (at least once).
    */
-  async markPublishedUpTo(db: Db, uptoSeq: number, at: number, owner?: string): Promise<void> {
+  async markPublished(db: Db, afterSeq: number, uptoSeq: number, at: number, owner?: string): Promise<void> {
     let q = db
       .updateTable('outbox')
       .set({ published_at: at })
+      .where('seq', '>', afterSeq)
       .where('seq', '<=', uptoSeq)
       .where('published_at', 'is', null);
     if (owner !== undefined)
@@ -122,13 +123,36 @@ export const outboxStore = {
     return db.selectFrom('outbox_lease').selectAll().where('name', '=', DRAIN_LEASE).executeTakeFirst();
   },
 
-  /** Deletes published rows older than `before` (the outbox is a queue, not an archive). */
-  async prune(db: Db, before: number): Promise<void> {
-    await db
+  /**
+   * Deletes published rows older than `before` (the outbox is a queue, not an archive), at most `limit`
+   * of them (oldest first); the number deleted.
+   */
+  async prune(db: Db, before: number, limit = 1_000_000_000): Promise<number> {
+    const r = await db
       .deleteFrom('outbox')
-      .where('published_at', 'is not', null)
-      .where('published_at', '<', before)
-      .execute();
+      .where('seq', 'in', (q) =>
+        q
+          .selectFrom('outbox')
+          .select('seq')
+          .where('published_at', 'is not', null)
+          .where('published_at', '<', before)
+          .orderBy('seq')
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
+  /** The smallest sequence number not recorded as published, if any. */
+  async oldestUnpublished(db: Db): Promise<number | undefined> {
+    const r = await db
+      .selectFrom('outbox')
+      .select('seq')
+      .where('published_at', 'is', null)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    return r === undefined ? undefined : Number(r.seq);
   },
 
   async countUnpublished(db: Db): Promise<number> {

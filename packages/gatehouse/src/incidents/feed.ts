@@ -237,7 +237,9 @@ export class IncidentFeed {
       }
     })().finally(() => {
       this.running = undefined;
-      if (this.items.length > 0) this.schedule(this.o.windowMs);
+      // what came in while the last batch was written: at once when pushes wait for room (they were let
+      // on by that batch and queued after the loop's last look), else after the window
+      if (this.items.length > 0) this.schedule(this.room.length > 0 || this.full ? 0 : this.o.windowMs);
     });
     return this.running;
   }
