@@ -24,6 +24,7 @@ export function registerServe(program: Command): void {
     }) => {
       const config = configFrom(opts, { port: opts.port, host: opts.host, role: opts.role });
       const gh = await createGatehouse(config);
+      gh.engine.warm();
       const url = await gh.listen();
       const where =
         (config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL') +

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadBrands } from '../content/url/index.ts';
-import { createContentAnalyzer } from './content.ts';
+import { CJK, LATIN, scriptsOf } from '../content/text/scam/cues.ts';
+import { createContentAnalyzer, warmContent } from './content.ts';
 import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
 import type { Action, Decision, UrlVerdict } from './types.ts';
 import { withoutCleanLinks } from './engine.ts';
@@ -135,4 +136,32 @@ test('clean links are cut from the text before the model scores it; a risky link
   // links are no spam evidence to the text model by themselves (issue 14 item 5): with or without the cut
   assert.ok(c.scoreText(msg).probability < 0.2, 'the model alone does not score the link as spam');
   assert.ok(c.scoreText(withoutCleanLinks(msg, links)).probability < 0.2);
+});
+
+test('warm-up runs every script mix the content patterns are split by, with links, each text more than once', () => {
+  const seen = new Map<string, number>();
+  const urls: string[] = [];
+  const recording = {
+    ...content,
+    scoreText(text: string) {
+      seen.set(text, (seen.get(text) ?? 0) + 1);
+      return content.scoreText(text);
+    },
+    analyzeUrls(text: string, u: readonly string[]) {
+      const r = content.analyzeUrls(text, u);
+      urls.push(...r.map((v) => v.url));
+      return r;
+    },
+  };
+  warmContent(recording);
+  assert.deepEqual(
+    new Set([...seen.keys()].map(scriptsOf)),
+    new Set([0, LATIN, CJK, LATIN | CJK]),
+    'Latin, CJK, both, neither',
+  );
+  assert.ok(
+    [...seen.values()].every((n) => n > 1),
+    'each text again once compiled',
+  );
+  assert.ok(urls.length >= 2, 'links');
 });

@@ -29,7 +29,7 @@ import { appendLateDeliveries } from './late-delivery.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
 import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
-import { createContentAnalyzer } from './content.ts';
+import { createContentAnalyzer, warmContent } from './content.ts';
 import { appendIdentityRows, consumedIdentity, IDENTITY_TYPES, identityRows } from './identity-events.ts';
 import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
 import {
@@ -390,6 +390,11 @@ export class EngineService {
     }
     this.flushSoon(CHECK_FLUSH_MS);
     return answer;
+  }
+
+  /** Compiles the content patterns before the first request (a serving process: `serve`, the replay). */
+  warm(): void {
+    warmContent(this.content);
   }
 
   /** A fresh engine with this service's content analysis and options (engine workers own one per partition). */

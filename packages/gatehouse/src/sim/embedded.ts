@@ -72,6 +72,7 @@ export async function startSimGatehouse(
     if (temporary) rmSync(dir, { recursive: true, force: true });
   };
   try {
+    gh.engine.warm();
     const url = await gh.listen();
     const { key } = await gh.keys.create('simulator', [
       'events:write',

@@ -26,8 +26,8 @@ export interface Cue {
  */
 type Needs = 'latin' | 'cjk' | '';
 type Alt = readonly [Needs, string];
-const LATIN = 1;
-const CJK = 2;
+export const LATIN = 1;
+export const CJK = 2;
 
 /** The scripts a (normalised) text holds: LATIN | CJK bits. */
 export function scriptsOf(t: string): number {
