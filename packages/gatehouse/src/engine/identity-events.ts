@@ -72,6 +72,16 @@ export async function appendIdentityRows(tx: Tx, rows: NewEvent[], dialect: 'sql
 }
 
 /** Maps the SDK's identity event (the one definition, as the identity part publishes it) to the engine's input. */
+/**
+ * The engine's device: the stable id of the device token Gatehouse issued (a long-lived HttpOnly cookie
+ * or the app's stored token), else the platform's own id; the user-agent label only when the sign-in
+ * names neither. The label is what an intruder copies: the owner's browser on the intruder's machine
+ * was "the owner's device" to the engine.
+ */
+function deviceOf(d: { id?: string | undefined; label: string }): { id: string } {
+  return { id: d.id ?? (d.label || 'unknown') };
+}
+
 export function identityFromBus(e: SdkIdentityEvent): IdentityEvent | undefined {
   const base = { id: `identity:${e.id}`, time: e.time, account: e.account };
   switch (e.type) {
@@ -81,7 +91,7 @@ export function identityFromBus(e: SdkIdentityEvent): IdentityEvent | undefined 
         type: 'identity.login.succeeded',
         session: e.session,
         method: e.method,
-        device: { id: e.device.label || 'unknown' },
+        device: deviceOf(e.device),
         ip: e.ip,
         userAgent: e.userAgent,
       };
@@ -91,7 +101,7 @@ export function identityFromBus(e: SdkIdentityEvent): IdentityEvent | undefined 
         type: 'identity.session.created',
         session: e.session,
         method: e.method,
-        device: { id: e.device.label || 'unknown' },
+        device: deviceOf(e.device),
         ip: e.ip,
       };
     case 'session.revoked':

@@ -82,6 +82,11 @@ export interface Platform {
     conc: number,
     progress: (done: number, total: number) => void,
   ): Promise<Map<string, string>>;
+  /**
+   * The device token Gatehouse gave the owner's phone at its first sign-in, which the owner's app sends
+   * back at later sign-ins (the engine knows the device by it); undefined when the platform keeps it.
+   */
+  ownerDeviceToken?(handle: string): string | undefined;
   /** An intruder's sign-in; an opaque session on success, undefined when refused. */
   intruderSignIn(handle: string, password: string, userAgent: string, ip: string): Promise<unknown>;
   /**
@@ -133,7 +138,7 @@ export class ApiPlatform implements Platform {
   readonly gatehouse: SimApi;
   private readonly newId: () => string;
   /** Each owner's phone: its session token, user agent and address (for QR approvals). */
-  private readonly phones = new Map<string, { token: string; ua: string; ip: string }>();
+  private readonly phones = new Map<string, { token: string; ua: string; ip: string; device?: string }>();
   constructor(api: SimApi, newId: () => string) {
     this.gatehouse = api;
     this.newId = newId;
@@ -150,14 +155,23 @@ export class ApiPlatform implements Platform {
       { handle: p.handle, password, displayName: p.handle },
       { key: false, ua: p.userAgent, ip: p.ip },
     );
-    const s = await this.gatehouse.call<{ token: string }>(
+    const s = await this.gatehouse.call<{ token: string; deviceToken?: string }>(
       'POST',
       '/v1/auth/signin',
       { handle: p.handle, password, mode: 'token' },
       { key: false, ua: p.userAgent, ip: p.ip },
     );
-    this.phones.set(p.handle, { token: s.data.token, ua: p.userAgent, ip: p.ip });
+    this.phones.set(p.handle, {
+      token: s.data.token,
+      ua: p.userAgent,
+      ip: p.ip,
+      ...(s.data.deviceToken ? { device: s.data.deviceToken } : {}),
+    });
     return created.data.id;
+  }
+
+  ownerDeviceToken(handle: string): string | undefined {
+    return this.phones.get(handle)?.device;
   }
 
   async connect(): Promise<Map<string, string>> {

@@ -509,10 +509,16 @@ async function play(
       conc,
       async (vi) => {
         const a = accts[vi]!;
+        const device = platform.ownerDeviceToken?.(a.p.handle);
         const s = await api.call<{ token: string }>(
           'POST',
           '/v1/auth/signin',
-          { handle: a.p.handle, password: a.password, mode: 'token' },
+          {
+            handle: a.p.handle,
+            password: a.password,
+            mode: 'token',
+            ...(device ? { deviceToken: device } : {}),
+          },
           { key: false, ua: a.p.userAgent, ip: a.p.ip },
         );
         codes.set(vi, await keepRecoveryCodes(api, s.data.token, a.p.userAgent, a.p.ip));
