@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { configFrom, withConfigOptions } from './config-options.ts';
 import { createGatehouse } from '../gatehouse.ts';
+import { warmContent } from '../engine/index.ts';
 
 export function registerServe(program: Command): void {
   withConfigOptions(
@@ -24,7 +25,7 @@ export function registerServe(program: Command): void {
     }) => {
       const config = configFrom(opts, { port: opts.port, host: opts.host, role: opts.role });
       const gh = await createGatehouse(config);
-      gh.engine.warm();
+      warmContent(gh.engine.content);
       const url = await gh.listen();
       const where =
         (config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL') +

@@ -8,6 +8,7 @@
  * pipeline.ts (messages), account-events.ts and sessions.ts (everything else), campaigns.ts,
  * verdict.ts (content), detectors/ (all signals), risk-view.ts and snapshot.ts.
  */
+import { signInRisk, type SignInRisk } from './sessions.ts';
 import type { CampaignTracker } from './campaigns.ts';
 import type { Limits, Thresholds, Weights } from './config.ts';
 import { EngineState } from './engine-state.ts';
@@ -157,6 +158,14 @@ export class Engine {
    */
   markVictim(account: string, t = this.st.now()): void {
     this.st.markVictim(account, t);
+  }
+
+  /** What the engine holds against a sign-in about to happen (sessions.ts); reads only. */
+  signInRisk(
+    q: { account: string; ip: string; device?: string | undefined },
+    t = this.st.now(),
+  ): SignInRisk[] {
+    return signInRisk(this.st, { ...q, t });
   }
 
   /** When the session signed in, if the engine knows it. */

@@ -29,7 +29,7 @@ import { appendLateDeliveries } from './late-delivery.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
 import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
-import { createContentAnalyzer, warmContent } from './content.ts';
+import { createContentAnalyzer } from './content.ts';
 import { appendIdentityRows, consumedIdentity, IDENTITY_TYPES, identityRows } from './identity-events.ts';
 import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
 import {
@@ -53,7 +53,8 @@ export class EngineService {
   /** The last log seq applied to the engine. */
   position = 0;
   private readonly opts: EngineServiceOptions;
-  private readonly content: ContentAnalyzer;
+  /** The content analysis every engine of this service uses (`warmContent` before serving). */
+  readonly content: ContentAnalyzer;
   private readonly now: () => number;
   /** Ids applied by the pre-send check ahead of the consumer. */
   private readonly liveApplied = new Set<string>();
@@ -390,11 +391,6 @@ export class EngineService {
     }
     this.flushSoon(CHECK_FLUSH_MS);
     return answer;
-  }
-
-  /** Compiles the content patterns before the first request (a serving process: `serve`, the replay). */
-  warm(): void {
-    warmContent(this.content);
   }
 
   /** A fresh engine with this service's content analysis and options (engine workers own one per partition). */

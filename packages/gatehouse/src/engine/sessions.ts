@@ -79,3 +79,51 @@ function waveStrength(st: EngineState, count: number): number {
   const min = st.limits.loginWaveMinAccounts;
   return count < min ? 0 : clamp01(0.75 + (count - min) / (4 * min));
 }
+
+/** A reason the engine gives against a sign-in about to happen, and what it asks for. */
+export interface SignInRisk {
+  name: 'engine_contained' | 'login_wave';
+  value: number;
+  threshold: number;
+  /** `deny`: no session without a second factor; `probation`: a session that cannot take over (24 h). */
+  effect: 'deny' | 'probation';
+  en: string;
+  zh: string;
+}
+
+/**
+ * The engine asked before a session exists (identity, for a sign-in from a device or network the account
+ * has not used): the account is contained by the engine now, or its network is in a wave of new-device
+ * sign-ins across accounts (the QQ pattern). Reads the state only; the sign-in itself is counted when
+ * its session is made.
+ */
+export function signInRisk(
+  st: EngineState,
+  q: { account: string; ip: string; device?: string | undefined; t: number },
+): SignInRisk[] {
+  const out: SignInRisk[] = [];
+  const a = st.accounts.get(q.account);
+  if (a?.contained)
+    out.push({
+      name: 'engine_contained',
+      value: 1,
+      threshold: 1,
+      effect: 'deny',
+      en: 'The account is contained as a suspected takeover: only its owner, by a second factor or a recovery case, may sign in anew',
+      zh: '该账号因疑似被盗已被控制：只有账号主人通过第二重验证或找回流程才能重新登录',
+    });
+  // new as onLogin counts it: an account's first device is no "new device"
+  const deviceNew = !!a && a.devices.size > 0 && (q.device === undefined || !a.devices.has(q.device));
+  const n = deviceNew ? st.networks.get(networkOf(q.ip)) : undefined;
+  const count = n ? n.win.sum(0, q.t, W10) : 0;
+  if (n && waveStrength(st, count) > 0)
+    out.push({
+      name: 'login_wave',
+      value: count,
+      threshold: st.limits.loginWaveMinAccounts,
+      effect: 'probation',
+      en: `${count} accounts signed in on new devices from this network in the last 10 minutes`,
+      zh: `最近 10 分钟内有 ${count} 个账号从该网络在新设备上登录`,
+    });
+  return out;
+}

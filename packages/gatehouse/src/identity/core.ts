@@ -1,4 +1,5 @@
 import type { CounterStore } from '../ratelimit/index.ts';
+import type { SignInRisk } from '../engine/index.ts';
 import type {
   AccountWebhookPayload,
   AccountWebhookType,
@@ -52,6 +53,11 @@ export interface IdentityOptions {
    * freeze and revocation that committed (after a crash too) without a second transaction of its own.
    */
   engineLog?: EngineLogPort;
+  /**
+   * The engine asked before a session exists, for a sign-in on a device the account never used: what it
+   * holds against it (the account contained now, a wave of new-device sign-ins on this network).
+   */
+  engineSignInRisk?: (q: { account: string; ip: string }) => readonly SignInRisk[];
   /**
    * Runs in the transaction that starts a session (notify announces a sign-in from somewhere new);
    * true when it enqueued something (a notice).

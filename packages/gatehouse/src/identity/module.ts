@@ -42,6 +42,7 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
       lock: (tx) => w.get('engine').identityLog.lock(tx),
       append: (tx, events) => w.get('engine').identityLog.append(tx, events),
     },
+    engineSignInRisk: (q) => w.get('engine').engine.signInRisk(q),
     // only the dispatchers with work: most sign-ins write to the engine's log and nothing else
     onCommit: (wrote) => {
       if (wrote.logged) w.get('engine').identityLog.committed(wrote.emitted);

@@ -21,6 +21,7 @@ import { riskBeforeSession, riskDenied } from './risk/stuffing.ts';
 import { bindingKeyOf, refreshRequired } from './binding/binding.ts';
 import { Passkeys } from './passkeys/passkeys.ts';
 import { confirmSession, Probation } from './qr/probation.ts';
+import { engineDenied, engineVerdict } from './risk/engine.ts';
 import { QrLogin } from './qr/qr.ts';
 import { Totp } from './totp/totp.ts';
 import { changePassword, resetPassword } from './password-change.ts';
@@ -213,6 +214,12 @@ export class IdentityService {
         throw riskDenied(risk);
       }
     }
+    // the engine asked before the session on a new device (risk/engine.ts); a frozen account is told so below
+    const engine = engineVerdict(this, account, ctx.ip, ticket.known.device, read!.factors);
+    if (engine?.deny) {
+      await this.recordFailure(account, key, 'risk_denied', ctx, device);
+      throw engineDenied(engine.signals);
+    }
     // the counters are settled while the sign-in goes on (their commit shares the session's fsync)
     const settled = this.guard.succeeded(ticket);
     settled.catch(() => undefined);
@@ -234,8 +241,10 @@ export class IdentityService {
     });
     const { token, session } = await this.startSession(account, 'password', ctx, deviceToken, {
       ...(input.bindingKey !== undefined ? { bindingKey: input.bindingKey } : {}),
+      ...(engine?.probation ? { probation: engine.probation } : {}),
       seen: ticket.seen,
     });
+    if (engine?.probation) this.probation.note(session.id, engine.probation.until);
     await settled;
     return {
       token,

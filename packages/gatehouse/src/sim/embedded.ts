@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../log/index.ts';
+import { warmContent } from '../engine/index.ts';
 
 export const SIM_SETTINGS = {
   argon2MemoryKib: 8192,
@@ -72,7 +73,7 @@ export async function startSimGatehouse(
     if (temporary) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    gh.engine.warm();
+    warmContent(gh.engine.content);
     const url = await gh.listen();
     const { key } = await gh.keys.create('simulator', [
       'events:write',

@@ -38,6 +38,24 @@ export async function keepRecoveryCodes(
   return r.data.codes;
 }
 
+/**
+ * The owner signs in to Gatehouse on their own phone (its device token sent back, as the app does) and
+ * keeps recovery codes, as on the account page.
+ */
+export async function ownerKeepsCodes(
+  api: SimApi,
+  o: { handle: string; password: string; ua: string; ip: string },
+  deviceToken: string | undefined,
+): Promise<string[]> {
+  const s = await api.call<{ token: string }>(
+    'POST',
+    '/v1/auth/signin',
+    { handle: o.handle, password: o.password, mode: 'token', ...(deviceToken ? { deviceToken } : {}) },
+    { key: false, ua: o.ua, ip: o.ip },
+  );
+  return keepRecoveryCodes(api, s.data.token, o.ua, o.ip);
+}
+
 /** Walks one frozen account's recovery case from appeal to restored. */
 export async function recoverOwner(api: SimApi, o: OwnerKeys, newPassword: string): Promise<RecoveryOutcome> {
   const started = performance.now();

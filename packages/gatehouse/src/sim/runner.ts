@@ -25,7 +25,7 @@ import {
   type Target,
 } from './platform.ts';
 import { ChatPlatform } from './chat-platform.ts';
-import { keepRecoveryCodes, recoverOwner } from './recovery.ts';
+import { ownerKeepsCodes, recoverOwner } from './recovery.ts';
 import { platformSettled, readFeed, responseSettled, waitForEngine } from './settle.ts';
 import { ownQrLogin, qrOf, sameCityIp } from './qr.ts';
 
@@ -508,20 +508,9 @@ async function play(
       victimList,
       conc,
       async (vi) => {
-        const a = accts[vi]!;
-        const device = platform.ownerDeviceToken?.(a.p.handle);
-        const s = await api.call<{ token: string }>(
-          'POST',
-          '/v1/auth/signin',
-          {
-            handle: a.p.handle,
-            password: a.password,
-            mode: 'token',
-            ...(device ? { deviceToken: device } : {}),
-          },
-          { key: false, ua: a.p.userAgent, ip: a.p.ip },
-        );
-        codes.set(vi, await keepRecoveryCodes(api, s.data.token, a.p.userAgent, a.p.ip));
+        const { p, password } = accts[vi]!;
+        const owner = { handle: p.handle, password, ua: p.userAgent, ip: p.ip };
+        codes.set(vi, await ownerKeepsCodes(api, owner, platform.ownerDeviceToken?.(p.handle)));
       },
       () => progress('codes', ++done, victimList.length),
     );

@@ -1,0 +1,137 @@
+// Over HTTP, on SQLite and PostgreSQL (issue 12 item 6): a password sign-in on a device the account never
+// used asks the engine before any session exists. The intruders hold the right passwords; the owners
+// sign in where they always do.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  harness,
+  INTRUDER,
+  ok,
+  OWNER,
+  PASSWORD,
+  refused,
+  signUp,
+  type Harness,
+} from '../recovery/attack-harness.ts';
+import { describeBackends } from '../testing/backends.ts';
+
+/** An account whose owner signed in once on their own device and network; its device token. */
+async function settled(h: Harness, handle: string, i: number) {
+  const from = { ip: `198.51.${100 + i}.7`, ua: OWNER.ua };
+  const a = await signUp(h, handle, from);
+  const first = ok(await h.call('POST', '/v1/auth/signin', { body: { handle, password: PASSWORD }, from }));
+  return { ...a, from, device: first.json.deviceToken as string };
+}
+
+const session = (r: { json: Record<string, unknown> }) =>
+  r.json.session as { id: string; probationUntil: number | null };
+
+describeBackends('the engine asked before the session', (backend) => {
+  test('a wave of new-device sign-ins on one network: the next stranger with a right password gets a probation session, the owner on their own device a full one', async () => {
+    const h = await harness(backend);
+    try {
+      const accounts = [];
+      for (let i = 0; i < 8; i++) accounts.push(await settled(h, `wave.${backend}.${i}`, i));
+      const stranger = (i: number) => ({ ip: `203.0.113.${20 + i}`, ua: INTRUDER.ua });
+      // five accounts signed in on new devices from one /24 within minutes: below the wave, full sessions
+      for (let i = 0; i < 5; i++) {
+        const r = ok(
+          await h.call('POST', '/v1/auth/signin', {
+            body: { handle: accounts[i]!.handle, password: PASSWORD },
+            from: stranger(i),
+          }),
+        );
+        assert.equal(session(r).probationUntil, null, `sign-in ${i} before the wave`);
+      }
+      // the sixth: the engine sees the wave before the session is made
+      const sixth = ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: accounts[5]!.handle, password: PASSWORD, mode: 'token' },
+          from: stranger(5),
+        }),
+      );
+      const probation = session(sixth).probationUntil;
+      assert.ok(probation !== null && probation > Date.now() + 23 * 3_600_000, String(probation));
+      const intr = { token: sixth.json.token as string, from: stranger(5) };
+      refused(
+        await h.call('POST', '/v1/me/password', {
+          ...intr,
+          body: { currentPassword: PASSWORD, newPassword: 'a brand new secret phrase 77' },
+        }),
+        403,
+        'SESSION_ON_PROBATION',
+      );
+      refused(await h.call('POST', '/v1/me/recovery/codes', intr), 403, 'SESSION_ON_PROBATION');
+      // its device and network stay unknown to the account: its next sign-in is asked again
+      const again = ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: accounts[5]!.handle, password: PASSWORD, deviceToken: sixth.json.deviceToken },
+          from: stranger(5),
+        }),
+      );
+      assert.notEqual(session(again).probationUntil, null);
+
+      // the owners: on their own device (its token sent back) on the wave's network too, a full session
+      const owner = accounts[6]!;
+      const home = ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: owner.handle, password: PASSWORD, deviceToken: owner.device },
+          from: { ip: '203.0.113.99', ua: OWNER.ua },
+        }),
+      );
+      assert.equal(session(home).probationUntil, null);
+      const mine = { token: home.json.token as string, from: { ip: '203.0.113.99', ua: OWNER.ua } };
+      ok(await h.call('POST', '/v1/me/recovery/codes', mine));
+      // and an owner signing in on a new phone at home (their own network, no wave there)
+      const newPhone = ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: accounts[7]!.handle, password: PASSWORD },
+          from: { ...accounts[7]!.from, ua: INTRUDER.ua },
+        }),
+      );
+      assert.equal(session(newPhone).probationUntil, null);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  test('an account the engine contains: a right password on a new device is refused with the engine’s reason; the owner’s device, and the account once released, sign in', async () => {
+    const h = await harness(backend);
+    try {
+      const a = await settled(h, `held.${backend}`, 0);
+      h.gh.engine.engine.markVictim(a.id);
+      const r = refused(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD },
+          from: INTRUDER,
+        }),
+        403,
+        'SIGNIN_RISK_DENIED',
+      );
+      const signals = (r.json.signals ?? []) as Array<{ name: string; en: string; zh: string }>;
+      assert.deepEqual(
+        signals.map((s) => s.name),
+        ['engine_contained'],
+      );
+      assert.ok(signals[0]!.en.length > 0 && /[\u4e00-\u9fff]/.test(signals[0]!.zh));
+      const history = await h.gh.identity.signins(a.id, 1);
+      assert.equal(history[0]!.reason, 'risk_denied');
+      // the owner's own device is not asked
+      ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD, deviceToken: a.device },
+          from: a.from,
+        }),
+      );
+      h.gh.engine.engine.release(a.id);
+      ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD },
+          from: INTRUDER,
+        }),
+      );
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
