@@ -1,5 +1,6 @@
 import type { SignInRisk } from '../../engine/index.ts';
-import { GatehouseError } from '../../errors/index.ts';
+import type { GatehouseError } from '../../errors/index.ts';
+import { signInRefused } from './stuffing.ts';
 import type { AccountsTable } from '../schema.ts';
 import type { IdentityService } from '../service.ts';
 
@@ -50,20 +51,9 @@ export function engineVerdict(
 
 /** The refusal: 403 SIGNIN_RISK_DENIED with the engine's signals (values, thresholds, zh/en). */
 export function engineDenied(signals: readonly SignInRisk[]): GatehouseError {
-  return new GatehouseError(
-    'SIGNIN_RISK_DENIED',
+  return signInRefused(
+    signals,
     'Gatehouse holds this account as a suspected takeover: sign in on a device you used before, or take it back through recovery',
-    {
-      extra: {
-        signals: signals.map((s) => ({
-          name: s.name,
-          value: s.value,
-          threshold: s.threshold,
-          en: s.en,
-          zh: s.zh,
-        })),
-        zh: 'Gatehouse 认为该账号疑似被盗：请在以前用过的设备上登录，或通过账号找回流程取回账号',
-      },
-    },
+    'Gatehouse 认为该账号疑似被盗：请在以前用过的设备上登录，或通过账号找回流程取回账号',
   );
 }

@@ -99,22 +99,31 @@ export async function travelSignal(
 }
 
 export function riskDenied(signals: RiskSignal[]): GatehouseError {
-  return new GatehouseError(
-    'SIGNIN_RISK_DENIED',
+  return signInRefused(
+    signals,
     'This looks like credential stuffing: sign in from a device or network you used before, or add a second factor',
-    {
-      extra: {
-        signals: signals.map((s) => ({
-          name: s.name,
-          value: s.value,
-          threshold: s.threshold,
-          en: s.en,
-          zh: s.zh,
-        })),
-        zh: '疑似撞库登录：请在以前用过的设备或网络上登录，或为账号添加第二重验证',
-      },
-    },
+    '疑似撞库登录：请在以前用过的设备或网络上登录，或为账号添加第二重验证',
   );
+}
+
+/** 403 SIGNIN_RISK_DENIED carrying the named signals that refused the sign-in (values, thresholds, zh/en). */
+export function signInRefused(
+  signals: ReadonlyArray<{ name: string; value: number; threshold: number; en: string; zh: string }>,
+  en: string,
+  zh: string,
+): GatehouseError {
+  return new GatehouseError('SIGNIN_RISK_DENIED', en, {
+    extra: {
+      signals: signals.map((s) => ({
+        name: s.name,
+        value: s.value,
+        threshold: s.threshold,
+        en: s.en,
+        zh: s.zh,
+      })),
+      zh,
+    },
+  });
 }
 
 /**
