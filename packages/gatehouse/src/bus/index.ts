@@ -142,15 +142,16 @@ const RECORD_RUN = 128;
 
 /**
  * Moves committed outbox rows onto the bus in commit order (appends take the append-order lock on
- * PostgreSQL, so `seq` order is commit order and reading "after the last seq" skips nothing). Runs on a timer and when poked after a
- * commit. It remembers in memory how far it has published and records that in the table once
- * per flush interval (a few statements of RECORD_RUN rows, each a turn of the lane), not per event, so a busy system does not pay a second fsync for every
- * transaction. An event that was committed but not yet recorded as published when the process died is
- * published again by the next drainer that starts: delivery is at least once, nothing acknowledged is
- * lost, and handlers must be idempotent. A handler that only queues an event's work (the response
- * queue) holds the record back below the oldest event whose work is not done (`pendingFrom`), so that
- * work is published again after a crash. The drainer yields to the event loop every few milliseconds
- * so that a long backlog never stalls requests.
+ * PostgreSQL, so `seq` order is commit order and reading "after the last seq" skips nothing). Runs on a
+ * timer and when poked after a commit. It remembers in memory how far it has published and records that
+ * in the table once per flush interval (statements of RECORD_RUN rows, each a turn of the lane), not per
+ * event, so a busy system does not pay a second fsync for every transaction. An event that was
+ * committed but not yet recorded as published when the process died is published again by the next
+ * drainer that starts: delivery is at least once, nothing acknowledged is lost, and handlers must be
+ * idempotent. A handler that only queues an event's work (the response queue) holds the record back
+ * below the oldest event whose work is not done (`pendingFrom`), so that work is published again after a
+ * crash. Each row's publication is a turn of the background lane (core/lane.ts), so that a long backlog
+ * never stalls requests.
  *
  * With a `lease` (PostgreSQL, several dispatcher processes) only the drainer holding it publishes and
  * records; the others stand by, and take over within the lease's time when the holder dies (bus/lease.ts).
