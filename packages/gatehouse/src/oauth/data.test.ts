@@ -246,6 +246,40 @@ describe('the consent page', () => {
     const failures = await f.gh.identity.signins(f.account.id, 5);
     assert.equal(failures[0]!.reason, 'wrong_password', 'recorded in the sign-in history');
   });
+
+  test('an account the engine contains: the sign-in page refuses a new device with the engine’s reason, in the reader’s language', async () => {
+    const held = await f.gh.identity.createAccount(
+      { handle: 'held.reader', password: PASSWORD },
+      { ip: '127.0.0.1', userAgent: 'test' },
+    );
+    f.gh.engine.engine.markVictim(held.id);
+    const app = await addApp(f.gh);
+    const config = await rp(f.url, app);
+    try {
+      for (const [lang, words] of [
+        ['zh-CN', /疑似被盗/],
+        ['en', /suspected takeover/],
+      ] as const) {
+        const browser = new TestBrowser({ headers: { 'accept-language': lang } });
+        const url = oidc.buildAuthorizationUrl(config, {
+          redirect_uri: REDIRECT,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+        });
+        const page = await browser.follow(url.toString(), REDIRECT);
+        assert.ok('page' in page);
+        const form = readForm(page.page);
+        const refused = await browser.request(new URL(form.action, f.url).toString(), {
+          form: { ...form.fields, handle: 'held.reader', password: PASSWORD },
+        });
+        assert.equal(refused.status, 403);
+        assert.match(refused.body, words);
+      }
+    } finally {
+      f.gh.engine.engine.release(held.id);
+    }
+  });
 });
 
 describe('what apps read, users can read', () => {

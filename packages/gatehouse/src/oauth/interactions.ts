@@ -212,7 +212,11 @@ export async function interactionRoutes(app: FastifyInstance, d: InteractionDeps
           action: `${INTERACTION_PREFIX}/${details.uid}/login`,
           csrf: csrfOf(details.uid),
           handle,
-          error: lang === 'zh' ? (zh[e.code] ?? e.message) : e.message,
+          // a refusal that carries its own Chinese (the engine's, the stuffing rules') says it in its words
+          error:
+            lang === 'zh'
+              ? ((typeof e.extra?.zh === 'string' ? e.extra.zh : undefined) ?? zh[e.code] ?? e.message)
+              : e.message,
         }),
       );
     }
