@@ -19,8 +19,10 @@ import { describeBackends } from '../testing/backends.ts';
 async function settled(h: Harness, handle: string, i: number) {
   const from = { ip: `198.51.${100 + i}.7`, ua: OWNER.ua };
   const a = await signUp(h, handle, from);
-  const first = ok(await h.call('POST', '/v1/auth/signin', { body: { handle, password: PASSWORD }, from }));
-  return { ...a, from, device: first.json.deviceToken as string };
+  const first = ok(
+    await h.call('POST', '/v1/auth/signin', { body: { handle, password: PASSWORD, mode: 'token' }, from }),
+  );
+  return { ...a, from, device: first.json.deviceToken as string, token: first.json.token as string };
 }
 
 const session = (r: { json: Record<string, unknown> }) =>
@@ -70,6 +72,15 @@ describeBackends('the engine asked before the session', (backend) => {
         }),
       );
       assert.notEqual(session(again).probationUntil, null);
+      // the owner, from their older session, vouches for it: the restrictions end
+      const vouched = ok(
+        await h.call('POST', `/v1/me/sessions/${session(sixth).id}/confirm`, {
+          token: accounts[5]!.token,
+          from: accounts[5]!.from,
+        }),
+      );
+      assert.equal(vouched.json.probationUntil, null);
+      ok(await h.call('POST', '/v1/me/recovery/codes', intr));
 
       // the owners: on their own device (its token sent back) on the wave's network too, a full session
       const owner = accounts[6]!;
