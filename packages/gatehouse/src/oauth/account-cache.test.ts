@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { postgresSkip, type Backend } from '../testing/index.ts';
+import { describeBackends } from '../testing/backends.ts';
 import { until } from '../testing/receiver.ts';
 import { AccountCache } from './account-cache.ts';
 import { addApp, codeFlow, fixture, rp, type Fixture } from './test-fixture.ts';
@@ -79,74 +79,61 @@ describe('AccountCache', () => {
 });
 
 // the two databases at once (each with its own Gatehouse): the tests within one stay in order; most of each is waiting for a cached entry to age out (the 1 s TTL)
-describe('account cache over HTTP', { concurrency: 2 }, () => {
-  for (const backend of ['sqlite', 'postgres'] as Backend[]) {
-    describe(`account cache over HTTP (${backend})`, { concurrency: 1 }, async () => {
-      const skip = backend === 'postgres' ? await postgresSkip() : undefined;
-      let f: Fixture;
-      before(async () => {
-        if (!skip) f = await fixture(backend);
-      });
-      after(async () => {
-        if (!skip) await f.cleanup();
-      });
-
-      const me = (token: string) =>
-        fetch(`${f.url}/v1/apps/me`, { headers: { authorization: `Bearer ${token}` } });
-      /** Userinfo and the resource API, each read twice: the account comes from the cache. */
-      const warm = async (config: oidc.Configuration, token: string) => {
-        const hits = f.gh.oauth.accounts.stats.hits;
-        for (let i = 0; i < 2; i++) {
-          await oidc.fetchUserInfo(config, token, oidc.skipSubjectCheck);
-          assert.equal((await me(token)).status, 200);
-        }
-        assert.ok(f.gh.oauth.accounts.stats.hits > hits, 'the account was served from the cache');
-      };
-      /** A new app's tokens for the account, read until its account is cached. */
-      const warmedToken = async () => {
-        const config = await rp(f.url, await addApp(f.gh));
-        const { tokens } = await codeFlow(f, config);
-        await warm(config, tokens.access_token);
-        return { config, tokens };
-      };
-
-      test(
-        'freezing the account: its cached tokens are refused at once, and work at once when unfrozen',
-        {
-          skip,
-        },
-        async () => {
-          const { config, tokens } = await warmedToken();
-          await f.gh.identity.freeze(f.account.id, 'test freeze');
-          try {
-            await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
-            assert.equal((await me(tokens.access_token)).status, 401);
-          } finally {
-            await f.gh.identity.unfreeze(f.account.id, 'test over');
-          }
-          await warm(config, tokens.access_token);
-        },
-      );
-
-      test(
-        "another process's freeze (the row changed under the cache) is seen once the entry ages out",
-        {
-          skip,
-        },
-        async () => {
-          const { config, tokens } = await warmedToken();
-          const set = (state: 'frozen' | 'active') =>
-            f.gh.store.db.updateTable('accounts').set({ state }).where('id', '=', f.account.id).execute();
-          await set('frozen');
-          try {
-            await until(async () => (await me(tokens.access_token)).status === 401, 'refused after the TTL');
-            await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
-          } finally {
-            await set('active');
-          }
-          await until(async () => (await me(tokens.access_token)).status === 200, 'served after the TTL');
-        },
-      );
+describeBackends(
+  'account cache over HTTP',
+  (backend) => {
+    let f: Fixture;
+    before(async () => {
+      f = await fixture(backend);
     });
-  }
-});
+    after(async () => {
+      await f.cleanup();
+    });
+
+    const me = (token: string) =>
+      fetch(`${f.url}/v1/apps/me`, { headers: { authorization: `Bearer ${token}` } });
+    /** Userinfo and the resource API, each read twice: the account comes from the cache. */
+    const warm = async (config: oidc.Configuration, token: string) => {
+      const hits = f.gh.oauth.accounts.stats.hits;
+      for (let i = 0; i < 2; i++) {
+        await oidc.fetchUserInfo(config, token, oidc.skipSubjectCheck);
+        assert.equal((await me(token)).status, 200);
+      }
+      assert.ok(f.gh.oauth.accounts.stats.hits > hits, 'the account was served from the cache');
+    };
+    /** A new app's tokens for the account, read until its account is cached. */
+    const warmedToken = async () => {
+      const config = await rp(f.url, await addApp(f.gh));
+      const { tokens } = await codeFlow(f, config);
+      await warm(config, tokens.access_token);
+      return { config, tokens };
+    };
+
+    test('freezing the account: its cached tokens are refused at once, and work at once when unfrozen', async () => {
+      const { config, tokens } = await warmedToken();
+      await f.gh.identity.freeze(f.account.id, 'test freeze');
+      try {
+        await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
+        assert.equal((await me(tokens.access_token)).status, 401);
+      } finally {
+        await f.gh.identity.unfreeze(f.account.id, 'test over');
+      }
+      await warm(config, tokens.access_token);
+    });
+
+    test("another process's freeze (the row changed under the cache) is seen once the entry ages out", async () => {
+      const { config, tokens } = await warmedToken();
+      const set = (state: 'frozen' | 'active') =>
+        f.gh.store.db.updateTable('accounts').set({ state }).where('id', '=', f.account.id).execute();
+      await set('frozen');
+      try {
+        await until(async () => (await me(tokens.access_token)).status === 401, 'refused after the TTL');
+        await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
+      } finally {
+        await set('active');
+      }
+      await until(async () => (await me(tokens.access_token)).status === 200, 'served after the TTL');
+    });
+  },
+  { atOnce: true },
+);

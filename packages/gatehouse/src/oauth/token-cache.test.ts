@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { postgresSkip, type Backend } from '../testing/index.ts';
+import { describeBackends } from '../testing/backends.ts';
 import { until } from '../testing/receiver.ts';
 import { addApp, codeFlow, fixture, rp, type Fixture } from './test-fixture.ts';
 import { TokenCache } from './token-cache.ts';
@@ -60,112 +60,99 @@ describe('TokenCache', () => {
 });
 
 // the two databases at once (each with its own Gatehouse): the tests within one stay in order; most of each is waiting for a cached entry to age out (the 1 s TTL)
-describe('token cache over HTTP', { concurrency: 2 }, () => {
-  for (const backend of ['sqlite', 'postgres'] as Backend[]) {
-    describe(`token cache over HTTP (${backend})`, { concurrency: 1 }, async () => {
-      const skip = backend === 'postgres' ? await postgresSkip() : undefined;
-      let f: Fixture;
-      before(async () => {
-        if (!skip) f = await fixture(backend);
-      });
-      after(async () => {
-        if (!skip) await f.cleanup();
-      });
-
-      /** Userinfo and the resource API, each read twice: the second read must come from the cache. */
-      const warm = async (config: oidc.Configuration, token: string) => {
-        const hits = f.gh.oauth.tokens.stats.hits;
-        for (let i = 0; i < 2; i++) {
-          await oidc.fetchUserInfo(config, token, oidc.skipSubjectCheck);
-          const r = await fetch(`${f.url}/v1/apps/me`, { headers: { authorization: `Bearer ${token}` } });
-          assert.equal(r.status, 200);
-        }
-        assert.ok(f.gh.oauth.tokens.stats.hits > hits, 'the reads were served from the cache');
-      };
-      const refused = async (config: oidc.Configuration, token: string) => {
-        await assert.rejects(oidc.fetchUserInfo(config, token, oidc.skipSubjectCheck));
-        const r = await fetch(`${f.url}/v1/apps/me`, { headers: { authorization: `Bearer ${token}` } });
-        assert.equal(r.status, 401);
-      };
-
-      test('a user revoking the app: its cached tokens are refused at once', { skip }, async () => {
-        const app = await addApp(f.gh);
-        const config = await rp(f.url, app);
-        const { tokens } = await codeFlow(f, config);
-        await warm(config, tokens.access_token);
-        await f.gh.oauth.revokeApp(f.account.id, app.id, f.account.id);
-        await refused(config, tokens.access_token);
-      });
-
-      test(
-        'revocation endpoint and refresh-token reuse: refused at once after cached reads',
-        { skip },
-        async () => {
-          const app = await addApp(f.gh);
-          const config = await rp(f.url, app);
-          const a = (await codeFlow(f, config)).tokens;
-          await warm(config, a.access_token);
-          await oidc.tokenRevocation(config, a.access_token);
-          await refused(config, a.access_token);
-          // reuse of a rotated refresh token revokes the whole grant, the cached access token with it
-          const b = (await codeFlow(f, config)).tokens;
-          const next = await oidc.refreshTokenGrant(config, b.refresh_token!);
-          await warm(config, next.access_token);
-          await assert.rejects(oidc.refreshTokenGrant(config, b.refresh_token!));
-          await refused(config, next.access_token);
-        },
-      );
-
-      test('containment revoking the grants: refused at once', { skip }, async () => {
-        const app = await addApp(f.gh);
-        const config = await rp(f.url, app);
-        const { tokens } = await codeFlow(f, config);
-        await warm(config, tokens.access_token);
-        const grants = (await f.gh.oauth.userApps(f.account.id)).flatMap((x) => x.grants);
-        await f.gh.oauth.revokeGrantIds(f.account.id, grants, 'system', 'containment (all)');
-        await refused(config, tokens.access_token);
-      });
-
-      test(
-        "another process's deletion (rows gone under the cache) is seen once the entry ages out",
-        { skip },
-        async () => {
-          const app = await addApp(f.gh);
-          const config = await rp(f.url, app);
-          const { tokens } = await codeFlow(f, config);
-          await warm(config, tokens.access_token);
-          // what another process's revocation leaves: the rows gone, this process not told
-          await f.gh.store.db.deleteFrom('oauth_models').where('client_id', '=', app.id).execute();
-          await until(async () => {
-            const r = await fetch(`${f.url}/v1/apps/me`, {
-              headers: { authorization: `Bearer ${tokens.access_token}` },
-            });
-            return r.status === 401;
-          }, 'the deleted token refused after the cache TTL');
-          await refused(config, tokens.access_token);
-        },
-      );
-
-      test(
-        'the app registry: a row read while the app was forgotten (a suspension committing) is not cached',
-        { skip },
-        async () => {
-          const app = await addApp(f.gh);
-          const reg = f.gh.oauth.registry;
-          reg.forget(app.id);
-          const read = reg.cached(app.id); // a read under way…
-          reg.forget(app.id); // …while a suspension commits and forgets the app
-          assert.equal((await read)?.status, 'active', 'the read answers its own request');
-          // the suspension's row, written without telling this registry again: the next read must see it
-          await f.gh.store.db
-            .updateTable('oauth_apps')
-            .set({ status: 'suspended' })
-            .where('id', '=', app.id)
-            .execute();
-          assert.equal((await reg.cached(app.id))?.status, 'suspended');
-          assert.equal(await reg.clientMetadata(app.id), undefined, 'the provider is told the app is gone');
-        },
-      );
+describeBackends(
+  'token cache over HTTP',
+  (backend) => {
+    let f: Fixture;
+    before(async () => {
+      f = await fixture(backend);
     });
-  }
-});
+    after(async () => {
+      await f.cleanup();
+    });
+
+    /** Userinfo and the resource API, each read twice: the second read must come from the cache. */
+    const warm = async (config: oidc.Configuration, token: string) => {
+      const hits = f.gh.oauth.tokens.stats.hits;
+      for (let i = 0; i < 2; i++) {
+        await oidc.fetchUserInfo(config, token, oidc.skipSubjectCheck);
+        const r = await fetch(`${f.url}/v1/apps/me`, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(r.status, 200);
+      }
+      assert.ok(f.gh.oauth.tokens.stats.hits > hits, 'the reads were served from the cache');
+    };
+    const refused = async (config: oidc.Configuration, token: string) => {
+      await assert.rejects(oidc.fetchUserInfo(config, token, oidc.skipSubjectCheck));
+      const r = await fetch(`${f.url}/v1/apps/me`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.status, 401);
+    };
+
+    test('a user revoking the app: its cached tokens are refused at once', async () => {
+      const app = await addApp(f.gh);
+      const config = await rp(f.url, app);
+      const { tokens } = await codeFlow(f, config);
+      await warm(config, tokens.access_token);
+      await f.gh.oauth.revokeApp(f.account.id, app.id, f.account.id);
+      await refused(config, tokens.access_token);
+    });
+
+    test('revocation endpoint and refresh-token reuse: refused at once after cached reads', async () => {
+      const app = await addApp(f.gh);
+      const config = await rp(f.url, app);
+      const a = (await codeFlow(f, config)).tokens;
+      await warm(config, a.access_token);
+      await oidc.tokenRevocation(config, a.access_token);
+      await refused(config, a.access_token);
+      // reuse of a rotated refresh token revokes the whole grant, the cached access token with it
+      const b = (await codeFlow(f, config)).tokens;
+      const next = await oidc.refreshTokenGrant(config, b.refresh_token!);
+      await warm(config, next.access_token);
+      await assert.rejects(oidc.refreshTokenGrant(config, b.refresh_token!));
+      await refused(config, next.access_token);
+    });
+
+    test('containment revoking the grants: refused at once', async () => {
+      const app = await addApp(f.gh);
+      const config = await rp(f.url, app);
+      const { tokens } = await codeFlow(f, config);
+      await warm(config, tokens.access_token);
+      const grants = (await f.gh.oauth.userApps(f.account.id)).flatMap((x) => x.grants);
+      await f.gh.oauth.revokeGrantIds(f.account.id, grants, 'system', 'containment (all)');
+      await refused(config, tokens.access_token);
+    });
+
+    test("another process's deletion (rows gone under the cache) is seen once the entry ages out", async () => {
+      const app = await addApp(f.gh);
+      const config = await rp(f.url, app);
+      const { tokens } = await codeFlow(f, config);
+      await warm(config, tokens.access_token);
+      // what another process's revocation leaves: the rows gone, this process not told
+      await f.gh.store.db.deleteFrom('oauth_models').where('client_id', '=', app.id).execute();
+      await until(async () => {
+        const r = await fetch(`${f.url}/v1/apps/me`, {
+          headers: { authorization: `Bearer ${tokens.access_token}` },
+        });
+        return r.status === 401;
+      }, 'the deleted token refused after the cache TTL');
+      await refused(config, tokens.access_token);
+    });
+
+    test('the app registry: a row read while the app was forgotten (a suspension committing) is not cached', async () => {
+      const app = await addApp(f.gh);
+      const reg = f.gh.oauth.registry;
+      reg.forget(app.id);
+      const read = reg.cached(app.id); // a read under way…
+      reg.forget(app.id); // …while a suspension commits and forgets the app
+      assert.equal((await read)?.status, 'active', 'the read answers its own request');
+      // the suspension's row, written without telling this registry again: the next read must see it
+      await f.gh.store.db
+        .updateTable('oauth_apps')
+        .set({ status: 'suspended' })
+        .where('id', '=', app.id)
+        .execute();
+      assert.equal((await reg.cached(app.id))?.status, 'suspended');
+      assert.equal(await reg.clientMetadata(app.id), undefined, 'the provider is told the app is gone');
+    });
+  },
+  { atOnce: true },
+);

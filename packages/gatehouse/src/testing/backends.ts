@@ -11,12 +11,26 @@ const pgSkip = await postgresSkip();
 
 export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres'];
 
-/** Registers `name (sqlite)` and `name (postgres)`, each calling `fn` with its backend. */
-export function describeBackends(name: string, fn: (backend: Backend) => void): void {
-  for (const backend of BACKENDS)
-    describe(`${name} (${backend})`, { skip: backend === 'postgres' ? pgSkip : undefined }, () =>
-      fn(backend),
-    );
+/**
+ * Registers `name (sqlite)` and `name (postgres)`, each calling `fn` with its backend. `atOnce`: the two
+ * run at the same time (each on its own database, its tests in order), under one suite `name` — for
+ * suites that mostly wait (mail, retries, a cache's time to live, a restart).
+ */
+export function describeBackends(
+  name: string,
+  fn: (backend: Backend) => void,
+  opts: { atOnce?: boolean } = {},
+): void {
+  const each = () => {
+    for (const backend of BACKENDS)
+      describe(
+        `${name} (${backend})`,
+        { skip: backend === 'postgres' ? pgSkip : undefined, ...(opts.atOnce ? { concurrency: 1 } : {}) },
+        () => fn(backend),
+      );
+  };
+  if (opts.atOnce) describe(name, { concurrency: 2 }, each);
+  else each();
 }
 
 /**
