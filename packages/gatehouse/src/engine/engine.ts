@@ -161,10 +161,7 @@ export class Engine {
   }
 
   /** What the engine holds against a sign-in about to happen (sessions.ts); reads only. */
-  signInRisk(
-    q: { account: string; ip: string; device?: string | undefined },
-    t = this.st.now(),
-  ): SignInRisk[] {
+  signInRisk(q: { account: string; ip: string }, t = this.st.now()): SignInRisk[] {
     return signInRisk(this.st, { ...q, t });
   }
 

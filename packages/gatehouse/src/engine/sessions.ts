@@ -92,15 +92,12 @@ export interface SignInRisk {
 }
 
 /**
- * The engine asked before a session exists (identity, for a sign-in from a device or network the account
- * has not used): the account is contained by the engine now, or its network is in a wave of new-device
+ * The engine asked before a session exists (identity, for a sign-in on a device the account has not
+ * used): the account is contained by the engine now, or its network is in a wave of new-device
  * sign-ins across accounts (the QQ pattern). Reads the state only; the sign-in itself is counted when
  * its session is made.
  */
-export function signInRisk(
-  st: EngineState,
-  q: { account: string; ip: string; device?: string | undefined; t: number },
-): SignInRisk[] {
+export function signInRisk(st: EngineState, q: { account: string; ip: string; t: number }): SignInRisk[] {
   const out: SignInRisk[] = [];
   const a = st.accounts.get(q.account);
   if (a?.contained)
@@ -112,8 +109,8 @@ export function signInRisk(
       en: 'The account is contained as a suspected takeover: only its owner, by a second factor or a recovery case, may sign in anew',
       zh: '该账号因疑似被盗已被控制：只有账号主人通过第二重验证或找回流程才能重新登录',
     });
-  // new as onLogin counts it: an account's first device is no "new device"
-  const deviceNew = !!a && a.devices.size > 0 && (q.device === undefined || !a.devices.has(q.device));
+  // asked for a device the account never used; new as onLogin counts it (a first device is not "new")
+  const deviceNew = !!a && a.devices.size > 0;
   const n = deviceNew ? st.networks.get(networkOf(q.ip)) : undefined;
   const count = n ? n.win.sum(0, q.t, W10) : 0;
   if (n && waveStrength(st, count) > 0)

@@ -72,6 +72,12 @@ describeBackends('the engine asked before the session', (backend) => {
         }),
       );
       assert.notEqual(session(again).probationUntil, null);
+      // nor can it vouch for itself
+      refused(
+        await h.call('POST', `/v1/me/sessions/${session(sixth).id}/confirm`, intr),
+        403,
+        'SESSION_ON_PROBATION',
+      );
       // the owner, from their older session, vouches for it: the restrictions end
       const vouched = ok(
         await h.call('POST', `/v1/me/sessions/${session(sixth).id}/confirm`, {
