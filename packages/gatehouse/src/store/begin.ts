@@ -40,7 +40,7 @@ export function yieldOnBusy(driver: Driver, sqlite: Database.Database): Driver {
 }
 
 /** A statement that writes (one outside a transaction takes the write lock itself). */
-const WRITE = /^\s*(insert|update|delete|replace)\b/i;
+export const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
 /**
  * Runs `attempt` with the busy timeout off: while another connection holds the write lock it is tried

@@ -13,7 +13,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/index.ts';
-import { BUSY_TIMEOUT_MS, yieldOnBusy } from './begin.ts';
+import { BUSY_TIMEOUT_MS, WRITE, yieldOnBusy } from './begin.ts';
 import { GroupCommitDialect, WalSync } from './group-commit.ts';
 import { SqliteLiteralLimitCompiler } from './sqlite-compiler.ts';
 import type { DB } from './schema.ts';
@@ -125,8 +125,13 @@ function withStatementCache(sqlite: Database.Database, onWrite?: () => void, max
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
         cache.set(text, st);
       }
-      // a COMMIT, or a write outside a transaction, reaches the log now (group commit waits for it)
-      if (onWrite && (text === 'commit' || (!st.reader && !sqlite.inTransaction && !TX_CONTROL.test(text))))
+      // a COMMIT, or a write outside a transaction, reaches the log now (group commit waits for it); an
+      // UPDATE, DELETE or INSERT with RETURNING is a statement that returns rows and writes
+      if (
+        onWrite &&
+        (text === 'commit' ||
+          (!sqlite.inTransaction && !TX_CONTROL.test(text) && (!st.reader || WRITE.test(text))))
+      )
         onWrite();
       return st;
     },

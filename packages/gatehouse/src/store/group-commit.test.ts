@@ -57,6 +57,16 @@ test('a write outside a transaction waits for its fsync too; reads never sync', 
   assert.ok(wal.syncs - syncs <= 1, 'reads make no fsync (a read-only COMMIT may share one)');
 });
 
+test('an UPDATE … RETURNING outside a transaction is a write: it waits for its fsync', async () => {
+  // a statement that returns rows is a "reader" to SQLite; revoking sessions runs so
+  const wal = store.wal!;
+  const before = wal.writtenGen;
+  const r = await sql<{ id: number }>`update t set v = v || '!' where id = 1 returning id`.execute(store.db);
+  assert.deepEqual(r.rows, [{ id: 1 }]);
+  assert.ok(wal.writtenGen > before, 'the write reached the log as a write');
+  assert.ok(wal.syncedGen > before, 'an fsync after it has finished');
+});
+
 test('a failed transaction rolls back and the connection serves the next one', async () => {
   await assert.rejects(
     store.db.transaction().execute(async (tx) => {
