@@ -105,7 +105,7 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
   const post = async (path: string, body: unknown, auth = `Bearer ${key}`) => {
     const r = await fetch(`${api.url}${path}`, {
       method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
+      headers: { ...(auth ? { authorization: auth } : {}), 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
@@ -218,6 +218,74 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
     assert.ok(!friendly.reasons.some((x) => x.signal === 'probation_session'));
     // the same session to a stranger is still held
     assert.equal((await check(account, ['acc_stranger8'], { session: session.id })).verdict, 'hold');
+  });
+
+  test('the api asks the partition’s engine before the session: a stranger in a wave of new-device sign-ins gets a probation session, the owner a full one', async () => {
+    const PASSWORD = 'a long enough passphrase 7';
+    // an account Gatehouse gave out, in partition 0
+    let handle = '';
+    let account = '';
+    for (let i = 0; !account; i++) {
+      const id = await newAccount(`wave.real.${i}`);
+      if (partitionOf(id, PARTITIONS) === 0) [handle, account] = [`wave.real.${i}`, id];
+    }
+    const signIn = async (body: Record<string, unknown>) => {
+      const r = await post('/v1/auth/signin', { handle, password: PASSWORD, mode: 'token', ...body }, '');
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body as { token: string; deviceToken: string; session: { probationUntil: number | null } };
+    };
+    // the owner's first sign-in: the account's device from now on
+    const owner = await signIn({});
+    // six other accounts of the same partition signed in on new devices from the api's network (every
+    // request here comes from 127.0.0.1) in the last minutes: a wave, as that partition counts it
+    const now = Date.now();
+    const others: string[] = [];
+    for (let i = 0; others.length < 6; i++)
+      if (partitionOf(`acc_wave${i}`, PARTITIONS) === 0) others.push(`acc_wave${i}`);
+    const login = (acc: string, session: string, t: number, device: string, ip: string) => {
+      const ev = {
+        id: `identity:${session}`,
+        type: 'identity.login.succeeded',
+        time: t,
+        account: acc,
+        session,
+        method: 'password',
+        device: { id: device },
+        ip,
+      };
+      return {
+        id: ev.id,
+        type: ev.type,
+        account: acc,
+        time: t,
+        received_at: Date.now(),
+        origin: 'identity',
+        payload: JSON.stringify(ev),
+      };
+    };
+    const rows = others.flatMap((acc, i) => [
+      login(acc, `${acc}-s0`, now - 3 * HOUR, `${acc}-phone`, '198.51.100.7'),
+      login(acc, `${acc}-farm`, now - 5 * MIN + i * 1000, `farm-${i}`, `127.0.0.${50 + i}`),
+    ]);
+    await store.db.transaction().execute((tx) => engineStore.append(tx, rows, 'postgres'));
+    // a stranger with the right password on a device the account never used, from that network: the
+    // api asks the engine worker owning partition 0, which has seen the wave (the api's own engine holds
+    // no partition: before, it never saw one)
+    const stranger = await until(async () => {
+      const r = await signIn({});
+      return r.session.probationUntil !== null ? r : undefined;
+    }, 'a stranger’s sign-in put on probation by the partition’s engine');
+    assert.ok(stranger.session.probationUntil! > Date.now() + 23 * HOUR);
+    const change = await post(
+      '/v1/me/password',
+      { currentPassword: PASSWORD, newPassword: 'a brand new secret phrase 77' },
+      `Bearer ${stranger.token}`,
+    );
+    assert.equal(change.status, 403, JSON.stringify(change.body));
+    assert.equal(change.body.code, 'SESSION_ON_PROBATION');
+    // the owner on their own device (its token sent back) is not asked: a full session
+    const home = await signIn({ deviceToken: owner.deviceToken });
+    assert.equal(home.session.probationUntil, null);
   });
 
   test('sightings counted before a worker died still count after the takeover: the campaign forms', async () => {

@@ -17,7 +17,7 @@ import type { Db } from '../store/db.ts';
 import { openLink, type ClusterLink } from './nats.ts';
 import { partitionOf } from './partition.ts';
 import { StreamRelay, type StreamRow } from './relay.ts';
-import { remoteCheck } from './remote-check.ts';
+import { remoteCheck, remoteSignInRisk } from './remote-check.ts';
 import type { Probation } from '../identity/qr/probation.ts';
 import type { ThrottleGate } from '../response/throttle.ts';
 import { GateShare } from './gates.ts';
@@ -96,7 +96,10 @@ export class Cluster {
   wireEngine(engine: EngineService): void {
     engine.consume = false;
     engine.appended = () => this.link.nc.publish(this.link.names.pokeEvents);
-    if (this.role === 'api') engine.remoteCheck = remoteCheck(this.link, this.config.clusterCheckTimeoutMs);
+    if (this.role === 'api') {
+      engine.remoteCheck = remoteCheck(this.link, this.config.clusterCheckTimeoutMs);
+      engine.remoteSignInRisk = remoteSignInRisk(this.link, this.config.clusterCheckTimeoutMs, this.log);
+    }
     const send = (op: ControlOp, partitions: number[]) => {
       for (const p of partitions) {
         const id = `control:${randomUUID()}`;

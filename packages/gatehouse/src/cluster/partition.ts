@@ -17,6 +17,8 @@ export interface ClusterNames {
   eventsAll: string;
   /** Subject of partition p's pre-send checks (request/reply to its owner). */
   check(p: number): string;
+  /** Subject of partition p's "what does the engine hold against this sign-in" (request/reply). */
+  signInRisk(p: number): string;
   /** "There are new events in the log" (to the relay). */
   pokeEvents: string;
   /** "There are new outbox rows" (to the dispatcher). */
@@ -36,6 +38,7 @@ export function clusterNames(name: string): ClusterNames {
     events: (p) => `${name}.ev.${p}`,
     eventsAll: `${name}.ev.*`,
     check: (p) => `${name}.check.${p}`,
+    signInRisk: (p) => `${name}.signin-risk.${p}`,
     pokeEvents: `${name}.poke.events`,
     pokeOutbox: `${name}.poke.outbox`,
     sightings: `${name}.fp`,

@@ -25,6 +25,7 @@ import {
   type EngineEvent,
   type EngineService,
   type Sighting,
+  type SignInRisk,
   type SnapshotRecord,
 } from '../engine/index.ts';
 import type { NewEvent } from '../engine/store.ts';
@@ -56,6 +57,7 @@ export interface ControlOp {
 export type CheckReply =
   | { ok: true; answer: CheckAnswer }
   | { ok: false; code: string; detail: string; extra?: Record<string, unknown> };
+export type SignInRiskReply = { ok: true; signals: SignInRisk[] } | { ok: false; detail: string };
 
 export interface RunnerDeps {
   link: ClusterLink;
@@ -100,6 +102,7 @@ export class PartitionRunner {
   private sightings: ConsumerMessages | undefined;
   private consumingSightings: Promise<void> | undefined;
   private checkSub: Subscription | undefined;
+  private riskSub: Subscription | undefined;
   private consuming: Promise<void> | undefined;
   private gate: Promise<void> | undefined;
   private stopped = false;
@@ -159,6 +162,11 @@ export class PartitionRunner {
     this.checkSub = this.d.link.nc.subscribe(names.check(this.partition), {
       callback: (err, m) => {
         if (!err) this.onCheck(m);
+      },
+    });
+    this.riskSub = this.d.link.nc.subscribe(names.signInRisk(this.partition), {
+      callback: (err, m) => {
+        if (!err) this.onSignInRisk(m);
       },
     });
   }
@@ -309,6 +317,21 @@ export class PartitionRunner {
     m.respond(JSON.stringify(reply));
   }
 
+  /** The engine asked before a session exists (identity/risk/engine.ts), for an account of this partition. */
+  private onSignInRisk(m: Msg): void {
+    let reply: SignInRiskReply;
+    try {
+      const q = m.json<{ account?: unknown; ip?: unknown }>();
+      reply =
+        typeof q.account === 'string' && typeof q.ip === 'string'
+          ? { ok: true, signals: this.engine.signInRisk({ account: q.account, ip: q.ip }) }
+          : { ok: false, detail: 'account and ip are required' };
+    } catch {
+      reply = { ok: false, detail: 'unreadable request' };
+    }
+    m.respond(JSON.stringify(reply));
+  }
+
   private remember(id: string, a: CheckAnswer): void {
     this.recent.set(id, a);
     if (this.recent.size > 20_000) {
@@ -385,6 +408,7 @@ export class PartitionRunner {
   /** Stops consuming and answering; with `save`, snapshots first (a hand-over), else drops the state (lease lost). */
   async stop(save: boolean): Promise<void> {
     this.checkSub?.unsubscribe();
+    this.riskSub?.unsubscribe();
     if (save) await this.snapshot();
     this.stopped = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);

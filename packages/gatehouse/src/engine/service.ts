@@ -29,6 +29,7 @@ import { appendLateDeliveries } from './late-delivery.ts';
 import { persistDecisions } from './persist.ts';
 import { engineStore, type NewEvent } from './store.ts';
 import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
+import type { SignInRisk } from './sessions.ts';
 import { createContentAnalyzer } from './content.ts';
 import { appendIdentityRows, consumedIdentity, IDENTITY_TYPES, identityRows } from './identity-events.ts';
 import { createEventLog, createMessageLog, type EventLogView, type MessageLogView } from './service-views.ts';
@@ -82,6 +83,8 @@ export class EngineService {
   consume = true;
   appended: (() => void) | undefined;
   remoteCheck: ((input: unknown) => Promise<CheckAnswer>) | undefined;
+  /** The api role: what the owning worker's engine holds against a sign-in (identity asks it). */
+  remoteSignInRisk: ((q: { account: string; ip: string }) => Promise<readonly SignInRisk[]>) | undefined;
 
   constructor(opts: EngineServiceOptions) {
     this.opts = opts;

@@ -57,7 +57,10 @@ export interface IdentityOptions {
    * The engine asked before a session exists, for a sign-in on a device the account never used: what it
    * holds against it (the account contained now, a wave of new-device sign-ins on this network).
    */
-  engineSignInRisk?: (q: { account: string; ip: string }) => readonly SignInRisk[];
+  engineSignInRisk?: (q: {
+    account: string;
+    ip: string;
+  }) => readonly SignInRisk[] | Promise<readonly SignInRisk[]>;
   /**
    * Runs in the transaction that starts a session (notify announces a sign-in from somewhere new);
    * true when it enqueued something (a notice).

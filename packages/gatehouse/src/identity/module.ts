@@ -42,7 +42,11 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
       lock: (tx) => w.get('engine').identityLog.lock(tx),
       append: (tx, events) => w.get('engine').identityLog.append(tx, events),
     },
-    engineSignInRisk: (q) => w.get('engine').engine.signInRisk(q),
+    // in the api role of a scale-out the engine holding the account's partition is another process
+    engineSignInRisk: (q) => {
+      const e = w.get('engine');
+      return e.remoteSignInRisk ? e.remoteSignInRisk(q) : e.engine.signInRisk(q);
+    },
     // only the dispatchers with work: most sign-ins write to the engine's log and nothing else
     onCommit: (wrote) => {
       if (wrote.logged) w.get('engine').identityLog.committed(wrote.emitted);

@@ -215,7 +215,7 @@ export class IdentityService {
       }
     }
     // the engine asked before the session on a new device (risk/engine.ts); a frozen account is told so below
-    const engine = engineVerdict(this, account, ctx.ip, ticket.known.device, read!.factors);
+    const engine = await engineVerdict(this, account, ctx.ip, ticket.known.device, read!.factors);
     if (engine?.deny) {
       await this.recordFailure(account, key, 'risk_denied', ctx, device);
       throw engineDenied(engine.signals);

@@ -22,16 +22,16 @@ export interface EngineVerdict {
   probation?: { until: number; reason: string };
 }
 
-export function engineVerdict(
+export async function engineVerdict(
   id: IdentityService,
   account: AccountsTable,
   ip: string,
   knownDevice: boolean,
   factors: { totp: boolean; passkeys: number },
-): EngineVerdict | undefined {
+): Promise<EngineVerdict | undefined> {
   // a frozen account is told so, as before (its owner's way back is recovery)
   if (knownDevice || account.state !== 'active' || factors.totp || factors.passkeys > 0) return undefined;
-  const signals = id.opts.engineSignInRisk?.({ account: account.id, ip }) ?? [];
+  const signals = (await id.opts.engineSignInRisk?.({ account: account.id, ip })) ?? [];
   if (signals.length === 0) return undefined;
   const deny = signals.some((s) => s.effect === 'deny');
   const waves = signals.filter((s) => s.effect === 'probation');
