@@ -120,7 +120,7 @@ export class LoginQrMatcher {
         `消息包含本平台的扫码登录链接（${link}…）`,
       );
     if (text.length === 0) return undefined;
-    const w = WORDING.exec(text.normalize('NFKC').toLowerCase());
+    const w = WORDING.exec(wordingForm(text));
     if (w)
       return finding(
         'wording',
@@ -133,6 +133,30 @@ export class LoginQrMatcher {
   }
 }
 
+/**
+ * The text as WORDING reads it: NFKC, lower case. Asked on every message, so text made only of code
+ * points NFKC leaves as they are — ASCII, CJK unified ideographs, the CJK punctuation that has no
+ * compatibility form and is no combining mark (not the ideographic space, which NFKC makes a plain
+ * space) — skips the normalisation (a copy of every message before). `login.test.ts` checks each.
+ */
+export function wordingForm(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    if (!nfkcStable(text.charCodeAt(i))) return text.normalize('NFKC').toLowerCase();
+  }
+  return text.toLowerCase();
+}
+
+/** A code unit NFKC keeps as it is, whatever stands around it (a starter with no decomposition). */
+export function nfkcStable(c: number): boolean {
+  return (
+    c < 0x80 ||
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0x3001 && c <= 0x3029) ||
+    (c >= 0x3030 && c <= 0x3035) ||
+    (c >= 0x303b && c <= 0x303f)
+  );
+}
+
 function finding(
   source: LoginQrSource,
   value: string,
@@ -143,19 +167,26 @@ function finding(
   return { intent: 'login_qr_shared', source, value, strength, en, zh };
 }
 
-let lastPrefixes: { key: string; list: readonly string[] } | undefined;
+let lastPrefixes: { configured: string; origins: readonly string[]; list: readonly string[] } | undefined;
 
 /** The platform's login URL prefixes: the configured list, else `<origin>/qr/` of each own origin. */
 export function loginQrPrefixes(configured: string, ownOrigins: readonly string[]): readonly string[] {
-  // asked on every message: the same settings give the same array, without parsing URLs again
-  const key = `${configured}\n${ownOrigins.join('\n')}`;
-  if (lastPrefixes?.key === key) return lastPrefixes.list;
+  // asked on every message: the same settings give the same array, without parsing URLs again (and
+  // without a key built per message to tell)
+  const last = lastPrefixes;
+  if (
+    last !== undefined &&
+    last.configured === configured &&
+    last.origins.length === ownOrigins.length &&
+    last.origins.every((o, i) => o === ownOrigins[i])
+  )
+    return last.list;
   let list = configured
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
   if (list.length === 0)
     list = [...new Set(ownOrigins.filter(Boolean).map((u) => `${new URL(u).origin}/qr/`))];
-  lastPrefixes = { key, list };
+  lastPrefixes = { configured, origins: [...ownOrigins], list };
   return list;
 }

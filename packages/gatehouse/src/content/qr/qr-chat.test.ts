@@ -12,7 +12,7 @@ import type { Gatehouse } from '../../gatehouse.ts';
 import { testGatehouse } from '../../testing/index.ts';
 import { until } from '../../testing/receiver.ts';
 import { decodeQr } from './decode.ts';
-import { LoginQrMatcher, loginQrPrefixes } from './login.ts';
+import { LoginQrMatcher, loginQrPrefixes, nfkcStable, wordingForm } from './login.ts';
 
 const LOGIN = 'https://chat.example/qr/';
 const code = () => `ghq_${randomBytes(32).toString('base64url')}`;
@@ -97,6 +97,33 @@ describe('QR codes in images: decoding', () => {
       m.match('https://evil.example/qr/ghq_x', ['https://evil.example/qr/'], ['https://evil.example/qr/1']),
       undefined,
     );
+    // compatibility forms are read as what they stand for (full-width letters, the ideographic space)
+    for (const t of ['ＳＣＡＮ　ｔｏ　ｌｏｇ　ｉｎ', 'Scan\u3000to sign in', '扫码　登录'.replace('　', '')])
+      assert.equal(m.match(t, [], [])?.source, 'wording', t);
+    // the settings asked again with equal values: the same list (no parsing per message)
+    const a = loginQrPrefixes('', ['https://chat.example', 'http://127.0.0.1:8080']);
+    assert.equal(loginQrPrefixes('', ['https://chat.example', 'http://127.0.0.1:8080']), a);
+    assert.notEqual(loginQrPrefixes('', ['https://chat.example', 'http://127.0.0.1:8081']), a);
+  });
+
+  test('the wording is read as NFKC in lower case; the code points it skips normalising for are NFKC-stable', () => {
+    // every code point of the fast path: NFKC keeps it, alone and after a letter (no composition); a
+    // text with anything else (a combining mark too) is normalised
+    for (let c = 0; c < 0x10000; c++) {
+      if (!nfkcStable(c)) continue;
+      const ch = String.fromCharCode(c);
+      assert.equal(ch.normalize('NFKC'), ch, `U+${c.toString(16)}`);
+      assert.equal(`a${ch}`.normalize('NFKC'), `a${ch}`, `a + U+${c.toString(16)}`);
+    }
+    for (const t of [
+      'Hello 世界，扫码登录。',
+      'ＳＣＡＮ　ｔｏ　ｌｏｇ　ｉｎ',
+      'ﬁnd ⑴ ㎏',
+      'scan\u3000to',
+      'e\u0301',
+      '',
+    ])
+      assert.equal(wordingForm(t), t.normalize('NFKC').toLowerCase(), t);
   });
 });
 
