@@ -8,7 +8,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
+import { Gauge, collectDefaultMetrics, Registry } from 'prom-client';
 import { laneStats } from '../core/lane.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { requestLogger, type Logger } from '../log/index.ts';
@@ -16,6 +16,7 @@ import { FastRoutes } from './fast-route.ts';
 import { parseJsonBody } from './json-body.ts';
 import { sendProblem } from './problem.ts';
 import type { ReadyReport } from './readiness.ts';
+import { RequestMetrics } from './request-metrics.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -96,19 +97,7 @@ export async function buildServer(opts: ServerOptions) {
   // Metrics: request counts and latencies by route pattern (not raw URL, to bound cardinality).
   processMetrics();
   const registry = new Registry();
-  const requests = new Counter({
-    name: 'gatehouse_http_requests_total',
-    help: 'HTTP requests',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'gatehouse_http_request_duration_seconds',
-    help: 'HTTP request latency',
-    labelNames: ['method', 'route'],
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
+  const requestMetrics = new RequestMetrics(registry);
   // the background lane (core/lane.ts): loops waiting for their turn now (work piling up behind the
   // requests shows here and in each part's queue figures, not in the requests' latency)
   new Gauge({
@@ -119,23 +108,8 @@ export async function buildServer(opts: ServerOptions) {
       this.set(laneStats().waiting);
     },
   });
-  // per request: label objects made once per method, route and status (the hot routes answer thousands a
-  // second), and hooks that call back instead of making a promise each
-  const labelsOf = new Map<string, { counted: Record<string, string>; timed: Record<string, string> }>();
-  const count = (method: string, route: string, status: number, seconds: number) => {
-    const k = `${method} ${status} ${route}`;
-    let l = labelsOf.get(k);
-    if (!l) {
-      if (labelsOf.size >= 10_000) labelsOf.clear();
-      l = {
-        counted: { method, route, status: String(status) },
-        timed: { method, route },
-      };
-      labelsOf.set(k, l);
-    }
-    requests.inc(l.counted);
-    latency.observe(l.timed, seconds);
-  };
+  const count = (method: string, route: string, status: number, seconds: number) =>
+    requestMetrics.count(method, route, status, seconds);
   app.addHook('onResponse', (req, reply, done) => {
     count(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
