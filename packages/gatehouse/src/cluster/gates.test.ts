@@ -33,6 +33,29 @@ const HOUR = 60 * MIN;
 const client = { kind: 'mobile', name: 'QQ', version: '9.0' };
 const START_MS = 180_000;
 
+/** A sign-in as identity writes it to the event log (the dispatcher appends them from the outbox). */
+function loginRow(acc: string, session: string, t: number, method: string, device: string, ip: string) {
+  const ev = {
+    id: `identity:${session}`,
+    type: 'identity.login.succeeded',
+    time: t,
+    account: acc,
+    session,
+    method,
+    device: { id: device },
+    ip,
+  };
+  return {
+    id: ev.id,
+    type: ev.type,
+    account: acc,
+    time: t,
+    received_at: Date.now(),
+    origin: 'identity',
+    payload: JSON.stringify(ev),
+  };
+}
+
 describe('scale-out: the check’s gates and campaigns across processes', { skip }, () => {
   const procs: RoleProcess[] = [];
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -242,30 +265,9 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
     const others: string[] = [];
     for (let i = 0; others.length < 6; i++)
       if (partitionOf(`acc_wave${i}`, PARTITIONS) === 0) others.push(`acc_wave${i}`);
-    const login = (acc: string, session: string, t: number, device: string, ip: string) => {
-      const ev = {
-        id: `identity:${session}`,
-        type: 'identity.login.succeeded',
-        time: t,
-        account: acc,
-        session,
-        method: 'password',
-        device: { id: device },
-        ip,
-      };
-      return {
-        id: ev.id,
-        type: ev.type,
-        account: acc,
-        time: t,
-        received_at: Date.now(),
-        origin: 'identity',
-        payload: JSON.stringify(ev),
-      };
-    };
     const rows = others.flatMap((acc, i) => [
-      login(acc, `${acc}-s0`, now - 3 * HOUR, `${acc}-phone`, '198.51.100.7'),
-      login(acc, `${acc}-farm`, now - 5 * MIN + i * 1000, `farm-${i}`, `127.0.0.${50 + i}`),
+      loginRow(acc, `${acc}-s0`, now - 3 * HOUR, 'password', `${acc}-phone`, '198.51.100.7'),
+      loginRow(acc, `${acc}-farm`, now - 5 * MIN + i * 1000, 'password', `farm-${i}`, `127.0.0.${50 + i}`),
     ]);
     await store.db.transaction().execute((tx) => engineStore.append(tx, rows, 'postgres'));
     // a stranger with the right password on a device the account never used, from that network: the
@@ -319,25 +321,7 @@ describe('scale-out: the check’s gates and campaigns across processes', { skip
       device: string,
       ip: string,
     ) => {
-      const ev = {
-        id: `identity:${session}`,
-        type: 'identity.login.succeeded',
-        time: t,
-        account: acc,
-        session,
-        method,
-        device: { id: device },
-        ip,
-      };
-      const row = {
-        id: ev.id,
-        type: ev.type,
-        account: acc,
-        time: t,
-        received_at: Date.now(),
-        origin: 'identity',
-        payload: JSON.stringify(ev),
-      };
+      const row = loginRow(acc, session, t, method, device, ip);
       await store.db.transaction().execute((tx) => engineStore.append(tx, [row], 'postgres'));
     };
     const habits = (acc: string) => [
