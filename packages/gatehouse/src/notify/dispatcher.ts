@@ -194,13 +194,13 @@ export class NotifyDispatcher {
         // notices take turns with the other background loops (core/lane.ts)
         await laneTurn();
         const t = this.now();
-        const ids = await q.claimDueNotices(this.db, t, 100, t + LEASE_MS);
-        for (const id of ids) {
+        const claimed = await q.claimDueNotices(this.db, t, 100, t + LEASE_MS);
+        for (const c of claimed) {
           await laneTurn();
-          const r = await this.plan(id);
+          const r = await this.plan(c);
           if (r !== 'skipped') work++;
         }
-        if (ids.length < 100) break;
+        if (claimed.length < 100) break;
       }
       const free = this.o.concurrency - this.inflight.size;
       if (free > 0) {
@@ -222,14 +222,14 @@ export class NotifyDispatcher {
     return work;
   }
 
-  private async plan(id: string): Promise<PlanResult> {
+  private async plan(n: { id: string; kind: string; account_id: string }): Promise<PlanResult> {
+    const id = n.id;
     try {
-      const n = await q.notice(this.db, id);
       const r = await planNotice({ ...this.o.planner, db: this.db, links: this.o.links, now: this.now }, id);
-      if (n && r !== 'skipped') this.metrics?.notices.inc({ kind: n.kind, outcome: r });
+      if (r !== 'skipped') this.metrics?.notices.inc({ kind: n.kind, outcome: r });
       if (r === 'suppressed')
         this.o.log?.info(
-          { notice: id, kind: n?.kind, account: n?.account_id },
+          { notice: id, kind: n.kind, account: n.account_id },
           'notice over the hourly limit: suppressed',
         );
       return r;

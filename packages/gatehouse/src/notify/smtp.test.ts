@@ -434,6 +434,8 @@ describeBackends(
       assert.match(metrics, /gatehouse_notify_attempts_total\{channel="email",outcome="retry"\} [1-9]/);
       assert.match(metrics, /gatehouse_notify_attempts_total\{channel="email",outcome="failed"\} [1-9]/);
       assert.match(metrics, /gatehouse_notify_attempts_total\{channel="email",outcome="dead"\} [1-9]/);
+      // the planner counts each notice by the kind its claim returned
+      assert.match(metrics, /gatehouse_notify_notices_total\{kind="signin\.new",outcome="planned"\} [1-9]/);
 
       // the owner sees it in their own view too; a later success clears it
       const mine = await call('GET', '/v1/me/notifications', { token: tao.token });

@@ -41,8 +41,16 @@ export const notifyStore = {
   async setNotice(q: Q, id: string, patch: NoticePatch): Promise<void> {
     await setNoticeFields(q, { ...patch, id });
   },
-  /** Notices to plan now (new, or held past their window), oldest first, leased to this planner. */
-  async claimDueNotices(q: Q, now: number, limit: number, leaseUntil: number): Promise<string[]> {
+  /**
+   * Notices to plan now (new, or held past their window), oldest first, leased to this planner; with
+   * their kind and account (the planner's metrics and log name them without reading each again).
+   */
+  async claimDueNotices(
+    q: Q,
+    now: number,
+    limit: number,
+    leaseUntil: number,
+  ): Promise<Array<{ id: string; kind: string; account_id: string }>> {
     const due = await q
       .selectFrom('notify_notices')
       .select('id')
@@ -64,9 +72,11 @@ export const notifyStore = {
       .where('state', 'in', ['new', 'held'])
       .where('not_before', '<=', now)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .returning(['id', 'seq'])
+      .returning(['id', 'seq', 'kind', 'account_id'])
       .execute();
-    return got.sort((a, b) => a.seq - b.seq).map((r) => r.id);
+    return got
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => ({ id: r.id, kind: r.kind, account_id: r.account_id }));
   },
   /**
    * Takes the account's planning lock until the transaction ends (PostgreSQL: the upserted row stays

@@ -272,7 +272,7 @@ describe(
       const claimed: string[] = [];
       const claim = async () => {
         const now = Date.now() + 1;
-        claimed.push(...(await notifyStore.claimDueNotices(db, now, 100, now + 60_000)));
+        claimed.push(...(await notifyStore.claimDueNotices(db, now, 100, now + 60_000)).map((c) => c.id));
       };
       await interleave(
         db,
