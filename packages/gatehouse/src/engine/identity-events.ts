@@ -71,7 +71,6 @@ export async function appendIdentityRows(tx: Tx, rows: NewEvent[], dialect: 'sql
   else await appendOne(tx, rows[0]!);
 }
 
-/** Maps the SDK's identity event (the one definition, as the identity part publishes it) to the engine's input. */
 /**
  * The engine's device: the stable id of the device token Gatehouse issued (a long-lived HttpOnly cookie
  * or the app's stored token), else the platform's own id; the user-agent label only when the sign-in
@@ -82,6 +81,7 @@ function deviceOf(d: { id?: string | undefined; label: string }): { id: string }
   return { id: d.id ?? (d.label || 'unknown') };
 }
 
+/** Maps the SDK's identity event (the one definition, as the identity part publishes it) to the engine's input. */
 export function identityFromBus(e: SdkIdentityEvent): IdentityEvent | undefined {
   const base = { id: `identity:${e.id}`, time: e.time, account: e.account };
   switch (e.type) {

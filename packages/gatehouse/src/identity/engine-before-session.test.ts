@@ -117,6 +117,17 @@ describeBackends('the engine asked before the session', (backend) => {
     try {
       const a = await settled(h, `held.${backend}`, 0);
       h.gh.engine.engine.markVictim(a.id);
+      // a stranger without the password learns nothing of it: the engine is asked only after a right one
+      const stranger = refused(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: 'not the password at all 1' },
+          from: INTRUDER,
+        }),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+      assert.equal(stranger.json.signals, undefined);
+      assert.equal((await h.gh.identity.signins(a.id, 1))[0]!.reason, 'wrong_password');
       const r = refused(
         await h.call('POST', '/v1/auth/signin', {
           body: { handle: a.handle, password: PASSWORD },
