@@ -225,6 +225,12 @@ export async function runFiles(files, o) {
       // a suite file imported by another file of the same process registers nothing the second time (an
       // ES module runs once per process): load it as an instance of its own (testing/backends.ts)
       fail('registered no tests', `${rel} registered no tests in its test process`);
+    if (r.escaped?.length)
+      fail(
+        'an error escaped its tests',
+        `while ${rel} ran, an error was thrown or a promise rejected where no test awaited it, or a test ` +
+          `was registered where no suite holds it:\n${r.escaped.join('\n')}`,
+      );
     if (r.crashed)
       fail(
         'its test process exited',

@@ -3,11 +3,73 @@
 // every test event to the parent over IPC (scripts/test/ipc-reporter.js). After a file it checks that the
 // file left no handle open (a server, socket, timer or child process that would keep a process alive):
 // that is a failure of the file, and the parent replaces this process with a fresh one.
+import asyncHooks from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
-import { describe } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { relative } from 'node:path';
+import { inspect } from 'node:util';
 import { hub } from './hub.js';
+
+// Node's test runner tracks every asynchronous resource (each promise among them) with an async hook
+// that has a destroy callback: that is how `test()` and `describe()` find the suite they are called in,
+// also after an await (a file's top-level await, an async describe body). The hook makes each promise
+// about 15 times as expensive (300,000 awaits: 28 ms of CPU without it, 440 ms with), and Gatehouse is
+// made of promises (Kysely, Fastify): a quarter of the suite's CPU. So the hook is on only while tests are
+// being registered — from a file's start until every suite body it made has finished — and off while
+// they run, where subtests come through their context (`t.test`). What the hook also did while tests ran,
+// pinning an error that escapes a test on that test, is done per file here (`escaped`: the file fails,
+// with the error's stack). A test registered with the hook off lands on the runner's root instead of its
+// file's suite: that fails the file too (`strays`). Replaced before node:test is loaded (it binds
+// createHook then).
+const createHook = asyncHooks.createHook;
+let harnessHook;
+let hookOn = false;
+/** Suites whose body, which registers their tests, has not finished. */
+let building = 0;
+const built = () => {
+  if (--building > 0) return;
+  harnessHook?.disable();
+  hookOn = false;
+};
+/** Tests registered on the root while the hook was off (called from a running test or hook). */
+let strays = [];
+let rootWatched = false;
+/** Every file's suite is made on the root with the hook on; anything else made there is a stray. */
+const watchRoot = (root) => {
+  if (rootWatched) return;
+  rootWatched = true;
+  const createSubtest = root.createSubtest;
+  root.createSubtest = function (Factory, name, ...rest) {
+    if (!hookOn) strays.push(String(name));
+    return createSubtest.call(this, Factory, name, ...rest);
+  };
+};
+asyncHooks.createHook = function (callbacks) {
+  if (!/internal\/test_runner\/harness/.test(new Error().stack ?? ''))
+    return createHook.call(this, callbacks);
+  harnessHook = createHook.call(this, {
+    init(asyncId, type, triggerAsyncId, resource) {
+      callbacks.init(asyncId, type, triggerAsyncId, resource);
+      if (type !== 'Test') return;
+      building++;
+      // a suite's build (its body) is set once its constructor has returned; a test has none
+      queueMicrotask(() => {
+        if (resource.root) watchRoot(resource.root);
+        if (resource.buildSuite) resource.buildSuite.finally(built);
+        else built();
+      });
+    },
+    destroy: callbacks.destroy,
+  });
+  return harnessHook;
+};
+const { describe } = await import('node:test');
+/** Errors thrown or rejected outside any test's reach while the current file ran. */
+let escaped = [];
+for (const event of ['uncaughtException', 'unhandledRejection'])
+  process.on(event, (e) =>
+    escaped.push(`${event}: ${e instanceof Error ? (e.stack ?? e.message) : inspect(e)}`),
+  );
 
 /** Resources that keep the event loop alive, counted by type. */
 const resources = () => {
@@ -52,11 +114,17 @@ async function runFile(file, settleMs) {
   const children0 = childCpu();
   const t0 = performance.now();
   const ended = new Promise((resolve) => hub.once('file-end', resolve));
+  // on while the file registers its tests (the first file's describe creates it, enabled)
+  harnessHook?.enable();
+  hookOn = true;
   describe(relative(process.cwd(), file), async () => {
     await import(pathToFileURL(file).href);
     process.send({ type: 'imported' });
   });
   await ended;
+  // the test runner sets the exit code when an error escaped a test: the file's failure is reported
+  // with the errors themselves (`escaped`), and the next file starts clean
+  process.exitCode = undefined;
   const cpu1 = process.cpuUsage(cpu0);
   const children = childCpu() - children0;
   // a positive signal: poll until the handles the file opened are closed, with a deadline
@@ -74,10 +142,21 @@ async function runFile(file, settleMs) {
     if (env[k] === undefined) delete process.env[k];
     else process.env[k] = env[k];
   }
+  const errors = [
+    ...escaped,
+    ...strays.map(
+      (name) =>
+        `"${name}" was registered from inside a running test or hook, outside any suite (use the test's ` +
+        'context: t.test)',
+    ),
+  ];
+  escaped = [];
+  strays = [];
   process.send({
     type: 'done',
     file,
     leaked,
+    escaped: errors,
     envChanged,
     cpu: (cpu1.user + cpu1.system) / 1e6,
     children,

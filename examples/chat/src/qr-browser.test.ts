@@ -108,10 +108,13 @@ test(
     const held = new Promise<void>((r) => (release = r));
     let asked!: () => void;
     const requested = new Promise<void>((r) => (asked = r));
+    let continued!: () => void;
+    const passed = new Promise<void>((r) => (continued = r));
     await phone.route('**/api/me/qr/context', async (route) => {
       asked();
       await held;
       await route.continue();
+      continued();
     });
     await phone.fill('[data-testid="qr-code"]', relayed);
     await phone.click('[data-testid="qr-check"]');
@@ -119,6 +122,9 @@ test(
     assert.equal(await phone.isHidden('[data-testid="qr-context"]'), true);
     assert.equal(await phone.locator('#qr-facts li').count(), 0);
     release();
+    // unrouted only after the held request went on (unroute hands a request still held to the network
+    // itself, and the handler's continue then finds it handled)
+    await passed;
     await phone.unroute('**/api/me/qr/context');
     await phone.waitForSelector('[data-testid="qr-context"]:not([hidden])');
     await phone.locator('#qr-facts li').first().waitFor();
