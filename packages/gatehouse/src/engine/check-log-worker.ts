@@ -1,35 +1,44 @@
-// The check-log worker: writes pre-send check events and decisions with its own SQLite connection, and
-// checkpoints the write-ahead log for every connection of the file (see check-log.ts).
+// The check-log thread: writes pre-send check events and decisions, each SQLite file open in the process
+// with its own connection here, and checkpoints the write-ahead log of each file (see check-log.ts).
 import { sql } from 'kysely';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import { BUSY_TIMEOUT_MS } from '../store/begin.ts';
-import { openStore } from '../store/index.ts';
+import { openStore, type Store } from '../store/index.ts';
 import { writeCheckBatch } from './persist.ts';
 import type { NewEvent } from './store.ts';
 import type { Decision } from './types.ts';
 
-const { database, sync, checkpointMs, walLimitBytes } = workerData as {
-  database: Config['database'];
-  sync: 'FULL' | 'NORMAL';
-  checkpointMs: number;
-  walLimitBytes: number;
-};
-const store = openStore(database, { sqliteSynchronous: sync });
-let chain: Promise<void> = Promise.resolve();
-let pageSize: number | undefined;
-
 /** How long a TRUNCATE checkpoint waits for the writer and readers of the moment, ms. */
 const TRUNCATE_WAIT_MS = 20;
 
-type Msg =
-  | { seq: number; kind?: 'write'; events: NewEvent[]; decisions: Decision[] }
-  | { seq: number; kind: 'checkpoint' };
+type Msg = { seq: number; log: number } & (
+  | {
+      kind: 'open';
+      database: Config['database'];
+      sync: 'FULL' | 'NORMAL';
+      checkpointMs: number;
+      walLimitBytes: number;
+    }
+  | { kind: 'write'; events: NewEvent[]; decisions: Decision[] }
+  | { kind: 'checkpoint' }
+  | { kind: 'close' }
+);
 
 type Checkpoint = { busy: number; log: number; checkpointed: number; truncated?: boolean };
 
-async function walCheckpoint(mode: 'PASSIVE' | 'TRUNCATE'): Promise<Checkpoint> {
-  const r = await sql<Checkpoint>`pragma wal_checkpoint(${sql.raw(mode)})`.execute(store.db);
+/** One open file: its connection, and its messages and checkpoints one after another. */
+interface Log {
+  store: Store;
+  chain: Promise<unknown>;
+  walLimitBytes: number;
+  pageSize?: number;
+  timer?: NodeJS.Timeout;
+}
+const logs = new Map<number, Log>();
+
+async function walCheckpoint(log: Log, mode: 'PASSIVE' | 'TRUNCATE'): Promise<Checkpoint> {
+  const r = await sql<Checkpoint>`pragma wal_checkpoint(${sql.raw(mode)})`.execute(log.store.db);
   const row = r.rows[0]!;
   return { busy: Number(row.busy), log: Number(row.log), checkpointed: Number(row.checkpointed) };
 }
@@ -43,46 +52,67 @@ async function walCheckpoint(mode: 'PASSIVE' | 'TRUNCATE'): Promise<Checkpoint> 
  * writer and readers of the moment and otherwise tries again at the next turn of the timer. While it
  * holds the write lock the main connection's writes wait on later turns of its event loop (begin.ts).
  */
-async function checkpoint(): Promise<Checkpoint> {
-  const r = await walCheckpoint('PASSIVE');
-  pageSize ??= Number(Object.values((await sql.raw('pragma page_size').execute(store.db)).rows[0]!)[0]);
-  if (r.log * pageSize <= walLimitBytes) return r;
-  await sql.raw(`pragma busy_timeout = ${TRUNCATE_WAIT_MS}`).execute(store.db);
+async function checkpoint(log: Log): Promise<Checkpoint> {
+  const db = log.store.db;
+  const r = await walCheckpoint(log, 'PASSIVE');
+  log.pageSize ??= Number(Object.values((await sql.raw('pragma page_size').execute(db)).rows[0]!)[0]);
+  if (r.log * log.pageSize <= log.walLimitBytes) return r;
+  await sql.raw(`pragma busy_timeout = ${TRUNCATE_WAIT_MS}`).execute(db);
   try {
-    const t = await walCheckpoint('TRUNCATE');
+    const t = await walCheckpoint(log, 'TRUNCATE');
     return t.busy === 0 ? { ...t, truncated: true } : r;
   } catch {
     return r;
   } finally {
-    await sql.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(store.db);
+    await sql.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(db);
   }
 }
 
-parentPort!.on('message', (m: Msg) => {
-  chain = chain.then(async () => {
-    try {
-      if (m.kind === 'checkpoint')
-        parentPort!.postMessage({ seq: m.seq, ok: true, checkpoint: await checkpoint() });
-      else {
-        const duplicates = await writeCheckBatch(store.db, m.events, m.decisions, Date.now());
-        parentPort!.postMessage({ seq: m.seq, ok: true, duplicates });
-      }
-    } catch (e) {
-      parentPort!.postMessage({ seq: m.seq, ok: false, error: (e as Error).message });
-    }
-  });
-});
-
-// The main connection does not checkpoint (its commits run on the event loop that answers checks, and a
-// checkpoint writes the log back into the database and syncs it); this thread does, on a timer.
-if (checkpointMs > 0) {
-  const timer = setInterval(() => {
-    chain = chain.then(() =>
-      checkpoint().then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
-  }, checkpointMs);
-  timer.unref();
+function open(m: Extract<Msg, { kind: 'open' }>): void {
+  const log: Log = {
+    store: openStore(m.database, { sqliteSynchronous: m.sync }),
+    chain: Promise.resolve(),
+    walLimitBytes: m.walLimitBytes,
+  };
+  logs.set(m.log, log);
+  // The main connection does not checkpoint (its commits run on the event loop that answers checks,
+  // and a checkpoint writes the log back into the database and syncs it); this thread does, on a timer.
+  if (m.checkpointMs > 0) {
+    log.timer = setInterval(() => {
+      log.chain = log.chain.then(() => checkpoint(log)).catch(() => undefined);
+    }, m.checkpointMs);
+    log.timer.unref();
+  }
 }
+
+async function handle(log: Log, m: Msg): Promise<Record<string, unknown>> {
+  if (m.kind === 'checkpoint') return { checkpoint: await checkpoint(log) };
+  if (m.kind === 'close') {
+    clearInterval(log.timer);
+    logs.delete(m.log);
+    await log.store.close();
+    return {};
+  }
+  if (m.kind === 'write')
+    return { duplicates: await writeCheckBatch(log.store.db, m.events, m.decisions, Date.now()) };
+  return {};
+}
+
+parentPort!.on('message', (m: Msg) => {
+  const reply = (r: Record<string, unknown>) => parentPort!.postMessage({ seq: m.seq, ok: true, ...r });
+  const fail = (e: unknown) =>
+    parentPort!.postMessage({ seq: m.seq, ok: false, error: (e as Error)?.message ?? String(e) });
+  if (m.kind === 'open') {
+    try {
+      open(m);
+      reply({});
+    } catch (e) {
+      fail(e);
+    }
+    return;
+  }
+  const log = logs.get(m.log);
+  if (!log) return fail(new Error(`no database open as check log ${m.log}`));
+  // each file's messages in the order they came
+  log.chain = log.chain.then(() => handle(log, m).then(reply, fail));
+});

@@ -86,18 +86,108 @@ export function openCheckLog(
 type Reply =
   | { seq: number; ok: true; duplicates?: string[]; checkpoint?: CheckpointResult }
   | { seq: number; ok: false; error: string };
+type Pending = { resolve: (r: Extract<Reply, { ok: true }>) => void; reject: (e: Error) => void };
+
+/** How long the thread stays after its last log closed, for the next one to open (ms). */
+const THREAD_IDLE_MS = 10_000;
+
+/**
+ * The process's one check-log thread. Every SQLite file open in the process has its own connection in it
+ * (one in a server; the tests and the simulator open hundreds one after another, and starting a thread
+ * costs about a quarter of a second of CPU, loading Kysely and the event catalogue). It goes when no log
+ * has used it for `THREAD_IDLE_MS`, or when it fails: then each of its logs falls back to the main
+ * thread and a later log starts a new one.
+ */
+class CheckLogThread {
+  private static current: CheckLogThread | undefined;
+
+  static acquire(log: Logger): CheckLogThread {
+    const t = (CheckLogThread.current ??= new CheckLogThread(log));
+    t.users++;
+    if (t.idle) clearTimeout(t.idle);
+    t.idle = undefined;
+    return t;
+  }
+
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private readonly failed = new Set<(err: Error) => void>();
+  private seq = 0;
+  private users = 0;
+  private idle: NodeJS.Timeout | undefined;
+  private dead: Error | undefined;
+  private nextLog = 0;
+
+  private constructor(log: Logger) {
+    this.worker = new Worker(new URL('./check-log-worker.ts', import.meta.url), {
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+    });
+    this.worker.on('message', (m: Reply) => {
+      const p = this.pending.get(m.seq);
+      if (!p) return;
+      this.pending.delete(m.seq);
+      if (this.pending.size === 0) this.worker.unref();
+      if (m.ok) p.resolve(m);
+      else p.reject(new Error(m.error));
+    });
+    this.worker.on('error', (err) => {
+      log.error({ err }, 'check-log worker failed');
+      this.die(err);
+      for (const f of this.failed) f(err);
+    });
+    // kept alive only while an answer is awaited (after the listeners: a listener refs its port again)
+    this.worker.unref();
+  }
+
+  private die(err: Error): void {
+    this.dead = err;
+    if (CheckLogThread.current === this) CheckLogThread.current = undefined;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.worker.unref();
+  }
+
+  /** A log id for a new connection; `onFail` is told when the thread fails. */
+  open(onFail: (err: Error) => void): number {
+    this.failed.add(onFail);
+    return ++this.nextLog;
+  }
+
+  ask(m: Record<string, unknown>): Promise<Extract<Reply, { ok: true }>> {
+    if (this.dead) return Promise.reject(this.dead);
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(seq, { resolve, reject });
+      this.worker.postMessage({ seq, ...m });
+    });
+  }
+
+  release(onFail: (err: Error) => void): void {
+    this.failed.delete(onFail);
+    if (--this.users > 0 || this.dead) return;
+    this.idle = setTimeout(() => {
+      if (this.users > 0) return;
+      this.die(new Error('the check-log thread stopped'));
+      void this.worker.terminate();
+    }, THREAD_IDLE_MS);
+    this.idle.unref();
+  }
+}
 
 class WorkerCheckLog implements CheckLog {
-  private readonly worker: Worker;
+  private readonly thread: CheckLogThread;
+  private readonly id: number;
   private readonly db: Db;
   private readonly log: Logger;
-  private seq = 0;
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: Extract<Reply, { ok: true }>) => void; reject: (e: Error) => void }
-  >();
   /** Set once the main connection no longer checkpoints by itself. */
   private readonly handedOver: Promise<void>;
+  /** The thread failed or could not open the file: writes go on the main thread, as on PostgreSQL. */
+  private fallback = false;
+  private readonly onFail = () => {
+    this.fallback = true;
+    void this.autoCheckpoint(AUTO_CHECKPOINT_PAGES);
+  };
 
   constructor(
     db: Db,
@@ -108,30 +198,24 @@ class WorkerCheckLog implements CheckLog {
   ) {
     this.db = db;
     this.log = log;
-    this.worker = new Worker(new URL('./check-log-worker.ts', import.meta.url), {
-      workerData: {
-        database,
-        sync,
-        checkpointMs: timings.checkpointMs ?? CHECKPOINT_MS,
-        walLimitBytes: timings.walLimitBytes ?? WAL_LIMIT_BYTES,
+    this.thread = CheckLogThread.acquire(log);
+    this.id = this.thread.open(this.onFail);
+    // the thread takes its messages in order: the writes sent after this find the connection open
+    const opened = this.thread.ask({
+      kind: 'open',
+      log: this.id,
+      database,
+      sync,
+      checkpointMs: timings.checkpointMs ?? CHECKPOINT_MS,
+      walLimitBytes: timings.walLimitBytes ?? WAL_LIMIT_BYTES,
+    });
+    this.handedOver = opened.then(
+      () => this.autoCheckpoint(0),
+      (err) => {
+        log.error({ err }, 'the check-log thread could not open the database; writing on the main thread');
+        this.fallback = true;
       },
-      execArgv: ['--disable-warning=ExperimentalWarning'],
-    });
-    this.worker.unref();
-    this.worker.on('message', (m: Reply) => {
-      const p = this.pending.get(m.seq);
-      if (!p) return;
-      this.pending.delete(m.seq);
-      if (m.ok) p.resolve(m);
-      else p.reject(new Error(m.error));
-    });
-    this.worker.on('error', (err) => {
-      log.error({ err }, 'check-log worker failed');
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-      void this.autoCheckpoint(AUTO_CHECKPOINT_PAGES);
-    });
-    this.handedOver = this.autoCheckpoint(0);
+    );
   }
 
   /** The main connection's automatic checkpoint (0: off). A failure is logged: it costs latency only. */
@@ -143,27 +227,22 @@ class WorkerCheckLog implements CheckLog {
     }
   }
 
-  private ask(m: Record<string, unknown>): Promise<Extract<Reply, { ok: true }>> {
-    const seq = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject });
-      this.worker.postMessage({ seq, ...m });
-    });
-  }
-
   async write(events: NewEvent[], decisions: Decision[]): Promise<string[]> {
-    return (await this.ask({ events, decisions })).duplicates ?? [];
+    if (this.fallback) return writeCheckBatch(this.db, events, decisions, Date.now(), 'sqlite');
+    return (await this.thread.ask({ kind: 'write', log: this.id, events, decisions })).duplicates ?? [];
   }
 
   async checkpoint(): Promise<CheckpointResult> {
     await this.handedOver;
-    const r = await this.ask({ kind: 'checkpoint' });
+    const r = await this.thread.ask({ kind: 'checkpoint', log: this.id });
     return r.checkpoint!;
   }
 
   async close(): Promise<void> {
     await this.handedOver;
-    await this.worker.terminate();
+    // its writes were sent before this: the thread answers them first, then closes the connection
+    await this.thread.ask({ kind: 'close', log: this.id }).catch(() => undefined);
+    this.thread.release(this.onFail);
     await this.autoCheckpoint(AUTO_CHECKPOINT_PAGES);
   }
 }
