@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts beside the code with Node's own test runner (type stripping, no build).
 // GATEHOUSE_REQUIRE_SERVICES=1 (set by .ci/run) turns "server absent: skipped" into a failure.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -129,7 +129,10 @@ await (async () => {
 // replaying it (packages/gatehouse/src/testing/pg-schema.ts) instead of migrating one first itself
 // (behind the advisory lock that every migrator on the server shares).
 const recordedMigration = join(mkdtempSync(join(tmpdir(), 'gatehouse-test-')), 'migration.sql');
-const testEnv = { ...process.env };
+// in the names of the run's PostgreSQL schemas: the emptied ones its processes keep for reuse are
+// dropped when it ends (testing/pg-schema.ts)
+const runId = randomBytes(4).toString('hex');
+const testEnv = { ...process.env, GATEHOUSE_TEST_RUN: runId };
 if (pgReachable)
   try {
     const { recordMigration, RECORDED_MIGRATION_ENV } =
@@ -175,5 +178,13 @@ const status = await runFiles(files, {
   recordTimes: timesFile,
 });
 await browserServer?.close().catch(() => undefined);
+if (pgReachable)
+  try {
+    const { dropRunSchemas } = await import('../packages/gatehouse/src/testing/pg-schema.ts');
+    await dropRunSchemas(runId);
+  } catch (e) {
+    // the next run drops them once they are an hour old
+    console.error(`# could not drop the run's PostgreSQL schemas: ${e?.message ?? e}`);
+  }
 rmSync(dirname(recordedMigration), { recursive: true, force: true });
 process.exit(status);
