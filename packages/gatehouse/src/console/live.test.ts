@@ -81,7 +81,8 @@ describeBackends('live overview stream', (backend) => {
   before(async () => {
     if (backend === 'postgres') skip = await postgresSkip();
     if (skip) return;
-    h = await harness(backend);
+    // a beat of 100 ms (2 s by default): the tests wait for beats (a later overview, a closed stream)
+    h = await harness(backend, { consoleLiveIntervalMs: 100 });
     viewer = await addOperator(h.gh, 'live.viewer', 'viewer');
     admin = await addOperator(h.gh, 'live.admin', 'admin');
   });
