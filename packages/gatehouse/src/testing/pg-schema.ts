@@ -125,7 +125,7 @@ const emptied: string[] = [];
 
 /** What a freshly migrated schema holds, taken from the first one this process made. */
 interface Pristine {
-  /** Its definition (tables, columns, constraints, indexes, triggers, sequences), names relative. */
+  /** A digest of its definition (shapeOf). */
   shape: string;
   /** Its tables, those that others reference last (foreign keys), the migrator's own left out. */
   tables: string[];
@@ -145,20 +145,31 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A schema's definition, as one string with its own name left out. */
-async function shapeOf(c: pg.Client, schema: string): Promise<string> {
-  const q = async (text: string) => JSON.stringify((await c.query(text, [schema])).rows);
-  const parts = await Promise.all([
-    q(`select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns
-      where table_schema = $1 order by 1, 2`),
-    q(`select cl.relname, co.conname, pg_get_constraintdef(co.oid) as def from pg_constraint co
-      join pg_class cl on cl.oid = co.conrelid where co.connamespace = $1::regnamespace order by 1, 2`),
-    q(`select tablename, indexname, indexdef from pg_indexes where schemaname = $1 order by 1, 2`),
-    q(`select cl.relname, t.tgname from pg_trigger t join pg_class cl on cl.oid = t.tgrelid
-      where cl.relnamespace = $1::regnamespace and not t.tgisinternal order by 1, 2`),
-    q(`select sequence_name from information_schema.sequences where sequence_schema = $1 order by 1`),
-  ]);
-  return parts.join('\n').replaceAll(schema, 'S');
+/**
+ * A digest of the definition of a schema's known relations (its tables and sequences as first made):
+ * whether each is still there, their columns, constraints, indexes and triggers — what a test that
+ * altered its schema changed shows here. Read through the catalogue's indexes by each relation's oid
+ * (a scan of the catalogue by schema reads every page of it, and schemas made and dropped all day leave
+ * it large).
+ */
+async function shapeOf(c: pg.Client, schema: string, relations: readonly string[]): Promise<string> {
+  const r = await c.query<{ shape: string }>(
+    `with t as (select to_regclass(format('%I.%I', $1::text, n)) as oid, n from unnest($2::text[]) n)
+     select md5(concat_ws('|',
+       (select string_agg(n || ':' || coalesce(c.relkind::text || ':' || c.relnatts, 'gone'), ',' order by n)
+          from t left join pg_class c on c.oid = t.oid),
+       (select string_agg(n || '.' || a.attname || ':' || a.atttypid || ':' || a.attnotnull || ':' ||
+          a.atthasdef, ',' order by n, a.attnum)
+          from t join pg_attribute a on a.attrelid = t.oid where a.attnum > 0 and not a.attisdropped),
+       (select string_agg(n || '.' || co.conname || ':' || co.contype::text, ',' order by n, co.conname)
+          from t join pg_constraint co on co.conrelid = t.oid),
+       (select string_agg(n || '.' || ic.relname, ',' order by n, ic.relname)
+          from t join pg_index i on i.indrelid = t.oid join pg_class ic on ic.oid = i.indexrelid),
+       (select string_agg(n || '.' || g.tgname, ',' order by n, g.tgname)
+          from t join pg_trigger g on g.tgrelid = t.oid where not g.tgisinternal))) as shape`,
+    [schema, relations],
+  );
+  return r.rows[0]!.shape;
 }
 
 async function describePristine(schema: string): Promise<Pristine | undefined> {
@@ -205,7 +216,7 @@ async function describePristine(schema: string): Promise<Pristine | undefined> {
           [schema],
         )
       ).rows.map((r) => r.s);
-      return { shape: await shapeOf(c, schema), tables: order, sequences, rows };
+      return { shape: await shapeOf(c, schema, [...tables, ...sequences]), tables: order, sequences, rows };
     });
   } catch {
     return undefined;
@@ -221,7 +232,7 @@ async function describePristine(schema: string): Promise<Pristine | undefined> {
 async function recycle(schema: string): Promise<void> {
   const p = await pristine;
   const reset = async (c: pg.Client): Promise<boolean> => {
-    if (!p || (await shapeOf(c, schema)) !== p.shape) return false;
+    if (!p || (await shapeOf(c, schema, [...p.tables, ...p.sequences])) !== p.shape) return false;
     const q = (name: string) => `"${schema}"."${name}"`;
     const statements = [
       'begin',
