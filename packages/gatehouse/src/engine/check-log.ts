@@ -101,8 +101,8 @@ const THREAD_IDLE_MS = 10_000;
 class CheckLogThread {
   private static current: CheckLogThread | undefined;
 
-  static acquire(log: Logger): CheckLogThread {
-    const t = (CheckLogThread.current ??= new CheckLogThread(log));
+  static acquire(): CheckLogThread {
+    const t = (CheckLogThread.current ??= new CheckLogThread());
     t.users++;
     if (t.idle) clearTimeout(t.idle);
     t.idle = undefined;
@@ -118,7 +118,7 @@ class CheckLogThread {
   private dead: Error | undefined;
   private nextLog = 0;
 
-  private constructor(log: Logger) {
+  private constructor() {
     this.worker = new Worker(new URL('./check-log-worker.ts', import.meta.url), {
       execArgv: ['--disable-warning=ExperimentalWarning'],
     });
@@ -130,8 +130,8 @@ class CheckLogThread {
       if (m.ok) p.resolve(m);
       else p.reject(new Error(m.error));
     });
+    // each log says it (its own logger), and goes on on the main thread
     this.worker.on('error', (err) => {
-      log.error({ err }, 'check-log worker failed');
       this.die(err);
       for (const f of this.failed) f(err);
     });
@@ -184,7 +184,8 @@ class WorkerCheckLog implements CheckLog {
   private readonly handedOver: Promise<void>;
   /** The thread failed or could not open the file: writes go on the main thread, as on PostgreSQL. */
   private fallback = false;
-  private readonly onFail = () => {
+  private readonly onFail = (err: Error) => {
+    this.log.error({ err }, 'check-log thread failed; writing on the main thread');
     this.fallback = true;
     void this.autoCheckpoint(AUTO_CHECKPOINT_PAGES);
   };
@@ -198,7 +199,7 @@ class WorkerCheckLog implements CheckLog {
   ) {
     this.db = db;
     this.log = log;
-    this.thread = CheckLogThread.acquire(log);
+    this.thread = CheckLogThread.acquire();
     this.id = this.thread.open(this.onFail);
     // the thread takes its messages in order: the writes sent after this find the connection open
     const opened = this.thread.ask({
