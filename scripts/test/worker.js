@@ -55,7 +55,7 @@ asyncHooks.createHook = function (callbacks) {
       // a suite's build (its body) is set once its constructor has returned; a test has none
       queueMicrotask(() => {
         if (resource.root) watchRoot(resource.root);
-        if (resource.buildSuite) resource.buildSuite.finally(built);
+        if (resource.buildSuite) resource.buildSuite.then(built, built);
         else built();
       });
     },
