@@ -14,7 +14,7 @@ import { hub } from './hub.js';
 // that has a destroy callback: that is how `test()` and `describe()` find the suite they are called in,
 // also after an await (a file's top-level await, an async describe body). The hook makes each promise
 // about 15 times as expensive (300,000 awaits: 28 ms of CPU without it, 440 ms with), and Gatehouse is
-// made of promises (Kysely, Fastify): a quarter of the suite's CPU. So the hook is on only while tests are
+// made of promises (Kysely, Fastify): a fifth of the suite's CPU. So the hook is on only while tests are
 // being registered — from a file's start until every suite body it made has finished — and off while
 // they run, where subtests come through their context (`t.test`). What the hook also did while tests ran,
 // pinning an error that escapes a test on that test, is done per file here (`escaped`: the file fails,
