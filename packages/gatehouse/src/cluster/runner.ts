@@ -319,16 +319,23 @@ export class PartitionRunner {
 
   /** The engine asked before a session exists (identity/risk/engine.ts), for an account of this partition. */
   private onSignInRisk(m: Msg): void {
-    let reply: SignInRiskReply;
+    let q: { account?: unknown; ip?: unknown };
     try {
-      const q = m.json<{ account?: unknown; ip?: unknown }>();
-      reply =
-        typeof q.account === 'string' && typeof q.ip === 'string'
-          ? { ok: true, signals: this.engine.signInRisk({ account: q.account, ip: q.ip }) }
-          : { ok: false, detail: 'account and ip are required' };
+      q = m.json();
     } catch {
-      reply = { ok: false, detail: 'unreadable request' };
+      m.respond(JSON.stringify({ ok: false, detail: 'unreadable request' } satisfies SignInRiskReply));
+      return;
     }
+    let reply: SignInRiskReply;
+    if (typeof q.account !== 'string' || typeof q.ip !== 'string')
+      reply = { ok: false, detail: 'account and ip are required' };
+    else
+      try {
+        reply = { ok: true, signals: this.engine.signInRisk({ account: q.account, ip: q.ip }) };
+      } catch (err) {
+        this.d.log.error({ err, account: q.account }, 'sign-in risk failed');
+        reply = { ok: false, detail: 'the engine could not answer' };
+      }
     m.respond(JSON.stringify(reply));
   }
 

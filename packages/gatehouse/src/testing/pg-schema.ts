@@ -278,13 +278,7 @@ function schemaUrl(schema: string): string {
 }
 
 async function adminQuery(text: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: PG_URL, options: '-c synchronous_commit=off' });
-  await admin.connect();
-  try {
-    await admin.query(text);
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
+  await withAdmin((c) => c.query(text));
 }
 
 async function dropSchema(schema: string): Promise<void> {
