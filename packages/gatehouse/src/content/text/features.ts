@@ -13,6 +13,7 @@
  * Each feature is hashed (FNV-1a over code units, murmur3 finaliser) into 2^bits slots. The hot path
  * works on typed arrays; names are rebuilt only for the few features an explanation shows.
  */
+import { amountBucket, largestAmount } from './amounts.ts';
 import { INTENT_COUNT, INTENT_PATTERNS, URGENCY_RE, intentName, scanIntents } from './intents.ts';
 import type { Normalized, NormalizeStats } from './normalize.ts';
 import { RegexGate } from './prefilter.ts';
@@ -20,7 +21,7 @@ import { sortKeys } from './sort.ts';
 import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
 
 /** Bumped whenever extraction changes in a way that changes hashes or values (stored in model files). */
-export const FEATURE_VERSION = 2;
+export const FEATURE_VERSION = 3;
 
 export const KIND_CJK1 = 1;
 export const KIND_CJK2 = 2;
@@ -108,6 +109,8 @@ function buildNamed(): string[] {
   for (const d of ['0', '1-10%', '10-30%', '30%+']) names.push(`digits:${d}`);
   for (const u of ['0', '1-20%', '20-50%', '50%+']) names.push(`upper:${u}`);
   names.push('script:cjk', 'script:latin', 'script:mixed', 'script:none', 'punct:!', 'punct:!!');
+  // the largest sum of money named (amounts.ts): under 200, 200–999, 1,000 and more
+  names.push('amount:1-199', 'amount:200-999', 'amount:1000+');
   return names;
 }
 
@@ -131,6 +134,7 @@ const DIGITS_ID = namedId('digits:0');
 const UPPER_ID = namedId('upper:0');
 const SCRIPT_ID = namedId('script:cjk');
 const EXCL_ID = namedId('punct:!');
+const AMOUNT_ID = namedId('amount:1-199');
 
 /** The structure patterns, by STRUCT_NAMES index. */
 export const STRUCT_RE: readonly RegExp[] = [
@@ -447,6 +451,8 @@ export function extractFeatures(
     mask,
   );
   if (excl > 0) addNamed(r, EXCL_ID + (excl > 1 ? 1 : 0), mask);
+  const amount = digitChars > 0 || cjkChars > 0 ? amountBucket(largestAmount(t)) : 0;
+  if (amount > 0) addNamed(r, AMOUNT_ID + amount - 1, mask);
 
   if (domain !== 0) {
     // Source-specific copies (feature augmentation for multi-source training, Daumé 2007): every

@@ -244,7 +244,10 @@ const ASK_ALTS: readonly Alt[] = [
   ['latin', '\\bi need (?:[£$€]\\s?\\d|\\d[\\d,.]*\\s?(?:pounds|dollars|euros|quid|bucks|k)\\b)'],
   // a request put as a question or a favour: any chance you could cover, would you mind paying,
   // can you help me out with the rent
-  ['latin', '\\byou (?:could|can) (?:\\w+ ){0,2}(?:send|transfer|wire|pay|cover|lend|spot|front|help)\\b'],
+  [
+    'latin',
+    '\\byou (?:could|can) (?:\\w+ ){0,2}(?:send|transfer|wire|pay|cover|lend|spot|front|help|paypal|venmo|zelle)\\b',
+  ],
   ['latin', '\\bwould you mind (?:paying|sending|transferring|covering|lending|buying)\\b'],
   ['latin', '\\b(?:can|could|would) (?:you|u) (?:\\w+ ){0,2}help (?:me |us )?(?:out )?with\\b'],
   // a plea for help after a shortfall the sender names (we are short 40,000 rupees … please can you
@@ -265,6 +268,16 @@ const ASK_ALTS: readonly Alt[] = [
   // a plea to be helped or saved (求你帮帮我, 救救我), the sender asking to borrow (could I borrow), a sum
   // needed by a deadline (need 1500 by tomorrow), and money put in on the sender's venture (put in 1k)
   ['cjk', '求(?:求)?(?:你|您)?(?:帮帮|救救|帮)我|救救我|帮帮我吧'],
+  // money help asked by its own verbs (您能先接济我一千, 支援我一下, 帮兄弟一把, 帮帮我), and a debt the
+  // reader is to repay for the sender (帮我还一下花呗)
+  [
+    'cjk',
+    '(?:[你您][^，。！？,.!?]{0,6}?(?:接济|资助|救济|支援)|(?:接济|资助|救济|支援)(?:我|一下|点|一点|些))',
+  ],
+  ['cjk', '(?:帮|拉|扶)[^，。！？,.!?]{0,3}?一把|帮帮(?:我|忙)'],
+  ['cjk', '(?:帮|替)我(?:先)?还(?:一下|下|上|掉|款|钱|信用卡|花呗|借呗|白条|网贷|贷款|欠款|房贷|车贷)'],
+  // a payment app as the verb (PayPal me, any chance you could Venmo me)
+  ['latin', '\\b(?:paypal|venmo|zelle|cash ?app|revolut|e-?transfer) (?:me|us)\\b'],
   // a ransom's demand: cash to be got ready, the police kept out (准备好二十万现金, 不许报警)
   ['cjk', '准备好?[^，。！？,.!?]{0,8}?(?:现金|赎金)|不(?:许|准|得)报警'],
   ['latin', '\\b(?:could|can|may) i (?:please |possibly )?borrow\\b'],

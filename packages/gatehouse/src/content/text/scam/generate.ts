@@ -47,7 +47,13 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
 }
 
+const FEES = ['39元', '19.9元', '9.9元', '68元', '99元', '128元', '199元', '29.8元', '58块'];
+const FEES_EN = ['$1.99', '$4.99', '£2.99', '$9.95', '$19', '€3.50', '$49', '£79', '$35'];
+
 function fill(r: () => number, t: string): string {
+  // a fraud's small fee (shipping, deposit, registration): scams ask small sums too; drawn only where a
+  // template names one, so the other templates' draws stay as they were
+  if (t.includes('{fee')) t = t.replaceAll('{feeEn}', pick(r, FEES_EN)).replaceAll('{fee}', pick(r, FEES));
   return t
     .replaceAll('{n}', pick(r, ZH.amt))
     .replaceAll('{m}', pick(r, EN.m))
@@ -363,12 +369,14 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
   }
   // Everyday errands that name an institution or a transfer but ask nothing of the reader: the
   // customer service, bank, police station or hospital mentioned in passing (zh and en, the English
-  // ones sometimes ending in a settled bill); a thing (never money) borrowed from a friend. Half as
+  // ones sometimes ending in a settled bill); a thing (never money) borrowed from a friend, in Chinese
+  // and (the other rounds) in English. Half as
   // many as the other negatives, and borrowing in every other round: more (and a family of settled
   // shared bills) taught "借我 … 还你" as ordinary and cost acquaintance recall.
   for (let i = 0; i < n / 2; i++) {
     neg(fill(r, compose(r, [pick(r, ERRAND.who), pick(r, ERRAND.did), pick(r, ERRAND.then), pick(r, TAIL)])));
     if (i % 2 === 0) neg(fill(r, `${pick(r, BORROW.ask)}${pick(r, BORROW.thing)}${pick(r, BORROW.back)}{x}`));
+    else neg(`${pick(r, BORROW.askEn)} ${pick(r, BORROW.thingEn)} ${pick(r, BORROW.backEn)}`);
     neg(
       compose(
         r,

@@ -157,10 +157,15 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * on that change. F: written on 6 December 2026 before the second change and read for it (a development
  * set from then on: its misses named the hardship, captive and payment-app gaps). G: written after that
  * change, scored once, then read for a third change (a development set too). H: written after the
- * third change and scored once; its misses were read for the notes only, never for a change.
+ * third change and scored once; its misses were read for the notes only, never for a change. I: written
+ * after H, scored once, then read for the third round's vocabulary. J (7 December 2026): written fresh and
+ * scored once (acquaintance 33 of 40, other fraud 15 of 15, chat 0 of 40), then read for a fourth change
+ * (amounts as a feature, money help asked by its own verbs, small fees in the fraud templates). K: written
+ * after that change and scored once with both models: acquaintance 34 → 36 of 40, other fraud 10 of 10 with
+ * both, chat 1 of 40 with both (a fee named with its price).
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I';
-export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I'];
+export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K';
+export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I', 'J', 'K'];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
 }

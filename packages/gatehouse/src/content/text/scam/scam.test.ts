@@ -101,6 +101,27 @@ describe('scam intents are learned, not listed', () => {
     }
   });
 
+  it('money help asked by its own verbs and by a payment app is an ask; the same words told are not', () => {
+    const asks = (t: string) => readerAsk(t, normalize(t));
+    for (const t of [
+      '您能先接济我两千吗',
+      '这次你一定要支援我一下',
+      '看在多年交情上拉我一把',
+      '求你了，帮帮我',
+      '你先帮我还一下信用卡，周五给你',
+      'any chance you could venmo me 60',
+      'just paypal me when you can',
+    ])
+      assert.ok(asks(t), `ask: ${t}`);
+    for (const t of [
+      '他们公司给灾区支援了一批物资',
+      '感谢大家去年的资助，孩子考上大学了',
+      '帮我还书的时候顺便借一本新的',
+      'I paid him on venmo for the tickets',
+    ])
+      assert.equal(asks(t), null, `no ask: ${t} -> ${JSON.stringify(asks(t))}`);
+  });
+
   it('who pays whom: a request to the reader is an ask; reports, offers and gifts are not', () => {
     const asks = (t: string) => readerAsk(t, normalize(t));
     for (const t of [
