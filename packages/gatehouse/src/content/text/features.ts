@@ -9,7 +9,8 @@
  *   - symbols after a token: an ASCII symbol right after a digit, a Latin letter or a CJK character,
  *     by the class of what it follows ("sym:9+" in "出10+", "5h+"; "sym:a@");
  *   - structure: URLs, Chinese mobile numbers, long digit runs, QQ and WeChat ids, @handles, money
- *     amounts, urgency words, lexicon intents, evasion counts from normalisation, length and shape.
+ *     amounts, urgency words, lexicon intents, evasion counts from normalisation, length and shape;
+ *   - the largest sum of money named, in three buckets (amounts.ts: "amount:200-999").
  * Each feature is hashed (FNV-1a over code units, murmur3 finaliser) into 2^bits slots. The hot path
  * works on typed arrays; names are rebuilt only for the few features an explanation shows.
  */
