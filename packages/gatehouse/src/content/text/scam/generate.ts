@@ -370,9 +370,9 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
   // Everyday errands that name an institution or a transfer but ask nothing of the reader: the
   // customer service, bank, police station or hospital mentioned in passing (zh and en, the English
   // ones sometimes ending in a settled bill); a thing (never money) borrowed from a friend, in Chinese
-  // and (the other rounds) in English. Half as
-  // many as the other negatives, and borrowing in every other round: more (and a family of settled
-  // shared bills) taught "借我 … 还你" as ordinary and cost acquaintance recall.
+  // and (the other rounds) in English. Half as many as the other negatives, and borrowing in Chinese in
+  // every other round: more (and a family of settled shared bills) taught "借我 … 还你" as ordinary and
+  // cost acquaintance recall.
   for (let i = 0; i < n / 2; i++) {
     neg(fill(r, compose(r, [pick(r, ERRAND.who), pick(r, ERRAND.did), pick(r, ERRAND.then), pick(r, TAIL)])));
     if (i % 2 === 0) neg(fill(r, `${pick(r, BORROW.ask)}${pick(r, BORROW.thing)}${pick(r, BORROW.back)}{x}`));
