@@ -36,6 +36,11 @@ describe('sums of money in a message', () => {
       ['the tow is $250', 250],
       ['send $1,800 to the school', 1_800],
       ['2k by friday', 2_000],
+      // the cheque forms, full-width and circled digits, a zero written 〇, digits spaced out
+      ['借我叁仟元', 3_000],
+      ['转我３０００元', 3_000],
+      ['差①⑤〇〇块', 1_500],
+      ['send me 1 5 0 0 dollars', 1_500],
     ] as const)
       assert.equal(amount(t), v, t);
   });

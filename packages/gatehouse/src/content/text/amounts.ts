@@ -21,8 +21,22 @@ const CN_DIGIT: Record<string, number> = {
   七: 7,
   八: 8,
   九: 9,
+  〇: 0,
+  // the financial forms written on cheques and receipts (and by scripts that dodge digit matching)
+  壹: 1,
+  贰: 2,
+  貳: 2,
+  叁: 3,
+  參: 3,
+  肆: 4,
+  伍: 5,
+  陆: 6,
+  陸: 6,
+  柒: 7,
+  捌: 8,
+  玖: 9,
 };
-const CN_UNIT: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
+const CN_UNIT: Record<string, number> = { 十: 10, 拾: 10, 百: 100, 佰: 100, 千: 1000, 仟: 1000 };
 
 /**
  * The value of a Chinese numeral (一万二 = 12,000, 两千五 = 2,500, 十五 = 15, 三百 = 300); NaN when it is
@@ -47,8 +61,8 @@ export function chineseNumeral(s: string): number {
       lastUnit = u;
       continue;
     }
-    if (ch === '万' || ch === '亿') {
-      const big = ch === '万' ? 10_000 : 100_000_000;
+    if (ch === '万' || ch === '萬' || ch === '亿') {
+      const big = ch === '亿' ? 100_000_000 : 10_000;
       section += digit > 0 ? digit : 0;
       total += (section === 0 ? 1 : section) * big;
       section = 0;
@@ -90,8 +104,9 @@ export function largestAmount(t: string): number {
       let j = i;
       while (j < n) {
         const d = t.charCodeAt(j);
-        if (d >= 0x30 && d <= 0x39) {
-          v = v * 10 + (d - 0x30);
+        if ((d >= 0x30 && d <= 0x39) || (d === 0x3007 && digits > 0)) {
+          // 〇 among digits is a zero (15〇〇)
+          v = v * 10 + (d === 0x3007 ? 0 : d - 0x30);
           digits++;
           j++;
         } else if (d === 0x2c && digits > 0 && digits <= 3 && isThousands(t, j)) j++;
@@ -167,9 +182,9 @@ function isWordChar(d: number): boolean {
 }
 
 const codes = (s: string) => new Set(Array.from(s, (ch) => ch.codePointAt(0)!));
-const CN_START = codes('一二两三四五六七八九十');
-const CN_NUMERAL = codes('零一二两三四五六七八九十百千万亿');
-const MAGNITUDE_CHAR = /[百千万亿]/u;
+const CN_START = codes('一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾');
+const CN_NUMERAL = codes('零〇一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬');
+const MAGNITUDE_CHAR = /[百千万亿佰仟萬]/u;
 
 /** The bucket of an amount, as the models see it: none, under 200, 200–999, 1,000 and more. */
 export function amountBucket(v: number): 0 | 1 | 2 | 3 {
