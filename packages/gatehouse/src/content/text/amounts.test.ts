@@ -41,6 +41,11 @@ describe('sums of money in a message', () => {
       ['转我３０００元', 3_000],
       ['差①⑤〇〇块', 1_500],
       ['send me 1 5 0 0 dollars', 1_500],
+      // a currency's code or name on either side
+      ['RMB 800 please', 800],
+      ['usd1,200 tonight', 1_200],
+      ['3000 baht for the hotel', 3_000],
+      ['凑了五百港币', 500],
     ] as const)
       assert.equal(amount(t), v, t);
   });

@@ -86,7 +86,10 @@ const MONEY_AFTER =
 const NOT_MONEY_AFTER =
   /^\s?(?:am\b|pm\b|th\b|st\b|nd\b|rd\b|%|:|：|点|号|日|月|年|岁|分|秒|个|次|天|周|人|位|名|条|张|本|件|台|家|斤|米|公|小时|倍|遍|页|楼|层|路|期|min|hours?\b|hrs?\b|days?\b|weeks?\b|months?\b|years?\b|people|times|miles|km|kg)/iu;
 // a money unit after a number (300 quid, 五十块, 2,000 cash), checked at the number's end
-const UNIT_AFTER = /^\s?(?:元|块|rmb|usd|usdt|刀|美金|quid|bucks|dollars?|pounds?|euros?|rupees?|cash)/iu;
+const UNIT_AFTER =
+  /^\s?(?:元|块|rmb|usd|usdt|cny|eur|gbp|hkd|yuan|刀|美金|港币|港元|quid|bucks|dollars?|pounds?|euros?|rupees?|baht|pesos?|ringgit|cash)/iu;
+// a currency's code or name before a number (RMB 500, usd 1,200, 人民币三千 is read by the Chinese branch)
+const CODE_BEFORE = /(?:rmb|usd|usdt|cny|eur|gbp|hkd|aud|cad|sgd|inr|php|myr)\s?$/iu;
 const CURRENCY = new Set(['£', '$', '€', '¥', '￥', '₹']);
 
 /** The largest sum of money named in a normalised text (lower-cased, as normalize() gives it); 0 if none. */
@@ -133,7 +136,10 @@ export function largestAmount(t: string): number {
       const end = mag > 1 ? k + 1 : j;
       const value = v * mag;
       if (value <= best) continue;
-      const sign = CURRENCY.has(t[start - 1]!) || (t[start - 1] === ' ' && CURRENCY.has(t[start - 2]!));
+      const sign =
+        CURRENCY.has(t[start - 1]!) ||
+        (t[start - 1] === ' ' && CURRENCY.has(t[start - 2]!)) ||
+        CODE_BEFORE.test(t.slice(Math.max(0, start - 5), start));
       const tail = t.slice(end, end + 8);
       const money =
         sign ||
