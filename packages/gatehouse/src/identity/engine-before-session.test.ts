@@ -4,13 +4,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  addPasskey,
+  addTotp,
   harness,
   INTRUDER,
   ok,
   OWNER,
+  passkeySignIn,
   PASSWORD,
   refused,
   signUp,
+  totp,
   type Harness,
 } from '../recovery/attack-harness.ts';
 import { describeBackends } from '../testing/backends.ts';
@@ -156,6 +160,79 @@ describeBackends('the engine asked before the session', (backend) => {
         await h.call('POST', '/v1/auth/signin', {
           body: { handle: a.handle, password: PASSWORD },
           from: INTRUDER,
+        }),
+      );
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  test('attack: factors the intruder added while holding the account (its own authenticator app and passkey) get no session on a new device once the engine contains it; the owner on their own device does', async () => {
+    const h = await harness(backend);
+    try {
+      const a = await settled(h, `own.factors.${backend}`, 0);
+      // the intruder signs in with the stolen password on its own device, then adds its own factors
+      const intr = {
+        token: ok(
+          await h.call('POST', '/v1/auth/signin', {
+            body: { handle: a.handle, password: PASSWORD, mode: 'token' },
+            from: INTRUDER,
+          }),
+        ).json.token as string,
+        from: INTRUDER,
+      };
+      const app = await addTotp(h, intr.token, INTRUDER);
+      const key = await addPasskey(h, intr.token, INTRUDER, 'mine now');
+      // before the engine holds anything, they work (a new device asks for the app, and gets it)
+      const elsewhere = { ip: '203.0.113.77', ua: INTRUDER.ua };
+      ok(await passkeySignIn(h, key, elsewhere));
+      // the engine contains the account
+      h.gh.engine.engine.markVictim(a.id);
+      // the password with the intruder's app: refused before any second-factor step, with the reason
+      const r = refused(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD },
+          from: elsewhere,
+        }),
+        403,
+        'SIGNIN_RISK_DENIED',
+      );
+      assert.deepEqual(
+        ((r.json.signals ?? []) as Array<{ name: string }>).map((x) => x.name),
+        ['engine_contained'],
+      );
+      assert.equal(r.json.challenge, undefined, 'no second-factor step to answer with its own app');
+      // its passkey on a new device: refused the same way, and recorded
+      const p = refused(await passkeySignIn(h, key, elsewhere), 403, 'SIGNIN_RISK_DENIED');
+      assert.deepEqual(
+        ((p.json.signals ?? []) as Array<{ name: string }>).map((x) => x.name),
+        ['engine_contained'],
+      );
+      const last = (await h.gh.identity.signins(a.id, 1))[0]!;
+      assert.equal(last.reason, 'risk_denied');
+      assert.equal(last.method, 'passkey');
+      // the owner, on the device they always use: the password alone (known device and network)
+      ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD, deviceToken: a.device },
+          from: a.from,
+        }),
+      );
+      // released: the factors sign in again (recovery, not the engine, is what removes them)
+      h.gh.engine.engine.release(a.id);
+      ok(await passkeySignIn(h, key, elsewhere));
+      const step = refused(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD },
+          from: elsewhere,
+        }),
+        401,
+        'SIGNIN_SECOND_FACTOR_REQUIRED',
+      ).json as { challenge: string };
+      ok(
+        await h.call('POST', '/v1/auth/signin/second-factor', {
+          body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1) },
+          from: elsewhere,
         }),
       );
     } finally {

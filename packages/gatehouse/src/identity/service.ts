@@ -215,7 +215,8 @@ export class IdentityService {
       }
     }
     // the engine asked before the session on a new device (risk/engine.ts); a frozen account is told so below
-    const engine = await engineVerdict(this, account, ctx.ip, ticket.known.device, read!.factors);
+    const f = read!.factors;
+    const engine = await engineVerdict(this, account, ctx.ip, ticket.known.device, f.totp || f.passkeys > 0);
     if (engine?.deny) {
       await this.recordFailure(account, key, 'risk_denied', ctx, device);
       throw engineDenied(engine.signals);
@@ -349,12 +350,14 @@ export class IdentityService {
     return { token, session };
   }
 
-  private async recordFailure(
+  /** A refused sign-in in the account's history (and `login.failed` on the bus). */
+  async recordFailure(
     account: AccountsTable | undefined,
     key: string,
     reason: 'wrong_password' | 'unknown_account' | 'frozen' | 'deleted' | 'rate_limited' | 'risk_denied',
     ctx: RequestContext,
     device: ReturnType<typeof parseDevice>,
+    method: 'password' | 'passkey' = 'password',
   ): Promise<void> {
     await this.tx(
       async (tx, out) => {
@@ -363,7 +366,7 @@ export class IdentityService {
           handle: key.slice(0, 64),
           success: 0,
           reason,
-          method: 'password',
+          method,
           ip: ctx.ip,
           user_agent: ctx.userAgent.slice(0, 512),
           device: JSON.stringify(device),

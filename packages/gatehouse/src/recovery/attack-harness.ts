@@ -5,10 +5,12 @@
  * Never imported by production code.
  */
 import assert from 'node:assert/strict';
+import { generateSync } from 'otplib';
 import type { SettingKey } from '../config/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { testGatehouse, type Backend } from '../testing/index.ts';
 import type { AlertMessage, CodeMessage, CodeSender } from './senders.ts';
+import { SoftAuthenticator } from './soft-authenticator.ts';
 
 export const DAY = 86_400_000;
 export const OWNER = {
@@ -243,4 +245,46 @@ export async function walkToRestored(h: Harness, token: string, newPassword: str
     }),
   );
   return ok(await h.call('POST', '/v1/recovery/case/finish', { token, from }));
+}
+
+/** A code of the step `offset` steps from now (the server accepts ±1 step, each step once). */
+export const totp = (secret: string, offset = 0) =>
+  generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
+
+export type From = { ip: string; ua: string };
+
+/** Registers a software passkey through the owner's (re-authenticated) session. */
+export async function addPasskey(h: Harness, token: string, from: From, name: string) {
+  const o = ok(await h.call('POST', '/v1/me/passkeys/options', { token, from, body: { name } })).json;
+  const options = o.options as { challenge: string; rp: { id: string } };
+  const key = new SoftAuthenticator(options.rp.id, new URL(h.url).origin);
+  ok(
+    await h.call('POST', '/v1/me/passkeys', {
+      token,
+      from,
+      body: { ceremony: o.ceremony, credential: key.register(options.challenge) },
+    }),
+    201,
+  );
+  return key;
+}
+
+/** Enrols and confirms an authenticator app; returns its secret and the confirming code (spent). */
+export async function addTotp(h: Harness, token: string, from: From) {
+  const secret = ok(await h.call('POST', '/v1/me/totp', { token, from })).json.secret as string;
+  const first = totp(secret);
+  ok(await h.call('POST', '/v1/me/totp/confirm', { token, from, body: { code: first } }));
+  return { secret, first };
+}
+
+/** A first-factor passkey sign-in with `key`. */
+export async function passkeySignIn(h: Harness, key: SoftAuthenticator, from: From) {
+  const o = ok(await h.call('POST', '/v1/auth/passkey/options', { from })).json as {
+    ceremony: string;
+    options: { challenge: string };
+  };
+  return h.call('POST', '/v1/auth/passkey', {
+    body: { ceremony: o.ceremony, credential: key.assert(o.options.challenge) },
+    from,
+  });
 }

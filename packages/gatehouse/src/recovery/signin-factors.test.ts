@@ -5,9 +5,10 @@
 // are refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generateSync } from 'otplib';
 import { postgresSkip, type Backend } from '../testing/index.ts';
 import {
+  addPasskey,
+  addTotp,
   age,
   appeal,
   DAY,
@@ -15,44 +16,16 @@ import {
   INTRUDER,
   ok,
   OWNER,
+  passkeySignIn,
   PASSWORD,
   refused,
   signIn,
   signUp,
+  totp,
   walkToRestored,
+  type From,
   type Harness,
 } from './attack-harness.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
-
-/** A code of the step `offset` steps from now (the server accepts ±1 step, each step once). */
-const totp = (secret: string, offset = 0) =>
-  generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
-
-type From = { ip: string; ua: string };
-
-/** Registers a software passkey through the owner's (re-authenticated) session. */
-async function addPasskey(h: Harness, token: string, from: From, name: string) {
-  const o = ok(await h.call('POST', '/v1/me/passkeys/options', { token, from, body: { name } })).json;
-  const options = o.options as { challenge: string; rp: { id: string } };
-  const key = new SoftAuthenticator(options.rp.id, new URL(h.url).origin);
-  ok(
-    await h.call('POST', '/v1/me/passkeys', {
-      token,
-      from,
-      body: { ceremony: o.ceremony, credential: key.register(options.challenge) },
-    }),
-    201,
-  );
-  return key;
-}
-
-/** Enrols and confirms an authenticator app; returns its secret and the confirming code (spent). */
-async function addTotp(h: Harness, token: string, from: From) {
-  const secret = ok(await h.call('POST', '/v1/me/totp', { token, from })).json.secret as string;
-  const first = totp(secret);
-  ok(await h.call('POST', '/v1/me/totp/confirm', { token, from, body: { code: first } }));
-  return { secret, first };
-}
 
 /** Moves the account's passkeys and authenticator app back in time (tests cannot wait out a cooling-off). */
 async function ageSigninFactors(h: Harness, accountId: string, days: number) {
@@ -83,18 +56,6 @@ async function relayedSignIn(h: Harness, handle: string, secret: string): Promis
       from: INTRUDER,
     }),
   ).json.token as string;
-}
-
-/** A first-factor passkey sign-in with `key`. */
-async function passkeySignIn(h: Harness, key: SoftAuthenticator, from: From) {
-  const o = ok(await h.call('POST', '/v1/auth/passkey/options', { from })).json as {
-    ceremony: string;
-    options: { challenge: string };
-  };
-  return h.call('POST', '/v1/auth/passkey', {
-    body: { ceremony: o.ceremony, credential: key.assert(o.options.challenge) },
-    from,
-  });
 }
 
 async function contain(h: Harness, accountId: string) {

@@ -12,8 +12,10 @@ import type { PasskeysTable } from '../mfa/schema.ts';
 import { keepRemovedFactor } from '../mfa/revert.ts';
 import { attachWebauthn } from '../mfa/second-factor.ts';
 import { mfaStore as m } from '../mfa/store.ts';
+import { parseDevice } from '../device.ts';
 import { deviceKey, DEVICE_TOKEN_RE } from '../limits.ts';
 import { networkOf } from '../network.ts';
+import { engineDenied, engineVerdict } from '../risk/engine.ts';
 import { accountView, sessionView, type Authenticated, type IdentityService } from '../service.ts';
 import { identityStore as q } from '../store.ts';
 
@@ -225,6 +227,14 @@ export class Passkeys {
     const known = deviceSeen !== undefined;
     if (!account || account.state !== 'active')
       throw new GatehouseError(account?.state === 'frozen' ? 'ACCOUNT_FROZEN' : 'ACCOUNT_DELETED');
+    // the engine asked before the session on a new device (risk/engine.ts): a passkey added while the
+    // account was taken may be the intruder's own, so the engine's hold refuses it too
+    const engine = await engineVerdict(this.id, account, ctx.ip, known, true);
+    if (engine?.deny) {
+      const parsed = parseDevice(ctx.userAgent);
+      await this.id.recordFailure(account, account.handle_key, 'risk_denied', ctx, parsed, 'passkey');
+      throw engineDenied(engine.signals);
+    }
     const device = known ? deviceToken : undefined;
     const issued = device ?? newToken('ghd');
     const { token, session } = await this.id.startSession(account, 'passkey', ctx, issued, {

@@ -5,14 +5,18 @@ import type { AccountsTable } from '../schema.ts';
 import type { IdentityService } from '../service.ts';
 
 /**
- * The engine asked before the session (issue 12 item 6), for a password sign-in on a device the account
- * never used. What the engine holds against it (engine/sessions.ts `signInRisk`) decides:
+ * The engine asked before the session (issue 12 item 6), for a password or passkey sign-in on a device
+ * the account never used. What the engine holds against it (engine/sessions.ts `signInRisk`) decides:
  *
- * - an account with a second factor is asked for it anyway (a new device always is), so nothing changes;
- * - without one, `deny` (the engine contains the account now) refuses the sign-in with the signals, and
- *   `probation` (a wave of new-device sign-ins on this network: the QQ pattern) gives a session that
+ * - `deny` (the engine contains the account now) refuses the sign-in with the signals, whatever factors
+ *   the account has: a second factor or a passkey added while the account was taken may be the
+ *   intruder's own, so it proves nothing while the engine holds the account (the owner signs in on a
+ *   device they used before, or takes the account back through recovery, which removes what was added);
+ * - `probation` (a wave of new-device sign-ins on this network: the QQ pattern) gives a session that
  *   cannot change the password or recovery factors, authorise apps or message outside the close circle
- *   until the owner vouches for it from an older session (qr/probation.ts), for `probationMs`.
+ *   until the owner vouches for it from an older session (qr/probation.ts), for `probationMs` — unless
+ *   the sign-in proves a strong factor (the account's second factor is asked on every new device anyway,
+ *   and a passkey is one): then the wave changes nothing.
  *
  * The owner on a known device is never asked about: the engine's view is of strangers.
  */
@@ -27,13 +31,15 @@ export async function engineVerdict(
   account: AccountsTable,
   ip: string,
   knownDevice: boolean,
-  factors: { totp: boolean; passkeys: number },
+  /** The sign-in proves (or will be asked for) a strong factor: a second factor, or a passkey. */
+  strongFactor: boolean,
 ): Promise<EngineVerdict | undefined> {
   // a frozen account is told so, as before (its owner's way back is recovery)
-  if (knownDevice || account.state !== 'active' || factors.totp || factors.passkeys > 0) return undefined;
+  if (knownDevice || account.state !== 'active') return undefined;
   const signals = (await id.opts.engineSignInRisk?.({ account: account.id, ip })) ?? [];
   if (signals.length === 0) return undefined;
   const deny = signals.some((s) => s.effect === 'deny');
+  if (!deny && strongFactor) return undefined;
   const waves = signals.filter((s) => s.effect === 'probation');
   return {
     signals,
