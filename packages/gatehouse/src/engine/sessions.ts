@@ -85,7 +85,7 @@ export interface SignInRisk {
   name: 'engine_contained' | 'login_wave';
   value: number;
   threshold: number;
-  /** `deny`: no session without a second factor; `probation`: a session that cannot take over (24 h). */
+  /** `deny`: no session on a new device, whatever its factors; `probation`: a session that cannot take over (24 h). */
   effect: 'deny' | 'probation';
   en: string;
   zh: string;
@@ -106,8 +106,8 @@ export function signInRisk(st: EngineState, q: { account: string; ip: string; t:
       value: 1,
       threshold: 1,
       effect: 'deny',
-      en: 'The account is contained as a suspected takeover: only its owner, by a second factor or a recovery case, may sign in anew',
-      zh: '该账号因疑似被盗已被控制：只有账号主人通过第二重验证或找回流程才能重新登录',
+      en: 'The account is contained as a suspected takeover: its owner signs in on a device used before, or takes it back through a recovery case',
+      zh: '该账号因疑似被盗已被控制：账号主人请在以前用过的设备上登录，或通过找回流程取回账号',
     });
   // asked for a device the account never used; new as onLogin counts it (a first device is not "new")
   const deviceNew = !!a && a.devices.size > 0;
