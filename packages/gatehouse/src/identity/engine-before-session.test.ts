@@ -239,4 +239,100 @@ describeBackends('the engine asked before the session', (backend) => {
       await h.cleanup();
     }
   });
+
+  test('attack: containment forgets the device and network the intruder’s session brought; back with the password from them later, it is a stranger again (asked for the owner’s app), the owner’s device still known', async () => {
+    const h = await harness(backend);
+    try {
+      const a = await settled(h, `forget.${backend}`, 0);
+      // the owner's authenticator app, enrolled from their own session before anything happened
+      const app = await addTotp(h, a.token, a.from);
+      // the intruder has the password and the owner's app codes (a relayed phishing page): its device and
+      // network become known to the account with this session
+      const step = refused(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD, mode: 'token' },
+          from: INTRUDER,
+        }),
+        401,
+        'SIGNIN_SECOND_FACTOR_REQUIRED',
+      ).json as { challenge: string };
+      const entered = ok(
+        await h.call('POST', '/v1/auth/signin/second-factor', {
+          body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1), mode: 'token' },
+          from: INTRUDER,
+        }),
+      ).json;
+      const intruderDevice = entered.deviceToken as string;
+      // it comes back on that device (known now: no second factor), and this later session is the one
+      // whose message the engine contains
+      const sessionId = (
+        ok(
+          await h.call('POST', '/v1/auth/signin', {
+            body: { handle: a.handle, password: PASSWORD, deviceToken: intruderDevice },
+            from: INTRUDER,
+          }),
+        ).json.session as { id: string }
+      ).id;
+      const contexts = () =>
+        h.gh.store.db
+          .selectFrom('known_contexts')
+          .select(['kind', 'key'])
+          .where('account_id', '=', a.id)
+          .orderBy('kind')
+          .orderBy('key')
+          .execute();
+      const before = await contexts();
+      assert.ok(
+        before.some((c) => c.key === '203.0.113.0/24'),
+        JSON.stringify(before),
+      );
+      // the engine contains the account for a message of that session (the default policy)
+      const steps = await h.gh.response.handle({
+        id: `dec-forget-${backend}`,
+        account: a.id,
+        session: sessionId,
+        time: Date.now(),
+        action: 'contain',
+        risk: 0.99,
+        eventType: 'message.sent',
+        eventId: `msg-forget-${backend}`,
+        signals: [],
+        reasons: [{ signal: 'new_client', en: 'a new device', zh: '新设备' }],
+      });
+      assert.ok(
+        steps.some((x) => x.kind === 'revoke_sessions' && x.status === 'done'),
+        JSON.stringify(steps),
+      );
+      const after = await contexts();
+      assert.equal(after.length, before.length - 2, 'its device and its network are forgotten');
+      assert.ok(!after.some((c) => c.key === '203.0.113.0/24'));
+      assert.ok(
+        after.some((c) => c.key === '198.51.100.0/24'),
+        'the owner’s network stays known',
+      );
+      // the owner takes the account back (recovery ends the freeze) and the engine lets it go
+      await h.gh.identity.unfreeze(a.id, 'recovered');
+      h.gh.engine.engine.release(a.id);
+      // the intruder again, with the password, its old device token, from its old network: a stranger,
+      // asked for the owner's app (which it no longer has)
+      const again = refused(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD, deviceToken: intruderDevice },
+          from: INTRUDER,
+        }),
+        401,
+        'SIGNIN_SECOND_FACTOR_REQUIRED',
+      ).json as { why: string[] };
+      assert.ok(again.why.includes('new_device') && again.why.includes('new_network'), JSON.stringify(again));
+      // the owner on their own device: known, no second factor asked
+      ok(
+        await h.call('POST', '/v1/auth/signin', {
+          body: { handle: a.handle, password: PASSWORD, deviceToken: a.device },
+          from: a.from,
+        }),
+      );
+    } finally {
+      await h.cleanup();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import type { RevokeReason, TxOut } from './core.ts';
 import { assertMayEnd, DEFAULT_END_OTHERS_MIN_AGE_MS, endable, keptNotice } from './session-age.ts';
 import type { SessionsTable } from './schema.ts';
 import type { IdentityService } from './service.ts';
+import { networkOf } from './network.ts';
 import { identityStore as q } from './store.ts';
 import { sessionView, type SessionView } from './views.ts';
 
@@ -123,4 +124,46 @@ export async function sessionsForReview(
   return [...byId.values()]
     .sort((a, b) => a.created_at - b.created_at)
     .map((s) => ({ ...sessionView(s), revokedAt: s.revoked_at, revokedReason: s.revoked_reason }));
+}
+
+/** How far back the sessions of the intruder's device are looked for (its first sign-in on the account). */
+const DEVICE_RUN_MS = 30 * 86_400_000;
+
+const deviceIdOfSession = (s: SessionsTable): string | undefined => {
+  try {
+    const id = (JSON.parse(s.device) as { id?: unknown }).id;
+    return typeof id === 'string' && /^dev_[0-9a-f]{24}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The device and network one session brought to the account, forgotten (see the service's method). The
+ * session's device is forgotten whenever it was first seen: the containment suspects it. Its network is
+ * forgotten only when first seen at or after that device's first session on the account (within 30
+ * days), so an owner's network the intruder happened to share stays known.
+ */
+export async function forgetSessionContexts(
+  id: IdentityService,
+  accountId: string,
+  sessionId: string,
+): Promise<{ device: boolean; network: boolean }> {
+  const s = await q.sessionById(id.db, sessionId);
+  if (!s || s.account_id !== accountId) return { device: false, network: false };
+  const device = deviceIdOfSession(s);
+  let since = s.created_at;
+  if (device !== undefined)
+    for (const o of await q.sessionsCreatedBetween(
+      id.db,
+      accountId,
+      s.created_at - DEVICE_RUN_MS,
+      s.created_at,
+    ))
+      if (o.created_at < since && deviceIdOfSession(o) === device) since = o.created_at;
+  return q.forgetContexts(id.db, accountId, {
+    ...(device !== undefined ? { devicePrefix: device.slice(4) } : {}),
+    network: networkOf(s.ip),
+    since,
+  });
 }

@@ -12,6 +12,7 @@ import {
   type TxOut,
 } from './core.ts';
 import { parseDevice } from './device.ts';
+import { recordSigninFailure, type FailureArgs } from './signin-failure.ts';
 import { placeName } from './geo/geo.ts';
 import { deviceIdOf, deviceKey, DEVICE_TOKEN_RE, SignInGuard, type Seen } from './limits.ts';
 import { networkOf } from './network.ts';
@@ -29,7 +30,14 @@ import { checkPasswordStrength, DEFAULT_MIN_SCORE, PasswordHasher } from './pass
 import type { AccountsTable, SessionsTable } from './schema.ts';
 import { setState, type FreezeOptions } from './state.ts';
 import { identityStore as q } from './store.ts';
-import { endOwnSession, endOwnSessions, revokeSessions, sessionsForReview, type EndedOwn } from './revoke.ts';
+import {
+  endOwnSession,
+  endOwnSessions,
+  forgetSessionContexts,
+  revokeSessions,
+  sessionsForReview,
+  type EndedOwn,
+} from './revoke.ts';
 import { assertMayConfirm, markStepUp, reauthenticate, requireReauth } from './trust.ts';
 
 import { accountView, sessionView, type AccountView, type SessionView } from './views.ts';
@@ -351,42 +359,8 @@ export class IdentityService {
   }
 
   /** A refused sign-in in the account's history (and `login.failed` on the bus). */
-  async recordFailure(
-    account: AccountsTable | undefined,
-    key: string,
-    reason: 'wrong_password' | 'unknown_account' | 'frozen' | 'deleted' | 'rate_limited' | 'risk_denied',
-    ctx: RequestContext,
-    device: ReturnType<typeof parseDevice>,
-    method: 'password' | 'passkey' = 'password',
-  ): Promise<void> {
-    await this.tx(
-      async (tx, out) => {
-        await q.insertSignin(tx, {
-          account_id: account?.id ?? null,
-          handle: key.slice(0, 64),
-          success: 0,
-          reason,
-          method,
-          ip: ctx.ip,
-          user_agent: ctx.userAgent.slice(0, 512),
-          device: JSON.stringify(device),
-          session_id: null,
-          at: this.now(),
-        });
-        if (account)
-          out.emit({
-            type: 'login.failed',
-            account: account.id,
-            reason,
-            ip: ctx.ip,
-            userAgent: ctx.userAgent.slice(0, 512),
-            device,
-          });
-        // login.failed is not among the types the engine consumes (engine/identity-events.ts)
-      },
-      this.now(),
-      false,
-    );
+  recordFailure(...args: FailureArgs): Promise<void> {
+    return recordSigninFailure(this, ...args);
   }
 
   /** Resolves a session token to its live session and account, or throws SESSION_INVALID. */
@@ -465,6 +439,20 @@ export class IdentityService {
     if (!s || s.account_id !== accountId || s.revoked_at !== null)
       throw new GatehouseError('SESSION_NOT_FOUND');
     await revokeSessions(this, accountId, [sessionId], reason, { actor, all: false });
+  }
+
+  /**
+   * Forgets the device and network a session brought to the account (its device; its network when first
+   * seen with that device's first session). The response part calls it for a contained account's intruder session: its
+   * device and network are then new again, so a later sign-in from them is asked for the second factor,
+   * put to the engine and to the stuffing rules like a stranger's, and the owner is told of it. What the
+   * account knew before the session (the owner's device and network) stays known.
+   */
+  forgetSessionContexts(
+    accountId: string,
+    sessionId: string,
+  ): Promise<{ device: boolean; network: boolean }> {
+    return forgetSessionContexts(this, accountId, sessionId);
   }
 
   /** The holder ends one of its sessions (a session too new cannot end an older one: `session-age.ts`). */

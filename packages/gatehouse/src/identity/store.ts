@@ -157,6 +157,43 @@ export const identityStore = {
       .executeTakeFirst();
   },
   /** Remembers contexts an account signed in from (new ones with their first time), in one statement. */
+  /**
+   * Forgets known contexts of an account: a device (by the key's first 24 hex digits, as a session's
+   * device id carries them), and a network only when first seen at or after `since` (a network the
+   * account knew before stays). Returns what was forgotten.
+   */
+  async forgetContexts(
+    q: Q,
+    accountId: string,
+    o: { devicePrefix?: string; network: string; since: number },
+  ): Promise<{ device: boolean; network: boolean }> {
+    const device =
+      o.devicePrefix !== undefined &&
+      Number(
+        (
+          await q
+            .deleteFrom('known_contexts')
+            .where('account_id', '=', accountId)
+            .where('kind', '=', 'device')
+            .where('key', 'like', `${o.devicePrefix}%`)
+            .executeTakeFirst()
+        ).numDeletedRows,
+      ) > 0;
+    const network =
+      Number(
+        (
+          await q
+            .deleteFrom('known_contexts')
+            .where('account_id', '=', accountId)
+            .where('kind', '=', 'network')
+            .where('key', '=', o.network)
+            .where('first_at', '>=', o.since)
+            .executeTakeFirst()
+        ).numDeletedRows,
+      ) > 0;
+    return { device, network };
+  },
+
   async rememberContexts(
     q: Q,
     accountId: string,

@@ -1,4 +1,5 @@
 import type { ActionContext } from './actions/index.ts';
+import { forgetIntruderContexts } from './actions/revoke-sessions.ts';
 import { handleBatch } from './batch.ts';
 import { Challenges } from './challenges.ts';
 import { Holds } from './holds.ts';
@@ -163,6 +164,8 @@ export class ResponseService {
         () => true,
         () => false,
       );
+      // and its device and network forgotten (idempotent: nothing left to forget the second time)
+      await forgetIntruderContexts(this.d, r.account, session);
       if (ended) {
         this.d.log.warn(
           { account: r.account, decision: r.decision_id },

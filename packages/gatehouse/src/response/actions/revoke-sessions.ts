@@ -1,5 +1,20 @@
 import { z } from 'zod';
 import { defineAction } from './action.ts';
+import type { ResponseDeps } from '../types.ts';
+
+/**
+ * Forgets the device and network the intruder's session brought to the account (identity
+ * `forgetSessionContexts`); a failure is logged and changes nothing else (the session is revoked).
+ */
+export async function forgetIntruderContexts(
+  deps: Pick<ResponseDeps, 'identity' | 'log'>,
+  account: string,
+  session: string,
+): Promise<void> {
+  await deps.identity.forgetSessionContexts(account, session).catch((err: unknown) => {
+    deps.log.warn({ err, account, session }, 'could not forget the intruder session’s device and network');
+  });
+}
 
 /** Ends the intruder's session (or every session of the account) at Gatehouse and on the platform. */
 export const revokeSessions = defineAction({
@@ -25,6 +40,8 @@ export const revokeSessions = defineAction({
         const identity = ctx.deps.identity;
         if (all) await identity.revokeAll(d.account, 'operator').catch(() => undefined);
         else await identity.revokeSession(d.account, d.session!, 'operator').catch(() => undefined);
+        // the intruder's device and network are not the owner's: forgotten, so they are asked again
+        if (d.session) await forgetIntruderContexts(ctx.deps, d.account, d.session);
       },
     };
   },
