@@ -443,10 +443,9 @@ export class IdentityService {
 
   /**
    * Forgets the device and network a session brought to the account (its device; its network when first
-   * seen with that device's first session). The response part calls it for a contained account's intruder session: its
-   * device and network are then new again, so a later sign-in from them is asked for the second factor,
-   * put to the engine and to the stuffing rules like a stranger's, and the owner is told of it. What the
-   * account knew before the session (the owner's device and network) stays known.
+   * seen with that device's first session). The response part calls it for a contained account's
+   * intruder session: a later sign-in from them is then asked for the second factor and put to the
+   * engine and the stuffing rules like a stranger's. The owner's earlier network stays known.
    */
   forgetSessionContexts(
     accountId: string,
