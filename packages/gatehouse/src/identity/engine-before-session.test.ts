@@ -18,6 +18,7 @@ import {
   type Harness,
 } from '../recovery/attack-harness.ts';
 import { describeBackends } from '../testing/backends.ts';
+import { until } from '../testing/receiver.ts';
 
 /** An account whose owner signed in once on their own device and network; its device token. */
 async function settled(h: Harness, handle: string, i: number) {
@@ -282,6 +283,17 @@ describeBackends('the engine asked before the session', (backend) => {
           .orderBy('key')
           .execute();
       const before = await contexts();
+      const taught = () =>
+        h.gh.store.db
+          .selectFrom('notify_known_contexts')
+          .select(['kind', 'value', 'first_session'])
+          .where('account_id', '=', a.id)
+          .execute();
+      const firstIntruder = (entered.session as { id: string }).id;
+      assert.ok(
+        (await taught()).some((c) => c.first_session === firstIntruder),
+        'its first session taught the notice part its device and network',
+      );
       assert.ok(
         before.some((c) => c.key === '203.0.113.0/24'),
         JSON.stringify(before),
@@ -310,6 +322,12 @@ describeBackends('the engine asked before the session', (backend) => {
         after.some((c) => c.key === '198.51.100.0/24'),
         'the owner’s network stays known',
       );
+      // and what those sessions taught the new-sign-in notice (the notify part, through action.taken)
+      await until(
+        async () => !(await taught()).some((c) => c.first_session === firstIntruder),
+        'the notice part to forget what the intruder device’s first session taught it',
+      );
+      assert.ok((await taught()).length > 0, 'the owner’s contexts stay');
       // the owner takes the account back (recovery ends the freeze) and the engine lets it go
       await h.gh.identity.unfreeze(a.id, 'recovered');
       h.gh.engine.engine.release(a.id);

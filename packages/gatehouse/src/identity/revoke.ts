@@ -139,6 +139,26 @@ const deviceIdOfSession = (s: SessionsTable): string | undefined => {
 };
 
 /**
+ * The sessions of the account on the device `sessionId` signed in on, from that device's first sign-in
+ * on the account (within 30 days) to this session, oldest first; just this session when its device is
+ * unknown. What one intruder's device did on the account, as far as sessions tell.
+ */
+export async function deviceRunSessions(
+  id: IdentityService,
+  accountId: string,
+  sessionId: string,
+): Promise<SessionsTable[]> {
+  const s = await q.sessionById(id.db, sessionId);
+  if (!s || s.account_id !== accountId) return [];
+  const device = deviceIdOfSession(s);
+  if (device === undefined) return [s];
+  const run = (
+    await q.sessionsCreatedBetween(id.db, accountId, s.created_at - DEVICE_RUN_MS, s.created_at)
+  ).filter((o) => o.id !== s.id && deviceIdOfSession(o) === device);
+  return [...run, s];
+}
+
+/**
  * The device and network one session brought to the account, forgotten (see the service's method). The
  * session's device is forgotten whenever it was first seen: the containment suspects it. Its network is
  * forgotten only when first seen at or after that device's first session on the account (within 30
@@ -149,21 +169,13 @@ export async function forgetSessionContexts(
   accountId: string,
   sessionId: string,
 ): Promise<{ device: boolean; network: boolean }> {
-  const s = await q.sessionById(id.db, sessionId);
-  if (!s || s.account_id !== accountId) return { device: false, network: false };
+  const run = await deviceRunSessions(id, accountId, sessionId);
+  const s = run.at(-1);
+  if (!s) return { device: false, network: false };
   const device = deviceIdOfSession(s);
-  let since = s.created_at;
-  if (device !== undefined)
-    for (const o of await q.sessionsCreatedBetween(
-      id.db,
-      accountId,
-      s.created_at - DEVICE_RUN_MS,
-      s.created_at,
-    ))
-      if (o.created_at < since && deviceIdOfSession(o) === device) since = o.created_at;
   return q.forgetContexts(id.db, accountId, {
     ...(device !== undefined ? { devicePrefix: device.slice(4) } : {}),
     network: networkOf(s.ip),
-    since,
+    since: run[0]!.created_at,
   });
 }

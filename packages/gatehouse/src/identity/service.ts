@@ -33,6 +33,7 @@ import { identityStore as q } from './store.ts';
 import {
   endOwnSession,
   endOwnSessions,
+  deviceRunSessions,
   forgetSessionContexts,
   revokeSessions,
   sessionsForReview,
@@ -452,6 +453,11 @@ export class IdentityService {
     sessionId: string,
   ): Promise<{ device: boolean; network: boolean }> {
     return forgetSessionContexts(this, accountId, sessionId);
+  }
+
+  /** The ids of the sessions the device of `sessionId` had on the account (revoke.ts `deviceRunSessions`). */
+  async deviceRunSessions(accountId: string, sessionId: string): Promise<string[]> {
+    return (await deviceRunSessions(this, accountId, sessionId)).map((s) => s.id);
   }
 
   /** The holder ends one of its sessions (a session too new cannot end an older one: `session-age.ts`). */

@@ -16,7 +16,7 @@ import { maskedTo, NotifyDispatcher } from './dispatcher.ts';
 import { enqueueNoticeInTx, type EnqueueNotice } from './enqueue.ts';
 import { LINK_TOKEN_RE, LinkTokens } from './links.ts';
 import type { Contact } from './planner.ts';
-import { noteSignInTx, noticesFromBus, type SignInFacts } from './producers.ts';
+import { contextsToForget, noteSignInTx, noticesFromBus, type SignInFacts } from './producers.ts';
 import { externalChannels, notifySettings, type NotifyConfig, type NotifySettings } from './settings.ts';
 import { notifyStore as q } from './store.ts';
 import { untrusted } from './templates/index.ts';
@@ -132,6 +132,10 @@ export class NotifyService {
   subscribe(bus: Bus): void {
     const handle = async (e: Parameters<typeof noticesFromBus>[0]) => {
       for (const n of noticesFromBus(e)) await this.enqueue(n);
+      // a containment ended the intruder's sessions: what they taught the new-sign-in notice (their
+      // device, network, country) is forgotten, so the intruder coming back is news to the owner again
+      const f = contextsToForget(e);
+      if (f) for (const session of f.sessions) await q.forgetContextsOf(this.d.db, f.account, session);
     };
     bus.subscribe('action.taken', handle);
     bus.subscribe('session.revoked', handle);

@@ -5,7 +5,7 @@ import type { GatehouseError } from '../errors/index.ts';
 import { CATALOGUE, NOTICE_KINDS, parseChannelMap, type NoticeKind } from './catalogue.ts';
 import { pageUrl } from './compose.ts';
 import type { BusEventOf } from '../bus/index.ts';
-import { deviceKey, noticesFromBus } from './producers.ts';
+import { contextsToForget, deviceKey, noticesFromBus } from './producers.ts';
 import { email, noticeContent, safeParams, sms, timeFormatter, untrusted } from './templates/index.ts';
 
 const AT = Date.UTC(2026, 4, 1, 4, 3);
@@ -125,7 +125,7 @@ test('notifyChannels: names are checked, * and none work, a kind keeps only chan
   assert.throws(() => loadConfig({ env: { GATEHOUSE_NOTIFY_TIME_ZONE: 'Mars/Olympus' } }), /notifyTimeZone/);
 });
 
-test('bus facts: the containment notice (enforced notify_owner only) and bulk sign-outs, keyed for redelivery', () => {
+test('bus facts: the containment notice (enforced notify_owner only), the intruder sessions whose contexts a containment forgets, and bulk sign-outs, keyed for redelivery', () => {
   // typed by the bus catalogue: the response part's action.taken, exactly as it is published
   const action = (over: Partial<BusEventOf<'action.taken'>['action']>): BusEventOf<'action.taken'> => ({
     id: 'action:a1',
@@ -145,6 +145,19 @@ test('bus facts: the containment notice (enforced notify_owner only) and bulk si
       ...over,
     },
   });
+  // a containment's session revocation names the intruder device's sessions: their contexts are forgotten
+  const revoke = (over: Partial<BusEventOf<'action.taken'>['action']>) =>
+    contextsToForget(
+      action({ kind: 'revoke_sessions', detail: { deviceSessions: ['ses_1', 'ses_2'] }, ...over }),
+    );
+  assert.deepEqual(revoke({}), { account: 'acc_1', sessions: ['ses_1', 'ses_2'] });
+  assert.equal(revoke({ mode: 'dry-run' }), undefined, 'dry-run forgets nothing');
+  assert.equal(revoke({ status: 'failed' }), undefined);
+  assert.equal(revoke({ kind: 'notify_owner' }), undefined);
+  assert.deepEqual(revoke({ detail: { deviceSessions: ['ses_3', 7, '', 'x'.repeat(65)] } })?.sessions, [
+    'ses_3',
+  ]);
+  assert.equal(revoke({ detail: { deviceSessions: 'ses_1' } }), undefined, 'not a list: nothing');
   const [n] = noticesFromBus(action({}));
   assert.equal(n?.kind, 'account.contained');
   assert.equal(n?.key, 'decision:dec_9');

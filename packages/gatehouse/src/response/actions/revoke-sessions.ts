@@ -22,8 +22,12 @@ export const revokeSessions = defineAction({
   params: z.strictObject({ scope: z.enum(['intruder', 'all']).default('intruder') }),
   async plan(ctx, d, params) {
     const all = params.scope === 'all' || !d.session;
+    // the sessions the intruder's device had on the account: the notify part forgets what they taught it
+    const sessions = d.session
+      ? await ctx.deps.identity.deviceRunSessions(d.account, d.session).catch(() => [d.session!])
+      : [];
     return {
-      detail: { scope: all ? 'all' : 'intruder', session: d.session ?? null },
+      detail: { scope: all ? 'all' : 'intruder', session: d.session ?? null, deviceSessions: sessions },
       apply: async (tx) => {
         await ctx.deps.delivery.enqueueInTx(tx, {
           type: 'sessions.revoke',
