@@ -156,7 +156,6 @@ export const identityStore = {
       .where('key', '=', key)
       .executeTakeFirst();
   },
-  /** Remembers contexts an account signed in from (new ones with their first time), in one statement. */
   /**
    * Forgets known contexts of an account: a device (by the key's first 24 hex digits, as a session's
    * device id carries them), and a network only when first seen at or after `since` (a network the
@@ -194,6 +193,7 @@ export const identityStore = {
     return { device, network };
   },
 
+  /** Remembers contexts an account signed in from (new ones with their first time), in one statement. */
   async rememberContexts(
     q: Q,
     accountId: string,
