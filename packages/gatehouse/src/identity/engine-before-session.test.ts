@@ -20,6 +20,10 @@ import {
 import { describeBackends } from '../testing/backends.ts';
 import { until } from '../testing/receiver.ts';
 
+/** A password sign-in over HTTP (the right password), from `from`, with anything else the body carries. */
+const signin = (h: Harness, handle: string, from: { ip: string; ua: string }, extra: object = {}) =>
+  h.call('POST', '/v1/auth/signin', { body: { handle, password: PASSWORD, ...extra }, from });
+
 /** An account whose owner signed in once on their own device and network; its device token. */
 async function settled(h: Harness, handle: string, i: number) {
   const from = { ip: `198.51.${100 + i}.7`, ua: OWNER.ua };
@@ -42,21 +46,11 @@ describeBackends('the engine asked before the session', (backend) => {
       const stranger = (i: number) => ({ ip: `203.0.113.${20 + i}`, ua: INTRUDER.ua });
       // five accounts signed in on new devices from one /24 within minutes: below the wave, full sessions
       for (let i = 0; i < 5; i++) {
-        const r = ok(
-          await h.call('POST', '/v1/auth/signin', {
-            body: { handle: accounts[i]!.handle, password: PASSWORD },
-            from: stranger(i),
-          }),
-        );
+        const r = ok(await signin(h, accounts[i]!.handle, stranger(i)));
         assert.equal(session(r).probationUntil, null, `sign-in ${i} before the wave`);
       }
       // the sixth: the engine sees the wave before the session is made
-      const sixth = ok(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: accounts[5]!.handle, password: PASSWORD, mode: 'token' },
-          from: stranger(5),
-        }),
-      );
+      const sixth = ok(await signin(h, accounts[5]!.handle, stranger(5), { mode: 'token' }));
       const probation = session(sixth).probationUntil;
       assert.ok(probation !== null && probation > Date.now() + 23 * 3_600_000, String(probation));
       const intr = { token: sixth.json.token as string, from: stranger(5) };
@@ -71,10 +65,7 @@ describeBackends('the engine asked before the session', (backend) => {
       refused(await h.call('POST', '/v1/me/recovery/codes', intr), 403, 'SESSION_ON_PROBATION');
       // its device and network stay unknown to the account: its next sign-in is asked again
       const again = ok(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: accounts[5]!.handle, password: PASSWORD, deviceToken: sixth.json.deviceToken },
-          from: stranger(5),
-        }),
+        await signin(h, accounts[5]!.handle, stranger(5), { deviceToken: sixth.json.deviceToken }),
       );
       assert.notEqual(session(again).probationUntil, null);
       // nor can it vouch for itself
@@ -133,14 +124,7 @@ describeBackends('the engine asked before the session', (backend) => {
       );
       assert.equal(stranger.json.signals, undefined);
       assert.equal((await h.gh.identity.signins(a.id, 1))[0]!.reason, 'wrong_password');
-      const r = refused(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD },
-          from: INTRUDER,
-        }),
-        403,
-        'SIGNIN_RISK_DENIED',
-      );
+      const r = refused(await signin(h, a.handle, INTRUDER), 403, 'SIGNIN_RISK_DENIED');
       const signals = (r.json.signals ?? []) as Array<{ name: string; en: string; zh: string }>;
       assert.deepEqual(
         signals.map((s) => s.name),
@@ -150,19 +134,9 @@ describeBackends('the engine asked before the session', (backend) => {
       const history = await h.gh.identity.signins(a.id, 1);
       assert.equal(history[0]!.reason, 'risk_denied');
       // the owner's own device is not asked
-      ok(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD, deviceToken: a.device },
-          from: a.from,
-        }),
-      );
+      ok(await signin(h, a.handle, a.from, { deviceToken: a.device }));
       h.gh.engine.engine.release(a.id);
-      ok(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD },
-          from: INTRUDER,
-        }),
-      );
+      ok(await signin(h, a.handle, INTRUDER));
     } finally {
       await h.cleanup();
     }
@@ -174,12 +148,7 @@ describeBackends('the engine asked before the session', (backend) => {
       const a = await settled(h, `own.factors.${backend}`, 0);
       // the intruder signs in with the stolen password on its own device, then adds its own factors
       const intr = {
-        token: ok(
-          await h.call('POST', '/v1/auth/signin', {
-            body: { handle: a.handle, password: PASSWORD, mode: 'token' },
-            from: INTRUDER,
-          }),
-        ).json.token as string,
+        token: ok(await signin(h, a.handle, INTRUDER, { mode: 'token' })).json.token as string,
         from: INTRUDER,
       };
       const app = await addTotp(h, intr.token, INTRUDER);
@@ -190,14 +159,7 @@ describeBackends('the engine asked before the session', (backend) => {
       // the engine contains the account
       h.gh.engine.engine.markVictim(a.id);
       // the password with the intruder's app: refused before any second-factor step, with the reason
-      const r = refused(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD },
-          from: elsewhere,
-        }),
-        403,
-        'SIGNIN_RISK_DENIED',
-      );
+      const r = refused(await signin(h, a.handle, elsewhere), 403, 'SIGNIN_RISK_DENIED');
       assert.deepEqual(
         ((r.json.signals ?? []) as Array<{ name: string }>).map((x) => x.name),
         ['engine_contained'],
@@ -213,23 +175,12 @@ describeBackends('the engine asked before the session', (backend) => {
       assert.equal(last.reason, 'risk_denied');
       assert.equal(last.method, 'passkey');
       // the owner, on the device they always use: the password alone (known device and network)
-      ok(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD, deviceToken: a.device },
-          from: a.from,
-        }),
-      );
+      ok(await signin(h, a.handle, a.from, { deviceToken: a.device }));
       // released: the factors sign in again (recovery, not the engine, is what removes them)
       h.gh.engine.engine.release(a.id);
       ok(await passkeySignIn(h, key, elsewhere));
-      const step = refused(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD },
-          from: elsewhere,
-        }),
-        401,
-        'SIGNIN_SECOND_FACTOR_REQUIRED',
-      ).json as { challenge: string };
+      const step = refused(await signin(h, a.handle, elsewhere), 401, 'SIGNIN_SECOND_FACTOR_REQUIRED')
+        .json as { challenge: string };
       ok(
         await h.call('POST', '/v1/auth/signin/second-factor', {
           body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1) },
@@ -250,10 +201,7 @@ describeBackends('the engine asked before the session', (backend) => {
       // the intruder has the password and the owner's app codes (a relayed phishing page): its device and
       // network become known to the account with this session
       const step = refused(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD, mode: 'token' },
-          from: INTRUDER,
-        }),
+        await signin(h, a.handle, INTRUDER, { mode: 'token' }),
         401,
         'SIGNIN_SECOND_FACTOR_REQUIRED',
       ).json as { challenge: string };
@@ -267,12 +215,9 @@ describeBackends('the engine asked before the session', (backend) => {
       // it comes back on that device (known now: no second factor), and this later session is the one
       // whose message the engine contains
       const sessionId = (
-        ok(
-          await h.call('POST', '/v1/auth/signin', {
-            body: { handle: a.handle, password: PASSWORD, deviceToken: intruderDevice },
-            from: INTRUDER,
-          }),
-        ).json.session as { id: string }
+        ok(await signin(h, a.handle, INTRUDER, { deviceToken: intruderDevice })).json.session as {
+          id: string;
+        }
       ).id;
       const contexts = () =>
         h.gh.store.db
@@ -334,21 +279,13 @@ describeBackends('the engine asked before the session', (backend) => {
       // the intruder again, with the password, its old device token, from its old network: a stranger,
       // asked for the owner's app (which it no longer has)
       const again = refused(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD, deviceToken: intruderDevice },
-          from: INTRUDER,
-        }),
+        await signin(h, a.handle, INTRUDER, { deviceToken: intruderDevice }),
         401,
         'SIGNIN_SECOND_FACTOR_REQUIRED',
       ).json as { why: string[] };
       assert.ok(again.why.includes('new_device') && again.why.includes('new_network'), JSON.stringify(again));
       // the owner on their own device: known, no second factor asked
-      ok(
-        await h.call('POST', '/v1/auth/signin', {
-          body: { handle: a.handle, password: PASSWORD, deviceToken: a.device },
-          from: a.from,
-        }),
-      );
+      ok(await signin(h, a.handle, a.from, { deviceToken: a.device }));
     } finally {
       await h.cleanup();
     }
