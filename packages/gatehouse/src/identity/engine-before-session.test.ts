@@ -2,6 +2,9 @@
 // used asks the engine before any session exists. The intruders hold the right passwords; the owners
 // sign in where they always do.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   addPasskey,
@@ -36,6 +39,95 @@ async function settled(h: Harness, handle: string, i: number) {
 
 const session = (r: { json: Record<string, unknown> }) =>
   r.json.session as { id: string; probationUntil: number | null };
+
+/**
+ * The intruder holds the password and relays the owner's app code (a phishing page), signs in on its own
+ * device, comes back on it, and the engine contains the account for the later session's message: the
+ * response's `forgetsBy` actions make the account and the notice part forget the intruder's device and
+ * network, and only those.
+ */
+async function containedIntruder(h: Harness, label: string, forgetsBy: string[]) {
+  const a = await settled(h, `forget.${label}`, 0);
+  // the owner's authenticator app, enrolled from their own session before anything happened
+  const app = await addTotp(h, a.token, a.from);
+  // the intruder has the password and the owner's app codes (a relayed phishing page): its device and
+  // network become known to the account with this session
+  const step = refused(
+    await signin(h, a.handle, INTRUDER, { mode: 'token' }),
+    401,
+    'SIGNIN_SECOND_FACTOR_REQUIRED',
+  ).json as { challenge: string };
+  const entered = ok(
+    await h.call('POST', '/v1/auth/signin/second-factor', {
+      body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1), mode: 'token' },
+      from: INTRUDER,
+    }),
+  ).json;
+  const intruderDevice = entered.deviceToken as string;
+  // it comes back on that device (known now: no second factor), and this later session is the one
+  // whose message the engine contains
+  const sessionId = (
+    ok(await signin(h, a.handle, INTRUDER, { deviceToken: intruderDevice })).json.session as {
+      id: string;
+    }
+  ).id;
+  const contexts = () =>
+    h.gh.store.db
+      .selectFrom('known_contexts')
+      .select(['kind', 'key'])
+      .where('account_id', '=', a.id)
+      .orderBy('kind')
+      .orderBy('key')
+      .execute();
+  const before = await contexts();
+  const taught = () =>
+    h.gh.store.db
+      .selectFrom('notify_known_contexts')
+      .select(['kind', 'value', 'first_session'])
+      .where('account_id', '=', a.id)
+      .execute();
+  const firstIntruder = (entered.session as { id: string }).id;
+  assert.ok(
+    (await taught()).some((c) => c.first_session === firstIntruder),
+    'its first session taught the notice part its device and network',
+  );
+  assert.ok(
+    before.some((c) => c.key === '203.0.113.0/24'),
+    JSON.stringify(before),
+  );
+  // the engine contains the account for a message of that session
+  const steps = await h.gh.response.handle({
+    id: `dec-forget-${label}`,
+    account: a.id,
+    session: sessionId,
+    time: Date.now(),
+    action: 'contain',
+    risk: 0.99,
+    eventType: 'message.sent',
+    eventId: `msg-forget-${label}`,
+    signals: [],
+    reasons: [{ signal: 'new_client', en: 'a new device', zh: '新设备' }],
+  });
+  assert.deepEqual(
+    steps.filter((x) => x.kind === 'revoke_sessions' || x.kind === 'freeze_account').map((x) => x.kind),
+    forgetsBy,
+    JSON.stringify(steps),
+  );
+  const after = await contexts();
+  assert.equal(after.length, before.length - 2, 'its device and its network are forgotten');
+  assert.ok(!after.some((c) => c.key === '203.0.113.0/24'));
+  assert.ok(
+    after.some((c) => c.key === '198.51.100.0/24'),
+    'the owner’s network stays known',
+  );
+  // and what those sessions taught the new-sign-in notice (the notify part, through action.taken)
+  await until(
+    async () => !(await taught()).some((c) => c.first_session === firstIntruder),
+    'the notice part to forget what the intruder device’s first session taught it',
+  );
+  assert.ok((await taught()).length > 0, 'the owner’s contexts stay');
+  return { a, intruderDevice };
+}
 
 describeBackends('the engine asked before the session', (backend) => {
   test('a wave of new-device sign-ins on one network: the next stranger with a right password gets a probation session, the owner on their own device a full one', async () => {
@@ -195,84 +287,10 @@ describeBackends('the engine asked before the session', (backend) => {
   test('attack: containment forgets the device and network the intruder’s session brought; back with the password from them later, it is a stranger again (asked for the owner’s app), the owner’s device still known', async () => {
     const h = await harness(backend);
     try {
-      const a = await settled(h, `forget.${backend}`, 0);
-      // the owner's authenticator app, enrolled from their own session before anything happened
-      const app = await addTotp(h, a.token, a.from);
-      // the intruder has the password and the owner's app codes (a relayed phishing page): its device and
-      // network become known to the account with this session
-      const step = refused(
-        await signin(h, a.handle, INTRUDER, { mode: 'token' }),
-        401,
-        'SIGNIN_SECOND_FACTOR_REQUIRED',
-      ).json as { challenge: string };
-      const entered = ok(
-        await h.call('POST', '/v1/auth/signin/second-factor', {
-          body: { challenge: step.challenge, method: 'totp', code: totp(app.secret, 1), mode: 'token' },
-          from: INTRUDER,
-        }),
-      ).json;
-      const intruderDevice = entered.deviceToken as string;
-      // it comes back on that device (known now: no second factor), and this later session is the one
-      // whose message the engine contains
-      const sessionId = (
-        ok(await signin(h, a.handle, INTRUDER, { deviceToken: intruderDevice })).json.session as {
-          id: string;
-        }
-      ).id;
-      const contexts = () =>
-        h.gh.store.db
-          .selectFrom('known_contexts')
-          .select(['kind', 'key'])
-          .where('account_id', '=', a.id)
-          .orderBy('kind')
-          .orderBy('key')
-          .execute();
-      const before = await contexts();
-      const taught = () =>
-        h.gh.store.db
-          .selectFrom('notify_known_contexts')
-          .select(['kind', 'value', 'first_session'])
-          .where('account_id', '=', a.id)
-          .execute();
-      const firstIntruder = (entered.session as { id: string }).id;
-      assert.ok(
-        (await taught()).some((c) => c.first_session === firstIntruder),
-        'its first session taught the notice part its device and network',
-      );
-      assert.ok(
-        before.some((c) => c.key === '203.0.113.0/24'),
-        JSON.stringify(before),
-      );
-      // the engine contains the account for a message of that session (the default policy)
-      const steps = await h.gh.response.handle({
-        id: `dec-forget-${backend}`,
-        account: a.id,
-        session: sessionId,
-        time: Date.now(),
-        action: 'contain',
-        risk: 0.99,
-        eventType: 'message.sent',
-        eventId: `msg-forget-${backend}`,
-        signals: [],
-        reasons: [{ signal: 'new_client', en: 'a new device', zh: '新设备' }],
-      });
-      assert.ok(
-        steps.some((x) => x.kind === 'revoke_sessions' && x.status === 'done'),
-        JSON.stringify(steps),
-      );
-      const after = await contexts();
-      assert.equal(after.length, before.length - 2, 'its device and its network are forgotten');
-      assert.ok(!after.some((c) => c.key === '203.0.113.0/24'));
-      assert.ok(
-        after.some((c) => c.key === '198.51.100.0/24'),
-        'the owner’s network stays known',
-      );
-      // and what those sessions taught the new-sign-in notice (the notify part, through action.taken)
-      await until(
-        async () => !(await taught()).some((c) => c.first_session === firstIntruder),
-        'the notice part to forget what the intruder device’s first session taught it',
-      );
-      assert.ok((await taught()).length > 0, 'the owner’s contexts stay');
+      const { a, intruderDevice } = await containedIntruder(h, backend, [
+        'freeze_account',
+        'revoke_sessions',
+      ]);
       // the owner takes the account back (recovery ends the freeze) and the engine lets it go
       await h.gh.identity.unfreeze(a.id, 'recovered');
       h.gh.engine.engine.release(a.id);
@@ -288,6 +306,35 @@ describeBackends('the engine asked before the session', (backend) => {
       ok(await signin(h, a.handle, a.from, { deviceToken: a.device }));
     } finally {
       await h.cleanup();
+    }
+  });
+
+  test('attack: a policy that only freezes forgets the intruder’s device and network all the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
+    const policyFile = join(dir, 'freeze-only.yaml');
+    writeFileSync(
+      policyFile,
+      [
+        'version: 1',
+        'description: freeze a taken-over account, nothing else',
+        'defaults:',
+        '  mode: enforce',
+        'rules:',
+        '  - id: freeze-only',
+        '    when:',
+        '      decision: [contain]',
+        '    actions:',
+        '      - freeze_account: { kind: containment }',
+        '    stop: true',
+        '',
+      ].join('\n'),
+    );
+    const h = await harness(backend, { policyFile });
+    try {
+      await containedIntruder(h, `freeze.${backend}`, ['freeze_account']);
+    } finally {
+      await h.cleanup();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

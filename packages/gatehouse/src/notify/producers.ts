@@ -181,18 +181,17 @@ export function appealNotice(
 // come with notices of their own
 const BULK_REASONS = new Set(['others', 'everywhere']);
 
-/** The notices a bus event brings, or none (the event's id makes the key: redelivery is harmless). */
 /**
- * The sessions whose taught contexts a containment's `revoke_sessions` asks to forget (its detail's
- * `deviceSessions`: the intruder device's sessions on the account), when it was done in earnest.
+ * The sessions whose taught contexts a containment's `revoke_sessions` or `freeze_account` asks to forget
+ * (its detail's `deviceSessions`: the intruder device's sessions on the account), when done in earnest.
  */
 export function contextsToForget(e: BusEvent): { account: string; sessions: string[] } | undefined {
   if (e.type !== 'action.taken') return undefined;
   const a = ActionTakenEvent.safeParse(e);
   if (!a.success || !a.data.account) return undefined;
   const { action } = a.data;
-  if (action.kind !== 'revoke_sessions' || action.mode !== 'enforce' || action.status !== 'done')
-    return undefined;
+  const forgets = action.kind === 'revoke_sessions' || action.kind === 'freeze_account';
+  if (!forgets || action.mode !== 'enforce' || action.status !== 'done') return undefined;
   const list = action.detail.deviceSessions;
   const sessions = Array.isArray(list)
     ? list.filter((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= 64).slice(0, 500)
@@ -200,6 +199,7 @@ export function contextsToForget(e: BusEvent): { account: string; sessions: stri
   return sessions.length ? { account: a.data.account, sessions } : undefined;
 }
 
+/** The notices a bus event brings, or none (the event's id makes the key: redelivery is harmless). */
 export function noticesFromBus(e: BusEvent): NoticeInput[] {
   if (e.type === 'action.taken') {
     const a = ActionTakenEvent.safeParse(e);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../errors/index.ts';
 import { localize } from '../texts.ts';
 import { defineAction, explainedReasons, reasonList, reasonOf } from './action.ts';
+import { forgetIntruderContexts, intruderDeviceSessions } from './revoke-sessions.ts';
 
 /** Freezes the account. containment: taken over, the owner may appeal; sanction: appeals go to operators. */
 export const freezeAccount = defineAction({
@@ -13,8 +14,18 @@ export const freezeAccount = defineAction({
     const reason = reasonOf(d);
     const name = await ctx.displayName(d.account);
     const kind = params.kind;
+    // a takeover's freeze forgets the intruder device's contexts too (a policy may freeze without
+    // revoking); a sanction is about the owner's own sessions, which stay known
+    const session = kind === 'containment' ? d.session : undefined;
+    const deviceSessions = await intruderDeviceSessions(ctx.deps, d.account, session);
     return {
-      detail: { account: d.account, reason, kind, why: explainedReasons(d) },
+      detail: {
+        account: d.account,
+        reason,
+        kind,
+        why: explainedReasons(d),
+        ...(deviceSessions.length ? { deviceSessions } : {}),
+      },
       apply: async (tx) => {
         await ctx.deps.delivery.enqueueInTx(tx, {
           type: 'account.frozen',
@@ -45,6 +56,7 @@ export const freezeAccount = defineAction({
             ))
               throw e;
           });
+        if (session) await forgetIntruderContexts(ctx.deps, d.account, session);
       },
     };
   },

@@ -16,16 +16,26 @@ export async function forgetIntruderContexts(
   });
 }
 
+/**
+ * The sessions the intruder's device had on the account (identity `deviceRunSessions`), named in the
+ * containment's action detail (`deviceSessions`): the notify part forgets what they taught it.
+ */
+export function intruderDeviceSessions(
+  deps: Pick<ResponseDeps, 'identity'>,
+  account: string,
+  session: string | undefined,
+): Promise<string[]> {
+  if (!session) return Promise.resolve([]);
+  return deps.identity.deviceRunSessions(account, session).catch(() => [session]);
+}
+
 /** Ends the intruder's session (or every session of the account) at Gatehouse and on the platform. */
 export const revokeSessions = defineAction({
   kind: 'revoke_sessions',
   params: z.strictObject({ scope: z.enum(['intruder', 'all']).default('intruder') }),
   async plan(ctx, d, params) {
     const all = params.scope === 'all' || !d.session;
-    // the sessions the intruder's device had on the account: the notify part forgets what they taught it
-    const sessions = d.session
-      ? await ctx.deps.identity.deviceRunSessions(d.account, d.session).catch(() => [d.session!])
-      : [];
+    const sessions = await intruderDeviceSessions(ctx.deps, d.account, d.session);
     return {
       detail: { scope: all ? 'all' : 'intruder', session: d.session ?? null, deviceSessions: sessions },
       apply: async (tx) => {
