@@ -101,7 +101,7 @@ describe('scam intents are learned, not listed', () => {
     }
   });
 
-  it('money help asked by its own verbs and by a payment app is an ask; the same words told are not', () => {
+  it('money help asked by its own verbs and by a payment app is an ask; the same words told, and a fee reported paid, are not', () => {
     const asks = (t: string) => readerAsk(t, normalize(t));
     for (const t of [
       '您能先接济我两千吗',
@@ -111,10 +111,14 @@ describe('scam intents are learned, not listed', () => {
       '你先帮我还一下信用卡，周五给你',
       'any chance you could venmo me 60',
       'just paypal me when you can',
+      '保证金两千，交了马上放人',
     ])
       assert.ok(asks(t), `ask: ${t}`);
     for (const t of [
       '他们公司给灾区支援了一批物资',
+      // a fee with its price that the sender then says is paid is a report, not an ask
+      '儿子学费两万多，今天刚交完',
+      '押金三千已经付了，周末搬进去',
       '感谢大家去年的资助，孩子考上大学了',
       '帮我还书的时候顺便借一本新的',
       'I paid him on venmo for the tickets',
