@@ -85,7 +85,9 @@ describeBackends('engine snapshot while checks flow', (backend) => {
               id: `flow-${b}-${i}`,
               type: 'message.sent',
               time: now - 60_000 + b * 1000 + i,
-              account: `acct-${i % 400}`,
+              // 1,600 accounts: their read-out takes several 4 ms slices even on a quiet, fast machine
+              // (400 once fitted in one, and the yields below were 1)
+              account: `acct-${(b * 1000 + i) % 1600}`,
               recipients: [`friend-${(i * 7) % 50}`, `friend-${(i * 13) % 50}`],
               text: `hello ${b} ${i} see you at ${i % 24}:00`,
               client,
@@ -102,7 +104,8 @@ describeBackends('engine snapshot while checks flow', (backend) => {
       while (writing) {
         svc.check({
           id: `during-${checks}`,
-          account: `acct-${checks % 400}`,
+          // spread over the accounts (797 is prime to 1,600): many reach one before its turn
+          account: `acct-${(checks * 797) % 1600}`,
           recipients: ['friend-1'],
           text: `on my way ${checks}`,
           client,
