@@ -2,7 +2,7 @@
 // used asks the engine before any session exists. The intruders hold the right passwords; the owners
 // sign in where they always do.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -20,6 +20,7 @@ import {
   totp,
   type Harness,
 } from '../recovery/attack-harness.ts';
+import { DEFAULT_POLICY_FILE } from '../response/index.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { until } from '../testing/receiver.ts';
 
@@ -332,6 +333,25 @@ describeBackends('the engine asked before the session', (backend) => {
     const h = await harness(backend, { policyFile });
     try {
       await containedIntruder(h, `freeze.${backend}`, ['freeze_account']);
+    } finally {
+      await h.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('under a dry-run policy the engine’s containment refuses no sign-in (it is logged as what would have happened)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
+    const policyFile = join(dir, 'dry-run.yaml');
+    const text = readFileSync(DEFAULT_POLICY_FILE, 'utf8');
+    assert.ok(text.includes('  mode: enforce'));
+    writeFileSync(policyFile, text.replace('  mode: enforce', '  mode: dry-run'));
+    const h = await harness(backend, { policyFile });
+    try {
+      const a = await settled(h, `dry.${backend}`, 0);
+      h.gh.engine.engine.markVictim(a.id);
+      // switched on in dry-run, Gatehouse changes nothing for the account's people
+      ok(await signin(h, a.handle, INTRUDER));
+      // the same account under the enforcing default: refused (the test above)
     } finally {
       await h.cleanup();
       rmSync(dir, { recursive: true, force: true });

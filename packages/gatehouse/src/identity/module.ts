@@ -1,6 +1,6 @@
 import type { Core, PartModule, Wiring } from '../core/index.ts';
 import { operatorFreezeNotice, passwordChangedNotice } from '../notify/index.ts';
-import { localize } from '../response/index.ts';
+import { enforcesContainment, localize } from '../response/index.ts';
 import { enqueueInTx } from '../webhooks/index.ts';
 import { MaxMindGeo } from './geo/geo.ts';
 import { signinOptionsFrom } from './mfa/options.ts';
@@ -43,9 +43,18 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
       append: (tx, events) => w.get('engine').identityLog.append(tx, events),
     },
     // in the api role of a scale-out the engine holding the account's partition is another process
-    engineSignInRisk: (q) => {
+    engineSignInRisk: async (q) => {
       const e = w.get('engine');
-      return e.remoteSignInRisk ? e.remoteSignInRisk(q) : e.engine.signInRisk(q);
+      const signals = await (e.remoteSignInRisk ? e.remoteSignInRisk(q) : e.engine.signInRisk(q));
+      // the engine's containment refuses a sign-in only where the policy contains in earnest: under a
+      // dry-run policy the refusal is logged as what would have happened, and the sign-in goes on
+      if (!signals.some((s) => s.effect === 'deny') || enforcesContainment(w.get('policy').current))
+        return signals;
+      core.log.info(
+        { account: q.account, signals: signals.filter((s) => s.effect === 'deny').map((s) => s.name) },
+        'dry-run: the engine’s containment would have refused this sign-in',
+      );
+      return signals.filter((s) => s.effect !== 'deny');
     },
     // only the dispatchers with work: most sign-ins write to the engine's log and nothing else
     onCommit: (wrote) => {

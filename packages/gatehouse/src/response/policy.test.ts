@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { evaluatePolicy, parsePolicy, PolicyError } from './policy.ts';
+import { enforcesContainment, evaluatePolicy, parsePolicy, PolicyError } from './policy.ts';
 
 const DEFAULT = readFileSync(new URL('../../config/policy.default.yaml', import.meta.url), 'utf8');
 
@@ -41,6 +41,24 @@ test('the shipped default policy loads and contains a hijack with the full set o
   const q = r.steps.find((s) => s.action.kind === 'quarantine_content')!;
   assert.deepEqual(q.action.params, { ttl: 86_400_000, kinds: ['text', 'domain', 'image'] });
   assert.ok(r.steps.every((s) => s.mode === 'enforce'));
+});
+
+test('whether a policy contains in earnest: an enforced rule with actions that a contain decision can match', () => {
+  assert.equal(enforcesContainment(parsePolicy(DEFAULT)), true);
+  assert.equal(
+    enforcesContainment(parsePolicy(DEFAULT.replace('  mode: enforce', '  mode: dry-run'))),
+    false,
+  );
+  const only = (when: string, mode = 'enforce') =>
+    enforcesContainment(
+      parsePolicy(
+        `version: 1\ndefaults:\n  mode: ${mode}\nrules:\n  - id: r\n    when: ${when}\n    actions:\n      - hold_message\n`,
+      ),
+    );
+  assert.equal(only('{ decision: [hold] }'), false, 'a rule for other decisions');
+  assert.equal(only('{ decision: [hold, contain] }'), true);
+  assert.equal(only('{ minRisk: 0.9 }'), true, 'no decision filter: it can match a contain');
+  assert.equal(only('{ decision: [contain] }', 'dry-run'), false);
 });
 
 test('hold and challenge decisions hold the message and challenge; allow does nothing', () => {

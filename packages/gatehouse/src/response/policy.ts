@@ -282,6 +282,20 @@ function matches(rule: PolicyRule, d: DecisionFacts, names: Set<string>): boolea
 }
 
 /**
+ * Whether the policy acts in earnest on a `contain` decision: some enforced rule with actions can match
+ * one. Under a policy that only rehearses containment (dry-run), the engine's containment does not refuse
+ * sign-ins either (identity/module.ts).
+ */
+export function enforcesContainment(policy: Policy): boolean {
+  return policy.rules.some(
+    (r) =>
+      r.mode === 'enforce' &&
+      r.actions.length > 0 &&
+      (!r.when.decision || r.when.decision.includes('contain')),
+  );
+}
+
+/**
  * The actions a decision calls for, in rule order. An action named by several matching rules is taken
  * once; if any of those rules enforces it, it is enforced.
  */
