@@ -339,7 +339,7 @@ describeBackends('the engine asked before the session', (backend) => {
     }
   });
 
-  test('under a dry-run policy the engine’s containment refuses no sign-in (it is logged as what would have happened)', async () => {
+  test('under a dry-run policy the engine refuses no sign-in and puts none on probation (it is logged as what would have happened)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
     const policyFile = join(dir, 'dry-run.yaml');
     const text = readFileSync(DEFAULT_POLICY_FILE, 'utf8');
@@ -351,7 +351,14 @@ describeBackends('the engine asked before the session', (backend) => {
       h.gh.engine.engine.markVictim(a.id);
       // switched on in dry-run, Gatehouse changes nothing for the account's people
       ok(await signin(h, a.handle, INTRUDER));
-      // the same account under the enforcing default: refused (the test above)
+      // nor does a wave of new-device sign-ins on one network put anyone on probation (the first test:
+      // the sixth gets probation under the enforcing default)
+      const accounts = [];
+      for (let i = 0; i < 7; i++) accounts.push(await settled(h, `dry.wave.${backend}.${i}`, i + 1));
+      for (let i = 0; i < 7; i++) {
+        const r = ok(await signin(h, accounts[i]!.handle, { ip: `203.0.113.${40 + i}`, ua: INTRUDER.ua }));
+        assert.equal(session(r).probationUntil, null, `sign-in ${i} in dry-run`);
+      }
     } finally {
       await h.cleanup();
       rmSync(dir, { recursive: true, force: true });

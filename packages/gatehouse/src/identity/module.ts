@@ -46,15 +46,14 @@ export function identityModule(core: Core, w: Wiring): PartModule<{ identity: Id
     engineSignInRisk: async (q) => {
       const e = w.get('engine');
       const signals = await (e.remoteSignInRisk ? e.remoteSignInRisk(q) : e.engine.signInRisk(q));
-      // the engine's containment refuses a sign-in only where the policy contains in earnest: under a
-      // dry-run policy the refusal is logged as what would have happened, and the sign-in goes on
-      if (!signals.some((s) => s.effect === 'deny') || enforcesContainment(w.get('policy').current))
-        return signals;
+      // the engine's view refuses a sign-in or puts it on probation only where the policy contains in
+      // earnest: under a dry-run policy it is logged as what would have happened, and the sign-in goes on
+      if (signals.length === 0 || enforcesContainment(w.get('policy').current)) return signals;
       core.log.info(
-        { account: q.account, signals: signals.filter((s) => s.effect === 'deny').map((s) => s.name) },
-        'dry-run: the engine’s containment would have refused this sign-in',
+        { account: q.account, signals: signals.map((s) => `${s.name}:${s.effect}`) },
+        'dry-run: the engine would have refused this sign-in or put it on probation',
       );
-      return signals.filter((s) => s.effect !== 'deny');
+      return [];
     },
     // only the dispatchers with work: most sign-ins write to the engine's log and nothing else
     onCommit: (wrote) => {
