@@ -62,6 +62,34 @@ test('a recorded freeze and session revocation whose effects were lost are appli
   assert.equal(await gh.response.reapplyEffects(), 0);
 });
 
+test('a recorded containment freeze whose effects were lost forgets the intruder device’s contexts at start', async () => {
+  const a = await gh.identity.createAccount(
+    { handle: 'lost.contexts', displayName: '王芳', password: 'lost contexts 2026' },
+    ctx,
+  );
+  // the intruder's sign-in from its own network (the owner's is 127.0.0.1's)
+  const intr = await gh.identity.signIn(
+    { handle: 'lost.contexts', password: 'lost contexts 2026' },
+    { ...ctx, ip: '203.0.113.9' },
+  );
+  const known = () =>
+    gh.store.db
+      .selectFrom('known_contexts')
+      .select('key')
+      .where('account_id', '=', a.id)
+      .where('kind', '=', 'network')
+      .execute();
+  assert.ok((await known()).some((c) => c.key === '203.0.113.0/24'));
+  await recorded(
+    a.id,
+    'freeze_account',
+    { account: a.id, reason: 'url_lookalike', kind: 'containment', deviceSessions: [intr.session.id] },
+    Date.now(),
+  );
+  assert.ok((await gh.response.reapplyEffects()) >= 1);
+  assert.ok(!(await known()).some((c) => c.key === '203.0.113.0/24'), 'the intruder’s network is forgotten');
+});
+
 test('an account the owner recovered after the freeze is not frozen again', async () => {
   const a = await gh.identity.createAccount(
     { handle: 'recovered.owner', displayName: '陈静', password: 'recovered owner 2026' },

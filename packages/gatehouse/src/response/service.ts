@@ -143,13 +143,21 @@ export class ResponseService {
       const account = await this.d.identity.getAccount(r.account).catch(() => undefined);
       if (account?.state !== 'active' || (await q.unfrozenSince(this.d.db, r.account, r.created_at)))
         continue;
-      const detail = JSON.parse(r.detail) as { reason?: string; kind?: 'containment' | 'sanction' };
+      const detail = JSON.parse(r.detail) as {
+        reason?: string;
+        kind?: 'containment' | 'sanction';
+        deviceSessions?: unknown;
+      };
       await this.d.identity.freeze(
         r.account,
         `decision ${r.decision_id}: ${detail.reason ?? 'restored'}`,
         undefined,
         { kind: detail.kind ?? 'containment', decidedAt: r.created_at },
       );
+      // and the intruder device's contexts forgotten (its last session is the one the decision named)
+      const sessions = Array.isArray(detail.deviceSessions) ? detail.deviceSessions : [];
+      const last: unknown = sessions.at(-1);
+      if (typeof last === 'string') await forgetIntruderContexts(this.d, r.account, last);
       this.d.log.warn(
         { account: r.account, decision: r.decision_id },
         'freeze re-applied: the process stopped before it took effect',
