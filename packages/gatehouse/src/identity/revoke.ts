@@ -159,23 +159,29 @@ export async function deviceRunSessions(
 }
 
 /**
- * The device and network one session brought to the account, forgotten (see the service's method). The
- * session's device is forgotten whenever it was first seen: the containment suspects it. Its network is
- * forgotten only when first seen at or after that device's first session on the account (within 30
- * days), so an owner's network the intruder happened to share stays known.
+ * The device and network an intruder's sessions brought to the account, forgotten (see the service's
+ * method). `run` is what `deviceRunSessions` found, oldest first, the suspected session last: its device
+ * is forgotten whenever it was first seen (the containment suspects it); its network only when first
+ * seen at or after the run's first session, so an owner's network the intruder happened to share stays
+ * known. Two reads by id (one when the run is one session), then the deletes.
  */
 export async function forgetSessionContexts(
   id: IdentityService,
   accountId: string,
-  sessionId: string,
+  run: readonly string[],
 ): Promise<{ device: boolean; network: boolean }> {
-  const run = await deviceRunSessions(id, accountId, sessionId);
-  const s = run.at(-1);
-  if (!s) return { device: false, network: false };
+  const none = { device: false, network: false };
+  const lastId = run.at(-1);
+  if (lastId === undefined) return none;
+  const s = await q.sessionById(id.db, lastId);
+  if (!s || s.account_id !== accountId) return none;
+  const first = run[0] !== lastId ? await q.sessionById(id.db, run[0]!) : s;
+  const since =
+    first && first.account_id === accountId ? Math.min(first.created_at, s.created_at) : s.created_at;
   const device = deviceIdOfSession(s);
   return q.forgetContexts(id.db, accountId, {
     ...(device !== undefined ? { devicePrefix: device.slice(4) } : {}),
     network: networkOf(s.ip),
-    since: run[0]!.created_at,
+    since,
   });
 }

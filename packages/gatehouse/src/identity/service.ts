@@ -443,16 +443,16 @@ export class IdentityService {
   }
 
   /**
-   * Forgets the device and network a session brought to the account (its device; its network when first
-   * seen with that device's first session). The response part calls it for a contained account's
-   * intruder session: a later sign-in from them is then asked for the second factor and put to the
+   * Forgets the device and network an intruder's sessions brought to the account (`run`: the device's
+   * sessions from `deviceRunSessions`, the suspected one last). The response part calls it when it
+   * contains an account: a later sign-in from them is then asked for the second factor and put to the
    * engine and the stuffing rules like a stranger's. The owner's earlier network stays known.
    */
   forgetSessionContexts(
     accountId: string,
-    sessionId: string,
+    run: readonly string[],
   ): Promise<{ device: boolean; network: boolean }> {
-    return forgetSessionContexts(this, accountId, sessionId);
+    return forgetSessionContexts(this, accountId, run);
   }
 
   /** The ids of the sessions the device of `sessionId` had on the account (revoke.ts `deviceRunSessions`). */

@@ -135,7 +135,7 @@ export class NotifyService {
       // a containment ended the intruder's sessions: what they taught the new-sign-in notice (their
       // device, network, country) is forgotten, so the intruder coming back is news to the owner again
       const f = contextsToForget(e);
-      if (f) for (const session of f.sessions) await q.forgetContextsOf(this.d.db, f.account, session);
+      if (f) await q.forgetContextsOf(this.d.db, f.account, f.sessions);
     };
     bus.subscribe('action.taken', handle);
     bus.subscribe('session.revoked', handle);
@@ -297,7 +297,7 @@ export class NotifyService {
         link: row.id,
         ip,
       });
-      if (row.session) await q.forgetContextsOf(this.d.db, row.account_id, row.session);
+      if (row.session) await q.forgetContextsOf(this.d.db, row.account_id, [row.session]);
       return { contained: true, steps: r.steps };
     } catch (err) {
       await q.unuseLink(this.d.db, row.id);

@@ -298,12 +298,12 @@ export const notifyStore = {
     if (contexts.length === 0) return;
     await noteContextRows(q, { ...contextParams(account, contexts), session, now });
   },
-  /** Forgets what a session taught (its device, network, country were the intruder's). */
-  forgetContextsOf(q: Q, account: string, session: string) {
+  /** Forgets what sessions taught (their devices, networks, countries were the intruder's). */
+  forgetContextsOf(q: Q, account: string, sessions: readonly string[]) {
     return q
       .deleteFrom('notify_known_contexts')
       .where('account_id', '=', account)
-      .where('first_session', '=', session)
+      .where('first_session', 'in', sessions)
       .execute();
   },
   async pruneContexts(q: Q, account: string, before: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ActionContext } from './actions/index.ts';
-import { forgetIntruderContexts } from './actions/revoke-sessions.ts';
+import { forgetIntruderContexts, recordedDeviceSessions } from './actions/revoke-sessions.ts';
 import { handleBatch } from './batch.ts';
 import { Challenges } from './challenges.ts';
 import { Holds } from './holds.ts';
@@ -154,10 +154,9 @@ export class ResponseService {
         undefined,
         { kind: detail.kind ?? 'containment', decidedAt: r.created_at },
       );
-      // and the intruder device's contexts forgotten (its last session is the one the decision named)
-      const sessions = Array.isArray(detail.deviceSessions) ? detail.deviceSessions : [];
-      const last: unknown = sessions.at(-1);
-      if (typeof last === 'string') await forgetIntruderContexts(this.d, r.account, last);
+      // and the intruder device's contexts forgotten (a sanction's detail names no sessions)
+      if (Array.isArray(detail.deviceSessions))
+        await forgetIntruderContexts(this.d, r.account, recordedDeviceSessions(detail));
       this.d.log.warn(
         { account: r.account, decision: r.decision_id },
         'freeze re-applied: the process stopped before it took effect',
@@ -165,7 +164,8 @@ export class ResponseService {
       n++;
     }
     for (const r of await q.doneSince(this.d.db, 'revoke_sessions', since)) {
-      const { session } = JSON.parse(r.detail) as { session?: string | null };
+      const detail = JSON.parse(r.detail) as { session?: string | null; deviceSessions?: unknown };
+      const { session } = detail;
       if (!session) continue;
       // SESSION_NOT_FOUND: already ended (the usual case)
       const ended = await this.d.identity.revokeSession(r.account, session, 'operator').then(
@@ -173,7 +173,7 @@ export class ResponseService {
         () => false,
       );
       // and its device and network forgotten (idempotent: nothing left to forget the second time)
-      await forgetIntruderContexts(this.d, r.account, session);
+      await forgetIntruderContexts(this.d, r.account, recordedDeviceSessions(detail));
       if (ended) {
         this.d.log.warn(
           { account: r.account, decision: r.decision_id },

@@ -158,9 +158,8 @@ export function largestAmount(t: string): number {
       i = j - 1;
       const magnitude = j - start > 1 && MAGNITUDE_CHAR.test(numeral);
       const unit = t[j] === '块' || t[j] === '元';
-      // a lone small numeral is a count more often than a sum (借一下, 要两个)
-      if (!magnitude && !unit && j - start === 1 && c !== 0x5341) continue;
       const v = chineseNumeral(numeral);
+      // a lone small numeral is a count more often than a sum (借一下, 要两个)
       if (!Number.isFinite(v) || v <= best || (!unit && !magnitude && v < 10)) continue;
       const tail = t.slice(j, j + 4);
       const money =

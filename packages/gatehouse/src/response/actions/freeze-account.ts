@@ -56,7 +56,7 @@ export const freezeAccount = defineAction({
             ))
               throw e;
           });
-        if (session) await forgetIntruderContexts(ctx.deps, d.account, session);
+        await forgetIntruderContexts(ctx.deps, d.account, deviceSessions);
       },
     };
   },

@@ -3,17 +3,24 @@ import { defineAction } from './action.ts';
 import type { ResponseDeps } from '../types.ts';
 
 /**
- * Forgets the device and network the intruder's session brought to the account (identity
- * `forgetSessionContexts`); a failure is logged and changes nothing else (the session is revoked).
+ * Forgets the device and network the intruder's sessions (`run`, as `intruderDeviceSessions` found them)
+ * brought to the account (identity `forgetSessionContexts`); a failure is logged and changes nothing else.
  */
 export async function forgetIntruderContexts(
   deps: Pick<ResponseDeps, 'identity' | 'log'>,
   account: string,
-  session: string,
+  run: readonly string[],
 ): Promise<void> {
-  await deps.identity.forgetSessionContexts(account, session).catch((err: unknown) => {
-    deps.log.warn({ err, account, session }, 'could not forget the intruder session’s device and network');
+  if (run.length === 0) return;
+  await deps.identity.forgetSessionContexts(account, run).catch((err: unknown) => {
+    deps.log.warn({ err, account, run }, 'could not forget the intruder session’s device and network');
   });
+}
+
+/** The `deviceSessions` a recorded action's detail names (strings only), for a re-apply after a stop. */
+export function recordedDeviceSessions(detail: { deviceSessions?: unknown; session?: unknown }): string[] {
+  const list = Array.isArray(detail.deviceSessions) ? detail.deviceSessions : [detail.session];
+  return list.filter((x): x is string => typeof x === 'string' && x.length > 0);
 }
 
 /**
@@ -55,7 +62,7 @@ export const revokeSessions = defineAction({
         if (all) await identity.revokeAll(d.account, 'operator').catch(() => undefined);
         else await identity.revokeSession(d.account, d.session!, 'operator').catch(() => undefined);
         // the intruder's device and network are not the owner's: forgotten, so they are asked again
-        if (d.session) await forgetIntruderContexts(ctx.deps, d.account, d.session);
+        await forgetIntruderContexts(ctx.deps, d.account, sessions);
       },
     };
   },

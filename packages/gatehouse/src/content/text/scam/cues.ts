@@ -271,8 +271,8 @@ const ASK_ALTS: readonly Alt[] = [
   ['cjk', '(?:给|帮|替)我[^，。！？,.!?]{0,4}?(?:凑|代付)|帮忙(?:凑|代付)'],
   // a plea to be helped or saved (求你帮帮我, 救救我), the sender asking to borrow (could I borrow), a sum
   // needed by a deadline (need 1500 by tomorrow), and money put in on the sender's venture (put in 1k)
-  ['cjk', '求(?:求)?(?:你|您)?(?:帮帮|救救|帮)我|救救我|帮帮我吧'],
-  // money help asked by its own verbs (您能先接济我一千, 支援我一下, 帮兄弟一把, 帮帮我), and a debt the
+  ['cjk', '求(?:求)?(?:你|您)?(?:帮帮|救救|帮)我|救救我'],
+  // money help asked by its own verbs (您能先接济我一千, 支援我一下, 帮兄弟一把, 帮帮我(吧)), and a debt the
   // reader is to repay for the sender (帮我还一下花呗)
   [
     'cjk',

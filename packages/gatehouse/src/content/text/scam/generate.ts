@@ -10,6 +10,7 @@ import {
   EN,
   ERRAND,
   ERRAND_EN,
+  FEE,
   HAM_EN,
   HAM_ZH,
   SETTLE_EN,
@@ -47,13 +48,10 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
 }
 
-const FEES = ['39元', '19.9元', '9.9元', '68元', '99元', '128元', '199元', '29.8元', '58块'];
-const FEES_EN = ['$1.99', '$4.99', '£2.99', '$9.95', '$19', '€3.50', '$49', '£79', '$35'];
-
 function fill(r: () => number, t: string): string {
   // a fraud's small fee (shipping, deposit, registration): scams ask small sums too; drawn only where a
   // template names one, so the other templates' draws stay as they were
-  if (t.includes('{fee')) t = t.replaceAll('{feeEn}', pick(r, FEES_EN)).replaceAll('{fee}', pick(r, FEES));
+  if (t.includes('{fee')) t = t.replaceAll('{feeEn}', pick(r, FEE.en)).replaceAll('{fee}', pick(r, FEE.zh));
   return t
     .replaceAll('{n}', pick(r, ZH.amt))
     .replaceAll('{m}', pick(r, EN.m))

@@ -521,6 +521,12 @@ export const ERRAND = {
   ],
   then: ['我约了下周一', '到时候我去拿', '不用我们操心', '你不用管了', '我晚点再问问', '下班顺路办', ''],
 };
+/** A fraud's small fee (`{fee}`, `{feeEn}`): shipping, deposit, registration; scams ask small sums too. */
+export const FEE = {
+  zh: ['39元', '19.9元', '9.9元', '68元', '99元', '128元', '199元', '29.8元', '58块'],
+  en: ['$1.99', '$4.99', '£2.99', '$9.95', '$19', '€3.50', '$49', '£79', '$35'],
+};
+
 export const BORROW = {
   ask: ['借我用一下', '能借我', '借我看看', '把你的', '帮我带一下', '先借我'],
   thing: [
