@@ -17,9 +17,11 @@ import {
   PASSWORD,
   refused,
   signUp,
+  STRANGER,
   totp,
   type Harness,
 } from '../recovery/attack-harness.ts';
+import { SoftAuthenticator } from '../recovery/soft-authenticator.ts';
 import { DEFAULT_POLICY_FILE } from '../response/index.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { until } from '../testing/receiver.ts';
@@ -267,6 +269,10 @@ describeBackends('the engine asked before the session', (backend) => {
       const last = (await h.gh.identity.signins(a.id, 1))[0]!;
       assert.equal(last.reason, 'risk_denied');
       assert.equal(last.method, 'passkey');
+      // a stranger's passkey the account never registered learns nothing of the containment
+      const stranger = new SoftAuthenticator(new URL(h.url).hostname, new URL(h.url).origin);
+      const s = refused(await passkeySignIn(h, stranger, STRANGER), 401, 'PASSKEY_INVALID');
+      assert.equal(s.json.signals, undefined);
       // the owner, on the device they always use: the password alone (known device and network)
       ok(await signin(h, a.handle, a.from, { deviceToken: a.device }));
       // released: the factors sign in again (recovery, not the engine, is what removes them)
