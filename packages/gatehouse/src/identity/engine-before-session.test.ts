@@ -112,7 +112,10 @@ async function containedIntruder(h: Harness, label: string, forgetsBy: string[])
     reasons: [{ signal: 'new_client', en: 'a new device', zh: '新设备' }],
   });
   assert.deepEqual(
-    steps.filter((x) => x.kind === 'revoke_sessions' || x.kind === 'freeze_account').map((x) => x.kind),
+    steps
+      .filter((x) => ['revoke_sessions', 'freeze_account', 'forget_device'].includes(x.kind))
+      .filter((x) => x.status === 'done' && x.mode === 'enforce')
+      .map((x) => x.kind),
     forgetsBy,
     JSON.stringify(steps),
   );
@@ -339,6 +342,45 @@ describeBackends('the engine asked before the session', (backend) => {
     const h = await harness(backend, { policyFile });
     try {
       await containedIntruder(h, `freeze.${backend}`, ['freeze_account']);
+    } finally {
+      await h.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('attack: a contain rule that only holds and throttles still forgets the intruder’s device (an implied forget_device step): back on it with the password while contained, it is refused; the owner on their own device signs in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
+    const policyFile = join(dir, 'hold-only.yaml');
+    writeFileSync(
+      policyFile,
+      [
+        'version: 1',
+        'description: hold and slow a taken-over account, nothing else',
+        'defaults:',
+        '  mode: enforce',
+        'rules:',
+        '  - id: hold-only',
+        '    when:',
+        '      decision: [contain]',
+        '    actions:',
+        '      - hold_message: { expiresIn: 24h }',
+        '      - throttle_account: { messagesPerMinute: 2, duration: 1h }',
+        '    stop: true',
+        '',
+      ].join('\n'),
+    );
+    const h = await harness(backend, { policyFile });
+    try {
+      const { a, intruderDevice } = await containedIntruder(h, `hold.${backend}`, ['forget_device']);
+      // the engine judged the containment itself (no freeze tells it): it keeps the account contained
+      h.gh.engine.engine.markVictim(a.id);
+      const r = refused(
+        await signin(h, a.handle, INTRUDER, { deviceToken: intruderDevice }),
+        403,
+        'SIGNIN_RISK_DENIED',
+      );
+      assert.ok(JSON.stringify(r.json).includes('engine_contained'), JSON.stringify(r.json));
+      ok(await signin(h, a.handle, a.from, { deviceToken: a.device }));
     } finally {
       await h.cleanup();
       rmSync(dir, { recursive: true, force: true });

@@ -190,7 +190,8 @@ export function contextsToForget(e: BusEvent): { account: string; sessions: stri
   const a = ActionTakenEvent.safeParse(e);
   if (!a.success || !a.data.account) return undefined;
   const { action } = a.data;
-  const forgets = action.kind === 'revoke_sessions' || action.kind === 'freeze_account';
+  const forgets =
+    action.kind === 'revoke_sessions' || action.kind === 'freeze_account' || action.kind === 'forget_device';
   if (!forgets || action.mode !== 'enforce' || action.status !== 'done') return undefined;
   const list = action.detail.deviceSessions;
   const sessions = Array.isArray(list)

@@ -47,6 +47,10 @@ const DONE = {
           en: "Withdrew the app access the intruder's session granted.",
           zh: '已撤销入侵者会话授予的应用访问权限。',
         },
+  forget_device: (d) => ({
+    en: `Forgot the device and network the intruder signed in from (${count(d.deviceSessions)} session(s)): signing in from them again is treated as a stranger's.`,
+    zh: `已不再将入侵者登录所用的设备和网络视为可信（${count(d.deviceSessions)} 个会话）：从这些设备或网络再次登录将被视为陌生登录。`,
+  }),
   retract_messages: (d) => ({
     en: `Withdrew ${count(d.messages)} message(s) the intruder sent.`,
     zh: `已撤回入侵者发送的 ${count(d.messages)} 条消息。`,

@@ -61,6 +61,54 @@ test('whether a policy contains in earnest: an enforced rule with actions that a
   assert.equal(only('{ decision: [contain] }', 'dry-run'), false);
 });
 
+test('a containment in earnest forgets the intruder’s device: forget_device is implied when no enforced step forgets it', () => {
+  const policy = (actions: string[], mode = 'enforce') =>
+    parsePolicy(
+      `version: 1\ndefaults:\n  mode: ${mode}\nrules:\n  - id: r\n    when: { decision: [contain, hold] }\n    actions:\n${actions.map((a) => `      - ${a}\n`).join('')}`,
+    );
+  const kinds = (p: ReturnType<typeof parsePolicy>, d: object = {}) =>
+    evaluatePolicy(p, {
+      action: 'contain',
+      risk: 0.999,
+      eventType: 'message.sent',
+      signals: [],
+      session: 'ses_1',
+      ...d,
+    }).steps.map((s) => `${s.action.kind}:${s.mode}:${s.rule}`);
+  const holds = policy(['hold_message', 'throttle_account']);
+  assert.deepEqual(kinds(holds), [
+    'hold_message:enforce:r',
+    'throttle_account:enforce:r',
+    'forget_device:enforce:r',
+  ]);
+  assert.deepEqual(kinds(holds, { session: undefined }), [
+    'hold_message:enforce:r',
+    'throttle_account:enforce:r',
+  ]);
+  assert.deepEqual(kinds(holds, { action: 'hold' }), [
+    'hold_message:enforce:r',
+    'throttle_account:enforce:r',
+  ]);
+  assert.deepEqual(
+    kinds(policy(['hold_message'], 'dry-run')),
+    ['hold_message:dry-run:r'],
+    'a rehearsal forgets nothing',
+  );
+  assert.deepEqual(kinds(policy(['revoke_sessions'])), ['revoke_sessions:enforce:r']);
+  assert.deepEqual(kinds(policy(['freeze_account'])), ['freeze_account:enforce:r']);
+  assert.deepEqual(kinds(policy(['forget_device', 'hold_message'])), [
+    'forget_device:enforce:r',
+    'hold_message:enforce:r',
+  ]);
+  assert.deepEqual(
+    kinds(policy(['freeze_account: { kind: sanction }'])),
+    ['freeze_account:enforce:r', 'forget_device:enforce:r'],
+    'a sanction is about the owner: it forgets nothing, so the containment does',
+  );
+  // the default policy revokes and freezes: nothing implied
+  assert.ok(!kinds(parsePolicy(DEFAULT)).some((k) => k.startsWith('forget_device')));
+});
+
 test('hold and challenge decisions hold the message and challenge; allow does nothing', () => {
   const p = parsePolicy(DEFAULT);
   assert.deepEqual(

@@ -260,6 +260,8 @@ export interface DecisionFacts {
   eventType: string;
   signals: ReadonlyArray<{ name: string }>;
   campaigns?: readonly string[];
+  /** The session the decision's event came from, when known (its device is the one a containment forgets). */
+  session?: string | undefined;
 }
 
 export interface PlannedStep {
@@ -320,5 +322,27 @@ export function evaluatePolicy(
     }
     if (rule.stop) break;
   }
+  const implied = impliedForget(d, steps);
+  if (implied) steps.push(implied);
   return { steps, matched };
+}
+
+/**
+ * Every containment in earnest forgets the intruder's device and network: a contain decision of a known
+ * session whose enforced steps include no step that forgets them (`revoke_sessions`, a containment's
+ * `freeze_account`, `forget_device`) gets a `forget_device` step under the first enforced step's rule.
+ * Without it the intruder's device stays known to the account, and a known device is not put to the
+ * engine: it could sign in again with the password while the account is contained.
+ */
+function impliedForget(d: DecisionFacts, steps: PlannedStep[]): PlannedStep | undefined {
+  if (d.action !== 'contain' || !d.session) return undefined;
+  const enforced = steps.filter((s) => s.mode === 'enforce');
+  const forgets = enforced.some(
+    ({ action: a }) =>
+      a.kind === 'revoke_sessions' ||
+      a.kind === 'forget_device' ||
+      (a.kind === 'freeze_account' && a.params.kind === 'containment'),
+  );
+  if (enforced.length === 0 || forgets) return undefined;
+  return { rule: enforced[0]!.rule, mode: 'enforce', action: { kind: 'forget_device', params: {} } };
 }

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { ActionDef } from './action.ts';
 import { challengeOwner } from './challenge-owner.ts';
+import { forgetDevice } from './forget-device.ts';
 import { freezeAccount } from './freeze-account.ts';
 import { holdMessage } from './hold-message.ts';
 import { notifyOwner } from './notify-owner.ts';
@@ -22,6 +23,7 @@ export const ACTIONS = {
   freeze_account: freezeAccount,
   revoke_sessions: revokeSessions,
   revoke_grants: revokeGrants,
+  forget_device: forgetDevice,
   retract_messages: retractMessages,
   warn_recipients: warnRecipients,
   quarantine_content: quarantineContent,
