@@ -44,6 +44,11 @@ export interface CheckMessageAnswer {
   reasons: Reason[];
   campaigns: string[];
   duplicate: boolean;
+  /**
+   * Present when Gatehouse's policy only rehearses the decision (dry-run): the verdict it would have
+   * given. `verdict` is then `allow` (or a throttle's hold); log this to judge the policy before enforcing.
+   */
+  rehearsal?: 'hold' | 'block';
 }
 
 /** A message to check: a `message.sent` event whose `type`, `id` and `time` may be left out (filled). */

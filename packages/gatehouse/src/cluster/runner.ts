@@ -294,9 +294,9 @@ export class PartitionRunner {
       if (decision) {
         this.remember(ev.id, answer);
         this.liveApplied.add(ev.id);
-        this.checkRows.push(toRow(ev, now, 'check'));
+        this.checkRows.push(toRow(ev, now, answer.rehearsal ? 'check-rehearsed' : 'check'));
         if (decision.action !== 'allow') {
-          decision.checked = true;
+          if (!answer.rehearsal) decision.checked = true;
           this.checkDecisions.push(decision);
         }
         this.checkTimer ??= setTimeout(() => {

@@ -94,7 +94,7 @@ export async function overviewCounts(db: Db, now: number, minutes = 60): Promise
   for (const r of ev) {
     const b = Number(r.b);
     if (b < 0 || b >= minutes) continue;
-    const series = r.origin === 'check' ? out.checks : out.events;
+    const series = r.origin === 'check' || r.origin === 'check-rehearsed' ? out.checks : out.events;
     series[b]! += Number(r.n);
   }
   for (const r of dec) {

@@ -2,7 +2,8 @@
  * The pre-send check's answer for one request body, on one engine (the embedded service's or an
  * engine worker's partition): the body read (by hand when plainly valid, else by the event parser),
  * a repeated id answered from before, the event-time bounds, the engine's verdict, then the session's
- * restriction and the throttle gate. Throws EVENT_INVALID / TEXT_TOO_LONG.
+ * restriction and the throttle gate; a verdict the policy only rehearses is answered allow (`rehearsal`
+ * names it, and the decision is not flagged `checked`: the message goes out). Throws EVENT_INVALID / TEXT_TOO_LONG.
  */
 import { parsePlatformEvent, type MessageSentEvent } from '@gatehouse/sdk';
 import { GatehouseError } from '../errors/index.ts';
@@ -35,7 +36,7 @@ export function evaluateCheck(
   input: unknown,
   now: number,
   prior: (id: string) => CheckAnswer | undefined,
-  hooks: Pick<EngineServiceOptions, 'restrict' | 'gate'>,
+  hooks: Pick<EngineServiceOptions, 'restrict' | 'gate' | 'rehearses'>,
 ): { answer: CheckAnswer; ev: MessageSentEvent; decision?: Decision } {
   const body = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : undefined;
   // the common plainly valid body read by hand (check-body.ts, `type` and `time` defaulted as below);
@@ -57,20 +58,24 @@ export function evaluateCheck(
   const r = engine.checkMessage(ev, { receivedAt: now });
   if (!('verdict' in r)) throw new GatehouseError('EVENT_INVALID', r.detail, { extra: { reason: r.reason } });
   const d = r.decision;
+  // a verdict the policy only rehearses (dry-run) lets the message go; the answer names it
+  const rehearsal = r.verdict !== 'allow' && hooks.rehearses?.(d) ? r.verdict : undefined;
+  const verdict = rehearsal ? 'allow' : r.verdict;
   // a session's restriction is asked whatever the engine decided (both reasons are reported); the
-  // gate (a throttle, which counts what it lets through) only for messages the engine allows
+  // gate (a throttle, which counts what it lets through) only for messages that would go out
   const gated =
     hooks.restrict?.(ev.account, now, ev, engine) ??
-    (r.verdict === 'allow' ? hooks.gate?.(ev.account, now, ev) : undefined);
+    (verdict === 'allow' ? hooks.gate?.(ev.account, now, ev) : undefined);
   const answer: CheckAnswer = {
     id: ev.id,
-    verdict: gated && r.verdict === 'allow' ? 'hold' : r.verdict,
+    verdict: gated && verdict === 'allow' ? 'hold' : verdict,
     action: d.action,
     risk: d.risk,
     reasons: gated ? [gated, ...d.reasons] : d.reasons,
     campaigns: d.campaigns ?? [],
     duplicate: false,
   };
+  if (rehearsal) answer.rehearsal = rehearsal;
   if (gated || d.action !== 'allow')
     answer.signals = d.signals.map((x) => ({
       signal: x.name,

@@ -40,6 +40,30 @@ const answers: CheckReply[] = [
       { code: 'unknown_account', account: 'u2', indexes: [0, 3], en: 'no', zh: '没有', more: true } as never,
     ],
   },
+  // a verdict the policy only rehearses (dry-run): allow, with the would-be verdict named
+  {
+    id: 'm3',
+    verdict: 'allow',
+    action: 'contain',
+    risk: 0.999,
+    reasons: [reason],
+    signals: [{ signal: 'text_scam', value: 0.93, logOdds: 2.41 }],
+    campaigns: [],
+    duplicate: false,
+    rehearsal: 'block',
+    warnings: [],
+  },
+  {
+    id: 'm4',
+    verdict: 'allow',
+    action: 'hold',
+    risk: 0.9,
+    reasons: [],
+    campaigns: [],
+    duplicate: false,
+    rehearsal: 'hold',
+    warnings: [],
+  },
 ];
 
 test('the check answer is written exactly as its schema would serialize it', () => {

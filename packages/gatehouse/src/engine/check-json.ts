@@ -19,7 +19,8 @@ export function checkAnswerJson(a: CheckReply): string {
     a.warnings.length === 0 &&
     typeof a.id === 'string' &&
     typeof a.risk === 'number' &&
-    typeof a.duplicate === 'boolean'
+    typeof a.duplicate === 'boolean' &&
+    a.rehearsal === undefined
   )
     return (
       `{"id":${JSON.stringify(a.id)},"verdict":${JSON.stringify(a.verdict)},"action":${JSON.stringify(a.action)},` +
@@ -36,6 +37,7 @@ export function checkAnswerJson(a: CheckReply): string {
     out.signals = a.signals.map((s) => ({ signal: s.signal, value: s.value, logOdds: s.logOdds }));
   out.campaigns = a.campaigns;
   out.duplicate = a.duplicate;
+  if (a.rehearsal !== undefined) out.rehearsal = a.rehearsal;
   out.warnings = a.warnings.length === 0 ? a.warnings : a.warnings.map(warningJson);
   return JSON.stringify(out);
 }

@@ -1,5 +1,6 @@
 import type { Core, PartModule, Wiring } from '../core/index.ts';
 import { readAttachmentImages } from '../content/qr/index.ts';
+import { rehearses } from '../response/index.ts';
 import { createContentAnalyzer } from './content.ts';
 import { KnownAccounts } from './known-accounts.ts';
 import { engineRoutes } from './routes.ts';
@@ -41,6 +42,8 @@ export function engineModule(
     // the response part's holds (asked when the engine allows); a probation session's messages outside
     // the close circle (asked always, so its reason is reported beside the engine's)
     gate: (account, now) => w.get('response').gate(account, now),
+    // a verdict the policy only rehearses (dry-run) lets the message go (the answer names it)
+    rehearses: (d) => rehearses(w.get('policy').current, d),
     // (friends as the engine scoring the check knows them: an engine worker's partition, not this
     // service's own engine, which an engine worker does not feed)
     restrict: (_a, now, ev, scoring) =>

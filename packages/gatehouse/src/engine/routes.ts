@@ -60,6 +60,14 @@ export const CheckAnswer = z.object({
     ),
   campaigns: z.array(z.string()),
   duplicate: z.boolean(),
+  rehearsal: z
+    .enum(['hold', 'block'])
+    .optional()
+    .describe(
+      'Present when the response policy only rehearses this decision (dry-run): the verdict the check would ' +
+        'have given. The verdict is then allow (or a throttle or probation hold): a Gatehouse switched on in ' +
+        'dry-run stops no message. For logs and for judging the policy before enforcing it.',
+    ),
   warnings: z.array(Warning),
 });
 const Campaign = z.object({

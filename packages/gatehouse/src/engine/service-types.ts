@@ -33,6 +33,11 @@ export interface CheckAnswer {
   signals?: Array<{ signal: string; value: number | string; logOdds: number }>;
   campaigns: string[];
   duplicate: boolean;
+  /**
+   * The verdict the check would have given under a policy that enforces the decision; present when the
+   * policy only rehearses it (dry-run): the answer is then allow (or a gate's hold).
+   */
+  rehearsal?: 'hold' | 'block';
 }
 
 export interface EngineServiceOptions {
@@ -66,6 +71,12 @@ export interface EngineServiceOptions {
    * the sending session (a probation session writing outside the close circle). Its reason is reported
    * beside the engine's when both hold; it only ever raises allow to hold.
    */
+  /**
+   * Whether the response policy only rehearses what the decision calls for (its matching rules are
+   * dry-run): the check then answers allow and names the verdict it would have given in `rehearsal`,
+   * so a Gatehouse switched on in dry-run stops no message.
+   */
+  rehearses?: (d: Decision) => boolean;
   restrict?: (
     account: string,
     now: number,

@@ -387,9 +387,10 @@ export class EngineService {
     if (!d) return answer;
     this.recentChecks.set(ev.id, answer);
     this.liveApplied.add(ev.id);
-    this.checkEvents.push(toRow(ev, now, 'check'));
+    this.checkEvents.push(toRow(ev, now, answer.rehearsal ? 'check-rehearsed' : 'check'));
     if (d.action !== 'allow') {
-      d.checked = true;
+      // a rehearsed verdict let the message go: it was delivered, not stopped
+      if (!answer.rehearsal) d.checked = true;
       this.checkDecisions.push(d);
     }
     this.flushSoon(CHECK_FLUSH_MS);
@@ -584,7 +585,14 @@ export class EngineService {
   }
 }
 
-export function toRow(ev: EngineEvent, now: number, origin: 'api' | 'check'): NewEvent {
+/**
+ * How an event reached the log: `api` (POST /v1/events), `check` (the pre-send check), `check-rehearsed`
+ * (a check whose verdict the policy only rehearsed: the message went out, so it is never counted as
+ * stopped by the check; store.ts `STOPPED_BY_CHECK`), `identity` (identity's own events).
+ */
+export type EventOrigin = 'api' | 'check' | 'check-rehearsed';
+
+export function toRow(ev: EngineEvent, now: number, origin: EventOrigin): NewEvent {
   return {
     id: ev.id,
     type: ev.type,

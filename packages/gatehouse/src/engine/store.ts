@@ -13,7 +13,8 @@ export type NewDecision = Omit<DecisionsTable, 'seq'>;
  * block or contain — the decisions the check flags `checked`. The flag is not read from the decision's
  * JSON (kilobytes of signals and reasons per decision): a check's decision loses it only when the
  * platform had reported the message first, and then the log's row is the report's (origin `api`,
- * persist.ts `writeCheckBatch`), so the origin says the same.
+ * persist.ts `writeCheckBatch`), so the origin says the same. A check whose verdict the policy only
+ * rehearsed (dry-run) let the message go: its row's origin is `check-rehearsed`, never stopped.
  */
 const STOPPED_BY_CHECK = sql<boolean>`(e.origin = 'check' and exists (select 1 from engine_decisions as d where d.event_id = e.id and d.action in ('block', 'contain')))`;
 

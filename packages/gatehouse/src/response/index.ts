@@ -11,7 +11,7 @@ export {
   type ActionKind,
 } from './policy.ts';
 export { PolicyManager, DEFAULT_POLICY_FILE, type PolicyStatus } from './policy-manager.ts';
-export { enforcesContainment } from './policy.ts';
+export { enforcesContainment, rehearses } from './policy.ts';
 export {
   ResponseService,
   type ResponseDecision,

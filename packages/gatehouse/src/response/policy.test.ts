@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { enforcesContainment, evaluatePolicy, parsePolicy, PolicyError } from './policy.ts';
+import { enforcesContainment, evaluatePolicy, parsePolicy, PolicyError, rehearses } from './policy.ts';
 
 const DEFAULT = readFileSync(new URL('../../config/policy.default.yaml', import.meta.url), 'utf8');
 
@@ -107,6 +107,63 @@ test('a containment in earnest forgets the intruder’s device: forget_device is
   );
   // the default policy revokes and freezes: nothing implied
   assert.ok(!kinds(parsePolicy(DEFAULT)).some((k) => k.startsWith('forget_device')));
+});
+
+test('which decisions the policy only rehearses (the pre-send check then lets the message go)', () => {
+  const d = (action: 'hold' | 'block' | 'contain', signals: string[] = []) => ({
+    action,
+    risk: 0.99,
+    eventType: 'message.sent',
+    signals: signals.map((name) => ({ name })),
+  });
+  const enforcing = parsePolicy(DEFAULT);
+  const dry = parsePolicy(DEFAULT.replace('  mode: enforce', '  mode: dry-run'));
+  for (const a of ['hold', 'block', 'contain'] as const) {
+    assert.equal(rehearses(enforcing, d(a)), false, a);
+    assert.equal(rehearses(dry, d(a)), true, a);
+    // the default's dry-run login-wave rule beside an enforcing rule: enforced
+    assert.equal(rehearses(enforcing, d(a, ['login_wave'])), false, a);
+  }
+  const mixed = parsePolicy(`version: 1
+defaults:
+  mode: enforce
+rules:
+  - id: contain
+    when: { decision: [contain] }
+    actions: [freeze_account]
+  - id: try-blocking
+    mode: dry-run
+    when: { decision: [block] }
+    actions: [challenge_owner]
+`);
+  assert.equal(rehearses(mixed, d('contain')), false);
+  assert.equal(rehearses(mixed, d('block')), true, 'only a dry-run rule matches');
+  assert.equal(
+    rehearses(mixed, d('hold')),
+    false,
+    'no rule matches, and the policy enforces: the verdict stands',
+  );
+  const stopped = parsePolicy(`version: 1
+defaults:
+  mode: dry-run
+rules:
+  - id: first
+    when: { decision: [block] }
+    actions: [challenge_owner]
+    stop: true
+  - id: never-reached
+    mode: enforce
+    when: { decision: [block] }
+    actions: [throttle_account]
+`);
+  assert.equal(rehearses(stopped, d('block')), true, 'a stop before the enforcing rule');
+  assert.equal(rehearses(stopped, d('hold')), false);
+  // the same answer as "no step of evaluatePolicy is enforced" wherever some rule matches
+  for (const p of [enforcing, dry, mixed, stopped])
+    for (const a of ['hold', 'block', 'contain'] as const) {
+      const { steps } = evaluatePolicy(p, d(a));
+      if (steps.length > 0) assert.equal(rehearses(p, d(a)), !steps.some((x) => x.mode === 'enforce'));
+    }
 });
 
 test('hold and challenge decisions hold the message and challenge; allow does nothing', () => {

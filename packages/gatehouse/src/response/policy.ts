@@ -298,6 +298,24 @@ export function enforcesContainment(policy: Policy): boolean {
 }
 
 /**
+ * Whether the policy only rehearses what a decision calls for: the rules that match it are all dry-run (or, when none matches, the policy enforces no rule at all). The pre-send check then lets
+ * the message go and names the verdict it would have given: switched on in dry-run, Gatehouse stops no
+ * message. The same answer as "no step of `evaluatePolicy` is enforced", without planning the steps.
+ */
+export function rehearses(policy: Policy, d: DecisionFacts): boolean {
+  const names = new Set(d.signals.map((s) => s.name));
+  let rehearsed = false;
+  for (const rule of policy.rules) {
+    if (!matches(rule, d, names)) continue;
+    if (rule.mode === 'enforce') return false;
+    rehearsed = true;
+    if (rule.stop) break;
+  }
+  // every rule has actions (the loader requires one)
+  return rehearsed || !policy.rules.some((r) => r.mode === 'enforce');
+}
+
+/**
  * The actions a decision calls for, in rule order. An action named by several matching rules is taken
  * once; if any of those rules enforces it, it is enforced.
  */
