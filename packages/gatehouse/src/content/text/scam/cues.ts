@@ -65,6 +65,8 @@ export function setScriptSplit(on: boolean): void {
 }
 
 const NUM = '(?:\\d[\\d,.]*|[一二两三四五六七八九十百千万]+)';
+/** A sum of money, not a count of things: two or more digits, a figure in hundreds or more, or a unit. */
+const SUM = `(?:\\d{2,}[\\d,.]*|[一二两三四五六七八九十]*[百千万][一二两三四五六七八九十百千万]*|${NUM}\\s?(?:元|块))`;
 const CUE_ALTS: ReadonlyArray<[CueName, readonly Alt[]]> = [
   [
     'identity',
@@ -144,7 +146,7 @@ const CUES: ReadonlyArray<[CueName, readonly RegExp[]]> = CUE_ALTS.map(([cue, al
  * something (取件码是…) asks nothing of the reader. A paying verb followed by 了/的/过 is a report,
  * not a request.
  */
-const PAY_ZH = '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充|交|缴纳|缴|买|存)';
+const PAY_ZH = '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充|交|缴纳|缴|买|存|预支)';
 const ASK_ALTS: readonly Alt[] = [
   // the reader as the subject of a paying verb: 你(先|能不能|现在 …)转/打/借 …
   [
@@ -156,7 +158,10 @@ const ASK_ALTS: readonly Alt[] = [
   // the reader pays on the sender's behalf: 帮我(给朋友)转个账 / 替我交
   ['cjk', `(?:给|帮|替)我[^，。！？,.!?]{0,6}?${PAY_ZH}`],
   // a subject-less (imperative) paying verb at a clause start: 垫付佣金 / 先转 / 缴纳保证金
-  ['cjk', `(?:^|[，。！？,.!?\\s])(?:先|再|请)?(?:垫付|垫|缴纳|支付|充值|打款|汇款)|先(?:转|打|汇|交|付|充)`],
+  [
+    'cjk',
+    `(?:^|[，。！？,.!?\\s])(?:先|再|请)?(?:垫付|垫|缴纳|支付|充值|打款|汇款)|先(?:转|打|汇|交|付|充)(?![了的过])`,
+  ],
   // 请 + a paying verb anywhere (补课费请转到…), and a destination at the sender (转到我这里)
   ['cjk', `请(?:先|立即|马上|尽快|直接)?${PAY_ZH}`],
   ['cjk', `(?:到|给)我(?:这里|这边|这儿|这)`],
@@ -198,12 +203,18 @@ const ASK_ALTS: readonly Alt[] = [
     `(?:转|打|汇|存|充|付)[^，。！？,.!?]{0,6}?(?:到|入|进|至)[^，。！？,.!?]{0,8}?(?:卡|账户|账号|号上|支付宝|微信)`,
   ],
   // a fee that must be paid first: 先交…费 / 需缴纳 / 只需支付 / 请先充值
-  ['cjk', `(?:先|需|需要|要|得|必须|只需|只要|即可|才能|请)[^，。！？,.!?]{0,4}?(?:交|付|缴|支付|充值|充)`],
+  [
+    'cjk',
+    `(?:先|需|需要|要|得|必须|只需|只要|即可|才能|请)[^，。！？,.!?]{0,4}?(?:交|付|缴|支付|充值|充)(?![了的过])`,
+  ],
   // a code, number or password handed over
   [
     'cjk',
     '(?:提供|发我|发给我|告诉我|报一下|输入|填写|核对|确认)[^，。！？,.!?]{0,8}?(?:验证码|密码|卡号|账号|身份证|银行卡)',
   ],
+  // the same handed over object first: a prepaid card's secret or a code sent or photographed to the
+  // sender (把卡密发我, 卡号和密码拍给我, 兑换码拍给我); a card number alone is how a friend repays
+  ['cjk', '(?:卡密|密码|兑换码|充值码|验证码)[^，。！？,.!?]{0,4}?(?:发我|发给我|拍给我|发过来|告诉我)'],
   // a script's instruction to the reader (clause-initial 请, and the script's own verbs)
   ['cjk', '(?:^|[，。！？,.!?:：;；】\\]\\s])(?:请|麻烦你|务必|立即|马上|赶紧|尽快)'],
   [
@@ -213,7 +224,7 @@ const ASK_ALTS: readonly Alt[] = [
   // English: the reader as the subject (can you send …), the sender or an account as the object
   [
     'latin',
-    '\\b(?:can|could|would|will) (?:you|u|ya)\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|spare|move|give|venmo|paypal|zelle|western union|moneygram|e-?transfer|cash ?app|revolut)\\b',
+    '\\b(?:can|could|would|will) (?:you|u|ya)\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|spare|move|give|process|forward|venmo|paypal|zelle|western union|moneygram|e-?transfer|cash ?app|revolut)\\b',
   ],
   ['latin', '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b'],
   [
@@ -279,7 +290,12 @@ const ASK_ALTS: readonly Alt[] = [
     '(?:[你您][^，。！？,.!?]{0,6}?(?:接济|资助|救济|支援)|(?:接济|资助|救济|支援)(?:我|一下|点|一点|些))',
   ],
   ['cjk', '(?:帮|拉|扶)[^，。！？,.!?]{0,3}?一把|帮帮(?:我|忙)'],
-  ['cjk', '(?:帮|替)我(?:先)?还(?:一下|下|上|掉|款|钱|信用卡|花呗|借呗|白条|网贷|贷款|欠款|房贷|车贷)'],
+  [
+    'cjk',
+    `(?:帮|替)我(?:先)?还(?:一下|下|上|掉|款|钱|信用卡|花呗|借呗|白条|网贷|贷款|欠款|房贷|车贷|${SUM})`,
+  ],
+  // someone sent to the reader for money on another's behalf (他让我找你先拿五千, 找你借点)
+  ['cjk', '找[你您](?:先)?(?:拿|要|借|取)(?![了的过])'],
   // a payment app as the verb (PayPal me, any chance you could Venmo me)
   ['latin', '\\b(?:paypal|venmo|zelle|cash ?app|revolut|e-?transfer) (?:me|us)\\b'],
   // a ransom's demand: cash to be got ready, the police kept out (准备好二十万现金, 不许报警)
@@ -292,7 +308,7 @@ const ASK_ALTS: readonly Alt[] = [
   ['latin', '\\b(?:could|can|would) (?:you|u) (?:\\w+ ){0,2}(?:put in|invest|chip in)\\b'],
   [
     'latin',
-    "\\bdon'?t tell|\\b(?:your|card|bank|billing|login|account) (?:details|number|password|pin|codes?)\\b|\\bthe codes?\\b",
+    "\\bdon'?t tell|\\b(?:your|card|bank|billing|login|account) (?:details|number|password|pin|codes?)\\b|\\bthe codes?\\b|\\b(?:photo|picture|pic) of the back\\b|\\b(?:text|send|message) me the (?:numbers|pins?|card numbers)\\b",
   ],
 ];
 const ASK_RE = byScripts(ASK_ALTS);

@@ -15,10 +15,11 @@ import {
   HAM_ZH,
   SETTLE_EN,
   TAIL,
-  ZH,
+  ZH as ZH0,
   type Slot,
 } from './templates.ts';
-import { EN_ACQ, EN_ACQ2 } from './templates-en.ts';
+import { ASKS } from './templates-asks.ts';
+import { EN_ACQ as EN_ACQ0, EN_ACQ2 } from './templates-en.ts';
 import { EN_FRAUD, EN_MORE } from './templates-en-fraud.ts';
 import {
   COLLECT,
@@ -31,6 +32,20 @@ import {
   SMALL_LOAN,
 } from './templates-en-ham.ts';
 import { CLAIM, HOOK, NOTICE, SHOP, ZH_ACQ, ZH_HAM_MORE } from './templates-zh-more.ts';
+
+// the ask slots widened by templates-asks.ts
+const ZH = {
+  ...ZH0,
+  ask: [...ZH0.ask, ...ASKS.zhAsk],
+  later: [...ZH0.later, ...ASKS.zhLater],
+  why: [...ZH0.why, ...ASKS.zhWhy],
+  amt: [...ZH0.amt, ...ASKS.zhAmt],
+};
+const EN_ACQ = {
+  ...EN_ACQ0,
+  ask: [...EN_ACQ0.ask, ...ASKS.enAsk],
+  later: [...EN_ACQ0.later, ...ASKS.enLater],
+};
 
 function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -52,6 +67,15 @@ function fill(r: () => number, t: string): string {
   // a fraud's small fee (shipping, deposit, registration): scams ask small sums too; drawn only where a
   // template names one, so the other templates' draws stay as they were
   if (t.includes('{fee')) t = t.replaceAll('{feeEn}', pick(r, FEE.en)).replaceAll('{fee}', pick(r, FEE.zh));
+  // the widened asks' slots (templates-asks.ts), likewise drawn only where a template names one
+  if (t.includes('{card') || t.includes('{app}') || t.includes('{k}') || t.includes('{bill'))
+    t = t
+      .replaceAll('{cardZh}', pick(r, ASKS.cardZh))
+      .replaceAll('{card}', pick(r, ASKS.card))
+      .replaceAll('{app}', pick(r, ASKS.app))
+      .replaceAll('{k}', pick(r, ASKS.k))
+      .replaceAll('{billZh}', pick(r, ASKS.billZh))
+      .replaceAll('{billEn}', pick(r, ASKS.billEn));
   return t
     .replaceAll('{n}', pick(r, ZH.amt))
     .replaceAll('{m}', pick(r, EN.m))

@@ -26,7 +26,12 @@ export const DEFAULT_SCAM_MODEL_PATH = resolve(
 /** Sets whose licence allows shipped weights (see the datasets README). */
 export const SCAM_REAL_SETS: readonly DatasetName[] = ['sms-spam-collection', 'qq-group-ads'];
 
-export const SCAM_THRESHOLD = 0.5;
+/**
+ * The model's call when the gate finds an ask (score.ts): 0.4, chosen on the read sets (C–K, the chat
+ * sets, SMS and QQ ham validation) before set M was written — from 0.5 it added four of their 312
+ * acquaintance asks and no chat message (1 of 910 either way), SMS ham 0 of 748.
+ */
+export const SCAM_THRESHOLD = 0.4;
 /**
  * 2^18 slots (1 MB of weights, cache friendly): scoring reuses the spam model's 2^20-slot feature
  * vector by masking its slots to 18 bits (features are hashed, so the low bits are the same hash).
@@ -164,8 +169,8 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * after that change and scored once with both models: acquaintance 34 → 36 of 40, other fraud 10 of 10 with
  * both, chat 1 of 40 with both (a fee named with its price).
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K';
-export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I', 'J', 'K'];
+export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M';
+export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M'];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
 }

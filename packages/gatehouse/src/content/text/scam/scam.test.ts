@@ -112,6 +112,14 @@ describe('scam intents are learned, not listed', () => {
       'any chance you could venmo me 60',
       'just paypal me when you can',
       '保证金两千，交了马上放人',
+      // a prepaid card's secret handed over, an advance asked for, a debt repaid for the sender, and
+      // someone sent to the reader for money (set L / M's kinds, in other words)
+      '帮我去便利店买三张话费卡，卡密拍给我',
+      '经理，能不能先预支我三千工资',
+      '你先帮我还两千五，月底给你',
+      '我爸让我找你先拿一千',
+      'could you process a payment of 3,200 for me today',
+      'buy me two steam cards and send me a photo of the back',
     ])
       assert.ok(asks(t), `ask: ${t}`);
     for (const t of [
@@ -122,6 +130,14 @@ describe('scam intents are learned, not listed', () => {
       '感谢大家去年的资助，孩子考上大学了',
       '帮我还书的时候顺便借一本新的',
       'I paid him on venmo for the tickets',
+      // a report of a fee paid first, a card number asked in order to repay, a code given to the reader
+      '水电费账单出来了，一共三百一，我先交了',
+      '你把卡号发我，我把上次的钱还你',
+      '取件码我发你了，记得去拿',
+      '他找你拿了那本书吗',
+      '帮我还两本书给图书馆',
+      '帮我还3本书',
+      'the shop processed my refund already',
     ])
       assert.equal(asks(t), null, `no ask: ${t} -> ${JSON.stringify(asks(t))}`);
   });

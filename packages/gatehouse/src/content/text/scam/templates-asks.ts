@@ -1,0 +1,76 @@
+/**
+ * Asks in forms the earlier templates lacked (scored fresh on set L before they were written): payment
+ * apps as the channel, prepaid and gift cards bought for the sender with their codes handed over, a bill
+ * or rent paid on the sender's behalf, and plain loans put as questions with everyday reasons, repayment
+ * promises and spoken sums (两千五, 一万二). Slots, not sentences: `{card}`, `{app}`, `{k}`, `{billEn}`,
+ * `{cardZh}` and `{billZh}` are drawn in generate.ts `fill`. The small everyday loans of
+ * templates-en-ham.ts (借我五十, a tenner for lunch) stay negatives: a sum and a reason tell them apart.
+ */
+export const ASKS = {
+  zhAsk: [
+    '能不能先借我{n}',
+    '能先借我{n}吗',
+    '你先给我转{n}',
+    '先预支我{n}',
+    '你方便的话先转我{n}',
+    '帮我买几张{cardZh}，把卡密发我',
+    '帮我充{n}的{cardZh}，卡号和密码拍给我',
+    '帮我买{k}张{cardZh}，卡号密码发我就行',
+    '帮我把{billZh}交一下，{n}',
+    '{billZh}你先帮我垫上，{n}',
+    '给我转{n}买个手机',
+    '先借我{n}周转一下',
+  ],
+  zhLater: [
+    '下个月发工资还你',
+    '发了工资就还',
+    '月底还你',
+    '年后还你',
+    '到家就还',
+    '过两天就还你',
+    '一个月内还你',
+    '回头给你报销',
+    '回来就给你',
+  ],
+  zhWhy: [
+    '房东催房租了',
+    '这个月手头紧',
+    '学校要交学费',
+    '车在路上坏了',
+    '信用卡还不上了',
+    '生意资金周转不开',
+    '孩子要交补课费',
+    '考证要交报名费',
+    '支付宝被冻结了',
+    '钱包被偷了',
+  ],
+  zhAmt: ['两千五', '一万二', '八百块', '三千五', '1800', '四千', '六百', '一千二', '两万', '九百'],
+  cardZh: ['购物卡', '京东卡', '苹果充值卡', '游戏点卡', '超市卡', '油卡', '话费卡', '礼品卡', 'Q币卡'],
+  billZh: ['房租', '电费', '学费', '医药费', '物业费', '车险', '罚款'],
+  enAsk: [
+    'grab {k} {card} cards for me and text me the codes',
+    'can you buy a {card} card and send me a photo of the back',
+    'pick up some {card} vouchers, {b} each, and message me the numbers',
+    'get me {k} {card} gift cards, I will reimburse you',
+    'send me {b} on {app}',
+    'can you {app} me {b}',
+    '{app} me {b} when you can',
+    'could you help me with the {billEn}, it is {b}',
+    'can you cover my {billEn} this month',
+    'pay my {billEn} for me, they are cutting it off',
+    'chip in {b} and send it to this account',
+    'could you wire me {b} so I can get home',
+    'can you send {b} to my cousin, my app is down',
+  ],
+  enLater: [
+    "I'll square up tonight",
+    "I'll reimburse you tomorrow",
+    "I'll send it back monday",
+    "I'll pay you back on payday",
+    'will sort you out next week',
+  ],
+  card: ['Google Play', 'iTunes', 'Apple', 'Steam', 'Amazon', 'eBay', 'Razer Gold', 'Visa gift'],
+  app: ['Cash App', 'Revolut', 'Venmo', 'PayPal', 'Zelle', 'Wise', 'Monzo'],
+  k: ['two', 'three', 'four', 'five', '2', '3'],
+  billEn: ['electricity bill', 'rent', 'hotel bill', 'phone bill', 'gas bill', 'car repair', 'vet bill'],
+};
