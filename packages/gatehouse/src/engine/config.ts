@@ -76,7 +76,7 @@ export const WEIGHTS = {
   new_session_money: {
     w: 9.0,
     group: 'session',
-    doc: 'asks for money from a session that is not the owner’s usual one (< 72 h, new device, network or country): half strength for the first recipient, full from the second',
+    doc: 'asks for money (or, having asked, pushes the talk to another channel) from a session that is not the owner’s usual one (< 72 h, new device, network or country): half strength for the first recipient, full from the second',
   },
   session_link_spread: {
     w: 9.0,

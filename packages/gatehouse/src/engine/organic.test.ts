@@ -267,3 +267,42 @@ test('"friend needs money" from a session that is not the owner’s usual one: h
     assert.ok(RANK[own.action] <= RANK.challenge, names(own));
   }
 });
+
+test('after a money request, a lone intruder’s push to another app is the same scheme: contained on it; the owner on a new phone sharing a new WeChat id, with no money asked, is not', () => {
+  for (const [i, [ask, push]] of (
+    [
+      [
+        '招聘线上兼职，手机就能做，日结300-800，有意者私聊我',
+        '宝妈学生党都可以做的兼职，一单一结，加我微信 jz2026vip',
+      ],
+      [
+        'can you lend me 200 till friday? bank app is down',
+        'easier if you message me on telegram @quickhelp_88',
+      ],
+    ] as const
+  ).entries()) {
+    const sim = new Sim({ content: realContent() });
+    const [a, owner] = society(sim, `mp${i}-`, 2, 15);
+    // the intruder's own phone (a device the account never used) on its own network
+    sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: `198.18.8.${i + 1}` });
+    sim.t += 10 * MIN;
+    const first = sim.send(a!, { to: [`${a}-f0`], text: ask, session: 'lone' });
+    assert.ok(RANK[first.action] >= RANK.hold && first.action !== 'contain', names(first));
+    sim.t += 4 * MIN;
+    const second = sim.send(a!, { to: [`${a}-f1`], text: push, session: 'lone' });
+    assert.equal(second.action, 'contain', names(second));
+    assert.ok(has(second, 'new_session_money'), names(second));
+    // the owner's new phone (a new device and network): a new WeChat id to two friends, nothing asked
+    sim.login(owner!, { session: 'newphone', device: `${owner}-newphone`, ip: `198.18.9.${i + 1}` });
+    sim.t += 10 * MIN;
+    for (const k of [0, 1]) {
+      const d = sim.send(owner!, {
+        to: [`${owner}-f${k}`],
+        text: i === 0 ? '我换手机了，加我新微信 lily_2027' : 'new phone! add me on telegram @lily_2027',
+        session: 'newphone',
+      });
+      assert.ok(RANK[d.action] <= RANK.challenge, names(d));
+      assert.ok(!has(d, 'new_session_money'), names(d));
+    }
+  }
+});

@@ -104,6 +104,7 @@ export class MessagePipeline {
       imageMatches: [],
       loginQr: undefined,
       victimContact: false,
+      solicit: undefined,
     };
   }
 
@@ -239,13 +240,16 @@ export class MessagePipeline {
     c.imageMatches = images;
     c.loginQr = st.content.loginQr?.(ev.text, ev.urls, qrPayloads(ev));
     c.victimContact = st.victimContact(acctHash, t);
+    // a money request, or after one in this session a push to another channel (read before it counts)
+    c.solicit =
+      content.moneyTerm ?? (sess !== undefined && sess.moneyRcpt > 0 ? content.contactTerm : undefined);
     if (sess && !counted) {
       lateWave(st, sess, t);
       // what this session has sent so far that only an intruder's session does at once: links to
       // sites the account never linked, money requests (recipients; a group counts as many)
       const reach =
         (rc?.length ?? 0) + (ev.group !== undefined ? Math.max(3, (ev.group.memberCount ?? 3) - 1) : 0);
-      if (content.moneyTerm !== undefined) sess.moneyRcpt += reach;
+      if (c.solicit !== undefined) sess.moneyRcpt += reach;
       for (const d of content.domains)
         if (!acct.linkDomains.has(d)) {
           sess.linkRcpt += reach;

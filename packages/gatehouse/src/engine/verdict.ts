@@ -24,6 +24,8 @@ export const INTENT_CLASS: Readonly<Record<IntentName, 'money' | 'abuse' | undef
 export interface ContentVerdict {
   probability: number;
   moneyTerm: string | undefined;
+  /** a push to another channel ("add me on WeChat", a Telegram handle): not a signal on its own */
+  contactTerm: string | undefined;
   abuseTerm: string | undefined;
   abuseIntent: IntentName | undefined;
   urls: UrlVerdict[];
@@ -100,25 +102,27 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
       ? { probability: 0, intents: [] }
       : content.scoreText(uv.length > 0 ? withoutCleanLinks(text, uv) : text);
   let moneyTerm: string | undefined;
+  let contactTerm: string | undefined;
   let abuseTerm: string | undefined;
   let abuseIntent: IntentName | undefined;
   for (const it of ts.intents) {
     const cls = INTENT_CLASS[it.intent];
     if (cls === 'money') moneyTerm ??= it.term;
+    else if (it.intent === 'offPlatform') contactTerm ??= it.term;
     else if (cls === 'abuse' && abuseTerm === undefined) {
       abuseTerm = it.term;
       abuseIntent = it.intent;
     }
   }
-  return fold(ts.probability, { moneyTerm, abuseTerm, abuseIntent }, uv);
+  return fold(ts.probability, { moneyTerm, contactTerm, abuseTerm, abuseIntent }, uv);
 }
 
 function fold(
   probability: number,
-  it: Pick<ContentVerdict, 'moneyTerm' | 'abuseTerm' | 'abuseIntent'>,
+  it: Pick<ContentVerdict, 'moneyTerm' | 'contactTerm' | 'abuseTerm' | 'abuseIntent'>,
   uv: UrlVerdict[],
 ): ContentVerdict {
-  const { moneyTerm, abuseTerm, abuseIntent } = it;
+  const { moneyTerm, contactTerm, abuseTerm, abuseIntent } = it;
   const domains: string[] = [];
   let worst: UrlVerdict | undefined;
   for (const u of uv) {
@@ -129,7 +133,7 @@ function fold(
       domains.push(u.registeredDomain);
     if (!worst || VERDICT_RANK[u.verdict] > VERDICT_RANK[worst.verdict]) worst = u;
   }
-  return { probability, moneyTerm, abuseTerm, abuseIntent, urls: uv, domains, worst };
+  return { probability, moneyTerm, contactTerm, abuseTerm, abuseIntent, urls: uv, domains, worst };
 }
 
 /** The text with the spans of clean links blanked out (unchanged when any link is not clean). */

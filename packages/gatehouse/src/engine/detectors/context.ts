@@ -35,6 +35,11 @@ export interface MessageContext {
   /** the platform's QR login shared in the message (image, link or wording) */
   loginQr: LoginQrFinding | undefined;
   victimContact: boolean;
+  /**
+   * What this message solicits with: its money request's term, or — once the session has asked someone
+   * for money — its push to another channel (a scam moving the talk off the platform); else undefined.
+   */
+  solicit: string | undefined;
 }
 
 export interface Detector<C> {

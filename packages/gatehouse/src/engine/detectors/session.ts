@@ -158,12 +158,14 @@ function unusual(s: SessionState): boolean {
  * "Friend needs money": a money request from a session that is not the owner's usual one (signed
  * in < 72 h ago on a new device, network or country). The account's own evidence is enough — no
  * crowd needed: half strength for the first recipient (the message is held), full from the second.
+ * Once the session has asked for money, its push to another channel ("add me on WeChat", a Telegram
+ * handle) counts as the same scheme going on (`MessageContext.solicit`); such a push alone does not.
  */
 export const newSessionMoney: Detector<MessageContext> = {
   name: 'new_session_money',
   run(c, out) {
     const s = c.sess;
-    if (!s || c.content.moneyTerm === undefined || !unusual(s)) return;
+    if (!s || c.solicit === undefined || !unusual(s)) return;
     const age = c.t - s.createdAt;
     if (age > 72 * 3600_000) return;
     const n = s.moneyRcpt;
@@ -171,8 +173,8 @@ export const newSessionMoney: Detector<MessageContext> = {
       'new_session_money',
       n,
       (n >= 2 ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
-      `asks ${n} ${n === 1 ? 'person' : 'people'} for money from a session just signed in on a new device or network`,
-      `在新设备/新网络刚登录的会话中向 ${n} 人要钱`,
+      `asks ${n} ${n === 1 ? 'person' : 'people'} for money${c.content.moneyTerm === undefined ? `, then to talk on another app ("${c.solicit}")` : ''} from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 人要钱${c.content.moneyTerm === undefined ? `，又拉人到其他平台聊（“${c.solicit}”）` : ''}`,
     );
   },
 };
