@@ -135,6 +135,37 @@ async function containedIntruder(h: Harness, label: string, forgetsBy: string[])
   return { a, intruderDevice };
 }
 
+/** A harness on a policy whose one enforced rule answers `contain` with `actions` (YAML lines), and a cleanup. */
+async function containOnly(backend: Parameters<typeof harness>[0], id: string, actions: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
+  const policyFile = join(dir, `${id}.yaml`);
+  writeFileSync(
+    policyFile,
+    [
+      'version: 1',
+      `description: ${id}`,
+      'defaults:',
+      '  mode: enforce',
+      'rules:',
+      `  - id: ${id}`,
+      '    when:',
+      '      decision: [contain]',
+      '    actions:',
+      ...actions.map((a) => `      - ${a}`),
+      '    stop: true',
+      '',
+    ].join('\n'),
+  );
+  const h = await harness(backend, { policyFile });
+  return {
+    h,
+    done: async () => {
+      await h.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describeBackends('the engine asked before the session', (backend) => {
   test('a wave of new-device sign-ins on one network: the next stranger with a right password gets a probation session, the owner on their own device a full one', async () => {
     const h = await harness(backend);
@@ -320,56 +351,19 @@ describeBackends('the engine asked before the session', (backend) => {
   });
 
   test('attack: a policy that only freezes forgets the intruder’s device and network all the same', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
-    const policyFile = join(dir, 'freeze-only.yaml');
-    writeFileSync(
-      policyFile,
-      [
-        'version: 1',
-        'description: freeze a taken-over account, nothing else',
-        'defaults:',
-        '  mode: enforce',
-        'rules:',
-        '  - id: freeze-only',
-        '    when:',
-        '      decision: [contain]',
-        '    actions:',
-        '      - freeze_account: { kind: containment }',
-        '    stop: true',
-        '',
-      ].join('\n'),
-    );
-    const h = await harness(backend, { policyFile });
+    const { h, done } = await containOnly(backend, 'freeze-only', ['freeze_account: { kind: containment }']);
     try {
       await containedIntruder(h, `freeze.${backend}`, ['freeze_account']);
     } finally {
-      await h.cleanup();
-      rmSync(dir, { recursive: true, force: true });
+      await done();
     }
   });
 
   test('attack: a contain rule that only holds and throttles still forgets the intruder’s device (an implied forget_device step): back on it with the password while contained, it is refused; the owner on their own device signs in', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policy-'));
-    const policyFile = join(dir, 'hold-only.yaml');
-    writeFileSync(
-      policyFile,
-      [
-        'version: 1',
-        'description: hold and slow a taken-over account, nothing else',
-        'defaults:',
-        '  mode: enforce',
-        'rules:',
-        '  - id: hold-only',
-        '    when:',
-        '      decision: [contain]',
-        '    actions:',
-        '      - hold_message: { expiresIn: 24h }',
-        '      - throttle_account: { messagesPerMinute: 2, duration: 1h }',
-        '    stop: true',
-        '',
-      ].join('\n'),
-    );
-    const h = await harness(backend, { policyFile });
+    const { h, done } = await containOnly(backend, 'hold-only', [
+      'hold_message: { expiresIn: 24h }',
+      'throttle_account: { messagesPerMinute: 2, duration: 1h }',
+    ]);
     try {
       const { a, intruderDevice } = await containedIntruder(h, `hold.${backend}`, ['forget_device']);
       // the engine judged the containment itself (no freeze tells it): it keeps the account contained
@@ -382,8 +376,7 @@ describeBackends('the engine asked before the session', (backend) => {
       assert.ok(JSON.stringify(r.json).includes('engine_contained'), JSON.stringify(r.json));
       ok(await signin(h, a.handle, a.from, { deviceToken: a.device }));
     } finally {
-      await h.cleanup();
-      rmSync(dir, { recursive: true, force: true });
+      await done();
     }
   });
 
