@@ -14,10 +14,16 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** What an action did, from its record's `detail` (the same words for enforce; dry-run says "would"). */
 const DONE = {
-  challenge_owner: () => ({
-    en: 'Asked the owner "was this you?" on another device or a verified channel.',
-    zh: '已在其他设备或已验证的联系方式上询问账号主人“是你本人吗？”。',
-  }),
+  challenge_owner: (d) =>
+    d.coalescedWith === undefined
+      ? {
+          en: 'Asked the owner "was this you?" on another device or a verified channel.',
+          zh: '已在其他设备或已验证的联系方式上询问账号主人“是你本人吗？”。',
+        }
+      : {
+          en: 'Did not ask the owner again: a "was this you?" asked minutes ago is still waiting for an answer.',
+          zh: '未再次询问账号主人：几分钟前发出的“是你本人吗？”仍在等待回答。',
+        },
   hold_message: () => ({
     en: 'Held the message until the owner confirms it was them.',
     zh: '已暂缓这条消息，等待账号主人确认是本人操作。',
