@@ -3,7 +3,8 @@
  * engine worker's partition): the body read (by hand when plainly valid, else by the event parser),
  * a repeated id answered from before, the event-time bounds, the engine's verdict, then the session's
  * restriction and the throttle gate; a verdict the policy only rehearses is answered allow (`rehearsal`
- * names it, and the decision is not flagged `checked`: the message goes out). Throws EVENT_INVALID / TEXT_TOO_LONG.
+ * names it, and the decision is not flagged `checked`: the message goes out). Throws EVENT_INVALID /
+ * TEXT_TOO_LONG.
  */
 import { parsePlatformEvent, type MessageSentEvent } from '@gatehouse/sdk';
 import { GatehouseError } from '../errors/index.ts';

@@ -588,7 +588,8 @@ export class EngineService {
 /**
  * How an event reached the log: `api` (POST /v1/events), `check` (the pre-send check), `check-rehearsed`
  * (a check whose verdict the policy only rehearsed: the message went out, so it is never counted as
- * stopped by the check; store.ts `STOPPED_BY_CHECK`), `identity` (identity's own events).
+ * stopped by the check; store.ts `STOPPED_BY_CHECK`). Identity's own events are logged as `identity`
+ * (identity-events.ts).
  */
 export type EventOrigin = 'api' | 'check' | 'check-rehearsed';
 

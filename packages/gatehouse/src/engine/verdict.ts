@@ -9,15 +9,16 @@ import { BoundedMap } from './bounded.ts';
 import { hash53 } from './text.ts';
 import type { ContentAnalyzer, IntentName, JoinedMessages, UrlVerdict } from './types.ts';
 
-/** What an intent means to the engine: asking for money, abuse wording, or nothing on its own. */
-export const INTENT_CLASS: Readonly<Record<IntentName, 'money' | 'abuse' | undefined>> = {
+/** What an intent means to the engine: asking for money, abuse wording, a push to another channel. */
+export const INTENT_CLASS: Readonly<Record<IntentName, 'money' | 'abuse' | 'contact' | undefined>> = {
   money: 'money',
   impersonation: 'abuse',
   prize: 'abuse',
   gambling: 'abuse',
   porn: 'abuse',
-  // "add me on WeChat" is ordinary in chat: not a signal on its own
-  offPlatform: undefined,
+  // "add me on WeChat" is ordinary in chat: not a signal on its own, only a scheme's next step
+  // (pipeline.ts `solicit`: after a money request from the same session)
+  offPlatform: 'contact',
 };
 
 /** Content analysis of one message (cached by text). */
@@ -108,7 +109,7 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
   for (const it of ts.intents) {
     const cls = INTENT_CLASS[it.intent];
     if (cls === 'money') moneyTerm ??= it.term;
-    else if (it.intent === 'offPlatform') contactTerm ??= it.term;
+    else if (cls === 'contact') contactTerm ??= it.term;
     else if (cls === 'abuse' && abuseTerm === undefined) {
       abuseTerm = it.term;
       abuseIntent = it.intent;

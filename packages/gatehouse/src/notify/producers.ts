@@ -182,8 +182,9 @@ export function appealNotice(
 const BULK_REASONS = new Set(['others', 'everywhere']);
 
 /**
- * The sessions whose taught contexts a containment's `revoke_sessions` or `freeze_account` asks to forget
- * (its detail's `deviceSessions`: the intruder device's sessions on the account), when done in earnest.
+ * The sessions whose taught contexts a containment's `revoke_sessions`, `freeze_account` or
+ * `forget_device` asks to forget (its detail's `deviceSessions`: the intruder device's sessions on the
+ * account), when done in earnest.
  */
 export function contextsToForget(e: BusEvent): { account: string; sessions: string[] } | undefined {
   if (e.type !== 'action.taken') return undefined;

@@ -298,9 +298,10 @@ export function enforcesContainment(policy: Policy): boolean {
 }
 
 /**
- * Whether the policy only rehearses what a decision calls for: the rules that match it are all dry-run (or, when none matches, the policy enforces no rule at all). The pre-send check then lets
- * the message go and names the verdict it would have given: switched on in dry-run, Gatehouse stops no
- * message. The same answer as "no step of `evaluatePolicy` is enforced", without planning the steps.
+ * Whether the policy only rehearses what a decision calls for: the rules that match it are all dry-run
+ * (or, when none matches, the policy enforces no rule at all). The pre-send check then lets the message
+ * go and names the verdict it would have given: switched on in dry-run, Gatehouse stops no message. The
+ * same answer as "no step of `evaluatePolicy` is enforced", without planning the steps.
  */
 export function rehearses(policy: Policy, d: DecisionFacts): boolean {
   const names = new Set(d.signals.map((s) => s.name));

@@ -18,7 +18,7 @@ const ctx = { ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrom
 
 async function recorded(
   account: string,
-  kind: 'freeze_account' | 'revoke_sessions',
+  kind: 'freeze_account' | 'revoke_sessions' | 'forget_device',
   detail: object,
   at: number,
 ) {
@@ -88,6 +88,31 @@ test('a recorded containment freeze whose effects were lost forgets the intruder
   );
   assert.ok((await gh.response.reapplyEffects()) >= 1);
   assert.ok(!(await known()).some((c) => c.key === '203.0.113.0/24'), 'the intruder’s network is forgotten');
+});
+
+test('a recorded forget_device (a contain rule that neither froze nor revoked) whose effect was lost forgets the intruder device’s contexts at start', async () => {
+  const a = await gh.identity.createAccount(
+    { handle: 'lost.forget', displayName: '李娜', password: 'lost forget 2026' },
+    ctx,
+  );
+  const intr = await gh.identity.signIn(
+    { handle: 'lost.forget', password: 'lost forget 2026' },
+    { ...ctx, ip: '203.0.113.77' },
+  );
+  const known = () =>
+    gh.store.db.selectFrom('known_contexts').select(['kind', 'key']).where('account_id', '=', a.id).execute();
+  assert.ok((await known()).some((c) => c.key === '203.0.113.0/24'));
+  await recorded(
+    a.id,
+    'forget_device',
+    { account: a.id, session: intr.session.id, deviceSessions: [intr.session.id] },
+    Date.now(),
+  );
+  await gh.response.reapplyEffects();
+  const left = await known();
+  assert.ok(!left.some((c) => c.key === '203.0.113.0/24'), 'the intruder’s network is forgotten');
+  assert.ok(!left.some((c) => c.kind === 'device'), 'and its device');
+  assert.ok((await gh.identity.getAccount(a.id)).state === 'active', 'forgetting freezes nothing');
 });
 
 test('an account the owner recovered after the freeze is not frozen again', async () => {

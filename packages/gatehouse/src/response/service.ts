@@ -1,5 +1,5 @@
 import type { ActionContext } from './actions/index.ts';
-import { forgetIntruderContexts, recordedDeviceSessions } from './actions/revoke-sessions.ts';
+import { forgetIntruderContexts, recordedDeviceSessions } from './actions/forget-device.ts';
 import { handleBatch } from './batch.ts';
 import { Challenges } from './challenges.ts';
 import { Holds } from './holds.ts';
@@ -131,10 +131,11 @@ export class ResponseService {
   }
 
   /**
-   * A freeze and an intruder-session revocation are recorded in the action's transaction and applied at
-   * identity just after it commits; a process killed in between leaves the record without the effect
-   * (and the runner skips a recorded action). At start, those of the last day are applied again: a
-   * freeze whose account is active and was not unfrozen since, the named intruder session if still live.
+   * A freeze, an intruder-session revocation and a device's forgetting are recorded in the action's
+   * transaction and applied at identity just after it commits; a process killed in between leaves the
+   * record without the effect (and the runner skips a recorded action). At start, those of the last day
+   * are applied again: a freeze whose account is active and was not unfrozen since, the named intruder
+   * session if still live, the intruder device's contexts (forgetting is idempotent).
    */
   async reapplyEffects(sinceMs = 24 * 3_600_000): Promise<number> {
     const since = this.now() - sinceMs;
@@ -182,6 +183,9 @@ export class ResponseService {
         n++;
       }
     }
+    // a forget_device the policy implied (its rule neither froze nor revoked): nothing else forgets it
+    for (const r of await q.doneSince(this.d.db, 'forget_device', since))
+      await forgetIntruderContexts(this.d, r.account, recordedDeviceSessions(JSON.parse(r.detail)));
     return n;
   }
 

@@ -63,7 +63,7 @@ export const responseStore = {
   },
 
   /** Enforced actions of a kind recorded since `since` (their identity effect runs after the commit). */
-  doneSince(q: Q, kind: 'freeze_account' | 'revoke_sessions', since: number) {
+  doneSince(q: Q, kind: 'freeze_account' | 'revoke_sessions' | 'forget_device', since: number) {
     return q
       .selectFrom('response_actions')
       .select(['account', 'detail', 'created_at', 'decision_id'])

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../errors/index.ts';
 import { localize } from '../texts.ts';
 import { defineAction, explainedReasons, reasonList, reasonOf } from './action.ts';
-import { forgetIntruderContexts, intruderDeviceSessions } from './revoke-sessions.ts';
+import { forgetIntruderContexts, intruderDeviceSessions } from './forget-device.ts';
 
 /** Freezes the account. containment: taken over, the owner may appeal; sanction: appeals go to operators. */
 export const freezeAccount = defineAction({
