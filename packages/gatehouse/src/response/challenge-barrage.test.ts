@@ -4,8 +4,18 @@
 // own challenge, and the owner answers from their own session.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harness, ok, signIn, signUp, type Harness } from '../recovery/attack-harness.ts';
+import {
+  harness,
+  INTRUDER,
+  ok,
+  OWNER,
+  PASSWORD,
+  signIn,
+  signUp,
+  type Harness,
+} from '../recovery/attack-harness.ts';
 import { describeBackends } from '../testing/backends.ts';
+import { until } from '../testing/receiver.ts';
 
 const reason = { signal: 'device_new' as const, en: 'a new device', zh: '新设备' };
 
@@ -30,6 +40,57 @@ const decide = (
   });
 
 describeBackends('a sign-in barrage prompts the owner once', (backend) => {
+  test('attack over HTTP: the intruder with the password signs in again and again on new devices in a wave from one network; the engine challenges every sign-in, the owner has one prompt, one webhook, and "not me" contains', async () => {
+    const h = await harness(backend);
+    try {
+      const owners = [];
+      for (let i = 0; i < 6; i++) {
+        const home = { ip: `198.51.${100 + i}.7`, ua: OWNER.ua };
+        const a = await signUp(h, `wave.barrage.${backend}.${i}`, home);
+        owners.push({ ...a, home, token: await signIn(h, a.handle, home) });
+      }
+      const from = (i: number) => ({ ip: `203.0.113.${20 + i}`, ua: INTRUDER.ua });
+      const signin = (handle: string, i: number) =>
+        h.call('POST', '/v1/auth/signin', { body: { handle, password: PASSWORD }, from: from(i) });
+      // a wave of new-device sign-ins from one /24, then one account again and again
+      for (let i = 0; i < 5; i++) ok(await signin(owners[i]!.handle, i));
+      const target = owners[5]!;
+      for (let k = 0; k < 8; k++) ok(await signin(target.handle, 5 + k));
+      const steps = () =>
+        h.gh.store.db
+          .selectFrom('response_actions')
+          .select('detail')
+          .where('account', '=', target.id)
+          .where('kind', '=', 'challenge_owner')
+          .execute();
+      await until(async () => (await steps()).length === 8, 'a challenge step for each challenged sign-in');
+      assert.equal((await steps()).filter((x) => x.detail.includes('coalescedWith')).length, 7);
+      const owner = { token: target.token, from: target.home };
+      const pending = ok(await h.call('GET', '/v1/me/challenges', owner)).json.challenges as Array<{
+        id: string;
+      }>;
+      assert.equal(pending.length, 1);
+      const hooks = await h.gh.store.db
+        .selectFrom('webhook_messages')
+        .select('type')
+        .where('type', '=', 'owner.challenge')
+        .where('account', '=', target.id)
+        .execute();
+      assert.equal(hooks.length, 1);
+      // the owner's answer to the one prompt still contains the account
+      const r = ok(
+        await h.call('POST', `/v1/me/challenges/${pending[0]!.id}`, { ...owner, body: { answer: 'not_me' } }),
+      );
+      assert.equal(r.json.status, 'not_me');
+      await until(
+        async () => (await h.gh.identity.getAccount(target.id)).state === 'frozen',
+        'the account frozen',
+      );
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('attack: twelve challenged sign-ins in a row give the owner one pending challenge (the rest recorded as coalesced, explained); a held message still gets its own; the owner answers', async () => {
     const h = await harness(backend);
     try {
