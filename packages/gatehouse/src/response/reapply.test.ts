@@ -62,23 +62,20 @@ test('a recorded freeze and session revocation whose effects were lost are appli
   assert.equal(await gh.response.reapplyEffects(), 0);
 });
 
-test('a recorded containment freeze whose effects were lost forgets the intruder device’s contexts at start', async () => {
-  const a = await gh.identity.createAccount(
-    { handle: 'lost.contexts', displayName: '王芳', password: 'lost contexts 2026' },
-    ctx,
-  );
-  // the intruder's sign-in from its own network (the owner's is 127.0.0.1's)
-  const intr = await gh.identity.signIn(
-    { handle: 'lost.contexts', password: 'lost contexts 2026' },
-    { ...ctx, ip: '203.0.113.9' },
-  );
+/**
+ * An account and the intruder's sign-in to it from 203.0.113.0/24 (the owner's network is 127.0.0.1's),
+ * with what the account knows of its contexts.
+ */
+async function intruderSignedIn(handle: string, displayName: string, password: string) {
+  const a = await gh.identity.createAccount({ handle, displayName, password }, ctx);
+  const intr = await gh.identity.signIn({ handle, password }, { ...ctx, ip: '203.0.113.9' });
   const known = () =>
-    gh.store.db
-      .selectFrom('known_contexts')
-      .select('key')
-      .where('account_id', '=', a.id)
-      .where('kind', '=', 'network')
-      .execute();
+    gh.store.db.selectFrom('known_contexts').select(['kind', 'key']).where('account_id', '=', a.id).execute();
+  return { a, intr, known };
+}
+
+test('a recorded containment freeze whose effects were lost forgets the intruder device’s contexts at start', async () => {
+  const { a, intr, known } = await intruderSignedIn('lost.contexts', '王芳', 'lost contexts 2026');
   assert.ok((await known()).some((c) => c.key === '203.0.113.0/24'));
   await recorded(
     a.id,
@@ -91,16 +88,7 @@ test('a recorded containment freeze whose effects were lost forgets the intruder
 });
 
 test('a recorded forget_device (a contain rule that neither froze nor revoked) whose effect was lost forgets the intruder device’s contexts at start', async () => {
-  const a = await gh.identity.createAccount(
-    { handle: 'lost.forget', displayName: '李娜', password: 'lost forget 2026' },
-    ctx,
-  );
-  const intr = await gh.identity.signIn(
-    { handle: 'lost.forget', password: 'lost forget 2026' },
-    { ...ctx, ip: '203.0.113.77' },
-  );
-  const known = () =>
-    gh.store.db.selectFrom('known_contexts').select(['kind', 'key']).where('account_id', '=', a.id).execute();
+  const { a, intr, known } = await intruderSignedIn('lost.forget', '李娜', 'lost forget 2026');
   assert.ok((await known()).some((c) => c.key === '203.0.113.0/24'));
   await recorded(
     a.id,
