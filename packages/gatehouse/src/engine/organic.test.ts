@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadBrands } from '../content/url/index.ts';
 import { createContentAnalyzer } from './content.ts';
+import { UNUSUAL_SESSION_SCAM_PRIOR } from './pipeline.ts';
 import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
 import type { Action, Decision } from './types.ts';
 
@@ -287,7 +288,9 @@ test('after a money request, a lone intruder’s push to another app is the same
     sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: `198.18.8.${i + 1}` });
     sim.t += 10 * MIN;
     const first = sim.send(a!, { to: [`${a}-f0`], text: ask, session: 'lone' });
-    assert.ok(RANK[first.action] >= RANK.hold && first.action !== 'contain', names(first));
+    // held at the check (a challenge holds the message until the sender passes it), not contained yet
+    assert.ok(RANK[first.action] >= RANK.challenge && first.action !== 'contain', names(first));
+    assert.ok(has(first, 'new_session_money'), names(first));
     sim.t += 4 * MIN;
     const second = sim.send(a!, { to: [`${a}-f1`], text: push, session: 'lone' });
     assert.equal(second.action, 'contain', names(second));
@@ -305,4 +308,35 @@ test('after a money request, a lone intruder’s push to another app is the same
       assert.ok(!has(d, 'new_session_money'), names(d));
     }
   }
+});
+
+test('a scam’s ask is a money request from an intruder’s new session, money word or not; just under the scam model’s threshold it counts from such a session only', () => {
+  const content = realContent();
+  const hiMum =
+    "hi it's me, phone broke so this is my temporary number, could you pay a bill for me today? it's 85, I'll send it back tonight";
+  const nearly = 'can you lend me 200 till friday? bank app is down';
+  // preconditions on the shipped models: the first is a scam by itself with no money intent (its cue is
+  // the claimed identity); the second asks, just under the text API's threshold, within the prior
+  const s1 = content.scoreText(hiMum);
+  assert.ok(s1.scamMargin! >= 0 && s1.scamAsk !== undefined, JSON.stringify(s1));
+  assert.ok(!s1.intents.some((h) => h.intent === 'money'), JSON.stringify(s1.intents));
+  const s2 = content.scoreText(nearly);
+  assert.ok(s2.scamMargin! < 0 && s2.scamMargin! + UNUSUAL_SESSION_SCAM_PRIOR >= 0, String(s2.scamMargin));
+  assert.ok(s2.scamAsk !== undefined && s2.intents.length === 0, JSON.stringify(s2));
+
+  const sim = new Sim({ content });
+  const [a, owner] = society(sim, 'ask', 2, 15);
+  sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.20.1' });
+  sim.t += 10 * MIN;
+  const first = sim.send(a!, { to: [`${a}-f0`], text: hiMum, session: 'lone' });
+  assert.ok(RANK[first.action] >= RANK.challenge && first.action !== 'contain', names(first));
+  const money = first.signals.find((x) => x.name === 'new_session_money');
+  assert.match(money?.reason.en ?? '', /as a scam asks \("could you pay"; scam model \+\d/, names(first));
+  sim.t += 4 * MIN;
+  const second = sim.send(a!, { to: [`${a}-f1`], text: nearly, session: 'lone' });
+  assert.equal(second.action, 'contain', names(second));
+  assert.ok(has(second, 'new_session_money'), names(second));
+  // the owner asking the same on their usual phone: nothing to weigh
+  const own = sim.send(owner!, { to: [`${owner}-f0`], text: nearly, session: `${owner}-s0` });
+  assert.equal(own.action, 'allow', names(own));
 });

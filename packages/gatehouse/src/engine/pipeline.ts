@@ -14,7 +14,7 @@ import type { MessageContext } from './detectors/index.ts';
 import { MESSAGE_DETECTORS, crowdSignals, familiarContext } from './detectors/index.ts';
 import { decide as decideAction, makeDecision } from './scoring.ts';
 import { lateWave } from './sessions.ts';
-import type { AccountState, SessionState } from './state.ts';
+import { unusual, type AccountState, type SessionState } from './state.ts';
 import {
   M_BLOCKERS_60,
   M_DELIV,
@@ -33,6 +33,14 @@ import { hash53, textFeatures } from './text.ts';
 import { DELIVERED_PREFIX, type Campaign, type Decision, type MessageSentEvent } from './types.ts';
 import { joinedVerdict, type ContentVerdict } from './verdict.ts';
 import { W1, W10, W60, countDistinct, touchLastSeen } from './windows.ts';
+
+/**
+ * Log-odds a session that is not the owner's usual one adds to the scam model's reading of a message
+ * that asks the reader for something (at most the content part's ENGINE_ASK_FLOOR): ~2.7 times the
+ * odds, so "can you lend me 200 till friday?" (just under the text API's threshold) counts from an
+ * intruder's new session, and from the owner's usual phone does not.
+ */
+export const UNUSUAL_SESSION_SCAM_PRIOR = 1;
 
 /** Per-message values the steps hand on (beyond the MessageContext the detectors read). */
 interface Step {
@@ -240,9 +248,15 @@ export class MessagePipeline {
     c.imageMatches = images;
     c.loginQr = st.content.loginQr?.(ev.text, ev.urls, qrPayloads(ev));
     c.victimContact = st.victimContact(acctHash, t);
-    // a money request, or after one in this session a push to another channel (read before it counts)
+    // a money request, a scam's ask (money named or not), or after either in this session a push to
+    // another channel (read before it counts). The ask counts where the scam model reads a scam; from
+    // a session that is not the owner's usual one already within UNUSUAL_SESSION_SCAM_PRIOR of it:
+    // such a session raises the odds that a message asking for money is a scam
+    const prior = sess !== undefined && unusual(sess) ? UNUSUAL_SESSION_SCAM_PRIOR : 0;
     c.solicit =
-      content.moneyTerm ?? (sess !== undefined && sess.moneyRcpt > 0 ? content.contactTerm : undefined);
+      content.moneyTerm ??
+      (content.scamAsk !== undefined && content.scamMargin + prior >= 0 ? content.scamAsk : undefined) ??
+      (sess !== undefined && sess.moneyRcpt > 0 ? content.contactTerm : undefined);
     if (sess && !counted) {
       lateWave(st, sess, t);
       // what this session has sent so far that only an intruder's session does at once: links to

@@ -206,6 +206,12 @@ export class SessionState {
   }
 }
 
+/** A session that is not the owner's usual one: signed in on a device, network or country new to the account. */
+export function unusual(s: SessionState): boolean {
+  // a session the owner vouched for is theirs
+  return !s.confirmed && (s.deviceNew || s.networkNew || s.countryNew);
+}
+
 // fingerprint window metrics
 export const F_SEND_10 = 0;
 export const F_SEND_60 = 1;

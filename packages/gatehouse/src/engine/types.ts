@@ -107,6 +107,14 @@ export interface TextScore {
   /** Probability the text is spam/scam, in [0, 1]. */
   probability: number;
   intents: TextIntent[];
+  /**
+   * What the message asks the reader to do (its words), found where the content part's scam model
+   * reads the message as a scam or nearly so (`scamMargin`); absent otherwise (and from analyzers
+   * without a scam model).
+   */
+  scamAsk?: string;
+  /** The scam model's log-odds over its threshold (≥ 0: a scam by itself); absent: -Infinity. */
+  scamMargin?: number;
 }
 export type UrlVerdictKind = 'blocked' | 'lookalike' | 'suspicious' | 'clean';
 export interface UrlVerdict {

@@ -25,6 +25,13 @@ export const INTENT_CLASS: Readonly<Record<IntentName, 'money' | 'abuse' | 'cont
 export interface ContentVerdict {
   probability: number;
   moneyTerm: string | undefined;
+  /**
+   * A scam's ask: the words asking the reader for something in a message the scam model reads as a
+   * scam or nearly so (`TextScore.scamAsk`), money named or not ("hi mum, it's me … could you pay a
+   * bill for me"); `scamMargin` says how sure the model is (log-odds over its threshold).
+   */
+  scamAsk: string | undefined;
+  scamMargin: number;
   /** a push to another channel ("add me on WeChat", a Telegram handle): not a signal on its own */
   contactTerm: string | undefined;
   abuseTerm: string | undefined;
@@ -100,7 +107,7 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
   // tonight <news link>" would score as spam on the link alone. Risky links keep their words.
   const ts =
     text.length === 0
-      ? { probability: 0, intents: [] }
+      ? { probability: 0, intents: [], scamAsk: undefined, scamMargin: -Infinity }
       : content.scoreText(uv.length > 0 ? withoutCleanLinks(text, uv) : text);
   let moneyTerm: string | undefined;
   let contactTerm: string | undefined;
@@ -115,15 +122,20 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
       abuseIntent = it.intent;
     }
   }
-  return fold(ts.probability, { moneyTerm, contactTerm, abuseTerm, abuseIntent }, uv);
+  const { scamAsk } = ts;
+  const scamMargin = ts.scamMargin ?? -Infinity;
+  return fold(ts.probability, { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin }, uv);
 }
 
 function fold(
   probability: number,
-  it: Pick<ContentVerdict, 'moneyTerm' | 'contactTerm' | 'abuseTerm' | 'abuseIntent'>,
+  it: Pick<
+    ContentVerdict,
+    'moneyTerm' | 'contactTerm' | 'abuseTerm' | 'abuseIntent' | 'scamAsk' | 'scamMargin'
+  >,
   uv: UrlVerdict[],
 ): ContentVerdict {
-  const { moneyTerm, contactTerm, abuseTerm, abuseIntent } = it;
+  const { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin } = it;
   const domains: string[] = [];
   let worst: UrlVerdict | undefined;
   for (const u of uv) {
@@ -134,7 +146,18 @@ function fold(
       domains.push(u.registeredDomain);
     if (!worst || VERDICT_RANK[u.verdict] > VERDICT_RANK[worst.verdict]) worst = u;
   }
-  return { probability, moneyTerm, contactTerm, abuseTerm, abuseIntent, urls: uv, domains, worst };
+  return {
+    probability,
+    moneyTerm,
+    contactTerm,
+    abuseTerm,
+    abuseIntent,
+    scamAsk,
+    scamMargin,
+    urls: uv,
+    domains,
+    worst,
+  };
 }
 
 /** The text with the spans of clean links blanked out (unchanged when any link is not clean). */

@@ -112,10 +112,10 @@ describe('scoring hot path', () => {
     let asks = 0;
     for (const t of texts) {
       const n = normalize(t);
-      const split = [readerAsk(t, n), scamCues(t, n)];
+      const split = [readerAsk(t, n, 1), scamCues(t, n)];
       setScriptSplit(false);
       try {
-        assert.deepEqual(split, [readerAsk(t, n), scamCues(t, n)], t);
+        assert.deepEqual(split, [readerAsk(t, n, 1), scamCues(t, n)], t);
       } finally {
         setScriptSplit(true);
       }

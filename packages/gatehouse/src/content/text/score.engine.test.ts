@@ -12,7 +12,7 @@ import { createContentAnalyzer } from '../../engine/content.ts';
 import { DATASETS, datasetPath, loadDefaultTextModel, readLabelledFile } from './loader.ts';
 import { MAX_TEXT_LENGTH } from './model.ts';
 import { readChatEvalSet, readEvalSetC, readScamEvalSet } from './scam/model.ts';
-import { scoreForEngine, scoreText } from './score.ts';
+import { ENGINE_ASK_FLOOR, scoreForEngine, scoreText } from './score.ts';
 
 function texts(): { all: string[]; fromDatasets: number } {
   const all = [
@@ -80,10 +80,14 @@ describe('scoreForEngine (staged engine entry)', () => {
   });
 
   it('never throws, and reports nothing for input it cannot read', () => {
-    assert.deepEqual(scoreForEngine(model, ''), {
+    const { scamMargin, ...empty } = scoreForEngine(model, '');
+    assert.deepEqual(empty, {
       probability: scoreText(model, '').probability,
       intents: [],
+      scamAsk: undefined,
     });
+    // the scam model's bias alone: far below its threshold
+    assert.ok(scamMargin < -ENGINE_ASK_FLOOR, String(scamMargin));
     assert.doesNotThrow(() => scoreForEngine(model, '\u0000\u0001'.repeat(5000)));
   });
 });

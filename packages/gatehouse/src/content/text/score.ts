@@ -225,7 +225,7 @@ function scoreCore(model: TextModel, text: string, opts: ScoreOptions, lean: boo
       const p = sigmoid(z);
       // who pays whom: the model's call counts only when the sender asks the reader for something
       // (to pay, hand over a code, follow a script); reports, offers and gifts ask nothing
-      const ask = p >= scamModel.threshold ? readerAsk(bounded, norm) : null;
+      const ask = p >= scamModel.threshold ? readerAsk(bounded, norm, p) : null;
       const isScam = ask !== null;
       // cues are looked for only in a message the model flags (they explain it and give spans)
       scam = {
@@ -332,9 +332,31 @@ export interface EngineTextScore {
   probability: number;
   /** As `scoreText(model, text).intents` (the array may be shared and frozen when empty: read it only). */
   intents: readonly IntentHit[];
+  /**
+   * The words asking the reader for something (`scam.cues`' `ask`, readerAsk) wherever the scam
+   * model's log-odds are at most ENGINE_ASK_FLOOR below its threshold, else undefined: what a scam that
+   * claims an identity ("hi mum, it's me") wants the reader to do ("could you pay a bill for me").
+   */
+  scamAsk: string | undefined;
+  /**
+   * The scam model's log-odds over its threshold (≥ 0: the text API's call, `scam.isScam` when an ask
+   * was found); -Infinity without a scam model or a verdict. A caller with a prior of its own (a
+   * session that is not the owner's usual one) adds it before comparing with 0.
+   */
+  scamMargin: number;
 }
 
-const ENGINE_ERROR: EngineTextScore = Object.freeze({ probability: 0, intents: Object.freeze([]) });
+const logOdds = (p: number) => Math.log(p / (1 - p));
+
+/** How far below the scam model's threshold (log-odds) scoreForEngine still looks for the ask. */
+export const ENGINE_ASK_FLOOR = 2;
+
+const ENGINE_ERROR: EngineTextScore = Object.freeze({
+  probability: 0,
+  intents: Object.freeze([]),
+  scamAsk: undefined,
+  scamMargin: -Infinity,
+});
 
 /**
  * The engine's scoring entry: the same pass as `scoreText` (same probability, same gated intents
@@ -347,7 +369,17 @@ const ENGINE_ERROR: EngineTextScore = Object.freeze({ probability: 0, intents: O
 export function scoreForEngine(model: TextModel, text: string): EngineTextScore {
   try {
     const c = scoreCore(model, text, {}, true);
-    return { probability: c.probability, intents: c.intents };
+    const s = c.scam;
+    const scamModel = defaultScamModel();
+    let scamAsk: string | undefined;
+    let scamMargin = -Infinity;
+    if (scamModel && s.probability > 0) {
+      scamMargin = logOdds(s.probability) - logOdds(scamModel.threshold);
+      if (s.isScam) scamAsk = s.cues.find((q) => q.cue === 'ask')?.original;
+      else if (scamMargin >= -ENGINE_ASK_FLOOR)
+        scamAsk = readerAsk(c.bounded, c.norm, s.probability)?.original;
+    }
+    return { probability: c.probability, intents: c.intents, scamAsk, scamMargin };
   } catch {
     return ENGINE_ERROR;
   }
@@ -416,16 +448,18 @@ function gateIntents(
     });
   }
   if (!out.some((h) => FRAUD_INTENTS.has(h.intent)) && out.length === before) {
-    // the model's call with no cue to point at: the whole message is the span
+    // the model's call with no money or identity cue to point at (a job lure's "DM me"): the span is
+    // what the message asks of the reader (the gate found one), else the whole message
     const def = INTENTS.find((d) => d.name === 'money')!;
+    const ask = scam.cues.find((c) => c.cue === 'ask');
     out.push({
       intent: 'money',
       label: def.label,
       labelZh: def.labelZh,
-      term: 'model:scam',
-      start: 0,
-      end: original.length,
-      original,
+      term: ask ? 'cue:ask' : 'model:scam',
+      start: ask?.start ?? 0,
+      end: ask?.end ?? original.length,
+      original: ask?.original ?? original,
       normStart: -1,
       normEnd: -1,
     });

@@ -1,7 +1,7 @@
 /** Sign-in context: how and where the session signed in, and what it does right after. */
 import type { SignalSink } from '../signals.ts';
 import { clamp01 } from '../signals.ts';
-import type { SessionState } from '../state.ts';
+import { unusual, type SessionState } from '../state.ts';
 import type { Detector, MessageContext } from './context.ts';
 import { burst, peakNow } from './velocity.ts';
 
@@ -148,16 +148,14 @@ export const newSessionBurst: Detector<MessageContext> = {
   },
 };
 
-/** A session that is not the owner's usual one: signed in on a device, network or country new to the account. */
-function unusual(s: SessionState): boolean {
-  // a session the owner vouched for is theirs
-  return !s.confirmed && (s.deviceNew || s.networkNew || s.countryNew);
-}
-
 /**
  * "Friend needs money": a money request from a session that is not the owner's usual one (signed
  * in < 72 h ago on a new device, network or country). The account's own evidence is enough — no
  * crowd needed: half strength for the first recipient (the message is held), full from the second.
+ * A scam's ask counts as a money request: the message asks the reader for something ("it's me, new
+ * number … could you pay a bill for me"), money word or not, and the scam model reads it as a scam —
+ * from such a session already when it comes within UNUSUAL_SESSION_SCAM_PRIOR of its threshold
+ * (pipeline.ts).
  * Once the session has asked for money, its push to another channel ("add me on WeChat", a Telegram
  * handle) counts as the same scheme going on (`MessageContext.solicit`); such a push alone does not.
  */
@@ -169,12 +167,28 @@ export const newSessionMoney: Detector<MessageContext> = {
     const age = c.t - s.createdAt;
     if (age > 72 * 3600_000) return;
     const n = s.moneyRcpt;
+    const v = c.content;
+    // how this message carries the scheme on: the money asked for is said where it was a scam's ask
+    // without a money word, or the push to another app that followed an ask
+    const margin = `${v.scamMargin >= 0 ? '+' : ''}${v.scamMargin.toFixed(1)}`;
+    const how =
+      v.moneyTerm !== undefined
+        ? { en: '', zh: '' }
+        : v.scamAsk !== undefined && c.solicit === v.scamAsk
+          ? {
+              en: ` as a scam asks ("${c.solicit}"; scam model ${margin} log-odds over its threshold)`,
+              zh: `（诈骗式请求：“${c.solicit}”；诈骗模型高出阈值 ${margin} 对数几率）`,
+            }
+          : {
+              en: `, then to talk on another app ("${c.solicit}")`,
+              zh: `，又拉人到其他平台聊（“${c.solicit}”）`,
+            };
     out.emit(
       'new_session_money',
       n,
       (n >= 2 ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
-      `asks ${n} ${n === 1 ? 'person' : 'people'} for money${c.content.moneyTerm === undefined ? `, then to talk on another app ("${c.solicit}")` : ''} from a session just signed in on a new device or network`,
-      `在新设备/新网络刚登录的会话中向 ${n} 人要钱${c.content.moneyTerm === undefined ? `，又拉人到其他平台聊（“${c.solicit}”）` : ''}`,
+      `asks ${n} ${n === 1 ? 'person' : 'people'} for money${how.en} from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 人要钱${how.zh}`,
     );
   },
 };

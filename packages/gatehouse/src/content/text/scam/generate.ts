@@ -31,6 +31,7 @@ import {
   REMIND,
   SMALL_LOAN,
 } from './templates-en-ham.ts';
+import { JOBS } from './templates-jobs.ts';
 import { CLAIM, HOOK, NOTICE, SHOP, ZH_ACQ, ZH_HAM_MORE } from './templates-zh-more.ts';
 
 // the ask slots widened by templates-asks.ts
@@ -450,6 +451,39 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
         ? ` https://${pick(r, ['cards', 'news', 'photos', 'events'])}.example.${pick(r, ['com', 'cn', 'net'])}/${Math.floor(r() * 1e6)}`
         : '';
     out.push({ text: `${base}${extra ? (zh ? '，' : ' ') + extra : ''}${link}`, label: 0, category: 'ham' });
+  }
+  // job and task lures (templates-jobs.ts), half of them with no fee asked yet, and the hiring, side
+  // jobs and "add me" chat they borrow from; last, so the draws above stay as they were
+  const J = JOBS;
+  for (let i = 0; i < n; i++) {
+    pos(
+      'other',
+      compose(r, [
+        pick(r, J.hookZh),
+        pick(r, J.workZh),
+        pick(r, J.payZh),
+        r() < 0.5 ? pick(r, J.feeZh) : '',
+        pick(r, J.contactZh),
+      ]),
+    );
+    pos(
+      'other-en',
+      compose(
+        r,
+        [
+          pick(r, J.hookEn),
+          pick(r, J.workEn),
+          pick(r, J.payEn),
+          r() < 0.5 ? pick(r, J.feeEn) : '',
+          pick(r, J.contactEn).replace('{tg}', pick(r, J.tg)),
+        ],
+        true,
+      ),
+    );
+    if (i % 2 === 0) {
+      neg(fill(r, `${pick(r, J.hamZh)}{x}`));
+      neg(compose(r, [opt(0.4, EN_HAM.open), pick(r, J.hamEn), opt(0.2, EN_LATER)], true));
+    }
   }
   return out;
 }

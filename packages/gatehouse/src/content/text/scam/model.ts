@@ -169,8 +169,8 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * after that change and scored once with both models: acquaintance 34 → 36 of 40, other fraud 10 of 10 with
  * both, chat 1 of 40 with both (a fee named with its price).
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M';
-export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M'];
+export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O';
+export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O'];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
 }
