@@ -418,6 +418,25 @@ export class CampaignTracker {
     return [...this.byId.values()].map((c) => this.view(c)).sort((x, y) => y.lastSeen - x.lastSeen);
   }
 
+  /**
+   * Content passed along organically (a key as in `Decision.fingerprints`): in no campaign, and sent
+   * within the hour by at least `campaignMinSenders` distinct accounts, fewer than
+   * `campaignCompromisedShare` of them showing compromise. A decision leaves such content out of the
+   * keys it hands the response part: one contained sender of a greeting card that hundreds of owners
+   * are sending must not quarantine it for all of them.
+   */
+  organic(key: string, t: number): boolean {
+    const num = fingerprintNumber(key);
+    if (!this.fingerprints.mayHave(num) || this.byFingerprint.get(num) !== undefined) return false;
+    const w = this.fingerprints.get(num)?.win;
+    if (w === undefined) return false;
+    const all = w.sum(F_SEND_60, t, W60);
+    return (
+      all >= this.limits.campaignMinSenders &&
+      w.sum(F_CMP_60, t, W60) < this.limits.campaignCompromisedShare * all
+    );
+  }
+
   get(id: string): Campaign | undefined {
     const c = this.byId.get(id);
     return c ? this.view(c) : undefined;

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_ASK_FLOOR } from '../content/text/score.ts';
 import { loadBrands } from '../content/url/index.ts';
 import { createContentAnalyzer } from './content.ts';
 import { UNUSUAL_SESSION_SCAM_PRIOR } from './pipeline.ts';
@@ -191,7 +192,7 @@ test('quarantined content from an owner who shows no compromise is stopped as a 
   assert.equal(sim.engine.accountRisk(a!)!.contained, false);
 });
 
-test('a lone intruder (owner-like phone, new network, daytime, slow) posting never-seen links to friends is held at once and contained within three recipients', () => {
+test('a lone intruder (owner-like client on its own phone, new network, daytime, slow) posting never-seen links to friends is held at once and contained within three recipients', () => {
   for (const [label, lure] of [
     ['album', '这是你吗？照片都传到网上了 http://photo-album-share.net/p/82731'],
     ['survey', 'quick survey, takes a minute, you get a voucher https://survey-rewards.club/s/44'],
@@ -199,8 +200,9 @@ test('a lone intruder (owner-like phone, new network, daytime, slow) posting nev
   ] as const) {
     const sim = new Sim({ content: realContent() });
     const [a] = society(sim, `ll-${label}-`, 1, 14);
-    // same phone (device id) as the owner: only the network and the young session differ
-    sim.login(a!, { session: 'lone', device: `${a}-phone`, ip: '198.18.4.9' });
+    // the intruder's own phone (the owner's client and habits otherwise): the device, the network and
+    // the young session differ (the owner's own phone on a new network is the owner away: below)
+    sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.4.9' });
     let reached = 0;
     let contained = false;
     for (let k = 0; k < 10 && !contained; k++) {
@@ -225,7 +227,7 @@ test('a lone intruder posting one link to a group is contained on that message; 
     account: a!,
     group: { id: 'g1', memberCount: 40 },
   });
-  sim.login(a!, { session: 'lone', device: `${a}-phone`, ip: '198.18.9.9' });
+  sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.9.9' });
   sim.t += 5 * MIN;
   const d = sim.send(a!, {
     group: { id: 'g1', memberCount: 40 },
@@ -253,7 +255,7 @@ test('"friend needs money" from a session that is not the owner’s usual one: h
   ].entries()) {
     const sim = new Sim({ content: realContent() });
     const [a, owner] = society(sim, `mn${i}-`, 2, 15);
-    sim.login(a!, { session: 'lone', device: `${a}-phone`, ip: `198.18.7.${i + 1}` });
+    sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: `198.18.7.${i + 1}` });
     sim.t += 10 * MIN;
     const first = sim.send(a!, { to: [`${a}-f0`], text, session: 'lone' });
     assert.ok(RANK[first.action] >= RANK.hold, names(first));
@@ -324,6 +326,8 @@ test('a scam’s ask is a money request from an intruder’s new session, money 
   assert.ok(s2.scamMargin! < 0 && s2.scamMargin! + UNUSUAL_SESSION_SCAM_PRIOR >= 0, String(s2.scamMargin));
   assert.ok(s2.scamAsk !== undefined && s2.intents.length === 0, JSON.stringify(s2));
 
+  // the content part looks for the ask as far below its threshold as this prior reaches
+  assert.ok(UNUSUAL_SESSION_SCAM_PRIOR <= ENGINE_ASK_FLOOR);
   const sim = new Sim({ content });
   const [a, owner] = society(sim, 'ask', 2, 15);
   sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.20.1' });
@@ -339,4 +343,63 @@ test('a scam’s ask is a money request from an intruder’s new session, money 
   // the owner asking the same on their usual phone: nothing to weigh
   const own = sim.send(owner!, { to: [`${owner}-f0`], text: nearly, session: `${owner}-s0` });
   assert.equal(own.action, 'allow', names(own));
+});
+
+test('owners away from home on their own phone (its device id, a new network) greet every friend with a never-linked e-card and settle a bill: nothing held; on a new phone the same is held — and the card they share is never quarantined for everyone', () => {
+  const sim = new Sim({ content: realContent() });
+  const owners = society(sim, 'away', 12, 23, 20);
+  const card = '送你一张新年贺卡，打开有惊喜 https://www.hometown-cards.cn/c/5e1';
+  // everyone at home sends the card first: organic content by the time the travellers send it
+  for (const a of owners.slice(0, 8)) {
+    sim.t += 5_000;
+    const d = sim.send(a, { to: Array.from({ length: 20 }, (_, k) => `${a}-f${k}`), text: card });
+    assert.ok(RANK[d.action] <= RANK.challenge, names(d));
+  }
+  const [own, own2, fresh, fresh2] = owners.slice(8) as [string, string, string, string];
+  // back home for the holiday: the owner's own phone, the hometown network
+  for (const [i, a] of [own, own2].entries()) {
+    sim.login(a, { session: `${a}-home`, device: `${a}-phone`, ip: `198.18.30.${i + 1}` });
+    sim.t += 2 * MIN;
+    const d = sim.send(a, {
+      to: Array.from({ length: 20 }, (_, k) => `${a}-f${k}`),
+      text: card,
+      session: `${a}-home`,
+    });
+    // as at home (a first card to twenty friends at 23:00 breaks habits: at most a challenge), and
+    // nothing of the session's own-evidence rules
+    assert.ok(RANK[d.action] <= RANK.challenge, names(d));
+    assert.ok(!has(d, 'session_link_spread') && !has(d, 'new_session_burst'), names(d));
+    const s = d.signals.find((x) => x.name === 'session_new');
+    assert.match(s?.reason.en ?? '', /on a device this account uses/, names(d));
+    const bill = sim.send(a, {
+      to: [`${a}-f1`],
+      text: 'can you lend me 200 till friday? bank app is down',
+      session: `${a}-home`,
+    });
+    assert.ok(!has(bill, 'new_session_money'), names(bill));
+  }
+  // a new phone on a new network: indistinguishable from an intruder by its session — held or
+  // contained (the cost the README names); the card it shares stays out of what may be quarantined
+  for (const [i, a] of [fresh, fresh2].entries()) {
+    sim.login(a, { session: `${a}-new`, device: `${a}-newphone`, ip: `198.18.31.${i + 1}` });
+    sim.t += 2 * MIN;
+    const d = sim.send(a, {
+      to: Array.from({ length: 20 }, (_, k) => `${a}-f${k}`),
+      text: card,
+      session: `${a}-new`,
+    });
+    assert.ok(RANK[d.action] >= RANK.hold, names(d));
+    assert.ok(
+      !(d.fingerprints ?? []).some((k) => k === 'd:hometown-cards.cn'),
+      JSON.stringify(d.fingerprints),
+    );
+    assert.ok(!(d.fingerprints ?? []).some((k) => k.startsWith('t:')), JSON.stringify(d.fingerprints));
+  }
+  // an intruder's own lure from a new phone: its link is its own, and may be quarantined
+  const lure = sim.send(fresh2, {
+    to: [`${fresh2}-f3`],
+    text: '这是你吗？照片都传到网上了 http://photo-album-share.net/p/99',
+    session: `${fresh2}-new`,
+  });
+  assert.ok((lure.fingerprints ?? []).includes('d:photo-album-share.net'), JSON.stringify(lure));
 });

@@ -339,10 +339,15 @@ export class MessagePipeline {
       campaigns,
     );
     if (action !== 'allow') {
+      // the content keys the response part may quarantine, without content passed along organically
+      // (campaigns.ts `organic`): quarantining what many owners are sending would hold them all
       const keys: string[] = [];
-      if (step.fp !== 0) keys.push(`t:${step.fp.toString(36)}`);
-      for (const d of c.content.domains) keys.push(`d:${d}`);
-      for (const at of ev.attachments) keys.push(`i:${at.sha256.toLowerCase()}`);
+      const add = (k: string) => {
+        if (!st.campaigns.organic(k, c.t)) keys.push(k);
+      };
+      if (step.fp !== 0) add(`t:${step.fp.toString(36)}`);
+      for (const d of c.content.domains) add(`d:${d}`);
+      for (const at of ev.attachments) add(`i:${at.sha256.toLowerCase()}`);
       if (keys.length > 0) decision.fingerprints = keys;
     }
     // a late delivery's copy adds no evidence: the account's and session's risk are the check's judgement's

@@ -206,10 +206,20 @@ export class SessionState {
   }
 }
 
-/** A session that is not the owner's usual one: signed in on a device, network or country new to the account. */
+/**
+ * Signed in where an intruder signs in: on a device or in a country new to the account, or on a new
+ * network with no device the account knows. The owner's own phone (its device id known) on a new
+ * network is the owner away from home — the Spring Festival trip, a hotel, a relative's Wi-Fi —
+ * not an intruder, who has no device of the owner's (engine README, "Owners away from home").
+ */
+export function newPlace(s: SessionState): boolean {
+  return s.deviceNew || s.countryNew || (s.networkNew && s.device === undefined);
+}
+
+/** A session that is not the owner's usual one (`newPlace`) and that the owner has not vouched for. */
 export function unusual(s: SessionState): boolean {
   // a session the owner vouched for is theirs
-  return !s.confirmed && (s.deviceNew || s.networkNew || s.countryNew);
+  return !s.confirmed && newPlace(s);
 }
 
 // fingerprint window metrics

@@ -202,3 +202,52 @@ test('check latency, checks over the timeout and the response lag per second; a 
   assert.match(html, /check p99/);
   assert.match(html, /1 of 4 checks over the 50 ms timeout/);
 });
+
+test('owners away from home: a refused sign-in is a step they take; their held and frozen counted apart', () => {
+  const sc = validateScenario({ name: 't', live: { away: { share: 0.5, newPhone: 0.5 } } });
+  assert.deepEqual(sc.live.away, { share: 0.5, newPhone: 0.5 });
+  assert.deepEqual(validateScenario({ name: 't' }).live.away, { share: 0, newPhone: 0 });
+  assert.throws(() => validateScenario({ name: 't', live: { away: { share: 2 } } }), {
+    code: 'SCENARIO_INVALID',
+  });
+  const rec: RunRecord = {
+    accounts: 6,
+    hijacked: new Map(),
+    benignChecks: new Map([
+      ['p', { challenged: false, held: true, blocked: false }],
+      ['home', { challenged: false, held: true, blocked: false }],
+    ]),
+    benignSignals: new Map(),
+    intruderSignals: new Map(),
+    away: new Map([
+      ['p', { newPhone: false, signedIn: true }],
+      ['q', { newPhone: true, signedIn: false }],
+      ['r', { newPhone: true, signedIn: true }],
+    ]),
+    feed: [
+      {
+        id: '1',
+        type: 'account.frozen',
+        timestamp: new Date(5).toISOString(),
+        account: 'r',
+        data: frozen('r'),
+      },
+    ],
+  };
+  const m = computeMetrics(sc, rec);
+  assert.deepEqual(m.away, {
+    people: 3,
+    newPhone: 2,
+    signedIn: 2,
+    refusedAtSignIn: 1,
+    challenged: 1,
+    held: 1,
+    frozen: 1,
+  });
+  // the society's figures include them: q challenged, p and home held, r frozen
+  assert.equal(m.benignChallenged, 1);
+  assert.equal(m.benignHeld, 2);
+  assert.equal(m.benignFrozen, 1);
+  assert.match(metricsTable([m]), /away: signed in \/ refused at sign-in/);
+  assert.equal(computeMetrics(sc, { ...rec, away: new Map() }).away, null);
+});

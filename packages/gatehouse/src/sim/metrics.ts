@@ -40,6 +40,20 @@ export interface RunRecord {
   checkTimeoutMs?: number;
   /** QR sign-ins: relayed approvals and the owners' own (qr.ts). */
   qr?: QrRunRecord;
+  /** Owners away from home (`live.away`), by account: a new phone or their own, signed in or refused. */
+  away?: Map<string, { newPhone: boolean; signedIn: boolean }>;
+}
+
+/** What owners away from home (`live.away`) met: their sign-ins and their messages' answers. */
+export interface AwayMetrics {
+  people: number;
+  newPhone: number;
+  signedIn: number;
+  /** sign-ins refused or stepped up (a step the owner has to take: counted as challenged) */
+  refusedAtSignIn: number;
+  challenged: number;
+  held: number;
+  frozen: number;
 }
 
 /** One second of the live phase: the checks asked in it and the response to the decisions made in it. */
@@ -67,6 +81,8 @@ export interface Metrics {
   chat: PlatformCheck | null;
   /** QR sign-ins (relayed approvals, the owners' own), null when the scenario has none. */
   qr: QrMetrics | null;
+  /** Owners away from home (`live.away`), null when the scenario has none. */
+  away: AwayMetrics | null;
   accounts: number;
   /** Accounts the intruders signed into (attempts refused at sign-in are in `hijackAttempts`). */
   hijacked: number;
@@ -205,6 +221,21 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
   for (const acc of challenged) if (!rec.hijacked.has(acc)) bChallenged.add(acc);
   for (const acc of held) if (!rec.hijacked.has(acc)) bHeld.add(acc);
   for (const acc of frozenAt.keys()) if (!rec.hijacked.has(acc)) bFrozen++;
+  // an owner away from home whose sign-in was refused or stepped up has a step to take
+  for (const [acc, w] of rec.away ?? []) if (!w.signedIn) bChallenged.add(acc);
+  const awayOf = (xs: Iterable<string>) => [...xs].filter((acc) => rec.away!.has(acc)).length;
+  const away: AwayMetrics | null =
+    rec.away && rec.away.size > 0
+      ? {
+          people: rec.away.size,
+          newPhone: [...rec.away.values()].filter((w) => w.newPhone).length,
+          signedIn: [...rec.away.values()].filter((w) => w.signedIn).length,
+          refusedAtSignIn: [...rec.away.values()].filter((w) => !w.signedIn).length,
+          challenged: awayOf(bChallenged),
+          held: awayOf(bHeld),
+          frozen: awayOf([...frozenAt.keys()].filter((acc) => !rec.hijacked.has(acc))),
+        }
+      : null;
   const simulatedDays = (sc.history.hours + sc.live.simulatedMinutes / 60) / 24;
   const per = (x: number) =>
     benignAccounts ? Math.round(((x / benignAccounts) * 100_000 * 10) / simulatedDays) / 10 : 0;
@@ -216,6 +247,7 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
       const ts = [h.containedAt, frozenAt.get(h.account)].filter((x): x is number => x !== undefined);
       return ts.length ? Math.min(...ts) : undefined;
     }),
+    away,
     accounts: rec.accounts,
     hijacked: [...rec.hijacked.values()].filter((h) => h.signedIn).length,
     hijackAttempts: rec.hijacked.size,
@@ -395,6 +427,14 @@ export function metricsTable(ms: Metrics[]): string {
         'QR: own logins with an extra step (share)',
         q((x) => `${x.legitExtraStep} (${x.legitExtraStepShare})`),
       ],
+    );
+  }
+  if (ms.some((m) => m.away)) {
+    const w = (f: (x: AwayMetrics) => string) => (m: Metrics) => (m.away ? f(m.away) : '—');
+    rows.push(
+      ['away: owners / on a new phone', w((x) => `${x.people} / ${x.newPhone}`)],
+      ['away: signed in / refused at sign-in', w((x) => `${x.signedIn} / ${x.refusedAtSignIn}`)],
+      ['away: challenged / held / frozen', w((x) => `${x.challenged} / ${x.held} / ${x.frozen}`)],
     );
   }
   if (ms.some((m) => m.chat))

@@ -6,6 +6,7 @@
  * Operator calls (history backfill, engine catch-up, the webhook pull feed) always go to Gatehouse
  * through `gatehouse`.
  */
+import { GatehouseError } from '../errors/index.ts';
 import type { SimApi } from './api.ts';
 import { apiQrSignIn, type QrSignIn } from './qr.ts';
 import type { ScenarioMessage } from './scenario.ts';
@@ -94,6 +95,13 @@ export interface Platform {
    * undefined when refused. Only the direct transport has it.
    */
   qrSignIn?(handle: string, requester: { ua: string; ip: string }): Promise<QrSignIn | undefined>;
+  /**
+   * The owner signs in away from home at `ip`: on their own phone (its user agent and device token),
+   * or on a new phone (`newPhone`: one of a few current models' user agents by this number, no token);
+   * an opaque session, undefined when the
+   * sign-in is refused or stepped up. Only the direct transport has it.
+   */
+  ownerSignInAway?(p: Person, password: string, ip: string, newPhone: number | false): Promise<unknown>;
   /** A wrong-password sign-in (credential stuffing). */
   failedGuess(handle: string, userAgent: string, ip: string): Promise<void>;
   /** The owner (person index) sends from their usual device. */
@@ -188,6 +196,18 @@ export class ApiPlatform implements Platform {
     return s.status === 200 ? s.data.session.id : undefined;
   }
 
+  async ownerSignInAway(p: Person, password: string, ip: string, newPhone: number | false): Promise<unknown> {
+    const device = newPhone === false ? this.phones.get(p.handle)?.device : undefined;
+    const ua = newPhone === false ? p.userAgent : NEW_PHONES[newPhone % NEW_PHONES.length]!;
+    const s = await this.gatehouse.call<{ session: { id: string } }>(
+      'POST',
+      '/v1/auth/signin',
+      { handle: p.handle, password, mode: 'token', ...(device ? { deviceToken: device } : {}) },
+      { key: false, ua, ip, ok: [401, 403, 429] },
+    );
+    return s.status === 200 ? s.data.session.id : undefined;
+  }
+
   async qrSignIn(handle: string, requester: { ua: string; ip: string }): Promise<QrSignIn | undefined> {
     const phone = this.phones.get(handle);
     return phone ? apiQrSignIn(this.gatehouse, phone, requester) : undefined;
@@ -247,3 +267,23 @@ export class ApiPlatform implements Platform {
     };
   }
 }
+
+/** The platform's sign-in away from home, or SCENARIO_INVALID (the chat transport has none). */
+export function awayOf(platform: Platform): Platform & Required<Pick<Platform, 'ownerSignInAway'>> {
+  if (!platform.ownerSignInAway)
+    throw new GatehouseError(
+      'SCENARIO_INVALID',
+      `owners away from home (live.away) run on the direct transport, not ${platform.transport}`,
+    );
+  return platform as Platform & Required<Pick<Platform, 'ownerSignInAway'>>;
+}
+
+/** The phones an owner away from home may have just bought (`live.away.newPhone`). */
+const NEW_PHONES = [
+  'Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36 QQ/9.1',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 QQ/9.1',
+  'Mozilla/5.0 (Linux; Android 14; 23127PN0CC) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Mobile Safari/537.36 QQ/9.0',
+  'Mozilla/5.0 (Linux; Android 14; V2307A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36 QQ/9.0',
+  'Mozilla/5.0 (Linux; Android 14; PJZ110) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0 Mobile Safari/537.36 QQ/9.1',
+  'Mozilla/5.0 (Linux; HarmonyOS 4.2; ALN-AL00) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0 Mobile Safari/537.36 QQ/9.1',
+];

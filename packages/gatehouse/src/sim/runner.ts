@@ -17,6 +17,7 @@ import { GatehouseError } from '../errors/index.ts';
 import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
 import {
   ApiPlatform,
+  awayOf,
   content,
   type Client,
   type Content,
@@ -310,7 +311,10 @@ async function play(
     checks: [],
     sentAt: new Map(),
     qr: { relayed: new Map(), legit: [] },
+    away: new Map(),
   };
+  /** The sessions of owners away from home (`live.away`), once they have signed in there. */
+  const awaySessions = new Map<string, unknown>();
   let liveStart = 0;
   /** One pre-send check as the platform feels it: when it was asked, how long the answer took. */
   const timed = async (send: () => Promise<SendAnswer>): Promise<SendAnswer> => {
@@ -328,8 +332,15 @@ async function play(
       ? to.recipients.map((x) => ({ recipients: [x] }))
       : [to];
   const benign = (a: Acct, to: Target, c: Content) => async () => {
+    // an owner away from home sends from the session they signed in with there
+    const away = awaySessions.get(a.id);
+    const client = platform.clientOf(a.p);
     for (const t of split(to)) {
-      const v = await timed(() => platform.ownerSend(a.p.index, a.id, t, c, platform.clientOf(a.p)));
+      const v = await timed(() =>
+        away !== undefined
+          ? platform.intruderSend(away, a.id, t, c, client)
+          : platform.ownerSend(a.p.index, a.id, t, c, client),
+      );
       rec.timeline.push({ t: rel(), kind: 'benign' });
       const b = rec.benignChecks.get(a.id) ?? { challenged: false, held: false, blocked: false };
       if (v.challenged) b.challenged = true;
@@ -453,6 +464,7 @@ async function play(
   });
 
   // Benign background and greetings, from awake people on their own sessions.
+  const awayPlatform = sc.live.away.share > 0 ? awayOf(platform) : undefined;
   for (const [i, a] of accts.entries()) {
     if (victims.has(i)) continue;
     const awake = inWindow(Math.floor(localHour(a.p, now, now, homeHour)), a.p.hours);
@@ -485,6 +497,20 @@ async function play(
       const at = Math.floor(r() * liveMs);
       const friend = accts[r.pick(a.p.close)]!.id;
       add(at, a.id, ownQrLogin(qrOf(platform), a.p, a.id, friend, rec.qr!, timed));
+    }
+    if (awayPlatform && r.chance(sc.live.away.share)) {
+      // away from home: signs in on another network early in the live phase (what they send before
+      // that went from home), on their own phone or a new one
+      const newPhone = r.chance(sc.live.away.newPhone);
+      // a network of their own (one /24 each), another /16 than home
+      const ip = `45.${60 + ((i >> 8) & 63)}.${i & 255}.${1 + (i % 200)}`;
+      const w = { newPhone, signedIn: false };
+      rec.away!.set(a.id, w);
+      add(Math.floor(r() * liveMs * 0.25), a.id, async () => {
+        const session = await awayPlatform.ownerSignInAway(a.p, a.password, ip, newPhone && i);
+        w.signedIn = session !== undefined;
+        if (session !== undefined) awaySessions.set(a.id, session);
+      });
     }
     if (!awake) continue;
     let k = sc.live.backgroundMessages;

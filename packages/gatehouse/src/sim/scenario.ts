@@ -64,6 +64,13 @@ export const ScenarioSchema = z.strictObject({
        * on their home network, then send one message from it (issue 12: legitimate QR logins).
        */
       qrLogins: share.default(0),
+      /**
+       * Owners away from home (travelling for the holiday, a new phone): this share of (non-victim)
+       * people sign in during the live phase from another network — on their own phone (its device
+       * token), or on a new phone for a `newPhone` share of them — and send everything of theirs in
+       * the live phase from that session. What the account's-own-evidence rules cost owners.
+       */
+      away: z.strictObject({ share: share.default(0), newPhone: share.default(0) }).prefault({}),
     })
     .prefault({}),
   greetings: z

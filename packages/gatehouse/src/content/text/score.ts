@@ -8,6 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { extractFeatures, featureName } from './features.ts';
 import { intentHits } from './intents.ts';
 import { maskLinks } from './links.ts';
+import { largestAmount } from './amounts.ts';
 import { readerAsk, scamCues, type Cue } from './scam/cues.ts';
 import { defaultScamModel } from './scam/model.ts';
 import { compactText, MAX_LINK_SCAN, toOriginalOffset } from './long.ts';
@@ -333,8 +334,9 @@ export interface EngineTextScore {
   /** As `scoreText(model, text).intents` (the array may be shared and frozen when empty: read it only). */
   intents: readonly IntentHit[];
   /**
-   * The words asking the reader for something (`scam.cues`' `ask`, readerAsk) wherever the scam
-   * model's log-odds are at most ENGINE_ASK_FLOOR below its threshold, else undefined: what a scam that
+   * The words asking the reader for something (`scam.cues`' `ask`, readerAsk) where the scam model
+   * flags the message, or where its log-odds are at most ENGINE_ASK_FLOOR below its threshold and the
+   * message names a transfer or a payee (`scam.cues`), else undefined: what a scam that
    * claims an identity ("hi mum, it's me") wants the reader to do ("could you pay a bill for me").
    */
   scamAsk: string | undefined;
@@ -347,9 +349,16 @@ export interface EngineTextScore {
 }
 
 const logOdds = (p: number) => Math.log(p / (1 - p));
+/**
+ * Below the threshold only an ask about money counts for the engine (a sum, a transfer or a payee
+ * named): "扫码登录就送皮肤" asks the reader to act, but not to pay.
+ */
+const hasPaymentCue = (original: string, norm: Normalized) =>
+  largestAmount(norm.text) > 0 ||
+  scamCues(original, norm).some((q) => q.cue === 'transfer' || q.cue === 'payee');
 
 /** How far below the scam model's threshold (log-odds) scoreForEngine still looks for the ask. */
-export const ENGINE_ASK_FLOOR = 2;
+export const ENGINE_ASK_FLOOR = 1;
 
 const ENGINE_ERROR: EngineTextScore = Object.freeze({
   probability: 0,
@@ -376,7 +385,7 @@ export function scoreForEngine(model: TextModel, text: string): EngineTextScore 
     if (scamModel && s.probability > 0) {
       scamMargin = logOdds(s.probability) - logOdds(scamModel.threshold);
       if (s.isScam) scamAsk = s.cues.find((q) => q.cue === 'ask')?.original;
-      else if (scamMargin >= -ENGINE_ASK_FLOOR)
+      else if (scamMargin >= -ENGINE_ASK_FLOOR && hasPaymentCue(c.bounded, c.norm))
         scamAsk = readerAsk(c.bounded, c.norm, s.probability)?.original;
     }
     return { probability: c.probability, intents: c.intents, scamAsk, scamMargin };

@@ -1,7 +1,7 @@
 /** Sign-in context: how and where the session signed in, and what it does right after. */
 import type { SignalSink } from '../signals.ts';
 import { clamp01 } from '../signals.ts';
-import { unusual, type SessionState } from '../state.ts';
+import { newPlace, unusual, type SessionState } from '../state.ts';
 import type { Detector, MessageContext } from './context.ts';
 import { burst, peakNow } from './velocity.ts';
 
@@ -12,17 +12,20 @@ export function sessionSignals(sess: SessionState | undefined, t: number, out: S
   if (age < 24 * 3600_000) {
     const mins = Math.round(age / 60_000);
     // A fresh sign-in on a device, network and country the account already uses is the owner
-    // signing in again (app update, expired cookie): a quarter of the weight. Intruders sign in
-    // from their own machines and networks.
-    const familiar = !sess.deviceNew && !sess.networkNew && !sess.countryNew;
+    // signing in again (app update, expired cookie): a quarter of the weight; so is the owner's own
+    // device on a network new to it (away from home: newPlace). Intruders sign in from their own
+    // machines and networks.
+    const familiar = !newPlace(sess);
     out.emit(
       'session_new',
       mins,
       (1 - age / (24 * 3600_000)) * (familiar ? 0.25 : 1),
       familiar
-        ? `session signed in ${mins} minutes ago on a device and network this account uses`
+        ? `session signed in ${mins} minutes ago on a device${sess.networkNew ? '' : ' and network'} this account uses`
         : `session signed in ${mins} minutes ago`,
-      familiar ? `会话在 ${mins} 分钟前于该账号常用的设备和网络上登录` : `会话在 ${mins} 分钟前登录`,
+      familiar
+        ? `会话在 ${mins} 分钟前于该账号常用的设备${sess.networkNew ? '' : '和网络'}上登录`
+        : `会话在 ${mins} 分钟前登录`,
     );
   }
   if (sess.confirmed)
@@ -128,7 +131,7 @@ export const newSessionBurst: Detector<MessageContext> = {
     const s = c.sess;
     // a burst right after signing in again on the usual phone is a person opening the app to greet
     // everyone; right after a sign-in from a new device or network it is the QQ pattern
-    if (!s || !(s.deviceNew || s.networkNew || s.countryNew)) return;
+    if (!s || !newPlace(s)) return;
     const age = c.t - s.createdAt;
     if (age > 3600_000) return;
     const activity = Math.max(
