@@ -419,12 +419,16 @@ export class CampaignTracker {
   }
 
   /**
-   * Content passed along organically (a key as in `Decision.fingerprints`): in no campaign, and sent
-   * within the hour by at least `campaignMinSenders` distinct accounts, fewer than
-   * `campaignCompromisedShare` of them showing compromise. A decision leaves such content out of the
-   * keys it hands the response part: one contained sender of a greeting card that hundreds of owners
-   * are sending must not quarantine it for all of them.
+   * Whether a decision may hand this content key (as in `Decision.fingerprints`) to the response part
+   * to quarantine, judged by who sends it: yes when it belongs to a campaign; no when it is passed along
+   * organically (sent within the hour by at least `campaignMinSenders` distinct accounts, fewer than
+   * `campaignCompromisedShare` of them showing compromise); else yes once a second sender showing
+   * compromise sent it within the hour. One contained sender alone quarantines nothing by its sending
+   * (pipeline.ts adds what is bad in itself: a risky link, a banked image): its account is stopped
+   * anyway, and what it sent may be what hundreds of owners send — a greeting card, a settling-up
+   * ask — before the engine has counted them.
    */
+  /** Passed along organically (see `quarantinable`); false for content in a campaign or untracked. */
   organic(key: string, t: number): boolean {
     const num = fingerprintNumber(key);
     if (!this.fingerprints.mayHave(num) || this.byFingerprint.get(num) !== undefined) return false;
@@ -435,6 +439,15 @@ export class CampaignTracker {
       all >= this.limits.campaignMinSenders &&
       w.sum(F_CMP_60, t, W60) < this.limits.campaignCompromisedShare * all
     );
+  }
+
+  quarantinable(key: string, t: number): boolean {
+    const num = fingerprintNumber(key);
+    if (!this.fingerprints.mayHave(num)) return false;
+    if (this.byFingerprint.get(num) !== undefined) return true;
+    const w = this.fingerprints.get(num)?.win;
+    if (w === undefined) return false;
+    return !this.organic(key, t) && w.sum(F_CMP_60, t, W60) >= 2;
   }
 
   get(id: string): Campaign | undefined {

@@ -395,11 +395,18 @@ test('owners away from home on their own phone (its device id, a new network) gr
     );
     assert.ok(!(d.fingerprints ?? []).some((k) => k.startsWith('t:')), JSON.stringify(d.fingerprints));
   }
-  // an intruder's own lure from a new phone: its link is its own, and may be quarantined
-  const lure = sim.send(fresh2, {
-    to: [`${fresh2}-f3`],
-    text: '这是你吗？照片都传到网上了 http://photo-album-share.net/p/99',
-    session: `${fresh2}-new`,
-  });
-  assert.ok((lure.fingerprints ?? []).includes('d:photo-album-share.net'), JSON.stringify(lure));
+  // a lure sent from one session that shows compromise is not quarantined by that sending alone (its
+  // account is stopped anyway); sent from a second such session too, its text and link are
+  const lureText = '这是你吗？照片都传到网上了 http://photo-album-share.net/p/99';
+  const one = sim.send(fresh2, { to: [`${fresh2}-f3`], text: lureText, session: `${fresh2}-new` });
+  assert.ok(RANK[one.action] >= RANK.hold, names(one));
+  const urlClean = one.signals.every((x) => !x.name.startsWith('url_'));
+  if (urlClean) assert.deepEqual(one.fingerprints ?? [], [], JSON.stringify(one.fingerprints));
+  sim.t += MIN;
+  const two = sim.send(fresh, { to: [`${fresh}-f3`], text: lureText, session: `${fresh}-new` });
+  assert.ok((two.fingerprints ?? []).includes('d:photo-album-share.net'), JSON.stringify(two.fingerprints));
+  assert.ok(
+    (two.fingerprints ?? []).some((k) => k.startsWith('t:')),
+    JSON.stringify(two.fingerprints),
+  );
 });

@@ -339,15 +339,25 @@ export class MessagePipeline {
       campaigns,
     );
     if (action !== 'allow') {
-      // the content keys the response part may quarantine, without content passed along organically
-      // (campaigns.ts `organic`): quarantining what many owners are sending would hold them all
+      // the content keys the response part may quarantine: a campaign's, a second compromised
+      // sender's (campaigns.ts `quarantinable`: never content passed along organically), and what is
+      // bad in itself — a link the URL part does not find clean, an image the bank knows
       const keys: string[] = [];
-      const add = (k: string) => {
-        if (!st.campaigns.organic(k, c.t)) keys.push(k);
-      };
-      if (step.fp !== 0) add(`t:${step.fp.toString(36)}`);
-      for (const d of c.content.domains) add(`d:${d}`);
-      for (const at of ev.attachments) add(`i:${at.sha256.toLowerCase()}`);
+      if (step.fp !== 0) {
+        const k = `t:${step.fp.toString(36)}`;
+        if (st.campaigns.quarantinable(k, c.t)) keys.push(k);
+      }
+      for (const d of c.content.domains) {
+        const k = `d:${d}`;
+        const bad = c.content.urls.some((u) => u.registeredDomain === d && u.verdict !== 'clean');
+        if (st.campaigns.quarantinable(k, c.t) || (bad && !st.campaigns.organic(k, c.t))) keys.push(k);
+      }
+      for (const at of ev.attachments) {
+        const h = at.sha256.toLowerCase();
+        const k = `i:${h}`;
+        const banked = c.imageMatches.some((m) => m.hash.toLowerCase() === h || m.hash === at.pdq);
+        if (st.campaigns.quarantinable(k, c.t) || (banked && !st.campaigns.organic(k, c.t))) keys.push(k);
+      }
       if (keys.length > 0) decision.fingerprints = keys;
     }
     // a late delivery's copy adds no evidence: the account's and session's risk are the check's judgement's
