@@ -422,32 +422,23 @@ export class CampaignTracker {
    * Whether a decision may hand this content key (as in `Decision.fingerprints`) to the response part
    * to quarantine, judged by who sends it: yes when it belongs to a campaign; no when it is passed along
    * organically (sent within the hour by at least `campaignMinSenders` distinct accounts, fewer than
-   * `campaignCompromisedShare` of them showing compromise); else yes once a second sender showing
-   * compromise sent it within the hour. One contained sender alone quarantines nothing by its sending
-   * (pipeline.ts adds what is bad in itself: a risky link, a banked image): its account is stopped
-   * anyway, and what it sent may be what hundreds of owners send — a greeting card, a settling-up
-   * ask — before the engine has counted them.
+   * `campaignCompromisedShare` of them showing compromise); else yes when it is `bad` in itself (a link
+   * the URL part does not find clean, an image the bank knows) or a second sender showing compromise
+   * sent it within the hour. One contained sender alone quarantines nothing by its sending: its account
+   * is stopped anyway, and what it sent may be what hundreds of owners send — a greeting card, a
+   * settling-up ask — before the engine has counted them.
    */
-  /** Passed along organically (see `quarantinable`); false for content in a campaign or untracked. */
-  organic(key: string, t: number): boolean {
+  quarantinable(key: string, t: number, bad: boolean): boolean {
     const num = fingerprintNumber(key);
-    if (!this.fingerprints.mayHave(num) || this.byFingerprint.get(num) !== undefined) return false;
-    const w = this.fingerprints.get(num)?.win;
-    if (w === undefined) return false;
+    const cid = this.byFingerprint.mayHave(num) ? this.byFingerprint.get(num) : undefined;
+    const cr = cid !== undefined ? this.byId.get(cid) : undefined;
+    if (cr !== undefined && cr.status !== 'dismissed') return true;
+    const w = this.fingerprints.mayHave(num) ? this.fingerprints.get(num)?.win : undefined;
+    if (w === undefined) return bad;
     const all = w.sum(F_SEND_60, t, W60);
-    return (
-      all >= this.limits.campaignMinSenders &&
-      w.sum(F_CMP_60, t, W60) < this.limits.campaignCompromisedShare * all
-    );
-  }
-
-  quarantinable(key: string, t: number): boolean {
-    const num = fingerprintNumber(key);
-    if (!this.fingerprints.mayHave(num)) return false;
-    if (this.byFingerprint.get(num) !== undefined) return true;
-    const w = this.fingerprints.get(num)?.win;
-    if (w === undefined) return false;
-    return !this.organic(key, t) && w.sum(F_CMP_60, t, W60) >= 2;
+    const cmp = w.sum(F_CMP_60, t, W60);
+    const organic = all >= this.limits.campaignMinSenders && cmp < this.limits.campaignCompromisedShare * all;
+    return !organic && (bad || cmp >= 2);
   }
 
   get(id: string): Campaign | undefined {

@@ -76,17 +76,17 @@ export const WEIGHTS = {
   new_session_money: {
     w: 9.0,
     group: 'session',
-    doc: 'asks for money (or, having asked, pushes the talk to another channel) from a session that is not the owner’s usual one (< 72 h, new device, network or country): half strength for the first recipient, full from the second',
+    doc: 'asks for money, or makes a scam’s ask about money (or, having asked, pushes the talk to another channel), from a session that is not the owner’s usual one (< 72 h; a new device or country, or a new network without a known device): half strength for the first recipient, full from the second',
   },
   session_link_spread: {
     w: 9.0,
     group: 'session',
-    doc: 'links to domains the account never sent, from a session < 24 h on a new device, network or country: half strength for the first recipient, 0.6 for two, full from three (a group counts as many)',
+    doc: 'links to domains the account never sent, from a session < 24 h on a new device or country, or a new network without a known device: half strength for the first recipient, 0.6 for two, full from three (a group counts as many)',
   },
   new_session_burst: {
     w: 1.5,
     group: 'session',
-    doc: 'new session (< 1 h) on a new device, network or country immediately bursting',
+    doc: 'new session (< 1 h) on a new device or country, or a new network without a known device, immediately bursting',
   },
   login_wave: { w: 4.0, group: 'crowd', doc: 'many accounts signed in on new devices from one network' },
   password_changed_new_session: { w: 1.5, group: 'session', doc: 'password changed from a new session' },

@@ -339,24 +339,28 @@ export class MessagePipeline {
       campaigns,
     );
     if (action !== 'allow') {
-      // the content keys the response part may quarantine: a campaign's, a second compromised
-      // sender's (campaigns.ts `quarantinable`: never content passed along organically), and what is
-      // bad in itself — a link the URL part does not find clean, an image the bank knows
+      // the content keys the response part may quarantine (campaigns.ts `quarantinable`): a campaign's,
+      // a second compromised sender's, what is bad in itself — never content passed along organically
       const keys: string[] = [];
+      const q = st.campaigns;
       if (step.fp !== 0) {
         const k = `t:${step.fp.toString(36)}`;
-        if (st.campaigns.quarantinable(k, c.t)) keys.push(k);
+        if (q.quarantinable(k, c.t, false)) keys.push(k);
       }
       for (const d of c.content.domains) {
-        const k = `d:${d}`;
         const bad = c.content.urls.some((u) => u.registeredDomain === d && u.verdict !== 'clean');
-        if (st.campaigns.quarantinable(k, c.t) || (bad && !st.campaigns.organic(k, c.t))) keys.push(k);
+        if (q.quarantinable(`d:${d}`, c.t, bad)) keys.push(`d:${d}`);
       }
       for (const at of ev.attachments) {
-        const h = at.sha256.toLowerCase();
-        const k = `i:${h}`;
-        const banked = c.imageMatches.some((m) => m.hash.toLowerCase() === h || m.hash === at.pdq);
-        if (st.campaigns.quarantinable(k, c.t) || (banked && !st.campaigns.organic(k, c.t))) keys.push(k);
+        const k = `i:${at.sha256.toLowerCase()}`;
+        if (
+          q.quarantinable(
+            k,
+            c.t,
+            c.imageMatches.some((m) => m.hash === (at.pdq ?? at.sha256)),
+          )
+        )
+          keys.push(k);
       }
       if (keys.length > 0) decision.fingerprints = keys;
     }

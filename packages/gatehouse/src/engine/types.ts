@@ -210,7 +210,11 @@ export interface Decision {
   signals: Signal[];
   /** Campaigns the event's content belongs to. */
   campaigns?: string[];
-  /** Content fingerprint keys of a message ("t:…", "d:<domain>", "i:<sha256>"), for quarantine. */
+  /**
+   * Content fingerprint keys of a message ("t:…", "d:<domain>", "i:<sha256>") the response part may
+   * quarantine: a campaign's, a second compromised sender's, or bad in itself — never content passed
+   * along organically (campaigns.ts `quarantinable`).
+   */
   fingerprints?: string[];
   /**
    * Made by the pre-send check: the platform got the verdict before delivering, so a message judged

@@ -98,8 +98,8 @@ export interface Platform {
   /**
    * The owner signs in away from home at `ip`: on their own phone (its user agent and device token),
    * or on a new phone (`newPhone`: one of a few current models' user agents by this number, no token);
-   * an opaque session, undefined when the
-   * sign-in is refused or stepped up. Only the direct transport has it.
+   * an opaque session, undefined when the sign-in is refused or stepped up. Only the direct transport
+   * has it.
    */
   ownerSignInAway?(p: Person, password: string, ip: string, newPhone: number | false): Promise<unknown>;
   /** A wrong-password sign-in (credential stuffing). */
@@ -112,7 +112,10 @@ export interface Platform {
     content: Content,
     client: Client,
   ): Promise<SendAnswer>;
-  /** The intruder sends on the session `intruderSignIn` gave. */
+  /**
+   * Sends on a session the platform gave: the intruder's (`intruderSignIn`), or an owner's away from
+   * home (`ownerSignInAway`).
+   */
   intruderSend(
     session: unknown,
     account: string,
@@ -186,23 +189,28 @@ export class ApiPlatform implements Platform {
     return new Map();
   }
 
-  async intruderSignIn(handle: string, password: string, ua: string, ip: string): Promise<unknown> {
-    const s = await this.gatehouse.call<{ session: { id: string } }>(
-      'POST',
-      '/v1/auth/signin',
-      { handle, password, mode: 'token' },
-      { key: false, ua, ip, ok: [401, 403, 429] },
-    );
-    return s.status === 200 ? s.data.session.id : undefined;
+  intruderSignIn(handle: string, password: string, ua: string, ip: string): Promise<unknown> {
+    return this.passwordSignIn(handle, password, ua, ip);
   }
 
-  async ownerSignInAway(p: Person, password: string, ip: string, newPhone: number | false): Promise<unknown> {
-    const device = newPhone === false ? this.phones.get(p.handle)?.device : undefined;
-    const ua = newPhone === false ? p.userAgent : NEW_PHONES[newPhone % NEW_PHONES.length]!;
+  ownerSignInAway(p: Person, password: string, ip: string, newPhone: number | false): Promise<unknown> {
+    return newPhone === false
+      ? this.passwordSignIn(p.handle, password, p.userAgent, ip, this.phones.get(p.handle)?.device)
+      : this.passwordSignIn(p.handle, password, NEW_PHONES[newPhone % NEW_PHONES.length]!, ip);
+  }
+
+  /** A password sign-in (with the device token a known phone sends back); its session id, or undefined. */
+  private async passwordSignIn(
+    handle: string,
+    password: string,
+    ua: string,
+    ip: string,
+    deviceToken?: string,
+  ): Promise<unknown> {
     const s = await this.gatehouse.call<{ session: { id: string } }>(
       'POST',
       '/v1/auth/signin',
-      { handle: p.handle, password, mode: 'token', ...(device ? { deviceToken: device } : {}) },
+      { handle, password, mode: 'token', ...(deviceToken ? { deviceToken } : {}) },
       { key: false, ua, ip, ok: [401, 403, 429] },
     );
     return s.status === 200 ? s.data.session.id : undefined;

@@ -507,7 +507,7 @@ async function play(
       const w = { newPhone, signedIn: false };
       rec.away!.set(a.id, w);
       add(Math.floor(r() * liveMs * 0.25), a.id, async () => {
-        const session = await awayPlatform.ownerSignInAway(a.p, a.password, ip, newPhone && i);
+        const session = await awayPlatform.ownerSignInAway(a.p, a.password, ip, newPhone ? i : false);
         w.signedIn = session !== undefined;
         if (session !== undefined) awaySessions.set(a.id, session);
       });

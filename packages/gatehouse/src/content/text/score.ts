@@ -336,7 +336,7 @@ export interface EngineTextScore {
   /**
    * The words asking the reader for something (`scam.cues`' `ask`, readerAsk) where the scam model
    * flags the message, or where its log-odds are at most ENGINE_ASK_FLOOR below its threshold and the
-   * message names a transfer or a payee (`scam.cues`), else undefined: what a scam that
+   * message names a sum, a transfer or a payee (hasPaymentCue), else undefined: what a scam that
    * claims an identity ("hi mum, it's me") wants the reader to do ("could you pay a bill for me").
    */
   scamAsk: string | undefined;

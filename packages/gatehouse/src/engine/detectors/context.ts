@@ -36,8 +36,9 @@ export interface MessageContext {
   loginQr: LoginQrFinding | undefined;
   victimContact: boolean;
   /**
-   * What this message solicits with: its money request's term, or — once the session has asked someone
-   * for money — its push to another channel (a scam moving the talk off the platform); else undefined.
+   * What this message solicits with: its money request's term, a scam's ask about money (pipeline.ts:
+   * the scam model's reading, with a prior from a session that is not the owner's usual one), or —
+   * once the session has asked someone for money — its push to another channel; else undefined.
    */
   solicit: string | undefined;
 }

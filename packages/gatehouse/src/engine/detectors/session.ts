@@ -153,7 +153,7 @@ export const newSessionBurst: Detector<MessageContext> = {
 
 /**
  * "Friend needs money": a money request from a session that is not the owner's usual one (signed
- * in < 72 h ago on a new device, network or country). The account's own evidence is enough — no
+ * in < 72 h ago where an intruder signs in: `newPlace`). The account's own evidence is enough — no
  * crowd needed: half strength for the first recipient (the message is held), full from the second.
  * A scam's ask counts as a money request: the message asks the reader for something ("it's me, new
  * number … could you pay a bill for me"), money word or not, and the scam model reads it as a scam —
@@ -198,7 +198,7 @@ export const newSessionMoney: Detector<MessageContext> = {
 
 /**
  * A lone intruder's links: links to sites the account never linked, sent to contacts from a session
- * signed in < 24 h ago on a new device, network or country. Strength grows with the recipients the
+ * signed in < 24 h ago where an intruder signs in (`newPlace`). Strength grows with the recipients the
  * session sent such links to (a group counts as many), so the first is held and a spread contained.
  */
 export const sessionLinkSpread: Detector<MessageContext> = {
