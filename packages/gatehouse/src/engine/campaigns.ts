@@ -7,6 +7,7 @@
 import type { Limits } from './config.ts';
 import type { CampaignFindings } from './detectors/index.ts';
 import { BoundedMap, HashKeyedMap } from './bounded.ts';
+import { PriorSenders, inSketch } from './prior-senders.ts';
 import type { AccountState } from './state.ts';
 import { F_CMP_60, F_DEV_60, F_SEND_10, F_SEND_60, FINGERPRINT_METRICS, FingerprintState } from './state.ts';
 import { hash53, nearDuplicateKeysOfLast } from './text.ts';
@@ -103,6 +104,8 @@ export class CampaignTracker {
   readonly byFingerprint: HashKeyedMap<string>;
   readonly byId: BoundedMap<string, CampaignRecord>;
   readonly quarantined = new Set<string>();
+  /** ordinary senders of content not followed yet (prior-senders.ts) */
+  private readonly prior = new PriorSenders();
   private readonly quarantinedFp = new Set<number>();
   /** Near-duplicate campaign links and quarantines alive (MinHash is then computed for every message). */
   simhashLive = 0;
@@ -235,15 +238,8 @@ export class CampaignTracker {
       if (st !== undefined) {
         this.onSighting?.(sighting(kind, num, st.key, st.sample, m));
         if (t > st.lastSeen) st.lastSeen = t;
-        countDistinct(
-          st.win!,
-          t,
-          touchLastSeen(st.senders!, FP_SENDERS, m.acctHash, t),
-          -1,
-          F_SEND_10,
-          F_SEND_60,
-        );
-      }
+        countSender(st, m.acctHash, t);
+      } else this.prior.see(num, m.acctHash, t);
       return;
     }
     const fkey = key ?? `t:${num.toString(36)}`;
@@ -251,13 +247,18 @@ export class CampaignTracker {
     const st = this.observe(kind, num, fkey, fsample, m, m.acct.id);
     this.onSighting?.(sighting(kind, num, fkey, fsample, m));
     if (!st.risky || !m.compromised) return;
+    // a near-duplicate band counts only deviating and compromised senders: the text it was cut from
+    // says whether owners pass it along (then it is no campaign, not even forming)
+    if (kind === 'text' && key !== undefined && key.startsWith('s:') && this.organicAt(m.fp, t)) return;
     // Hijack spread, not organic spread: k senders with compromise evidence within the hour, and
     // they are a real share of everyone sending it (a greeting card passed along by hundreds of
     // owners on their usual phones dilutes the few who happen to be on a new network).
     const win = st.win!;
     const cmp = win.sum(F_CMP_60, t, W60);
     const all = win.sum(F_SEND_60, t, W60);
-    if (cmp >= this.limits.campaignMinSenders && cmp >= this.limits.campaignCompromisedShare * all) {
+    // organic (organicAt): owners pass it along; a few of them on new phones are no campaign forming
+    if (all >= this.limits.campaignMinSenders && cmp < this.limits.campaignCompromisedShare * all) return;
+    if (cmp >= this.limits.campaignMinSenders) {
       // another fingerprint of this same message already belongs to a campaign: this one (which
       // reached the threshold on its own) joins it, so one blast is one campaign (text + domain …)
       const same = p.campaigns?.[0];
@@ -285,14 +286,7 @@ export class CampaignTracker {
       const st = this.fingerprints.get(s.num);
       if (st === undefined) return;
       if (s.t > st.lastSeen) st.lastSeen = s.t;
-      countDistinct(
-        st.win!,
-        s.t,
-        touchLastSeen(st.senders!, FP_SENDERS, s.acctHash, s.t),
-        -1,
-        F_SEND_10,
-        F_SEND_60,
-      );
+      countSender(st, s.acctHash, s.t);
       return;
     }
     const st = this.observe(s.kind, s.num, s.key, s.sample, s, s.account);
@@ -319,12 +313,18 @@ export class CampaignTracker {
       st.deviating = new Map();
       st.compromised = new Map();
       st.compromisedIds = [];
+      // the owners who sent it before anyone deviating did are its senders too
+      const pr = this.prior.take(num, t);
+      if (pr !== undefined) {
+        st.priorBits = pr.bits;
+        st.priorLast = pr.last;
+        st.win.add(F_SEND_60, pr.last, pr.count);
+      }
       this.fingerprints.set(num, st);
     } else if (t > st.lastSeen) st.lastSeen = t;
     if (m.risky) st.risky = true;
     const win = st.win!;
-    const prev = touchLastSeen(st.senders!, FP_SENDERS, m.acctHash, t);
-    countDistinct(win, t, prev, -1, F_SEND_10, F_SEND_60);
+    countSender(st, m.acctHash, t);
     if (m.deviating) {
       const pd = touchLastSeen(st.deviating!, FP_SENDERS, m.acctHash, t);
       countDistinct(win, t, pd, -1, -1, F_DEV_60);
@@ -435,10 +435,23 @@ export class CampaignTracker {
     if (cr !== undefined && cr.status !== 'dismissed') return true;
     const w = this.fingerprints.mayHave(num) ? this.fingerprints.get(num)?.win : undefined;
     if (w === undefined) return bad;
+    return !this.organicAt(num, t) && (bad || w.sum(F_CMP_60, t, W60) >= 2);
+  }
+
+  /**
+   * Whether the content under fingerprint number `num` is passed along organically at `t`: sent within
+   * the hour by at least `campaignMinSenders` distinct accounts, fewer than `campaignCompromisedShare`
+   * of them showing compromise.
+   */
+  private organicAt(num: number, t: number): boolean {
+    if (num === 0) return false;
+    const w = this.fingerprints.mayHave(num) ? this.fingerprints.get(num)?.win : undefined;
+    if (w === undefined) return false;
     const all = w.sum(F_SEND_60, t, W60);
-    const cmp = w.sum(F_CMP_60, t, W60);
-    const organic = all >= this.limits.campaignMinSenders && cmp < this.limits.campaignCompromisedShare * all;
-    return !organic && (bad || cmp >= 2);
+    return (
+      all >= this.limits.campaignMinSenders &&
+      w.sum(F_CMP_60, t, W60) < this.limits.campaignCompromisedShare * all
+    );
   }
 
   get(id: string): Campaign | undefined {
@@ -474,6 +487,17 @@ export class CampaignTracker {
     this.byId.set(c.id, { ...c, members: new Set(c.members) });
     this.byFingerprint.set(fingerprintNumber(c.key), c.id);
   }
+}
+
+/**
+ * Counts a sender of a followed fingerprint once per window; one the prior sketch holds was counted when
+ * the tracker took the fingerprint over (prior-senders.ts), up to that sketch's last sending.
+ */
+function countSender(st: FingerprintState, acctHash: number, t: number): void {
+  let prev = touchLastSeen(st.senders!, FP_SENDERS, acctHash, t);
+  if (prev === -Infinity && st.priorBits !== undefined && inSketch(st.priorBits, acctHash))
+    prev = st.priorLast;
+  countDistinct(st.win!, t, prev, -1, F_SEND_10, F_SEND_60);
 }
 
 function sighting(

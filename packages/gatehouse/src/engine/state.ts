@@ -247,6 +247,9 @@ export class FingerprintState {
   compromisedIds: string[] | undefined;
   win: WindowCounters | undefined;
   campaign: string | undefined;
+  /** senders counted before the tracker followed it (prior-senders.ts): their sketch and last sending */
+  priorBits: Uint32Array | undefined;
+  priorLast = 0;
   /** LRU bookkeeping */
   touched: number;
 
@@ -275,6 +278,7 @@ export class FingerprintState {
       ci: this.compromisedIds,
       win: this.win?.toJSON(),
       c: this.campaign,
+      ...(this.priorBits ? { pb: [...this.priorBits], pl: this.priorLast } : {}),
     };
   }
 
@@ -289,6 +293,10 @@ export class FingerprintState {
     if (j.ci) f.compromisedIds = j.ci;
     if (j.win) f.win = WindowCounters.fromJSON(j.win);
     f.campaign = j.c ?? undefined;
+    if (Array.isArray(j.pb)) {
+      f.priorBits = Uint32Array.from(j.pb as number[]);
+      f.priorLast = Number(j.pl) || 0;
+    }
     return f;
   }
 }
