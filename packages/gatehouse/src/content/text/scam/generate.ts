@@ -31,6 +31,7 @@ import {
   REMIND,
   SMALL_LOAN,
 } from './templates-en-ham.ts';
+import { INVEST } from './templates-invest.ts';
 import { JOBS } from './templates-jobs.ts';
 import { CLAIM, HOOK, NOTICE, SHOP, ZH_ACQ, ZH_HAM_MORE } from './templates-zh-more.ts';
 
@@ -483,6 +484,36 @@ export function generateScamData(n = 600, seed = 7): ScamExample[] {
     if (i % 2 === 0) {
       neg(fill(r, `${pick(r, J.hamZh)}{x}`));
       neg(compose(r, [opt(0.4, EN_HAM.open), pick(r, J.hamEn), opt(0.2, EN_LATER)], true));
+    }
+  }
+  // investment lures (templates-invest.ts): an expert, returns, an invitation, a first deposit in some;
+  // and the investing talk and warnings they borrow from; last, so the draws above stay as they were
+  const V = INVEST;
+  for (let i = 0; i < n; i++) {
+    pos(
+      'other',
+      compose(r, [
+        pick(r, V.whoZh),
+        `${pick(r, V.gainZh)}，有${pick(r, V.whatZh)}`,
+        pick(r, V.inviteZh),
+        r() < 0.4 ? pick(r, V.depositZh) : '',
+      ]),
+    );
+    pos(
+      'other-en',
+      compose(
+        r,
+        [
+          `${pick(r, V.whoEn)} ${pick(r, V.gainEn)} with ${pick(r, V.whatEn)}`,
+          pick(r, V.inviteEn),
+          r() < 0.4 ? pick(r, V.depositEn) : '',
+        ],
+        true,
+      ),
+    );
+    if (i % 2 === 0) {
+      neg(fill(r, `${pick(r, V.hamZh)}{x}`));
+      neg(compose(r, [opt(0.4, EN_HAM.open), pick(r, V.hamEn), opt(0.2, EN_LATER)], true));
     }
   }
   return out;

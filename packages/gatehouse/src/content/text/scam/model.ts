@@ -167,10 +167,25 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * scored once (acquaintance 33 of 40, other fraud 15 of 15, chat 0 of 40), then read for a fourth change
  * (amounts as a feature, money help asked by its own verbs, small fees in the fraud templates). K: written
  * after that change and scored once with both models: acquaintance 34 → 36 of 40, other fraud 10 of 10 with
- * both, chat 1 of 40 with both (a fee named with its price).
+ * both, chat 1 of 40 with both (a fee named with its price). L–O: later rounds, and P (investment
+ * lures, friends settling up) written before the seventh round and scored once before it (ROUNDS.md).
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O';
-export const LETTER_SETS: readonly LetterSet[] = ['D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O'];
+export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P';
+export const LETTER_SETS: readonly LetterSet[] = [
+  'D',
+  'E',
+  'F',
+  'G',
+  'H',
+  'I',
+  'J',
+  'K',
+  'L',
+  'M',
+  'N',
+  'O',
+  'P',
+];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
 }

@@ -216,6 +216,32 @@ describe('scam intents are learned, not listed', () => {
     assert.equal(ask('你先转我两千，加我微信', 0.41), '你先转');
   });
 
+  it('an invitation into a scheme is a weak ask like a push to another channel; a first deposit and money still short are asks; telling the reader not to pay is not', () => {
+    const ask = (t: string, p: number) => readerAsk(t, normalize(t), p)?.original ?? null;
+    for (const [t, term] of [
+      ['这支票下周必涨，要不要带你一起上车', '要不要带你'],
+      ['老师今晚发内部消息，我拉你进来', '我拉你'],
+      ['跟着导师操作，一个月翻倍', '跟着导师'],
+      ['join our private signals club, members are up 30% this month', 'join our private signals club'],
+      ['guaranteed 4% a day, I can show you how it works', 'I can show you'],
+    ] as const) {
+      assert.equal(ask(t, CONTACT_ASK_MIN), term, t);
+      assert.equal(ask(t, CONTACT_ASK_MIN - 0.01), null, t);
+    }
+    for (const [t, term] of [
+      ['the platform is legit, just start with 250 and see', 'start with 2'],
+      ['the minimum deposit is only 100 USDT', 'minimum deposit'],
+      ['他做手术的钱还差三万，你看能不能想想办法', '钱还差三万'],
+    ] as const)
+      assert.equal(ask(t, 0.41), term, t);
+    for (const t of [
+      '公司报销了，大家先别转钱给我',
+      '不用转我了，上次你请过了',
+      '这个钱不要转给我，直接给班长',
+    ])
+      assert.equal(ask(t, 0.99), null, t);
+  });
+
   it(
     'held-out evaluation set and real ham stay within the targets',
     { skip: scamDataAvailable() ? false : 'datasets absent' },
