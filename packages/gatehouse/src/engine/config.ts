@@ -115,6 +115,11 @@ export const WEIGHTS = {
   // crowd / campaign
   campaign_member: { w: 3.5, group: 'crowd', doc: 'content belongs to a detected campaign' },
   campaign_forming: { w: 1.0, group: 'crowd', doc: 'same content from several deviating accounts' },
+  campaign_quarantined: {
+    w: 3.5,
+    group: 'crowd',
+    doc: "content quarantined as a hijack campaign's, sent from a session that shows compromise",
+  },
   reports: { w: 2.5, group: 'crowd', doc: 'recipients reported the account (distinct, 60 min)' },
   blocked_by_contacts: { w: 1.0, group: 'crowd', doc: 'contacts blocked the account (distinct, 60 min)' },
   victim_contact: { w: 1.5, group: 'crowd', doc: 'a friend of a confirmed hijack victim' },

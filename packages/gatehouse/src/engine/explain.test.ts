@@ -56,6 +56,7 @@ const SAMPLE: Record<SignalName, number | string | null> = {
   content_quarantined: null,
   campaign_member: 'cmp_42',
   campaign_forming: 4,
+  campaign_quarantined: 't:3k9x2',
   reports: 5,
   blocked_by_contacts: 3,
   victim_contact: null,

@@ -258,6 +258,10 @@ export const SIGNAL_EXPLANATIONS = {
     en: `The same content is being sent by many taken-over accounts at once (campaign ${str(value)}).`,
     zh: `大量被盗账号正在同时发送相同的内容（群发活动 ${str(value)}）。`,
   }),
+  campaign_quarantined: ({ value }) => ({
+    en: `This content is stopped as what taken-over accounts send (${str(value)}), and it comes from a session that looks taken over.`,
+    zh: `该内容已被认定为被盗账号群发的内容而禁止发送（${str(value)}），且发送它的会话疑似被盗。`,
+  }),
   campaign_forming: ({ value }) => ({
     en: `${plural(num(value), 'account that looks taken over', 'accounts that look taken over')} sent the same content within the hour.`,
     zh: `一小时内有 ${num(value)} 个疑似被盗的账号发送了相同的内容。`,

@@ -192,6 +192,35 @@ test('quarantined content from an owner who shows no compromise is stopped as a 
   assert.equal(sim.engine.accountRisk(a!)!.contained, false);
 });
 
+test('quarantined content sent from a session that shows compromise is a member’s sending: contained with its reason; the owner at home sending it is only stopped', () => {
+  const sim = new Sim({ content: realContent() });
+  const [i1, i2, i3, owner] = society(sim, 'qs', 4, 15);
+  // a scheme's opener with no link and no sum: after a second hijacked session sent it, the decision
+  // hands its text to the response part to quarantine (done here directly)
+  const text = '表哥在私募上班，有内部消息，稳赚不赔，我把你拉进群';
+  const evil = (a: string, i: number) => {
+    sim.login(a, { session: `${a}-evil`, device: `${a}-farm`, ip: `203.0.113.${60 + i}` });
+    sim.t += 5 * MIN;
+    return sim.send(a, { to: [`${a}-f2`], text, session: `${a}-evil` });
+  };
+  evil(i1!, 1);
+  const second = evil(i2!, 2);
+  assert.ok(!has(second, 'campaign_quarantined'), names(second));
+  const key = second.fingerprints?.find((k) => k.startsWith('t:'));
+  assert.ok(key, `${names(second)} ${JSON.stringify(second.fingerprints)}`);
+  sim.engine.quarantine(key);
+  const d = evil(i3!, 3);
+  assert.ok(has(d, 'campaign_quarantined'), names(d));
+  assert.equal(d.action, 'contain', names(d));
+  const why = d.signals.find((x) => x.name === 'campaign_quarantined')!;
+  assert.match(why.reason.en, /quarantined/);
+  assert.match(why.reason.zh, /隔离/);
+  const own = sim.send(owner!, { to: [`${owner}-f1`], text, session: `${owner}-s0` });
+  assert.ok(has(own, 'content_quarantined') && !has(own, 'campaign_quarantined'), names(own));
+  assert.notEqual(own.action, 'contain', names(own));
+  assert.equal(sim.engine.accountRisk(owner!)!.contained, false);
+});
+
 test('a lone intruder (owner-like client on its own phone, new network, daytime, slow) posting never-seen links to friends is held at once and contained within three recipients', () => {
   for (const [label, lure] of [
     ['album', '这是你吗？照片都传到网上了 http://photo-album-share.net/p/82731'],

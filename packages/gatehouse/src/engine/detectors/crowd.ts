@@ -96,9 +96,10 @@ export interface CampaignFindings {
 }
 
 /**
- * Crowd signals of a message: campaign membership, a campaign forming and a victim's contact count
- * only for a sender that shows compromise (`compromised`); quarantined content is content and
- * counts for anyone (it blocks the message; it never contains an account without compromise).
+ * Crowd signals of a message: campaign membership (or quarantined content sent as a member would), a
+ * campaign forming and a victim's contact count only for a sender that shows compromise (`compromised`);
+ * quarantined content is content and counts for anyone (it blocks the message; it never contains an
+ * account without compromise).
  */
 export function crowdSignals(
   c: MessageContext,
@@ -115,6 +116,16 @@ export function crowdSignals(
         1,
         `content belongs to campaign ${f.campaigns[0]} (many compromised accounts sending it at once)`,
         `内容属于群发活动 ${f.campaigns[0]}（大量疑似被盗账号同时发送）`,
+      );
+    // quarantined before any campaign formed (a second compromised sender of it, an operator): for a
+    // sender that shows compromise, sending it is joining the hijack as a member would
+    else if (f.quarantinedKey !== undefined)
+      out.emit(
+        'campaign_quarantined',
+        f.quarantinedKey,
+        1,
+        `content quarantined as a hijack's (${f.quarantinedKey}), sent from a session that shows compromise`,
+        `内容已作为盗号群发内容被隔离（${f.quarantinedKey}），且发送会话疑似被盗`,
       );
     else if (f.forming > 0)
       out.emit(

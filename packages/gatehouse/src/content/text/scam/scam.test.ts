@@ -222,6 +222,7 @@ describe('scam intents are learned, not listed', () => {
       ['这支票下周必涨，要不要带你一起上车', '要不要带你'],
       ['老师今晚发内部消息，我拉你进来', '我拉你'],
       ['跟着导师操作，一个月翻倍', '跟着导师'],
+      ['群里每天都发内部票，我把你也拉进去', '我把你也拉'],
       ['join our private signals club, members are up 30% this month', 'join our private signals club'],
       ['guaranteed 4% a day, I can show you how it works', 'I can show you'],
     ] as const) {
