@@ -438,6 +438,11 @@ export class CampaignTracker {
     return !this.organicAt(num, t) && (bad || w.sum(F_CMP_60, t, W60) >= 2);
   }
 
+  /** Whether links to registered domain `d` are being passed along organically at `t` (organicAt). */
+  organicDomain(d: string, t: number): boolean {
+    return this.organicAt(fingerprintNumber(`d:${d}`), t);
+  }
+
   /**
    * Whether the content under fingerprint number `num` is passed along organically at `t`: sent within
    * the hour by at least `campaignMinSenders` distinct accounts, fewer than `campaignCompromisedShare`
@@ -446,7 +451,8 @@ export class CampaignTracker {
   private organicAt(num: number, t: number): boolean {
     if (num === 0) return false;
     const w = this.fingerprints.mayHave(num) ? this.fingerprints.get(num)?.win : undefined;
-    if (w === undefined) return false;
+    // not followed yet: only ordinary senders sent it (prior-senders.ts)
+    if (w === undefined) return this.prior.count(num, t) >= this.limits.campaignMinSenders;
     const all = w.sum(F_SEND_60, t, W60);
     return (
       all >= this.limits.campaignMinSenders &&

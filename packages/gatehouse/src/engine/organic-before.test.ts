@@ -145,3 +145,29 @@ test('prior senders: distinct accounts within the hour, a popular slot kept, one
   assert.equal(p.take(25, t + HOUR + 6)!.count, 1);
   assert.throws(() => new PriorSenders(3), RangeError);
 });
+
+test('a card site a crowd of owners shares is nobody’s own new link: an owner on a new phone passing it on is not taken for a lone intruder’s link spread; an intruder’s own site still is', () => {
+  const sim = new Sim({ content: realContent() });
+  const owners = society(sim, 'card-', 24, 20);
+  const card = '中秋快乐！给你做了一张月饼贺卡，点开看看 https://www.moon-cards.cn/c/8d2';
+  for (const a of owners.slice(0, 20)) {
+    sim.t += 30_000;
+    sim.send(a, { to: [`${a}-f1`, `${a}-f2`], text: card, session: `${a}-s0` });
+  }
+  const everyone = (a: string) => Array.from({ length: 11 }, (_, k) => `${a}-f${k + 1}`);
+  const [traveller, victim] = owners.slice(20) as [string, string];
+  sim.login(traveller, { session: 'trip', device: `${traveller}-newphone`, ip: '198.18.60.4' });
+  sim.t += 2 * MIN;
+  const own = sim.send(traveller, { to: everyone(traveller), text: card, session: 'trip' });
+  assert.ok(!has(own, 'session_link_spread'), names(own));
+  assert.notEqual(own.action, 'contain', names(own));
+  sim.login(victim, { session: 'evil', device: 'farm-9', ip: '203.0.113.90' });
+  sim.t += 2 * MIN;
+  const lure = sim.send(victim, {
+    to: everyone(victim),
+    text: '中秋快乐！给你做了一张月饼贺卡，点开看看 https://moon-card-gift.top/c/8d2',
+    session: 'evil',
+  });
+  assert.ok(has(lure, 'session_link_spread'), names(lure));
+  assert.equal(lure.action, 'contain', names(lure));
+});

@@ -113,6 +113,7 @@ export class MessagePipeline {
       loginQr: undefined,
       victimContact: false,
       solicit: undefined,
+      ownNewLink: false,
     };
   }
 
@@ -257,6 +258,12 @@ export class MessagePipeline {
       content.moneyTerm ??
       (content.scamAsk !== undefined && content.scamMargin + prior >= 0 ? content.scamAsk : undefined) ??
       (sess !== undefined && sess.moneyRcpt > 0 ? content.contactTerm : undefined);
+    c.ownNewLink = false;
+    for (const d of content.domains)
+      if (!acct.linkDomains.has(d) && !st.campaigns.organicDomain(d, t)) {
+        c.ownNewLink = true;
+        break;
+      }
     if (sess && !counted) {
       lateWave(st, sess, t);
       // what this session has sent so far that only an intruder's session does at once: links to
@@ -264,11 +271,7 @@ export class MessagePipeline {
       const reach =
         (rc?.length ?? 0) + (ev.group !== undefined ? Math.max(3, (ev.group.memberCount ?? 3) - 1) : 0);
       if (c.solicit !== undefined) sess.moneyRcpt += reach;
-      for (const d of content.domains)
-        if (!acct.linkDomains.has(d)) {
-          sess.linkRcpt += reach;
-          break;
-        }
+      if (c.ownNewLink) sess.linkRcpt += reach;
     }
     const step = this.step;
     step.counted = counted;

@@ -58,6 +58,13 @@ export class PriorSenders {
     if (t > this.last[i]!) this.last[i] = t;
   }
 
+  /** The distinct senders of `num` within the hour before `t` (0 when the table does not hold it). */
+  count(num: number, t: number): number {
+    const i = (num >>> 0) & this.mask;
+    if (this.nums[i] !== num || t - this.last[i]! >= HOUR) return 0;
+    return estimate(this.bits, i * WORDS);
+  }
+
   /** Hands the slot of `num` over (and frees it): its senders within the hour before `t`, if any. */
   take(num: number, t: number): PriorCount | undefined {
     const i = (num >>> 0) & this.mask;

@@ -41,6 +41,12 @@ export interface MessageContext {
    * once the session has asked someone for money — its push to another channel; else undefined.
    */
   solicit: string | undefined;
+  /**
+   * The message links a site this account never linked that is not being passed along organically
+   * (campaigns.ts `organicAt`: many accounts sent it within the hour, few showing compromise): an
+   * e-card site a crowd of owners shares is nobody's own new link.
+   */
+  ownNewLink: boolean;
 }
 
 export interface Detector<C> {

@@ -197,8 +197,9 @@ export const newSessionMoney: Detector<MessageContext> = {
 };
 
 /**
- * A lone intruder's links: links to sites the account never linked, sent to contacts from a session
- * signed in < 24 h ago where an intruder signs in (`newPlace`). Strength grows with the recipients the
+ * A lone intruder's links: links to sites the account never linked (and that are not being passed along
+ * organically by many owners: `MessageContext.ownNewLink`), sent to contacts from a session signed in
+ * < 24 h ago where an intruder signs in (`newPlace`). Strength grows with the recipients the
  * session sent such links to (a group counts as many), so the first is held and a spread contained.
  */
 export const sessionLinkSpread: Detector<MessageContext> = {
@@ -206,7 +207,7 @@ export const sessionLinkSpread: Detector<MessageContext> = {
   run(c, out) {
     const s = c.sess;
     if (!s || s.linkRcpt === 0 || !unusual(s) || c.acct.messages < 10) return;
-    if (!c.content.domains.some((d) => !c.acct.linkDomains.has(d))) return;
+    if (!c.ownNewLink) return;
     const age = c.t - s.createdAt;
     if (age > 24 * 3600_000) return;
     const n = s.linkRcpt;
