@@ -11,13 +11,13 @@
 import type { Rng } from './rng.ts';
 import { hashSeed, seededRng } from './rng.ts';
 import type { Scenario } from './scenario.ts';
-import { benignText, buildSociety, inWindow, type Person, type Society } from './society.ts';
+import { benignText, buildSociety, inWindow, type Society } from './society.ts';
+import type { Acct } from './benign-schedule.ts';
 import { pool, SimApi } from './api.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { computeMetrics, type Metrics, type RunRecord } from './metrics.ts';
 import {
   ApiPlatform,
-  awayOf,
   content,
   type Client,
   type Content,
@@ -28,7 +28,8 @@ import {
 import { ChatPlatform } from './chat-platform.ts';
 import { ownerKeepsCodes, recoverOwner } from './recovery.ts';
 import { platformSettled, readFeed, responseSettled, waitForEngine } from './settle.ts';
-import { ownQrLogin, qrOf, sameCityIp } from './qr.ts';
+import { qrOf, sameCityIp } from './qr.ts';
+import { localHour, scheduleBenign } from './benign-schedule.ts';
 
 const HOUR = 3_600_000;
 
@@ -97,12 +98,6 @@ export interface TimelinePoint {
   kind: 'benign' | 'intruder' | 'contained';
 }
 
-interface Acct {
-  p: Person;
-  id: string;
-  password: string;
-}
-
 interface LiveAction {
   at: number;
   seq: number;
@@ -112,11 +107,6 @@ interface LiveAction {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Local hour of a person at real time t, given the home hour at `now`. */
-function localHour(p: Person, t: number, now: number, homeHourAtNow: number): number {
-  return (((homeHourAtNow + p.tzShift + (t - now) / HOUR) % 24) + 24) % 24;
-}
 
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
@@ -351,7 +341,6 @@ async function play(
       rec.benignChecks.set(a.id, b);
     }
   };
-  const text = (t: string): Content => ({ text: t, urls: t.match(/https?:\/\/\S+/g) ?? [], attachments: [] });
 
   // Victims.
   const victims = new Set<number>();
@@ -463,67 +452,24 @@ async function play(
     });
   });
 
-  // Benign background and greetings, from awake people on their own sessions.
-  const awayPlatform = sc.live.away.share > 0 ? awayOf(platform) : undefined;
-  for (const [i, a] of accts.entries()) {
-    if (victims.has(i)) continue;
-    const awake = inWindow(Math.floor(localHour(a.p, now, now, homeHour)), a.p.hours);
-    const g = sc.greetings;
-    if (g && r.chance(g.share)) {
-      const t = r.pick(g.texts);
-      const at = Math.floor(r() * liveMs * g.within);
-      const c = typeof t === 'string' ? { text: t, urls: [], attachments: [] } : content(t);
-      if (g.to === 'group') {
-        const grp = a.p.groups.length > 0 ? soc.groups[r.pick(a.p.groups)]! : undefined;
-        if (grp) add(at, a.id, benign(a, { group: { id: gid(grp.id), memberCount: grp.members.length } }, c));
-      } else {
-        const to = (g.to === 'close' ? a.p.close.slice(0, 3) : a.p.friends).map((f) => accts[f]!.id);
-        if (to.length) add(at, a.id, benign(a, { recipients: to }, c));
-      }
-    }
-    if (g?.viralLink && r.chance(g.viralLink.share) && a.p.close.length) {
-      const at = Math.floor(r() * liveMs);
-      add(
-        at,
-        a.id,
-        benign(
-          a,
-          { recipients: a.p.close.slice(0, 3).map((f) => accts[f]!.id) },
-          { text: `${g.viralLink.text} ${g.viralLink.url}`, urls: [g.viralLink.url], attachments: [] },
-        ),
-      );
-    }
-    if (sc.live.qrLogins > 0 && r.chance(sc.live.qrLogins) && a.p.close.length) {
-      const at = Math.floor(r() * liveMs);
-      const friend = accts[r.pick(a.p.close)]!.id;
-      add(at, a.id, ownQrLogin(qrOf(platform), a.p, a.id, friend, rec.qr!, timed));
-    }
-    if (awayPlatform && r.chance(sc.live.away.share)) {
-      // away from home: signs in on another network early in the live phase (what they send before
-      // that went from home), on their own phone or a new one
-      const newPhone = r.chance(sc.live.away.newPhone);
-      // a network of their own (one /24 each), another /16 than home
-      const ip = `45.${60 + ((i >> 8) & 63)}.${i & 255}.${1 + (i % 200)}`;
-      const w = { newPhone, signedIn: false };
-      rec.away!.set(a.id, w);
-      add(Math.floor(r() * liveMs * 0.25), a.id, async () => {
-        const session = await awayPlatform.ownerSignInAway(a.p, a.password, ip, newPhone ? i : false);
-        w.signedIn = session !== undefined;
-        if (session !== undefined) awaySessions.set(a.id, session);
-      });
-    }
-    if (!awake) continue;
-    let k = sc.live.backgroundMessages;
-    while (k > 0) {
-      if (k >= 1 || r.chance(k)) {
-        const at = Math.floor(r() * liveMs);
-        const t = benignText(a.p, r);
-        const to = a.p.close.length ? accts[r.pick(a.p.close)]!.id : undefined;
-        if (to) add(at, a.id, benign(a, { recipients: [to] }, text(t)));
-      }
-      k -= 1;
-    }
-  }
+  // Benign background and greetings, from awake people on their own sessions (benign-schedule.ts).
+  scheduleBenign({
+    accts,
+    victims,
+    sc,
+    r,
+    now,
+    homeHour,
+    liveMs,
+    soc,
+    gid,
+    platform,
+    rec,
+    awaySessions,
+    add,
+    benign,
+    timed,
+  });
 
   // Before the attack, each victim's owner keeps recovery codes (signed in to Gatehouse on their own
   // device and network, as on its account page).
