@@ -27,7 +27,7 @@ import { evaluateCheck, timeBound } from './check-evaluate.ts';
 import { explainDecision } from './explain.ts';
 import { appendLateDeliveries } from './late-delivery.ts';
 import { persistDecisions } from './persist.ts';
-import { engineStore, type NewEvent } from './store.ts';
+import { engineStore, toRow, type NewEvent } from './store.ts';
 import type { Campaign, ContentAnalyzer, Decision, EngineEvent } from './types.ts';
 import type { SignInRisk } from './sessions.ts';
 import { createContentAnalyzer } from './content.ts';
@@ -47,6 +47,7 @@ const CHECK_RETRY_MS = 200;
 const DRAIN_CHUNK = 500;
 
 export type { CheckAnswer, EngineServiceOptions, EventResult, IngestAnswer } from './service-types.ts';
+export { toRow, type EventOrigin } from './store.ts';
 import type { CheckAnswer, EngineServiceOptions, EventResult, IngestAnswer } from './service-types.ts';
 
 export class EngineService {
@@ -583,24 +584,4 @@ export class EngineService {
     }
     return { events: n, position: this.position };
   }
-}
-
-/**
- * How an event reached the log: `api` (POST /v1/events), `check` (the pre-send check), `check-rehearsed`
- * (a check whose verdict the policy only rehearsed: the message went out, so it is never counted as
- * stopped by the check; store.ts `STOPPED_BY_CHECK`). Identity's own events are logged as `identity`
- * (identity-events.ts).
- */
-export type EventOrigin = 'api' | 'check' | 'check-rehearsed';
-
-export function toRow(ev: EngineEvent, now: number, origin: EventOrigin): NewEvent {
-  return {
-    id: ev.id,
-    type: ev.type,
-    account: ev.account,
-    time: ev.time,
-    received_at: now,
-    origin,
-    payload: JSON.stringify(ev),
-  };
 }

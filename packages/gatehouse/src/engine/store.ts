@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Tx } from '../store/db.ts';
 import type { DecisionsTable, EventsTable } from './schema.ts';
+import type { EngineEvent } from './types.ts';
 
 type Q = Db | Tx;
 /** Advisory lock key of the event log (PostgreSQL). */
@@ -233,3 +234,23 @@ export const engineStore = {
       .execute();
   },
 };
+
+/**
+ * How an event reached the log: `api` (POST /v1/events), `check` (the pre-send check), `check-rehearsed`
+ * (a check whose verdict the policy only rehearsed: the message went out, so it is never counted as
+ * stopped by the check; store.ts `STOPPED_BY_CHECK`). Identity's own events are logged as `identity`
+ * (identity-events.ts).
+ */
+export type EventOrigin = 'api' | 'check' | 'check-rehearsed';
+
+export function toRow(ev: EngineEvent, now: number, origin: EventOrigin): NewEvent {
+  return {
+    id: ev.id,
+    type: ev.type,
+    account: ev.account,
+    time: ev.time,
+    received_at: now,
+    origin,
+    payload: JSON.stringify(ev),
+  };
+}
