@@ -5,23 +5,11 @@
 // ask sent only by hijacked sessions still forms a campaign.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { loadBrands } from '../content/url/index.ts';
-import { createContentAnalyzer } from './content.ts';
 import { PriorSenders, inSketch } from './prior-senders.ts';
 import { hash53 } from './text.ts';
 import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
 import type { Decision } from './types.ts';
-
-const names = (d: Decision) =>
-  `${d.action}: ${d.signals.map((s) => `${s.name}=${s.logOdds.toFixed(2)}`).join(', ')}`;
-const has = (d: Decision, s: string) => d.signals.some((x) => x.name === s);
-
-let real: ReturnType<typeof createContentAnalyzer> | undefined;
-function realContent() {
-  const brands = loadBrands(fileURLToPath(new URL('../../config/brands.example.json', import.meta.url)));
-  return (real ??= createContentAnalyzer({ url: { brands } }));
-}
+import { decisionNames as names, hasSignal as has, realContent } from '../testing/engine.ts';
 
 function society(sim: Sim, prefix: string, n: number, hour: number): string[] {
   const accounts = Array.from({ length: n }, (_, i) => `${prefix}${i}`);

@@ -3,24 +3,13 @@
 // compromise; a lone intruder is contained on the account's own evidence, with no crowd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { ENGINE_ASK_FLOOR } from '../content/text/score.ts';
-import { loadBrands } from '../content/url/index.ts';
-import { createContentAnalyzer } from './content.ts';
 import { UNUSUAL_SESSION_SCAM_PRIOR } from './pipeline.ts';
 import { DAY, HOUR, MIN, Sim, T0 } from './simulate.ts';
 import type { Action, Decision } from './types.ts';
+import { decisionNames as names, hasSignal as has, realContent } from '../testing/engine.ts';
 
 const RANK: Record<Action, number> = { allow: 0, challenge: 1, hold: 2, block: 3, contain: 4 };
-const names = (d: Decision) =>
-  `${d.action}: ${d.signals.map((s) => `${s.name}=${s.logOdds.toFixed(2)}`).join(', ')}`;
-const has = (d: Decision, s: string) => d.signals.some((x) => x.name === s);
-
-let real: ReturnType<typeof createContentAnalyzer> | undefined;
-function realContent() {
-  const brands = loadBrands(fileURLToPath(new URL('../../config/brands.example.json', import.meta.url)));
-  return (real ??= createContentAnalyzer({ url: { brands } }));
-}
 
 /** `n` accounts with a month of daytime habits and their own friends; the clock at `day` + `hour`. */
 function society(sim: Sim, prefix: string, n: number, hour: number, friends = 25): string[] {

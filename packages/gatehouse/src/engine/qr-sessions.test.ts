@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HOUR, MIN, Sim, T0, DAY } from './simulate.ts';
 import type { Decision } from './types.ts';
+import { hasSignal as has } from '../testing/engine.ts';
 
 const names = (d: Decision) =>
   `${d.action}: ${d.signals.map((s) => `${s.name}=${s.value} (${s.logOdds.toFixed(2)})`).join(', ')}`;
-const has = (d: Decision, s: string) => d.signals.some((x) => x.name === s);
 const WEB = { kind: 'web' as const, name: 'web-chat', version: '1.0' };
 
 /** An owner with a month of history on their phone (10.20.30.0/24), whose friend was just hijacked. */

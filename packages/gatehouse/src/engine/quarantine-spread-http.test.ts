@@ -6,83 +6,19 @@
 // the same text is stopped but never frozen.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harness, INTRUDER, ok, OWNER, PASSWORD, signUp, type Harness } from '../recovery/attack-harness.ts';
+import { harness, INTRUDER, ok, OWNER, type Harness } from '../recovery/attack-harness.ts';
 import { describeBackends } from '../testing/backends.ts';
+import { accountAtHome, type CheckAnswerJson as Answer } from '../testing/engine-http.ts';
 import { until } from '../testing/receiver.ts';
 
 const ASK = '表哥在私募上班，有内部消息，这个月稳赚不赔，想跟的话我把你拉进群，先充五千就能跟单';
 const FOLLOW = '进群不要钱的，老师每天早上发票，你先看看大家的收益截图再决定';
 
-type Answer = { verdict: string; action: string; signals?: Array<{ signal: string }> };
-
 describeBackends('a scheme’s follow-up quarantined, sent by the next intruder (HTTP)', (backend) => {
   test('the third intruder is contained on its first, ask-less message; the owner at home is only stopped', async () => {
     const h: Harness = await harness(backend);
     try {
-      let n = 0;
-      /** An account with a day of ordinary chat from home (the engine's profile of it). */
-      const account = async (i: number) => {
-        const handle = `qs${i}.${backend}`;
-        const a = await signUp(h, handle);
-        // the owner's own sign-in from home first: the device and network the account knows
-        const device = ok(
-          await h.call('POST', '/v1/auth/signin', {
-            body: { handle, password: PASSWORD, mode: 'token' },
-            from: OWNER,
-          }),
-        ).json.deviceToken as string;
-        const friends = Array.from({ length: 6 }, (_, k) => `${handle}-f${k}`);
-        ok(
-          await h.call('POST', '/v1/events', {
-            key: h.op,
-            body: {
-              events: Array.from({ length: 14 }, (_, k) => ({
-                id: `${handle}-h${k}`,
-                type: 'message.sent',
-                time: Date.now() - 20 * 3_600_000 + k * 60_000,
-                account: a.id,
-                recipients: [friends[k % friends.length]!],
-                text: ['晚上吃什么', '到家了', '明天见', '好的'][k % 4]!,
-                client: { kind: 'mobile', name: 'QQ', version: '9.0' },
-              })),
-            },
-          }),
-        );
-        await until(
-          async () => (h.gh.engine.engine.accountRisk(a.id)?.profile.messages ?? 0) >= 14 || undefined,
-          'the history in the engine',
-        );
-        /** Signs in from `from` — on the owner's own device (its token) when `own` — and waits for the engine. */
-        const signIn = async (from: { ip: string; ua: string }, own = false) => {
-          const r = ok(
-            await h.call('POST', '/v1/auth/signin', {
-              body: { handle, password: PASSWORD, mode: 'token', ...(own ? { deviceToken: device } : {}) },
-              from,
-            }),
-          );
-          const sid = (r.json.session as { id: string }).id;
-          await until(
-            async () => h.gh.engine.engine.accountRisk(a.id)?.lastSession?.id === sid || undefined,
-            'the engine to see the sign-in',
-          );
-          return sid;
-        };
-        const check = async (session: string, text: string, to = 1) =>
-          ok(
-            await h.call('POST', '/v1/check/message', {
-              key: h.op,
-              body: {
-                id: `${handle}-m${++n}`,
-                account: a.id,
-                session,
-                recipients: friends.slice(0, to),
-                text,
-                client: { kind: 'mobile', name: 'QQ', version: '9.0' },
-              },
-            }),
-          ).json as Answer;
-        return { id: a.id, signIn, check };
-      };
+      const account = (i: number) => accountAtHome(h, `qs${i}.${backend}`);
       const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
       const intruderFrom = (i: number) => ({ ip: `203.0.113.${70 + i}`, ua: INTRUDER.ua });
       const frozen = async (id: string) =>
