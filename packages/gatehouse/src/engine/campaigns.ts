@@ -438,6 +438,19 @@ export class CampaignTracker {
     return !this.organicAt(num, t) && (bad || w.sum(F_CMP_60, t, W60) >= 2);
   }
 
+  /**
+   * Whether an automatic quarantine of `key` may give way at `t`: its content belongs to no campaign (a
+   * dismissed one aside) and is passed along organically (organicAt) — owners sent a card that two
+   * compromised sessions had sent first.
+   */
+  organicKey(key: string, t: number): boolean {
+    const num = fingerprintNumber(key);
+    const cid = this.byFingerprint.mayHave(num) ? this.byFingerprint.get(num) : undefined;
+    const cr = cid !== undefined ? this.byId.get(cid) : undefined;
+    if (cr !== undefined && cr.status !== 'dismissed') return false;
+    return this.organicAt(num, t);
+  }
+
   /** Whether links to registered domain `d` are being passed along organically at `t` (organicAt). */
   organicDomain(d: string, t: number): boolean {
     return this.organicAt(fingerprintNumber(`d:${d}`), t);

@@ -195,6 +195,14 @@ export class Engine {
     this.st.campaigns.unquarantine(fingerprintKey);
   }
 
+  /**
+   * Whether the content under a quarantine key is passed along organically now and belongs to no campaign
+   * (campaigns.ts `organicKey`): an automatic quarantine of it may give way (the response part's sweep).
+   */
+  organicKey(fingerprintKey: string, t = this.st.now()): boolean {
+    return this.st.campaigns.organicKey(fingerprintKey, t);
+  }
+
   setCampaignStatus(id: string, status: CampaignStatus): Campaign | undefined {
     return this.st.campaigns.setStatus(id, status);
   }

@@ -97,6 +97,8 @@ test('an ask sent only from hijacked sessions is still a campaign and quarantina
   assert.ok(c && c.memberCount >= 5, JSON.stringify(sim.engine.campaigns()));
   const last = hijacked.at(-1)!;
   assert.ok(has(last, 'campaign_member'), names(last));
+  // a campaign's content never gives way to organic spread
+  assert.equal(sim.engine.organicKey(c.key), false);
   assert.ok(
     (last.fingerprints ?? []).some((k) => k.startsWith('t:')),
     JSON.stringify(last.fingerprints),
@@ -142,6 +144,9 @@ test('a card site a crowd of owners shares is nobody’s own new link: an owner 
     sim.t += 30_000;
     sim.send(a, { to: [`${a}-f1`, `${a}-f2`], text: card, session: `${a}-s0` });
   }
+  // the card's site is passed along organically: an automatic quarantine of it would give way
+  assert.equal(sim.engine.organicKey('d:moon-cards.cn'), true);
+  assert.equal(sim.engine.organicKey('d:moon-card-gift.top'), false);
   const everyone = (a: string) => Array.from({ length: 11 }, (_, k) => `${a}-f${k + 1}`);
   const [traveller, victim] = owners.slice(20) as [string, string];
   sim.login(traveller, { session: 'trip', device: `${traveller}-newphone`, ip: '198.18.60.4' });

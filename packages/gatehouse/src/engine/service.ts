@@ -499,6 +499,7 @@ export class EngineService {
     release: (account: string) => this.engine.release(account),
     quarantine: (key: string) => this.engine.quarantine(key),
     unquarantine: (key: string) => this.engine.unquarantine(key),
+    organic: (key: string) => this.engine.organicKey(key),
   };
 
   /**

@@ -32,7 +32,14 @@ export class Quarantine {
     this.d.engine.unquarantine(key);
   }
 
-  /** Lifts quarantines whose time has come; how many. */
+  /**
+   * Lifts quarantines whose time has come, and those that gave way to organic spread; how many. Every
+   * quarantine here came from a decision (two compromised senders of a card nobody had sent before, early
+   * in its spread): once the engine sees owners passing the text or site along organically and no
+   * campaign holds it, its quarantine would only hold those owners, so it is lifted (audited, with the
+   * counts). A picture is never lifted this way (a bank's hit is bad in itself); the content of each
+   * message is still judged on its own.
+   */
   async expire(): Promise<number> {
     const t = this.now();
     const expired = await q.expiredQuarantine(this.d.db, t);
@@ -40,7 +47,24 @@ export class Quarantine {
       await q.liftQuarantine(this.d.db, r.key, t);
       this.d.engine.unquarantine(r.key);
     }
-    return expired.length;
+    let organic = 0;
+    const isOrganic = this.d.engine.organic;
+    if (isOrganic)
+      for (const r of await q.liveQuarantine(this.d.db, t)) {
+        if (r.kind === 'i' || !isOrganic.call(this.d.engine, r.key)) continue;
+        await this.d.db.transaction().execute(async (tx) => {
+          await q.liftQuarantine(tx, r.key, t);
+          await this.d.audit.appendInTx(tx, {
+            actor: 'system',
+            action: 'quarantine.lift',
+            subject: r.key,
+            data: { reason: 'organic', decision: r.decision_id },
+          });
+        });
+        this.d.engine.unquarantine(r.key);
+        organic++;
+      }
+    return expired.length + organic;
   }
 
   /** Re-applies live quarantines to the engine after a restart; how many. */

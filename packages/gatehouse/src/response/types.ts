@@ -67,6 +67,12 @@ export interface EngineControl {
   release(account: string): void;
   quarantine(key: string): void;
   unquarantine(key: string): void;
+  /**
+   * Whether the content under a quarantine key is passed along organically now (many accounts, few
+   * showing compromise) and belongs to no campaign. Only where the engine runs in this process; the
+   * scaled-out shape's broadcast controls cannot answer, and its quarantines then simply expire.
+   */
+  organic?(key: string): boolean;
 }
 /** Revokes third-party grants and tokens. The OAuth part implements it for apps; Gatehouse sessions now. */
 export interface GrantRevoker {

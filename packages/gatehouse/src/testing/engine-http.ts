@@ -1,6 +1,6 @@
 /**
  * An account with a day of ordinary life, for the engine's attack tests over HTTP: created, signed in by
- * its owner from home (the device and network the account knows), fourteen ordinary messages in the
+ * its owner from home (the device and network the account knows), ordinary messages in the
  * engine's profile; then sign-ins from anywhere (on the owner's own device with `own`) that wait for the
  * engine to see them, and pre-send checks of messages to its friends.
  */
@@ -19,7 +19,8 @@ export interface AccountAtHome {
 
 const CLIENT = { kind: 'mobile', name: 'QQ', version: '9.0' } as const;
 
-export async function accountAtHome(h: Harness, handle: string): Promise<AccountAtHome> {
+/** `history`: ordinary messages in the profile (from 20 the engine weighs the account's habits fully). */
+export async function accountAtHome(h: Harness, handle: string, history = 14): Promise<AccountAtHome> {
   const a = await signUp(h, handle);
   const device = ok(
     await h.call('POST', '/v1/auth/signin', {
@@ -32,7 +33,7 @@ export async function accountAtHome(h: Harness, handle: string): Promise<Account
     await h.call('POST', '/v1/events', {
       key: h.op,
       body: {
-        events: Array.from({ length: 14 }, (_, k) => ({
+        events: Array.from({ length: history }, (_, k) => ({
           id: `${handle}-h${k}`,
           type: 'message.sent',
           time: Date.now() - 20 * 3_600_000 + k * 60_000,
@@ -45,7 +46,7 @@ export async function accountAtHome(h: Harness, handle: string): Promise<Account
     }),
   );
   await until(
-    async () => (h.gh.engine.engine.accountRisk(a.id)?.profile.messages ?? 0) >= 14 || undefined,
+    async () => (h.gh.engine.engine.accountRisk(a.id)?.profile.messages ?? 0) >= history || undefined,
     'the history in the engine',
   );
   let n = 0;
