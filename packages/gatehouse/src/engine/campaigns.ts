@@ -256,8 +256,8 @@ export class CampaignTracker {
     const win = st.win!;
     const cmp = win.sum(F_CMP_60, t, W60);
     const all = win.sum(F_SEND_60, t, W60);
-    // organic (organicAt): owners pass it along; a few of them on new phones are no campaign forming
-    if (all >= this.limits.campaignMinSenders && cmp < this.limits.campaignCompromisedShare * all) return;
+    // owners pass it along: a few of them on new phones are no campaign, not even forming
+    if (this.organicCounts(all, cmp)) return;
     if (cmp >= this.limits.campaignMinSenders) {
       // another fingerprint of this same message already belongs to a campaign: this one (which
       // reached the threshold on its own) joins it, so one blast is one campaign (text + domain …)
@@ -430,9 +430,7 @@ export class CampaignTracker {
    */
   quarantinable(key: string, t: number, bad: boolean): boolean {
     const num = fingerprintNumber(key);
-    const cid = this.byFingerprint.mayHave(num) ? this.byFingerprint.get(num) : undefined;
-    const cr = cid !== undefined ? this.byId.get(cid) : undefined;
-    if (cr !== undefined && cr.status !== 'dismissed') return true;
+    if (this.campaignHolds(num)) return true;
     const w = this.fingerprints.mayHave(num) ? this.fingerprints.get(num)?.win : undefined;
     if (w === undefined) return bad;
     return !this.organicAt(num, t) && (bad || w.sum(F_CMP_60, t, W60) >= 2);
@@ -445,10 +443,14 @@ export class CampaignTracker {
    */
   organicKey(key: string, t: number): boolean {
     const num = fingerprintNumber(key);
+    return !this.campaignHolds(num) && this.organicAt(num, t);
+  }
+
+  /** Whether the content under fingerprint number `num` belongs to a campaign not dismissed. */
+  private campaignHolds(num: number): boolean {
     const cid = this.byFingerprint.mayHave(num) ? this.byFingerprint.get(num) : undefined;
     const cr = cid !== undefined ? this.byId.get(cid) : undefined;
-    if (cr !== undefined && cr.status !== 'dismissed') return false;
-    return this.organicAt(num, t);
+    return cr !== undefined && cr.status !== 'dismissed';
   }
 
   /** Whether links to registered domain `d` are being passed along organically at `t` (organicAt). */
@@ -465,12 +467,13 @@ export class CampaignTracker {
     if (num === 0) return false;
     const w = this.fingerprints.mayHave(num) ? this.fingerprints.get(num)?.win : undefined;
     // not followed yet: only ordinary senders sent it (prior-senders.ts)
-    if (w === undefined) return this.prior.count(num, t) >= this.limits.campaignMinSenders;
-    const all = w.sum(F_SEND_60, t, W60);
-    return (
-      all >= this.limits.campaignMinSenders &&
-      w.sum(F_CMP_60, t, W60) < this.limits.campaignCompromisedShare * all
-    );
+    if (w === undefined) return this.organicCounts(this.prior.count(num, t), 0);
+    return this.organicCounts(w.sum(F_SEND_60, t, W60), w.sum(F_CMP_60, t, W60));
+  }
+
+  /** The one rule: at least `campaignMinSenders` senders within the hour, under the compromised share. */
+  private organicCounts(all: number, compromised: number): boolean {
+    return all >= this.limits.campaignMinSenders && compromised < this.limits.campaignCompromisedShare * all;
   }
 
   get(id: string): Campaign | undefined {

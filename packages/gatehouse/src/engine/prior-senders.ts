@@ -31,7 +31,6 @@ export interface PriorCount {
 export class PriorSenders {
   private readonly mask: number;
   private readonly nums: Float64Array;
-  private readonly first: Float64Array;
   private readonly last: Float64Array;
   private readonly bits: Uint32Array;
 
@@ -39,7 +38,6 @@ export class PriorSenders {
     if (slots < 1 || (slots & (slots - 1)) !== 0) throw new RangeError('slots must be a power of two');
     this.mask = slots - 1;
     this.nums = new Float64Array(slots);
-    this.first = new Float64Array(slots);
     this.last = new Float64Array(slots);
     this.bits = new Uint32Array(slots * WORDS);
   }
@@ -80,7 +78,6 @@ export class PriorSenders {
 
   private reset(i: number, num: number, t: number): void {
     this.nums[i] = num;
-    this.first[i] = t;
     this.last[i] = t;
     this.bits.fill(0, i * WORDS, (i + 1) * WORDS);
   }

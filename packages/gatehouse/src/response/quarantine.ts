@@ -48,10 +48,9 @@ export class Quarantine {
       this.d.engine.unquarantine(r.key);
     }
     let organic = 0;
-    const isOrganic = this.d.engine.organic;
-    if (isOrganic)
+    if (this.d.engine.organic)
       for (const r of await q.liveQuarantine(this.d.db, t)) {
-        if (r.kind === 'i' || !isOrganic.call(this.d.engine, r.key)) continue;
+        if (r.kind === 'i' || !this.d.engine.organic(r.key)) continue;
         await this.d.db.transaction().execute(async (tx) => {
           await q.liftQuarantine(tx, r.key, t);
           await this.d.audit.appendInTx(tx, {

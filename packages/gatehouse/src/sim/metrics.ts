@@ -224,13 +224,14 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
   // an owner away from home whose sign-in was refused or stepped up has a step to take
   for (const [acc, w] of rec.away ?? []) if (!w.signedIn) bChallenged.add(acc);
   const awayOf = (xs: Iterable<string>) => [...xs].filter((acc) => rec.away!.has(acc)).length;
+  const ways = [...(rec.away?.values() ?? [])];
   const away: AwayMetrics | null =
-    rec.away && rec.away.size > 0
+    ways.length > 0
       ? {
-          people: rec.away.size,
-          newPhone: [...rec.away.values()].filter((w) => w.newPhone).length,
-          signedIn: [...rec.away.values()].filter((w) => w.signedIn).length,
-          refusedAtSignIn: [...rec.away.values()].filter((w) => !w.signedIn).length,
+          people: ways.length,
+          newPhone: ways.filter((w) => w.newPhone).length,
+          signedIn: ways.filter((w) => w.signedIn).length,
+          refusedAtSignIn: ways.filter((w) => !w.signedIn).length,
           challenged: awayOf(bChallenged),
           held: awayOf(bHeld),
           frozen: awayOf([...frozenAt.keys()].filter((acc) => !rec.hijacked.has(acc))),
