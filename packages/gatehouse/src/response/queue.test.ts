@@ -48,3 +48,31 @@ test('readiness has hysteresis: not ready from full until the backlog is back un
   }
   assert.deepEqual(handled, ['a', 'b', 'c', 'd', 'e']);
 });
+
+test('a decision handled alone (a new containment) goes ahead of the ripe batches of contained accounts', async () => {
+  const order: string[] = [];
+  let release: (() => void) | undefined;
+  const q = new ResponseQueue({
+    max: 100,
+    batchMs: 5,
+    log: pino({ level: 'silent' }),
+    batchKey: (d) => (d.id.startsWith('repeat') ? 'contained-account' : undefined),
+    handle: async (d) => {
+      order.push(d.id);
+      if (d.id === 'first') await new Promise<void>((r) => (release = r));
+    },
+    handleBatch: async (ds) => {
+      order.push(`batch:${ds.map((d) => d.id).join(',')}`);
+    },
+  });
+  const d = (id: string) => ({ id }) as unknown as DecisionInput;
+  await q.push(d('repeat-1'));
+  await q.push(d('first'));
+  // the first containment is in flight; the contained account's batch ripens meanwhile
+  while (!release || (q as unknown as { ready: unknown[] }).ready.length === 0)
+    await new Promise((r) => setImmediate(r));
+  await q.push(d('second'));
+  release();
+  await q.drain();
+  assert.deepEqual(order, ['first', 'second', 'batch:repeat-1']);
+});

@@ -12,6 +12,8 @@ import type { DecisionInput } from './types.ts';
  *
  * Coalescing: decisions `batchKey` names (a contained account's later messages) wait up to `batchMs`
  * and are handled together by `handleBatch`: one transaction, one audit entry, one webhook per batch.
+ * Order: a decision handled alone (a new containment) goes before every ripe batch, and takes the
+ * lane's next turn ahead of the other background loops; the batches' messages are stopped already.
  *
  * Back-pressure: at `max` decisions (waiting, batched or in flight), `push` waits for room; the outbox
  * drainer waits with it and `full` reports it to /readyz. Nothing is lost: the drainer records an
@@ -22,8 +24,6 @@ export interface ResponseQueueOptions {
   max: number;
   batchMs: number;
   log: Logger;
-  /** Work for every decision, before the response (incidents). */
-  before?: (d: DecisionInput) => Promise<unknown>;
   handle: (d: DecisionInput) => Promise<unknown>;
   handleBatch: (ds: DecisionInput[]) => Promise<unknown>;
   /** The key decisions are batched under (an account), or undefined to handle one alone. */
@@ -50,6 +50,8 @@ export interface QueueStats {
 }
 
 const BATCH_MAX = 500;
+/** Waiting decisions gathered into their batches per turn of the lane at most. */
+const COLLECT_RUN = 256;
 
 export class ResponseQueue {
   private readonly o: ResponseQueueOptions;
@@ -192,37 +194,29 @@ export class ResponseQueue {
 
   private async work(): Promise<void> {
     for (;;) {
-      await laneTurn();
-      const batch = this.ready.shift();
-      if (batch) {
-        // a batch's decisions are collected at once (the window is the window) and go through the
-        // per-decision work when the batch runs
-        for (const i of batch) {
-          await this.before(i);
-          await laneTurn();
-        }
-        await this.run(batch, () => this.o.handleBatch(batch.map((i) => i.d)));
-        this.counts.batches++;
-        this.counts.batchedDecisions += batch.length;
-      } else {
-        const item = this.waiting.shift();
-        if (!item) return;
+      // decisions waiting (new containments among them) take the lane's next turn ahead of the other loops
+      await laneTurn(this.waiting.length > 0);
+      // a decision handled alone (a new containment above all) goes ahead of the batches: those are a
+      // contained account's later messages, which the check already stops. Batches first held each new
+      // containment of a mass incident behind every ripe batch (docs/scenarios.md, issue 17)
+      let item: Item | undefined;
+      for (let n = 0; n < COLLECT_RUN && (item = this.waiting.shift()); n++) {
         const key = this.o.batchMs > 0 && !this.closing ? this.o.batchKey(item.d) : undefined;
-        if (key !== undefined) {
-          this.collect(key, item);
-          continue;
-        }
-        await this.before(item);
-        await this.run([item], () => this.o.handle(item.d));
+        if (key === undefined) break;
+        this.collect(key, item);
+        item = undefined;
       }
-    }
-  }
-
-  private async before(item: Item): Promise<void> {
-    try {
-      await this.o.before?.(item.d);
-    } catch (err) {
-      this.o.log.error({ err, decision: item.d.id }, 'decision work failed');
+      if (item) {
+        const one = item;
+        await this.run([one], () => this.o.handle(one.d));
+        continue;
+      }
+      if (this.waiting.length > 0) continue;
+      const batch = this.ready.shift();
+      if (!batch) return;
+      await this.run(batch, () => this.o.handleBatch(batch.map((i) => i.d)));
+      this.counts.batches++;
+      this.counts.batchedDecisions += batch.length;
     }
   }
 
