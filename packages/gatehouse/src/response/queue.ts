@@ -12,8 +12,9 @@ import type { DecisionInput } from './types.ts';
  *
  * Coalescing: decisions `batchKey` names (a contained account's later messages) wait up to `batchMs`
  * and are handled together by `handleBatch`: one transaction, one audit entry, one webhook per batch.
- * Order: a decision handled alone (a new containment) goes before every ripe batch, and takes the
- * lane's next turn ahead of the other background loops; the batches' messages are stopped already.
+ * Order: a decision handled alone (a new containment) goes before every ripe batch; the batches'
+ * messages are stopped already. It takes its turn of the lane like the other background loops: ahead
+ * of them it applied containments sooner but slowed the checks (docs/scenarios.md, issue 17).
  *
  * Back-pressure: at `max` decisions (waiting, batched or in flight), `push` waits for room; the outbox
  * drainer waits with it and `full` reports it to /readyz. Nothing is lost: the drainer records an
@@ -194,8 +195,7 @@ export class ResponseQueue {
 
   private async work(): Promise<void> {
     for (;;) {
-      // decisions waiting (new containments among them) take the lane's next turn ahead of the other loops
-      await laneTurn(this.waiting.length > 0);
+      await laneTurn();
       // a decision handled alone (a new containment above all) goes ahead of the batches: those are a
       // contained account's later messages, which the check already stops. Batches first held each new
       // containment of a mass incident behind every ripe batch (docs/scenarios.md, issue 17)

@@ -69,9 +69,7 @@ export class Runner {
 
   /**
    * The decision's steps planned one after another and committed in one transaction; undefined when
-   * it could not be done so (a plan or the transaction failed: the caller runs each step alone). The
-   * plans (reads, about a millisecond in all) run back to back: a turn of the lane after each held every
-   * new containment of a mass incident for nine turns of a saturated event loop (docs/scenarios.md).
+   * it could not be done so (a plan or the transaction failed: the caller runs each step alone).
    */
   private async runTogether(
     policy: Policy,
@@ -109,6 +107,7 @@ export class Runner {
           const detail = d.checked ? { ...plan.detail, checked: d.action } : plan.detail;
           planned.push({ step, plan, detail, at: out.length });
           out.push({ kind, rule: step.rule, mode: step.mode, status: 'done', detail, ms: 0 });
+          await laneTurn();
         }
       }
       if (planned.length === 0) return out;
