@@ -181,6 +181,12 @@ const ASK_ALTS: readonly Alt[] = [
     'cjk',
     `(?:费|保证金|押金|定金)${NUM}(?![^。！？!?]{0,12}?(?:交完|付完|缴完|已交|已付|已缴|交过|付过|刚交|刚付|已经交|已经付))|交[^，。！？,.!?]{0,4}?(?:费|金)`,
   ],
+  // money to move, named first with 把 (先把押金打过去, 请把尾款转过来, 你把钱汇到…); not the sender's own
+  // report or offer (我先把钱转了, 我把押金付过了)
+  [
+    'cjk',
+    `(?:(?<=^|[，。！？,.!?\\s])(?:请先|请|先)?|(?<!我)先|[你您](?:先)?)把[^，。！？,.!?]{0,6}?(?:钱|款|押金|定金|保证金|费|税)[^，。！？,.!?]{0,3}?${PAY_ZH}(?!的|过(?![去来]))`,
+  ],
   ['cjk', '卡号[^，。！？,.!?]{0,3}?\\d{4}'],
   ['', '\\d{4}\\s?\\d{4,6}\\s?\\d{4}'],
   ['cjk', '(?:别|不要|先别|千万别|不能|不得)(?:告诉|跟|声张|打电话|挂断|让)|屏幕共享|远程'],
@@ -254,11 +260,11 @@ const ASK_ALTS: readonly Alt[] = [
   ],
   [
     'latin',
-    '(?:^|[,.!?:;\\-]\\s*|\\b(?:please|pls|just|kindly|urgently|now)\\s)(?:send|transfer|wire|lend|pay|buy|move|call|click|verify|confirm|update|reply|text|contact|download|install|press|claim|tell|give|deposit|settle|unlock|renew|top up|process|arrange|authori[sz]e)\\b',
+    '(?:^|[,.!?:;\\-]\\s*|\\b(?:please|pls|just|kindly|urgently|now)\\s)(?:send|transfer|wire|lend|pay|buy|move|call|click|verify|confirm|update(?!\\s(?:your |my |the )?(?:contacts?|address ?book|phone ?book|numbers?)\\b)|reply|text|contact|download|install|press|claim|tell|give|deposit|settle|unlock|renew|top up|process|arrange|authori[sz]e)\\b',
   ],
   [
     'latin',
-    '\\bwith (?:gift cards?|itunes|steam cards?|bitcoin|btc|crypto)\\b|\\bkeep (?:this|it) between|\\b(?:verify|confirm|update) your\\b',
+    '\\bwith (?:gift cards?|itunes|steam cards?|bitcoin|btc|crypto)\\b|\\bkeep (?:this|it) between|\\b(?:verify|confirm|update) your\\b(?! (?:contacts?|address ?book|phone ?book|numbers?)\\b)',
   ],
 
   // the sender's own need put to the reader (i need £700, need 300 quid), a fee the reader's parcel
@@ -311,6 +317,20 @@ const ASK_ALTS: readonly Alt[] = [
   // a ransom's demand: cash to be got ready, the police kept out (准备好二十万现金, 不许报警)
   ['cjk', '准备好?[^，。！？,.!?]{0,8}?(?:现金|赎金)|不(?:许|准|得)报警'],
   ['latin', '\\b(?:could|can|may) i (?:please |possibly )?borrow\\b'],
+  // a fee the reader must pay before something is released (a processing fee of $99 is required to release
+  // the funds), payment demanded in advance (he only takes Bitcoin upfront), money put into an account
+  [
+    'latin',
+    '\\b(?:fee|deposit|charge|tax)(?:es|s)?\\b[^.!?]{0,24}?\\b(?:is|are) (?:required|needed)\\b|\\b(?:required|needed) (?:to|before) (?:release|unlock|receive|claim|process|collect)\\b',
+  ],
+  [
+    'latin',
+    '\\b(?:pay|takes?|accepts?|fee|bitcoin|btc|crypto|gift cards?)\\b[^.!?]{0,20}?\\b(?:upfront|up front|in advance)\\b',
+  ],
+  [
+    'latin',
+    '\\bput (?:it|that|this|the money|money|the rest|[£$€]?\\d[\\d,.]*) (?:in|into|on) (?:this|my|the|our) (?:\\w+ )?(?:account|card)\\b',
+  ],
   // a first deposit asked to begin (just start with 300, the minimum deposit is 500)
   ['latin', '\\b(?:start|begin) with (?:just |only )?(?:[£$€]\\s?)?\\d|\\bminimum deposit\\b'],
   [
@@ -347,7 +367,7 @@ const CONTACT_ALTS: readonly Alt[] = [
   ],
   [
     'latin',
-    '\\b(?:dm|pm|inbox|message|add|contact|text|whatsapp|telegram) (?:me|us|(?:our|the|my) (?:hr|agent|manager|team|recruiter|staff|assistant))\\b|\\breply (?:yes|y|1)\\b',
+    '\\b(?:dm|pm|inbox|message|add|contact|text|whatsapp|telegram) (?:me|us|(?:our|the|my) (?:hr|agent|manager|team|recruiter|staff|assistant))\\b|\\breply (?:yes|y|1)\\b|\\b(?:want|need) (?:his|her|their|my) (?:contact|number|details|whatsapp|telegram)\\b',
   ],
 ];
 const CONTACT_RE = byScripts(CONTACT_ALTS);

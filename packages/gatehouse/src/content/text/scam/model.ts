@@ -169,8 +169,10 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * after that change and scored once with both models: acquaintance 34 → 36 of 40, other fraud 10 of 10 with
  * both, chat 1 of 40 with both (a fee named with its price). L–O: later rounds, and P (investment
  * lures, friends settling up) written before the seventh round and scored once before it (ROUNDS.md).
+ * Q: written before the eighth round and scored once before it (new pretexts, an office's own money
+ * collections, new-number notices without an ask, scam warnings in chat).
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P';
+export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q';
 export const LETTER_SETS: readonly LetterSet[] = [
   'D',
   'E',
@@ -185,6 +187,7 @@ export const LETTER_SETS: readonly LetterSet[] = [
   'N',
   'O',
   'P',
+  'Q',
 ];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);

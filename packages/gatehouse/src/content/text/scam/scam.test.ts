@@ -243,6 +243,32 @@ describe('scam intents are learned, not listed', () => {
       assert.equal(ask(t, 0.99), null, t);
   });
 
+  it('money moved with 把, a fee required before a release, payment in advance and money put into an account are asks; reports and new-number notices are not', () => {
+    const ask = (t: string, p: number) => readerAsk(t, normalize(t), p)?.original ?? null;
+    for (const [t, term] of [
+      ['验货没问题的话，先把定金转过来', '先把定金转'],
+      ['你把保证金汇过去，对方就放货', '你把保证金汇'],
+      ['请把尾款打到公司新账户', '请把尾款打'],
+      ['a handling fee of 49 dollars is required before delivery', 'fee of 49 dollars is required'],
+      ['your winnings are ready, a small charge is needed to release them', 'charge is needed'],
+      ['the agent works fast but only accepts gift cards in advance', 'accepts gift cards in advance'],
+      ['can you put 80 into my card tonight', 'put 80 into my card'],
+    ] as const)
+      assert.equal(ask(t, 0.41), term, t);
+    // a contact offered is a weak ask, like a push to another channel
+    assert.equal(ask('he got my savings back, want his number?', CONTACT_ASK_MIN), 'want his number');
+    assert.equal(ask('he got my savings back, want his number?', CONTACT_ASK_MIN - 0.01), null);
+    for (const t of [
+      '我先把钱转了，你查一下',
+      '我把押金付过了，钥匙在物业',
+      '钱我已经把它存进银行了',
+      'new phone, please update your contacts with this number',
+      'the gas bill is due on friday, I paid my half',
+      'we paid the deposit in advance last month',
+    ])
+      assert.equal(ask(t, 0.99), null, `${t} -> ${ask(t, 0.99)}`);
+  });
+
   it(
     'held-out evaluation set and real ham stay within the targets',
     { skip: scamDataAvailable() ? false : 'datasets absent' },
