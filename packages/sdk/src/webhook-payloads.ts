@@ -22,6 +22,7 @@ import { AccountRestore } from './recovery-events.ts';
  * | `message.release` | a held message may go out | deliver it |
  * | `message.expire` | a held message's time ran out | drop it |
  * | `content.quarantine` | content of a campaign (text, domain, image fingerprints) is blocked until `expiresAt` | nothing required (the pre-send check refuses it); may hide it |
+ * | `content.quarantine_lifted` | a quarantine ended before `expiresAt`: an operator lifted it, or Gatehouse saw owners passing the content along organically | show what you hid of it again; no account (the content is platform-wide) |
  * | `owner.challenge` | "was this you?" | show `text` to the owner on another session; the answer goes to `POST /v1/me/challenges/{id}` |
  * | `owner.notify` | a notice for the owner (containment, sign-in from somewhere new, …) | show `text` (and `notice`) in the app |
  * | `session.revoked`, `sessions.revoked_all`, `password.changed`, `recovery.factors_changed` | identity changes | see `account-webhooks.ts` |
@@ -146,6 +147,20 @@ export const ContentQuarantineWebhook = z.object({
 });
 export type ContentQuarantineWebhook = z.infer<typeof ContentQuarantineWebhook>;
 
+export const ContentQuarantineLiftedWebhook = z.object({
+  /** The fingerprint keys no longer quarantined (as in `content.quarantine`). */
+  keys: z.array(z.string()),
+  /**
+   * `operator`: the safety team lifted it; `organic`: owners on their own devices pass the content along
+   * and no campaign holds it (an early quarantine that turned out to hold a crowd). A quarantine that
+   * ran to its `expiresAt` sends nothing: its end was announced.
+   */
+  reason: z.enum(['operator', 'organic']),
+  /** The decision whose `content.quarantine` this ends. */
+  decision: z.string(),
+});
+export type ContentQuarantineLiftedWebhook = z.infer<typeof ContentQuarantineLiftedWebhook>;
+
 export const OwnerChallengeWebhook = z.object({
   challenge: z.string(),
   account: z.string(),
@@ -191,6 +206,7 @@ export const WEBHOOKS = {
   'message.release': MessageReleaseWebhook,
   'message.expire': MessageExpireWebhook,
   'content.quarantine': ContentQuarantineWebhook,
+  'content.quarantine_lifted': ContentQuarantineLiftedWebhook,
   'owner.challenge': OwnerChallengeWebhook,
   'owner.notify': OwnerNotifyWebhook,
   ...ACCOUNT_WEBHOOKS,

@@ -2,22 +2,30 @@
 // intruders (the password, their own devices and networks) are first to send a greeting card from a site
 // nobody linked before, so the card is quarantined when the second is contained (two others, a lure). Then owners at home pass
 // the same card on: they are held by the quarantine until the response part's sweep sees the card passed
-// along organically and lifts it (audited); the next owner's card goes out. An intruder's lure that only
-// compromised sessions send stays quarantined.
+// along organically and lifts it (audited, and a content.quarantine_lifted webhook with no account); the
+// next owner's card goes out. An intruder's lure that only compromised sessions send stays quarantined
+// until an operator lifts it (the webhook again, reason operator; a second lift is NOT_FOUND).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harness, INTRUDER, ok, OWNER, type Harness } from '../recovery/attack-harness.ts';
+import { harness, INTRUDER, ok, OWNER, refused, type Harness } from '../recovery/attack-harness.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { accountAtHome, type CheckAnswerJson as Answer } from '../testing/engine-http.ts';
-import { until } from '../testing/receiver.ts';
+import { until, webhookReceiver } from '../testing/receiver.ts';
 
 const CARD = '元宵节快乐！给你做了一张灯笼贺卡 https://www.lantern-cards.cn/c/41f';
 const LURE = '你的相册被人传到网上了，快看看 https://photo-leak-check.top/a/7';
 
 describeBackends('an automatic quarantine gives way to organic spread (HTTP)', (backend) => {
-  test('owners at home are held by the early quarantine of a card until the sweep lifts it; the lure stays quarantined', async () => {
-    const h: Harness = await harness(backend);
+  test('owners at home are held by the early quarantine of a card until the sweep lifts it (the platform told); the lure stays quarantined until an operator lifts it', async () => {
+    const receiver = await webhookReceiver();
+    const h: Harness = await harness(backend, {
+      webhookAllowHttp: true,
+      webhookAllowLoopback: true,
+      webhookPollMs: 20,
+    });
     try {
+      receiver.setSecret((await h.gh.webhooks.addEndpoint({ url: receiver.url })).secret);
+      const liftedHooks = () => receiver.received.filter((m) => m.type === 'content.quarantine_lifted');
       const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
       const live = async () =>
         (
@@ -64,6 +72,34 @@ describeBackends('an automatic quarantine gives way to organic spread (HTTP)', (
       };
       const lifted = (audit.entries ?? []).find((e) => e.action === 'quarantine.lift');
       assert.equal(lifted?.data.reason, 'organic', JSON.stringify(audit));
+      // the platform is told, once, with no account: the content is platform-wide
+      const hook = await until(
+        () => liftedHooks().find((m) => (m.data.keys as string[]).includes('d:lantern-cards.cn')),
+        'content.quarantine_lifted for the card',
+      );
+      assert.equal(hook.data.reason, 'organic');
+      assert.equal(typeof hook.data.decision, 'string');
+
+      // the operator lifts the lure's: told too, with reason operator; a second lift is refused
+      ok(
+        await h.call('DELETE', `/v1/quarantine/${encodeURIComponent('d:photo-leak-check.top')}`, {
+          key: h.op,
+        }),
+        204,
+      );
+      const byOperator = await until(
+        () => liftedHooks().find((m) => (m.data.keys as string[]).includes('d:photo-leak-check.top')),
+        'content.quarantine_lifted for the lure',
+      );
+      assert.equal(byOperator.data.reason, 'operator');
+      refused(
+        await h.call('DELETE', `/v1/quarantine/${encodeURIComponent('d:photo-leak-check.top')}`, {
+          key: h.op,
+        }),
+        404,
+        'NOT_FOUND',
+      );
+      assert.ok(!(await live()).includes('d:photo-leak-check.top'));
 
       // the seventh owner's card goes out
       const last = await owners[6]!.check(sessions[6]!, CARD, 2);
@@ -71,6 +107,7 @@ describeBackends('an automatic quarantine gives way to organic spread (HTTP)', (
       assert.equal(last.verdict, 'allow', JSON.stringify(last));
     } finally {
       await h.cleanup();
+      receiver.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../errors/index.ts';
+import type { Tx } from '../store/db.ts';
 import { responseStore as q } from './store.ts';
 import type { ResponseDeps } from './types.ts';
 
@@ -24,12 +25,22 @@ export class Quarantine {
   async lift(key: string, actor: string): Promise<void> {
     const t = this.now();
     await this.d.db.transaction().execute(async (tx) => {
-      const r = await q.liftQuarantine(tx, key, t);
-      if (Number(r.numUpdatedRows) === 0)
-        throw new GatehouseError('NOT_FOUND', `no live quarantine for ${key}`);
+      const decision = await q.liftQuarantine(tx, key, t);
+      if (decision === undefined) throw new GatehouseError('NOT_FOUND', `no live quarantine for ${key}`);
       await this.d.audit.appendInTx(tx, { actor, action: 'quarantine.lift', subject: key, data: {} });
+      await this.lifted(tx, key, 'operator', decision);
     });
+    this.d.onCommit?.();
     this.d.engine.unquarantine(key);
+  }
+
+  /** The platform is told of a quarantine that ended early (one that expired was announced with its end). */
+  private lifted(tx: Tx, key: string, reason: 'operator' | 'organic', decision: string): Promise<void> {
+    return this.d.delivery.enqueueInTx(tx, {
+      type: 'content.quarantine_lifted',
+      id: `quarantine_lifted:${key}:${decision}`,
+      payload: { keys: [key], reason, decision },
+    });
   }
 
   /**
@@ -51,18 +62,21 @@ export class Quarantine {
     if (this.d.engine.organic)
       for (const r of await q.liveQuarantine(this.d.db, t)) {
         if (r.kind === 'i' || !this.d.engine.organic(r.key)) continue;
-        await this.d.db.transaction().execute(async (tx) => {
-          await q.liftQuarantine(tx, r.key, t);
+        const done = await this.d.db.transaction().execute(async (tx) => {
+          if ((await q.liftQuarantine(tx, r.key, t)) === undefined) return false;
+          await this.lifted(tx, r.key, 'organic', r.decision_id);
           await this.d.audit.appendInTx(tx, {
             actor: 'system',
             action: 'quarantine.lift',
             subject: r.key,
             data: { reason: 'organic', decision: r.decision_id },
           });
+          return true;
         });
         this.d.engine.unquarantine(r.key);
-        organic++;
+        if (done) organic++;
       }
+    if (organic > 0) this.d.onCommit?.();
     return expired.length + organic;
   }
 

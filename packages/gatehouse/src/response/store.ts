@@ -181,13 +181,16 @@ export const responseStore = {
       .where('expires_at', '<=', now)
       .execute();
   },
-  liftQuarantine(q: Q, key: string, now: number) {
-    return q
+  /** Lifts a live quarantine; the decision that set it, or undefined when none was live. */
+  async liftQuarantine(q: Q, key: string, now: number): Promise<string | undefined> {
+    const r = await q
       .updateTable('quarantine')
       .set({ lifted_at: now })
       .where('key', '=', key)
       .where('lifted_at', 'is', null)
+      .returning('decision_id')
       .executeTakeFirst();
+    return r?.decision_id;
   },
 
   insertChallenge(q: Q, c: ChallengesTable) {

@@ -43,7 +43,10 @@ export interface MessageLog {
 }
 
 /** A message to the platform (a signed webhook through the transactional outbox), typed by the SDK. */
-export type PlatformMessage = WebhookMessageInput & { account: string };
+/** A message about an account; only the end of a platform-wide quarantine names none. */
+export type PlatformMessage =
+  | (WebhookMessageInput & { account: string })
+  | Extract<WebhookMessageInput, { type: 'content.quarantine_lifted' }>;
 export interface PlatformDelivery {
   enqueueInTx(tx: Tx, msg: PlatformMessage): Promise<void>;
 }
