@@ -37,4 +37,32 @@ describeBackends('owners away from home (HTTP)', (backend) => {
       await h.cleanup();
     }
   });
+
+  test('a share of a split cost asked from a new phone is held, not contained; a one-off need from one is contained', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      // the owner back from a trip on the phone bought there, on the resort's network: no device token
+      const trip = await accountAtHome(h, `aa.${backend}`);
+      const phone = await trip.signIn({ ip: '192.0.2.140', ua: INTRUDER.ua });
+      for (const text of [
+        '滑雪场门票和租板钱我先垫了，你们每人转我218',
+        'can you send me your half of the hotel, 140, I paid it all',
+      ]) {
+        const d = await trip.check(phone, text, 3);
+        assert.ok(names(d).includes('new_session_money'), JSON.stringify(d));
+        assert.notEqual(d.action, 'contain', JSON.stringify(d));
+        // held: not delivered until the owner confirms (an intruder who words its ask so gains nothing)
+        assert.notEqual(d.verdict, 'allow', JSON.stringify(d));
+      }
+      // the same kind of session asking for a one-off need of its own: contained
+      const other = await accountAtHome(h, `need.${backend}`);
+      const s = await other.signIn({ ip: '192.0.2.141', ua: INTRUDER.ua });
+      const need = await other.check(s, '我手机丢了换了新号，急需两千交押金，你先转我，明天还你', 3);
+      assert.ok(names(need).includes('new_session_money'), JSON.stringify(need));
+      assert.equal(need.action, 'contain', JSON.stringify(need));
+    } finally {
+      await h.cleanup();
+    }
+  });
 });

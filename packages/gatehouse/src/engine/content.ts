@@ -44,7 +44,13 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
         r.intents.length === 0
           ? []
           : r.intents.map((h) => ({ intent: h.intent, term: h.original, start: h.start, end: h.end }));
-      return { probability: r.probability, intents, scamAsk: r.scamAsk, scamMargin: r.scamMargin };
+      return {
+        probability: r.probability,
+        intents,
+        scamAsk: r.scamAsk,
+        scamMargin: r.scamMargin,
+        ...(r.share !== undefined ? { share: r.share } : {}),
+      };
     },
     analyzeUrls(text: string, urls: readonly string[]): UrlVerdict[] {
       const ctx = urlCtx();

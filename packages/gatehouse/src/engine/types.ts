@@ -115,6 +115,8 @@ export interface TextScore {
   scamAsk?: string;
   /** The scam model's log-odds over its threshold (≥ 0: a scam by itself); absent: -Infinity. */
   scamMargin?: number;
+  /** Where the message asks for money: the words that make it a share of a split cost ("AA", "your half"). */
+  share?: string;
 }
 export type UrlVerdictKind = 'blocked' | 'lookalike' | 'suspicious' | 'clean';
 export interface UrlVerdict {

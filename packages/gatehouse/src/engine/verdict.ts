@@ -32,6 +32,8 @@ export interface ContentVerdict {
    */
   scamAsk: string | undefined;
   scamMargin: number;
+  /** the words that make a money ask a share of a split cost ("AA", "一人三百二", "your half") */
+  shareTerm: string | undefined;
   /** a push to another channel ("add me on WeChat", a Telegram handle): not a signal on its own */
   contactTerm: string | undefined;
   abuseTerm: string | undefined;
@@ -107,7 +109,7 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
   // tonight <news link>" would score as spam on the link alone. Risky links keep their words.
   const ts =
     text.length === 0
-      ? { probability: 0, intents: [], scamAsk: undefined, scamMargin: -Infinity }
+      ? { probability: 0, intents: [], scamAsk: undefined, scamMargin: -Infinity, share: undefined }
       : content.scoreText(uv.length > 0 ? withoutCleanLinks(text, uv) : text);
   let moneyTerm: string | undefined;
   let contactTerm: string | undefined;
@@ -124,18 +126,23 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
   }
   const { scamAsk } = ts;
   const scamMargin = ts.scamMargin ?? -Infinity;
-  return fold(ts.probability, { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin }, uv);
+  const shareTerm = ts.share;
+  return fold(
+    ts.probability,
+    { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin, shareTerm },
+    uv,
+  );
 }
 
 function fold(
   probability: number,
   it: Pick<
     ContentVerdict,
-    'moneyTerm' | 'contactTerm' | 'abuseTerm' | 'abuseIntent' | 'scamAsk' | 'scamMargin'
+    'moneyTerm' | 'contactTerm' | 'abuseTerm' | 'abuseIntent' | 'scamAsk' | 'scamMargin' | 'shareTerm'
   >,
   uv: UrlVerdict[],
 ): ContentVerdict {
-  const { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin } = it;
+  const { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin, shareTerm } = it;
   const domains: string[] = [];
   let worst: UrlVerdict | undefined;
   for (const u of uv) {
@@ -154,6 +161,7 @@ function fold(
     abuseIntent,
     scamAsk,
     scamMargin,
+    shareTerm,
     urls: uv,
     domains,
     worst,

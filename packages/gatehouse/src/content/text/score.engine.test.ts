@@ -85,6 +85,7 @@ describe('scoreForEngine (staged engine entry)', () => {
       probability: scoreText(model, '').probability,
       intents: [],
       scamAsk: undefined,
+      share: undefined,
     });
     // the scam model's bias alone: far below its threshold
     assert.ok(scamMargin < -ENGINE_ASK_FLOOR, String(scamMargin));

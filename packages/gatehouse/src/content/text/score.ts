@@ -9,7 +9,7 @@ import { extractFeatures, featureName } from './features.ts';
 import { intentHits } from './intents.ts';
 import { maskLinks } from './links.ts';
 import { largestAmount } from './amounts.ts';
-import { readerAsk, scamCues, type Cue } from './scam/cues.ts';
+import { readerAsk, scamCues, sharedCost, type Cue } from './scam/cues.ts';
 import { defaultScamModel } from './scam/model.ts';
 import { compactText, MAX_LINK_SCAN, toOriginalOffset } from './long.ts';
 import type { IntentHit } from './intents.ts';
@@ -346,6 +346,11 @@ export interface EngineTextScore {
    * session that is not the owner's usual one) adds it before comparing with 0.
    */
   scamMargin: number;
+  /**
+   * Where the message asks for money (`scamAsk`, or a money intent): the words that make it a share of
+   * a cost split among several people (cues.ts `sharedCost`: AA, 一人三百二, "your half"), else undefined.
+   */
+  share: string | undefined;
 }
 
 const logOdds = (p: number) => Math.log(p / (1 - p));
@@ -365,6 +370,7 @@ const ENGINE_ERROR: EngineTextScore = Object.freeze({
   intents: Object.freeze([]),
   scamAsk: undefined,
   scamMargin: -Infinity,
+  share: undefined,
 });
 
 /**
@@ -388,7 +394,9 @@ export function scoreForEngine(model: TextModel, text: string): EngineTextScore 
       else if (scamMargin >= -ENGINE_ASK_FLOOR && hasPaymentCue(c.bounded, c.norm))
         scamAsk = readerAsk(c.bounded, c.norm, s.probability)?.original;
     }
-    return { probability: c.probability, intents: c.intents, scamAsk, scamMargin };
+    const asks = scamAsk !== undefined || c.intents.some((h) => h.intent === 'money');
+    const share = asks ? sharedCost(c.bounded, c.norm) : undefined;
+    return { probability: c.probability, intents: c.intents, scamAsk, scamMargin, share };
   } catch {
     return ENGINE_ERROR;
   }

@@ -154,7 +154,8 @@ export const newSessionBurst: Detector<MessageContext> = {
 /**
  * "Friend needs money": a money request from a session that is not the owner's usual one (signed
  * in < 72 h ago where an intruder signs in: `newPlace`). The account's own evidence is enough — no
- * crowd needed: half strength for the first recipient (the message is held), full from the second.
+ * crowd needed: half strength for the first recipient (the message is held), full from the second —
+ * except for a share of a split cost (`shareTerm`: AA, 一人三百二, "your half"), held at half strength.
  * A scam's ask counts as a money request: the message asks the reader for something ("it's me, new
  * number … could you pay a bill for me"), money word or not, and the scam model reads it as a scam —
  * from such a session already when it comes within UNUSUAL_SESSION_SCAM_PRIOR of its threshold
@@ -186,12 +187,21 @@ export const newSessionMoney: Detector<MessageContext> = {
               en: `, then to talk on another app ("${c.solicit}")`,
               zh: `，又拉人到其他平台聊（“${c.solicit}”）`,
             };
+    // a share of a cost split among several ("AA，一人三百二", "your half"): friends settling up from the
+    // phone they bought on the trip; held, never contained on this alone (an intruder who words its ask
+    // so has each message held: none is delivered)
+    const share = v.shareTerm;
+    const full = n >= 2 && share === undefined;
+    const of =
+      share !== undefined
+        ? { en: ` (a share of a split cost: "${share}")`, zh: `（分摊费用：“${share}”）` }
+        : { en: '', zh: '' };
     out.emit(
       'new_session_money',
       n,
-      (n >= 2 ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
-      `asks ${n} ${n === 1 ? 'person' : 'people'} for money${how.en} from a session just signed in on a new device or network`,
-      `在新设备/新网络刚登录的会话中向 ${n} 人要钱${how.zh}`,
+      (full ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
+      `asks ${n} ${n === 1 ? 'person' : 'people'} for money${how.en}${of.en} from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 人要钱${how.zh}${of.zh}`,
     );
   },
 };

@@ -395,6 +395,35 @@ export function readerAsk(original: string, norm: Normalized, p: number): Cue | 
   return { cue: 'ask', start: o.start, end: o.end, original: original.slice(o.start, o.end) };
 }
 
+/**
+ * A share of a cost the sender split among several people (friends settling up after a trip or a
+ * dinner): AA, 一人/每人 + a sum, 人均, 均摊 / 平摊 / 分摊, 你那份; "your half / share / part", "split", "per
+ * person", "a head", "came to 210 each". Not "100 each" alone (two gift cards at 100 each) and not a
+ * group's collection for a third party. The engine weighs an ask for such a share from a new phone as
+ * one to hold, not to contain (engine/detectors/session.ts).
+ */
+const SHARE_ALTS: readonly Alt[] = [
+  [
+    'cjk',
+    `(?<![a-z])aa(?![a-z])|(?:一人|每人|人均|每个人)[^，。！？,.!?]{0,4}?${SUM}|你们(?:每人|一人|各)|均摊|平摊|分摊|(?:你|您)(?:的)?(?:那份|那一份|那部分)|我(?:先)?垫(?:了|付了|的)`,
+  ],
+  [
+    'latin',
+    '\\byour (?:half|share|part|cut|portion)\\b|\\bsplit (?:it|the (?:bill|cost|costs|rent|fuel|petrol|gas))\\b|\\bper (?:person|head)\\b|\\ba head\\b|\\b(?:came|comes|come|worked|works|work) (?:out )?(?:to|at) (?:[£$€]\\s?)?\\d[\\d,.]* (?:each|pp)\\b|\\beach of us\\b',
+  ],
+];
+const SHARE_RE = byScripts(SHARE_ALTS);
+
+/** The words that make an ask a share of a split cost (see SHARE_ALTS), or undefined. */
+export function sharedCost(original: string, norm: Normalized): string | undefined {
+  const re = SHARE_RE[SPLIT ? scriptsOf(norm.text) : LATIN | CJK]!;
+  re.lastIndex = 0;
+  const m = re.exec(norm.text);
+  if (!m) return undefined;
+  const o = toOriginalSpan(norm, m.index, m.index + m[0].length);
+  return original.slice(o.start, o.end).replace(/^[\s,.，。]+|[\s,.，。]+$/gu, '');
+}
+
 /** Every cue in a message, with spans in the original text. */
 export function scamCues(original: string, norm: Normalized): Cue[] {
   const out: Cue[] = [];

@@ -15,7 +15,7 @@ import {
   trainScamModel,
 } from './model.ts';
 import { generateScamData } from './generate.ts';
-import { CONTACT_ASK_MIN, readerAsk } from './cues.ts';
+import { CONTACT_ASK_MIN, readerAsk, sharedCost } from './cues.ts';
 import { normalize } from '../normalize.ts';
 import { saveModel } from '../serialize.ts';
 
@@ -267,6 +267,30 @@ describe('scam intents are learned, not listed', () => {
       'we paid the deposit in advance last month',
     ])
       assert.equal(ask(t, 0.99), null, `${t} -> ${ask(t, 0.99)}`);
+  });
+
+  it('a share of a split cost is named (AA, per person, your half); an item price and a one-off need are not', () => {
+    const share = (t: string) => sharedCost(t, normalize(t));
+    for (const [t, term] of [
+      ['露营的装备和营地费AA吧，转我就行', 'AA'],
+      ['昨晚火锅一共八百四，每人差不多两百一，微信转我', '每人差不多两百一'],
+      ['景区门票你们每人转我九十', '你们每人'],
+      ['酒店钱我先垫了，你看着转我', '我先垫了'],
+      ['押金退了，你的那份我明天转你，油费你转我', '你的那份'],
+      ['the airbnb worked out to 180 each, send it when you can', 'worked out to 180 each'],
+      ['can you send your share of the taxi, 22', 'your share'],
+      ["let's split the bill, paypal me 31", 'split the bill'],
+      ['it was 45 per person in the end', 'per person'],
+    ] as const)
+      assert.equal(share(t), term, t);
+    for (const t of [
+      'can you grab two Apple gift cards for me, 100 each',
+      '妈，我手机坏了，急需三千交房租，转到这个卡上',
+      'could you lend me 200 till friday',
+      '一人做事一人当',
+      'I need 500 for the hospital, please send it now',
+    ])
+      assert.equal(share(t), undefined, t);
   });
 
   it(
