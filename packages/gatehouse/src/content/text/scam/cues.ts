@@ -92,11 +92,11 @@ const CUE_ALTS: ReadonlyArray<[CueName, readonly Alt[]]> = [
       ],
       [
         'cjk',
-        '(?:转账|转到|转入|打款|汇款|借钱|借点钱|充值|手续费|保证金|解冻金|工本费|服务费|会员费|押金|定金|入会费|报名费|罚款|赔偿|退款|理赔)',
+        '(?:转账|转到|转入|打款|汇款|借钱|借点钱|充值|手续费|保证金|解冻金|工本费|服务费|会员费|押金|定金|入会费|报名费|罚款|赔偿|退款|理赔|卡密|兑换码|充值卡|点卡|礼品卡|购物卡|京东卡|游戏卡)',
       ],
       [
         'latin',
-        '(?:send|transfer|wire|lend|borrow|pay|buy)\\b[^,.!?]{0,24}?(?:[£$€]\\s?\\d|\\d+\\s?(?:pounds|dollars)|gift cards?|fee|money|fine|invoice|btc)',
+        '(?:send|transfer|wire|lend|borrow|pay|buy|grab|pick up|get)\\b[^,.!?]{0,24}?(?:[£$€]\\s?\\d|\\d+\\s?(?:pounds|dollars)|(?:gift|steam|apple|itunes|google play|amazon|prepaid|xbox|psn|razer) ?cards?|fee|money|fine|invoice|btc)',
       ],
       ['latin', '(?:fee|deposit|fine|refund)\\b'],
       ['cjk', '(?:帮我|替我|给我)(?:付|买|充|交|垫|打)'],
@@ -125,7 +125,7 @@ const CUE_ALTS: ReadonlyArray<[CueName, readonly Alt[]]> = [
     [
       ['cjk', '卡号|账户|账号|收款(?:码|人)?|这个卡|这张卡|卡上|安全账户|监管账户'],
       ['', '\\d{4}\\s?\\d{4}\\s?\\d{4}'],
-      ['latin', 'account|sort code|(?:send|give) me the codes'],
+      ['latin', 'account|sort code|(?:send|give|text|message) me the (?:codes?|card numbers?|pins?)'],
     ],
   ],
 ];
@@ -238,7 +238,7 @@ const ASK_ALTS: readonly Alt[] = [
   // English: the reader as the subject (can you send …), the sender or an account as the object
   [
     'latin',
-    '\\b(?:can|could|would|will) (?:you|u|ya)\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|pick up|top up|cover|spot|spare|move|give|process|forward|venmo|paypal|zelle|western union|moneygram|e-?transfer|cash ?app|revolut)\\b',
+    '\\b(?:can|could|would|will) (?:you|u|ya)\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|grab|pick up|top up|cover|spot|spare|move|give|process|forward|venmo|paypal|zelle|western union|moneygram|e-?transfer|cash ?app|revolut)\\b',
   ],
   ['latin', '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b'],
   [

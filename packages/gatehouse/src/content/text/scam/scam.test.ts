@@ -15,7 +15,7 @@ import {
   trainScamModel,
 } from './model.ts';
 import { generateScamData } from './generate.ts';
-import { CONTACT_ASK_MIN, readerAsk, sharedCost } from './cues.ts';
+import { CONTACT_ASK_MIN, readerAsk, scamCues, sharedCost } from './cues.ts';
 import { normalize } from '../normalize.ts';
 import { saveModel } from '../serialize.ts';
 
@@ -267,6 +267,26 @@ describe('scam intents are learned, not listed', () => {
       'we paid the deposit in advance last month',
     ])
       assert.equal(ask(t, 0.99), null, `${t} -> ${ask(t, 0.99)}`);
+  });
+
+  it('a gift or game card bought for the sender, and its code sent back, is a payment; a card of one’s own is not', () => {
+    const pays = (t: string) =>
+      scamCues(t, normalize(t)).some((c) => c.cue === 'transfer' || c.cue === 'payee');
+    const ask = (t: string) => readerAsk(t, normalize(t), 0.5)?.original ?? null;
+    for (const t of [
+      'could you pick up three google play cards for me',
+      'can you get a razer card and text me the pins',
+      '下班路上帮我买张礼品卡，卡密拍给我',
+      '顺手帮我买几张游戏卡，兑换码发我',
+    ])
+      assert.ok(pays(t), t);
+    assert.equal(ask('can you grab two steam cards for my cousin'), 'can you grab');
+    for (const t of [
+      'my new bank card came today',
+      '我的购物车里还有东西没结算',
+      'the card game was fun last night',
+    ])
+      assert.ok(!pays(t), t);
   });
 
   it('a share of a split cost is named (AA, per person, your half); an item price and a one-off need are not', () => {
