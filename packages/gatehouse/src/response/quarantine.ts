@@ -28,17 +28,25 @@ export class Quarantine {
       const decision = await q.liftQuarantine(tx, key, t);
       if (decision === undefined) throw new GatehouseError('NOT_FOUND', `no live quarantine for ${key}`);
       await this.d.audit.appendInTx(tx, { actor, action: 'quarantine.lift', subject: key, data: {} });
-      await this.lifted(tx, key, 'operator', decision);
+      await this.lifted(tx, key, 'operator', decision, t);
     });
     this.d.onCommit?.();
     this.d.engine.unquarantine(key);
   }
 
   /** The platform is told of a quarantine that ended early (one that expired was announced with its end). */
-  private lifted(tx: Tx, key: string, reason: 'operator' | 'organic', decision: string): Promise<void> {
+  private lifted(
+    tx: Tx,
+    key: string,
+    reason: 'operator' | 'organic',
+    decision: string,
+    at: number,
+  ): Promise<void> {
     return this.d.delivery.enqueueInTx(tx, {
       type: 'content.quarantine_lifted',
-      id: `quarantine_lifted:${key}:${decision}`,
+      // the same decision's quarantine may be set again (and lifted again) later: the lift's time too
+      id: `quarantine_lifted:${key}:${decision}:${at}`,
+      at,
       payload: { keys: [key], reason, decision },
     });
   }
@@ -64,7 +72,7 @@ export class Quarantine {
         if (r.kind === 'i' || !this.d.engine.organic(r.key)) continue;
         const done = await this.d.db.transaction().execute(async (tx) => {
           if ((await q.liftQuarantine(tx, r.key, t)) === undefined) return false;
-          await this.lifted(tx, r.key, 'organic', r.decision_id);
+          await this.lifted(tx, r.key, 'organic', r.decision_id, t);
           await this.d.audit.appendInTx(tx, {
             actor: 'system',
             action: 'quarantine.lift',
