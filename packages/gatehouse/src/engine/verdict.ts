@@ -126,10 +126,9 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
   }
   const { scamAsk } = ts;
   const scamMargin = ts.scamMargin ?? -Infinity;
-  const shareTerm = ts.share;
   return fold(
     ts.probability,
-    { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin, shareTerm },
+    { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin, shareTerm: ts.share },
     uv,
   );
 }

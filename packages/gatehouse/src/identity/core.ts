@@ -8,7 +8,7 @@ import type {
   SignInMethod,
 } from '@gatehouse/sdk';
 import { newEventId, outboxStore } from '../bus/index.ts';
-import type { Db, Tx } from '../store/db.ts';
+import { lockConflict, retryTransient, type Db, type Tx } from '../store/db.ts';
 import type { EnqueueWebhook, WebhookMessageInput } from '../webhooks/index.ts';
 import type { GeoLookup } from './geo/geo.ts';
 import type { SigninOptions } from './mfa/options.ts';
@@ -185,19 +185,6 @@ export interface StateChange {
 }
 export type StateHook = (tx: Tx, change: StateChange) => Promise<void>;
 
-/** A deadlock victim or a serialization failure (PostgreSQL): the transaction is run again, twice at most. */
-async function retryLockConflict<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code;
-      if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-    }
-  }
-}
-
 /**
  * Runs a state change with its bus events (outbox: the types someone subscribes to), the engine's copy
  * of them (its event log) and platform webhooks in one transaction; the events carry `t`, the change's
@@ -217,30 +204,35 @@ export async function inTx<T>(
   let webhooks = 0;
   let others = false;
   // PostgreSQL: concurrent changes of one account (sign-ins at once) may take the event log's lock and
-  // the account's rows in different orders; the deadlock's victim is run again, not answered STORE_BUSY
-  const result = await retryLockConflict(() =>
-    db.transaction().execute(async (tx) => {
-      const queued: WebhookMessageInput[] = [];
-      events = [];
-      others = false;
-      if (reports && opts.engineLog) await opts.engineLog.lock(tx);
-      const r = await fn(tx, {
-        emit: (e) => events.push({ ...e, id: newEventId(), time: t } as IdentityEvent),
-        webhook: (type, payload) =>
-          queued.push({ type, account: payload.account, payload } as WebhookMessageInput),
-        noticed: () => {
-          others = true;
-        },
-      });
-      logged = opts.engineLog && events.length > 0 ? await opts.engineLog.append(tx, events) : 0;
-      const publishes = opts.publishes;
-      const outbox = publishes ? events.filter((e) => publishes(e.type)) : events;
-      await outboxStore.append(tx, outbox);
-      published = outbox.length;
-      if (opts.enqueueWebhook) for (const w of queued) await opts.enqueueWebhook(tx, w);
-      webhooks = queued.length;
-      return r;
-    }),
+  // the account's rows in different orders; the deadlock's victim is run again (twice at most), not
+  // answered STORE_BUSY. Not a unique violation: that is the answer (a handle taken)
+  const result = await retryTransient(
+    () =>
+      db.transaction().execute(async (tx) => {
+        const queued: WebhookMessageInput[] = [];
+        events = [];
+        others = false;
+        if (reports && opts.engineLog) await opts.engineLog.lock(tx);
+        const r = await fn(tx, {
+          emit: (e) => events.push({ ...e, id: newEventId(), time: t } as IdentityEvent),
+          webhook: (type, payload) =>
+            queued.push({ type, account: payload.account, payload } as WebhookMessageInput),
+          noticed: () => {
+            others = true;
+          },
+        });
+        logged = opts.engineLog && events.length > 0 ? await opts.engineLog.append(tx, events) : 0;
+        const publishes = opts.publishes;
+        const outbox = publishes ? events.filter((e) => publishes(e.type)) : events;
+        await outboxStore.append(tx, outbox);
+        published = outbox.length;
+        if (opts.enqueueWebhook) for (const w of queued) await opts.enqueueWebhook(tx, w);
+        webhooks = queued.length;
+        return r;
+      }),
+    3,
+    undefined,
+    lockConflict,
   );
   if (published || logged || webhooks || others)
     opts.onCommit?.({ events: published, logged, webhooks, others, emitted: events });

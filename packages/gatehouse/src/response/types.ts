@@ -42,8 +42,10 @@ export interface MessageLog {
   compromiseStart(account: string, session: string | undefined, decidedAt: number): Promise<number>;
 }
 
-/** A message to the platform (a signed webhook through the transactional outbox), typed by the SDK. */
-/** A message about an account; only the end of a platform-wide quarantine names none. */
+/**
+ * A message to the platform (a signed webhook through the transactional outbox), typed by the SDK: about
+ * an account, except the end of a platform-wide quarantine.
+ */
 export type PlatformMessage =
   | (WebhookMessageInput & { account: string })
   | Extract<WebhookMessageInput, { type: 'content.quarantine_lifted' }>;

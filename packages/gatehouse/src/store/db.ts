@@ -176,22 +176,30 @@ export function transientDbError(e: unknown): boolean {
  * Runs a transaction again while it fails transiently (`transientDbError`), up to `attempts` tries,
  * waiting a jittered, doubling moment between them (an immediate retry tends to meet the same
  * competing writer in the same embrace). `run` must build everything it writes anew: a rolled-back
- * try leaves nothing behind. `onRetry` hears of each failed try that is run again (logs, counts).
+ * try leaves nothing behind. `onRetry` hears of each failed try that is run again (logs, counts); `when`
+ * narrows what is tried again (`lockConflict`: a change whose unique violation is the answer).
  */
 export async function retryTransient<T>(
   run: () => Promise<T>,
   attempts: number,
   onRetry?: (e: unknown, attempt: number) => void,
+  when: (e: unknown) => boolean = transientDbError,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (e) {
-      if (attempt >= attempts || !transientDbError(e)) throw e;
+      if (attempt >= attempts || !when(e)) throw e;
       onRetry?.(e, attempt);
       await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** Math.min(attempt, 6)));
     }
   }
+}
+
+/** A deadlock victim or a serialization failure (PostgreSQL 40P01, 40001): the same change may succeed. */
+export function lockConflict(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 /**
