@@ -7,7 +7,7 @@
 // until an operator lifts it (the webhook again, reason operator; a second lift is NOT_FOUND).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harness, INTRUDER, ok, OWNER, refused, type Harness } from '../recovery/attack-harness.ts';
+import { harness, INTRUDER, ok, OWNER, refused, signIn, type Harness } from '../recovery/attack-harness.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { accountAtHome, type CheckAnswerJson as Answer } from '../testing/engine-http.ts';
 import { until, webhookReceiver } from '../testing/receiver.ts';
@@ -79,6 +79,16 @@ describeBackends('an automatic quarantine gives way to organic spread (HTTP)', (
       );
       assert.equal(hook.data.reason, 'organic');
       assert.equal(typeof hook.data.decision, 'string');
+
+      // a stranger, an intruder with the account's password and a fresh session, and an operator key that
+      // may only read cannot lift the lure's quarantine (nor tell the platform it ended)
+      const lure = `/v1/quarantine/${encodeURIComponent('d:photo-leak-check.top')}`;
+      refused(await h.call('DELETE', lure, { from: INTRUDER }), 401, 'API_KEY_INVALID');
+      const fresh = await signIn(h, `oh0.${backend}`, INTRUDER);
+      refused(await h.call('DELETE', lure, { token: fresh, from: INTRUDER }), 401, 'API_KEY_INVALID');
+      const reader = (await h.gh.keys.create('analyst', ['response:read'])).key;
+      refused(await h.call('DELETE', lure, { key: reader }), 403, 'API_KEY_SCOPE');
+      assert.ok((await live()).includes('d:photo-leak-check.top'));
 
       // the operator lifts the lure's: told too, with reason operator; a second lift is refused
       ok(
