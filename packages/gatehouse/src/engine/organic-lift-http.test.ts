@@ -102,6 +102,11 @@ describeBackends('an automatic quarantine gives way to organic spread (HTTP)', (
         'content.quarantine_lifted for the lure',
       );
       assert.equal(byOperator.data.reason, 'operator');
+      // one lift, one message: the refused attempts sent none
+      assert.equal(
+        liftedHooks().filter((m) => (m.data.keys as string[]).includes('d:photo-leak-check.top')).length,
+        1,
+      );
       refused(
         await h.call('DELETE', `/v1/quarantine/${encodeURIComponent('d:photo-leak-check.top')}`, {
           key: h.op,
