@@ -66,7 +66,14 @@ export const AppAnomalyEvent = z.object({
   incident: z.string(),
   score: z.number(),
   signals: z.array(
-    z.object({ name: z.string(), value: z.number(), weight: z.number(), threshold: z.number() }),
+    z.object({
+      name: z.string(),
+      value: z.number(),
+      weight: z.number(),
+      threshold: z.number(),
+      /** The signal in plain words (events stored before it was added carry none). */
+      explanation: Localized.optional(),
+    }),
   ),
 });
 export type AppAnomalyEvent = z.infer<typeof AppAnomalyEvent>;

@@ -8,7 +8,11 @@
  * here without touching the detectors.
  */
 
-export type SignalGroup = 'profile' | 'session' | 'velocity' | 'content' | 'crowd' | 'state';
+/**
+ * `app`: a third-party app's reads through the resource API (oauth/anomaly.ts weighs them per app, with
+ * its own prior); no detector of an account's events emits them.
+ */
+export type SignalGroup = 'profile' | 'session' | 'velocity' | 'content' | 'crowd' | 'state' | 'app';
 
 export interface WeightDef {
   /** log-odds at full strength */
@@ -133,6 +137,32 @@ export const WEIGHTS = {
     w: 11,
     group: 'state',
     doc: 'account already contained: every later event is judged contain (the response does only what is new)',
+  },
+  // third-party apps (oauth/anomaly.ts): one app's reads in a sliding window, against the app's usual
+  app_friends_breadth: {
+    w: 2.0,
+    group: 'app',
+    doc: "an app read the friend lists of many users in 10 min (≥ 30: scraping, or its back end's tokens replayed)",
+  },
+  app_profile_breadth: {
+    w: 1.0,
+    group: 'app',
+    doc: 'an app read the profiles of many users in 10 min (≥ 200); opens an incident only with app_rate_jump',
+  },
+  app_rate_jump: {
+    w: 1.5,
+    group: 'app',
+    doc: "an app's reach in 10 min is ≥ 5× its usual (EWMA of its past windows, floor 5 users)",
+  },
+  grant_many_networks: {
+    w: 3.0,
+    group: 'app',
+    doc: "one user's grant to an app was used from ≥ 4 networks in 10 min (the grant's tokens leaked)",
+  },
+  app_networks_jump: {
+    w: 2.5,
+    group: 'app',
+    doc: "an app's tokens came from ≥ 15 networks in 10 min and ≥ 5× its usual (tokens leaked from the app)",
   },
 } as const satisfies Record<string, WeightDef>;
 

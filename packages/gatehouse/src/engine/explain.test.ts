@@ -66,6 +66,11 @@ const SAMPLE: Record<SignalName, number | string | null> = {
   session_confirmed: null,
   // a category (image, link, wording) said in words
   login_qr_shared: null,
+  app_friends_breadth: 41,
+  app_profile_breadth: 263,
+  app_rate_jump: 8.5,
+  grant_many_networks: 9,
+  app_networks_jump: 27,
 };
 
 test('every signal name has a sentence in both languages that carries its value', () => {

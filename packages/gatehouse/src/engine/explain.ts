@@ -286,6 +286,26 @@ export const SIGNAL_EXPLANATIONS = {
     en: 'This account had already been locked down as taken over.',
     zh: '该账号此前已被判定为被盗并锁定。',
   }),
+  app_friends_breadth: ({ value }) => ({
+    en: `This app read the friend lists of ${plural(num(value), 'user', 'users')} within 10 minutes.`,
+    zh: `该应用 10 分钟内读取了 ${num(value)} 位用户的好友列表。`,
+  }),
+  app_profile_breadth: ({ value }) => ({
+    en: `This app read the profiles of ${plural(num(value), 'user', 'users')} within 10 minutes.`,
+    zh: `该应用 10 分钟内读取了 ${num(value)} 位用户的资料。`,
+  }),
+  app_rate_jump: ({ value }) => ({
+    en: `This app reached ${num(value)} times as many users as it usually does in 10 minutes.`,
+    zh: `该应用 10 分钟内读取的用户数是平时的 ${num(value)} 倍。`,
+  }),
+  grant_many_networks: ({ value }) => ({
+    en: `One user's authorisation of this app was used from ${plural(num(value), 'network', 'networks')} within 10 minutes: its tokens may have leaked.`,
+    zh: `某位用户对该应用的授权 10 分钟内在 ${num(value)} 个网络中被使用：其令牌可能已泄露。`,
+  }),
+  app_networks_jump: ({ value }) => ({
+    en: `This app's tokens were used from ${plural(num(value), 'network', 'networks')} within 10 minutes, far more than usual: its tokens may have leaked.`,
+    zh: `该应用的令牌 10 分钟内在 ${num(value)} 个网络中被使用，远超平时：其令牌可能已泄露。`,
+  }),
 } as const satisfies Record<SignalName, Explainer>;
 
 /** A signal in plain words, with its values. */

@@ -15,6 +15,7 @@ export class SignalSink {
     content: 0,
     crowd: 0,
     state: 0,
+    app: 0,
   };
 
   constructor(weights: Weights) {

@@ -5,6 +5,8 @@
  *   app's own back end replaying its users' tokens);
  * - one app's tokens used from many networks (tokens leaked from the app and used elsewhere).
  */
+import type { Localized } from '@gatehouse/sdk';
+import { WEIGHTS, explainSignal, type SignalName } from '../engine/index.ts';
 
 export interface AnomalyConfig {
   windowMs: number;
@@ -41,16 +43,29 @@ export const ANOMALY_DEFAULTS: AnomalyConfig = {
   maxTracked: 100_000,
 };
 
-/** Log-odds weight of each signal; an incident opens when BIAS + Σ weights ≥ 0. */
-export const ANOMALY_WEIGHTS = {
-  app_friends_breadth: 2.0,
-  app_profile_breadth: 1.0,
-  app_rate_jump: 1.5,
-  grant_many_networks: 3.0,
-  app_networks_jump: 2.5,
-} as const;
+/**
+ * The signals, each one of the engine's (engine/config.ts, group `app`: its weight, its doc, its
+ * sentence in engine/explain.ts); an incident opens when ANOMALY_BIAS + Σ weights ≥ 0.
+ */
+export const ANOMALY_SIGNALS = [
+  'app_friends_breadth',
+  'app_profile_breadth',
+  'app_rate_jump',
+  'grant_many_networks',
+  'app_networks_jump',
+] as const satisfies readonly SignalName[];
+export type AnomalySignalName = (typeof ANOMALY_SIGNALS)[number];
+/** Log-odds weight of each signal: the engine's. */
+export const ANOMALY_WEIGHTS = Object.fromEntries(ANOMALY_SIGNALS.map((n) => [n, WEIGHTS[n].w])) as Record<
+  AnomalySignalName,
+  number
+>;
+/**
+ * The prior of one app's window (the engine's BIAS is per account event): one strong signal — a grant
+ * used from many networks, the friend lists of many users — opens an incident alone; the breadth of
+ * profiles read only with a jump over the app's usual.
+ */
 export const ANOMALY_BIAS = -2.5;
-export type AnomalySignalName = keyof typeof ANOMALY_WEIGHTS;
 
 export interface AnomalySignal {
   name: AnomalySignalName;
@@ -58,6 +73,8 @@ export interface AnomalySignal {
   weight: number;
   /** What the value is compared with. */
   threshold: number;
+  /** The engine's sentence for it (engine/explain.ts), in English and Chinese. */
+  explanation: Localized;
 }
 
 export interface Anomaly {
@@ -198,12 +215,16 @@ export class AppAnomalyDetector {
       const at = s.fired.get(kind);
       return at === undefined || r.at - at >= c.windowMs;
     };
-    const sig = (name: AnomalySignalName, value: number, threshold: number): AnomalySignal => ({
-      name,
-      value: Math.round(value * 100) / 100,
-      weight: ANOMALY_WEIGHTS[name],
-      threshold: Math.round(threshold * 100) / 100,
-    });
+    const sig = (name: AnomalySignalName, value: number, threshold: number): AnomalySignal => {
+      const v = Math.round(value * 100) / 100;
+      return {
+        name,
+        value: v,
+        weight: ANOMALY_WEIGHTS[name],
+        threshold: Math.round(threshold * 100) / 100,
+        explanation: explainSignal({ name, value: v }),
+      };
+    };
 
     // breadth: how many users' data this app read in the window, against its usual
     if (quiet('breadth')) {

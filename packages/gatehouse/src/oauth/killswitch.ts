@@ -174,7 +174,7 @@ export async function openAnomalyIncident(s: OAuthService, a: Anomaly): Promise<
       accounts: a.accounts,
       timeline: {
         kind: `app.anomaly.${a.kind}`,
-        summary: `${name}: ${a.signals.map((x) => `${x.name}=${x.value} (≥ ${x.threshold}, weight ${x.weight})`).join(', ')}`,
+        summary: `${name}: ${a.signals.map((x) => `${x.name}=${x.value} (≥ ${x.threshold}, weight ${x.weight}): ${x.explanation.en}`).join(' ')}`,
         data: {
           client: a.client,
           kind: a.kind,
