@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import { createHash } from 'node:crypto';
+import Provider, { errors } from 'oidc-provider';
 import { hashToken } from '../crypto/index.ts';
 import type { Db, Tx } from '../store/db.ts';
 import type { SecretBox } from '../webhooks/index.ts';
@@ -125,8 +126,7 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
       };
       if (this.name === 'ReplayDetection') {
         // one insert, not find-then-save: two concurrent uses of one proof cannot both pass
-        if (!(await gc.write((tx) => q.insertUnique(tx, row))))
-          throw new errors.InvalidDpopProof('DPoP proof JWT Replay detected');
+        if (!(await gc.write((tx) => q.insertUnique(tx, row)))) throw replayRefusal(id);
         return;
       }
       const clientId = GUARDED.has(this.name) ? payload.clientId : undefined;
@@ -168,6 +168,10 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.name === 'Client') return hooks.client(id);
+      // a proof or assertion id is never looked up: the provider would refuse a replay it found here with
+      // the error of the grant or token it guards (invalid_grant, invalid_token), not the proof's; the
+      // unique insert in `upsert` is the one check, and says what was replayed (replayRefusal)
+      if (this.name === 'ReplayDetection') return undefined;
       const key = rowIdOf(this.name, id);
       if (!cache || !CACHED.has(this.name)) {
         const r = await q.findModel(db, this.name, key);
@@ -243,4 +247,34 @@ export function kyselyAdapter(db: Db, box: SecretBox, hooks: AdapterHooks): new 
       return p;
     }
   };
+}
+
+/** The `jti` and `iss` of a compact JWT's payload (already verified by the provider), or undefined. */
+function claimsOf(jwt: unknown): { jti?: unknown; iss?: unknown } | undefined {
+  if (typeof jwt !== 'string') return undefined;
+  try {
+    const p: unknown = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return p && typeof p === 'object' ? (p as { jti?: unknown; iss?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The refusal of a proof used twice. The provider's replay id is sha256(iss + jti) of what it checks: a
+ * client assertion (private_key_jwt) replayed is `invalid_client` (RFC 7523 §3: a JWT used once); a
+ * DPoP proof replayed is `invalid_dpop_proof` (RFC 9449 §5 at the token endpoint; §7.1 at userinfo, a
+ * 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`). The request in hand says which.
+ */
+function replayRefusal(id: string): Error {
+  const params = (Provider.ctx as { oidc?: { params?: { client_assertion?: unknown } } } | undefined)?.oidc
+    ?.params;
+  const a = claimsOf(params?.client_assertion);
+  if (
+    typeof a?.jti === 'string' &&
+    typeof a.iss === 'string' &&
+    createHash('sha256').update(`${a.iss}${a.jti}`).digest('base64url') === id
+  )
+    return new errors.InvalidClientAuth('client assertion tokens must only be used once');
+  return new errors.InvalidDpopProof('DPoP proof JWT Replay detected');
 }

@@ -8,8 +8,18 @@ import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { hashToken } from '../crypto/index.ts';
+import { fileBackend } from '../testing/backends.ts';
 import { TestBrowser } from './test-browser.ts';
-import { addApp, authorise, codeFlow, fixture, REDIRECT, rp, type Fixture } from './test-fixture.ts';
+import {
+  addApp,
+  addDeviceApp,
+  authorise,
+  codeFlow,
+  fixture,
+  REDIRECT,
+  rp,
+  type Fixture,
+} from './test-fixture.ts';
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 
@@ -21,7 +31,8 @@ function errorOf(e: unknown): string | undefined {
   return x.error ?? (Array.isArray(x.cause) ? x.cause[0]?.parameters?.error : undefined);
 }
 before(async () => {
-  f = await fixture('sqlite');
+  // SQLite here; PostgreSQL when negative.postgres.test.ts loads this file
+  f = await fixture(fileBackend(import.meta));
 });
 after(async () => {
   await f.cleanup();
@@ -291,6 +302,44 @@ describe('refused at the token endpoint', () => {
       );
   });
 
+  test('a client assertion (private_key_jwt) used twice → invalid_client; a fresh one passes', async () => {
+    const { app, close } = await addDeviceApp(f.gh);
+    try {
+      const meta = (await (await fetch(`${f.url}/.well-known/openid-configuration`)).json()) as {
+        issuer: string;
+        device_authorization_endpoint: string;
+      };
+      const assertion = () =>
+        new SignJWT({ jti: randomUUID() })
+          .setProtectedHeader({ alg: 'ES256', kid: 'device-app-1' })
+          .setIssuer(app.id)
+          .setSubject(app.id)
+          .setAudience(meta.issuer)
+          .setIssuedAt()
+          .setExpirationTime('1m')
+          .sign(app.key);
+      const ask = (jwt: string) =>
+        fetch(meta.device_authorization_endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            client_id: app.id,
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: jwt,
+            scope: 'openid nickname',
+          }),
+        });
+      const once = await assertion();
+      assert.equal((await ask(once)).status, 200);
+      const again = await ask(once);
+      assert.equal(again.status, 401);
+      assert.equal(((await again.json()) as { error: string }).error, 'invalid_client');
+      assert.equal((await ask(await assertion())).status, 200, 'the app itself is not refused');
+    } finally {
+      await close();
+    }
+  });
+
   test('a suspended app cannot use its client credentials → invalid_client', async () => {
     const app = await addApp(f.gh);
     const config = await rp(f.url, app);
@@ -311,6 +360,22 @@ describe('DPoP', () => {
     return new SignJWT({ jti: randomUUID(), iat: Math.floor(Date.now() / 1000), ...claims })
       .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(key.publicKey) })
       .sign(key.privateKey);
+  }
+
+  /**
+   * A resource server's refusal (RFC 6750 §3, RFC 9449 §7.1): 401, one challenge of `scheme` whose
+   * error is `error`, and the same error in the body.
+   */
+  async function challenged(res: Response, scheme: 'DPoP' | 'Bearer', error: string): Promise<void> {
+    assert.equal(res.status, 401);
+    const challenge = res.headers.get('www-authenticate') ?? '';
+    assert.equal(challenge.split(' ')[0], scheme, challenge);
+    assert.deepEqual(
+      [...challenge.matchAll(/\berror="([^"]*)"/g)].map((m) => m[1]),
+      [error],
+      challenge,
+    );
+    assert.equal(((await res.json()) as { error: string }).error, error);
   }
 
   async function bound() {
@@ -347,55 +412,57 @@ describe('DPoP', () => {
     const ok = await call(good);
     assert.equal(ok.status, 200);
     // replay of that very proof
-    const replay = await call(good);
-    assert.equal(replay.status, 401);
-    assert.equal(((await replay.json()) as { error: string }).error, 'invalid_dpop_proof');
-    assert.match(replay.headers.get('www-authenticate')!, /invalid_dpop_proof/);
+    await challenged(await call(good), 'DPoP', 'invalid_dpop_proof');
     // another key
     const other = (await generateKeyPair('ES256')) as KeyPair;
-    const wrongKey = await call(await proof(other, { htm: 'GET', htu: url, ath }));
-    assert.equal(((await wrongKey.json()) as { error: string }).error, 'invalid_dpop_proof');
+    await challenged(
+      await call(await proof(other, { htm: 'GET', htu: url, ath })),
+      'DPoP',
+      'invalid_dpop_proof',
+    );
     // another URL
     const elsewhere = await call(await proof(key, { htm: 'GET', htu: `${f.url}/v1/apps/me/friends`, ath }));
-    assert.equal(((await elsewhere.json()) as { error: string }).error, 'invalid_dpop_proof');
+    await challenged(elsewhere, 'DPoP', 'invalid_dpop_proof');
     // another method
-    const post = await call(await proof(key, { htm: 'POST', htu: url, ath }));
-    assert.equal(((await post.json()) as { error: string }).error, 'invalid_dpop_proof');
+    await challenged(
+      await call(await proof(key, { htm: 'POST', htu: url, ath })),
+      'DPoP',
+      'invalid_dpop_proof',
+    );
     // stale
     const stale = await call(
       await proof(key, { htm: 'GET', htu: url, ath, iat: Math.floor(Date.now() / 1000) - 3600 }),
     );
-    assert.equal(((await stale.json()) as { error: string }).error, 'invalid_dpop_proof');
+    await challenged(stale, 'DPoP', 'invalid_dpop_proof');
     // the bound token as a plain bearer token
     const bearer = await fetch(url, { headers: { authorization: `Bearer ${tokens.access_token}` } });
-    assert.equal(((await bearer.json()) as { error: string }).error, 'invalid_token');
+    await challenged(bearer, 'Bearer', 'invalid_token');
 
-    // userinfo (the provider): replay and wrong key
+    // userinfo (the provider): replay, wrong key, another URL
     const me = `${f.url}/oidc/me`;
+    const userinfo = (p: string) =>
+      fetch(me, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: p } });
     const uiProof = await proof(key, { htm: 'GET', htu: me, ath });
-    const u1 = await fetch(me, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: uiProof } });
-    assert.equal(u1.status, 200);
-    const u2 = await fetch(me, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: uiProof } });
-    assert.equal(u2.status, 401);
-    assert.match(u2.headers.get('www-authenticate')!, /invalid_token|invalid_dpop_proof/);
-    const u3 = await fetch(me, {
-      headers: {
-        authorization: `DPoP ${tokens.access_token}`,
-        dpop: await proof(other, { htm: 'GET', htu: me, ath }),
-      },
-    });
-    assert.equal(u3.status, 401);
-    const u4 = await fetch(me, {
-      headers: {
-        authorization: `DPoP ${tokens.access_token}`,
-        dpop: await proof(key, { htm: 'GET', htu: `${f.url}/oidc/token`, ath }),
-      },
-    });
-    assert.equal(u4.status, 401);
-    assert.match(u4.headers.get('www-authenticate')!, /invalid_dpop_proof/);
+    assert.equal((await userinfo(uiProof)).status, 200);
+    // a replayed proof is an invalid proof (RFC 9449 §7.1, §11.1): the adapter's replay refusal
+    await challenged(await userinfo(uiProof), 'DPoP', 'invalid_dpop_proof');
+    // a proof whose key is not the token's cnf.jkt: the token is not bound to it (RFC 9449 §7.1)
+    await challenged(
+      await userinfo(await proof(other, { htm: 'GET', htu: me, ath })),
+      'DPoP',
+      'invalid_token',
+    );
+    const tokenUrl = `${f.url}/oidc/token`;
+    await challenged(
+      await userinfo(await proof(key, { htm: 'GET', htu: tokenUrl, ath })),
+      'DPoP',
+      'invalid_dpop_proof',
+    );
+    // the token itself is good: with a fresh proof of its own key userinfo answers
+    assert.equal((await userinfo(await proof(key, { htm: 'GET', htu: me, ath }))).status, 200);
   });
 
-  test('refresh with another key than the token is bound to → invalid_grant; a replayed proof → refused', async () => {
+  test('refresh with another key than the token is bound to → invalid_grant; a replayed proof, or one for another URL or method → refused', async () => {
     const { app, key, tokens } = await bound();
     const token = `${f.url}/oidc/token`;
     const post = (p: string, rt: string) =>
@@ -412,9 +479,26 @@ describe('DPoP', () => {
     const first = await post(p, tokens.refresh_token!);
     assert.equal(first.status, 200);
     const next = ((await first.json()) as { refresh_token: string }).refresh_token;
-    const replay = await post(p, next);
-    assert.equal(replay.status, 400);
-    assert.match(((await replay.json()) as { error: string }).error, /invalid_dpop_proof|invalid_grant/);
+    /** The token endpoint's refusal (RFC 6749 §5.2): 400 with this error (and description, when given). */
+    const refused = async (res: Response, error: string, description?: string) => {
+      assert.equal(res.status, 400);
+      const body = (await res.json()) as { error: string; error_description: string };
+      assert.equal(body.error, error);
+      if (description !== undefined) assert.equal(body.error_description, description);
+    };
+    // each refusal below is of the proof alone: `next` is live (a fresh proof redeems it at the end)
+    // replay of a proof already used: an invalid proof (RFC 9449 §5, §11.1), not an invalid grant
+    await refused(await post(p, next), 'invalid_dpop_proof');
+    // a proof for another URL (htu) or another method (htm): invalid_dpop_proof (RFC 9449 §4.3, §5)
+    const elsewhere = await proof(key, { htm: 'POST', htu: `${f.url}/oidc/me` });
+    await refused(await post(elsewhere, next), 'invalid_dpop_proof', 'DPoP proof htu mismatch');
+    await refused(
+      await post(await proof(key, { htm: 'GET', htu: token }), next),
+      'invalid_dpop_proof',
+      'DPoP proof htm mismatch',
+    );
+    const last = await post(await proof(key, { htm: 'POST', htu: token }), next);
+    assert.equal(last.status, 200, 'the refresh token was good: the proof was what was refused');
     assert.equal((await calculateJwkThumbprint(await exportJWK(key.publicKey))) !== '', true);
   });
 });
