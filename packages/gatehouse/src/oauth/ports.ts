@@ -19,7 +19,7 @@ export class OAuthGrantRevoker implements GrantRevoker {
   ): Promise<{ revoked: number; kind: string }> {
     let ids: string[] = [];
     if (scope === 'intruder' && session) ids = await this.oauth.grantsFromSession(account, session);
-    if (ids.length === 0) ids = (await this.oauth.userApps(account)).flatMap((a) => a.grants);
+    if (ids.length === 0) ids = (await this.oauth.userGrants(account)).map((g) => g.id);
     const revoked = await this.oauth.revokeGrantIds(account, ids, 'system', `containment (${scope})`);
     return { revoked, kind: 'oauth_grant' };
   }
@@ -31,12 +31,15 @@ export interface ReviewGrant {
   client: string;
   name: { en: string; zh: string };
   verified: boolean;
+  /** The fields this grant grants. */
   scopes: string[];
+  /** When this grant was made (not the app's first grant). */
   createdAt: number;
+  /** The app's last read, under any of its grants. */
   lastAccessAt: number | null;
-  /** Authorised inside the compromise window (likely by the intruder). */
+  /** This grant was made inside the compromise window (likely by the intruder). */
   authorisedDuringWindow: boolean;
-  /** Read the user's data inside the window. */
+  /** This grant's tokens read the user's data inside the window (or a read of its app names no grant). */
   usedDuringWindow: boolean;
 }
 
@@ -51,9 +54,10 @@ export interface AppReads {
 }
 
 /**
- * Recovery's grant review over the OAuth part: every live grant of the account, each marked whether it
- * was authorised or used during the compromise window; and which apps read what in that window (the
- * owner's report).
+ * Recovery's grant review over the OAuth part: every live grant of the account, each judged on its own
+ * whether it was authorised or used during the compromise window (an intruder who authorises again an
+ * app the owner uses gets a grant of its own, made in the window: it must not hide behind the owner's
+ * older grant of the same app); and which apps read what in that window (the owner's report).
  */
 export class OAuthGrantsPort implements GrantsPort {
   private readonly oauth: OAuthService;
@@ -62,34 +66,40 @@ export class OAuthGrantsPort implements GrantsPort {
   }
 
   async list(accountId: string, window?: { start: number; end: number }): Promise<ReviewGrant[]> {
-    const apps = await this.oauth.userApps(accountId);
-    const reads = window ? await this.readsDuring(accountId, window.start, window.end) : [];
-    const used = new Set(reads.map((r) => r.client));
-    return apps.flatMap((a) =>
-      a.grants.map((g) => ({
-        id: g,
-        client: a.client,
-        name: a.name,
-        verified: a.verified,
-        scopes: a.scopes,
-        createdAt: a.authorisedAt,
-        lastAccessAt: a.lastAccessAt,
-        authorisedDuringWindow: !!window && a.authorisedAt >= window.start && a.authorisedAt <= window.end,
-        usedDuringWindow: used.has(a.client),
-      })),
-    );
+    const apps = new Map((await this.oauth.userApps(accountId)).map((a) => [a.client, a]));
+    const grants = await this.oauth.userGrants(accountId);
+    const reads = window ? await this.oauth.readsOfGrants(accountId, window.start, window.end) : [];
+    const usedGrants = new Set(reads.map((r) => r.grant));
+    // a read recorded without its grant may have been any grant's of that app
+    const usedUnattributed = new Set(reads.filter((r) => r.grant === null).map((r) => r.client));
+    return grants.flatMap((g) => {
+      const a = apps.get(g.client);
+      if (!a) return []; // revoked between the two reads
+      return [
+        {
+          id: g.id,
+          client: g.client,
+          name: a.name,
+          verified: a.verified,
+          scopes: g.scopes,
+          createdAt: g.createdAt,
+          lastAccessAt: a.lastAccessAt,
+          authorisedDuringWindow: !!window && g.createdAt >= window.start && g.createdAt <= window.end,
+          usedDuringWindow: usedGrants.has(g.id) || usedUnattributed.has(g.client),
+        },
+      ];
+    });
   }
 
   async revoke(accountId: string, grantId: string): Promise<void> {
-    const owned = (await this.oauth.userApps(accountId)).some((a) => a.grants.includes(grantId));
+    const owned = (await this.oauth.userGrants(accountId)).some((g) => g.id === grantId);
     if (owned)
       await this.oauth.revokeGrantIds(accountId, [grantId], `account:${accountId}`, 'recovery review');
   }
 
   async readsDuring(accountId: string, from: number, to: number): Promise<AppReads[]> {
-    const rows = await this.oauth.accessLogOf(accountId, { from, to, limit: 1000 });
     const by = new Map<string, AppReads>();
-    for (const r of rows) {
+    for (const r of await this.oauth.readsOfGrants(accountId, from, to)) {
       let a = by.get(r.client);
       if (!a) {
         const app = await this.oauth.registry.cached(r.client);
@@ -98,16 +108,17 @@ export class OAuthGrantsPort implements GrantsPort {
           name: { en: app?.name ?? r.client, zh: app?.name_zh ?? r.client },
           fields: [],
           reads: 0,
-          first: r.at,
-          last: r.at,
+          first: r.first,
+          last: r.last,
         };
         by.set(r.client, a);
       }
-      a.reads++;
+      a.reads += r.reads;
       a.fields = [...new Set([...a.fields, ...(r.resource === 'friends' ? ['friends'] : r.fields)])].sort();
-      a.first = Math.min(a.first, r.at);
-      a.last = Math.max(a.last, r.at);
+      a.first = Math.min(a.first, r.first);
+      a.last = Math.max(a.last, r.last);
     }
-    return [...by.values()];
+    // the app that read last first
+    return [...by.values()].sort((x, y) => y.last - x.last || x.client.localeCompare(y.client));
   }
 }

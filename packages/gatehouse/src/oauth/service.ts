@@ -25,6 +25,16 @@ import { TokenCache } from './token-cache.ts';
 import { activeAccount } from './userinfo.ts';
 import { createHmac } from 'node:crypto';
 import { suspendApp, resumeApp, openAnomalyIncident } from './killswitch.ts';
+import {
+  readsOfGrants,
+  userApps,
+  userGrants,
+  type AuthorisedApp,
+  type GrantReads,
+  type UserGrant,
+} from './user-grants.ts';
+
+export type { AuthorisedApp, GrantReads, UserGrant } from './user-grants.ts';
 
 export interface OAuthOptions {
   /** Public issuer URL; empty: set by `setIssuer` when the server listens. */
@@ -61,18 +71,6 @@ export interface OAuthDeps {
   /** After an access-log commit (only bus events, no webhooks): default `onCommit`. */
   onAccessCommit?: () => void;
   now?: () => number;
-}
-
-/** One authorised app as its user sees it. */
-export interface AuthorisedApp {
-  client: string;
-  name: { en: string; zh: string };
-  verified: boolean;
-  status: 'active' | 'suspended';
-  grants: string[];
-  scopes: string[];
-  authorisedAt: number;
-  lastAccessAt: number | null;
 }
 
 /** A validated access token at the resource API. */
@@ -475,40 +473,19 @@ export class OAuthService {
     });
   }
 
-  /** The apps a user has authorised: scopes granted, when, last access. */
-  async userApps(accountId: string): Promise<AuthorisedApp[]> {
-    const grants = await q.grantsOfAccount(this.d.db, accountId);
-    const last = new Map(
-      (await q.lastAccessByClient(this.d.db, accountId)).map((r) => [r.client_id, Number(r.last)]),
-    );
-    const byClient = new Map<string, AuthorisedApp>();
-    for (const g of grants) {
-      if (!g.client_id || (g.expires_at !== null && g.expires_at < this.now())) continue;
-      const p = JSON.parse(g.payload) as AdapterPayload;
-      const rej = scopeSet((p.rejected as { openid?: { scope?: string } } | undefined)?.openid?.scope);
-      const scopes = [...scopeSet((p.openid as { scope?: string } | undefined)?.scope)].filter(
-        (s) => s === 'openid' || !rej.has(s),
-      );
-      let a = byClient.get(g.client_id);
-      if (!a) {
-        const r = await this.registry.cached(g.client_id);
-        a = {
-          client: g.client_id,
-          name: { en: r?.name ?? g.client_id, zh: r?.name_zh ?? g.client_id },
-          verified: r?.verified === 1,
-          status: r?.status ?? 'suspended',
-          grants: [],
-          scopes: [],
-          authorisedAt: g.created_at,
-          lastAccessAt: last.get(g.client_id) ?? null,
-        };
-        byClient.set(g.client_id, a);
-      }
-      a.grants.push(g.id);
-      a.scopes = [...new Set([...a.scopes, ...scopes])];
-      a.authorisedAt = Math.min(a.authorisedAt, g.created_at);
-    }
-    return [...byClient.values()];
+  /** The live grants of a user, oldest first, each with the fields it grants (user-grants.ts). */
+  userGrants(accountId: string): Promise<UserGrant[]> {
+    return userGrants(this, accountId);
+  }
+
+  /** The apps a user has authorised: scopes granted, when (the first grant), last access. */
+  userApps(accountId: string): Promise<AuthorisedApp[]> {
+    return userApps(this, accountId);
+  }
+
+  /** What apps read of a user in [from, to], per grant, resource and fields (every read counted). */
+  readsOfGrants(accountId: string, from: number, to: number): Promise<GrantReads[]> {
+    return readsOfGrants(this, accountId, from, to);
   }
 
   /** Revokes every grant (and its tokens) a user gave one app. */

@@ -326,6 +326,25 @@ export const oauthStore = {
       .groupBy('client_id')
       .execute();
   },
+  /** A user's reads in [from, to] per grant, app, resource and fields: how many, first, last. */
+  readsByGrant(q: Q, accountId: string, from: number, to: number) {
+    return q
+      .selectFrom('oauth_access_log')
+      .select((eb) => [
+        'grant_id',
+        'client_id',
+        'resource',
+        'fields',
+        eb.fn.countAll().as('reads'),
+        eb.fn.min('at').as('first'),
+        eb.fn.max('at').as('last'),
+      ])
+      .where('account_id', '=', accountId)
+      .where('at', '>=', from)
+      .where('at', '<=', to)
+      .groupBy(['grant_id', 'client_id', 'resource', 'fields'])
+      .execute();
+  },
   /** Per account and field, how often the app read it (for the kill switch's incident). */
   accessOfClient(q: Q, clientId: string, limit: number) {
     return q
