@@ -1,4 +1,4 @@
-// Owners away from home, over HTTP on SQLite and PostgreSQL (THREAT_MODEL S26): the owner signs in on
+// Owners away from home, over HTTP on SQLite and PostgreSQL (THREAT_MODEL S26, S29): the owner signs in on
 // their own phone (its device token) from a hotel network and greets friends with a card link never
 // sent before; the pre-send check weighs none of the new-session rules. The intruder with the password
 // on its own device sending a card of its own is held by them.
@@ -14,8 +14,9 @@ describeBackends('owners away from home (HTTP)', (backend) => {
   test('the owner’s own phone on a hotel network: no new-session rule fires; the intruder on its own device: held by them', async () => {
     const h: Harness = await harness(backend);
     try {
-      const acct = await accountAtHome(h, `away.${backend}`);
-      const check = (session: string, text = CARD) => acct.check(session, text, 5);
+      const acct = await accountAtHome(h, `away.${backend}`, 40);
+      const check = (session: string, text = CARD, to: number | string[] = 5) =>
+        acct.check(session, text, to);
       const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
       const ruled = (x: Answer) =>
         names(x).some((s) => ['session_link_spread', 'new_session_burst', 'new_session_money'].includes(s));
@@ -24,8 +25,16 @@ describeBackends('owners away from home (HTTP)', (backend) => {
       const hotel = await acct.signIn({ ip: '192.0.2.77', ua: OWNER.ua }, true);
       const owner = await check(hotel);
       assert.ok(!ruled(owner), JSON.stringify(owner));
-      assert.notEqual(owner.action, 'contain', JSON.stringify(owner));
-      assert.notEqual(owner.verdict, 'block', JSON.stringify(owner));
+      // delivered: the hotel's network is no sign-in risk for the owner's own phone (THREAT_MODEL S29) —
+      // also a greeting to a dozen friends never messaged before, with a card link never sent before
+      assert.equal(owner.verdict, 'allow', JSON.stringify(owner));
+      const everyone = Array.from({ length: 12 }, (_, k) => `${acct.handle}-old-friend${k}`);
+      const greeting = await check(
+        hotel,
+        '新年快乐！给你们做了一张贺卡 https://www.hometown-greetings.cn/c/7',
+        everyone,
+      );
+      assert.equal(greeting.verdict, 'allow', JSON.stringify(greeting));
 
       // the intruder: the password, its own device and network, a card link of its own (the owner's
       // card is a site the account has linked now)
@@ -33,6 +42,19 @@ describeBackends('owners away from home (HTTP)', (backend) => {
       const lure = await check(intruder, '新年快乐！送你一张贺卡 https://www.newyear-card-gift.cc/c/9');
       assert.notEqual(lure.verdict, 'allow', JSON.stringify(lure));
       assert.ok(names(lure).includes('session_link_spread'), JSON.stringify(lure));
+
+      // another account: its owner at the same hotel on their own phone, then an intruder with the
+      // password but not the phone, on that very network, greeting the same dozen friends: held
+      const other = await accountAtHome(h, `away2.${backend}`, 40);
+      await other.signIn({ ip: '192.0.2.90', ua: OWNER.ua }, true);
+      const sameNet = await other.signIn({ ip: '192.0.2.91', ua: INTRUDER.ua });
+      const friends = Array.from({ length: 12 }, (_, k) => `${other.handle}-old-friend${k}`);
+      const copy = await other.check(
+        sameNet,
+        '新年快乐！给你们做了一张贺卡 https://www.hometown-greetings.cn/c/7',
+        friends,
+      );
+      assert.notEqual(copy.verdict, 'allow', JSON.stringify(copy));
     } finally {
       await h.cleanup();
     }

@@ -428,3 +428,22 @@ test('owners away from home on their own phone (its device id, a new network) gr
     JSON.stringify(two.fingerprints),
   );
 });
+
+test('the owner on their own phone at a hotel, before anyone else has sent the card: allowed (familiar context, the new network weighs nothing); the intruder on the same network from its own device is held', () => {
+  const sim = new Sim({ content: realContent() });
+  const [owner, victim] = society(sim, 'trip', 2, 23, 20) as [string, string];
+  const card = '新年快乐！给你做了一张贺卡 https://www.spring-greetings.cn/c/a81';
+  const everyone = (a: string) => Array.from({ length: 20 }, (_, k) => `${a}-f${k}`);
+  // the first to send this card (nothing organic about it yet), to friends never messaged, at 23:00
+  sim.login(owner, { session: `${owner}-hotel`, device: `${owner}-phone`, ip: '198.18.40.9' });
+  sim.t += 3 * MIN;
+  const d = sim.send(owner, { to: everyone(owner), text: card, session: `${owner}-hotel` });
+  assert.equal(d.action, 'allow', names(d));
+  assert.ok(has(d, 'familiar_context') && has(d, 'network_new'), names(d));
+  // an intruder with the password, signed in from its own machine on that same network
+  sim.login(victim, { session: `${victim}-evil`, device: 'laptop-of-someone-else', ip: '198.18.40.77' });
+  sim.t += 3 * MIN;
+  const e = sim.send(victim, { to: everyone(victim), text: card, session: `${victim}-evil` });
+  assert.ok(RANK[e.action] >= RANK.hold, names(e));
+  assert.ok(!has(e, 'familiar_context'), names(e));
+});

@@ -40,7 +40,7 @@ export class SignalSink {
     this.signals = [];
     this.logit = 0;
     const p = this.positive;
-    p.profile = p.session = p.velocity = p.content = p.crowd = p.state = 0;
+    p.profile = p.session = p.velocity = p.content = p.crowd = p.state = p.app = 0;
   }
 
   emit(
@@ -60,6 +60,12 @@ export class SignalSink {
     this.signals.push(s);
     this.logit += logOdds;
     if (logOdds > 0) this.positive[WEIGHTS[name].group] += logOdds;
+  }
+
+  /** The log-odds the signal added to this event (0 when it was not emitted). */
+  logOddsOf(name: SignalName): number {
+    for (const s of this.signals) if (s.name === name) return s.logOdds;
+    return 0;
   }
 
   has(name: SignalName): boolean {

@@ -14,7 +14,8 @@ export interface AccountAtHome {
   handle: string;
   friends: string[];
   signIn(from: { ip: string; ua: string }, own?: boolean): Promise<string>;
-  check(session: string, text: string, to?: number): Promise<CheckAnswerJson>;
+  /** A pre-send check to the first `to` friends, or to the accounts named. */
+  check(session: string, text: string, to?: number | string[]): Promise<CheckAnswerJson>;
 }
 
 const CLIENT = { kind: 'mobile', name: 'QQ', version: '9.0' } as const;
@@ -76,7 +77,7 @@ export async function accountAtHome(h: Harness, handle: string, history = 14): P
             id: `${handle}-m${++n}`,
             account: a.id,
             session,
-            recipients: friends.slice(0, to),
+            recipients: typeof to === 'number' ? friends.slice(0, to) : to,
             text,
             client: CLIENT,
           },

@@ -5,6 +5,7 @@
 import type { SignalSink } from '../signals.ts';
 import type { Detector, MessageContext } from './context.ts';
 import { clamp01 } from '../signals.ts';
+import { newPlace } from '../state.ts';
 
 export const reports: Detector<MessageContext> = {
   name: 'reports',
@@ -73,7 +74,11 @@ export function familiarContext(c: MessageContext, out: SignalSink): void {
   const p = out.positive;
   if (p.crowd > 0 || p.state > 0 || out.has('new_client')) return;
   const habit = p.profile + p.velocity;
-  if (p.session >= 0.5 || habit === 0) return;
+  // the owner's own phone away from home — a device the account uses, on a network new to it (`newPlace`
+  // is false: the trip home, a hotel's wifi) — is no sign-in risk: its new network counts for nothing here
+  const s = c.sess;
+  const away = s !== undefined && s.networkNew && !newPlace(s) ? out.logOddsOf('network_new') : 0;
+  if (p.session - away >= 0.5 || habit === 0) return;
   // takes back 90 % of the habit-breaking (up to the weight), so a bigger break still ranks higher
   const cap = -out.weights.familiar_context;
   out.emit(
