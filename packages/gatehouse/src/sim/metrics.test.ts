@@ -216,6 +216,7 @@ test('owners away from home: a refused sign-in is a step they take; their held a
     benignChecks: new Map([
       ['p', { challenged: false, held: true, blocked: false }],
       ['home', { challenged: false, held: true, blocked: false }],
+      ['s', { challenged: false, held: true, blocked: false }],
     ]),
     benignSignals: new Map(),
     intruderSignals: new Map(),
@@ -223,6 +224,7 @@ test('owners away from home: a refused sign-in is a step they take; their held a
       ['p', { newPhone: false, signedIn: true }],
       ['q', { newPhone: true, signedIn: false }],
       ['r', { newPhone: true, signedIn: true }],
+      ['s', { newPhone: true, signedIn: true }],
     ]),
     feed: [
       {
@@ -236,17 +238,19 @@ test('owners away from home: a refused sign-in is a step they take; their held a
   };
   const m = computeMetrics(sc, rec);
   assert.deepEqual(m.away, {
-    people: 3,
-    newPhone: 2,
-    signedIn: 2,
+    people: 4,
+    newPhone: 3,
+    signedIn: 3,
     refusedAtSignIn: 1,
     challenged: 1,
-    held: 1,
+    held: 2,
+    heldNewPhone: 1,
     frozen: 1,
   });
-  // the society's figures include them: q challenged, p and home held, r frozen
+  assert.match(metricsTable([m]), /away: held on a new phone \/ on their own\s+1 \/ 1/);
+  // the society's figures include them: q challenged, p, s and home held, r frozen
   assert.equal(m.benignChallenged, 1);
-  assert.equal(m.benignHeld, 2);
+  assert.equal(m.benignHeld, 3);
   assert.equal(m.benignFrozen, 1);
   assert.match(metricsTable([m]), /away: signed in \/ refused at sign-in/);
   assert.equal(computeMetrics(sc, { ...rec, away: new Map() }).away, null);

@@ -53,6 +53,8 @@ export interface AwayMetrics {
   refusedAtSignIn: number;
   challenged: number;
   held: number;
+  /** of the held, the owners on a new phone (the rest were on their own phone) */
+  heldNewPhone: number;
   frozen: number;
 }
 
@@ -234,6 +236,7 @@ export function computeMetrics(sc: Scenario, rec: RunRecord): Metrics {
           refusedAtSignIn: ways.filter((w) => !w.signedIn).length,
           challenged: awayOf(bChallenged),
           held: awayOf(bHeld),
+          heldNewPhone: [...bHeld].filter((acc) => rec.away!.get(acc)?.newPhone).length,
           frozen: awayOf([...frozenAt.keys()].filter((acc) => !rec.hijacked.has(acc))),
         }
       : null;
@@ -436,6 +439,10 @@ export function metricsTable(ms: Metrics[]): string {
       ['away: owners / on a new phone', w((x) => `${x.people} / ${x.newPhone}`)],
       ['away: signed in / refused at sign-in', w((x) => `${x.signedIn} / ${x.refusedAtSignIn}`)],
       ['away: challenged / held / frozen', w((x) => `${x.challenged} / ${x.held} / ${x.frozen}`)],
+      [
+        'away: held on a new phone / on their own',
+        w((x) => `${x.heldNewPhone} / ${x.held - x.heldNewPhone}`),
+      ],
     );
   }
   if (ms.some((m) => m.chat))
