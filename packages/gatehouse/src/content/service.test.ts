@@ -118,6 +118,26 @@ test('link evasions over HTTP: dot words and look-alikes, a link after 64 KiB, a
     split.split!.map((u) => [u.host, u.brand]),
     [['discord-nitro-gift.com', 'discord']],
   );
+  // a dash look-alike inside the name, 丶 for the dot, and the official name as the user part of a link
+  // whose host comes after the "@"
+  const dash = await analyze({ text: 'free nitro at discord–gift.com/claim' });
+  assert.deepEqual(
+    dash.urls.map((u) => [u.host, u.verdict, u.brand]),
+    [['discord-gift.com', 'lookalike', 'discord']],
+  );
+  const dian = await analyze({ text: '账号异常 qq-security丶cn 验证' });
+  assert.deepEqual(
+    dian.urls.map((u) => u.host),
+    ['qq-security.cn'],
+  );
+  const at = await analyze({ text: 'steam support: steamcommunity.com@steam-trade-check.ru/login' });
+  assert.deepEqual(
+    at.urls.map((u) => u.host),
+    ['steam-trade-check.ru'],
+  );
+  assert.notEqual(at.urls[0]!.verdict, 'clean');
+  // an e-mail address is no link; a date range with a dash is no link
+  assert.deepEqual((await analyze({ text: '发到 zhang.san@163.com，1990–1995 年的资料' })).urls, []);
   // the owner's ordinary messages stay link-free
   const plain = await analyze({ previous: '我们3点', text: '半见，记得带3.5元' });
   assert.deepEqual(plain.urls, []);

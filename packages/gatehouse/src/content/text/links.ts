@@ -14,7 +14,7 @@ function alnum(c: number): boolean {
 }
 
 /**
- * Quick test: can the text hold a link at all? "://", "%2", a non-ASCII dot-like mark or 点, a dot
+ * Quick test: can the text hold a link at all? "://", "%2", a non-ASCII dot-like mark or 点 (丶), a dot
  * between two letters or digits, or a dot (or comma) before a lower-case word after a few spaces
  * ("qq . com"). Ordinary sentences ("Hi. See you") skip the link scan.
  */
@@ -88,7 +88,8 @@ function mayFormLink(t: string): boolean {
         return true;
       continue;
     }
-    if (c === 0xff1a || c === 0xff05 || c === 0x70b9 || c === 0x9ede || isUnicodeDot(c)) return true;
+    if (c === 0xff1a || c === 0xff05 || c === 0x70b9 || c === 0x9ede || c === 0x4e36 || isUnicodeDot(c))
+      return true;
   }
   return false;
 }
@@ -98,8 +99,8 @@ function isLinkSpace(c: number): boolean {
 }
 
 const DOT_LIKE = new Set([
-  0x70b9, 0x9ede, 0x3002, 0xff0e, 0xff61, 0x00b7, 0x0387, 0x2025, 0x06d4, 0x0701, 0x0702, 0x30fb, 0x2024,
-  0x2219, 0x22c5, 0x2e31, 0x2e33, 0xa4f8, 0xff65, 0x16eb, 0xfe52, 0x3000,
+  0x70b9, 0x9ede, 0x4e36, 0x3002, 0xff0e, 0xff61, 0x00b7, 0x0387, 0x2025, 0x06d4, 0x0701, 0x0702, 0x30fb,
+  0x2024, 0x2219, 0x22c5, 0x2e31, 0x2e33, 0xa4f8, 0xff65, 0x16eb, 0xfe52, 0x3000,
 ]);
 
 /** The text with every link replaced by spaces (same length); the text itself when it has none. */

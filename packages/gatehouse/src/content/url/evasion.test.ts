@@ -27,6 +27,10 @@ test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', (
     ['visit prize-hub.\r\nru', 'prize-hub.ru', 'spaced-dot'],
     ['prize-hub,xyz', 'prize-hub.xyz', 'comma-dot'],
     ['qq-safe[点]cn', 'qq-safe.cn', 'bracket-dot'],
+    ['账号异常 qq-verify丶cn 登录', 'qq-verify.cn', 'dot-word'],
+    ['free nitro at discord–gift.com/claim', 'discord-gift.com', 'unicode-hyphen'],
+    ['trade here: steam—trade﹣offer.xyz', 'steam-trade-offer.xyz', 'unicode-hyphen'],
+    ['领取 wx−pay‐help.cn', 'wx-pay-help.cn', 'unicode-hyphen'],
   ];
   for (const [text, host, flag] of cases) {
     const u = extractUrls(text).urls;
@@ -126,4 +130,38 @@ test('a link split across two messages of one sender is joined, ordinary pairs a
   buf.take('u1', 'g1', 'try promo-', 3000);
   assert.deepEqual(buf.take('u1', 'g1', 'gift.com', 100_000), []);
   assert.ok(buf.size <= 2);
+});
+
+test('"brand.com@evil.ru": the link goes to the host after the "@" and is read so; e-mail addresses stay text', () => {
+  for (const [text, host] of [
+    ['steam login: steamcommunity.com@steam-trade-check.ru/login', 'steam-trade-check.ru'],
+    ['qq.com@203.0.113.9/verify 立即验证', '203.0.113.9'],
+    ['https://steamcommunity.com@steam-trade-check.ru/login', 'steam-trade-check.ru'],
+  ] as const) {
+    const u = extractUrls(text).urls;
+    assert.deepEqual(
+      u.map((x) => x.parsed.host),
+      [host],
+      text,
+    );
+    const a = analyzeText(text).urls[0]!;
+    assert.notEqual(a.verdict, 'clean', `${text}: ${JSON.stringify(a.reasons)}`);
+  }
+  for (const text of [
+    'mail me at bob@gmail.com',
+    'write to john.smith@example.co.uk or support@qq.com',
+    '邮箱 zhang.san@163.com 收到了吗',
+  ])
+    assert.deepEqual(hosts(text), [], text);
+});
+
+test('dashes between words and numbers that form no link stay text', () => {
+  for (const text of [
+    'the 1990–1995 season',
+    'Paris–Berlin train',
+    'a — b',
+    'pages 10–20.',
+    '2024‐25 budget',
+  ])
+    assert.deepEqual(hosts(text), [], text);
 });

@@ -15,6 +15,7 @@ export const F_DEFANGED = 64;
 export const F_NO_SCHEME = 128;
 export const F_ENCODED_DOT = 256;
 export const F_COMMA_DOT = 512;
+export const F_UNICODE_HYPHEN = 1024;
 
 export type ObfuscationFlag =
   | 'fullwidth'
@@ -26,7 +27,8 @@ export type ObfuscationFlag =
   | 'defanged-scheme'
   | 'no-scheme'
   | 'encoded-dot'
-  | 'comma-dot';
+  | 'comma-dot'
+  | 'unicode-hyphen';
 
 const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_FULLWIDTH, 'fullwidth'],
@@ -39,6 +41,7 @@ const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_NO_SCHEME, 'no-scheme'],
   [F_ENCODED_DOT, 'encoded-dot'],
   [F_COMMA_DOT, 'comma-dot'],
+  [F_UNICODE_HYPHEN, 'unicode-hyphen'],
 ];
 
 /** Flag bits → names. */
@@ -58,7 +61,8 @@ export const HIDING_FLAGS =
   F_ZERO_WIDTH |
   F_DEFANGED |
   F_ENCODED_DOT |
-  F_COMMA_DOT;
+  F_COMMA_DOT |
+  F_UNICODE_HYPHEN;
 
 export interface Normalized {
   /** cleaned text */
@@ -115,9 +119,25 @@ export function isUnicodeDot(c: number): boolean {
   }
 }
 
-/** "点" / "點" (Chinese for "dot"), read as a dot only between a host and a common TLD. */
+/** "点" / "點" (Chinese for "dot"), and "丶" written for one, read as a dot only between a host and a common TLD. */
 function isDotHanzi(c: number): boolean {
-  return c === 0x70b9 || c === 0x9ede;
+  return c === 0x70b9 || c === 0x9ede || c === 0x4e36;
+}
+
+/**
+ * Dashes that read as a hyphen in a host name: ‐ ‑ ‒ – — ― ⁃ − ˗ ﹘ ﹣ (the full-width one is undone with
+ * the other full-width forms). Only between two host characters ("discord–gift.com"); "1990 – 1995" and
+ * "Paris–Berlin" stay as they are unless a link forms.
+ */
+function isUnicodeHyphen(c: number): boolean {
+  return (
+    (c >= 0x2010 && c <= 0x2015) ||
+    c === 0x2043 ||
+    c === 0x2212 ||
+    c === 0x02d7 ||
+    c === 0xfe58 ||
+    c === 0xfe63
+  );
 }
 
 function isAsciiAlnum(c: number): boolean {
@@ -410,6 +430,14 @@ export function normalize(t: string, limit = Infinity): Normalized {
       continue;
     }
     const prevWord = n > 0 && isAsciiAlnum(prev);
+    if (prevWord && isUnicodeHyphen(c)) {
+      const k = skipZw(i + 1);
+      if (k < end && (isAsciiAlnum(t.charCodeAt(k)) || isFullwidthAlnum(t.charCodeAt(k)))) {
+        emit('-', i, F_UNICODE_HYPHEN);
+        i++;
+        continue;
+      }
+    }
     if (prevWord && c !== 46 && !isSpace(c)) {
       let len = dotTokenAt(t, i, end);
       if (len > 0 && (lastDotFlag === F_DOT_WORD || lastDotFlag === F_COMMA_DOT) && !wordBefore(t, i))

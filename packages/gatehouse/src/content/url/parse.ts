@@ -442,6 +442,10 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
     if (bare) {
       let e = h;
       let authEnd = h;
+      // "steamcommunity.com@evil.ru/login": what stands before "@" is the user name of a link to the host
+      // after it (where a browser goes), not a link of its own
+      const target = s.charCodeAt(h) === 64 ? hostAfterAt(s, h + 1) : -1;
+      if (target > 0) e = authEnd = target;
       // port
       if (e < n && s.charCodeAt(e) === 58) {
         let d = e + 1;
@@ -462,6 +466,18 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
     i = Math.max(runEnd, i + 1);
   }
   return { urls, truncated, scanned: norm.map ? norm.map[norm.map.length - 1]! : n };
+}
+
+/** End of a bare domain or dotted IPv4 written at k (right after an "@"), or -1. */
+function hostAfterAt(s: string, k: number): number {
+  let h = k;
+  while (h < s.length && h - k <= MAX_HOST) {
+    const c = s.charCodeAt(h);
+    if (c === 46 || isHostChar(c)) h++;
+    else break;
+  }
+  while (h > k && (s.charCodeAt(h - 1) === 46 || s.charCodeAt(h - 1) === 45)) h--;
+  return bareHost(s, k, h, 0) ? h : -1;
 }
 
 /** Is s[a, b) a bare domain with a real public suffix (or a dotted IPv4)? */
