@@ -31,6 +31,9 @@ test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', (
     ['free nitro at discord–gift.com/claim', 'discord-gift.com', 'unicode-hyphen'],
     ['trade here: steam—trade﹣offer.xyz', 'steam-trade-offer.xyz', 'unicode-hyphen'],
     ['领取 wx−pay‐help.cn', 'wx-pay-help.cn', 'unicode-hyphen'],
+    ['首充送888 w w w . b e t 6 6 8 . c o m', 'www.bet668.com', 'spaced-dot'],
+    ['nitro: d i s c o r d - d r o p . c o m/claim', 'discord-drop.com', 'spaced-dot'],
+    ['验证 q q - s a f e 。c n', 'qq-safe.cn', 'spaced-dot'],
   ];
   for (const [text, host, flag] of cases) {
     const u = extractUrls(text).urls;
@@ -155,8 +158,13 @@ test('"brand.com@evil.ru": the link goes to the host after the "@" and is read s
     assert.deepEqual(hosts(text), [], text);
 });
 
-test('dashes between words and numbers that form no link stay text', () => {
+test('dashes, and letters one space apart, that form no link stay text', () => {
   for (const text of [
+    'a b c d e f g',
+    'h e l l o . c o m e on',
+    'I . O . U',
+    'plan A . B . C . done',
+    'ok I . see u at 5 . n e x t time',
     'the 1990–1995 season',
     'Paris–Berlin train',
     'a — b',

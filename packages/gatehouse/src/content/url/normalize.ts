@@ -285,6 +285,54 @@ function spacedTldEnd(t: string, k: number, end: number): number {
   return word.length >= 2 && SPACED_TLDS.has(word) ? j : -1;
 }
 
+/**
+ * A host written one character at a time, one space apart: "w w w . b e t 8 8 8 . c o m",
+ * "d i s c o r d - g i f t . c o m", "q q - s a f e 。c n". Returns the end of the run in `t` and its
+ * characters (dots as ".") with their offsets, or undefined: at least four letters or digits, a dot, a
+ * common TLD last, so "a b c d", "I . O . U" and words spelled out ("h e l l o . c o m e") stay text.
+ */
+function letterSpacedHost(
+  t: string,
+  i: number,
+  end: number,
+): { end: number; host: string; at: number[] } | undefined {
+  let host = '';
+  const at: number[] = [];
+  let alnum = 0;
+  let dots = 0;
+  let j = i;
+  let lastDot = -1;
+  for (;;) {
+    const c = t.charCodeAt(j);
+    let unit = '';
+    if (isAsciiAlnum(c) || c === 45) unit = String.fromCharCode(lower(c));
+    else if (c === 46 || isUnicodeDot(c) || isDotHanzi(c)) unit = '.';
+    if (unit === '') break;
+    // one character, then a space (or a dot written right after it: "8 8 8. c o m", "e 。c n")
+    const next = j + 1 < end ? t.charCodeAt(j + 1) : 32;
+    if (unit !== '.' && isWordish(next) && !(isUnicodeDot(next) || isDotHanzi(next))) break;
+    if (unit === '.') {
+      if (host.length === 0 || host.endsWith('.')) return undefined;
+      dots++;
+      lastDot = host.length;
+    } else if (unit !== '-') alnum++;
+    host += unit;
+    at.push(j);
+    j++;
+    if (j < end && t.charCodeAt(j) === 32) j++;
+    else if (!(j < end && (unit === '.' || isUnicodeDot(t.charCodeAt(j)) || isDotHanzi(t.charCodeAt(j)))))
+      break;
+    if (j >= end || host.length > 64) break;
+  }
+  if (alnum < 4 || dots === 0 || lastDot < 0) return undefined;
+  const tld = host.slice(lastDot + 1);
+  if (!SPACED_TLDS.has(tld) || !/[a-z]/.test(host.slice(0, lastDot))) return undefined;
+  // the run ends after the TLD's last letter (a space after it stays)
+  let e = j;
+  while (e > i && t.charCodeAt(e - 1) === 32) e--;
+  return { end: e, host, at };
+}
+
 function isLowerAscii(c: number): boolean {
   return c >= 97 && c <= 122;
 }
@@ -430,6 +478,14 @@ export function normalize(t: string, limit = Infinity): Normalized {
       continue;
     }
     const prevWord = n > 0 && isAsciiAlnum(prev);
+    if (!prevWord && prev !== 46 && isAsciiAlnum(c) && i + 2 < end && t.charCodeAt(i + 1) === 32) {
+      const run = letterSpacedHost(t, i, end);
+      if (run) {
+        for (let k = 0; k < run.host.length; k++) emit(run.host[k]!, run.at[k]!, F_SPACED_DOT);
+        i = run.end;
+        continue;
+      }
+    }
     if (prevWord && isUnicodeHyphen(c)) {
       const k = skipZw(i + 1);
       if (k < end && (isAsciiAlnum(t.charCodeAt(k)) || isFullwidthAlnum(t.charCodeAt(k)))) {
