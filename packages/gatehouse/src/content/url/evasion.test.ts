@@ -34,6 +34,10 @@ test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', (
     ['首充送888 w w w . b e t 6 6 8 . c o m', 'www.bet668.com', 'spaced-dot'],
     ['nitro: d i s c o r d - d r o p . c o m/claim', 'discord-drop.com', 'spaced-dot'],
     ['验证 q q - s a f e 。c n', 'qq-safe.cn', 'spaced-dot'],
+    ['claim: https//nitro-drop.xyz/claim', 'nitro-drop.xyz', 'defanged-scheme'],
+    ['登录 https;//qq-safe-check.cn', 'qq-safe-check.cn', 'defanged-scheme'],
+    ['http:\\\\steam-skins.ru/trade', 'steam-skins.ru', 'defanged-scheme'],
+    ['https:/ /gift-box.top/x', 'gift-box.top', 'defanged-scheme'],
   ];
   for (const [text, host, flag] of cases) {
     const u = extractUrls(text).urls;
@@ -161,6 +165,8 @@ test('"brand.com@evil.ru": the link goes to the host after the "@" and is read s
 test('dashes, and letters one space apart, that form no link stay text', () => {
   for (const text of [
     'a b c d e f g',
+    'the https// prefix is missing',
+    'http// and https;// are typos',
     'h e l l o . c o m e on',
     'I . O . U',
     'plan A . B . C . done',

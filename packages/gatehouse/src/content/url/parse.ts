@@ -398,6 +398,26 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
     // scheme word?
     let k = i;
     while (k < n && k - i < 12 && isAsciiAlnum(s.charCodeAt(k))) k++;
+    // "https//x", "https;//x", "http:\\x": the separator broken on purpose (a link no app would make
+    // clickable, to be typed or pasted by the reader): read as a defanged scheme
+    const broken = k > i && k < n ? brokenSeparator(s, k) : 0;
+    if (broken > 0 && (i === 0 || !isHostChar(s.charCodeAt(i - 1)))) {
+      const web = WEB_SCHEMES.get(s.slice(i, k).toLowerCase());
+      if (web) {
+        const a0 = k + broken;
+        let a = a0;
+        while (a < n && a - a0 <= 2048 && isAuthorityChar(s.charCodeAt(a))) a++;
+        while (a > a0 && s.charCodeAt(a - 1) === 46) a--;
+        let e = a;
+        if (a < n && s.charCodeAt(a) === 47) e = pathEnd(s, a);
+        const p = buildParsed(web[0], true, s.slice(a0, a), s.slice(a, e), web[1] | F_DEFANGED);
+        if (p.hostKind !== 'invalid' && a > a0) {
+          push(i, e, p);
+          i = Math.max(e, k + 1);
+          continue;
+        }
+      }
+    }
     if (k < n && s.charCodeAt(k) === 58 && k > i) {
       const word = s.slice(i, k).toLowerCase();
       const web = WEB_SCHEMES.get(word);
@@ -466,6 +486,14 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
     i = Math.max(runEnd, i + 1);
   }
   return { urls, truncated, scanned: norm.map ? norm.map[norm.map.length - 1]! : n };
+}
+
+/** Length of a broken scheme separator at k ("//", ";//", ":\\\\", ":/ /"), 0 when none. */
+function brokenSeparator(s: string, k: number): number {
+  if (s.startsWith('//', k)) return 2;
+  if (s.startsWith(';//', k) || s.startsWith(':\\\\', k)) return 3;
+  if (s.startsWith(':/ /', k)) return 4;
+  return 0;
 }
 
 /** End of a bare domain or dotted IPv4 written at k (right after an "@"), or -1. */
