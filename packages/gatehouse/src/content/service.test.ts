@@ -187,4 +187,21 @@ test('lookalikes with several edits or lure blends, and learned scam intents, ov
     wish.intents.filter((i) => ['money', 'impersonation', 'prize'].includes(i.intent)),
     [],
   );
+  // words with an everyday sense are no gambling or porn wording alone; beside a word without one they are
+  for (const text of [
+    '上分了吗兄弟，带我打排位',
+    'I bet he forgot again lol',
+    '成人票多少钱，在官网买吗',
+    '资源发我一下',
+  ])
+    assert.deepEqual(
+      (await score(text)).intents.filter((i) => ['gambling', 'porn', 'prize'].includes(i.intent)),
+      [],
+      text,
+    );
+  const ad = await score('澳门首家线上赌场 首充送888');
+  assert.deepEqual(
+    ad.intents.filter((i) => i.intent === 'gambling').map((i) => i.term),
+    ['澳门', '赌场'],
+  );
 });

@@ -421,6 +421,50 @@ const FESTIVE_PRIZE_TERMS = new Set([
   'selected',
   'award',
 ]);
+/**
+ * Gambling, porn and prize words with an everyday sense ("I bet", "free slots", "上分" in a game, "这个平台",
+ * "官网", "澳门旅游", "成人票", "sexy haircut", "claim your seat"): such a word alone is no intent. It counts
+ * in a message the spam or scam model flags, or beside a word of the same kinds that has no such sense
+ * ("澳门首家线上赌场": 赌场).
+ */
+const EVERYDAY_ABUSE_TERMS = new Set([
+  // gambling
+  'bet',
+  'betting',
+  'slots',
+  'poker',
+  'lottery',
+  'wager',
+  '平台',
+  '官网',
+  '信誉',
+  '澳门',
+  '彩票',
+  '捕鱼',
+  '上分',
+  '下分',
+  '金沙',
+  '棋牌',
+  '威尼斯人',
+  '赔率',
+  '下注',
+  // porn
+  'adult',
+  'nude',
+  'sexy',
+  'naked',
+  '成人',
+  '资源',
+  '看片',
+  // prize
+  'claim',
+  'selected',
+  'you have won',
+  'prize',
+  'jackpot',
+]);
+const ABUSE_INTENTS = new Set(['gambling', 'porn', 'prize']);
+
 const CUE_INTENT: Partial<Record<Cue['cue'], 'money' | 'impersonation'>> = {
   transfer: 'money',
   payee: 'money',
@@ -430,8 +474,9 @@ const CUE_INTENT: Partial<Record<Cue['cue'], 'money' | 'impersonation'>> = {
 /**
  * Learned, not listed: money / impersonation words alone are no intent; they are reported when the
  * scam model says the message is a scam, together with the cues it rests on. Festive prize words
- * ("恭喜发财 … 红包", "congrats") count only in a message the spam or scam model flags; the others
- * (中奖, 兑换码, nitro, claim) and the remaining intents pass as found.
+ * ("恭喜发财 … 红包", "congrats") count only in a message the spam or scam model flags; gambling, porn
+ * and prize words with an everyday sense (EVERYDAY_ABUSE_TERMS) only there or beside one without; the
+ * others (中奖, 兑换码, nitro, 赌场) and the remaining intents pass as found.
  */
 function gateIntents(
   hits: IntentHit[],
@@ -439,12 +484,21 @@ function gateIntents(
   spam: boolean,
   original: string,
 ): IntentHit[] {
+  // a gambling, porn or prize word with no everyday sense in the message vouches for the others
+  const plainAbuse = hits.some(
+    (h) =>
+      ABUSE_INTENTS.has(h.intent) &&
+      !EVERYDAY_ABUSE_TERMS.has(h.term) &&
+      !(h.intent === 'prize' && FESTIVE_PRIZE_TERMS.has(h.term)),
+  );
   const out = hits.filter((h) =>
     FRAUD_INTENTS.has(h.intent)
       ? scam.isScam
       : h.intent === 'prize' && FESTIVE_PRIZE_TERMS.has(h.term)
         ? spam || scam.isScam
-        : true,
+        : ABUSE_INTENTS.has(h.intent) && EVERYDAY_ABUSE_TERMS.has(h.term)
+          ? spam || scam.isScam || plainAbuse
+          : true,
   );
   if (!scam.isScam) return out;
   const before = out.length;
