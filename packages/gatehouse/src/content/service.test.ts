@@ -178,7 +178,7 @@ test('lookalikes with several edits or lure blends, and learned scam intents, ov
   );
   const score = async (text: string) =>
     (await (await post('/v1/content/text/score', { text })).json()) as {
-      intents: Array<{ intent: string; start: number; end: number }>;
+      intents: Array<{ intent: string; term: string; start: number; end: number }>;
     };
   const scam = await score('二舅，我是小涛，手机掉了这是新号，在医院交押金还差四千，先转我，别告诉我妈');
   assert.ok(scam.intents.some((i) => i.intent === 'money'));

@@ -21,6 +21,7 @@ import { tempDir } from '../testing/index.ts';
 import { until } from '../testing/receiver.ts';
 import { TestBrowser } from './test-browser.ts';
 import { addApp, authorise, fixture, PASSWORD, REDIRECT, rp, type Fixture } from './test-fixture.ts';
+import type { GrantsPort } from '../recovery/ports.ts';
 
 const DAY = 86_400_000;
 
@@ -43,15 +44,8 @@ function policyWithRevokeAll(): string {
   return text.replace('\nrules:\n', `\n${rule}`);
 }
 
-interface ReviewGrant {
-  id: string;
-  client: string;
-  scopes: string[];
-  createdAt: number;
-  name?: { en: string; zh: string };
-  authorisedDuringWindow?: boolean;
-  usedDuringWindow?: boolean;
-}
+/** A grant as recovery's review lists it (the grants port's answer). */
+type ReviewGrant = Awaited<ReturnType<GrantsPort['list']>>[number];
 interface Review {
   sessions: Array<{ id: string; live: boolean; duringCompromise: boolean }>;
   grants: ReviewGrant[] | null;
