@@ -422,10 +422,9 @@ const FESTIVE_PRIZE_TERMS = new Set([
   'award',
 ]);
 /**
- * Gambling, porn and prize words with an everyday sense ("I bet", "free slots", "上分" in a game, "这个平台",
- * "官网", "澳门旅游", "成人票", "sexy haircut", "claim your seat"): such a word alone is no intent. It counts
- * in a message the spam or scam model flags, or beside a word of the same kinds that has no such sense
- * ("澳门首家线上赌场": 赌场).
+ * Gambling and porn words with an everyday sense ("I bet", "free slots", "上分" in a game, "这个平台", "官网",
+ * "澳门旅游", "成人票", "sexy haircut"): such a word alone is no intent. It counts in a message the spam or
+ * scam model flags, or beside a gambling or porn word that has no such sense ("澳门首家线上赌场": 赌场).
  */
 const EVERYDAY_ABUSE_TERMS = new Set([
   // gambling
@@ -456,14 +455,9 @@ const EVERYDAY_ABUSE_TERMS = new Set([
   '成人',
   '资源',
   '看片',
-  // prize
-  'claim',
-  'selected',
-  'you have won',
-  'prize',
-  'jackpot',
 ]);
-const ABUSE_INTENTS = new Set(['gambling', 'porn', 'prize']);
+/** Prize words are a lure's own vocabulary ("claim your free skin at <link>"): none is gated so. */
+const ABUSE_INTENTS = new Set(['gambling', 'porn']);
 
 const CUE_INTENT: Partial<Record<Cue['cue'], 'money' | 'impersonation'>> = {
   transfer: 'money',
@@ -474,9 +468,9 @@ const CUE_INTENT: Partial<Record<Cue['cue'], 'money' | 'impersonation'>> = {
 /**
  * Learned, not listed: money / impersonation words alone are no intent; they are reported when the
  * scam model says the message is a scam, together with the cues it rests on. Festive prize words
- * ("恭喜发财 … 红包", "congrats") count only in a message the spam or scam model flags; gambling, porn
- * and prize words with an everyday sense (EVERYDAY_ABUSE_TERMS) only there or beside one without; the
- * others (中奖, 兑换码, nitro, 赌场) and the remaining intents pass as found.
+ * ("恭喜发财 … 红包", "congrats") count only in a message the spam or scam model flags; gambling and porn
+ * words with an everyday sense (EVERYDAY_ABUSE_TERMS) only there or beside one without; the others (中奖,
+ * 兑换码, nitro, claim, 赌场) and the remaining intents pass as found.
  */
 function gateIntents(
   hits: IntentHit[],
@@ -485,12 +479,7 @@ function gateIntents(
   original: string,
 ): IntentHit[] {
   // a gambling, porn or prize word with no everyday sense in the message vouches for the others
-  const plainAbuse = hits.some(
-    (h) =>
-      ABUSE_INTENTS.has(h.intent) &&
-      !EVERYDAY_ABUSE_TERMS.has(h.term) &&
-      !(h.intent === 'prize' && FESTIVE_PRIZE_TERMS.has(h.term)),
-  );
+  const plainAbuse = hits.some((h) => ABUSE_INTENTS.has(h.intent) && !EVERYDAY_ABUSE_TERMS.has(h.term));
   const out = hits.filter((h) =>
     FRAUD_INTENTS.has(h.intent)
       ? scam.isScam
