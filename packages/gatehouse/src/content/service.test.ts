@@ -136,13 +136,13 @@ test('link evasions over HTTP: dot words and look-alikes, a link after 64 KiB, a
     ['steam-trade-check.ru'],
   );
   assert.notEqual(at.urls[0]!.verdict, 'clean');
-  // a scheme with its separator broken, and a host one character at a time
+  // a scheme with its separator broken or its letters masked, and a host one character at a time
   const broken = await analyze({
-    text: '免费皮肤 https//steam-skins-gift.ru/claim，或 w w w . b e t 6 6 8 . c o m',
+    text: '免费皮肤 https//steam-skins-gift.ru/claim，或 w w w . b e t 6 6 8 . c o m ，h**ps://nitro-drop.xyz',
   });
   assert.deepEqual(
     broken.urls.map((u) => u.host),
-    ['steam-skins-gift.ru', 'www.bet668.com'],
+    ['steam-skins-gift.ru', 'www.bet668.com', 'nitro-drop.xyz'],
   );
   // an e-mail address is no link; a date range with a dash is no link
   assert.deepEqual((await analyze({ text: '发到 zhang.san@163.com，1990–1995 年的资料' })).urls, []);

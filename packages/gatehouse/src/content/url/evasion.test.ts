@@ -38,6 +38,9 @@ test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', (
     ['登录 https;//qq-safe-check.cn', 'qq-safe-check.cn', 'defanged-scheme'],
     ['http:\\\\steam-skins.ru/trade', 'steam-skins.ru', 'defanged-scheme'],
     ['https:/ /gift-box.top/x', 'gift-box.top', 'defanged-scheme'],
+    ['领取: h**ps://nitro-drop.xyz/claim', 'nitro-drop.xyz', 'defanged-scheme'],
+    ['h__p://qq-safe-check.cn', 'qq-safe-check.cn', 'defanged-scheme'],
+    ['go: promo-pass%252Ecom/claim', 'promo-pass.com', 'encoded-dot'],
   ];
   for (const [text, host, flag] of cases) {
     const u = extractUrls(text).urls;
@@ -166,6 +169,7 @@ test('dashes, and letters one space apart, that form no link stay text', () => {
   for (const text of [
     'a b c d e f g',
     'the https// prefix is missing',
+    'oops h**ps:// is masked, and hi**ps too',
     'http// and https;// are typos',
     'h e l l o . c o m e on',
     'I . O . U',

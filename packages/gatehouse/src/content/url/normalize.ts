@@ -183,6 +183,11 @@ function dotTokenAt(t: string, i: number, end: number): number {
     lastDotFlag = F_ENCODED_DOT;
     return 3;
   }
+  if (c === 37 && i + 4 < end && t.startsWith('252', i + 1) && lower(t.charCodeAt(i + 4)) === 101) {
+    // "%252E", encoded twice
+    lastDotFlag = F_ENCODED_DOT;
+    return 5;
+  }
   if (isDotHanzi(c)) {
     // "discord-gift点com": only before a common TLD (…点赞, 3点半 are ordinary Chinese)
     if (tldEnd(t, skipSpaces(t, i + 1, end), end) < 0) return 0;

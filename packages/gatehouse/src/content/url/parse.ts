@@ -395,6 +395,24 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
       truncated = true;
       break;
     }
+    // "h**ps://", "h__p://", "h..ps//": a scheme masked on purpose, read as a defanged one
+    const masked = c === 104 || c === 72 ? maskedScheme(s, i) : 0;
+    if (masked > 0) {
+      const sep = brokenSeparator(s, masked) || (s.startsWith('://', masked) ? 3 : 0);
+      const a0 = masked + sep;
+      let a = a0;
+      while (a < n && a - a0 <= 2048 && isAuthorityChar(s.charCodeAt(a))) a++;
+      while (a > a0 && s.charCodeAt(a - 1) === 46) a--;
+      let e = a;
+      if (a < n && s.charCodeAt(a) === 47) e = pathEnd(s, a);
+      const https = masked - i === 5;
+      const p = buildParsed(https ? 'https' : 'http', true, s.slice(a0, a), s.slice(a, e), F_DEFANGED);
+      if (sep > 0 && a > a0 && p.hostKind !== 'invalid') {
+        push(i, e, p);
+        i = Math.max(e, i + 1);
+        continue;
+      }
+    }
     // scheme word?
     let k = i;
     while (k < n && k - i < 12 && isAsciiAlnum(s.charCodeAt(k))) k++;
@@ -486,6 +504,21 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
     i = Math.max(runEnd, i + 1);
   }
   return { urls, truncated, scanned: norm.map ? norm.map[norm.map.length - 1]! : n };
+}
+
+/**
+ * End of "h" + two masking characters + "p" (+ "s") at i ("h**ps", "h__p", "h..ps", "h••ps"), when what
+ * follows is a scheme separator (plain or broken); 0 when none. Letters and digits do not mask (hxxp is
+ * a scheme word of its own).
+ */
+function maskedScheme(s: string, i: number): number {
+  if (i > 0 && isHostChar(s.charCodeAt(i - 1))) return 0;
+  const m1 = s.charCodeAt(i + 1);
+  const m2 = s.charCodeAt(i + 2);
+  const masks = (x: number) => x === 42 || x === 95 || x === 46 || x === 45 || x === 0x2022 || x === 0xb7;
+  if (!masks(m1) || !masks(m2) || (s.charCodeAt(i + 3) | 32) !== 112) return 0;
+  const e = (s.charCodeAt(i + 4) | 32) === 115 ? i + 5 : i + 4;
+  return s.startsWith('://', e) || brokenSeparator(s, e) > 0 ? e : 0;
 }
 
 /** Length of a broken scheme separator at k ("//", ";//", ":\\\\", ":/ /"), 0 when none. */
