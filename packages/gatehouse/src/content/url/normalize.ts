@@ -5,6 +5,17 @@
  * One linear pass with bounded look-ahead; no regular expressions on the text.
  */
 
+import {
+  isAsciiAlnum,
+  isDotHanzi,
+  isFullwidthAlnum,
+  isUnicodeDot,
+  isUnicodeHyphen,
+  isZeroWidth,
+} from './chars.ts';
+
+export { isUnicodeDot, isZeroWidth } from './chars.ts';
+
 export const F_FULLWIDTH = 1;
 export const F_UNICODE_DOT = 2;
 export const F_BRACKET_DOT = 4;
@@ -73,79 +84,6 @@ export interface Normalized {
   flags: Uint16Array | null;
   /** true when the input was longer than the scan limit and only its start was cleaned */
   truncated: boolean;
-}
-
-export function isZeroWidth(c: number): boolean {
-  return (
-    (c >= 0x200b && c <= 0x200f) ||
-    (c >= 0x2060 && c <= 0x2069) ||
-    (c >= 0x202a && c <= 0x202e) ||
-    c === 0xfeff ||
-    c === 0x00ad ||
-    c === 0x180e ||
-    c === 0x034f
-  );
-}
-
-/**
- * Characters that read as a dot: the ideographic and full-width full stops, and look-alikes (middle
- * dots · ・ ･ ∙ ⋅ ⸱ ꓸ, leaders ‥ ․, Arabic ۔, Syriac ܁ ܂, small ﹒). Only the first five are dots anywhere;
- * the look-alikes count only between two host characters (see dotTokenAt).
- */
-export function isUnicodeDot(c: number): boolean {
-  switch (c) {
-    case 0x3002:
-    case 0xff61:
-    case 0xff0e:
-    case 0xfe52:
-    case 0x2024:
-    case 0x00b7:
-    case 0x0387:
-    case 0x2025:
-    case 0x06d4:
-    case 0x0701:
-    case 0x0702:
-    case 0x30fb:
-    case 0xff65:
-    case 0x2219:
-    case 0x22c5:
-    case 0x2e31:
-    case 0x2e33:
-    case 0xa4f8:
-    case 0x16eb:
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** "点" / "點" (Chinese for "dot"), and "丶" written for one, read as a dot only between a host and a common TLD. */
-function isDotHanzi(c: number): boolean {
-  return c === 0x70b9 || c === 0x9ede || c === 0x4e36;
-}
-
-/**
- * Dashes that read as a hyphen in a host name: ‐ ‑ ‒ – — ― ⁃ − ˗ ﹘ ﹣ (the full-width one is undone with
- * the other full-width forms). Only between two host characters ("discord–gift.com"); "1990 – 1995" and
- * "Paris–Berlin" stay as they are unless a link forms.
- */
-function isUnicodeHyphen(c: number): boolean {
-  return (
-    (c >= 0x2010 && c <= 0x2015) ||
-    c === 0x2043 ||
-    c === 0x2212 ||
-    c === 0x02d7 ||
-    c === 0xfe58 ||
-    c === 0xfe63
-  );
-}
-
-function isAsciiAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-}
-
-function isFullwidthAlnum(c: number): boolean {
-  return (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a);
 }
 
 const WORDISH = /[\p{L}\p{N}]/u;

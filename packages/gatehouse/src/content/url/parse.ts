@@ -4,8 +4,11 @@
  */
 import { domainInfo, parseIpv4, parseIpv6, toAscii, toUnicode, validHostname } from './domain.ts';
 import type { Ipv4Form } from './domain.ts';
+import { isAsciiAlnum, isAuthorityChar, isHostChar, isPathEnd } from './chars.ts';
 import { F_DEFANGED, F_NO_SCHEME, flagNames, normalize } from './normalize.ts';
 import type { ObfuscationFlag } from './normalize.ts';
+
+export { isHostChar } from './chars.ts';
 
 export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'none' | 'invalid';
 
@@ -54,75 +57,6 @@ const WEB_SCHEMES = new Map<string, [string, number]>([
   ['wss', ['wss', 0]],
 ]);
 const SCRIPT_SCHEMES = new Set(['javascript', 'vbscript', 'data']);
-
-function isAsciiAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-}
-
-function isCjk(c: number): boolean {
-  return (
-    (c >= 0x2e80 && c <= 0x9fff) ||
-    (c >= 0xac00 && c <= 0xd7af) ||
-    (c >= 0xf900 && c <= 0xfaff) ||
-    (c >= 0xfe30 && c <= 0xfe4f) ||
-    (c >= 0xff00 && c <= 0xffef) ||
-    (c >= 0x1100 && c <= 0x11ff) ||
-    (c >= 0x3130 && c <= 0x318f)
-  );
-}
-
-const LETTER = /[\p{L}\p{M}\p{Nd}]/u;
-
-/**
- * A character that can be part of a host label: ASCII alnum, '-', '_', or a non-CJK letter (Cyrillic,
- * Greek, accented Latin… the homograph cases). CJK characters end a link, since chat text glues them to it.
- */
-export function isHostChar(c: number): boolean {
-  if (c < 128) return isAsciiAlnum(c) || c === 45 || c === 95;
-  if (isCjk(c) || (c >= 0xd800 && c <= 0xdfff) || c === 0xa0 || (c >= 0x2000 && c <= 0x2bff)) return false;
-  return LETTER.test(String.fromCharCode(c));
-}
-
-/** Characters that end a path (besides whitespace and CJK). */
-function isPathEnd(c: number): boolean {
-  if (c <= 32 || c === 127) return true;
-  if (c < 128)
-    return (
-      c === 60 ||
-      c === 62 ||
-      c === 34 ||
-      c === 96 ||
-      c === 123 ||
-      c === 125 ||
-      c === 124 ||
-      c === 92 ||
-      c === 94
-    );
-  if (isCjk(c)) return true;
-  return (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || c === 0xa0;
-}
-
-/** Characters allowed in an authority written after "scheme://". */
-function isAuthorityChar(c: number): boolean {
-  if (c < 128)
-    return (
-      isAsciiAlnum(c) ||
-      c === 45 ||
-      c === 46 ||
-      c === 95 ||
-      c === 126 ||
-      c === 37 ||
-      c === 58 ||
-      c === 64 ||
-      c === 91 ||
-      c === 93 ||
-      c === 43 ||
-      c === 38 ||
-      c === 61 ||
-      c === 36
-    );
-  return isHostChar(c);
-}
 
 /** Builds a ParsedUrl from its parts: splits userinfo and port, classifies the host. */
 export function buildParsed(
