@@ -170,9 +170,11 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * both, chat 1 of 40 with both (a fee named with its price). L–O: later rounds, and P (investment
  * lures, friends settling up) written before the seventh round and scored once before it (ROUNDS.md).
  * Q: written before the eighth round and scored once before it (new pretexts, an office's own money
- * collections, new-number notices without an ask, scam warnings in chat).
+ * collections, new-number notices without an ask, scam warnings in chat). R (7 December 2026, late):
+ * written after the eighth round and scored once on its code; not read for any change yet.
  */
-export type LetterSet = 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q';
+export type LetterSet =
+  'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q' | 'R';
 export const LETTER_SETS: readonly LetterSet[] = [
   'D',
   'E',
@@ -188,6 +190,7 @@ export const LETTER_SETS: readonly LetterSet[] = [
   'O',
   'P',
   'Q',
+  'R',
 ];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
