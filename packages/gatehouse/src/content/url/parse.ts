@@ -329,64 +329,26 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
       truncated = true;
       break;
     }
-    // "h**ps://", "h__p://", "h..ps//": a scheme masked on purpose, read as a defanged one
-    const masked = c === 104 || c === 72 ? maskedScheme(s, i) : 0;
-    if (masked > 0) {
-      const sep = brokenSeparator(s, masked) || (s.startsWith('://', masked) ? 3 : 0);
-      const a0 = masked + sep;
-      let a = a0;
-      while (a < n && a - a0 <= 2048 && isAuthorityChar(s.charCodeAt(a))) a++;
-      while (a > a0 && s.charCodeAt(a - 1) === 46) a--;
-      let e = a;
-      if (a < n && s.charCodeAt(a) === 47) e = pathEnd(s, a);
-      const https = masked - i === 5;
-      const p = buildParsed(https ? 'https' : 'http', true, s.slice(a0, a), s.slice(a, e), F_DEFANGED);
-      if (sep > 0 && a > a0 && p.hostKind !== 'invalid') {
-        push(i, e, p);
-        i = Math.max(e, i + 1);
-        continue;
-      }
-    }
     // scheme word?
     let k = i;
     while (k < n && k - i < 12 && isAsciiAlnum(s.charCodeAt(k))) k++;
-    // "https//x", "https;//x", "http:\\x": the separator broken on purpose (a link no app would make
-    // clickable, to be typed or pasted by the reader): read as a defanged scheme
-    const broken = k > i && k < n ? brokenSeparator(s, k) : 0;
-    if (broken > 0 && (i === 0 || !isHostChar(s.charCodeAt(i - 1)))) {
-      const web = WEB_SCHEMES.get(s.slice(i, k).toLowerCase());
-      if (web) {
-        const a0 = k + broken;
-        let a = a0;
-        while (a < n && a - a0 <= 2048 && isAuthorityChar(s.charCodeAt(a))) a++;
-        while (a > a0 && s.charCodeAt(a - 1) === 46) a--;
-        let e = a;
-        if (a < n && s.charCodeAt(a) === 47) e = pathEnd(s, a);
-        const p = buildParsed(web[0], true, s.slice(a0, a), s.slice(a, e), web[1] | F_DEFANGED);
-        if (p.hostKind !== 'invalid' && a > a0) {
-          push(i, e, p);
-          i = Math.max(e, k + 1);
-          continue;
-        }
+    // "h**ps://x", "https//x", "https;//x": a scheme masked, or its separator broken, on purpose
+    const d = defangedScheme(s, i, k);
+    if (d) {
+      const r = linkAfterScheme(s, d.at, d.scheme, d.bits);
+      if (r.authEnd > d.at && r.p.hostKind !== 'invalid') {
+        push(i, r.end, r.p);
+        i = Math.max(r.end, k + 1);
+        continue;
       }
     }
     if (k < n && s.charCodeAt(k) === 58 && k > i) {
       const word = s.slice(i, k).toLowerCase();
       const web = WEB_SCHEMES.get(word);
       if (web && s.startsWith('//', k + 1)) {
-        const a0 = k + 3;
-        let a = a0;
-        while (a < n && a - a0 <= 2048 && isAuthorityChar(s.charCodeAt(a))) a++;
-        let authEnd = a;
-        while (authEnd > a0 && s.charCodeAt(authEnd - 1) === 46) authEnd--;
-        let e = authEnd;
-        if (authEnd === a && a < n) {
-          const c2 = s.charCodeAt(a);
-          if (c2 === 47 || c2 === 63 || c2 === 35) e = pathEnd(s, a);
-        }
-        const p = buildParsed(web[0], true, s.slice(a0, authEnd), s.slice(authEnd, e), web[1]);
-        push(i, e, p);
-        i = Math.max(e, k + 1);
+        const r = linkAfterScheme(s, k + 3, web[0], web[1]);
+        push(i, r.end, r.p);
+        i = Math.max(r.end, k + 1);
         continue;
       }
       if (SCRIPT_SCHEMES.has(word) && (i === 0 || !isHostChar(s.charCodeAt(i - 1)))) {
@@ -441,18 +403,55 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
 }
 
 /**
- * End of "h" + two masking characters + "p" (+ "s") at i ("h**ps", "h__p", "h..ps", "h••ps"), when what
- * follows is a scheme separator (plain or broken); 0 when none. Letters and digits do not mask (hxxp is
- * a scheme word of its own).
+ * The authority and path written from a0, after a scheme: the link's parse, where its authority ends
+ * (trailing dots are the sentence's) and where the link ends.
  */
-function maskedScheme(s: string, i: number): number {
-  if (i > 0 && isHostChar(s.charCodeAt(i - 1))) return 0;
-  const m1 = s.charCodeAt(i + 1);
-  const m2 = s.charCodeAt(i + 2);
+function linkAfterScheme(
+  s: string,
+  a0: number,
+  scheme: string,
+  bits: number,
+): { p: ParsedUrl; authEnd: number; end: number } {
+  const n = s.length;
+  let a = a0;
+  while (a < n && a - a0 <= 2048 && isAuthorityChar(s.charCodeAt(a))) a++;
+  let authEnd = a;
+  while (authEnd > a0 && s.charCodeAt(authEnd - 1) === 46) authEnd--;
+  let end = authEnd;
+  if (authEnd === a && a < n) {
+    const c = s.charCodeAt(a);
+    if (c === 47 || c === 63 || c === 35) end = pathEnd(s, a);
+  }
+  return { p: buildParsed(scheme, true, s.slice(a0, authEnd), s.slice(authEnd, end), bits), authEnd, end };
+}
+
+/**
+ * A scheme written to dodge link filters at i (its word ends at k): masked, "h" + two masking characters
+ * + "p" (+ "s") before a separator ("h**ps://", "h__p://", "h..ps//" — letters do not mask: hxxp is a
+ * scheme word of its own), or a web scheme whose separator is broken ("https//", "https;//", "http:\\\\",
+ * "https:/ /": no app makes such a link clickable, the reader is to type it). Read as a defanged scheme;
+ * `at` is where the authority starts. Undefined when there is none.
+ */
+function defangedScheme(
+  s: string,
+  i: number,
+  k: number,
+): { scheme: string; bits: number; at: number } | undefined {
+  if (i > 0 && isHostChar(s.charCodeAt(i - 1))) return undefined;
   const masks = (x: number) => x === 42 || x === 95 || x === 46 || x === 45 || x === 0x2022 || x === 0xb7;
-  if (!masks(m1) || !masks(m2) || (s.charCodeAt(i + 3) | 32) !== 112) return 0;
-  const e = (s.charCodeAt(i + 4) | 32) === 115 ? i + 5 : i + 4;
-  return s.startsWith('://', e) || brokenSeparator(s, e) > 0 ? e : 0;
+  if (
+    (s.charCodeAt(i) | 32) === 104 &&
+    masks(s.charCodeAt(i + 1)) &&
+    masks(s.charCodeAt(i + 2)) &&
+    (s.charCodeAt(i + 3) | 32) === 112
+  ) {
+    const e = (s.charCodeAt(i + 4) | 32) === 115 ? i + 5 : i + 4;
+    const sep = s.startsWith('://', e) ? 3 : brokenSeparator(s, e);
+    return sep > 0 ? { scheme: e - i === 5 ? 'https' : 'http', bits: F_DEFANGED, at: e + sep } : undefined;
+  }
+  const web = k > i ? WEB_SCHEMES.get(s.slice(i, k).toLowerCase()) : undefined;
+  const sep = web ? brokenSeparator(s, k) : 0;
+  return web && sep > 0 ? { scheme: web[0], bits: web[1] | F_DEFANGED, at: k + sep } : undefined;
 }
 
 /** Length of a broken scheme separator at k ("//", ";//", ":\\\\", ":/ /"), 0 when none. */
