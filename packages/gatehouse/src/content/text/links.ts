@@ -5,7 +5,7 @@
  * <news link>" scores as "see you tonight". Whether a link is risky is the URL part's verdict
  * (lookalike, blocklist, lure words, …), reported next to the text score, never inside it.
  */
-import { isUnicodeDot, isZeroWidth } from '../url/normalize.ts';
+import { isDotHanzi, isUnicodeDot, isZeroWidth } from '../url/chars.ts';
 import { extractUrls } from '../url/parse.ts';
 
 function alnum(c: number): boolean {
@@ -60,7 +60,8 @@ export function mayHoldLink(t: string): boolean {
       continue;
     }
     // a dot-like mark or 点 right after a letter or digit (ASCII or full-width: "ｑｑ．ｃｏｍ")
-    if (i > 0 && alnum(t.charCodeAt(i - 1)) && DOT_LIKE.has(c)) return true;
+    if (i > 0 && alnum(t.charCodeAt(i - 1)) && (isUnicodeDot(c) || isDotHanzi(c) || c === 0x3000))
+      return true;
   }
   return commaWord && mayFormLink(t);
 }
@@ -88,8 +89,7 @@ function mayFormLink(t: string): boolean {
         return true;
       continue;
     }
-    if (c === 0xff1a || c === 0xff05 || c === 0x70b9 || c === 0x9ede || c === 0x4e36 || isUnicodeDot(c))
-      return true;
+    if (c === 0xff1a || c === 0xff05 || isDotHanzi(c) || isUnicodeDot(c)) return true;
   }
   return false;
 }
@@ -97,11 +97,6 @@ function mayFormLink(t: string): boolean {
 function isLinkSpace(c: number): boolean {
   return c === 32 || c === 0x3000 || c === 0xa0 || c === 9 || c === 10 || c === 13 || isZeroWidth(c);
 }
-
-const DOT_LIKE = new Set([
-  0x70b9, 0x9ede, 0x4e36, 0x3002, 0xff0e, 0xff61, 0x00b7, 0x0387, 0x2025, 0x06d4, 0x0701, 0x0702, 0x30fb,
-  0x2024, 0x2219, 0x22c5, 0x2e31, 0x2e33, 0xa4f8, 0xff65, 0x16eb, 0xfe52, 0x3000,
-]);
 
 /** The text with every link replaced by spaces (same length); the text itself when it has none. */
 export function maskLinks(text: string): string {

@@ -14,8 +14,6 @@ import {
   isZeroWidth,
 } from './chars.ts';
 
-export { isUnicodeDot, isZeroWidth } from './chars.ts';
-
 export const F_FULLWIDTH = 1;
 export const F_UNICODE_DOT = 2;
 export const F_BRACKET_DOT = 4;

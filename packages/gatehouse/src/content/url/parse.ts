@@ -8,8 +8,6 @@ import { isAsciiAlnum, isAuthorityChar, isHostChar, isPathEnd } from './chars.ts
 import { F_DEFANGED, F_NO_SCHEME, flagNames, normalize } from './normalize.ts';
 import type { ObfuscationFlag } from './normalize.ts';
 
-export { isHostChar } from './chars.ts';
-
 export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'none' | 'invalid';
 
 export interface ParsedUrl {

@@ -9,7 +9,8 @@
  * dot. "check my" + "discord.com" is two messages, not "mydiscord.com".
  */
 import { analyzeParsed, type UrlAnalysis, type UrlContext } from './analyze.ts';
-import { extractUrls, isHostChar } from './parse.ts';
+import { isHostChar } from './chars.ts';
+import { extractUrls } from './parse.ts';
 
 /** How much of the previous message is kept and joined (characters). */
 export const TAIL_CHARS = 256;
