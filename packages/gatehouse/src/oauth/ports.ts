@@ -66,28 +66,25 @@ export class OAuthGrantsPort implements GrantsPort {
   }
 
   async list(accountId: string, window?: { start: number; end: number }): Promise<ReviewGrant[]> {
-    const apps = new Map((await this.oauth.userApps(accountId)).map((a) => [a.client, a]));
     const grants = await this.oauth.userGrants(accountId);
+    const apps = new Map((await this.oauth.userApps(accountId, grants)).map((a) => [a.client, a]));
     const reads = window ? await this.oauth.readsOfGrants(accountId, window.start, window.end) : [];
     const usedGrants = new Set(reads.map((r) => r.grant));
     // a read recorded without its grant may have been any grant's of that app
     const usedUnattributed = new Set(reads.filter((r) => r.grant === null).map((r) => r.client));
-    return grants.flatMap((g) => {
-      const a = apps.get(g.client);
-      if (!a) return []; // revoked between the two reads
-      return [
-        {
-          id: g.id,
-          client: g.client,
-          name: a.name,
-          verified: a.verified,
-          scopes: g.scopes,
-          createdAt: g.createdAt,
-          lastAccessAt: a.lastAccessAt,
-          authorisedDuringWindow: !!window && g.createdAt >= window.start && g.createdAt <= window.end,
-          usedDuringWindow: usedGrants.has(g.id) || usedUnattributed.has(g.client),
-        },
-      ];
+    return grants.map((g) => {
+      const a = apps.get(g.client)!;
+      return {
+        id: g.id,
+        client: g.client,
+        name: a.name,
+        verified: a.verified,
+        scopes: g.scopes,
+        createdAt: g.createdAt,
+        lastAccessAt: a.lastAccessAt,
+        authorisedDuringWindow: !!window && g.createdAt >= window.start && g.createdAt <= window.end,
+        usedDuringWindow: usedGrants.has(g.id) || usedUnattributed.has(g.client),
+      };
     });
   }
 

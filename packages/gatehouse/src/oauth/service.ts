@@ -479,8 +479,8 @@ export class OAuthService {
   }
 
   /** The apps a user has authorised: scopes granted, when (the first grant), last access. */
-  userApps(accountId: string): Promise<AuthorisedApp[]> {
-    return userApps(this, accountId);
+  userApps(accountId: string, grants?: UserGrant[]): Promise<AuthorisedApp[]> {
+    return userApps(this, accountId, grants);
   }
 
   /** What apps read of a user in [from, to], per grant, resource and fields (every read counted). */

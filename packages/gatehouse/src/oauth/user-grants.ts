@@ -55,9 +55,16 @@ export async function userGrants(s: OAuthService, accountId: string): Promise<Us
   return out;
 }
 
-/** The apps a user has authorised: scopes granted, when (the first grant), last access. */
-export async function userApps(s: OAuthService, accountId: string): Promise<AuthorisedApp[]> {
-  const grants = await userGrants(s, accountId);
+/**
+ * The apps a user has authorised: scopes granted, when (the first grant), last access; from the grants
+ * the caller read already, when it has them.
+ */
+export async function userApps(
+  s: OAuthService,
+  accountId: string,
+  read?: UserGrant[],
+): Promise<AuthorisedApp[]> {
+  const grants = read ?? (await userGrants(s, accountId));
   const last = new Map(
     (await q.lastAccessByClient(s.d.db, accountId)).map((r) => [r.client_id, Number(r.last)]),
   );
