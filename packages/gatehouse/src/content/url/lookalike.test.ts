@@ -151,6 +151,17 @@ test('innocent look-alike domains are not flagged', () => {
   for (const d of innocent) assert.equal(check(d), null, `${d}: ${JSON.stringify(check(d))}`);
 });
 
+test('a different first letter is another word, a look-alike first letter is not', () => {
+  // a changed first letter is what a reader sees first: another name, not a typo
+  for (const d of ['fiscord.com', 'tiscord.com', 'bteam.com', 'qaypal.com', 'olipay.com', 'gicrosoft.com'])
+    assert.equal(check(d), null, `${d}: ${JSON.stringify(check(d))}`);
+  // …while a first letter that looks the same, and every later letter, still make a lookalike
+  assert.equal(check('\u0501iscord.com')?.brand, 'discord');
+  assert.equal(check('rnicrosoft.com')?.brand, 'microsoft');
+  assert.equal(check('dizcord.com')?.rule, 'replacement');
+  assert.equal(check('paypa1.com')?.brand, 'paypal');
+});
+
 test('brands file validation names the entry', () => {
   const bad = (json: unknown, re: RegExp) =>
     assert.throws(

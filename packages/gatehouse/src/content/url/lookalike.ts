@@ -100,6 +100,9 @@ export function classifyEdit(a: string, t: Target, b = t.text): LookalikeMatch |
       let m: LookalikeMatch | null = null;
       const x = from.charCodeAt(0) ^ to.charCodeAt(0);
       if (sameGlyph(from, to)) m = base(t, a, 'homoglyph');
+      // A changed first letter that does not look the same is what a reader notices first: on the
+      // blocklist's development half no lookalike rests on one (xfinity is not dfinity).
+      else if (p === 0) return null;
       else if (lv >= 2 && VOWELS.has(from) && VOWELS.has(to)) m = base(t, a, 'vowel-swap');
       else if (lv >= 2 && keyboardAdjacent(from, to)) {
         m = base(t, a, 'replacement');
