@@ -4,7 +4,7 @@
 // on its own device sending a card of its own is held by them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harness, INTRUDER, OWNER, type Harness } from '../recovery/attack-harness.ts';
+import { harness, INTRUDER, ok, OWNER, type Harness } from '../recovery/attack-harness.ts';
 import { describeBackends } from '../testing/backends.ts';
 import { accountAtHome, type CheckAnswerJson as Answer } from '../testing/engine-http.ts';
 
@@ -83,6 +83,56 @@ describeBackends('owners away from home (HTTP)', (backend) => {
       const need = await other.check(s, '我手机丢了换了新号，急需两千交押金，你先转我，明天还你', 3);
       assert.ok(names(need).includes('new_session_money'), JSON.stringify(need));
       assert.equal(need.action, 'contain', JSON.stringify(need));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  test('the card the whole town sends, from a phone bought on the trip: delivered as organic content; an intruder who sends it first gains nothing for its lure', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const card = '送你一张新年贺卡，打开有惊喜 https://www.town-cards.cn/c/88';
+      const friends = (handle: string) => Array.from({ length: 12 }, (_, k) => `${handle}-old${k}`);
+      // five owners at home on their own phones pass the card on: organic by the time the others send it
+      for (let i = 0; i < 5; i++) {
+        const o = await accountAtHome(h, `town${i}.${backend}`);
+        const home = await o.signIn(OWNER, true);
+        const d = await o.check(home, card, friends(o.handle));
+        assert.ok(!names(d).includes('organic_content') || d.verdict === 'allow', JSON.stringify(d));
+      }
+      // the owner on the phone bought on the trip, on the hometown network: the card to a dozen friends
+      const trip = await accountAtHome(h, `newphone.${backend}`);
+      const phone = await trip.signIn({ ip: '192.0.2.160', ua: INTRUDER.ua });
+      const profile = async (id: string) =>
+        ok(await h.call('GET', `/v1/accounts/${id}/risk`, { key: h.op })).json.profile as {
+          messages: number;
+          knownRecipients: number;
+          linkDomains: string[];
+        };
+      const before = await profile(trip.id);
+      const d = await trip.check(phone, card, friends(trip.handle));
+      // delivered, and (a message let through on organic content is not learned) the profile unchanged
+      assert.equal(d.verdict, 'allow', JSON.stringify(d));
+      assert.deepEqual(await profile(trip.id), before);
+      // the card with a site of the sender's own is not the crowd's: held
+      const own = await trip.check(phone, '送你一张新年贺卡，打开有惊喜 https://www.my-card-gift.cc/c/1', 3);
+      assert.notEqual(own.verdict, 'allow', JSON.stringify(own));
+      assert.ok(!names(own).includes('organic_content'), JSON.stringify(own));
+
+      // the intruder: the password, its own phone and network; the crowd's card first, then its lure
+      const victim = await accountAtHome(h, `warm.${backend}`);
+      const x = await victim.signIn(INTRUDER);
+      const warm = await victim.check(x, card, friends(victim.handle));
+      assert.equal(warm.verdict, 'allow', JSON.stringify(warm));
+      const lure = await victim.check(x, '这是你吗？照片都传到网上了 http://photo-album-share.net/p/7', 1);
+      assert.notEqual(lure.verdict, 'allow', JSON.stringify(lure));
+      assert.ok(names(lure).includes('session_link_spread'), JSON.stringify(lure));
+      const again = await victim.check(x, '这是你吗？照片都传到网上了 http://photo-album-share.net/p/7', [
+        `${victim.handle}-f2`,
+        `${victim.handle}-f3`,
+      ]);
+      assert.equal(again.action, 'contain', JSON.stringify(again));
     } finally {
       await h.cleanup();
     }

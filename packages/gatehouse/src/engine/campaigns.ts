@@ -446,6 +446,23 @@ export class CampaignTracker {
     return !this.campaignHolds(num) && this.organicAt(num, t);
   }
 
+  /**
+   * Whether everything a message carries — text fingerprint `fp` (0: none), links to `domains`, images —
+   * belongs to no campaign and is passed along organically at `t` (organicAt); false for an empty message.
+   */
+  organicMessage(
+    fp: number,
+    domains: readonly string[],
+    images: readonly { sha256: string }[],
+    t: number,
+  ): boolean {
+    if (fp === 0 && domains.length === 0 && images.length === 0) return false;
+    if (fp !== 0 && (this.campaignHolds(fp) || !this.organicAt(fp, t))) return false;
+    for (const d of domains) if (!this.organicKey(`d:${d}`, t)) return false;
+    for (const im of images) if (!this.organicKey(`i:${im.sha256.toLowerCase()}`, t)) return false;
+    return true;
+  }
+
   /** Whether the content under fingerprint number `num` belongs to a campaign not dismissed. */
   private campaignHolds(num: number): boolean {
     const cid = this.byFingerprint.mayHave(num) ? this.byFingerprint.get(num) : undefined;

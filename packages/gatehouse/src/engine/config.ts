@@ -73,6 +73,11 @@ export const WEIGHTS = {
     group: 'session',
     doc: 'organic: usual client, no sign-in risk, no crowd or state signal — the account’s own habit-breaking (profile, velocity) is taken back, up to this much; content is judged on its own',
   },
+  organic_content: {
+    w: -6.0,
+    group: 'crowd',
+    doc: 'organic: the text, links and images are being passed along by many accounts that show no compromise and nothing in them is risky — the habit-breaking that comes with them is taken back, up to this much; the session’s own evidence stays',
+  },
   device_new: { w: 1.0, group: 'session', doc: 'device never used by the account' },
   network_new: { w: 0.6, group: 'session', doc: 'network (/24, /48) never used by the account' },
   country_new: { w: 1.2, group: 'session', doc: 'country never used by the account' },

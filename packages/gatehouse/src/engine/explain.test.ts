@@ -36,6 +36,7 @@ const SAMPLE: Record<SignalName, number | string | null> = {
   signin_device_code: null,
   signin_passkey: null,
   familiar_context: 'ios/chat-9',
+  organic_content: null,
   device_new: 'Pixel 8',
   network_new: '203.0.113.0/24',
   country_new: 'BR',

@@ -153,6 +153,10 @@ export const SIGNAL_EXPLANATIONS = {
       zh: `它来自该账号常用的应用${p.zh}，登录也没有风险，因此仅凭行为不寻常不会被认定为盗号。`,
     };
   },
+  organic_content: () => ({
+    en: 'Everything in the message was being shared by many accounts that show no sign of take-over, so the burst that came with it was not taken as one (the sign-in still counts).',
+    zh: '消息中的全部内容正被许多没有被盗迹象的账号分享，因此随之而来的集中发送不被视为盗号（登录本身的风险仍然计入）。',
+  }),
   device_new: ({ value }) => {
     const p = paren(str(value));
     return {

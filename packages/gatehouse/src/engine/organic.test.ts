@@ -235,6 +235,44 @@ test('a lone intruder (owner-like client on its own phone, new network, daytime,
   }
 });
 
+test('an intruder who first passes on the card everyone shares gains nothing by it: its own lure and its money ask are held and contained as without the card', () => {
+  const sim = new Sim({ content: realContent() });
+  const accounts = society(sim, 'warm', 10, 23, 20);
+  const card = '送你一张新年贺卡，打开有惊喜 https://www.hometown-cards.cn/c/5e1';
+  for (const a of accounts.slice(0, 8)) {
+    sim.t += 5_000;
+    sim.send(a, { to: Array.from({ length: 20 }, (_, k) => `${a}-f${k}`), text: card });
+  }
+  for (const [i, [victim, next]] of (
+    [
+      [accounts[8]!, '这是你吗？照片都传到网上了 http://photo-album-share.net/p/82731'],
+      [accounts[9]!, '在吗？急用钱，能先转我2000吗，明天就还你'],
+    ] as const
+  ).entries()) {
+    sim.login(victim, { session: `${victim}-x`, device: `${victim}-intruder`, ip: `198.18.40.${i + 1}` });
+    sim.t += 2 * MIN;
+    const warm = sim.send(victim, {
+      to: Array.from({ length: 20 }, (_, k) => `${victim}-f${k}`),
+      text: card,
+      session: `${victim}-x`,
+    });
+    // the crowd's card goes through (harmless in itself), as the owner's on a new phone would
+    assert.ok(has(warm, 'organic_content'), names(warm));
+    let reached = 0;
+    let contained = false;
+    for (let k = 0; k < 4 && !contained; k++) {
+      sim.t += 2 * MIN;
+      const d = sim.send(victim, { to: [`${victim}-f${k}`], text: next, session: `${victim}-x` });
+      assert.ok(!has(d, 'organic_content'), names(d));
+      if (k === 0) assert.ok(RANK[d.action] >= RANK.hold, names(d));
+      if (d.action === 'allow') reached++;
+      contained = d.action === 'contain';
+    }
+    assert.ok(contained, victim);
+    assert.equal(reached, 0, victim);
+  }
+});
+
 test('a lone intruder posting one link to a group is contained on that message; the owner sharing links from home is not', () => {
   const sim = new Sim({ content: realContent() });
   const [a, owner] = society(sim, 'lg', 2, 11);
@@ -363,7 +401,7 @@ test('a scam’s ask is a money request from an intruder’s new session, money 
   assert.equal(own.action, 'allow', names(own));
 });
 
-test('owners away from home on their own phone (its device id, a new network) greet every friend with a never-linked e-card and settle a bill: nothing held; on a new phone the same is held — and the card they share is never quarantined for everyone', () => {
+test('owners away from home greet every friend with the e-card everyone shares: on their own phone (its device id, a new network) nothing held; on a new phone the card goes through as organic content but teaches the profile nothing, and their own lure is held', () => {
   const sim = new Sim({ content: realContent() });
   const owners = society(sim, 'away', 12, 23, 20);
   const card = '送你一张新年贺卡，打开有惊喜 https://www.hometown-cards.cn/c/5e1';
@@ -396,22 +434,29 @@ test('owners away from home on their own phone (its device id, a new network) gr
     });
     assert.ok(!has(bill, 'new_session_money'), names(bill));
   }
-  // a new phone on a new network: indistinguishable from an intruder by its session — held or
-  // contained (the cost the README names); the card it shares stays out of what may be quarantined
+  // a new phone on a new network: indistinguishable from an intruder by its session. What it sends is
+  // what the crowd is sending (the card's text and link, many senders, none showing compromise), so the
+  // burst that comes with it is taken back (organic_content) while the session's evidence stays
   for (const [i, a] of [fresh, fresh2].entries()) {
     sim.login(a, { session: `${a}-new`, device: `${a}-newphone`, ip: `198.18.31.${i + 1}` });
     sim.t += 2 * MIN;
+    const before = sim.engine.accountRisk(a)!.profile;
     const d = sim.send(a, {
       to: Array.from({ length: 20 }, (_, k) => `${a}-f${k}`),
       text: card,
       session: `${a}-new`,
     });
-    assert.ok(RANK[d.action] >= RANK.hold, names(d));
-    assert.ok(
-      !(d.fingerprints ?? []).some((k) => k === 'd:hometown-cards.cn'),
-      JSON.stringify(d.fingerprints),
-    );
-    assert.ok(!(d.fingerprints ?? []).some((k) => k.startsWith('t:')), JSON.stringify(d.fingerprints));
+    assert.equal(d.action, 'allow', names(d));
+    assert.ok(has(d, 'organic_content') && has(d, 'device_new') && has(d, 'first_contact_burst'), names(d));
+    assert.ok(!has(d, 'familiar_context'), names(d));
+    assert.deepEqual(d.fingerprints ?? [], [], JSON.stringify(d.fingerprints));
+    // …and taught the profile nothing (an intruder passing on the crowd's card must not make its
+    // device's client, the friends it greeted or the card's site the account's own)
+    const after = sim.engine.accountRisk(a)!.profile;
+    assert.equal(after.messages, before.messages);
+    assert.equal(after.knownRecipients, before.knownRecipients);
+    assert.deepEqual(after.linkDomains, before.linkDomains);
+    assert.deepEqual(after.clients, before.clients);
   }
   // a lure sent from one session that shows compromise is not quarantined by that sending alone (its
   // account is stopped anyway); sent from a second such session too, its text and link are

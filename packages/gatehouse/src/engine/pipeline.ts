@@ -11,7 +11,7 @@
 import type { EngineState } from './engine-state.ts';
 import type { CampaignResult, TrackedMessage } from './campaigns.ts';
 import type { MessageContext } from './detectors/index.ts';
-import { MESSAGE_DETECTORS, crowdSignals, familiarContext } from './detectors/index.ts';
+import { MESSAGE_DETECTORS, crowdSignals, familiarContext, organicContent } from './detectors/index.ts';
 import { decide as decideAction, makeDecision } from './scoring.ts';
 import { lateWave } from './sessions.ts';
 import { unusual, type AccountState, type SessionState } from './state.ts';
@@ -126,7 +126,13 @@ export class MessagePipeline {
     const found = this.campaigns(step);
     this.created = found.created;
     const decision = this.decide(found.campaigns, step);
-    if ((decision.action === 'allow' || decision.action === 'challenge') && !this.ctx.acct.contained)
+    // organic content let through from an unusual session teaches the profile nothing: an intruder
+    // passing on the crowd's greeting must not make the friends it greeted "known" for its next message
+    if (
+      (decision.action === 'allow' || decision.action === 'challenge') &&
+      !this.ctx.acct.contained &&
+      !this.st.sink.has('organic_content')
+    )
       this.learn(step.groupHash);
     return decision;
   }
@@ -328,6 +334,12 @@ export class MessagePipeline {
     const sink = st.sink;
     familiarContext(c, sink);
     const ev = c.ev;
+    organicContent(
+      c,
+      this.tracked.risky,
+      () => st.campaigns.organicMessage(step.fp, c.content.domains, ev.attachments, c.t),
+      sink,
+    );
     const logit = st.bias + sink.logit;
     const action = decideAction(logit, sink.compromise, st.thresholds);
     const decision = makeDecision(

@@ -90,6 +90,37 @@ export function familiarContext(c: MessageContext, out: SignalSink): void {
   );
 }
 
+/**
+ * Organic content from a session that is not the owner's usual one (a new phone, a trip): runs after the
+ * familiar context and only when it did not apply. When everything the message carries — its text, its
+ * links, its images — is being passed along organically (campaigns.ts `organicAt`: many accounts sent it
+ * within the hour, few of them showing compromise) and nothing in it is risky, the habit-breaking that
+ * comes with it (a greeting to every friend, a first link to the e-card everyone shares) is what the
+ * crowd is doing, and this takes it back (90 %, up to the weight). The session's own evidence stays: a
+ * new device or country still counts, and so do content signals, crowd and state signals.
+ */
+export function organicContent(
+  c: MessageContext,
+  risky: boolean,
+  organic: () => boolean,
+  out: SignalSink,
+): void {
+  if (risky || c.maturity === 0 || c.acct.contained || out.has('familiar_context')) return;
+  if (c.solicit !== undefined || c.ownNewLink) return;
+  const p = out.positive;
+  if (p.crowd > 0 || p.state > 0 || p.content > 0) return;
+  const habit = p.profile + p.velocity;
+  if (habit === 0 || !organic()) return;
+  const cap = -out.weights.organic_content;
+  out.emit(
+    'organic_content',
+    1,
+    cap > 0 ? clamp01((0.9 * habit) / cap) : 1,
+    "everything in the message is being passed along by many accounts that show no compromise: its unusual pattern is the crowd's",
+    '消息中的全部内容正被许多未见被盗迹象的账号转发：其不寻常的模式来自大众的共同行为',
+  );
+}
+
 /** What the campaign tracker found for one message (campaigns.ts). */
 export interface CampaignFindings {
   /** campaigns the content belongs to (first = the one named in the reason) */

@@ -16,6 +16,7 @@ export {
   crowdSignals,
   containedSignal,
   familiarContext,
+  organicContent,
   reportSignals,
   victimSignal,
   type CampaignFindings,
