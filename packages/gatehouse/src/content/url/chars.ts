@@ -140,3 +140,8 @@ export function isUnicodeHyphen(c: number): boolean {
 export function isFullwidthAlnum(c: number): boolean {
   return (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a);
 }
+
+/** A comma standing in for a dot: ASCII, full-width "，" or the enumeration comma "、". */
+export function isComma(c: number): boolean {
+  return c === 44 || c === 0xff0c || c === 0x3001;
+}

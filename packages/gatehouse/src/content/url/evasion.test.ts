@@ -41,6 +41,14 @@ test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', (
     ['领取: h**ps://nitro-drop.xyz/claim', 'nitro-drop.xyz', 'defanged-scheme'],
     ['h__p://qq-safe-check.cn', 'qq-safe-check.cn', 'defanged-scheme'],
     ['go: promo-pass%252Ecom/claim', 'promo-pass.com', 'encoded-dot'],
+    ['领取礼包 qq-safe，cn', 'qq-safe.cn', 'comma-dot'],
+    ['free skins: steam-trade，ru/offer', 'steam-trade.ru', 'comma-dot'],
+    ['奖品 prize-hub、xyz', 'prize-hub.xyz', 'comma-dot'],
+    ['free nitro discord-gift.c0m/claim', 'discord-gift.com', 'tld-lookalike'],
+    ['trade: steam-offer.corn/t', 'steam-offer.com', 'tld-lookalike'],
+    ['Free Nitro: NITRO-DROP.T0P', 'nitro-drop.top', 'tld-lookalike'],
+    ['领取 wallet-help.n3t', 'wallet-help.net', 'tld-lookalike'],
+    ['airdrop-claim.0rg/x', 'airdrop-claim.org', 'tld-lookalike'],
   ];
   for (const [text, host, flag] of cases) {
     const u = extractUrls(text).urls;
@@ -73,6 +81,12 @@ test('ordinary sentences with 点, decimals, times and abbreviations stay text',
     '100%2 of us',
     'the dot com bubble',
     'I said it, com on',
+    'v2.c0 is tagged',
+    'see v1.0 and 2.01',
+    '我们，com 是什么',
+    '好的、cn 那边呢',
+    'file.c01 and a.b3',
+    'score 3.0rn',
   ];
   for (const t of plain) assert.deepEqual(hosts(t), [], t);
 });

@@ -7,6 +7,7 @@
 
 import {
   isAsciiAlnum,
+  isComma,
   isDotHanzi,
   isFullwidthAlnum,
   isUnicodeDot,
@@ -25,6 +26,7 @@ export const F_NO_SCHEME = 128;
 export const F_ENCODED_DOT = 256;
 export const F_COMMA_DOT = 512;
 export const F_UNICODE_HYPHEN = 1024;
+export const F_TLD_LOOKALIKE = 2048;
 
 export type ObfuscationFlag =
   | 'fullwidth'
@@ -37,7 +39,8 @@ export type ObfuscationFlag =
   | 'no-scheme'
   | 'encoded-dot'
   | 'comma-dot'
-  | 'unicode-hyphen';
+  | 'unicode-hyphen'
+  | 'tld-lookalike';
 
 const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_FULLWIDTH, 'fullwidth'],
@@ -51,6 +54,7 @@ const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_ENCODED_DOT, 'encoded-dot'],
   [F_COMMA_DOT, 'comma-dot'],
   [F_UNICODE_HYPHEN, 'unicode-hyphen'],
+  [F_TLD_LOOKALIKE, 'tld-lookalike'],
 ];
 
 /** Flag bits → names. */
@@ -71,7 +75,8 @@ export const HIDING_FLAGS =
   F_DEFANGED |
   F_ENCODED_DOT |
   F_COMMA_DOT |
-  F_UNICODE_HYPHEN;
+  F_UNICODE_HYPHEN |
+  F_TLD_LOOKALIKE;
 
 export interface Normalized {
   /** cleaned text */
@@ -130,8 +135,8 @@ function dotTokenAt(t: string, i: number, end: number): number {
     lastDotFlag = F_DOT_WORD;
     return 1;
   }
-  if (c === 44 && i + 1 < end && COMMA_TLDS.has(tldWord(t, i + 1, end))) {
-    // "discord-gift,com": a comma for the dot, only before a TLD that is no English word
+  if (isComma(c) && i + 1 < end && COMMA_TLDS.has(tldWord(t, i + 1, end))) {
+    // "discord-gift,com", "discord-gift，com": a comma for the dot, only before a TLD that is no English word
     lastDotFlag = F_COMMA_DOT;
     return 1;
   }
@@ -180,6 +185,43 @@ const SPACED_TLDS = new Set([
 
 /** TLDs a comma may stand in front of ("gift,com"): none is an English word ("gross,net" stays text). */
 const COMMA_TLDS = new Set(['com', 'cn', 'xyz', 'ru', 'cc', 'tk', 'gg', 'vip', 'icu', 'cyou']);
+
+/**
+ * TLDs of three or more letters that are written with look-alike characters ("c0m", "corn", "0rg",
+ * "n3t", "t0p"); two-letter ones are left out ("v2.c0" is a version, not "v2.co").
+ */
+const LOOKALIKE_TLDS = new Set(['com', 'net', 'org', 'top', 'xyz', 'vip', 'club', 'site', 'shop', 'info']);
+
+/**
+ * The TLD that the label at k spells with look-alike characters (0 for o, 1 for l, 3 for e, "rn" for
+ * m, "vv" for w), and the label's end; undefined when the label is plain or spells no common TLD.
+ */
+function lookalikeTldAt(t: string, k: number, end: number): { tld: string; end: number } | undefined {
+  let j = k;
+  let folded = '';
+  let changed = false;
+  while (j < end && j - k < 8) {
+    const c = lower(t.charCodeAt(j));
+    if (c === 114 && j + 1 < end && lower(t.charCodeAt(j + 1)) === 110) {
+      folded += 'm';
+      changed = true;
+      j += 2;
+    } else if (c === 118 && j + 1 < end && lower(t.charCodeAt(j + 1)) === 118) {
+      folded += 'w';
+      changed = true;
+      j += 2;
+    } else if (c === 48 || c === 49 || c === 51) {
+      folded += c === 48 ? 'o' : c === 49 ? 'l' : 'e';
+      changed = true;
+      j++;
+    } else if (c >= 97 && c <= 122) {
+      folded += String.fromCharCode(c);
+      j++;
+    } else break;
+  }
+  if (!changed || (j < end && isWordish(t.charCodeAt(j))) || !/[a-z]/i.test(t.slice(k, j))) return undefined;
+  return LOOKALIKE_TLDS.has(folded) ? { tld: folded, end: j } : undefined;
+}
 
 /** The lower-case ASCII word at k when a non-word character (or the end) follows it, else ''. */
 function tldWord(t: string, k: number, end: number): string {
@@ -358,6 +400,11 @@ export function mayHoldLink(t: string): boolean {
       }
       continue;
     }
+    if (isComma(c) && i > 0 && i + 1 < end) {
+      // "discord-gift，com": a full-width or enumeration comma for the dot
+      if (isAsciiAlnum(t.charCodeAt(i - 1)) && isLowerAscii(t.charCodeAt(i + 1))) return true;
+      continue;
+    }
     if (isUnicodeDot(c) || isDotHanzi(c)) {
       let k = i;
       while (k > 0 && i - k < 3 && (isSpace(t.charCodeAt(k - 1)) || isZeroWidth(t.charCodeAt(k - 1)))) k--;
@@ -383,6 +430,8 @@ function needsWork(t: string, end: number): boolean {
       if (i > 0 && i + 1 < end && isAsciiAlnum(t.charCodeAt(i - 1)) && isLowerAscii(t.charCodeAt(i + 1)))
         return true;
     } else if (c === 46 && i + 2 < end && t.charCodeAt(i + 2) === 32) return true;
+    else if (c === 46 && i > 0 && isAsciiAlnum(t.charCodeAt(i - 1)) && lookalikeTldAt(t, i + 1, end))
+      return true;
   }
   return false;
 }
@@ -460,6 +509,15 @@ export function normalize(t: string, limit = Infinity): Normalized {
             continue;
           }
         }
+      }
+    }
+    if (prev === 46 && n >= 2 && isAsciiAlnum(parts[n - 2]!.charCodeAt(0)) && isAsciiAlnum(c)) {
+      // "discord-gift.c0m", "steamcommunity.corn": a common TLD written with look-alike characters
+      const l = lookalikeTldAt(t, i, end);
+      if (l) {
+        for (let k = 0; k < l.tld.length; k++) emit(l.tld[k]!, Math.min(i + k, l.end - 1), F_TLD_LOOKALIKE);
+        i = l.end;
+        continue;
       }
     }
     if (prev === 46 && isLowerAscii(c) && n >= 2 && isAsciiAlnum(parts[n - 2]!.charCodeAt(0))) {
