@@ -146,7 +146,7 @@ const CUES: ReadonlyArray<[CueName, readonly RegExp[]]> = CUE_ALTS.map(([cue, al
  * something (取件码是…) asks nothing of the reader. A paying verb followed by 了/的/过 is a report,
  * not a request.
  */
-const PAY_ZH = '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充|交|缴纳|缴|买|存|预支)';
+const PAY_ZH = '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充|交|缴纳|缴|买|存(?!在)|预支)';
 /** Not after a negation (别转, 不要转, 不用转): telling the reader not to pay asks nothing. */
 const NOT_ZH = '(?<!别|不要|不用|无需|不必|甭)';
 const ASK_ALTS: readonly Alt[] = [
@@ -235,12 +235,18 @@ const ASK_ALTS: readonly Alt[] = [
   // the reader to pay a thing named first, with 把: 你帮我把这个二维码的钱先付了 (an imperative's 了
   // too; not what the reader already did: 你已经帮我把…)
   ['cjk', `[你您](?!已)[^，。！？,.!?]{0,4}?帮我把[^，。！？,.!?]{0,10}?(?:${PAY_ZH}|还|垫)(?![的过])`],
+  // the reader's card swiped for the sender: 拿你信用卡帮我刷一下, 帮我刷一下这个链接 (刷 alone is also
+  // scrolling, brushing and voting: only with a card, a credit line, a link or a code in the clause)
+  [
+    'cjk',
+    '(?:信用卡|花呗|白条|借呗|卡)[^，。！？,.!?]{0,6}?(?:帮我|替我|给我)刷|(?:帮我|替我|给我)刷(?=[^，。！？,.!?]{0,6}?(?:信用卡|花呗|白条|卡|额度|链接|码))',
+  ],
   // English: the reader as the subject (can you send …), the sender or an account as the object
   [
     'latin',
-    '\\b(?:can|could|would|will) (?:you|u|ya)\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|grab|pick up|top up|cover|spot|spare|move|give|process|forward|venmo|paypal|zelle|western union|moneygram|e-?transfer|cash ?app|revolut)\\b',
+    '\\b(?:can|could|would|will) (?:you|u|ya)\\b[^.?!]{0,30}?\\b(?:send|transfer|wire|lend|pay|buy|get|grab|pick up|top up|cover|spot|front|spare|move|give|process|forward|venmo|paypal|zelle|western union|moneygram|e-?transfer|cash ?app|revolut)\\b',
   ],
-  ['latin', '\\b(?:send|transfer|wire|lend|give|pay|loan|spot) (?:me|us)\\b'],
+  ['latin', '\\b(?:send|transfer|wire|lend|give|pay|loan|spot|front) (?:me|us)\\b'],
   [
     'latin',
     "\\b(?:to|into) (?:this|my|our|the following|the attached|the below|the above|a safe|a new|the new|my friend'?s|his|her) (?:\\w+ )?(?:account|card|wallet|number)",

@@ -120,6 +120,11 @@ describe('scam intents are learned, not listed', () => {
       '我爸让我找你先拿一千',
       'could you process a payment of 3,200 for me today',
       'buy me two steam cards and send me a photo of the back',
+      // the reader's card swiped for the sender, and money fronted (set R's kinds, in other words)
+      '用你的花呗帮我刷一下，八千，月底连本带利还你',
+      '帮我刷一下这个付款码，额度不够了',
+      'can you front the deposit for me, 400, I will pay you back friday',
+      'front me 120 till payday?',
     ])
       assert.ok(asks(t), `ask: ${t}`);
     for (const t of [
@@ -138,6 +143,12 @@ describe('scam intents are learned, not listed', () => {
       '帮我还两本书给图书馆',
       '帮我还3本书',
       'the shop processed my refund already',
+      // 刷 as scrolling, brushing, voting, or one's own card; "front" as a place or a cover
+      '帮我刷一下票，谢谢啦',
+      '我用信用卡刷了两千，积分还挺多',
+      '帮我刷刷存在感哈哈',
+      'the band will front the cost of the hall',
+      'meet you out front at 7',
     ])
       assert.equal(asks(t), null, `no ask: ${t} -> ${JSON.stringify(asks(t))}`);
   });
