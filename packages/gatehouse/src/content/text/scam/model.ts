@@ -171,10 +171,11 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * lures, friends settling up) written before the seventh round and scored once before it (ROUNDS.md).
  * Q: written before the eighth round and scored once before it (new pretexts, an office's own money
  * collections, new-number notices without an ask, scam warnings in chat). R (7 December 2026, late):
- * written after the eighth round and scored once on its code; not read for any change yet.
+ * written after the eighth round and scored once on its code; read for the ninth round. S (7 December
+ * 2026, night): written after the ninth round and scored once on its code; not read for any change yet.
  */
 export type LetterSet =
-  'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q' | 'R';
+  'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q' | 'R' | 'S';
 export const LETTER_SETS: readonly LetterSet[] = [
   'D',
   'E',
@@ -191,6 +192,7 @@ export const LETTER_SETS: readonly LetterSet[] = [
   'P',
   'Q',
   'R',
+  'S',
 ];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);
