@@ -41,6 +41,12 @@ const UrlOut = z.object({
   url: z.string().describe('the de-obfuscated URL'),
   host: z.string(),
   registeredDomain: z.string().nullable(),
+  site: z
+    .string()
+    .optional()
+    .describe(
+      'a page anyone may publish on a shared platform (a form, a document, a file share): host and path',
+    ),
   verdict: z.string(),
   brand: z.string().optional(),
   lookalike: z.unknown().optional(),

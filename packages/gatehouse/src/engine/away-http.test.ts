@@ -88,6 +88,33 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
+  test('a lone intruder sending friends a form on Tencent Docs is held at once and contained by the third friend; the owner sharing a document is not', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const acct = await accountAtHome(h, `form.${backend}`, 20);
+      const home = await acct.signIn(OWNER, true);
+      const own = await acct.check(home, '周报在这 https://docs.qq.com/doc/DRkVabc123', 2);
+      assert.equal(own.verdict, 'allow', JSON.stringify(own));
+      const intruder = await acct.signIn(INTRUDER);
+      const form = '班级通知，请大家填一下这个表 https://docs.qq.com/form/page/DUkFaVm9xYz';
+      const first = await acct.check(intruder, form, [`${acct.handle}-f3`]);
+      assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
+      assert.ok(names(first).includes('session_link_spread'), JSON.stringify(first));
+      await acct.check(intruder, form, [`${acct.handle}-f4`]);
+      const third = await acct.check(intruder, form, [`${acct.handle}-f5`]);
+      assert.equal(third.action, 'contain', JSON.stringify(third));
+      // the text API says what the link is
+      const text = ok(await h.call('POST', '/v1/content/urls/analyze', { key: h.op, body: { text: form } }))
+        .json as { urls: Array<{ site?: string; reasons: Array<{ code: string }> }> };
+      assert.equal(text.urls[0]?.site, 'docs.qq.com/form/page/DUkFaVm9xYz');
+      assert.ok(text.urls[0]?.reasons.some((r) => r.code === 'url.user-content'));
+      assert.ok(!text.urls[0]?.reasons.some((r) => r.code === 'url.official'));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('the card the whole town sends, from a phone bought on the trip: delivered as organic content; an intruder who sends it first gains nothing for its lure', async () => {
     const h: Harness = await harness(backend);
     try {

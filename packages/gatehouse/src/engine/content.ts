@@ -59,6 +59,7 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
       const push = (a: {
         url: string;
         registeredDomain: string | null;
+        site?: string;
         host: string;
         verdict: UrlVerdict['verdict'];
         brand?: string;
@@ -70,7 +71,7 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
         seen.add(a.url);
         out.push({
           url: a.url,
-          registeredDomain: a.registeredDomain ?? a.host,
+          registeredDomain: a.site ?? a.registeredDomain ?? a.host,
           verdict: a.verdict,
           ...(a.brand !== undefined ? { brand: a.brand } : {}),
           reasons: a.reasons.map((r) => r.code),
@@ -100,7 +101,7 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
       if (j.links.length === 0) return undefined;
       const links = j.links.map((a) => ({
         url: a.url,
-        registeredDomain: a.registeredDomain ?? a.host,
+        registeredDomain: a.site ?? a.registeredDomain ?? a.host,
         verdict: a.verdict,
         ...(a.brand !== undefined ? { brand: a.brand } : {}),
         reasons: [...a.reasons.map((r) => r.code), 'url.split_across_messages'],

@@ -273,6 +273,44 @@ test('an intruder who first passes on the card everyone shares gains nothing by 
   }
 });
 
+test('a lone intruder posting a form or document on a shared platform (Tencent Docs, Google Forms) is contained within three recipients; the owner sharing documents from home is not held', () => {
+  for (const [label, lure] of [
+    ['tdocs', '班级通知，请大家填一下这个表 https://docs.qq.com/form/page/DUkFaVm9xYz'],
+    ['survey', '帮我填下问卷，很快的 https://wj.qq.com/s2/12345678/ab12/'],
+    [
+      'gform',
+      'quick favour, fill this in for me? https://docs.google.com/forms/d/e/1FAIpQLSf3kd9xY/viewform',
+    ],
+  ] as const) {
+    const sim = new Sim({ content: realContent() });
+    const [a, owner] = society(sim, `uc-${label}-`, 2, 14);
+    // the owner on their usual phone shares two documents of their own with friends: nothing held
+    for (const [k, doc] of [
+      'https://docs.qq.com/doc/DRkVabc123',
+      'https://docs.google.com/document/d/1aB2cD3eF4gH/edit',
+    ].entries()) {
+      sim.t += MIN;
+      const d = sim.send(owner!, { to: [`${owner}-f${k}`, `${owner}-f${k + 5}`], text: `周报在这 ${doc}` });
+      assert.ok(RANK[d.action] <= RANK.challenge, `${label} owner: ${names(d)}`);
+    }
+    sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.4.19' });
+    let reached = 0;
+    let contained = false;
+    for (let k = 0; k < 10 && !contained; k++) {
+      sim.t += 3 * MIN;
+      const d = sim.send(a!, { to: [`${a}-f${k}`], text: lure, session: 'lone' });
+      if (d.action === 'allow') reached++;
+      contained = d.action === 'contain';
+      if (k === 0) {
+        assert.ok(RANK[d.action] >= RANK.hold, `${label} first: ${names(d)}`);
+        assert.ok(has(d, 'session_link_spread'), `${label} first: ${names(d)}`);
+      }
+      if (k >= 2) assert.ok(contained, `${label} #${k + 1}: ${names(d)}`);
+    }
+    assert.equal(reached, 0, label);
+  }
+});
+
 test('a lone intruder posting one link to a group is contained on that message; the owner sharing links from home is not', () => {
   const sim = new Sim({ content: realContent() });
   const [a, owner] = society(sim, 'lg', 2, 11);

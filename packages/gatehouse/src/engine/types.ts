@@ -121,6 +121,11 @@ export interface TextScore {
 export type UrlVerdictKind = 'blocked' | 'lookalike' | 'suspicious' | 'clean';
 export interface UrlVerdict {
   url: string;
+  /**
+   * The link's site: its registered domain, or for a page anyone may publish on a shared platform (a
+   * Google or Tencent form, a file share) that page (`docs.qq.com/form/page/DUk…`, content/url
+   * user-content.ts). First links, link spread and domain fingerprints count sites.
+   */
   registeredDomain: string;
   verdict: UrlVerdictKind;
   brand?: string;

@@ -19,6 +19,7 @@ import type { Reason } from './messages.ts';
 import { HIDING_FLAGS, flagNames } from './normalize.ts';
 import type { ObfuscationFlag } from './normalize.ts';
 import { extractUrls, parseUrl } from './parse.ts';
+import { userContentPage } from './user-content.ts';
 import type { ExtractOptions, ParsedUrl } from './parse.ts';
 
 export type Verdict = 'blocked' | 'lookalike' | 'suspicious' | 'clean';
@@ -46,6 +47,11 @@ export interface UrlAnalysis {
   /** lower-case ASCII host ('' when none or invalid) */
   host: string;
   registeredDomain: string | null;
+  /**
+   * A page anyone may publish on a shared platform (a form, a document, a file share): the platform host
+   * and the page's path (user-content.ts). Its author, not the domain's owner, controls it.
+   */
+  site?: string;
   verdict: Verdict;
   /** the protected brand a lookalike imitates */
   brand?: string;
@@ -95,20 +101,24 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   const allowed = !blocked && ctx.allow ? matchList(ctx.allow, host, p.url, suffixes) : null;
   const brands = ctx.brands ?? null;
   const official = brands && host !== '' ? officialBrand(host, brands, suffixes) : undefined;
+  // a page anyone may publish on a shared platform is not the brand's word, on the brand's own domain too
+  const page = p.hostKind === 'domain' && host !== '' ? userContentPage(host, p.path) : undefined;
+  const trusted = official !== undefined && page === undefined;
   if (blocked)
     reasons.push(reason('url.blocked', { entry: blocked.entry, match: blocked.match, list: blocked.source }));
   if (allowed)
     reasons.push(
       reason('url.allowlisted', { entry: allowed.entry, match: allowed.match, list: allowed.source }),
     );
-  if (official !== undefined) reasons.push(reason('url.official', { brand: official }));
+  if (trusted) reasons.push(reason('url.official', { brand: official }));
+  if (page) reasons.push(reason('url.user-content', { platform: page.platform, site: page.site }));
   const country =
     official === undefined && !allowed && brands && info ? countryDomainBrand(info, brands) : undefined;
   if (country !== undefined)
     reasons.push(reason('url.brand-country', { brand: country, suffix: info!.publicSuffix }));
 
   let look: LookalikeMatch | null = null;
-  const lures = info && official === undefined && !allowed ? lureWordsIn(host, p.path) : [];
+  const lures = info && !trusted && !allowed ? lureWordsIn(host, p.path) : [];
   if (!allowed && official === undefined && brands && info) {
     look = detectLookalike(info, brands, p.path, suffixes, lures);
     if (look) reasons.push(lookalikeReason(look));
@@ -161,7 +171,7 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
       }
     }
   }
-  if (info && official === undefined && !allowed) {
+  if (info && !trusted && !allowed) {
     if (lures.length > 0) reasons.push(reason('url.lure', { words: lures }));
     const tld = host.slice(host.lastIndexOf('.') + 1);
     if (RISKY_TLDS.has(tld)) reasons.push(reason('url.tld-risk', { tld }));
@@ -198,12 +208,13 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   if (blocked) {
     verdict = 'blocked';
     score = 100;
-  } else if (allowed || official !== undefined) {
+  } else if (allowed || trusted) {
     verdict = 'clean';
     score = 0;
   } else if (look) verdict = 'lookalike';
   else verdict = score >= (ctx.suspiciousAt ?? 40) ? 'suspicious' : 'clean';
   const out: UrlAnalysis = { url: p.url, host, registeredDomain: registered, verdict, reasons, score };
+  if (page) out.site = page.site;
   if (look) {
     out.brand = look.brand;
     out.lookalike = look;

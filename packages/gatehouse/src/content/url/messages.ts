@@ -68,6 +68,11 @@ const MAKERS: Record<string, Maker> = {
     `在运营方白名单中（${s(v.entry)}）`,
   ],
   'url.official': (v) => [0, `Official domain of ${s(v.brand)}`, `${s(v.brand)} 的官方域名`],
+  'url.user-content': (v) => [
+    10,
+    `A page anyone can publish on ${s(v.platform)} (${s(v.site)}): its author, not the platform, controls it`,
+    `${s(v.platform)} 上任何人都能发布的页面（${s(v.site)}）：由发布者而非平台控制`,
+  ],
   'url.brand-country': (v) => [
     0,
     `${s(v.brand)}'s own name under a country suffix (.${s(v.suffix)}): not a lookalike, not trusted either`,

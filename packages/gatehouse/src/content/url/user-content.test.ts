@@ -1,0 +1,86 @@
+// Pages anyone may publish on a shared platform (user-content.ts): a form or document on a brand's own
+// domain is not the brand's word — never url.official — and its page, not the platform, is its site.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { analyzeText, analyzeUrl } from './analyze.ts';
+import { compileBrands, parseBrandsText } from './brands.ts';
+import { userContentPage } from './user-content.ts';
+
+const brands = compileBrands(
+  parseBrandsText(readFileSync(new URL('../../../config/brands.example.json', import.meta.url), 'utf8')),
+);
+const codes = (u: string) => analyzeUrl(u, { brands }).reasons.map((r) => r.code);
+
+test('a form, a document or a file share is the page its author publishes, whoever owns the domain', () => {
+  const cases: Array<[string, string, string]> = [
+    [
+      'https://docs.google.com/forms/d/e/1FAIpQLSf3kd9xY/viewform?usp=sf_link',
+      'Google Docs',
+      'docs.google.com/forms/d/e/1FAIpQLSf3kd9xY',
+    ],
+    [
+      'https://docs.google.com/document/d/1aB2cD3eF4gH/edit',
+      'Google Docs',
+      'docs.google.com/document/d/1aB2cD3eF4gH',
+    ],
+    ['https://forms.gle/Ab12Cd34Ef', 'Google Forms', 'forms.gle/Ab12Cd34Ef'],
+    [
+      'https://sites.google.com/view/free-nitro-claim/home',
+      'Google Sites',
+      'sites.google.com/view/free-nitro-claim',
+    ],
+    ['https://drive.google.com/file/d/1ZyXwVuT9/view', 'Google Drive', 'drive.google.com/file/d/1ZyXwVuT9'],
+    ['https://docs.qq.com/form/page/DUkFaVm9xYz', 'Tencent Docs', 'docs.qq.com/form/page/DUkFaVm9xYz'],
+    ['https://docs.qq.com/doc/DRkVabc123', 'Tencent Docs', 'docs.qq.com/doc/DRkVabc123'],
+    ['https://wj.qq.com/s2/12345678/ab12/', 'Tencent Survey', 'wj.qq.com/s2/12345678/ab12'],
+    [
+      'https://acme.feishu.cn/share/base/form/shrcnAbc123',
+      'Feishu',
+      'acme.feishu.cn/share/base/form/shrcnAbc123',
+    ],
+    ['https://pan.baidu.com/s/1AbCdEfG', 'Baidu Netdisk', 'pan.baidu.com/s/1AbCdEfG'],
+  ];
+  for (const [url, platform, site] of cases) {
+    const a = analyzeUrl(url, { brands });
+    assert.equal(a.site, site, url);
+    const r = a.reasons.find((x) => x.code === 'url.user-content');
+    assert.equal(r?.platform, platform, url);
+    assert.match(r?.en ?? '', /anyone can publish/);
+    assert.match(r?.zh ?? '', /任何人都能发布/);
+    assert.ok(!codes(url).includes('url.official'), `${url}: ${codes(url).join()}`);
+  }
+  // the page's words count like any other link's: a lure on a site builder's page makes it suspicious
+  assert.equal(
+    analyzeUrl('https://sites.google.com/view/free-nitro-claim', { brands }).verdict,
+    'suspicious',
+  );
+  // found in text as well
+  assert.equal(
+    analyzeText('帮我填一下 https://docs.qq.com/form/page/DUkFaVm9xYz 谢谢', { brands }).urls[0]!.site,
+    'docs.qq.com/form/page/DUkFaVm9xYz',
+  );
+});
+
+test('the platform itself, its other pages and lookalikes of it are what they were', () => {
+  for (const url of [
+    'https://docs.google.com/',
+    'https://www.google.com/search?q=forms',
+    'https://drive.google.com/drive/my-drive',
+    'https://docs.qq.com/desktop/',
+    'https://wj.qq.com/',
+    'https://mail.qq.com/cgi-bin/frame_html',
+  ]) {
+    const a = analyzeUrl(url, { brands });
+    assert.equal(a.site, undefined, url);
+    assert.ok(codes(url).includes('url.official'), `${url}: ${codes(url).join()}`);
+    assert.equal(a.verdict, 'clean', url);
+  }
+  // a lookalike host is judged as a lookalike, with a form's path or without
+  assert.equal(analyzeUrl('https://tencent-docs.cn/form/page/DUkFaVm9xYz', { brands }).verdict, 'lookalike');
+  // paths that name no page, and other hosts
+  assert.equal(userContentPage('docs.google.com', '/forms/about/'), undefined);
+  assert.equal(userContentPage('wj.qq.com', '/s2/'), undefined);
+  assert.equal(userContentPage('example.com', '/form/page/DUkFaVm9xYz'), undefined);
+  assert.equal(userContentPage('notfeishu.cn', '/docx/abcdef123'), undefined);
+});

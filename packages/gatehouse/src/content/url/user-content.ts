@@ -1,0 +1,78 @@
+/**
+ * Pages anyone may publish on a shared platform — a form, a document, a file share, a site builder's
+ * page — even where the domain is otherwise a brand's own (docs.google.com, docs.qq.com, wj.qq.com).
+ * Whoever wrote the page controls it, not the domain's owner: a phishing form on Tencent Docs is the
+ * classic lure of a hijacked QQ account. Such a link is never `url.official`, and its page (platform host
+ * and the path that names the page) is the link's *site*: the unit the engine counts as a first link, a
+ * link spread from a new session and a campaign fingerprint, instead of the whole platform.
+ */
+
+interface Platform {
+  /** host, or (starting with ".") a suffix of tenant hosts: ".feishu.cn" for acme.feishu.cn */
+  host: string;
+  name: string;
+  /** the path that names one page (anchored at the start; the match is the page's part of the site) */
+  page: RegExp;
+}
+
+const ID = '[\\w-]{6,}';
+
+const PLATFORMS: readonly Platform[] = [
+  {
+    host: 'docs.google.com',
+    name: 'Google Docs',
+    page: new RegExp(`^/(?:forms|document|spreadsheets|presentation|drawings)/(?:u/\\d+/)?d/(?:e/)?${ID}`),
+  },
+  { host: 'forms.gle', name: 'Google Forms', page: new RegExp(`^/${ID}`) },
+  { host: 'sites.google.com', name: 'Google Sites', page: /^\/(?:view|site)\/[\w.-]+/ },
+  { host: 'drive.google.com', name: 'Google Drive', page: new RegExp(`^/(?:file/d|drive/folders)/${ID}`) },
+  { host: 'forms.office.com', name: 'Microsoft Forms', page: new RegExp(`^/(?:r|e)/${ID}`) },
+  { host: '1drv.ms', name: 'OneDrive', page: new RegExp(`^/[a-z]/(?:s!|c/[\\w]+/)?${ID}`) },
+  {
+    host: 'docs.qq.com',
+    name: 'Tencent Docs',
+    page: new RegExp(`^/(?:form/page|form/fill|doc|sheet|slide|pdf|mind|aio|smartsheet)/${ID}`),
+  },
+  { host: 'wj.qq.com', name: 'Tencent Survey', page: /^\/s2?\/\d{4,}(?:\/[\w-]+)?/ },
+  { host: 'share.weiyun.com', name: 'Weiyun', page: new RegExp(`^/${ID}`) },
+  { host: 'pan.baidu.com', name: 'Baidu Netdisk', page: new RegExp(`^/s/${ID}`) },
+  { host: 'kdocs.cn', name: 'WPS Docs', page: new RegExp(`^/l/${ID}`) },
+  {
+    host: '.feishu.cn',
+    name: 'Feishu',
+    page: new RegExp(`^/(?:docx|docs|wiki|sheets|base|share/base/form)/${ID}`),
+  },
+  {
+    host: '.larksuite.com',
+    name: 'Lark',
+    page: new RegExp(`^/(?:docx|docs|wiki|sheets|base|share/base/form)/${ID}`),
+  },
+  { host: 'jinshuju.net', name: 'Jinshuju', page: new RegExp(`^/f/${ID}`) },
+];
+
+const BY_HOST = new Map(PLATFORMS.filter((p) => !p.host.startsWith('.')).map((p) => [p.host, p]));
+const BY_SUFFIX = PLATFORMS.filter((p) => p.host.startsWith('.'));
+
+export interface UserContentPage {
+  platform: string;
+  /** host and the page's path: "docs.google.com/forms/d/e/1FAIpQL…" */
+  site: string;
+}
+
+/** The published page a link opens on a shared platform, or undefined (any other link). */
+export function userContentPage(host: string, path: string): UserContentPage | undefined {
+  if (path.length < 3) return undefined;
+  let p = BY_HOST.get(host);
+  if (p === undefined) {
+    if (host.startsWith('www.')) p = BY_HOST.get(host.slice(4));
+    else
+      for (const s of BY_SUFFIX)
+        if (host.endsWith(s.host)) {
+          p = s;
+          break;
+        }
+  }
+  if (p === undefined) return undefined;
+  const m = p.page.exec(path);
+  return m ? { platform: p.name, site: `${host}${m[0]}` } : undefined;
+}
