@@ -145,3 +145,13 @@ export function isFullwidthAlnum(c: number): boolean {
 export function isComma(c: number): boolean {
   return c === 44 || c === 0xff0c || c === 0x3001;
 }
+
+const WORDISH = /[\p{L}\p{N}]/u;
+
+/** A character that can sit next to a dot in a host name (ASCII or full-width alnum, or a letter). */
+export function isWordish(c: number): boolean {
+  if (c < 128) return isAsciiAlnum(c);
+  if (isFullwidthAlnum(c)) return true;
+  if (c >= 0xd800 && c <= 0xdfff) return false;
+  return WORDISH.test(String.fromCharCode(c));
+}

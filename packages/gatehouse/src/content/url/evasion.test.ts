@@ -62,6 +62,53 @@ test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', (
   }
 });
 
+test('an app link’s page is its link: percent-encoded, base64 (QQ) or an Android intent’s fallback', () => {
+  const cases: Array<[string, string]> = [
+    [
+      '点这里领红包 alipays://platformapi/startapp?appId=20000067&url=https%3A%2F%2Fpay-gift.top%2Fr',
+      'pay-gift.top',
+    ],
+    [
+      'mqqapi://forward/url?url_prefix=aHR0cHM6Ly9xcS1naWZ0LnRvcC9sb2dpbg==&version=1&src_type=web',
+      'qq-gift.top',
+    ],
+    [
+      'open: intent://scan/#Intent;scheme=zxing;S.browser_fallback_url=https%3A%2F%2Fdiscord-gift.xyz%2Fn;end',
+      'discord-gift.xyz',
+    ],
+    ['weixin://dl/businessWebview/link?url=https%253A%252F%252Fwx-pay-help.cn%252Fa', 'wx-pay-help.cn'],
+  ];
+  for (const [text, host] of cases) {
+    const u = extractUrls(text).urls;
+    assert.deepEqual(
+      u.map((x) => x.parsed.host),
+      [host],
+      text,
+    );
+    assert.ok(u[0]!.flags.includes('app-link'), `${text}: ${u[0]!.flags.join(',')}`);
+    // the span is the app link as written
+    assert.ok(text.slice(u[0]!.start, u[0]!.end).includes('://'), text);
+  }
+  // the hidden page is judged: a lookalike stays one, hiding it counts, the brand's own page stays clean
+  const brands = compileBrands([{ name: 'discord', domains: ['discord.com'], keywords: ['discord'] }]);
+  assert.equal(analyzeText(cases[2]![0], { brands }).urls[0]!.verdict, 'lookalike');
+  assert.ok(analyzeText(cases[0]![0]).urls[0]!.reasons.some((r) => r.code === 'url.obfuscated'));
+  const own = compileBrands([{ name: 'alipay', domains: ['alipay.com'] }]);
+  assert.equal(
+    analyzeText('alipays://platformapi/startapp?appId=1&url=https%3A%2F%2Frender.alipay.com%2Fp', {
+      brands: own,
+    }).urls[0]!.verdict,
+    'clean',
+  );
+  // app links with no page inside, and words that only look like schemes, give nothing
+  for (const t of [
+    'weixin://dl/business/?t=abc123',
+    'tg://resolve?domain=some_bot',
+    'ratio 1:2 and alipay:later',
+  ])
+    assert.deepEqual(hosts(t), [], t);
+});
+
 test('ordinary sentences with 点, decimals, times and abbreviations stay text', () => {
   const plain = [
     '我们下午3点半在门口见',

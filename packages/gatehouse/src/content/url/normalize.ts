@@ -12,8 +12,10 @@ import {
   isFullwidthAlnum,
   isUnicodeDot,
   isUnicodeHyphen,
+  isWordish,
   isZeroWidth,
 } from './chars.ts';
+import { lookalikeTldAt } from './tld-lookalike.ts';
 
 export const F_FULLWIDTH = 1;
 export const F_UNICODE_DOT = 2;
@@ -27,6 +29,7 @@ export const F_ENCODED_DOT = 256;
 export const F_COMMA_DOT = 512;
 export const F_UNICODE_HYPHEN = 1024;
 export const F_TLD_LOOKALIKE = 2048;
+export const F_APP_LINK = 4096;
 
 export type ObfuscationFlag =
   | 'fullwidth'
@@ -40,7 +43,8 @@ export type ObfuscationFlag =
   | 'encoded-dot'
   | 'comma-dot'
   | 'unicode-hyphen'
-  | 'tld-lookalike';
+  | 'tld-lookalike'
+  | 'app-link';
 
 const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_FULLWIDTH, 'fullwidth'],
@@ -55,6 +59,7 @@ const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_COMMA_DOT, 'comma-dot'],
   [F_UNICODE_HYPHEN, 'unicode-hyphen'],
   [F_TLD_LOOKALIKE, 'tld-lookalike'],
+  [F_APP_LINK, 'app-link'],
 ];
 
 /** Flag bits → names. */
@@ -76,7 +81,8 @@ export const HIDING_FLAGS =
   F_ENCODED_DOT |
   F_COMMA_DOT |
   F_UNICODE_HYPHEN |
-  F_TLD_LOOKALIKE;
+  F_TLD_LOOKALIKE |
+  F_APP_LINK;
 
 export interface Normalized {
   /** cleaned text */
@@ -87,16 +93,6 @@ export interface Normalized {
   flags: Uint16Array | null;
   /** true when the input was longer than the scan limit and only its start was cleaned */
   truncated: boolean;
-}
-
-const WORDISH = /[\p{L}\p{N}]/u;
-
-/** A character that can sit next to a dot in a host name (ASCII or full-width alnum, or a letter). */
-function isWordish(c: number): boolean {
-  if (c < 128) return isAsciiAlnum(c);
-  if (isFullwidthAlnum(c)) return true;
-  if (c >= 0xd800 && c <= 0xdfff) return false;
-  return WORDISH.test(String.fromCharCode(c));
 }
 
 function isSpace(c: number): boolean {
@@ -185,43 +181,6 @@ const SPACED_TLDS = new Set([
 
 /** TLDs a comma may stand in front of ("gift,com"): none is an English word ("gross,net" stays text). */
 const COMMA_TLDS = new Set(['com', 'cn', 'xyz', 'ru', 'cc', 'tk', 'gg', 'vip', 'icu', 'cyou']);
-
-/**
- * TLDs of three or more letters that are written with look-alike characters ("c0m", "corn", "0rg",
- * "n3t", "t0p"); two-letter ones are left out ("v2.c0" is a version, not "v2.co").
- */
-const LOOKALIKE_TLDS = new Set(['com', 'net', 'org', 'top', 'xyz', 'vip', 'club', 'site', 'shop', 'info']);
-
-/**
- * The TLD that the label at k spells with look-alike characters (0 for o, 1 for l, 3 for e, "rn" for
- * m, "vv" for w), and the label's end; undefined when the label is plain or spells no common TLD.
- */
-function lookalikeTldAt(t: string, k: number, end: number): { tld: string; end: number } | undefined {
-  let j = k;
-  let folded = '';
-  let changed = false;
-  while (j < end && j - k < 8) {
-    const c = lower(t.charCodeAt(j));
-    if (c === 114 && j + 1 < end && lower(t.charCodeAt(j + 1)) === 110) {
-      folded += 'm';
-      changed = true;
-      j += 2;
-    } else if (c === 118 && j + 1 < end && lower(t.charCodeAt(j + 1)) === 118) {
-      folded += 'w';
-      changed = true;
-      j += 2;
-    } else if (c === 48 || c === 49 || c === 51) {
-      folded += c === 48 ? 'o' : c === 49 ? 'l' : 'e';
-      changed = true;
-      j++;
-    } else if (c >= 97 && c <= 122) {
-      folded += String.fromCharCode(c);
-      j++;
-    } else break;
-  }
-  if (!changed || (j < end && isWordish(t.charCodeAt(j))) || !/[a-z]/i.test(t.slice(k, j))) return undefined;
-  return LOOKALIKE_TLDS.has(folded) ? { tld: folded, end: j } : undefined;
-}
 
 /** The lower-case ASCII word at k when a non-word character (or the end) follows it, else ''. */
 function tldWord(t: string, k: number, end: number): string {
@@ -389,6 +348,8 @@ export function mayHoldLink(t: string): boolean {
   for (let i = 0; i < end; i++) {
     const c = t.charCodeAt(i);
     if (c === 46) return true;
+    // "scheme://" with no dot after it: an app link carrying its page in base64 (deep-link.ts)
+    if (c === 58 && i + 2 < end && t.charCodeAt(i + 1) === 47 && t.charCodeAt(i + 2) === 47) return true;
     if (c < 128) {
       if (c === 37) {
         if (i + 1 < end && t.charCodeAt(i + 1) === 50) return true;

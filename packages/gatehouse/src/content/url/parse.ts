@@ -5,8 +5,9 @@
 import { domainInfo, parseIpv4, parseIpv6, toAscii, toUnicode, validHostname } from './domain.ts';
 import type { Ipv4Form } from './domain.ts';
 import { isAsciiAlnum, isAuthorityChar, isHostChar, isPathEnd } from './chars.ts';
-import { F_DEFANGED, F_NO_SCHEME, flagNames, normalize } from './normalize.ts';
+import { F_APP_LINK, F_DEFANGED, F_NO_SCHEME, flagNames, normalize } from './normalize.ts';
 import type { ObfuscationFlag } from './normalize.ts';
+import { APP_SCHEMES, embeddedUrls } from './deep-link.ts';
 
 export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'none' | 'invalid';
 
@@ -347,6 +348,22 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
         const r = linkAfterScheme(s, k + 3, web[0], web[1]);
         push(i, r.end, r.p);
         i = Math.max(r.end, k + 1);
+        continue;
+      }
+      if (
+        APP_SCHEMES.has(word) &&
+        s.startsWith('//', k + 1) &&
+        (i === 0 || !isHostChar(s.charCodeAt(i - 1)))
+      ) {
+        // an app link: the web pages it carries are its links (deep-link.ts); the rest of it is no host
+        const e = pathEnd(s, k + 1);
+        for (const u of embeddedUrls(s.slice(i, e))) {
+          const p = parseUrl(u);
+          if (p.hostKind === 'invalid' || p.hostKind === 'none') continue;
+          p.flagBits |= F_APP_LINK;
+          push(i, e, p);
+        }
+        i = e;
         continue;
       }
       if (SCRIPT_SCHEMES.has(word) && (i === 0 || !isHostChar(s.charCodeAt(i - 1)))) {
