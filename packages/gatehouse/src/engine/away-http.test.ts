@@ -88,7 +88,7 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
-  test('a lone intruder sending friends a form on Tencent Docs is held at once and contained by the third friend; the owner sharing a document is not', async () => {
+  test('a lone intruder sending friends a form on Tencent Docs, or its lure’s link only in a QR code image, is held at once and contained by the third friend; the owner sharing a document is not', async () => {
     const h: Harness = await harness(backend);
     try {
       const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
@@ -110,6 +110,31 @@ describeBackends('owners away from home (HTTP)', (backend) => {
       assert.equal(text.urls[0]?.site, 'docs.qq.com/form/page/DUkFaVm9xYz');
       assert.ok(text.urls[0]?.reasons.some((r) => r.code === 'url.user-content'));
       assert.ok(!text.urls[0]?.reasons.some((r) => r.code === 'url.official'));
+
+      // the same lure with its link only in a QR code image: the QR code's link is the message's link
+      const other = await accountAtHome(h, `qrlure.${backend}`, 20);
+      const x = await other.signIn(INTRUDER);
+      const withQr = (n: number) =>
+        h.call('POST', '/v1/check/message', {
+          key: h.op,
+          body: {
+            id: `${other.handle}-qr${n}`,
+            account: other.id,
+            session: x,
+            recipients: [`${other.handle}-f${n}`],
+            text: '扫码领新春红包，限时',
+            attachments: [
+              { sha256: `${n}`.padStart(64, 'a'), mime: 'image/png', qr: ['https://hongbao-get.net/r/88'] },
+            ],
+            client: { kind: 'mobile', name: 'QQ', version: '9.0' },
+          },
+        });
+      const q1 = ok(await withQr(1)).json as Answer;
+      assert.notEqual(q1.verdict, 'allow', JSON.stringify(q1));
+      assert.ok(names(q1).includes('session_link_spread'), JSON.stringify(q1));
+      await withQr(2);
+      const q3 = ok(await withQr(3)).json as Answer;
+      assert.equal(q3.action, 'contain', JSON.stringify(q3));
     } finally {
       await h.cleanup();
     }

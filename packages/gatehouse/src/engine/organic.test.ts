@@ -311,6 +311,42 @@ test('a lone intruder posting a form or document on a shared platform (Tencent D
   }
 });
 
+test('a lone intruder whose link is in a QR code image ("扫码领红包") is contained like one who writes it; the owner sharing a QR code of a site they linked is not held', () => {
+  const sim = new Sim({ content: realContent() });
+  const [a, owner] = society(sim, 'qrlink', 2, 15);
+  const image = (url: string, n: number) => [
+    { sha256: (n.toString(16) + 'ab'.repeat(32)).slice(0, 64), mime: 'image/png', qr: [url] },
+  ];
+  // the owner on their usual phone shares a QR code of the shop they always link
+  sim.t += MIN;
+  sim.send(owner!, { to: [`${owner}-f1`], text: '我们店的新菜单 https://www.lao-wang-noodles.cn/menu' });
+  sim.t += MIN;
+  const mine = sim.send(owner!, {
+    to: [`${owner}-f2`, `${owner}-f3`],
+    text: '扫码看菜单',
+    attachments: image('https://www.lao-wang-noodles.cn/menu', 1),
+  });
+  assert.ok(RANK[mine.action] <= RANK.challenge, names(mine));
+  // the intruder on its own phone: the lure's link only in the image
+  sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.4.29' });
+  let reached = 0;
+  let contained = false;
+  for (let k = 0; k < 6 && !contained; k++) {
+    sim.t += 3 * MIN;
+    const d = sim.send(a!, {
+      to: [`${a}-f${k}`],
+      text: '扫码领新春红包，限时',
+      session: 'lone',
+      attachments: image('https://hongbao-get.net/r/88', k + 2),
+    });
+    if (k === 0) assert.ok(has(d, 'session_link_spread'), names(d));
+    if (d.action === 'allow') reached++;
+    contained = d.action === 'contain';
+  }
+  assert.ok(contained);
+  assert.equal(reached, 0);
+});
+
 test('a lone intruder posting one link to a group is contained on that message; the owner sharing links from home is not', () => {
   const sim = new Sim({ content: realContent() });
   const [a, owner] = society(sim, 'lg', 2, 11);

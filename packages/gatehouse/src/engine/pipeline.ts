@@ -165,7 +165,13 @@ export class MessagePipeline {
     if (sess && sess.account !== ev.account) sess = undefined;
     if (ev.session !== undefined) acct.lastSession = ev.session;
     const tf = textFeatures(ev.text, this.tf);
-    let content = st.verdicts.of(ev.text, ev.urls, tf.fingerprint);
+    // a web link in a QR code of the message's images is one of its links ("扫码领红包" with a QR code)
+    const qr = qrPayloads(ev);
+    let content = st.verdicts.of(
+      ev.text,
+      qr.length === 0 ? ev.urls : withQrLinks(ev.urls, qr),
+      tf.fingerprint,
+    );
     // a link cut in two ("discord-gift" then ".com/nitro") is read across the sender's consecutive
     // messages in one conversation (the group, or the recipients of a direct message)
     const conversation =
@@ -253,7 +259,7 @@ export class MessagePipeline {
     c.reporters60 = w.sum(M_REPORTERS_60, t, W60);
     c.blockers60 = w.sum(M_BLOCKERS_60, t, W60);
     c.imageMatches = images;
-    c.loginQr = st.content.loginQr?.(ev.text, ev.urls, qrPayloads(ev));
+    c.loginQr = st.content.loginQr?.(ev.text, ev.urls, qr);
     c.victimContact = st.victimContact(acctHash, t);
     // a money request, a scam's ask (money named or not), or after either in this session a push to
     // another channel (read before it counts). The ask counts where the scam model reads a scam; from
@@ -435,6 +441,16 @@ const HOUR_MS = 3_600_000;
 function utcHour(t: number): number {
   const h = Math.floor(t / HOUR_MS) % 24;
   return h < 0 ? h + 24 : h;
+}
+
+/** The message's links and the web links among the QR texts of its images. */
+function withQrLinks(urls: readonly string[], qr: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (const q of qr) {
+    const t = q.trim();
+    if (/^https?:\/\/\S+$/i.test(t) && !urls.includes(t)) (out ??= [...urls]).push(t);
+  }
+  return out ?? urls;
 }
 
 /** The QR text of the message's images (decoded by the platform, or by Gatehouse on arrival). */
