@@ -140,6 +140,26 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
+  test('a lone intruder asking friends for the code that reached their phone is held, then contained by the second friend; the owner asking family from home is not held', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const acct = await accountAtHome(h, `code.${backend}`, 20);
+      const ask = '我手机号停用了，验证码发到你手机上了，麻烦把6位数字告诉我一下';
+      const home = await acct.signIn(OWNER, true);
+      const mine = await acct.check(home, ask, [`${acct.handle}-f1`]);
+      assert.equal(mine.verdict, 'allow', JSON.stringify(mine));
+      const intruder = await acct.signIn(INTRUDER);
+      const first = await acct.check(intruder, ask, [`${acct.handle}-f3`]);
+      assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
+      assert.ok(names(first).includes('new_session_money'), JSON.stringify(first));
+      const second = await acct.check(intruder, ask, [`${acct.handle}-f4`]);
+      assert.equal(second.action, 'contain', JSON.stringify(second));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('the card the whole town sends, from a phone bought on the trip: delivered as organic content; an intruder who sends it first gains nothing for its lure', async () => {
     const h: Harness = await harness(backend);
     try {

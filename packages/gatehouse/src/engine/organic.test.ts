@@ -347,6 +347,37 @@ test('a lone intruder whose link is in a QR code image ("扫码领红包") is co
   assert.equal(reached, 0);
 });
 
+test('a lone intruder asking friends for the code that reached their phone, or for a "friend-assisted verification", is contained by the second friend; the owner asking family for a code from home is not held', () => {
+  for (const [label, ask] of [
+    ['sms', '我手机号停用了，验证码发到你手机上了，麻烦把6位数字告诉我一下'],
+    ['assist', '在吗，帮我点一下好友辅助验证，就一下'],
+    ['en', 'hey, a code just went to your phone by mistake, can you send it back to me?'],
+  ] as const) {
+    const sim = new Sim({ content: realContent() });
+    const [a, owner] = society(sim, `cred-${label}-`, 2, 16);
+    sim.t += MIN;
+    const mine = sim.send(owner!, { to: [`${owner}-f1`], text: ask });
+    assert.ok(RANK[mine.action] <= RANK.challenge, `${label} owner: ${names(mine)}`);
+    sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.4.39' });
+    let reached = 0;
+    let contained = false;
+    for (let k = 0; k < 5 && !contained; k++) {
+      sim.t += 3 * MIN;
+      const d = sim.send(a!, { to: [`${a}-f${k}`], text: ask, session: 'lone' });
+      if (k === 0) {
+        assert.ok(has(d, 'new_session_money'), `${label}: ${names(d)}`);
+        const s = d.signals.find((x) => x.name === 'new_session_money')!;
+        assert.match(s.reason.en, /verification code or password/);
+        assert.match(s.reason.zh, /索要验证码或密码/);
+      }
+      if (d.action === 'allow') reached++;
+      contained = d.action === 'contain';
+      if (k >= 1) assert.ok(contained, `${label} #${k + 1}: ${names(d)}`);
+    }
+    assert.equal(reached, 0, label);
+  }
+});
+
 test('a lone intruder posting one link to a group is contained on that message; the owner sharing links from home is not', () => {
   const sim = new Sim({ content: realContent() });
   const [a, owner] = society(sim, 'lg', 2, 11);

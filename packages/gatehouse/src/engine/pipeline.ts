@@ -268,6 +268,7 @@ export class MessagePipeline {
     const prior = sess !== undefined && unusual(sess) ? UNUSUAL_SESSION_SCAM_PRIOR : 0;
     c.solicit =
       content.moneyTerm ??
+      content.credentialAsk ??
       (content.scamAsk !== undefined && content.scamMargin + prior >= 0 ? content.scamAsk : undefined) ??
       (sess !== undefined && sess.moneyRcpt > 0 ? content.contactTerm : undefined);
     c.ownNewLink = false;

@@ -117,6 +117,8 @@ export interface TextScore {
   scamMargin?: number;
   /** Where the message asks for money: the words that make it a share of a split cost ("AA", "your half"). */
   share?: string;
+  /** The words asking the reader for a one-time code, a password or an assisted verification. */
+  credentialAsk?: string;
 }
 export type UrlVerdictKind = 'blocked' | 'lookalike' | 'suspicious' | 'clean';
 export interface UrlVerdict {

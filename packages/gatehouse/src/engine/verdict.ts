@@ -34,6 +34,8 @@ export interface ContentVerdict {
   scamMargin: number;
   /** the words that make a money ask a share of a split cost ("AA", "一人三百二", "your half") */
   shareTerm: string | undefined;
+  /** the words asking the reader for a one-time code, a password or an assisted verification */
+  credentialAsk: string | undefined;
   /** a push to another channel ("add me on WeChat", a Telegram handle): not a signal on its own */
   contactTerm: string | undefined;
   abuseTerm: string | undefined;
@@ -109,7 +111,14 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
   // tonight <news link>" would score as spam on the link alone. Risky links keep their words.
   const ts =
     text.length === 0
-      ? { probability: 0, intents: [], scamAsk: undefined, scamMargin: -Infinity, share: undefined }
+      ? {
+          probability: 0,
+          intents: [],
+          scamAsk: undefined,
+          scamMargin: -Infinity,
+          share: undefined,
+          credentialAsk: undefined,
+        }
       : content.scoreText(uv.length > 0 ? withoutCleanLinks(text, uv) : text);
   let moneyTerm: string | undefined;
   let contactTerm: string | undefined;
@@ -128,7 +137,16 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
   const scamMargin = ts.scamMargin ?? -Infinity;
   return fold(
     ts.probability,
-    { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin, shareTerm: ts.share },
+    {
+      moneyTerm,
+      contactTerm,
+      abuseTerm,
+      abuseIntent,
+      scamAsk,
+      scamMargin,
+      shareTerm: ts.share,
+      credentialAsk: ts.credentialAsk,
+    },
     uv,
   );
 }
@@ -137,11 +155,19 @@ function fold(
   probability: number,
   it: Pick<
     ContentVerdict,
-    'moneyTerm' | 'contactTerm' | 'abuseTerm' | 'abuseIntent' | 'scamAsk' | 'scamMargin' | 'shareTerm'
+    | 'moneyTerm'
+    | 'contactTerm'
+    | 'abuseTerm'
+    | 'abuseIntent'
+    | 'scamAsk'
+    | 'scamMargin'
+    | 'shareTerm'
+    | 'credentialAsk'
   >,
   uv: UrlVerdict[],
 ): ContentVerdict {
-  const { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin, shareTerm } = it;
+  const { moneyTerm, contactTerm, abuseTerm, abuseIntent, scamAsk, scamMargin, shareTerm, credentialAsk } =
+    it;
   const domains: string[] = [];
   let worst: UrlVerdict | undefined;
   for (const u of uv) {
@@ -161,6 +187,7 @@ function fold(
     scamAsk,
     scamMargin,
     shareTerm,
+    credentialAsk,
     urls: uv,
     domains,
     worst,

@@ -9,7 +9,7 @@ import { extractFeatures, featureName } from './features.ts';
 import { intentHits } from './intents.ts';
 import { maskLinks } from './links.ts';
 import { largestAmount } from './amounts.ts';
-import { readerAsk, scamCues, sharedCost, type Cue } from './scam/cues.ts';
+import { credentialAsk as credentialAskOf, readerAsk, scamCues, sharedCost, type Cue } from './scam/cues.ts';
 import { defaultScamModel } from './scam/model.ts';
 import { compactText, MAX_LINK_SCAN, toOriginalOffset } from './long.ts';
 import type { IntentHit } from './intents.ts';
@@ -351,6 +351,11 @@ export interface EngineTextScore {
    * a cost split among several people (cues.ts `sharedCost`: AA, 一人三百二, "your half"), else undefined.
    */
   share: string | undefined;
+  /**
+   * The words asking the reader for a one-time code, a password or an assisted verification (cues.ts
+   * `credentialAsk`), whatever the models read; else undefined.
+   */
+  credentialAsk: string | undefined;
 }
 
 const logOdds = (p: number) => Math.log(p / (1 - p));
@@ -371,6 +376,7 @@ const ENGINE_ERROR: EngineTextScore = Object.freeze({
   scamAsk: undefined,
   scamMargin: -Infinity,
   share: undefined,
+  credentialAsk: undefined,
 });
 
 /**
@@ -396,7 +402,8 @@ export function scoreForEngine(model: TextModel, text: string): EngineTextScore 
     }
     const asks = scamAsk !== undefined || c.intents.some((h) => h.intent === 'money');
     const share = asks ? sharedCost(c.bounded, c.norm) : undefined;
-    return { probability: c.probability, intents: c.intents, scamAsk, scamMargin, share };
+    const credentialAsk = credentialAskOf(c.bounded, c.norm)?.original;
+    return { probability: c.probability, intents: c.intents, scamAsk, scamMargin, share, credentialAsk };
   } catch {
     return ENGINE_ERROR;
   }

@@ -175,18 +175,22 @@ export const newSessionMoney: Detector<MessageContext> = {
     // how this message carries the scheme on: the money asked for is said where it was a scam's ask
     // without a money word, or the push to another app that followed an ask
     const margin = `${v.scamMargin >= 0 ? '+' : ''}${v.scamMargin.toFixed(1)}`;
+    // a one-time code, a password or an assisted verification asked for: the next account's take-over
+    const code = v.moneyTerm === undefined && v.credentialAsk !== undefined && c.solicit === v.credentialAsk;
     const how =
       v.moneyTerm !== undefined
         ? { en: '', zh: '' }
-        : v.scamAsk !== undefined && c.solicit === v.scamAsk
-          ? {
-              en: ` as a scam asks ("${c.solicit}"; scam model ${margin} log-odds over its threshold)`,
-              zh: `（诈骗式请求：“${c.solicit}”；诈骗模型高出阈值 ${margin} 对数几率）`,
-            }
-          : {
-              en: `, then to talk on another app ("${c.solicit}")`,
-              zh: `，又拉人到其他平台聊（“${c.solicit}”）`,
-            };
+        : code
+          ? { en: ` ("${c.solicit}")`, zh: `（“${c.solicit}”）` }
+          : v.scamAsk !== undefined && c.solicit === v.scamAsk
+            ? {
+                en: ` as a scam asks ("${c.solicit}"; scam model ${margin} log-odds over its threshold)`,
+                zh: `（诈骗式请求：“${c.solicit}”；诈骗模型高出阈值 ${margin} 对数几率）`,
+              }
+            : {
+                en: `, then to talk on another app ("${c.solicit}")`,
+                zh: `，又拉人到其他平台聊（“${c.solicit}”）`,
+              };
     // a share of a cost split among several ("AA，一人三百二", "your half"): friends settling up from the
     // phone they bought on the trip; held, never contained on this alone (an intruder who words its ask
     // so has each message held: none is delivered)
@@ -200,8 +204,8 @@ export const newSessionMoney: Detector<MessageContext> = {
       'new_session_money',
       n,
       (full ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
-      `asks ${n} ${n === 1 ? 'person' : 'people'} for money${how.en}${of.en} from a session just signed in on a new device or network`,
-      `在新设备/新网络刚登录的会话中向 ${n} 人要钱${how.zh}${of.zh}`,
+      `asks ${n} ${n === 1 ? 'person' : 'people'} for ${code ? 'a verification code or password' : 'money'}${how.en}${of.en} from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 人${code ? '索要验证码或密码' : '要钱'}${how.zh}${of.zh}`,
     );
   },
 };

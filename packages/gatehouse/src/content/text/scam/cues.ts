@@ -385,6 +385,41 @@ const CONTACT_RE = byScripts(CONTACT_ALTS);
  */
 export const CONTACT_ASK_MIN = 0.7;
 
+/**
+ * A friend's account taken over through the friend: the reader asked for a one-time code that reached
+ * their phone, a password, or to scan or approve an "assisted verification" (好友辅助验证) for the sender.
+ * Always a scam's ask, whatever the model reads (an intruder's first step into the next account).
+ */
+const CREDENTIAL_ALTS: readonly Alt[] = [
+  [
+    'cjk',
+    `(?:验证码|校验码|动态码|短信码|确认码|安全码|登录码|(?<!wifi|wi-fi|无线|网络|门锁|锁)密码|[4-8四五六]位(?:数字|数|码))[^。！？!?]{0,20}?${NOT_ZH}(?:告诉我|发我|发给我|报给我|截图给我|截图发我|念给我|转发给我|发过来|报一下|说一下|给我看)`,
+  ],
+  [
+    'cjk',
+    `${NOT_ZH}(?:告诉我|发我|发给我|报给我|截图发我)[^。！？!?]{0,6}?(?:验证码|校验码|动态码|短信码|密码|[4-8四五六]位(?:数字|数|码))`,
+  ],
+  ['cjk', '(?:好友|朋友)?辅助验证|(?:帮我|替我|给我)(?:扫|点)[^。！？!?]{0,8}?(?:验证|解封|辅助|登录|注册)'],
+  [
+    'latin',
+    '\\b(?:send|text|tell|give|forward|read) (?:me|it back to me|it to me|me back) (?:the |that |your )?(?:\\d-digit code|otp|pin|passcode|verification code|security code|login code)\\b|\\b(?:\\d-digit code|verification code|otp|code (?:that )?(?:just )?(?:went|was sent|came) to your phone)\\b[^.!?]{0,60}?\\b(?:send|text|forward|tell|give) (?:it|them)? ?(?:back )?(?:to )?me\\b',
+  ],
+];
+const CREDENTIAL_RE = byScripts(CREDENTIAL_ALTS);
+/** Cheap words every credential ask contains (credentialAsk runs only where one is present). */
+const CREDENTIAL_HINT = /码|验证|code|otp|pin/;
+
+/** Where the sender asks the reader for a code, a password or an assisted verification (CREDENTIAL_ALTS). */
+export function credentialAsk(original: string, norm: Normalized): Cue | null {
+  if (!CREDENTIAL_HINT.test(norm.text)) return null;
+  const re = CREDENTIAL_RE[SPLIT ? scriptsOf(norm.text) : LATIN | CJK]!;
+  re.lastIndex = 0;
+  const m = re.exec(norm.text);
+  if (!m) return null;
+  const o = toOriginalSpan(norm, m.index, m.index + m[0].length);
+  return { cue: 'ask', start: o.start, end: o.end, original: original.slice(o.start, o.end) };
+}
+
 /** The first place where the sender asks the reader to pay, hand over a credential or act (see ASK_RE). */
 export function readerAsk(original: string, norm: Normalized, p: number): Cue | null {
   const scripts = SPLIT ? scriptsOf(norm.text) : LATIN | CJK;

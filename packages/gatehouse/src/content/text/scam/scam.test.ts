@@ -15,7 +15,7 @@ import {
   trainScamModel,
 } from './model.ts';
 import { generateScamData } from './generate.ts';
-import { CONTACT_ASK_MIN, readerAsk, scamCues, sharedCost } from './cues.ts';
+import { CONTACT_ASK_MIN, credentialAsk, readerAsk, scamCues, sharedCost } from './cues.ts';
 import { normalize } from '../normalize.ts';
 import { saveModel } from '../serialize.ts';
 
@@ -151,6 +151,33 @@ describe('scam intents are learned, not listed', () => {
       'meet you out front at 7',
     ])
       assert.equal(asks(t), null, `no ask: ${t} -> ${JSON.stringify(asks(t))}`);
+  });
+
+  it('a one-time code, a password or an assisted verification asked of the reader is a credential ask; a code given, a warning, a Wi-Fi password are not', () => {
+    const ask = (t: string) => credentialAsk(t, normalize(t))?.original;
+    for (const t of [
+      '我手机号停用了，验证码发到你手机上了，麻烦把6位数字告诉我一下',
+      '刚才有个验证码发错到你手机了，你看下是几位数，告诉我',
+      '帮我扫一下这个码，微信辅助验证，谢谢',
+      '在吗，帮我点一下好友辅助验证，就一下',
+      '你把收到的动态码截图发我',
+      'hey, a code just went to your phone by mistake, can you send it back to me?',
+      'can you text me the 6-digit code you just got?',
+      'please send me the verification code, I need it to log in',
+    ])
+      assert.ok(ask(t), `credential ask: ${t}`);
+    for (const t of [
+      '验证码发你了，你看下',
+      '别把验证码告诉任何人',
+      '不要把验证码发给任何人，包括我',
+      'wifi密码是多少，告诉我一下',
+      '你的取件码告诉我，我帮你拿',
+      'send me the code for the wifi',
+      'send me the discount code',
+      "don't send anyone the code",
+      '帮我点一下这个链接登录一下',
+    ])
+      assert.equal(ask(t), undefined, `no credential ask: ${t}`);
   });
 
   it('who pays whom: a request to the reader is an ask; reports, offers and gifts are not', () => {
