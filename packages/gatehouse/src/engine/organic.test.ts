@@ -11,6 +11,26 @@ import { decisionNames as names, hasSignal as has, realContent } from '../testin
 
 const RANK: Record<Action, number> = { allow: 0, challenge: 1, hold: 2, block: 3, contain: 4 };
 
+/**
+ * Sends `send(k)` (k = 0, 1, …; each advances the clock) until a decision contains the account, at most
+ * `max` messages; `check` sees each decision first. How many went through, and whether it was contained.
+ */
+function untilContained(
+  max: number,
+  send: (k: number) => Decision,
+  check: (d: Decision, k: number) => void = () => undefined,
+): { reached: number; contained: boolean } {
+  let reached = 0;
+  let contained = false;
+  for (let k = 0; k < max && !contained; k++) {
+    const d = send(k);
+    check(d, k);
+    if (d.action === 'allow') reached++;
+    contained = d.action === 'contain';
+  }
+  return { reached, contained };
+}
+
 /** `n` accounts with a month of daytime habits and their own friends; the clock at `day` + `hour`. */
 function society(sim: Sim, prefix: string, n: number, hour: number, friends = 25): string[] {
   const accounts = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -258,16 +278,17 @@ test('an intruder who first passes on the card everyone shares gains nothing by 
     });
     // the crowd's card goes through (harmless in itself), as the owner's on a new phone would
     assert.ok(has(warm, 'organic_content'), names(warm));
-    let reached = 0;
-    let contained = false;
-    for (let k = 0; k < 4 && !contained; k++) {
-      sim.t += 2 * MIN;
-      const d = sim.send(victim, { to: [`${victim}-f${k}`], text: next, session: `${victim}-x` });
-      assert.ok(!has(d, 'organic_content'), names(d));
-      if (k === 0) assert.ok(RANK[d.action] >= RANK.hold, names(d));
-      if (d.action === 'allow') reached++;
-      contained = d.action === 'contain';
-    }
+    const { reached, contained } = untilContained(
+      4,
+      (k) => {
+        sim.t += 2 * MIN;
+        return sim.send(victim, { to: [`${victim}-f${k}`], text: next, session: `${victim}-x` });
+      },
+      (d, k) => {
+        assert.ok(!has(d, 'organic_content'), names(d));
+        if (k === 0) assert.ok(RANK[d.action] >= RANK.hold, names(d));
+      },
+    );
     assert.ok(contained, victim);
     assert.equal(reached, 0, victim);
   }
@@ -294,19 +315,20 @@ test('a lone intruder posting a form or document on a shared platform (Tencent D
       assert.ok(RANK[d.action] <= RANK.challenge, `${label} owner: ${names(d)}`);
     }
     sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.4.19' });
-    let reached = 0;
-    let contained = false;
-    for (let k = 0; k < 10 && !contained; k++) {
-      sim.t += 3 * MIN;
-      const d = sim.send(a!, { to: [`${a}-f${k}`], text: lure, session: 'lone' });
-      if (d.action === 'allow') reached++;
-      contained = d.action === 'contain';
-      if (k === 0) {
-        assert.ok(RANK[d.action] >= RANK.hold, `${label} first: ${names(d)}`);
-        assert.ok(has(d, 'session_link_spread'), `${label} first: ${names(d)}`);
-      }
-      if (k >= 2) assert.ok(contained, `${label} #${k + 1}: ${names(d)}`);
-    }
+    const { reached } = untilContained(
+      10,
+      (k) => {
+        sim.t += 3 * MIN;
+        return sim.send(a!, { to: [`${a}-f${k}`], text: lure, session: 'lone' });
+      },
+      (d, k) => {
+        if (k === 0) {
+          assert.ok(RANK[d.action] >= RANK.hold, `${label} first: ${names(d)}`);
+          assert.ok(has(d, 'session_link_spread'), `${label} first: ${names(d)}`);
+        }
+        if (k >= 2) assert.equal(d.action, 'contain', `${label} #${k + 1}: ${names(d)}`);
+      },
+    );
     assert.equal(reached, 0, label);
   }
 });
@@ -329,20 +351,21 @@ test('a lone intruder whose link is in a QR code image ("扫码领红包") is co
   assert.ok(RANK[mine.action] <= RANK.challenge, names(mine));
   // the intruder on its own phone: the lure's link only in the image
   sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.4.29' });
-  let reached = 0;
-  let contained = false;
-  for (let k = 0; k < 6 && !contained; k++) {
-    sim.t += 3 * MIN;
-    const d = sim.send(a!, {
-      to: [`${a}-f${k}`],
-      text: '扫码领新春红包，限时',
-      session: 'lone',
-      attachments: image('https://hongbao-get.net/r/88', k + 2),
-    });
-    if (k === 0) assert.ok(has(d, 'session_link_spread'), names(d));
-    if (d.action === 'allow') reached++;
-    contained = d.action === 'contain';
-  }
+  const { reached, contained } = untilContained(
+    6,
+    (k) => {
+      sim.t += 3 * MIN;
+      return sim.send(a!, {
+        to: [`${a}-f${k}`],
+        text: '扫码领新春红包，限时',
+        session: 'lone',
+        attachments: image('https://hongbao-get.net/r/88', k + 2),
+      });
+    },
+    (d, k) => {
+      if (k === 0) assert.ok(has(d, 'session_link_spread'), names(d));
+    },
+  );
   assert.ok(contained);
   assert.equal(reached, 0);
 });
@@ -359,21 +382,22 @@ test('a lone intruder asking friends for the code that reached their phone, or f
     const mine = sim.send(owner!, { to: [`${owner}-f1`], text: ask });
     assert.ok(RANK[mine.action] <= RANK.challenge, `${label} owner: ${names(mine)}`);
     sim.login(a!, { session: 'lone', device: `${a}-other-phone`, ip: '198.18.4.39' });
-    let reached = 0;
-    let contained = false;
-    for (let k = 0; k < 5 && !contained; k++) {
-      sim.t += 3 * MIN;
-      const d = sim.send(a!, { to: [`${a}-f${k}`], text: ask, session: 'lone' });
-      if (k === 0) {
-        assert.ok(has(d, 'new_session_money'), `${label}: ${names(d)}`);
-        const s = d.signals.find((x) => x.name === 'new_session_money')!;
-        assert.match(s.reason.en, /verification code or password/);
-        assert.match(s.reason.zh, /索要验证码或密码/);
-      }
-      if (d.action === 'allow') reached++;
-      contained = d.action === 'contain';
-      if (k >= 1) assert.ok(contained, `${label} #${k + 1}: ${names(d)}`);
-    }
+    const { reached } = untilContained(
+      5,
+      (k) => {
+        sim.t += 3 * MIN;
+        return sim.send(a!, { to: [`${a}-f${k}`], text: ask, session: 'lone' });
+      },
+      (d, k) => {
+        if (k === 0) {
+          assert.ok(has(d, 'new_session_money'), `${label}: ${names(d)}`);
+          const s = d.signals.find((x) => x.name === 'new_session_money')!;
+          assert.match(s.reason.en, /verification code or password/);
+          assert.match(s.reason.zh, /索要验证码或密码/);
+        }
+        if (k >= 1) assert.equal(d.action, 'contain', `${label} #${k + 1}: ${names(d)}`);
+      },
+    );
     assert.equal(reached, 0, label);
   }
 });
