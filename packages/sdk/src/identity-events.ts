@@ -99,7 +99,15 @@ export const IdentityEvent = z.discriminatedUnion('type', [
     /** The session that confirmed it. */
     by: z.string(),
   }),
-  z.object({ ...base, type: z.literal('password.changed') }),
+  z.object({
+    ...base,
+    type: z.literal('password.changed'),
+    /**
+     * recovery: set by the owner who proved themselves in account recovery (every live session ended);
+     * absent: changed from a session of the account.
+     */
+    via: z.literal('recovery').optional(),
+  }),
   z.object({
     ...base,
     type: z.literal('account.frozen'),

@@ -97,6 +97,13 @@ export function onIdentity(st: EngineState, ev: IdentityEvent): Decision | undef
     }
     case 'identity.password.changed': {
       const a = st.account(ev.account, t);
+      // the owner's reset in account recovery ended every session, the intruder's too: nothing to judge,
+      // and no later account event is the intruder's session's (a decision here raced the owner's own
+      // review of sessions and app grants, revoking what the owner chose to keep)
+      if (ev.via === 'recovery') {
+        a.lastSession = undefined;
+        return undefined;
+      }
       if (ev.session !== undefined) a.lastSession = ev.session;
       return onChange(st, ev.account, ev.id, ev.type, t, 'password_changed_new_session', 'password');
     }

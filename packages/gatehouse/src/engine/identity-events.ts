@@ -118,7 +118,7 @@ export function identityFromBus(e: SdkIdentityEvent): IdentityEvent | undefined 
     case 'session.confirmed':
       return { ...base, type: 'identity.session.confirmed', session: e.session };
     case 'password.changed':
-      return { ...base, type: 'identity.password.changed' };
+      return { ...base, type: 'identity.password.changed', ...(e.via ? { via: e.via } : {}) };
     case 'account.frozen':
       return {
         ...base,

@@ -68,6 +68,8 @@ export interface SessionConfirmedEvent extends IdentityBase {
 export interface PasswordChangedEvent extends IdentityBase {
   type: 'identity.password.changed';
   session?: string;
+  /** recovery: the owner's own reset in account recovery (every live session ended) */
+  via?: 'recovery';
 }
 export interface AccountFrozenEvent extends IdentityBase {
   type: 'identity.account.frozen';

@@ -111,7 +111,7 @@ export async function resetPassword(
     await q.setPasswordHash(tx, accountId, hash, t);
     const live = (await q.liveSessions(tx, accountId, t)).map((s) => s.id);
     const done = await q.revokeSessions(tx, live, 'password_changed', t);
-    out.emit({ type: 'password.changed', account: accountId });
+    out.emit({ type: 'password.changed', account: accountId, via: 'recovery' });
     out.webhook('password.changed', {
       account: accountId,
       via: 'recovery',

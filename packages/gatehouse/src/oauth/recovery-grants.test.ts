@@ -275,6 +275,17 @@ describeBackends('recovery reviews the apps of the compromise window', (backend)
     assert.equal(await read(quizToken), 401);
 
     const { token, window, review } = await appealToReview('mei', me.codes[0]!);
+    // The engine judges the owner's new password and the response acts on what it decides, before the
+    // owner's review: nothing may take what the owner is about to keep (a containment on the intruder's
+    // last session used to revoke grants behind the owner's back, in a race with the review)
+    await f.gh.drainer.drain();
+    await f.gh.engine.drain();
+    await f.gh.drainer.drain();
+    assert.deepEqual(
+      [...(await grantsByApp(me.id)).values()].flat().sort(),
+      [albumGrant, albumIntruderGrant, coinsGrant, stepsGrant].sort(),
+      'only the review revokes grants now',
+    );
     assert.ok(review.grants, 'the real grants port is wired into recovery');
     const byId = new Map(review.grants.map((g) => [g.id, g]));
     assert.deepEqual(
