@@ -18,6 +18,8 @@ export class BoundedMap<K, V> {
    * snapshot copies it then, before it can change); undefined when nobody watches.
    */
   private watcher: ((k: K, v: V) => void) | undefined;
+  /** Bumped whenever an entry leaves the young generation or changes value (see `stamp`). */
+  private version = 0;
 
   constructor(cap: number) {
     this.half = Math.max(1, Math.floor(cap / 2));
@@ -44,6 +46,17 @@ export class BoundedMap<K, V> {
     return o;
   }
 
+  /**
+   * A number that stays the same while no entry leaves the young generation or changes value (no
+   * eviction, delete, replacement or clear; new keys do not change it); -1 while watched. Right after
+   * `get(k)` found v, k is young, so under the same stamp a second `get(k)` would return v and do
+   * nothing else: a caller may keep v instead of reading again (a lookup by a string key is a large
+   * share of the engine's time per message). Only what was found may be kept so, not a miss.
+   */
+  stamp(): number {
+    return this.watcher ? -1 : this.version;
+  }
+
   /** The value without touching it: no move to the young generation, no watcher. */
   peek(k: K): V | undefined {
     return this.young.get(k) ?? this.old.get(k);
@@ -68,8 +81,10 @@ export class BoundedMap<K, V> {
       const prev = this.peek(k);
       if (prev !== undefined) this.watcher(k, prev);
     }
-    if (this.young.has(k)) this.young.set(k, v);
-    else {
+    if (this.young.has(k)) {
+      this.version++;
+      this.young.set(k, v);
+    } else {
       this.old.delete(k);
       this.insert(k, v);
     }
@@ -81,11 +96,13 @@ export class BoundedMap<K, V> {
       const prev = this.peek(k);
       if (prev !== undefined) this.watcher(k, prev);
     }
+    this.version++;
     return this.young.delete(k) || this.old.delete(k);
   }
 
   clear(): void {
     if (this.watcher) for (const [k, v] of this.entries()) this.watcher(k, v);
+    this.version++;
     this.young.clear();
     this.old.clear();
   }
@@ -94,6 +111,7 @@ export class BoundedMap<K, V> {
     if (this.young.size >= this.half) {
       if (this.watcher) for (const [ok, ov] of this.old) this.watcher(ok, ov);
       this.evicted += this.old.size;
+      this.version++;
       this.old = this.young;
       this.young = new Map();
       this.young.set(k, v);

@@ -89,6 +89,21 @@ export class EngineState {
     return a.lastSession !== undefined ? this.sessions.get(a.lastSession) : undefined;
   }
 
+  /**
+   * `sessions.get(id)` for a message of account `a`: an account sends from one session mostly, so the
+   * session found last is kept on it and handed out again while the sessions map's stamp is the same.
+   */
+  session(a: AccountState, id: string): SessionState | undefined {
+    const stamp = this.sessions.stamp();
+    if (stamp >= 0 && stamp === a.seenSessionStamp && id === a.seenSessionId) return a.seenSession;
+    const s = this.sessions.get(id);
+    // a miss is not kept: a sign-in may add the session without changing the stamp
+    a.seenSessionStamp = s !== undefined ? this.sessions.stamp() : -1;
+    a.seenSessionId = id;
+    a.seenSession = s;
+    return s;
+  }
+
   /** Whether the account (by hash) is a contact of a recent victim at time t. */
   victimContact(accountHash: number, t: number): boolean {
     // most accounts are no victim's contact: one bit says so without a lookup

@@ -161,7 +161,7 @@ export class MessagePipeline {
     const t = ev.time;
     const L = st.limits;
     const acct = st.account(ev.account, t);
-    let sess: SessionState | undefined = ev.session !== undefined ? st.sessions.get(ev.session) : undefined;
+    let sess: SessionState | undefined = ev.session !== undefined ? st.session(acct, ev.session) : undefined;
     if (sess && sess.account !== ev.account) sess = undefined;
     if (ev.session !== undefined) acct.lastSession = ev.session;
     const tf = textFeatures(ev.text, this.tf);

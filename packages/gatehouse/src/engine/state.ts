@@ -75,6 +75,11 @@ export class AccountState {
   timeline: Decision[] = [];
   /** campaigns this account was found to belong to after the fact (signal on its next events) */
   pendingCampaigns: string[] | undefined;
+  // ---- the session the account's last message found (EngineState.session), valid while the
+  // sessions map's stamp is the one it was found under (BoundedMap.stamp); a cache, not state ----
+  seenSessionId: string | undefined;
+  seenSession: SessionState | undefined;
+  seenSessionStamp = -1;
 
   /** `hash53(id)`, computed once (it keys victim contacts and fingerprint senders). */
   readonly hash: number;

@@ -15,9 +15,9 @@
  * works on typed arrays; names are rebuilt only for the few features an explanation shows.
  */
 import { amountBucket, largestAmount } from './amounts.ts';
-import { INTENT_COUNT, INTENT_PATTERNS, URGENCY_RE, intentName, scanIntents } from './intents.ts';
+import { INTENT_COUNT, INTENT_TERMS, URGENCY_RE, URGENCY_TERMS, intentName, scanIntents } from './intents.ts';
 import type { Normalized, NormalizeStats } from './normalize.ts';
-import { RegexGate } from './prefilter.ts';
+import { RegexGate, TermGate } from './prefilter.ts';
 import { sortKeys } from './sort.ts';
 import { isCjk, pinyinHash, pinyinOf } from './tables.ts';
 
@@ -154,8 +154,14 @@ for (const re of STRUCT_RE) {
   if (re.test('')) throw new Error(`structure pattern ${re.source} matches the empty string`);
   re.lastIndex = 0;
 }
-/** Which structure and intent patterns can match a text (structure bits first, then intents). */
-const GATE = new RegexGate([...STRUCT_RE, ...INTENT_PATTERNS]);
+/**
+ * Which structure and intent patterns can match a text (structure bits first, then intents): the
+ * word lists (URGENCY_RE, the last structure pattern, and the intents) by the terms they begin with,
+ * the other structure patterns by their first units.
+ */
+const URGENCY_BIT = STRUCT_RE.length - 1;
+const GATE = new RegexGate(STRUCT_RE.slice(0, URGENCY_BIT));
+const WORD_GATE = new TermGate([URGENCY_TERMS, ...INTENT_TERMS]);
 let GATED = true;
 
 /**
@@ -415,7 +421,7 @@ export function extractFeatures(
   }
 
   // Structure features (a pattern that cannot begin anywhere in the text is not run).
-  const gate = GATED ? GATE.of(t) : -1;
+  const gate = GATED ? GATE.of(t) | (WORD_GATE.of(t) << URGENCY_BIT) : -1;
   for (let s = 0; s < STRUCT_RE.length; s++) {
     if ((gate & (1 << s)) === 0) continue;
     const re = STRUCT_RE[s]!;

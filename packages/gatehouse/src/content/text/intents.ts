@@ -7,7 +7,7 @@ import { INTENTS, URGENCY } from './lexicon.ts';
 import type { IntentName } from './lexicon.ts';
 import type { Normalized } from './normalize.ts';
 import { toOriginalSpan } from './normalize.ts';
-import { RegexGate } from './prefilter.ts';
+import { TermGate, type TermList } from './prefilter.ts';
 
 export interface IntentHit {
   intent: IntentName;
@@ -55,9 +55,16 @@ const COMPILED: ReadonlyArray<{ name: IntentName; label: string; labelZh: string
 
 export const URGENCY_RE: RegExp = compile([...URGENCY.zh, ...URGENCY.en], []);
 
-/** The intent patterns, by intent index (for a combined `RegexGate`). */
+/** The intent patterns, by intent index. */
 export const INTENT_PATTERNS: readonly RegExp[] = COMPILED.map((c) => c.re);
-const GATE = new RegexGate(INTENT_PATTERNS);
+
+/** What URGENCY_RE and each intent pattern (by index) are compiled from, for a `TermGate`. */
+export const URGENCY_TERMS: TermList = { terms: [...URGENCY.zh, ...URGENCY.en], patterns: [] };
+export const INTENT_TERMS: readonly TermList[] = INTENTS.map((d) => ({
+  terms: [...d.zh, ...d.en],
+  patterns: d.patterns,
+}));
+const GATE = new TermGate(INTENT_TERMS);
 
 /**
  * Calls `onHit(intentIndex, normStart, normEnd)` for each intent match; no allocation beyond the

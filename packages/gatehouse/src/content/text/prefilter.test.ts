@@ -10,10 +10,10 @@ import { describe, it } from 'node:test';
 import { createContentAnalyzer } from '../../engine/content.ts';
 import { split } from './data.ts';
 import { extractFeatures, setPatternPrefilter, STRUCT_RE } from './features.ts';
-import { INTENT_PATTERNS } from './intents.ts';
+import { INTENT_PATTERNS, INTENT_TERMS, URGENCY_RE, URGENCY_TERMS } from './intents.ts';
 import { DATASETS, datasetPath, loadDefaultTextModel, readLabelledFile } from './loader.ts';
 import { normalize, normalizeShared } from './normalize.ts';
-import { firstUnits, RegexGate } from './prefilter.ts';
+import { firstUnits, RegexGate, TermGate } from './prefilter.ts';
 import { readScamEvalSet } from './scam/model.ts';
 import { scoreText } from './score.ts';
 
@@ -70,6 +70,39 @@ describe('pattern prefilter', () => {
     assert.equal(gate.of('--a--'), 0b101);
     assert.equal(gate.of('x'), 0b110);
     assert.equal(gate.of(''), 0b100);
+  });
+
+  it('gates word lists by the first three units of their terms (two, one for shorter terms)', () => {
+    const gate = new TermGate([
+      { terms: ['sex', 'send money'], patterns: [] },
+      { terms: ['加v', '急'], patterns: [] },
+      { terms: ['q'], patterns: ['\\d{3}'] },
+      { terms: [], patterns: ['\\s+x'] },
+    ]);
+    assert.equal(gate.of('see you'), 0b1000);
+    assert.equal(gate.of('sell'), 0b1000);
+    assert.equal(gate.of('sent'), 0b1001); // "sen" may begin "send money"
+    assert.equal(gate.of('a sexy'), 0b1001);
+    assert.equal(gate.of('加v好友'), 0b1010);
+    assert.equal(gate.of('加'), 0b1000);
+    assert.equal(gate.of('好急'), 0b1010);
+    assert.equal(gate.of('tel 5'), 0b1100);
+    assert.equal(gate.of('qq'), 0b1100);
+    assert.equal(gate.of(''), 0b1000);
+  });
+
+  it('every word-list match on real messages is let through by its term gate', () => {
+    const lists = [URGENCY_TERMS, ...INTENT_TERMS];
+    const gate = new TermGate(lists);
+    const res = [URGENCY_RE, ...INTENT_PATTERNS];
+    for (const t of TEXTS) {
+      const norm = normalize(t).text;
+      const bits = gate.of(norm);
+      res.forEach((re, k) => {
+        const g = new RegExp(re.source, re.flags);
+        if (g.test(norm)) assert.ok((bits & (1 << k)) !== 0, `${k} ${norm}`);
+      });
+    }
   });
 
   it('every match on real messages starts with a unit of its pattern set', () => {
