@@ -161,6 +161,7 @@ describe('scam intents are learned, not listed', () => {
       '帮我扫一下这个码，微信辅助验证，谢谢',
       '在吗，帮我点一下好友辅助验证，就一下',
       '你把收到的动态码截图发我',
+      '收到验证码了吗？发我一下',
       'hey, a code just went to your phone by mistake, can you send it back to me?',
       'can you text me the 6-digit code you just got?',
       'please send me the verification code, I need it to log in',
@@ -168,6 +169,7 @@ describe('scam intents are learned, not listed', () => {
       assert.ok(ask(t), `credential ask: ${t}`);
     for (const t of [
       '验证码发你了，你看下',
+      '验证码收到了吗？我发你了',
       '别把验证码告诉任何人',
       '不要把验证码发给任何人，包括我',
       'wifi密码是多少，告诉我一下',
