@@ -152,7 +152,7 @@ describeBackends('owners away from home (HTTP)', (backend) => {
       const intruder = await acct.signIn(INTRUDER);
       const first = await acct.check(intruder, ask, [`${acct.handle}-f3`]);
       assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
-      assert.ok(names(first).includes('new_session_money'), JSON.stringify(first));
+      assert.ok(names(first).includes('new_session_code_ask'), JSON.stringify(first));
       const second = await acct.check(intruder, ask, [`${acct.handle}-f4`]);
       assert.equal(second.action, 'contain', JSON.stringify(second));
     } finally {

@@ -85,7 +85,12 @@ export const WEIGHTS = {
   new_session_money: {
     w: 9.0,
     group: 'session',
-    doc: 'asks for money or for a one-time code, password or assisted verification, or makes a scam’s ask about money (or, having asked, pushes the talk to another channel), from a session that is not the owner’s usual one (< 72 h; a new device or country, or a new network without a known device): half strength for the first recipient, full from the second (a share of a split cost — AA, 一人三百二, "your half" — stays at half)',
+    doc: 'asks for money, or makes a scam’s ask about money (or, having asked, pushes the talk to another channel), from a session that is not the owner’s usual one (< 72 h; a new device or country, or a new network without a known device): half strength for the first recipient, full from the second (a share of a split cost — AA, 一人三百二, "your half" — stays at half)',
+  },
+  new_session_code_ask: {
+    w: 9.0,
+    group: 'session',
+    doc: 'asks for the one-time code that reached the reader’s phone, a password or a friend-assisted verification (no money named), from a session that is not the owner’s usual one (as new_session_money): half strength for the first recipient, full from the second',
   },
   session_link_spread: {
     w: 9.0,

@@ -42,6 +42,7 @@ const SAMPLE: Record<SignalName, number | string | null> = {
   country_new: 'BR',
   signin_risk: 0.83,
   new_session_money: 4,
+  new_session_code_ask: 2,
   session_link_spread: 6,
   new_session_burst: 11,
   login_wave: null,

@@ -183,8 +183,12 @@ export const SIGNAL_EXPLANATIONS = {
     zh: `这次登录本身被评为有风险（风险 ${pct(value)}）。`,
   }),
   new_session_money: ({ value }) => ({
-    en: `A session that had just signed in on a new device or network asked ${plural(num(value), 'person', 'people')} for money or a verification code (or, having asked, to talk on another app).`,
-    zh: `一个刚在新设备或新网络上登录的会话向 ${num(value)} 人要钱或索要验证码（或在要钱后拉人到其他平台聊）。`,
+    en: `A session that had just signed in on a new device or network asked ${plural(num(value), 'person', 'people')} for money (or, having asked, to talk on another app).`,
+    zh: `一个刚在新设备或新网络上登录的会话向 ${num(value)} 人要钱（或在要钱后拉人到其他平台聊）。`,
+  }),
+  new_session_code_ask: ({ value }) => ({
+    en: `A session that had just signed in on a new device or network asked ${plural(num(value), 'person', 'people')} for the verification code that reached their phone, a password or an assisted verification.`,
+    zh: `一个刚在新设备或新网络上登录的会话向 ${num(value)} 人索要其手机收到的验证码、密码或辅助验证。`,
   }),
   session_link_spread: ({ value }) => ({
     en: `A session that had just signed in on a new device or network sent links to sites this account never shared to ${plural(num(value), 'person', 'people')}.`,

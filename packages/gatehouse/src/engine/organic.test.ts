@@ -390,8 +390,8 @@ test('a lone intruder asking friends for the code that reached their phone, or f
       },
       (d, k) => {
         if (k === 0) {
-          assert.ok(has(d, 'new_session_money'), `${label}: ${names(d)}`);
-          const s = d.signals.find((x) => x.name === 'new_session_money')!;
+          assert.ok(has(d, 'new_session_code_ask') && !has(d, 'new_session_money'), `${label}: ${names(d)}`);
+          const s = d.signals.find((x) => x.name === 'new_session_code_ask')!;
           assert.match(s.reason.en, /verification code or password/);
           assert.match(s.reason.zh, /索要验证码或密码/);
         }

@@ -7,7 +7,13 @@ import type { Detector, MessageContext } from './context.ts';
 import { content } from './content.ts';
 import { contained, reports } from './crowd.ts';
 import { clientChange, hourOfDay, languageChange, linkDomains, newRecipients } from './profile.ts';
-import { newSessionBurst, newSessionMoney, session, sessionLinkSpread } from './session.ts';
+import {
+  newSessionBurst,
+  newSessionCodeAsk,
+  newSessionMoney,
+  session,
+  sessionLinkSpread,
+} from './session.ts';
 import { fanout, firstContactBurst, groupBlast, repeatedContent, velocity } from './velocity.ts';
 
 export type { Detector, MessageContext } from './context.ts';
@@ -38,6 +44,7 @@ export const MESSAGE_DETECTORS: ReadonlyArray<Detector<MessageContext>> = [
   session,
   newSessionBurst,
   newSessionMoney,
+  newSessionCodeAsk,
   sessionLinkSpread,
   content,
   reports,

@@ -172,25 +172,23 @@ export const newSessionMoney: Detector<MessageContext> = {
     if (age > 72 * 3600_000) return;
     const n = s.moneyRcpt;
     const v = c.content;
+    // a code asked for with no money named is newSessionCodeAsk's
+    if (v.moneyTerm === undefined && c.solicit === v.credentialAsk) return;
     // how this message carries the scheme on: the money asked for is said where it was a scam's ask
     // without a money word, or the push to another app that followed an ask
     const margin = `${v.scamMargin >= 0 ? '+' : ''}${v.scamMargin.toFixed(1)}`;
-    // a one-time code, a password or an assisted verification asked for: the next account's take-over
-    const code = v.moneyTerm === undefined && v.credentialAsk !== undefined && c.solicit === v.credentialAsk;
     const how =
       v.moneyTerm !== undefined
         ? { en: '', zh: '' }
-        : code
-          ? { en: ` ("${c.solicit}")`, zh: `（“${c.solicit}”）` }
-          : v.scamAsk !== undefined && c.solicit === v.scamAsk
-            ? {
-                en: ` as a scam asks ("${c.solicit}"; scam model ${margin} log-odds over its threshold)`,
-                zh: `（诈骗式请求：“${c.solicit}”；诈骗模型高出阈值 ${margin} 对数几率）`,
-              }
-            : {
-                en: `, then to talk on another app ("${c.solicit}")`,
-                zh: `，又拉人到其他平台聊（“${c.solicit}”）`,
-              };
+        : v.scamAsk !== undefined && c.solicit === v.scamAsk
+          ? {
+              en: ` as a scam asks ("${c.solicit}"; scam model ${margin} log-odds over its threshold)`,
+              zh: `（诈骗式请求：“${c.solicit}”；诈骗模型高出阈值 ${margin} 对数几率）`,
+            }
+          : {
+              en: `, then to talk on another app ("${c.solicit}")`,
+              zh: `，又拉人到其他平台聊（“${c.solicit}”）`,
+            };
     // a share of a cost split among several ("AA，一人三百二", "your half"): friends settling up from the
     // phone they bought on the trip; held, never contained on this alone (an intruder who words its ask
     // so has each message held: none is delivered)
@@ -204,8 +202,35 @@ export const newSessionMoney: Detector<MessageContext> = {
       'new_session_money',
       n,
       (full ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
-      `asks ${n} ${n === 1 ? 'person' : 'people'} for ${code ? 'a verification code or password' : 'money'}${how.en}${of.en} from a session just signed in on a new device or network`,
-      `在新设备/新网络刚登录的会话中向 ${n} 人${code ? '索要验证码或密码' : '要钱'}${how.zh}${of.zh}`,
+      `asks ${n} ${n === 1 ? 'person' : 'people'} for money${how.en}${of.en} from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 人要钱${how.zh}${of.zh}`,
+    );
+  },
+};
+
+/**
+ * The chain that spreads a take-over from friend to friend: a session that is not the owner's usual one
+ * (as for newSessionMoney) asks for the one-time code that reached the reader's phone, a password, or a
+ * friend-assisted verification (the content part's `credentialAsk`), with no money named. Counted with
+ * the session's other asks (`moneyRcpt`): half strength for the first recipient, full from the second.
+ */
+export const newSessionCodeAsk: Detector<MessageContext> = {
+  name: 'new_session_code_ask',
+  run(c, out) {
+    const s = c.sess;
+    const v = c.content;
+    if (!s || v.credentialAsk === undefined || v.moneyTerm !== undefined || c.solicit !== v.credentialAsk)
+      return;
+    if (!unusual(s)) return;
+    const age = c.t - s.createdAt;
+    if (age > 72 * 3600_000) return;
+    const n = s.moneyRcpt;
+    out.emit(
+      'new_session_code_ask',
+      n,
+      (n >= 2 ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
+      `asks ${n} ${n === 1 ? 'person' : 'people'} for a verification code or password ("${c.solicit}") from a session just signed in on a new device or network`,
+      `在新设备/新网络刚登录的会话中向 ${n} 人索要验证码或密码（“${c.solicit}”）`,
     );
   },
 };
