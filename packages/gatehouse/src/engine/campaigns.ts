@@ -442,8 +442,7 @@ export class CampaignTracker {
    * compromised sessions had sent first.
    */
   organicKey(key: string, t: number): boolean {
-    const num = fingerprintNumber(key);
-    return !this.campaignHolds(num) && this.organicAt(num, t);
+    return this.organicFree(fingerprintNumber(key), t);
   }
 
   /**
@@ -457,10 +456,15 @@ export class CampaignTracker {
     t: number,
   ): boolean {
     if (fp === 0 && domains.length === 0 && images.length === 0) return false;
-    if (fp !== 0 && (this.campaignHolds(fp) || !this.organicAt(fp, t))) return false;
+    if (fp !== 0 && !this.organicFree(fp, t)) return false;
     for (const d of domains) if (!this.organicKey(`d:${d}`, t)) return false;
     for (const im of images) if (!this.organicKey(`i:${im.sha256.toLowerCase()}`, t)) return false;
     return true;
+  }
+
+  /** Content under fingerprint number `num`: in no campaign (a dismissed one aside) and organic at `t`. */
+  private organicFree(num: number, t: number): boolean {
+    return !this.campaignHolds(num) && this.organicAt(num, t);
   }
 
   /** Whether the content under fingerprint number `num` belongs to a campaign not dismissed. */

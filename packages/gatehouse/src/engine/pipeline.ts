@@ -341,12 +341,7 @@ export class MessagePipeline {
     const sink = st.sink;
     familiarContext(c, sink);
     const ev = c.ev;
-    organicContent(
-      c,
-      this.tracked.risky,
-      () => st.campaigns.organicMessage(step.fp, c.content.domains, ev.attachments, c.t),
-      sink,
-    );
+    organicContent(c, this.tracked.risky, step.fp, st.campaigns, sink);
     const logit = st.bias + sink.logit;
     const action = decideAction(logit, sink.compromise, st.thresholds);
     const decision = makeDecision(

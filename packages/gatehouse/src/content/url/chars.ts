@@ -155,3 +155,8 @@ export function isWordish(c: number): boolean {
   if (c >= 0xd800 && c <= 0xdfff) return false;
   return WORDISH.test(String.fromCharCode(c));
 }
+
+/** An ASCII letter's lower-case code; any other code as it is. */
+export function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}

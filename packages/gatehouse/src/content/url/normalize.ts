@@ -14,6 +14,7 @@ import {
   isUnicodeHyphen,
   isWordish,
   isZeroWidth,
+  lower,
 } from './chars.ts';
 import { lookalikeTldAt } from './tld-lookalike.ts';
 
@@ -97,10 +98,6 @@ export interface Normalized {
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 0x3000 || c === 0xa0 || c === 9 || c === 10 || c === 13;
-}
-
-function lower(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
 /** Length of a dot written in an obfuscated way at i ("[.]", "(dot)", "。", …), 0 if none. Sets lastDotFlag. */

@@ -2,11 +2,7 @@
  * A common TLD written with look-alike characters ("discord-gift.c0m"): the TLD the reader is meant to
  * type. Such a host resolves nowhere as written (normalize.ts reads it as the TLD, flag tld-lookalike).
  */
-import { isWordish } from './chars.ts';
-
-function lower(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
+import { isWordish, lower } from './chars.ts';
 
 /**
  * TLDs of three or more letters that are written with look-alike characters ("c0m", "corn", "0rg",

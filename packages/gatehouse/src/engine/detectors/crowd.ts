@@ -102,7 +102,15 @@ export function familiarContext(c: MessageContext, out: SignalSink): void {
 export function organicContent(
   c: MessageContext,
   risky: boolean,
-  organic: () => boolean,
+  fp: number,
+  crowd: {
+    organicMessage(
+      fp: number,
+      domains: readonly string[],
+      images: readonly { sha256: string }[],
+      t: number,
+    ): boolean;
+  },
   out: SignalSink,
 ): void {
   if (risky || c.maturity === 0 || c.acct.contained || out.has('familiar_context')) return;
@@ -110,7 +118,7 @@ export function organicContent(
   const p = out.positive;
   if (p.crowd > 0 || p.state > 0 || p.content > 0) return;
   const habit = p.profile + p.velocity;
-  if (habit === 0 || !organic()) return;
+  if (habit === 0 || !crowd.organicMessage(fp, c.content.domains, c.ev.attachments, c.t)) return;
   const cap = -out.weights.organic_content;
   out.emit(
     'organic_content',

@@ -163,17 +163,32 @@ export const newSessionBurst: Detector<MessageContext> = {
  * Once the session has asked for money, its push to another channel ("add me on WeChat", a Telegram
  * handle) counts as the same scheme going on (`MessageContext.solicit`); such a push alone does not.
  */
+/**
+ * A message that asks (`MessageContext.solicit`) from a session that is not the owner's usual one, at most
+ * 72 h old: the recipients the session has asked so far (`moneyRcpt`) and how much of the signal is left
+ * as the session ages (1 at sign-in, 0.5 at 72 h); undefined otherwise.
+ */
+function unusualAsk(c: MessageContext): { n: number; fade: number } | undefined {
+  const s = c.sess;
+  if (!s || c.solicit === undefined || !unusual(s)) return undefined;
+  const age = c.t - s.createdAt;
+  if (age > 72 * 3600_000) return undefined;
+  return { n: s.moneyRcpt, fade: 1 - age / (144 * 3600_000) };
+}
+
+/** The ask is a code, a password or an assisted verification with no money named (newSessionCodeAsk's). */
+const codeAsk = (c: MessageContext) =>
+  c.content.moneyTerm === undefined &&
+  c.content.credentialAsk !== undefined &&
+  c.solicit === c.content.credentialAsk;
+
 export const newSessionMoney: Detector<MessageContext> = {
   name: 'new_session_money',
   run(c, out) {
-    const s = c.sess;
-    if (!s || c.solicit === undefined || !unusual(s)) return;
-    const age = c.t - s.createdAt;
-    if (age > 72 * 3600_000) return;
-    const n = s.moneyRcpt;
+    const ask = unusualAsk(c);
+    if (!ask || codeAsk(c)) return;
+    const { n } = ask;
     const v = c.content;
-    // a code asked for with no money named is newSessionCodeAsk's
-    if (v.moneyTerm === undefined && c.solicit === v.credentialAsk) return;
     // how this message carries the scheme on: the money asked for is said where it was a scam's ask
     // without a money word, or the push to another app that followed an ask
     const margin = `${v.scamMargin >= 0 ? '+' : ''}${v.scamMargin.toFixed(1)}`;
@@ -201,7 +216,7 @@ export const newSessionMoney: Detector<MessageContext> = {
     out.emit(
       'new_session_money',
       n,
-      (full ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
+      (full ? 1 : 0.5) * ask.fade,
       `asks ${n} ${n === 1 ? 'person' : 'people'} for money${how.en}${of.en} from a session just signed in on a new device or network`,
       `在新设备/新网络刚登录的会话中向 ${n} 人要钱${how.zh}${of.zh}`,
     );
@@ -217,18 +232,13 @@ export const newSessionMoney: Detector<MessageContext> = {
 export const newSessionCodeAsk: Detector<MessageContext> = {
   name: 'new_session_code_ask',
   run(c, out) {
-    const s = c.sess;
-    const v = c.content;
-    if (!s || v.credentialAsk === undefined || v.moneyTerm !== undefined || c.solicit !== v.credentialAsk)
-      return;
-    if (!unusual(s)) return;
-    const age = c.t - s.createdAt;
-    if (age > 72 * 3600_000) return;
-    const n = s.moneyRcpt;
+    const ask = unusualAsk(c);
+    if (!ask || !codeAsk(c)) return;
+    const { n } = ask;
     out.emit(
       'new_session_code_ask',
       n,
-      (n >= 2 ? 1 : 0.5) * (1 - age / (144 * 3600_000)),
+      (n >= 2 ? 1 : 0.5) * ask.fade,
       `asks ${n} ${n === 1 ? 'person' : 'people'} for a verification code or password ("${c.solicit}") from a session just signed in on a new device or network`,
       `在新设备/新网络刚登录的会话中向 ${n} 人索要验证码或密码（“${c.solicit}”）`,
     );

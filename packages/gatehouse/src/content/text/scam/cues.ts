@@ -407,7 +407,7 @@ const CREDENTIAL_ALTS: readonly Alt[] = [
 ];
 const CREDENTIAL_RE = byScripts(CREDENTIAL_ALTS);
 /** Cheap words every credential ask contains (credentialAsk runs only where one is present). */
-const CREDENTIAL_HINT = /码|验证|code|otp|pin/;
+const CREDENTIAL_HINT = /码|验证|\bcode|\botp|\bpin|passcode/;
 
 /** Where the sender asks the reader for a code, a password or an assisted verification (CREDENTIAL_ALTS). */
 export function credentialAsk(original: string, norm: Normalized): Cue | null {
