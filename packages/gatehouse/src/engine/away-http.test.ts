@@ -110,6 +110,22 @@ describeBackends('owners away from home (HTTP)', (backend) => {
       assert.equal(text.urls[0]?.site, 'docs.qq.com/form/page/DUkFaVm9xYz');
       assert.ok(text.urls[0]?.reasons.some((r) => r.code === 'url.user-content'));
       assert.ok(!text.urls[0]?.reasons.some((r) => r.code === 'url.official'));
+      // links written to slip past a filter are read over HTTP too: inside an app link (base64), a TLD in
+      // look-alike characters, a full-width comma for the dot — each found, each marked as hidden
+      const hidden = ok(
+        await h.call('POST', '/v1/content/urls/analyze', {
+          key: h.op,
+          body: {
+            text: '领红包 mqqapi://forward/url?url_prefix=aHR0cHM6Ly9ob25nYmFvLWdldC5uZXQvcg==&version=1 或 discord-gift.c0m/n 或 qq-safe，cn',
+          },
+        }),
+      ).json as { urls: Array<{ host: string; reasons: Array<{ code: string; flags?: string[] }> }> };
+      assert.deepEqual(
+        hidden.urls.map((u) => u.host),
+        ['hongbao-get.net', 'discord-gift.com', 'qq-safe.cn'],
+      );
+      const flags = hidden.urls.map((u) => u.reasons.find((r) => r.code === 'url.obfuscated')?.flags);
+      assert.deepEqual(flags, [['app-link'], ['tld-lookalike'], ['comma-dot']]);
 
       // the same lure with its link only in a QR code image: the QR code's link is the message's link
       const other = await accountAtHome(h, `qrlure.${backend}`, 20);
