@@ -146,14 +146,23 @@ const CUES: ReadonlyArray<[CueName, readonly RegExp[]]> = CUE_ALTS.map(([cue, al
  * something (取件码是…) asks nothing of the reader. A paying verb followed by 了/的/过 is a report,
  * not a request.
  */
-const PAY_ZH = '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充|交|缴纳|缴|买|存(?!在)|预支)';
+const PAY_ZH =
+  '(?:转账|转|打款|打|汇款|汇|借|垫付|垫|付款|付|支付|充值|充(?!电)|交|缴纳|缴|买|存(?!在)|预支)';
+/**
+ * A time already past between the reader and the paying verb (你上次借我的, 你之前垫的): what the reader
+ * once did, told back, asks nothing; so does a paying verb that ends a relative clause (借我的 / 借给我的
+ * 五百 "the 500 you lent me").
+ */
+const PAST_ZH = '[^，。！？,.!?]{0,4}?(?:上次|上回|之前|以前|昨天|前天|那天|那次|刚才|刚刚|已经|早就)';
 /** Not after a negation (别转, 不要转, 不用转): telling the reader not to pay asks nothing. */
 const NOT_ZH = '(?<!别|不要|不用|无需|不必|甭)';
+/** English paying verbs as a step to take (by depositing, begin with topping up). */
+const PAYING_EN = '(?:paying|depositing|transferring|topping up|recharging|investing|wiring)';
 const ASK_ALTS: readonly Alt[] = [
   // the reader as the subject of a paying verb: 你(先|能不能|现在 …)转/打/借 …
   [
     'cjk',
-    `[你您](?:先|能不能|能|可以|可不可以|就|帮我|帮忙|赶紧|马上|现在|今天|直接|快|再|给我|还是)*[^，。！？,.!?了的过]{0,6}?${PAY_ZH}(?![了的过])`,
+    `[你您](?:先|能不能|能|可以|可不可以|就|帮我|帮忙|赶紧|马上|现在|今天|直接|快|再|给我|还是)*(?!${PAST_ZH})[^，。！？,.!?了的过]{0,6}?${PAY_ZH}(?![了的过]|给?我的)`,
   ],
   // the sender (or someone they name) as the paying verb's object: 转我 / 借我 / 打给我 / 给我转 / 帮我付
   // (not after 别 / 不要 / 不用: "大家先别转钱给我了" tells the reader not to pay)
@@ -173,7 +182,7 @@ const ASK_ALTS: readonly Alt[] = [
   // money to the sender after a short object (打点钱给我, 先给我用), a fee with its price (入会费888,
   // 交一笔服务费), where to pay (卡号 6222…, a card-length number), what to keep from others (别告诉,
   // 不要打电话问), and a screen share
-  ['cjk', `${NOT_ZH}${PAY_ZH}[^，。！？,.!?]{0,4}?给我|先给我`],
+  ['cjk', `${NOT_ZH}${PAY_ZH}[^，。！？,.!?]{0,4}?给我(?![们的])|先给我`],
   // money still short, with its sum (手术费还差两万, 首付还差八千): the reader is asked to make it up
   ['cjk', `(?:费|钱|款|押金|首付|学费|房租)(?:还|就|只)?差${SUM}`],
   // (a fee with its price that the sender then says is paid, 学费两万多，今天刚交完, is a report)
@@ -297,6 +306,13 @@ const ASK_ALTS: readonly Alt[] = [
   ['latin', '\\bpay (?:a|the|this|my) (?:\\w+ )?(?:bill|invoice|fee|fine) for (?:me|us)\\b'],
   ['latin', '\\b(?:needs?|requires?) (?:an? |the )?(?:\\w+ ){0,2}(?:fee|payment|deposit|charge)s?\\b'],
   ['latin', '\\bstart (?:with|by paying) (?:a|an|the) '],
+  // the first step of a scheme is a payment (begin by depositing 80 USDT), and a payment that unlocks or
+  // releases something (top up 300 to unlock the VIP orders, withdraw it all by depositing 500); not what
+  // the sender or someone else had to pay ("I had to pay 20 to unlock the next level")
+  [
+    'latin',
+    `\\b(?:start|begin)(?:s|ing)? (?:by|with) ${PAYING_EN}\\b|(?<!\\b(?:i|we|he|she|they) (?:had to |have to |needed to |need to |just |already )?)\\b(?:pay|deposit|transfer|top up|recharge|invest|wire)\\b[^.!?]{0,24}?\\bto (?:unlock|activate|release|withdraw|upgrade|reactivate)\\b|\\b(?:unlock|activate|release|withdraw|upgrade)\\b[^.!?]{0,30}?\\bby ${PAYING_EN}\\b`,
+  ],
   [
     'latin',
     '\\bhelp (?:me |us )?(?:with|to pay|pay) (?:the |my |our |a |this )?(?:\\w+ )?(?:fees?|costs?|payment|bill|deposit|fine)\\b',

@@ -172,10 +172,12 @@ export function readEvalSetC(): Array<{ category: string; text: string }> {
  * Q: written before the eighth round and scored once before it (new pretexts, an office's own money
  * collections, new-number notices without an ask, scam warnings in chat). R (7 December 2026, late):
  * written after the eighth round and scored once on its code; read for the ninth round. S (7 December
- * 2026, night): written after the ninth round and scored once on its code; not read for any change yet.
+ * 2026, night): written after the ninth round and scored once on its code; read for the tenth round. T
+ * (8 December 2026): written after the tenth round and scored once on its code; not read for any change
+ * yet.
  */
 export type LetterSet =
-  'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q' | 'R' | 'S';
+  'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q' | 'R' | 'S' | 'T';
 export const LETTER_SETS: readonly LetterSet[] = [
   'D',
   'E',
@@ -193,6 +195,7 @@ export const LETTER_SETS: readonly LetterSet[] = [
   'Q',
   'R',
   'S',
+  'T',
 ];
 export function readLetterSet(letter: LetterSet): Array<{ category: string; text: string }> {
   return readTsv(`eval-${letter.toLowerCase()}.tsv`);

@@ -273,8 +273,26 @@ describe('scam intents are learned, not listed', () => {
       ['the platform is legit, just start with 250 and see', 'start with 2'],
       ['the minimum deposit is only 100 USDT', 'minimum deposit'],
       ['他做手术的钱还差三万，你看能不能想想办法', '钱还差三万'],
+      // a scheme's first step is a payment, and a payment that unlocks or releases something (set S's
+      // kind, in other words)
+      ['first tasks are free, after that begin by depositing 80 usdt', 'begin by depositing'],
+      ['top up 300 to unlock the VIP orders', 'top up'],
+      ['withdraw everything by depositing another 500', 'withdraw everything by depositing'],
     ] as const)
       assert.equal(ask(t, 0.41), term, t);
+    for (const t of [
+      // what the sender had to pay, and a first step that is not a payment
+      'I had to pay 20 to unlock the next level lol',
+      'start by sending me the photos of the flat',
+      // what the reader once lent, told back with its repayment (set S's kind, in other words), and a
+      // power bank (充电宝) is no top-up
+      '你之前借我的三千，下个月一起还你',
+      '你昨天借给我的充电宝我放前台了',
+      '上回你垫的那两百，我晚上转你',
+    ])
+      assert.equal(ask(t, 0.99), null, t);
+    // a past loan told back does not hide a new ask in the next clause
+    assert.equal(ask('你上次借我五百，这次能再借我一千吗', 0.41), '借我');
     for (const t of [
       '公司报销了，大家先别转钱给我',
       '不用转我了，上次你请过了',
