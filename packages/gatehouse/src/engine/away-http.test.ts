@@ -156,6 +156,37 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
+  test('a lone intruder moving friends to a Telegram channel, by web link or by tg:// app link, is held and contained though the owner shared another channel before; the owner sharing theirs again is not', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const acct = await accountAtHome(h, `tg.${backend}`, 20);
+      const home = await acct.signIn(OWNER, true);
+      const own = await acct.check(home, '我们跑团的频道 https://t.me/hiking_club_sz 欢迎来玩', 2);
+      assert.equal(own.verdict, 'allow', JSON.stringify(own));
+      const again = await acct.check(home, '频道更新了周末路线 https://t.me/hiking_club_sz', 3);
+      assert.equal(again.verdict, 'allow', JSON.stringify(again));
+      // each channel is a site of its own (t.me is everyone's): the intruder's channel is a first link
+      const intruder = await acct.signIn(INTRUDER);
+      const first = await acct.check(intruder, '这个频道挺好的，进来看看 https://t.me/daily_picks_88', [
+        `${acct.handle}-f3`,
+      ]);
+      assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
+      assert.ok(names(first).includes('session_link_spread'), JSON.stringify(first));
+      // the same channel through Telegram's own app link counts as the same page
+      const app = '这个频道挺好的，进来看看 tg://resolve?domain=daily_picks_88';
+      await acct.check(intruder, app, [`${acct.handle}-f4`]);
+      const third = await acct.check(intruder, app, [`${acct.handle}-f5`]);
+      assert.equal(third.action, 'contain', JSON.stringify(third));
+      const text = ok(await h.call('POST', '/v1/content/urls/analyze', { key: h.op, body: { text: app } }))
+        .json as { urls: Array<{ site?: string; reasons: Array<{ code: string; flags?: string[] }> }> };
+      assert.equal(text.urls[0]?.site, 't.me/daily_picks_88');
+      assert.deepEqual(text.urls[0]?.reasons.find((r) => r.code === 'url.obfuscated')?.flags, ['app-link']);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a lone intruder asking friends for the code that reached their phone is held, then contained by the second friend; the owner asking family from home is not held', async () => {
     const h: Harness = await harness(backend);
     try {

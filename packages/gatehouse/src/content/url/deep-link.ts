@@ -18,14 +18,42 @@ export const APP_SCHEMES: ReadonlyMap<string, string> = new Map([
   ['pinduoduo', 'Pinduoduo'],
   ['snssdk1128', 'Douyin'],
   ['intent', 'Android'],
+  ['tg', 'Telegram'],
+  ['whatsapp', 'WhatsApp'],
 ]);
+
+/**
+ * A messenger's own link to a channel, a group or a chat, as the web link that opens the same one
+ * (`tg://resolve?domain=x` is `t.me/x`): judged and counted as that page (user-content.ts).
+ */
+const WEB_FORMS: ReadonlyArray<[scheme: string, action: string, param: string, web: (v: string) => string]> =
+  [
+    ['tg', 'resolve', 'domain', (v) => `https://t.me/${v}`],
+    ['tg', 'join', 'invite', (v) => `https://t.me/+${v}`],
+    ['whatsapp', 'send', 'phone', (v) => `https://wa.me/${v}`],
+    ['whatsapp', 'chat', 'code', (v) => `https://chat.whatsapp.com/${v}`],
+  ];
+
+function webForm(link: string): string | undefined {
+  const m = /^([a-z]+):\/\/([a-z]+)\/?\?([^#]*)/i.exec(link);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  const action = m[2]!.toLowerCase();
+  for (const [sc, act, param, web] of WEB_FORMS) {
+    if (sc !== scheme || act !== action) continue;
+    const v = new URLSearchParams(m[3]).get(param)?.replace(/^[+ ]/, '');
+    if (v !== undefined && /^[\w-]{2,64}$/.test(v)) return web(v);
+  }
+  return undefined;
+}
 
 const WEB = /^https?:\/\/[\x21-\x7e]+$/i;
 const BASE64 = /^[A-Za-z0-9+/_-]{12,}={0,2}$/;
 
 /**
  * The web URLs inside an app link's parameters (query, fragment, an Android intent's `;`-separated
- * extras): a value that is, once percent-decoded (twice at most) or base64-decoded, an http(s) URL.
+ * extras): a value that is, once percent-decoded (twice at most) or base64-decoded, an http(s) URL; for a
+ * messenger's link with none inside, the web link of the chat it opens (WEB_FORMS).
  */
 export function embeddedUrls(link: string): string[] {
   const out: string[] = [];
@@ -47,6 +75,10 @@ export function embeddedUrls(link: string): string[] {
       v = b;
     }
     if (!out.includes(v)) out.push(v);
+  }
+  if (out.length === 0) {
+    const w = webForm(link);
+    if (w !== undefined) out.push(w);
   }
   return out;
 }

@@ -100,10 +100,28 @@ test('an app link’s page is its link: percent-encoded, base64 (QQ) or an Andro
     }).urls[0]!.verdict,
     'clean',
   );
-  // app links with no page inside, and words that only look like schemes, give nothing
+  // a messenger's own link to a channel, a group or a chat is the web link that opens the same one
+  for (const [text, url] of [
+    ['进群领资料 tg://resolve?domain=vip_signals_cn', 'https://t.me/vip_signals_cn'],
+    ['tg://join?invite=Qx7_kLm2', 'https://t.me/+Qx7_kLm2'],
+    ['whatsapp://send?phone=+447700900123&text=hi', 'https://wa.me/447700900123'],
+    ['whatsapp://chat?code=HkT5pQ9zW2r', 'https://chat.whatsapp.com/HkT5pQ9zW2r'],
+  ] as const) {
+    const u = extractUrls(text).urls;
+    assert.deepEqual(
+      u.map((x) => x.parsed.url),
+      [url],
+      text,
+    );
+    assert.ok(u[0]!.flags.includes('app-link'), text);
+  }
+  // app links with no page inside (a WeChat mini program's ticket), a messenger's link to nothing
+  // named, and words that only look like schemes, give nothing
   for (const t of [
     'weixin://dl/business/?t=abc123',
-    'tg://resolve?domain=some_bot',
+    'tg://resolve?domain=',
+    'tg://settings',
+    'whatsapp://send?text=hello',
     'ratio 1:2 and alipay:later',
   ])
     assert.deepEqual(hosts(t), [], t);

@@ -40,6 +40,16 @@ test('a form, a document or a file share is the page its author publishes, whoev
       'acme.feishu.cn/share/base/form/shrcnAbc123',
     ],
     ['https://pan.baidu.com/s/1AbCdEfG', 'Baidu Netdisk', 'pan.baidu.com/s/1AbCdEfG'],
+    // a messenger's channel, group, chat or server that anyone may open and name
+    ['https://t.me/vip_signals_cn', 'Telegram', 't.me/vip_signals_cn'],
+    ['https://t.me/+Qx7_kLm2abc', 'Telegram', 't.me/+Qx7_kLm2abc'],
+    ['https://t.me/joinchat/AAAAAE9xYz', 'Telegram', 't.me/joinchat/AAAAAE9xYz'],
+    ['https://chat.whatsapp.com/HkT5pQ9zW2r', 'WhatsApp', 'chat.whatsapp.com/HkT5pQ9zW2r'],
+    ['https://wa.me/447700900123?text=hi', 'WhatsApp', 'wa.me/447700900123'],
+    ['https://discord.gg/free-nitro', 'Discord', 'discord.gg/free-nitro'],
+    ['https://discord.com/invite/AbCd12', 'Discord', 'discord.com/invite/AbCd12'],
+    ['https://qm.qq.com/q/Zx81kQpA', 'QQ', 'qm.qq.com/q/Zx81kQpA'],
+    ['https://wxaurl.cn/bQZkHc9Xz1', 'WeChat mini program', 'wxaurl.cn/bQZkHc9Xz1'],
   ];
   for (const [url, platform, site] of cases) {
     const a = analyzeUrl(url, { brands });
@@ -83,4 +93,7 @@ test('the platform itself, its other pages and lookalikes of it are what they we
   assert.equal(userContentPage('wj.qq.com', '/s2/'), undefined);
   assert.equal(userContentPage('example.com', '/form/page/DUkFaVm9xYz'), undefined);
   assert.equal(userContentPage('notfeishu.cn', '/docx/abcdef123'), undefined);
+  // a messenger's own pages that name no channel or invite
+  assert.equal(userContentPage('discord.com', '/channels/1/2'), undefined);
+  assert.equal(userContentPage('t.me', '/'), undefined);
 });

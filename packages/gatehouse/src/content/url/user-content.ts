@@ -48,6 +48,18 @@ const PLATFORMS: readonly Platform[] = [
     page: new RegExp(`^/(?:docx|docs|wiki|sheets|base|share/base/form)/${ID}`),
   },
   { host: 'jinshuju.net', name: 'Jinshuju', page: new RegExp(`^/f/${ID}`) },
+  // a messenger's channel, group, bot or chat that anyone may open and name: the lure that moves the
+  // reader to another app ("join t.me/…", a WhatsApp group, a Discord server, a QQ group's link)
+  { host: 't.me', name: 'Telegram', page: /^\/(?:joinchat\/|\+|s\/)?[\w-]{4,}/ },
+  { host: 'telegram.me', name: 'Telegram', page: /^\/(?:joinchat\/|\+|s\/)?[\w-]{4,}/ },
+  { host: 'chat.whatsapp.com', name: 'WhatsApp', page: /^\/(?:invite\/)?[\w-]{10,}/ },
+  { host: 'wa.me', name: 'WhatsApp', page: /^\/(?:message\/[\w-]{6,}|\+?\d{6,})/ },
+  { host: 'discord.gg', name: 'Discord', page: /^\/[\w-]{2,}/ },
+  { host: 'discord.com', name: 'Discord', page: /^\/invite\/[\w-]{2,}/ },
+  { host: 'line.me', name: 'LINE', page: /^\/(?:R\/)?ti\/[gp]\/[\w@~-]{3,}/ },
+  { host: 'qm.qq.com', name: 'QQ', page: /^\/q\/[\w-]{4,}/ },
+  // a WeChat mini program's web link
+  { host: 'wxaurl.cn', name: 'WeChat mini program', page: new RegExp(`^/${ID}`) },
 ];
 
 const BY_HOST = new Map(PLATFORMS.filter((p) => !p.host.startsWith('.')).map((p) => [p.host, p]));
