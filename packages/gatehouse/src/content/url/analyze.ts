@@ -102,7 +102,8 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   const brands = ctx.brands ?? null;
   const official = brands && host !== '' ? officialBrand(host, brands, suffixes) : undefined;
   // a page anyone may publish on a shared platform is not the brand's word, on the brand's own domain too
-  const page = p.hostKind === 'domain' && host !== '' ? userContentPage(host, p.path) : undefined;
+  const page =
+    p.hostKind === 'domain' && host !== '' ? userContentPage(host, p.path, brands?.userContent) : undefined;
   const trusted = official !== undefined && page === undefined;
   if (blocked)
     reasons.push(reason('url.blocked', { entry: blocked.entry, match: blocked.match, list: blocked.source }));

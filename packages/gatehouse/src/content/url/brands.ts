@@ -8,6 +8,7 @@ import { skeleton } from './confusables.ts';
 import { DICTIONARY, TLD_WORDS } from './data.ts';
 import { domainInfo, toAscii, validHostname } from './domain.ts';
 import { Automaton } from './automaton.ts';
+import { indexPlatforms, type Platform, type PlatformIndex } from './user-content.ts';
 
 const KEYWORD = /^[a-z0-9-]{2,63}$/;
 
@@ -22,6 +23,24 @@ export const BrandSchema = z
      * platform, a wallet), so that discord.co.uk stays a lookalike: see README "Country domains".
      */
     countryDomains: z.boolean().optional(),
+    /**
+     * Pages anyone may publish on the brand's own hosts (a form builder, a mini-site, a group's invite):
+     * never `url.official`, each page a site of its own (user-content.ts). `host` is one of the brand's
+     * domains or a host under one (".example.com" for every tenant host under it); `page` a pattern
+     * (JavaScript regular expression, anchored at the path's start) of the path that names one page.
+     */
+    userContent: z
+      .array(
+        z
+          .object({
+            host: z.string().trim().min(1).max(253),
+            page: z.string().min(3).max(300),
+            name: z.string().trim().min(1).max(64).optional(),
+          })
+          .strict(),
+      )
+      .max(100)
+      .optional(),
   })
   .strict();
 
@@ -61,6 +80,8 @@ export interface BrandIndex {
   pathDomains: Array<[string, string]>;
   /** registrable labels (4+ characters) of brands whose country domains are their own → brand */
   countryLabels: Map<string, string>;
+  /** the brands' own pages anyone may publish (`userContent`), or undefined when none names any */
+  userContent: PlatformIndex | undefined;
 }
 
 function fail(detail: string, extra?: Record<string, unknown>): never {
@@ -94,6 +115,22 @@ export function parseBrands(json: unknown, source = 'brands'): Brand[] {
       if (other !== undefined && other !== b.name)
         fail(`${source}: entry ${i} (${b.name}): domains[${j}] "${d}" already belongs to brand "${other}"`);
       seen.set(a, b.name);
+    });
+    (b.userContent ?? []).forEach((u, j) => {
+      const at = `${source}: entry ${i} (${b.name}): userContent[${j}]`;
+      const h = toAscii(u.host.toLowerCase().replace(/^\./, '').replace(/\.$/, ''));
+      if (h === '' || !validHostname(h)) fail(`${at}: host "${u.host}" is not a host name`);
+      const own = b.domains.some((d) => {
+        const a = toAscii(d.toLowerCase().replace(/\.$/, ''));
+        return h === a || h.endsWith(`.${a}`);
+      });
+      if (!own) fail(`${at}: host "${u.host}" is not one of the brand's domains or under one`);
+      if (!u.page.startsWith('^/')) fail(`${at}: page "${u.page}" must start with ^/ (anchored at the path)`);
+      try {
+        new RegExp(u.page);
+      } catch (e) {
+        fail(`${at}: page "${u.page}" is not a valid pattern: ${(e as Error).message}`);
+      }
     });
     (b.keywords ?? []).forEach((k, j) => {
       if (!KEYWORD.test(k.toLowerCase()))
@@ -129,6 +166,7 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
   const byKey = new Map<string, Target>();
   const pathDomains: Array<[string, string]> = [];
   const countryLabels = new Map<string, string>();
+  const platforms: Platform[] = [];
   const add = (brand: string, text: string, kind: 'domain' | 'keyword', domain: string | null) => {
     const prev = byKey.get(text);
     if (prev && (prev.kind === 'domain' || kind === 'keyword')) return;
@@ -151,6 +189,11 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
       }
     }
     for (const k of b.keywords ?? []) add(b.name, k.toLowerCase(), 'keyword', null);
+    for (const u of b.userContent ?? []) {
+      const suffix = u.host.startsWith('.');
+      const h = toAscii(u.host.toLowerCase().replace(/^\./, '').replace(/\.$/, ''));
+      platforms.push({ host: suffix ? `.${h}` : h, name: u.name ?? b.name, page: new RegExp(u.page) });
+    }
   }
   const bySkeleton = new Map<string, Target[]>();
   const byLength = new Map<number, Target[]>();
@@ -184,5 +227,6 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
     tldWords: new Set(TLD_WORDS.map(skeleton)),
     pathDomains,
     countryLabels,
+    userContent: platforms.length > 0 ? indexPlatforms(platforms) : undefined,
   };
 }

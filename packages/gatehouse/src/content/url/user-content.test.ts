@@ -97,3 +97,56 @@ test('the platform itself, its other pages and lookalikes of it are what they we
   assert.equal(userContentPage('discord.com', '/channels/1/2'), undefined);
   assert.equal(userContentPage('t.me', '/'), undefined);
 });
+
+test('an operator names the pages anyone may publish on its own brand’s hosts in the brands file; a platform outside the brand or a bad pattern is refused when the file loads', () => {
+  const own = compileBrands(
+    parseBrandsText(
+      JSON.stringify([
+        {
+          name: 'examplechat',
+          domains: ['example-chat.com'],
+          keywords: ['examplechat'],
+          userContent: [
+            { host: 'forms.example-chat.com', page: '^/f/[\\w-]{6,}', name: 'ExampleChat Forms' },
+            { host: '.sites.example-chat.com', page: '^/p/[\\w-]{3,}' },
+          ],
+        },
+      ]),
+    ),
+  );
+  const form = analyzeUrl('https://forms.example-chat.com/f/AbC123xyz?src=chat', { brands: own });
+  assert.equal(form.site, 'forms.example-chat.com/f/AbC123xyz');
+  assert.equal(form.reasons.find((r) => r.code === 'url.user-content')?.platform, 'ExampleChat Forms');
+  assert.ok(!form.reasons.some((r) => r.code === 'url.official'));
+  const tenant = analyzeUrl('https://shop1.sites.example-chat.com/p/sale', { brands: own });
+  assert.equal(tenant.site, 'shop1.sites.example-chat.com/p/sale');
+  assert.equal(tenant.reasons.find((r) => r.code === 'url.user-content')?.platform, 'examplechat');
+  // the brand's other pages stay its own, and the built-in platforms are still known
+  const help = analyzeUrl('https://forms.example-chat.com/help', { brands: own });
+  assert.equal(help.site, undefined);
+  assert.ok(help.reasons.some((r) => r.code === 'url.official'));
+  assert.equal(analyzeUrl('https://forms.gle/Ab12Cd34Ef', { brands: own }).site, 'forms.gle/Ab12Cd34Ef');
+
+  const refused = (userContent: unknown, message: RegExp) =>
+    assert.throws(
+      () =>
+        parseBrandsText(
+          JSON.stringify([{ name: 'examplechat', domains: ['example-chat.com'], userContent }]),
+          'brands.json',
+        ),
+      (e: Error & { code?: string }) => e.code === 'BRANDS_INVALID' && message.test(e.message),
+    );
+  refused(
+    [{ host: 'docs.evil.example', page: '^/f/\\w+' }],
+    /brands\.json: entry 0 \(examplechat\): userContent\[0\]: host "docs\.evil\.example" is not one of the brand's domains/,
+  );
+  refused(
+    [{ host: 'forms.example-chat.com', page: '/f/\\w+' }],
+    /userContent\[0\]: page .* must start with \^\//,
+  );
+  refused(
+    [{ host: 'forms.example-chat.com', page: '^/f/(\\w+' }],
+    /userContent\[0\]: page .* is not a valid pattern/,
+  );
+  refused([{ host: 'forms.example-chat.com', page: '^/f/\\w+', owner: 'x' }], /userContent\.0/);
+});

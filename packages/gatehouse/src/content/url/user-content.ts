@@ -7,7 +7,7 @@
  * link spread from a new session and a campaign fingerprint, instead of the whole platform.
  */
 
-interface Platform {
+export interface Platform {
   /** host, or (starting with ".") a suffix of tenant hosts: ".feishu.cn" for acme.feishu.cn */
   host: string;
   name: string;
@@ -62,8 +62,20 @@ const PLATFORMS: readonly Platform[] = [
   { host: 'wxaurl.cn', name: 'WeChat mini program', page: new RegExp(`^/${ID}`) },
 ];
 
-const BY_HOST = new Map(PLATFORMS.filter((p) => !p.host.startsWith('.')).map((p) => [p.host, p]));
-const BY_SUFFIX = PLATFORMS.filter((p) => p.host.startsWith('.'));
+/** Platforms indexed by host (and the tenant suffixes, in order). */
+export interface PlatformIndex {
+  byHost: ReadonlyMap<string, Platform>;
+  bySuffix: readonly Platform[];
+}
+
+export function indexPlatforms(list: readonly Platform[]): PlatformIndex {
+  return {
+    byHost: new Map(list.filter((p) => !p.host.startsWith('.')).map((p) => [p.host, p])),
+    bySuffix: list.filter((p) => p.host.startsWith('.')),
+  };
+}
+
+const BUILT_IN = indexPlatforms(PLATFORMS);
 
 export interface UserContentPage {
   platform: string;
@@ -71,20 +83,26 @@ export interface UserContentPage {
   site: string;
 }
 
-/** The published page a link opens on a shared platform, or undefined (any other link). */
-export function userContentPage(host: string, path: string): UserContentPage | undefined {
+/**
+ * The published page a link opens on a shared platform, or undefined (any other link). `operator`: the
+ * platforms of the operator's brands file (`userContent`, brands.ts), asked first.
+ */
+export function userContentPage(
+  host: string,
+  path: string,
+  operator?: PlatformIndex,
+): UserContentPage | undefined {
   if (path.length < 3) return undefined;
-  let p = BY_HOST.get(host);
-  if (p === undefined) {
-    if (host.startsWith('www.')) p = BY_HOST.get(host.slice(4));
-    else
-      for (const s of BY_SUFFIX)
-        if (host.endsWith(s.host)) {
-          p = s;
-          break;
-        }
-  }
+  const p = (operator && platformOf(operator, host)) ?? platformOf(BUILT_IN, host);
   if (p === undefined) return undefined;
   const m = p.page.exec(path);
   return m ? { platform: p.name, site: `${host}${m[0]}` } : undefined;
+}
+
+function platformOf(ix: PlatformIndex, host: string): Platform | undefined {
+  const p = ix.byHost.get(host);
+  if (p !== undefined) return p;
+  if (host.startsWith('www.')) return ix.byHost.get(host.slice(4));
+  for (const s of ix.bySuffix) if (host.endsWith(s.host)) return s;
+  return undefined;
 }
