@@ -187,6 +187,37 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
+  test('while couples send their own invitation pages on one H5 builder, an intruder’s page on the same builder is still a link of its own: held and contained; the couples’ invitations go out', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const friends = (handle: string) => Array.from({ length: 12 }, (_, k) => `${handle}-old${k}`);
+      // five couples at home on their own phones, each with a page of their own on the builder
+      for (let i = 0; i < 5; i++) {
+        const o = await accountAtHome(h, `couple${i}.${backend}`);
+        const home = await o.signIn(OWNER, true);
+        const d = await o.check(
+          home,
+          `我们要结婚啦，请帖在这 https://h5.eqxiu.com/s/Wedd1ng${i}x`,
+          friends(o.handle),
+        );
+        assert.equal(d.verdict, 'allow', JSON.stringify(d));
+      }
+      // the builder's domain is everywhere tonight; the intruder's page is not the crowd's
+      const acct = await accountAtHome(h, `h5.${backend}`, 20);
+      const intruder = await acct.signIn(INTRUDER);
+      const lure = '我们的婚礼请帖，点开看看，记得回复出席哦 https://h5.eqxiu.com/s/Ph1shRsvp';
+      const first = await acct.check(intruder, lure, [`${acct.handle}-f3`]);
+      assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
+      assert.ok(names(first).includes('session_link_spread'), JSON.stringify(first));
+      await acct.check(intruder, lure, [`${acct.handle}-f4`]);
+      const third = await acct.check(intruder, lure, [`${acct.handle}-f5`]);
+      assert.equal(third.action, 'contain', JSON.stringify(third));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a lone intruder asking friends for the code that reached their phone is held, then contained by the second friend; the owner asking family from home is not held', async () => {
     const h: Harness = await harness(backend);
     try {

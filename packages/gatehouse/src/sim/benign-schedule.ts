@@ -46,6 +46,21 @@ export interface BenignPlan {
   timed: (send: () => Promise<SendAnswer>) => Promise<SendAnswer>;
 }
 
+/**
+ * `{sender}` in a greeting's link stands for a page of the sender's own (a couple's wedding invitation, a
+ * shop's own poster): a token per account, the same in every message of theirs.
+ */
+export function ownPage(c: Content, i: number): Content {
+  if (!c.text.includes(SENDER)) return c;
+  const token = `p${(i * 7919 + 104_729).toString(36)}`;
+  return {
+    ...c,
+    text: c.text.replaceAll(SENDER, token),
+    urls: c.urls.map((u) => u.replaceAll(SENDER, token)),
+  };
+}
+const SENDER = '{sender}';
+
 export function scheduleBenign(o: BenignPlan): void {
   const {
     accts,
@@ -73,7 +88,7 @@ export function scheduleBenign(o: BenignPlan): void {
     if (g && r.chance(g.share)) {
       const t = r.pick(g.texts);
       const at = Math.floor(r() * liveMs * g.within);
-      const c = typeof t === 'string' ? { text: t, urls: [], attachments: [] } : content(t);
+      const c = ownPage(typeof t === 'string' ? { text: t, urls: [], attachments: [] } : content(t), i);
       if (g.to === 'group') {
         const grp = a.p.groups.length > 0 ? soc.groups[r.pick(a.p.groups)]! : undefined;
         if (grp) add(at, a.id, benign(a, { group: { id: gid(grp.id), memberCount: grp.members.length } }, c));

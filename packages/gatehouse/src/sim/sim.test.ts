@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isGatehouseError } from '../errors/index.ts';
+import { ownPage } from './benign-schedule.ts';
 import { metricsTable } from './metrics.ts';
 import { seededRng } from './rng.ts';
 import { replay } from './runner.ts';
@@ -11,9 +12,26 @@ import { buildSociety } from './society.ts';
 
 const dir = join(import.meta.dirname, '../../../../scenarios');
 
-test('every built-in scenario validates', () => {
-  for (const f of ['qq-incident', 'new-year', 'credential-stuffing', 'impersonation', 'stealthy'])
-    assert.equal(loadScenario(join(dir, `${f}.yaml`)).name, f);
+test('every built-in scenario validates, named as its file', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 30, files.join());
+  for (const f of files) assert.equal(loadScenario(join(dir, f)).name, f.replace(/\.yaml$/, ''), f);
+});
+
+test('a greeting link with {sender} is a page of the sender’s own, the same in every message of theirs', () => {
+  const c = {
+    text: '请帖在这 https://h5.eqxiu.com/s/{sender}',
+    urls: ['https://h5.eqxiu.com/s/{sender}'],
+    attachments: [],
+  };
+  const a = ownPage(c, 1);
+  const b = ownPage(c, 2);
+  assert.ok(!a.text.includes('{sender}') && !a.urls[0]!.includes('{sender}'), JSON.stringify(a));
+  assert.notEqual(a.urls[0], b.urls[0]);
+  assert.deepEqual(ownPage(c, 1), a);
+  assert.ok(a.text.endsWith(a.urls[0]!), JSON.stringify(a));
+  const plain = { text: 'hi', urls: [], attachments: [] };
+  assert.equal(ownPage(plain, 1), plain);
 });
 
 test('scenario errors name the field', () => {

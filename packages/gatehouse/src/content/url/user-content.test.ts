@@ -40,6 +40,10 @@ test('a form, a document or a file share is the page its author publishes, whoev
       'acme.feishu.cn/share/base/form/shrcnAbc123',
     ],
     ['https://pan.baidu.com/s/1AbCdEfG', 'Baidu Netdisk', 'pan.baidu.com/s/1AbCdEfG'],
+    // an H5 builder's page: an e-invitation, a poster, an event page
+    ['https://h5.eqxiu.com/s/Wd8kQz2m', 'Eqxiu', 'h5.eqxiu.com/s/Wd8kQz2m'],
+    ['https://a.rabbitpre.com/m2/AbCdEf12', 'Rabbitpre', 'a.rabbitpre.com/m2/AbCdEf12'],
+    ['https://viewer.maka.im/k/ABCDEF12', 'MAKA', 'viewer.maka.im/k/ABCDEF12'],
     // a messenger's channel, group, chat or server that anyone may open and name
     ['https://t.me/vip_signals_cn', 'Telegram', 't.me/vip_signals_cn'],
     ['https://t.me/+Qx7_kLm2abc', 'Telegram', 't.me/+Qx7_kLm2abc'],

@@ -48,6 +48,12 @@ const PLATFORMS: readonly Platform[] = [
     page: new RegExp(`^/(?:docx|docs|wiki|sheets|base|share/base/form)/${ID}`),
   },
   { host: 'jinshuju.net', name: 'Jinshuju', page: new RegExp(`^/f/${ID}`) },
+  // an H5 page builder's page (e-invitations, posters, event pages): the whole society uses one on a
+  // wedding or a holiday, so the builder's domain is everywhere and proves nothing about one page
+  { host: 'h5.eqxiu.com', name: 'Eqxiu', page: /^\/(?:s|ls)\/[\w-]{6,}/ },
+  { host: '.eqxiu.cn', name: 'Eqxiu', page: /^\/(?:s|ls)\/[\w-]{6,}/ },
+  { host: 'viewer.maka.im', name: 'MAKA', page: /^\/(?:k|pcviewer)\/[\w-]{6,}/ },
+  { host: '.rabbitpre.com', name: 'Rabbitpre', page: /^\/m2?\/[\w-]{6,}/ },
   // a messenger's channel, group, bot or chat that anyone may open and name: the lure that moves the
   // reader to another app ("join t.me/…", a WhatsApp group, a Discord server, a QQ group's link)
   { host: 't.me', name: 'Telegram', page: /^\/(?:joinchat\/|\+|s\/)?[\w-]{4,}/ },
