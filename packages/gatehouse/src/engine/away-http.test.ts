@@ -218,6 +218,30 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
+  test('a lone intruder inviting friends into a group of its own with a QQ or WeChat group link (the platform’s own domains) is held and contained; the owner sharing the family group’s link again is not', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const acct = await accountAtHome(h, `grp.${backend}`, 20);
+      const home = await acct.signIn(OWNER, true);
+      const family = '家族群换新群了，点这个进 https://jq.qq.com/?_wv=1027&k=Fam1lyGrp';
+      assert.equal((await acct.check(home, family, 2)).verdict, 'allow');
+      assert.equal((await acct.check(home, family, 3)).verdict, 'allow');
+      // another group on the same domain is a page of its own: the intruder's group is a first link
+      const intruder = await acct.signIn(INTRUDER);
+      const invite = '拉你进我们小区业主群，点链接进就行 https://jq.qq.com/?_wv=1027&k=Xb7kQ2mZ';
+      const first = await acct.check(intruder, invite, [`${acct.handle}-f3`]);
+      assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
+      assert.ok(names(first).includes('session_link_spread'), JSON.stringify(first));
+      const wx = '我建了个群，大家都在，点这个进 https://weixin.qq.com/g/AbCdEf12345678';
+      await acct.check(intruder, wx, [`${acct.handle}-f4`]);
+      const third = await acct.check(intruder, wx, [`${acct.handle}-f5`]);
+      assert.equal(third.action, 'contain', JSON.stringify(third));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a lone intruder asking friends for the code that reached their phone is held, then contained by the second friend; the owner asking family from home is not held', async () => {
     const h: Harness = await harness(backend);
     try {

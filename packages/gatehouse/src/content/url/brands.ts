@@ -36,6 +36,11 @@ export const BrandSchema = z
             host: z.string().trim().min(1).max(253),
             page: z.string().min(3).max(300),
             name: z.string().trim().min(1).max(64).optional(),
+            /** a query parameter that names the page where the path does not (`?k=<group>`) */
+            param: z
+              .string()
+              .regex(/^[\w.-]{1,32}$/)
+              .optional(),
           })
           .strict(),
       )
@@ -192,7 +197,12 @@ export function compileBrands(brands: readonly Brand[]): BrandIndex {
     for (const u of b.userContent ?? []) {
       const suffix = u.host.startsWith('.');
       const h = toAscii(u.host.toLowerCase().replace(/^\./, '').replace(/\.$/, ''));
-      platforms.push({ host: suffix ? `.${h}` : h, name: u.name ?? b.name, page: new RegExp(u.page) });
+      platforms.push({
+        host: suffix ? `.${h}` : h,
+        name: u.name ?? b.name,
+        page: new RegExp(u.page),
+        ...(u.param !== undefined ? { param: u.param } : {}),
+      });
     }
   }
   const bySkeleton = new Map<string, Target[]>();

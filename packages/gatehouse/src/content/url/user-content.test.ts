@@ -53,6 +53,19 @@ test('a form, a document or a file share is the page its author publishes, whoev
     ['https://discord.gg/free-nitro', 'Discord', 'discord.gg/free-nitro'],
     ['https://discord.com/invite/AbCd12', 'Discord', 'discord.com/invite/AbCd12'],
     ['https://qm.qq.com/q/Zx81kQpA', 'QQ', 'qm.qq.com/q/Zx81kQpA'],
+    // a QQ or WeChat group's invitation on the platform's own domains, named by the path or the query
+    ['https://jq.qq.com/?_wv=1027&k=Xb7kQ2mZ', 'QQ', 'jq.qq.com/?k=Xb7kQ2mZ'],
+    [
+      'https://qm.qq.com/cgi-bin/qm/qr?k=Hq4vTz9LpW&jump_from=webapi',
+      'QQ',
+      'qm.qq.com/cgi-bin/qm/qr?k=Hq4vTz9LpW',
+    ],
+    ['https://weixin.qq.com/g/AbCdEf12345678', 'WeChat', 'weixin.qq.com/g/AbCdEf12345678'],
+    [
+      'https://www.maka.im/mview/viewer.html?id=ABCD1234#p2',
+      'MAKA',
+      'www.maka.im/mview/viewer.html?id=ABCD1234',
+    ],
     ['https://wxaurl.cn/bQZkHc9Xz1', 'WeChat mini program', 'wxaurl.cn/bQZkHc9Xz1'],
   ];
   for (const [url, platform, site] of cases) {
@@ -100,6 +113,10 @@ test('the platform itself, its other pages and lookalikes of it are what they we
   // a messenger's own pages that name no channel or invite
   assert.equal(userContentPage('discord.com', '/channels/1/2'), undefined);
   assert.equal(userContentPage('t.me', '/'), undefined);
+  // a page named by its query needs the parameter
+  assert.equal(userContentPage('qm.qq.com', '/cgi-bin/qm/qr?jump_from=webapi'), undefined);
+  assert.equal(userContentPage('jq.qq.com', '/?_wv=1027'), undefined);
+  assert.equal(userContentPage('jq.qq.com', '/?k=<script>'), undefined);
 });
 
 test('an operator names the pages anyone may publish on its own brand’s hosts in the brands file; a platform outside the brand or a bad pattern is refused when the file loads', () => {
@@ -113,6 +130,7 @@ test('an operator names the pages anyone may publish on its own brand’s hosts 
           userContent: [
             { host: 'forms.example-chat.com', page: '^/f/[\\w-]{6,}', name: 'ExampleChat Forms' },
             { host: '.sites.example-chat.com', page: '^/p/[\\w-]{3,}' },
+            { host: 'groups.example-chat.com', page: '^/join', param: 'g', name: 'ExampleChat groups' },
           ],
         },
       ]),
@@ -125,6 +143,11 @@ test('an operator names the pages anyone may publish on its own brand’s hosts 
   const tenant = analyzeUrl('https://shop1.sites.example-chat.com/p/sale', { brands: own });
   assert.equal(tenant.site, 'shop1.sites.example-chat.com/p/sale');
   assert.equal(tenant.reasons.find((r) => r.code === 'url.user-content')?.platform, 'examplechat');
+  // a group named by a query parameter
+  assert.equal(
+    analyzeUrl('https://groups.example-chat.com/join?src=qr&g=Gx81kQ', { brands: own }).site,
+    'groups.example-chat.com/join?g=Gx81kQ',
+  );
   // the brand's other pages stay its own, and the built-in platforms are still known
   const help = analyzeUrl('https://forms.example-chat.com/help', { brands: own });
   assert.equal(help.site, undefined);

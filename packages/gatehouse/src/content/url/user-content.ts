@@ -13,6 +13,11 @@ export interface Platform {
   name: string;
   /** the path that names one page (anchored at the start; the match is the page's part of the site) */
   page: RegExp;
+  /**
+   * A query parameter that names the page where the path does not (`jq.qq.com/?k=<group>`): the page is
+   * the path's match and this parameter's value, and a link without it names no page.
+   */
+  param?: string;
 }
 
 const ID = '[\\w-]{6,}';
@@ -53,6 +58,7 @@ const PLATFORMS: readonly Platform[] = [
   { host: 'h5.eqxiu.com', name: 'Eqxiu', page: /^\/(?:s|ls)\/[\w-]{6,}/ },
   { host: '.eqxiu.cn', name: 'Eqxiu', page: /^\/(?:s|ls)\/[\w-]{6,}/ },
   { host: 'viewer.maka.im', name: 'MAKA', page: /^\/(?:k|pcviewer)\/[\w-]{6,}/ },
+  { host: 'maka.im', name: 'MAKA', page: /^\/mview\/viewer\.html/, param: 'id' },
   { host: '.rabbitpre.com', name: 'Rabbitpre', page: /^\/m2?\/[\w-]{6,}/ },
   // a messenger's channel, group, bot or chat that anyone may open and name: the lure that moves the
   // reader to another app ("join t.me/…", a WhatsApp group, a Discord server, a QQ group's link)
@@ -63,22 +69,31 @@ const PLATFORMS: readonly Platform[] = [
   { host: 'discord.gg', name: 'Discord', page: /^\/[\w-]{2,}/ },
   { host: 'discord.com', name: 'Discord', page: /^\/invite\/[\w-]{2,}/ },
   { host: 'line.me', name: 'LINE', page: /^\/(?:R\/)?ti\/[gp]\/[\w@~-]{3,}/ },
+  // a QQ or WeChat group's invitation: the first step of a "teacher's" or a task scam, on the platform's
+  // own domains
   { host: 'qm.qq.com', name: 'QQ', page: /^\/q\/[\w-]{4,}/ },
+  { host: 'qm.qq.com', name: 'QQ', page: /^\/cgi-bin\/qm\/qr/, param: 'k' },
+  { host: 'jq.qq.com', name: 'QQ', page: /^\/(?=\?|$)/, param: 'k' },
+  { host: 'weixin.qq.com', name: 'WeChat', page: /^\/g\/[\w-]{6,}/ },
   // a WeChat mini program's web link
   { host: 'wxaurl.cn', name: 'WeChat mini program', page: new RegExp(`^/${ID}`) },
 ];
 
 /** Platforms indexed by host (and the tenant suffixes, in order). */
 export interface PlatformIndex {
-  byHost: ReadonlyMap<string, Platform>;
+  byHost: ReadonlyMap<string, readonly Platform[]>;
   bySuffix: readonly Platform[];
 }
 
 export function indexPlatforms(list: readonly Platform[]): PlatformIndex {
-  return {
-    byHost: new Map(list.filter((p) => !p.host.startsWith('.')).map((p) => [p.host, p])),
-    bySuffix: list.filter((p) => p.host.startsWith('.')),
-  };
+  const byHost = new Map<string, Platform[]>();
+  for (const p of list)
+    if (!p.host.startsWith('.')) {
+      const a = byHost.get(p.host);
+      if (a) a.push(p);
+      else byHost.set(p.host, [p]);
+    }
+  return { byHost, bySuffix: list.filter((p) => p.host.startsWith('.')) };
 }
 
 const BUILT_IN = indexPlatforms(PLATFORMS);
@@ -99,16 +114,40 @@ export function userContentPage(
   operator?: PlatformIndex,
 ): UserContentPage | undefined {
   if (path.length < 3) return undefined;
-  const p = (operator && platformOf(operator, host)) ?? platformOf(BUILT_IN, host);
-  if (p === undefined) return undefined;
-  const m = p.page.exec(path);
-  return m ? { platform: p.name, site: `${host}${m[0]}` } : undefined;
+  return (operator && pageOn(operator, host, path)) ?? pageOn(BUILT_IN, host, path);
 }
 
-function platformOf(ix: PlatformIndex, host: string): Platform | undefined {
-  const p = ix.byHost.get(host);
-  if (p !== undefined) return p;
-  if (host.startsWith('www.')) return ix.byHost.get(host.slice(4));
-  for (const s of ix.bySuffix) if (host.endsWith(s.host)) return s;
+function pageOn(ix: PlatformIndex, host: string, path: string): UserContentPage | undefined {
+  const list = ix.byHost.get(host) ?? (host.startsWith('www.') ? ix.byHost.get(host.slice(4)) : undefined);
+  if (list !== undefined) {
+    for (const p of list) {
+      const page = pageOf(p, host, path);
+      if (page) return page;
+    }
+    return undefined;
+  }
+  for (const s of ix.bySuffix) if (host.endsWith(s.host)) return pageOf(s, host, path);
+  return undefined;
+}
+
+function pageOf(p: Platform, host: string, path: string): UserContentPage | undefined {
+  const m = p.page.exec(path);
+  if (!m) return undefined;
+  if (p.param === undefined) return { platform: p.name, site: `${host}${m[0]}` };
+  const v = queryParam(path, p.param);
+  return v !== undefined && /^[\w-]{4,64}$/.test(v)
+    ? { platform: p.name, site: `${host}${m[0]}?${p.param}=${v}` }
+    : undefined;
+}
+
+/** The first value of query parameter `name` in a path as written (undefined when absent). */
+function queryParam(path: string, name: string): string | undefined {
+  const q = path.indexOf('?');
+  if (q < 0) return undefined;
+  const end = path.indexOf('#', q);
+  for (const kv of path.slice(q + 1, end < 0 ? undefined : end).split('&')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0 && kv.slice(0, eq) === name) return kv.slice(eq + 1);
+  }
   return undefined;
 }
