@@ -242,6 +242,32 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
+  test('a lone intruder’s short link, or its page on a free host, is a link of its own though the owner linked the same shortener and host before; the owner’s own are not held', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const acct = await accountAtHome(h, `short.${backend}`, 20);
+      const home = await acct.signIn(OWNER, true);
+      for (const [text, n] of [
+        ['周末拍的照片都在这 https://t.cn/A6hK2mQ9', 2],
+        ['我的小站更新了 https://lily-notes.000webhostapp.com/blog/7', 3],
+      ] as const)
+        assert.equal((await acct.check(home, text, n)).verdict, 'allow', text);
+      const intruder = await acct.signIn(INTRUDER);
+      const first = await acct.check(intruder, '你看看这个是不是你 https://t.cn/B9xQ7wE2', [
+        `${acct.handle}-f3`,
+      ]);
+      assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
+      assert.ok(names(first).includes('session_link_spread'), JSON.stringify(first));
+      const page = '你看看这个是不是你 https://photos-2026.000webhostapp.com/album';
+      await acct.check(intruder, page, [`${acct.handle}-f4`]);
+      const third = await acct.check(intruder, page, [`${acct.handle}-f5`]);
+      assert.equal(third.action, 'contain', JSON.stringify(third));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a lone intruder asking friends for the code that reached their phone is held, then contained by the second friend; the owner asking family from home is not held', async () => {
     const h: Harness = await harness(backend);
     try {

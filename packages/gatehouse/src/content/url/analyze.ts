@@ -77,6 +77,21 @@ function listed(suffixes: readonly string[]): Listed | undefined {
   return undefined;
 }
 
+/**
+ * A listed host is shared by everyone who publishes on it: the site of one of its links is the tenant's
+ * host (`photos.000webhostapp.com`, a bucket's host), a path-style bucket (`storage…/<bucket>`) or a
+ * short link's code (`t.cn/A6hK2mQ9`) — not the service, which an owner and an intruder may both have
+ * linked. A free TLD's domains are their registrants' already.
+ */
+function tenantSite(l: Listed, host: string, path: string): string | undefined {
+  const seg = /^\/([\w-]{2,64})/.exec(path)?.[1];
+  if (l.kind === 'free-tld') return undefined;
+  if (l.kind === 'shortener') return seg !== undefined ? `${host}/${seg}` : undefined;
+  const bare = host.startsWith('www.') ? host.slice(4) : host;
+  if (bare !== l.suffix) return bare;
+  return seg !== undefined ? `${host}/${seg}` : undefined;
+}
+
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
   return true;
@@ -150,6 +165,8 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
       ),
     );
   }
+  /** a listed host's tenant, or a short link's code: the link's site (tenantSite) */
+  let tenant: string | undefined;
   if (info) {
     if (info.subdomain !== '') {
       let levels = 1;
@@ -158,10 +175,12 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
       if (levels >= 4) reasons.push(reason('url.many-subdomains', { levels }));
     }
     const l = listed(suffixes);
-    if (l)
+    if (l) {
       reasons.push(
         reason(`url.${l.kind}`, l.kind === 'shortener' ? { service: l.suffix } : { suffix: l.suffix }),
       );
+      tenant = tenantSite(l, host, p.path);
+    }
     if (!info.knownSuffix)
       reasons.push(reason('url.unknown-suffix', { suffix: host.slice(host.lastIndexOf('.') + 1) }));
     if (host.includes('xn--')) {
@@ -216,6 +235,7 @@ export function analyzeParsed(p: ParsedUrl, ctx: UrlContext = {}): UrlAnalysis {
   else verdict = score >= (ctx.suspiciousAt ?? 40) ? 'suspicious' : 'clean';
   const out: UrlAnalysis = { url: p.url, host, registeredDomain: registered, verdict, reasons, score };
   if (page) out.site = page.site;
+  else if (tenant !== undefined) out.site = tenant;
   if (look) {
     out.brand = look.brand;
     out.lookalike = look;
