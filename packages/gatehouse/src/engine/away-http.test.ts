@@ -268,6 +268,33 @@ describeBackends('owners away from home (HTTP)', (backend) => {
     }
   });
 
+  test('a lone intruder’s lure behind a Google or QQ redirect is the lure’s own link: held and contained; the text API names where the reader lands', async () => {
+    const h: Harness = await harness(backend);
+    try {
+      const names = (x: Answer) => (x.signals ?? []).map((s) => s.signal);
+      const acct = await accountAtHome(h, `redir.${backend}`, 20);
+      const intruder = await acct.signIn(INTRUDER);
+      const lure =
+        '你看看这个是不是你 https://www.google.com/url?q=https%3A%2F%2Fphoto-album-view.net%2Fp%2F7&sa=D';
+      const first = await acct.check(intruder, lure, [`${acct.handle}-f3`]);
+      assert.notEqual(first.verdict, 'allow', JSON.stringify(first));
+      assert.ok(names(first).includes('session_link_spread'), JSON.stringify(first));
+      const qq =
+        '你看看这个是不是你 https://c.pc.qq.com/middlem.html?pfurl=http%3A%2F%2Fphoto-album-view.net%2Fp%2F7';
+      await acct.check(intruder, qq, [`${acct.handle}-f4`]);
+      const third = await acct.check(intruder, qq, [`${acct.handle}-f5`]);
+      assert.equal(third.action, 'contain', JSON.stringify(third));
+      const text = ok(await h.call('POST', '/v1/content/urls/analyze', { key: h.op, body: { text: lure } }))
+        .json as { urls: Array<{ host: string; reasons: Array<{ code: string }> }> };
+      assert.deepEqual(
+        text.urls.map((u) => u.host),
+        ['www.google.com', 'photo-album-view.net'],
+      );
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a lone intruder asking friends for the code that reached their phone is held, then contained by the second friend; the owner asking family from home is not held', async () => {
     const h: Harness = await harness(backend);
     try {

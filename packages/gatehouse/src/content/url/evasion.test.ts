@@ -62,6 +62,43 @@ test('dot look-alikes, Chinese dot words, encoded and spaced dots are undone', (
   }
 });
 
+test('a link inside another link’s query (a redirect or a link-out page) is a link of the message, right after its carrier', () => {
+  for (const [text, target] of [
+    [
+      '看看 https://www.google.com/url?q=https%3A%2F%2Fqq-verify.top%2Fa&sa=D 这个',
+      'https://qq-verify.top/a',
+    ],
+    [
+      'https://link.zhihu.com/?target=https%3A//steam-trade-check.ru/offer',
+      'https://steam-trade-check.ru/offer',
+    ],
+    ['c.pc.qq.com/middlem.html?pfurl=http%3A%2F%2Fqq-safe.top%2Fv&level=3', 'http://qq-safe.top/v'],
+    ['https://go.example.net/r?u=aHR0cHM6Ly9ob25nYmFvLWdldC5uZXQvcg==', 'https://hongbao-get.net/r'],
+  ] as const) {
+    const u = extractUrls(text).urls;
+    assert.equal(u.length, 2, text);
+    assert.equal(u[1]!.url, target, text);
+    assert.deepEqual(u[1]!.flags, ['redirect'], text);
+    assert.equal(u[1]!.raw, u[0]!.raw, 'the carrier’s span');
+  }
+  // a carrier written to hide passes its hiding on; a query with no link, a path and a relative next are
+  // nothing more
+  assert.deepEqual(extractUrls('www.google[.]com/url?q=https://qq-verify.top/a').urls[1]?.flags, [
+    'bracket-dot',
+    'redirect',
+  ]);
+  for (const t of [
+    'https://example.com/?next=/home',
+    'https://www.baidu.com/link?url=abcdef',
+    'https://a.com/?u=https',
+  ])
+    assert.equal(extractUrls(t).urls.length, 1, t);
+  // the lure is judged as itself: a look-alike behind Google's redirect stays a look-alike
+  const brands = compileBrands([{ name: 'steam', domains: ['steamcommunity.com'], keywords: ['steam'] }]);
+  const a = analyzeText('https://www.google.com/url?q=https://steamcommunlty.com/tradeoffer', { brands });
+  assert.equal(a.urls[1]?.verdict, 'lookalike');
+});
+
 test('an app link’s page is its link: percent-encoded, base64 (QQ) or an Android intent’s fallback', () => {
   const cases: Array<[string, string]> = [
     [

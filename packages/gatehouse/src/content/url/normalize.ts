@@ -31,6 +31,8 @@ export const F_COMMA_DOT = 512;
 export const F_UNICODE_HYPHEN = 1024;
 export const F_TLD_LOOKALIKE = 2048;
 export const F_APP_LINK = 4096;
+/** A link taken out of another link's query (a redirect): where the reader lands; not hiding by itself. */
+export const F_REDIRECT = 8192;
 
 export type ObfuscationFlag =
   | 'fullwidth'
@@ -45,7 +47,8 @@ export type ObfuscationFlag =
   | 'comma-dot'
   | 'unicode-hyphen'
   | 'tld-lookalike'
-  | 'app-link';
+  | 'app-link'
+  | 'redirect';
 
 const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_FULLWIDTH, 'fullwidth'],
@@ -61,6 +64,7 @@ const FLAG_NAMES: Array<[number, ObfuscationFlag]> = [
   [F_UNICODE_HYPHEN, 'unicode-hyphen'],
   [F_TLD_LOOKALIKE, 'tld-lookalike'],
   [F_APP_LINK, 'app-link'],
+  [F_REDIRECT, 'redirect'],
 ];
 
 /** Flag bits → names. */

@@ -5,7 +5,15 @@
 import { domainInfo, parseIpv4, parseIpv6, toAscii, toUnicode, validHostname } from './domain.ts';
 import type { Ipv4Form } from './domain.ts';
 import { isAsciiAlnum, isAuthorityChar, isHostChar, isPathEnd } from './chars.ts';
-import { F_APP_LINK, F_DEFANGED, F_NO_SCHEME, flagNames, normalize } from './normalize.ts';
+import {
+  F_APP_LINK,
+  F_DEFANGED,
+  F_NO_SCHEME,
+  F_REDIRECT,
+  flagNames,
+  HIDING_FLAGS,
+  normalize,
+} from './normalize.ts';
 import type { ObfuscationFlag } from './normalize.ts';
 import { APP_SCHEMES, embeddedUrls } from './deep-link.ts';
 
@@ -284,6 +292,40 @@ const FILE_TLDS = new Set([
   'sql',
 ]);
 
+/** A query value that is a web link (plain, percent-encoded, or base64: "aHR0c" is "http"). */
+const REDIRECT_HINT = /=(?:https?(?::|%3a)|aHR0c)/i;
+
+/**
+ * A link carried in another link's query — a redirect or a link-out page (`google.com/url?q=<link>`,
+ * `link.zhihu.com/?target=<link>`, QQ's `c.pc.qq.com/middlem.html?pfurl=<link>`) — is where the reader
+ * lands: it is one of the message's links too, right after the one that carries it (flag `redirect`,
+ * the carrier's span), whatever the carrier's domain.
+ */
+function withRedirectTargets(urls: ExtractedUrl[], maxUrls: number): ExtractedUrl[] {
+  let out: ExtractedUrl[] | undefined;
+  for (let j = 0; j < urls.length; j++) {
+    const u = urls[j]!;
+    if (out) out.push(u);
+    if (u.parsed.hostKind === 'none' || !REDIRECT_HINT.test(u.parsed.path)) continue;
+    for (const e of embeddedUrls(u.parsed.path)) {
+      const p = parseUrl(e);
+      if (p.hostKind === 'invalid' || p.hostKind === 'none' || p.url === u.url) continue;
+      if ((out?.length ?? urls.length) >= maxUrls) break;
+      out ??= urls.slice(0, j + 1);
+      p.flagBits |= F_REDIRECT | (u.parsed.flagBits & HIDING_FLAGS);
+      out.push({
+        start: u.start,
+        end: u.end,
+        raw: u.raw,
+        url: p.url,
+        flags: flagNames(p.flagBits),
+        parsed: p,
+      });
+    }
+  }
+  return out ?? urls;
+}
+
 /**
  * Finds links in free text: with a scheme, bare domains with a real public suffix ("qq-login.com/x"),
  * IPs with a port or path, javascript:/data: URLs, and all the obfuscated forms normalize.ts undoes.
@@ -414,7 +456,11 @@ export function extractUrls(text: string, opts: ExtractOptions = {}): Extraction
     }
     i = Math.max(runEnd, i + 1);
   }
-  return { urls, truncated, scanned: norm.map ? norm.map[norm.map.length - 1]! : n };
+  return {
+    urls: withRedirectTargets(urls, maxUrls),
+    truncated,
+    scanned: norm.map ? norm.map[norm.map.length - 1]! : n,
+  };
 }
 
 /**
