@@ -34,7 +34,11 @@ export const WEIGHTS = {
   },
   new_script: { w: 1.0, group: 'profile', doc: 'writing system (language) the account never uses' },
   first_link: { w: 1.5, group: 'profile', doc: 'first link ever from an account with a mature profile' },
-  new_link_domain: { w: 0.8, group: 'profile', doc: 'link to a registered domain the account never sent' },
+  new_link_domain: {
+    w: 0.8,
+    group: 'profile',
+    doc: 'link to a site the account never sent (a registered domain; a page, group, short link or tenant on a shared service)',
+  },
   new_recipients: { w: 1.5, group: 'profile', doc: 'most recipients were never messaged before' },
   // velocity and fan-out against the account's own history
   velocity: { w: 1.5, group: 'velocity', doc: 'messages in 10 min far above the account’s own peak' },
