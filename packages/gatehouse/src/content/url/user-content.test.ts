@@ -61,11 +61,7 @@ test('a form, a document or a file share is the page its author publishes, whoev
       'qm.qq.com/cgi-bin/qm/qr?k=Hq4vTz9LpW',
     ],
     ['https://weixin.qq.com/g/AbCdEf12345678', 'WeChat', 'weixin.qq.com/g/AbCdEf12345678'],
-    [
-      'https://www.maka.im/mview/viewer.html?id=ABCD1234#p2',
-      'MAKA',
-      'www.maka.im/mview/viewer.html?id=ABCD1234',
-    ],
+    ['https://www.maka.im/mview/viewer.html?id=ABCD1234#p2', 'MAKA', 'maka.im/mview/viewer.html?id=ABCD1234'],
     ['https://wxaurl.cn/bQZkHc9Xz1', 'WeChat mini program', 'wxaurl.cn/bQZkHc9Xz1'],
   ];
   for (const [url, platform, site] of cases) {

@@ -53,6 +53,26 @@ const PLATFORMS: readonly Platform[] = [
     page: new RegExp(`^/(?:docx|docs|wiki|sheets|base|share/base/form)/${ID}`),
   },
   { host: 'jinshuju.net', name: 'Jinshuju', page: new RegExp(`^/f/${ID}`) },
+  { host: 'wjx.cn', name: 'Wenjuanxing', page: /^\/(?:vm|vj|jq|m)\/[\w-]{4,}/ },
+  { host: 'wjx.top', name: 'Wenjuanxing', page: /^\/(?:vm|vj|jq|m)\/[\w-]{4,}/ },
+  { host: 'shimo.im', name: 'Shimo', page: new RegExp(`^/(?:docs|sheets|forms|file)/${ID}`) },
+  { host: 'yuque.com', name: 'Yuque', page: /^\/[\w-]{2,}\/[\w-]{2,}\/[\w-]{2,}/ },
+  { host: 'typeform.com', name: 'Typeform', page: /^\/to\/[\w-]{4,}/ },
+  { host: '.typeform.com', name: 'Typeform', page: /^\/to\/[\w-]{4,}/ },
+  { host: 'surveymonkey.com', name: 'SurveyMonkey', page: /^\/r\/[\w-]{4,}/ },
+  { host: 'airtable.com', name: 'Airtable', page: /^\/(?:app\w+\/)?shr\w{6,}/ },
+  // file shares: an app (an APK) or a document sent as a download
+  { host: 'aliyundrive.com', name: 'Aliyun Drive', page: new RegExp(`^/s/${ID}`) },
+  { host: 'alipan.com', name: 'Aliyun Drive', page: new RegExp(`^/s/${ID}`) },
+  { host: 'pan.quark.cn', name: 'Quark', page: new RegExp(`^/s/${ID}`) },
+  { host: '123pan.com', name: '123pan', page: /^\/s\/[\w-]{4,}/ },
+  { host: 'lanzoux.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
+  { host: '.lanzoux.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
+  { host: '.lanzoui.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
+  { host: '.lanzouw.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
+  { host: 'dropbox.com', name: 'Dropbox', page: /^\/(?:s|scl\/fi|sh)\/[\w-]{6,}/ },
+  { host: 'we.tl', name: 'WeTransfer', page: /^\/[\w-]{6,}/ },
+  { host: 'mega.nz', name: 'MEGA', page: /^\/(?:file|folder)\/[\w-]{6,}/ },
   // an H5 page builder's page (e-invitations, posters, event pages): the whole society uses one on a
   // wedding or a holiday, so the builder's domain is everywhere and proves nothing about one page
   { host: 'h5.eqxiu.com', name: 'Eqxiu', page: /^\/(?:s|ls)\/[\w-]{6,}/ },
@@ -130,9 +150,11 @@ function pageOn(ix: PlatformIndex, host: string, path: string): UserContentPage 
   return undefined;
 }
 
-function pageOf(p: Platform, host: string, path: string): UserContentPage | undefined {
+function pageOf(p: Platform, www: string, path: string): UserContentPage | undefined {
   const m = p.page.exec(path);
   if (!m) return undefined;
+  // one page, one site: with "www." or without
+  const host = www.startsWith('www.') ? www.slice(4) : www;
   if (p.param === undefined) return { platform: p.name, site: `${host}${m[0]}` };
   const v = queryParam(path, p.param);
   return v !== undefined && /^[\w-]{4,64}$/.test(v)
