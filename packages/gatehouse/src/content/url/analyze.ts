@@ -84,12 +84,12 @@ function listed(suffixes: readonly string[]): Listed | undefined {
  * linked. A free TLD's domains are their registrants' already.
  */
 function tenantSite(l: Listed, host: string, path: string): string | undefined {
-  const seg = /^\/([\w-]{2,64})/.exec(path)?.[1];
+  // an IPFS gateway's path names the content after /ipfs/ or /ipns/
+  const seg = /^\/((?:ip[fn]s\/)?[\w.-]{2,64})/.exec(path)?.[1];
   if (l.kind === 'free-tld') return undefined;
-  if (l.kind === 'shortener') return seg !== undefined ? `${host}/${seg}` : undefined;
   const bare = host.startsWith('www.') ? host.slice(4) : host;
-  if (bare !== l.suffix) return bare;
-  return seg !== undefined ? `${host}/${seg}` : undefined;
+  if (l.kind !== 'shortener' && bare !== l.suffix) return bare;
+  return seg !== undefined ? `${bare}/${seg}` : undefined;
 }
 
 function isAscii(s: string): boolean {

@@ -173,3 +173,25 @@ test('an operator names the pages anyone may publish on its own brand’s hosts 
   );
   refused([{ host: 'forms.example-chat.com', page: '^/f/\\w+', owner: 'x' }], /userContent\.0/);
 });
+
+test('a short link’s code, a free host’s or tunnel’s tenant, a bucket and IPFS content are the site, not the shared service', () => {
+  for (const [url, site] of [
+    ['https://t.cn/A6hK2mQ9', 't.cn/A6hK2mQ9'],
+    ['https://bit.ly/3xYzAbc?utm=1', 'bit.ly/3xYzAbc'],
+    ['https://lily-notes.000webhostapp.com/blog/7', 'lily-notes.000webhostapp.com'],
+    ['https://www.000webhostapp.com/pricing', '000webhostapp.com/pricing'],
+    ['https://abc123.ngrok-free.app/login', 'abc123.ngrok-free.app'],
+    ['https://storage.googleapis.com/my.bucket/x.html', 'storage.googleapis.com/my.bucket'],
+    [
+      'https://ipfs.io/ipfs/bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/login.html',
+      'ipfs.io/ipfs/bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi',
+    ],
+  ] as const) {
+    const a = analyzeUrl(url, { brands });
+    assert.equal(a.site, site, url);
+    assert.ok(!a.reasons.some((r) => r.code === 'url.user-content'), url);
+  }
+  // the service's own front page names no tenant; a free TLD's domains are their registrants' already
+  assert.equal(analyzeUrl('https://bit.ly/', { brands }).site, undefined);
+  assert.equal(analyzeUrl('https://prize-drop.tk/claim', { brands }).site, undefined);
+});
