@@ -93,6 +93,12 @@ test('a link inside another link’s query (a redirect or a link-out page) is a 
     'https://a.com/?u=https',
   ])
     assert.equal(extractUrls(t).urls.length, 1, t);
+  // the targets count towards the cap on links per message
+  const many = Array.from(
+    { length: 150 },
+    (_, i) => `https://www.google.com/url?q=https://lure${i}.top/x`,
+  ).join(' ');
+  assert.equal(extractUrls(many).urls.length, 200);
   // the lure is judged as itself: a look-alike behind Google's redirect stays a look-alike
   const brands = compileBrands([{ name: 'steam', domains: ['steamcommunity.com'], keywords: ['steam'] }]);
   const a = analyzeText('https://www.google.com/url?q=https://steamcommunlty.com/tradeoffer', { brands });

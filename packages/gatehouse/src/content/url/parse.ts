@@ -303,6 +303,7 @@ const REDIRECT_HINT = /=(?:https?(?::|%3a)|aHR0c)/i;
  */
 function withRedirectTargets(urls: ExtractedUrl[], maxUrls: number): ExtractedUrl[] {
   let out: ExtractedUrl[] | undefined;
+  let added = 0;
   for (let j = 0; j < urls.length; j++) {
     const u = urls[j]!;
     if (out) out.push(u);
@@ -310,8 +311,9 @@ function withRedirectTargets(urls: ExtractedUrl[], maxUrls: number): ExtractedUr
     for (const e of embeddedUrls(u.parsed.path)) {
       const p = parseUrl(e);
       if (p.hostKind === 'invalid' || p.hostKind === 'none' || p.url === u.url) continue;
-      if ((out?.length ?? urls.length) >= maxUrls) break;
+      if (urls.length + added >= maxUrls) break;
       out ??= urls.slice(0, j + 1);
+      added++;
       p.flagBits |= F_REDIRECT | (u.parsed.flagBits & HIDING_FLAGS);
       out.push({
         start: u.start,
