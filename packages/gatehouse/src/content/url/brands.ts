@@ -11,6 +11,8 @@ import { Automaton } from './automaton.ts';
 import { indexPlatforms, type Platform, type PlatformIndex } from './user-content.ts';
 
 const KEYWORD = /^[a-z0-9-]{2,63}$/;
+/** A group with a quantifier inside, itself quantified: "(a+)+", "(\\w*x)*", "([a-z]+){2,}". */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
 
 export const BrandSchema = z
   .object({
@@ -136,6 +138,10 @@ export function parseBrands(json: unknown, source = 'brands'): Brand[] {
       } catch (e) {
         fail(`${at}: page "${u.page}" is not a valid pattern: ${(e as Error).message}`);
       }
+      // the pattern runs on every link's path, which a stranger writes: a repeated group that repeats
+      // inside ("(\\w+)+") can take exponential time on a crafted path
+      if (NESTED_QUANTIFIER.test(u.page))
+        fail(`${at}: page "${u.page}" repeats a group that repeats inside (slow on a crafted path)`);
     });
     (b.keywords ?? []).forEach((k, j) => {
       if (!KEYWORD.test(k.toLowerCase()))

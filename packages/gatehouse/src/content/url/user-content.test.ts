@@ -172,6 +172,11 @@ test('an operator names the pages anyone may publish on its own brand’s hosts 
     /userContent\[0\]: page .* is not a valid pattern/,
   );
   refused([{ host: 'forms.example-chat.com', page: '^/f/\\w+', owner: 'x' }], /userContent\.0/);
+  refused([{ host: 'forms.example-chat.com', page: '^/f/(\\w+)+$' }], /repeats a group that repeats inside/);
+  refused(
+    [{ host: 'forms.example-chat.com', page: '^/f/([a-z]*-)*x' }],
+    /repeats a group that repeats inside/,
+  );
 });
 
 test('a short link’s code, a free host’s or tunnel’s tenant, a bucket and IPFS content are the site, not the shared service', () => {
