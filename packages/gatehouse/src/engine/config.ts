@@ -112,6 +112,11 @@ export const WEIGHTS = {
   // content
   text_score: { w: 2.0, group: 'content', doc: 'text scam/spam probability above 0.5 (scaled)' },
   intent_money: { w: 1.5, group: 'content', doc: 'asks for money, a transfer or top-up' },
+  repeated_ask: {
+    w: 6.5,
+    group: 'content',
+    doc: 'asked 3 or more people for money, a code or a scam’s favour within 10 minutes, message after message (one message to many does not count), from any session (a phone taken unlocked, a stolen session): two thirds at 3, full from 4; a share of a split cost does not count',
+  },
   intent_abuse: { w: 1.5, group: 'content', doc: 'gambling, porn, phishing or giveaway wording' },
   // an operator's blocklist is an instruction: with the bias of -5 it reaches the block threshold alone
   url_blocked: {

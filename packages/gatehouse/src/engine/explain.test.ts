@@ -43,6 +43,7 @@ const SAMPLE: Record<SignalName, number | string | null> = {
   signin_risk: 0.83,
   new_session_money: 4,
   new_session_code_ask: 2,
+  repeated_ask: 4,
   session_link_spread: 6,
   new_session_burst: 11,
   login_wave: null,

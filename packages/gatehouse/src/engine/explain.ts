@@ -186,6 +186,10 @@ export const SIGNAL_EXPLANATIONS = {
     en: `A session that had just signed in on a new device or network asked ${plural(num(value), 'person', 'people')} for money (or, having asked, to talk on another app).`,
     zh: `一个刚在新设备或新网络上登录的会话向 ${num(value)} 人要钱（或在要钱后拉人到其他平台聊）。`,
   }),
+  repeated_ask: ({ value }) => ({
+    en: `The account asked ${plural(num(value), 'person', 'people')} for money or a code within ten minutes, one after another: the way a phone taken unlocked or a stolen session is used.`,
+    zh: `该账号在十分钟内接连向 ${num(value)} 人借钱或索要验证码：这是手机被人解锁拿走或会话被盗后的典型用法。`,
+  }),
   new_session_code_ask: ({ value }) => ({
     en: `A session that had just signed in on a new device or network asked ${plural(num(value), 'person', 'people')} for the verification code that reached their phone, a password or an assisted verification.`,
     zh: `一个刚在新设备或新网络上登录的会话向 ${num(value)} 人索要其手机收到的验证码、密码或辅助验证。`,

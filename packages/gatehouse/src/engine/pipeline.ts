@@ -14,7 +14,7 @@ import type { MessageContext } from './detectors/index.ts';
 import { MESSAGE_DETECTORS, crowdSignals, familiarContext, organicContent } from './detectors/index.ts';
 import { decide as decideAction, makeDecision } from './scoring.ts';
 import { lateWave } from './sessions.ts';
-import { unusual, type AccountState, type SessionState } from './state.ts';
+import { noteAsk, unusual, type AccountState, type SessionState } from './state.ts';
 import {
   M_BLOCKERS_60,
   M_DELIV,
@@ -107,6 +107,7 @@ export class MessagePipeline {
       newRcpt10: 0,
       groups10: 0,
       repeat10: 0,
+      asks10: 0,
       reporters60: 0,
       blockers60: 0,
       imageMatches: [],
@@ -271,6 +272,15 @@ export class MessagePipeline {
       content.credentialAsk ??
       (content.scamAsk !== undefined && content.scamMargin + prior >= 0 ? content.scamAsk : undefined) ??
       (sess !== undefined && sess.moneyRcpt > 0 ? content.contactTerm : undefined);
+    // friend after friend asked, message after message, whatever the session (a phone taken unlocked, a
+    // session stolen with its cookie): a direct message to one person, or a post in a group, is one ask;
+    // one message to many (a fundraiser sent to every friend at once) is a broadcast, not this pattern;
+    // a share of a split cost is the organiser's errand
+    c.asks10 = 0;
+    if (c.solicit !== undefined && content.shareTerm === undefined && !counted) {
+      if (ev.group !== undefined) c.asks10 = noteAsk(acct, t, groupHash);
+      else if (rc !== undefined && rc.length === 1) c.asks10 = noteAsk(acct, t, this.rcptHashes[0]!);
+    }
     c.ownNewLink = false;
     for (const d of content.domains)
       if (!acct.linkDomains.has(d) && !st.campaigns.organicDomain(d, t)) {

@@ -21,6 +21,34 @@ export const M_REPORTERS_60 = 9;
 export const M_BLOCKERS_60 = 10;
 export const ACCOUNT_METRICS = 11;
 
+/** Asks remembered per account (each recipient of an ask is one). */
+const ASKS = 8;
+const ASK_WINDOW_MS = 600_000;
+
+/**
+ * Remembers an ask (money, a code, a scam's favour) to recipient `rcpt` at `t`, and returns how many
+ * distinct recipients the account asked within the 10 minutes up to `t` (this one included; at most
+ * the ring's size).
+ */
+export function noteAsk(a: AccountState, t: number, rcpt: number): number {
+  const r = (a.asks ??= new Float64Array(ASKS * 2));
+  r[a.asksAt * 2] = t;
+  r[a.asksAt * 2 + 1] = rcpt;
+  a.asksAt = (a.asksAt + 1) % ASKS;
+  let n = 0;
+  for (let i = 0; i < ASKS; i++) {
+    const ti = r[i * 2]!;
+    if (ti === 0 || ti > t || t - ti > ASK_WINDOW_MS) continue;
+    let seen = false;
+    for (let j = 0; j < i && !seen; j++) {
+      const tj = r[j * 2]!;
+      seen = tj !== 0 && tj <= t && t - tj <= ASK_WINDOW_MS && r[j * 2 + 1] === r[i * 2 + 1];
+    }
+    if (!seen) n++;
+  }
+  return n;
+}
+
 /** Removes the oldest-inserted keys until the map is below `cap`. */
 export function boundMap<K, V>(m: Map<K, V>, cap: number): void {
   while (m.size > cap) m.delete(m.keys().next().value as K);
@@ -66,6 +94,9 @@ export class AccountState {
   /** ring of the last 8 text fingerprints (repeated-content detection) */
   recentTexts = new Float64Array(8);
   recentTextsAt = 0;
+  /** Recent asks (money, a code, a scam's favour) as [time, recipient hash] pairs: a ring (noteAsk). */
+  asks: Float64Array | undefined;
+  asksAt = 0;
   // ---- sessions and risk ----
   lastSession: string | undefined;
   contained = false;
@@ -119,6 +150,7 @@ export class AccountState {
       rp: this.reporters ? [...this.reporters] : undefined,
       bl: this.blockers ? [...this.blockers] : undefined,
       rt: [Array.from(this.recentTexts), this.recentTextsAt],
+      ak: this.asks ? [Array.from(this.asks), this.asksAt] : undefined,
       lss: this.lastSession,
       ct: this.contained ? this.containedAt : undefined,
       rk: Number.isFinite(this.riskLogit) ? [this.riskLogit, this.riskAt] : undefined,
@@ -151,6 +183,10 @@ export class AccountState {
     if (j.bl) a.blockers = new Map(j.bl);
     a.recentTexts.set(j.rt[0]);
     a.recentTextsAt = j.rt[1];
+    if (j.ak) {
+      a.asks = Float64Array.from(j.ak[0] as number[]);
+      a.asksAt = j.ak[1];
+    }
     a.lastSession = j.lss ?? undefined;
     if (j.ct !== undefined && j.ct !== null) {
       a.contained = true;

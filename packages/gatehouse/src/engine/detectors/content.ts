@@ -1,4 +1,5 @@
 /** Content: the text score, intents, link verdicts and image-bank matches of the message. */
+import { clamp01 } from '../signals.ts';
 import type { Detector, MessageContext } from './context.ts';
 
 export const content: Detector<MessageContext> = {
@@ -78,5 +79,25 @@ export const content: Detector<MessageContext> = {
         `图片命中“${m.label}”哈希库`,
       );
     }
+  },
+};
+
+/**
+ * Friend after friend asked for money, a code or a scam's favour within 10 minutes, whatever the session:
+ * the owner's own phone taken unlocked, or a session stolen with its cookie, looks like the owner in every
+ * other way. A content signal, so the owner's familiar client takes none of it back; from the third
+ * person at two thirds of its strength, full from the fourth. A share of a split cost does not count (pipeline.ts).
+ */
+export const repeatedAsk: Detector<MessageContext> = {
+  name: 'repeated_ask',
+  run(c, out) {
+    if (c.asks10 < 3) return;
+    out.emit(
+      'repeated_ask',
+      c.asks10,
+      clamp01((c.asks10 - 2) / 1.5),
+      `asked ${c.asks10} people for money or a code within 10 minutes (${c.solicit})`,
+      `10 分钟内向 ${c.asks10} 人借钱或索要验证码（“${c.solicit}”）`,
+    );
   },
 };

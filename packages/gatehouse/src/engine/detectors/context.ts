@@ -42,6 +42,11 @@ export interface MessageContext {
    */
   solicit: string | undefined;
   /**
+   * With a solicit (not a share of a split cost): the distinct people (a group counts as one) the account
+   * asked so within 10 minutes, this message's included (state.ts `noteAsk`); else 0.
+   */
+  asks10: number;
+  /**
    * The message links a site this account never linked that is not being passed along organically
    * (campaigns.ts `organicAt`: many accounts sent it within the hour, few showing compromise): an
    * e-card site a crowd of owners shares is nobody's own new link.

@@ -4,7 +4,7 @@
  * into a SignalSink. Weights live in config.ts; detectors only measure.
  */
 import type { Detector, MessageContext } from './context.ts';
-import { content } from './content.ts';
+import { content, repeatedAsk } from './content.ts';
 import { contained, reports } from './crowd.ts';
 import { clientChange, hourOfDay, languageChange, linkDomains, newRecipients } from './profile.ts';
 import {
@@ -47,6 +47,7 @@ export const MESSAGE_DETECTORS: ReadonlyArray<Detector<MessageContext>> = [
   newSessionCodeAsk,
   sessionLinkSpread,
   content,
+  repeatedAsk,
   reports,
   contained,
 ];
