@@ -74,6 +74,21 @@ test('operator labels teach the model at once, are recorded, and the model is pe
   reloaded.close();
 });
 
+test('a one-time code asked of the reader is an intent of the text API, with its span; a code given is not', async () => {
+  const score = async (text: string) =>
+    (await (await post('/v1/content/text/score', { text })).json()) as {
+      intents: Array<{ intent: string; start: number; end: number; label: string; labelZh: string }>;
+    };
+  const text = '我手机号停用了，验证码发到你手机上了，麻烦把6位数字告诉我一下';
+  const cred = (await score(text)).intents.find((i) => i.intent === 'credential');
+  assert.ok(cred, 'credential intent');
+  assert.equal(text.slice(cred.start, cred.end), '验证码发到你手机上了，麻烦把6位数字告诉我');
+  assert.match(cred.label, /one-time code/);
+  assert.match(cred.labelZh, /验证码/);
+  for (const t of ['你的取件码是6612', '别把验证码告诉任何人', 'send me the discount code'])
+    assert.ok(!(await score(t)).intents.some((i) => i.intent === 'credential'), t);
+});
+
 test('URL analysis and image matching over HTTP; scopes and bad input', async () => {
   const u = (await (
     await post('/v1/content/urls/analyze', { text: '领取 Q币 👉 qq-login-game[.]com/free' })

@@ -35,6 +35,7 @@ const INTENT_WORDS: Record<string, Localized> = {
   gambling: { en: 'gambling', zh: '赌博' },
   porn: { en: 'porn', zh: '色情' },
   offPlatform: { en: 'move-the-chat-elsewhere', zh: '引导到站外联系' },
+  credential: { en: 'asking for a verification code or password', zh: '索要验证码或密码' },
 };
 
 export const SIGNAL_EXPLANATIONS = {

@@ -19,6 +19,8 @@ export const INTENT_CLASS: Readonly<Record<IntentName, 'money' | 'abuse' | 'cont
   // "add me on WeChat" is ordinary in chat: not a signal on its own, only a scheme's next step
   // (pipeline.ts `solicit`: after a money request from the same session)
   offPlatform: 'contact',
+  // read apart as `credentialAsk` (the session's code ask, detectors/session.ts)
+  credential: undefined,
 };
 
 /** Content analysis of one message (cached by text). */

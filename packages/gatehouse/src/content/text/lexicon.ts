@@ -5,7 +5,15 @@
  * `patterns` are regular-expression sources for things a word list cannot say.
  */
 
-export type IntentName = 'money' | 'impersonation' | 'prize' | 'gambling' | 'porn' | 'offPlatform';
+export type IntentName =
+  | 'money'
+  | 'impersonation'
+  | 'prize'
+  | 'gambling'
+  | 'porn'
+  | 'offPlatform'
+  /** a one-time code, a password or an assisted verification asked of the reader (scam/cues.ts) */
+  | 'credential';
 
 export interface IntentDef {
   name: IntentName;

@@ -241,6 +241,10 @@ function scoreCore(model: TextModel, text: string, opts: ScoreOptions, lean: boo
       if (!lean || intents.length > 0 || isScam)
         intents = gateIntents(intents, scam, probability >= model.threshold, bounded);
     }
+    // a one-time code, a password or an assisted verification asked of the reader is an intent of its
+    // own, whatever the models read (the engine's `new_session_code_ask`, THREAT_MODEL S33)
+    const cred = credentialAskOf(bounded, norm);
+    if (cred) intents = [...intents, credentialHit(cred, norm)];
     if (compact.segments.length > 0) {
       const remap = <T extends { start: number; end: number; original: string }>(h: T): T => {
         const start = toOriginalOffset(compact, h.start);
@@ -379,6 +383,23 @@ const ENGINE_ERROR: EngineTextScore = Object.freeze({
   credentialAsk: undefined,
 });
 
+function credentialHit(
+  cue: { start: number; end: number; original: string; normStart: number; normEnd: number },
+  norm: Normalized,
+): IntentHit {
+  return {
+    intent: 'credential',
+    label: 'asks for a one-time code, a password or a verification',
+    labelZh: '索要验证码、密码或辅助验证',
+    term: norm.text.slice(cue.normStart, cue.normEnd),
+    start: cue.start,
+    end: cue.end,
+    original: cue.original,
+    normStart: cue.normStart,
+    normEnd: cue.normEnd,
+  };
+}
+
 /**
  * The engine's scoring entry: the same pass as `scoreText` (same probability, same gated intents
  * with the same spans), staged for ordinary chat: the report-only parts (top features, the binary
@@ -402,7 +423,7 @@ export function scoreForEngine(model: TextModel, text: string): EngineTextScore 
     }
     const asks = scamAsk !== undefined || c.intents.some((h) => h.intent === 'money');
     const share = asks ? sharedCost(c.bounded, c.norm) : undefined;
-    const credentialAsk = credentialAskOf(c.bounded, c.norm)?.original;
+    const credentialAsk = c.intents.find((h) => h.intent === 'credential')?.original;
     return { probability: c.probability, intents: c.intents, scamAsk, scamMargin, share, credentialAsk };
   } catch {
     return ENGINE_ERROR;

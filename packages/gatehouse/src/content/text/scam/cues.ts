@@ -420,20 +420,37 @@ const CREDENTIAL_ALTS: readonly Alt[] = [
     'latin',
     '\\b(?:send|text|tell|give|forward|read) (?:me|it back to me|it to me|me back) (?:the |that |your )?(?:\\d-digit code|otp|pin|passcode|verification code|security code|login code)\\b|\\b(?:\\d-digit code|verification code|otp|code (?:that )?(?:just )?(?:went|was sent|came) to your phone)\\b[^.!?]{0,60}?\\b(?:send|text|forward|tell|give) (?:it|them)? ?(?:back )?(?:to )?me\\b',
   ],
+  // the plain "code" asked first and said where it went after: send me the code that just came to your
+  // phone, tell me the code you got
+  [
+    'latin',
+    '\\b(?:send|text|tell|give|forward|read) (?:me|it to me) (?:the|that) codes?\\b[^.!?]{0,30}?\\b(?:came|went|was sent|you (?:just )?(?:got|received)|on your phone|to your phone)\\b',
+  ],
 ];
 const CREDENTIAL_RE = byScripts(CREDENTIAL_ALTS);
 /** Cheap words every credential ask contains (credentialAsk runs only where one is present). */
 const CREDENTIAL_HINT = /码|验证|\bcode|\botp|\bpin|passcode/;
 
 /** Where the sender asks the reader for a code, a password or an assisted verification (CREDENTIAL_ALTS). */
-export function credentialAsk(original: string, norm: Normalized): Cue | null {
+export function credentialAsk(
+  original: string,
+  norm: Normalized,
+): (Cue & { normStart: number; normEnd: number }) | null {
   if (!CREDENTIAL_HINT.test(norm.text)) return null;
   const re = CREDENTIAL_RE[SPLIT ? scriptsOf(norm.text) : LATIN | CJK]!;
   re.lastIndex = 0;
   const m = re.exec(norm.text);
   if (!m) return null;
-  const o = toOriginalSpan(norm, m.index, m.index + m[0].length);
-  return { cue: 'ask', start: o.start, end: o.end, original: original.slice(o.start, o.end) };
+  const normEnd = m.index + m[0].length;
+  const o = toOriginalSpan(norm, m.index, normEnd);
+  return {
+    cue: 'ask',
+    start: o.start,
+    end: o.end,
+    original: original.slice(o.start, o.end),
+    normStart: m.index,
+    normEnd,
+  };
 }
 
 /** The first place where the sender asks the reader to pay, hand over a credential or act (see ASK_RE). */

@@ -165,6 +165,9 @@ describe('scam intents are learned, not listed', () => {
       'hey, a code just went to your phone by mistake, can you send it back to me?',
       'can you text me the 6-digit code you just got?',
       'please send me the verification code, I need it to log in',
+      // the plain "code" asked first, where it went said after
+      'can you send me the code that just came to your phone? it was sent to you by mistake',
+      'tell me the code you got',
     ])
       assert.ok(ask(t), `credential ask: ${t}`);
     for (const t of [
@@ -178,6 +181,8 @@ describe('scam intents are learned, not listed', () => {
       'send me the discount code',
       "don't send anyone the code",
       '帮我点一下这个链接登录一下',
+      'send me the code for the door when you get it',
+      'I sent you the code that came to my phone',
     ])
       assert.equal(ask(t), undefined, `no credential ask: ${t}`);
   });
