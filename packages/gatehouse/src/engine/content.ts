@@ -50,7 +50,6 @@ export function createContentAnalyzer(opts: ContentOptions = {}): ContentAnalyze
         scamAsk: r.scamAsk,
         scamMargin: r.scamMargin,
         ...(r.share !== undefined ? { share: r.share } : {}),
-        ...(r.credentialAsk !== undefined ? { credentialAsk: r.credentialAsk } : {}),
       };
     },
     analyzeUrls(text: string, urls: readonly string[]): UrlVerdict[] {

@@ -99,7 +99,10 @@ export type EngineEvent = PlatformEvent | IdentityEvent;
 // ---- content analysis (the content part implements this; the engine only needs this much) ----
 
 export interface TextIntent {
-  /** The content part's intent vocabulary (money, impersonation, prize, gambling, porn, offPlatform). */
+  /**
+   * The content part's intent vocabulary (money, impersonation, prize, gambling, porn, offPlatform,
+   * credential: a one-time code, a password or an assisted verification asked of the reader).
+   */
   intent: IntentName;
   term: string;
   start: number;
@@ -119,8 +122,6 @@ export interface TextScore {
   scamMargin?: number;
   /** Where the message asks for money: the words that make it a share of a split cost ("AA", "your half"). */
   share?: string;
-  /** The words asking the reader for a one-time code, a password or an assisted verification. */
-  credentialAsk?: string;
 }
 export type UrlVerdictKind = 'blocked' | 'lookalike' | 'suspicious' | 'clean';
 export interface UrlVerdict {

@@ -9,8 +9,13 @@ import { BoundedMap } from './bounded.ts';
 import { hash53 } from './text.ts';
 import type { ContentAnalyzer, IntentName, JoinedMessages, UrlVerdict } from './types.ts';
 
-/** What an intent means to the engine: asking for money, abuse wording, a push to another channel. */
-export const INTENT_CLASS: Readonly<Record<IntentName, 'money' | 'abuse' | 'contact' | undefined>> = {
+/**
+ * What an intent means to the engine: asking for money, abuse wording, a push to another channel, a
+ * one-time code or password asked of the reader.
+ */
+export const INTENT_CLASS: Readonly<
+  Record<IntentName, 'money' | 'abuse' | 'contact' | 'credential' | undefined>
+> = {
   money: 'money',
   impersonation: 'abuse',
   prize: 'abuse',
@@ -19,8 +24,8 @@ export const INTENT_CLASS: Readonly<Record<IntentName, 'money' | 'abuse' | 'cont
   // "add me on WeChat" is ordinary in chat: not a signal on its own, only a scheme's next step
   // (pipeline.ts `solicit`: after a money request from the same session)
   offPlatform: 'contact',
-  // read apart as `credentialAsk` (the session's code ask, detectors/session.ts)
-  credential: undefined,
+  // `credentialAsk`: the code ask detectors/session.ts weighs from a session not the owner's usual one
+  credential: 'credential',
 };
 
 /** Content analysis of one message (cached by text). */
@@ -119,16 +124,17 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
           scamAsk: undefined,
           scamMargin: -Infinity,
           share: undefined,
-          credentialAsk: undefined,
         }
       : content.scoreText(uv.length > 0 ? withoutCleanLinks(text, uv) : text);
   let moneyTerm: string | undefined;
   let contactTerm: string | undefined;
   let abuseTerm: string | undefined;
   let abuseIntent: IntentName | undefined;
+  let credentialAsk: string | undefined;
   for (const it of ts.intents) {
     const cls = INTENT_CLASS[it.intent];
     if (cls === 'money') moneyTerm ??= it.term;
+    else if (cls === 'credential') credentialAsk ??= it.term;
     else if (cls === 'contact') contactTerm ??= it.term;
     else if (cls === 'abuse' && abuseTerm === undefined) {
       abuseTerm = it.term;
@@ -147,7 +153,7 @@ function analyze(content: ContentAnalyzer, text: string, urls: readonly string[]
       scamAsk,
       scamMargin,
       shareTerm: ts.share,
-      credentialAsk: ts.credentialAsk,
+      credentialAsk,
     },
     uv,
   );

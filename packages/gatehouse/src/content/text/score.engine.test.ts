@@ -86,7 +86,6 @@ describe('scoreForEngine (staged engine entry)', () => {
       intents: [],
       scamAsk: undefined,
       share: undefined,
-      credentialAsk: undefined,
     });
     // the scam model's bias alone: far below its threshold
     assert.ok(scamMargin < -ENGINE_ASK_FLOOR, String(scamMargin));

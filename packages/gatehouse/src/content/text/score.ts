@@ -355,11 +355,6 @@ export interface EngineTextScore {
    * a cost split among several people (cues.ts `sharedCost`: AA, 一人三百二, "your half"), else undefined.
    */
   share: string | undefined;
-  /**
-   * The words asking the reader for a one-time code, a password or an assisted verification (cues.ts
-   * `credentialAsk`), whatever the models read; else undefined.
-   */
-  credentialAsk: string | undefined;
 }
 
 const logOdds = (p: number) => Math.log(p / (1 - p));
@@ -380,7 +375,6 @@ const ENGINE_ERROR: EngineTextScore = Object.freeze({
   scamAsk: undefined,
   scamMargin: -Infinity,
   share: undefined,
-  credentialAsk: undefined,
 });
 
 function credentialHit(
@@ -423,8 +417,7 @@ export function scoreForEngine(model: TextModel, text: string): EngineTextScore 
     }
     const asks = scamAsk !== undefined || c.intents.some((h) => h.intent === 'money');
     const share = asks ? sharedCost(c.bounded, c.norm) : undefined;
-    const credentialAsk = c.intents.find((h) => h.intent === 'credential')?.original;
-    return { probability: c.probability, intents: c.intents, scamAsk, scamMargin, share, credentialAsk };
+    return { probability: c.probability, intents: c.intents, scamAsk, scamMargin, share };
   } catch {
     return ENGINE_ERROR;
   }

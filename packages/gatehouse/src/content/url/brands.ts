@@ -28,7 +28,7 @@ export const BrandSchema = z
     /**
      * Pages anyone may publish on the brand's own hosts (a form builder, a mini-site, a group's invite):
      * never `url.official`, each page a site of its own (user-content.ts). `host` is one of the brand's
-     * domains or a host under one (".example.com" for every tenant host under it); `page` a pattern
+     * domains or a host under one (".example.com" for it and every tenant host under it); `page` a pattern
      * (JavaScript regular expression, anchored at the path's start) of the path that names one page.
      */
     userContent: z

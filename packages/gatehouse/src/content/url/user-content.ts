@@ -8,7 +8,7 @@
  */
 
 export interface Platform {
-  /** host, or (starting with ".") a suffix of tenant hosts: ".feishu.cn" for acme.feishu.cn */
+  /** host, or (starting with ".") a domain and its tenant hosts: ".feishu.cn" for acme.feishu.cn too */
   host: string;
   name: string;
   /** the path that names one page (anchored at the start; the match is the page's part of the site) */
@@ -57,7 +57,6 @@ const PLATFORMS: readonly Platform[] = [
   { host: 'wjx.top', name: 'Wenjuanxing', page: /^\/(?:vm|vj|jq|m)\/[\w-]{4,}/ },
   { host: 'shimo.im', name: 'Shimo', page: new RegExp(`^/(?:docs|sheets|forms|file)/${ID}`) },
   { host: 'yuque.com', name: 'Yuque', page: /^\/[\w-]{2,}\/[\w-]{2,}\/[\w-]{2,}/ },
-  { host: 'typeform.com', name: 'Typeform', page: /^\/to\/[\w-]{4,}/ },
   { host: '.typeform.com', name: 'Typeform', page: /^\/to\/[\w-]{4,}/ },
   { host: 'surveymonkey.com', name: 'SurveyMonkey', page: /^\/r\/[\w-]{4,}/ },
   { host: 'airtable.com', name: 'Airtable', page: /^\/(?:app\w+\/)?shr\w{6,}/ },
@@ -66,7 +65,6 @@ const PLATFORMS: readonly Platform[] = [
   { host: 'alipan.com', name: 'Aliyun Drive', page: new RegExp(`^/s/${ID}`) },
   { host: 'pan.quark.cn', name: 'Quark', page: new RegExp(`^/s/${ID}`) },
   { host: '123pan.com', name: '123pan', page: /^\/s\/[\w-]{4,}/ },
-  { host: 'lanzoux.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
   { host: '.lanzoux.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
   { host: '.lanzoui.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
   { host: '.lanzouw.com', name: 'Lanzou', page: /^\/[\w-]{6,}/ },
@@ -146,7 +144,8 @@ function pageOn(ix: PlatformIndex, host: string, path: string): UserContentPage 
     }
     return undefined;
   }
-  for (const s of ix.bySuffix) if (host.endsWith(s.host)) return pageOf(s, host, path);
+  for (const s of ix.bySuffix)
+    if (host.endsWith(s.host) || host === s.host.slice(1)) return pageOf(s, host, path);
   return undefined;
 }
 

@@ -2,6 +2,7 @@
  * Crowd and account state: reports and blocks by contacts, contacts of a victim, the account being
  * contained, campaigns, quarantined content, and the familiar context that runs after them all.
  */
+import type { CampaignTracker } from '../campaigns.ts';
 import type { SignalSink } from '../signals.ts';
 import type { Detector, MessageContext } from './context.ts';
 import { clamp01 } from '../signals.ts';
@@ -103,14 +104,7 @@ export function organicContent(
   c: MessageContext,
   risky: boolean,
   fp: number,
-  crowd: {
-    organicMessage(
-      fp: number,
-      domains: readonly string[],
-      images: readonly { sha256: string }[],
-      t: number,
-    ): boolean;
-  },
+  crowd: Pick<CampaignTracker, 'organicMessage'>,
   out: SignalSink,
 ): void {
   if (risky || c.maturity === 0 || c.acct.contained || out.has('familiar_context')) return;

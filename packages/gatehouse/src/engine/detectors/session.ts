@@ -152,18 +152,6 @@ export const newSessionBurst: Detector<MessageContext> = {
 };
 
 /**
- * "Friend needs money": a money request from a session that is not the owner's usual one (signed
- * in < 72 h ago where an intruder signs in: `newPlace`). The account's own evidence is enough — no
- * crowd needed: half strength for the first recipient (the message is held), full from the second —
- * except for a share of a split cost (`shareTerm`: AA, 一人三百二, "your half"), held at half strength.
- * A scam's ask counts as a money request: the message asks the reader for something ("it's me, new
- * number … could you pay a bill for me"), money word or not, and the scam model reads it as a scam —
- * from such a session already when it comes within UNUSUAL_SESSION_SCAM_PRIOR of its threshold
- * (pipeline.ts).
- * Once the session has asked for money, its push to another channel ("add me on WeChat", a Telegram
- * handle) counts as the same scheme going on (`MessageContext.solicit`); such a push alone does not.
- */
-/**
  * A message that asks (`MessageContext.solicit`) from a session that is not the owner's usual one, at most
  * 72 h old: the recipients the session has asked so far (`moneyRcpt`) and how much of the signal is left
  * as the session ages (1 at sign-in, 0.5 at 72 h); undefined otherwise.
@@ -176,12 +164,25 @@ function unusualAsk(c: MessageContext): { n: number; fade: number } | undefined 
   return { n: s.moneyRcpt, fade: 1 - age / (144 * 3600_000) };
 }
 
-/** The ask is a code, a password or an assisted verification with no money named (newSessionCodeAsk's). */
+/**
+ * The ask is a code, a password or an assisted verification with no money named (newSessionCodeAsk's):
+ * then it is what the message solicits with (pipeline.ts: a money term first, a credential ask next).
+ */
 const codeAsk = (c: MessageContext) =>
-  c.content.moneyTerm === undefined &&
-  c.content.credentialAsk !== undefined &&
-  c.solicit === c.content.credentialAsk;
+  c.content.moneyTerm === undefined && c.content.credentialAsk !== undefined;
 
+/**
+ * "Friend needs money": a money request from a session that is not the owner's usual one (signed
+ * in < 72 h ago where an intruder signs in: `newPlace`). The account's own evidence is enough — no
+ * crowd needed: half strength for the first recipient (the message is held), full from the second —
+ * except for a share of a split cost (`shareTerm`: AA, 一人三百二, "your half"), held at half strength.
+ * A scam's ask counts as a money request: the message asks the reader for something ("it's me, new
+ * number … could you pay a bill for me"), money word or not, and the scam model reads it as a scam —
+ * from such a session already when it comes within UNUSUAL_SESSION_SCAM_PRIOR of its threshold
+ * (pipeline.ts).
+ * Once the session has asked for money, its push to another channel ("add me on WeChat", a Telegram
+ * handle) counts as the same scheme going on (`MessageContext.solicit`); such a push alone does not.
+ */
 export const newSessionMoney: Detector<MessageContext> = {
   name: 'new_session_money',
   run(c, out) {
